@@ -1,0 +1,48 @@
+/**
+ * Compiled `when` conditions.
+ *
+ * @module
+ */
+
+import type { Principal } from "../auth/principal.ts";
+import type { AclCondition } from "./rules.ts";
+import { readClaim } from "./_claims.ts";
+
+/** A `when` ready to evaluate: a role set and claim paths with expected values. */
+export interface Condition {
+  readonly roles: ReadonlySet<string> | undefined;
+  readonly claims: readonly { readonly path: readonly string[]; readonly value: unknown }[];
+}
+
+/** Compiles a validated condition; `undefined` means the rule always applies. */
+export function compileCondition(when: AclCondition | undefined): Condition | undefined {
+  if (when === undefined) return undefined;
+  return {
+    roles: when.roles === undefined ? undefined : new Set(when.roles),
+    claims: Object.entries(when.claims ?? {}).map(([path, value]) => ({
+      path: path.split("."),
+      value,
+    })),
+  };
+}
+
+/** Whether `condition` holds for `principal`. */
+export function conditionHolds(condition: Condition | undefined, principal: Principal): boolean {
+  if (condition === undefined) return true;
+  if (condition.roles !== undefined) {
+    const roles = principal.roles;
+    if (!Array.isArray(roles)) return false;
+    let any = false;
+    for (const role of roles) {
+      if (condition.roles.has(role)) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return false;
+  }
+  for (const { path, value } of condition.claims) {
+    if (readClaim(principal.claims, path) !== value) return false;
+  }
+  return true;
+}

@@ -1,0 +1,229 @@
+/**
+ * Verifying JWTs into {@linkcode Principal}s.
+ *
+ * @module
+ */
+
+import { jwtVerify } from "jose";
+import type { Principal } from "./principal.ts";
+import { AuthError } from "./errors.ts";
+import { readRoles } from "./roles.ts";
+import { createKeySource, KeyImportError } from "./_key_source.ts";
+import { toAuthError } from "./_jose_errors.ts";
+import { parseCompactHeader } from "./_token_format.ts";
+
+/** A JSON Web Key Set; each key may carry a `kid` for tokens to select it by. */
+export interface JsonWebKeySet {
+  /** The keys. */
+  keys: (JsonWebKey & { kid?: string })[];
+}
+
+/**
+ * Options for {@linkcode createTokenVerifier}. Give exactly one key source:
+ * `secret`, `publicKey`, `jwks` or `jwksUrl`.
+ */
+export interface JwtOptions {
+  /**
+   * Shared secret for HS256/384/512. A string is used as its UTF-8 bytes;
+   * at least 32 bytes are required.
+   *
+   * @default {undefined}
+   */
+  secret?: string | Uint8Array;
+  /** Public key: PEM SPKI (`PUBLIC KEY`), PEM X.509 (`CERTIFICATE`) or a public JWK. @default {undefined} */
+  publicKey?: string | JsonWebKey;
+  /** A local JSON Web Key Set of public keys; tokens pick a key by `kid`. @default {undefined} */
+  jwks?: JsonWebKeySet;
+  /** The URL of a remote JSON Web Key Set (an identity provider's `jwks_uri`). @default {undefined} */
+  jwksUrl?: string | URL;
+  /**
+   * The algorithms to accept. Derived from the key when omitted: a secret
+   * allows HS256/384/512; an RSA key RS* and PS*; EC P-256 ES256; EC P-384
+   * ES384; Ed25519 EdDSA and Ed25519; a local JWKS what its keys allow; a
+   * remote JWKS every asymmetric algorithm. Listing an algorithm the key
+   * cannot serve (such as HS256 with a public key) throws a TypeError.
+   *
+   * @default {undefined}
+   */
+  algorithms?: string[];
+  /** Accepted `iss` values; the claim is required when set. @default {undefined} */
+  issuer?: string | string[];
+  /** Accepted `aud` values; the claim is required when set. @default {undefined} */
+  audience?: string | string[];
+  /** Allowed clock skew for `exp` and `nbf`, in seconds. @default {5} */
+  clockToleranceSec?: number;
+  /** Claim name or dotted path holding the roles. @default {"roles"} */
+  rolesClaim?: string;
+  /** Longest token accepted, checked before any decoding. @default {8192} */
+  maxTokenBytes?: number;
+  /**
+   * Reject tokens without `exp`. Off by default so that service tokens
+   * without expiry work; such tokens give a principal with `expiresAt: null`.
+   *
+   * @default {false}
+   */
+  requireExp?: boolean;
+  /** The clock, in epoch milliseconds. @default {Date.now} */
+  now?: () => number;
+  /** The fetch used for `jwksUrl`. @default {globalThis.fetch} */
+  fetch?: typeof fetch;
+  /**
+   * After fetching the remote JWKS, a token with an unknown `kid` does not
+   * trigger another fetch for this long, in milliseconds.
+   *
+   * @default {30_000}
+   */
+  jwksCooldownMs?: number;
+  /** How long a fetched remote JWKS is used before it is fetched again, in milliseconds. @default {600_000} */
+  jwksCacheMaxAgeMs?: number;
+}
+
+/** Verifies tokens; created by {@linkcode createTokenVerifier}. */
+export interface TokenVerifier {
+  /**
+   * Verifies a compact JWT.
+   *
+   * @param token The token as received.
+   * @returns The principal it proves.
+   * @throws {AuthError} For any token that is not accepted.
+   */
+  verify(token: string): Promise<Principal>;
+  /** The algorithms this verifier accepts. */
+  readonly algorithms: readonly string[];
+}
+
+const MAX_SUB_LENGTH = 256;
+
+function checkOptions(options: JwtOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("Cannot create a token verifier as 'options' is not an object");
+  }
+  const names = (value: unknown) =>
+    typeof value === "string" ? value.length > 0 : Array.isArray(value) &&
+      value.length > 0 && value.every((v) => typeof v === "string" && v.length > 0);
+  for (const name of ["issuer", "audience"] as const) {
+    if (options[name] !== undefined && !names(options[name])) {
+      throw new TypeError(
+        `Cannot create a token verifier as '${name}' is not a non-empty string or array of them`,
+      );
+    }
+  }
+  const numbers: [keyof JwtOptions, number | undefined, number][] = [
+    ["clockToleranceSec", options.clockToleranceSec, 0],
+    ["maxTokenBytes", options.maxTokenBytes, 16],
+    ["jwksCooldownMs", options.jwksCooldownMs, 0],
+    ["jwksCacheMaxAgeMs", options.jwksCacheMaxAgeMs, 0],
+  ];
+  for (const [name, value, min] of numbers) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= min)) {
+      throw new RangeError(
+        `Cannot create a token verifier as '${name}' is ${value}: expected a whole number of at least ${min}`,
+      );
+    }
+  }
+  if (options.rolesClaim !== undefined && !names(options.rolesClaim)) {
+    throw new TypeError("Cannot create a token verifier as 'rolesClaim' is not a non-empty string");
+  }
+  for (const name of ["now", "fetch"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function") {
+      throw new TypeError(`Cannot create a token verifier as '${name}' is not a function`);
+    }
+  }
+}
+
+/**
+ * Creates a token verifier. Options are validated and keys imported once,
+ * here. Each token is checked in a fixed order: size (before any decoding),
+ * format, algorithm allowlist, key, signature, claims (`iss`, `aud`, `nbf`,
+ * `exp`, with tolerance), then `sub` (a non-empty string of at most 256
+ * characters). The token's own `alg` is never trusted: it must be in the
+ * allowlist, which is fixed by the key type.
+ *
+ * @param options The key source and the checks to apply.
+ * @returns A verifier whose `verify` resolves to a {@linkcode Principal} or
+ * rejects with an {@linkcode AuthError}.
+ * @throws {TypeError} When the options are inconsistent (no or several key
+ * sources, an algorithm the key cannot serve, a private or malformed key).
+ * @throws {RangeError} When a secret is shorter than 32 bytes or a number is out of range.
+ * A key that parses but that WebCrypto refuses (a 1024-bit RSA key, for
+ * instance) makes `verify` reject with a `TypeError` rather than an
+ * `AuthError`: it is the server's fault, not the client's.
+ *
+ * @example Verify a token signed with a shared secret
+ * ```ts
+ * import { createTokenVerifier, mintToken } from "@realtime/hub";
+ *
+ * const secret = "a development secret of at least 32 bytes";
+ * const verifier = createTokenVerifier({ secret, issuer: "hub-dev" });
+ * const token = await mintToken({ sub: "alice", roles: ["admin"] }, { secret }, { iss: "hub-dev" });
+ * const principal = await verifier.verify(token);
+ * principal.sub; // "alice"
+ * principal.roles; // ["admin"]
+ * ```
+ *
+ * @example Read why a token was rejected
+ * ```ts
+ * import { AuthError, createTokenVerifier } from "@realtime/hub";
+ *
+ * const verifier = createTokenVerifier({ secret: "a development secret of at least 32 bytes" });
+ * try {
+ *   await verifier.verify("not.a.jwt");
+ * } catch (error) {
+ *   if (error instanceof AuthError) error.reason; // "malformed"
+ * }
+ * ```
+ */
+export function createTokenVerifier(options: JwtOptions): TokenVerifier {
+  checkOptions(options);
+  const source = createKeySource(options);
+  const algorithms = Object.freeze([...source.algorithms]);
+  const allowed = new Set<string>(algorithms);
+  const {
+    issuer,
+    audience,
+    clockToleranceSec = 5,
+    rolesClaim = "roles",
+    maxTokenBytes = 8192,
+    requireExp = false,
+    now = Date.now,
+  } = options;
+
+  const joseAlgorithms = [...algorithms];
+  const requiredClaims = requireExp ? ["exp"] : [];
+
+  async function verify(token: string): Promise<Principal> {
+    if (typeof token !== "string" || token.length === 0) throw new AuthError("missing");
+    // Length in UTF-16 units equals bytes for any well-formed (ASCII) token.
+    if (token.length > maxTokenBytes) throw new AuthError("too_large");
+    const header = parseCompactHeader(token);
+    if (typeof header.alg !== "string" || !allowed.has(header.alg)) {
+      throw new AuthError("alg_not_allowed");
+    }
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, source.resolve, {
+        algorithms: joseAlgorithms,
+        issuer,
+        audience,
+        clockTolerance: clockToleranceSec,
+        currentDate: new Date(now()),
+        requiredClaims,
+      }));
+    } catch (error) {
+      if (error instanceof KeyImportError) throw error;
+      throw toAuthError(error);
+    }
+    const { sub, exp } = payload;
+    if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_SUB_LENGTH) {
+      throw new AuthError("missing_sub");
+    }
+    return {
+      sub,
+      roles: Object.freeze(readRoles(payload, rolesClaim)),
+      claims: Object.freeze(payload),
+      expiresAt: typeof exp === "number" ? exp * 1000 : null,
+    };
+  }
+
+  return { verify, algorithms };
+}

@@ -1,0 +1,396 @@
+/**
+ * The per-connection state machine: authentication, subscriptions, token
+ * lifetime, ordering of frames and protocol-violation accounting. It talks
+ * to its socket only through {@linkcode HubSocket}.
+ *
+ * @module
+ */
+
+import { AuthError } from "../auth/errors.ts";
+import type { Principal } from "../auth/principal.ts";
+import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
+import { encodeFrame, errorFrame } from "../protocol/encode.ts";
+import type { ClientFrame, RequestId, ServerFrame } from "../protocol/frames.ts";
+import { parseClientFrame } from "../protocol/parse.ts";
+import type { TimerHandle } from "./clock.ts";
+import type { HubContext } from "./context.ts";
+
+/**
+ * The transport seam: what the hub needs of a WebSocket. Adapters wrap
+ * `Deno.upgradeWebSocket` sockets and npm `ws` sockets in it.
+ */
+export interface HubSocket {
+  /** Sends one text message. */
+  send(text: string): void;
+  /** Starts the closing handshake. */
+  close(code: number, reason: string): void;
+  /** Bytes queued for sending and not yet written to the network. */
+  readonly bufferedAmount: number;
+}
+
+/** The outcome of a permission check. */
+export type Verdict = { allowed: true } | { allowed: false; code: ErrorCode; message: string };
+
+type State = "awaiting_auth" | "open" | "closed";
+
+/** One client connection. Created by the hub; adapters feed it socket events. */
+export class Connection {
+  /** Server-assigned id. */
+  readonly id: string;
+  /** When the connection was accepted, epoch ms. */
+  readonly since: number;
+  #socket: HubSocket;
+  #ctx: HubContext;
+  #state: State = "awaiting_auth";
+  #principal: Principal | undefined;
+  #subscriptions = new Set<string>();
+  #timers = new Set<TimerHandle>();
+  #expiryTimers: TimerHandle[] = [];
+  #queue: unknown[] | undefined;
+  #violations: number[] = [];
+
+  constructor(id: string, socket: HubSocket, ctx: HubContext) {
+    this.id = id;
+    this.#socket = socket;
+    this.#ctx = ctx;
+    this.since = ctx.clock.now();
+  }
+
+  /** The authenticated principal, once there is one. */
+  get principal(): Principal | undefined {
+    return this.#principal;
+  }
+
+  /** Live subscriptions (topics and patterns). */
+  get subscriptions(): ReadonlySet<string> {
+    return this.#subscriptions;
+  }
+
+  /** Whether the connection is authenticated and not closed. */
+  get isOpen(): boolean {
+    return this.#state === "open";
+  }
+
+  /** Bytes queued on the socket. */
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  /**
+   * Called by the adapter once the socket is open.
+   *
+   * @param principal Identity established at the upgrade, if any.
+   */
+  start(principal: Principal | undefined): void {
+    if (principal !== undefined) {
+      this.#authenticated(principal, undefined);
+      return;
+    }
+    this.#later(() => {
+      if (this.#state === "awaiting_auth") {
+        this.#ctx.log({
+          level: "info",
+          event: "auth.failed",
+          reason: "first_message_timeout",
+          connection: this.id,
+        });
+        this.close(CloseCode.AuthFailed, "Authentication timeout");
+      }
+    }, this.#ctx.firstMessageTimeoutMs);
+  }
+
+  /** Sends one serialized frame; a no-op once closed. */
+  send(text: string): void {
+    if (this.#state === "closed") return;
+    try {
+      this.#socket.send(text);
+    } catch {
+      // The socket is closing; its close event cleans up.
+    }
+  }
+
+  /** Closes the connection and releases everything it holds. */
+  close(code: number, reason: string): void {
+    if (this.#state === "closed") return;
+    try {
+      this.#socket.close(code, reason);
+    } catch {
+      // Already closing.
+    }
+    this.closed();
+  }
+
+  /** Called by the adapter when the socket closed; idempotent. */
+  closed(): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    for (const timer of this.#timers) this.#ctx.clock.clearTimer(timer);
+    this.#timers.clear();
+    this.#expiryTimers = [];
+    for (const topic of this.#subscriptions) this.#ctx.registry.remove(topic, this);
+    this.#subscriptions.clear();
+    this.#queue = undefined;
+    this.#ctx.cache.delete(this);
+    this.#ctx.onClosed(this);
+  }
+
+  /**
+   * Called by the adapter for every received message. Frames are handled in
+   * order: while an asynchronous check is pending, later frames wait in a
+   * bounded queue.
+   */
+  receive(data: unknown): void {
+    if (this.#state === "closed") return;
+    if (this.#queue !== undefined) {
+      if (this.#queue.length >= this.#ctx.limits.maxQueuedFrames) {
+        this.#reply(errorFrame("RATE_LIMITED", "Too many frames waiting for a permission check"));
+        return;
+      }
+      this.#queue.push(data);
+      return;
+    }
+    const pending = this.#handle(data);
+    if (pending !== undefined) {
+      this.#queue = [];
+      void this.#drain(pending);
+    }
+  }
+
+  /**
+   * Re-checks every live subscription, ending the ones no longer allowed
+   * with an `unsubscribed` frame.
+   */
+  async recheck(): Promise<void> {
+    const principal = this.#principal;
+    if (principal === undefined) return;
+    this.#ctx.cache.delete(this);
+    for (const topic of [...this.#subscriptions]) {
+      const verdict = await this.#ctx.check(this, principal, "subscribe", topic);
+      if (!verdict.allowed && this.#subscriptions.has(topic) && this.#state === "open") {
+        this.#subscriptions.delete(topic);
+        this.#ctx.registry.remove(topic, this);
+        this.#reply({ type: "unsubscribed", topic, code: "FORBIDDEN" });
+      }
+    }
+  }
+
+  async #drain(first: Promise<void>): Promise<void> {
+    await first;
+    while (this.#queue !== undefined && this.#queue.length > 0) {
+      const data = this.#queue.shift();
+      const pending = this.#handle(data);
+      if (pending !== undefined) await pending;
+    }
+    this.#queue = undefined;
+  }
+
+  /** Handles one frame; returns a promise only when work went asynchronous. */
+  #handle(data: unknown): Promise<void> | undefined {
+    const parsed = parseClientFrame(data, this.#ctx.limits);
+    if (!parsed.ok) {
+      this.#reply(errorFrame(parsed.code, parsed.message, parsed.id));
+      this.#violation();
+      return undefined;
+    }
+    try {
+      const result = this.#dispatch(parsed.frame);
+      return result instanceof Promise
+        ? result.catch((error) => this.#internal(parsed.frame, error))
+        : undefined;
+    } catch (error) {
+      this.#internal(parsed.frame, error);
+      return undefined;
+    }
+  }
+
+  #dispatch(frame: ClientFrame): Promise<void> | void {
+    if (frame.type === "ping") return this.#reply({ type: "pong", ...idOf(frame.id) });
+    if (frame.type === "auth") return this.#auth(frame.token, frame.id);
+    const principal = this.#principal;
+    if (principal === undefined) {
+      return this.#reply(
+        errorFrame("AUTH_FAILED", "Authenticate first with an 'auth' frame", frame.id),
+      );
+    }
+    switch (frame.type) {
+      case "subscribe":
+        return this.#subscribe(principal, frame.topic, frame.id);
+      case "unsubscribe":
+        if (this.#subscriptions.delete(frame.topic)) this.#ctx.registry.remove(frame.topic, this);
+        return this.#reply({ type: "ack", ...idOf(frame.id) });
+      case "publish":
+        return this.#publish(principal, frame.topic, frame.payload, frame.id);
+    }
+  }
+
+  #subscribe(principal: Principal, topic: string, id: RequestId | undefined): Promise<void> | void {
+    if (this.#subscriptions.has(topic)) return this.#reply({ type: "ack", ...idOf(id) });
+    if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) {
+      return this.#reply(errorFrame(
+        "RATE_LIMITED",
+        `Cannot subscribe to more than ${this.#ctx.limits.maxSubscriptions} topics on one connection`,
+        id,
+      ));
+    }
+    const verdict = this.#ctx.check(this, principal, "subscribe", topic);
+    const finish = (v: Verdict) => {
+      if (this.#state !== "open" || this.#principal !== principal) return;
+      if (!v.allowed) return this.#reply(errorFrame(v.code, v.message, id));
+      if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) return;
+      this.#subscriptions.add(topic);
+      this.#ctx.registry.add(topic, this);
+      this.#reply({ type: "ack", ...idOf(id) });
+    };
+    return verdict instanceof Promise ? verdict.then(finish) : finish(verdict);
+  }
+
+  #publish(
+    principal: Principal,
+    topic: string,
+    payload: unknown,
+    id: RequestId | undefined,
+  ): Promise<void> | void {
+    const verdict = this.#ctx.check(this, principal, "publish", topic);
+    const finish = (v: Verdict): Promise<void> | void => {
+      if (this.#state !== "open") return;
+      if (!v.allowed) return this.#reply(errorFrame(v.code, v.message, id));
+      const sent = this.#ctx.publish({
+        topic,
+        payload,
+        from: principal.sub,
+        ts: this.#ctx.clock.now(),
+      });
+      const ack = () => this.#reply({ type: "ack", ...idOf(id) });
+      return sent instanceof Promise ? sent.then(ack) : ack();
+    };
+    return verdict instanceof Promise ? verdict.then(finish) : finish(verdict);
+  }
+
+  async #auth(token: string, id: RequestId | undefined): Promise<void> {
+    let principal: Principal;
+    try {
+      principal = await this.#ctx.verify(token);
+    } catch (error) {
+      const authError = error instanceof AuthError ? error : undefined;
+      const code = authError?.code ?? "AUTH_FAILED";
+      this.#ctx.log({
+        level: "info",
+        event: "auth.failed",
+        reason: authError?.reason ?? "invalid",
+        source: "message",
+        connection: this.id,
+      });
+      if (this.#state === "closed") return;
+      this.#reply(errorFrame(code, authError?.message ?? "Token is invalid", id));
+      // A failed first-message auth ends the connection; a failed refresh
+      // leaves the old token in force until its own expiry.
+      if (this.#state === "awaiting_auth") {
+        this.close(CloseCode.AuthFailed, "Authentication failed");
+      }
+      return;
+    }
+    if (this.#state === "closed") return;
+    if (this.#state === "awaiting_auth") {
+      this.#authenticated(principal, id);
+      return;
+    }
+    if (principal.sub !== this.#principal?.sub) {
+      this.#ctx.log({
+        level: "warn",
+        event: "auth.failed",
+        reason: "subject_changed",
+        connection: this.id,
+      });
+      this.close(CloseCode.AuthFailed, "Token subject changed");
+      return;
+    }
+    this.#principal = principal;
+    this.#armExpiry(principal);
+    await this.recheck();
+    this.#reply({ type: "ack", ...idOf(id), expiresAt: principal.expiresAt });
+  }
+
+  #authenticated(principal: Principal, id: RequestId | undefined): void {
+    const accepted = this.#ctx.onAuthenticated(this, principal);
+    if (accepted !== undefined) {
+      this.close(accepted.code, accepted.reason);
+      return;
+    }
+    this.#state = "open";
+    this.#principal = principal;
+    this.#armExpiry(principal);
+    this.#reply({
+      type: "welcome",
+      ...idOf(id),
+      connectionId: this.id,
+      user: principal.sub,
+      expiresAt: principal.expiresAt,
+    });
+  }
+
+  /** Schedules `token_expiring` and the close at `exp`, replacing earlier timers. */
+  #armExpiry(principal: Principal): void {
+    for (const timer of this.#expiryTimers) {
+      this.#ctx.clock.clearTimer(timer);
+      this.#timers.delete(timer);
+    }
+    this.#expiryTimers = [];
+    const expiresAt = principal.expiresAt;
+    if (expiresAt === null) return;
+    const now = this.#ctx.clock.now();
+    const remaining = expiresAt - now;
+    const lead = Math.min(this.#ctx.tokenExpiringLeadMs, remaining / 2);
+    this.#expiryTimers.push(
+      this.#later(() => this.#reply({ type: "token_expiring", expiresAt }), remaining - lead),
+      this.#later(() => {
+        this.#ctx.log({
+          level: "info",
+          event: "auth.expired",
+          connection: this.id,
+          user: principal.sub,
+        });
+        this.#reply(errorFrame("TOKEN_EXPIRED", "Token has expired"));
+        this.close(CloseCode.AuthFailed, "Token expired");
+      }, remaining),
+    );
+  }
+
+  #later(fn: () => void, ms: number): TimerHandle {
+    const timer = this.#ctx.clock.setTimer(() => {
+      this.#timers.delete(timer);
+      fn();
+    }, ms);
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  #violation(): void {
+    const now = this.#ctx.clock.now();
+    const since = now - this.#ctx.limits.violationWindowMs;
+    while (this.#violations.length > 0 && this.#violations[0] <= since) this.#violations.shift();
+    this.#violations.push(now);
+    if (this.#violations.length > this.#ctx.limits.maxViolations) {
+      this.#ctx.log({ level: "warn", event: "protocol.violations", connection: this.id });
+      this.close(CloseCode.ProtocolViolation, "Too many protocol violations");
+    }
+  }
+
+  #internal(frame: ClientFrame, error: unknown): void {
+    this.#ctx.log({
+      level: "error",
+      event: "internal",
+      connection: this.id,
+      frame: frame.type,
+      error: error instanceof Error ? error.name : typeof error,
+    });
+    this.#reply(errorFrame("INTERNAL", "Internal error", frame.id));
+  }
+
+  #reply(frame: ServerFrame): void {
+    this.send(encodeFrame(frame));
+  }
+}
+
+function idOf(id: RequestId | undefined): { id?: RequestId } {
+  return id === undefined ? {} : { id };
+}

@@ -1,0 +1,40 @@
+/**
+ * What a {@linkcode Connection} needs from its hub. Internal.
+ *
+ * @module
+ */
+
+import type { AclAction } from "../acl/rules.ts";
+import type { Principal } from "../auth/principal.ts";
+import type { Publication } from "./broker.ts";
+import type { Clock } from "./clock.ts";
+import type { Connection, Verdict } from "./connection.ts";
+import type { LogEntry } from "./log.ts";
+import type { HubLimits } from "./options.ts";
+import type { Registry } from "./registry.ts";
+
+/** The hub as seen by one connection. */
+export interface HubContext {
+  readonly clock: Clock;
+  readonly limits: HubLimits;
+  readonly firstMessageTimeoutMs: number;
+  readonly tokenExpiringLeadMs: number;
+  readonly registry: Registry<Connection>;
+  /** Per-connection decision caches; a connection drops its own on refresh and close. */
+  readonly cache: { delete(connection: Connection): void };
+  check(
+    connection: Connection,
+    principal: Principal,
+    action: AclAction,
+    topic: string,
+  ): Verdict | Promise<Verdict>;
+  publish(publication: Publication): Promise<void> | void;
+  verify(token: string): Promise<Principal>;
+  /** Returns a close code and reason to refuse the connection, or `undefined` to accept it. */
+  onAuthenticated(
+    connection: Connection,
+    principal: Principal,
+  ): { code: number; reason: string } | undefined;
+  onClosed(connection: Connection): void;
+  log(entry: LogEntry): void;
+}

@@ -1,0 +1,168 @@
+/**
+ * Options of {@linkcode createHub}, their defaults, and their validation.
+ *
+ * @module
+ */
+
+import type { AclAction, AclOptions } from "../acl/rules.ts";
+import type { Principal } from "../auth/principal.ts";
+import type { JwtOptions, TokenVerifier } from "../auth/verify.ts";
+import type { Broker } from "./broker.ts";
+import type { Clock } from "./clock.ts";
+import type { LogEntry } from "./log.ts";
+
+/**
+ * Decides a permission the rules and token capabilities do not settle:
+ * `true` allows, `false` denies, `undefined` defers to the rules. It is not
+ * consulted when a deny rule matched. Results are cached per connection.
+ */
+export type AuthorizeHook = (
+  principal: Principal,
+  action: AclAction,
+  topic: string,
+) => boolean | undefined | Promise<boolean | undefined>;
+
+/**
+ * Replaces (or precedes) token authentication: look the request up in your
+ * own session store. Return `undefined` to fall back to token sources.
+ */
+export type AuthenticateHook = (
+  req: Request,
+) => Principal | undefined | Promise<Principal | undefined>;
+
+/** Where the hub looks for a token, each switchable. */
+export interface TokenSourceOptions {
+  /**
+   * Read the token from the `Sec-WebSocket-Protocol` list (`["realtime.v1", "auth", jwt]`).
+   *
+   * @default {true}
+   */
+  subprotocol?: boolean;
+  /**
+   * Read `Authorization: Bearer <jwt>`.
+   *
+   * @default {true}
+   */
+  header?: boolean;
+  /**
+   * Query parameter name, or `false` to disable.
+   *
+   * @default {"token"}
+   */
+  query?: string | false;
+  /**
+   * Cookie name, or `false` to disable. Requires `allowedOrigins`.
+   *
+   * @default {false}
+   */
+  cookie?: string | false;
+  /**
+   * Accept upgrades without a token and wait for an `auth` frame.
+   *
+   * @default {true}
+   */
+  firstMessage?: boolean;
+}
+
+/** Bounds on what one connection may do. */
+export interface HubLimits {
+  /**
+   * Largest accepted frame in bytes.
+   *
+   * @default {65536}
+   */
+  maxFrameBytes: number;
+  /**
+   * Deepest accepted JSON nesting.
+   *
+   * @default {32}
+   */
+  maxDepth: number;
+  /**
+   * Subscriptions per connection.
+   *
+   * @default {1000}
+   */
+  maxSubscriptions: number;
+  /**
+   * Frames queued behind a pending asynchronous permission check.
+   *
+   * @default {256}
+   */
+  maxQueuedFrames: number;
+  /**
+   * Protocol violations tolerated within `violationWindowMs` before close 4000.
+   *
+   * @default {50}
+   */
+  maxViolations: number;
+  /**
+   * Window for counting protocol violations.
+   *
+   * @default {60000}
+   */
+  violationWindowMs: number;
+}
+
+/** Options of {@linkcode createHub}. */
+export interface HubOptions {
+  /** How tokens are verified (secret, public key, JWKS). */
+  auth?: JwtOptions;
+  /** A ready token verifier, instead of `auth`. */
+  verifier?: TokenVerifier;
+  /** Application authentication, tried before tokens. */
+  authenticate?: AuthenticateHook;
+  /** Token sources. */
+  tokenSources?: TokenSourceOptions;
+  /**
+   * Deadline for the first-message `auth` frame.
+   *
+   * @default {5000}
+   */
+  firstMessageTimeoutMs?: number;
+  /**
+   * Origins allowed to connect (exact `scheme://host[:port]`). When set, any
+   * other `Origin` is refused with 403. Required for cookie tokens.
+   */
+  allowedOrigins?: string[];
+  /**
+   * How a failed upgrade is answered: an HTTP 401/403 (`"http"`) or an
+   * upgrade closed at once with 4001 (`"close"`), which browsers can observe.
+   *
+   * @default {"http"}
+   */
+  reject?: "http" | "close";
+  /** Server-side rules and the capability claim. */
+  acl?: AclOptions;
+  /** Application authorization hook. */
+  authorize?: AuthorizeHook;
+  /** Per-connection decision cache bounds. */
+  decisionCache?: { max?: number; ttlMs?: number };
+  /** Per-connection limits. */
+  limits?: Partial<HubLimits>;
+  /**
+   * How long before `exp` to send `token_expiring`. For tokens that live
+   * less than twice this, it is sent at half their remaining life.
+   *
+   * @default {60000}
+   */
+  tokenExpiringLeadMs?: number;
+  /** The broker; defaults to the in-memory one. */
+  broker?: Broker;
+  /** Time source, for tests. */
+  clock?: Clock;
+  /** Structured log sink; defaults to JSON lines on stderr. */
+  log?: (entry: LogEntry) => void;
+  /** Connection id source. */
+  generateId?: () => string;
+}
+
+/** The default {@linkcode HubLimits}. */
+export const DEFAULT_LIMITS: Readonly<HubLimits> = {
+  maxFrameBytes: 64 * 1024,
+  maxDepth: 32,
+  maxSubscriptions: 1000,
+  maxQueuedFrames: 256,
+  maxViolations: 50,
+  violationWindowMs: 60_000,
+};

@@ -1,0 +1,124 @@
+/**
+ * The subscription registry: which local connections receive which topics.
+ *
+ * @module
+ */
+
+import { isPattern } from "../acl/topic.ts";
+import { matchPattern } from "../acl/pattern.ts";
+
+/** Something that receives serialized frames. */
+export interface Subscriber {
+  /** Sends one serialized frame. */
+  send(text: string): void;
+}
+
+/** Receives the registry's first-subscriber and last-subscriber transitions. */
+export interface RegistryEvents {
+  /** The first local subscriber of a topic or pattern arrived. */
+  onFirst(topicOrPattern: string): void;
+  /** The last local subscriber of a topic or pattern left. */
+  onLast(topicOrPattern: string): void;
+}
+
+/** The registry of local subscriptions, created by {@linkcode createRegistry}. */
+export interface Registry<S extends Subscriber> {
+  /** Adds a subscription; returns `false` when it already existed. */
+  add(topicOrPattern: string, subscriber: S): boolean;
+  /** Removes a subscription; returns `false` when it did not exist. */
+  remove(topicOrPattern: string, subscriber: S): boolean;
+  /** Calls `fn` once per subscriber of a concrete topic, even when several of its subscriptions match. */
+  forEach(topic: string, fn: (subscriber: S) => void): void;
+  /** How many subscribers a concrete topic or a pattern has, as subscribed. */
+  count(topicOrPattern: string): number;
+  /** Distinct topics and patterns with at least one subscriber. */
+  readonly size: number;
+  /** Total subscriptions. */
+  readonly subscriptions: number;
+}
+
+/**
+ * Creates an empty registry. Concrete topics are a map lookup; pattern
+ * subscriptions are matched per distinct pattern, and a connection matched
+ * twice receives the publication once.
+ *
+ * @param events First/last transitions, used to drive the broker.
+ * @returns A registry.
+ *
+ * @example Register and fan out
+ * ```ts
+ * import { createRegistry } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * const got: string[] = [];
+ * const registry = createRegistry({ onFirst() {}, onLast() {} });
+ * const alice = { send: (text: string) => got.push(text) };
+ * registry.add("chat:*", alice);
+ * registry.add("chat:lobby", alice);
+ * registry.forEach("chat:lobby", (s) => s.send("hi"));
+ * assert.deepEqual(got, ["hi"]);
+ * ```
+ */
+export function createRegistry<S extends Subscriber>(events: RegistryEvents): Registry<S> {
+  const exact = new Map<string, Set<S>>();
+  const patterns = new Map<string, Set<S>>();
+  let subscriptions = 0;
+
+  const mapFor = (key: string) => isPattern(key) ? patterns : exact;
+
+  return {
+    add(key, subscriber) {
+      const map = mapFor(key);
+      let set = map.get(key);
+      if (set === undefined) {
+        set = new Set();
+        map.set(key, set);
+        events.onFirst(key);
+      }
+      if (set.has(subscriber)) return false;
+      set.add(subscriber);
+      subscriptions++;
+      return true;
+    },
+    remove(key, subscriber) {
+      const map = mapFor(key);
+      const set = map.get(key);
+      if (set === undefined || !set.delete(subscriber)) return false;
+      subscriptions--;
+      if (set.size === 0) {
+        map.delete(key);
+        events.onLast(key);
+      }
+      return true;
+    },
+    forEach(topic, fn) {
+      const direct = exact.get(topic);
+      if (patterns.size === 0) {
+        if (direct !== undefined) { for (const s of direct) fn(s); }
+        return;
+      }
+      let seen: Set<S> | undefined;
+      for (const [pattern, set] of patterns) {
+        if (!matchPattern(pattern, topic)) continue;
+        seen ??= new Set();
+        for (const s of set) {
+          if (!seen.has(s)) {
+            seen.add(s);
+            fn(s);
+          }
+        }
+      }
+      if (direct === undefined) return;
+      for (const s of direct) if (seen === undefined || !seen.has(s)) fn(s);
+    },
+    count(key) {
+      return mapFor(key).get(key)?.size ?? 0;
+    },
+    get size() {
+      return exact.size + patterns.size;
+    },
+    get subscriptions() {
+      return subscriptions;
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The one vocabulary of protocol error codes and WebSocket close codes.
+ *
+ * @module
+ */
+
+/**
+ * Error codes carried by `error` frames, HTTP rejection bodies and
+ * {@linkcode HubError}s.
+ */
+export type ErrorCode =
+  | "AUTH_FAILED"
+  | "TOKEN_EXPIRED"
+  | "FORBIDDEN"
+  | "BAD_REQUEST"
+  | "RATE_LIMITED"
+  | "TOO_LARGE"
+  | "INTERNAL";
+
+/** Every {@linkcode ErrorCode}, in a stable order. */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  "AUTH_FAILED",
+  "TOKEN_EXPIRED",
+  "FORBIDDEN",
+  "BAD_REQUEST",
+  "RATE_LIMITED",
+  "TOO_LARGE",
+  "INTERNAL",
+];
+
+/**
+ * Whether retrying the same request can succeed, per error code. Sent as
+ * `retry` in every `error` frame.
+ */
+export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
+  AUTH_FAILED: false,
+  TOKEN_EXPIRED: false,
+  FORBIDDEN: false,
+  BAD_REQUEST: false,
+  RATE_LIMITED: true,
+  TOO_LARGE: false,
+  INTERNAL: true,
+};
+
+/**
+ * WebSocket close codes used by the hub. See `docs/protocol.md` for what a
+ * client should do after each.
+ *
+ * @example Decide whether to reconnect
+ * ```ts
+ * import { CloseCode } from "@realtime/hub";
+ *
+ * const shouldReconnect = (code: number) =>
+ *   code !== CloseCode.ProtocolViolation && code !== CloseCode.Revoked;
+ * shouldReconnect(CloseCode.GoingAway); // true
+ * ```
+ */
+export const CloseCode = {
+  /** Normal closure. */
+  Normal: 1000,
+  /** Server shutting down: reconnect (to another instance). */
+  GoingAway: 1001,
+  /** A frame exceeded the size bound. */
+  TooLarge: 1009,
+  /** Repeated protocol violations: do not reconnect. */
+  ProtocolViolation: 4000,
+  /** Authentication failed or token expired without refresh: reconnect only with a new token. */
+  AuthFailed: 4001,
+  /** Access revoked or disconnected by an operator: do not reconnect. */
+  Revoked: 4003,
+  /** Rate limit or slow consumer: reconnect after a back-off. */
+  Overloaded: 4008,
+} as const;
+
+/** One of the values of {@linkcode CloseCode}. */
+export type CloseCode = typeof CloseCode[keyof typeof CloseCode];

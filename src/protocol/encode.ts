@@ -1,0 +1,78 @@
+/**
+ * Serialization of server frames. A publication is serialized once per
+ * fan-out, never once per subscriber.
+ *
+ * @module
+ */
+
+import type { ErrorCode } from "./codes.ts";
+import { RETRYABLE } from "./codes.ts";
+import type { ErrorFrame, MessageFrame, RequestId, ServerFrame } from "./frames.ts";
+
+/**
+ * Serializes a server frame.
+ *
+ * @param frame The frame.
+ * @returns Its JSON text.
+ *
+ * @example Encode a pong
+ * ```ts
+ * import { encodeFrame } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(encodeFrame({ type: "pong", id: 7 }), '{"type":"pong","id":7}');
+ * ```
+ */
+export function encodeFrame(frame: ServerFrame): string {
+  return JSON.stringify(frame);
+}
+
+/**
+ * Serializes a `message` frame. Field order is fixed so the same publication
+ * always yields the same bytes.
+ *
+ * @param message The message fields.
+ * @returns Its JSON text.
+ *
+ * @example Encode a message
+ * ```ts
+ * import { encodeMessage } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * const text = encodeMessage({ type: "message", topic: "chat:lobby", payload: "hi", from: "alice", ts: 1 });
+ * assert.equal(JSON.parse(text).payload, "hi");
+ * ```
+ */
+export function encodeMessage(message: MessageFrame): string {
+  const frame: MessageFrame = {
+    type: "message",
+    topic: message.topic,
+    payload: message.payload,
+    from: message.from,
+    ts: message.ts,
+  };
+  if (message.event !== undefined) frame.event = message.event;
+  return JSON.stringify(frame);
+}
+
+/**
+ * Builds an `error` frame, with `retry` taken from the code.
+ *
+ * @param code The error code.
+ * @param message What went wrong, safe to show the client.
+ * @param id The id of the request that failed, if it had a valid one.
+ * @returns The frame.
+ *
+ * @example Build an error frame
+ * ```ts
+ * import { errorFrame } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(errorFrame("RATE_LIMITED", "Slow down").retry, true);
+ * ```
+ */
+export function errorFrame(code: ErrorCode, message: string, id?: RequestId): ErrorFrame {
+  const frame: ErrorFrame = { type: "error", code, message, retry: RETRYABLE[code] };
+  if (id !== undefined) frame.id = id;
+  return frame;
+}

@@ -1,0 +1,190 @@
+/**
+ * Validation of untrusted client frames: size, JSON, nesting depth, shape.
+ *
+ * @module
+ */
+
+import { validatePattern, validateTopic } from "../acl/topic.ts";
+import type { ErrorCode } from "./codes.ts";
+import type { ClientFrame, RequestId } from "./frames.ts";
+
+/** Bounds applied to every incoming frame. */
+export interface FrameLimits {
+  /**
+   * Largest accepted frame, in UTF-8 bytes.
+   *
+   * @default {65536}
+   */
+  maxFrameBytes: number;
+  /**
+   * Deepest accepted JSON nesting (the frame object itself is depth 1).
+   *
+   * @default {32}
+   */
+  maxDepth: number;
+}
+
+/** The default {@linkcode FrameLimits}. */
+export const DEFAULT_FRAME_LIMITS: Readonly<FrameLimits> = {
+  maxFrameBytes: 64 * 1024,
+  maxDepth: 32,
+};
+
+/** The outcome of {@linkcode parseClientFrame}. */
+export type ParseResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; code: ErrorCode; message: string; id?: RequestId };
+
+const MAX_ID_LENGTH = 64;
+
+/**
+ * Parses and validates one frame received from a client. Never throws: every
+ * problem becomes an error result with a stable code and a message naming
+ * what was wrong. Checks run in a fixed order: type of data, size, JSON,
+ * shape, id, depth, fields.
+ *
+ * @param data The received data (text or binary).
+ * @param limits Size and depth bounds.
+ * @returns The frame, or the error to send back.
+ *
+ * @example Parse a subscribe frame
+ * ```ts
+ * import { DEFAULT_FRAME_LIMITS, parseClientFrame } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * const result = parseClientFrame('{"type":"subscribe","id":1,"topic":"chat:lobby"}', DEFAULT_FRAME_LIMITS);
+ * assert.deepEqual(result, { ok: true, frame: { type: "subscribe", id: 1, topic: "chat:lobby" } });
+ * ```
+ */
+export function parseClientFrame(data: unknown, limits: FrameLimits): ParseResult {
+  if (typeof data !== "string") {
+    return bad("Binary frames are not supported: send JSON text");
+  }
+  if (utf8Length(data, limits.maxFrameBytes) > limits.maxFrameBytes) {
+    return {
+      ok: false,
+      code: "TOO_LARGE",
+      message: `Frame is larger than ${limits.maxFrameBytes} bytes`,
+    };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return bad("Frame is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return bad(`Frame must be a JSON object, got ${describe(value)}`);
+  }
+  const raw = value as Record<string, unknown>;
+  const idCheck = checkId(raw.id);
+  if (typeof idCheck === "string") return bad(idCheck);
+  const id = idCheck.id;
+  if (exceedsDepth(raw, limits.maxDepth)) {
+    return bad(`Frame is nested deeper than ${limits.maxDepth} levels`, id);
+  }
+  const type = raw.type;
+  if (typeof type !== "string") return bad("Frame has no string 'type'", id);
+  switch (type) {
+    case "subscribe":
+    case "unsubscribe": {
+      const topic = raw.topic;
+      if (typeof topic !== "string") return bad(`'${type}' needs a string 'topic'`, id);
+      const problem = validatePattern(topic);
+      if (problem !== undefined) return bad(problem, id);
+      return ok({ type, ...withId(id), topic });
+    }
+    case "publish": {
+      const topic = raw.topic;
+      if (typeof topic !== "string") return bad("'publish' needs a string 'topic'", id);
+      const problem = validateTopic(topic);
+      if (problem !== undefined) return bad(problem, id);
+      const payload = raw.payload === undefined ? null : raw.payload;
+      return ok({ type, ...withId(id), topic, payload });
+    }
+    case "auth": {
+      const token = raw.token;
+      if (typeof token !== "string" || token.length === 0) {
+        return bad("'auth' needs a non-empty string 'token'", id);
+      }
+      return ok({ type, ...withId(id), token });
+    }
+    case "ping":
+      return ok({ type, ...withId(id) });
+    default:
+      return bad(`Unknown frame type '${truncate(type)}'`, id);
+  }
+}
+
+function ok(frame: ClientFrame): ParseResult {
+  return { ok: true, frame };
+}
+
+function bad(message: string, id?: RequestId): ParseResult {
+  return id === undefined
+    ? { ok: false, code: "BAD_REQUEST", message }
+    : { ok: false, code: "BAD_REQUEST", message, id };
+}
+
+function withId(id: RequestId | undefined): { id?: RequestId } {
+  return id === undefined ? {} : { id };
+}
+
+function checkId(id: unknown): { id: RequestId | undefined } | string {
+  if (id === undefined) return { id: undefined };
+  if (typeof id === "string") {
+    if (id.length === 0 || id.length > MAX_ID_LENGTH) {
+      return `Frame 'id' must be 1 to ${MAX_ID_LENGTH} characters, got ${id.length}`;
+    }
+    return { id };
+  }
+  if (typeof id === "number" && Number.isSafeInteger(id)) return { id };
+  return `Frame 'id' must be a string or an integer, got ${describe(id)}`;
+}
+
+/** UTF-8 byte length, stopping early once past `bound`. */
+function utf8Length(text: string, bound: number): number {
+  // Fast path: every UTF-16 unit is at most 3 UTF-8 bytes.
+  if (text.length * 3 <= bound) return text.length;
+  let bytes = 0;
+  for (let i = 0; i < text.length && bytes <= bound; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Depth check with an explicit stack, so hostile nesting cannot overflow ours. */
+function exceedsDepth(root: object, maxDepth: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (depth > maxDepth) return true;
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        if (typeof item === "object" && item !== null) stack.push([item, depth + 1]);
+      }
+    } else {
+      for (const key in value as Record<string, unknown>) {
+        const item = (value as Record<string, unknown>)[key];
+        if (typeof item === "object" && item !== null) stack.push([item, depth + 1]);
+      }
+    }
+  }
+  return false;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : typeof value;
+}
+
+function truncate(text: string): string {
+  return text.length > 32 ? `${text.slice(0, 32)}...` : text;
+}

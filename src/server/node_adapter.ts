@@ -1,0 +1,203 @@
+/**
+ * The npm `ws` transport adapter on `node:http`: it enforces the frame size
+ * bound while receiving (close 1009 without buffering the whole message),
+ * parses subprotocol lists per RFC 7230, and also runs on Node.
+ *
+ * @module
+ */
+
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { getRequestListener } from "@hono/node-server";
+// @ts-types="./_ws.d.ts"
+import { type RawData, type WebSocket as WsSocket, WebSocketServer } from "ws";
+import type { Accepted, Admission, SocketHandler } from "../hub/hub.ts";
+import type { HubSocket } from "../hub/connection.ts";
+import type { HubLimits } from "../hub/options.ts";
+
+/** The parts of a hub this adapter uses. */
+export interface NodeUpgradeTarget {
+  /** Decides the upgrade. */
+  admit(req: Request): Promise<Admission>;
+  /** Attaches the upgraded socket. */
+  connect(socket: HubSocket, admission: Accepted): SocketHandler;
+  /** The frame size bound is read from here. */
+  readonly limits: Readonly<Pick<HubLimits, "maxFrameBytes">>;
+}
+
+/** Options of {@linkcode listenNode}. */
+export interface NodeListenOptions {
+  /**
+   * Port; 0 picks a free one.
+   *
+   * @default {8000}
+   */
+  port?: number;
+  /**
+   * Interface to bind.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
+  /**
+   * Which paths upgrade to the hub.
+   *
+   * @default {"/ws"}
+   */
+  path?: string;
+  /** Plain HTTP requests go here; 404 when absent. */
+  fetch?: (req: Request) => Response | Promise<Response>;
+  /**
+   * Most fragments in one message.
+   *
+   * @default {1024}
+   */
+  maxFragments?: number;
+}
+
+/** A listening `node:http` server. */
+export interface NodeListener extends AsyncDisposable {
+  /** The bound port. */
+  readonly port: number;
+  /** The bound hostname. */
+  readonly hostname: string;
+  /** Stops listening and destroys open sockets. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a hub over npm `ws` on a `node:http` server.
+ *
+ * @param hub The hub.
+ * @param options Where to listen and what serves plain HTTP.
+ * @returns The listener, once it is bound.
+ *
+ * @example Listen on a free port
+ * ```ts
+ * import { createHub, listenNode } from "@realtime/hub";
+ *
+ * const hub = createHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } });
+ * const server = await listenNode(hub, { port: 0 });
+ * await server.close();
+ * await hub.close();
+ * ```
+ */
+export async function listenNode(
+  hub: NodeUpgradeTarget,
+  options: NodeListenOptions = {},
+): Promise<NodeListener> {
+  const path = options.path ?? "/ws";
+  const hostname = options.hostname ?? "127.0.0.1";
+  const protocols = new WeakMap<IncomingMessage, string>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: hub.limits.maxFrameBytes,
+    maxFragments: options.maxFragments ?? 1024,
+    perMessageDeflate: false,
+    clientTracking: true,
+    handleProtocols: (_offered, req) => protocols.get(req) ?? false,
+  });
+  const fetch = options.fetch ??
+    (() => Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 }));
+  // A library must not replace the global Request/Response (Deno.serve rejects foreign ones).
+  const server: Server = createServer(getRequestListener(fetch, { overrideGlobalObjects: false }));
+  const sockets = new Set<Duplex>();
+
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Without an error listener a reset socket would crash the process.
+    socket.on("error", () => {});
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? hostname}`);
+    if (url.pathname !== path) {
+      writeResponse(
+        socket,
+        Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 }),
+      );
+      return;
+    }
+    void hub.admit(toRequest(req, url)).then((admission) => {
+      if (!admission.ok) return writeResponse(socket, admission.response);
+      if (admission.protocol !== undefined) protocols.set(req, admission.protocol);
+      wss.handleUpgrade(req, socket, head, (ws) => attach(hub, ws, admission));
+    }).catch(() => socket.destroy());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8000, hostname, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+
+  const close = async () => {
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    for (const socket of sockets) socket.destroy();
+    await closed;
+  };
+  return { port, hostname, close, [Symbol.asyncDispose]: close };
+}
+
+function attach(hub: NodeUpgradeTarget, ws: WsSocket, admission: Accepted): void {
+  ws.on("error", () => {});
+  const handler = hub.connect({
+    send: (text) => ws.send(text),
+    close: (code, reason) => ws.close(code, reason),
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+  }, admission);
+  ws.on("message", (data: RawData, isBinary: boolean) => {
+    handler.message(isBinary ? data : data.toString());
+  });
+  ws.on("close", () => handler.close());
+  handler.open();
+}
+
+function toRequest(req: IncomingMessage, url: URL): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) { for (const v of value) headers.append(name, v); }
+    else headers.set(name, value);
+  }
+  return new Request(url, { method: req.method ?? "GET", headers });
+}
+
+async function writeResponse(socket: Duplex, response: Response): Promise<void> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  let head = `HTTP/1.1 ${response.status} ${
+    response.statusText || statusText(response.status)
+  }\r\n`;
+  response.headers.forEach((value, name) => {
+    if (name !== "content-length" && name !== "connection") head += `${name}: ${value}\r\n`;
+  });
+  head += `content-length: ${body.byteLength}\r\nconnection: close\r\n\r\n`;
+  socket.end(concat(new TextEncoder().encode(head), body));
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+function statusText(status: number): string {
+  const texts: Record<number, string> = {
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    426: "Upgrade Required",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+  };
+  return texts[status] ?? "Error";
+}

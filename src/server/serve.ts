@@ -1,0 +1,108 @@
+/**
+ * Listening on a port with either transport adapter.
+ *
+ * @module
+ */
+
+import type { Hub } from "../hub/hub.ts";
+import { listenNode } from "./node_adapter.ts";
+
+/** Which transport adapter serves WebSocket upgrades. */
+export type Transport = "ws" | "deno";
+
+/** Options of {@linkcode serve}. */
+export interface ServeOptions {
+  /**
+   * Port; 0 picks a free one.
+   *
+   * @default {8000}
+   */
+  port?: number;
+  /**
+   * Interface to bind.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
+  /**
+   * `"ws"` (npm `ws` on `node:http`, enforces the frame size bound while
+   * receiving) or `"deno"` (`Deno.upgradeWebSocket`).
+   *
+   * @default {"ws"}
+   */
+  transport?: Transport;
+  /**
+   * Path that upgrades to the hub.
+   *
+   * @default {"/ws"}
+   */
+  path?: string;
+  /** Serves every other request; a JSON 404 when absent. */
+  fetch?: (req: Request) => Response | Promise<Response>;
+}
+
+/** A listening server. */
+export interface Server extends AsyncDisposable {
+  /** The bound port. */
+  readonly port: number;
+  /** The bound hostname. */
+  readonly hostname: string;
+  /** The transport in use. */
+  readonly transport: Transport;
+  /** Stops listening. Close the hub first to send 1001 to clients. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a hub on a port.
+ *
+ * @param hub The hub.
+ * @param options Port, interface, transport and the plain HTTP handler.
+ * @returns The server, once it listens.
+ *
+ * @example Serve on a free port with the Deno adapter
+ * ```ts
+ * import { createHub, serve } from "@realtime/hub";
+ *
+ * const hub = createHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } });
+ * const server = await serve(hub, { port: 0, transport: "deno" });
+ * await hub.close();
+ * await server.close();
+ * ```
+ */
+export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Server> {
+  const transport = options.transport ?? "ws";
+  const path = options.path ?? "/ws";
+  const hostname = options.hostname ?? "127.0.0.1";
+  const fetch = options.fetch ??
+    (() => Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 }));
+  if (transport === "ws") {
+    // Plain HTTP on the WebSocket path reaches the hub, which answers 426.
+    const listener = await listenNode(hub, {
+      port: options.port ?? 8000,
+      hostname,
+      path,
+      fetch: (req) => new URL(req.url).pathname === path ? hub.handler(req) : fetch(req),
+    });
+    return {
+      port: listener.port,
+      hostname,
+      transport,
+      close: listener.close,
+      [Symbol.asyncDispose]: listener.close,
+    };
+  }
+  if (transport !== "deno") {
+    throw new TypeError(`Cannot serve with transport '${transport}': use "ws" or "deno"`);
+  }
+  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve(
+    { port: options.port ?? 8000, hostname, onListen: (addr) => resolve(addr as Deno.NetAddr) },
+    (req) => new URL(req.url).pathname === path ? hub.upgrade(req) : fetch(req),
+  );
+  const addr = await listening;
+  const close = async () => {
+    await server.shutdown();
+  };
+  return { port: addr.port, hostname, transport, close, [Symbol.asyncDispose]: close };
+}
