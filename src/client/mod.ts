@@ -1,0 +1,7 @@
+/**
+ * `@realtime/hub/client`: a browser-safe client for the hub.
+ *
+ * @module
+ */
+
+export * from "./backoff.ts";
