@@ -24,6 +24,7 @@ export type AuthFailureReason =
   | "bad_audience"
   | "missing_sub"
   | "jwks_unavailable"
+  | "revoked"
   | "invalid";
 
 /** The protocol error codes an {@linkcode AuthError} can carry. */
@@ -53,6 +54,7 @@ const MESSAGES: Readonly<Record<AuthFailureReason, string>> = {
   bad_audience: "Token audience is not accepted",
   missing_sub: "Token has no valid subject",
   jwks_unavailable: "Token signing keys are unavailable",
+  revoked: "Token has been revoked",
   invalid: "Token is invalid",
 };
 

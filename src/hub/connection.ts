@@ -14,6 +14,8 @@ import type { ClientFrame, RequestId, ServerFrame } from "../protocol/frames.ts"
 import { parseClientFrame } from "../protocol/parse.ts";
 import type { TimerHandle } from "./clock.ts";
 import type { HubContext } from "./context.ts";
+import { increment } from "./metrics.ts";
+import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
 
 /**
  * The transport seam: what the hub needs of a WebSocket. Adapters wrap
@@ -47,13 +49,18 @@ export class Connection {
   #timers = new Set<TimerHandle>();
   #expiryTimers: TimerHandle[] = [];
   #queue: unknown[] | undefined;
+  #draining: Promise<void> | undefined;
   #violations: number[] = [];
+  #bucket: TokenBucket;
+  #strikes = 0;
+  #closeCode: number | undefined;
 
   constructor(id: string, socket: HubSocket, ctx: HubContext) {
     this.id = id;
     this.#socket = socket;
     this.#ctx = ctx;
     this.since = ctx.clock.now();
+    this.#bucket = createTokenBucket(ctx.limits.messageRate, ctx.limits.messageBurst, this.since);
   }
 
   /** The authenticated principal, once there is one. */
@@ -88,7 +95,7 @@ export class Connection {
     }
     this.#later(() => {
       if (this.#state === "awaiting_auth") {
-        this.#ctx.log({
+        this.#ctx.audit({
           level: "info",
           event: "auth.failed",
           reason: "first_message_timeout",
@@ -99,9 +106,24 @@ export class Connection {
     }, this.#ctx.firstMessageTimeoutMs);
   }
 
-  /** Sends one serialized frame; a no-op once closed. */
+  /**
+   * Sends one serialized frame; a no-op once closed. A socket whose queue
+   * grew past `maxBufferedBytes` is a slow consumer: it is dropped with 4008
+   * instead of letting memory grow.
+   */
   send(text: string): void {
     if (this.#state === "closed") return;
+    if (this.#socket.bufferedAmount > this.#ctx.limits.maxBufferedBytes) {
+      this.#ctx.metrics.slowConsumerDrops++;
+      this.#ctx.audit({
+        level: "warn",
+        event: "slow_consumer",
+        connection: this.id,
+        user: this.#principal?.sub,
+      });
+      this.close(CloseCode.Overloaded, "Slow consumer");
+      return;
+    }
     try {
       this.#socket.send(text);
     } catch {
@@ -112,6 +134,7 @@ export class Connection {
   /** Closes the connection and releases everything it holds. */
   close(code: number, reason: string): void {
     if (this.#state === "closed") return;
+    this.#closeCode = code;
     try {
       this.#socket.close(code, reason);
     } catch {
@@ -120,10 +143,15 @@ export class Connection {
     this.closed();
   }
 
-  /** Called by the adapter when the socket closed; idempotent. */
-  closed(): void {
+  /**
+   * Called by the adapter when the socket closed; idempotent.
+   *
+   * @param code The close code seen by the transport, if any.
+   */
+  closed(code?: number): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    this.#closeCode ??= code;
     for (const timer of this.#timers) this.#ctx.clock.clearTimer(timer);
     this.#timers.clear();
     this.#expiryTimers = [];
@@ -131,7 +159,7 @@ export class Connection {
     this.#subscriptions.clear();
     this.#queue = undefined;
     this.#ctx.cache.delete(this);
-    this.#ctx.onClosed(this);
+    this.#ctx.onClosed(this, this.#closeCode);
   }
 
   /**
@@ -141,9 +169,17 @@ export class Connection {
    */
   receive(data: unknown): void {
     if (this.#state === "closed") return;
+    if (!this.#bucket.take(this.#ctx.clock.now())) {
+      this.#rateLimited("message_rate", "Too many frames: slow down");
+      if (++this.#strikes > this.#ctx.limits.maxRateLimitStrikes) {
+        this.close(CloseCode.Overloaded, "Rate limit exceeded");
+      }
+      return;
+    }
+    this.#strikes = 0;
     if (this.#queue !== undefined) {
       if (this.#queue.length >= this.#ctx.limits.maxQueuedFrames) {
-        this.#reply(errorFrame("RATE_LIMITED", "Too many frames waiting for a permission check"));
+        this.#rateLimited("queue", "Too many frames waiting for a permission check");
         return;
       }
       this.#queue.push(data);
@@ -152,8 +188,13 @@ export class Connection {
     const pending = this.#handle(data);
     if (pending !== undefined) {
       this.#queue = [];
-      void this.#drain(pending);
+      this.#draining = this.#drain(pending);
     }
+  }
+
+  /** Resolves once no frame is being handled (for graceful shutdown). */
+  drained(): Promise<void> {
+    return this.#draining ?? Promise.resolve();
   }
 
   /**
@@ -182,11 +223,13 @@ export class Connection {
       if (pending !== undefined) await pending;
     }
     this.#queue = undefined;
+    this.#draining = undefined;
   }
 
   /** Handles one frame; returns a promise only when work went asynchronous. */
   #handle(data: unknown): Promise<void> | undefined {
     const parsed = parseClientFrame(data, this.#ctx.limits);
+    increment(this.#ctx.metrics.messagesIn, parsed.ok ? parsed.frame.type : "invalid");
     if (!parsed.ok) {
       this.#reply(errorFrame(parsed.code, parsed.message, parsed.id));
       this.#violation();
@@ -226,11 +269,11 @@ export class Connection {
   #subscribe(principal: Principal, topic: string, id: RequestId | undefined): Promise<void> | void {
     if (this.#subscriptions.has(topic)) return this.#reply({ type: "ack", ...idOf(id) });
     if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) {
-      return this.#reply(errorFrame(
-        "RATE_LIMITED",
+      return this.#rateLimited(
+        "subscriptions",
         `Cannot subscribe to more than ${this.#ctx.limits.maxSubscriptions} topics on one connection`,
         id,
-      ));
+      );
     }
     const verdict = this.#ctx.check(this, principal, "subscribe", topic);
     const finish = (v: Verdict) => {
@@ -273,7 +316,7 @@ export class Connection {
     } catch (error) {
       const authError = error instanceof AuthError ? error : undefined;
       const code = authError?.code ?? "AUTH_FAILED";
-      this.#ctx.log({
+      this.#ctx.audit({
         level: "info",
         event: "auth.failed",
         reason: authError?.reason ?? "invalid",
@@ -295,7 +338,7 @@ export class Connection {
       return;
     }
     if (principal.sub !== this.#principal?.sub) {
-      this.#ctx.log({
+      this.#ctx.audit({
         level: "warn",
         event: "auth.failed",
         reason: "subject_changed",
@@ -370,7 +413,7 @@ export class Connection {
     while (this.#violations.length > 0 && this.#violations[0] <= since) this.#violations.shift();
     this.#violations.push(now);
     if (this.#violations.length > this.#ctx.limits.maxViolations) {
-      this.#ctx.log({ level: "warn", event: "protocol.violations", connection: this.id });
+      this.#ctx.audit({ level: "warn", event: "protocol.violations", connection: this.id });
       this.close(CloseCode.ProtocolViolation, "Too many protocol violations");
     }
   }
@@ -386,7 +429,23 @@ export class Connection {
     this.#reply(errorFrame("INTERNAL", "Internal error", frame.id));
   }
 
+  #rateLimited(limit: string, message: string, id?: RequestId): void {
+    increment(this.#ctx.metrics.rateLimitHits, limit);
+    // One audit line per streak, so a flood cannot flood the log too.
+    if (this.#strikes === 0) {
+      this.#ctx.audit({
+        level: "warn",
+        event: "rate_limited",
+        limit,
+        connection: this.id,
+        user: this.#principal?.sub,
+      });
+    }
+    this.#reply(errorFrame("RATE_LIMITED", message, id));
+  }
+
   #reply(frame: ServerFrame): void {
+    increment(this.#ctx.metrics.messagesOut, frame.type);
     this.send(encodeFrame(frame));
   }
 }

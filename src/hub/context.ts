@@ -10,6 +10,7 @@ import type { Publication } from "./broker.ts";
 import type { Clock } from "./clock.ts";
 import type { Connection, Verdict } from "./connection.ts";
 import type { LogEntry } from "./log.ts";
+import type { HubMetrics } from "./metrics.ts";
 import type { HubLimits } from "./options.ts";
 import type { Registry } from "./registry.ts";
 
@@ -35,6 +36,9 @@ export interface HubContext {
     connection: Connection,
     principal: Principal,
   ): { code: number; reason: string } | undefined;
-  onClosed(connection: Connection): void;
+  onClosed(connection: Connection, code: number | undefined): void;
   log(entry: LogEntry): void;
+  /** Security events. */
+  audit(entry: LogEntry): void;
+  readonly metrics: HubMetrics;
 }

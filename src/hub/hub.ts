@@ -1,52 +1,32 @@
 /**
- * The hub: admission of upgrades (origin, token, authentication), the
- * connection registry, permission checks and fan-out.
+ * The hub: the connection registry, permission checks, fan-out, live
+ * permission changes and the operations behind the admin API.
  *
  * @module
  */
 
-import { compileAcl } from "../acl/compile.ts";
+import { type Acl, compileAcl } from "../acl/compile.ts";
 import { createDecisionCache, type DecisionCache } from "../acl/decision_cache.ts";
-import type { AclAction } from "../acl/rules.ts";
+import type { AclAction, AclRule } from "../acl/rules.ts";
 import { validateTopic } from "../acl/topic.ts";
 import { AuthError } from "../auth/errors.ts";
-import { extractToken, parseSubprotocols, selectSubprotocol } from "../auth/extract.ts";
 import type { Principal } from "../auth/principal.ts";
 import { createTokenVerifier, type TokenVerifier } from "../auth/verify.ts";
-import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
+import { CloseCode } from "../protocol/codes.ts";
 import { encodeMessage } from "../protocol/encode.ts";
 import { upgradeWithDeno } from "../server/deno_adapter.ts";
+import { resolveLimits, resolveSources } from "./_resolve_options.ts";
+import { type Accepted, type Admission, type ConnInfo, createAdmission } from "./admission.ts";
 import { createMemoryBroker, type Publication } from "./broker.ts";
 import { systemClock } from "./clock.ts";
 import { Connection, type HubSocket, type Verdict } from "./connection.ts";
 import type { HubContext } from "./context.ts";
 import { logToStderr } from "./log.ts";
+import { createHubMetrics, type HubMetrics, increment, observe } from "./metrics.ts";
 import type { HubLimits, HubOptions } from "./options.ts";
-import { resolveLimits, resolveSources } from "./_resolve_options.ts";
 import { createRegistry } from "./registry.ts";
 
-/** An upgrade request the hub accepted: the adapter completes the upgrade. */
-export interface Accepted {
-  /** Accepted. */
-  readonly ok: true;
-  /** The subprotocol to answer with, if any. */
-  readonly protocol: string | undefined;
-  /** The identity established at the upgrade; absent while waiting for first-message auth. */
-  readonly principal: Principal | undefined;
-  /** In `reject: "close"` mode: close at once with this code and reason. */
-  readonly closeWith?: { code: number; reason: string };
-}
-
-/** An upgrade request the hub refused: send this response instead. */
-export interface Refused {
-  /** Refused. */
-  readonly ok: false;
-  /** The HTTP response (401, 403, 426 or 503) with a JSON `{code, message}` body. */
-  readonly response: Response;
-}
-
-/** The hub's answer to an upgrade request. */
-export type Admission = Accepted | Refused;
+export type { Accepted, Admission, ConnInfo, Refused } from "./admission.ts";
 
 /** Socket events an adapter forwards to the hub. */
 export interface SocketHandler {
@@ -54,8 +34,8 @@ export interface SocketHandler {
   open(): void;
   /** A message arrived (string for text, anything else for binary). */
   message(data: unknown): void;
-  /** The socket closed. */
-  close(): void;
+  /** The socket closed, with the close code when the transport saw one. */
+  close(code?: number): void;
 }
 
 /** Options of {@linkcode Hub.publish}. */
@@ -70,18 +50,78 @@ export interface PublishOptions {
   from?: string | null;
 }
 
+/** What {@linkcode Hub.broadcast} sends, mirroring the admin route. */
+export interface BroadcastInput {
+  /** Event name. */
+  event?: string;
+  /** Publish on this topic (to its subscribers). */
+  topic?: string;
+  /** Any JSON value. */
+  payload: unknown;
+  /** Send directly to these users' connections (without `topic`: to them only). */
+  users?: string[];
+}
+
+/** Connection status of one user, from {@linkcode Hub.userStatus}. */
+export interface UserStatus {
+  /** Whether the user has at least one authenticated connection. */
+  connected: boolean;
+  /** How many. */
+  connections: number;
+  /** When the oldest of them was accepted (epoch ms), or `null`. */
+  since: number | null;
+}
+
+/** A snapshot from {@linkcode Hub.stats}. */
+export interface HubStats {
+  /** Open connections (authenticated or not). */
+  connections: number;
+  /** Distinct authenticated users. */
+  users: number;
+  /** Distinct topics and patterns with subscribers. */
+  topics: number;
+  /** Total subscriptions. */
+  subscriptions: number;
+  /** Frames received per second, averaged over the last 10 s. */
+  messagesInPerSecond: number;
+  /** Frames sent per second, averaged over the last 10 s. */
+  messagesOutPerSecond: number;
+  /** Seconds since the hub was created. */
+  uptimeSeconds: number;
+}
+
 /** A running hub, created by {@linkcode createHub}. */
 export interface Hub extends AsyncDisposable {
   /** Upgrades a `Deno.serve` request to a hub connection, or answers why not. */
-  upgrade(req: Request): Promise<Response>;
+  upgrade(req: Request, info?: ConnInfo | Deno.ServeHandlerInfo): Promise<Response>;
   /** The same as `upgrade`, as a plain handler for Hono, Oak or Fresh routes. */
-  readonly handler: (req: Request) => Promise<Response>;
+  readonly handler: (req: Request, info?: ConnInfo | Deno.ServeHandlerInfo) => Promise<Response>;
   /** Decides an upgrade request without performing it (for transport adapters). */
-  admit(req: Request): Promise<Admission>;
+  admit(req: Request, info?: ConnInfo): Promise<Admission>;
   /** Attaches an upgraded socket (for transport adapters). */
   connect(socket: HubSocket, admission: Accepted): SocketHandler;
   /** Publishes from the server to every subscriber of a concrete topic. */
   publish(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
+  /** To a topic, to listed users, or (with neither) to every connected user. Returns the connections reached directly. */
+  broadcast(input: BroadcastInput): Promise<number>;
+  /** Sends an event to every connection of one user; returns how many were reached. */
+  sendToUser(user: string, event: string, payload: unknown): number;
+  /** Whether a user has an authenticated connection. */
+  isUserConnected(user: string): boolean;
+  /** Connection status of one user. */
+  userStatus(user: string): UserStatus;
+  /** Closes every connection of a user with 4003; returns how many. */
+  disconnectUser(user: string, reason?: string): number;
+  /** Disconnects a user (4003) and rejects their tokens issued before now. */
+  revoke(target: { user: string }): number;
+  /** Replaces the server-side rules and re-checks every live subscription. */
+  updateRules(rules: AclRule[]): Promise<void>;
+  /** Subscribers of a topic or pattern, as subscribed. */
+  subscriberCount(topicOrPattern: string): number;
+  /** Counts for the admin API. */
+  stats(): HubStats;
+  /** Counters and histograms for `/metrics`. */
+  readonly metrics: Readonly<HubMetrics>;
   /** The limits in force. */
   readonly limits: Readonly<HubLimits>;
   /** Open connections (authenticated or not). */
@@ -90,8 +130,11 @@ export interface Hub extends AsyncDisposable {
   readonly topicCount: number;
   /** Total subscriptions. */
   readonly subscriptionCount: number;
-  /** Closes every connection with 1001 and stops accepting new ones. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets frames in flight finish (up to `deadlineMs`,
+   * default 5000), then closes every connection with 1001.
+   */
+  close(options?: { deadlineMs?: number }): Promise<void>;
 }
 
 /**
@@ -108,7 +151,7 @@ export interface Hub extends AsyncDisposable {
  *   auth: { secret: Deno.env.get("REALTIME_JWT_SECRET")! },
  *   acl: { rules: [{ effect: "allow", actions: ["subscribe"], topics: ["user:{sub}"] }] },
  * });
- * Deno.serve((req) => new URL(req.url).pathname === "/ws" ? hub.upgrade(req) : new Response("hi"));
+ * Deno.serve((req, info) => new URL(req.url).pathname === "/ws" ? hub.upgrade(req, info) : new Response("hi"));
  * ```
  *
  * @example Create and close a hub
@@ -135,19 +178,29 @@ export function createHub(options: HubOptions): Hub {
   if (verifier === undefined && options.authenticate === undefined) {
     throw new TypeError("Cannot create hub without 'auth', 'verifier' or 'authenticate'");
   }
-  const acl = compileAcl(options.acl ?? {});
+  const aclOptions = options.acl ?? {};
+  let acl: Acl = compileAcl(aclOptions);
   const log = options.log ?? logToStderr;
+  const metrics = createHubMetrics();
+  const audit = (entry: Parameters<typeof log>[0]) => {
+    if (entry.event === "auth.failed" && entry.source !== "upgrade") {
+      increment(metrics.authFailures, String(entry.reason));
+    }
+    (options.audit ?? log)({ ...entry, audit: true });
+  };
   const broker = options.broker ?? createMemoryBroker();
-  const reject = options.reject ?? "http";
-  const allowedOrigins = new Set(options.allowedOrigins ?? []);
-  let counter = 0;
-  const prefix = crypto.randomUUID().slice(0, 8);
-  const generateId = options.generateId ?? (() => `${prefix}-${(++counter).toString(36)}`);
   const authorize = options.authorize;
   const cacheMax = options.decisionCache?.max ?? 1024;
   const cacheTtlMs = options.decisionCache?.ttlMs ?? 60_000;
+  const revocationTtlMs = options.revocationTtlMs ?? 86_400_000;
+  const createdAt = clock.now();
+  let counter = 0;
+  const prefix = crypto.randomUUID().slice(0, 8);
+  const generateId = options.generateId ?? (() => `${prefix}-${(++counter).toString(36)}`);
 
   const connections = new Set<Connection>();
+  const byUser = new Map<string, Set<Connection>>();
+  const revokedAt = new Map<string, number>();
   const caches = new WeakMap<Connection, DecisionCache<Verdict>>();
   const registry = createRegistry<Connection>({
     onFirst: (topic) => void broker.subscribe(topic),
@@ -157,15 +210,29 @@ export function createHub(options: HubOptions): Hub {
 
   broker.listen((publication: Publication) => {
     const text = encodeMessage({ type: "message", ...publication });
-    registry.forEach(publication.topic, (connection) => connection.send(text));
+    let delivered = 0;
+    registry.forEach(publication.topic, (connection) => {
+      connection.send(text);
+      delivered++;
+    });
+    if (delivered > 0) increment(metrics.messagesOut, "message", delivered);
   });
 
-  const verify = (token: string): Promise<Principal> => {
-    if (verifier === undefined) {
-      return Promise.reject(new AuthError("invalid"));
+  async function verify(token: string): Promise<Principal> {
+    if (verifier === undefined) throw new AuthError("invalid");
+    const principal = await verifier.verify(token);
+    const since = revokedAt.get(principal.sub);
+    if (since !== undefined) {
+      if (clock.now() - since > revocationTtlMs) revokedAt.delete(principal.sub);
+      else {
+        const iat = typeof principal.claims.iat === "number"
+          ? principal.claims.iat * 1000
+          : -Infinity;
+        if (iat <= since) throw new AuthError("revoked");
+      }
     }
-    return verifier.verify(token);
-  };
+    return principal;
+  }
 
   function check(
     connection: Connection,
@@ -181,18 +248,21 @@ export function createHub(options: HubOptions): Hub {
     const key = action + "\u0000" + topic;
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
+    const started = performance.now();
     const decision = acl.decide(principal, action, topic);
     if (decision.reason === "invalid") {
       return { allowed: false, code: "BAD_REQUEST", message: decision.message };
     }
     const denyRule = !decision.allowed && decision.reason === "rule";
     if (authorize === undefined || denyRule) {
+      observe(metrics.aclCheckSeconds, (performance.now() - started) / 1000);
       const verdict = toVerdict(decision.allowed, action, topic);
       if (!verdict.allowed) denied(connection, principal, action, topic, decision.message);
       cache.set(key, verdict);
       return verdict;
     }
     const store = cache;
+    const rules = acl;
     return (async (): Promise<Verdict> => {
       let answer: boolean | undefined;
       try {
@@ -206,6 +276,7 @@ export function createHub(options: HubOptions): Hub {
         });
         return { allowed: false, code: "INTERNAL", message: "Permission check failed" };
       }
+      observe(metrics.aclCheckSeconds, (performance.now() - started) / 1000);
       const allowed = answer ?? decision.allowed;
       const verdict = toVerdict(allowed, action, topic);
       if (!allowed) {
@@ -217,7 +288,8 @@ export function createHub(options: HubOptions): Hub {
           answer === false ? "denied by authorize hook" : decision.message,
         );
       }
-      store.set(key, verdict);
+      // Rules replaced meanwhile: do not cache a decision made under the old ones.
+      if (rules === acl) store.set(key, verdict);
       return verdict;
     })();
   }
@@ -229,7 +301,8 @@ export function createHub(options: HubOptions): Hub {
     topic: string,
     why: string,
   ): void {
-    log({
+    increment(metrics.aclDenials, action);
+    audit({
       level: "info",
       event: "acl.denied",
       connection: connection.id,
@@ -250,82 +323,56 @@ export function createHub(options: HubOptions): Hub {
     check,
     publish: (publication) => broker.publish(publication),
     verify,
-    onAuthenticated: () => undefined,
-    onClosed: (connection) => void connections.delete(connection),
+    onAuthenticated(connection, principal) {
+      let set = byUser.get(principal.sub);
+      if (set !== undefined && set.size >= limits.maxConnectionsPerUser) {
+        increment(metrics.rateLimitHits, "connections_per_user");
+        audit({
+          level: "warn",
+          event: "rate_limited",
+          limit: "connections_per_user",
+          user: principal.sub,
+        });
+        return { code: CloseCode.Overloaded, reason: "Too many connections for this user" };
+      }
+      if (set === undefined) byUser.set(principal.sub, set = new Set());
+      set.add(connection);
+      return undefined;
+    },
+    onClosed(connection, code) {
+      connections.delete(connection);
+      const sub = connection.principal?.sub;
+      const set = sub === undefined ? undefined : byUser.get(sub);
+      if (set?.delete(connection) && set.size === 0) byUser.delete(sub!);
+      increment(metrics.connectionsClosed, code === undefined ? "abnormal" : String(code));
+      observe(metrics.connectionDurationSeconds, (clock.now() - connection.since) / 1000);
+    },
     log,
+    audit,
+    metrics,
   };
 
-  function refuse(status: number, code: ErrorCode, message: string): Refused {
-    const headers = new Headers({ "content-type": "application/json" });
-    if (status === 401) headers.set("www-authenticate", 'Bearer error="invalid_token"');
-    if (status === 426) headers.set("upgrade", "websocket");
-    return {
-      ok: false,
-      response: new Response(JSON.stringify({ code, message }), { status, headers }),
-    };
-  }
-
-  function authFailure(protocol: string | undefined, code: ErrorCode, message: string): Admission {
-    if (reject === "close") {
-      return {
-        ok: true,
-        protocol,
-        principal: undefined,
-        closeWith: { code: CloseCode.AuthFailed, reason: message },
-      };
-    }
-    return refuse(401, code, message);
-  }
-
-  async function admit(req: Request): Promise<Admission> {
-    if (closing) return refuse(503, "INTERNAL", "Server is shutting down");
-    if ((req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
-      return refuse(426, "BAD_REQUEST", "Expected a WebSocket upgrade request");
-    }
-    const origin = req.headers.get("origin");
-    if (origin !== null && allowedOrigins.size > 0 && !allowedOrigins.has(origin)) {
-      log({ level: "warn", event: "origin.refused", origin });
-      return refuse(403, "FORBIDDEN", "Origin is not allowed");
-    }
-    const protocol = selectSubprotocol(
-      parseSubprotocols(req.headers.get("sec-websocket-protocol")),
-    );
-    try {
-      if (options.authenticate !== undefined) {
-        const principal = await options.authenticate(req);
-        if (principal !== undefined) return { ok: true, protocol, principal };
-      }
-      const extracted = verifier === undefined ? undefined : extractToken(req, sources);
-      if (extracted === undefined) {
-        if (sources.firstMessage && verifier !== undefined) {
-          return { ok: true, protocol, principal: undefined };
-        }
-        log({ level: "info", event: "auth.failed", reason: "missing", source: "upgrade" });
-        return authFailure(protocol, "AUTH_FAILED", "Authentication required");
-      }
-      if (extracted.source === "cookie" && (origin === null || !allowedOrigins.has(origin))) {
-        log({ level: "warn", event: "origin.refused", origin, source: "cookie" });
-        return refuse(403, "FORBIDDEN", "Origin is not allowed");
-      }
-      const principal = await verify(extracted.token);
-      return { ok: true, protocol, principal };
-    } catch (error) {
-      if (error instanceof AuthError) {
-        log({ level: "info", event: "auth.failed", reason: error.reason, source: "upgrade" });
-        return authFailure(protocol, error.code, error.message);
-      }
-      log({
-        level: "error",
-        event: "authenticate.failed",
-        error: error instanceof Error ? error.name : typeof error,
-      });
-      return refuse(500, "INTERNAL", "Authentication failed unexpectedly");
-    }
-  }
+  const admit = createAdmission({
+    sources,
+    limits,
+    clock,
+    metrics,
+    allowedOrigins: new Set(options.allowedOrigins ?? []),
+    reject: options.reject ?? "http",
+    trustProxy: options.trustProxy ?? false,
+    authenticate: options.authenticate,
+    canVerify: verifier !== undefined,
+    verify,
+    connectionCount: () => connections.size,
+    isClosing: () => closing,
+    audit,
+    log,
+  });
 
   function connect(socket: HubSocket, admission: Accepted): SocketHandler {
     const connection = new Connection(generateId(), socket, context);
     connections.add(connection);
+    metrics.connectionsOpened++;
     return {
       open() {
         if (admission.closeWith !== undefined) {
@@ -337,8 +384,19 @@ export function createHub(options: HubOptions): Hub {
         }
       },
       message: (data) => connection.receive(data),
-      close: () => connection.closed(),
+      close: (code) => connection.closed(code),
     };
+  }
+
+  function makePublication(
+    topic: string,
+    payload: unknown,
+    event: string | undefined,
+    from: string | null,
+  ) {
+    return event === undefined
+      ? { topic, payload, from, ts: clock.now() }
+      : { topic, payload, from, ts: clock.now(), event };
   }
 
   async function publish(
@@ -348,28 +406,112 @@ export function createHub(options: HubOptions): Hub {
   ): Promise<void> {
     const problem = validateTopic(topic);
     if (problem !== undefined) throw new TypeError(problem);
-    const publication: Publication = publishOptions.event === undefined
-      ? { topic, payload, from: publishOptions.from ?? null, ts: clock.now() }
-      : {
-        topic,
-        payload,
-        from: publishOptions.from ?? null,
-        ts: clock.now(),
-        event: publishOptions.event,
-      };
-    await broker.publish(publication);
+    await broker.publish(
+      makePublication(topic, payload, publishOptions.event, publishOptions.from ?? null),
+    );
   }
 
-  async function close(): Promise<void> {
+  /** Direct delivery to users' connections, outside topics: `topic` is `null`. */
+  function sendDirect(
+    users: Iterable<string>,
+    event: string | undefined,
+    payload: unknown,
+  ): number {
+    const frame: Record<string, unknown> = {
+      type: "message",
+      topic: null,
+      payload,
+      from: null,
+      ts: clock.now(),
+    };
+    if (event !== undefined) frame.event = event;
+    const text = JSON.stringify(frame);
+    let reached = 0;
+    for (const user of users) {
+      for (const connection of byUser.get(user) ?? []) {
+        connection.send(text);
+        reached++;
+      }
+    }
+    if (reached > 0) increment(metrics.messagesOut, "message", reached);
+    return reached;
+  }
+
+  async function broadcast(input: BroadcastInput): Promise<number> {
+    if (input.event !== undefined && typeof input.event !== "string") {
+      throw new TypeError("Cannot broadcast as 'event' is not a string");
+    }
+    if (
+      input.users !== undefined &&
+      (!Array.isArray(input.users) || input.users.some((u) => typeof u !== "string"))
+    ) {
+      throw new TypeError("Cannot broadcast as 'users' is not an array of strings");
+    }
+    if (input.topic !== undefined) {
+      await publish(input.topic, input.payload, { event: input.event });
+      return input.users === undefined ? 0 : sendDirect(input.users, input.event, input.payload);
+    }
+    return sendDirect(input.users ?? [...byUser.keys()], input.event, input.payload);
+  }
+
+  function disconnectUser(user: string, reason = "Disconnected by an operator"): number {
+    const set = byUser.get(user);
+    if (set === undefined) return 0;
+    const count = set.size;
+    for (const connection of [...set]) connection.close(CloseCode.Revoked, reason);
+    return count;
+  }
+
+  async function updateRules(rules: AclRule[]): Promise<void> {
+    const next = compileAcl({ ...aclOptions, rules }); // throws, changing nothing, on bad rules
+    acl = next;
+    audit({ level: "info", event: "acl.rules_updated", rules: rules.length });
+    await Promise.all([...connections].map((connection) => connection.recheck()));
+  }
+
+  const samples: { at: number; in: number; out: number }[] = [];
+  const total = (counter: Map<string, number>) => {
+    let sum = 0;
+    for (const n of counter.values()) sum += n;
+    return sum;
+  };
+  function stats(): HubStats {
+    const now = clock.now();
+    const current = { at: now, in: total(metrics.messagesIn), out: total(metrics.messagesOut) };
+    while (samples.length > 0 && now - samples[0].at > 10_000) samples.shift();
+    const oldest = samples[0] ?? { at: createdAt, in: 0, out: 0 };
+    if (samples.length === 0 || now - samples[samples.length - 1].at >= 1000) samples.push(current);
+    const seconds = Math.max(1, now - oldest.at) / 1000;
+    return {
+      connections: connections.size,
+      users: byUser.size,
+      topics: registry.size,
+      subscriptions: registry.subscriptions,
+      messagesInPerSecond: round((current.in - oldest.in) / seconds),
+      messagesOutPerSecond: round((current.out - oldest.out) / seconds),
+      uptimeSeconds: Math.floor((now - createdAt) / 1000),
+    };
+  }
+
+  async function close(closeOptions: { deadlineMs?: number } = {}): Promise<void> {
     if (closing) return;
     closing = true;
+    const deadline = closeOptions.deadlineMs ?? 5000;
+    const drained = Promise.all([...connections].map((connection) => connection.drained()));
+    let timer: unknown;
+    await Promise.race([
+      drained,
+      new Promise((resolve) => timer = clock.setTimer(() => resolve(undefined), deadline)),
+    ]);
+    clock.clearTimer(timer);
     for (const connection of [...connections]) {
       connection.close(CloseCode.GoingAway, "Server shutting down");
     }
     await broker.close();
   }
 
-  const upgrade = (req: Request) => upgradeWithDeno({ admit, connect }, req);
+  const upgrade = (req: Request, info?: ConnInfo | Deno.ServeHandlerInfo) =>
+    upgradeWithDeno({ admit, connect, limits }, req, toConnInfo(info));
 
   return {
     upgrade,
@@ -377,6 +519,37 @@ export function createHub(options: HubOptions): Hub {
     admit,
     connect,
     publish,
+    broadcast,
+    sendToUser: (user, event, payload) => sendDirect([user], event, payload),
+    isUserConnected: (user) => byUser.has(user),
+    userStatus(user) {
+      const set = byUser.get(user);
+      if (set === undefined) return { connected: false, connections: 0, since: null };
+      return {
+        connected: true,
+        connections: set.size,
+        since: Math.min(...[...set].map((c) => c.since)),
+      };
+    },
+    disconnectUser(user, reason) {
+      const count = disconnectUser(user, reason);
+      audit({ level: "info", event: "admin.disconnect", user, connections: count });
+      return count;
+    },
+    revoke({ user }) {
+      if (revokedAt.size >= 100_000) {
+        const now = clock.now();
+        for (const [key, at] of revokedAt) if (now - at > revocationTtlMs) revokedAt.delete(key);
+      }
+      revokedAt.set(user, clock.now());
+      const count = disconnectUser(user, "Access revoked");
+      audit({ level: "warn", event: "revoked", user, connections: count });
+      return count;
+    },
+    updateRules,
+    subscriberCount: (topic) => registry.count(topic),
+    stats,
+    metrics,
     limits,
     get connectionCount() {
       return connections.size;
@@ -388,14 +561,27 @@ export function createHub(options: HubOptions): Hub {
       return registry.subscriptions;
     },
     close,
-    [Symbol.asyncDispose]: close,
+    [Symbol.asyncDispose]: () => close(),
   };
+}
+
+function toConnInfo(info: ConnInfo | Deno.ServeHandlerInfo | undefined): ConnInfo | undefined {
+  if (info === undefined) return undefined;
+  if ("remoteAddr" in info && typeof info.remoteAddr === "object" && info.remoteAddr !== null) {
+    const addr = info.remoteAddr as { hostname?: string };
+    return { remoteAddr: addr.hostname };
+  }
+  return info as ConnInfo;
 }
 
 function toVerdict(allowed: boolean, action: AclAction, topic: string): Verdict {
   return allowed
     ? ALLOWED
     : { allowed: false, code: "FORBIDDEN", message: `Not allowed to ${action} to '${topic}'` };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 const ALLOWED: Verdict = { allowed: true };

@@ -102,6 +102,62 @@ export interface HubLimits {
    * @default {60000}
    */
   violationWindowMs: number;
+  /**
+   * Open connections in all.
+   *
+   * @default {100000}
+   */
+  maxConnections: number;
+  /**
+   * Open connections of one user (`sub`).
+   *
+   * @default {100}
+   */
+  maxConnectionsPerUser: number;
+  /**
+   * New connections per second from one client IP (token bucket refill).
+   *
+   * @default {20}
+   */
+  connectRatePerIp: number;
+  /**
+   * Burst of new connections from one client IP.
+   *
+   * @default {50}
+   */
+  connectBurstPerIp: number;
+  /**
+   * Frames per second one connection may send (token bucket refill).
+   *
+   * @default {100}
+   */
+  messageRate: number;
+  /**
+   * Burst of frames one connection may send.
+   *
+   * @default {200}
+   */
+  messageBurst: number;
+  /**
+   * Consecutive rate-limited frames before the connection is closed with 4008.
+   *
+   * @default {50}
+   */
+  maxRateLimitStrikes: number;
+  /**
+   * Bytes queued on a socket before it counts as a slow consumer and is
+   * closed with 4008.
+   *
+   * @default {4194304}
+   */
+  maxBufferedBytes: number;
+  /**
+   * Heartbeat interval: a peer that does not answer a ping within it is
+   * dropped (so a dead peer goes within two intervals).
+   *
+   * @default {25000}
+   */
+  heartbeatMs: number;
 }
 
 /** Options of {@linkcode createHub}. */
@@ -155,6 +211,25 @@ export interface HubOptions {
   log?: (entry: LogEntry) => void;
   /** Connection id source. */
   generateId?: () => string;
+  /**
+   * Audit sink: one entry per security event (authentication failure,
+   * denial, rate limit, revocation, admin action). Defaults to `log`.
+   */
+  audit?: (entry: LogEntry) => void;
+  /**
+   * Take the client IP from the first `X-Forwarded-For` entry (only behind a
+   * proxy you trust).
+   *
+   * @default {false}
+   */
+  trustProxy?: boolean;
+  /**
+   * How long a revocation keeps rejecting tokens issued before it, in ms.
+   * Set it to your longest token lifetime.
+   *
+   * @default {86400000}
+   */
+  revocationTtlMs?: number;
 }
 
 /** The default {@linkcode HubLimits}. */
@@ -165,4 +240,13 @@ export const DEFAULT_LIMITS: Readonly<HubLimits> = {
   maxQueuedFrames: 256,
   maxViolations: 50,
   violationWindowMs: 60_000,
+  maxConnections: 100_000,
+  maxConnectionsPerUser: 100,
+  connectRatePerIp: 20,
+  connectBurstPerIp: 50,
+  messageRate: 100,
+  messageBurst: 200,
+  maxRateLimitStrikes: 50,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  heartbeatMs: 25_000,
 };

@@ -20,6 +20,8 @@ export declare class WebSocket {
   send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
+  ping(): void;
+  on(event: "pong", listener: () => void): this;
   on(event: "message", listener: (data: RawData, isBinary: boolean) => void): this;
   on(event: "close", listener: (code: number, reason: Uint8Array) => void): this;
   on(event: "error", listener: (error: Error) => void): this;
@@ -49,6 +51,8 @@ export declare class WebSocketServer {
     callback: (client: WebSocket, request: IncomingMessage) => void,
   ): void;
   close(callback?: (error?: Error) => void): void;
+  on(event: "connection", listener: (client: WebSocket, request: IncomingMessage) => void): this;
+  emit(event: "connection", client: WebSocket, request: IncomingMessage): boolean;
 }
 
 export default WebSocket;

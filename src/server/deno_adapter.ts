@@ -13,15 +13,19 @@
  * @module
  */
 
-import type { Accepted, Admission, SocketHandler } from "../hub/hub.ts";
+import type { Accepted, Admission, ConnInfo } from "../hub/admission.ts";
 import type { HubSocket } from "../hub/connection.ts";
+import type { SocketHandler } from "../hub/hub.ts";
+import type { HubLimits } from "../hub/options.ts";
 
 /** The parts of a hub this adapter uses. */
 export interface UpgradeTarget {
   /** Decides the upgrade. */
-  admit(req: Request): Promise<Admission>;
+  admit(req: Request, info?: ConnInfo): Promise<Admission>;
   /** Attaches the upgraded socket. */
   connect(socket: HubSocket, admission: Accepted): SocketHandler;
+  /** The heartbeat interval is read from here. */
+  readonly limits: Readonly<Pick<HubLimits, "heartbeatMs">>;
 }
 
 /**
@@ -30,6 +34,7 @@ export interface UpgradeTarget {
  *
  * @param hub The hub.
  * @param req The upgrade request.
+ * @param info The peer's address, for per-IP limits.
  * @returns The 101 response, or the hub's refusal.
  *
  * @example Mount a hub with the Deno adapter
@@ -37,20 +42,27 @@ export interface UpgradeTarget {
  * import { createHub, upgradeWithDeno } from "@realtime/hub";
  *
  * const hub = createHub({ auth: { secret: Deno.env.get("REALTIME_JWT_SECRET")! } });
- * Deno.serve((req) => upgradeWithDeno(hub, req));
+ * Deno.serve((req, info) => upgradeWithDeno(hub, req, { remoteAddr: info.remoteAddr.hostname }));
  * ```
  */
-export async function upgradeWithDeno(hub: UpgradeTarget, req: Request): Promise<Response> {
-  const admission = await hub.admit(req);
+export async function upgradeWithDeno(
+  hub: UpgradeTarget,
+  req: Request,
+  info?: ConnInfo,
+): Promise<Response> {
+  const admission = await hub.admit(req, info);
   if (!admission.ok) return admission.response;
-  const { socket, response } = Deno.upgradeWebSocket(req);
+  // Deno pings after `idleTimeout` seconds of silence and closes a peer that
+  // does not answer within as long again: dead peers go within two intervals.
+  const idleTimeout = Math.max(1, Math.round(hub.limits.heartbeatMs / 1000));
+  const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout });
   if (admission.protocol !== undefined) {
     response.headers.set("sec-websocket-protocol", admission.protocol);
   }
   const handler = hub.connect(socket, admission);
   socket.onopen = () => handler.open();
   socket.onmessage = (event) => handler.message(event.data);
-  socket.onclose = () => handler.close();
+  socket.onclose = (event) => handler.close(event.code);
   socket.onerror = () => {};
   return response;
 }

@@ -11,18 +11,19 @@ import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 // @ts-types="./_ws.d.ts"
 import { type RawData, type WebSocket as WsSocket, WebSocketServer } from "ws";
-import type { Accepted, Admission, SocketHandler } from "../hub/hub.ts";
+import type { Accepted, Admission, ConnInfo } from "../hub/admission.ts";
 import type { HubSocket } from "../hub/connection.ts";
+import type { SocketHandler } from "../hub/hub.ts";
 import type { HubLimits } from "../hub/options.ts";
 
 /** The parts of a hub this adapter uses. */
 export interface NodeUpgradeTarget {
   /** Decides the upgrade. */
-  admit(req: Request): Promise<Admission>;
+  admit(req: Request, info?: ConnInfo): Promise<Admission>;
   /** Attaches the upgraded socket. */
   connect(socket: HubSocket, admission: Accepted): SocketHandler;
-  /** The frame size bound is read from here. */
-  readonly limits: Readonly<Pick<HubLimits, "maxFrameBytes">>;
+  /** The frame size bound and heartbeat interval are read from here. */
+  readonly limits: Readonly<Pick<HubLimits, "maxFrameBytes" | "heartbeatMs">>;
 }
 
 /** Options of {@linkcode listenNode}. */
@@ -116,11 +117,16 @@ export async function listenNode(
       );
       return;
     }
-    void hub.admit(toRequest(req, url)).then((admission) => {
-      if (!admission.ok) return writeResponse(socket, admission.response);
-      if (admission.protocol !== undefined) protocols.set(req, admission.protocol);
-      wss.handleUpgrade(req, socket, head, (ws) => attach(hub, ws, admission));
-    }).catch(() => socket.destroy());
+    void hub.admit(toRequest(req, url), { remoteAddr: req.socket.remoteAddress }).then(
+      (admission) => {
+        if (!admission.ok) return writeResponse(socket, admission.response);
+        if (admission.protocol !== undefined) protocols.set(req, admission.protocol);
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          wss.emit("connection", ws, req);
+          attach(hub, ws, admission);
+        });
+      },
+    ).catch(() => socket.destroy());
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -130,10 +136,29 @@ export async function listenNode(
       resolve();
     });
   });
+  // Heartbeat: a peer that did not answer the previous ping is terminated,
+  // so a dead peer (half-open TCP) goes within two intervals.
+  const alive = new WeakSet<WsSocket>();
+  const heartbeat = setInterval(() => {
+    for (const client of wss.clients) {
+      if (!alive.has(client)) {
+        client.terminate();
+        continue;
+      }
+      alive.delete(client);
+      client.ping();
+    }
+  }, hub.limits.heartbeatMs);
+  wss.on("connection", (client) => {
+    alive.add(client);
+    client.on("pong", () => alive.add(client));
+  });
+
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;
 
   const close = async () => {
+    clearInterval(heartbeat);
     for (const client of wss.clients) client.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -156,7 +181,7 @@ function attach(hub: NodeUpgradeTarget, ws: WsSocket, admission: Accepted): void
   ws.on("message", (data: RawData, isBinary: boolean) => {
     handler.message(isBinary ? data : data.toString());
   });
-  ws.on("close", () => handler.close());
+  ws.on("close", (code: number) => handler.close(code));
   handler.open();
 }
 

@@ -98,7 +98,7 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve(
     { port: options.port ?? 8000, hostname, onListen: (addr) => resolve(addr as Deno.NetAddr) },
-    (req) => new URL(req.url).pathname === path ? hub.upgrade(req) : fetch(req),
+    (req, info) => new URL(req.url).pathname === path ? hub.upgrade(req, info) : fetch(req),
   );
   const addr = await listening;
   const close = async () => {

@@ -154,7 +154,7 @@ eachTransport("upgrade without token and without first-message auth is a 401", a
   const res = await fetch(http(h.url), { headers: upgradeHeaders() });
   assert.equal(res.status, 401);
   assert.equal(res.headers.get("www-authenticate"), 'Bearer error="invalid_token"');
-  assert.deepEqual(await res.json(), { code: "AUTH_FAILED", message: "Authentication required" });
+  assert.deepEqual(await res.json(), { code: "AUTH_FAILED", message: "Token is missing" });
 });
 
 eachTransport("upgrade with an invalid token is a 401 with a JSON body", async (t) => {

@@ -1,0 +1,192 @@
+/**
+ * Admission of upgrade requests: capacity, per-IP connection rate, origin,
+ * token extraction and verification. Internal to the hub.
+ *
+ * @module
+ */
+
+import { AuthError } from "../auth/errors.ts";
+import { extractToken, parseSubprotocols, selectSubprotocol } from "../auth/extract.ts";
+import type { Principal } from "../auth/principal.ts";
+import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
+import type { ResolvedSources } from "./_resolve_options.ts";
+import type { Clock } from "./clock.ts";
+import type { LogEntry } from "./log.ts";
+import { type HubMetrics, increment } from "./metrics.ts";
+import type { AuthenticateHook, HubLimits } from "./options.ts";
+import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
+
+/** An upgrade request the hub accepted: the adapter completes the upgrade. */
+export interface Accepted {
+  /** Accepted. */
+  readonly ok: true;
+  /** The subprotocol to answer with, if any. */
+  readonly protocol: string | undefined;
+  /** The identity established at the upgrade; absent while waiting for first-message auth. */
+  readonly principal: Principal | undefined;
+  /** In `reject: "close"` mode: close at once with this code and reason. */
+  readonly closeWith?: { code: number; reason: string };
+}
+
+/** An upgrade request the hub refused: send this response instead. */
+export interface Refused {
+  /** Refused. */
+  readonly ok: false;
+  /** The HTTP response (401, 403, 426, 429 or 503) with a JSON `{code, message}` body. */
+  readonly response: Response;
+}
+
+/** The hub's answer to an upgrade request. */
+export type Admission = Accepted | Refused;
+
+/** Facts about the connection an adapter knows and a `Request` does not. */
+export interface ConnInfo {
+  /** The peer's IP address. */
+  readonly remoteAddr?: string;
+}
+
+/** What admission needs from the hub. */
+export interface AdmissionDeps {
+  readonly sources: ResolvedSources;
+  readonly limits: HubLimits;
+  readonly clock: Clock;
+  readonly metrics: HubMetrics;
+  readonly allowedOrigins: ReadonlySet<string>;
+  readonly reject: "http" | "close";
+  readonly trustProxy: boolean;
+  readonly authenticate: AuthenticateHook | undefined;
+  readonly canVerify: boolean;
+  verify(token: string): Promise<Principal>;
+  connectionCount(): number;
+  isClosing(): boolean;
+  audit(entry: LogEntry): void;
+  log(entry: LogEntry): void;
+}
+
+/** Creates the `admit` function of a hub. */
+export function createAdmission(
+  deps: AdmissionDeps,
+): (req: Request, info?: ConnInfo) => Promise<Admission> {
+  const { sources, limits, clock, metrics, allowedOrigins, reject } = deps;
+  const buckets = new Map<string, TokenBucket>();
+
+  function refuse(
+    status: number,
+    code: ErrorCode,
+    message: string,
+    retryAfterMs?: number,
+  ): Refused {
+    const headers = new Headers({ "content-type": "application/json" });
+    if (status === 401) headers.set("www-authenticate", 'Bearer error="invalid_token"');
+    if (status === 426) headers.set("upgrade", "websocket");
+    if (retryAfterMs !== undefined) {
+      headers.set("retry-after", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    }
+    return {
+      ok: false,
+      response: new Response(JSON.stringify({ code, message }), { status, headers }),
+    };
+  }
+
+  function authFailure(
+    protocol: string | undefined,
+    error: AuthError,
+    ip: string | undefined,
+  ): Admission {
+    increment(metrics.authFailures, error.reason);
+    deps.audit({
+      level: "info",
+      event: "auth.failed",
+      reason: error.reason,
+      source: "upgrade",
+      ip,
+    });
+    if (reject === "close") {
+      return {
+        ok: true,
+        protocol,
+        principal: undefined,
+        closeWith: { code: CloseCode.AuthFailed, reason: error.message },
+      };
+    }
+    return refuse(401, error.code, error.message);
+  }
+
+  function clientIp(req: Request, info: ConnInfo | undefined): string | undefined {
+    if (deps.trustProxy) {
+      const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+      if (forwarded) return forwarded;
+    }
+    return info?.remoteAddr;
+  }
+
+  /** Per-IP token bucket; full buckets are forgotten so the map stays small. */
+  function takeConnectToken(ip: string): number {
+    const now = clock.now();
+    let bucket = buckets.get(ip);
+    if (bucket === undefined) {
+      if (buckets.size >= 10_000) {
+        for (const [key, b] of buckets) if (b.isFull(now)) buckets.delete(key);
+      }
+      bucket = createTokenBucket(limits.connectRatePerIp, limits.connectBurstPerIp, now);
+      buckets.set(ip, bucket);
+    }
+    return bucket.take(now) ? 0 : bucket.retryAfterMs(now);
+  }
+
+  return async function admit(req: Request, info?: ConnInfo): Promise<Admission> {
+    if (deps.isClosing()) return refuse(503, "INTERNAL", "Server is shutting down", 1000);
+    if ((req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
+      return refuse(426, "BAD_REQUEST", "Expected a WebSocket upgrade request");
+    }
+    const ip = clientIp(req, info);
+    if (ip !== undefined) {
+      const retryAfterMs = takeConnectToken(ip);
+      if (retryAfterMs > 0) {
+        increment(metrics.rateLimitHits, "connect_rate");
+        deps.audit({ level: "warn", event: "rate_limited", limit: "connect_rate", ip });
+        return refuse(429, "RATE_LIMITED", "Too many connection attempts", retryAfterMs);
+      }
+    }
+    if (deps.connectionCount() >= limits.maxConnections) {
+      increment(metrics.rateLimitHits, "connections_total");
+      return refuse(503, "RATE_LIMITED", "Server is at capacity", 5000);
+    }
+    const origin = req.headers.get("origin");
+    if (origin !== null && allowedOrigins.size > 0 && !allowedOrigins.has(origin)) {
+      deps.audit({ level: "warn", event: "origin.refused", origin, ip });
+      return refuse(403, "FORBIDDEN", "Origin is not allowed");
+    }
+    const protocol = selectSubprotocol(
+      parseSubprotocols(req.headers.get("sec-websocket-protocol")),
+    );
+    try {
+      if (deps.authenticate !== undefined) {
+        const principal = await deps.authenticate(req);
+        if (principal !== undefined) return { ok: true, protocol, principal };
+      }
+      const extracted = deps.canVerify ? extractToken(req, sources) : undefined;
+      if (extracted === undefined) {
+        if (sources.firstMessage && deps.canVerify) {
+          return { ok: true, protocol, principal: undefined };
+        }
+        return authFailure(protocol, new AuthError("missing"), ip);
+      }
+      if (extracted.source === "cookie" && (origin === null || !allowedOrigins.has(origin))) {
+        deps.audit({ level: "warn", event: "origin.refused", origin, source: "cookie", ip });
+        return refuse(403, "FORBIDDEN", "Origin is not allowed");
+      }
+      const principal = await deps.verify(extracted.token);
+      increment(metrics.authSuccesses, extracted.source);
+      return { ok: true, protocol, principal };
+    } catch (error) {
+      if (error instanceof AuthError) return authFailure(protocol, error, ip);
+      deps.log({
+        level: "error",
+        event: "authenticate.failed",
+        error: error instanceof Error ? error.name : typeof error,
+      });
+      return refuse(500, "INTERNAL", "Authentication failed unexpectedly");
+    }
+  };
+}
