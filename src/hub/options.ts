@@ -25,6 +25,10 @@ export type AuthorizeHook = (
 /**
  * Replaces (or precedes) token authentication: look the request up in your
  * own session store. Return `undefined` to fall back to token sources.
+ *
+ * When it reads cookies, also set `allowedOrigins`: browsers attach cookies
+ * to cross-site WebSocket upgrades, so without an `Origin` allowlist any
+ * site could open a connection as your user (cross-site WebSocket hijacking).
  */
 export type AuthenticateHook = (
   req: Request,
