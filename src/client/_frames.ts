@@ -1,0 +1,47 @@
+// Reading server frames: one WebSocket message may carry several
+// newline-delimited JSON frames (opt-in batching), so split before parsing.
+// Anything that is not a well-formed frame is dropped: the server is trusted
+// to speak the protocol, and unknown frame types are skipped for forward
+// compatibility.
+
+import type { ServerFrame } from "../protocol/frames.ts";
+
+const REQUIRED: Record<ServerFrame["type"], Record<string, string>> = {
+  welcome: { connectionId: "string", user: "string" },
+  ack: {},
+  pong: {},
+  message: { topic: "string", ts: "number" },
+  error: { code: "string", message: "string" },
+  unsubscribed: { topic: "string", code: "string" },
+  token_expiring: { expiresAt: "number" },
+};
+
+export function readFrames(data: unknown): ServerFrame[] {
+  if (typeof data !== "string") return [];
+  const frames: ServerFrame[] = [];
+  for (const line of data.split("\n")) {
+    if (line.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (isFrame(value)) frames.push(value);
+  }
+  return frames;
+}
+
+function isFrame(value: unknown): value is ServerFrame {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const frame = value as Record<string, unknown>;
+  if (typeof frame.type !== "string" || !Object.hasOwn(REQUIRED, frame.type)) return false;
+  const id = frame.id;
+  if (id !== undefined && typeof id !== "string" && typeof id !== "number") return false;
+  const fields = REQUIRED[frame.type as ServerFrame["type"]];
+  for (const name in fields) {
+    const actual: string = typeof frame[name];
+    if (actual !== fields[name]) return false;
+  }
+  return true;
+}

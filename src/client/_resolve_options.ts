@@ -1,0 +1,111 @@
+// Validation of client options, once, at construction.
+
+import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import type {
+  ClientClock,
+  RealtimeClientOptions,
+  TokenVia,
+  WebSocketConstructor,
+} from "./options.ts";
+
+export interface ResolvedOptions {
+  url: URL;
+  token: string | undefined;
+  getToken: (() => Promise<string> | string) | undefined;
+  tokenVia: TokenVia;
+  backoff: Required<BackoffOptions>;
+  maxReconnectAttempts: number;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  heartbeatMs: number;
+  maxQueued: number;
+  clock: ClientClock;
+  random: () => number;
+  WebSocket: WebSocketConstructor;
+}
+
+const TOKEN_VIAS: readonly TokenVia[] = ["subprotocol", "query", "message", "header"];
+
+export const systemClock: ClientClock = {
+  now: () => Date.now(),
+  setTimer: (fn, ms) => setTimeout(fn, Math.min(Math.max(0, ms), 2 ** 31 - 1)),
+  clearTimer: (handle) => clearTimeout(handle as number),
+};
+
+export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot create RealtimeClient: expected an options object, got ${options}`);
+  }
+  const url = parseUrl(options.url);
+  const { token, getToken } = options;
+  if (token === undefined && getToken === undefined) {
+    throw new TypeError("Cannot create RealtimeClient without 'token' or 'getToken'");
+  }
+  if (token !== undefined && (typeof token !== "string" || token === "")) {
+    throw new TypeError(
+      `Cannot use 'token' of type ${typeof token}: a non-empty string is required`,
+    );
+  }
+  if (getToken !== undefined && typeof getToken !== "function") {
+    throw new TypeError(`Cannot use 'getToken' of type ${typeof getToken}: a function is required`);
+  }
+  const tokenVia = options.tokenVia ?? "subprotocol";
+  if (!TOKEN_VIAS.includes(tokenVia)) {
+    throw new TypeError(
+      `Cannot send the token via '${tokenVia}': use one of ${
+        TOKEN_VIAS.map((v) => `"${v}"`).join(", ")
+      }`,
+    );
+  }
+  const backoff = {
+    baseMs: options.backoff?.baseMs ?? 500,
+    maxMs: options.backoff?.maxMs ?? 30_000,
+  };
+  backoffDelay(0, backoff, () => 0); // throws a RangeError naming bad bounds
+  const WebSocket = options.WebSocket ?? globalThis.WebSocket;
+  if (typeof WebSocket !== "function") {
+    throw new TypeError(
+      "Cannot create RealtimeClient: this runtime has no global WebSocket; pass the 'WebSocket' option",
+    );
+  }
+  return {
+    url,
+    token,
+    getToken,
+    tokenVia,
+    backoff,
+    maxReconnectAttempts: count("maxReconnectAttempts", options.maxReconnectAttempts, Infinity, 0),
+    requestTimeoutMs: count("requestTimeoutMs", options.requestTimeoutMs, 10_000, 1),
+    connectTimeoutMs: count("connectTimeoutMs", options.connectTimeoutMs, 10_000, 1),
+    heartbeatMs: count("heartbeatMs", options.heartbeatMs, 25_000, 0),
+    maxQueued: count("maxQueued", options.maxQueued, 100, 0),
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+    WebSocket,
+  };
+}
+
+function parseUrl(value: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new TypeError(`Cannot connect to '${value}': it is not an absolute URL`);
+  }
+  if (url.protocol === "http:") url.protocol = "ws:";
+  if (url.protocol === "https:") url.protocol = "wss:";
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw new TypeError(
+      `Cannot connect to a '${url.protocol}' URL: use ws:, wss:, http: or https:`,
+    );
+  }
+  return url;
+}
+
+function count(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value) || value < min) {
+    throw new RangeError(`Cannot use '${name}' ${value}: a number >= ${min} is required`);
+  }
+  return value;
+}

@@ -1,0 +1,955 @@
+/**
+ * {@linkcode RealtimeClient}: one connection to the hub that survives
+ * network drops, server restarts and token expiry.
+ *
+ * @module
+ */
+
+import { matchPattern } from "../acl/pattern.ts";
+import { isPattern, validatePattern, validateTopic } from "../acl/topic.ts";
+import type { ErrorFrame, MessageFrame, ServerFrame, WelcomeFrame } from "../protocol/frames.ts";
+import { backoffDelay } from "./backoff.ts";
+import { RealtimeError } from "./errors.ts";
+import type { ConnectionState, RealtimeClientOptions } from "./options.ts";
+import { type Deferred, deferred } from "./_deferred.ts";
+import { readFrames } from "./_frames.ts";
+import { type Reply, Requests } from "./_requests.ts";
+import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
+import { tokenExpiresAt } from "./_token.ts";
+
+/** A publication received on a subscribed topic. */
+export interface RealtimeMessage<T = unknown> {
+  /** The concrete topic it was published on. */
+  readonly topic: string;
+  /** The published payload. */
+  readonly payload: T;
+  /** The publisher's subject, or `null` for messages from the server. */
+  readonly from: string | null;
+  /** Publication time, epoch milliseconds. */
+  readonly ts: number;
+  /** The event name of a server-pushed notification. */
+  readonly event?: string;
+}
+
+/** Receives the messages of a subscription. */
+export type MessageHandler<T = unknown> = (message: RealtimeMessage<T>) => void;
+
+/** Details of a state change, passed to `state` listeners. */
+export interface StateChange {
+  /** The state before. */
+  readonly previous: ConnectionState;
+  /** Why the client closed (on `closed` after a failure) or why it dropped. */
+  readonly error?: RealtimeError;
+  /** On `reconnecting`: the delay before the next attempt, in milliseconds. */
+  readonly retryInMs?: number;
+  /** On `reconnecting`: how many attempts failed in a row before this one. */
+  readonly attempt?: number;
+}
+
+/** A successful token refresh, passed to `refresh` listeners. */
+export interface RefreshInfo {
+  /** The new token's expiry, epoch milliseconds, or `null` when it has none. */
+  readonly expiresAt: number | null;
+}
+
+/** The events of {@linkcode RealtimeClient.on} and their listeners. */
+export interface RealtimeEvents {
+  /** The connection state changed. */
+  state: (state: ConnectionState, change: StateChange) => void;
+  /** A server-pushed event: a `message` frame with an `event` name. */
+  notification: (message: RealtimeMessage) => void;
+  /**
+   * Something failed outside any request: a subscription ended or was
+   * refused after a reconnect, a token refresh failed, the server reported
+   * an error not tied to a request.
+   */
+  error: (error: RealtimeError) => void;
+  /** The token was refreshed on the live connection. */
+  refresh: (info: RefreshInfo) => void;
+}
+
+/** Options of {@linkcode RealtimeClient.subscribe}. */
+export interface SubscribeOptions {
+  /**
+   * Called when the subscription is refused or ended by the server (for
+   * example `FORBIDDEN`, also after a reconnect or a token refresh).
+   */
+  onError?: (error: RealtimeError) => void;
+}
+
+/**
+ * Ends a subscription when called (idempotent). `ready` resolves once the
+ * hub confirmed the subscription (or it was ended before that) and rejects
+ * with a {@linkcode RealtimeError} when the hub refused it.
+ */
+export interface Unsubscribe {
+  /** Ends the subscription. */
+  (): void;
+  /** Settles when the hub answered the first subscribe. */
+  readonly ready: Promise<void>;
+}
+
+/** Options of {@linkcode RealtimeClient.publish}. */
+export interface PublishOptions {
+  /**
+   * How long to wait for the hub's `ack`, counted from the call.
+   *
+   * @default {the client's `requestTimeoutMs`}
+   */
+  timeoutMs?: number;
+}
+
+interface Entry {
+  handler: MessageHandler;
+  onError: ((error: RealtimeError) => void) | undefined;
+  ready: Deferred<void>;
+}
+
+interface Subscription {
+  key: string;
+  entries: Set<Entry>;
+  confirmed: boolean;
+}
+
+type Listeners = { [K in keyof RealtimeEvents]: Set<RealtimeEvents[K]> };
+
+/** Failed attempts after which a reconnect also fetches a fresh token. */
+const REFRESH_AFTER_FAILURES = 3;
+/** Longest wait for sockets to finish closing in `close()`. */
+const CLOSE_WAIT_MS = 2000;
+
+/**
+ * A connection to the hub that reconnects by itself (exponential back-off
+ * with full jitter), resubscribes after every reconnect, refreshes its token
+ * when the hub says it is expiring, and queues publishes while reconnecting.
+ * It uses only web APIs, so it runs unchanged in browsers, Deno and Node 22+.
+ *
+ * @example Chat in one topic
+ * ```ts
+ * import { RealtimeClient } from "@realtime/hub/client";
+ * import { createHub, mintToken, serve } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * const secret = "a-development-secret-of-32-bytes!!";
+ * const hub = createHub({ auth: { secret }, log: () => {} });
+ * const server = await serve(hub, { port: 0 });
+ * const token = await mintToken({ sub: "alice", acl: { "chat:*": ["subscribe", "publish"] } }, { secret });
+ *
+ * await using rt = new RealtimeClient({ url: `ws://127.0.0.1:${server.port}/ws`, token });
+ * const received = Promise.withResolvers<unknown>();
+ * const unsubscribe = rt.subscribe("chat:lobby", (msg) => received.resolve(msg.payload));
+ * await unsubscribe.ready;
+ * await rt.publish("chat:lobby", { text: "hi" });
+ * assert.deepEqual(await received.promise, { text: "hi" });
+ * unsubscribe();
+ *
+ * await rt.close();
+ * await hub.close();
+ * await server.close();
+ * ```
+ *
+ * @example Refresh tokens from your backend
+ * ```ts ignore
+ * import { RealtimeClient } from "@realtime/hub/client";
+ *
+ * const rt = new RealtimeClient({
+ *   url: "wss://example.com/ws",
+ *   getToken: async () => (await (await fetch("/api/realtime-token")).json()).token,
+ * });
+ * rt.on("state", (state) => console.log("realtime:", state));
+ * ```
+ */
+export class RealtimeClient implements AsyncDisposable {
+  #o: ResolvedOptions;
+  #state: ConnectionState = "connecting";
+  #error: RealtimeError | undefined;
+  #token: string | undefined;
+  #forceRefresh = false;
+  #authRetried = false;
+  #refreshing = false;
+  #lastServerError: ErrorFrame | undefined;
+  #ws: WebSocket | undefined;
+  #detachSocket: (() => void) | undefined;
+  #dying = new Set<Promise<void>>();
+  #epoch = 0;
+  #attempt = 0;
+  #reconnectTimer: unknown;
+  #connectTimer: unknown;
+  #heartbeatTimer: unknown;
+  #requests: Requests;
+  #queue = new Map<number, string>();
+  #subs = new Map<string, Subscription>();
+  #listeners: Listeners = {
+    state: new Set(),
+    notification: new Set(),
+    error: new Set(),
+    refresh: new Set(),
+  };
+  #user: string | undefined;
+  #connectionId: string | undefined;
+  #expiresAt: number | null | undefined;
+  #closed: Promise<void> | undefined;
+  #offOnline: (() => void) | undefined;
+
+  /**
+   * Creates the client and starts connecting.
+   *
+   * @param options The URL, the token or how to get one, and tuning.
+   * @throws {TypeError} When an option is missing or of the wrong type.
+   * @throws {RangeError} When a number option is out of range.
+   */
+  constructor(options: RealtimeClientOptions) {
+    this.#o = resolveOptions(options);
+    this.#token = this.#o.token;
+    this.#requests = new Requests(this.#o.clock);
+    this.#listenOnline();
+    this.#connect();
+  }
+
+  /** The connection state. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Why the client closed, when it stopped on an error rather than `close()`. */
+  get error(): RealtimeError | undefined {
+    return this.#error;
+  }
+
+  /** The authenticated subject, from the last `welcome`. */
+  get user(): string | undefined {
+    return this.#user;
+  }
+
+  /** The server's id for the current (or last) connection. */
+  get connectionId(): string | undefined {
+    return this.#connectionId;
+  }
+
+  /** The token's expiry (epoch milliseconds, `null` for none), once connected. */
+  get expiresAt(): number | null | undefined {
+    return this.#expiresAt;
+  }
+
+  /** The subscribed topics and patterns, including ones not yet confirmed. */
+  get subscriptions(): string[] {
+    return [...this.#subs.keys()];
+  }
+
+  /**
+   * Subscribes to a topic or pattern (`chat:*`, `org:acme:**`). The
+   * subscription is sent now if connected, else on connect, and again after
+   * every reconnect. Several handlers may share a topic.
+   *
+   * @param topic A topic or pattern.
+   * @param handler Called with every message on a matching topic.
+   * @param options Where to report a refusal.
+   * @returns A function that unsubscribes, with a `ready` promise.
+   * @throws {TypeError} When the topic is not a valid pattern or the handler not a function.
+   *
+   * @example Subscribe and wait for the hub's answer
+   * ```ts ignore
+   * import { RealtimeClient } from "@realtime/hub/client";
+   *
+   * const rt = new RealtimeClient({ url: "ws://localhost:8000/ws", token: "<jwt>" });
+   * const unsubscribe = rt.subscribe("chat:*", (msg) => console.log(msg.topic, msg.payload));
+   * await unsubscribe.ready; // rejects with code FORBIDDEN when not allowed
+   * unsubscribe();
+   * ```
+   */
+  subscribe<T = unknown>(
+    topic: string,
+    handler: MessageHandler<T>,
+    options: SubscribeOptions = {},
+  ): Unsubscribe {
+    const problem = validatePattern(topic);
+    if (problem !== undefined) throw new TypeError(`Cannot subscribe: ${problem}`);
+    if (typeof handler !== "function") {
+      throw new TypeError(
+        `Cannot subscribe to '${topic}' with a handler of type ${typeof handler}`,
+      );
+    }
+    const ready = deferred<void>();
+    ready.promise.catch(() => {});
+    const entry: Entry = { handler: handler as MessageHandler, onError: options.onError, ready };
+    const done = () => {
+      sub?.entries.delete(entry);
+      ready.resolve();
+      if (sub === undefined || sub.entries.size > 0 || this.#subs.get(topic) !== sub) return;
+      this.#subs.delete(topic);
+      if (this.#state === "open") this.#request({ type: "unsubscribe", topic }, "Unsubscribe");
+    };
+    let sub: Subscription | undefined;
+    if (this.#state === "closed") {
+      ready.reject(this.#closedError());
+    } else {
+      sub = this.#subs.get(topic);
+      if (sub === undefined) {
+        sub = { key: topic, entries: new Set(), confirmed: false };
+        this.#subs.set(topic, sub);
+        if (this.#state === "open") this.#sendSubscribe(sub);
+      } else if (sub.confirmed) {
+        ready.resolve();
+      }
+      sub.entries.add(entry);
+    }
+    let called = false;
+    const unsubscribe = () => {
+      if (called) return;
+      called = true;
+      done();
+    };
+    return Object.assign(unsubscribe, { ready: ready.promise });
+  }
+
+  /**
+   * Publishes a payload to a concrete topic. While the client is not open
+   * the publish waits in a bounded queue and is sent on connect.
+   *
+   * @param topic A concrete topic (no wildcards).
+   * @param payload Any JSON value; `undefined` is sent as `null`.
+   * @param options The timeout.
+   * @returns Resolves when the hub acknowledged the publish.
+   * @throws {RealtimeError} With the hub's code (`FORBIDDEN`, `RATE_LIMITED`,
+   * `TOO_LARGE`...) or the client's (`TIMEOUT`, `QUEUE_FULL`, `DISCONNECTED`, `CLOSED`).
+   * @throws {TypeError} When the topic is invalid or the payload is not JSON.
+   *
+   * @example Handle a refused publish
+   * ```ts ignore
+   * import { RealtimeClient, RealtimeError } from "@realtime/hub/client";
+   *
+   * const rt = new RealtimeClient({ url: "ws://localhost:8000/ws", token: "<jwt>" });
+   * try {
+   *   await rt.publish("chat:lobby", { text: "hi" });
+   * } catch (error) {
+   *   if (error instanceof RealtimeError && error.code === "FORBIDDEN") alert("Not allowed");
+   * }
+   * ```
+   */
+  publish(topic: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
+    const problem = validateTopic(topic);
+    if (problem !== undefined) return Promise.reject(new TypeError(`Cannot publish: ${problem}`));
+    const timeoutMs = options.timeoutMs ?? this.#o.requestTimeoutMs;
+    if (!(timeoutMs > 0)) {
+      return Promise.reject(
+        new RangeError(`Cannot publish with timeoutMs ${timeoutMs}: a positive number is required`),
+      );
+    }
+    if (this.#state === "closed") return Promise.reject(this.#closedError());
+    const id = this.#requests.nextId();
+    let text: string;
+    try {
+      text = JSON.stringify({ type: "publish", id, topic, payload: payload ?? null });
+    } catch (error) {
+      return Promise.reject(
+        new TypeError(`Cannot publish to '${topic}': the payload is not JSON-serializable`, {
+          cause: error,
+        }),
+      );
+    }
+    const open = this.#state === "open";
+    if (!open && this.#queue.size >= this.#o.maxQueued) {
+      return Promise.reject(
+        new RealtimeError(
+          "QUEUE_FULL",
+          `Cannot publish to '${topic}' while ${this.#state}: ${this.#o.maxQueued} publishes already wait`,
+          { retry: true, topic },
+        ),
+      );
+    }
+    const answered = this.#requests.add(id, {
+      timeoutMs,
+      what: `Publish to '${topic}'`,
+      topic,
+      onSettle: () => this.#queue.delete(id),
+    });
+    if (open) this.#sendRequest(id, text);
+    else this.#queue.set(id, text);
+    return answered.then(() => undefined);
+  }
+
+  /**
+   * Listens to an event: `state`, `notification`, `error` or `refresh`.
+   *
+   * @param event The event name.
+   * @param listener The listener.
+   * @returns A function that removes the listener.
+   *
+   * @example Show the connection state
+   * ```ts ignore
+   * import { RealtimeClient } from "@realtime/hub/client";
+   *
+   * const rt = new RealtimeClient({ url: "ws://localhost:8000/ws", token: "<jwt>" });
+   * const off = rt.on("state", (state, { error }) => {
+   *   document.title = error ? `${state}: ${error.code}` : state;
+   * });
+   * rt.on("notification", (msg) => console.log(msg.event, msg.payload));
+   * off();
+   * ```
+   */
+  on<K extends keyof RealtimeEvents>(event: K, listener: RealtimeEvents[K]): () => void {
+    const set = this.#listeners[event] as Set<RealtimeEvents[K]> | undefined;
+    if (set === undefined) {
+      throw new TypeError(
+        `Cannot listen to '${String(event)}': use "state", "notification", "error" or "refresh"`,
+      );
+    }
+    if (typeof listener !== "function") {
+      throw new TypeError(`Cannot listen to '${event}' with a listener of type ${typeof listener}`);
+    }
+    if (this.#state !== "closed") set.add(listener);
+    return () => void set.delete(listener);
+  }
+
+  /**
+   * Waits until the client is open.
+   *
+   * @returns Resolves at once when open, else on the next `open`.
+   * @throws {RealtimeError} When the client closes first.
+   *
+   * @example Wait for the first connection
+   * ```ts ignore
+   * import { RealtimeClient } from "@realtime/hub/client";
+   *
+   * const rt = new RealtimeClient({ url: "ws://localhost:8000/ws", token: "<jwt>" });
+   * await rt.opened();
+   * console.log(`connected as ${rt.user}`);
+   * ```
+   */
+  opened(): Promise<void> {
+    if (this.#state === "open") return Promise.resolve();
+    if (this.#state === "closed") return Promise.reject(this.#closedError());
+    const { promise, resolve, reject } = deferred<void>();
+    const off = this.on("state", (state) => {
+      if (state === "open") resolve();
+      else if (state === "closed") reject(this.#closedError());
+      else return;
+      off();
+    });
+    return promise;
+  }
+
+  /**
+   * Closes the connection for good: pending requests reject with `CLOSED`,
+   * every timer and listener is released. Idempotent.
+   *
+   * @returns Resolves once the socket finished closing.
+   *
+   * @example Close when done
+   * ```ts ignore
+   * import { RealtimeClient } from "@realtime/hub/client";
+   *
+   * const rt = new RealtimeClient({ url: "ws://localhost:8000/ws", token: "<jwt>" });
+   * await rt.close();
+   * ```
+   */
+  close(): Promise<void> {
+    return this.#shutdown(undefined);
+  }
+
+  /** The same as {@linkcode RealtimeClient.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // Connecting.
+
+  #connect(): void {
+    const epoch = ++this.#epoch;
+    this.#clearTimer("connect");
+    this.#connectTimer = this.#o.clock.setTimer(() => {
+      this.#connectTimer = undefined;
+      if (this.#ws === undefined) this.#epoch++; // still waiting for getToken
+      this.#abandon(`Connecting took longer than ${this.#o.connectTimeoutMs} ms`);
+    }, this.#o.connectTimeoutMs);
+    this.#tokenForConnect().then(
+      (token) => {
+        if (epoch === this.#epoch && this.#state !== "closed") this.#open(token);
+      },
+      (error: RealtimeError) => {
+        if (epoch === this.#epoch && this.#state !== "closed") void this.#shutdown(error);
+      },
+    );
+  }
+
+  async #tokenForConnect(): Promise<string> {
+    const now = this.#o.clock.now();
+    const current = this.#token;
+    const exp = current === undefined ? undefined : tokenExpiresAt(current);
+    const expired = exp !== undefined && exp <= now;
+    if (current !== undefined && !expired && !this.#forceRefresh) return current;
+    if (this.#o.getToken === undefined) {
+      throw new RealtimeError(
+        "TOKEN_EXPIRED",
+        `Cannot reconnect: the token expired at ${
+          new Date(exp ?? now).toISOString()
+        } and no getToken was given`,
+      );
+    }
+    const token = await this.#fetchToken();
+    const freshExp = tokenExpiresAt(token);
+    if (freshExp !== undefined && freshExp <= this.#o.clock.now()) {
+      throw new RealtimeError(
+        "TOKEN_EXPIRED",
+        `Cannot connect: getToken() returned a token that expired at ${
+          new Date(freshExp).toISOString()
+        }`,
+      );
+    }
+    this.#token = token;
+    this.#forceRefresh = false;
+    return token;
+  }
+
+  async #fetchToken(): Promise<string> {
+    let token: unknown;
+    try {
+      token = await this.#o.getToken!();
+    } catch (error) {
+      throw new RealtimeError("AUTH_FAILED", "getToken() failed", { cause: error });
+    }
+    if (typeof token !== "string" || token === "") {
+      throw new RealtimeError(
+        "AUTH_FAILED",
+        `getToken() returned ${token === "" ? "an empty string" : typeof token}, not a token`,
+      );
+    }
+    return token;
+  }
+
+  #open(token: string): void {
+    const via = this.#o.tokenVia;
+    const url = new URL(this.#o.url);
+    const protocols = via === "subprotocol" ? ["realtime.v1", "auth", token] : ["realtime.v1"];
+    if (via === "query") url.searchParams.set("token", token);
+    let ws: WebSocket;
+    try {
+      ws = via === "header"
+        ? new this.#o.WebSocket(url.href, {
+          protocols,
+          headers: { authorization: `Bearer ${token}` },
+        } as unknown as string[])
+        : new this.#o.WebSocket(url.href, protocols);
+    } catch (error) {
+      void this.#shutdown(
+        via === "header"
+          ? new RealtimeError(
+            "UNSUPPORTED",
+            "Cannot send the token via 'header': this runtime's WebSocket does not accept headers (browsers do not); use \"subprotocol\"",
+            { cause: error },
+          )
+          : new RealtimeError("UNSUPPORTED", "Cannot open a WebSocket", { cause: error }),
+      );
+      return;
+    }
+    this.#ws = ws;
+    // Listeners are removed one by one: npm `ws` ignores an AbortSignal option.
+    const onOpen = () => {
+      if (this.#ws !== ws || via !== "message") return;
+      this.#send(JSON.stringify({ type: "auth", id: this.#requests.nextId(), token }));
+    };
+    const onMessage = (event: MessageEvent) => {
+      for (const frame of readFrames(event.data)) {
+        if (this.#ws !== ws) return;
+        this.#onFrame(frame);
+      }
+    };
+    const onClose = (event: CloseEvent) => {
+      if (this.#ws === ws) this.#dropped(event.code, event.reason);
+    };
+    ws.addEventListener("open", onOpen);
+    ws.addEventListener("message", onMessage);
+    ws.addEventListener("close", onClose);
+    this.#detachSocket = () => {
+      ws.removeEventListener("open", onOpen);
+      ws.removeEventListener("message", onMessage);
+      ws.removeEventListener("close", onClose);
+    };
+  }
+
+  // Receiving.
+
+  #onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case "welcome":
+        if (this.#state !== "open") this.#welcomed(frame);
+        return;
+      case "message":
+        return this.#deliver(frame);
+      case "token_expiring":
+        void this.#refresh();
+        return;
+      case "unsubscribed": {
+        const sub = this.#subs.get(frame.topic);
+        if (sub === undefined) return;
+        this.#subs.delete(frame.topic);
+        this.#failSubscription(
+          sub,
+          new RealtimeError(
+            frame.code,
+            `The hub ended the subscription to '${frame.topic}' (${frame.code})`,
+            { topic: frame.topic },
+          ),
+        );
+        return;
+      }
+      case "error":
+        if (this.#requests.answer(frame)) return;
+        this.#lastServerError = frame;
+        // Authentication errors are always followed by close 4001, handled there.
+        if (frame.code !== "AUTH_FAILED" && frame.code !== "TOKEN_EXPIRED") {
+          this.#emit("error", new RealtimeError(frame.code, frame.message, { retry: frame.retry }));
+        }
+        return;
+      default:
+        this.#requests.answer(frame);
+    }
+  }
+
+  #welcomed(frame: WelcomeFrame): void {
+    this.#clearTimer("connect");
+    this.#attempt = 0;
+    this.#authRetried = false;
+    this.#lastServerError = undefined;
+    this.#user = frame.user;
+    this.#connectionId = frame.connectionId;
+    this.#expiresAt = frame.expiresAt;
+    // Subscriptions first, then queued publishes, then listeners: a listener
+    // that publishes on `open` goes after what already waited.
+    for (const sub of this.#subs.values()) this.#sendSubscribe(sub);
+    const queued = [...this.#queue];
+    this.#queue.clear();
+    for (const [id, text] of queued) this.#sendRequest(id, text);
+    this.#armHeartbeat();
+    this.#setState("open", {});
+  }
+
+  #deliver(frame: MessageFrame): void {
+    const message: RealtimeMessage = frame.event === undefined
+      ? { topic: frame.topic, payload: frame.payload, from: frame.from, ts: frame.ts }
+      : {
+        topic: frame.topic,
+        payload: frame.payload,
+        from: frame.from,
+        ts: frame.ts,
+        event: frame.event,
+      };
+    for (const [key, sub] of this.#subs) {
+      if (key !== frame.topic && !(isPattern(key) && matchPattern(key, frame.topic))) continue;
+      for (const entry of [...sub.entries]) guard(() => entry.handler(message));
+    }
+    if (message.event !== undefined) this.#emit("notification", message);
+  }
+
+  #sendSubscribe(sub: Subscription): void {
+    sub.confirmed = false;
+    this.#request({ type: "subscribe", topic: sub.key }, "Subscribe").then(
+      () => {
+        if (this.#subs.get(sub.key) !== sub) return;
+        sub.confirmed = true;
+        for (const entry of sub.entries) entry.ready.resolve();
+      },
+      (error: RealtimeError) => {
+        if (this.#subs.get(sub.key) !== sub) return;
+        // After a drop the subscription is sent again on reconnect; on close
+        // the waiters were already told.
+        if (error.code === "DISCONNECTED" || error.code === "CLOSED") return;
+        if (error.code !== "TIMEOUT") this.#subs.delete(sub.key);
+        this.#failSubscription(sub, error);
+      },
+    );
+  }
+
+  #failSubscription(sub: Subscription, error: RealtimeError): void {
+    for (const entry of [...sub.entries]) {
+      entry.ready.reject(error);
+      if (entry.onError !== undefined) guard(() => entry.onError!(error));
+    }
+    this.#emit("error", error);
+  }
+
+  async #refresh(): Promise<void> {
+    if (this.#refreshing || this.#o.getToken === undefined) return;
+    this.#refreshing = true;
+    const ws = this.#ws;
+    try {
+      const token = await this.#fetchToken();
+      if (this.#ws !== ws || this.#state !== "open") return;
+      const ack = await this.#request({ type: "auth", token }, "Token refresh");
+      if (this.#ws !== ws) return;
+      this.#token = token;
+      const expiresAt = ack.type === "ack" && ack.expiresAt !== undefined
+        ? ack.expiresAt
+        : tokenExpiresAt(token) ?? null;
+      this.#expiresAt = expiresAt;
+      this.#emit("refresh", { expiresAt });
+    } catch (error) {
+      const failure = error as RealtimeError;
+      if (failure.code !== "DISCONNECTED" && failure.code !== "CLOSED") {
+        this.#emit("error", failure);
+      }
+    } finally {
+      this.#refreshing = false;
+    }
+  }
+
+  // Sending.
+
+  #request(
+    frame: { type: string; topic?: string; token?: string },
+    what: string,
+  ): Promise<Reply> {
+    const id = this.#requests.nextId();
+    const topic = frame.topic;
+    const answered = this.#requests.add(id, {
+      timeoutMs: this.#o.requestTimeoutMs,
+      what: topic === undefined ? what : `${what} to '${topic}'`,
+      topic,
+    });
+    answered.catch(() => {});
+    this.#sendRequest(id, JSON.stringify({ ...frame, id }));
+    return answered;
+  }
+
+  #sendRequest(id: number, text: string): void {
+    if (!this.#requests.has(id)) return;
+    this.#requests.markSent(id);
+    this.#send(text);
+  }
+
+  #send(text: string): void {
+    try {
+      this.#ws?.send(text);
+    } catch {
+      // The socket is closing; its close event takes over.
+    }
+  }
+
+  #armHeartbeat(): void {
+    this.#clearTimer("heartbeat");
+    if (this.#o.heartbeatMs === 0) return;
+    const ws = this.#ws;
+    this.#heartbeatTimer = this.#o.clock.setTimer(() => {
+      this.#heartbeatTimer = undefined;
+      this.#request({ type: "ping" }, "Ping").then(
+        () => {
+          if (this.#ws === ws && this.#state === "open") this.#armHeartbeat();
+        },
+        (error: RealtimeError) => {
+          if (error.code === "TIMEOUT" && this.#ws === ws) {
+            this.#abandon("The hub did not answer a ping");
+          }
+        },
+      );
+    }, this.#o.heartbeatMs);
+  }
+
+  // Losing the connection.
+
+  /** Gives up on the current socket (a client-side timeout) and reconnects. */
+  #abandon(reason: string): void {
+    const ws = this.#ws;
+    if (ws !== undefined) this.#release(ws);
+    this.#dropped(1006, reason);
+  }
+
+  /** Stops listening to a socket and closes it, remembering it until closed. */
+  #release(ws: WebSocket): void {
+    this.#detachSocket?.();
+    this.#detachSocket = undefined;
+    this.#ws = undefined;
+    if (ws.readyState === 3) return; // CLOSED
+    const { promise, resolve } = deferred<void>();
+    ws.addEventListener("close", () => resolve(), { once: true });
+    this.#dying.add(promise);
+    void promise.then(() => this.#dying.delete(promise));
+    try {
+      ws.close(1000);
+    } catch {
+      resolve();
+    }
+  }
+
+  #dropped(code: number, reason: string): void {
+    if (this.#ws !== undefined) {
+      this.#detachSocket?.();
+      this.#detachSocket = undefined;
+      this.#ws = undefined;
+    }
+    this.#clearTimer("connect");
+    this.#clearTimer("heartbeat");
+    const lost = new RealtimeError(
+      "DISCONNECTED",
+      `The connection closed (${code}) before the hub answered`,
+      { retry: true, closeCode: code },
+    );
+    this.#requests.rejectWhere((sent) => sent ? lost : undefined);
+    for (const sub of this.#subs.values()) sub.confirmed = false;
+    if (this.#state === "closed") return;
+    const detail = reason === "" ? `${code}` : `${code}: ${reason}`;
+    if (code === 4000) {
+      void this.#shutdown(
+        new RealtimeError("BAD_REQUEST", `The hub closed the connection (${detail})`, {
+          closeCode: code,
+        }),
+      );
+    } else if (code === 4003) {
+      void this.#shutdown(
+        new RealtimeError("FORBIDDEN", `The hub revoked access (${detail})`, { closeCode: code }),
+      );
+    } else if (code === 4001) {
+      if (this.#o.getToken === undefined || this.#authRetried) {
+        const expired = this.#lastServerError?.code === "TOKEN_EXPIRED" ||
+          reason.toLowerCase().includes("expired");
+        void this.#shutdown(
+          new RealtimeError(
+            expired ? "TOKEN_EXPIRED" : "AUTH_FAILED",
+            this.#o.getToken === undefined
+              ? `The hub refused the token (${detail}) and no getToken was given`
+              : `The hub refused the token (${detail}), also after getToken() gave a new one`,
+            { closeCode: code },
+          ),
+        );
+        return;
+      }
+      this.#authRetried = true;
+      this.#forceRefresh = true;
+      this.#scheduleReconnect(0);
+    } else {
+      this.#scheduleReconnect(undefined);
+    }
+  }
+
+  #scheduleReconnect(delay: number | undefined): void {
+    if (this.#attempt >= this.#o.maxReconnectAttempts) {
+      void this.#shutdown(
+        new RealtimeError(
+          "CLOSED",
+          `Gave up after ${this.#attempt} failed reconnect attempts`,
+          { retry: true },
+        ),
+      );
+      return;
+    }
+    const attempt = this.#attempt;
+    const retryInMs = delay ?? backoffDelay(attempt, this.#o.backoff, this.#o.random);
+    this.#attempt++;
+    // Browsers see a hub's HTTP 401 as a plain network failure: after a few,
+    // also try a fresh token.
+    if (this.#attempt >= REFRESH_AFTER_FAILURES && this.#o.getToken !== undefined) {
+      this.#forceRefresh = true;
+    }
+    this.#clearTimer("reconnect");
+    this.#reconnectTimer = this.#o.clock.setTimer(() => {
+      this.#reconnectTimer = undefined;
+      this.#connect();
+    }, retryInMs);
+    this.#setState("reconnecting", { retryInMs, attempt });
+  }
+
+  #listenOnline(): void {
+    const target = globalThis as unknown as Partial<EventTarget>;
+    if (
+      typeof target.addEventListener !== "function" || typeof navigator === "undefined" ||
+      !("onLine" in navigator)
+    ) {
+      return;
+    }
+    // Back online: skip the rest of the back-off.
+    const online = () => {
+      if (this.#state === "reconnecting" && this.#reconnectTimer !== undefined) {
+        this.#clearTimer("reconnect");
+        this.#connect();
+      }
+    };
+    target.addEventListener("online", online);
+    this.#offOnline = () => target.removeEventListener!("online", online);
+  }
+
+  // Closing.
+
+  #shutdown(error: RealtimeError | undefined): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
+    this.#epoch++;
+    this.#error = error;
+    this.#clearTimer("reconnect");
+    this.#clearTimer("connect");
+    this.#clearTimer("heartbeat");
+    this.#offOnline?.();
+    this.#offOnline = undefined;
+    const ws = this.#ws;
+    if (ws !== undefined) this.#release(ws);
+    const closed = this.#closedError();
+    this.#requests.rejectWhere(() => closed);
+    this.#queue.clear();
+    for (const sub of this.#subs.values()) {
+      for (const entry of sub.entries) entry.ready.reject(closed);
+    }
+    this.#subs.clear();
+    this.#setState("closed", error === undefined ? {} : { error });
+    for (const set of Object.values(this.#listeners)) set.clear();
+    this.#closed = this.#waitForSockets();
+    return this.#closed;
+  }
+
+  async #waitForSockets(): Promise<void> {
+    if (this.#dying.size === 0) return;
+    let timer: unknown;
+    const bound = new Promise<void>((resolve) => {
+      timer = this.#o.clock.setTimer(resolve, CLOSE_WAIT_MS);
+    });
+    await Promise.race([Promise.all([...this.#dying]), bound]);
+    this.#o.clock.clearTimer(timer);
+  }
+
+  #closedError(): RealtimeError {
+    const error = this.#error;
+    return error === undefined
+      ? new RealtimeError("CLOSED", "The client is closed")
+      : new RealtimeError("CLOSED", `The client stopped: ${error.message}`, {
+        cause: error,
+        closeCode: error.closeCode,
+      });
+  }
+
+  // Helpers.
+
+  #setState(state: ConnectionState, change: Omit<StateChange, "previous">): void {
+    const previous = this.#state;
+    if (state === previous && state !== "reconnecting") return;
+    this.#state = state;
+    this.#emit("state", state, { previous, ...change });
+  }
+
+  #emit<K extends keyof RealtimeEvents>(event: K, ...args: Parameters<RealtimeEvents[K]>): void {
+    for (const listener of [...this.#listeners[event]]) {
+      guard(() => (listener as (...a: Parameters<RealtimeEvents[K]>) => void)(...args));
+    }
+  }
+
+  #clearTimer(which: "reconnect" | "connect" | "heartbeat"): void {
+    if (which === "reconnect" && this.#reconnectTimer !== undefined) {
+      this.#o.clock.clearTimer(this.#reconnectTimer);
+      this.#reconnectTimer = undefined;
+    } else if (which === "connect" && this.#connectTimer !== undefined) {
+      this.#o.clock.clearTimer(this.#connectTimer);
+      this.#connectTimer = undefined;
+    } else if (which === "heartbeat" && this.#heartbeatTimer !== undefined) {
+      this.#o.clock.clearTimer(this.#heartbeatTimer);
+      this.#heartbeatTimer = undefined;
+    }
+  }
+}
+
+/** Runs a user callback; its exception is reported, not thrown into the client. */
+function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    const report = (globalThis as { reportError?: (error: unknown) => void }).reportError;
+    if (typeof report === "function") report(error);
+    else {queueMicrotask(() => {
+        throw error;
+      });}
+  }
+}

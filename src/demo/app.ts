@@ -1,0 +1,222 @@
+/**
+ * The demo page's script, bundled for the browser at start-up. It drives
+ * {@linkcode RealtimeClient} exactly as an application would.
+ *
+ * @module
+ */
+
+import { type ConnectionState, RealtimeClient, RealtimeError } from "../client/mod.ts";
+import { type DomElement, page } from "./_dom.ts";
+
+type Kind = "state" | "message" | "notification" | "error" | "refresh" | "info";
+
+const MAX_LOG = 200;
+
+/** Wires the page; called once the module runs. */
+function main(): void {
+  const { document, location } = page;
+  const $ = (id: string): DomElement => {
+    const element = document.getElementById(id);
+    if (element === null) throw new Error(`The page has no #${id}`);
+    return element;
+  };
+  const stateEl = $("state");
+  const whoEl = $("who");
+  const log = $("log");
+  const subsEl = $("subscriptions");
+  const tokenEl = $("token");
+  let rt: RealtimeClient | undefined;
+  // Topics stay listed across reconnects and new tokens; values unsubscribe.
+  const topics = new Map<string, (() => void) | undefined>();
+
+  function write(kind: Kind, text: string): void {
+    const li = document.createElement("li");
+    li.dataset.kind = kind;
+    const time = document.createElement("time");
+    time.textContent = new Date().toLocaleTimeString();
+    const label = document.createElement("span");
+    label.className = "kind";
+    label.textContent = kind;
+    li.append(time, label, document.createTextNode(text));
+    log.prepend(li);
+    while (log.children.length > MAX_LOG) log.lastElementChild?.remove();
+  }
+
+  function show(payload: unknown): string {
+    return typeof payload === "string" ? payload : JSON.stringify(payload);
+  }
+
+  function count(name: "opens" | "refreshes"): void {
+    stateEl.dataset[name] = String(Number(stateEl.dataset[name] ?? "0") + 1);
+  }
+
+  function setState(state: ConnectionState | "idle", detail = ""): void {
+    stateEl.dataset.state = state;
+    stateEl.textContent = state;
+    whoEl.textContent = detail;
+  }
+
+  function subscribeTopic(topic: string): void {
+    if (rt === undefined) return;
+    const client = rt;
+    const unsubscribe = client.subscribe(topic, (msg) => {
+      const from = msg.from ?? "server";
+      write("message", `[${msg.topic}] ${from}: ${show(msg.payload)}`);
+    }, {
+      // A refusal now, or an end later (after a reconnect or a token refresh).
+      onError: (error) => {
+        write("error", `${error.code} ${topic}: ${error.message}`);
+        if (error.code !== "TIMEOUT" && topics.get(topic) === unsubscribe) removeTopic(topic);
+      },
+    });
+    topics.set(topic, unsubscribe);
+    unsubscribe.ready.then(() => write("info", `subscribed to ${topic}`), () => {});
+  }
+
+  function renderTopics(): void {
+    subsEl.replaceChildren(
+      ...[...topics.keys()].map((topic) => {
+        const li = document.createElement("li");
+        li.dataset.topic = topic;
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.title = `Unsubscribe from ${topic}`;
+        remove.textContent = "×";
+        remove.addEventListener("click", () => removeTopic(topic));
+        li.append(document.createTextNode(topic), remove);
+        return li;
+      }),
+    );
+  }
+
+  function removeTopic(topic: string): void {
+    topics.get(topic)?.();
+    topics.delete(topic);
+    renderTopics();
+  }
+
+  function connect(auth: { token: string } | { getToken: () => Promise<string> }): void {
+    void rt?.close();
+    const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`;
+    const client = new RealtimeClient({ url, ...auth });
+    rt = client;
+    setState("connecting");
+    client.on("state", (state, change) => {
+      if (rt !== client) return;
+      if (state === "open") count("opens");
+      const detail = state === "open"
+        ? `${client.user} · expires ${expiry(client.expiresAt)}`
+        : state === "reconnecting"
+        ? `retry in ${change.retryInMs} ms`
+        : change.error?.code ?? "";
+      setState(state, detail);
+      const why = change.error === undefined
+        ? ""
+        : ` (${change.error.code}: ${change.error.message})`;
+      write(state === "closed" && change.error ? "error" : "state", `${state}${why}`);
+    });
+    client.on("refresh", ({ expiresAt }) => {
+      count("refreshes");
+      whoEl.textContent = `${client.user} · expires ${expiry(expiresAt)}`;
+      write("refresh", `token refreshed, expires ${expiry(expiresAt)}`);
+    });
+    client.on("notification", (msg) => {
+      write("notification", `${msg.event} on ${msg.topic}: ${show(msg.payload)}`);
+    });
+    client.on("error", (error) => {
+      // Subscription errors are written by their own handlers.
+      if (error.topic === undefined) write("error", `${error.code}: ${error.message}`);
+    });
+    for (const topic of topics.keys()) subscribeTopic(topic);
+  }
+
+  async function mint(sub: string, ttl: number): Promise<string> {
+    const response = await fetch("/dev/token", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ sub, ttl }),
+    });
+    const body = await response.json() as { token?: string; message?: string };
+    if (!response.ok || typeof body.token !== "string") {
+      throw new Error(body.message ?? `Minting failed with HTTP ${response.status}`);
+    }
+    return body.token;
+  }
+
+  $("mint-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const sub = $("mint-sub").value.trim();
+    const ttl = Number($("mint-ttl").value);
+    mint(sub, ttl).then((token) => {
+      tokenEl.value = token;
+      write("info", `minted a ${ttl} s development token for ${sub}`);
+      // Hand over the first token, and mint again whenever the client asks.
+      let first: string | undefined = token;
+      connect({
+        getToken: () => {
+          const next = first;
+          first = undefined;
+          return next !== undefined ? Promise.resolve(next) : mint(sub, ttl);
+        },
+      });
+    }, (error: Error) => write("error", error.message));
+  });
+
+  $("token-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const token = tokenEl.value.trim();
+    if (token === "") return write("error", "Paste a token first");
+    connect({ token });
+  });
+
+  $("disconnect").addEventListener("click", () => {
+    const client = rt;
+    rt = undefined;
+    for (const topic of topics.keys()) topics.set(topic, undefined);
+    if (client !== undefined) void client.close().then(() => setState("closed", "disconnected"));
+  });
+
+  $("subscribe-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const topic = $("subscribe-topic").value.trim();
+    if (rt === undefined) return write("error", "Connect first");
+    if (topics.has(topic)) return;
+    try {
+      subscribeTopic(topic);
+    } catch (error) {
+      return write("error", (error as Error).message);
+    }
+    renderTopics();
+  });
+
+  $("publish-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const topic = $("publish-topic").value.trim();
+    const input = $("publish-text");
+    if (rt === undefined) return write("error", "Connect first");
+    const text = input.value;
+    input.value = "";
+    rt.publish(topic, text).then(
+      () => write("info", `published to ${topic}`),
+      (error: Error) => {
+        const code = error instanceof RealtimeError ? `${error.code} ` : "";
+        write("error", `${code}${topic}: ${error.message}`);
+      },
+    );
+  });
+
+  $("clear-log").addEventListener("click", () => log.replaceChildren());
+  document.body.classList.add("ready");
+  write(
+    "info",
+    document.body.dataset.dev === "true"
+      ? "mint a development token or paste one, then subscribe and publish"
+      : "paste a token, then subscribe and publish",
+  );
+}
+
+function expiry(expiresAt: number | null | undefined): string {
+  return expiresAt == null ? "never" : new Date(expiresAt).toLocaleTimeString();
+}
+
+main();

@@ -1,0 +1,198 @@
+/**
+ * The demo page served by `deno task start` at `/`: the page, its styles,
+ * its script (the `RealtimeClient` bundled for the browser at start-up) and,
+ * in development mode only, `POST /dev/token` to mint a token.
+ *
+ * @module
+ */
+
+import { DEMO_CSS, DEMO_HTML, DEV_MARKER } from "./page.ts";
+
+/** Mints a development token for a subject, valid for `ttlSeconds`. */
+export type DemoMint = (sub: string, ttlSeconds: number) => Promise<string>;
+
+/** Options of {@linkcode createDemoHandler}. */
+export interface DemoOptions {
+  /** Mints development tokens; without it `POST /dev/token` answers 404. */
+  mint?: DemoMint;
+  /**
+   * Produces the page's JavaScript; called once, on the first request.
+   *
+   * @default {bundleDemoScript}
+   */
+  bundle?: () => Promise<string>;
+}
+
+/** The Content-Security-Policy of every demo response. */
+export const DEMO_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+/** Subjects the demo mints for: one topic segment, so `user:<sub>` is a topic. */
+const SUB_RE = /^[A-Za-z0-9_.@+=~-]{1,64}$/;
+const MIN_TTL = 5;
+const MAX_TTL = 86_400;
+const MAX_BODY = 1024;
+
+/**
+ * Creates the HTTP handler of the demo page.
+ *
+ * @param options The token minter (development mode only) and the bundler.
+ * @returns A handler for every path except the WebSocket one.
+ */
+export function createDemoHandler(
+  options: DemoOptions = {},
+): (req: Request) => Promise<Response> {
+  const { mint } = options;
+  const bundle = options.bundle ?? bundleDemoScript;
+  const html = DEMO_HTML.replace(DEV_MARKER, mint === undefined ? "false" : "true");
+  let script: Promise<string> | undefined;
+  return async function demoHandler(req: Request): Promise<Response> {
+    const { pathname } = new URL(req.url);
+    if (pathname === "/dev/token" && mint !== undefined) return await mintResponse(req, mint);
+    const isGet = req.method === "GET" || req.method === "HEAD";
+    if (pathname === "/" || pathname === "/index.html") {
+      return isGet ? asset(html, "text/html; charset=utf-8") : notAllowed();
+    }
+    if (pathname === "/demo.css") return isGet ? asset(DEMO_CSS, "text/css") : notAllowed();
+    if (pathname === "/demo.js") {
+      if (!isGet) return notAllowed();
+      script ??= bundle().catch((error) => unavailableScript(error));
+      return asset(await script, "text/javascript");
+    }
+    if (pathname === "/favicon.ico") return new Response(null, { status: 204 });
+    return Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 });
+  };
+}
+
+/**
+ * Bundles the demo script and the client it imports into one ES module
+ * with `Deno.bundle` (which needs `--unstable-bundle`).
+ *
+ * @returns The JavaScript.
+ * @throws {Error} When `Deno.bundle` is unavailable or fails.
+ */
+export async function bundleDemoScript(): Promise<string> {
+  const bundler = (Deno as unknown as { bundle?: DenoBundle }).bundle;
+  if (typeof bundler !== "function") {
+    throw new Error(
+      "Deno.bundle is not available: run the server with --unstable-bundle to serve the demo",
+    );
+  }
+  const entry = new URL("./app.ts", import.meta.url);
+  const result = await bundler({
+    entrypoints: [entry.protocol === "file:" ? decodeURIComponent(entry.pathname) : entry.href],
+    write: false,
+    format: "esm",
+    platform: "browser",
+    minify: true,
+  });
+  const file = result.outputFiles?.[0];
+  if (!result.success || file === undefined) {
+    const first = result.errors?.[0]?.text ?? "no output";
+    throw new Error(`Cannot bundle the demo script: ${first}`);
+  }
+  return file.text();
+}
+
+interface DenoBundle {
+  (options: {
+    entrypoints: string[];
+    write: boolean;
+    format: "esm";
+    platform: "browser";
+    minify: boolean;
+  }): Promise<{
+    success: boolean;
+    errors?: { text: string }[];
+    outputFiles?: { text(): string }[];
+  }>;
+}
+
+/** A script that says on the page why the real one is missing. */
+function unavailableScript(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `document.getElementById("loading").textContent = ${
+    JSON.stringify(`The demo script could not be built: ${message}`)
+  };\n`;
+}
+
+async function mintResponse(req: Request, mint: DemoMint): Promise<Response> {
+  if (req.method !== "POST") return notAllowed("POST");
+  // Only the page itself may mint: refuse cross-site requests outright.
+  const origin = req.headers.get("origin");
+  const site = req.headers.get("sec-fetch-site");
+  if (
+    (origin !== null && origin !== new URL(req.url).origin) ||
+    (site !== null && site !== "same-origin")
+  ) {
+    return problem(403, "FORBIDDEN", "Tokens are minted for the demo page only");
+  }
+  if (!(req.headers.get("content-type") ?? "").startsWith("application/json")) {
+    return problem(415, "BAD_REQUEST", 'Send a JSON body: {"sub": "alice"}');
+  }
+  const text = await req.text();
+  if (text.length > MAX_BODY) {
+    return problem(413, "TOO_LARGE", `Body is larger than ${MAX_BODY} characters`);
+  }
+  let body: { sub?: unknown; ttl?: unknown };
+  try {
+    body = JSON.parse(text) ?? {};
+  } catch {
+    return problem(400, "BAD_REQUEST", "Body is not valid JSON");
+  }
+  const { sub, ttl = 3600 } = body;
+  if (typeof sub !== "string" || !SUB_RE.test(sub)) {
+    return problem(
+      400,
+      "BAD_REQUEST",
+      "'sub' must be 1 to 64 characters of A-Z a-z 0-9 _ . @ + = ~ -",
+    );
+  }
+  if (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < MIN_TTL || ttl > MAX_TTL) {
+    return problem(
+      400,
+      "BAD_REQUEST",
+      `'ttl' must be a whole number of seconds from ${MIN_TTL} to ${MAX_TTL}, got ${
+        JSON.stringify(ttl)
+      }`,
+    );
+  }
+  const token = await mint(sub, ttl);
+  return Response.json({ token, sub, ttl }, { headers: { "cache-control": "no-store" } });
+}
+
+function asset(body: string, type: string): Response {
+  return new Response(body, {
+    headers: {
+      "content-type": type,
+      "content-security-policy": DEMO_CSP,
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+      "cross-origin-opener-policy": "same-origin",
+      "cache-control": "no-store",
+    },
+  });
+}
+
+function problem(status: number, code: string, message: string): Response {
+  return Response.json({ code, message }, {
+    status,
+    headers: { "cache-control": "no-store" },
+  });
+}
+
+function notAllowed(allow = "GET, HEAD"): Response {
+  return new Response(JSON.stringify({ code: "BAD_REQUEST", message: "Method not allowed" }), {
+    status: 405,
+    headers: { "content-type": "application/json", allow },
+  });
+}

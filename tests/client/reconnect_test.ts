@@ -1,0 +1,168 @@
+// Reconnect, resubscribe and the publish queue, against a hub that is
+// stopped and started again on the same port.
+
+import assert from "node:assert/strict";
+import { type ConnectionState, RealtimeClient } from "../../src/client/mod.ts";
+import { eachTransport, startTestHub } from "../_support/hub.ts";
+import { ManualClock } from "../_support/manual_clock.ts";
+import { CHAT_ACL, collect, next, startRestartableHub } from "./_helpers.ts";
+
+const FAST = { baseMs: 20, maxMs: 200 };
+
+eachTransport(
+  "RealtimeClient reconnects after the hub goes away (1001) and resubscribes",
+  async (t) => {
+    await using h = await startRestartableHub(t);
+    const token = await h.token({ sub: "alice", acl: CHAT_ACL });
+    await using rt = new RealtimeClient({ url: h.url, token, backoff: FAST });
+    const states: ConnectionState[] = [];
+    rt.on("state", (state) => states.push(state));
+    const received = collect(rt, "chat:lobby", 1);
+    await received.ready;
+    const firstConnection = rt.connectionId;
+
+    const reconnecting = next(rt, "state", (s) => s === "reconnecting");
+    const reopened = next(rt, "state", (s) => s === "open");
+    await h.stop({ graceful: true });
+    await reconnecting;
+    await h.start();
+    await reopened;
+    assert.notEqual(rt.connectionId, firstConnection);
+
+    // The new hub knows nothing of the old subscription: delivery proves the resubscribe.
+    await using other = new RealtimeClient({ url: h.url, token, backoff: FAST });
+    await other.publish("chat:lobby", "after restart");
+    assert.deepEqual(await received.messages, ["after restart"]);
+    assert.equal(states[0], "open");
+    assert.equal(states.at(-1), "open");
+    assert.ok(!states.includes("closed"));
+  },
+);
+
+Deno.test("RealtimeClient reconnects after the sockets drop without a close frame", async () => {
+  await using h = await startRestartableHub("ws");
+  const token = await h.token({ sub: "alice", acl: CHAT_ACL });
+  await using rt = new RealtimeClient({ url: h.url, token, backoff: FAST });
+  const received = collect(rt, "chat:*", 1);
+  await received.ready;
+  const dropped = next(rt, "state", (s) => s === "reconnecting");
+  await h.stop({ graceful: false });
+  const [, change] = await dropped;
+  assert.equal(change.previous, "open");
+  const reopened = next(rt, "state", (s) => s === "open");
+  await h.start();
+  await reopened;
+  await rt.publish("chat:a", "mine");
+  assert.deepEqual(await received.messages, ["mine"]);
+});
+
+Deno.test("RealtimeClient draws reconnect delays from the back-off with its random source", async () => {
+  await using h = await startRestartableHub("ws");
+  const token = await h.token({ sub: "alice" });
+  await using rt = new RealtimeClient({
+    url: h.url,
+    token,
+    backoff: { baseMs: 40, maxMs: 1000 },
+    random: () => 0.5,
+  });
+  await rt.opened();
+  const delays: [number | undefined, number | undefined][] = [];
+  const off = rt.on("state", (state, change) => {
+    if (state === "reconnecting") delays.push([change.attempt, change.retryInMs]);
+  });
+  const thirdTry = next(rt, "state", (_, c) => c.attempt === 2, 5000);
+  await h.stop({ graceful: true });
+  await thirdTry;
+  off();
+  // Attempt n waits half (random 0.5) of min(1000, 40 * 2^n).
+  assert.deepEqual(delays, [[0, 20], [1, 40], [2, 80]]);
+  const reopened = next(rt, "state", (s) => s === "open");
+  await h.start();
+  await reopened;
+});
+
+Deno.test("RealtimeClient queues publishes until open, within maxQueued", async () => {
+  await using h = await startTestHub("ws");
+  const token = await h.token({ sub: "alice", acl: CHAT_ACL });
+  await using watcher = new RealtimeClient({ url: h.url, token });
+  const received = collect(watcher, "chat:q", 2);
+  await received.ready;
+  await using rt = new RealtimeClient({ url: h.url, token, maxQueued: 2 });
+  assert.equal(rt.state, "connecting");
+  const first = rt.publish("chat:q", 1);
+  const second = rt.publish("chat:q", 2);
+  const third = await rt.publish("chat:q", 3).catch((e) => e);
+  assert.deepEqual([third.code, third.retry], ["QUEUE_FULL", true]);
+  assert.match(
+    third.message,
+    /Cannot publish to 'chat:q' while connecting: 2 publishes already wait/,
+  );
+  await Promise.all([first, second]);
+  assert.deepEqual(await received.messages, [1, 2]);
+});
+
+Deno.test("RealtimeClient fails a queued publish with TIMEOUT while the hub is unreachable", async () => {
+  // A port nobody listens on: bind one, then free it.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const clock = new ManualClock();
+  const rt = new RealtimeClient({
+    url: `ws://127.0.0.1:${port}/ws`,
+    token: "a.b.c",
+    clock,
+    backoff: { baseMs: 1000, maxMs: 1000 },
+    random: () => 0.5,
+  });
+  await next(rt, "state", (s) => s === "reconnecting");
+  const late = rt.publish("chat:a", 1, { timeoutMs: 3000 });
+  clock.advance(2999);
+  const settled = await Promise.race([late.then(() => "resolved", () => "rejected"), "pending"]);
+  assert.equal(settled, "pending");
+  clock.advance(1);
+  const error = await late.catch((e) => e);
+  assert.deepEqual([error.code, error.topic], ["TIMEOUT", "chat:a"]);
+  assert.equal(error.message, "Publish to 'chat:a' was not answered within 3000 ms");
+  await rt.close();
+  assert.equal(clock.pendingTimers, 0);
+});
+
+Deno.test("RealtimeClient gives up after maxReconnectAttempts", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  await using rt = new RealtimeClient({
+    url: `ws://127.0.0.1:${port}/ws`,
+    token: "a.b.c",
+    maxReconnectAttempts: 2,
+    backoff: { baseMs: 5, maxMs: 5 },
+  });
+  const [, change] = await next(rt, "state", (s) => s === "closed");
+  assert.equal(change.error?.code, "CLOSED");
+  assert.equal(change.error?.message, "Gave up after 2 failed reconnect attempts");
+  assert.equal(rt.error, change.error);
+  await assert.rejects(rt.publish("chat:a", 1), { name: "RealtimeError", code: "CLOSED" });
+});
+
+Deno.test("RealtimeClient rejects a sent publish with DISCONNECTED when the connection drops", async () => {
+  const arrived = Promise.withResolvers<void>();
+  await using h = await startRestartableHub("ws", {
+    // Hold the publish's permission check so the connection drops first.
+    authorize: (_p, action) => {
+      if (action !== "publish") return undefined;
+      arrived.resolve();
+      return new Promise<undefined>(() => {});
+    },
+  });
+  const token = await h.token({ sub: "alice", acl: CHAT_ACL });
+  await using rt = new RealtimeClient({ url: h.url, token, backoff: FAST });
+  await rt.opened();
+  const pending = rt.publish("chat:a", 1);
+  pending.catch(() => {});
+  await arrived.promise;
+  await h.stop({ graceful: false });
+  const error = await pending.catch((e) => e);
+  assert.deepEqual([error.code, error.retry], ["DISCONNECTED", true]);
+  await h.start();
+  await rt.opened();
+});

@@ -1,0 +1,199 @@
+// The demo page in a real browser against the hub as a real subprocess:
+// chat between two tabs, a FORBIDDEN subscribe, a token refreshed in place,
+// and a killed and restarted hub that both tabs survive without a reload.
+//
+// Run with `deno task e2e`. Set UPDATE_DEMO_PNG=1 to rewrite docs/demo.png.
+
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { loadDevKey } from "../../src/auth/dev_key.ts";
+import { mintToken } from "../../src/auth/mint.ts";
+import { launchBrowser } from "./_browser.ts";
+import { freePort, type HubProcess, startHubProcess } from "./_server.ts";
+
+const SCREENSHOT = new URL("../../docs/demo.png", import.meta.url);
+const MAX_SCREENSHOT_BYTES = 150 * 1024;
+
+interface PageDocument {
+  getElementById(id: string): { dataset: Record<string, string | undefined> } | null;
+}
+
+/** Waits until the page's state badge satisfies `check`, with a timeout. */
+async function waitForBadge(
+  page: Page,
+  check: { state?: string; opens?: number; refreshes?: number },
+  timeout = 15_000,
+): Promise<void> {
+  await page.waitForFunction(
+    (want) => {
+      // Runs in the page, which has a DOM.
+      const doc = (globalThis as unknown as { document: PageDocument }).document;
+      const el = doc.getElementById("state");
+      if (el === null) return false;
+      return (want.state === undefined || el.dataset.state === want.state) &&
+        (want.opens === undefined || Number(el.dataset.opens) >= want.opens) &&
+        (want.refreshes === undefined || Number(el.dataset.refreshes) >= want.refreshes);
+    },
+    check,
+    { timeout },
+  );
+}
+
+/** Waits for a log line of `kind` containing `text`. */
+async function waitForLog(page: Page, kind: string, text: string, timeout = 10_000) {
+  await page.locator(`#log li[data-kind="${kind}"]`, { hasText: text }).first().waitFor({
+    timeout,
+  });
+}
+
+// Interactions go to the foreground tab, as a person's would: Chromium gives
+// background tabs no animation frames, which Playwright's clicks wait for.
+
+async function mintAndConnect(page: Page, sub: string, ttl = 3600): Promise<void> {
+  await page.bringToFront();
+  await page.fill("#mint-sub", sub);
+  await page.fill("#mint-ttl", String(ttl));
+  await page.click("#mint");
+  await waitForBadge(page, { state: "open" });
+}
+
+async function subscribe(page: Page, topic: string): Promise<void> {
+  await page.bringToFront();
+  await page.fill("#subscribe-topic", topic);
+  await page.click("#subscribe");
+}
+
+async function publish(page: Page, topic: string, text: string): Promise<void> {
+  await page.bringToFront();
+  await page.fill("#publish-topic", topic);
+  await page.fill("#publish-text", text);
+  await page.click("#publish");
+}
+
+async function opens(page: Page): Promise<number> {
+  return Number(await page.getAttribute("#state", "data-opens"));
+}
+
+Deno.test({
+  name: "demo page: chat, FORBIDDEN, token refresh and hub restart in Chromium",
+  // playwright-core keeps its driver connection open between steps.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "realtime-e2e-" });
+    const config = `${dir}/config.json`;
+    // Short refresh lead so a 6 s token is refreshed at 4 s, then every ~4 s.
+    await Deno.writeTextFile(config, JSON.stringify({ tokenExpiringLeadMs: 2000 }));
+    const port = freePort();
+    const env = { REALTIME_CONFIG: config };
+    let hub: HubProcess | undefined = await startHubProcess(dir, port, env);
+    try {
+      await using browser = await launchBrowser();
+      const alice = await browser.newPage();
+      const bob = await browser.newPage();
+      const carol = await browser.newPage();
+      const pageErrors: string[] = [];
+      for (const page of [alice, bob, carol]) {
+        page.on("pageerror", (error) => pageErrors.push(error.message));
+        page.on("console", (msg) => {
+          if (msg.type() === "error") pageErrors.push(msg.text());
+        });
+      }
+
+      await t.step("the page is served with a strict CSP and the bundled client", async () => {
+        const response = await alice.goto(hub!.url + "/");
+        assert.equal(response?.status(), 200);
+        const csp = response?.headers()["content-security-policy"] ?? "";
+        assert.match(csp, /default-src 'self'/);
+        assert.match(csp, /connect-src 'self' ws: wss:/);
+        await alice.waitForSelector("body.ready");
+        assert.equal(await alice.getAttribute("body", "data-dev"), "true");
+      });
+
+      await t.step("carol starts on a 6 s token that getToken keeps fresh", async () => {
+        await carol.goto(hub!.url + "/");
+        await mintAndConnect(carol, "carol", 6);
+        await subscribe(carol, "chat:lobby");
+        await waitForLog(carol, "info", "subscribed to chat:lobby");
+      });
+
+      await t.step("alice mints a token, bob pastes one; both use subprotocol tokens", async () => {
+        await mintAndConnect(alice, "alice");
+        const secret = await loadDevKey(`${dir}/.realtime`);
+        assert.ok(secret !== undefined, "the hub created its development key");
+        const token = await mintToken(
+          { sub: "bob", acl: { "chat:*": ["subscribe", "publish"] } },
+          { secret },
+          { ttl: "1h" },
+        );
+        await bob.goto(hub!.url + "/");
+        await bob.bringToFront();
+        await bob.fill("#token", token);
+        await bob.click("#connect");
+        await waitForBadge(bob, { state: "open" });
+        for (const page of [alice, bob]) {
+          await subscribe(page, "chat:lobby");
+          await waitForLog(page, "info", "subscribed to chat:lobby");
+        }
+        const log = hub!.stderr();
+        assert.ok(!log.includes(token), "the hub does not log tokens");
+      });
+
+      await t.step("one tab publishes, the other receives", async () => {
+        await publish(alice, "chat:lobby", "hello from alice");
+        await waitForLog(bob, "message", "[chat:lobby] alice: hello from alice");
+        await publish(bob, "chat:lobby", "hi alice, bob here");
+        await waitForLog(alice, "message", "[chat:lobby] bob: hi alice, bob here");
+      });
+
+      await t.step("a forbidden subscribe shows FORBIDDEN", async () => {
+        await subscribe(bob, "admin:secrets");
+        await waitForLog(bob, "error", "FORBIDDEN admin:secrets");
+        assert.equal(await bob.locator('#subscriptions li[data-topic="admin:secrets"]').count(), 0);
+        await publish(bob, "news:today", "nope");
+        await waitForLog(bob, "error", "FORBIDDEN news:today");
+      });
+
+      await t.step("screenshot of the demo page", async () => {
+        await bob.bringToFront();
+        await bob.fill("#token", ""); // no token-shaped string in the committed image
+        const png = await bob.screenshot({ type: "png" });
+        assert.ok(png.byteLength < MAX_SCREENSHOT_BYTES, `screenshot is ${png.byteLength} bytes`);
+        if (Deno.env.get("UPDATE_DEMO_PNG") === "1") await Deno.writeFile(SCREENSHOT, png);
+      });
+
+      await t.step("an expiring token is refreshed in place, no subscription dropped", async () => {
+        // Two refreshes take carol past the first token's exp on the same connection.
+        await waitForBadge(carol, { refreshes: 2 }, 20_000);
+        await waitForBadge(carol, { state: "open" });
+        assert.equal(await opens(carol), 1, "carol never reconnected");
+        await publish(alice, "chat:lobby", "still there, carol?");
+        await waitForLog(carol, "message", "[chat:lobby] alice: still there, carol?");
+        await carol.close();
+      });
+
+      await t.step("killing and restarting the hub: both tabs reconnect and resume", async () => {
+        assert.deepEqual([await opens(alice), await opens(bob)], [1, 1]);
+        await hub!.kill();
+        hub = undefined;
+        for (const page of [alice, bob]) await waitForBadge(page, { state: "reconnecting" });
+        hub = await startHubProcess(dir, port, env);
+        for (const page of [alice, bob]) await waitForBadge(page, { state: "open", opens: 2 });
+        // The restarted hub starts empty: delivery proves the tabs resubscribed.
+        await publish(alice, "chat:lobby", "after the restart");
+        await waitForLog(bob, "message", "[chat:lobby] alice: after the restart");
+        await publish(bob, "chat:lobby", "back here too");
+        await waitForLog(alice, "message", "[chat:lobby] bob: back here too");
+      });
+
+      await t.step("no script errors and no CSP violations in any tab", () => {
+        // Chromium logs a failed WebSocket while the hub is down; that is expected.
+        const unexpected = pageErrors.filter((text) => !text.includes("WebSocket connection"));
+        assert.deepEqual(unexpected, []);
+      });
+    } finally {
+      await hub?.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
