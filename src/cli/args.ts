@@ -1,0 +1,103 @@
+/**
+ * Parsers for option values, shared by the commands. Each throws commander's
+ * `InvalidArgumentError`, which commander reports as a usage error.
+ *
+ * @module
+ */
+
+import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { parseDuration } from "../auth/duration.ts";
+
+/**
+ * Reads a value the way `publish` and `--claim` do: JSON when it parses,
+ * else the text as a string (so `hello` is `"hello"` and `42` is `42`).
+ *
+ * @param text The text.
+ * @returns The JSON value or the string.
+ */
+export function jsonOrString(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Parses `--ttl 15m`, `--timeout 30s`: a duration in milliseconds. */
+export function durationArg(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/** Parses a count such as `--count 5`: a whole number of at least 1. */
+export function countArg(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`Expected a whole number of at least 1, got '${text}'`);
+  }
+  return value;
+}
+
+/** Parses `--port`: 0 (any free port) to 65535. */
+export function portArg(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 65535) {
+    throw new InvalidArgumentError(`Expected a port number 0-65535, got '${text}'`);
+  }
+  return value;
+}
+
+/** Collects a repeatable option into an array. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Collects `--role a,b` and `--role a --role b` alike. */
+export function collectList(value: string, previous: string[] | undefined): string[] {
+  const items = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return [...(previous ?? []), ...items];
+}
+
+/**
+ * Splits `NAME=VALUE` at the first `=`.
+ *
+ * @param text The argument.
+ * @param what What it is, for the message (`--claim`).
+ * @returns The name and the raw value.
+ */
+export function splitPair(text: string, what: string): [string, string] {
+  const at = text.indexOf("=");
+  if (at <= 0) {
+    throw new InvalidArgumentError(`Expected ${what} in the form NAME=VALUE, got '${text}'`);
+  }
+  return [text.slice(0, at), text.slice(at + 1)];
+}
+
+/** Collects `--acl 'chat:*=subscribe,publish'` into a capability claim. */
+export function collectAcl(
+  text: string,
+  previous: Record<string, string[]> | undefined,
+): Record<string, string[]> {
+  const [pattern, list] = splitPair(text, "a capability");
+  const actions = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (actions.length === 0) {
+    throw new InvalidArgumentError(
+      `Expected actions after '=' in capability '${pattern}', such as 'subscribe,publish'`,
+    );
+  }
+  const merged = { ...previous };
+  merged[pattern] = [...new Set([...(merged[pattern] ?? []), ...actions])];
+  return merged;
+}
+
+/** Collects `--claim org=acme` (JSON values parsed) into an object. */
+export function collectClaim(
+  text: string,
+  previous: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const [name, raw] = splitPair(text, "a claim");
+  return { ...previous, [name]: jsonOrString(raw) };
+}

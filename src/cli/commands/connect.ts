@@ -1,0 +1,222 @@
+/**
+ * `realtime-cli connect`: an interactive session, or with `--json` a pipe of
+ * frames (stdin lines out, received frames in).
+ *
+ * @module
+ */
+
+import { Command, Option } from "@commander-js/extra-typings";
+import { durationArg } from "../args.ts";
+import type { Context } from "../context.ts";
+import { ExitCode } from "../errors.ts";
+import type { Connection } from "../connection.ts";
+import { describeCloseCode, exitCodeForClose } from "../close_codes.ts";
+import { withDeadline } from "../deadline.ts";
+import { describeFrame } from "../format.ts";
+import { displayUrl, hubUrl } from "../url.ts";
+import { readLines } from "../lines.ts";
+import { parseReplLine, REPL_HELP } from "../repl.ts";
+
+const DRAIN_ID = "realtime-cli:drain";
+
+/**
+ * Creates the command.
+ *
+ * @param ctx The shared context.
+ * @returns The command.
+ */
+export function connectCommand(ctx: Context) {
+  return new Command("connect")
+    .summary("Interactive session, or a JSON pipe with --json")
+    .description(
+      "Open an interactive session: sub, unsub, pub, ping, auth, raw JSON frames, help, quit. " +
+        "Received frames are printed as they arrive (in colour on a terminal, unless NO_COLOR). " +
+        "With --json it is a pipe: each stdin line is sent as a frame, each received frame is " +
+        "printed as one JSON line. When stdin ends, replies still due are awaited, then the " +
+        "connection is closed (unless --keep-open). Without a token, authenticate with 'auth TOKEN'.",
+    )
+    .argument("[url]", "hub URL (default: --url, $REALTIME_URL, ws://localhost:8000/ws)")
+    .option("--json", "pipe mode: stdin lines are frames, stdout gets one JSON line per frame")
+    .option("--keep-open", "keep receiving after stdin ends, until the hub closes or Ctrl-C")
+    .addOption(
+      new Option("--timeout <duration>", "deadline for connecting and for replies at the end")
+        .argParser(durationArg).default(10_000, "10s"),
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  realtime-cli connect --token "$TOKEN"
+  > sub chat:*
+  > pub chat:lobby {"text":"hi"}
+  printf '%s\\n' '{"type":"subscribe","id":1,"topic":"chat:*"}' | realtime-cli connect --json`,
+    )
+    .action(async (urlArg, options) => {
+      const { openConnection } = await import("../connection.ts");
+      const { token, tokenVia } = ctx.globals;
+      const url = hubUrl(urlArg ?? ctx.globals.url);
+      const stop = ctx.io.signal;
+      const connection = await openConnection({
+        url,
+        token,
+        via: tokenVia,
+        timeoutMs: options.timeout,
+        signal: stop,
+        awaitWelcome: token !== undefined,
+      });
+      const session = new Session(ctx, connection, options.json === true);
+      if (connection.welcome !== undefined) session.print(connection.welcome);
+      if (token === undefined) {
+        ctx.status(`connected to ${displayUrl(url)} without a token: type 'auth TOKEN'`);
+      } else if (!options.json) {
+        ctx.status(`connected to ${displayUrl(url)}; type 'help' for commands, Ctrl-D to quit`);
+      }
+      const printing = session.printAll(stop);
+      const inputDone = new AbortController();
+      connection.closed.then(() => inputDone.abort());
+      const input = AbortSignal.any([stop, inputDone.signal]);
+      try {
+        const quit = ctx.io.lineEditing && !options.json
+          ? await session.readTerminal(input)
+          : await session.readStream(input);
+        if (connection.closeInfo === undefined && !stop.aborted) {
+          if (options.keepOpen && !quit) {
+            await Promise.race([
+              connection.closed,
+              new Promise((resolve) => stop.addEventListener("abort", resolve, { once: true })),
+            ]);
+          } else {
+            await session.drain(options.timeout);
+          }
+        }
+      } finally {
+        inputDone.abort();
+        await connection.close(1000);
+        await printing;
+      }
+      const info = connection.closeInfo;
+      if (info !== undefined && info.code !== 1000) {
+        const why = `${info.code} ${describeCloseCode(info.code)}${
+          info.reason ? `: ${info.reason}` : ""
+        }`;
+        const exit = exitCodeForClose(info.code);
+        if (exit === ExitCode.Ok) ctx.status(`The hub closed the connection (${why})`);
+        else ctx.warn(`The hub closed the connection (${why})`);
+        ctx.fail(exit);
+      }
+    });
+}
+
+/** Prints frames and sends typed lines for one connection. */
+class Session {
+  readonly #ctx: Context;
+  readonly #connection: Connection;
+  readonly #json: boolean;
+  #nextId = 1;
+  #prompt: { prompt(preserveCursor?: boolean): void } | undefined;
+
+  constructor(ctx: Context, connection: Connection, json: boolean) {
+    this.#ctx = ctx;
+    this.#connection = connection;
+    this.#json = json;
+  }
+
+  /** Prints one received frame. */
+  print(frame: Record<string, unknown>): void {
+    if (this.#json) return this.#ctx.out(JSON.stringify(frame));
+    this.#line(describeFrame(frame, this.#ctx.colors, Date.now()));
+  }
+
+  #line(text: string): void {
+    if (this.#prompt === undefined) return this.#ctx.out(text);
+    this.#ctx.io.stdout(`\r\x1b[K${text}\n`);
+    this.#prompt.prompt(true);
+  }
+
+  /** Prints frames until the connection closes or `stop` fires. */
+  async printAll(stop: AbortSignal): Promise<void> {
+    while (true) {
+      const frame = await this.#connection.next((f) => f.id !== DRAIN_ID, stop);
+      if (frame === undefined) return;
+      if (this.#json) this.#ctx.out(JSON.stringify(frame));
+      else this.#line(describeFrame(frame, this.#ctx.colors, Date.now()));
+    }
+  }
+
+  /** Handles one input line; returns `true` for `quit`. */
+  #handle(line: string): boolean {
+    if (this.#connection.closeInfo !== undefined) return true; // the hub hung up meanwhile
+    if (this.#json) {
+      if (line.trim() !== "") this.#connection.send(line);
+      return false;
+    }
+    const action = parseReplLine(line, this.#nextId);
+    switch (action.kind) {
+      case "quit":
+        return true;
+      case "help":
+        this.#line(REPL_HELP);
+        break;
+      case "invalid":
+        this.#line(this.#ctx.colors.yellow(action.message));
+        break;
+      case "send":
+        if (typeof action.frame !== "string") this.#nextId++;
+        this.#connection.send(action.frame);
+        break;
+    }
+    return false;
+  }
+
+  /** Reads stdin as lines (pipes, tests). Returns whether the user typed `quit`. */
+  async readStream(stop: AbortSignal): Promise<boolean> {
+    for await (const line of readLines(this.#ctx.io.stdin(), stop)) {
+      if (this.#handle(line)) return true;
+    }
+    return false;
+  }
+
+  /** Reads the terminal with line editing and history. Returns whether the user typed `quit`. */
+  async readTerminal(stop: AbortSignal): Promise<boolean> {
+    const readline = await import("node:readline");
+    const process = (await import("node:process")).default;
+    const rl = readline.createInterface({
+      input: process.stdin,
+      output: process.stdout,
+      terminal: true,
+      historySize: 500,
+      prompt: this.#ctx.colors.dim("> "),
+    });
+    this.#prompt = rl;
+    const close = () => rl.close();
+    stop.addEventListener("abort", close, { once: true });
+    rl.on("SIGINT", close);
+    try {
+      rl.prompt();
+      for await (const line of rl) {
+        if (this.#handle(line)) return true;
+        rl.prompt();
+      }
+      return false;
+    } finally {
+      stop.removeEventListener("abort", close);
+      this.#prompt = undefined;
+      rl.close();
+      this.#ctx.io.stdout("\n");
+    }
+  }
+
+  /** Waits until the hub answered everything sent so far (frames are handled in order). */
+  async drain(timeoutMs: number): Promise<void> {
+    try {
+      this.#connection.send({ type: "ping", id: DRAIN_ID });
+    } catch {
+      return; // closed meanwhile: nothing is due any more
+    }
+    await withDeadline(
+      (signal) => this.#connection.next((f) => f.id === DRAIN_ID, signal),
+      timeoutMs,
+      "the replies still due",
+    );
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * `realtime-cli publish`: one message from the argument, or one per stdin line.
+ *
+ * @module
+ */
+
+import { Command, Option } from "@commander-js/extra-typings";
+import { durationArg, jsonOrString } from "../args.ts";
+import type { Context } from "../context.ts";
+import { CliError, ExitCode, exitCodeForErrorFrame } from "../errors.ts";
+import { hubUrl } from "../url.ts";
+
+/**
+ * Creates the command.
+ *
+ * @param ctx The shared context.
+ * @returns The command.
+ */
+export function publishCommand(ctx: Context) {
+  return new Command("publish")
+    .summary("Publish a payload, or one message per stdin line")
+    .description(
+      "Publish to a topic and wait for each ack. The payload is the argument (JSON if it parses, " +
+        "else a string) or, when absent, one message per stdin line (empty lines skipped). " +
+        "Exit status is non-zero if any message got an error frame: 2 forbidden, 1 bad request.",
+    )
+    .argument("<topic>", "a concrete topic, such as chat:lobby")
+    .argument("[payload]", "the payload; omit to read stdin")
+    .option("--string", "send payloads as strings even when they parse as JSON")
+    .addOption(
+      new Option("--timeout <duration>", "deadline for connecting and for each ack").argParser(
+        durationArg,
+      ).default(10_000, "10s"),
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  realtime-cli publish chat:lobby '{"text":"hi"}'
+  realtime-cli publish chat:lobby hello              # the string "hello"
+  tail -f app.log | realtime-cli publish logs:app --string`,
+    )
+    .action(async (topic, payload, options) => {
+      const { openConnection, closedError } = await import("../connection.ts");
+      const { readLines } = await import("../lines.ts");
+      const { token, tokenVia, url } = ctx.globals;
+      if (token === undefined) {
+        throw new CliError(
+          ExitCode.Usage,
+          "No token: pass --token or set REALTIME_TOKEN (mint one with 'realtime-cli token mint --sub NAME')",
+        );
+      }
+      const connection = await openConnection({
+        url: hubUrl(url),
+        token,
+        via: tokenVia,
+        timeoutMs: options.timeout,
+        signal: ctx.io.signal,
+        awaitWelcome: true,
+      });
+      const value = (text: string) => options.string ? text : jsonOrString(text);
+      let id = 0;
+      let failures = 0;
+      const send = async (body: unknown) => {
+        id++;
+        const reply = await connection.request(
+          { type: "publish", id, topic, payload: body },
+          options.timeout,
+          `the ack of message ${id}`,
+        );
+        if (reply.type === "error") {
+          failures++;
+          ctx.warn(
+            `message ${id} to '${topic}' failed: ${String(reply.message)} (${String(reply.code)})`,
+          );
+          ctx.fail(exitCodeForErrorFrame(reply.code));
+        }
+      };
+      try {
+        if (payload !== undefined) {
+          await send(value(payload));
+        } else {
+          if (ctx.io.lineEditing) {
+            ctx.status("reading messages from stdin, one per line; Ctrl-D ends");
+          }
+          for await (const line of readLines(ctx.io.stdin(), ctx.io.signal)) {
+            if (line.trim() === "") continue;
+            if (connection.closeInfo !== undefined) break;
+            await send(value(line));
+          }
+          if (connection.closeInfo !== undefined) {
+            throw closedError(connection.closeInfo, "the next message");
+          }
+        }
+      } finally {
+        await connection.close(1000);
+      }
+      if (id > 1) ctx.status(`published ${id - failures} of ${id} messages to ${topic}`);
+    });
+}

@@ -1,0 +1,55 @@
+// connect --json against both transports, with every way of sending the token.
+
+import assert from "node:assert/strict";
+import { startTestHub, TRANSPORTS } from "../_support/hub.ts";
+import { baseEnv, CliProcess, runCli } from "./_cli.ts";
+
+for (const transport of TRANSPORTS) {
+  Deno.test(`realtime-cli connect authenticates with every --token-via [${transport}]`, async () => {
+    await using hub = await startTestHub(transport);
+    const token = await hub.token({ sub: "grace" });
+    const env = baseEnv({ REALTIME_URL: hub.url, REALTIME_TOKEN: token });
+    const results = await Promise.all(
+      ["header", "subprotocol", "query", "message"].map((via) =>
+        runCli(["connect", "--json", "--token-via", via], {
+          env,
+          stdin: '{"type":"ping","id":"p1"}\n',
+        })
+      ),
+    );
+    for (const result of results) {
+      assert.equal(result.code, 0, result.stderr);
+      const frames = result.stdout.trim().split("\n").map((line) => JSON.parse(line));
+      assert.equal(frames[0].type, "welcome");
+      assert.equal(frames[0].user, "grace");
+      assert.deepEqual(frames[1], { type: "pong", id: "p1" });
+      assert.equal(frames.length, 2);
+    }
+  });
+}
+
+Deno.test("realtime-cli connect without a token authenticates with a typed auth command", async () => {
+  await using hub = await startTestHub("ws");
+  const token = await hub.token({ sub: "heidi", acl: { "chat:*": ["subscribe"] } });
+  const result = await runCli(["connect", hub.url], {
+    env: baseEnv(),
+    stdin: `auth ${token}\nsub chat:a\n`,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /without a token: type 'auth TOKEN'/);
+  assert.match(result.stdout, /^welcome #1 user heidi/m);
+  assert.match(result.stdout, /^ack #2$/m);
+});
+
+Deno.test("realtime-cli connect exits with the hub's close code when it is disconnected", async () => {
+  await using hub = await startTestHub("ws");
+  const token = await hub.token({ sub: "ivan" });
+  await using connect = new CliProcess(["connect", "--json", "--token", token, "--url", hub.url], {
+    stdin: true,
+  });
+  await connect.out(/"type":"welcome"/);
+  hub.hub.disconnectUser("ivan", "Bye");
+  const result = await connect.status();
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /The hub closed the connection \(4003 access revoked: Bye\)/);
+});
