@@ -1,0 +1,202 @@
+// The admin routes: each checks its input, then makes one Hub call.
+
+import type { AclRule } from "../acl/rules.ts";
+import { validatePattern, validateTopic } from "../acl/topic.ts";
+import type { BroadcastInput, Hub } from "../hub/hub.ts";
+import {
+  AdminInputError,
+  checkEvent,
+  checkUser,
+  decodeSegment,
+  kind,
+  readJsonObject,
+  requireField,
+} from "./_request.ts";
+
+/** Most users one broadcast may name. */
+const MAX_BROADCAST_USERS = 10_000;
+
+export interface RouteInput {
+  readonly hub: Hub;
+  readonly req: Request;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+export interface RouteResult {
+  /** The JSON response body. */
+  body: unknown;
+  /** Audit fields beyond event, actor and via. */
+  audit: Record<string, unknown>;
+}
+
+export interface Route {
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Path segments after the prefix; `:name` is a parameter. */
+  readonly path: readonly string[];
+  /** The audit event is `admin.<action>`. */
+  readonly action: string;
+  run(input: RouteInput): Promise<RouteResult>;
+}
+
+const body = (input: RouteInput) => readJsonObject(input.req, input.hub.limits.maxDepth);
+
+function optionalEvent(value: unknown): string | undefined {
+  return value === undefined ? undefined : checkEvent(value);
+}
+
+function checkConcreteTopic(value: unknown): string {
+  if (typeof value !== "string") {
+    throw new AdminInputError(400, `Invalid 'topic': expected a string, got ${kind(value)}`);
+  }
+  const problem = validateTopic(value);
+  if (problem !== undefined) throw new AdminInputError(400, problem);
+  return value;
+}
+
+function checkUsers(value: unknown): string[] {
+  if (!Array.isArray(value)) {
+    throw new AdminInputError(400, `Invalid 'users': expected an array, got ${kind(value)}`);
+  }
+  if (value.length > MAX_BROADCAST_USERS) {
+    throw new AdminInputError(
+      400,
+      `Invalid 'users': it has ${value.length} entries, at most ${MAX_BROADCAST_USERS} are allowed`,
+    );
+  }
+  return value.map((user, i) => checkUser(user, `users[${i}]`));
+}
+
+export const ROUTES: readonly Route[] = [
+  {
+    method: "POST",
+    path: ["broadcast"],
+    action: "broadcast",
+    async run(input) {
+      const b = await body(input);
+      const payload = requireField(b, "payload");
+      const event = optionalEvent(b.event);
+      const topic = b.topic === undefined ? undefined : checkConcreteTopic(b.topic);
+      const users = b.users === undefined ? undefined : checkUsers(b.users);
+      const broadcast: BroadcastInput = { payload };
+      if (event !== undefined) broadcast.event = event;
+      if (topic !== undefined) broadcast.topic = topic;
+      if (users !== undefined) broadcast.users = users;
+      const reached = await input.hub.broadcast(broadcast);
+      return {
+        body: { reached },
+        audit: { topic, broadcastEvent: event, users: users?.length, reached },
+      };
+    },
+  },
+  {
+    method: "POST",
+    path: ["send", ":userId"],
+    action: "send",
+    async run(input) {
+      const user = checkUser(input.params.userId, "userId");
+      const b = await body(input);
+      const event = checkEvent(requireField(b, "event"));
+      const payload = requireField(b, "payload");
+      const reached = input.hub.sendToUser(user, event, payload);
+      return { body: { user, reached }, audit: { user, sentEvent: event, reached } };
+    },
+  },
+  {
+    method: "GET",
+    path: ["stats"],
+    action: "stats",
+    run: (input) => Promise.resolve({ body: input.hub.stats(), audit: {} }),
+  },
+  {
+    method: "GET",
+    path: ["users", ":userId", "status"],
+    action: "user_status",
+    run(input) {
+      const user = checkUser(input.params.userId, "userId");
+      return Promise.resolve({ body: { user, ...input.hub.userStatus(user) }, audit: { user } });
+    },
+  },
+  {
+    method: "DELETE",
+    path: ["users", ":userId", "connections"],
+    action: "disconnect",
+    run(input) {
+      const user = checkUser(input.params.userId, "userId");
+      const disconnected = input.hub.disconnectUser(user);
+      return Promise.resolve({
+        body: { user, disconnected },
+        audit: { user, connections: disconnected },
+      });
+    },
+  },
+  {
+    method: "GET",
+    path: ["topics", ":topic"],
+    action: "topic",
+    run(input) {
+      const topic = input.params.topic;
+      const problem = validatePattern(topic);
+      if (problem !== undefined) throw new AdminInputError(400, problem);
+      const subscribers = input.hub.subscriberCount(topic);
+      return Promise.resolve({ body: { topic, subscribers }, audit: { topic } });
+    },
+  },
+  {
+    method: "POST",
+    path: ["revoke"],
+    action: "revoke",
+    async run(input) {
+      const user = checkUser(requireField(await body(input), "user"), "user");
+      const disconnected = input.hub.revoke({ user });
+      return { body: { user, disconnected }, audit: { user, connections: disconnected } };
+    },
+  },
+  {
+    method: "PUT",
+    path: ["rules"],
+    action: "rules_update",
+    async run(input) {
+      const rules = requireField(await body(input), "rules");
+      if (!Array.isArray(rules)) {
+        throw new AdminInputError(400, `Invalid 'rules': expected an array, got ${kind(rules)}`);
+      }
+      try {
+        await input.hub.updateRules(rules as AclRule[]);
+      } catch (error) {
+        // compileAcl throws TypeError before anything is replaced.
+        if (error instanceof TypeError) throw new AdminInputError(400, error.message);
+        throw error;
+      }
+      return { body: { rules: rules.length }, audit: { rules: rules.length } };
+    },
+  },
+];
+
+/** A route whose path matches, with its raw (still percent-encoded) parameters. */
+export interface RouteMatch {
+  route: Route;
+  raw: Record<string, string>;
+}
+
+/** Every route whose path matches the segments after the prefix, whatever its method. */
+export function matchRoutes(segments: readonly string[]): RouteMatch[] {
+  const matches: RouteMatch[] = [];
+  for (const route of ROUTES) {
+    if (route.path.length !== segments.length) continue;
+    const raw: Record<string, string> = {};
+    const fits = route.path.every((part, i) => {
+      if (!part.startsWith(":")) return part === segments[i];
+      raw[part.slice(1)] = segments[i];
+      return segments[i] !== "";
+    });
+    if (fits) matches.push({ route, raw });
+  }
+  return matches;
+}
+
+/** Decodes a match's parameters. */
+export function decodeParams(raw: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(raw).map(([name, value]) => [name, decodeSegment(value, name)]),
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * Options of the admin API and of a protected `/metrics`, and their validation.
+ *
+ * @module
+ */
+
+import type { TokenVerifier } from "../auth/verify.ts";
+import type { LogEntry } from "../hub/log.ts";
+
+/**
+ * The admin credential: an API key, admin JWTs, or both. With neither,
+ * every request is refused with 401.
+ *
+ * @example Accept the API key or an admin JWT from your identity provider
+ * ```ts
+ * import { type AdminAuthOptions, createTokenVerifier } from "@realtime/hub";
+ *
+ * const adminAuth: AdminAuthOptions = {
+ *   apiKey: Deno.env.get("REALTIME_ADMIN_KEY") ?? "a-long-random-admin-key",
+ *   verifier: createTokenVerifier({ secret: "an-admin-jwt-secret-of-32-bytes!!" }),
+ *   adminRole: "realtime-admin",
+ * };
+ * ```
+ */
+export interface AdminAuthOptions {
+  /**
+   * The API key (such as `REALTIME_ADMIN_KEY`), sent as
+   * `Authorization: Bearer <key>` and compared in constant time. At least 16
+   * characters.
+   *
+   * @default {undefined}
+   */
+  apiKey?: string;
+  /**
+   * Verifies admin JWTs sent as `Authorization: Bearer <jwt>`; the token's
+   * roles must include `adminRole`.
+   *
+   * @default {undefined}
+   */
+  verifier?: TokenVerifier;
+  /**
+   * The role an admin JWT must carry.
+   *
+   * @default {"admin"}
+   */
+  adminRole?: string;
+}
+
+/**
+ * Options of {@linkcode createAdminHandler}.
+ *
+ * @example Mount under a custom prefix and send audit entries to your logger
+ * ```ts
+ * import type { AdminOptions, LogEntry } from "@realtime/hub";
+ *
+ * const trail: LogEntry[] = [];
+ * const options: AdminOptions = {
+ *   prefix: "/internal/realtime",
+ *   apiKey: "a-long-random-admin-key",
+ *   audit: (entry) => trail.push(entry),
+ * };
+ * ```
+ */
+export interface AdminOptions extends AdminAuthOptions {
+  /**
+   * Path prefix of every route, without a trailing slash.
+   *
+   * @default {"/v1/realtime"}
+   */
+  prefix?: string;
+  /**
+   * Audit sink: one entry per admin action and per refused credential. Entries
+   * never carry the credential nor request payloads.
+   *
+   * @default {logToStderr}
+   */
+  audit?: (entry: LogEntry) => void;
+}
