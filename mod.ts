@@ -29,6 +29,8 @@ export * from "./src/hub/broker.ts";
 export * from "./src/hub/clock.ts";
 export * from "./src/hub/log.ts";
 export * from "./src/hub/registry.ts";
+export * from "./src/hub/metrics.ts";
+export * from "./src/hub/token_bucket.ts";
 export type { HubSocket, Verdict } from "./src/hub/connection.ts";
 
 // Transports and server
@@ -37,6 +39,12 @@ export * from "./src/server/node_adapter.ts";
 export * from "./src/server/serve.ts";
 export * from "./src/server/config.ts";
 export * from "./src/server/start.ts";
+
+// Admin API and metrics
+export * from "./src/admin/handler.ts";
+export * from "./src/admin/options.ts";
+export * from "./src/metrics/prometheus.ts";
+export * from "./src/metrics/handler.ts";
 
 // Protocol
 export * from "./src/protocol/codes.ts";

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console
 // deno task soak [--seconds 30] [--stable 2000] [--churn 200]
 //
 // A bounded soak test on loopback: keeps `stable` subscribers connected
@@ -65,7 +66,9 @@ console.log(
 const received = new Array(stableCount).fill(0);
 const stable: WebSocket[] = [];
 for (let i = 0; i < stableCount; i += 200) {
-  const batch = await Promise.all(Array.from({ length: Math.min(200, stableCount - i) }, () => open()));
+  const batch = await Promise.all(
+    Array.from({ length: Math.min(200, stableCount - i) }, () => open()),
+  );
   await Promise.all(batch.map((ws) => {
     const index = stable.length;
     stable.push(ws);

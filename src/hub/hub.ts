@@ -533,7 +533,7 @@ export function createHub(options: HubOptions): Hub {
     },
     disconnectUser(user, reason) {
       const count = disconnectUser(user, reason);
-      audit({ level: "info", event: "admin.disconnect", user, connections: count });
+      audit({ level: "info", event: "user.disconnected", user, connections: count });
       return count;
     },
     revoke({ user }) {

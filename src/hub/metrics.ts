@@ -92,7 +92,24 @@ export function observe(histogram: Histogram, value: number): void {
 /** Counters keyed by a label value. */
 export type LabeledCounter = Map<string, number>;
 
-/** Adds `n` to a labeled counter. */
+/**
+ * Adds `n` to a labeled counter.
+ *
+ * @param counter The counter.
+ * @param label The label value.
+ * @param n How much to add.
+ *
+ * @example Count by label
+ * ```ts
+ * import { increment, type LabeledCounter } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * const counter: LabeledCounter = new Map();
+ * increment(counter, "ping");
+ * increment(counter, "ping", 2);
+ * assert.equal(counter.get("ping"), 3);
+ * ```
+ */
 export function increment(counter: LabeledCounter, label: string, n = 1): void {
   counter.set(label, (counter.get(label) ?? 0) + n);
 }

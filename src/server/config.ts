@@ -36,6 +36,20 @@ export interface ServerConfig {
   tokenExpiringLeadMs?: number;
   /** `"production"` refuses to start with a generated development key. */
   env?: string;
+  /** The admin API key (`REALTIME_ADMIN_KEY`); without it and without admin JWTs the admin API answers 401. */
+  adminKey?: string;
+  /** Role an admin JWT must carry. @default {"admin"} */
+  adminRole?: string;
+  /** Prefix of the admin API. @default {"/v1/realtime"} */
+  adminPrefix?: string;
+  /**
+   * `/metrics`: `"public"`, `"admin"` (behind the admin credential) or `"off"`.
+   *
+   * @default {"public"} with the development key, else `"admin"`
+   */
+  metrics?: "public" | "admin" | "off";
+  /** Serve `/metrics` on this port instead of the main one (`REALTIME_METRICS_PORT`). */
+  metricsPort?: number;
 }
 
 /**
@@ -43,7 +57,8 @@ export interface ServerConfig {
  * variables: `PORT`, `REALTIME_HOST`, `REALTIME_TRANSPORT`, `REALTIME_ENV`,
  * `REALTIME_JWT_SECRET`, `REALTIME_JWT_PUBLIC_KEY`, `REALTIME_JWKS_URL`,
  * `REALTIME_JWT_ALGORITHMS`, `REALTIME_JWT_ISSUER`, `REALTIME_JWT_AUDIENCE`,
- * `REALTIME_ALLOWED_ORIGINS`, `REALTIME_CONFIG` (the file, when `path` is absent).
+ * `REALTIME_ALLOWED_ORIGINS`, `REALTIME_ADMIN_KEY`, `REALTIME_METRICS`,
+ * `REALTIME_METRICS_PORT`, `REALTIME_CONFIG` (the file, when `path` is absent).
  *
  * @param env The environment.
  * @param path A JSON config file.
@@ -93,7 +108,18 @@ export async function loadServerConfig(
   if (env.REALTIME_JWT_SECRET !== undefined) auth.secret = env.REALTIME_JWT_SECRET;
   if (env.REALTIME_JWT_PUBLIC_KEY !== undefined) {
     const text = env.REALTIME_JWT_PUBLIC_KEY.trim();
-    auth.publicKey = text.startsWith("{") ? JSON.parse(text) : text;
+    if (text.startsWith("{")) {
+      try {
+        auth.publicKey = JSON.parse(text);
+      } catch {
+        // JSON.parse quotes its input in its message: never let key text reach an error.
+        throw new TypeError(
+          "Cannot parse REALTIME_JWT_PUBLIC_KEY: it starts with '{' but is not valid JSON",
+        );
+      }
+    } else {
+      auth.publicKey = text;
+    }
   }
   if (env.REALTIME_JWKS_URL !== undefined) auth.jwksUrl = env.REALTIME_JWKS_URL;
   if (env.REALTIME_JWT_ALGORITHMS !== undefined) {

@@ -5,6 +5,7 @@
  */
 
 import { loadServerConfig } from "./config.ts";
+import { serverBanner } from "./banner.ts";
 import { startServer } from "./start.ts";
 
 /**
@@ -27,24 +28,7 @@ export async function main(
     console.error(`realtime: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  const lines = [
-    `realtime hub listening on ${started.url} (transport: ${started.server.transport})`,
-  ];
-  if (started.devKey) {
-    lines.push(
-      "",
-      "!!! DEVELOPMENT KEY: a generated HS256 key from .realtime/dev-key.json is in use.",
-      "!!! Do not use it in production: set REALTIME_JWT_SECRET (or another key) instead.",
-      "",
-      "Development token for user 'demo' (24h; subscribe+publish chat:*, subscribe user:demo):",
-      "",
-      started.devToken ?? "",
-      "",
-      "Try it:",
-      `  deno task cli tail 'chat:*' --url ${started.url} --token <token>`,
-      `  deno task cli publish chat:lobby '"hello"' --url ${started.url} --token <token>`,
-    );
-  }
+  const lines = serverBanner(started);
   // deno-lint-ignore no-console
   console.log(lines.join("\n"));
   const { promise: stop, resolve } = Promise.withResolvers<void>();

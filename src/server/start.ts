@@ -9,6 +9,11 @@ import { ensureDevKey } from "../auth/dev_key.ts";
 import { mintToken } from "../auth/mint.ts";
 import { createHub, type Hub } from "../hub/hub.ts";
 import type { LogEntry } from "../hub/log.ts";
+import { createDemoHandler } from "../demo/handler.ts";
+import { createAdminHandler } from "../admin/handler.ts";
+import type { AdminAuthOptions } from "../admin/options.ts";
+import { createMetricsHandler } from "../metrics/handler.ts";
+import { createTokenVerifier } from "../auth/verify.ts";
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
 import { serve, type Server } from "./serve.ts";
 
@@ -22,7 +27,11 @@ export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
 export interface StartOptions {
   /** Where the development key lives. @default {".realtime"} */
   devKeyDir?: string;
-  /** Plain HTTP handler for paths other than `/ws`. */
+  /**
+   * Plain HTTP handler for paths other than `/ws`.
+   *
+   * @default {the demo page at `/`, with `POST /dev/token` when the development key is in use}
+   */
   fetch?: (req: Request) => Response | Promise<Response>;
   /** Log sink. */
   log?: (entry: LogEntry) => void;
@@ -73,12 +82,19 @@ export async function startServer(
   }
   let auth = config.auth ?? {};
   let devToken: string | undefined;
+  let mintDemoToken: ((sub: string, ttlSeconds: number) => Promise<string>) | undefined;
   if (devKey) {
     const { secret } = await ensureDevKey(options.devKeyDir ?? ".realtime");
     auth = { ...auth, secret };
     devToken = await mintToken({ sub: "demo", acl: { ...DEV_TOKEN_ACL } }, { secret }, {
       ttl: "24h",
     });
+    // The demo page's tokens: the chat rooms, and the user's own notification topic.
+    const acl = (sub: string) => ({
+      "chat:*": ["subscribe", "publish"],
+      [`user:${sub}`]: ["subscribe"],
+    });
+    mintDemoToken = (sub, ttl) => mintToken({ sub, acl: acl(sub) }, { secret }, { ttl });
   }
   const hub = createHub({
     auth,
@@ -91,14 +107,49 @@ export async function startServer(
     tokenExpiringLeadMs: config.tokenExpiringLeadMs,
     log: options.log,
   });
+  // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with the admin role.
+  const adminAuth: AdminAuthOptions = {
+    apiKey: config.adminKey,
+    verifier: createTokenVerifier(auth),
+    adminRole: config.adminRole,
+  };
+  const admin = createAdminHandler(hub, {
+    ...adminAuth,
+    prefix: config.adminPrefix,
+    audit: options.log,
+  });
+  // Metrics are public on the main port only with the development key; in
+  // production they need the admin credential or a separate (internal) port.
+  const metricsMode = config.metrics ?? (devKey ? "public" : "admin");
+  const metrics = createMetricsHandler(hub, metricsMode === "admin" ? { adminAuth } : {});
+  const app = options.fetch ?? createDemoHandler({ mint: mintDemoToken });
+  const fetch = async (req: Request): Promise<Response> => {
+    if (
+      metricsMode !== "off" && config.metricsPort === undefined &&
+      new URL(req.url).pathname === "/metrics"
+    ) {
+      return await metrics(req);
+    }
+    return (await admin(req)) ?? (await app(req));
+  };
+  const hostname = config.hostname ?? (devKey ? "127.0.0.1" : "0.0.0.0");
   let server: Server;
+  let metricsServer: Deno.HttpServer | undefined;
   try {
     server = await serve(hub, {
       port: config.port ?? 8000,
-      hostname: config.hostname ?? (devKey ? "127.0.0.1" : "0.0.0.0"),
+      hostname,
       transport: config.transport ?? "ws",
-      fetch: options.fetch,
+      fetch,
     });
+    if (config.metricsPort !== undefined && metricsMode !== "off") {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      metricsServer = Deno.serve(
+        { port: config.metricsPort, hostname, onListen: () => resolve() },
+        metrics,
+      );
+      await promise;
+    }
   } catch (error) {
     await hub.close();
     throw error;
@@ -109,6 +160,7 @@ export async function startServer(
   const close = async () => {
     await hub.close();
     await server.close();
+    await metricsServer?.shutdown();
   };
   return {
     hub,
