@@ -109,3 +109,39 @@ eachTransport(
     await socket.close();
   },
 );
+
+eachTransport(
+  "many connections whose tokens expire at once are all closed with 4001 and released",
+  async (t) => {
+    const clock = new ManualClock();
+    await using h = await startTestHub(t, {
+      clock,
+      limits: { connectRatePerIp: 1_000_000, connectBurstPerIp: 1_000_000 },
+    });
+    const count = 300;
+    const acl = { "load:*": ["subscribe"] };
+    const sockets = await Promise.all(Array.from({ length: count }, async (_, i) => {
+      const token = await h.token({ sub: `u${i}`, acl }, { ttl: 120, now: clock.now });
+      const [socket] = await connectWelcomed(h.url, { protocols: ["auth", token] });
+      await socket.request({ type: "subscribe", id: 1, topic: `load:${i % 10}` });
+      return socket;
+    }));
+    // One connection refreshes in time and must survive.
+    const survivor = sockets[0];
+    const fresh = await h.token({ sub: "u0", acl }, { ttl: 600, now: clock.now });
+    assert.equal((await survivor.request({ type: "auth", id: "r", token: fresh })).type, "ack");
+    assert.equal(h.hub.subscriptionCount, count);
+    clock.advance(121_000);
+    const closed = await Promise.all(
+      sockets.slice(1).map((s) => withTimeout(s.closed, 10_000, "close")),
+    );
+    assert.ok(closed.every((c) => c.code === 4001));
+    assert.equal((await survivor.request({ type: "ping", id: "alive" })).type, "pong");
+    assert.deepEqual([h.hub.connectionCount, h.hub.subscriptionCount, h.hub.stats().users], [
+      1,
+      1,
+      1,
+    ]);
+    await survivor.close();
+  },
+);
