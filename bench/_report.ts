@@ -1,0 +1,320 @@
+/**
+ * Turning runs into the Markdown report: median, min and max per figure,
+ * ratios to the bare baseline of the same invocation, and the targets the
+ * hub will be held to.
+ *
+ * @module
+ */
+
+import { BASELINE, type Peer } from "./_peers.ts";
+import type { Figures, Scenario } from "./scenarios/_scenario.ts";
+import { MICRO_CACHED, MICRO_UNCACHED_1000 } from "./_micro.ts";
+
+/** Every run of one scenario against one peer. */
+export interface Cell {
+  /** Figures of the runs that succeeded. */
+  readonly runs: Figures[];
+  /** Why runs failed. */
+  readonly failures: string[];
+}
+
+/** All cells, by scenario id then peer id. */
+export type Results = Map<string, Map<string, Cell>>;
+
+/** One micro-benchmark, from `deno bench --json`. */
+export interface MicroResult {
+  /** Group. */
+  readonly group: string;
+  /** Name. */
+  readonly name: string;
+  /** Mean time per iteration, ns. */
+  readonly avgNs: number;
+  /** 99th percentile, ns. */
+  readonly p99Ns: number;
+}
+
+/** Everything the report shows. */
+export interface Report {
+  /** Machine and software, as label/value pairs. */
+  readonly machine: [string, string][];
+  /** Quick or full, runs. */
+  readonly mode: string;
+  /** Scenarios in order. */
+  readonly scenarios: readonly Scenario[];
+  /** Scenario descriptions, by id. */
+  readonly descriptions: ReadonlyMap<string, string>;
+  /** Peers in order, with why a peer was skipped. */
+  readonly peers: readonly { peer: Peer; skipped?: string }[];
+  /** The figures. */
+  readonly results: Results;
+  /** Micro-benchmarks, or why they did not run. */
+  readonly micro: MicroResult[] | string;
+  /** Wall time of the whole invocation, s. */
+  readonly seconds: number;
+}
+
+/** Median, min and max of a list. */
+export interface Spread {
+  /** Median (mean of the middle two for an even count). */
+  readonly median: number;
+  /** Minimum. */
+  readonly min: number;
+  /** Maximum. */
+  readonly max: number;
+}
+
+/**
+ * Median, min and max of the values, ignoring NaN.
+ *
+ * @param values The values.
+ * @returns The spread, or `undefined` for no values.
+ */
+export function spread(values: number[]): Spread | undefined {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+/**
+ * The median of one figure of one cell.
+ *
+ * @param results All results.
+ * @param scenario Scenario id.
+ * @param peer Peer id.
+ * @param key Figure key.
+ * @returns The median, or `undefined` when no run succeeded.
+ */
+export function medianOf(
+  results: Results,
+  scenario: string,
+  peer: string,
+  key: string,
+): number | undefined {
+  return spread(results.get(scenario)?.get(peer)?.runs.map((f) => f[key]) ?? [])?.median;
+}
+
+/** Load-generator CPU (% of its core) from which a rate counts as client-bound. */
+const CLIENT_BOUND_PCT = 90;
+
+function format(value: number, digits: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Math.abs(value) >= 10_000) return `${(value / 1000).toFixed(1)}k`;
+  return value.toFixed(digits);
+}
+
+function formatSpread(s: Spread | undefined, digits: number): string {
+  if (s === undefined) return "failed";
+  if (s.min === s.max) return format(s.median, digits);
+  return `${format(s.median, digits)} (${format(s.min, digits)}–${format(s.max, digits)})`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+function scenarioTable(report: Report, scenario: Scenario): string {
+  const cells = report.results.get(scenario.id) ?? new Map<string, Cell>();
+  const header = ["peer"];
+  for (const metric of scenario.metrics) {
+    header.push(metric.label);
+    if (metric.ratio) header.push("× bare");
+  }
+  const rows: string[][] = [];
+  for (const { peer, skipped } of report.peers) {
+    if (skipped !== undefined) continue;
+    const cell = cells.get(peer.id);
+    const row = [peer.id];
+    for (const metric of scenario.metrics) {
+      const s = spread(cell?.runs.map((f) => f[metric.key]) ?? []);
+      const clientBound = metric.key === "perSecond" &&
+        (spread(cell?.runs.map((f) => f.loadCpuPct ?? 0) ?? [])?.median ?? 0) >= CLIENT_BOUND_PCT;
+      row.push(formatSpread(s, metric.digits) + (clientBound ? " ⚠" : ""));
+      if (metric.ratio) {
+        const base = medianOf(report.results, scenario.id, BASELINE, metric.key);
+        row.push(
+          s === undefined || base === undefined || base === 0 ? "–" : (s.median / base).toFixed(2),
+        );
+      }
+    }
+    rows.push(row);
+  }
+  const failures = [...cells.entries()].flatMap(([peer, cell]) =>
+    cell.failures.map((why) => `- ${peer} failed: ${why.replaceAll("\n", " ").slice(0, 300)}`)
+  );
+  const bound = rows.some((row) => row.some((c) => c.endsWith(" ⚠")))
+    ? [
+      `⚠ load generator at ≥ ${CLIENT_BOUND_PCT} % of its core: the rate is bounded by the client; compare server CPU per unit instead.`,
+    ]
+    : [];
+  return [table(header, rows), ...bound, ...failures].join("\n\n");
+}
+
+interface Target {
+  readonly what: string;
+  readonly value: (peer: string) => number | undefined;
+  readonly goal: string;
+  readonly met: (value: number) => boolean;
+  readonly digits: number;
+}
+
+function ratio(
+  results: Results,
+  scenario: string,
+  key: string,
+): (peer: string) => number | undefined {
+  return (peer) => {
+    const value = medianOf(results, scenario, peer, key);
+    const base = medianOf(results, scenario, BASELINE, key);
+    return value === undefined || base === undefined ? undefined : value / base;
+  };
+}
+
+function micro(report: Report, name: string): number | undefined {
+  if (typeof report.micro === "string") return undefined;
+  const found = report.micro.find((m) => m.name === name);
+  return found === undefined ? undefined : found.avgNs / 1000;
+}
+
+function targetsTable(report: Report): string {
+  const r = report.results;
+  const stall = (peer: string) => {
+    const values = [medianOf(r, "fanout", peer, "stallMs"), medianOf(r, "latency", peer, "stallMs")]
+      .filter((v): v is number => v !== undefined);
+    return values.length === 0 ? undefined : Math.max(...values);
+  };
+  const targets: Target[] = [
+    {
+      what: "fan-out deliveries/s vs bare",
+      value: ratio(r, "fanout", "perSecond"),
+      goal: "≥ 2.00×",
+      met: (v) => v >= 2,
+      digits: 2,
+    },
+    {
+      what: "many-topics deliveries/s vs bare",
+      value: ratio(r, "many_topics", "perSecond"),
+      goal: "≥ 1.50×",
+      met: (v) => v >= 1.5,
+      digits: 2,
+    },
+    {
+      what: "server CPU per accepted connection vs bare",
+      value: ratio(r, "connect_rate", "usPerConnection"),
+      goal: "≤ 1.30×",
+      met: (v) => v <= 1.3,
+      digits: 2,
+    },
+    {
+      what: "memory per idle connection vs bare",
+      value: ratio(r, "memory", "kibPerConnection"),
+      goal: "≤ 1.00×",
+      met: (v) => v <= 1,
+      digits: 2,
+    },
+    {
+      what: "latency p99 vs bare",
+      value: ratio(r, "latency", "p99"),
+      goal: "≤ 1.20×",
+      met: (v) => v <= 1.2,
+      digits: 2,
+    },
+    {
+      what: "longest stall, fan-out and latency (ms, median of runs)",
+      value: stall,
+      goal: "≤ 50 ms",
+      met: (v) => v <= 50,
+      digits: 1,
+    },
+  ];
+  const hubs = report.peers.filter(({ peer, skipped }) =>
+    skipped === undefined && peer.protocol === "hub"
+  ).map(({ peer }) => peer.id);
+  const rows: string[][] = [];
+  for (const target of targets) {
+    for (const hub of hubs) {
+      const value = target.value(hub);
+      rows.push([
+        target.what,
+        hub,
+        value === undefined ? "–" : value.toFixed(target.digits),
+        target.goal,
+        value === undefined ? "not measured" : target.met(value) ? "met" : "**not met**",
+      ]);
+    }
+  }
+  const cached = micro(report, MICRO_CACHED);
+  const uncached = micro(report, MICRO_UNCACHED_1000);
+  const microRow = (what: string, value: number | undefined, limit: number) => [
+    what,
+    "ACL engine",
+    value === undefined ? "–" : `${value.toFixed(3)} us`,
+    `< ${limit} us`,
+    value === undefined ? "not measured" : value < limit ? "met" : "**not met**",
+  ];
+  rows.push(microRow("cached ACL decision", cached, 1));
+  rows.push(microRow("uncached decision vs 1,000 rules", uncached, 20));
+  return table(["target", "peer", "measured", "goal", "verdict"], rows);
+}
+
+function microTable(report: Report): string {
+  if (typeof report.micro === "string") return `Not run: ${report.micro}`;
+  return table(
+    ["group", "benchmark", "avg", "p99"],
+    report.micro.map((m) => [
+      m.group,
+      // A code span: deno fmt would read the `*` of patterns as emphasis.
+      "`" + m.name + "`",
+      formatTime(m.avgNs),
+      formatTime(m.p99Ns),
+    ]),
+  );
+}
+
+function formatTime(ns: number): string {
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} us`;
+  return `${ns.toFixed(1)} ns`;
+}
+
+/**
+ * Renders the report as Markdown (run `deno fmt` on it to align tables).
+ *
+ * @param report What to render.
+ * @returns The Markdown, starting at a level-2 heading.
+ */
+export function renderReport(report: Report): string {
+  const parts: string[] = [];
+  parts.push("## Latest results");
+  parts.push(
+    `Generated by \`deno task bench${
+      report.mode.startsWith("quick") ? " --quick" : ""
+    }\` (${report.mode}; ${report.seconds.toFixed(0)} s). ` +
+      "Figures are the median of the runs, with (min–max) when they differ; `× bare` is the " +
+      `median divided by the median of \`${BASELINE}\` in the same invocation. CPU % is of one ` +
+      "core (server pinned to core 0, load generator to core 1); a load generator near 100 % " +
+      "means the figure is bounded by the client, not the server.",
+  );
+  parts.push(table(["", ""], report.machine.map(([k, v]) => [k, v.replaceAll("|", "\\|")])));
+  parts.push(
+    table(
+      ["peer", "what"],
+      report.peers.map(({ peer, skipped }) => [
+        peer.id,
+        skipped === undefined ? peer.label : `skipped: ${skipped}`,
+      ]),
+    ),
+  );
+  parts.push("### Targets");
+  parts.push(targetsTable(report));
+  for (const scenario of report.scenarios) {
+    parts.push(`### ${scenario.title}`);
+    parts.push(report.descriptions.get(scenario.id) ?? "");
+    parts.push(scenarioTable(report, scenario));
+  }
+  parts.push("### Micro-benchmarks (`deno bench`)");
+  parts.push(microTable(report));
+  return parts.join("\n\n") + "\n";
+}

@@ -1,0 +1,140 @@
+/**
+ * ACL engine micro-benchmarks: the decision the hub takes for every publish
+ * (cached per connection), uncached decisions against 10 and 1,000 rules,
+ * and pattern matching and containment.
+ *
+ * Run: `deno bench --allow-env bench/acl_bench.ts`.
+ *
+ * @module
+ */
+
+import {
+  type AclRule,
+  compileAcl,
+  createDecisionCache,
+  matchPattern,
+  patternContains,
+  type Principal,
+} from "../mod.ts";
+import { BENCH_CAPABILITIES, BENCH_RULES } from "./_config.ts";
+import { ITERATIONS, MICRO_CACHED, MICRO_UNCACHED_1000 } from "./_micro.ts";
+
+const principal: Principal = {
+  sub: "u42",
+  roles: ["member"],
+  claims: { sub: "u42", roles: ["member"], org: "acme", acl: { ...BENCH_CAPABILITIES } },
+  expiresAt: null,
+};
+
+/** 1,000 rules: the ten benchmark rules plus 990 that never match `room:u42` or `bench:*`. */
+function thousandRules(): AclRule[] {
+  const rules: AclRule[] = [];
+  for (let i = 0; rules.length < 990; i++) {
+    rules.push(
+      i % 3 === 0
+        ? { effect: "deny", actions: ["publish"], topics: [`locked${i}:**`] }
+        : i % 3 === 1
+        ? {
+          effect: "allow",
+          actions: "*",
+          topics: [`team${i}:*:chat`],
+          when: { roles: ["member"] },
+        }
+        : { effect: "allow", actions: ["subscribe"], topics: [`feed${i}:{sub}:**`] },
+    );
+  }
+  return [...rules, ...BENCH_RULES];
+}
+
+const acl10 = compileAcl({ rules: BENCH_RULES });
+const acl1000 = compileAcl({ rules: thousandRules() });
+
+// Mirrors the hub's per-connection cache: key = action NUL topic, value = a verdict object.
+const cache = createDecisionCache<{ allowed: boolean }>({ max: 1024, ttlMs: 60_000 });
+cache.set("publish\u0000bench:fanout", { allowed: true });
+let sink: unknown;
+
+Deno.bench({
+  name: MICRO_CACHED,
+  group: "acl",
+  ...ITERATIONS,
+  fn: () => {
+    const action = "publish";
+    const topic = "bench:fanout";
+    sink = cache.get(action + "\u0000" + topic);
+  },
+});
+
+Deno.bench({
+  name: "uncached decision, 10 rules (template rule room:{sub})",
+  group: "acl",
+  ...ITERATIONS,
+  fn: () => {
+    sink = acl10.decide(principal, "publish", "room:u42");
+  },
+});
+
+Deno.bench({
+  name: "uncached decision, 10 rules (capability after rules miss)",
+  group: "acl",
+  ...ITERATIONS,
+  fn: () => {
+    sink = acl10.decide(principal, "publish", "bench:fanout");
+  },
+});
+
+Deno.bench({
+  name: MICRO_UNCACHED_1000,
+  group: "acl",
+  ...ITERATIONS,
+  fn: () => {
+    sink = acl1000.decide(principal, "publish", "bench:fanout");
+  },
+});
+
+Deno.bench({
+  name: "uncached decision, 1,000 rules (template rule room:{sub})",
+  group: "acl",
+  ...ITERATIONS,
+  fn: () => {
+    sink = acl1000.decide(principal, "subscribe", "room:u42");
+  },
+});
+
+Deno.bench({
+  name: "uncached pattern subscription, 1,000 rules (bench:*)",
+  group: "acl",
+  ...ITERATIONS,
+  fn: () => {
+    sink = acl1000.decide(principal, "subscribe", "bench:*");
+  },
+});
+
+Deno.bench({
+  name: "matchPattern org:*:** vs org:acme:eng:ops",
+  group: "pattern",
+  ...ITERATIONS,
+  fn: () => {
+    sink = matchPattern("org:*:**", "org:acme:eng:ops");
+  },
+});
+
+Deno.bench({
+  name: "patternContains org:*:** ⊇ org:acme:*:ops",
+  group: "pattern",
+  ...ITERATIONS,
+  fn: () => {
+    sink = patternContains("org:*:**", "org:acme:*:ops");
+  },
+});
+
+Deno.bench({
+  name: "patternContains chat:* ⊉ chat:**",
+  group: "pattern",
+  ...ITERATIONS,
+  fn: () => {
+    sink = patternContains("chat:*", "chat:**");
+  },
+});
+
+globalThis.addEventListener("unload", () => void sink);

@@ -1,0 +1,63 @@
+// Fan-out: `subscribers` connections on one topic, one publisher sending
+// `messages` payloads with at most `window` unacknowledged. Every subscriber
+// checks it gets every sequence number once and in order.
+import { publishWindowed } from "./_payload.mjs";
+
+const TOPIC = "bench:fanout";
+
+export async function run(ctx) {
+  const { subscribers, messages, window } = ctx.params;
+  const setup = await ctx.pool(subscribers, ctx.setupConcurrency, async (i) => {
+    const client = await ctx.connect(i);
+    await client.subscribe(TOPIC);
+    return client;
+  });
+  if (setup.failed > 0) {
+    return { failed: `${setup.failed} subscribers failed: ${setup.firstError}` };
+  }
+  const publisher = await ctx.connect(subscribers);
+
+  const expected = new Int32Array(subscribers);
+  let reordered = 0;
+  let skipped = 0;
+  let complete = 0;
+  let delivered = 0;
+  let last = 0;
+  let stallMs = 0;
+  let finishedAt = 0;
+  setup.values.forEach((client, i) => {
+    client.onMessage = (p) => {
+      const at = performance.now();
+      if (delivered++ > 0 && at - last > stallMs) stallMs = at - last;
+      last = at;
+      if (p.seq < expected[i]) reordered++;
+      else {
+        if (p.seq > expected[i]) skipped += p.seq - expected[i];
+        expected[i] = p.seq + 1;
+      }
+      if (p.seq === messages - 1 && ++complete === subscribers) finishedAt = at;
+    };
+  });
+
+  await ctx.mark("start");
+  const startedAt = performance.now();
+  let publishError;
+  await publishWindowed(publisher, TOPIC, messages, window).catch((e) => publishError = e);
+  const ok = await ctx.waitFor(() => finishedAt > 0, ctx.remainingMs() - 2000);
+  const endedAt = ok ? finishedAt : performance.now();
+  await ctx.mark("end");
+
+  const total = subscribers * messages;
+  let missing = 0;
+  for (let i = 0; i < subscribers; i++) missing += messages - expected[i];
+  return {
+    failed: publishError ? String(publishError.message) : ok ? undefined : "timed out",
+    deliveries: delivered,
+    expected: total,
+    lost: skipped + missing,
+    reordered,
+    elapsedMs: endedAt - startedAt,
+    perSecond: delivered / ((endedAt - startedAt) / 1000),
+    stallMs,
+  };
+}

@@ -1,0 +1,53 @@
+// Many topics: `connections` connections, each subscribed to its own topic
+// and publishing `messages` payloads to it (at most `window` unacknowledged
+// per connection); each receives its own publications, in order.
+import { publishWindowed } from "./_payload.mjs";
+
+export async function run(ctx) {
+  const { connections, messages, window } = ctx.params;
+  const setup = await ctx.pool(connections, ctx.setupConcurrency, async (i) => {
+    const client = await ctx.connect(i);
+    await client.subscribe(`room:u${i}`);
+    return client;
+  });
+  if (setup.failed > 0) {
+    return { failed: `${setup.failed} connections failed: ${setup.firstError}` };
+  }
+
+  const expected = new Int32Array(connections);
+  let reordered = 0;
+  let complete = 0;
+  let delivered = 0;
+  let finishedAt = 0;
+  setup.values.forEach((client, i) => {
+    client.onMessage = (p) => {
+      delivered++;
+      if (p.seq !== expected[i]) reordered++;
+      expected[i] = p.seq + 1;
+      if (p.seq === messages - 1 && ++complete === connections) finishedAt = performance.now();
+    };
+  });
+
+  await ctx.mark("start");
+  const startedAt = performance.now();
+  const publishing = setup.values.map((client, i) =>
+    publishWindowed(client, `room:u${i}`, messages, window)
+  );
+  let publishError;
+  await Promise.all(publishing).catch((e) => publishError = e);
+  const ok = await ctx.waitFor(() => finishedAt > 0, ctx.remainingMs() - 2000);
+  const endedAt = ok ? finishedAt : performance.now();
+  await ctx.mark("end");
+
+  let lost = 0;
+  for (let i = 0; i < connections; i++) lost += messages - expected[i];
+  return {
+    failed: publishError ? String(publishError.message) : ok ? undefined : "timed out",
+    deliveries: delivered,
+    expected: connections * messages,
+    lost,
+    reordered,
+    elapsedMs: endedAt - startedAt,
+    perSecond: delivered / ((endedAt - startedAt) / 1000),
+  };
+}

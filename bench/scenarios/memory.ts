@@ -1,0 +1,34 @@
+/**
+ * Memory: resident memory of idle, authenticated, subscribed connections.
+ *
+ * @module
+ */
+
+import type { Scenario } from "./_scenario.ts";
+
+/** The memory scenario. */
+export const memory: Scenario = {
+  id: "memory",
+  title: "Idle memory",
+  describe: ({ memory: m }) =>
+    `${m.connections} idle authenticated connections, each subscribed to its own topic; ` +
+    `(VmRSS after - VmRSS before) / N from /proc/PID/status, read ${m.settleMs} ms after the ` +
+    `last subscription was acknowledged.`,
+  params: ({ memory: m }) => ({ ...m }),
+  tokens: ({ memory: m }) => m.connections,
+  metrics: [
+    { key: "kibPerConnection", label: "KiB/connection", digits: 1, ratio: true },
+    { key: "rssBeforeMiB", label: "RSS before MiB", digits: 0 },
+    { key: "rssAfterMiB", label: "RSS after MiB", digits: 0 },
+  ],
+  figures: (result, marks) => {
+    const before = marks.get("before");
+    const after = marks.get("after");
+    if (before === undefined || after === undefined) throw new Error("Missing mark");
+    return {
+      kibPerConnection: (after.server.rssKiB - before.server.rssKiB) / Number(result.connections),
+      rssBeforeMiB: before.server.rssKiB / 1024,
+      rssAfterMiB: after.server.rssKiB / 1024,
+    };
+  },
+};
