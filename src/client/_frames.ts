@@ -6,14 +6,16 @@
 
 import type { ServerFrame } from "../protocol/frames.ts";
 
-const REQUIRED: Record<ServerFrame["type"], Record<string, string>> = {
-  welcome: { connectionId: "string", user: "string" },
+// Field name -> accepted kinds (`typeof`, or "null").
+const REQUIRED: Record<ServerFrame["type"], Record<string, readonly string[]>> = {
+  welcome: { connectionId: ["string"], user: ["string"] },
   ack: {},
   pong: {},
-  message: { topic: "string", ts: "number" },
-  error: { code: "string", message: "string" },
-  unsubscribed: { topic: "string", code: "string" },
-  token_expiring: { expiresAt: "number" },
+  // A message sent directly to the user has topic null.
+  message: { topic: ["string", "null"], ts: ["number"] },
+  error: { code: ["string"], message: ["string"] },
+  unsubscribed: { topic: ["string"], code: ["string"] },
+  token_expiring: { expiresAt: ["number"] },
 };
 
 export function readFrames(data: unknown): ServerFrame[] {
@@ -40,8 +42,8 @@ function isFrame(value: unknown): value is ServerFrame {
   if (id !== undefined && typeof id !== "string" && typeof id !== "number") return false;
   const fields = REQUIRED[frame.type as ServerFrame["type"]];
   for (const name in fields) {
-    const actual: string = typeof frame[name];
-    if (actual !== fields[name]) return false;
+    const actual: string = frame[name] === null ? "null" : typeof frame[name];
+    if (!fields[name].includes(actual)) return false;
   }
   return true;
 }

@@ -17,10 +17,14 @@ import { type Reply, Requests } from "./_requests.ts";
 import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
 import { tokenExpiresAt } from "./_token.ts";
 
-/** A publication received on a subscribed topic. */
+/** A publication received on a subscribed topic, or a message sent directly to the user. */
 export interface RealtimeMessage<T = unknown> {
-  /** The concrete topic it was published on. */
-  readonly topic: string;
+  /**
+   * The concrete topic it was published on; `null` for a message the server
+   * sent directly to this user (`sendToUser`, a broadcast to users), which
+   * reaches `notification` listeners only.
+   */
+  readonly topic: string | null;
   /** The published payload. */
   readonly payload: T;
   /** The publisher's subject, or `null` for messages from the server. */
@@ -634,9 +638,12 @@ export class RealtimeClient implements AsyncDisposable {
         ts: frame.ts,
         event: frame.event,
       };
-    for (const [key, sub] of this.#subs) {
-      if (key !== frame.topic && !(isPattern(key) && matchPattern(key, frame.topic))) continue;
-      for (const entry of [...sub.entries]) guard(() => entry.handler(message));
+    const topic = frame.topic;
+    if (topic !== null) {
+      for (const [key, sub] of this.#subs) {
+        if (key !== topic && !(isPattern(key) && matchPattern(key, topic))) continue;
+        for (const entry of [...sub.entries]) guard(() => entry.handler(message));
+      }
     }
     if (message.event !== undefined) this.#emit("notification", message);
   }

@@ -121,7 +121,10 @@ function main(): void {
       write("refresh", `token refreshed, expires ${expiry(expiresAt)}`);
     });
     client.on("notification", (msg) => {
-      write("notification", `${msg.event} on ${msg.topic}: ${show(msg.payload)}`);
+      write(
+        "notification",
+        `${msg.event} ${msg.topic === null ? "(direct)" : `on ${msg.topic}`}: ${show(msg.payload)}`,
+      );
     });
     client.on("error", (error) => {
       // Subscription errors are written by their own handlers.

@@ -417,15 +417,14 @@ export function createHub(options: HubOptions): Hub {
     event: string | undefined,
     payload: unknown,
   ): number {
-    const frame: Record<string, unknown> = {
+    const text = encodeMessage({
       type: "message",
       topic: null,
       payload,
       from: null,
       ts: clock.now(),
-    };
-    if (event !== undefined) frame.event = event;
-    const text = JSON.stringify(frame);
+      event,
+    });
     let reached = 0;
     for (const user of users) {
       for (const connection of byUser.get(user) ?? []) {

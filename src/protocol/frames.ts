@@ -99,12 +99,12 @@ export interface PongFrame {
   id?: RequestId;
 }
 
-/** `message`: a publication on a subscribed topic. */
+/** `message`: a publication on a subscribed topic, or a message sent directly to the user. */
 export interface MessageFrame {
   /** Frame type. */
   type: "message";
-  /** The concrete topic it was published on. */
-  topic: string;
+  /** The concrete topic it was published on; `null` for a message sent directly to the user. */
+  topic: string | null;
   /** The published payload. */
   payload: unknown;
   /** The publisher's subject, or `null` for server-originated messages. */

@@ -80,6 +80,28 @@ eachTransport("RealtimeClient emits server-pushed events as notifications", asyn
   assert.deepEqual(plain, ["invoice.paid"]);
 });
 
+eachTransport(
+  "RealtimeClient emits direct messages (sendToUser) as notifications with topic null",
+  async (t) => {
+    await using h = await startTestHub(t);
+    await using rt = new RealtimeClient({
+      url: h.url,
+      token: await h.token({ sub: "alice", acl: { "chat:*": ["subscribe"] } }),
+    });
+    const plain: unknown[] = [];
+    // A pattern subscription must not be matched against a direct message.
+    const unsubscribe = rt.subscribe("chat:*", (msg) => plain.push(msg.topic));
+    await unsubscribe.ready;
+    const notified = next(rt, "notification");
+    assert.equal(h.hub.sendToUser("alice", "personal_update", { credits: 1000 }), 1);
+    const [msg] = await notified;
+    assert.deepEqual([msg.topic, msg.event, msg.payload, msg.from], [null, "personal_update", {
+      credits: 1000,
+    }, null]);
+    assert.deepEqual(plain, []);
+  },
+);
+
 eachTransport("RealtimeClient publish rejects with FORBIDDEN from the hub", async (t) => {
   await using h = await startTestHub(t);
   await using rt = new RealtimeClient({
