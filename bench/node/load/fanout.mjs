@@ -7,14 +7,8 @@ const TOPIC = "bench:fanout";
 
 export async function run(ctx) {
   const { subscribers, messages, window } = ctx.params;
-  const setup = await ctx.pool(subscribers, ctx.setupConcurrency, async (i) => {
-    const client = await ctx.connect(i);
-    await client.subscribe(TOPIC);
-    return client;
-  });
-  if (setup.failed > 0) {
-    return { failed: `${setup.failed} subscribers failed: ${setup.firstError}` };
-  }
+  const setup = await ctx.subscribed(subscribers, () => TOPIC);
+  if (setup.failed !== undefined) return { failed: setup.failed };
   const publisher = await ctx.connect(subscribers);
 
   const expected = new Int32Array(subscribers);
@@ -25,7 +19,7 @@ export async function run(ctx) {
   let last = 0;
   let stallMs = 0;
   let finishedAt = 0;
-  setup.values.forEach((client, i) => {
+  setup.clients.forEach((client, i) => {
     client.onMessage = (p) => {
       const at = performance.now();
       if (delivered++ > 0 && at - last > stallMs) stallMs = at - last;

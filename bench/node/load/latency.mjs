@@ -10,21 +10,15 @@ const TOPIC = "bench:latency";
 export async function run(ctx) {
   const { subscribers, rate, seconds } = ctx.params;
   const count = rate * seconds;
-  const setup = await ctx.pool(subscribers, ctx.setupConcurrency, async (i) => {
-    const client = await ctx.connect(i);
-    await client.subscribe(TOPIC);
-    return client;
-  });
-  if (setup.failed > 0) {
-    return { failed: `${setup.failed} subscribers failed: ${setup.firstError}` };
-  }
+  const setup = await ctx.subscribed(subscribers, () => TOPIC);
+  if (setup.failed !== undefined) return { failed: setup.failed };
   const publisher = await ctx.connect(subscribers);
 
   const latencies = new Float64Array(subscribers * count);
   const lastArrival = new Float64Array(count);
   let delivered = 0;
   let stallMs = 0;
-  for (const client of setup.values) {
+  for (const client of setup.clients) {
     client.onMessage = (p) => {
       const at = now();
       latencies[delivered++] = at - p.t;

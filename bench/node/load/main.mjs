@@ -33,6 +33,7 @@ const context = {
     await answers.next();
   },
   pool,
+  subscribed,
   waitFor,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
@@ -60,6 +61,22 @@ async function pool(count, concurrency, fn) {
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   failed += count - Math.min(next, count); // never attempted: the deadline passed
   return { values, failed, firstError };
+}
+
+/**
+ * Opens `count` clients (indexes 0..count-1), each subscribed to `topicOf(i)`.
+ * @returns {Promise<{clients: any[]} | {failed: string}>}
+ */
+async function subscribed(count, topicOf) {
+  const setup = await pool(count, context.setupConcurrency, async (i) => {
+    const client = await context.connect(i);
+    await client.subscribe(topicOf(i));
+    return client;
+  });
+  if (setup.failed > 0) {
+    return { failed: `${setup.failed} connections failed: ${setup.firstError}` };
+  }
+  return { clients: setup.values };
 }
 
 /** Resolves `true` when `done()` holds, `false` when `ms` passed first; polls every 5 ms. */

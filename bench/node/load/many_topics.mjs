@@ -5,21 +5,15 @@ import { publishWindowed } from "./_payload.mjs";
 
 export async function run(ctx) {
   const { connections, messages, window } = ctx.params;
-  const setup = await ctx.pool(connections, ctx.setupConcurrency, async (i) => {
-    const client = await ctx.connect(i);
-    await client.subscribe(`room:u${i}`);
-    return client;
-  });
-  if (setup.failed > 0) {
-    return { failed: `${setup.failed} connections failed: ${setup.firstError}` };
-  }
+  const setup = await ctx.subscribed(connections, (i) => `room:u${i}`);
+  if (setup.failed !== undefined) return { failed: setup.failed };
 
   const expected = new Int32Array(connections);
   let reordered = 0;
   let complete = 0;
   let delivered = 0;
   let finishedAt = 0;
-  setup.values.forEach((client, i) => {
+  setup.clients.forEach((client, i) => {
     client.onMessage = (p) => {
       delivered++;
       if (p.seq !== expected[i]) reordered++;
@@ -30,7 +24,7 @@ export async function run(ctx) {
 
   await ctx.mark("start");
   const startedAt = performance.now();
-  const publishing = setup.values.map((client, i) =>
+  const publishing = setup.clients.map((client, i) =>
     publishWindowed(client, `room:u${i}`, messages, window)
   );
   let publishError;
