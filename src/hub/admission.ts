@@ -93,7 +93,6 @@ export function createAdmission(
     error: AuthError,
     ip: string | undefined,
   ): Admission {
-    increment(metrics.authFailures, error.reason);
     deps.audit({
       level: "info",
       event: "auth.failed",

@@ -182,10 +182,9 @@ export function createHub(options: HubOptions): Hub {
   let acl: Acl = compileAcl(aclOptions);
   const log = options.log ?? logToStderr;
   const metrics = createHubMetrics();
+  // Every authentication failure, wherever it happens, is audited here: count it once, here.
   const audit = (entry: Parameters<typeof log>[0]) => {
-    if (entry.event === "auth.failed" && entry.source !== "upgrade") {
-      increment(metrics.authFailures, String(entry.reason));
-    }
+    if (entry.event === "auth.failed") increment(metrics.authFailures, String(entry.reason));
     (options.audit ?? log)({ ...entry, audit: true });
   };
   const broker = options.broker ?? createMemoryBroker();
