@@ -48,6 +48,7 @@ export * from "./src/metrics/handler.ts";
 
 // Protocol
 export * from "./src/protocol/codes.ts";
+export * from "./src/protocol/subprotocols.ts";
 export type * from "./src/protocol/frames.ts";
 export * from "./src/protocol/parse.ts";
 export * from "./src/protocol/encode.ts";

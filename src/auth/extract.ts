@@ -5,6 +5,8 @@
  * @module
  */
 
+import { SUBPROTOCOL_V1, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
+
 /** The subprotocol after which a client places its token. */
 export const AUTH_SUBPROTOCOL = "auth";
 
@@ -13,7 +15,8 @@ export const AUTH_SUBPROTOCOL = "auth";
  * follows {@linkcode AUTH_SUBPROTOCOL} is never among them.
  */
 export const SUPPORTED_SUBPROTOCOLS: readonly string[] = Object.freeze([
-  "realtime.v1",
+  SUBPROTOCOL_V1_BATCH,
+  SUBPROTOCOL_V1,
   AUTH_SUBPROTOCOL,
 ]);
 
@@ -77,6 +80,7 @@ function tokenIndex(offered: readonly string[]): number {
  * import { selectSubprotocol } from "@realtime/hub";
  *
  * selectSubprotocol(["realtime.v1", "auth", "eyJhbGciOi.eyJzdWIi.c2ln"]); // "realtime.v1"
+ * selectSubprotocol(["realtime.v1.batch", "realtime.v1"]); // "realtime.v1.batch"
  * selectSubprotocol(["auth", "eyJhbGciOi.eyJzdWIi.c2ln"]); // "auth"
  * selectSubprotocol(["chat"]); // undefined
  * ```

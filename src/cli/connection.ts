@@ -12,6 +12,7 @@ import { withDeadline } from "./deadline.ts";
 import { CliError, ExitCode } from "./errors.ts";
 import { tokenExpiry } from "./jwt.ts";
 import { displayUrl } from "./url.ts";
+import { SUBPROTOCOL_V1, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 
 /** A parsed server frame. */
 export type Frame = { type: string; [field: string]: unknown };
@@ -40,7 +41,6 @@ export interface OpenOptions {
   awaitWelcome: boolean;
 }
 
-const SUBPROTOCOL = "realtime.v1";
 const AUTH_ID = "realtime-cli:auth";
 
 /** An open, authenticated (or token-less) connection. */
@@ -219,7 +219,8 @@ function expiryHint(token: string | undefined): string {
 export async function openConnection(options: OpenOptions): Promise<Connection> {
   const { token, via } = options;
   const url = new URL(options.url);
-  const protocols = [SUBPROTOCOL];
+  // Batching first: the reader above splits every message on "\n".
+  const protocols = [SUBPROTOCOL_V1_BATCH, SUBPROTOCOL_V1];
   const headers: Record<string, string> = {};
   if (token !== undefined) {
     if (via === "header") headers.Authorization = `Bearer ${token}`;

@@ -13,6 +13,7 @@ import { RealtimeError } from "./errors.ts";
 import type { ConnectionState, RealtimeClientOptions } from "./options.ts";
 import { type Deferred, deferred } from "./_deferred.ts";
 import { readFrames } from "./_frames.ts";
+import { SUBPROTOCOL_V1, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import { type Reply, Requests } from "./_requests.ts";
 import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
 import { tokenExpiresAt } from "./_token.ts";
@@ -524,7 +525,9 @@ export class RealtimeClient implements AsyncDisposable {
   #open(token: string): void {
     const via = this.#o.tokenVia;
     const url = new URL(this.#o.url);
-    const protocols = via === "subprotocol" ? ["realtime.v1", "auth", token] : ["realtime.v1"];
+    // Batching first: readFrames splits every message on "\n".
+    const offered = [SUBPROTOCOL_V1_BATCH, SUBPROTOCOL_V1];
+    const protocols = via === "subprotocol" ? [...offered, "auth", token] : offered;
     if (via === "query") url.searchParams.set("token", token);
     let ws: WebSocket;
     try {

@@ -54,9 +54,19 @@ export class Connection {
   #bucket: TokenBucket;
   #strikes = 0;
   #closeCode: number | undefined;
+  #batch: boolean;
+  #outbox: string[] | undefined;
+  #outboxChars = 0;
 
-  constructor(id: string, socket: HubSocket, ctx: HubContext) {
+  /**
+   * @param id Server-assigned id.
+   * @param socket The transport.
+   * @param ctx The hub.
+   * @param batch Whether the client negotiated `realtime.v1.batch`.
+   */
+  constructor(id: string, socket: HubSocket, ctx: HubContext, batch: boolean) {
     this.id = id;
+    this.#batch = batch;
     this.#socket = socket;
     this.#ctx = ctx;
     this.since = ctx.clock.now();
@@ -107,34 +117,104 @@ export class Connection {
   }
 
   /**
-   * Sends one serialized frame; a no-op once closed. A socket whose queue
-   * grew past `maxBufferedBytes` is a slow consumer: it is dropped with 4008
-   * instead of letting memory grow.
+   * Queues one serialized frame; a no-op once closed. Frames queued in one
+   * turn of the event loop are written together at its end (one WebSocket
+   * message under `realtime.v1.batch`, else one each). A connection whose
+   * queue, plus what its socket still holds, grows past `maxBufferedBytes` is
+   * a slow consumer: it is dropped with 4008 instead of letting memory grow.
    */
   send(text: string): void {
     if (this.#state === "closed") return;
-    if (this.#socket.bufferedAmount > this.#ctx.limits.maxBufferedBytes) {
-      this.#ctx.metrics.slowConsumerDrops++;
-      this.#ctx.audit({
-        level: "warn",
-        event: "slow_consumer",
-        connection: this.id,
-        user: this.#principal?.sub,
-      });
-      this.close(CloseCode.Overloaded, "Slow consumer");
-      return;
+    const outbox = this.#outbox;
+    if (outbox === undefined) {
+      this.#outbox = [text];
+      this.#outboxChars = text.length;
+      this.#ctx.flushQueue.add(this);
+    } else {
+      outbox.push(text);
+      this.#outboxChars += text.length;
     }
+    if (this.#outboxChars > this.#ctx.limits.maxBufferedBytes) this.#slowConsumer();
+  }
+
+  /**
+   * Writes the queued frames; called by the hub's flush queue.
+   *
+   * @returns How many WebSocket messages were written.
+   */
+  flush(): number {
+    const outbox = this.#outbox;
+    if (outbox === undefined) return 0;
+    this.#outbox = undefined;
+    const chars = this.#outboxChars;
+    this.#outboxChars = 0;
+    if (this.#state === "closed") return 0;
+    if (this.#socket.bufferedAmount + chars > this.#ctx.limits.maxBufferedBytes) {
+      this.#slowConsumer();
+      return 0;
+    }
+    const writes = this.#write(outbox);
+    this.#ctx.metrics.socketWrites += writes;
+    return writes;
+  }
+
+  #write(frames: string[]): number {
+    const socket = this.#socket;
     try {
-      this.#socket.send(text);
+      if (!this.#batch) {
+        for (const frame of frames) socket.send(frame);
+        return frames.length;
+      }
+      if (frames.length === 1) {
+        socket.send(frames[0]);
+        return 1;
+      }
+      // Batches stay near MAX_BATCH_CHARS so one message never holds a whole burst.
+      let writes = 0;
+      let start = 0;
+      let chars = 0;
+      for (let i = 0; i < frames.length; i++) {
+        const size = frames[i].length + 1;
+        if (chars > 0 && chars + size > MAX_BATCH_CHARS) {
+          socket.send(frames.slice(start, i).join("\n"));
+          writes++;
+          start = i;
+          chars = 0;
+        }
+        chars += size;
+      }
+      socket.send(start === 0 ? frames.join("\n") : frames.slice(start).join("\n"));
+      return writes + 1;
     } catch {
       // The socket is closing; its close event cleans up.
+      return 0;
     }
+  }
+
+  #slowConsumer(): void {
+    this.#outbox = undefined;
+    this.#outboxChars = 0;
+    this.#ctx.metrics.slowConsumerDrops++;
+    this.#ctx.audit({
+      level: "warn",
+      event: "slow_consumer",
+      connection: this.id,
+      user: this.#principal?.sub,
+    });
+    this.close(CloseCode.Overloaded, "Slow consumer");
   }
 
   /** Closes the connection and releases everything it holds. */
   close(code: number, reason: string): void {
     if (this.#state === "closed") return;
     this.#closeCode = code;
+    // What was said before the close goes out before it.
+    const outbox = this.#outbox;
+    if (outbox !== undefined) {
+      this.#outbox = undefined;
+      this.#outboxChars = 0;
+      this.#ctx.metrics.socketWrites += this.#write(outbox);
+    }
     try {
       this.#socket.close(code, reason);
     } catch {
@@ -158,6 +238,7 @@ export class Connection {
     for (const topic of this.#subscriptions) this.#ctx.registry.remove(topic, this);
     this.#subscriptions.clear();
     this.#queue = undefined;
+    this.#outbox = undefined;
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
   }
@@ -449,6 +530,9 @@ export class Connection {
     this.send(encodeFrame(frame));
   }
 }
+
+/** Batched messages are cut near this size (UTF-16 units), unless one frame is larger. */
+const MAX_BATCH_CHARS = 64 * 1024;
 
 function idOf(id: RequestId | undefined): { id?: RequestId } {
   return id === undefined ? {} : { id };

@@ -13,6 +13,7 @@ import type { LogEntry } from "./log.ts";
 import type { HubMetrics } from "./metrics.ts";
 import type { HubLimits } from "./options.ts";
 import type { Registry } from "./registry.ts";
+import type { FlushQueue } from "./_flush_queue.ts";
 
 /** The hub as seen by one connection. */
 export interface HubContext {
@@ -21,6 +22,8 @@ export interface HubContext {
   readonly firstMessageTimeoutMs: number;
   readonly tokenExpiringLeadMs: number;
   readonly registry: Registry<Connection>;
+  /** Writes queued frames at the end of the turn. */
+  readonly flushQueue: FlushQueue;
   /** Per-connection decision caches; a connection drops its own on refresh and close. */
   readonly cache: { delete(connection: Connection): void };
   check(

@@ -25,6 +25,9 @@ import { logToStderr } from "./log.ts";
 import { createHubMetrics, type HubMetrics, increment, observe } from "./metrics.ts";
 import type { HubLimits, HubOptions } from "./options.ts";
 import { createRegistry } from "./registry.ts";
+import { createFlushQueue } from "./_flush_queue.ts";
+import { setImmediate } from "node:timers";
+import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 
 export type { Accepted, Admission, ConnInfo, Refused } from "./admission.ts";
 
@@ -201,6 +204,7 @@ export function createHub(options: HubOptions): Hub {
   const byUser = new Map<string, Set<Connection>>();
   const revokedAt = new Map<string, number>();
   const caches = new WeakMap<Connection, DecisionCache<Verdict>>();
+  const flushQueue = createFlushQueue({ schedule: setImmediate });
   const registry = createRegistry<Connection>({
     onFirst: (topic) => void broker.subscribe(topic),
     onLast: (topic) => void broker.unsubscribe(topic),
@@ -318,6 +322,7 @@ export function createHub(options: HubOptions): Hub {
     firstMessageTimeoutMs: options.firstMessageTimeoutMs ?? 5000,
     tokenExpiringLeadMs: options.tokenExpiringLeadMs ?? 60_000,
     registry,
+    flushQueue,
     cache: { delete: (connection) => void caches.delete(connection) },
     check,
     publish: (publication) => broker.publish(publication),
@@ -369,7 +374,8 @@ export function createHub(options: HubOptions): Hub {
   });
 
   function connect(socket: HubSocket, admission: Accepted): SocketHandler {
-    const connection = new Connection(generateId(), socket, context);
+    const batch = admission.protocol === SUBPROTOCOL_V1_BATCH;
+    const connection = new Connection(generateId(), socket, context, batch);
     connections.add(connection);
     metrics.connectionsOpened++;
     return {

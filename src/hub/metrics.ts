@@ -136,6 +136,8 @@ export interface HubMetrics {
   readonly connectionDurationSeconds: Histogram;
   /** Connections dropped because they stopped reading. */
   slowConsumerDrops: number;
+  /** WebSocket messages written; fewer than the frames sent when clients take batches. */
+  socketWrites: number;
   /** Limit hits, by limit (`connect_rate`, `message_rate`, `subscriptions`, `queue`, `connections_per_user`, `connections_total`). */
   readonly rateLimitHits: LabeledCounter;
 }
@@ -165,6 +167,7 @@ export function createHubMetrics(): HubMetrics {
     aclCheckSeconds: createHistogram(ACL_CHECK_BUCKETS),
     connectionDurationSeconds: createHistogram(CONNECTION_DURATION_BUCKETS),
     slowConsumerDrops: 0,
+    socketWrites: 0,
     rateLimitHits: new Map(),
   };
 }

@@ -134,6 +134,12 @@ export function renderPrometheus(hub: MetricsSource): string {
     "Connections dropped because they stopped reading.",
     m.slowConsumerDrops,
   );
+  out.single(
+    "realtime_socket_writes_total",
+    "counter",
+    "WebSocket messages written; below the frames sent when clients take batches.",
+    m.socketWrites,
+  );
   out.labeled(
     "realtime_rate_limit_hits_total",
     "Limit hits, by limit.",

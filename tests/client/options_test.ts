@@ -67,5 +67,5 @@ Deno.test("RealtimeClient accepts http(s) URLs as ws(s) and uses the given WebSo
     await rt.close();
   }
   assert.deepEqual(urls, ["ws://example.test/ws", "wss://example.test/ws"]);
-  assert.deepEqual(protocols[0], ["realtime.v1", "auth", "a.b.c"]);
+  assert.deepEqual(protocols[0], ["realtime.v1.batch", "realtime.v1", "auth", "a.b.c"]);
 });

@@ -28,6 +28,7 @@ const FAMILIES: Record<string, string> = {
   realtime_acl_check_seconds: "histogram",
   realtime_connection_duration_seconds: "histogram",
   realtime_slow_consumer_drops_total: "counter",
+  realtime_socket_writes_total: "counter",
   realtime_rate_limit_hits_total: "counter",
 };
 
@@ -144,6 +145,8 @@ Deno.test("createMetricsHandler serves counters that match real traffic", async 
     ["realtime_acl_check_seconds_bucket", { le: "+Inf" }, 3],
     ["realtime_connection_duration_seconds_count", {}, 0],
     ["realtime_slow_consumer_drops_total", {}, 0],
+    // Not batched (no realtime.v1.batch offered): one write per frame sent.
+    ["realtime_socket_writes_total", {}, 5],
   ];
   for (const [name, labels, value] of expected) {
     assert.equal(valueOf(m, name, labels), value, `${name}${JSON.stringify(labels)}`);

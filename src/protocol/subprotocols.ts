@@ -1,0 +1,49 @@
+/**
+ * The WebSocket subprotocols of the wire protocol (docs/protocol.md).
+ *
+ * @module
+ */
+
+/** Protocol v1: one JSON frame per WebSocket message. */
+export const SUBPROTOCOL_V1 = "realtime.v1";
+
+/**
+ * Protocol v1 with batching: the server may pack several frames into one
+ * WebSocket message, separated by `"\n"` (JSON never contains a raw newline).
+ * Client-to-server messages stay one frame each. Clients that offer it must
+ * split every message they receive on `"\n"`.
+ *
+ * @example Read a batched message
+ * ```ts
+ * import { SUBPROTOCOL_V1_BATCH } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * const protocols = [SUBPROTOCOL_V1_BATCH, "realtime.v1"]; // offered by the client
+ * const message = '{"type":"ack","id":1}\n{"type":"ack","id":2}';
+ * const frames = message.split("\n").map((line) => JSON.parse(line));
+ * assert.equal(frames.length, 2);
+ * assert.equal(protocols[0], "realtime.v1.batch");
+ * ```
+ */
+export const SUBPROTOCOL_V1_BATCH = "realtime.v1.batch";
+
+/**
+ * Splits a message received under {@linkcode SUBPROTOCOL_V1_BATCH} into its
+ * frames' texts (a message without `"\n"` is one frame).
+ *
+ * @param text The WebSocket message.
+ * @returns The frames' texts, empty lines dropped.
+ *
+ * @example Split a batch
+ * ```ts
+ * import { splitBatch } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(splitBatch('{"a":1}\n{"b":2}'), ['{"a":1}', '{"b":2}']);
+ * assert.deepEqual(splitBatch('{"a":1}'), ['{"a":1}']);
+ * ```
+ */
+export function splitBatch(text: string): string[] {
+  if (!text.includes("\n")) return [text];
+  return text.split("\n").filter((line) => line.length > 0);
+}
