@@ -213,6 +213,8 @@ async function runOnce(
       // A larger young generation: fewer scavenges, so the client's own GC
       // pauses do not show up as server stalls.
       "--max-semi-space-size=64",
+      // Extra flags for profiling the load generator, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+      ...(Deno.env.get("BENCH_LOAD_NODE_FLAGS") ?? "").split(" ").filter((f) => f !== ""),
       `${BENCH}/node/load/main.mjs`,
       configFile,
     ], {

@@ -8,6 +8,9 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { connect } from "./clients.mjs";
 
+// Exit normally when the orchestrator stops us, so --cpu-prof can write its profile.
+process.on("SIGTERM", () => process.exit(0));
+
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const tokens = config.tokensFile ? JSON.parse(readFileSync(config.tokensFile, "utf8")) : [];
 const stats = { errors: 0 };
