@@ -12,7 +12,7 @@ import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 import { encodeFrame, errorFrame } from "../protocol/encode.ts";
 import type { ClientFrame, RequestId, ServerFrame } from "../protocol/frames.ts";
 import { parseClientFrame } from "../protocol/parse.ts";
-import type { TimerHandle } from "./clock.ts";
+import type { Deadline } from "./_deadlines.ts";
 import type { HubContext } from "./context.ts";
 import { increment } from "./metrics.ts";
 import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
@@ -46,11 +46,11 @@ export class Connection {
   #state: State = "awaiting_auth";
   #principal: Principal | undefined;
   #subscriptions = new Set<string>();
-  #timers = new Set<TimerHandle>();
-  #expiryTimers: TimerHandle[] = [];
+  /** The first-message deadline, then the token's (`token_expiring`, then expiry). */
+  #deadline: Deadline | undefined;
   #queue: unknown[] | undefined;
   #draining: Promise<void> | undefined;
-  #violations: number[] = [];
+  #violations: number[] | undefined;
   #bucket: TokenBucket;
   #strikes = 0;
   #closeCode: number | undefined;
@@ -103,7 +103,7 @@ export class Connection {
       this.#authenticated(principal, undefined);
       return;
     }
-    this.#later(() => {
+    this.#at(this.#ctx.clock.now() + this.#ctx.firstMessageTimeoutMs, () => {
       if (this.#state === "awaiting_auth") {
         this.#ctx.audit({
           level: "info",
@@ -113,7 +113,7 @@ export class Connection {
         });
         this.close(CloseCode.AuthFailed, "Authentication timeout");
       }
-    }, this.#ctx.firstMessageTimeoutMs);
+    });
   }
 
   /**
@@ -232,9 +232,7 @@ export class Connection {
     if (this.#state === "closed") return;
     this.#state = "closed";
     this.#closeCode ??= code;
-    for (const timer of this.#timers) this.#ctx.clock.clearTimer(timer);
-    this.#timers.clear();
-    this.#expiryTimers = [];
+    this.#at(undefined);
     for (const topic of this.#subscriptions) this.#ctx.registry.remove(topic, this);
     this.#subscriptions.clear();
     this.#queue = undefined;
@@ -452,21 +450,19 @@ export class Connection {
     });
   }
 
-  /** Schedules `token_expiring` and the close at `exp`, replacing earlier timers. */
+  /**
+   * Schedules `token_expiring` and then the close at `exp`, replacing the
+   * deadline in force (one at a time: the close is scheduled when the
+   * warning goes out).
+   */
   #armExpiry(principal: Principal): void {
-    for (const timer of this.#expiryTimers) {
-      this.#ctx.clock.clearTimer(timer);
-      this.#timers.delete(timer);
-    }
-    this.#expiryTimers = [];
     const expiresAt = principal.expiresAt;
-    if (expiresAt === null) return;
-    const now = this.#ctx.clock.now();
-    const remaining = expiresAt - now;
+    if (expiresAt === null) return this.#at(undefined);
+    const remaining = expiresAt - this.#ctx.clock.now();
     const lead = Math.min(this.#ctx.tokenExpiringLeadMs, remaining / 2);
-    this.#expiryTimers.push(
-      this.#later(() => this.#reply({ type: "token_expiring", expiresAt }), remaining - lead),
-      this.#later(() => {
+    this.#at(expiresAt - lead, () => {
+      this.#reply({ type: "token_expiring", expiresAt });
+      this.#at(expiresAt, () => {
         this.#ctx.log({
           level: "info",
           event: "auth.expired",
@@ -475,25 +471,26 @@ export class Connection {
         });
         this.#reply(errorFrame("TOKEN_EXPIRED", "Token has expired"));
         this.close(CloseCode.AuthFailed, "Token expired");
-      }, remaining),
-    );
+      });
+    });
   }
 
-  #later(fn: () => void, ms: number): TimerHandle {
-    const timer = this.#ctx.clock.setTimer(() => {
-      this.#timers.delete(timer);
-      fn();
-    }, ms);
-    this.#timers.add(timer);
-    return timer;
+  /** Replaces the connection's deadline (`at` undefined: clears it). */
+  #at(at: number | undefined, fn?: () => void): void {
+    if (this.#deadline !== undefined) this.#ctx.deadlines.cancel(this.#deadline);
+    this.#deadline = at === undefined ? undefined : this.#ctx.deadlines.add(at, () => {
+      this.#deadline = undefined;
+      fn!();
+    });
   }
 
   #violation(): void {
     const now = this.#ctx.clock.now();
     const since = now - this.#ctx.limits.violationWindowMs;
-    while (this.#violations.length > 0 && this.#violations[0] <= since) this.#violations.shift();
-    this.#violations.push(now);
-    if (this.#violations.length > this.#ctx.limits.maxViolations) {
+    const violations = this.#violations ??= [];
+    while (violations.length > 0 && violations[0] <= since) violations.shift();
+    violations.push(now);
+    if (violations.length > this.#ctx.limits.maxViolations) {
       this.#ctx.audit({ level: "warn", event: "protocol.violations", connection: this.id });
       this.close(CloseCode.ProtocolViolation, "Too many protocol violations");
     }

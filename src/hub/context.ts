@@ -14,6 +14,7 @@ import type { HubMetrics } from "./metrics.ts";
 import type { HubLimits } from "./options.ts";
 import type { Registry } from "./registry.ts";
 import type { FlushQueue } from "./_flush_queue.ts";
+import type { Deadlines } from "./_deadlines.ts";
 
 /** The hub as seen by one connection. */
 export interface HubContext {
@@ -22,6 +23,8 @@ export interface HubContext {
   readonly firstMessageTimeoutMs: number;
   readonly tokenExpiringLeadMs: number;
   readonly registry: Registry<Connection>;
+  /** Connection deadlines (first message, token expiry) on one clock timer. */
+  readonly deadlines: Deadlines;
   /** Writes queued frames at the end of the turn. */
   readonly flushQueue: FlushQueue;
   /** Per-connection decision caches; a connection drops its own on refresh and close. */

@@ -26,6 +26,7 @@ import { createHubMetrics, type HubMetrics, increment, observe } from "./metrics
 import type { HubLimits, HubOptions } from "./options.ts";
 import { createRegistry } from "./registry.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
+import { createDeadlines } from "./_deadlines.ts";
 import { setImmediate } from "node:timers";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 
@@ -205,6 +206,7 @@ export function createHub(options: HubOptions): Hub {
   const revokedAt = new Map<string, number>();
   const caches = new WeakMap<Connection, DecisionCache<Verdict>>();
   const flushQueue = createFlushQueue({ schedule: setImmediate });
+  const deadlines = createDeadlines(clock);
   const registry = createRegistry<Connection>({
     onFirst: (topic) => void broker.subscribe(topic),
     onLast: (topic) => void broker.unsubscribe(topic),
@@ -323,6 +325,7 @@ export function createHub(options: HubOptions): Hub {
     tokenExpiringLeadMs: options.tokenExpiringLeadMs ?? 60_000,
     registry,
     flushQueue,
+    deadlines,
     cache: { delete: (connection) => void caches.delete(connection) },
     check,
     publish: (publication) => broker.publish(publication),
@@ -511,6 +514,7 @@ export function createHub(options: HubOptions): Hub {
     for (const connection of [...connections]) {
       connection.close(CloseCode.GoingAway, "Server shutting down");
     }
+    deadlines.close();
     await broker.close();
   }
 
