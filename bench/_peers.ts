@@ -47,7 +47,14 @@ export interface Peer {
 /** The id of the bare baseline every ratio is taken against. */
 export const BASELINE = "bare-deno";
 
-const DENO_RUN = ["run", "--allow-net", "--allow-env", "--allow-read"];
+const DENO_RUN = [
+  "run",
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  // Extra flags for profiling the Deno servers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  ...(Deno.env.get("BENCH_SERVER_DENO_FLAGS") ?? "").split(" ").filter((f) => f !== ""),
+];
 const READY_TIMEOUT_MS = 20_000;
 
 async function readyOnStdout(
