@@ -1,7 +1,7 @@
 /**
  * ACL engine micro-benchmarks: the decision the hub takes for every publish
- * (cached per connection), uncached decisions against 10 and 1,000 rules,
- * and pattern matching and containment.
+ * (cached per connection), uncached decisions against 10 and 1,000 rules for
+ * topics and pattern subscriptions, and pattern matching and containment.
  *
  * Run: `deno bench --allow-env bench/acl_bench.ts`.
  *
@@ -48,6 +48,18 @@ function thousandRules(): AclRule[] {
 
 const acl10 = compileAcl({ rules: BENCH_RULES });
 const acl1000 = compileAcl({ rules: thousandRules() });
+/**
+ * The pattern index's worst case: 1,000 deny rules that all overlap `**` but
+ * whose condition never holds, so every one of them is tested.
+ */
+const aclDenied1000 = compileAcl({
+  rules: Array.from({ length: 1_000 }, (_, i): AclRule => ({
+    effect: "deny",
+    actions: "*",
+    topics: [`t${i}:*:**`],
+    when: { roles: ["banned"] },
+  })),
+});
 
 // Mirrors the hub's per-connection cache: key = action NUL topic, value = a verdict object.
 const cache = createDecisionCache<{ allowed: boolean }>({ max: 1024, ttlMs: 60_000 });
@@ -107,6 +119,33 @@ Deno.bench({
   ...ITERATIONS,
   fn: () => {
     sink = acl1000.decide(principal, "subscribe", "bench:*");
+  },
+});
+
+Deno.bench({
+  name: "uncached pattern subscription, 1,000 rules (template rule feed500:{sub}:**)",
+  group: "acl",
+  ...ITERATIONS,
+  fn: () => {
+    sink = acl1000.decide(principal, "subscribe", "feed500:u42:*");
+  },
+});
+
+Deno.bench({
+  name: "uncached pattern subscription, 1,000 rules (** denied by system:**)",
+  group: "acl",
+  ...ITERATIONS,
+  fn: () => {
+    sink = acl1000.decide(principal, "subscribe", "**");
+  },
+});
+
+Deno.bench({
+  name: "uncached pattern subscription, 1,000 conditional deny rules (**)",
+  group: "acl",
+  ...ITERATIONS,
+  fn: () => {
+    sink = aclDenied1000.decide(principal, "subscribe", "**");
   },
 });
 

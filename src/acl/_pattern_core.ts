@@ -39,7 +39,7 @@ export function matchSplit(pattern: SplitPattern, topic: readonly string[]): boo
 }
 
 /** Most segments a valid topic matched by `pattern` can have. */
-function maxTopicSegments(pattern: SplitPattern, bounded: boolean): number {
+export function maxTopicSegments(pattern: SplitPattern, bounded: boolean): number {
   const fixed = pattern.segments.length;
   if (!pattern.tail) return fixed;
   if (!bounded) return Infinity;

@@ -6,7 +6,9 @@
  * slot child is taken when the principal's claim for that template equals the
  * topic segment. Entries sit where a pattern ends (`end`) or where its `**`
  * starts (`deep`), split by effect and action and kept in `order`, so the
- * first entry whose condition holds is the best one at that node.
+ * first entry whose condition holds is the best one at that node. Each node
+ * also lists every deny entry of its subtree, per action and in order, for
+ * pattern targets (see `_trie_pattern.ts`).
  *
  * @module
  */
@@ -17,11 +19,15 @@ import { conditionHolds } from "./_condition.ts";
 import type { RuleEntry } from "./_entries.ts";
 import { resolveTemplateRef } from "./template.ts";
 
+/** Entry lists indexed by action (`31 - Math.clz32(bit)`), each in `order`. */
 type Lists = (RuleEntry[] | undefined)[];
 
-interface TrieNode {
+/** One trie node; the root stands for the empty prefix. */
+export interface TrieNode {
   /** Actions covered anywhere in this subtree, to prune walks early. */
   mask: number;
+  /** Every deny entry at this node or below it. */
+  denyBelow: Lists | undefined;
   lit: Map<string, TrieNode> | undefined;
   star: TrieNode | undefined;
   slots: { slot: number; node: TrieNode }[] | undefined;
@@ -40,6 +46,7 @@ export interface Trie {
 function node(): TrieNode {
   return {
     mask: 0,
+    denyBelow: undefined,
     lit: undefined,
     star: undefined,
     slots: undefined,
@@ -54,13 +61,18 @@ function push(lists: Lists, actions: number, entry: RuleEntry): void {
   for (let a = 0; a < 4; a++) if (actions & (1 << a)) (lists[a] ??= []).push(entry);
 }
 
+function mark(at: TrieNode, entry: RuleEntry): void {
+  at.mask |= entry.actions;
+  if (entry.deny) push(at.denyBelow ??= [], entry.actions, entry);
+}
+
 /** Builds the trie; `entries` must be in `order`. */
 export function buildTrie(entries: readonly RuleEntry[]): Trie {
   const root = node();
   const refs: string[] = [];
   for (const entry of entries) {
     let at = root;
-    at.mask |= entry.actions;
+    mark(at, entry);
     for (const segment of entry.split.segments) {
       if (segment === "*") at = at.star ??= node();
       else if (isTemplateSegment(segment)) {
@@ -77,7 +89,7 @@ export function buildTrie(entries: readonly RuleEntry[]): Trie {
         if (next === undefined) lit.set(segment, next = node());
         at = next;
       }
-      at.mask |= entry.actions;
+      mark(at, entry);
     }
     const lists = entry.split.tail
       ? entry.deny ? at.deepDeny ??= [] : at.deepAllow ??= []

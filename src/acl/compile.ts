@@ -22,16 +22,10 @@ import { ACL_ACTIONS } from "./rules.ts";
 import { validatePattern, validateTopic } from "./topic.ts";
 import { type Grants, NO_GRANTS, parseGrants } from "./_grants.ts";
 import { LIMITS, TOPIC_RE } from "./_grammar.ts";
-import {
-  containsSplit,
-  matchSplit,
-  overlapSplit,
-  type SplitPattern,
-  splitPattern,
-} from "./_pattern_core.ts";
-import { conditionHolds } from "./_condition.ts";
-import { actionBit, buildEntries, copyRule, expandEntry, type RuleEntry } from "./_entries.ts";
+import { containsSplit, matchSplit, type SplitPattern, splitPattern } from "./_pattern_core.ts";
+import { actionBit, buildEntries, copyRule, type RuleEntry } from "./_entries.ts";
 import { buildTrie, findEntry, type Trie } from "./_trie.ts";
+import { findPatternEntry } from "./_trie_pattern.ts";
 import { optionsProblems, ruleLabel } from "./_validate.ts";
 import { kindOf, quote } from "./_quote.ts";
 
@@ -111,7 +105,8 @@ export interface Acl {
 
 /**
  * Validates ACL options once and compiles the rules into a segment trie, so
- * a decision for a concrete topic does not scan the rule list.
+ * a decision, for a concrete topic or a subscription pattern, does not scan
+ * the rule list.
  *
  * @param options The rules and the capability claim name.
  * @returns The compiled {@linkcode Acl}.
@@ -150,7 +145,6 @@ export function compileAcl(options: AclOptions): Acl {
 
 class CompiledAcl implements Acl {
   readonly rules: readonly AclRule[];
-  readonly #entries: readonly RuleEntry[];
   readonly #trie: Trie;
   readonly #claim: string | false;
   /** Capability claims are verified and immutable, so parse each object once. */
@@ -158,8 +152,7 @@ class CompiledAcl implements Acl {
 
   constructor(options: AclOptions) {
     this.rules = Object.freeze((options.rules ?? []).map(copyRule));
-    this.#entries = buildEntries(this.rules);
-    this.#trie = buildTrie(this.#entries);
+    this.#trie = buildTrie(buildEntries(this.rules));
     this.#claim = options.capabilityClaim ?? "acl";
   }
 
@@ -189,18 +182,8 @@ class CompiledAcl implements Acl {
 
   #decidePattern(principal: Principal, action: AclAction, bit: number, target: string) {
     const inner = splitPattern(target);
-    for (const entry of this.#entries) {
-      if (!entry.deny || (entry.actions & bit) === 0) continue;
-      const outer = expandEntry(entry, principal);
-      if (outer === undefined || !overlapSplit(outer, inner, true)) continue;
-      if (conditionHolds(entry.condition, principal)) return ruleDecision(entry, action);
-    }
-    for (const entry of this.#entries) {
-      if (entry.deny || (entry.actions & bit) === 0) continue;
-      const outer = expandEntry(entry, principal);
-      if (outer === undefined || !containsSplit(outer, inner, true)) continue;
-      if (conditionHolds(entry.condition, principal)) return ruleDecision(entry, action);
-    }
+    const entry = findPatternEntry(this.#trie, principal, bit, inner);
+    if (entry !== undefined) return ruleDecision(entry, action);
     return this.#byCapability(principal, action, bit, target, (c) => containsSplit(c, inner, true));
   }
 
