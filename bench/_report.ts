@@ -51,6 +51,16 @@ export interface Report {
   readonly micro: MicroResult[] | string;
   /** Wall time of the whole invocation, s. */
   readonly seconds: number;
+  /** An earlier run to compare the target ratios with. */
+  readonly reference?: Reference;
+}
+
+/** An earlier run, from `bench/results/reference.json`. */
+export interface Reference {
+  /** What it was (source, date). */
+  readonly label: string;
+  /** Its figures. */
+  readonly results: Results;
 }
 
 /** Median, min and max of a list. */
@@ -178,14 +188,14 @@ function micro(report: Report, name: string): number | undefined {
   return found === undefined ? undefined : found.avgNs / 1000;
 }
 
-function targetsTable(report: Report): string {
-  const r = report.results;
+/** The scenario targets, each computed from a set of results. */
+function scenarioTargets(r: Results): Target[] {
   const stall = (peer: string) => {
     const values = [medianOf(r, "fanout", peer, "stallMs"), medianOf(r, "latency", peer, "stallMs")]
       .filter((v): v is number => v !== undefined);
     return values.length === 0 ? undefined : Math.max(...values);
   };
-  const targets: Target[] = [
+  return [
     {
       what: "fan-out deliveries/s vs bare",
       value: ratio(r, "fanout", "perSecond"),
@@ -229,6 +239,10 @@ function targetsTable(report: Report): string {
       digits: 1,
     },
   ];
+}
+
+function targetsTable(report: Report): string {
+  const targets = scenarioTargets(report.results);
   const hubs = report.peers.filter(({ peer, skipped }) =>
     skipped === undefined && peer.protocol === "hub"
   ).map(({ peer }) => peer.id);
@@ -257,6 +271,24 @@ function targetsTable(report: Report): string {
   rows.push(microRow("cached ACL decision", cached, 1));
   rows.push(microRow("uncached decision vs 1,000 rules", uncached, 20));
   return table(["target", "peer", "measured", "goal", "verdict"], rows);
+}
+
+/** Target ratios of this run next to the reference run's (same harness, same machine). */
+function changeTable(report: Report, reference: Reference): string {
+  const now = scenarioTargets(report.results);
+  const before = scenarioTargets(reference.results);
+  const rows: string[][] = [];
+  for (let i = 0; i < now.length; i++) {
+    for (const { peer, skipped } of report.peers) {
+      if (skipped !== undefined || peer.protocol !== "hub") continue;
+      const a = before[i].value(peer.id);
+      const b = now[i].value(peer.id);
+      if (a === undefined && b === undefined) continue;
+      const show = (v: number | undefined) => v === undefined ? "–" : v.toFixed(now[i].digits);
+      rows.push([now[i].what, peer.id, show(a), show(b), now[i].goal]);
+    }
+  }
+  return table(["target", "peer", "reference", "this run", "goal"], rows);
 }
 
 function microTable(report: Report): string {
@@ -309,6 +341,14 @@ export function renderReport(report: Report): string {
   );
   parts.push("### Targets");
   parts.push(targetsTable(report));
+  if (report.reference !== undefined) {
+    parts.push("### Against the reference run");
+    parts.push(
+      `The same targets in the reference run, ${report.reference.label} ` +
+        "(`bench/results/reference.json`), each a ratio to the bare baseline of its own run.",
+    );
+    parts.push(changeTable(report, report.reference));
+  }
   for (const scenario of report.scenarios) {
     parts.push(`### ${scenario.title}`);
     parts.push(report.descriptions.get(scenario.id) ?? "");

@@ -14,7 +14,13 @@ import { mintToken } from "../mod.ts";
 import { BENCH_CAPABILITIES, BENCH_SECRET, FULL, QUICK, type ScenarioSizes } from "./_config.ts";
 import { BASELINE, type Peer, PEERS } from "./_peers.ts";
 import { canPin, capture, sampleProc, startProcess } from "./_proc.ts";
-import { type Cell, type MicroResult, renderReport, type Results } from "./_report.ts";
+import {
+  type Cell,
+  type MicroResult,
+  type Reference,
+  renderReport,
+  type Results,
+} from "./_report.ts";
 import type { LoadResult, MarkSample, Scenario } from "./scenarios/_scenario.ts";
 import { connectRate } from "./scenarios/connect_rate.ts";
 import { fanout } from "./scenarios/fanout.ts";
@@ -94,6 +100,7 @@ async function main(): Promise<void> {
 
   const micro = args.micro ? await runMicro(args.quick, settings.core.server) : "--no-micro";
   const descriptions = new Map(scenarios.map((s) => [s.id, s.describe(sizes)]));
+  const reference = await readReference(`${BENCH}/results/reference.json`);
   const markdown = renderReport({
     machine: await machine(pinned),
     mode: args.quick ? "quick, 1 run" : `full, ${sizes.runs} runs`,
@@ -103,6 +110,7 @@ async function main(): Promise<void> {
     results,
     micro,
     seconds: (performance.now() - started) / 1000,
+    reference,
   });
   await writeReport(markdown, results);
   console.log(await Deno.readTextFile(`${BENCH}/results/latest.md`));
@@ -317,6 +325,31 @@ async function machine(pinned: boolean): Promise<[string, string][]> {
     ["hub source", `${head ?? "?"}${dirty ? " + uncommitted changes in src/" : ""}`],
     ["date", new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC"],
   ];
+}
+
+/**
+ * The run the report compares against (`bench/results/reference.json`: a
+ * `label` and the `results` of an earlier `latest.json`), if there is one.
+ */
+async function readReference(path: string): Promise<Reference | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    return undefined;
+  }
+  const { label, results } = JSON.parse(text) as {
+    label: string;
+    results: Record<string, Record<string, Cell>>;
+  };
+  return {
+    label,
+    results: new Map(
+      Object.entries(results).map((
+        [scenario, cells],
+      ) => [scenario, new Map(Object.entries(cells))]),
+    ),
+  };
 }
 
 async function writeReport(markdown: string, results: Results): Promise<void> {
