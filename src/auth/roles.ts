@@ -39,7 +39,9 @@ function lookup(claims: Readonly<Record<string, unknown>>, path: string): unknow
 export function readRoles(claims: Readonly<Record<string, unknown>>, path: string): string[] {
   const value = lookup(claims, path);
   if (Array.isArray(value)) {
-    return value.filter((role): role is string => typeof role === "string" && role.length > 0);
+    // slice(): a right-sized copy, as every connection keeps its roles.
+    return value.filter((role): role is string => typeof role === "string" && role.length > 0)
+      .slice();
   }
   if (typeof value === "string") return value.split(/\s+/).filter((role) => role.length > 0);
   return [];

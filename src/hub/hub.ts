@@ -27,6 +27,7 @@ import type { HubLimits, HubOptions } from "./options.ts";
 import { createRegistry } from "./registry.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createDeadlines } from "./_deadlines.ts";
+import { UserIndex } from "./_user_index.ts";
 import { setImmediate } from "node:timers";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 
@@ -202,7 +203,7 @@ export function createHub(options: HubOptions): Hub {
   const generateId = options.generateId ?? (() => `${prefix}-${(++counter).toString(36)}`);
 
   const connections = new Set<Connection>();
-  const byUser = new Map<string, Set<Connection>>();
+  const byUser = new UserIndex<Connection>();
   const revokedAt = new Map<string, number>();
   const caches = new WeakMap<Connection, DecisionCache<Verdict>>();
   const flushQueue = createFlushQueue({ schedule: setImmediate });
@@ -239,19 +240,23 @@ export function createHub(options: HubOptions): Hub {
     return principal;
   }
 
+  function cacheFor(connection: Connection): DecisionCache<Verdict> {
+    let cache = caches.get(connection);
+    if (cache === undefined) {
+      cache = createDecisionCache<Verdict>({ max: cacheMax, ttlMs: cacheTtlMs, now: clock.now });
+      caches.set(connection, cache);
+    }
+    return cache;
+  }
+
   function check(
     connection: Connection,
     principal: Principal,
     action: AclAction,
     topic: string,
   ): Verdict | Promise<Verdict> {
-    let cache = caches.get(connection);
-    if (cache === undefined) {
-      cache = createDecisionCache<Verdict>({ max: cacheMax, ttlMs: cacheTtlMs, now: clock.now });
-      caches.set(connection, cache);
-    }
     const key = action + "\u0000" + topic;
-    const hit = cache.get(key);
+    const hit = caches.get(connection)?.get(key);
     if (hit !== undefined) return hit;
     const started = performance.now();
     const decision = acl.decide(principal, action, topic);
@@ -263,10 +268,11 @@ export function createHub(options: HubOptions): Hub {
       observe(metrics.aclCheckSeconds, (performance.now() - started) / 1000);
       const verdict = toVerdict(decision.allowed, action, topic);
       if (!verdict.allowed) denied(connection, principal, action, topic, decision.message);
-      cache.set(key, verdict);
+      // Rule decisions are cheap: only publish decisions, which repeat on the
+      // hot path, are kept, so idle subscribers hold no cache at all.
+      if (action === "publish") cacheFor(connection).set(key, verdict);
       return verdict;
     }
-    const store = cache;
     const rules = acl;
     return (async (): Promise<Verdict> => {
       let answer: boolean | undefined;
@@ -294,7 +300,8 @@ export function createHub(options: HubOptions): Hub {
         );
       }
       // Rules replaced meanwhile: do not cache a decision made under the old ones.
-      if (rules === acl) store.set(key, verdict);
+      // The hook may be slow (a database): its answers are kept for every action.
+      if (rules === acl && connection.isOpen) cacheFor(connection).set(key, verdict);
       return verdict;
     })();
   }
@@ -331,8 +338,7 @@ export function createHub(options: HubOptions): Hub {
     publish: (publication) => broker.publish(publication),
     verify,
     onAuthenticated(connection, principal) {
-      let set = byUser.get(principal.sub);
-      if (set !== undefined && set.size >= limits.maxConnectionsPerUser) {
+      if (byUser.count(principal.sub) >= limits.maxConnectionsPerUser) {
         increment(metrics.rateLimitHits, "connections_per_user");
         audit({
           level: "warn",
@@ -342,15 +348,13 @@ export function createHub(options: HubOptions): Hub {
         });
         return { code: CloseCode.Overloaded, reason: "Too many connections for this user" };
       }
-      if (set === undefined) byUser.set(principal.sub, set = new Set());
-      set.add(connection);
+      byUser.add(principal.sub, connection);
       return undefined;
     },
     onClosed(connection, code) {
       connections.delete(connection);
       const sub = connection.principal?.sub;
-      const set = sub === undefined ? undefined : byUser.get(sub);
-      if (set?.delete(connection) && set.size === 0) byUser.delete(sub!);
+      if (sub !== undefined) byUser.delete(sub, connection);
       increment(metrics.connectionsClosed, code === undefined ? "abnormal" : String(code));
       observe(metrics.connectionDurationSeconds, (clock.now() - connection.since) / 1000);
     },
@@ -381,19 +385,40 @@ export function createHub(options: HubOptions): Hub {
     const connection = new Connection(generateId(), socket, context, batch);
     connections.add(connection);
     metrics.connectionsOpened++;
-    return {
-      open() {
-        if (admission.closeWith !== undefined) {
-          connection.close(admission.closeWith.code, admission.closeWith.reason);
-        } else if (closing) {
-          connection.close(CloseCode.GoingAway, "Server shutting down");
-        } else {
-          connection.start(admission.principal);
-        }
-      },
-      message: (data) => connection.receive(data),
-      close: (code) => connection.closed(code),
-    };
+    return new Handler(connection, admission);
+  }
+
+  /** Socket events of one connection; a class so an idle socket holds no closures. */
+  class Handler implements SocketHandler {
+    #connection: Connection;
+    #admission: Accepted | undefined;
+
+    constructor(connection: Connection, admission: Accepted) {
+      this.#connection = connection;
+      this.#admission = admission;
+    }
+
+    open(): void {
+      const admission = this.#admission;
+      if (admission === undefined) return;
+      this.#admission = undefined;
+      const connection = this.#connection;
+      if (admission.closeWith !== undefined) {
+        connection.close(admission.closeWith.code, admission.closeWith.reason);
+      } else if (closing) {
+        connection.close(CloseCode.GoingAway, "Server shutting down");
+      } else {
+        connection.start(admission.principal);
+      }
+    }
+
+    message(data: unknown): void {
+      this.#connection.receive(data);
+    }
+
+    close(code?: number): void {
+      this.#connection.closed(code);
+    }
   }
 
   function makePublication(
@@ -435,7 +460,7 @@ export function createHub(options: HubOptions): Hub {
     });
     let reached = 0;
     for (const user of users) {
-      for (const connection of byUser.get(user) ?? []) {
+      for (const connection of byUser.get(user)) {
         connection.send(text);
         reached++;
       }
@@ -458,15 +483,13 @@ export function createHub(options: HubOptions): Hub {
       await publish(input.topic, input.payload, { event: input.event });
       return input.users === undefined ? 0 : sendDirect(input.users, input.event, input.payload);
     }
-    return sendDirect(input.users ?? [...byUser.keys()], input.event, input.payload);
+    return sendDirect(input.users ?? [...byUser.users()], input.event, input.payload);
   }
 
   function disconnectUser(user: string, reason = "Disconnected by an operator"): number {
-    const set = byUser.get(user);
-    if (set === undefined) return 0;
-    const count = set.size;
-    for (const connection of [...set]) connection.close(CloseCode.Revoked, reason);
-    return count;
+    const connections = byUser.get(user);
+    for (const connection of connections) connection.close(CloseCode.Revoked, reason);
+    return connections.length;
   }
 
   async function updateRules(rules: AclRule[]): Promise<void> {
@@ -531,12 +554,12 @@ export function createHub(options: HubOptions): Hub {
     sendToUser: (user, event, payload) => sendDirect([user], event, payload),
     isUserConnected: (user) => byUser.has(user),
     userStatus(user) {
-      const set = byUser.get(user);
-      if (set === undefined) return { connected: false, connections: 0, since: null };
+      const connections = byUser.get(user);
+      if (connections.length === 0) return { connected: false, connections: 0, since: null };
       return {
         connected: true,
-        connections: set.size,
-        since: Math.min(...[...set].map((c) => c.since)),
+        connections: connections.length,
+        since: Math.min(...connections.map((c) => c.since)),
       };
     },
     disconnectUser(user, reason) {

@@ -35,28 +35,48 @@ export interface TokenBucket {
  * ```
  */
 export function createTokenBucket(perSecond: number, burst: number, now: number): TokenBucket {
-  let tokens = burst;
-  let last = now;
-  const refill = (t: number) => {
-    if (t > last) {
-      tokens = Math.min(burst, tokens + ((t - last) * perSecond) / 1000);
-      last = t;
+  return new Bucket(perSecond, burst, now);
+}
+
+// A class rather than closures: every connection holds one, and methods on
+// the prototype keep each bucket to its four numbers.
+class Bucket implements TokenBucket {
+  #perSecond: number;
+  #burst: number;
+  #tokens: number;
+  #last: number;
+
+  constructor(perSecond: number, burst: number, now: number) {
+    this.#perSecond = perSecond;
+    this.#burst = burst;
+    this.#tokens = burst;
+    this.#last = now;
+  }
+
+  #refill(t: number): void {
+    if (t > this.#last) {
+      this.#tokens = Math.min(
+        this.#burst,
+        this.#tokens + ((t - this.#last) * this.#perSecond) / 1000,
+      );
+      this.#last = t;
     }
-  };
-  return {
-    take(t) {
-      refill(t);
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    },
-    retryAfterMs(t) {
-      refill(t);
-      return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) * 1000) / perSecond);
-    },
-    isFull(t) {
-      refill(t);
-      return tokens >= burst;
-    },
-  };
+  }
+
+  take(t: number): boolean {
+    this.#refill(t);
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  retryAfterMs(t: number): number {
+    this.#refill(t);
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) * 1000) / this.#perSecond);
+  }
+
+  isFull(t: number): boolean {
+    this.#refill(t);
+    return this.#tokens >= this.#burst;
+  }
 }
