@@ -72,6 +72,29 @@ export function connect(protocol, url, token, stats) {
   }
 }
 
+/**
+ * Coalesces the client's own writes: sends made while the socket's incoming
+ * messages of this event-loop turn are handled (a publish for each ack) leave
+ * in one write at the end of the turn instead of one syscall each. Applied to
+ * every peer alike; servers still receive one WebSocket message per frame.
+ * Registered after the protocol's own listener, so the acks it resolves run
+ * their continuations while the socket is corked.
+ */
+function coalesceWrites(ws) {
+  let corked = false;
+  ws.on("message", () => {
+    if (corked) return;
+    const socket = ws._socket;
+    if (socket === null || socket === undefined) return;
+    corked = true;
+    socket.cork();
+    setImmediate(() => {
+      corked = false;
+      socket.uncork();
+    });
+  });
+}
+
 function opened(ws, whenReady) {
   return new Promise((resolve, reject) => {
     let ready = false;
@@ -140,6 +163,7 @@ function jsonClient(ws, waitForWelcome, stats) {
     for (const waiter of pending.values()) waiter.reject(new Error("Socket closed"));
     pending.clear();
   });
+  coalesceWrites(ws);
   return opened(ws, (ready) => {
     if (waitForWelcome) markReady = ready;
     else ws.on("open", ready);
@@ -182,6 +206,7 @@ function sioClient(ws, stats) {
     for (const waiter of pending.values()) waiter.reject(new Error("Socket closed"));
     pending.clear();
   });
+  coalesceWrites(ws);
   return opened(ws, (ready) => markReady = ready).then(() => client);
 }
 
@@ -241,5 +266,6 @@ function natsClient(ws, stats) {
     for (const waiter of pongs) waiter.reject(new Error("Socket closed"));
     pongs.length = 0;
   });
+  coalesceWrites(ws);
   return opened(ws, (ready) => markReady = ready).then(() => client);
 }
