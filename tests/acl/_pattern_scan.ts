@@ -18,7 +18,7 @@ export function summary(d: Pick<AclDecision, "reason" | "rule" | "capability">):
 }
 
 /** Whether a rule's condition holds; claim paths here are single keys. */
-function holds(rule: AclRule, p: Principal): boolean {
+export function holds(rule: AclRule, p: Principal): boolean {
   const when = rule.when;
   if (when?.roles && !when.roles.some((r) => p.roles.includes(r))) return false;
   for (const [key, value] of Object.entries(when?.claims ?? {})) {

@@ -6,6 +6,7 @@ import { isPattern } from "../../src/acl/topic.ts";
 import { ACL_ACTIONS, type AclAction, type AclRule } from "../../src/acl/rules.ts";
 import type { Principal } from "../../src/auth/principal.ts";
 import { pick, prng } from "./_helpers.ts";
+import { holds } from "./_pattern_scan.ts";
 
 const SMALL = ["a", "b", "c", "d", "e", "f"];
 const LARGE = Array.from({ length: 30 }, (_, i) => `l${i}`);
@@ -60,14 +61,6 @@ function randomTarget(random: () => number, literals: string[]): string {
   return segments.join(":");
 }
 
-function holds(rule: AclRule, p: Principal): boolean {
-  const when = rule.when;
-  if (when?.roles && !when.roles.some((r) => p.roles.includes(r))) return false;
-  for (const [key, value] of Object.entries(when?.claims ?? {})) {
-    if (p.claims[key] !== value) return false;
-  }
-  return true;
-}
 
 /** The naive reference: scan every rule and pattern in order, twice. */
 function reference(rules: AclRule[], p: Principal, action: AclAction, target: string) {
