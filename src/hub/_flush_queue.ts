@@ -80,7 +80,8 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
     );
   }
   const schedule = options.schedule;
-  let items: Flushable[] = [];
+  // Flushed slots are cleared so their connections can be collected.
+  let items: (Flushable | undefined)[] = [];
   let head = 0;
   let scheduled = false;
 
@@ -88,8 +89,8 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
     scheduled = false;
     let writes = 0;
     while (head < items.length && writes < writesPerTurn) {
-      const item = items[head];
-      items[head++] = undefined as unknown as Flushable; // let it be collected
+      const item = items[head]!;
+      items[head++] = undefined;
       writes += item.flush();
     }
     if (head === items.length) {

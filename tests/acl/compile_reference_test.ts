@@ -61,7 +61,6 @@ function randomTarget(random: () => number, literals: string[]): string {
   return segments.join(":");
 }
 
-
 /** The naive reference: scan every rule and pattern in order, twice. */
 function reference(rules: AclRule[], p: Principal, action: AclAction, target: string) {
   const concrete = !isPattern(target);
