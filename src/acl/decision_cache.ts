@@ -113,6 +113,8 @@ class LruTtlCache<V> implements DecisionCache<V> {
   readonly #now: () => number;
   /** A Map iterates in insertion order, so re-inserting on use keeps the LRU first. */
   readonly #entries = new Map<string, { value: V; expiresAt: number }>();
+  /** The most recently used key: a hit on it needs no reordering (the common case on a hot topic). */
+  #newest: string | undefined;
 
   constructor(max: number, ttlMs: number, now: () => number) {
     this.#max = max;
@@ -127,9 +129,15 @@ class LruTtlCache<V> implements DecisionCache<V> {
   get(key: string): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    this.#entries.delete(key);
-    if (this.#now() >= entry.expiresAt) return undefined;
-    this.#entries.set(key, entry);
+    if (this.#now() >= entry.expiresAt) {
+      this.delete(key);
+      return undefined;
+    }
+    if (key !== this.#newest) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+      this.#newest = key;
+    }
     return entry.value;
   }
 
@@ -139,13 +147,16 @@ class LruTtlCache<V> implements DecisionCache<V> {
       this.#entries.delete(this.#entries.keys().next().value!);
     }
     this.#entries.set(key, { value, expiresAt: this.#now() + this.#ttlMs });
+    this.#newest = key;
   }
 
   delete(key: string): boolean {
+    if (key === this.#newest) this.#newest = undefined;
     return this.#entries.delete(key);
   }
 
   clear(): void {
     this.#entries.clear();
+    this.#newest = undefined;
   }
 }

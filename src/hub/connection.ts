@@ -9,7 +9,7 @@
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
-import { encodeFrame, errorFrame } from "../protocol/encode.ts";
+import { encodeAck, encodeFrame, errorFrame } from "../protocol/encode.ts";
 import type { ClientFrame, RequestId, ServerFrame } from "../protocol/frames.ts";
 import { parseClientFrame } from "../protocol/parse.ts";
 import type { Deadline } from "./_deadlines.ts";
@@ -339,14 +339,14 @@ export class Connection {
         return this.#subscribe(principal, frame.topic, frame.id);
       case "unsubscribe":
         if (this.#subscriptions.delete(frame.topic)) this.#ctx.registry.remove(frame.topic, this);
-        return this.#reply({ type: "ack", ...idOf(frame.id) });
+        return this.#ack(frame.id);
       case "publish":
         return this.#publish(principal, frame.topic, frame.payload, frame.id);
     }
   }
 
   #subscribe(principal: Principal, topic: string, id: RequestId | undefined): Promise<void> | void {
-    if (this.#subscriptions.has(topic)) return this.#reply({ type: "ack", ...idOf(id) });
+    if (this.#subscriptions.has(topic)) return this.#ack(id);
     if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) {
       return this.#rateLimited(
         "subscriptions",
@@ -361,7 +361,7 @@ export class Connection {
       if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) return;
       this.#subscriptions.add(topic);
       this.#ctx.registry.add(topic, this);
-      this.#reply({ type: "ack", ...idOf(id) });
+      this.#ack(id);
     };
     return verdict instanceof Promise ? verdict.then(finish) : finish(verdict);
   }
@@ -382,7 +382,7 @@ export class Connection {
         from: principal.sub,
         ts: this.#ctx.clock.now(),
       });
-      const ack = () => this.#reply({ type: "ack", ...idOf(id) });
+      const ack = () => this.#ack(id);
       return sent instanceof Promise ? sent.then(ack) : ack();
     };
     return verdict instanceof Promise ? verdict.then(finish) : finish(verdict);
@@ -520,6 +520,11 @@ export class Connection {
       });
     }
     this.#reply(errorFrame("RATE_LIMITED", message, id));
+  }
+
+  #ack(id: RequestId | undefined): void {
+    increment(this.#ctx.metrics.messagesOut, "ack");
+    this.send(encodeAck(id));
   }
 
   #reply(frame: ServerFrame): void {

@@ -28,6 +28,27 @@ export function encodeFrame(frame: ServerFrame): string {
 }
 
 /**
+ * Serializes a plain `ack`, the commonest frame after `message`, without
+ * building an object first.
+ *
+ * @param id The request id to echo, if the request had one.
+ * @returns Its JSON text, the same as `encodeFrame({ type: "ack", id })`.
+ *
+ * @example Encode acks
+ * ```ts
+ * import { encodeAck, encodeFrame } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(encodeAck(7), '{"type":"ack","id":7}');
+ * assert.equal(encodeAck("a\"b"), encodeFrame({ type: "ack", id: 'a"b' }));
+ * assert.equal(encodeAck(), '{"type":"ack"}');
+ * ```
+ */
+export function encodeAck(id?: RequestId): string {
+  return id === undefined ? '{"type":"ack"}' : `{"type":"ack","id":${JSON.stringify(id)}}`;
+}
+
+/**
  * Serializes a `message` frame. Field order is fixed so the same publication
  * always yields the same bytes.
  *

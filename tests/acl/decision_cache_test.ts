@@ -15,6 +15,27 @@ Deno.test("createDecisionCache evicts the least recently used entry", () => {
   assert.equal(cache.get("d"), 4);
 });
 
+Deno.test("createDecisionCache keeps LRU order across repeated hits, deletes and clears", () => {
+  const cache = createDecisionCache<number>({ max: 3 });
+  cache.set("a", 1);
+  cache.set("b", 2);
+  cache.set("c", 3);
+  for (let i = 0; i < 3; i++) assert.equal(cache.get("c"), 3); // c is already the newest
+  assert.equal(cache.get("a"), 1); // order now b, c, a
+  assert.equal(cache.get("a"), 1);
+  cache.set("d", 4); // evicts b
+  assert.deepEqual(["a", "b", "c", "d"].map((k) => cache.get(k)), [1, undefined, 3, 4]);
+  // Order is now a, c, d; deleting the newest and using a again leaves c the oldest.
+  assert.equal(cache.delete("d"), true);
+  assert.equal(cache.get("a"), 1);
+  cache.set("e", 5);
+  cache.set("f", 6); // evicts c
+  assert.deepEqual(["a", "c", "e", "f"].map((k) => cache.get(k)), [1, undefined, 5, 6]);
+  cache.clear();
+  cache.set("g", 7);
+  assert.deepEqual([cache.size, cache.get("g")], [1, 7]);
+});
+
 Deno.test("createDecisionCache overwriting a key refreshes it without growing", () => {
   const cache = createDecisionCache<string>({ max: 2 });
   cache.set("a", "x");
