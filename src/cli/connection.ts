@@ -12,7 +12,7 @@ import { withDeadline } from "./deadline.ts";
 import { CliError, ExitCode } from "./errors.ts";
 import { tokenExpiry } from "./jwt.ts";
 import { displayUrl } from "./url.ts";
-import { SUBPROTOCOL_V1, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
+import { splitBatch, SUBPROTOCOL_V1, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 
 /** A parsed server frame. */
 export type Frame = { type: string; [field: string]: unknown };
@@ -66,7 +66,7 @@ export class Connection {
     });
     ws.addEventListener("message", (event) => {
       if (typeof event.data !== "string") return;
-      for (const line of event.data.split("\n")) {
+      for (const line of splitBatch(event.data)) {
         const frame = parseFrame(line);
         if (frame !== undefined) this.#frames.push(frame);
       }

@@ -5,6 +5,7 @@
 // compatibility.
 
 import type { ServerFrame } from "../protocol/frames.ts";
+import { splitBatch } from "../protocol/subprotocols.ts";
 
 // Field name -> accepted kinds (`typeof`, or "null").
 const REQUIRED: Record<ServerFrame["type"], Record<string, readonly string[]>> = {
@@ -21,8 +22,7 @@ const REQUIRED: Record<ServerFrame["type"], Record<string, readonly string[]>> =
 export function readFrames(data: unknown): ServerFrame[] {
   if (typeof data !== "string") return [];
   const frames: ServerFrame[] = [];
-  for (const line of data.split("\n")) {
-    if (line.trim() === "") continue;
+  for (const line of splitBatch(data)) {
     let value: unknown;
     try {
       value = JSON.parse(line);

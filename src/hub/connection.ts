@@ -88,11 +88,6 @@ export class Connection {
     return this.#state === "open";
   }
 
-  /** Bytes queued on the socket. */
-  get bufferedAmount(): number {
-    return this.#socket.bufferedAmount;
-  }
-
   /**
    * Called by the adapter once the socket is open.
    *
@@ -153,42 +148,41 @@ export class Connection {
       this.#slowConsumer();
       return 0;
     }
-    const writes = this.#write(outbox);
-    this.#ctx.metrics.socketWrites += writes;
-    return writes;
+    return this.#write(outbox);
   }
 
+  /** Writes frames (batched when negotiated) and counts the messages written. */
   #write(frames: string[]): number {
     const socket = this.#socket;
+    let writes = 0;
     try {
       if (!this.#batch) {
-        for (const frame of frames) socket.send(frame);
-        return frames.length;
-      }
-      if (frames.length === 1) {
-        socket.send(frames[0]);
-        return 1;
-      }
-      // Batches stay near MAX_BATCH_CHARS so one message never holds a whole burst.
-      let writes = 0;
-      let start = 0;
-      let chars = 0;
-      for (let i = 0; i < frames.length; i++) {
-        const size = frames[i].length + 1;
-        if (chars > 0 && chars + size > MAX_BATCH_CHARS) {
-          socket.send(frames.slice(start, i).join("\n"));
+        for (const frame of frames) {
+          socket.send(frame);
           writes++;
-          start = i;
-          chars = 0;
         }
-        chars += size;
+      } else {
+        // Batches stay near MAX_BATCH_CHARS so one message never holds a whole burst.
+        let start = 0;
+        let chars = 0;
+        for (let i = 0; i < frames.length; i++) {
+          const size = frames[i].length + 1;
+          if (chars > 0 && chars + size > MAX_BATCH_CHARS) {
+            socket.send(frames.slice(start, i).join("\n"));
+            writes++;
+            start = i;
+            chars = 0;
+          }
+          chars += size;
+        }
+        socket.send(start === 0 ? frames.join("\n") : frames.slice(start).join("\n"));
+        writes++;
       }
-      socket.send(start === 0 ? frames.join("\n") : frames.slice(start).join("\n"));
-      return writes + 1;
     } catch {
       // The socket is closing; its close event cleans up.
-      return 0;
     }
+    this.#ctx.metrics.socketWrites += writes;
+    return writes;
   }
 
   #slowConsumer(): void {
@@ -213,7 +207,7 @@ export class Connection {
     if (outbox !== undefined) {
       this.#outbox = undefined;
       this.#outboxChars = 0;
-      this.#ctx.metrics.socketWrites += this.#write(outbox);
+      this.#write(outbox);
     }
     try {
       this.#socket.close(code, reason);
