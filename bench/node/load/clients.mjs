@@ -9,20 +9,30 @@ import WebSocket from "ws";
 
 /**
  * Reads `seq` and `t` of a benchmark payload from a delivery's text without
- * `JSON.parse`, so the load generator stays well below one core at several
- * hundred thousand deliveries per second. `undefined` when the text is not
- * a delivery (acks, welcome, errors go through `JSON.parse`).
+ * `JSON.parse` or any allocation and passes them to `onMessage`, so the load
+ * generator stays well below one core at several hundred thousand
+ * deliveries per second. Returns false when the text is not a delivery
+ * (acks, welcome, errors go through `JSON.parse`).
  * @param {string} text
- * @returns {{seq: number, t: number} | undefined}
+ * @param {(seq: number, t: number) => void} onMessage
+ * @returns {boolean}
  */
-export function readDelivery(text) {
+export function readDelivery(text, onMessage) {
   const at = text.indexOf('"seq":');
-  if (at < 0) return undefined;
-  const t = text.indexOf('"t":', at);
-  return {
-    seq: Number.parseInt(text.slice(at + 6, at + 24), 10),
-    t: Number.parseFloat(text.slice(t + 4, t + 40)),
-  };
+  if (at < 0) return false;
+  onMessage(intAt(text, at + 6), intAt(text, text.indexOf('"t":', at) + 4));
+  return true;
+}
+
+/** The non-negative decimal integer starting at `i`. */
+function intAt(text, i) {
+  let n = 0;
+  for (
+    let c = text.charCodeAt(i);
+    c >= 48 && c <= 57;
+    c = text.charCodeAt(++i)
+  ) n = n * 10 + c - 48;
+  return n;
 }
 
 const SOCKET_OPTIONS = {
@@ -40,8 +50,8 @@ const ACK_PREFIX = '{"type":"ack","id":';
 /**
  * @typedef {object} Client
  * @property {(topic: string) => Promise<void>} subscribe Subscribes; resolves on the ack.
- * @property {(topic: string, payload: string) => Promise<void>} publish Publishes a payload given as JSON text; resolves on the ack.
- * @property {(payload: any) => void} onMessage Receives each delivered payload.
+ * @property {(topic: string, payload: string, done: (error?: Error) => void) => void} publish Publishes a payload given as JSON text; `done` is called on the ack (with an error on a refusal or a close).
+ * @property {(seq: number, t: number) => void} onMessage Receives each delivered payload's `seq` and `t`.
  * @property {() => void} close Closes the socket.
  */
 
@@ -57,7 +67,11 @@ export function connect(protocol, url, token, stats) {
   switch (protocol) {
     case "hub":
       return jsonClient(
-        new WebSocket(url, ["realtime.v1.batch", "realtime.v1", "auth", token], SOCKET_OPTIONS),
+        new WebSocket(
+          url,
+          ["realtime.v1.batch", "realtime.v1", "auth", token],
+          SOCKET_OPTIONS,
+        ),
         true,
         stats,
       );
@@ -77,8 +91,8 @@ export function connect(protocol, url, token, stats) {
  * messages of this event-loop turn are handled (a publish for each ack) leave
  * in one write at the end of the turn instead of one syscall each. Applied to
  * every peer alike; servers still receive one WebSocket message per frame.
- * Registered after the protocol's own listener, so the acks it resolves run
- * their continuations while the socket is corked.
+ * Registered before the protocol's own listener, so the publishes its ack
+ * callbacks send go out while the socket is corked.
  */
 function coalesceWrites(ws) {
   let corked = false;
@@ -117,53 +131,49 @@ function jsonClient(ws, waitForWelcome, stats) {
   let markReady = () => {};
   const client = {
     onMessage: () => {},
-    subscribe: (topic) => request({ type: "subscribe", topic }),
-    publish: (topic, payload) => request({ type: "publish", topic, payload }),
+    subscribe: (topic) =>
+      promised((done) => request("subscribe", topic, "", done)),
+    publish: (topic, payload, done) =>
+      request("publish", topic, `,"payload":${payload}`, done),
     close: () => ws.terminate(),
   };
-  function request(frame) {
+  // Built by hand: the client's own cost must stay small next to the server's.
+  function request(type, topic, rest, done) {
     const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      // Built by hand: the client's own cost must stay small next to the server's.
-      const payload = frame.payload === undefined ? "" : `,"payload":${frame.payload}`;
-      ws.send(`{"type":"${frame.type}","id":${id},"topic":"${frame.topic}"${payload}}`);
-    });
+    pending.set(id, done);
+    ws.send(`{"type":"${type}","id":${id},"topic":"${topic}"${rest}}`);
   }
   function handle(line) {
-    const delivery = readDelivery(line);
-    if (delivery !== undefined) return client.onMessage(delivery);
-    if (line.startsWith(ACK_PREFIX) && line.indexOf(",", ACK_PREFIX.length) < 0) {
+    if (readDelivery(line, client.onMessage)) return;
+    if (
+      line.startsWith(ACK_PREFIX) && line.indexOf(",", ACK_PREFIX.length) < 0
+    ) {
       // `{"type":"ack","id":N}`, the commonest reply, read without JSON.parse.
-      const id = Number.parseInt(line.slice(ACK_PREFIX.length), 10);
-      const waiter = pending.get(id);
-      pending.delete(id);
-      return waiter?.resolve();
+      return settle(pending, intAt(line, ACK_PREFIX.length));
     }
     const frame = JSON.parse(line);
-    if (frame.type === "message") return client.onMessage(frame.payload);
-    if (frame.type === "ack" || frame.type === "error") {
-      const waiter = pending.get(frame.id);
-      pending.delete(frame.id);
-      if (frame.type === "error") {
-        stats.errors++;
-        waiter?.reject(new Error(`${frame.code}: ${frame.message}`));
-      } else waiter?.resolve();
-      return;
+    if (frame.type === "message") {
+      return client.onMessage(frame.payload.seq, frame.payload.t);
+    }
+    if (frame.type === "ack") return settle(pending, frame.id);
+    if (frame.type === "error") {
+      stats.errors++;
+      return settle(
+        pending,
+        frame.id,
+        new Error(`${frame.code}: ${frame.message}`),
+      );
     }
     if (frame.type === "welcome") markReady();
   }
+  coalesceWrites(ws);
   ws.on("message", (data) => {
     const text = data.toString();
     // A hub speaking `realtime.v1.batch` packs several frames per message.
     if (text.indexOf("\n") < 0) return handle(text);
     for (const line of text.split("\n")) if (line.length > 0) handle(line);
   });
-  ws.on("close", () => {
-    for (const waiter of pending.values()) waiter.reject(new Error("Socket closed"));
-    pending.clear();
-  });
-  coalesceWrites(ws);
+  ws.on("close", () => failAll(pending.values(), pending));
   return opened(ws, (ready) => {
     if (waitForWelcome) markReady = ready;
     else ws.on("open", ready);
@@ -176,37 +186,29 @@ function sioClient(ws, stats) {
   let markReady = () => {};
   const client = {
     onMessage: () => {},
-    subscribe: (topic) => emit(`"subscribe","${topic}"`),
-    publish: (topic, payload) => emit(`"publish","${topic}",${payload}`),
+    subscribe: (topic) =>
+      promised((done) => emit(`"subscribe","${topic}"`, done)),
+    publish: (topic, payload, done) =>
+      emit(`"publish","${topic}",${payload}`, done),
     close: () => ws.terminate(),
   };
   /** @param {string} args The event's arguments as JSON text, without the brackets. */
-  function emit(args) {
+  function emit(args, done) {
     const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      ws.send(`42${id}[${args}]`);
-    });
+    pending.set(id, done);
+    ws.send(`42${id}[${args}]`);
   }
+  coalesceWrites(ws);
   ws.on("message", (data) => {
     const text = data.toString();
-    if (text.startsWith("42")) {
-      const delivery = readDelivery(text);
-      if (delivery !== undefined) client.onMessage(delivery);
-    } else if (text.startsWith("43")) {
-      const id = Number.parseInt(text.slice(2), 10);
-      pending.get(id)?.resolve();
-      pending.delete(id);
-    } else if (text === "2") ws.send("3"); // Engine.IO ping
+    if (text.startsWith("42")) readDelivery(text, client.onMessage);
+    else if (text.startsWith("43")) settle(pending, intAt(text, 2));
+    else if (text === "2") ws.send("3"); // Engine.IO ping
     else if (text.startsWith("0")) ws.send("40"); // Engine.IO open: join namespace "/"
     else if (text.startsWith("40")) markReady();
     else if (text.startsWith("44")) stats.errors++;
   });
-  ws.on("close", () => {
-    for (const waiter of pending.values()) waiter.reject(new Error("Socket closed"));
-    pending.clear();
-  });
-  coalesceWrites(ws);
+  ws.on("close", () => failAll(pending.values(), pending));
   return opened(ws, (ready) => markReady = ready).then(() => client);
 }
 
@@ -217,18 +219,18 @@ function natsClient(ws, stats) {
   let connected = false;
   const client = {
     onMessage: () => {},
-    subscribe: (topic) => flush(`SUB ${topic} ${++sid}\r\n`),
-    publish: (topic, payload) => {
-      const body = payload;
-      return flush(`PUB ${topic} ${Buffer.byteLength(body)}\r\n${body}\r\n`);
-    },
+    subscribe: (topic) =>
+      promised((done) => flush(`SUB ${topic} ${++sid}\r\n`, done)),
+    publish: (topic, payload, done) =>
+      flush(
+        `PUB ${topic} ${Buffer.byteLength(payload)}\r\n${payload}\r\n`,
+        done,
+      ),
     close: () => ws.terminate(),
   };
-  function flush(command) {
-    return new Promise((resolve, reject) => {
-      pongs.push({ resolve, reject });
-      ws.send(`${command}PING\r\n`);
-    });
+  function flush(command, done) {
+    pongs.push(done);
+    ws.send(`${command}PING\r\n`);
   }
   let markReady = () => {};
   function parse() {
@@ -237,35 +239,58 @@ function natsClient(ws, stats) {
       const eol = buffered.indexOf("\r\n", pos);
       if (eol < 0) break;
       if (buffered.startsWith("MSG ", pos)) {
-        const size = Number(buffered.slice(buffered.lastIndexOf(" ", eol) + 1, eol));
+        const size = Number(
+          buffered.slice(buffered.lastIndexOf(" ", eol) + 1, eol),
+        );
         if (buffered.length < eol + 2 + size + 2) break;
         const body = buffered.slice(eol + 2, eol + 2 + size);
         pos = eol + 2 + size + 2;
-        const delivery = readDelivery(body);
-        if (delivery !== undefined) client.onMessage(delivery);
+        readDelivery(body, client.onMessage);
         continue;
       }
       const line = buffered.slice(pos, eol);
       pos = eol + 2;
       if (line === "PING") ws.send("PONG\r\n");
-      else if (line === "PONG") pongs.shift()?.resolve();
+      else if (line === "PONG") pongs.shift()?.();
       else if (line.startsWith("-ERR")) stats.errors++;
       else if (line.startsWith("INFO") && !connected) {
         connected = true;
-        ws.send('CONNECT {"verbose":false,"pedantic":false,"protocol":1,"headers":false}\r\n');
-        flush("").then(() => markReady(), () => {});
+        ws.send(
+          'CONNECT {"verbose":false,"pedantic":false,"protocol":1,"headers":false}\r\n',
+        );
+        flush("", (error) => {
+          if (error === undefined) markReady();
+        });
       }
     }
     buffered = buffered.slice(pos);
   }
+  coalesceWrites(ws);
   ws.on("message", (data) => {
     buffered += data.toString();
     parse();
   });
-  ws.on("close", () => {
-    for (const waiter of pongs) waiter.reject(new Error("Socket closed"));
-    pongs.length = 0;
-  });
-  coalesceWrites(ws);
+  ws.on("close", () => failAll(pongs.splice(0)));
   return opened(ws, (ready) => markReady = ready).then(() => client);
+}
+
+/** Calls the waiter registered under `id`, once. */
+function settle(pending, id, error) {
+  const done = pending.get(id);
+  pending.delete(id);
+  done?.(error);
+}
+
+/** Fails every waiter left when the socket closes. */
+function failAll(waiters, pending) {
+  const error = new Error("Socket closed");
+  for (const done of [...waiters]) done(error);
+  pending?.clear();
+}
+
+/** A promise for a callback-style request (connection setup only). */
+function promised(start) {
+  return new Promise((resolve, reject) =>
+    start((error) => error ? reject(error) : resolve())
+  );
 }

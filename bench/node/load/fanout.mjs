@@ -20,23 +20,25 @@ export async function run(ctx) {
   let stallMs = 0;
   let finishedAt = 0;
   setup.clients.forEach((client, i) => {
-    client.onMessage = (p) => {
+    client.onMessage = (seq) => {
       const at = performance.now();
       if (delivered++ > 0 && at - last > stallMs) stallMs = at - last;
       last = at;
-      if (p.seq < expected[i]) reordered++;
+      if (seq < expected[i]) reordered++;
       else {
-        if (p.seq > expected[i]) skipped += p.seq - expected[i];
-        expected[i] = p.seq + 1;
+        if (seq > expected[i]) skipped += seq - expected[i];
+        expected[i] = seq + 1;
       }
-      if (p.seq === messages - 1 && ++complete === subscribers) finishedAt = at;
+      if (seq === messages - 1 && ++complete === subscribers) finishedAt = at;
     };
   });
 
   await ctx.mark("start");
   const startedAt = performance.now();
   let publishError;
-  await publishWindowed(publisher, TOPIC, messages, window).catch((e) => publishError = e);
+  await publishWindowed(publisher, TOPIC, messages, window).catch((e) =>
+    publishError = e
+  );
   const ok = await ctx.waitFor(() => finishedAt > 0, ctx.remainingMs() - 2000);
   const endedAt = ok ? finishedAt : performance.now();
   await ctx.mark("end");
@@ -45,7 +47,11 @@ export async function run(ctx) {
   let missing = 0;
   for (let i = 0; i < subscribers; i++) missing += messages - expected[i];
   return {
-    failed: publishError ? String(publishError.message) : ok ? undefined : "timed out",
+    failed: publishError
+      ? String(publishError.message)
+      : ok
+      ? undefined
+      : "timed out",
     deliveries: delivered,
     expected: total,
     lost: skipped + missing,

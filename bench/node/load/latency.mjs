@@ -3,7 +3,7 @@
 // (not waiting for acks). Latency is arrival time minus the send time in the
 // payload. The stall is the longest pause between two consecutive deliveries
 // of the same publication (burst) to any subscribers.
-import { now, payload } from "./_payload.mjs";
+import { nowUs, payload } from "./_payload.mjs";
 
 const TOPIC = "bench:latency";
 
@@ -19,12 +19,12 @@ export async function run(ctx) {
   let delivered = 0;
   let stallMs = 0;
   for (const client of setup.clients) {
-    client.onMessage = (p) => {
-      const at = now();
-      latencies[delivered++] = at - p.t;
-      const previous = lastArrival[p.seq];
+    client.onMessage = (seq, t) => {
+      const at = nowUs() / 1000;
+      latencies[delivered++] = at - t / 1000;
+      const previous = lastArrival[seq];
       if (previous > 0 && at - previous > stallMs) stallMs = at - previous;
-      lastArrival[p.seq] = at;
+      lastArrival[seq] = at;
     };
   }
 
@@ -35,7 +35,9 @@ export async function run(ctx) {
     const due = startedAt + seq * 1000 / rate;
     const wait = due - performance.now();
     if (wait > 0) await ctx.sleep(wait);
-    publisher.publish(TOPIC, payload(seq)).then(() => acked++, () => {});
+    publisher.publish(TOPIC, payload(seq), (error) => {
+      if (error === undefined) acked++;
+    });
   }
   const ok = await ctx.waitFor(
     () => delivered === latencies.length && acked === count,
@@ -44,9 +46,12 @@ export async function run(ctx) {
   await ctx.mark("end");
 
   const sorted = latencies.slice(0, delivered).sort();
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const at = (q) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   return {
-    failed: ok ? undefined : `timed out with ${delivered} of ${latencies.length} deliveries`,
+    failed: ok
+      ? undefined
+      : `timed out with ${delivered} of ${latencies.length} deliveries`,
     deliveries: delivered,
     expected: latencies.length,
     p50: at(0.5),

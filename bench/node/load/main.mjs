@@ -12,9 +12,12 @@ import { connect } from "./clients.mjs";
 process.on("SIGTERM", () => process.exit(0));
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const tokens = config.tokensFile ? JSON.parse(readFileSync(config.tokensFile, "utf8")) : [];
+const tokens = config.tokensFile
+  ? JSON.parse(readFileSync(config.tokensFile, "utf8"))
+  : [];
 const stats = { errors: 0 };
-const answers = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const answers = createInterface({ input: process.stdin })
+  [Symbol.asyncIterator]();
 const deadline = performance.now() + config.timeoutMs;
 const opened = [];
 
@@ -26,7 +29,12 @@ const context = {
   remainingMs: () => deadline - performance.now(),
   /** Opens connection `index` (its own token and user `u<index>` on the hub). */
   async connect(index) {
-    const client = await connect(config.protocol, config.url, tokens[index], stats);
+    const client = await connect(
+      config.protocol,
+      config.url,
+      tokens[index],
+      stats,
+    );
     opened.push(client);
     return client;
   },
@@ -61,7 +69,9 @@ async function pool(count, concurrency, fn) {
       }
     }
   }
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, worker),
+  );
   failed += count - Math.min(next, count); // never attempted: the deadline passed
   return { values, failed, firstError };
 }
@@ -77,7 +87,9 @@ async function subscribed(count, topicOf) {
     return client;
   });
   if (setup.failed > 0) {
-    return { failed: `${setup.failed} connections failed: ${setup.firstError}` };
+    return {
+      failed: `${setup.failed} connections failed: ${setup.firstError}`,
+    };
   }
   return { clients: setup.values };
 }

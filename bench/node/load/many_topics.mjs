@@ -14,11 +14,13 @@ export async function run(ctx) {
   let delivered = 0;
   let finishedAt = 0;
   setup.clients.forEach((client, i) => {
-    client.onMessage = (p) => {
+    client.onMessage = (seq) => {
       delivered++;
-      if (p.seq !== expected[i]) reordered++;
-      expected[i] = p.seq + 1;
-      if (p.seq === messages - 1 && ++complete === connections) finishedAt = performance.now();
+      if (seq !== expected[i]) reordered++;
+      expected[i] = seq + 1;
+      if (seq === messages - 1 && ++complete === connections) {
+        finishedAt = performance.now();
+      }
     };
   });
 
@@ -36,7 +38,11 @@ export async function run(ctx) {
   let lost = 0;
   for (let i = 0; i < connections; i++) lost += messages - expected[i];
   return {
-    failed: publishError ? String(publishError.message) : ok ? undefined : "timed out",
+    failed: publishError
+      ? String(publishError.message)
+      : ok
+      ? undefined
+      : "timed out",
     deliveries: delivered,
     expected: connections * messages,
     lost,
