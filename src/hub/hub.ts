@@ -255,7 +255,10 @@ export function createHub(options: HubOptions): Hub {
     action: AclAction,
     topic: string,
   ): Verdict | Promise<Verdict> {
-    const key = action + "\u0000" + topic;
+    // Publish decisions, the hot ones, are keyed by the topic alone (no string
+    // to build per frame); others by action and topic. Topics cannot contain
+    // U+0000, so the two kinds of key never collide.
+    const key = action === "publish" ? topic : action + "\u0000" + topic;
     const hit = caches.get(connection)?.get(key);
     if (hit !== undefined) return hit;
     const started = performance.now();

@@ -77,14 +77,16 @@ export function parseClientFrame(data: unknown, limits: FrameLimits): ParseResul
     return bad(`Frame must be a JSON object, got ${describe(value)}`);
   }
   const raw = value as Record<string, unknown>;
-  const idCheck = checkId(raw.id);
-  if (typeof idCheck === "string") return bad(idCheck);
-  const id = idCheck.id;
+  const idProblem = checkId(raw.id);
+  if (idProblem !== undefined) return bad(idProblem);
+  const id = raw.id as RequestId | undefined;
   if (exceedsDepth(raw, limits.maxDepth)) {
     return bad(`Frame is nested deeper than ${limits.maxDepth} levels`, id);
   }
   const type = raw.type;
   if (typeof type !== "string") return bad("Frame has no string 'type'", id);
+  // Frames are built with literals, `id` only when present: this runs once
+  // per received frame.
   switch (type) {
     case "subscribe":
     case "unsubscribe": {
@@ -92,7 +94,7 @@ export function parseClientFrame(data: unknown, limits: FrameLimits): ParseResul
       if (typeof topic !== "string") return bad(`'${type}' needs a string 'topic'`, id);
       const problem = validatePattern(topic);
       if (problem !== undefined) return bad(problem, id);
-      return ok({ type, ...withId(id), topic });
+      return ok(id === undefined ? { type, topic } : { type, id, topic });
     }
     case "publish": {
       const topic = raw.topic;
@@ -100,17 +102,17 @@ export function parseClientFrame(data: unknown, limits: FrameLimits): ParseResul
       const problem = validateTopic(topic);
       if (problem !== undefined) return bad(problem, id);
       const payload = raw.payload === undefined ? null : raw.payload;
-      return ok({ type, ...withId(id), topic, payload });
+      return ok(id === undefined ? { type, topic, payload } : { type, id, topic, payload });
     }
     case "auth": {
       const token = raw.token;
       if (typeof token !== "string" || token.length === 0) {
         return bad("'auth' needs a non-empty string 'token'", id);
       }
-      return ok({ type, ...withId(id), token });
+      return ok(id === undefined ? { type, token } : { type, id, token });
     }
     case "ping":
-      return ok({ type, ...withId(id) });
+      return ok(id === undefined ? { type } : { type, id });
     default:
       return bad(`Unknown frame type '${truncate(type)}'`, id);
   }
@@ -126,19 +128,15 @@ function bad(message: string, id?: RequestId): ParseResult {
     : { ok: false, code: "BAD_REQUEST", message, id };
 }
 
-function withId(id: RequestId | undefined): { id?: RequestId } {
-  return id === undefined ? {} : { id };
-}
-
-function checkId(id: unknown): { id: RequestId | undefined } | string {
-  if (id === undefined) return { id: undefined };
+/** Why a frame's `id` is not acceptable, or undefined when it is (or is absent). */
+function checkId(id: unknown): string | undefined {
+  if (id === undefined) return undefined;
   if (typeof id === "string") {
-    if (id.length === 0 || id.length > MAX_ID_LENGTH) {
-      return `Frame 'id' must be 1 to ${MAX_ID_LENGTH} characters, got ${id.length}`;
-    }
-    return { id };
+    return id.length === 0 || id.length > MAX_ID_LENGTH
+      ? `Frame 'id' must be 1 to ${MAX_ID_LENGTH} characters, got ${id.length}`
+      : undefined;
   }
-  if (typeof id === "number" && Number.isSafeInteger(id)) return { id };
+  if (typeof id === "number" && Number.isSafeInteger(id)) return undefined;
   return `Frame 'id' must be a string or an integer, got ${describe(id)}`;
 }
 
@@ -159,8 +157,39 @@ function utf8Length(text: string, bound: number): number {
   return bytes;
 }
 
-/** Depth check with an explicit stack, so hostile nesting cannot overflow ours. */
+/** Up to this limit the depth check recurses (at most this deep); above it, an explicit stack. */
+const RECURSION_LIMIT = 256;
+
+/** Whether any value inside `root` (depth 1) is nested deeper than `maxDepth`. */
 function exceedsDepth(root: object, maxDepth: number): boolean {
+  return maxDepth <= RECURSION_LIMIT
+    ? deeperThan(root, 1, maxDepth)
+    : exceedsDepthIteratively(root, maxDepth);
+}
+
+/** The common case: no allocation, recursion bounded by `maxDepth`. */
+function deeperThan(value: object, depth: number, maxDepth: number): boolean {
+  if (depth > maxDepth) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (typeof item === "object" && item !== null && deeperThan(item, depth + 1, maxDepth)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === "object" && item !== null && deeperThan(item, depth + 1, maxDepth)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** With an explicit stack, so a huge configured `maxDepth` cannot overflow ours. */
+function exceedsDepthIteratively(root: object, maxDepth: number): boolean {
   const stack: [unknown, number][] = [[root, 1]];
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
