@@ -18,11 +18,12 @@ export interface Deadline {
 /** Deadlines created by {@linkcode createDeadlines}. */
 export interface Deadlines {
   /**
-   * Runs `fn` once the clock reaches `at`.
+   * Runs `fn` once the clock reaches `at`, with `this` set to `self` when
+   * given: a method shared by many objects then needs no closure per object.
    *
    * @returns A handle for {@linkcode Deadlines.cancel}.
    */
-  add(at: number, fn: () => void): Deadline;
+  add<T>(at: number, fn: (this: T) => void, self?: T): Deadline;
   /** Cancels a deadline; a no-op once it ran or was cancelled. */
   cancel(deadline: Deadline): void;
   /** Deadlines waiting. */
@@ -34,7 +35,8 @@ export interface Deadlines {
 interface Entry extends Deadline {
   readonly at: number;
   readonly seq: number;
-  fn: (() => void) | undefined;
+  fn: ((this: unknown) => void) | undefined;
+  self: unknown;
 }
 
 /**
@@ -125,17 +127,19 @@ export function createDeadlines(clock: Clock): Deadlines {
     while (heap.length > 0 && heap[0].at <= now) {
       const entry = pop();
       const fn = entry.fn!;
+      const self = entry.self;
       entry.fn = undefined;
+      entry.self = undefined;
       live--;
-      fn();
+      fn.call(self);
       skipCancelled();
     }
     arm();
   }
 
   return {
-    add(at, fn) {
-      const entry: Entry = { at, seq: seq++, fn };
+    add(at, fn, self) {
+      const entry: Entry = { at, seq: seq++, fn: fn as (this: unknown) => void, self };
       push(entry);
       live++;
       if (at < armedAt) arm();
@@ -145,6 +149,7 @@ export function createDeadlines(clock: Clock): Deadlines {
       const entry = deadline as Entry;
       if (entry.fn === undefined) return;
       entry.fn = undefined;
+      entry.self = undefined;
       live--;
       // Cancelled entries wait in the heap until they reach the top; rebuild
       // when they are most of it, so memory follows the live count.
@@ -159,7 +164,7 @@ export function createDeadlines(clock: Clock): Deadlines {
       return live;
     },
     close() {
-      for (const entry of heap) entry.fn = undefined;
+      for (const entry of heap) entry.fn = entry.self = undefined;
       heap.length = 0;
       live = 0;
       if (timer !== undefined) clock.clearTimer(timer);

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { SmallSet } from "./_small_set.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
@@ -35,6 +36,9 @@ export type Verdict = { allowed: true } | { allowed: false; code: ErrorCode; mes
 
 type State = "awaiting_auth" | "open" | "closed";
 
+/** What the connection's one deadline is for. */
+type DeadlineKind = "first_message" | "token_expiring" | "token_expired";
+
 /** One client connection. Created by the hub; adapters feed it socket events. */
 export class Connection {
   /** Server-assigned id. */
@@ -45,9 +49,10 @@ export class Connection {
   #ctx: HubContext;
   #state: State = "awaiting_auth";
   #principal: Principal | undefined;
-  #subscriptions = new Set<string>();
+  #subscriptions = new SmallSet<string>();
   /** The first-message deadline, then the token's (`token_expiring`, then expiry). */
   #deadline: Deadline | undefined;
+  #deadlineKind: DeadlineKind | undefined;
   #queue: unknown[] | undefined;
   #draining: Promise<void> | undefined;
   #violations: number[] | undefined;
@@ -78,11 +83,6 @@ export class Connection {
     return this.#principal;
   }
 
-  /** Live subscriptions (topics and patterns). */
-  get subscriptions(): ReadonlySet<string> {
-    return this.#subscriptions;
-  }
-
   /** Whether the connection is authenticated and not closed. */
   get isOpen(): boolean {
     return this.#state === "open";
@@ -98,17 +98,7 @@ export class Connection {
       this.#authenticated(principal, undefined);
       return;
     }
-    this.#at(this.#ctx.clock.now() + this.#ctx.firstMessageTimeoutMs, () => {
-      if (this.#state === "awaiting_auth") {
-        this.#ctx.audit({
-          level: "info",
-          event: "auth.failed",
-          reason: "first_message_timeout",
-          connection: this.id,
-        });
-        this.close(CloseCode.AuthFailed, "Authentication timeout");
-      }
-    });
+    this.#at(this.#ctx.clock.now() + this.#ctx.firstMessageTimeoutMs, "first_message");
   }
 
   /**
@@ -227,7 +217,7 @@ export class Connection {
     this.#state = "closed";
     this.#closeCode ??= code;
     this.#at(undefined);
-    for (const topic of this.#subscriptions) this.#ctx.registry.remove(topic, this);
+    for (const topic of this.#subscriptions.toArray()) this.#ctx.registry.remove(topic, this);
     this.#subscriptions.clear();
     this.#queue = undefined;
     this.#outbox = undefined;
@@ -278,7 +268,7 @@ export class Connection {
     const principal = this.#principal;
     if (principal === undefined) return;
     this.#ctx.cache.delete(this);
-    for (const topic of [...this.#subscriptions]) {
+    for (const topic of this.#subscriptions.toArray()) {
       const verdict = await this.#ctx.check(this, principal, "subscribe", topic);
       if (!verdict.allowed && this.#subscriptions.has(topic) && this.#state === "open") {
         this.#subscriptions.delete(topic);
@@ -454,28 +444,53 @@ export class Connection {
     if (expiresAt === null) return this.#at(undefined);
     const remaining = expiresAt - this.#ctx.clock.now();
     const lead = Math.min(this.#ctx.tokenExpiringLeadMs, remaining / 2);
-    this.#at(expiresAt - lead, () => {
-      this.#reply({ type: "token_expiring", expiresAt });
-      this.#at(expiresAt, () => {
-        this.#ctx.log({
-          level: "info",
-          event: "auth.expired",
-          connection: this.id,
-          user: principal.sub,
-        });
-        this.#reply(errorFrame("TOKEN_EXPIRED", "Token has expired"));
-        this.close(CloseCode.AuthFailed, "Token expired");
-      });
-    });
+    this.#at(expiresAt - lead, "token_expiring");
   }
 
-  /** Replaces the connection's deadline (`at` undefined: clears it). */
-  #at(at: number | undefined, fn?: () => void): void {
+  /**
+   * Replaces the connection's deadline (`at` undefined: clears it). The
+   * deadline calls the shared `#onDeadline` with the connection as `this`,
+   * so a connection holds no closure for it.
+   */
+  #at(at: number | undefined, kind?: DeadlineKind): void {
     if (this.#deadline !== undefined) this.#ctx.deadlines.cancel(this.#deadline);
-    this.#deadline = at === undefined ? undefined : this.#ctx.deadlines.add(at, () => {
-      this.#deadline = undefined;
-      fn!();
+    this.#deadlineKind = kind;
+    this.#deadline = at === undefined
+      ? undefined
+      : this.#ctx.deadlines.add(at, this.#onDeadline, this);
+  }
+
+  #onDeadline(): void {
+    const kind = this.#deadlineKind;
+    this.#deadline = undefined;
+    this.#deadlineKind = undefined;
+    if (kind === "first_message") {
+      if (this.#state !== "awaiting_auth") return;
+      this.#ctx.audit({
+        level: "info",
+        event: "auth.failed",
+        reason: "first_message_timeout",
+        connection: this.id,
+      });
+      this.close(CloseCode.AuthFailed, "Authentication timeout");
+      return;
+    }
+    const principal = this.#principal;
+    const expiresAt = principal?.expiresAt;
+    if (principal === undefined || expiresAt === null || expiresAt === undefined) return;
+    if (kind === "token_expiring") {
+      this.#reply({ type: "token_expiring", expiresAt });
+      this.#at(expiresAt, "token_expired");
+      return;
+    }
+    this.#ctx.log({
+      level: "info",
+      event: "auth.expired",
+      connection: this.id,
+      user: principal.sub,
     });
+    this.#reply(errorFrame("TOKEN_EXPIRED", "Token has expired"));
+    this.close(CloseCode.AuthFailed, "Token expired");
   }
 
   #violation(): void {

@@ -27,7 +27,7 @@ import type { HubLimits, HubOptions } from "./options.ts";
 import { createRegistry } from "./registry.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createDeadlines } from "./_deadlines.ts";
-import { UserIndex } from "./_user_index.ts";
+import { Multimap } from "./_multimap.ts";
 import { setImmediate } from "node:timers";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 
@@ -203,7 +203,7 @@ export function createHub(options: HubOptions): Hub {
   const generateId = options.generateId ?? (() => `${prefix}-${(++counter).toString(36)}`);
 
   const connections = new Set<Connection>();
-  const byUser = new UserIndex<Connection>();
+  const byUser = new Multimap<Connection>();
   const revokedAt = new Map<string, number>();
   const caches = new WeakMap<Connection, DecisionCache<Verdict>>();
   const flushQueue = createFlushQueue({ schedule: setImmediate });
@@ -486,7 +486,7 @@ export function createHub(options: HubOptions): Hub {
       await publish(input.topic, input.payload, { event: input.event });
       return input.users === undefined ? 0 : sendDirect(input.users, input.event, input.payload);
     }
-    return sendDirect(input.users ?? [...byUser.users()], input.event, input.payload);
+    return sendDirect(input.users ?? [...byUser.keys()], input.event, input.payload);
   }
 
   function disconnectUser(user: string, reason = "Disconnected by an operator"): number {

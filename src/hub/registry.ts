@@ -6,6 +6,7 @@
 
 import { isPattern } from "../acl/topic.ts";
 import { matchPattern } from "../acl/pattern.ts";
+import { Multimap } from "./_multimap.ts";
 
 /** Something that receives serialized frames. */
 export interface Subscriber {
@@ -60,8 +61,10 @@ export interface Registry<S extends Subscriber> {
  * ```
  */
 export function createRegistry<S extends Subscriber>(events: RegistryEvents): Registry<S> {
-  const exact = new Map<string, Set<S>>();
-  const patterns = new Map<string, Set<S>>();
+  // One subscriber per topic is common (inboxes, per-user rooms): a
+  // Multimap keeps it without a Set.
+  const exact = new Multimap<S>();
+  const patterns = new Multimap<S>();
   let subscriptions = 0;
 
   const mapFor = (key: string) => isPattern(key) ? patterns : exact;
@@ -69,50 +72,38 @@ export function createRegistry<S extends Subscriber>(events: RegistryEvents): Re
   return {
     add(key, subscriber) {
       const map = mapFor(key);
-      let set = map.get(key);
-      if (set === undefined) {
-        set = new Set();
-        map.set(key, set);
-        events.onFirst(key);
-      }
-      if (set.has(subscriber)) return false;
-      set.add(subscriber);
+      const first = !map.has(key);
+      if (!map.add(key, subscriber)) return false;
       subscriptions++;
+      if (first) events.onFirst(key);
       return true;
     },
     remove(key, subscriber) {
       const map = mapFor(key);
-      const set = map.get(key);
-      if (set === undefined || !set.delete(subscriber)) return false;
+      if (!map.delete(key, subscriber)) return false;
       subscriptions--;
-      if (set.size === 0) {
-        map.delete(key);
-        events.onLast(key);
-      }
+      if (!map.has(key)) events.onLast(key);
       return true;
     },
     forEach(topic, fn) {
-      const direct = exact.get(topic);
-      if (patterns.size === 0) {
-        if (direct !== undefined) { for (const s of direct) fn(s); }
-        return;
-      }
+      if (patterns.size === 0) return exact.forEach(topic, fn);
       let seen: Set<S> | undefined;
-      for (const [pattern, set] of patterns) {
+      const once = (s: S) => {
+        if (!seen!.has(s)) {
+          seen!.add(s);
+          fn(s);
+        }
+      };
+      for (const pattern of patterns.keys()) {
         if (!matchPattern(pattern, topic)) continue;
         seen ??= new Set();
-        for (const s of set) {
-          if (!seen.has(s)) {
-            seen.add(s);
-            fn(s);
-          }
-        }
+        patterns.forEach(pattern, once);
       }
-      if (direct === undefined) return;
-      for (const s of direct) if (seen === undefined || !seen.has(s)) fn(s);
+      if (seen === undefined) exact.forEach(topic, fn);
+      else exact.forEach(topic, once);
     },
     count(key) {
-      return mapFor(key).get(key)?.size ?? 0;
+      return mapFor(key).count(key);
     },
     get size() {
       return exact.size + patterns.size;
