@@ -149,6 +149,11 @@ class CompiledAcl implements Acl {
   readonly #claim: string | false;
   /** Capability claims are verified and immutable, so parse each object once. */
   readonly #parsed = new WeakMap<object, Grants>();
+  /**
+   * A rule's decision depends on the rule and the action only: each is built
+   * once (frozen) instead of once per check, message string included.
+   */
+  readonly #ruleDecisions = new Map<RuleEntry, AclDecision[]>();
 
   constructor(options: AclOptions) {
     this.rules = Object.freeze((options.rules ?? []).map(copyRule));
@@ -168,7 +173,7 @@ class CompiledAcl implements Acl {
     if (target.length <= LIMITS.maxLength && TOPIC_RE.test(target)) {
       const topic = target.split(":");
       const entry = findEntry(this.#trie, principal, bit, topic);
-      if (entry !== undefined) return ruleDecision(entry, action);
+      if (entry !== undefined) return this.#ruleDecision(entry, action, bit);
       return this.#byCapability(principal, action, bit, target, (c) => matchSplit(c, topic));
     }
     if (!target.includes("*")) return invalid(validateTopic(target) ?? "Invalid topic");
@@ -183,8 +188,14 @@ class CompiledAcl implements Acl {
   #decidePattern(principal: Principal, action: AclAction, bit: number, target: string) {
     const inner = splitPattern(target);
     const entry = findPatternEntry(this.#trie, principal, bit, inner);
-    if (entry !== undefined) return ruleDecision(entry, action);
+    if (entry !== undefined) return this.#ruleDecision(entry, action, bit);
     return this.#byCapability(principal, action, bit, target, (c) => containsSplit(c, inner, true));
+  }
+
+  #ruleDecision(entry: RuleEntry, action: AclAction, bit: number): AclDecision {
+    let byBit = this.#ruleDecisions.get(entry);
+    if (byBit === undefined) this.#ruleDecisions.set(entry, byBit = []);
+    return byBit[bit] ??= ruleDecision(entry, action);
   }
 
   #byCapability(
@@ -241,17 +252,18 @@ function invalid(message: string): AclDecision {
   return { allowed: false, reason: "invalid", message };
 }
 
+/** A rule's decision for an action, frozen: it is shared by every check it decides. */
 function ruleDecision(entry: RuleEntry, action: AclAction): AclDecision {
   const { index, rule, pattern } = entry;
   const effect = rule.effect;
-  return {
+  return Object.freeze({
     allowed: effect === "allow",
     reason: "rule",
-    rule: rule.id === undefined
-      ? { index, effect, pattern }
-      : { index, id: rule.id, effect, pattern },
+    rule: Object.freeze(
+      rule.id === undefined ? { index, effect, pattern } : { index, id: rule.id, effect, pattern },
+    ),
     message: `${effect === "allow" ? "allowed" : "denied"} by rule ${
       ruleLabel(index, rule.id)
     } (${effect} ${action} ${pattern})`,
-  };
+  });
 }
