@@ -215,7 +215,7 @@ export function createHub(options: HubOptions): Hub {
   let closing = false;
 
   broker.listen((publication: Publication) => {
-    const text = encodeMessage({ type: "message", ...publication });
+    const text = encodeMessage(publication);
     let delivered = 0;
     registry.forEach(publication.topic, (connection) => {
       connection.send(text);
