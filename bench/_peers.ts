@@ -38,6 +38,10 @@ export interface Peer {
   readonly label: string;
   /** The load generator's client protocol. */
   readonly protocol: Protocol;
+  /** Whether it is the hub itself (targets are reported for these). */
+  readonly hub?: boolean;
+  /** The scenarios it takes part in, when not all of them. */
+  readonly scenarios?: readonly string[];
   /** Why it cannot run here, or `undefined` when it can. */
   unavailable(): Promise<string | undefined>;
   /** Starts a fresh server. */
@@ -76,6 +80,7 @@ function hubPeer(transport: "deno" | "ws"): Peer {
       transport === "deno" ? "Deno.upgradeWebSocket" : "npm ws"
     } adapter, HS256 + 10 ACL rules + capabilities`,
     protocol: "hub",
+    hub: true,
     unavailable: () => Promise.resolve(undefined),
     start: async ({ root, core, logFile }) =>
       await readyOnStdout(
@@ -101,6 +106,28 @@ const bareDeno: Peer = {
         core,
         stderrFile: logFile,
       }),
+      "/",
+    ),
+};
+
+/** The id of the bare loop that also verifies a JWT per connection. */
+export const BASELINE_JWT = "bare-deno-jwt";
+
+const bareDenoJwt: Peer = {
+  id: BASELINE_JWT,
+  label:
+    "the bare loop plus what any authenticated server does: jose HS256 check of the subprotocol token, a welcome frame",
+  protocol: "hub",
+  // Authentication happens once per connection: the per-message scenarios would repeat bare-deno.
+  scenarios: ["connect_rate", "memory"],
+  unavailable: () => Promise.resolve(undefined),
+  start: async ({ root, core, logFile }) =>
+    await readyOnStdout(
+      await startProcess(
+        Deno.execPath(),
+        [...DENO_RUN, "bench/servers/bare_deno.ts", "--jwt"],
+        { cwd: root, core, stderrFile: logFile },
+      ),
       "/",
     ),
 };
@@ -165,6 +192,7 @@ const nats: Peer = {
 /** Every peer, in table order. */
 export const PEERS: readonly Peer[] = [
   bareDeno,
+  bareDenoJwt,
   hubPeer("deno"),
   hubPeer("ws"),
   nodePeer(

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { BASELINE, type Peer } from "./_peers.ts";
+import { BASELINE, BASELINE_JWT, type Peer } from "./_peers.ts";
 import type { Figures, Scenario } from "./scenarios/_scenario.ts";
 import { MICRO_CACHED, MICRO_UNCACHED_1000 } from "./_micro.ts";
 
@@ -136,6 +136,7 @@ function scenarioTable(report: Report, scenario: Scenario): string {
   for (const { peer, skipped } of report.peers) {
     if (skipped !== undefined) continue;
     const cell = cells.get(peer.id);
+    if (cell === undefined) continue; // not part of this scenario
     const row = [peer.id];
     for (const metric of scenario.metrics) {
       const s = spread(cell?.runs.map((f) => f[metric.key]) ?? []);
@@ -174,10 +175,11 @@ function ratio(
   results: Results,
   scenario: string,
   key: string,
+  baseline = BASELINE,
 ): (peer: string) => number | undefined {
   return (peer) => {
     const value = medianOf(results, scenario, peer, key);
-    const base = medianOf(results, scenario, BASELINE, key);
+    const base = medianOf(results, scenario, baseline, key);
     return value === undefined || base === undefined ? undefined : value / base;
   };
 }
@@ -243,9 +245,8 @@ function scenarioTargets(r: Results): Target[] {
 
 function targetsTable(report: Report): string {
   const targets = scenarioTargets(report.results);
-  const hubs = report.peers.filter(({ peer, skipped }) =>
-    skipped === undefined && peer.protocol === "hub"
-  ).map(({ peer }) => peer.id);
+  const hubs = report.peers.filter(({ peer, skipped }) => skipped === undefined && peer.hub)
+    .map(({ peer }) => peer.id);
   const rows: string[][] = [];
   for (const target of targets) {
     for (const hub of hubs) {
@@ -270,6 +271,18 @@ function targetsTable(report: Report): string {
   ];
   rows.push(microRow("cached ACL decision", cached, 1));
   rows.push(microRow("uncached decision vs 1,000 rules", uncached, 20));
+  // Not targets: the same figures against a bare loop that verifies the same
+  // JWT, i.e. what the hub costs beyond authentication itself.
+  const beyondAuth = [
+    ["server CPU per accepted connection vs bare-deno-jwt", "connect_rate", "usPerConnection"],
+    ["memory per idle connection vs bare-deno-jwt", "memory", "kibPerConnection"],
+  ] as const;
+  for (const [what, scenario, key] of beyondAuth) {
+    for (const hub of hubs) {
+      const value = ratio(report.results, scenario, key, BASELINE_JWT)(hub);
+      if (value !== undefined) rows.push([what, hub, value.toFixed(2), "–", "information"]);
+    }
+  }
   return table(["target", "peer", "measured", "goal", "verdict"], rows);
 }
 
@@ -280,7 +293,7 @@ function changeTable(report: Report, reference: Reference): string {
   const rows: string[][] = [];
   for (let i = 0; i < now.length; i++) {
     for (const { peer, skipped } of report.peers) {
-      if (skipped !== undefined || peer.protocol !== "hub") continue;
+      if (skipped !== undefined || !peer.hub) continue;
       const a = before[i].value(peer.id);
       const b = now[i].value(peer.id);
       if (a === undefined && b === undefined) continue;

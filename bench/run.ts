@@ -78,6 +78,7 @@ async function main(): Promise<void> {
       for (const scenario of scenarios) {
         for (const { peer, skipped } of peers) {
           if (skipped !== undefined) continue;
+          if (peer.scenarios !== undefined && !peer.scenarios.includes(scenario.id)) continue;
           const cells = results.get(scenario.id)!;
           const cell: Cell = cells.get(peer.id) ?? { runs: [], failures: [] };
           cells.set(peer.id, cell);

@@ -131,10 +131,8 @@ function jsonClient(ws, waitForWelcome, stats) {
   let markReady = () => {};
   const client = {
     onMessage: () => {},
-    subscribe: (topic) =>
-      promised((done) => request("subscribe", topic, "", done)),
-    publish: (topic, payload, done) =>
-      request("publish", topic, `,"payload":${payload}`, done),
+    subscribe: (topic) => promised((done) => request("subscribe", topic, "", done)),
+    publish: (topic, payload, done) => request("publish", topic, `,"payload":${payload}`, done),
     close: () => ws.terminate(),
   };
   // Built by hand: the client's own cost must stay small next to the server's.
@@ -186,10 +184,8 @@ function sioClient(ws, stats) {
   let markReady = () => {};
   const client = {
     onMessage: () => {},
-    subscribe: (topic) =>
-      promised((done) => emit(`"subscribe","${topic}"`, done)),
-    publish: (topic, payload, done) =>
-      emit(`"publish","${topic}",${payload}`, done),
+    subscribe: (topic) => promised((done) => emit(`"subscribe","${topic}"`, done)),
+    publish: (topic, payload, done) => emit(`"publish","${topic}",${payload}`, done),
     close: () => ws.terminate(),
   };
   /** @param {string} args The event's arguments as JSON text, without the brackets. */
@@ -219,8 +215,7 @@ function natsClient(ws, stats) {
   let connected = false;
   const client = {
     onMessage: () => {},
-    subscribe: (topic) =>
-      promised((done) => flush(`SUB ${topic} ${++sid}\r\n`, done)),
+    subscribe: (topic) => promised((done) => flush(`SUB ${topic} ${++sid}\r\n`, done)),
     publish: (topic, payload, done) =>
       flush(
         `PUB ${topic} ${Buffer.byteLength(payload)}\r\n${payload}\r\n`,
@@ -290,7 +285,5 @@ function failAll(waiters, pending) {
 
 /** A promise for a callback-style request (connection setup only). */
 function promised(start) {
-  return new Promise((resolve, reject) =>
-    start((error) => error ? reject(error) : resolve())
-  );
+  return new Promise((resolve, reject) => start((error) => error ? reject(error) : resolve()));
 }

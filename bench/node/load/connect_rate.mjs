@@ -14,9 +14,7 @@ export async function run(ctx) {
   await ctx.mark("end");
   const accepted = connections - result.failed;
   return {
-    failed: result.failed > 0
-      ? `${result.failed} failed: ${result.firstError}`
-      : undefined,
+    failed: result.failed > 0 ? `${result.failed} failed: ${result.firstError}` : undefined,
     connections: accepted,
     elapsedMs,
     perSecond: accepted / (elapsedMs / 1000),

@@ -36,9 +36,7 @@ export async function run(ctx) {
   await ctx.mark("start");
   const startedAt = performance.now();
   let publishError;
-  await publishWindowed(publisher, TOPIC, messages, window).catch((e) =>
-    publishError = e
-  );
+  await publishWindowed(publisher, TOPIC, messages, window).catch((e) => publishError = e);
   const ok = await ctx.waitFor(() => finishedAt > 0, ctx.remainingMs() - 2000);
   const endedAt = ok ? finishedAt : performance.now();
   await ctx.mark("end");
@@ -47,11 +45,7 @@ export async function run(ctx) {
   let missing = 0;
   for (let i = 0; i < subscribers; i++) missing += messages - expected[i];
   return {
-    failed: publishError
-      ? String(publishError.message)
-      : ok
-      ? undefined
-      : "timed out",
+    failed: publishError ? String(publishError.message) : ok ? undefined : "timed out",
     deliveries: delivered,
     expected: total,
     lost: skipped + missing,

@@ -46,12 +46,9 @@ export async function run(ctx) {
   await ctx.mark("end");
 
   const sorted = latencies.slice(0, delivered).sort();
-  const at = (q) =>
-    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   return {
-    failed: ok
-      ? undefined
-      : `timed out with ${delivered} of ${latencies.length} deliveries`,
+    failed: ok ? undefined : `timed out with ${delivered} of ${latencies.length} deliveries`,
     deliveries: delivered,
     expected: latencies.length,
     p50: at(0.5),

@@ -12,9 +12,7 @@ import { connect } from "./clients.mjs";
 process.on("SIGTERM", () => process.exit(0));
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const tokens = config.tokensFile
-  ? JSON.parse(readFileSync(config.tokensFile, "utf8"))
-  : [];
+const tokens = config.tokensFile ? JSON.parse(readFileSync(config.tokensFile, "utf8")) : [];
 const stats = { errors: 0 };
 const answers = createInterface({ input: process.stdin })
   [Symbol.asyncIterator]();

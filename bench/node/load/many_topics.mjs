@@ -38,11 +38,7 @@ export async function run(ctx) {
   let lost = 0;
   for (let i = 0; i < connections; i++) lost += messages - expected[i];
   return {
-    failed: publishError
-      ? String(publishError.message)
-      : ok
-      ? undefined
-      : "timed out",
+    failed: publishError ? String(publishError.message) : ok ? undefined : "timed out",
     deliveries: delivered,
     expected: connections * messages,
     lost,

@@ -13,9 +13,7 @@ export async function run(ctx) {
   await ctx.sleep(settleMs);
   await ctx.mark("after");
   return {
-    failed: result.failed > 0
-      ? `${result.failed} failed: ${result.firstError}`
-      : undefined,
+    failed: result.failed > 0 ? `${result.failed} failed: ${result.firstError}` : undefined,
     connections: connections - result.failed,
   };
 }
