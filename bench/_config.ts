@@ -89,7 +89,7 @@ export interface ScenarioSizes {
 export const FULL: Readonly<ScenarioSizes> = {
   runs: 3,
   fanout: { subscribers: 1000, messages: 2000, window: 16 },
-  manyTopics: { connections: 1000, messages: 100, window: 4 },
+  manyTopics: { connections: 1000, messages: 300, window: 4 },
   connect: { connections: 2000, concurrency: 200 },
   memory: { connections: 10_000, concurrency: 200, settleMs: 2000 },
   latency: { subscribers: 1000, rate: 20, seconds: 10 },
