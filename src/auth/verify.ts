@@ -10,7 +10,7 @@ import { AuthError } from "./errors.ts";
 import { readRoles } from "./roles.ts";
 import { createKeySource, KeyImportError } from "./_key_source.ts";
 import { toAuthError } from "./_jose_errors.ts";
-import { parseCompact } from "./_token_format.ts";
+import { parseCompactHeader } from "./_token_format.ts";
 
 /** A JSON Web Key Set; each key may carry a `kid` for tokens to select it by. */
 export interface JsonWebKeySet {
@@ -195,7 +195,7 @@ export function createTokenVerifier(options: JwtOptions): TokenVerifier {
     if (typeof token !== "string" || token.length === 0) throw new AuthError("missing");
     // Length in UTF-16 units equals bytes for any well-formed (ASCII) token.
     if (token.length > maxTokenBytes) throw new AuthError("too_large");
-    const header = parseCompact(token).header;
+    const header = parseCompactHeader(token);
     if (typeof header.alg !== "string" || !allowed.has(header.alg)) {
       throw new AuthError("alg_not_allowed");
     }
