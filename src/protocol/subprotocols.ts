@@ -15,12 +15,12 @@ export const SUBPROTOCOL_V1 = "realtime.v1";
  *
  * @example Read a batched message
  * ```ts
- * import { SUBPROTOCOL_V1_BATCH } from "@realtime/hub";
+ * import { splitBatch, SUBPROTOCOL_V1_BATCH } from "@realtime/hub";
  * import assert from "node:assert/strict";
  *
  * const protocols = [SUBPROTOCOL_V1_BATCH, "realtime.v1"]; // offered by the client
  * const message = '{"type":"ack","id":1}\n{"type":"ack","id":2}';
- * const frames = message.split("\n").map((line) => JSON.parse(line));
+ * const frames = splitBatch(message).map((line) => JSON.parse(line));
  * assert.equal(frames.length, 2);
  * assert.equal(protocols[0], "realtime.v1.batch");
  * ```
