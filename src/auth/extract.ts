@@ -85,7 +85,7 @@ function tokenIndex(offered: readonly string[]): number {
  * selectSubprotocol(["chat"]); // undefined
  * ```
  */
-export function selectSubprotocol(offered: string[]): string | undefined {
+export function selectSubprotocol(offered: readonly string[]): string | undefined {
   const token = tokenIndex(offered);
   const candidates = offered.filter((_, index) => index !== token);
   return SUPPORTED_SUBPROTOCOLS.find((protocol) => candidates.includes(protocol));
@@ -117,6 +117,8 @@ function cookieValue(header: string | null, name: string): string | undefined {
  *
  * @param req The upgrade request.
  * @param sources Which sources to read.
+ * @param offered The request's subprotocols when the caller already parsed
+ * them with {@linkcode parseSubprotocols}; read from the request otherwise.
  * @returns The token and its source, or `undefined` when there is none.
  *
  * @example Read a token sent as a subprotocol
@@ -129,12 +131,16 @@ function cookieValue(header: string | null, name: string): string | undefined {
  * extractToken(req, {}); // { token: "eyJhbGciOi.eyJzdWIi.c2ln", source: "subprotocol" }
  * ```
  */
-export function extractToken(req: Request, sources: TokenSources): ExtractedToken | undefined {
+export function extractToken(
+  req: Request,
+  sources: TokenSources,
+  offered?: readonly string[],
+): ExtractedToken | undefined {
   const { subprotocol = true, header = true, query = "token", cookie = false } = sources;
   if (subprotocol) {
-    const offered = parseSubprotocols(req.headers.get("sec-websocket-protocol"));
-    const index = tokenIndex(offered);
-    if (index >= 0) return { token: offered[index], source: "subprotocol" };
+    const list = offered ?? parseSubprotocols(req.headers.get("sec-websocket-protocol"));
+    const index = tokenIndex(list);
+    if (index >= 0) return { token: list[index], source: "subprotocol" };
   }
   if (header) {
     const token = bearer(req.headers.get("authorization"));

@@ -156,15 +156,14 @@ export function createAdmission(
       deps.audit({ level: "warn", event: "origin.refused", origin, ip });
       return refuse(403, "FORBIDDEN", "Origin is not allowed");
     }
-    const protocol = selectSubprotocol(
-      parseSubprotocols(req.headers.get("sec-websocket-protocol")),
-    );
+    const offered = parseSubprotocols(req.headers.get("sec-websocket-protocol"));
+    const protocol = selectSubprotocol(offered);
     try {
       if (deps.authenticate !== undefined) {
         const principal = await deps.authenticate(req);
         if (principal !== undefined) return { ok: true, protocol, principal };
       }
-      const extracted = deps.canVerify ? extractToken(req, sources) : undefined;
+      const extracted = deps.canVerify ? extractToken(req, sources, offered) : undefined;
       if (extracted === undefined) {
         if (sources.firstMessage && deps.canVerify) {
           return { ok: true, protocol, principal: undefined };

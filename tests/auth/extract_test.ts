@@ -86,6 +86,11 @@ Deno.test("extractToken follows subprotocol, header, query, cookie precedence", 
   for (const [name, init, sources, expected] of rows) {
     const found = extractToken(request(init), sources);
     assert.equal(found && `${found.source}:${found.token}`, expected, name);
+    // The list the hub already parsed for subprotocol selection gives the same answer.
+    const req = request(init);
+    const offered = parseSubprotocols(req.headers.get("sec-websocket-protocol"));
+    const again = extractToken(req, sources, offered);
+    assert.equal(again && `${again.source}:${again.token}`, expected, `${name}, pre-parsed`);
   }
 });
 
@@ -107,4 +112,15 @@ Deno.test("redactUrl replaces token and access_token values only", () => {
     assert.ok(!redactUrl(url).includes(JWT));
   }
   assert.equal(redactUrl("/ws?key=abc", { params: ["key"] }), "/ws?key=[REDACTED]");
+});
+
+Deno.test("extractToken reads a pre-parsed subprotocol list instead of the header", () => {
+  const req = new Request("http://h/ws", {
+    headers: { "sec-websocket-protocol": "auth, fromheader" },
+  });
+  assert.deepEqual(extractToken(req, {}, ["realtime.v1", "auth", JWT]), {
+    token: JWT,
+    source: "subprotocol",
+  });
+  assert.equal(extractToken(req, { subprotocol: false, query: false }, ["auth", JWT]), undefined);
 });
