@@ -357,19 +357,29 @@ export class Connection {
     id: RequestId | undefined,
   ): Promise<void> | void {
     const verdict = this.#ctx.check(this, principal, "publish", topic);
-    const finish = (v: Verdict): Promise<void> | void => {
-      if (this.#state !== "open") return;
-      if (!v.allowed) return this.#reply(errorFrame(v.code, v.message, id));
-      const sent = this.#ctx.publish({
-        topic,
-        payload,
-        from: principal.sub,
-        ts: this.#ctx.clock.now(),
-      });
-      const ack = () => this.#ack(id);
-      return sent instanceof Promise ? sent.then(ack) : ack();
-    };
-    return verdict instanceof Promise ? verdict.then(finish) : finish(verdict);
+    // The decision is almost always cached and synchronous: no closure is
+    // made for it then, as this runs for every publish frame.
+    return verdict instanceof Promise
+      ? verdict.then((v) => this.#publishAllowed(v, principal, topic, payload, id))
+      : this.#publishAllowed(verdict, principal, topic, payload, id);
+  }
+
+  #publishAllowed(
+    verdict: Verdict,
+    principal: Principal,
+    topic: string,
+    payload: unknown,
+    id: RequestId | undefined,
+  ): Promise<void> | void {
+    if (this.#state !== "open") return;
+    if (!verdict.allowed) return this.#reply(errorFrame(verdict.code, verdict.message, id));
+    const sent = this.#ctx.publish({
+      topic,
+      payload,
+      from: principal.sub,
+      ts: this.#ctx.clock.now(),
+    });
+    return sent instanceof Promise ? sent.then(() => this.#ack(id)) : this.#ack(id);
   }
 
   async #auth(token: string, id: RequestId | undefined): Promise<void> {
