@@ -1,6 +1,6 @@
 /**
  * Turning runs into the Markdown report: median, min and max per figure,
- * ratios to the bare baseline of the same invocation, and the targets the
+ * ratios to the bare baseline run by run (run k against run k), and the targets the
  * hub will be held to.
  *
  * @module
@@ -12,7 +12,7 @@ import { MICRO_CACHED, MICRO_UNCACHED_1000 } from "./_micro.ts";
 
 /** Every run of one scenario against one peer. */
 export interface Cell {
-  /** Figures of the runs that succeeded. */
+  /** Figures of the runs that succeeded, each with its number (`run`, from 1). */
   readonly runs: Figures[];
   /** Why runs failed. */
   readonly failures: string[];
@@ -105,6 +105,64 @@ export function medianOf(
   return spread(results.get(scenario)?.get(peer)?.runs.map((f) => f[key]) ?? [])?.median;
 }
 
+/**
+ * A cell's runs by run number. Runs record their number (`run`); files from
+ * before they did list them in the order they ran, from 1.
+ */
+function byRun(cell: Cell | undefined): Map<number, Figures> {
+  return new Map(cell?.runs.map((f, i) => [f.run ?? i + 1, f]) ?? []);
+}
+
+/**
+ * A peer's figure as a ratio to the baseline's, run by run: run k of the peer
+ * against run k of the baseline, which ran seconds apart in the same round,
+ * so a slow spell of the machine weighs on both sides of a ratio instead of
+ * on one median. Median, min and max of those ratios.
+ *
+ * @param results All results.
+ * @param scenario Scenario id.
+ * @param peer Peer id.
+ * @param key Figure key.
+ * @param baseline The baseline's peer id.
+ * @returns The ratios' spread, or `undefined` when no run has both sides.
+ *
+ * @example Run 2 of the hub failed: runs 1 and 3 are paired with their own baselines
+ * ```ts
+ * import { pairedRatio, type Results } from "./_report.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const results: Results = new Map([["connect_rate", new Map([
+ *   ["bare-deno", { runs: [{ run: 1, us: 250 }, { run: 2, us: 375 }, { run: 3, us: 300 }], failures: [] }],
+ *   ["hub-deno", { runs: [{ run: 1, us: 500 }, { run: 3, us: 450 }], failures: ["timeout"] }],
+ * ])]]);
+ * // 500 / 250 and 450 / 300, not a median of the hub's over a median of the baseline's.
+ * assert.deepEqual(pairedRatio(results, "connect_rate", "hub-deno", "us"), {
+ *   median: 1.75,
+ *   min: 1.5,
+ *   max: 2,
+ * });
+ * ```
+ */
+export function pairedRatio(
+  results: Results,
+  scenario: string,
+  peer: string,
+  key: string,
+  baseline: string = BASELINE,
+): Spread | undefined {
+  const cells = results.get(scenario);
+  const base = byRun(cells?.get(baseline));
+  const ratios: number[] = [];
+  for (const [run, figures] of byRun(cells?.get(peer))) {
+    const value = figures[key];
+    const reference = base.get(run)?.[key];
+    if (value !== undefined && reference !== undefined && reference !== 0) {
+      ratios.push(value / reference);
+    }
+  }
+  return spread(ratios);
+}
+
 /** Load-generator CPU (% of its core) from which a rate counts as client-bound. */
 const CLIENT_BOUND_PCT = 90;
 
@@ -144,10 +202,8 @@ function scenarioTable(report: Report, scenario: Scenario): string {
         (spread(cell?.runs.map((f) => f.loadCpuPct ?? 0) ?? [])?.median ?? 0) >= CLIENT_BOUND_PCT;
       row.push(formatSpread(s, metric.digits) + (clientBound ? " ⚠" : ""));
       if (metric.ratio) {
-        const base = medianOf(report.results, scenario.id, BASELINE, metric.key);
-        row.push(
-          s === undefined || base === undefined || base === 0 ? "–" : (s.median / base).toFixed(2),
-        );
+        const r = pairedRatio(report.results, scenario.id, peer.id, metric.key);
+        row.push(r === undefined ? "–" : r.median.toFixed(2));
       }
     }
     rows.push(row);
@@ -165,7 +221,8 @@ function scenarioTable(report: Report, scenario: Scenario): string {
 
 interface Target {
   readonly what: string;
-  readonly value: (peer: string) => number | undefined;
+  /** The figure (its median is judged), with its min and max over runs where that means something. */
+  readonly value: (peer: string) => Spread | undefined;
   readonly goal: string;
   readonly met: (value: number) => boolean;
   readonly digits: number;
@@ -176,12 +233,8 @@ function ratio(
   scenario: string,
   key: string,
   baseline = BASELINE,
-): (peer: string) => number | undefined {
-  return (peer) => {
-    const value = medianOf(results, scenario, peer, key);
-    const base = medianOf(results, scenario, baseline, key);
-    return value === undefined || base === undefined ? undefined : value / base;
-  };
+): (peer: string) => Spread | undefined {
+  return (peer) => pairedRatio(results, scenario, peer, key, baseline);
 }
 
 function micro(report: Report, name: string): number | undefined {
@@ -195,7 +248,9 @@ function scenarioTargets(r: Results): Target[] {
   const stall = (peer: string) => {
     const values = [medianOf(r, "fanout", peer, "stallMs"), medianOf(r, "latency", peer, "stallMs")]
       .filter((v): v is number => v !== undefined);
-    return values.length === 0 ? undefined : Math.max(...values);
+    if (values.length === 0) return undefined;
+    const worst = Math.max(...values);
+    return { median: worst, min: worst, max: worst };
   };
   return [
     {
@@ -254,9 +309,9 @@ function targetsTable(report: Report): string {
       rows.push([
         target.what,
         hub,
-        value === undefined ? "–" : value.toFixed(target.digits),
+        value === undefined ? "–" : formatSpread(value, target.digits),
         target.goal,
-        value === undefined ? "not measured" : target.met(value) ? "met" : "**not met**",
+        value === undefined ? "not measured" : target.met(value.median) ? "met" : "**not met**",
       ]);
     }
   }
@@ -279,8 +334,8 @@ function targetsTable(report: Report): string {
   ] as const;
   for (const [what, scenario, key] of beyondAuth) {
     for (const hub of hubs) {
-      const value = ratio(report.results, scenario, key, BASELINE_JWT)(hub);
-      if (value !== undefined) rows.push([what, hub, value.toFixed(2), "–", "information"]);
+      const value = pairedRatio(report.results, scenario, hub, key, BASELINE_JWT);
+      if (value !== undefined) rows.push([what, hub, formatSpread(value, 2), "–", "information"]);
     }
   }
   return table(["target", "peer", "measured", "goal", "verdict"], rows);
@@ -297,7 +352,8 @@ function changeTable(report: Report, reference: Reference): string {
       const a = before[i].value(peer.id);
       const b = now[i].value(peer.id);
       if (a === undefined && b === undefined) continue;
-      const show = (v: number | undefined) => v === undefined ? "–" : v.toFixed(now[i].digits);
+      const show = (v: Spread | undefined) =>
+        v === undefined ? "–" : v.median.toFixed(now[i].digits);
       rows.push([now[i].what, peer.id, show(a), show(b), now[i].goal]);
     }
   }
@@ -337,8 +393,9 @@ export function renderReport(report: Report): string {
     `Generated by \`deno task bench${
       report.mode.startsWith("quick") ? " --quick" : ""
     }\` (${report.mode}; ${report.seconds.toFixed(0)} s). ` +
-      "Figures are the median of the runs, with (min–max) when they differ; `× bare` is the " +
-      `median divided by the median of \`${BASELINE}\` in the same invocation. CPU % is of one ` +
+      "Figures are the median of the runs, with (min–max) when they differ. `× bare` pairs the " +
+      `runs: run k of a peer divided by run k of \`${BASELINE}\` (same round, seconds apart), ` +
+      "the median of those ratios; the targets table gives their (min–max) too. CPU % is of one " +
       "core (server pinned to core 0, load generator to core 1); a load generator near 100 % " +
       "means the figure is bounded by the client, not the server.",
   );

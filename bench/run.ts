@@ -85,7 +85,7 @@ async function main(): Promise<void> {
           const label = `[run ${run}/${sizes.runs}] ${scenario.id} ${peer.id}`;
           try {
             const figures = await runOnce(scenario, peer, run, settings);
-            cell.runs.push(figures);
+            cell.runs.push({ ...figures, run });
             console.error(`${label}: ${summarize(scenario, figures)}`);
           } catch (error) {
             const why = error instanceof Error ? error.message : String(error);
