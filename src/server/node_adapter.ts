@@ -186,13 +186,15 @@ function attach(hub: NodeUpgradeTarget, ws: WsSocket, admission: Accepted): void
 }
 
 function toRequest(req: IncomingMessage, url: URL): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) { for (const v of value) headers.append(name, v); }
-    else headers.set(name, value);
+  // A plain record and a URL string: building a Headers object first and
+  // handing Request a URL object cost ~13 us more per upgrade (deno bench).
+  // Node already joined repeated request headers, all but set-cookie.
+  const headers: Record<string, string> = {};
+  for (const name in req.headers) {
+    const value = req.headers[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
-  return new Request(url, { method: req.method ?? "GET", headers });
+  return new Request(url.href, { method: req.method ?? "GET", headers });
 }
 
 async function writeResponse(socket: Duplex, response: Response): Promise<void> {
