@@ -327,14 +327,21 @@ function targetsTable(report: Report): string {
   rows.push(microRow("cached ACL decision", cached, 1));
   rows.push(microRow("uncached decision vs 1,000 rules", uncached, 20));
   // Not targets: the same figures against a bare loop that verifies the same
-  // JWT, i.e. what the hub costs beyond authentication itself.
-  const beyondAuth = [
-    ["server CPU per accepted connection vs bare-deno-jwt", "connect_rate", "usPerConnection"],
-    ["memory per idle connection vs bare-deno-jwt", "memory", "kibPerConnection"],
+  // JWT, i.e. what the hub costs beyond authentication itself, and memory
+  // without what a server grows by once on its first connections.
+  const information = [
+    [
+      "server CPU per accepted connection vs bare-deno-jwt",
+      "connect_rate",
+      "usPerConnection",
+      BASELINE_JWT,
+    ],
+    ["memory per idle connection vs bare-deno-jwt", "memory", "kibPerConnection", BASELINE_JWT],
+    ["marginal memory per idle connection vs bare", "memory", "marginalKiB", BASELINE],
   ] as const;
-  for (const [what, scenario, key] of beyondAuth) {
+  for (const [what, scenario, key, baseline] of information) {
     for (const hub of hubs) {
-      const value = pairedRatio(report.results, scenario, hub, key, BASELINE_JWT);
+      const value = pairedRatio(report.results, scenario, hub, key, baseline);
       if (value !== undefined) rows.push([what, hub, formatSpread(value, 2), "–", "information"]);
     }
   }

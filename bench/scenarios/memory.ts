@@ -13,20 +13,29 @@ export const memory: Scenario = {
   describe: ({ memory: m }) =>
     `${m.connections} idle authenticated connections, each subscribed to its own topic; ` +
     `(VmRSS after - VmRSS before) / N from /proc/PID/status, read ${m.settleMs} ms after the ` +
-    `last subscription was acknowledged.`,
+    `last subscription was acknowledged. Marginal: the same over the last nine tenths only ` +
+    `(VmRSS after - VmRSS once the first tenth was subscribed), without what a server grows by ` +
+    `once on its first connections.`,
   params: ({ memory: m }) => ({ ...m }),
   tokens: ({ memory: m }) => m.connections,
   metrics: [
     { key: "kibPerConnection", label: "KiB/connection", digits: 1, ratio: true },
+    { key: "marginalKiB", label: "marginal KiB/connection", digits: 1, ratio: true },
     { key: "rssBeforeMiB", label: "RSS before MiB", digits: 0 },
     { key: "rssAfterMiB", label: "RSS after MiB", digits: 0 },
   ],
   figures: (result, marks) => {
     const before = marks.get("before");
+    const warm = marks.get("warm");
     const after = marks.get("after");
-    if (before === undefined || after === undefined) throw new Error("Missing mark");
+    if (before === undefined || warm === undefined || after === undefined) {
+      throw new Error("Missing mark");
+    }
+    const connections = Number(result.connections);
     return {
-      kibPerConnection: (after.server.rssKiB - before.server.rssKiB) / Number(result.connections),
+      kibPerConnection: (after.server.rssKiB - before.server.rssKiB) / connections,
+      marginalKiB: (after.server.rssKiB - warm.server.rssKiB) /
+        (connections - Number(result.warmConnections)),
       rssBeforeMiB: before.server.rssKiB / 1024,
       rssAfterMiB: after.server.rssKiB / 1024,
     };

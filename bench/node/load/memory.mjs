@@ -1,19 +1,28 @@
 // Memory: `connections` idle, authenticated, subscribed connections. The
-// orchestrator reads the server's VmRSS at the `before` and `after` marks;
-// `after` comes once every connection is subscribed and `settleMs` passed.
+// orchestrator reads the server's VmRSS at the `before`, `warm` and `after`
+// marks; `warm` comes once the first tenth is subscribed (what a server grows
+// by once, on its first connections, is behind it then), `after` once every
+// connection is subscribed; each after `settleMs`.
 
 export async function run(ctx) {
   const { connections, concurrency, settleMs } = ctx.params;
-  await ctx.mark("before");
-  const result = await ctx.pool(connections, concurrency, async (i) => {
-    const client = await ctx.connect(i);
-    await client.subscribe(`room:u${i}`);
+  const warm = Math.floor(connections / 10);
+  const open = (offset) => async (i) => {
+    const client = await ctx.connect(offset + i);
+    await client.subscribe(`room:u${offset + i}`);
     return client;
-  });
+  };
+  await ctx.mark("before");
+  const first = await ctx.pool(warm, concurrency, open(0));
+  await ctx.sleep(settleMs);
+  await ctx.mark("warm");
+  const rest = await ctx.pool(connections - warm, concurrency, open(warm));
   await ctx.sleep(settleMs);
   await ctx.mark("after");
+  const failed = first.failed + rest.failed;
   return {
-    failed: result.failed > 0 ? `${result.failed} failed: ${result.firstError}` : undefined,
-    connections: connections - result.failed,
+    failed: failed > 0 ? `${failed} failed: ${first.firstError ?? rest.firstError}` : undefined,
+    connections: connections - failed,
+    warmConnections: warm - first.failed,
   };
 }
