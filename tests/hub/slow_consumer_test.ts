@@ -1,0 +1,78 @@
+// The slow-consumer check through the adapter seam (`admit` + `connect`, as a
+// custom transport uses them), with a socket whose bufferedAmount the test
+// sets: a consumer is dropped with 4008 once what its socket holds plus what
+// is queued would pass `maxBufferedBytes`, and not before.
+
+import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
+import { createHub, mintToken } from "../../mod.ts";
+
+const secret = "slow-consumer-test-secret-of-32-bytes!";
+const LIMIT = 10_000;
+
+/** A transport socket whose bufferedAmount the test sets. */
+class TestSocket {
+  sent: string[] = [];
+  buffered = 0;
+  closedWith: number | undefined;
+  send(text: string): void {
+    this.sent.push(text);
+  }
+  close(code?: number): void {
+    this.closedWith ??= code;
+  }
+  get bufferedAmount(): number {
+    return this.buffered;
+  }
+}
+
+/** Resolves after the hub's flush of this turn (its `setImmediate` was queued first). */
+const flushed = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function subscribedSocket() {
+  const audited: string[] = [];
+  const hub = createHub({
+    auth: { secret },
+    acl: { rules: [{ effect: "allow", actions: ["subscribe"], topics: ["feed:*"] }] },
+    limits: { maxBufferedBytes: LIMIT },
+    audit: (entry) => audited.push(entry.event),
+  });
+  const token = await mintToken({ sub: "reader" }, { secret });
+  const admission = await hub.admit(
+    new Request("http://127.0.0.1/ws", {
+      headers: { upgrade: "websocket", authorization: `Bearer ${token}` },
+    }),
+  );
+  assert.ok(admission.ok);
+  const socket = new TestSocket();
+  const handler = hub.connect(socket, admission);
+  handler.open();
+  handler.message(JSON.stringify({ type: "subscribe", id: 1, topic: "feed:x" }));
+  await flushed();
+  assert.ok(socket.sent.some((f) => f.includes('"ack"')), "subscribed");
+  return { hub, socket, audited };
+}
+
+Deno.test("a consumer is dropped with 4008 once its socket and queue would pass the limit", async () => {
+  const { hub, socket, audited } = await subscribedSocket();
+  const payload = "x".repeat(100);
+  // Just under the limit with one more message: written, not dropped.
+  await hub.publish("feed:x", payload);
+  await flushed();
+  const frame = socket.sent.at(-1)!;
+  socket.buffered = LIMIT - frame.length;
+  const sent = socket.sent.length;
+  await hub.publish("feed:x", payload);
+  await flushed();
+  assert.equal(socket.sent.length, sent + 1);
+  assert.equal(socket.closedWith, undefined);
+  // One byte more held by the socket: the next flush drops the consumer instead of writing.
+  socket.buffered = LIMIT - frame.length + 1;
+  await hub.publish("feed:x", payload);
+  await flushed();
+  assert.equal(socket.sent.length, sent + 1, "nothing written to a slow consumer");
+  assert.equal(socket.closedWith, 4008);
+  assert.equal(hub.metrics.slowConsumerDrops, 1);
+  assert.deepEqual(audited, ["slow_consumer"]);
+  await hub.close();
+});
