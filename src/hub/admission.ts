@@ -13,7 +13,8 @@ import type { ResolvedSources } from "./_resolve_options.ts";
 import type { Clock } from "./clock.ts";
 import type { LogEntry } from "./log.ts";
 import { type HubMetrics, increment } from "./metrics.ts";
-import type { AuthenticateHook, HubLimits } from "./options.ts";
+import type { AuthenticateHook, HubLimits, TrustProxyOptions } from "./options.ts";
+import { clientAddress, resolveProxyTrust } from "./_client_ip.ts";
 import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
 
 /** An upgrade request the hub accepted: the adapter completes the upgrade. */
@@ -53,7 +54,7 @@ export interface AdmissionDeps {
   readonly metrics: HubMetrics;
   readonly allowedOrigins: ReadonlySet<string>;
   readonly reject: "http" | "close";
-  readonly trustProxy: boolean;
+  readonly trustProxy: boolean | TrustProxyOptions | undefined;
   readonly authenticate: AuthenticateHook | undefined;
   readonly canVerify: boolean;
   verify(token: string): Promise<Principal>;
@@ -69,6 +70,8 @@ export function createAdmission(
 ): (req: Request, info?: ConnInfo) => Promise<Admission> {
   const { sources, limits, clock, metrics, allowedOrigins, reject } = deps;
   const buckets = new Map<string, TokenBucket>();
+  const trust = resolveProxyTrust(deps.trustProxy);
+  let warnedUnknownIp = false;
 
   function refuse(
     status: number,
@@ -112,11 +115,21 @@ export function createAdmission(
   }
 
   function clientIp(req: Request, info: ConnInfo | undefined): string | undefined {
-    if (deps.trustProxy) {
-      const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-      if (forwarded) return forwarded;
+    const ip = clientAddress(info?.remoteAddr, req.headers.get("x-forwarded-for"), trust);
+    if (ip === undefined) {
+      // Per-IP limits cannot apply: say so once, and count every such upgrade.
+      metrics.unknownClientIp++;
+      if (!warnedUnknownIp) {
+        warnedUnknownIp = true;
+        deps.log({
+          level: "warn",
+          event: "client_ip.unknown",
+          message:
+            "Per-IP connection limits are off for upgrades without the peer address: pass the connection info, as in Deno.serve((req, info) => hub.upgrade(req, info))",
+        });
+      }
     }
-    return info?.remoteAddr;
+    return ip;
   }
 
   /** Per-IP token bucket; full buckets are forgotten so the map stays small. */

@@ -140,6 +140,8 @@ export interface HubMetrics {
   socketWrites: number;
   /** Limit hits, by limit (`connect_rate`, `message_rate`, `subscriptions`, `queue`, `connections_per_user`, `connections_total`). */
   readonly rateLimitHits: LabeledCounter;
+  /** Upgrades whose client address was unknown (no connection info), so per-IP limits did not apply. */
+  unknownClientIp: number;
 }
 
 /**
@@ -169,5 +171,6 @@ export function createHubMetrics(): HubMetrics {
     slowConsumerDrops: 0,
     socketWrites: 0,
     rateLimitHits: new Map(),
+    unknownClientIp: 0,
   };
 }

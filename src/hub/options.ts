@@ -164,6 +164,26 @@ export interface HubLimits {
   heartbeatMs: number;
 }
 
+/** Which peers may name the client's address, and where in `X-Forwarded-For` it is. */
+export interface TrustProxyOptions {
+  /**
+   * Proxies between the client and the hub, each appending the address it
+   * received from: the client's address is this many entries from the right
+   * of `X-Forwarded-For`.
+   *
+   * @default {1}
+   */
+  hops?: number;
+  /**
+   * Addresses or CIDR networks of the proxy that connects to the hub; a
+   * request from any other peer is accounted to that peer, whatever its
+   * headers say.
+   *
+   * @default {["127.0.0.0/8", "::1"]}
+   */
+  addresses?: string[];
+}
+
 /** Options of {@linkcode createHub}. */
 export interface HubOptions {
   /** How tokens are verified (secret, public key, JWKS). */
@@ -221,12 +241,15 @@ export interface HubOptions {
    */
   audit?: (entry: LogEntry) => void;
   /**
-   * Take the client IP from the first `X-Forwarded-For` entry (only behind a
-   * proxy you trust).
+   * Behind a reverse proxy: account per-IP limits to the address the proxy
+   * appended to `X-Forwarded-For`, and only when the socket peer is one of
+   * the proxy addresses. `true` means one proxy on loopback
+   * (`{ hops: 1, addresses: ["127.0.0.0/8", "::1"] }`). Entries a client
+   * wrote itself (those left of the proxies' own) are never used.
    *
    * @default {false}
    */
-  trustProxy?: boolean;
+  trustProxy?: boolean | TrustProxyOptions;
   /**
    * How long a revocation keeps rejecting tokens issued before it, in ms.
    * Set it to your longest token lifetime.

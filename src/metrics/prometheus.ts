@@ -146,5 +146,11 @@ export function renderPrometheus(hub: MetricsSource): string {
     "limit",
     m.rateLimitHits,
   );
+  out.single(
+    "realtime_unknown_client_ip_total",
+    "counter",
+    "Upgrades without the peer address (no connection info passed), so per-IP limits did not apply.",
+    m.unknownClientIp,
+  );
   return out.toString();
 }

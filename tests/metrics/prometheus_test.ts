@@ -30,6 +30,7 @@ const FAMILIES: Record<string, string> = {
   realtime_slow_consumer_drops_total: "counter",
   realtime_socket_writes_total: "counter",
   realtime_rate_limit_hits_total: "counter",
+  realtime_unknown_client_ip_total: "counter",
 };
 
 const GOOD = `# HELP h_seconds A histogram.
