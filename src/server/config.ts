@@ -52,6 +52,27 @@ export interface ServerConfig {
   metricsPort?: number;
 }
 
+/** The `REALTIME_*` variables the server reads, each documented in the README. */
+const SERVER_ENV_VARIABLES: readonly string[] = [
+  "REALTIME_HOST",
+  "REALTIME_TRANSPORT",
+  "REALTIME_ENV",
+  "REALTIME_JWT_SECRET",
+  "REALTIME_JWT_PUBLIC_KEY",
+  "REALTIME_JWKS_URL",
+  "REALTIME_JWT_ALGORITHMS",
+  "REALTIME_JWT_ISSUER",
+  "REALTIME_JWT_AUDIENCE",
+  "REALTIME_ALLOWED_ORIGINS",
+  "REALTIME_ADMIN_KEY",
+  "REALTIME_METRICS",
+  "REALTIME_METRICS_PORT",
+  "REALTIME_CONFIG",
+];
+
+/** `REALTIME_*` variables that belong to `realtime-cli`: accepted, not read here. */
+const CLI_ENV_VARIABLES: readonly string[] = ["REALTIME_TOKEN", "REALTIME_URL"];
+
 /**
  * Reads a config file (when named) and overlays the documented environment
  * variables: `PORT`, `REALTIME_HOST`, `REALTIME_TRANSPORT`, `REALTIME_ENV`,
@@ -59,10 +80,15 @@ export interface ServerConfig {
  * `REALTIME_JWT_ALGORITHMS`, `REALTIME_JWT_ISSUER`, `REALTIME_JWT_AUDIENCE`,
  * `REALTIME_ALLOWED_ORIGINS`, `REALTIME_ADMIN_KEY`, `REALTIME_METRICS`,
  * `REALTIME_METRICS_PORT`, `REALTIME_CONFIG` (the file, when `path` is absent).
+ * Any other `REALTIME_*` name is refused, so a misspelt setting cannot be
+ * silently ignored (`REALTIME_TOKEN` and `REALTIME_URL` belong to
+ * `realtime-cli` and are let through).
  *
  * @param env The environment.
  * @param path A JSON config file.
  * @returns The merged configuration.
+ * @throws {TypeError} When a `REALTIME_*` name is unknown or a value is not allowed.
+ * @throws {RangeError} When a port is out of range or the admin key is too short.
  *
  * @example Configure from the environment
  * ```ts
@@ -77,6 +103,7 @@ export async function loadServerConfig(
   env: Record<string, string | undefined>,
   path?: string,
 ): Promise<ServerConfig> {
+  checkNames(env);
   const file = path ?? env.REALTIME_CONFIG;
   let config: ServerConfig = {};
   if (file !== undefined && file !== "") {
@@ -128,12 +155,35 @@ export async function loadServerConfig(
   if (env.REALTIME_JWT_ISSUER !== undefined) auth.issuer = env.REALTIME_JWT_ISSUER;
   if (env.REALTIME_JWT_AUDIENCE !== undefined) auth.audience = env.REALTIME_JWT_AUDIENCE;
   const merged: ServerConfig = { ...config, auth };
-  if (env.PORT !== undefined) merged.port = port(env.PORT);
+  if (env.PORT !== undefined) merged.port = port(env.PORT, "PORT");
   if (env.REALTIME_HOST !== undefined) merged.hostname = env.REALTIME_HOST;
   if (env.REALTIME_TRANSPORT !== undefined) merged.transport = env.REALTIME_TRANSPORT as Transport;
   if (env.REALTIME_ENV !== undefined) merged.env = env.REALTIME_ENV;
   if (env.REALTIME_ALLOWED_ORIGINS !== undefined) {
     merged.allowedOrigins = list(env.REALTIME_ALLOWED_ORIGINS);
+  }
+  if (env.REALTIME_ADMIN_KEY !== undefined) {
+    // The length only: the key itself must never reach an error or a log.
+    if (env.REALTIME_ADMIN_KEY.length < 16) {
+      throw new RangeError(
+        `Cannot use REALTIME_ADMIN_KEY as it has ${env.REALTIME_ADMIN_KEY.length} characters: at least 16 are required`,
+      );
+    }
+    merged.adminKey = env.REALTIME_ADMIN_KEY;
+  }
+  if (env.REALTIME_METRICS !== undefined) {
+    merged.metrics = env.REALTIME_METRICS as ServerConfig["metrics"];
+  }
+  if (env.REALTIME_METRICS_PORT !== undefined) {
+    merged.metricsPort = port(env.REALTIME_METRICS_PORT, "REALTIME_METRICS_PORT");
+  }
+  if (
+    merged.metrics !== undefined && merged.metrics !== "public" && merged.metrics !== "admin" &&
+    merged.metrics !== "off"
+  ) {
+    throw new TypeError(
+      `Cannot serve metrics as '${merged.metrics}': use "public", "admin" or "off"`,
+    );
   }
   if (merged.transport !== undefined && merged.transport !== "ws" && merged.transport !== "deno") {
     throw new TypeError(`Cannot use transport '${merged.transport}': use "ws" or "deno"`);
@@ -152,10 +202,44 @@ function list(text: string): string[] {
   return text.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
-function port(text: string): number {
+function port(text: string, name: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) {
-    throw new RangeError(`Cannot listen on PORT '${text}': a port number 0-65535 is required`);
+  if (text.trim() === "" || !Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new RangeError(`Cannot listen on ${name} '${text}': a port number 0-65535 is required`);
   }
   return value;
+}
+
+/** Refuses `REALTIME_*` names nobody reads, suggesting the closest known one. */
+function checkNames(env: Record<string, string | undefined>): void {
+  const known = [...SERVER_ENV_VARIABLES, ...CLI_ENV_VARIABLES];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith("REALTIME_") || known.includes(name)) continue;
+    let closest = known[0];
+    let best = Infinity;
+    for (const candidate of known) {
+      const d = editDistance(name, candidate);
+      if (d < best) [closest, best] = [candidate, d];
+    }
+    throw new TypeError(
+      `Cannot use environment variable '${name.slice(0, 64)}': it is not a known setting (did you mean '${closest}'?)`,
+    );
+  }
+}
+
+/** Levenshtein distance (names are short: a two-row table is plenty). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
