@@ -7,7 +7,7 @@
 
 import type { AclOptions } from "../acl/rules.ts";
 import type { JwtOptions } from "../auth/verify.ts";
-import type { HubLimits, TokenSourceOptions } from "../hub/options.ts";
+import type { HubLimits, TokenSourceOptions, TrustProxyOptions } from "../hub/options.ts";
 import type { Transport } from "./serve.ts";
 
 /** What a config file may hold (all optional; environment variables win). */
@@ -30,6 +30,8 @@ export interface ServerConfig {
   reject?: "http" | "close";
   /** Per-connection limits. */
   limits?: Partial<HubLimits>;
+  /** Behind a reverse proxy: which peers may name the client's address. @default {false} */
+  trustProxy?: boolean | TrustProxyOptions;
   /** First-message auth deadline. */
   firstMessageTimeoutMs?: number;
   /** Lead time of `token_expiring`. */
@@ -222,7 +224,9 @@ function checkNames(env: Record<string, string | undefined>): void {
       if (d < best) [closest, best] = [candidate, d];
     }
     throw new TypeError(
-      `Cannot use environment variable '${name.slice(0, 64)}': it is not a known setting (did you mean '${closest}'?)`,
+      `Cannot use environment variable '${
+        name.slice(0, 64)
+      }': it is not a known setting (did you mean '${closest}'?)`,
     );
   }
 }

@@ -103,6 +103,7 @@ export async function startServer(
     tokenSources: config.tokenSources,
     reject: config.reject,
     limits: config.limits,
+    trustProxy: config.trustProxy,
     firstMessageTimeoutMs: config.firstMessageTimeoutMs,
     tokenExpiringLeadMs: config.tokenExpiringLeadMs,
     log: options.log,

@@ -144,3 +144,22 @@ Deno.test("startServer honours REALTIME_ADMIN_KEY and REALTIME_METRICS over real
   const metrics = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${key}` } });
   assert.equal(await metrics.text(), "app");
 });
+
+Deno.test("startServer takes trustProxy from the config file and validates it at start", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({ trustProxy: { hops: 1, addresses: ["10.0.0.0/33"] } }),
+    );
+    const config = await loadServerConfig({
+      PORT: "0",
+      REALTIME_HOST: "127.0.0.1",
+      REALTIME_JWT_SECRET: "a-secret-of-at-least-32-bytes-long!!",
+    }, file);
+    assert.deepEqual(config.trustProxy, { hops: 1, addresses: ["10.0.0.0/33"] });
+    await assert.rejects(startServer(config, { log: () => {} }), /'trustProxy.addresses' holds/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
