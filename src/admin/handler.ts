@@ -34,6 +34,7 @@ const HUB_METHODS = [
   "disconnectUser",
   "subscriberCount",
   "revoke",
+  "isRevoked",
   "updateRules",
 ] as const;
 
@@ -146,7 +147,7 @@ export function createAdminHandler(
   checkOptions(hub, options);
   const prefix = options.prefix ?? DEFAULT_ADMIN_PREFIX;
   const sink = options.audit ?? logToStderr;
-  const authenticate = createAdminAuth(options);
+  const authenticate = createAdminAuth(options, hub.isRevoked);
   const audit = (entry: LogEntry) => sink({ ...entry, audit: true });
 
   return async function adminHandler(req: Request): Promise<Response | undefined> {

@@ -40,6 +40,8 @@ export interface ServerConfig {
   adminKey?: string;
   /** Role an admin JWT must carry. @default {"admin"} */
   adminRole?: string;
+  /** The `aud` an admin JWT must carry, distinct from the hub's audience. @default {"realtime-admin"} */
+  adminAudience?: string;
   /** Prefix of the admin API. @default {"/v1/realtime"} */
   adminPrefix?: string;
   /**

@@ -11,7 +11,7 @@ import { createHub, type Hub } from "../hub/hub.ts";
 import type { LogEntry } from "../hub/log.ts";
 import { createDemoHandler } from "../demo/handler.ts";
 import { createAdminHandler } from "../admin/handler.ts";
-import type { AdminAuthOptions } from "../admin/options.ts";
+import { type AdminAuthOptions, DEFAULT_ADMIN_AUDIENCE } from "../admin/options.ts";
 import { createMetricsHandler } from "../metrics/handler.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
@@ -107,11 +107,14 @@ export async function startServer(
     tokenExpiringLeadMs: config.tokenExpiringLeadMs,
     log: options.log,
   });
-  // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with the admin role.
+  // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with
+  // exp, the admin audience (never the hub's) and the admin role.
+  const adminAudience = config.adminAudience ?? DEFAULT_ADMIN_AUDIENCE;
   const adminAuth: AdminAuthOptions = {
     apiKey: config.adminKey,
-    verifier: createTokenVerifier(auth),
+    verifier: createTokenVerifier({ ...auth, audience: adminAudience, requireExp: true }),
     adminRole: config.adminRole,
+    audience: adminAudience,
   };
   const admin = createAdminHandler(hub, {
     ...adminAuth,
