@@ -34,7 +34,13 @@ export interface JwtOptions {
   publicKey?: string | JsonWebKey;
   /** A local JSON Web Key Set of public keys; tokens pick a key by `kid`. @default {undefined} */
   jwks?: JsonWebKeySet;
-  /** The URL of a remote JSON Web Key Set (an identity provider's `jwks_uri`). @default {undefined} */
+  /**
+   * The URL of a remote JSON Web Key Set (an identity provider's
+   * `jwks_uri`). Must be `https:`; plain `http:` only for loopback hosts or
+   * with `allowInsecureJwks`.
+   *
+   * @default {undefined}
+   */
   jwksUrl?: string | URL;
   /**
    * The algorithms to accept. Derived from the key when omitted: a secret
@@ -95,6 +101,21 @@ export interface JwtOptions {
   jwksCooldownMs?: number;
   /** How long a fetched remote JWKS is used before it is fetched again, in milliseconds. @default {600_000} */
   jwksCacheMaxAgeMs?: number;
+  /**
+   * How long one fetch of the remote JWKS may take, body included, in
+   * milliseconds. The body is also capped at 1 MiB while it streams.
+   *
+   * @default {5_000}
+   */
+  jwksTimeoutMs?: number;
+  /**
+   * Allow a `jwksUrl` over plain `http:` to a host other than `localhost`,
+   * `127.0.0.0/8` or `[::1]`. Keys fetched in clear text can be replaced by
+   * anyone on the network path, so only set this on a network you trust.
+   *
+   * @default {false}
+   */
+  allowInsecureJwks?: boolean;
 }
 
 /** Verifies tokens; created by {@linkcode createTokenVerifier}. */
@@ -133,6 +154,7 @@ function checkOptions(options: JwtOptions): void {
     ["jwksCooldownMs", options.jwksCooldownMs, 0],
     ["jwksCacheMaxAgeMs", options.jwksCacheMaxAgeMs, 0],
     ["maxTokenLifetimeSec", options.maxTokenLifetimeSec, 1],
+    ["jwksTimeoutMs", options.jwksTimeoutMs, 1],
   ];
   for (const [name, value, min] of numbers) {
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= min)) {
@@ -143,6 +165,11 @@ function checkOptions(options: JwtOptions): void {
   }
   if (options.rolesClaim !== undefined && !names(options.rolesClaim)) {
     throw new TypeError("Cannot create a token verifier as 'rolesClaim' is not a non-empty string");
+  }
+  for (const name of ["requireExp", "allowInsecureJwks"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "boolean") {
+      throw new TypeError(`Cannot create a token verifier as '${name}' is not a boolean`);
+    }
   }
   for (const name of ["now", "fetch"] as const) {
     if (options[name] !== undefined && typeof options[name] !== "function") {
