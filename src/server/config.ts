@@ -34,7 +34,10 @@ export interface ServerConfig {
   firstMessageTimeoutMs?: number;
   /** Lead time of `token_expiring`. */
   tokenExpiringLeadMs?: number;
-  /** `"production"` refuses to start with a generated development key. */
+  /**
+   * Anything but `"development"` (or unset) refuses to start with a
+   * generated development key.
+   */
   env?: string;
   /** The admin API key (`REALTIME_ADMIN_KEY`); without it and without admin JWTs the admin API answers 401. */
   adminKey?: string;
