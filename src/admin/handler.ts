@@ -68,11 +68,13 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  * before an application's own routes.
  *
  * Every request needs `Authorization: Bearer <credential>`: the API key
- * (compared in constant time) or a JWT accepted by `verifier` whose roles
- * include `adminRole`. A missing or wrong credential gets 401
- * `{"code":"AUTH_FAILED"}` with `WWW-Authenticate: Bearer`; a valid JWT
- * without the role gets 403 `{"code":"FORBIDDEN"}`; with neither `apiKey`
- * nor `verifier` configured every request gets 401.
+ * (at least 16 characters, compared in constant time) or a JWT accepted by
+ * `verifier` that carries `exp`, has `audience` (default `realtime-admin`)
+ * in its `aud`, is not revoked by `hub.revoke` and whose roles include
+ * `adminRole`. A missing, wrong, expired, revoked or wrong-audience
+ * credential gets 401 `{"code":"AUTH_FAILED"}` with `WWW-Authenticate:
+ * Bearer`; a valid JWT without the role gets 403 `{"code":"FORBIDDEN"}`;
+ * with neither `apiKey` nor `verifier` configured every request gets 401.
  *
  * Routes, under `prefix`:
  *
