@@ -64,6 +64,7 @@ export * from "./src/auth/roles.ts";
 export * from "./src/auth/extract.ts";
 export * from "./src/auth/dev_key.ts";
 export * from "./src/auth/keys.ts";
+export * from "./src/auth/revocations.ts";
 
 // Authorization
 export * from "./src/acl/rules.ts";

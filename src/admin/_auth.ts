@@ -1,8 +1,10 @@
 // Checking the admin credential of a request: an API key compared in
-// constant time, or an admin JWT carrying the admin role.
+// constant time, or an admin JWT carrying exp, the admin audience and the
+// admin role, and not revoked.
 
 import { AuthError } from "../auth/errors.ts";
-import type { AdminAuthOptions } from "./options.ts";
+import type { Principal } from "../auth/principal.ts";
+import { type AdminAuthOptions, DEFAULT_ADMIN_AUDIENCE } from "./options.ts";
 
 /** Who made an admin request, for the audit log (never the credential). */
 export interface AdminActor {
@@ -15,7 +17,10 @@ export interface AdminActor {
 /** Why a request was refused. */
 export interface AdminRefusal {
   status: 401 | 403 | 500;
-  /** For the audit log: `missing`, `invalid`, `not_configured`, `missing_role`, `verifier_failed`. */
+  /**
+   * For the audit log: `missing`, `invalid`, `not_configured`, `no_exp`,
+   * `wrong_audience`, `revoked`, `missing_role`, `verifier_failed`.
+   */
   reason: string;
   /** The subject of a valid JWT without the admin role. */
   actor?: string;
@@ -61,15 +66,23 @@ function unauthorized(reason: string, message: string): AdminRefusal {
   };
 }
 
+function hasAudience(principal: Principal, audience: string): boolean {
+  const aud = principal.claims.aud;
+  return aud === audience || (Array.isArray(aud) && aud.includes(audience));
+}
+
 /**
  * Creates the credential check. Options must have been validated with
- * `checkAdminAuthOptions`.
+ * `checkAdminAuthOptions`. `isRevoked` is the hub's revocation check, so a
+ * revoked admin is refused here as on `/ws`.
  */
 export function createAdminAuth(
   options: AdminAuthOptions,
+  isRevoked: (principal: Principal) => boolean = () => false,
 ): (req: Request) => Promise<AdminActor | AdminRefusal> {
   const { apiKey, verifier } = options;
   const adminRole = options.adminRole ?? "admin";
+  const adminAudience = options.audience ?? DEFAULT_ADMIN_AUDIENCE;
   let keyDigest: Promise<Uint8Array> | undefined;
 
   return async function authenticate(req) {
@@ -100,6 +113,16 @@ export function createAdminAuth(
         response: errorResponse(500, "INTERNAL", "Admin authentication failed unexpectedly"),
       };
     }
+    // A hub token (another audience) or one that never expires is not an admin credential.
+    if (principal.expiresAt === null) {
+      return unauthorized("no_exp", "Admin token must carry 'exp'");
+    }
+    if (!hasAudience(principal, adminAudience)) {
+      return unauthorized("wrong_audience", `Admin token audience must include '${adminAudience}'`);
+    }
+    if (isRevoked(principal)) {
+      return unauthorized("revoked", "Admin token has been revoked");
+    }
     if (!principal.roles.includes(adminRole)) {
       return {
         status: 403,
@@ -117,7 +140,7 @@ export function checkAdminAuthOptions(options: AdminAuthOptions, what: string): 
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Cannot create ${what} as 'options' is not an object`);
   }
-  const { apiKey, verifier, adminRole } = options;
+  const { apiKey, verifier, adminRole, audience } = options;
   if (apiKey !== undefined) {
     if (typeof apiKey !== "string") {
       throw new TypeError(`Cannot create ${what} as 'apiKey' is not a string`);
@@ -136,5 +159,8 @@ export function checkAdminAuthOptions(options: AdminAuthOptions, what: string): 
   }
   if (adminRole !== undefined && (typeof adminRole !== "string" || adminRole.length === 0)) {
     throw new TypeError(`Cannot create ${what} as 'adminRole' is not a non-empty string`);
+  }
+  if (audience !== undefined && (typeof audience !== "string" || audience.length === 0)) {
+    throw new TypeError(`Cannot create ${what} as 'audience' is not a non-empty string`);
   }
 }

@@ -34,6 +34,7 @@ const HUB_METHODS = [
   "disconnectUser",
   "subscriberCount",
   "revoke",
+  "isRevoked",
   "updateRules",
 ] as const;
 
@@ -67,11 +68,13 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  * before an application's own routes.
  *
  * Every request needs `Authorization: Bearer <credential>`: the API key
- * (compared in constant time) or a JWT accepted by `verifier` whose roles
- * include `adminRole`. A missing or wrong credential gets 401
- * `{"code":"AUTH_FAILED"}` with `WWW-Authenticate: Bearer`; a valid JWT
- * without the role gets 403 `{"code":"FORBIDDEN"}`; with neither `apiKey`
- * nor `verifier` configured every request gets 401.
+ * (at least 16 characters, compared in constant time) or a JWT accepted by
+ * `verifier` that carries `exp`, has `audience` (default `realtime-admin`)
+ * in its `aud`, is not revoked by `hub.revoke` and whose roles include
+ * `adminRole`. A missing, wrong, expired, revoked or wrong-audience
+ * credential gets 401 `{"code":"AUTH_FAILED"}` with `WWW-Authenticate:
+ * Bearer`; a valid JWT without the role gets 403 `{"code":"FORBIDDEN"}`;
+ * with neither `apiKey` nor `verifier` configured every request gets 401.
  *
  * Routes, under `prefix`:
  *
@@ -146,7 +149,7 @@ export function createAdminHandler(
   checkOptions(hub, options);
   const prefix = options.prefix ?? DEFAULT_ADMIN_PREFIX;
   const sink = options.audit ?? logToStderr;
-  const authenticate = createAdminAuth(options);
+  const authenticate = createAdminAuth(options, hub.isRevoked);
   const audit = (entry: LogEntry) => sink({ ...entry, audit: true });
 
   return async function adminHandler(req: Request): Promise<Response | undefined> {

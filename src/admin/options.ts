@@ -8,6 +8,23 @@ import type { TokenVerifier } from "../auth/verify.ts";
 import type { LogEntry } from "../hub/log.ts";
 
 /**
+ * The `aud` an admin JWT must carry by default, so that a hub token (for
+ * `/ws`) is never an admin credential.
+ *
+ * @example Mint an admin token
+ * ```ts
+ * import { DEFAULT_ADMIN_AUDIENCE, mintToken } from "@realtime/hub";
+ *
+ * const token = await mintToken(
+ *   { sub: "ops", roles: ["admin"] },
+ *   { secret: "an-admin-jwt-secret-of-32-bytes!!" },
+ *   { ttl: "15m", aud: DEFAULT_ADMIN_AUDIENCE },
+ * );
+ * ```
+ */
+export const DEFAULT_ADMIN_AUDIENCE = "realtime-admin";
+
+/**
  * The admin credential: an API key, admin JWTs, or both. With neither,
  * every request is refused with 401.
  *
@@ -32,12 +49,20 @@ export interface AdminAuthOptions {
    */
   apiKey?: string;
   /**
-   * Verifies admin JWTs sent as `Authorization: Bearer <jwt>`; the token's
-   * roles must include `adminRole`.
+   * Verifies admin JWTs sent as `Authorization: Bearer <jwt>`. An accepted
+   * token must also carry `exp`, have `audience` in its `aud`, not be
+   * revoked by the hub (`POST /revoke`) and have `adminRole` in its roles.
    *
    * @default {undefined}
    */
   verifier?: TokenVerifier;
+  /**
+   * The audience an admin JWT must carry in `aud`. Keep it distinct from
+   * the hub's own audience.
+   *
+   * @default {"realtime-admin"}
+   */
+  audience?: string;
   /**
    * The role an admin JWT must carry.
    *

@@ -38,7 +38,12 @@ export interface KeySourceOptions {
   fetch?: typeof fetch;
   jwksCooldownMs?: number;
   jwksCacheMaxAgeMs?: number;
+  jwksTimeoutMs?: number;
+  allowInsecureJwks?: boolean;
 }
+
+/** Largest remote JWKS body read; a key set is a few KiB. */
+export const MAX_JWKS_BYTES = 1024 * 1024;
 
 const ASYMMETRIC: JwsAlgorithm[] = [
   "RS256",
@@ -169,14 +174,54 @@ function fromLocalJwks(jwks: { keys: JsonWebKey[] }, explicit?: string[]): KeySo
   return { algorithms, resolve: jwksResolver(createLocalJWKSet(jwks), false) };
 }
 
-/** jose leaves a non-200 body unread; release it so the connection is not held. */
-function drainingFetch(fetchImpl: typeof fetch): typeof fetch {
+/** A body stream that errors, and cancels its source, past `limit` bytes. */
+function capped(body: ReadableStream<Uint8Array>, limit: number): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let seen = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) return controller.close();
+      seen += value.byteLength;
+      if (seen > limit) {
+        const error = new RangeError(`JWKS response is over ${limit} bytes`);
+        controller.error(error);
+        await reader.cancel(error).catch(() => {});
+        return;
+      }
+      controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Releases a non-200 body jose would leave unread, and bounds a 200 body
+ * while it streams, so a hostile or broken endpoint cannot fill memory.
+ */
+function boundedFetch(fetchImpl: typeof fetch): typeof fetch {
   return async (input, init) => {
     const response = await fetchImpl(input, init);
-    if (response.status === 200) return response;
-    await response.body?.cancel();
-    return new Response(null, { status: response.status });
+    if (response.status !== 200 || response.body === null) {
+      await response.body?.cancel();
+      return new Response(null, { status: response.status });
+    }
+    const declared = Number(response.headers.get("content-length") ?? NaN);
+    if (declared > MAX_JWKS_BYTES) {
+      await response.body.cancel();
+      throw new RangeError(`JWKS response is over ${MAX_JWKS_BYTES} bytes`);
+    }
+    return new Response(capped(response.body, MAX_JWKS_BYTES), {
+      status: 200,
+      headers: response.headers,
+    });
   };
+}
+
+/** Hosts plain `http:` is allowed for without `allowInsecureJwks`. */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" ||
+    /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
 function fromRemoteJwks(options: KeySourceOptions): KeySource {
@@ -189,11 +234,20 @@ function fromRemoteJwks(options: KeySourceOptions): KeySource {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new TypeError(`Cannot use 'jwksUrl' with protocol '${url.protocol}': expected https:`);
   }
+  // Keys fetched in clear text can be swapped by anyone on the path.
+  if (
+    url.protocol === "http:" && !isLoopbackHost(url.hostname) && options.allowInsecureJwks !== true
+  ) {
+    throw new TypeError(
+      `Cannot use 'jwksUrl' over http: for host '${url.hostname}': use https:, or set 'allowInsecureJwks' on a network you trust`,
+    );
+  }
   const algorithms = allowlist(options.algorithms, ASYMMETRIC, "remote JWKS");
   const remote = createRemoteJWKSet(url, {
     cooldownDuration: options.jwksCooldownMs ?? 30_000,
     cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
-    [customFetch]: drainingFetch(options.fetch ?? globalThis.fetch),
+    timeoutDuration: options.jwksTimeoutMs ?? 5_000,
+    [customFetch]: boundedFetch(options.fetch ?? globalThis.fetch),
   });
   return { algorithms, resolve: jwksResolver(remote, true) };
 }

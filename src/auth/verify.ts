@@ -34,7 +34,13 @@ export interface JwtOptions {
   publicKey?: string | JsonWebKey;
   /** A local JSON Web Key Set of public keys; tokens pick a key by `kid`. @default {undefined} */
   jwks?: JsonWebKeySet;
-  /** The URL of a remote JSON Web Key Set (an identity provider's `jwks_uri`). @default {undefined} */
+  /**
+   * The URL of a remote JSON Web Key Set (an identity provider's
+   * `jwks_uri`). Must be `https:`; plain `http:` only for loopback hosts or
+   * with `allowInsecureJwks`.
+   *
+   * @default {undefined}
+   */
   jwksUrl?: string | URL;
   /**
    * The algorithms to accept. Derived from the key when omitted: a secret
@@ -50,19 +56,38 @@ export interface JwtOptions {
   issuer?: string | string[];
   /** Accepted `aud` values; the claim is required when set. @default {undefined} */
   audience?: string | string[];
-  /** Allowed clock skew for `exp` and `nbf`, in seconds. @default {5} */
+  /**
+   * Allowed clock skew for `nbf` and `iat`, in seconds. It does not extend
+   * `exp`: the hub closes a connection when its token expires, so a token
+   * already expired is refused at the upgrade rather than let in and closed
+   * at once.
+   *
+   * @default {5}
+   */
   clockToleranceSec?: number;
   /** Claim name or dotted path holding the roles. @default {"roles"} */
   rolesClaim?: string;
   /** Longest token accepted, checked before any decoding. @default {8192} */
   maxTokenBytes?: number;
   /**
-   * Reject tokens without `exp`. Off by default so that service tokens
-   * without expiry work; such tokens give a principal with `expiresAt: null`.
+   * Reject tokens without `exp`. On by default: a token without expiry stays
+   * valid forever once leaked. Set `false` to accept such service tokens (the
+   * principal then has `expiresAt: null`); a revocation of their user is then
+   * kept for the hub's whole life.
    *
-   * @default {false}
+   * @default {true}
    */
   requireExp?: boolean;
+  /**
+   * Longest lifetime accepted (`exp - iat`), in seconds. When set, tokens
+   * must carry `iat` and `exp` (even with `requireExp: false`) and a longer
+   * lived token is refused; the hub then forgets a user's revocation once
+   * this lifetime (plus `clockToleranceSec`) has passed, as every token
+   * issued before it has expired by then.
+   *
+   * @default {undefined}
+   */
+  maxTokenLifetimeSec?: number;
   /** The clock, in epoch milliseconds. @default {Date.now} */
   now?: () => number;
   /** The fetch used for `jwksUrl`. @default {globalThis.fetch} */
@@ -76,6 +101,21 @@ export interface JwtOptions {
   jwksCooldownMs?: number;
   /** How long a fetched remote JWKS is used before it is fetched again, in milliseconds. @default {600_000} */
   jwksCacheMaxAgeMs?: number;
+  /**
+   * How long one fetch of the remote JWKS may take, body included, in
+   * milliseconds. The body is also capped at 1 MiB while it streams.
+   *
+   * @default {5_000}
+   */
+  jwksTimeoutMs?: number;
+  /**
+   * Allow a `jwksUrl` over plain `http:` to a host other than `localhost`,
+   * `127.0.0.0/8` or `[::1]`. Keys fetched in clear text can be replaced by
+   * anyone on the network path, so only set this on a network you trust.
+   *
+   * @default {false}
+   */
+  allowInsecureJwks?: boolean;
 }
 
 /** Verifies tokens; created by {@linkcode createTokenVerifier}. */
@@ -113,6 +153,8 @@ function checkOptions(options: JwtOptions): void {
     ["maxTokenBytes", options.maxTokenBytes, 16],
     ["jwksCooldownMs", options.jwksCooldownMs, 0],
     ["jwksCacheMaxAgeMs", options.jwksCacheMaxAgeMs, 0],
+    ["maxTokenLifetimeSec", options.maxTokenLifetimeSec, 1],
+    ["jwksTimeoutMs", options.jwksTimeoutMs, 1],
   ];
   for (const [name, value, min] of numbers) {
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= min)) {
@@ -123,6 +165,11 @@ function checkOptions(options: JwtOptions): void {
   }
   if (options.rolesClaim !== undefined && !names(options.rolesClaim)) {
     throw new TypeError("Cannot create a token verifier as 'rolesClaim' is not a non-empty string");
+  }
+  for (const name of ["requireExp", "allowInsecureJwks"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "boolean") {
+      throw new TypeError(`Cannot create a token verifier as '${name}' is not a boolean`);
+    }
   }
   for (const name of ["now", "fetch"] as const) {
     if (options[name] !== undefined && typeof options[name] !== "function") {
@@ -184,12 +231,17 @@ export function createTokenVerifier(options: JwtOptions): TokenVerifier {
     clockToleranceSec = 5,
     rolesClaim = "roles",
     maxTokenBytes = 8192,
-    requireExp = false,
+    requireExp = true,
+    maxTokenLifetimeSec,
     now = Date.now,
   } = options;
 
   const joseAlgorithms = [...algorithms];
-  const requiredClaims = requireExp ? ["exp"] : [];
+  const requiredClaims = maxTokenLifetimeSec !== undefined
+    ? ["exp", "iat"]
+    : requireExp
+    ? ["exp"]
+    : [];
 
   async function verify(token: string): Promise<Principal> {
     if (typeof token !== "string" || token.length === 0) throw new AuthError("missing");
@@ -213,7 +265,15 @@ export function createTokenVerifier(options: JwtOptions): TokenVerifier {
       if (error instanceof KeyImportError) throw error;
       throw toAuthError(error);
     }
-    const { sub, exp } = payload;
+    const { sub, exp, iat } = payload;
+    // jose allowed `exp` the tolerance; the hub would close such a connection at once.
+    if (typeof exp === "number" && exp * 1000 <= now()) throw new AuthError("expired");
+    if (
+      maxTokenLifetimeSec !== undefined &&
+      !(typeof exp === "number" && typeof iat === "number" && exp - iat <= maxTokenLifetimeSec)
+    ) {
+      throw new AuthError("invalid");
+    }
     if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_SUB_LENGTH) {
       throw new AuthError("missing_sub");
     }

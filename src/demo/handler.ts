@@ -125,13 +125,27 @@ function unavailableScript(error: unknown): string {
   };\n`;
 }
 
+/** `localhost`, `127.0.0.1` or `[::1]`, with an optional port: the Host values minting accepts. */
+const LOOPBACK_HOST_RE = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
 async function mintResponse(req: Request, mint: DemoMint): Promise<Response> {
   if (req.method !== "POST") return notAllowed("POST");
+  // DNS rebinding: a page on an attacker's name that resolves to 127.0.0.1
+  // reaches this route with its own name as Host and Origin. Only loopback
+  // names are ours.
+  const host = req.headers.get("host") ?? new URL(req.url).host;
+  if (!LOOPBACK_HOST_RE.test(host)) {
+    return problem(
+      403,
+      "FORBIDDEN",
+      "Tokens are minted only for a loopback Host (localhost, 127.0.0.1 or [::1])",
+    );
+  }
   // Only the page itself may mint: refuse cross-site requests outright.
   const origin = req.headers.get("origin");
   const site = req.headers.get("sec-fetch-site");
   if (
-    (origin !== null && origin !== new URL(req.url).origin) ||
+    (origin !== null && origin.toLowerCase() !== `http://${host.toLowerCase()}`) ||
     (site !== null && site !== "same-origin")
   ) {
     return problem(403, "FORBIDDEN", "Tokens are minted for the demo page only");

@@ -11,6 +11,7 @@ import type { AclAction, AclRule } from "../acl/rules.ts";
 import { validateTopic } from "../acl/topic.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
+import { createRevocations } from "../auth/revocations.ts";
 import { createTokenVerifier, type TokenVerifier } from "../auth/verify.ts";
 import { CloseCode } from "../protocol/codes.ts";
 import { encodeMessage } from "../protocol/encode.ts";
@@ -119,6 +120,8 @@ export interface Hub extends AsyncDisposable {
   disconnectUser(user: string, reason?: string): number;
   /** Disconnects a user (4003) and rejects their tokens issued before now. */
   revoke(target: { user: string }): number;
+  /** Whether a verified principal's token was revoked by {@linkcode Hub.revoke} (for the admin API). */
+  isRevoked(principal: Principal): boolean;
   /** Replaces the server-side rules and re-checks every live subscription. */
   updateRules(rules: AclRule[]): Promise<void>;
   /** Subscribers of a topic or pattern, as subscribed. */
@@ -196,7 +199,16 @@ export function createHub(options: HubOptions): Hub {
   const authorize = options.authorize;
   const cacheMax = options.decisionCache?.max ?? 1024;
   const cacheTtlMs = options.decisionCache?.ttlMs ?? 60_000;
-  const revocationTtlMs = options.revocationTtlMs ?? 86_400_000;
+  // A cut-off may be dropped only once every token issued before it has
+  // expired: known only when the verifier bounds token lifetimes.
+  const lifetimeSec = options.auth?.maxTokenLifetimeSec;
+  const revocations = createRevocations({
+    now: clock.now,
+    keepMs: options.revocationTtlMs ??
+      (lifetimeSec === undefined
+        ? Infinity
+        : (lifetimeSec + (options.auth?.clockToleranceSec ?? 5)) * 1000),
+  });
   const createdAt = clock.now();
   let counter = 0;
   const prefix = crypto.randomUUID().slice(0, 8);
@@ -204,7 +216,6 @@ export function createHub(options: HubOptions): Hub {
 
   const connections = new Set<Connection>();
   const byUser = new Multimap<Connection>();
-  const revokedAt = new Map<string, number>();
   const caches = new WeakMap<Connection, DecisionCache<Verdict>>();
   const flushQueue = createFlushQueue({ schedule: setImmediate });
   const deadlines = createDeadlines(clock);
@@ -227,16 +238,7 @@ export function createHub(options: HubOptions): Hub {
   async function verify(token: string): Promise<Principal> {
     if (verifier === undefined) throw new AuthError("invalid");
     const principal = await verifier.verify(token);
-    const since = revokedAt.get(principal.sub);
-    if (since !== undefined) {
-      if (clock.now() - since > revocationTtlMs) revokedAt.delete(principal.sub);
-      else {
-        const iat = typeof principal.claims.iat === "number"
-          ? principal.claims.iat * 1000
-          : -Infinity;
-        if (iat <= since) throw new AuthError("revoked");
-      }
-    }
+    revocations.check(principal);
     return principal;
   }
 
@@ -571,15 +573,12 @@ export function createHub(options: HubOptions): Hub {
       return count;
     },
     revoke({ user }) {
-      if (revokedAt.size >= 100_000) {
-        const now = clock.now();
-        for (const [key, at] of revokedAt) if (now - at > revocationTtlMs) revokedAt.delete(key);
-      }
-      revokedAt.set(user, clock.now());
+      revocations.revoke(user);
       const count = disconnectUser(user, "Access revoked");
       audit({ level: "warn", event: "revoked", user, connections: count });
       return count;
     },
+    isRevoked: revocations.isRevoked,
     updateRules,
     subscriberCount: (topic) => registry.count(topic),
     stats,

@@ -252,9 +252,12 @@ export interface HubOptions {
   trustProxy?: boolean | TrustProxyOptions;
   /**
    * How long a revocation keeps rejecting tokens issued before it, in ms.
-   * Set it to your longest token lifetime.
+   * Dropping it earlier than the longest token lifetime lets a revoked token
+   * work again, so by default it is kept for the hub's life, or, when
+   * `auth.maxTokenLifetimeSec` bounds every token, for that lifetime plus
+   * `auth.clockToleranceSec`.
    *
-   * @default {86400000}
+   * @default {Infinity, or (auth.maxTokenLifetimeSec + auth.clockToleranceSec) * 1000}
    */
   revocationTtlMs?: number;
 }

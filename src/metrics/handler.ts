@@ -6,6 +6,7 @@
 
 import { checkAdminAuthOptions, createAdminAuth, errorResponse } from "../admin/_auth.ts";
 import type { AdminAuthOptions } from "../admin/options.ts";
+import type { Hub } from "../hub/hub.ts";
 import { type MetricsSource, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "./prometheus.ts";
 
 /**
@@ -88,7 +89,8 @@ export function createMetricsHandler(
   if (options.adminAuth !== undefined) checkAdminAuthOptions(options.adminAuth, what);
   const authenticate = options.adminAuth === undefined
     ? undefined
-    : createAdminAuth(options.adminAuth);
+    // A hub's revocations apply to admin JWTs here as on the admin API.
+    : createAdminAuth(options.adminAuth, (hub as Partial<Pick<Hub, "isRevoked">>).isRevoked);
 
   return async function metricsHandler(req: Request): Promise<Response> {
     if (new URL(req.url).pathname !== path) {

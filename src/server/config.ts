@@ -36,12 +36,17 @@ export interface ServerConfig {
   firstMessageTimeoutMs?: number;
   /** Lead time of `token_expiring`. */
   tokenExpiringLeadMs?: number;
-  /** `"production"` refuses to start with a generated development key. */
+  /**
+   * Anything but `"development"` (or unset) refuses to start with a
+   * generated development key.
+   */
   env?: string;
   /** The admin API key (`REALTIME_ADMIN_KEY`); without it and without admin JWTs the admin API answers 401. */
   adminKey?: string;
   /** Role an admin JWT must carry. @default {"admin"} */
   adminRole?: string;
+  /** The `aud` an admin JWT must carry, distinct from the hub's audience. @default {"realtime-admin"} */
+  adminAudience?: string;
   /** Prefix of the admin API. @default {"/v1/realtime"} */
   adminPrefix?: string;
   /**

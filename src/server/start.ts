@@ -11,7 +11,7 @@ import { createHub, type Hub } from "../hub/hub.ts";
 import type { LogEntry } from "../hub/log.ts";
 import { createDemoHandler } from "../demo/handler.ts";
 import { createAdminHandler } from "../admin/handler.ts";
-import type { AdminAuthOptions } from "../admin/options.ts";
+import { type AdminAuthOptions, DEFAULT_ADMIN_AUDIENCE } from "../admin/options.ts";
 import { createMetricsHandler } from "../metrics/handler.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
@@ -22,6 +22,11 @@ export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
   "chat:*": ["subscribe", "publish"],
   "user:demo": ["subscribe"],
 };
+
+function isLoopbackInterface(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || hostname === "[::1]" ||
+    /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
 
 /** Options of {@linkcode startServer}. */
 export interface StartOptions {
@@ -56,7 +61,8 @@ export interface Started extends AsyncDisposable {
 /**
  * Creates the hub described by a configuration and serves it. Without a
  * configured key it uses (and if needed generates) the development key,
- * unless `env` is `production`.
+ * only when `env` is unset or `development` and the server binds a
+ * loopback interface.
  *
  * @param config The configuration, from {@linkcode loadServerConfig}.
  * @param options Development key location, HTTP handler, log sink.
@@ -75,9 +81,17 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<Started> {
   const devKey = !hasConfiguredKey(config);
-  if (devKey && config.env === "production") {
+  // Only an explicit development value (or none, so a fresh clone starts)
+  // allows the generated key: 'prod', 'staging' or a typo count as production.
+  if (devKey && config.env !== undefined && config.env !== "" && config.env !== "development") {
     throw new TypeError(
-      "Refusing to start with a generated development key as REALTIME_ENV is 'production': set REALTIME_JWT_SECRET, REALTIME_JWT_PUBLIC_KEY or REALTIME_JWKS_URL",
+      `Refusing to start with a generated development key as REALTIME_ENV is '${config.env}', not 'development': set REALTIME_JWT_SECRET, REALTIME_JWT_PUBLIC_KEY or REALTIME_JWKS_URL`,
+    );
+  }
+  // The development key mints tokens for anyone who can reach /dev/token.
+  if (devKey && config.hostname !== undefined && !isLoopbackInterface(config.hostname)) {
+    throw new TypeError(
+      `Refusing to bind the development key to '${config.hostname}': bind 127.0.0.1, localhost or ::1, or set REALTIME_JWT_SECRET, REALTIME_JWT_PUBLIC_KEY or REALTIME_JWKS_URL`,
     );
   }
   let auth = config.auth ?? {};
@@ -108,11 +122,14 @@ export async function startServer(
     tokenExpiringLeadMs: config.tokenExpiringLeadMs,
     log: options.log,
   });
-  // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with the admin role.
+  // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with
+  // exp, the admin audience (never the hub's) and the admin role.
+  const adminAudience = config.adminAudience ?? DEFAULT_ADMIN_AUDIENCE;
   const adminAuth: AdminAuthOptions = {
     apiKey: config.adminKey,
-    verifier: createTokenVerifier(auth),
+    verifier: createTokenVerifier({ ...auth, audience: adminAudience, requireExp: true }),
     adminRole: config.adminRole,
+    audience: adminAudience,
   };
   const admin = createAdminHandler(hub, {
     ...adminAuth,

@@ -3,7 +3,7 @@
 import { createAdminHandler } from "../../src/admin/handler.ts";
 import type { AdminOptions } from "../../src/admin/options.ts";
 import { createTokenVerifier } from "../../src/auth/verify.ts";
-import { mintToken } from "../../src/auth/mint.ts";
+import { type MintOptions, mintToken } from "../../src/auth/mint.ts";
 import type { HubOptions } from "../../src/hub/options.ts";
 import type { LogEntry } from "../../src/hub/log.ts";
 import { connectWelcomed, type TestSocket } from "../_support/client.ts";
@@ -13,8 +13,16 @@ export const ADMIN_KEY = "admin-key-for-tests-0123456789abcdef";
 /** Admin JWTs are signed with their own secret, not the hub's. */
 export const ADMIN_SECRET = "admin-jwt-secret-of-at-least-32-bytes!!";
 
-export function adminToken(claims: { sub: string; roles?: string[] }): Promise<string> {
-  return mintToken(claims, { secret: ADMIN_SECRET }, { ttl: "1h" });
+/** An admin JWT: with exp and the admin audience, as the admin API requires. */
+export function adminToken(
+  claims: { sub: string; roles?: string[] },
+  options: MintOptions = {},
+): Promise<string> {
+  return mintToken(claims, { secret: ADMIN_SECRET }, {
+    ttl: "1h",
+    aud: "realtime-admin",
+    ...options,
+  });
 }
 
 export const adminVerifier = () => createTokenVerifier({ secret: ADMIN_SECRET });

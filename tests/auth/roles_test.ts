@@ -27,14 +27,16 @@ for (const [name, claims, path, expected] of ROWS) {
   });
 }
 
+const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+
 Deno.test("createTokenVerifier reads roles from the configured rolesClaim", async () => {
   const token = await sign(
-    { sub: "alice", realm_access: { roles: ["admin"] }, roles: ["ignored"] },
+    { sub: "alice", realm_access: { roles: ["admin"] }, roles: ["ignored"], exp: inAnHour() },
     secretBytes,
     { alg: "HS256" },
   );
   const verifier = createTokenVerifier({ secret: SECRET, rolesClaim: "realm_access.roles" });
   assert.deepEqual((await verifier.verify(token)).roles, ["admin"]);
-  const plain = await sign({ sub: "bob" }, secretBytes, { alg: "HS256" });
+  const plain = await sign({ sub: "bob", exp: inAnHour() }, secretBytes, { alg: "HS256" });
   assert.deepEqual((await verifier.verify(plain)).roles, []);
 });

@@ -134,12 +134,37 @@ Deno.test("createTokenVerifier never prints a short secret in its RangeError", (
   });
 });
 
-Deno.test("createTokenVerifier requires exp only when requireExp is set", async () => {
+Deno.test("createTokenVerifier requires exp by default and accepts none only with requireExp: false", async () => {
   const token = await sign({ sub: "svc" }, secretBytes, { alg: "HS256" });
-  assert.equal((await createTokenVerifier({ secret: SECRET }).verify(token)).expiresAt, null);
   await assert.rejects(
-    createTokenVerifier({ secret: SECRET, requireExp: true }).verify(token),
+    createTokenVerifier({ secret: SECRET }).verify(token),
     { reason: "invalid", code: "AUTH_FAILED" },
+  );
+  const optedOut = createTokenVerifier({ secret: SECRET, requireExp: false });
+  assert.equal((await optedOut.verify(token)).expiresAt, null);
+});
+
+Deno.test("createTokenVerifier refuses tokens living longer than maxTokenLifetimeSec or without iat", async () => {
+  const verifier = createTokenVerifier({ secret: SECRET, maxTokenLifetimeSec: 3600, now });
+  const token = (claims: Record<string, unknown>) =>
+    sign({ sub: "a", ...claims }, secretBytes, { alg: "HS256" });
+  assert.equal((await verifier.verify(await token({ iat: NOW_S, exp: NOW_S + 3600 }))).sub, "a");
+  for (
+    const claims of [{ iat: NOW_S, exp: NOW_S + 3601 }, { exp: NOW_S + 60 }, { iat: NOW_S }]
+  ) {
+    await assert.rejects(verifier.verify(await token(claims)), { reason: "invalid" });
+  }
+  // Even with requireExp: false, a lifetime bound needs exp.
+  const lax = createTokenVerifier({
+    secret: SECRET,
+    requireExp: false,
+    maxTokenLifetimeSec: 60,
+    now,
+  });
+  await assert.rejects(lax.verify(await token({ iat: NOW_S })), { reason: "invalid" });
+  assert.throws(
+    () => createTokenVerifier({ secret: SECRET, maxTokenLifetimeSec: 0 }),
+    RangeError,
   );
 });
 

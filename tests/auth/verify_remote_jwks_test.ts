@@ -115,3 +115,94 @@ Deno.test("createTokenVerifier uses the injected fetch for a remote JWKS", async
   assert.equal((await verifier.verify(token)).sub, "alice");
   assert.deepEqual(seen, ["https://idp.invalid/jwks"]);
 });
+
+Deno.test("createTokenVerifier refuses a jwksUrl over http: to a non-loopback host at creation", () => {
+  for (
+    const url of ["http://idp.example.com/jwks.json", "http://10.0.0.5/jwks", "http://[::2]/k"]
+  ) {
+    assert.throws(() => createTokenVerifier({ jwksUrl: url }), (error: Error) => {
+      assert.ok(error instanceof TypeError);
+      assert.match(error.message, /^Cannot use 'jwksUrl' over http: for host '.+': use https:/);
+      return true;
+    });
+  }
+  for (
+    const url of [
+      "https://idp.example.com/jwks.json",
+      "http://localhost:8080/k",
+      "http://127.0.0.2/k",
+      "http://[::1]:9/k",
+    ]
+  ) {
+    createTokenVerifier({ jwksUrl: url });
+  }
+  createTokenVerifier({ jwksUrl: "http://idp.internal/jwks", allowInsecureJwks: true });
+  assert.throws(
+    () => createTokenVerifier({ jwksUrl: "https://a.test/k", allowInsecureJwks: "yes" as never }),
+    TypeError,
+  );
+});
+
+/** Serves an endless JWKS-looking body from a bounded generator, counting the bytes produced. */
+function endlessJwks() {
+  const chunk = new TextEncoder().encode(" ".repeat(64 * 1024));
+  const state = { produced: 0, cancelled: false };
+  const LIMIT = 1024 * chunk.byteLength; // 64 MiB at most, should the cap fail
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"keys":['));
+      },
+      pull(controller) {
+        if (state.produced >= LIMIT) return controller.close();
+        state.produced += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    });
+    return new Response(body, { headers: { "content-type": "application/json" } });
+  });
+  return {
+    state,
+    url: `http://127.0.0.1:${server.addr.port}/jwks.json`,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+Deno.test("createTokenVerifier stops reading a remote JWKS body past 1 MiB", async () => {
+  await using jwks = endlessJwks();
+  const { privateKey } = await keyPair("ES256", "endless");
+  const verifier = createTokenVerifier({ jwksUrl: jwks.url, now });
+  const token = await sign(claims, privateKey, { alg: "ES256", kid: "k1" });
+  const error = await authFailure(verifier.verify(token));
+  assert.equal(error.reason, "jwks_unavailable");
+  // Read while streaming: the source stopped near the cap (plus socket buffers), far from 64 MiB.
+  assert.ok(jwks.state.produced <= 12 * 1024 * 1024, `produced ${jwks.state.produced} bytes`);
+});
+
+Deno.test("createTokenVerifier gives up on a remote JWKS that stalls after its headers", async () => {
+  const stalled = Promise.withResolvers<void>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
+    new Response(
+      new ReadableStream({
+        start: (c) => c.enqueue(new TextEncoder().encode('{"keys":[')),
+        cancel: () => stalled.resolve(),
+      }),
+    ));
+  try {
+    const { privateKey } = await keyPair("ES256", "stall");
+    const verifier = createTokenVerifier({
+      jwksUrl: `http://127.0.0.1:${server.addr.port}/k`,
+      jwksTimeoutMs: 200,
+      now,
+    });
+    const token = await sign(claims, privateKey, { alg: "ES256", kid: "k1" });
+    const started = performance.now();
+    assert.equal((await authFailure(verifier.verify(token))).reason, "jwks_unavailable");
+    assert.ok(performance.now() - started < 3000);
+  } finally {
+    await server.shutdown();
+  }
+});

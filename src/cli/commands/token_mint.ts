@@ -57,7 +57,7 @@ export function tokenMintCommand(ctx: Context) {
       `
 Examples:
   realtime-cli token mint --sub alice --acl 'chat:*=subscribe,publish'
-  realtime-cli token mint --sub ops --role admin --ttl 1h --key private.jwk.json
+  realtime-cli token mint --sub ops --role admin --aud realtime-admin --ttl 15m --key private.jwk.json
   export REALTIME_TOKEN=$(realtime-cli token mint --sub alice --acl 'chat:*=*')`,
     )
     .action(async (options) => {

@@ -1,0 +1,119 @@
+/**
+ * Revoking a user's tokens: a not-before cut-off per user, checked after
+ * a token's signature and claims.
+ *
+ * @module
+ */
+
+import { AuthError } from "./errors.ts";
+import type { Principal } from "./principal.ts";
+
+/** Options of {@linkcode createRevocations}. */
+export interface RevocationOptions {
+  /**
+   * How long a cut-off is kept, in milliseconds. Safe only when no token
+   * issued before the cut-off can still be valid after this long: that is,
+   * when every token must carry `exp` and live at most this long (the
+   * verifier's `maxTokenLifetimeSec`, plus its clock tolerance). By default
+   * a cut-off is kept for the whole life of the list.
+   *
+   * @default {Infinity}
+   */
+  keepMs?: number;
+  /** The clock, in epoch milliseconds. @default {Date.now} */
+  now?: () => number;
+}
+
+/** The revoked users; created by {@linkcode createRevocations}. */
+export interface Revocations {
+  /**
+   * Refuses, from now on, every token of `user` issued at or before now.
+   *
+   * @param user The subject whose tokens to revoke.
+   */
+  revoke(user: string): void;
+  /**
+   * Whether a verified principal's token was issued at or before its
+   * user's cut-off. A token without `iat` counts as issued before any
+   * cut-off.
+   *
+   * @param principal A principal from a verifier.
+   * @returns `true` when the token is revoked.
+   */
+  isRevoked(principal: Principal): boolean;
+  /**
+   * Throws when {@linkcode Revocations.isRevoked} is `true`.
+   *
+   * @param principal A principal from a verifier.
+   * @throws {AuthError} With reason `revoked`.
+   */
+  check(principal: Principal): void;
+  /** How many cut-offs are held. */
+  readonly size: number;
+}
+
+/**
+ * Creates an empty revocation list. One cut-off is held per revoked user (a
+ * new revocation moves it forward); cut-offs older than `keepMs` are
+ * dropped as they are met and whenever a revocation is added.
+ *
+ * @param options How long cut-offs are kept, and the clock.
+ * @returns The list.
+ * @throws {RangeError} When `keepMs` is not a positive number.
+ *
+ * @example Revoke a user's tokens issued so far
+ * ```ts
+ * import { createRevocations } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * let now = 1_800_000_000_000;
+ * const revocations = createRevocations({ now: () => now });
+ * const issued = (iat: number) => ({ sub: "ops2", roles: [], claims: { iat }, expiresAt: null });
+ * revocations.revoke("ops2");
+ * assert.equal(revocations.isRevoked(issued(now / 1000 - 60)), true);
+ * now += 5_000;
+ * assert.equal(revocations.isRevoked(issued(now / 1000)), false);
+ * ```
+ */
+export function createRevocations(options: RevocationOptions = {}): Revocations {
+  const { keepMs = Infinity, now = Date.now } = options;
+  if (typeof keepMs !== "number" || !(keepMs > 0)) {
+    throw new RangeError(
+      `Cannot create revocations as 'keepMs' is ${keepMs}: expected a positive number of milliseconds`,
+    );
+  }
+  const cutOffs = new Map<string, number>();
+
+  function prune(at: number): void {
+    if (keepMs === Infinity) return;
+    for (const [user, since] of cutOffs) if (at - since > keepMs) cutOffs.delete(user);
+  }
+
+  function isRevoked(principal: Principal): boolean {
+    const since = cutOffs.get(principal.sub);
+    if (since === undefined) return false;
+    if (now() - since > keepMs) {
+      cutOffs.delete(principal.sub);
+      return false;
+    }
+    const iat = principal.claims.iat;
+    return !(typeof iat === "number" && iat * 1000 > since);
+  }
+
+  return {
+    revoke(user) {
+      const at = now();
+      prune(at);
+      // Delete first so the map's order stays oldest first.
+      cutOffs.delete(user);
+      cutOffs.set(user, at);
+    },
+    isRevoked,
+    check(principal) {
+      if (isRevoked(principal)) throw new AuthError("revoked");
+    },
+    get size() {
+      return cutOffs.size;
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// The revocation list as a pure table: which tokens a cut-off refuses, and when it is dropped.
+
+import assert from "node:assert/strict";
+import { AuthError } from "../../src/auth/errors.ts";
+import { createRevocations } from "../../src/auth/revocations.ts";
+
+const T0 = 1_800_000_000_000;
+const principal = (sub: string, iat?: number) => ({
+  sub,
+  roles: [],
+  claims: iat === undefined ? {} : { iat },
+  expiresAt: null,
+});
+
+Deno.test("createRevocations refuses tokens issued at or before the cut-off, and only its user's", () => {
+  const revocations = createRevocations({ now: () => T0 });
+  revocations.revoke("ops2");
+  const rows: [string, number | undefined, boolean][] = [
+    ["ops2", T0 / 1000 - 3600, true],
+    ["ops2", T0 / 1000, true],
+    ["ops2", undefined, true],
+    ["ops2", T0 / 1000 + 1, false],
+    ["alice", T0 / 1000 - 3600, false],
+    ["alice", undefined, false],
+  ];
+  for (const [sub, iat, revoked] of rows) {
+    assert.equal(revocations.isRevoked(principal(sub, iat)), revoked, `${sub} iat=${iat}`);
+  }
+  assert.throws(
+    () => revocations.check(principal("ops2")),
+    (error) => error instanceof AuthError && error.reason === "revoked",
+  );
+  revocations.check(principal("alice"));
+});
+
+Deno.test("createRevocations keeps a cut-off forever by default, so a token without exp stays revoked", () => {
+  let now = T0;
+  const revocations = createRevocations({ now: () => now });
+  revocations.revoke("svc");
+  now += 365 * 86_400_000;
+  assert.equal(revocations.isRevoked(principal("svc", T0 / 1000 - 1)), true);
+  assert.equal(revocations.size, 1);
+});
+
+Deno.test("createRevocations drops a cut-off once keepMs has passed, and not before", () => {
+  let now = T0;
+  const revocations = createRevocations({ now: () => now, keepMs: 3_605_000 });
+  revocations.revoke("a");
+  revocations.revoke("b");
+  now += 3_605_000;
+  assert.equal(revocations.isRevoked(principal("a", T0 / 1000 - 1)), true);
+  now += 1;
+  assert.equal(revocations.isRevoked(principal("a", T0 / 1000 - 1)), false);
+  assert.equal(revocations.size, 1);
+  revocations.revoke("c"); // pruning on revoke drops b
+  assert.equal(revocations.size, 1);
+});
+
+Deno.test("createRevocations refuses a keepMs that is not positive", () => {
+  for (const keepMs of [0, -1, NaN, "1" as unknown as number]) {
+    assert.throws(() => createRevocations({ keepMs }), RangeError);
+  }
+});
