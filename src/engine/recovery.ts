@@ -66,7 +66,9 @@ export function decideRecovery(
   maxRecover: number,
 ): Recovery {
   if (!Number.isInteger(maxRecover) || maxRecover < 0) {
-    throw new RangeError(`Invalid 'maxRecover': expected a non-negative integer, got ${maxRecover}`);
+    throw new RangeError(
+      `Invalid 'maxRecover': expected a non-negative integer, got ${maxRecover}`,
+    );
   }
   const position = { offset: stream.offset, epoch: stream.epoch };
   if (since.epoch !== stream.epoch) return { recovered: false, reason: "epoch", position };

@@ -32,7 +32,10 @@ Deno.test("compileHistoryPolicy without rules keeps no history", () => {
 Deno.test("compileHistoryPolicy rejects bad rules with the value seen", () => {
   const table: [unknown, RegExp][] = [
     [{ pattern: "ch*", size: 1, ttlMs: 1 }, /Invalid history rule 0: Invalid pattern 'ch\*'/],
-    [{ pattern: "chat:*", size: -1, ttlMs: 1 }, /'size' must be an integer from 0 to 100000, got -1/],
+    [
+      { pattern: "chat:*", size: -1, ttlMs: 1 },
+      /'size' must be an integer from 0 to 100000, got -1/,
+    ],
     [{ pattern: "chat:*", size: 1.5, ttlMs: 1 }, /got 1.5/],
     [{ pattern: "chat:*", size: 1, ttlMs: 0 }, /'ttlMs' must be an integer from 1 to \d+, got 0/],
     [{ pattern: "chat:*", size: 1, ttlMs: Infinity }, /got Infinity/],
