@@ -397,3 +397,27 @@ export interface Engine {
   /** Same as `close()`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/**
+ * Time as a dependency of an engine: the same shape as the hub's `Clock`,
+ * declared here because the engine sits below the hub.
+ *
+ * @example A clock over the system timers
+ * ```ts
+ * import type { EngineClock } from "./engine.ts";
+ *
+ * const clock: EngineClock = {
+ *   now: () => Date.now(),
+ *   setTimer: (fn, ms) => setTimeout(fn, ms),
+ *   clearTimer: (handle) => clearTimeout(handle as number),
+ * };
+ * ```
+ */
+export interface EngineClock {
+  /** Current time in epoch milliseconds. */
+  now(): number;
+  /** Runs `fn` once after `ms` milliseconds; returns a handle for `clearTimer`. */
+  setTimer(fn: () => void, ms: number): unknown;
+  /** Cancels a timer; a no-op for a timer that already ran. */
+  clearTimer(handle: unknown): void;
+}

@@ -58,7 +58,10 @@ export function publicationBytes(publication: EnginePublication): number {
  * import assert from "node:assert/strict";
  *
  * const stream = new TopicStream("chat:a", "e1", { size: 2, ttlMs: 1000 }, 0);
- * for (const data of ["1", "2", "3"]) stream.append({ data, from: null, ts: 0 }, 0);
+ * for (const data of ["1", "2", "3"]) {
+ *   stream.append({ data, from: null, ts: 0 }, 0);
+ *   if (stream.overfull) stream.shift(); // the owner trims, so it can account for bytes
+ * }
  * assert.equal(stream.offset, 3);
  * assert.deepEqual(stream.read(1, 3).map((e) => e.offset), [2, 3]); // size 2: offset 1 left
  * ```
