@@ -38,6 +38,8 @@ export class EngineError extends Error {
   readonly retry: boolean;
 
   /**
+   * Creates an engine error.
+   *
    * @param code The stable code.
    * @param message What happened, sentence case, without a trailing period.
    */

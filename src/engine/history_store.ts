@@ -90,7 +90,11 @@ export class HistoryStore {
   #head: StreamEntry | undefined;
   #tail: StreamEntry | undefined;
 
-  /** @param options Clock, epoch source and budget. */
+  /**
+   * Creates an empty store.
+   *
+   * @param options Clock, epoch source and budget.
+   */
   constructor(options: HistoryStoreOptions) {
     const { now, newEpoch, maxBytes = 67_108_864 } = options;
     if (typeof now !== "function") throw new TypeError("Invalid 'now': expected a function");

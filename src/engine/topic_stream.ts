@@ -81,6 +81,8 @@ export class TopicStream implements StreamView {
   #activeAt: number;
 
   /**
+   * Creates an empty stream at offset 0.
+   *
    * @param topic The topic.
    * @param epoch The new stream's epoch.
    * @param limits How many entries to keep and for how long.
