@@ -162,6 +162,7 @@ export class HistoryStore {
     const now = this.#now();
     const stream = this.#stream(topic, rule, now);
     stream.touch(now);
+    this.#fitBudget(stream);
     return decideRecovery(since, stream, maxRecover);
   }
 

@@ -134,3 +134,13 @@ Deno.test("HistoryStore property: matches a plain model and stays within its bud
     }
   }
 });
+
+Deno.test("HistoryStore stays within its budget when many unknown topics are only read", () => {
+  const { store } = setup(2000);
+  const r = rule(10);
+  for (let i = 0; i < 100; i++) {
+    store.recover(`t:${i}`, r, { offset: 0, epoch: "x" }, 10);
+    assert.ok(store.stats.bytes <= 2000, `bytes ${store.stats.bytes} after ${i + 1} topics`);
+  }
+  assert.ok(store.stats.topics < 100, "positions of empty topics were forgotten");
+});
