@@ -84,6 +84,8 @@ export class HistoryStore {
   #newEpoch: () => string;
   #maxBytes: number;
   #streams = new Map<string, TopicStream>();
+  // Streams that hold no publication, oldest first: the budget forgets these before any data.
+  #empty = new Set<TopicStream>();
   #bytes = 0;
   #entries = 0;
   // Every held entry in append order, across topics: the budget evicts from the head.
@@ -122,6 +124,7 @@ export class HistoryStore {
     const now = this.#now();
     const stream = this.#stream(topic, rule, now);
     const entry = stream.append(publication, now);
+    this.#empty.delete(stream);
     this.#link(entry);
     if (stream.overfull) this.#unlink(stream.shift()!);
     this.#fitBudget(stream);
@@ -178,6 +181,7 @@ export class HistoryStore {
   /** Forgets everything. */
   clear(): void {
     this.#streams.clear();
+    this.#empty.clear();
     this.#head = this.#tail = undefined;
     this.#bytes = this.#entries = 0;
   }
@@ -191,6 +195,7 @@ export class HistoryStore {
     }
     stream = new TopicStream(topic, this.#newEpoch(), rule, now);
     this.#streams.set(topic, stream);
+    this.#empty.add(stream);
     this.#bytes += STREAM_OVERHEAD + 2 * topic.length;
     return stream;
   }
@@ -202,20 +207,30 @@ export class HistoryStore {
   #forget(topic: string, stream: TopicStream): void {
     while (stream.length > 0) this.#unlink(stream.shift()!);
     this.#streams.delete(topic);
+    this.#empty.delete(stream);
     this.#bytes -= STREAM_OVERHEAD + 2 * topic.length;
   }
 
-  /** Evicts the oldest publications anywhere, then positions of empty topics, until within budget. */
+  /**
+   * Forgets the positions of empty topics (they hold no data), then evicts the
+   * oldest publications anywhere, until within budget. Reads of many unknown
+   * topics thus cannot push out anyone's history. O(1) per thing dropped.
+   */
   #fitBudget(keep: TopicStream): void {
+    this.#forgetEmpty(keep);
+    if (this.#bytes <= this.#maxBytes) return;
     while (this.#bytes > this.#maxBytes && this.#head !== undefined) {
       const oldest = this.#head;
       oldest.stream.shift();
       this.#unlink(oldest);
     }
-    if (this.#bytes <= this.#maxBytes) return;
-    for (const [topic, stream] of this.#streams) {
-      if (stream !== keep && stream.length === 0) this.#forget(topic, stream);
+    this.#forgetEmpty(keep); // streams the eviction just emptied
+  }
+
+  #forgetEmpty(keep: TopicStream): void {
+    for (const stream of this.#empty) {
       if (this.#bytes <= this.#maxBytes) return;
+      if (stream !== keep) this.#forget(stream.topic, stream);
     }
   }
 
@@ -236,5 +251,8 @@ export class HistoryStore {
     entry.prev = entry.next = undefined;
     this.#bytes -= entry.bytes;
     this.#entries--;
+    if (entry.stream.length === 0 && this.#streams.get(entry.stream.topic) === entry.stream) {
+      this.#empty.add(entry.stream);
+    }
   }
 }

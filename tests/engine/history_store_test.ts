@@ -111,7 +111,7 @@ Deno.test("HistoryStore property: matches a plain model and stays within its bud
     const model = new Map<string, { offset: number; epoch: string }>();
     for (let step = 0; step < 300; step++) {
       const topic = `t:${random(4)}`;
-      const op = random(10);
+      const op = random(12);
       if (op < 7) {
         const position = store.append(topic, r, pub("x".repeat(random(40))));
         const m = model.get(topic);
@@ -120,7 +120,8 @@ Deno.test("HistoryStore property: matches a plain model and stays within its bud
         } else assert.equal(position.offset, 1, "a new epoch starts at 1");
         model.set(topic, position);
       } else if (op < 9) advance(random(60));
-      else store.sweep();
+      else if (op < 10) store.sweep();
+      else store.position(`t:idle${random(30)}`, r);
       assert.ok(store.stats.bytes <= maxBytes, `bytes ${store.stats.bytes} within ${maxBytes}`);
       const { publications, position } = store.history(topic, r, { limit: 100 });
       assert.ok(publications.length <= r.size);
@@ -143,4 +144,14 @@ Deno.test("HistoryStore stays within its budget when many unknown topics are onl
     assert.ok(store.stats.bytes <= 2000, `bytes ${store.stats.bytes} after ${i + 1} topics`);
   }
   assert.ok(store.stats.topics < 100, "positions of empty topics were forgotten");
+});
+
+Deno.test("HistoryStore forgets empty topics before evicting anyone's publications", () => {
+  const one = publicationBytes(pub("x"));
+  const { store } = setup(4 * (160 + 2 * 6) + 5 * one);
+  const r = rule(10);
+  for (let i = 0; i < 5; i++) store.append("t:keep", r, pub("x"));
+  for (let i = 0; i < 100; i++) store.position(`t:r${String(i).padStart(2, "0")}`, r);
+  assert.equal(store.history("t:keep", r, { limit: 10 }).publications.length, 5);
+  assert.ok(store.stats.bytes <= 4 * (160 + 2 * 6) + 5 * one);
 });
