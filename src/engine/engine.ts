@@ -1,0 +1,423 @@
+/**
+ * The engine seam: per-topic state shared by every hub process. An engine
+ * carries publications to the processes that have subscribers, keeps each
+ * topic's history with offsets and an epoch, tracks presence, and relays
+ * commands aimed at users (wherever they are connected) and operator
+ * actions. The in-memory engine serves one process; a networked engine
+ * (Redis) must satisfy the same contract, checked by the same conformance
+ * tests (`tests/engine/_conformance.ts`). See `docs/engine.md`.
+ *
+ * @module
+ */
+
+import type { AclRule } from "../acl/rules.ts";
+
+/**
+ * Where a publication sits in its topic's stream. `offset` is a strictly
+ * increasing integer per topic, starting at 1; `epoch` changes whenever the
+ * topic's history was lost (engine restart, eviction of the topic's
+ * metadata), so a position is comparable only with one of the same epoch.
+ * Offset 0 means "before the first publication".
+ *
+ * @example Compare two positions
+ * ```ts
+ * import type { StreamPosition } from "./engine.ts";
+ *
+ * const seen: StreamPosition = { offset: 41, epoch: "k3f9" };
+ * const now: StreamPosition = { offset: 44, epoch: "k3f9" };
+ * const missed = seen.epoch === now.epoch ? now.offset - seen.offset : Infinity; // 3
+ * ```
+ */
+export interface StreamPosition {
+  /** Offset of the last publication, 0 before the first. */
+  readonly offset: number;
+  /** Identity of the topic's current stream. */
+  readonly epoch: string;
+}
+
+/**
+ * One publication as the engine stores and delivers it. The hub encodes the
+ * payload once; history returns `data` (and `extra`) byte for byte as
+ * published, so a replayed message is identical to the live one.
+ *
+ * @example A publication from a user
+ * ```ts
+ * import type { EnginePublication } from "./engine.ts";
+ *
+ * const publication: EnginePublication = {
+ *   data: JSON.stringify({ text: "hi" }),
+ *   from: "alice",
+ *   ts: 1_700_000_000_000,
+ * };
+ * ```
+ */
+export interface EnginePublication {
+  /** The payload, already encoded as JSON text. */
+  readonly data: string;
+  /** Event name of a server-pushed event. */
+  readonly event?: string;
+  /** The publisher's subject, or `null` when the server published it. */
+  readonly from: string | null;
+  /** Publication time in epoch milliseconds, set by the publisher. */
+  readonly ts: number;
+  /**
+   * Opaque text kept and returned untouched, such as the compact JWS of a
+   * signed publication. Engines never parse it.
+   */
+  readonly extra?: string;
+}
+
+/**
+ * A publication delivered to a local subscription. `offset` and `epoch` are
+ * present only when the topic keeps history.
+ *
+ * @example Track the last position seen
+ * ```ts
+ * import type { Delivery, StreamPosition } from "./engine.ts";
+ *
+ * let last: StreamPosition | undefined;
+ * const onPublication = (delivery: Delivery) => {
+ *   if (delivery.offset !== undefined) last = { offset: delivery.offset, epoch: delivery.epoch! };
+ * };
+ * onPublication({ topic: "chat:a", publication: { data: "1", from: null, ts: 0 } });
+ * ```
+ */
+export interface Delivery {
+  /** The concrete topic published on (also for a pattern subscription). */
+  readonly topic: string;
+  /** What was published. */
+  readonly publication: EnginePublication;
+  /** The publication's offset, when the topic keeps history. */
+  readonly offset?: number;
+  /** The topic's epoch, when the topic keeps history. */
+  readonly epoch?: string;
+}
+
+/**
+ * One connection present on a topic. Two tabs of one user are two entries
+ * with the same `user`.
+ *
+ * @example An entry for a browser tab
+ * ```ts
+ * import type { PresenceEntry } from "./engine.ts";
+ *
+ * const entry: PresenceEntry = { connection: "c-1", user: "alice", info: { name: "Alice" } };
+ * ```
+ */
+export interface PresenceEntry {
+  /** Connection id, unique across processes. */
+  readonly connection: string;
+  /** The user's subject. */
+  readonly user: string;
+  /** Connection info from a token claim, any JSON value. */
+  readonly info?: unknown;
+}
+
+/**
+ * Counts of who is present on a topic.
+ *
+ * @example Two tabs of one user
+ * ```ts
+ * import type { PresenceStats } from "./engine.ts";
+ *
+ * const stats: PresenceStats = { connections: 2, users: 1 };
+ * ```
+ */
+export interface PresenceStats {
+  /** Connections present. */
+  readonly connections: number;
+  /** Distinct users among them. */
+  readonly users: number;
+}
+
+/**
+ * A join or leave on a topic, delivered to its local subscriptions.
+ *
+ * @example Show who joined
+ * ```ts
+ * import type { PresenceEvent } from "./engine.ts";
+ *
+ * const describe = (e: PresenceEvent) => `${e.entry.user} ${e.type === "join" ? "joined" : "left"}`;
+ * describe({ topic: "chat:a", type: "join", entry: { connection: "c-1", user: "alice" } });
+ * ```
+ */
+export interface PresenceEvent {
+  /** The concrete topic. */
+  readonly topic: string;
+  /** Whether the connection joined or left. */
+  readonly type: "join" | "leave";
+  /** The connection that joined or left. */
+  readonly entry: PresenceEntry;
+}
+
+/**
+ * Receives what an engine delivers to one local subscription. Publications
+ * of one topic arrive in offset order, each exactly once.
+ *
+ * @example A listener that counts
+ * ```ts
+ * import type { EngineListener } from "./engine.ts";
+ *
+ * let count = 0;
+ * const listener: EngineListener = { onPublication: () => void count++ };
+ * ```
+ */
+export interface EngineListener {
+  /** Called for every publication on the subscribed topic or pattern. */
+  onPublication(delivery: Delivery): void;
+  /** Called for joins and leaves on the subscribed topic or pattern. */
+  onPresence?(event: PresenceEvent): void;
+}
+
+/**
+ * A local subscription to a topic or pattern, from {@linkcode Engine.subscribe}.
+ *
+ * @example Stop a subscription
+ * ```ts
+ * import { createMemoryEngine } from "./memory_engine.ts";
+ *
+ * await using engine = createMemoryEngine();
+ * const subscription = await engine.subscribe("chat:a", { onPublication() {} });
+ * await subscription.unsubscribe();
+ * ```
+ */
+export interface EngineSubscription {
+  /** Stops delivery to this subscription; idempotent. */
+  unsubscribe(): Promise<void>;
+}
+
+/**
+ * Options of {@linkcode Engine.history}.
+ *
+ * @example The ten newest publications
+ * ```ts
+ * import type { HistoryQuery } from "./engine.ts";
+ *
+ * const query: HistoryQuery = { limit: 10, reverse: true };
+ * ```
+ */
+export interface HistoryQuery {
+  /**
+   * Oldest-first: only publications after this position. Newest-first
+   * (`reverse`): only publications before it. When its epoch is not the
+   * topic's current one, no publications are returned (compare
+   * `position.epoch`).
+   */
+  readonly since?: StreamPosition;
+  /** Most publications returned, a non-negative integer; 0 reads only the position. */
+  readonly limit: number;
+  /** Newest first. @default {false} */
+  readonly reverse?: boolean;
+}
+
+/**
+ * A publication read back from history, with its offset.
+ *
+ * @example Print history
+ * ```ts
+ * import type { HistoryEntry } from "./engine.ts";
+ *
+ * const line = (e: HistoryEntry) => `${e.offset}: ${e.publication.data}`;
+ * ```
+ */
+export interface HistoryEntry {
+  /** Offset of the publication in its topic. */
+  readonly offset: number;
+  /** The publication, exactly as published. */
+  readonly publication: EnginePublication;
+}
+
+/**
+ * The answer of {@linkcode Engine.history}.
+ *
+ * @example Read the current position
+ * ```ts
+ * import type { HistoryResult } from "./engine.ts";
+ *
+ * const result: HistoryResult = { publications: [], position: { offset: 0, epoch: "e" } };
+ * ```
+ */
+export interface HistoryResult {
+  /** Publications, in the order asked for. */
+  readonly publications: readonly HistoryEntry[];
+  /** The topic's current position when read. */
+  readonly position: StreamPosition;
+}
+
+/**
+ * The answer of a recovery: either every missed publication, in order, or
+ * none at all. Never a partial replay presented as complete.
+ *
+ * @example Act on a recovery
+ * ```ts
+ * import type { Recovery } from "./engine.ts";
+ *
+ * const replayed = (r: Recovery) => r.recovered ? r.publications.length : 0;
+ * ```
+ */
+export type Recovery =
+  | {
+    /** Every missed publication follows. */
+    readonly recovered: true;
+    /** The missed publications, oldest first, contiguous offsets. */
+    readonly publications: readonly HistoryEntry[];
+    /** The topic's position after the last of them. */
+    readonly position: StreamPosition;
+  }
+  | {
+    /** Nothing is replayed: the client must reload its state. */
+    readonly recovered: false;
+    /** Why: a different epoch, a gap larger than history, above the cap, or a position ahead of the stream. */
+    readonly reason: "epoch" | "gap" | "cap" | "ahead";
+    /** The topic's current position, to continue from. */
+    readonly position: StreamPosition;
+  };
+
+/**
+ * A command that crosses processes: aimed at users wherever they are
+ * connected, or an operator action every process applies.
+ *
+ * @example Disconnect a user on every hub
+ * ```ts
+ * import type { ControlCommand } from "./engine.ts";
+ *
+ * const command: ControlCommand = { type: "disconnect_user", user: "mallory", reason: "Spam" };
+ * ```
+ */
+export type ControlCommand =
+  | {
+    /** Deliver an event to one user's connections. */
+    readonly type: "send_to_user";
+    /** The user's subject. */
+    readonly user: string;
+    /** Event name. */
+    readonly event: string;
+    /** The payload, already encoded as JSON text. */
+    readonly data: string;
+  }
+  | {
+    /** Deliver an event to several users' connections. */
+    readonly type: "broadcast_users";
+    /** The users' subjects. */
+    readonly users: readonly string[];
+    /** Event name, if any. */
+    readonly event?: string;
+    /** The payload, already encoded as JSON text. */
+    readonly data: string;
+  }
+  | {
+    /** Close a user's connections. */
+    readonly type: "disconnect_user";
+    /** The user's subject. */
+    readonly user: string;
+    /** Close reason shown to the client. */
+    readonly reason: string;
+  }
+  | {
+    /** Close a user's connections and refuse tokens issued up to `at`. */
+    readonly type: "revoke";
+    /** The user's subject. */
+    readonly user: string;
+    /** Revocation time in epoch milliseconds. */
+    readonly at: number;
+  }
+  | {
+    /** Replace the ACL rules and re-check live subscriptions. */
+    readonly type: "update_rules";
+    /** The new rules. */
+    readonly rules: readonly AclRule[];
+  };
+
+/**
+ * Per-topic state shared by hub processes: publications with offsets and
+ * epochs, history, presence and cross-process commands. This is the contract
+ * a networked engine must also satisfy:
+ *
+ * - `publish` resolves once the publication is stored (when the topic keeps
+ *   history) and on its way to every subscribed process; local subscriptions
+ *   receive each publication once, in offset order per topic.
+ * - Offsets increase by exactly 1 per publication within an epoch; a new
+ *   epoch starts at offset 1 and means every older position is void.
+ * - `recover` is all or nothing (see {@linkcode Recovery}).
+ * - After `close()`, every method rejects with an `EngineError` of code
+ *   `ENGINE_CLOSED` and no listener is called again.
+ *
+ * Topics that keep no history (by the engine's history policy) get no
+ * offsets: `publish` resolves to `undefined`, deliveries carry no position,
+ * and `position`/`history`/`recover` reject with `NO_HISTORY`.
+ *
+ * @example Publish and read history
+ * ```ts
+ * import { createMemoryEngine } from "./memory_engine.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using engine = createMemoryEngine({ history: [{ pattern: "chat:*", size: 10, ttlMs: 60_000 }] });
+ * const position = await engine.publish("chat:a", { data: '"hi"', from: "alice", ts: 0 });
+ * assert.equal(position?.offset, 1);
+ * const { publications } = await engine.history("chat:a", { limit: 10 });
+ * assert.equal(publications[0].publication.data, '"hi"');
+ * ```
+ */
+export interface Engine {
+  /**
+   * Publishes on a concrete topic.
+   *
+   * @returns The publication's position, or `undefined` when the topic keeps no history.
+   */
+  publish(topic: string, publication: EnginePublication): Promise<StreamPosition | undefined>;
+  /**
+   * Subscribes this process to a concrete topic or a pattern. Resolves once
+   * deliveries are guaranteed to reach `listener`.
+   */
+  subscribe(topicOrPattern: string, listener: EngineListener): Promise<EngineSubscription>;
+  /** The topic's current position; creates its epoch when the topic has none yet. */
+  position(topic: string): Promise<StreamPosition>;
+  /** Reads a topic's history. */
+  history(topic: string, query: HistoryQuery): Promise<HistoryResult>;
+  /**
+   * Everything published on `topic` after `since`, or nothing: at most
+   * `maxRecover` publications are replayed, above that the answer is
+   * `recovered: false`.
+   */
+  recover(topic: string, since: StreamPosition, maxRecover: number): Promise<Recovery>;
+  /** Marks a connection present on a topic; repeating it refreshes the entry without a new join. */
+  presenceAdd(topic: string, entry: PresenceEntry): Promise<void>;
+  /** Removes a connection from a topic's presence; a no-op when it is absent. */
+  presenceRemove(topic: string, connection: string): Promise<void>;
+  /** Who is present on a topic, one entry per connection. */
+  presence(topic: string): Promise<readonly PresenceEntry[]>;
+  /** How many connections and distinct users are present on a topic. */
+  presenceStats(topic: string): Promise<PresenceStats>;
+  /** Sends a command to every process (including this one). */
+  control(command: ControlCommand): Promise<void>;
+  /** Sets the function that receives every control command; returns a function that removes it. */
+  onControl(handler: (command: ControlCommand) => void): () => void;
+  /** Releases everything: subscriptions, timers, stored state, connections. */
+  close(): Promise<void>;
+  /** Same as `close()`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Time as a dependency of an engine: the same shape as the hub's `Clock`,
+ * declared here because the engine sits below the hub.
+ *
+ * @example A clock over the system timers
+ * ```ts
+ * import type { EngineClock } from "./engine.ts";
+ *
+ * const clock: EngineClock = {
+ *   now: () => Date.now(),
+ *   setTimer: (fn, ms) => setTimeout(fn, ms),
+ *   clearTimer: (handle) => clearTimeout(handle as number),
+ * };
+ * ```
+ */
+export interface EngineClock {
+  /** Current time in epoch milliseconds. */
+  now(): number;
+  /** Runs `fn` once after `ms` milliseconds; returns a handle for `clearTimer`. */
+  setTimer(fn: () => void, ms: number): unknown;
+  /** Cancels a timer; a no-op for a timer that already ran. */
+  clearTimer(handle: unknown): void;
+}

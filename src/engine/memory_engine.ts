@@ -1,0 +1,472 @@
+/**
+ * The in-memory engine: the default, serving one hub process. Publications
+ * are delivered synchronously, in order; history and presence live in this
+ * process and are lost with it, which every new process start makes visible
+ * by giving each topic a new epoch.
+ *
+ * @module
+ */
+
+import { matchPattern } from "../acl/pattern.ts";
+import { isPattern, validatePattern, validateTopic } from "../acl/topic.ts";
+import type {
+  ControlCommand,
+  Delivery,
+  Engine,
+  EngineClock,
+  EngineListener,
+  EnginePublication,
+  EngineSubscription,
+  HistoryQuery,
+  HistoryResult,
+  PresenceEntry,
+  PresenceEvent,
+  PresenceStats,
+  Recovery,
+  StreamPosition,
+} from "./engine.ts";
+import { EngineError } from "./errors.ts";
+import { compileHistoryPolicy, type HistoryPolicy, type HistoryRule } from "./history_policy.ts";
+import { HistoryStore } from "./history_store.ts";
+import type { PresenceDiff } from "./presence_table.ts";
+import { PresenceTable } from "./presence_table.ts";
+
+/**
+ * Options of {@linkcode createMemoryEngine}.
+ *
+ * @example Chat rooms keep their last 100 messages for 5 minutes
+ * ```ts
+ * import type { MemoryEngineOptions } from "./memory_engine.ts";
+ *
+ * const options: MemoryEngineOptions = {
+ *   history: [{ pattern: "chat:*", size: 100, ttlMs: 300_000 }],
+ *   maxHistoryBytes: 32 * 1024 * 1024,
+ * };
+ * ```
+ */
+export interface MemoryEngineOptions {
+  /** Which topics keep history, first match wins. @default {[]} */
+  readonly history?: readonly HistoryRule[];
+  /** Most bytes (approximate) all history may hold; the oldest publications go first. @default {67_108_864} */
+  readonly maxHistoryBytes?: number;
+  /** Time and timers. @default {the system clock} */
+  readonly clock?: EngineClock;
+  /** How often expired history and idle topics are swept, in milliseconds. @default {1000} */
+  readonly sweepIntervalMs?: number;
+  /**
+   * Returns a new epoch: never one returned before, in this process or an
+   * earlier one. @default {a random prefix per engine and a counter}
+   */
+  readonly generateId?: () => string;
+  /** Receives what a listener threw; other listeners still run. @default {globalThis.reportError} */
+  readonly onListenerError?: (error: unknown) => void;
+}
+
+const SYSTEM_CLOCK: EngineClock = {
+  now: () => Date.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (handle) => clearTimeout(handle as number),
+};
+
+const NO_POSITION: Promise<undefined> = Promise.resolve(undefined);
+const DONE: Promise<void> = Promise.resolve();
+const CONTROL_TYPES = new Set<string>([
+  "send_to_user",
+  "broadcast_users",
+  "disconnect_user",
+  "revoke",
+  "update_rules",
+]);
+
+interface Subscription extends EngineSubscription {
+  readonly listener: EngineListener;
+  /** The publish sequence number current when it subscribed: later ones reach it. */
+  readonly from: number;
+}
+
+/**
+ * Creates the in-memory engine. Every topic's stream gets a new epoch in a
+ * new engine, so a client resuming after a hub restart is told
+ * `recovered: false`, never a false `true`.
+ *
+ * @param options History rules, budget, clock and id source.
+ * @returns An engine; close it to release its sweep timer.
+ * @throws {TypeError} When an option has the wrong type or a history rule is invalid.
+ * @throws {RangeError} When a number is out of range.
+ *
+ * @example Recover what a client missed
+ * ```ts
+ * import { createMemoryEngine } from "./memory_engine.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using engine = createMemoryEngine({ history: [{ pattern: "chat:*", size: 100, ttlMs: 60_000 }] });
+ * const seen = await engine.publish("chat:a", { data: "1", from: null, ts: 0 });
+ * await engine.publish("chat:a", { data: "2", from: null, ts: 0 });
+ * const recovery = await engine.recover("chat:a", seen!, 100);
+ * assert.equal(recovery.recovered, true);
+ * assert.deepEqual(recovery.recovered && recovery.publications.map((p) => p.publication.data), ["2"]);
+ * ```
+ */
+export function createMemoryEngine(options: MemoryEngineOptions = {}): Engine {
+  return new MemoryEngine(options);
+}
+
+class MemoryEngine implements Engine {
+  #policy: HistoryPolicy;
+  #store: HistoryStore;
+  #presence = new PresenceTable();
+  #clock: EngineClock;
+  #onListenerError: (error: unknown) => void;
+  #exact = new Map<string, Set<Subscription>>();
+  #patterns = new Map<string, Set<Subscription>>();
+  #controls = new Set<(command: ControlCommand) => void>();
+  #sequence = 0;
+  #delivering = false;
+  #pending: (() => void)[] = [];
+  #sweepMs: number;
+  #timer: unknown;
+  #closed = false;
+
+  constructor(options: MemoryEngineOptions) {
+    const {
+      history = [],
+      maxHistoryBytes,
+      clock = SYSTEM_CLOCK,
+      sweepIntervalMs = 1000,
+      generateId = defaultIds(),
+      onListenerError = (error: unknown) => globalThis.reportError(error),
+    } = options;
+    if (
+      maxHistoryBytes !== undefined &&
+      (!Number.isSafeInteger(maxHistoryBytes) || maxHistoryBytes < 1)
+    ) {
+      throw new RangeError(
+        `Invalid 'maxHistoryBytes': expected a positive integer, got ${maxHistoryBytes}`,
+      );
+    }
+    if (typeof generateId !== "function") {
+      throw new TypeError("Invalid 'generateId': expected a function");
+    }
+    if (!Number.isSafeInteger(sweepIntervalMs) || sweepIntervalMs < 1) {
+      throw new RangeError(
+        `Invalid 'sweepIntervalMs': expected a positive integer, got ${sweepIntervalMs}`,
+      );
+    }
+    this.#policy = compileHistoryPolicy(history);
+    this.#store = new HistoryStore({
+      now: () => clock.now(),
+      newEpoch: generateId,
+      maxBytes: maxHistoryBytes,
+    });
+    this.#clock = clock;
+    this.#onListenerError = onListenerError;
+    this.#sweepMs = sweepIntervalMs;
+    if (history.length > 0) this.#armSweep();
+  }
+
+  publish(topic: string, publication: EnginePublication): Promise<StreamPosition | undefined> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic) ?? publicationProblem(publication);
+    if (problem !== undefined) return Promise.reject(new TypeError(problem));
+    const rule = this.#policy(topic);
+    const sequence = ++this.#sequence;
+    if (rule === undefined) {
+      this.#deliver(sequence, topic, { topic, publication });
+      return NO_POSITION;
+    }
+    const position = this.#store.append(topic, rule, publication);
+    this.#deliver(sequence, topic, {
+      topic,
+      publication,
+      offset: position.offset,
+      epoch: position.epoch,
+    });
+    return Promise.resolve(position);
+  }
+
+  subscribe(topicOrPattern: string, listener: EngineListener): Promise<EngineSubscription> {
+    if (this.#closed) return closed();
+    const problem = validatePattern(topicOrPattern);
+    if (problem !== undefined) return Promise.reject(new TypeError(problem));
+    if (typeof listener?.onPublication !== "function") {
+      return Promise.reject(new TypeError("Invalid listener: 'onPublication' is not a function"));
+    }
+    const index = isPattern(topicOrPattern) ? this.#patterns : this.#exact;
+    let set = index.get(topicOrPattern);
+    if (set === undefined) index.set(topicOrPattern, set = new Set());
+    const subscriptions = set;
+    const subscription: Subscription = {
+      listener,
+      from: this.#sequence,
+      unsubscribe: () => {
+        subscriptions.delete(subscription);
+        if (subscriptions.size === 0 && index.get(topicOrPattern) === subscriptions) {
+          index.delete(topicOrPattern);
+        }
+        return DONE;
+      },
+    };
+    set.add(subscription);
+    return Promise.resolve(subscription);
+  }
+
+  position(topic: string): Promise<StreamPosition> {
+    return this.#withHistory(topic, (rule) => this.#store.position(topic, rule));
+  }
+
+  history(topic: string, query: HistoryQuery): Promise<HistoryResult> {
+    const problem = queryProblem(query);
+    if (problem !== undefined && !this.#closed) return Promise.reject(problem);
+    return this.#withHistory(topic, (rule) => this.#store.history(topic, rule, query));
+  }
+
+  recover(topic: string, since: StreamPosition, maxRecover: number): Promise<Recovery> {
+    const problem = positionProblem(since, "since") ??
+      (Number.isSafeInteger(maxRecover) && maxRecover >= 0 ? undefined : new RangeError(
+        `Invalid 'maxRecover': expected a non-negative integer, got ${maxRecover}`,
+      ));
+    if (problem !== undefined && !this.#closed) return Promise.reject(problem);
+    return this.#withHistory(
+      topic,
+      (rule) => this.#store.recover(topic, rule, since, maxRecover),
+    );
+  }
+
+  presenceAdd(topic: string, entry: PresenceEntry): Promise<void> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic) ?? entryProblem(entry);
+    if (problem !== undefined) return Promise.reject(new TypeError(problem));
+    const { connection, user, info } = entry;
+    this.#announce(topic, this.#presence.add(topic, { connection, user, info }));
+    return DONE;
+  }
+
+  presenceRemove(topic: string, connection: string): Promise<void> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic) ??
+      (typeof connection === "string" ? undefined : "Invalid 'connection': expected a string");
+    if (problem !== undefined) return Promise.reject(new TypeError(problem));
+    this.#announce(topic, this.#presence.remove(topic, connection));
+    return DONE;
+  }
+
+  presence(topic: string): Promise<readonly PresenceEntry[]> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic);
+    if (problem !== undefined) return Promise.reject(new TypeError(problem));
+    return Promise.resolve(this.#presence.list(topic));
+  }
+
+  presenceStats(topic: string): Promise<PresenceStats> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic);
+    if (problem !== undefined) return Promise.reject(new TypeError(problem));
+    return Promise.resolve(this.#presence.stats(topic));
+  }
+
+  control(command: ControlCommand): Promise<void> {
+    if (this.#closed) return closed();
+    if (typeof command !== "object" || command === null || !CONTROL_TYPES.has(command.type)) {
+      const type = typeof command === "object" && command !== null ? command.type : command;
+      return Promise.reject(new TypeError(`Invalid control command: unknown type '${type}'`));
+    }
+    for (const handler of this.#controls) {
+      try {
+        handler(command);
+      } catch (error) {
+        this.#onListenerError(error);
+      }
+    }
+    return DONE;
+  }
+
+  onControl(handler: (command: ControlCommand) => void): () => void {
+    if (typeof handler !== "function") throw new TypeError("Invalid handler: expected a function");
+    if (this.#closed) return () => {};
+    this.#controls.add(handler);
+    return () => void this.#controls.delete(handler);
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return DONE;
+    this.#closed = true;
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
+    this.#timer = undefined;
+    this.#exact.clear();
+    this.#patterns.clear();
+    this.#controls.clear();
+    this.#pending.length = 0;
+    this.#store.clear();
+    this.#presence.clear();
+    return DONE;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #withHistory<T>(topic: string, read: (rule: HistoryRule) => T): Promise<T> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic);
+    if (problem !== undefined) return Promise.reject(new TypeError(problem));
+    const rule = this.#policy(topic);
+    if (rule === undefined) {
+      return Promise.reject(
+        new EngineError("NO_HISTORY", `Topic '${topic}' keeps no history`),
+      );
+    }
+    return Promise.resolve(read(rule));
+  }
+
+  /**
+   * Delivers in publication order even when a listener publishes while being
+   * called: nested work waits in a queue until the current delivery is done.
+   */
+  #deliver(sequence: number, topic: string, delivery: Delivery): void {
+    if (this.#delivering) {
+      this.#pending.push(() => this.#fanOut(sequence, topic, delivery, undefined));
+      return;
+    }
+    this.#delivering = true;
+    try {
+      this.#fanOut(sequence, topic, delivery, undefined);
+      this.#drain();
+    } finally {
+      this.#delivering = false;
+    }
+  }
+
+  #announce(topic: string, diff: PresenceDiff): void {
+    if (diff.joins.length === 0 && diff.leaves.length === 0) return;
+    const sequence = ++this.#sequence;
+    const events: PresenceEvent[] = [
+      ...diff.leaves.map((entry): PresenceEvent => ({ topic, type: "leave", entry })),
+      ...diff.joins.map((entry): PresenceEvent => ({ topic, type: "join", entry })),
+    ];
+    const run = () => {
+      for (const event of events) this.#fanOut(sequence, topic, undefined, event);
+    };
+    if (this.#delivering) {
+      this.#pending.push(run);
+      return;
+    }
+    this.#delivering = true;
+    try {
+      run();
+      this.#drain();
+    } finally {
+      this.#delivering = false;
+    }
+  }
+
+  #drain(): void {
+    for (let i = 0; i < this.#pending.length; i++) this.#pending[i]();
+    this.#pending.length = 0;
+  }
+
+  #fanOut(
+    sequence: number,
+    topic: string,
+    delivery: Delivery | undefined,
+    event: PresenceEvent | undefined,
+  ): void {
+    const exact = this.#exact.get(topic);
+    if (exact !== undefined) {
+      for (const subscription of exact) this.#call(subscription, sequence, delivery, event);
+    }
+    if (this.#patterns.size === 0) return;
+    for (const [pattern, subscriptions] of this.#patterns) {
+      if (!matchPattern(pattern, topic)) continue;
+      for (const subscription of subscriptions) this.#call(subscription, sequence, delivery, event);
+    }
+  }
+
+  #call(
+    subscription: Subscription,
+    sequence: number,
+    delivery: Delivery | undefined,
+    event: PresenceEvent | undefined,
+  ): void {
+    // A subscription made after this publication started does not receive it.
+    if (subscription.from >= sequence) return;
+    try {
+      if (delivery !== undefined) subscription.listener.onPublication(delivery);
+      else subscription.listener.onPresence?.(event!);
+    } catch (error) {
+      this.#onListenerError(error);
+    }
+  }
+
+  #armSweep(): void {
+    this.#timer = this.#clock.setTimer(() => {
+      if (this.#closed) return;
+      this.#store.sweep();
+      this.#armSweep();
+    }, this.#sweepMs);
+  }
+}
+
+function closed(): Promise<never> {
+  return Promise.reject(new EngineError("ENGINE_CLOSED", "Engine is closed"));
+}
+
+function defaultIds(): () => string {
+  const prefix = crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+  let counter = 0;
+  return () => `${prefix}.${(++counter).toString(36)}`;
+}
+
+function publicationProblem(publication: EnginePublication): string | undefined {
+  if (typeof publication !== "object" || publication === null) {
+    return `Invalid publication: expected an object, got ${publication}`;
+  }
+  if (typeof publication.data !== "string") {
+    return `Invalid publication: 'data' must be a JSON string, got ${typeof publication.data}`;
+  }
+  return undefined;
+}
+
+function entryProblem(entry: PresenceEntry): string | undefined {
+  if (typeof entry !== "object" || entry === null) {
+    return `Invalid presence entry: expected an object, got ${entry}`;
+  }
+  if (typeof entry.connection !== "string" || entry.connection === "") {
+    return "Invalid presence entry: 'connection' must be a non-empty string";
+  }
+  if (typeof entry.user !== "string") {
+    return `Invalid presence entry: 'user' must be a string, got ${typeof entry.user}`;
+  }
+  return undefined;
+}
+
+function positionProblem(position: StreamPosition, name: string): Error | undefined {
+  if (typeof position !== "object" || position === null) {
+    return new TypeError(`Invalid '${name}': expected {offset, epoch}, got ${position}`);
+  }
+  if (typeof position.epoch !== "string") {
+    return new TypeError(
+      `Invalid '${name}.epoch': expected a string, got ${typeof position.epoch}`,
+    );
+  }
+  if (!Number.isSafeInteger(position.offset) || position.offset < 0) {
+    return new RangeError(
+      `Invalid '${name}.offset': expected a non-negative integer, got ${position.offset}`,
+    );
+  }
+  return undefined;
+}
+
+function queryProblem(query: HistoryQuery): Error | undefined {
+  if (typeof query !== "object" || query === null) {
+    return new TypeError(`Invalid history query: expected an object, got ${query}`);
+  }
+  if (!Number.isSafeInteger(query.limit) || query.limit < 0) {
+    return new RangeError(
+      `Invalid 'limit': expected a non-negative integer, got ${query.limit}`,
+    );
+  }
+  if (query.reverse !== undefined && typeof query.reverse !== "boolean") {
+    return new TypeError(`Invalid 'reverse': expected a boolean, got ${typeof query.reverse}`);
+  }
+  return query.since === undefined ? undefined : positionProblem(query.since, "since");
+}
