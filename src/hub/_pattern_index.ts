@@ -95,9 +95,12 @@ export class PatternIndex {
   /**
    * Calls `fn` once for each held pattern that matches the split concrete
    * topic; the walk visits only nodes on paths the topic can take.
+   *
+   * @returns How many trie nodes the walk visited: its cost, bounded by the
+   * matching prefixes of held patterns rather than by how many are held.
    */
-  forEachMatch(topic: readonly string[], fn: (pattern: string) => void): void {
-    if (this.#size > 0) visit(this.#root, topic, 0, fn);
+  forEachMatch(topic: readonly string[], fn: (pattern: string) => void): number {
+    return this.#size > 0 ? visit(this.#root, topic, 0, fn) : 0;
   }
 }
 
@@ -106,14 +109,16 @@ function visit(
   topic: readonly string[],
   depth: number,
   fn: (pattern: string) => void,
-): void {
+): number {
   if (depth === topic.length) {
     if (at.end !== undefined) fn(at.end);
-    return;
+    return 1;
   }
   // `**` takes the one or more segments still left.
   if (at.deep !== undefined) fn(at.deep);
+  let visited = 1;
   const next = at.lit?.get(topic[depth]);
-  if (next !== undefined) visit(next, topic, depth + 1, fn);
-  if (at.star !== undefined) visit(at.star, topic, depth + 1, fn);
+  if (next !== undefined) visited += visit(next, topic, depth + 1, fn);
+  if (at.star !== undefined) visited += visit(at.star, topic, depth + 1, fn);
+  return visited;
 }

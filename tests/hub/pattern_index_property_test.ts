@@ -69,6 +69,13 @@ Deno.test("PatternIndex deletes every pattern down to an empty trie", () => {
   assert.equal(index.size, 0);
   for (const pattern of held) assert.equal(index.add(pattern), true, `re-add ${pattern}`);
   assert.deepEqual(indexed(index, "a:b"), scan(held, "a:b"));
+  // A deleted pattern's branch is pruned: the walk no longer enters it.
+  const pruned = new PatternIndex();
+  pruned.add("x:*");
+  pruned.add("a:*:c:**");
+  assert.equal(pruned.forEachMatch(["a", "b", "c", "d"], () => {}), 4); // root, a, a:*, a:*:c
+  pruned.delete("a:*:c:**");
+  assert.equal(pruned.forEachMatch(["a", "b", "c", "d"], () => {}), 1);
 });
 
 Deno.test("createRegistry delivers a publication once per subscriber, as a plain scan decides", () => {
@@ -101,4 +108,18 @@ Deno.test("createRegistry delivers a publication once per subscriber, as a plain
       assert.deepEqual(got.sort(), [...expected].sort(), topic);
     }
   }
+});
+
+Deno.test("PatternIndex costs a publication its matching prefixes, not the patterns held", () => {
+  const index = new PatternIndex();
+  // The issue's shape: one user allowed `m:**` holding 20,000 distinct patterns.
+  for (let i = 0; i < 20_000; i++) {
+    index.add(i % 2 === 0 ? `m:${i}:*` : `m:*:${i}`);
+  }
+  const found: string[] = [];
+  // An unrelated topic: only the root is visited.
+  assert.equal(index.forEachMatch(["news", "x"], (p) => found.push(p)), 1);
+  // A topic under `m:`: root, `m`, `m:42` and `m:*`, then the leaves reached through them.
+  assert.equal(index.forEachMatch(["m", "42", "43"], (p) => found.push(p)), 6);
+  assert.deepEqual(found.sort(), ["m:*:43", "m:42:*"]);
 });
