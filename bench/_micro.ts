@@ -20,3 +20,9 @@ export const MICRO_CACHED = "cached decision (createDecisionCache hit)";
 
 /** The micro-benchmark the "uncached vs 1,000 rules < 20 us" target reads. */
 export const MICRO_UNCACHED_1000 = "uncached decision, 1,000 rules (capability after rules miss)";
+
+/** The micro-benchmark of publish-to-delivery with no pattern subscriptions on the hub. */
+export const MICRO_PATTERNS_0 = "publish-to-delivery, unrelated topic, 0 patterns";
+
+/** The same with 100,000 distinct pattern subscriptions; the "within 1.2x" target reads both. */
+export const MICRO_PATTERNS_100K = "publish-to-delivery, unrelated topic, 100,000 patterns";

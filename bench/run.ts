@@ -267,8 +267,11 @@ function summarize(scenario: Scenario, figures: Record<string, number>): string 
 
 async function runMicro(quick: boolean, core: number | undefined): Promise<MicroResult[] | string> {
   console.error("running deno bench micro-benchmarks...");
-  const files = ["acl_bench.ts", "frame_bench.ts", "jwt_bench.ts"].map((f) => `bench/${f}`);
-  const denoArgs = ["bench", "--json", "--allow-env", ...files];
+  const files = ["acl_bench.ts", "frame_bench.ts", "jwt_bench.ts", "patterns_bench.ts"].map((f) =>
+    `bench/${f}`
+  );
+  // The patterns benchmark serves real hubs, on loopback only.
+  const denoArgs = ["bench", "--json", "--allow-env", "--allow-net=127.0.0.1", ...files];
   const pin = core === undefined ? [] : ["taskset", "-c", String(core)];
   const [program, ...rest] = [...pin, Deno.execPath(), ...denoArgs];
   const output = await new Deno.Command(program, {

@@ -7,6 +7,7 @@
  */
 
 import { SmallSet } from "./_small_set.ts";
+import { isPattern } from "../acl/topic.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
@@ -50,6 +51,8 @@ export class Connection {
   #state: State = "awaiting_auth";
   #principal: Principal | undefined;
   #subscriptions = new SmallSet<string>();
+  /** How many of `#subscriptions` are patterns (bounded by `maxPatternsPerConnection`). */
+  #patterns = 0;
   /** The first-message deadline, then the token's (`token_expiring`, then expiry). */
   #deadline: Deadline | undefined;
   #deadlineKind: DeadlineKind | undefined;
@@ -217,8 +220,7 @@ export class Connection {
     this.#state = "closed";
     this.#closeCode ??= code;
     this.#at(undefined);
-    for (const topic of this.#subscriptions.toArray()) this.#ctx.registry.remove(topic, this);
-    this.#subscriptions.clear();
+    for (const topic of this.#subscriptions.toArray()) this.#unsubscribed(topic);
     this.#queue = undefined;
     this.#outbox = undefined;
     this.#ctx.cache.delete(this);
@@ -271,8 +273,7 @@ export class Connection {
     for (const topic of this.#subscriptions.toArray()) {
       const verdict = await this.#ctx.check(this, principal, "subscribe", topic);
       if (!verdict.allowed && this.#subscriptions.has(topic) && this.#state === "open") {
-        this.#subscriptions.delete(topic);
-        this.#ctx.registry.remove(topic, this);
+        this.#unsubscribed(topic);
         this.#reply({ type: "unsubscribed", topic, code: "FORBIDDEN" });
       }
     }
@@ -322,7 +323,7 @@ export class Connection {
       case "subscribe":
         return this.#subscribe(principal, frame.topic, frame.id);
       case "unsubscribe":
-        if (this.#subscriptions.delete(frame.topic)) this.#ctx.registry.remove(frame.topic, this);
+        this.#unsubscribed(frame.topic);
         return this.#ack(frame.id);
       case "publish":
         return this.#publish(principal, frame.topic, frame.payload, frame.id);
@@ -338,11 +339,24 @@ export class Connection {
         id,
       );
     }
+    const pattern = isPattern(topic);
+    if (pattern) {
+      const refusal = this.#ctx.patternQuota.refusal(principal.sub, this.#patterns, topic);
+      if (refusal !== undefined) return this.#rateLimited("pattern_subscriptions", refusal, id);
+    }
     const verdict = this.#ctx.check(this, principal, "subscribe", topic);
     const finish = (v: Verdict) => {
       if (this.#state !== "open" || this.#principal !== principal) return;
       if (!v.allowed) return this.#reply(errorFrame(v.code, v.message, id));
+      if (this.#subscriptions.has(topic)) return this.#ack(id);
       if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) return;
+      if (pattern) {
+        // Asked again: other subscriptions may have taken the room while the check was pending.
+        const refusal = this.#ctx.patternQuota.refusal(principal.sub, this.#patterns, topic);
+        if (refusal !== undefined) return this.#rateLimited("pattern_subscriptions", refusal, id);
+        this.#patterns++;
+        this.#ctx.patternQuota.take(principal.sub);
+      }
       this.#subscriptions.add(topic);
       this.#ctx.registry.add(topic, this);
       this.#ack(id);
@@ -524,6 +538,16 @@ export class Connection {
       error: error instanceof Error ? error.name : typeof error,
     });
     this.#reply(errorFrame("INTERNAL", "Internal error", frame.id));
+  }
+
+  /** Ends one subscription and releases what it counted against; nothing when there was none. */
+  #unsubscribed(topic: string): void {
+    if (!this.#subscriptions.delete(topic)) return;
+    this.#ctx.registry.remove(topic, this);
+    if (isPattern(topic)) {
+      this.#patterns--;
+      this.#ctx.patternQuota.release(this.#principal!.sub);
+    }
   }
 
   #rateLimited(limit: string, message: string, id?: RequestId): void {

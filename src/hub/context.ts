@@ -15,6 +15,7 @@ import type { HubLimits } from "./options.ts";
 import type { Registry } from "./registry.ts";
 import type { FlushQueue } from "./_flush_queue.ts";
 import type { Deadlines } from "./_deadlines.ts";
+import type { PatternQuota } from "./_pattern_quota.ts";
 
 /** The hub as seen by one connection. */
 export interface HubContext {
@@ -23,6 +24,8 @@ export interface HubContext {
   readonly firstMessageTimeoutMs: number;
   readonly tokenExpiringLeadMs: number;
   readonly registry: Registry<Connection>;
+  /** Pattern subscriptions per user and on the hub. */
+  readonly patternQuota: PatternQuota;
   /** Connection deadlines (first message, token expiry) on one clock timer. */
   readonly deadlines: Deadlines;
   /** Writes queued frames at the end of the turn. */

@@ -26,6 +26,7 @@ import { logToStderr } from "./log.ts";
 import { createHubMetrics, type HubMetrics, increment, observe } from "./metrics.ts";
 import type { HubLimits, HubOptions } from "./options.ts";
 import { createRegistry } from "./registry.ts";
+import { PatternQuota } from "./_pattern_quota.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createDeadlines } from "./_deadlines.ts";
 import { Multimap } from "./_multimap.ts";
@@ -336,6 +337,7 @@ export function createHub(options: HubOptions): Hub {
     firstMessageTimeoutMs: options.firstMessageTimeoutMs ?? 5000,
     tokenExpiringLeadMs: options.tokenExpiringLeadMs ?? 60_000,
     registry,
+    patternQuota: new PatternQuota(limits),
     flushQueue,
     deadlines,
     cache: { delete: (connection) => void caches.delete(connection) },

@@ -89,6 +89,26 @@ export interface HubLimits {
    */
   maxSubscriptions: number;
   /**
+   * Pattern subscriptions (`*` or `**`) per connection, within
+   * `maxSubscriptions`. Every publication walks the hub's pattern index, so
+   * patterns are bounded more tightly than concrete topics.
+   *
+   * @default {100}
+   */
+  maxPatternsPerConnection: number;
+  /**
+   * Pattern subscriptions of one user (`sub`), across their connections.
+   *
+   * @default {1000}
+   */
+  maxPatternsPerUser: number;
+  /**
+   * Pattern subscriptions on the whole hub, across every connection.
+   *
+   * @default {100000}
+   */
+  maxPatternsPerHub: number;
+  /**
    * Frames queued behind a pending asynchronous permission check.
    *
    * @default {256}
@@ -267,6 +287,9 @@ export const DEFAULT_LIMITS: Readonly<HubLimits> = {
   maxFrameBytes: 64 * 1024,
   maxDepth: 32,
   maxSubscriptions: 1000,
+  maxPatternsPerConnection: 100,
+  maxPatternsPerUser: 1000,
+  maxPatternsPerHub: 100_000,
   maxQueuedFrames: 256,
   maxViolations: 50,
   violationWindowMs: 60_000,

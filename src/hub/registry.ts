@@ -5,8 +5,8 @@
  */
 
 import { isPattern } from "../acl/topic.ts";
-import { matchPattern } from "../acl/pattern.ts";
 import { Multimap } from "./_multimap.ts";
+import { PatternIndex } from "./_pattern_index.ts";
 
 /** Something that receives serialized frames. */
 export interface Subscriber {
@@ -40,8 +40,9 @@ export interface Registry<S extends Subscriber> {
 
 /**
  * Creates an empty registry. Concrete topics are a map lookup; pattern
- * subscriptions are matched per distinct pattern, and a connection matched
- * twice receives the publication once.
+ * subscriptions sit in a segment trie, so a publication costs what the
+ * patterns that match it cost, not the number of patterns on the hub. A
+ * connection matched twice receives the publication once.
  *
  * @param events First/last transitions, used to drive the broker.
  * @returns A registry.
@@ -65,6 +66,7 @@ export function createRegistry<S extends Subscriber>(events: RegistryEvents): Re
   // Multimap keeps it without a Set.
   const exact = new Multimap<S>();
   const patterns = new Multimap<S>();
+  const index = new PatternIndex();
   let subscriptions = 0;
 
   const mapFor = (key: string) => isPattern(key) ? patterns : exact;
@@ -75,6 +77,7 @@ export function createRegistry<S extends Subscriber>(events: RegistryEvents): Re
       const first = !map.has(key);
       if (!map.add(key, subscriber)) return false;
       subscriptions++;
+      if (first && map === patterns) index.add(key);
       if (first) events.onFirst(key);
       return true;
     },
@@ -82,7 +85,9 @@ export function createRegistry<S extends Subscriber>(events: RegistryEvents): Re
       const map = mapFor(key);
       if (!map.delete(key, subscriber)) return false;
       subscriptions--;
-      if (!map.has(key)) events.onLast(key);
+      if (map.has(key)) return true;
+      if (map === patterns) index.delete(key);
+      events.onLast(key);
       return true;
     },
     forEach(topic, fn) {
@@ -94,11 +99,10 @@ export function createRegistry<S extends Subscriber>(events: RegistryEvents): Re
           fn(s);
         }
       };
-      for (const pattern of patterns.keys()) {
-        if (!matchPattern(pattern, topic)) continue;
+      index.forEachMatch(topic.split(":"), (pattern) => {
         seen ??= new Set();
         patterns.forEach(pattern, once);
-      }
+      });
       if (seen === undefined) exact.forEach(topic, fn);
       else exact.forEach(topic, once);
     },
