@@ -9,11 +9,12 @@ import { matchPattern } from "../acl/pattern.ts";
 import { isPattern, validatePattern, validateTopic } from "../acl/topic.ts";
 import type { ErrorFrame, MessageFrame, ServerFrame, WelcomeFrame } from "../protocol/frames.ts";
 import { backoffDelay } from "./backoff.ts";
-import { RealtimeError } from "./errors.ts";
+import { RealtimeError, type RealtimeErrorCode } from "./errors.ts";
+import { closePolicy } from "./close_policy.ts";
+import { Connection } from "./connection.ts";
+import { CloseCode } from "../protocol/codes.ts";
 import type { ConnectionState, RealtimeClientOptions } from "./options.ts";
 import { type Deferred, deferred } from "./_deferred.ts";
-import { readFrames } from "./_frames.ts";
-import { SUBPROTOCOL_V1, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import { type Reply, Requests } from "./_requests.ts";
 import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
 import { tokenExpiresAt } from "./_token.ts";
@@ -118,6 +119,13 @@ interface Subscription {
 
 type Listeners = { [K in keyof RealtimeEvents]: Set<RealtimeEvents[K]> };
 
+/** The error code a client stops with, per close code whose action is "stop". */
+const STOP_ERRORS: Readonly<Record<number, RealtimeErrorCode>> = {
+  [CloseCode.ProtocolViolation]: "BAD_REQUEST",
+  [CloseCode.Revoked]: "FORBIDDEN",
+  [CloseCode.TooLarge]: "TOO_LARGE",
+};
+
 /** Failed attempts after which a reconnect also fetches a fresh token. */
 const REFRESH_AFTER_FAILURES = 3;
 /** Longest wait for sockets to finish closing in `close()`. */
@@ -173,8 +181,7 @@ export class RealtimeClient implements AsyncDisposable {
   #authRetried = false;
   #refreshing = false;
   #lastServerError: ErrorFrame | undefined;
-  #ws: WebSocket | undefined;
-  #detachSocket: (() => void) | undefined;
+  #conn: Connection | undefined;
   #dying = new Set<Promise<void>>();
   #epoch = 0;
   #attempt = 0;
@@ -464,7 +471,7 @@ export class RealtimeClient implements AsyncDisposable {
     this.#clearTimer("connect");
     this.#connectTimer = this.#o.clock.setTimer(() => {
       this.#connectTimer = undefined;
-      if (this.#ws === undefined) this.#epoch++; // still waiting for getToken
+      if (this.#conn === undefined) this.#epoch++; // still waiting for getToken
       this.#abandon(`Connecting took longer than ${this.#o.connectTimeoutMs} ms`);
     }, this.#o.connectTimeoutMs);
     this.#tokenForConnect().then(
@@ -523,55 +530,26 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   #open(token: string): void {
-    const via = this.#o.tokenVia;
-    const url = new URL(this.#o.url);
-    // Batching first: readFrames splits every message on "\n".
-    const offered = [SUBPROTOCOL_V1_BATCH, SUBPROTOCOL_V1];
-    const protocols = via === "subprotocol" ? [...offered, "auth", token] : offered;
-    if (via === "query") url.searchParams.set("token", token);
-    let ws: WebSocket;
+    let conn: Connection;
     try {
-      ws = via === "header"
-        ? new this.#o.WebSocket(url.href, {
-          protocols,
-          headers: { authorization: `Bearer ${token}` },
-        } as unknown as string[])
-        : new this.#o.WebSocket(url.href, protocols);
+      conn = new Connection({
+        url: this.#o.url,
+        token,
+        tokenVia: this.#o.tokenVia,
+        WebSocket: this.#o.WebSocket,
+        clock: this.#o.clock,
+        onFrame: (frame) => {
+          if (this.#conn === conn) this.#onFrame(frame);
+        },
+        onClose: (info) => {
+          if (this.#conn === conn) this.#dropped(info.code, info.reason);
+        },
+      });
     } catch (error) {
-      void this.#shutdown(
-        via === "header"
-          ? new RealtimeError(
-            "UNSUPPORTED",
-            "Cannot send the token via 'header': this runtime's WebSocket does not accept headers (browsers do not); use \"subprotocol\"",
-            { cause: error },
-          )
-          : new RealtimeError("UNSUPPORTED", "Cannot open a WebSocket", { cause: error }),
-      );
+      void this.#shutdown(error as RealtimeError);
       return;
     }
-    this.#ws = ws;
-    // Listeners are removed one by one: npm `ws` ignores an AbortSignal option.
-    const onOpen = () => {
-      if (this.#ws !== ws || via !== "message") return;
-      this.#send(JSON.stringify({ type: "auth", id: this.#requests.nextId(), token }));
-    };
-    const onMessage = (event: MessageEvent) => {
-      for (const frame of readFrames(event.data)) {
-        if (this.#ws !== ws) return;
-        this.#onFrame(frame);
-      }
-    };
-    const onClose = (event: CloseEvent) => {
-      if (this.#ws === ws) this.#dropped(event.code, event.reason);
-    };
-    ws.addEventListener("open", onOpen);
-    ws.addEventListener("message", onMessage);
-    ws.addEventListener("close", onClose);
-    this.#detachSocket = () => {
-      ws.removeEventListener("open", onOpen);
-      ws.removeEventListener("message", onMessage);
-      ws.removeEventListener("close", onClose);
-    };
+    this.#conn = conn;
   }
 
   // Receiving.
@@ -681,12 +659,12 @@ export class RealtimeClient implements AsyncDisposable {
   async #refresh(): Promise<void> {
     if (this.#refreshing || this.#o.getToken === undefined) return;
     this.#refreshing = true;
-    const ws = this.#ws;
+    const conn = this.#conn;
     try {
       const token = await this.#fetchToken();
-      if (this.#ws !== ws || this.#state !== "open") return;
+      if (this.#conn !== conn || this.#state !== "open") return;
       const ack = await this.#request({ type: "auth", token }, "Token refresh");
-      if (this.#ws !== ws) return;
+      if (this.#conn !== conn) return;
       this.#token = token;
       const expiresAt = ack.type === "ack" && ack.expiresAt !== undefined
         ? ack.expiresAt
@@ -728,25 +706,21 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   #send(text: string): void {
-    try {
-      this.#ws?.send(text);
-    } catch {
-      // The socket is closing; its close event takes over.
-    }
+    this.#conn?.send(text);
   }
 
   #armHeartbeat(): void {
     this.#clearTimer("heartbeat");
     if (this.#o.heartbeatMs === 0) return;
-    const ws = this.#ws;
+    const conn = this.#conn;
     this.#heartbeatTimer = this.#o.clock.setTimer(() => {
       this.#heartbeatTimer = undefined;
       this.#request({ type: "ping" }, "Ping").then(
         () => {
-          if (this.#ws === ws && this.#state === "open") this.#armHeartbeat();
+          if (this.#conn === conn && this.#state === "open") this.#armHeartbeat();
         },
         (error: RealtimeError) => {
-          if (error.code === "TIMEOUT" && this.#ws === ws) {
+          if (error.code === "TIMEOUT" && this.#conn === conn) {
             this.#abandon("The hub did not answer a ping");
           }
         },
@@ -758,33 +732,25 @@ export class RealtimeClient implements AsyncDisposable {
 
   /** Gives up on the current socket (a client-side timeout) and reconnects. */
   #abandon(reason: string): void {
-    const ws = this.#ws;
-    if (ws !== undefined) this.#release(ws);
+    const conn = this.#conn;
+    if (conn !== undefined) this.#release(conn);
     this.#dropped(1006, reason);
   }
 
-  /** Stops listening to a socket and closes it, remembering it until closed. */
-  #release(ws: WebSocket): void {
-    this.#detachSocket?.();
-    this.#detachSocket = undefined;
-    this.#ws = undefined;
-    if (ws.readyState === 3) return; // CLOSED
-    const { promise, resolve } = deferred<void>();
-    ws.addEventListener("close", () => resolve(), { once: true });
+  /** Stops listening to a connection and closes it, remembering it until closed. */
+  #release(conn: Connection): void {
+    conn.detach();
+    this.#conn = undefined;
+    if (conn.closeInfo !== undefined) return;
+    const promise = conn.close(1000).then(() => {});
     this.#dying.add(promise);
     void promise.then(() => this.#dying.delete(promise));
-    try {
-      ws.close(1000);
-    } catch {
-      resolve();
-    }
   }
 
   #dropped(code: number, reason: string): void {
-    if (this.#ws !== undefined) {
-      this.#detachSocket?.();
-      this.#detachSocket = undefined;
-      this.#ws = undefined;
+    if (this.#conn !== undefined) {
+      this.#conn.detach();
+      this.#conn = undefined;
     }
     this.#clearTimer("connect");
     this.#clearTimer("heartbeat");
@@ -797,17 +763,18 @@ export class RealtimeClient implements AsyncDisposable {
     for (const sub of this.#subs.values()) sub.confirmed = false;
     if (this.#state === "closed") return;
     const detail = reason === "" ? `${code}` : `${code}: ${reason}`;
-    if (code === 4000) {
+    const { action } = closePolicy(code);
+    if (action === "stop") {
       void this.#shutdown(
-        new RealtimeError("BAD_REQUEST", `The hub closed the connection (${detail})`, {
-          closeCode: code,
-        }),
+        new RealtimeError(
+          STOP_ERRORS[code] ?? "CLOSED",
+          code === CloseCode.Revoked
+            ? `The hub revoked access (${detail})`
+            : `The hub closed the connection (${detail})`,
+          { closeCode: code },
+        ),
       );
-    } else if (code === 4003) {
-      void this.#shutdown(
-        new RealtimeError("FORBIDDEN", `The hub revoked access (${detail})`, { closeCode: code }),
-      );
-    } else if (code === 4001) {
+    } else if (action === "refresh") {
       if (this.#o.getToken === undefined || this.#authRetried) {
         const expired = this.#lastServerError?.code === "TOKEN_EXPIRED" ||
           reason.toLowerCase().includes("expired");
@@ -887,8 +854,8 @@ export class RealtimeClient implements AsyncDisposable {
     this.#clearTimer("heartbeat");
     this.#offOnline?.();
     this.#offOnline = undefined;
-    const ws = this.#ws;
-    if (ws !== undefined) this.#release(ws);
+    const conn = this.#conn;
+    if (conn !== undefined) this.#release(conn);
     const closed = this.#closedError();
     this.#requests.rejectWhere(() => closed);
     this.#queue.clear();

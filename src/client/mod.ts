@@ -25,6 +25,8 @@
  */
 
 export * from "./client.ts";
+export * from "./connection.ts";
+export * from "./close_policy.ts";
 export * from "./errors.ts";
 export * from "./options.ts";
 export * from "./backoff.ts";
