@@ -112,6 +112,7 @@ export class Connection {
   #attached = true;
   #failure: string | undefined;
   #closeInfo: CloseInfo | undefined;
+  #opened = Promise.withResolvers<void>();
   #welcome = Promise.withResolvers<WelcomeFrame>();
   #closed = Promise.withResolvers<CloseInfo>();
 
@@ -126,11 +127,13 @@ export class Connection {
     this.#requests = new Requests(options.clock ?? REAL_CLOCK);
     this.#onFrame = options.onFrame;
     this.#onClose = options.onClose;
+    this.#opened.promise.catch(() => {});
     this.#welcome.promise.catch(() => {});
     this.#ws = openSocket(options);
     const token = options.token;
     const ws = this.#ws;
     ws.addEventListener("open", () => {
+      this.#opened.resolve();
       if (token === undefined || options.tokenVia !== "message") return;
       this.send({ type: "auth", id: AUTH_ID, token });
     });
@@ -149,6 +152,12 @@ export class Connection {
         ? { code, reason: event.reason }
         : { code, reason: event.reason, failure: this.#failure };
       this.#closeInfo = info;
+      this.#opened.reject(
+        new RealtimeError("DISCONNECTED", `The connection closed (${code}) before it opened`, {
+          retry: true,
+          closeCode: code,
+        }),
+      );
       this.#welcome.reject(
         new RealtimeError(
           code === 4001 ? "AUTH_FAILED" : "DISCONNECTED",
@@ -165,6 +174,11 @@ export class Connection {
       this.#closed.resolve(info);
       if (this.#attached) this.#onClose?.(info);
     });
+  }
+
+  /** Resolves once the socket is open; rejects when it closes first. */
+  get opened(): Promise<void> {
+    return this.#opened.promise;
   }
 
   /** Resolves with the `welcome` frame; rejects when the hub refuses or the socket closes first. */
@@ -212,7 +226,10 @@ export class Connection {
    * @throws {RealtimeError} With the hub's code on an `error` answer, `TIMEOUT`,
    * or `DISCONNECTED` when the socket closes first.
    */
-  request(frame: { type: string }, options: ConnectionRequestOptions): Promise<Reply> {
+  request(
+    frame: { type: string; [field: string]: unknown },
+    options: ConnectionRequestOptions,
+  ): Promise<Reply> {
     const id = this.#requests.nextId();
     const answered = this.#requests.add(id, options);
     this.#requests.markSent(id);

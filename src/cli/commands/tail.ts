@@ -107,16 +107,19 @@ Examples:
           awaitWelcome: true,
         });
         try {
-          for (const [index, topic] of topics.entries()) {
-            const reply = await opened.request(
-              { type: "subscribe", id: index + 1, topic },
-              options.connectTimeout,
-              `the reply to subscribe '${topic}'`,
+          for (const topic of topics) {
+            const refused = await opened.request(
+              { type: "subscribe", topic },
+              {
+                timeoutMs: options.connectTimeout,
+                what: `the reply to subscribe '${topic}'`,
+                topic,
+              },
             );
-            if (reply.type === "error") {
+            if (refused !== undefined) {
               throw new CliError(
-                exitCodeForErrorFrame(reply.code),
-                `Cannot subscribe to '${topic}': ${String(reply.message)} (${String(reply.code)})`,
+                exitCodeForErrorFrame(refused.code),
+                `Cannot subscribe to '${topic}': ${refused.message} (${refused.code})`,
               );
             }
           }
@@ -179,6 +182,8 @@ Examples:
           const why = `${info.code} ${describeCloseCode(info.code)}${
             info.reason ? `: ${info.reason}` : ""
           }`;
+          // shouldReconnect reads the table RealtimeClient follows; tail has a fixed
+          // token, so after "refresh" (4001) it stops.
           if (!shouldReconnect(info.code)) {
             const exit = exitCodeForClose(info.code);
             throw new CliError(
