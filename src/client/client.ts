@@ -5,8 +5,7 @@
  * @module
  */
 
-import { matchPattern } from "../acl/pattern.ts";
-import { isPattern, validatePattern, validateTopic } from "../acl/topic.ts";
+import { validateTopic } from "../acl/topic.ts";
 import type { ErrorFrame, MessageFrame, ServerFrame, WelcomeFrame } from "../protocol/frames.ts";
 import { backoffDelay } from "./backoff.ts";
 import { RealtimeError, type RealtimeErrorCode } from "./errors.ts";
@@ -14,31 +13,22 @@ import { closePolicy } from "./close_policy.ts";
 import { Connection } from "./connection.ts";
 import { CloseCode } from "../protocol/codes.ts";
 import type { ConnectionState, RealtimeClientOptions } from "./options.ts";
-import { type Deferred, deferred } from "./_deferred.ts";
+import { deferred } from "./_deferred.ts";
+import { guard } from "./_guard.ts";
+import { Heartbeat } from "./_heartbeat.ts";
+import { PublishQueue } from "./_publish_queue.ts";
+import { TokenManager } from "./_token_manager.ts";
+import {
+  type MessageHandler,
+  type RealtimeMessage,
+  type SubscribeOptions,
+  Subscription,
+} from "./subscription.ts";
 import { type Reply, Requests } from "./_requests.ts";
 import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
 import { tokenExpiresAt } from "./_token.ts";
 
-/** A publication received on a subscribed topic, or a message sent directly to the user. */
-export interface RealtimeMessage<T = unknown> {
-  /**
-   * The concrete topic it was published on; `null` for a message the server
-   * sent directly to this user (`sendToUser`, a broadcast to users), which
-   * reaches `notification` listeners only.
-   */
-  readonly topic: string | null;
-  /** The published payload. */
-  readonly payload: T;
-  /** The publisher's subject, or `null` for messages from the server. */
-  readonly from: string | null;
-  /** Publication time, epoch milliseconds. */
-  readonly ts: number;
-  /** The event name of a server-pushed notification. */
-  readonly event?: string;
-}
-
-/** Receives the messages of a subscription. */
-export type MessageHandler<T = unknown> = (message: RealtimeMessage<T>) => void;
+export type { MessageHandler, RealtimeMessage, SubscribeOptions } from "./subscription.ts";
 
 /** Details of a state change, passed to `state` listeners. */
 export interface StateChange {
@@ -74,15 +64,6 @@ export interface RealtimeEvents {
   refresh: (info: RefreshInfo) => void;
 }
 
-/** Options of {@linkcode RealtimeClient.subscribe}. */
-export interface SubscribeOptions {
-  /**
-   * Called when the subscription is refused or ended by the server (for
-   * example `FORBIDDEN`, also after a reconnect or a token refresh).
-   */
-  onError?: (error: RealtimeError) => void;
-}
-
 /**
  * Ends a subscription when called (idempotent). `ready` resolves once the
  * hub confirmed the subscription (or it was ended before that) and rejects
@@ -103,18 +84,6 @@ export interface PublishOptions {
    * @default {the client's `requestTimeoutMs`}
    */
   timeoutMs?: number;
-}
-
-interface Entry {
-  handler: MessageHandler;
-  onError: ((error: RealtimeError) => void) | undefined;
-  ready: Deferred<void>;
-}
-
-interface Subscription {
-  key: string;
-  entries: Set<Entry>;
-  confirmed: boolean;
 }
 
 type Listeners = { [K in keyof RealtimeEvents]: Set<RealtimeEvents[K]> };
@@ -176,10 +145,8 @@ export class RealtimeClient implements AsyncDisposable {
   #o: ResolvedOptions;
   #state: ConnectionState = "connecting";
   #error: RealtimeError | undefined;
-  #token: string | undefined;
-  #forceRefresh = false;
+  #tokens: TokenManager;
   #authRetried = false;
-  #refreshing = false;
   #lastServerError: ErrorFrame | undefined;
   #conn: Connection | undefined;
   #dying = new Set<Promise<void>>();
@@ -187,9 +154,9 @@ export class RealtimeClient implements AsyncDisposable {
   #attempt = 0;
   #reconnectTimer: unknown;
   #connectTimer: unknown;
-  #heartbeatTimer: unknown;
+  #heartbeat: Heartbeat;
   #requests: Requests;
-  #queue = new Map<number, string>();
+  #queue: PublishQueue;
   #subs = new Map<string, Subscription>();
   #listeners: Listeners = {
     state: new Set(),
@@ -212,8 +179,15 @@ export class RealtimeClient implements AsyncDisposable {
    */
   constructor(options: RealtimeClientOptions) {
     this.#o = resolveOptions(options);
-    this.#token = this.#o.token;
+    this.#tokens = new TokenManager(this.#o.token, this.#o.getToken, this.#o.clock);
     this.#requests = new Requests(this.#o.clock);
+    this.#queue = new PublishQueue(this.#o.maxQueued);
+    this.#heartbeat = new Heartbeat(
+      this.#o.clock,
+      this.#o.heartbeatMs,
+      () => this.#request({ type: "ping" }, "Ping"),
+      () => this.#abandon("The hub did not answer a ping"),
+    );
     this.#listenOnline();
     this.#connect();
   }
@@ -274,44 +248,29 @@ export class RealtimeClient implements AsyncDisposable {
     handler: MessageHandler<T>,
     options: SubscribeOptions = {},
   ): Unsubscribe {
-    const problem = validatePattern(topic);
-    if (problem !== undefined) throw new TypeError(`Cannot subscribe: ${problem}`);
-    if (typeof handler !== "function") {
-      throw new TypeError(
-        `Cannot subscribe to '${topic}' with a handler of type ${typeof handler}`,
-      );
-    }
-    const ready = deferred<void>();
-    ready.promise.catch(() => {});
-    const entry: Entry = { handler: handler as MessageHandler, onError: options.onError, ready };
-    const done = () => {
-      sub?.entries.delete(entry);
-      ready.resolve();
-      if (sub === undefined || sub.entries.size > 0 || this.#subs.get(topic) !== sub) return;
-      this.#subs.delete(topic);
-      if (this.#state === "open") this.#request({ type: "unsubscribe", topic }, "Unsubscribe");
-    };
-    let sub: Subscription | undefined;
+    const sub = this.#subs.get(topic) ?? new Subscription(topic);
     if (this.#state === "closed") {
-      ready.reject(this.#closedError());
-    } else {
-      sub = this.#subs.get(topic);
-      if (sub === undefined) {
-        sub = { key: topic, entries: new Set(), confirmed: false };
-        this.#subs.set(topic, sub);
-        if (this.#state === "open") this.#sendSubscribe(sub);
-      } else if (sub.confirmed) {
-        ready.resolve();
-      }
-      sub.entries.add(entry);
+      // Validates the handler as an open client would, then refuses.
+      sub.add(handler as MessageHandler, options).remove();
+      const refused = Promise.reject(this.#closedError());
+      refused.catch(() => {});
+      return Object.assign(() => {}, { ready: refused });
+    }
+    const handle = sub.add(handler as MessageHandler, options);
+    if (!this.#subs.has(topic)) {
+      this.#subs.set(topic, sub);
+      if (this.#state === "open") this.#sendSubscribe(sub);
     }
     let called = false;
     const unsubscribe = () => {
       if (called) return;
       called = true;
-      done();
+      const empty = handle.remove();
+      if (!empty || this.#subs.get(topic) !== sub) return;
+      this.#subs.delete(topic);
+      if (this.#state === "open") this.#request({ type: "unsubscribe", topic }, "Unsubscribe");
     };
-    return Object.assign(unsubscribe, { ready: ready.promise });
+    return Object.assign(unsubscribe, { ready: handle.ready });
   }
 
   /**
@@ -360,7 +319,7 @@ export class RealtimeClient implements AsyncDisposable {
       );
     }
     const open = this.#state === "open";
-    if (!open && this.#queue.size >= this.#o.maxQueued) {
+    if (!open && this.#queue.full) {
       return Promise.reject(
         new RealtimeError(
           "QUEUE_FULL",
@@ -376,7 +335,7 @@ export class RealtimeClient implements AsyncDisposable {
       onSettle: () => this.#queue.delete(id),
     });
     if (open) this.#sendRequest(id, text);
-    else this.#queue.set(id, text);
+    else this.#queue.add(id, text);
     return answered.then(() => undefined);
   }
 
@@ -474,7 +433,7 @@ export class RealtimeClient implements AsyncDisposable {
       if (this.#conn === undefined) this.#epoch++; // still waiting for getToken
       this.#abandon(`Connecting took longer than ${this.#o.connectTimeoutMs} ms`);
     }, this.#o.connectTimeoutMs);
-    this.#tokenForConnect().then(
+    this.#tokens.forConnect().then(
       (token) => {
         if (epoch === this.#epoch && this.#state !== "closed") this.#open(token);
       },
@@ -482,51 +441,6 @@ export class RealtimeClient implements AsyncDisposable {
         if (epoch === this.#epoch && this.#state !== "closed") void this.#shutdown(error);
       },
     );
-  }
-
-  async #tokenForConnect(): Promise<string> {
-    const now = this.#o.clock.now();
-    const current = this.#token;
-    const exp = current === undefined ? undefined : tokenExpiresAt(current);
-    const expired = exp !== undefined && exp <= now;
-    if (current !== undefined && !expired && !this.#forceRefresh) return current;
-    if (this.#o.getToken === undefined) {
-      throw new RealtimeError(
-        "TOKEN_EXPIRED",
-        `Cannot reconnect: the token expired at ${
-          new Date(exp ?? now).toISOString()
-        } and no getToken was given`,
-      );
-    }
-    const token = await this.#fetchToken();
-    const freshExp = tokenExpiresAt(token);
-    if (freshExp !== undefined && freshExp <= this.#o.clock.now()) {
-      throw new RealtimeError(
-        "TOKEN_EXPIRED",
-        `Cannot connect: getToken() returned a token that expired at ${
-          new Date(freshExp).toISOString()
-        }`,
-      );
-    }
-    this.#token = token;
-    this.#forceRefresh = false;
-    return token;
-  }
-
-  async #fetchToken(): Promise<string> {
-    let token: unknown;
-    try {
-      token = await this.#o.getToken!();
-    } catch (error) {
-      throw new RealtimeError("AUTH_FAILED", "getToken() failed", { cause: error });
-    }
-    if (typeof token !== "string" || token === "") {
-      throw new RealtimeError(
-        "AUTH_FAILED",
-        `getToken() returned ${token === "" ? "an empty string" : typeof token}, not a token`,
-      );
-    }
-    return token;
   }
 
   #open(token: string): void {
@@ -602,10 +516,8 @@ export class RealtimeClient implements AsyncDisposable {
     // Subscriptions first, then queued publishes, then listeners: a listener
     // that publishes on `open` goes after what already waited.
     for (const sub of this.#subs.values()) this.#sendSubscribe(sub);
-    const queued = [...this.#queue];
-    this.#queue.clear();
-    for (const [id, text] of queued) this.#sendRequest(id, text);
-    this.#armHeartbeat();
+    for (const [id, text] of this.#queue.take()) this.#sendRequest(id, text);
+    this.#heartbeat.start();
     this.#setState("open", {});
   }
 
@@ -621,55 +533,48 @@ export class RealtimeClient implements AsyncDisposable {
       };
     const topic = frame.topic;
     if (topic !== null) {
-      for (const [key, sub] of this.#subs) {
-        if (key !== topic && !(isPattern(key) && matchPattern(key, topic))) continue;
-        for (const entry of [...sub.entries]) guard(() => entry.handler(message));
+      for (const sub of this.#subs.values()) {
+        if (sub.matches(topic)) sub.deliver(message);
       }
     }
     if (message.event !== undefined) this.#emit("notification", message);
   }
 
   #sendSubscribe(sub: Subscription): void {
-    sub.confirmed = false;
-    this.#request({ type: "subscribe", topic: sub.key }, "Subscribe").then(
+    sub.unconfirm();
+    this.#request(sub.frame(), "Subscribe").then(
       () => {
-        if (this.#subs.get(sub.key) !== sub) return;
-        sub.confirmed = true;
-        for (const entry of sub.entries) entry.ready.resolve();
+        if (this.#subs.get(sub.topic) === sub) sub.confirm();
       },
       (error: RealtimeError) => {
-        if (this.#subs.get(sub.key) !== sub) return;
+        if (this.#subs.get(sub.topic) !== sub) return;
         // After a drop the subscription is sent again on reconnect; on close
         // the waiters were already told.
         if (error.code === "DISCONNECTED" || error.code === "CLOSED") return;
-        if (error.code !== "TIMEOUT") this.#subs.delete(sub.key);
+        if (error.code !== "TIMEOUT") this.#subs.delete(sub.topic);
         this.#failSubscription(sub, error);
       },
     );
   }
 
   #failSubscription(sub: Subscription, error: RealtimeError): void {
-    for (const entry of [...sub.entries]) {
-      entry.ready.reject(error);
-      if (entry.onError !== undefined) guard(() => entry.onError!(error));
-    }
+    sub.fail(error);
     this.#emit("error", error);
   }
 
   async #refresh(): Promise<void> {
-    if (this.#refreshing || this.#o.getToken === undefined) return;
-    this.#refreshing = true;
+    if (!this.#tokens.beginRefresh()) return;
     const conn = this.#conn;
     try {
-      const token = await this.#fetchToken();
+      const token = await this.#tokens.fetch();
       if (this.#conn !== conn || this.#state !== "open") return;
       const ack = await this.#request({ type: "auth", token }, "Token refresh");
       if (this.#conn !== conn) return;
-      this.#token = token;
       const expiresAt = ack.type === "ack" && ack.expiresAt !== undefined
         ? ack.expiresAt
         : tokenExpiresAt(token) ?? null;
       this.#expiresAt = expiresAt;
+      this.#tokens.endRefresh(token);
       this.#emit("refresh", { expiresAt });
     } catch (error) {
       const failure = error as RealtimeError;
@@ -677,7 +582,7 @@ export class RealtimeClient implements AsyncDisposable {
         this.#emit("error", failure);
       }
     } finally {
-      this.#refreshing = false;
+      this.#tokens.endRefresh(undefined);
     }
   }
 
@@ -709,25 +614,6 @@ export class RealtimeClient implements AsyncDisposable {
     this.#conn?.send(text);
   }
 
-  #armHeartbeat(): void {
-    this.#clearTimer("heartbeat");
-    if (this.#o.heartbeatMs === 0) return;
-    const conn = this.#conn;
-    this.#heartbeatTimer = this.#o.clock.setTimer(() => {
-      this.#heartbeatTimer = undefined;
-      this.#request({ type: "ping" }, "Ping").then(
-        () => {
-          if (this.#conn === conn && this.#state === "open") this.#armHeartbeat();
-        },
-        (error: RealtimeError) => {
-          if (error.code === "TIMEOUT" && this.#conn === conn) {
-            this.#abandon("The hub did not answer a ping");
-          }
-        },
-      );
-    }, this.#o.heartbeatMs);
-  }
-
   // Losing the connection.
 
   /** Gives up on the current socket (a client-side timeout) and reconnects. */
@@ -753,14 +639,14 @@ export class RealtimeClient implements AsyncDisposable {
       this.#conn = undefined;
     }
     this.#clearTimer("connect");
-    this.#clearTimer("heartbeat");
+    this.#heartbeat.stop();
     const lost = new RealtimeError(
       "DISCONNECTED",
       `The connection closed (${code}) before the hub answered`,
       { retry: true, closeCode: code },
     );
     this.#requests.rejectWhere((sent) => sent ? lost : undefined);
-    for (const sub of this.#subs.values()) sub.confirmed = false;
+    for (const sub of this.#subs.values()) sub.unconfirm();
     if (this.#state === "closed") return;
     const detail = reason === "" ? `${code}` : `${code}: ${reason}`;
     const { action } = closePolicy(code);
@@ -790,7 +676,7 @@ export class RealtimeClient implements AsyncDisposable {
         return;
       }
       this.#authRetried = true;
-      this.#forceRefresh = true;
+      this.#tokens.markStale();
       this.#scheduleReconnect(0);
     } else {
       this.#scheduleReconnect(undefined);
@@ -813,9 +699,7 @@ export class RealtimeClient implements AsyncDisposable {
     this.#attempt++;
     // Browsers see a hub's HTTP 401 as a plain network failure: after a few,
     // also try a fresh token.
-    if (this.#attempt >= REFRESH_AFTER_FAILURES && this.#o.getToken !== undefined) {
-      this.#forceRefresh = true;
-    }
+    if (this.#attempt >= REFRESH_AFTER_FAILURES) this.#tokens.markStale();
     this.#clearTimer("reconnect");
     this.#reconnectTimer = this.#o.clock.setTimer(() => {
       this.#reconnectTimer = undefined;
@@ -851,17 +735,15 @@ export class RealtimeClient implements AsyncDisposable {
     this.#error = error;
     this.#clearTimer("reconnect");
     this.#clearTimer("connect");
-    this.#clearTimer("heartbeat");
+    this.#heartbeat.stop();
     this.#offOnline?.();
     this.#offOnline = undefined;
     const conn = this.#conn;
     if (conn !== undefined) this.#release(conn);
     const closed = this.#closedError();
     this.#requests.rejectWhere(() => closed);
-    this.#queue.clear();
-    for (const sub of this.#subs.values()) {
-      for (const entry of sub.entries) entry.ready.reject(closed);
-    }
+    this.#queue.take();
+    for (const sub of this.#subs.values()) sub.close(closed);
     this.#subs.clear();
     this.#setState("closed", error === undefined ? {} : { error });
     for (const set of Object.values(this.#listeners)) set.clear();
@@ -904,29 +786,13 @@ export class RealtimeClient implements AsyncDisposable {
     }
   }
 
-  #clearTimer(which: "reconnect" | "connect" | "heartbeat"): void {
+  #clearTimer(which: "reconnect" | "connect"): void {
     if (which === "reconnect" && this.#reconnectTimer !== undefined) {
       this.#o.clock.clearTimer(this.#reconnectTimer);
       this.#reconnectTimer = undefined;
     } else if (which === "connect" && this.#connectTimer !== undefined) {
       this.#o.clock.clearTimer(this.#connectTimer);
       this.#connectTimer = undefined;
-    } else if (which === "heartbeat" && this.#heartbeatTimer !== undefined) {
-      this.#o.clock.clearTimer(this.#heartbeatTimer);
-      this.#heartbeatTimer = undefined;
     }
-  }
-}
-
-/** Runs a user callback; its exception is reported, not thrown into the client. */
-function guard(fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    const report = (globalThis as { reportError?: (error: unknown) => void }).reportError;
-    if (typeof report === "function") report(error);
-    else {queueMicrotask(() => {
-        throw error;
-      });}
   }
 }

@@ -27,6 +27,7 @@
 export * from "./client.ts";
 export * from "./connection.ts";
 export * from "./close_policy.ts";
+export * from "./subscription.ts";
 export * from "./errors.ts";
 export * from "./options.ts";
 export * from "./backoff.ts";
