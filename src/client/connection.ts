@@ -8,12 +8,12 @@
  * @module
  */
 
-import type { ServerFrame, WelcomeFrame } from "../protocol/frames.ts";
+import type { AckFrame, PongFrame, ServerFrame, WelcomeFrame } from "../protocol/frames.ts";
 import { SUBPROTOCOL_V1, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import { RealtimeError } from "./errors.ts";
 import type { ClientClock, TokenVia, WebSocketConstructor } from "./options.ts";
 import { readFrames } from "./_frames.ts";
-import { type Reply, Requests } from "./_requests.ts";
+import { Requests } from "./_requests.ts";
 
 /** How a connection ended. */
 export interface CloseInfo {
@@ -57,6 +57,9 @@ export interface ConnectionOptions {
   /** Called once when the socket closed (not after {@linkcode Connection.detach}). */
   onClose?: (info: CloseInfo) => void;
 }
+
+/** A frame that answers a request successfully. */
+export type ConnectionReply = AckFrame | PongFrame | WelcomeFrame;
 
 /** Options of {@linkcode Connection.request}. */
 export interface ConnectionRequestOptions {
@@ -229,7 +232,7 @@ export class Connection {
   request(
     frame: { type: string; [field: string]: unknown },
     options: ConnectionRequestOptions,
-  ): Promise<Reply> {
+  ): Promise<ConnectionReply> {
     const id = this.#requests.nextId();
     const answered = this.#requests.add(id, options);
     this.#requests.markSent(id);

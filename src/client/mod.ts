@@ -31,4 +31,5 @@ export * from "./subscription.ts";
 export * from "./errors.ts";
 export * from "./options.ts";
 export * from "./backoff.ts";
-export type { ErrorCode } from "../protocol/codes.ts";
+export { CloseCode, type ErrorCode } from "../protocol/codes.ts";
+export type * from "../protocol/frames.ts";

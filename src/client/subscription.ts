@@ -99,6 +99,8 @@ export class Subscription {
   #confirmed = false;
 
   /**
+   * Creates a subscription with no handlers yet.
+   *
    * @param topic A topic or pattern (`chat:lobby`, `chat:*`, `org:acme:**`).
    * @throws {TypeError} When it is not a valid topic or pattern.
    */
