@@ -14,7 +14,8 @@ import { Connection } from "./connection.ts";
 import { CloseCode } from "../protocol/codes.ts";
 import type { ConnectionState, RealtimeClientOptions } from "./options.ts";
 import { deferred } from "./_deferred.ts";
-import { guard } from "./_guard.ts";
+import { Emitter } from "./_emitter.ts";
+import type { RealtimeEvents, StateChange } from "./events.ts";
 import { Heartbeat } from "./_heartbeat.ts";
 import { PublishQueue } from "./_publish_queue.ts";
 import { TokenManager } from "./_token_manager.ts";
@@ -29,40 +30,7 @@ import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
 import { tokenExpiresAt } from "./_token.ts";
 
 export type { MessageHandler, RealtimeMessage, SubscribeOptions } from "./subscription.ts";
-
-/** Details of a state change, passed to `state` listeners. */
-export interface StateChange {
-  /** The state before. */
-  readonly previous: ConnectionState;
-  /** Why the client closed (on `closed` after a failure) or why it dropped. */
-  readonly error?: RealtimeError;
-  /** On `reconnecting`: the delay before the next attempt, in milliseconds. */
-  readonly retryInMs?: number;
-  /** On `reconnecting`: how many attempts failed in a row before this one. */
-  readonly attempt?: number;
-}
-
-/** A successful token refresh, passed to `refresh` listeners. */
-export interface RefreshInfo {
-  /** The new token's expiry, epoch milliseconds, or `null` when it has none. */
-  readonly expiresAt: number | null;
-}
-
-/** The events of {@linkcode RealtimeClient.on} and their listeners. */
-export interface RealtimeEvents {
-  /** The connection state changed. */
-  state: (state: ConnectionState, change: StateChange) => void;
-  /** A server-pushed event: a `message` frame with an `event` name. */
-  notification: (message: RealtimeMessage) => void;
-  /**
-   * Something failed outside any request: a subscription ended or was
-   * refused after a reconnect, a token refresh failed, the server reported
-   * an error not tied to a request.
-   */
-  error: (error: RealtimeError) => void;
-  /** The token was refreshed on the live connection. */
-  refresh: (info: RefreshInfo) => void;
-}
+export type { RealtimeEvents, RefreshInfo, StateChange } from "./events.ts";
 
 /**
  * Ends a subscription when called (idempotent). `ready` resolves once the
@@ -85,8 +53,6 @@ export interface PublishOptions {
    */
   timeoutMs?: number;
 }
-
-type Listeners = { [K in keyof RealtimeEvents]: Set<RealtimeEvents[K]> };
 
 /** The error code a client stops with, per close code whose action is "stop". */
 const STOP_ERRORS: Readonly<Record<number, RealtimeErrorCode>> = {
@@ -158,12 +124,7 @@ export class RealtimeClient implements AsyncDisposable {
   #requests: Requests;
   #queue: PublishQueue;
   #subs = new Map<string, Subscription>();
-  #listeners: Listeners = {
-    state: new Set(),
-    notification: new Set(),
-    error: new Set(),
-    refresh: new Set(),
-  };
+  #events = new Emitter<RealtimeEvents>(["state", "notification", "error", "refresh"]);
   #user: string | undefined;
   #connectionId: string | undefined;
   #expiresAt: number | null | undefined;
@@ -359,17 +320,7 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   on<K extends keyof RealtimeEvents>(event: K, listener: RealtimeEvents[K]): () => void {
-    const set = this.#listeners[event] as Set<RealtimeEvents[K]> | undefined;
-    if (set === undefined) {
-      throw new TypeError(
-        `Cannot listen to '${String(event)}': use "state", "notification", "error" or "refresh"`,
-      );
-    }
-    if (typeof listener !== "function") {
-      throw new TypeError(`Cannot listen to '${event}' with a listener of type ${typeof listener}`);
-    }
-    if (this.#state !== "closed") set.add(listener);
-    return () => void set.delete(listener);
+    return this.#events.on(event, listener);
   }
 
   /**
@@ -746,7 +697,7 @@ export class RealtimeClient implements AsyncDisposable {
     for (const sub of this.#subs.values()) sub.close(closed);
     this.#subs.clear();
     this.#setState("closed", error === undefined ? {} : { error });
-    for (const set of Object.values(this.#listeners)) set.clear();
+    this.#events.close();
     this.#closed = this.#waitForSockets();
     return this.#closed;
   }
@@ -781,9 +732,7 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   #emit<K extends keyof RealtimeEvents>(event: K, ...args: Parameters<RealtimeEvents[K]>): void {
-    for (const listener of [...this.#listeners[event]]) {
-      guard(() => (listener as (...a: Parameters<RealtimeEvents[K]>) => void)(...args));
-    }
+    this.#events.emit(event, ...args);
   }
 
   #clearTimer(which: "reconnect" | "connect"): void {
