@@ -7,7 +7,6 @@
 
 import { validateTopic } from "../acl/topic.ts";
 import type { ErrorFrame, MessageFrame, ServerFrame, WelcomeFrame } from "../protocol/frames.ts";
-import { backoffDelay } from "./backoff.ts";
 import { RealtimeError, type RealtimeErrorCode } from "./errors.ts";
 import { closePolicy } from "./close_policy.ts";
 import { Connection } from "./connection.ts";
@@ -18,6 +17,7 @@ import { Emitter } from "./_emitter.ts";
 import type { RealtimeEvents, StateChange } from "./events.ts";
 import { Heartbeat } from "./_heartbeat.ts";
 import { PublishQueue } from "./_publish_queue.ts";
+import { ReconnectSchedule } from "./_reconnect.ts";
 import { TokenManager } from "./_token_manager.ts";
 import {
   type MessageHandler,
@@ -117,8 +117,7 @@ export class RealtimeClient implements AsyncDisposable {
   #conn: Connection | undefined;
   #dying = new Set<Promise<void>>();
   #epoch = 0;
-  #attempt = 0;
-  #reconnectTimer: unknown;
+  #reconnect: ReconnectSchedule;
   #connectTimer: unknown;
   #heartbeat: Heartbeat;
   #requests: Requests;
@@ -143,6 +142,12 @@ export class RealtimeClient implements AsyncDisposable {
     this.#tokens = new TokenManager(this.#o.token, this.#o.getToken, this.#o.clock);
     this.#requests = new Requests(this.#o.clock);
     this.#queue = new PublishQueue(this.#o.maxQueued);
+    this.#reconnect = new ReconnectSchedule({
+      clock: this.#o.clock,
+      backoff: this.#o.backoff,
+      random: this.#o.random,
+      maxAttempts: this.#o.maxReconnectAttempts,
+    });
     this.#heartbeat = new Heartbeat(
       this.#o.clock,
       this.#o.heartbeatMs,
@@ -378,7 +383,7 @@ export class RealtimeClient implements AsyncDisposable {
 
   #connect(): void {
     const epoch = ++this.#epoch;
-    this.#clearTimer("connect");
+    this.#clearConnectTimer();
     this.#connectTimer = this.#o.clock.setTimer(() => {
       this.#connectTimer = undefined;
       if (this.#conn === undefined) this.#epoch++; // still waiting for getToken
@@ -457,8 +462,8 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   #welcomed(frame: WelcomeFrame): void {
-    this.#clearTimer("connect");
-    this.#attempt = 0;
+    this.#clearConnectTimer();
+    this.#reconnect.reset();
     this.#authRetried = false;
     this.#lastServerError = undefined;
     this.#user = frame.user;
@@ -589,7 +594,7 @@ export class RealtimeClient implements AsyncDisposable {
       this.#conn.detach();
       this.#conn = undefined;
     }
-    this.#clearTimer("connect");
+    this.#clearConnectTimer();
     this.#heartbeat.stop();
     const lost = new RealtimeError(
       "DISCONNECTED",
@@ -635,27 +640,21 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   #scheduleReconnect(delay: number | undefined): void {
-    if (this.#attempt >= this.#o.maxReconnectAttempts) {
+    const reconnect = this.#reconnect;
+    if (reconnect.exhausted) {
       void this.#shutdown(
         new RealtimeError(
           "CLOSED",
-          `Gave up after ${this.#attempt} failed reconnect attempts`,
+          `Gave up after ${reconnect.attempt} failed reconnect attempts`,
           { retry: true },
         ),
       );
       return;
     }
-    const attempt = this.#attempt;
-    const retryInMs = delay ?? backoffDelay(attempt, this.#o.backoff, this.#o.random);
-    this.#attempt++;
+    const { attempt, retryInMs } = reconnect.schedule(() => this.#connect(), delay);
     // Browsers see a hub's HTTP 401 as a plain network failure: after a few,
     // also try a fresh token.
-    if (this.#attempt >= REFRESH_AFTER_FAILURES) this.#tokens.markStale();
-    this.#clearTimer("reconnect");
-    this.#reconnectTimer = this.#o.clock.setTimer(() => {
-      this.#reconnectTimer = undefined;
-      this.#connect();
-    }, retryInMs);
+    if (reconnect.attempt >= REFRESH_AFTER_FAILURES) this.#tokens.markStale();
     this.#setState("reconnecting", { retryInMs, attempt });
   }
 
@@ -669,8 +668,8 @@ export class RealtimeClient implements AsyncDisposable {
     }
     // Back online: skip the rest of the back-off.
     const online = () => {
-      if (this.#state === "reconnecting" && this.#reconnectTimer !== undefined) {
-        this.#clearTimer("reconnect");
+      if (this.#state === "reconnecting" && this.#reconnect.pending) {
+        this.#reconnect.cancel();
         this.#connect();
       }
     };
@@ -684,8 +683,8 @@ export class RealtimeClient implements AsyncDisposable {
     if (this.#closed !== undefined) return this.#closed;
     this.#epoch++;
     this.#error = error;
-    this.#clearTimer("reconnect");
-    this.#clearTimer("connect");
+    this.#reconnect.cancel();
+    this.#clearConnectTimer();
     this.#heartbeat.stop();
     this.#offOnline?.();
     this.#offOnline = undefined;
@@ -735,11 +734,8 @@ export class RealtimeClient implements AsyncDisposable {
     this.#events.emit(event, ...args);
   }
 
-  #clearTimer(which: "reconnect" | "connect"): void {
-    if (which === "reconnect" && this.#reconnectTimer !== undefined) {
-      this.#o.clock.clearTimer(this.#reconnectTimer);
-      this.#reconnectTimer = undefined;
-    } else if (which === "connect" && this.#connectTimer !== undefined) {
+  #clearConnectTimer(): void {
+    if (this.#connectTimer !== undefined) {
       this.#o.clock.clearTimer(this.#connectTimer);
       this.#connectTimer = undefined;
     }

@@ -14,6 +14,7 @@ import { RealtimeError } from "./errors.ts";
 import type { ClientClock, TokenVia, WebSocketConstructor } from "./options.ts";
 import { readFrames } from "./_frames.ts";
 import { Requests } from "./_requests.ts";
+import { systemClock } from "./_resolve_options.ts";
 
 /** How a connection ended. */
 export interface CloseInfo {
@@ -74,12 +75,6 @@ export interface ConnectionRequestOptions {
 // A string id never collides with the numeric ids of requests.
 const AUTH_ID = "auth";
 
-const REAL_CLOCK: ClientClock = {
-  now: () => Date.now(),
-  setTimer: (fn, ms) => setTimeout(fn, ms),
-  clearTimer: (timer) => clearTimeout(timer as number),
-};
-
 /**
  * One protocol connection. Frames that answer a request settle it; every
  * other frame goes to `onFrame`. A request still pending when the socket
@@ -127,7 +122,7 @@ export class Connection {
    * socket as asked (a browser given `tokenVia: "header"`).
    */
   constructor(options: ConnectionOptions) {
-    this.#requests = new Requests(options.clock ?? REAL_CLOCK);
+    this.#requests = new Requests(options.clock ?? systemClock);
     this.#onFrame = options.onFrame;
     this.#onClose = options.onClose;
     this.#opened.promise.catch(() => {});

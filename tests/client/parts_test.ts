@@ -1,11 +1,13 @@
 // The parts RealtimeClient is composed of, each on its own: subscription,
-// publish queue, heartbeat and token manager. Time is a manual clock.
+// publish queue, heartbeat, token manager and reconnect schedule. Time is a
+// manual clock.
 
 import assert from "node:assert/strict";
 import { Subscription } from "../../src/client/subscription.ts";
 import { PublishQueue } from "../../src/client/_publish_queue.ts";
 import { Heartbeat } from "../../src/client/_heartbeat.ts";
 import { TokenManager } from "../../src/client/_token_manager.ts";
+import { ReconnectSchedule } from "../../src/client/_reconnect.ts";
 import { RealtimeError } from "../../src/client/errors.ts";
 import { mintToken } from "../../src/auth/mint.ts";
 import { ManualClock } from "../_support/manual_clock.ts";
@@ -163,4 +165,30 @@ Deno.test("TokenManager turns getToken failures into AUTH_FAILED without quoting
   assert.equal(once.beginRefresh(), false);
   once.endRefresh("t");
   assert.equal(once.beginRefresh(), true);
+});
+
+Deno.test("ReconnectSchedule counts failures, backs off, resets and cancels", () => {
+  const clock = new ManualClock();
+  const schedule = new ReconnectSchedule({
+    clock,
+    backoff: { baseMs: 100, maxMs: 1000 },
+    random: () => 0.5,
+    maxAttempts: 3,
+  });
+  let connects = 0;
+  const delays = [0, 1, 2].map(() => {
+    const { retryInMs } = schedule.schedule(() => connects++);
+    clock.advance(retryInMs);
+    return retryInMs;
+  });
+  assert.deepEqual(delays, [50, 100, 200]);
+  assert.equal(connects, 3);
+  assert.equal(schedule.exhausted, true);
+  schedule.reset();
+  assert.deepEqual(schedule.schedule(() => connects++, 0), { attempt: 0, retryInMs: 0 });
+  schedule.cancel();
+  assert.equal(schedule.pending, false);
+  assert.equal(clock.pendingTimers, 0);
+  clock.advance(10_000);
+  assert.equal(connects, 3);
 });
