@@ -7,6 +7,7 @@
  */
 
 import { closePolicy } from "../client/close_policy.ts";
+import { CloseCode } from "../protocol/codes.ts";
 import { ExitCode } from "./errors.ts";
 
 /**
@@ -28,13 +29,13 @@ export function describeCloseCode(code: number): string {
  */
 export function exitCodeForClose(code: number): ExitCode {
   switch (code) {
-    case 1000:
+    case CloseCode.Normal:
       return ExitCode.Ok;
-    case 4001:
-    case 4003:
+    case CloseCode.AuthFailed:
+    case CloseCode.Revoked:
       return ExitCode.Auth;
-    case 4000:
-    case 1009:
+    case CloseCode.ProtocolViolation:
+    case CloseCode.TooLarge:
       return ExitCode.Usage;
     default:
       return ExitCode.Connection;

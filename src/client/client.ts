@@ -7,7 +7,7 @@
 
 import { validateTopic } from "../acl/topic.ts";
 import type { ErrorFrame, MessageFrame, ServerFrame, WelcomeFrame } from "../protocol/frames.ts";
-import { RealtimeError, type RealtimeErrorCode } from "./errors.ts";
+import { RealtimeError } from "./errors.ts";
 import { closePolicy } from "./close_policy.ts";
 import { Connection } from "./connection.ts";
 import { CloseCode } from "../protocol/codes.ts";
@@ -53,13 +53,6 @@ export interface PublishOptions {
    */
   timeoutMs?: number;
 }
-
-/** The error code a client stops with, per close code whose action is "stop". */
-const STOP_ERRORS: Readonly<Record<number, RealtimeErrorCode>> = {
-  [CloseCode.ProtocolViolation]: "BAD_REQUEST",
-  [CloseCode.Revoked]: "FORBIDDEN",
-  [CloseCode.TooLarge]: "TOO_LARGE",
-};
 
 /** Failed attempts after which a reconnect also fetches a fresh token. */
 const REFRESH_AFTER_FAILURES = 3;
@@ -584,7 +577,7 @@ export class RealtimeClient implements AsyncDisposable {
     conn.detach();
     this.#conn = undefined;
     if (conn.closeInfo !== undefined) return;
-    const promise = conn.close(1000).then(() => {});
+    const promise = conn.close(CloseCode.Normal).then(() => {});
     this.#dying.add(promise);
     void promise.then(() => this.#dying.delete(promise));
   }
@@ -605,11 +598,11 @@ export class RealtimeClient implements AsyncDisposable {
     for (const sub of this.#subs.values()) sub.unconfirm();
     if (this.#state === "closed") return;
     const detail = reason === "" ? `${code}` : `${code}: ${reason}`;
-    const { action } = closePolicy(code);
+    const { action, errorCode } = closePolicy(code);
     if (action === "stop") {
       void this.#shutdown(
         new RealtimeError(
-          STOP_ERRORS[code] ?? "CLOSED",
+          errorCode ?? "CLOSED",
           code === CloseCode.Revoked
             ? `The hub revoked access (${detail})`
             : `The hub closed the connection (${detail})`,

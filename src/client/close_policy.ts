@@ -7,6 +7,7 @@
  */
 
 import { CloseCode } from "../protocol/codes.ts";
+import type { RealtimeErrorCode } from "./errors.ts";
 
 /**
  * What to do after a close:
@@ -23,6 +24,11 @@ export interface ClosePolicy {
   readonly action: CloseAction;
   /** A short description of the code, such as `server going away`. */
   readonly description: string;
+  /**
+   * For `"stop"`: the {@linkcode RealtimeError} code a client stops with
+   * (`"CLOSED"` when none is given).
+   */
+  readonly errorCode?: RealtimeErrorCode;
 }
 
 /**
@@ -42,13 +48,17 @@ export const CLOSE_POLICY: Readonly<Record<CloseCode, ClosePolicy>> = {
   [CloseCode.Normal]: { action: "stop", description: "normal closure" },
   [CloseCode.GoingAway]: { action: "reconnect", description: "server going away" },
   // Sending the same frame again would be refused again: fix the client.
-  [CloseCode.TooLarge]: { action: "stop", description: "frame too large" },
-  [CloseCode.ProtocolViolation]: { action: "stop", description: "protocol violation" },
+  [CloseCode.TooLarge]: { action: "stop", description: "frame too large", errorCode: "TOO_LARGE" },
+  [CloseCode.ProtocolViolation]: {
+    action: "stop",
+    description: "protocol violation",
+    errorCode: "BAD_REQUEST",
+  },
   [CloseCode.AuthFailed]: {
     action: "refresh",
     description: "authentication failed or token expired",
   },
-  [CloseCode.Revoked]: { action: "stop", description: "access revoked" },
+  [CloseCode.Revoked]: { action: "stop", description: "access revoked", errorCode: "FORBIDDEN" },
   [CloseCode.Overloaded]: { action: "reconnect", description: "overloaded" },
 };
 

@@ -9,6 +9,7 @@
  */
 
 import type { AckFrame, PongFrame, ServerFrame, WelcomeFrame } from "../protocol/frames.ts";
+import { CloseCode } from "../protocol/codes.ts";
 import { SUBPROTOCOL_V1, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import { RealtimeError } from "./errors.ts";
 import type { ClientClock, TokenVia, WebSocketConstructor } from "./options.ts";
@@ -158,9 +159,9 @@ export class Connection {
       );
       this.#welcome.reject(
         new RealtimeError(
-          code === 4001 ? "AUTH_FAILED" : "DISCONNECTED",
+          code === CloseCode.AuthFailed ? "AUTH_FAILED" : "DISCONNECTED",
           `The connection closed (${code}) before the hub sent welcome`,
-          { retry: code !== 4001, closeCode: code },
+          { retry: code !== CloseCode.AuthFailed, closeCode: code },
         ),
       );
       const lost = new RealtimeError(
@@ -265,7 +266,7 @@ export class Connection {
    * @default {1000}
    * @returns How the connection ended.
    */
-  close(code = 1000): Promise<CloseInfo> {
+  close(code: number = CloseCode.Normal): Promise<CloseInfo> {
     if (this.#ws.readyState < 2) {
       try {
         this.#ws.close(code);

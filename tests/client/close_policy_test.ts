@@ -27,6 +27,16 @@ Deno.test("closePolicy follows docs/protocol.md's close codes", () => {
   for (const [code, action] of table) assert.equal(closePolicy(code).action, action, String(code));
 });
 
+Deno.test("CLOSE_POLICY names the error a client stops with", () => {
+  for (const [code, policy] of Object.entries(CLOSE_POLICY)) {
+    if (policy.action !== "stop") assert.equal(policy.errorCode, undefined, code);
+  }
+  assert.equal(closePolicy(CloseCode.Revoked).errorCode, "FORBIDDEN");
+  assert.equal(closePolicy(CloseCode.ProtocolViolation).errorCode, "BAD_REQUEST");
+  assert.equal(closePolicy(CloseCode.TooLarge).errorCode, "TOO_LARGE");
+  assert.equal(closePolicy(CloseCode.Normal).errorCode, undefined);
+});
+
 Deno.test("closePolicy reconnects after codes the hub does not send (network loss, proxies)", () => {
   for (const code of [1006, 1011, 1012, 1013, 3000, 4999]) {
     assert.equal(closePolicy(code).action, "reconnect", String(code));
