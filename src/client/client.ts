@@ -1,6 +1,10 @@
 /**
  * {@linkcode RealtimeClient}: one connection to the hub that survives
- * network drops, server restarts and token expiry.
+ * network drops, server restarts and token expiry. It composes the client's
+ * parts: a protocol {@linkcode Connection} per attempt, the close-action
+ * table ({@linkcode closePolicy}), a {@linkcode Subscription} per topic, and
+ * internal modules for the publish queue, heartbeat, token and reconnect
+ * schedule.
  *
  * @module
  */
