@@ -14,6 +14,7 @@ import { SUBPROTOCOL_V1, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.t
 import { RealtimeError } from "./errors.ts";
 import type { ClientClock, TokenVia, WebSocketConstructor } from "./options.ts";
 import { readFrames } from "./_frames.ts";
+import { deferred } from "./_deferred.ts";
 import { Requests } from "./_requests.ts";
 import { systemClock } from "./_resolve_options.ts";
 
@@ -111,9 +112,9 @@ export class Connection {
   #attached = true;
   #failure: string | undefined;
   #closeInfo: CloseInfo | undefined;
-  #opened = Promise.withResolvers<void>();
-  #welcome = Promise.withResolvers<WelcomeFrame>();
-  #closed = Promise.withResolvers<CloseInfo>();
+  #opened = deferred<void>();
+  #welcome = deferred<WelcomeFrame>();
+  #closed = deferred<CloseInfo>();
 
   /**
    * Opens the socket.
