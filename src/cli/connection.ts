@@ -12,6 +12,7 @@ import { describeCloseCode, exitCodeForClose } from "./close_codes.ts";
 import { withDeadline } from "./deadline.ts";
 import { CliError, ExitCode } from "./errors.ts";
 import { displayUrl } from "./url.ts";
+import { formatDuration } from "./format.ts";
 import {
   type CloseInfo,
   Connection as ProtocolConnection,
@@ -141,7 +142,12 @@ export class Connection {
       return undefined;
     } catch (error) {
       if (!(error instanceof RealtimeError)) throw error;
-      if (error.code === "TIMEOUT") throw new CliError(ExitCode.Timeout, error.message);
+      if (error.code === "TIMEOUT") {
+        throw new CliError(
+          ExitCode.Timeout,
+          `Timed out after ${formatDuration(options.timeoutMs)} waiting for ${options.what}`,
+        );
+      }
       if (error.code === "DISCONNECTED") {
         throw closedError(this.closeInfo, `the answer to: ${options.what}`);
       }
