@@ -1,24 +1,14 @@
 /**
- * What the hub's WebSocket close codes mean for the CLI: a name, an exit
- * code, and whether to reconnect (see docs/protocol.md, "Close codes").
+ * What the hub's WebSocket close codes mean for the CLI: an exit code. The
+ * description and whether to reconnect come from the client's close-action
+ * table (see docs/protocol.md, "Close codes").
  *
  * @module
  */
 
+import { closePolicy } from "../client/close_policy.ts";
+import { CloseCode } from "../protocol/codes.ts";
 import { ExitCode } from "./errors.ts";
-
-const CLOSE_CODES: Readonly<Record<number, string>> = {
-  1000: "normal closure",
-  1001: "server going away",
-  1006: "connection lost",
-  1009: "frame too large",
-  1011: "server error",
-  1012: "service restart",
-  4000: "protocol violation",
-  4001: "authentication failed or token expired",
-  4003: "access revoked",
-  4008: "overloaded",
-};
 
 /**
  * Names a WebSocket close code.
@@ -27,7 +17,7 @@ const CLOSE_CODES: Readonly<Record<number, string>> = {
  * @returns A short description, such as `server going away`.
  */
 export function describeCloseCode(code: number): string {
-  return CLOSE_CODES[code] ?? "closed";
+  return closePolicy(code).description;
 }
 
 /**
@@ -39,20 +29,26 @@ export function describeCloseCode(code: number): string {
  */
 export function exitCodeForClose(code: number): ExitCode {
   switch (code) {
-    case 1000:
+    case CloseCode.Normal:
       return ExitCode.Ok;
-    case 4001:
-    case 4003:
+    case CloseCode.AuthFailed:
+    case CloseCode.Revoked:
       return ExitCode.Auth;
-    case 4000:
-    case 1009:
+    case CloseCode.ProtocolViolation:
+    case CloseCode.TooLarge:
       return ExitCode.Usage;
     default:
       return ExitCode.Connection;
   }
 }
 
-/** Whether a client should reconnect after `code` (1001, 4008, network loss, server errors). */
+/**
+ * Whether the CLI reconnects after `code`: only where the close-action table
+ * says "reconnect" (the CLI cannot fetch a new token, so not after 4001).
+ *
+ * @param code The close code.
+ * @returns Whether to reconnect.
+ */
 export function shouldReconnect(code: number): boolean {
-  return code !== 1000 && code !== 1009 && code !== 4000 && code !== 4001 && code !== 4003;
+  return closePolicy(code).action === "reconnect";
 }

@@ -1,7 +1,8 @@
 /**
- * One WebSocket connection to the hub, as the CLI uses it: the token sent
- * the chosen way, frames queued and awaited with deadlines, failures turned
- * into {@linkcode CliError}s with the right exit code.
+ * The client's protocol {@linkcode ProtocolConnection} as the CLI uses it:
+ * received frames queued for commands that read them in turn, and failures
+ * turned into {@linkcode CliError}s with the right exit code. Sending the
+ * token, reading frames and settling requests happen in `src/client/`.
  *
  * @module
  */
@@ -10,20 +11,21 @@ import type { TokenVia } from "./context.ts";
 import { describeCloseCode, exitCodeForClose } from "./close_codes.ts";
 import { withDeadline } from "./deadline.ts";
 import { CliError, ExitCode } from "./errors.ts";
-import { tokenExpiry } from "./jwt.ts";
 import { displayUrl } from "./url.ts";
-import { splitBatch, SUBPROTOCOL_V1, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
+import { formatDuration } from "./format.ts";
+import {
+  type CloseInfo,
+  Connection as ProtocolConnection,
+  type ConnectionRequestOptions,
+} from "../client/connection.ts";
+import { RealtimeError } from "../client/errors.ts";
+import { tokenExpiresAt } from "../client/_token.ts";
+import type { ServerFrame } from "../protocol/frames.ts";
 
-/** A parsed server frame. */
-export type Frame = { type: string; [field: string]: unknown };
+export type { CloseInfo };
 
-/** How a connection ended. */
-export interface CloseInfo {
-  /** The close code (1006 when the connection was lost without a close frame). */
-  code: number;
-  /** The close reason. */
-  reason: string;
-}
+/** A server frame, as read by the client's frame reader. */
+export type Frame = { type: ServerFrame["type"]; [field: string]: unknown };
 
 /** Options of {@linkcode openConnection}. */
 export interface OpenOptions {
@@ -41,42 +43,41 @@ export interface OpenOptions {
   awaitWelcome: boolean;
 }
 
-const AUTH_ID = "realtime-cli:auth";
-
 /** An open, authenticated (or token-less) connection. */
 export class Connection {
-  readonly #ws: WebSocket;
+  readonly #protocol: ProtocolConnection;
   readonly #frames: Frame[] = [];
   #waiters: (() => void)[] = [];
-  #closed: CloseInfo | undefined;
   /** The `welcome` frame, when one was awaited. */
   welcome: Frame | undefined;
-  /** Resolves when the connection is closed. */
-  readonly closed: Promise<CloseInfo>;
 
-  /** @param ws A WebSocket that is connecting or open. */
-  constructor(ws: WebSocket) {
-    this.#ws = ws;
-    this.closed = new Promise((resolve) => {
-      ws.addEventListener("close", (event) => {
-        this.#closed = { code: event.code === 0 ? 1006 : event.code, reason: event.reason };
-        resolve(this.#closed);
+  /** @param options Where and how to connect. */
+  constructor(options: { url: URL; token?: string; via: TokenVia }) {
+    this.#protocol = new ProtocolConnection({
+      url: options.url,
+      token: options.token,
+      tokenVia: options.via,
+      onFrame: (frame) => {
+        this.#frames.push(frame as unknown as Frame);
         this.#wake();
-      });
+      },
+      onClose: () => this.#wake(),
     });
-    ws.addEventListener("message", (event) => {
-      if (typeof event.data !== "string") return;
-      for (const line of splitBatch(event.data)) {
-        const frame = parseFrame(line);
-        if (frame !== undefined) this.#frames.push(frame);
-      }
-      this.#wake();
-    });
+  }
+
+  /** The protocol connection underneath. */
+  get protocol(): ProtocolConnection {
+    return this.#protocol;
+  }
+
+  /** Resolves when the connection is closed. */
+  get closed(): Promise<CloseInfo> {
+    return this.#protocol.closed;
   }
 
   /** How the connection ended, once it has. */
   get closeInfo(): CloseInfo | undefined {
-    return this.#closed;
+    return this.#protocol.closeInfo;
   }
 
   #wake(): void {
@@ -91,10 +92,9 @@ export class Connection {
    * @param frame The frame.
    */
   send(frame: unknown): void {
-    if (this.#ws.readyState !== WebSocket.OPEN) {
+    if (!this.#protocol.send(typeof frame === "string" ? frame : JSON.stringify(frame))) {
       throw new CliError(ExitCode.Connection, "Cannot send: the connection is closed");
     }
-    this.#ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
   /**
@@ -111,7 +111,7 @@ export class Connection {
     while (true) {
       const index = this.#frames.findIndex(match);
       if (index >= 0) return this.#frames.splice(index, 1)[0];
-      if (this.#closed !== undefined || signal?.aborted) return undefined;
+      if (this.closeInfo !== undefined || signal?.aborted) return undefined;
       await new Promise<void>((resolve) => {
         const done = () => {
           signal?.removeEventListener("abort", done);
@@ -124,22 +124,35 @@ export class Connection {
   }
 
   /**
-   * Sends a request and waits for the reply carrying its id.
+   * Sends a request (the protocol connection gives it an id) and waits for its answer.
    *
-   * @param frame The request, with an `id`.
-   * @param timeoutMs Deadline for the reply.
-   * @param what What is awaited, for the timeout message.
-   * @returns The reply (`ack`, `pong`, `welcome` or `error`).
+   * @param frame The request without an `id`.
+   * @param options Deadline and what is awaited, for messages.
+   * @returns `undefined` when the hub acknowledged it, else the hub's refusal
+   * (a {@linkcode RealtimeError} with the hub's error code).
+   * @throws {CliError} 4 on timeout, or the exit code for the close when the
+   * connection closed first.
    */
-  async request(frame: Frame & { id: string | number }, timeoutMs: number, what: string) {
-    this.send(frame);
-    const reply = await withDeadline(
-      (signal) => this.next((f) => f.id === frame.id && f.type !== "message", signal),
-      timeoutMs,
-      what,
-    );
-    if (reply === undefined) throw closedError(this.#closed, what);
-    return reply;
+  async request(
+    frame: { type: string; [field: string]: unknown },
+    options: ConnectionRequestOptions,
+  ): Promise<RealtimeError | undefined> {
+    try {
+      await this.#protocol.request(frame, options);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof RealtimeError)) throw error;
+      if (error.code === "TIMEOUT") {
+        throw new CliError(
+          ExitCode.Timeout,
+          `Timed out after ${formatDuration(options.timeoutMs)} waiting for ${options.what}`,
+        );
+      }
+      if (error.code === "DISCONNECTED") {
+        throw closedError(this.closeInfo, `the answer to: ${options.what}`);
+      }
+      return error;
+    }
   }
 
   /**
@@ -148,25 +161,12 @@ export class Connection {
    * @param code The close code.
    */
   async close(code = 1000): Promise<void> {
-    if (this.#ws.readyState === WebSocket.CLOSED) return;
-    if (this.#ws.readyState !== WebSocket.CLOSING) this.#ws.close(code);
-    await withDeadline(async () => await this.closed, 2000, "the close handshake").catch(() => {
-      // a peer that does not answer the close handshake: give up waiting for it
-    });
+    await withDeadline(() => this.#protocol.close(code), 2000, "the close handshake").catch(
+      () => {
+        // a peer that does not answer the close handshake: give up waiting for it
+      },
+    );
   }
-}
-
-function parseFrame(line: string): Frame | undefined {
-  if (line.trim() === "") return undefined;
-  try {
-    const value = JSON.parse(line);
-    if (typeof value === "object" && value !== null && typeof value.type === "string") {
-      return value as Frame;
-    }
-  } catch {
-    // not a frame: the hub never sends these
-  }
-  return undefined;
 }
 
 /** The error for a connection that closed while something was awaited. */
@@ -201,7 +201,7 @@ function handshakeError(message: string, url: URL, token: string | undefined): C
 /** Says why a token was refused when it is visibly expired or not a token at all. */
 function expiryHint(token: string | undefined): string {
   if (token === undefined) return ": no token was sent (use --token or REALTIME_TOKEN)";
-  const exp = tokenExpiry(token);
+  const exp = tokenExpiresAt(token);
   if (exp !== undefined && exp <= Date.now()) {
     return `: it expired at ${new Date(exp).toISOString()}`;
   }
@@ -217,65 +217,41 @@ function expiryHint(token: string | undefined): string {
  * reached, 4 on timeout.
  */
 export async function openConnection(options: OpenOptions): Promise<Connection> {
-  const { token, via } = options;
-  const url = new URL(options.url);
-  // Batching first: the reader above splits every message on "\n".
-  const protocols = [SUBPROTOCOL_V1_BATCH, SUBPROTOCOL_V1];
-  const headers: Record<string, string> = {};
-  if (token !== undefined) {
-    if (via === "header") headers.Authorization = `Bearer ${token}`;
-    else if (via === "subprotocol") protocols.push("auth", token);
-    else if (via === "query") url.searchParams.set("token", token);
-  }
-  // Deno's WebSocket takes headers; browsers' does not.
-  const ws = new WebSocket(url, { protocols, headers });
-  const connection = new Connection(ws);
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.addEventListener("open", () => resolve(), { once: true });
-    ws.addEventListener("error", (event) => {
-      reject(handshakeError((event as ErrorEvent).message ?? "", options.url, token));
-    }, { once: true });
-  });
-  opened.catch(() => {});
-  const abort = () => ws.close();
+  const { token } = options;
+  const connection = new Connection({ url: options.url, token, via: options.via });
+  const protocol = connection.protocol;
+  const interrupted = Promise.withResolvers<never>();
+  interrupted.promise.catch(() => {});
+  const abort = () => interrupted.reject(new CliError(ExitCode.Ok, "Interrupted"));
+  if (options.signal.aborted) abort();
   options.signal.addEventListener("abort", abort, { once: true });
   try {
     await withDeadline(
-      async (signal) => {
-        await Promise.race([
-          opened,
-          new Promise<never>((_, reject) => {
-            const fail = () => reject(new CliError(ExitCode.Ok, "Interrupted"));
-            if (options.signal.aborted) fail();
-            options.signal.addEventListener("abort", fail, { once: true });
-            signal.addEventListener(
-              "abort",
-              () => options.signal.removeEventListener("abort", fail),
-            );
-          }),
-        ]);
-        if (token !== undefined && via === "message") {
-          connection.send({ type: "auth", id: AUTH_ID, token });
+      async () => {
+        try {
+          await Promise.race([protocol.opened, interrupted.promise]);
+        } catch (error) {
+          if (error instanceof CliError) throw error;
+          throw handshakeError(connection.closeInfo?.failure ?? "", options.url, token);
         }
         if (!options.awaitWelcome) return;
-        const first = await connection.next(
-          (f) => f.type === "welcome" || (f.type === "error" && f.id === AUTH_ID),
-          signal,
-        );
-        if (first === undefined) {
-          if (options.signal.aborted) throw new CliError(ExitCode.Ok, "Interrupted");
+        try {
+          await Promise.race([protocol.welcomed, interrupted.promise]);
+          // Taken off the queue, as commands print it themselves.
+          connection.welcome = await connection.next((f) => f.type === "welcome");
+        } catch (error) {
+          if (error instanceof CliError) throw error;
+          if (error instanceof RealtimeError && error.closeCode === undefined) {
+            throw new CliError(ExitCode.Auth, error.message);
+          }
           throw closedError(connection.closeInfo, "the welcome frame");
         }
-        if (first.type === "error") {
-          throw new CliError(ExitCode.Auth, `The hub refused the token: ${String(first.message)}`);
-        }
-        connection.welcome = first;
       },
       options.timeoutMs,
       `the hub at ${displayUrl(options.url)}`,
     );
   } catch (error) {
-    ws.close();
+    void protocol.close(1000);
     throw error;
   } finally {
     options.signal.removeEventListener("abort", abort);

@@ -1,6 +1,7 @@
 /**
- * Reading a token without verifying it, for `token inspect`, `acl explain`
- * and error hints. Nothing here decides whether a token is valid.
+ * Reading a token without verifying it, for `token inspect` and `acl
+ * explain` (a token's expiry alone is read by the client's `_token.ts`).
+ * Nothing here decides whether a token is valid.
  *
  * @module
  */
@@ -34,20 +35,5 @@ export function decodeToken(token: string): DecodedToken {
       ExitCode.Usage,
       `Cannot decode the token (${token.length} characters): expected a JWT of three base64url parts`,
     );
-  }
-}
-
-/**
- * The expiry of a token, when it is readable.
- *
- * @param token The token.
- * @returns `exp` in epoch milliseconds, or `undefined`.
- */
-export function tokenExpiry(token: string): number | undefined {
-  try {
-    const { exp } = decodeJwt(token);
-    return typeof exp === "number" ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,86 +1,40 @@
 /**
  * {@linkcode RealtimeClient}: one connection to the hub that survives
- * network drops, server restarts and token expiry.
+ * network drops, server restarts and token expiry. It composes the client's
+ * parts: a protocol {@linkcode Connection} per attempt, the close-action
+ * table ({@linkcode closePolicy}), a {@linkcode Subscription} per topic, and
+ * internal modules for the publish queue, heartbeat, token and reconnect
+ * schedule.
  *
  * @module
  */
 
-import { matchPattern } from "../acl/pattern.ts";
-import { isPattern, validatePattern, validateTopic } from "../acl/topic.ts";
+import { validateTopic } from "../acl/topic.ts";
 import type { ErrorFrame, MessageFrame, ServerFrame, WelcomeFrame } from "../protocol/frames.ts";
-import { backoffDelay } from "./backoff.ts";
 import { RealtimeError } from "./errors.ts";
+import { closePolicy } from "./close_policy.ts";
+import { Connection } from "./connection.ts";
+import { CloseCode } from "../protocol/codes.ts";
 import type { ConnectionState, RealtimeClientOptions } from "./options.ts";
-import { type Deferred, deferred } from "./_deferred.ts";
-import { readFrames } from "./_frames.ts";
-import { SUBPROTOCOL_V1, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
+import { deferred } from "./_deferred.ts";
+import { Emitter } from "./_emitter.ts";
+import type { RealtimeEvents, StateChange } from "./events.ts";
+import { Heartbeat } from "./_heartbeat.ts";
+import { PublishQueue } from "./_publish_queue.ts";
+import { ReconnectSchedule } from "./_reconnect.ts";
+import { TokenManager } from "./_token_manager.ts";
+import {
+  type MessageHandler,
+  type RealtimeMessage,
+  type SubscribeOptions,
+  Subscription,
+} from "./subscription.ts";
 import { type Reply, Requests } from "./_requests.ts";
 import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
 import { tokenExpiresAt } from "./_token.ts";
 
-/** A publication received on a subscribed topic, or a message sent directly to the user. */
-export interface RealtimeMessage<T = unknown> {
-  /**
-   * The concrete topic it was published on; `null` for a message the server
-   * sent directly to this user (`sendToUser`, a broadcast to users), which
-   * reaches `notification` listeners only.
-   */
-  readonly topic: string | null;
-  /** The published payload. */
-  readonly payload: T;
-  /** The publisher's subject, or `null` for messages from the server. */
-  readonly from: string | null;
-  /** Publication time, epoch milliseconds. */
-  readonly ts: number;
-  /** The event name of a server-pushed notification. */
-  readonly event?: string;
-}
-
-/** Receives the messages of a subscription. */
-export type MessageHandler<T = unknown> = (message: RealtimeMessage<T>) => void;
-
-/** Details of a state change, passed to `state` listeners. */
-export interface StateChange {
-  /** The state before. */
-  readonly previous: ConnectionState;
-  /** Why the client closed (on `closed` after a failure) or why it dropped. */
-  readonly error?: RealtimeError;
-  /** On `reconnecting`: the delay before the next attempt, in milliseconds. */
-  readonly retryInMs?: number;
-  /** On `reconnecting`: how many attempts failed in a row before this one. */
-  readonly attempt?: number;
-}
-
-/** A successful token refresh, passed to `refresh` listeners. */
-export interface RefreshInfo {
-  /** The new token's expiry, epoch milliseconds, or `null` when it has none. */
-  readonly expiresAt: number | null;
-}
-
-/** The events of {@linkcode RealtimeClient.on} and their listeners. */
-export interface RealtimeEvents {
-  /** The connection state changed. */
-  state: (state: ConnectionState, change: StateChange) => void;
-  /** A server-pushed event: a `message` frame with an `event` name. */
-  notification: (message: RealtimeMessage) => void;
-  /**
-   * Something failed outside any request: a subscription ended or was
-   * refused after a reconnect, a token refresh failed, the server reported
-   * an error not tied to a request.
-   */
-  error: (error: RealtimeError) => void;
-  /** The token was refreshed on the live connection. */
-  refresh: (info: RefreshInfo) => void;
-}
-
-/** Options of {@linkcode RealtimeClient.subscribe}. */
-export interface SubscribeOptions {
-  /**
-   * Called when the subscription is refused or ended by the server (for
-   * example `FORBIDDEN`, also after a reconnect or a token refresh).
-   */
-  onError?: (error: RealtimeError) => void;
-}
+export type { MessageHandler, RealtimeMessage, SubscribeOptions } from "./subscription.ts";
+export type { RealtimeEvents, RefreshInfo, StateChange } from "./events.ts";
 
 /**
  * Ends a subscription when called (idempotent). `ready` resolves once the
@@ -103,20 +57,6 @@ export interface PublishOptions {
    */
   timeoutMs?: number;
 }
-
-interface Entry {
-  handler: MessageHandler;
-  onError: ((error: RealtimeError) => void) | undefined;
-  ready: Deferred<void>;
-}
-
-interface Subscription {
-  key: string;
-  entries: Set<Entry>;
-  confirmed: boolean;
-}
-
-type Listeners = { [K in keyof RealtimeEvents]: Set<RealtimeEvents[K]> };
 
 /** Failed attempts after which a reconnect also fetches a fresh token. */
 const REFRESH_AFTER_FAILURES = 3;
@@ -168,28 +108,19 @@ export class RealtimeClient implements AsyncDisposable {
   #o: ResolvedOptions;
   #state: ConnectionState = "connecting";
   #error: RealtimeError | undefined;
-  #token: string | undefined;
-  #forceRefresh = false;
+  #tokens: TokenManager;
   #authRetried = false;
-  #refreshing = false;
   #lastServerError: ErrorFrame | undefined;
-  #ws: WebSocket | undefined;
-  #detachSocket: (() => void) | undefined;
+  #conn: Connection | undefined;
   #dying = new Set<Promise<void>>();
   #epoch = 0;
-  #attempt = 0;
-  #reconnectTimer: unknown;
+  #reconnect: ReconnectSchedule;
   #connectTimer: unknown;
-  #heartbeatTimer: unknown;
+  #heartbeat: Heartbeat;
   #requests: Requests;
-  #queue = new Map<number, string>();
+  #queue: PublishQueue;
   #subs = new Map<string, Subscription>();
-  #listeners: Listeners = {
-    state: new Set(),
-    notification: new Set(),
-    error: new Set(),
-    refresh: new Set(),
-  };
+  #events = new Emitter<RealtimeEvents>(["state", "notification", "error", "refresh"]);
   #user: string | undefined;
   #connectionId: string | undefined;
   #expiresAt: number | null | undefined;
@@ -205,8 +136,21 @@ export class RealtimeClient implements AsyncDisposable {
    */
   constructor(options: RealtimeClientOptions) {
     this.#o = resolveOptions(options);
-    this.#token = this.#o.token;
+    this.#tokens = new TokenManager(this.#o.token, this.#o.getToken, this.#o.clock);
     this.#requests = new Requests(this.#o.clock);
+    this.#queue = new PublishQueue(this.#o.maxQueued);
+    this.#reconnect = new ReconnectSchedule({
+      clock: this.#o.clock,
+      backoff: this.#o.backoff,
+      random: this.#o.random,
+      maxAttempts: this.#o.maxReconnectAttempts,
+    });
+    this.#heartbeat = new Heartbeat(
+      this.#o.clock,
+      this.#o.heartbeatMs,
+      () => this.#request({ type: "ping" }, "Ping"),
+      () => this.#abandon("The hub did not answer a ping"),
+    );
     this.#listenOnline();
     this.#connect();
   }
@@ -267,44 +211,29 @@ export class RealtimeClient implements AsyncDisposable {
     handler: MessageHandler<T>,
     options: SubscribeOptions = {},
   ): Unsubscribe {
-    const problem = validatePattern(topic);
-    if (problem !== undefined) throw new TypeError(`Cannot subscribe: ${problem}`);
-    if (typeof handler !== "function") {
-      throw new TypeError(
-        `Cannot subscribe to '${topic}' with a handler of type ${typeof handler}`,
-      );
-    }
-    const ready = deferred<void>();
-    ready.promise.catch(() => {});
-    const entry: Entry = { handler: handler as MessageHandler, onError: options.onError, ready };
-    const done = () => {
-      sub?.entries.delete(entry);
-      ready.resolve();
-      if (sub === undefined || sub.entries.size > 0 || this.#subs.get(topic) !== sub) return;
-      this.#subs.delete(topic);
-      if (this.#state === "open") this.#request({ type: "unsubscribe", topic }, "Unsubscribe");
-    };
-    let sub: Subscription | undefined;
+    const sub = this.#subs.get(topic) ?? new Subscription(topic);
     if (this.#state === "closed") {
-      ready.reject(this.#closedError());
-    } else {
-      sub = this.#subs.get(topic);
-      if (sub === undefined) {
-        sub = { key: topic, entries: new Set(), confirmed: false };
-        this.#subs.set(topic, sub);
-        if (this.#state === "open") this.#sendSubscribe(sub);
-      } else if (sub.confirmed) {
-        ready.resolve();
-      }
-      sub.entries.add(entry);
+      // Validates the handler as an open client would, then refuses.
+      sub.add(handler as MessageHandler, options).remove();
+      const refused = Promise.reject(this.#closedError());
+      refused.catch(() => {});
+      return Object.assign(() => {}, { ready: refused });
+    }
+    const handle = sub.add(handler as MessageHandler, options);
+    if (!this.#subs.has(topic)) {
+      this.#subs.set(topic, sub);
+      if (this.#state === "open") this.#sendSubscribe(sub);
     }
     let called = false;
     const unsubscribe = () => {
       if (called) return;
       called = true;
-      done();
+      const empty = handle.remove();
+      if (!empty || this.#subs.get(topic) !== sub) return;
+      this.#subs.delete(topic);
+      if (this.#state === "open") this.#request({ type: "unsubscribe", topic }, "Unsubscribe");
     };
-    return Object.assign(unsubscribe, { ready: ready.promise });
+    return Object.assign(unsubscribe, { ready: handle.ready });
   }
 
   /**
@@ -353,7 +282,7 @@ export class RealtimeClient implements AsyncDisposable {
       );
     }
     const open = this.#state === "open";
-    if (!open && this.#queue.size >= this.#o.maxQueued) {
+    if (!open && this.#queue.full) {
       return Promise.reject(
         new RealtimeError(
           "QUEUE_FULL",
@@ -369,7 +298,7 @@ export class RealtimeClient implements AsyncDisposable {
       onSettle: () => this.#queue.delete(id),
     });
     if (open) this.#sendRequest(id, text);
-    else this.#queue.set(id, text);
+    else this.#queue.add(id, text);
     return answered.then(() => undefined);
   }
 
@@ -393,17 +322,7 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   on<K extends keyof RealtimeEvents>(event: K, listener: RealtimeEvents[K]): () => void {
-    const set = this.#listeners[event] as Set<RealtimeEvents[K]> | undefined;
-    if (set === undefined) {
-      throw new TypeError(
-        `Cannot listen to '${String(event)}': use "state", "notification", "error" or "refresh"`,
-      );
-    }
-    if (typeof listener !== "function") {
-      throw new TypeError(`Cannot listen to '${event}' with a listener of type ${typeof listener}`);
-    }
-    if (this.#state !== "closed") set.add(listener);
-    return () => void set.delete(listener);
+    return this.#events.on(event, listener);
   }
 
   /**
@@ -461,13 +380,13 @@ export class RealtimeClient implements AsyncDisposable {
 
   #connect(): void {
     const epoch = ++this.#epoch;
-    this.#clearTimer("connect");
+    this.#clearConnectTimer();
     this.#connectTimer = this.#o.clock.setTimer(() => {
       this.#connectTimer = undefined;
-      if (this.#ws === undefined) this.#epoch++; // still waiting for getToken
+      if (this.#conn === undefined) this.#epoch++; // still waiting for getToken
       this.#abandon(`Connecting took longer than ${this.#o.connectTimeoutMs} ms`);
     }, this.#o.connectTimeoutMs);
-    this.#tokenForConnect().then(
+    this.#tokens.forConnect().then(
       (token) => {
         if (epoch === this.#epoch && this.#state !== "closed") this.#open(token);
       },
@@ -477,101 +396,27 @@ export class RealtimeClient implements AsyncDisposable {
     );
   }
 
-  async #tokenForConnect(): Promise<string> {
-    const now = this.#o.clock.now();
-    const current = this.#token;
-    const exp = current === undefined ? undefined : tokenExpiresAt(current);
-    const expired = exp !== undefined && exp <= now;
-    if (current !== undefined && !expired && !this.#forceRefresh) return current;
-    if (this.#o.getToken === undefined) {
-      throw new RealtimeError(
-        "TOKEN_EXPIRED",
-        `Cannot reconnect: the token expired at ${
-          new Date(exp ?? now).toISOString()
-        } and no getToken was given`,
-      );
-    }
-    const token = await this.#fetchToken();
-    const freshExp = tokenExpiresAt(token);
-    if (freshExp !== undefined && freshExp <= this.#o.clock.now()) {
-      throw new RealtimeError(
-        "TOKEN_EXPIRED",
-        `Cannot connect: getToken() returned a token that expired at ${
-          new Date(freshExp).toISOString()
-        }`,
-      );
-    }
-    this.#token = token;
-    this.#forceRefresh = false;
-    return token;
-  }
-
-  async #fetchToken(): Promise<string> {
-    let token: unknown;
-    try {
-      token = await this.#o.getToken!();
-    } catch (error) {
-      throw new RealtimeError("AUTH_FAILED", "getToken() failed", { cause: error });
-    }
-    if (typeof token !== "string" || token === "") {
-      throw new RealtimeError(
-        "AUTH_FAILED",
-        `getToken() returned ${token === "" ? "an empty string" : typeof token}, not a token`,
-      );
-    }
-    return token;
-  }
-
   #open(token: string): void {
-    const via = this.#o.tokenVia;
-    const url = new URL(this.#o.url);
-    // Batching first: readFrames splits every message on "\n".
-    const offered = [SUBPROTOCOL_V1_BATCH, SUBPROTOCOL_V1];
-    const protocols = via === "subprotocol" ? [...offered, "auth", token] : offered;
-    if (via === "query") url.searchParams.set("token", token);
-    let ws: WebSocket;
+    let conn: Connection;
     try {
-      ws = via === "header"
-        ? new this.#o.WebSocket(url.href, {
-          protocols,
-          headers: { authorization: `Bearer ${token}` },
-        } as unknown as string[])
-        : new this.#o.WebSocket(url.href, protocols);
+      conn = new Connection({
+        url: this.#o.url,
+        token,
+        tokenVia: this.#o.tokenVia,
+        WebSocket: this.#o.WebSocket,
+        clock: this.#o.clock,
+        onFrame: (frame) => {
+          if (this.#conn === conn) this.#onFrame(frame);
+        },
+        onClose: (info) => {
+          if (this.#conn === conn) this.#dropped(info.code, info.reason);
+        },
+      });
     } catch (error) {
-      void this.#shutdown(
-        via === "header"
-          ? new RealtimeError(
-            "UNSUPPORTED",
-            "Cannot send the token via 'header': this runtime's WebSocket does not accept headers (browsers do not); use \"subprotocol\"",
-            { cause: error },
-          )
-          : new RealtimeError("UNSUPPORTED", "Cannot open a WebSocket", { cause: error }),
-      );
+      void this.#shutdown(error as RealtimeError);
       return;
     }
-    this.#ws = ws;
-    // Listeners are removed one by one: npm `ws` ignores an AbortSignal option.
-    const onOpen = () => {
-      if (this.#ws !== ws || via !== "message") return;
-      this.#send(JSON.stringify({ type: "auth", id: this.#requests.nextId(), token }));
-    };
-    const onMessage = (event: MessageEvent) => {
-      for (const frame of readFrames(event.data)) {
-        if (this.#ws !== ws) return;
-        this.#onFrame(frame);
-      }
-    };
-    const onClose = (event: CloseEvent) => {
-      if (this.#ws === ws) this.#dropped(event.code, event.reason);
-    };
-    ws.addEventListener("open", onOpen);
-    ws.addEventListener("message", onMessage);
-    ws.addEventListener("close", onClose);
-    this.#detachSocket = () => {
-      ws.removeEventListener("open", onOpen);
-      ws.removeEventListener("message", onMessage);
-      ws.removeEventListener("close", onClose);
-    };
+    this.#conn = conn;
   }
 
   // Receiving.
@@ -614,8 +459,8 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   #welcomed(frame: WelcomeFrame): void {
-    this.#clearTimer("connect");
-    this.#attempt = 0;
+    this.#clearConnectTimer();
+    this.#reconnect.reset();
     this.#authRetried = false;
     this.#lastServerError = undefined;
     this.#user = frame.user;
@@ -624,10 +469,8 @@ export class RealtimeClient implements AsyncDisposable {
     // Subscriptions first, then queued publishes, then listeners: a listener
     // that publishes on `open` goes after what already waited.
     for (const sub of this.#subs.values()) this.#sendSubscribe(sub);
-    const queued = [...this.#queue];
-    this.#queue.clear();
-    for (const [id, text] of queued) this.#sendRequest(id, text);
-    this.#armHeartbeat();
+    for (const [id, text] of this.#queue.take()) this.#sendRequest(id, text);
+    this.#heartbeat.start();
     this.#setState("open", {});
   }
 
@@ -643,55 +486,48 @@ export class RealtimeClient implements AsyncDisposable {
       };
     const topic = frame.topic;
     if (topic !== null) {
-      for (const [key, sub] of this.#subs) {
-        if (key !== topic && !(isPattern(key) && matchPattern(key, topic))) continue;
-        for (const entry of [...sub.entries]) guard(() => entry.handler(message));
+      for (const sub of this.#subs.values()) {
+        if (sub.matches(topic)) sub.deliver(message);
       }
     }
     if (message.event !== undefined) this.#emit("notification", message);
   }
 
   #sendSubscribe(sub: Subscription): void {
-    sub.confirmed = false;
-    this.#request({ type: "subscribe", topic: sub.key }, "Subscribe").then(
+    sub.unconfirm();
+    this.#request(sub.frame(), "Subscribe").then(
       () => {
-        if (this.#subs.get(sub.key) !== sub) return;
-        sub.confirmed = true;
-        for (const entry of sub.entries) entry.ready.resolve();
+        if (this.#subs.get(sub.topic) === sub) sub.confirm();
       },
       (error: RealtimeError) => {
-        if (this.#subs.get(sub.key) !== sub) return;
+        if (this.#subs.get(sub.topic) !== sub) return;
         // After a drop the subscription is sent again on reconnect; on close
         // the waiters were already told.
         if (error.code === "DISCONNECTED" || error.code === "CLOSED") return;
-        if (error.code !== "TIMEOUT") this.#subs.delete(sub.key);
+        if (error.code !== "TIMEOUT") this.#subs.delete(sub.topic);
         this.#failSubscription(sub, error);
       },
     );
   }
 
   #failSubscription(sub: Subscription, error: RealtimeError): void {
-    for (const entry of [...sub.entries]) {
-      entry.ready.reject(error);
-      if (entry.onError !== undefined) guard(() => entry.onError!(error));
-    }
+    sub.fail(error);
     this.#emit("error", error);
   }
 
   async #refresh(): Promise<void> {
-    if (this.#refreshing || this.#o.getToken === undefined) return;
-    this.#refreshing = true;
-    const ws = this.#ws;
+    if (!this.#tokens.beginRefresh()) return;
+    const conn = this.#conn;
     try {
-      const token = await this.#fetchToken();
-      if (this.#ws !== ws || this.#state !== "open") return;
+      const token = await this.#tokens.fetch();
+      if (this.#conn !== conn || this.#state !== "open") return;
       const ack = await this.#request({ type: "auth", token }, "Token refresh");
-      if (this.#ws !== ws) return;
-      this.#token = token;
+      if (this.#conn !== conn) return;
       const expiresAt = ack.type === "ack" && ack.expiresAt !== undefined
         ? ack.expiresAt
         : tokenExpiresAt(token) ?? null;
       this.#expiresAt = expiresAt;
+      this.#tokens.endRefresh(token);
       this.#emit("refresh", { expiresAt });
     } catch (error) {
       const failure = error as RealtimeError;
@@ -699,7 +535,7 @@ export class RealtimeClient implements AsyncDisposable {
         this.#emit("error", failure);
       }
     } finally {
-      this.#refreshing = false;
+      this.#tokens.endRefresh(undefined);
     }
   }
 
@@ -728,86 +564,56 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   #send(text: string): void {
-    try {
-      this.#ws?.send(text);
-    } catch {
-      // The socket is closing; its close event takes over.
-    }
-  }
-
-  #armHeartbeat(): void {
-    this.#clearTimer("heartbeat");
-    if (this.#o.heartbeatMs === 0) return;
-    const ws = this.#ws;
-    this.#heartbeatTimer = this.#o.clock.setTimer(() => {
-      this.#heartbeatTimer = undefined;
-      this.#request({ type: "ping" }, "Ping").then(
-        () => {
-          if (this.#ws === ws && this.#state === "open") this.#armHeartbeat();
-        },
-        (error: RealtimeError) => {
-          if (error.code === "TIMEOUT" && this.#ws === ws) {
-            this.#abandon("The hub did not answer a ping");
-          }
-        },
-      );
-    }, this.#o.heartbeatMs);
+    this.#conn?.send(text);
   }
 
   // Losing the connection.
 
   /** Gives up on the current socket (a client-side timeout) and reconnects. */
   #abandon(reason: string): void {
-    const ws = this.#ws;
-    if (ws !== undefined) this.#release(ws);
+    const conn = this.#conn;
+    if (conn !== undefined) this.#release(conn);
     this.#dropped(1006, reason);
   }
 
-  /** Stops listening to a socket and closes it, remembering it until closed. */
-  #release(ws: WebSocket): void {
-    this.#detachSocket?.();
-    this.#detachSocket = undefined;
-    this.#ws = undefined;
-    if (ws.readyState === 3) return; // CLOSED
-    const { promise, resolve } = deferred<void>();
-    ws.addEventListener("close", () => resolve(), { once: true });
+  /** Stops listening to a connection and closes it, remembering it until closed. */
+  #release(conn: Connection): void {
+    conn.detach();
+    this.#conn = undefined;
+    if (conn.closeInfo !== undefined) return;
+    const promise = conn.close(CloseCode.Normal).then(() => {});
     this.#dying.add(promise);
     void promise.then(() => this.#dying.delete(promise));
-    try {
-      ws.close(1000);
-    } catch {
-      resolve();
-    }
   }
 
   #dropped(code: number, reason: string): void {
-    if (this.#ws !== undefined) {
-      this.#detachSocket?.();
-      this.#detachSocket = undefined;
-      this.#ws = undefined;
+    if (this.#conn !== undefined) {
+      this.#conn.detach();
+      this.#conn = undefined;
     }
-    this.#clearTimer("connect");
-    this.#clearTimer("heartbeat");
+    this.#clearConnectTimer();
+    this.#heartbeat.stop();
     const lost = new RealtimeError(
       "DISCONNECTED",
       `The connection closed (${code}) before the hub answered`,
       { retry: true, closeCode: code },
     );
     this.#requests.rejectWhere((sent) => sent ? lost : undefined);
-    for (const sub of this.#subs.values()) sub.confirmed = false;
+    for (const sub of this.#subs.values()) sub.unconfirm();
     if (this.#state === "closed") return;
     const detail = reason === "" ? `${code}` : `${code}: ${reason}`;
-    if (code === 4000) {
+    const { action, errorCode } = closePolicy(code);
+    if (action === "stop") {
       void this.#shutdown(
-        new RealtimeError("BAD_REQUEST", `The hub closed the connection (${detail})`, {
-          closeCode: code,
-        }),
+        new RealtimeError(
+          errorCode ?? "CLOSED",
+          code === CloseCode.Revoked
+            ? `The hub revoked access (${detail})`
+            : `The hub closed the connection (${detail})`,
+          { closeCode: code },
+        ),
       );
-    } else if (code === 4003) {
-      void this.#shutdown(
-        new RealtimeError("FORBIDDEN", `The hub revoked access (${detail})`, { closeCode: code }),
-      );
-    } else if (code === 4001) {
+    } else if (action === "refresh") {
       if (this.#o.getToken === undefined || this.#authRetried) {
         const expired = this.#lastServerError?.code === "TOKEN_EXPIRED" ||
           reason.toLowerCase().includes("expired");
@@ -823,7 +629,7 @@ export class RealtimeClient implements AsyncDisposable {
         return;
       }
       this.#authRetried = true;
-      this.#forceRefresh = true;
+      this.#tokens.markStale();
       this.#scheduleReconnect(0);
     } else {
       this.#scheduleReconnect(undefined);
@@ -831,29 +637,21 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   #scheduleReconnect(delay: number | undefined): void {
-    if (this.#attempt >= this.#o.maxReconnectAttempts) {
+    const reconnect = this.#reconnect;
+    if (reconnect.exhausted) {
       void this.#shutdown(
         new RealtimeError(
           "CLOSED",
-          `Gave up after ${this.#attempt} failed reconnect attempts`,
+          `Gave up after ${reconnect.attempt} failed reconnect attempts`,
           { retry: true },
         ),
       );
       return;
     }
-    const attempt = this.#attempt;
-    const retryInMs = delay ?? backoffDelay(attempt, this.#o.backoff, this.#o.random);
-    this.#attempt++;
+    const { attempt, retryInMs } = reconnect.schedule(() => this.#connect(), delay);
     // Browsers see a hub's HTTP 401 as a plain network failure: after a few,
     // also try a fresh token.
-    if (this.#attempt >= REFRESH_AFTER_FAILURES && this.#o.getToken !== undefined) {
-      this.#forceRefresh = true;
-    }
-    this.#clearTimer("reconnect");
-    this.#reconnectTimer = this.#o.clock.setTimer(() => {
-      this.#reconnectTimer = undefined;
-      this.#connect();
-    }, retryInMs);
+    if (reconnect.attempt >= REFRESH_AFTER_FAILURES) this.#tokens.markStale();
     this.#setState("reconnecting", { retryInMs, attempt });
   }
 
@@ -867,8 +665,8 @@ export class RealtimeClient implements AsyncDisposable {
     }
     // Back online: skip the rest of the back-off.
     const online = () => {
-      if (this.#state === "reconnecting" && this.#reconnectTimer !== undefined) {
-        this.#clearTimer("reconnect");
+      if (this.#state === "reconnecting" && this.#reconnect.pending) {
+        this.#reconnect.cancel();
         this.#connect();
       }
     };
@@ -882,22 +680,20 @@ export class RealtimeClient implements AsyncDisposable {
     if (this.#closed !== undefined) return this.#closed;
     this.#epoch++;
     this.#error = error;
-    this.#clearTimer("reconnect");
-    this.#clearTimer("connect");
-    this.#clearTimer("heartbeat");
+    this.#reconnect.cancel();
+    this.#clearConnectTimer();
+    this.#heartbeat.stop();
     this.#offOnline?.();
     this.#offOnline = undefined;
-    const ws = this.#ws;
-    if (ws !== undefined) this.#release(ws);
+    const conn = this.#conn;
+    if (conn !== undefined) this.#release(conn);
     const closed = this.#closedError();
     this.#requests.rejectWhere(() => closed);
-    this.#queue.clear();
-    for (const sub of this.#subs.values()) {
-      for (const entry of sub.entries) entry.ready.reject(closed);
-    }
+    this.#queue.take();
+    for (const sub of this.#subs.values()) sub.close(closed);
     this.#subs.clear();
     this.#setState("closed", error === undefined ? {} : { error });
-    for (const set of Object.values(this.#listeners)) set.clear();
+    this.#events.close();
     this.#closed = this.#waitForSockets();
     return this.#closed;
   }
@@ -932,34 +728,13 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   #emit<K extends keyof RealtimeEvents>(event: K, ...args: Parameters<RealtimeEvents[K]>): void {
-    for (const listener of [...this.#listeners[event]]) {
-      guard(() => (listener as (...a: Parameters<RealtimeEvents[K]>) => void)(...args));
-    }
+    this.#events.emit(event, ...args);
   }
 
-  #clearTimer(which: "reconnect" | "connect" | "heartbeat"): void {
-    if (which === "reconnect" && this.#reconnectTimer !== undefined) {
-      this.#o.clock.clearTimer(this.#reconnectTimer);
-      this.#reconnectTimer = undefined;
-    } else if (which === "connect" && this.#connectTimer !== undefined) {
+  #clearConnectTimer(): void {
+    if (this.#connectTimer !== undefined) {
       this.#o.clock.clearTimer(this.#connectTimer);
       this.#connectTimer = undefined;
-    } else if (which === "heartbeat" && this.#heartbeatTimer !== undefined) {
-      this.#o.clock.clearTimer(this.#heartbeatTimer);
-      this.#heartbeatTimer = undefined;
     }
-  }
-}
-
-/** Runs a user callback; its exception is reported, not thrown into the client. */
-function guard(fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    const report = (globalThis as { reportError?: (error: unknown) => void }).reportError;
-    if (typeof report === "function") report(error);
-    else {queueMicrotask(() => {
-        throw error;
-      });}
   }
 }

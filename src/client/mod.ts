@@ -25,7 +25,11 @@
  */
 
 export * from "./client.ts";
+export * from "./connection.ts";
+export * from "./close_policy.ts";
+export * from "./subscription.ts";
 export * from "./errors.ts";
 export * from "./options.ts";
 export * from "./backoff.ts";
-export type { ErrorCode } from "../protocol/codes.ts";
+export { CloseCode, type ErrorCode } from "../protocol/codes.ts";
+export type * from "../protocol/frames.ts";

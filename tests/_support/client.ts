@@ -1,5 +1,12 @@
-// A real WebSocket client for tests: every received frame is queued and
-// awaited with a timeout; nothing sleeps.
+// A raw WebSocket peer for hub tests: every received frame is queued and
+// awaited with a timeout; nothing sleeps. It stays below the client's
+// Connection on purpose: hub tests choose subprotocols and headers, send
+// malformed frames, and must see every frame the hub sends, even one the
+// client's reader would drop. Splitting batched messages is the protocol's
+// splitBatch, as in Connection. Tests of client behaviour use Connection or
+// RealtimeClient (tests/client/_helpers.ts).
+
+import { splitBatch } from "../../src/protocol/subprotocols.ts";
 
 /** A received frame (parsed JSON). */
 // deno-lint-ignore no-explicit-any
@@ -44,9 +51,7 @@ export class TestSocket {
       });
     });
     this.ws.addEventListener("message", (e) => {
-      for (const line of String(e.data).split("\n")) {
-        if (line !== "") this.#frames.push(JSON.parse(line));
-      }
+      for (const line of splitBatch(String(e.data))) this.#frames.push(JSON.parse(line));
       this.#wake();
     });
   }

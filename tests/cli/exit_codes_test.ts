@@ -121,3 +121,27 @@ Deno.test("realtime-cli never prints the token it was given", async () => {
     assert.ok(!result.stderr.includes("c2lnbmF0dXJl"), result.stderr);
   }
 });
+
+Deno.test("realtime-cli publish exits 4 when the ack never comes", async () => {
+  // A peer that welcomes and then never answers: the hub always acks.
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const { socket, response } = Deno.upgradeWebSocket(req, { protocol: "realtime.v1" });
+    socket.onopen = () =>
+      socket.send(
+        JSON.stringify({ type: "welcome", connectionId: "c", user: "u", expiresAt: null }),
+      );
+    return response;
+  });
+  try {
+    const result = await runCli(["publish", "chat:x", "1", "--timeout", "300ms"], {
+      env: baseEnv({
+        REALTIME_URL: `ws://127.0.0.1:${server.addr.port}/ws`,
+        REALTIME_TOKEN: "a.b.c",
+      }),
+    });
+    assert.equal(result.code, 4, result.stderr);
+    assert.match(result.stderr, /Timed out after 300ms waiting for the ack of message 1/);
+  } finally {
+    await server.shutdown();
+  }
+});

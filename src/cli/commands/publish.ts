@@ -63,17 +63,14 @@ Examples:
       let failures = 0;
       const send = async (body: unknown) => {
         id++;
-        const reply = await connection.request(
-          { type: "publish", id, topic, payload: body },
-          options.timeout,
-          `the ack of message ${id}`,
+        const refused = await connection.request(
+          { type: "publish", topic, payload: body },
+          { timeoutMs: options.timeout, what: `the ack of message ${id}`, topic },
         );
-        if (reply.type === "error") {
+        if (refused !== undefined) {
           failures++;
-          ctx.warn(
-            `message ${id} to '${topic}' failed: ${String(reply.message)} (${String(reply.code)})`,
-          );
-          ctx.fail(exitCodeForErrorFrame(reply.code));
+          ctx.warn(`message ${id} to '${topic}' failed: ${refused.message} (${refused.code})`);
+          ctx.fail(exitCodeForErrorFrame(refused.code));
         }
       };
       try {

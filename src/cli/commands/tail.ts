@@ -53,7 +53,8 @@ Examples:
   realtime-cli tail chat:lobby --count 1 --timeout 30s --json | jq .payload`,
     )
     .action(async (topics, options) => {
-      const { backoffDelay } = await import("../../client/backoff.ts");
+      const { ReconnectSchedule } = await import("../../client/_reconnect.ts");
+      const { systemClock } = await import("../../client/_resolve_options.ts");
       const { openConnection } = await import("../connection.ts");
       const { token, tokenVia, url: rawUrl } = ctx.globals;
       if (token === undefined) {
@@ -71,7 +72,13 @@ Examples:
         : setTimeout(() => deadline.abort(), options.timeout);
       const done = AbortSignal.any([stop, deadline.signal]);
       let received = 0;
-      let attempt = 0;
+      // The client's schedule: attempts in a row, back-off, one timer.
+      const schedule = new ReconnectSchedule({
+        clock: systemClock,
+        backoff: BACKOFF,
+        random: Math.random,
+        maxAttempts: Infinity,
+      });
       let tailing = false;
       let connection: Connection | undefined;
       const colors = ctx.colors;
@@ -83,17 +90,20 @@ Examples:
             options.count === undefined ? "" : ` with ${received} of ${options.count} messages`
           }`,
         );
-      const sleep = (ms: number) =>
+      // Waits out the back-off (or until stopped), saying why and how long.
+      const waitToReconnect = (status: (delay: string) => string) =>
         new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(id);
+          const stopWaiting = () => {
+            schedule.cancel();
             resolve();
           };
-          const id = setTimeout(() => {
-            done.removeEventListener("abort", wake);
+          const { retryInMs } = schedule.schedule(() => {
+            done.removeEventListener("abort", stopWaiting);
             resolve();
-          }, ms);
-          done.addEventListener("abort", wake, { once: true });
+          });
+          ctx.status(status(formatDuration(retryInMs)));
+          if (done.aborted) stopWaiting();
+          else done.addEventListener("abort", stopWaiting, { once: true });
         });
 
       // One attempt: connect, then subscribe to every topic.
@@ -107,16 +117,19 @@ Examples:
           awaitWelcome: true,
         });
         try {
-          for (const [index, topic] of topics.entries()) {
-            const reply = await opened.request(
-              { type: "subscribe", id: index + 1, topic },
-              options.connectTimeout,
-              `the reply to subscribe '${topic}'`,
+          for (const topic of topics) {
+            const refused = await opened.request(
+              { type: "subscribe", topic },
+              {
+                timeoutMs: options.connectTimeout,
+                what: `the reply to subscribe '${topic}'`,
+                topic,
+              },
             );
-            if (reply.type === "error") {
+            if (refused !== undefined) {
               throw new CliError(
-                exitCodeForErrorFrame(reply.code),
-                `Cannot subscribe to '${topic}': ${String(reply.message)} (${String(reply.code)})`,
+                exitCodeForErrorFrame(refused.code),
+                `Cannot subscribe to '${topic}': ${refused.message} (${refused.code})`,
               );
             }
           }
@@ -137,13 +150,11 @@ Examples:
             const code = error instanceof CliError ? error.exitCode : ExitCode.Connection;
             const retry = tailing && (code === ExitCode.Connection || code === ExitCode.Timeout);
             if (!retry) throw error;
-            const delay = backoffDelay(attempt++, BACKOFF);
-            ctx.status(`${(error as Error).message}; retrying in ${formatDuration(delay)}`);
-            await sleep(delay);
+            await waitToReconnect((delay) => `${(error as Error).message}; retrying in ${delay}`);
             continue;
           }
           tailing = true;
-          attempt = 0;
+          schedule.reset();
           ctx.status(
             `subscribed to ${topics.join(", ")} on ${where} as ${String(connection.welcome?.user)}`,
           );
@@ -179,6 +190,8 @@ Examples:
           const why = `${info.code} ${describeCloseCode(info.code)}${
             info.reason ? `: ${info.reason}` : ""
           }`;
+          // shouldReconnect reads the table RealtimeClient follows; tail has a fixed
+          // token, so after "refresh" (4001) it stops.
           if (!shouldReconnect(info.code)) {
             const exit = exitCodeForClose(info.code);
             throw new CliError(
@@ -186,9 +199,7 @@ Examples:
               `The hub closed the connection (${why})`,
             );
           }
-          const delay = backoffDelay(attempt++, BACKOFF);
-          ctx.status(`connection lost (${why}); reconnecting in ${formatDuration(delay)}`);
-          await sleep(delay);
+          await waitToReconnect((delay) => `connection lost (${why}); reconnecting in ${delay}`);
         }
         if (deadline.signal.aborted && !stop.aborted) throw timedOut();
       } finally {

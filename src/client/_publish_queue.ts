@@ -1,0 +1,44 @@
+// Publishes made while the client is not open: serialised frames by request
+// id, bounded, sent in order on the next `welcome`.
+
+export class PublishQueue {
+  readonly #max: number;
+  readonly #texts = new Map<number, string>();
+
+  /** @param max How many publishes may wait. */
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** How many wait. */
+  get size(): number {
+    return this.#texts.size;
+  }
+
+  /** Whether another publish would exceed the bound. */
+  get full(): boolean {
+    return this.#texts.size >= this.#max;
+  }
+
+  /** The bound. */
+  get max(): number {
+    return this.#max;
+  }
+
+  /** Queues a publish frame under its request id. */
+  add(id: number, text: string): void {
+    this.#texts.set(id, text);
+  }
+
+  /** Drops one (it was answered, timed out or the client closed). */
+  delete(id: number): void {
+    this.#texts.delete(id);
+  }
+
+  /** Empties the queue, returning what waited, oldest first. */
+  take(): [id: number, text: string][] {
+    const queued = [...this.#texts];
+    this.#texts.clear();
+    return queued;
+  }
+}

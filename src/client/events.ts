@@ -1,0 +1,43 @@
+/**
+ * The events of {@linkcode RealtimeClient.on} and what their listeners receive.
+ *
+ * @module
+ */
+
+import type { RealtimeError } from "./errors.ts";
+import type { ConnectionState } from "./options.ts";
+import type { RealtimeMessage } from "./subscription.ts";
+
+/** Details of a state change, passed to `state` listeners. */
+export interface StateChange {
+  /** The state before. */
+  readonly previous: ConnectionState;
+  /** Why the client closed (on `closed` after a failure) or why it dropped. */
+  readonly error?: RealtimeError;
+  /** On `reconnecting`: the delay before the next attempt, in milliseconds. */
+  readonly retryInMs?: number;
+  /** On `reconnecting`: how many attempts failed in a row before this one. */
+  readonly attempt?: number;
+}
+
+/** A successful token refresh, passed to `refresh` listeners. */
+export interface RefreshInfo {
+  /** The new token's expiry, epoch milliseconds, or `null` when it has none. */
+  readonly expiresAt: number | null;
+}
+
+/** The events of {@linkcode RealtimeClient.on} and their listeners. */
+export interface RealtimeEvents {
+  /** The connection state changed. */
+  state: (state: ConnectionState, change: StateChange) => void;
+  /** A server-pushed event: a `message` frame with an `event` name. */
+  notification: (message: RealtimeMessage) => void;
+  /**
+   * Something failed outside any request: a subscription ended or was
+   * refused after a reconnect, a token refresh failed, the server reported
+   * an error not tied to a request.
+   */
+  error: (error: RealtimeError) => void;
+  /** The token was refreshed on the live connection. */
+  refresh: (info: RefreshInfo) => void;
+}
