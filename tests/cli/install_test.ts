@@ -3,11 +3,30 @@
 import assert from "node:assert/strict";
 import { baseEnv, CLI, CONFIG, ROOT_DIR, runCli } from "./_cli.ts";
 
-Deno.test("deno install gives a working realtime-cli command", async () => {
+Deno.test("deno install gives a working realtime-cli command, offline, from deno.lock", async () => {
   const root = await Deno.makeTempDir({ prefix: "realtime-cli-install-" });
   try {
+    // A global install ignores the project's lock file and resolves afresh into
+    // <root>/bin/.<name>/deno.lock; resolving afresh fetches the registry entries
+    // of optional peers that are never installed (ws: bufferutil, utf-8-validate;
+    // @bomb.sh/tab: cac, citty). Seeding that lock file with ours makes the install
+    // resolve from the lock, and --cached-only proves nothing is downloaded.
+    await Deno.mkdir(`${root}/bin/.realtime-cli`, { recursive: true });
+    await Deno.copyFile(`${ROOT_DIR}deno.lock`, `${root}/bin/.realtime-cli/deno.lock`);
     const install = await new Deno.Command(Deno.execPath(), {
-      args: ["install", "-g", "-A", "-n", "realtime-cli", "--root", root, "--config", CONFIG, CLI],
+      args: [
+        "install",
+        "-g",
+        "-A",
+        "--cached-only",
+        "-n",
+        "realtime-cli",
+        "--root",
+        root,
+        "--config",
+        CONFIG,
+        CLI,
+      ],
       cwd: ROOT_DIR,
       env: baseEnv(),
       clearEnv: true,
