@@ -38,6 +38,8 @@ export interface KeySourceOptions {
   fetch?: typeof fetch;
   jwksCooldownMs?: number;
   jwksCacheMaxAgeMs?: number;
+  /** What is being created, for error messages. @default {"token verifier"} */
+  subject?: string;
 }
 
 const ASYMMETRIC: JwsAlgorithm[] = [
@@ -62,20 +64,21 @@ function allowlist(
   explicit: string[] | undefined,
   derived: JwsAlgorithm[],
   source: string,
+  subject: string,
 ): JwsAlgorithm[] {
   if (explicit === undefined) return derived;
   if (!Array.isArray(explicit) || explicit.length === 0) {
-    throw new TypeError("Cannot create a token verifier as 'algorithms' is not a non-empty array");
+    throw new TypeError(`Cannot create a ${subject} as 'algorithms' is not a non-empty array`);
   }
   for (const alg of explicit) {
     if (!isJwsAlgorithm(alg)) {
       throw new TypeError(
-        `Cannot create a token verifier with algorithm '${String(alg)}': it is not supported`,
+        `Cannot create a ${subject} with algorithm '${String(alg)}': it is not supported`,
       );
     }
     if (!derived.includes(alg)) {
       throw new TypeError(
-        `Cannot create a token verifier with algorithm '${alg}' and a ${source}: it allows only ${
+        `Cannot create a ${subject} with algorithm '${alg}' and a ${source}: it allows only ${
           derived.join(", ")
         }`,
       );
@@ -116,9 +119,9 @@ function preImported(
   };
 }
 
-function fromSecret(options: KeySourceOptions): KeySource {
+function fromSecret(options: KeySourceOptions, subject: string): KeySource {
   const bytes = secretBytes(options.secret, "secret");
-  const algorithms = allowlist(options.algorithms, ["HS256", "HS384", "HS512"], "secret");
+  const algorithms = allowlist(options.algorithms, ["HS256", "HS384", "HS512"], "secret", subject);
   const resolve = preImported(
     algorithms,
     (alg) =>
@@ -128,7 +131,11 @@ function fromSecret(options: KeySourceOptions): KeySource {
   return { algorithms, resolve };
 }
 
-function fromPublicKey(key: string | JsonWebKey, explicit?: string[]): KeySource {
+function fromPublicKey(
+  key: string | JsonWebKey,
+  explicit: string[] | undefined,
+  subject: string,
+): KeySource {
   const pem = typeof key === "string";
   const shape = pem ? pemShape(key, "publicKey") : jwkShape(key, "publicKey");
   if (shape.private) {
@@ -141,7 +148,7 @@ function fromPublicKey(key: string | JsonWebKey, explicit?: string[]): KeySource
   const derived = pem
     ? algorithmsForShape(shape, "publicKey")
     : algorithmsForJwk(key as JsonWebKey, "publicKey");
-  const algorithms = allowlist(explicit, derived, "public key");
+  const algorithms = allowlist(explicit, derived, "public key", subject);
   const load = (alg: JwsAlgorithm) =>
     (!pem
       ? importJWK(key as JsonWebKey, alg)
@@ -151,7 +158,11 @@ function fromPublicKey(key: string | JsonWebKey, explicit?: string[]): KeySource
   return { algorithms, resolve: preImported(algorithms, load, "public key") };
 }
 
-function fromLocalJwks(jwks: { keys: JsonWebKey[] }, explicit?: string[]): KeySource {
+function fromLocalJwks(
+  jwks: { keys: JsonWebKey[] },
+  explicit: string[] | undefined,
+  subject: string,
+): KeySource {
   if (typeof jwks !== "object" || jwks === null || !Array.isArray(jwks.keys)) {
     throw new TypeError("Cannot use 'jwks': expected an object with a 'keys' array");
   }
@@ -165,7 +176,12 @@ function fromLocalJwks(jwks: { keys: JsonWebKey[] }, explicit?: string[]): KeySo
     }
     for (const alg of algorithmsForJwk(jwk, label)) derived.add(alg);
   });
-  const algorithms = allowlist(explicit, ASYMMETRIC.filter((a) => derived.has(a)), "JWKS");
+  const algorithms = allowlist(
+    explicit,
+    ASYMMETRIC.filter((a) => derived.has(a)),
+    "JWKS",
+    subject,
+  );
   return { algorithms, resolve: jwksResolver(createLocalJWKSet(jwks), false) };
 }
 
@@ -179,7 +195,7 @@ function drainingFetch(fetchImpl: typeof fetch): typeof fetch {
   };
 }
 
-function fromRemoteJwks(options: KeySourceOptions): KeySource {
+function fromRemoteJwks(options: KeySourceOptions, subject: string): KeySource {
   let url: URL;
   try {
     url = new URL(options.jwksUrl as string | URL);
@@ -189,7 +205,7 @@ function fromRemoteJwks(options: KeySourceOptions): KeySource {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new TypeError(`Cannot use 'jwksUrl' with protocol '${url.protocol}': expected https:`);
   }
-  const algorithms = allowlist(options.algorithms, ASYMMETRIC, "remote JWKS");
+  const algorithms = allowlist(options.algorithms, ASYMMETRIC, "remote JWKS", subject);
   const remote = createRemoteJWKSet(url, {
     cooldownDuration: options.jwksCooldownMs ?? 30_000,
     cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
@@ -221,27 +237,28 @@ function jwksResolver(
 
 /** Validates the key-source options and builds the allowlist and resolver, importing keys once. */
 export function createKeySource(options: KeySourceOptions): KeySource {
+  const subject = options.subject ?? "token verifier";
   const given = (["secret", "publicKey", "jwks", "jwksUrl"] as const).filter((name) =>
     options[name] !== undefined
   );
   if (given.length !== 1) {
     throw new TypeError(
-      `Cannot create a token verifier with ${given.length} key sources${
+      `Cannot create a ${subject} with ${given.length} key sources${
         given.length ? ` (${given.join(", ")})` : ""
       }: expected exactly one of secret, publicKey, jwks or jwksUrl`,
     );
   }
   if (options.algorithms?.some((alg) => alg === "none")) {
-    throw new TypeError("Cannot create a token verifier with algorithm 'none'");
+    throw new TypeError(`Cannot create a ${subject} with algorithm 'none'`);
   }
   switch (given[0]) {
     case "secret":
-      return fromSecret(options);
+      return fromSecret(options, subject);
     case "publicKey":
-      return fromPublicKey(options.publicKey!, options.algorithms);
+      return fromPublicKey(options.publicKey!, options.algorithms, subject);
     case "jwks":
-      return fromLocalJwks(options.jwks!, options.algorithms);
+      return fromLocalJwks(options.jwks!, options.algorithms, subject);
     case "jwksUrl":
-      return fromRemoteJwks(options);
+      return fromRemoteJwks(options, subject);
   }
 }
