@@ -21,5 +21,6 @@
  * @module
  */
 
+export * from "./admit.ts";
 export * from "./sign.ts";
 export * from "./verify.ts";

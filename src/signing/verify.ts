@@ -127,6 +127,7 @@ export interface PublicationVerifier {
 }
 
 const MAX_JTI_LENGTH = 128;
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const ALG_NAME = /^[A-Za-z0-9+-]{1,16}$/;
 
 function refuse(code: SignatureErrorCode, message: string): RefusedPublication {
@@ -319,7 +320,7 @@ export function createPublicationVerifier(
     }
     let claims: unknown;
     try {
-      claims = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+      claims = JSON.parse(UTF8.decode(bytes));
     } catch {
       return refuse("SIGNATURE_INVALID", "Signed publication payload is not JSON");
     }
@@ -331,10 +332,7 @@ export function createPublicationVerifier(
       return refuse("SIGNATURE_TOPIC", "Signed publication has no 'topic' claim");
     }
     if (signed.topic !== topic) {
-      return refuse(
-        "SIGNATURE_TOPIC",
-        `Signed publication was signed for another topic than '${topic}'`,
-      );
+      return refuse("SIGNATURE_TOPIC", "Signed publication was signed for another topic");
     }
     if (checkFreshness) {
       const refusal = freshness(signed);
