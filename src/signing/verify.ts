@@ -5,11 +5,10 @@
  * @module
  */
 
-import { compactVerify, errors } from "jose";
+import { base64url, compactVerify, errors } from "jose";
 import type { ErrorCode } from "../protocol/codes.ts";
 import { AuthError } from "../auth/errors.ts";
 import { createKeySource, KeyImportError } from "../auth/_key_source.ts";
-import { parseCompactHeader } from "../auth/_token_format.ts";
 import { keySourceOptions, type PublicationKeys } from "./_keys.ts";
 import { ReplayCache } from "./_replay_cache.ts";
 
@@ -129,6 +128,26 @@ export interface PublicationVerifier {
 const MAX_JTI_LENGTH = 128;
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const ALG_NAME = /^[A-Za-z0-9+-]{1,16}$/;
+
+/** Three base64url parts; the header and payload non-empty, the signature possibly empty. */
+const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * The protected header of a compact JWS, or `undefined` when it is not one.
+ * Decoded with jose's base64url rather than `Uint8Array.fromBase64`, which
+ * older browsers lack: subscribers verify in browsers too.
+ */
+function compactHeader(jws: string): Record<string, unknown> | undefined {
+  if (!COMPACT.test(jws)) return undefined;
+  try {
+    const header = JSON.parse(UTF8.decode(base64url.decode(jws.slice(0, jws.indexOf(".")))));
+    return typeof header === "object" && header !== null && !Array.isArray(header)
+      ? header
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function refuse(code: SignatureErrorCode, message: string): RefusedPublication {
   return { ok: false, code, message };
@@ -293,10 +312,8 @@ export function createPublicationVerifier(
         `Signed publication is larger than ${maxJwsBytes} bytes`,
       );
     }
-    let header: Record<string, unknown>;
-    try {
-      header = parseCompactHeader(jws);
-    } catch {
+    const header = compactHeader(jws);
+    if (header === undefined) {
       return refuse("SIGNATURE_INVALID", "Signed publication is not a valid compact JWS");
     }
     if (typeof header.alg !== "string" || !allowed.has(header.alg)) {

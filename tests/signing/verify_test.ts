@@ -229,6 +229,24 @@ const CASES: Case[] = [
     code: "SIGNATURE_INVALID",
   },
   {
+    name: "a header that is not JSON",
+    keys: () => Promise.resolve(SECRET),
+    jws: () => Promise.resolve(`${base64url.encode("not json")}.e30.c2ln`),
+    code: "SIGNATURE_INVALID",
+  },
+  {
+    name: "a header that is a JSON array",
+    keys: () => Promise.resolve(SECRET),
+    jws: () => Promise.resolve(`${base64url.encode('["HS256"]')}.e30.c2ln`),
+    code: "SIGNATURE_INVALID",
+  },
+  {
+    name: "a header without alg",
+    keys: () => Promise.resolve(SECRET),
+    jws: () => Promise.resolve(unsigned({ typ: "JWT" }, claims(TOPIC))),
+    code: "SIGNATURE_ALGORITHM",
+  },
+  {
     name: "a payload that is not a claims object",
     keys: () => Promise.resolve(SECRET),
     jws: async () => {
