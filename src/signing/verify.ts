@@ -5,12 +5,12 @@
  * @module
  */
 
-import { base64url, compactVerify, errors } from "jose";
+import { compactVerify } from "jose";
 import type { ErrorCode } from "../protocol/codes.ts";
-import { AuthError } from "../auth/errors.ts";
-import { createKeySource, KeyImportError } from "../auth/_key_source.ts";
+import { createKeySource } from "../auth/_key_source.ts";
 import { keySourceOptions, type PublicationKeys } from "./_keys.ts";
 import { ReplayCache } from "./_replay_cache.ts";
+import { ALG_NAME, compactHeader, freshnessRefusal, joseRefusal, refuse, UTF8 } from "./_checks.ts";
 
 export type { PublicationKeys } from "./_keys.ts";
 
@@ -125,34 +125,6 @@ export interface PublicationVerifier {
   readonly algorithms: readonly string[];
 }
 
-const MAX_JTI_LENGTH = 128;
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
-const ALG_NAME = /^[A-Za-z0-9+-]{1,16}$/;
-
-/** Three base64url parts; the header and payload non-empty, the signature possibly empty. */
-const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-
-/**
- * The protected header of a compact JWS, or `undefined` when it is not one.
- * Decoded with jose's base64url rather than `Uint8Array.fromBase64`, which
- * older browsers lack: subscribers verify in browsers too.
- */
-function compactHeader(jws: string): Record<string, unknown> | undefined {
-  if (!COMPACT.test(jws)) return undefined;
-  try {
-    const header = JSON.parse(UTF8.decode(base64url.decode(jws.slice(0, jws.indexOf(".")))));
-    return typeof header === "object" && header !== null && !Array.isArray(header)
-      ? header
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function refuse(code: SignatureErrorCode, message: string): RefusedPublication {
-  return { ok: false, code, message };
-}
-
 function checkOptions(options: PublicationVerifierOptions): void {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("Cannot create a publication verifier as 'options' is not an object");
@@ -178,25 +150,6 @@ function checkOptions(options: PublicationVerifierOptions): void {
       "Cannot create a publication verifier as 'checkFreshness' is not a boolean",
     );
   }
-}
-
-function joseRefusal(error: unknown): RefusedPublication {
-  if (error instanceof KeyImportError) throw error;
-  if (error instanceof AuthError) {
-    return error.reason === "alg_not_allowed"
-      ? refuse("SIGNATURE_ALGORITHM", "Signed publication algorithm is not allowed for this topic")
-      : refuse("SIGNATURE_INVALID", "Signed publication key is unknown");
-  }
-  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
-    return refuse(
-      "SIGNATURE_ALGORITHM",
-      "Signed publication algorithm is not allowed for this topic",
-    );
-  }
-  if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return refuse("SIGNATURE_INVALID", "Signed publication signature does not verify");
-  }
-  return refuse("SIGNATURE_INVALID", "Signed publication is not a valid compact JWS");
 }
 
 /**
@@ -257,50 +210,6 @@ export function createPublicationVerifier(
   const toleranceMs = clockToleranceSec * 1000;
   const replays = new ReplayCache(maxReplayEntries);
 
-  function freshness(claims: PublicationClaims): RefusedPublication | undefined {
-    const { iat, exp, nbf, jti } = claims;
-    const at = now();
-    if (typeof iat !== "number" || !Number.isFinite(iat)) {
-      return refuse("SIGNATURE_INVALID", "Signed publication has no numeric 'iat' claim");
-    }
-    if (typeof jti !== "string" || jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
-      return refuse(
-        "SIGNATURE_INVALID",
-        `Signed publication has no 'jti' claim of 1 to ${MAX_JTI_LENGTH} characters`,
-      );
-    }
-    for (const [name, value] of [["exp", exp], ["nbf", nbf]] as const) {
-      if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value))) {
-        return refuse("SIGNATURE_INVALID", `Signed publication claim '${name}' is not a number`);
-      }
-    }
-    if (iat * 1000 > at + toleranceMs) {
-      return refuse("SIGNATURE_EXPIRED", "Signed publication is issued in the future");
-    }
-    const staleAt = iat * 1000 + replayWindowMs + toleranceMs;
-    if (staleAt <= at) {
-      return refuse(
-        "SIGNATURE_EXPIRED",
-        `Signed publication is older than the replay window of ${replayWindowMs} ms`,
-      );
-    }
-    const expiresAt = typeof exp === "number" ? exp * 1000 + toleranceMs : Infinity;
-    if (expiresAt <= at) return refuse("SIGNATURE_EXPIRED", "Signed publication has expired");
-    if (typeof nbf === "number" && nbf * 1000 > at + toleranceMs) {
-      return refuse("SIGNATURE_EXPIRED", "Signed publication is not valid yet");
-    }
-    switch (replays.add(jti, Math.min(staleAt, expiresAt), at)) {
-      case "replayed":
-        return refuse("SIGNATURE_REPLAYED", "Signed publication was already published");
-      case "full":
-        return refuse(
-          "RATE_LIMITED",
-          "Too many signed publications within the replay window: retry later",
-        );
-    }
-    return undefined;
-  }
-
   async function verify(topic: string, jws: string): Promise<PublicationVerification> {
     if (typeof jws !== "string" || jws.length === 0) {
       return refuse("SIGNATURE_INVALID", "Signed publication is missing");
@@ -352,7 +261,7 @@ export function createPublicationVerifier(
       return refuse("SIGNATURE_TOPIC", "Signed publication was signed for another topic");
     }
     if (checkFreshness) {
-      const refusal = freshness(signed);
+      const refusal = freshnessRefusal(signed, now(), { replayWindowMs, toleranceMs, replays });
       if (refusal !== undefined) return refusal;
     }
     const payload = Object.hasOwn(signed, "data") ? signed.data : null;
