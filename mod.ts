@@ -75,3 +75,7 @@ export * from "./src/acl/capabilities.ts";
 export * from "./src/acl/compile.ts";
 export * from "./src/acl/decision_cache.ts";
 export * from "./src/acl/lint.ts";
+export type { AclSignatureRequirement } from "./src/acl/signing.ts";
+
+// Signed publications: types here, functions on `@realtime/hub/signing`.
+export type * from "./src/signing/verify.ts";

@@ -97,6 +97,7 @@ export function copyRule(rule: AclRule): AclRule {
       }),
     }),
     ...(rule.id === undefined ? {} : { id: rule.id }),
+    ...(rule.signed === undefined ? {} : { signed: Object.freeze({ ...rule.signed }) }),
   };
   return Object.freeze(copy);
 }

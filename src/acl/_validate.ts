@@ -8,6 +8,7 @@
 import { ACL_ACTIONS } from "./rules.ts";
 import { grammarProblem } from "./_grammar.ts";
 import { kindOf, quote } from "./_quote.ts";
+import { signedProblems } from "./signing.ts";
 
 /** A problem found in the options, naming the rule when there is one. */
 export interface OptionsProblem {
@@ -15,7 +16,7 @@ export interface OptionsProblem {
   readonly message: string;
 }
 
-const RULE_FIELDS = new Set(["effect", "actions", "topics", "when", "id"]);
+const RULE_FIELDS = new Set(["effect", "actions", "topics", "when", "id", "signed"]);
 const WHEN_FIELDS = new Set(["roles", "claims"]);
 const CLAIM_PATH_RE = /^[^.]+(?:\.[^.]+)*$/;
 
@@ -73,6 +74,7 @@ function ruleProblems(rule: unknown, index: number): string[] {
   out.push(...actionsProblems(r.actions).map((p) => `${prefix} ${p}`));
   out.push(...topicsProblems(r.topics).map((p) => `${prefix} ${p}`));
   if (r.when !== undefined) out.push(...whenProblems(r.when).map((p) => `${prefix} ${p}`));
+  if (r.signed !== undefined) out.push(...signedProblems(r).map((p) => `${prefix} ${p}`));
   return out;
 }
 

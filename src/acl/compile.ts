@@ -28,6 +28,7 @@ import { buildTrie, findEntry, type Trie } from "./_trie.ts";
 import { findPatternEntry } from "./_trie_pattern.ts";
 import { optionsProblems, ruleLabel } from "./_validate.ts";
 import { kindOf, quote } from "./_quote.ts";
+import { type AclSignatureRequirement, SigningTable } from "./signing.ts";
 
 /**
  * The rule behind a decision.
@@ -101,6 +102,17 @@ export interface Acl {
    * @returns The decision; never throws.
    */
   decide(principal: Principal, action: AclAction, target: string): AclDecision;
+  /**
+   * The signature publications to `topic` require: the first rule, in rule
+   * order, with `signed` and a pattern matching the topic. It does not depend
+   * on the principal and does not replace {@linkcode Acl.decide}: a signed
+   * publication must be both allowed and verified.
+   *
+   * @param topic A concrete topic.
+   * @returns The requirement, or `undefined` when the topic needs no
+   * signature (or is not a valid concrete topic, which `decide` refuses).
+   */
+  signingFor(topic: string): AclSignatureRequirement | undefined;
 }
 
 /**
@@ -147,6 +159,7 @@ class CompiledAcl implements Acl {
   readonly rules: readonly AclRule[];
   readonly #trie: Trie;
   readonly #claim: string | false;
+  readonly #signing: SigningTable;
   /** Capability claims are verified and immutable, so parse each object once. */
   readonly #parsed = new WeakMap<object, Grants>();
   /**
@@ -159,6 +172,11 @@ class CompiledAcl implements Acl {
     this.rules = Object.freeze((options.rules ?? []).map(copyRule));
     this.#trie = buildTrie(buildEntries(this.rules));
     this.#claim = options.capabilityClaim ?? "acl";
+    this.#signing = new SigningTable(this.rules);
+  }
+
+  signingFor(topic: string): AclSignatureRequirement | undefined {
+    return this.#signing.find(topic);
   }
 
   decide(principal: Principal, action: AclAction, target: string): AclDecision {

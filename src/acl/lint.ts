@@ -57,7 +57,9 @@ export interface AclLintOptions {
  * that never decide because a deny rule covering the same actions and topics,
  * with a condition no narrower, always wins over them (any deny rule for an
  * allow rule, an earlier one for a deny rule); allow rules shadowed by an
- * earlier allow rule the same way; claims not among `claims`.
+ * earlier allow rule the same way; signed rules whose keys never apply
+ * because an earlier signed rule covers all their topics; claims not among
+ * `claims`.
  *
  * Coverage is checked pattern by pattern (each pattern of the rule must be
  * contained in one pattern of the covering rule), so some redundant rules
@@ -108,9 +110,33 @@ export function lintAcl(options: AclOptions, lint: AclLintOptions = {}): AclLint
         } ${verb}: ${by} covers all its actions and topics`,
       });
     }
+    const signer = rule.signed === undefined ? undefined : earlierSigned(valid, index);
+    if (signer !== undefined) {
+      issues.push({
+        severity: "warning",
+        rule: index,
+        message: `Rule ${ruleLabel(index, rule.id)} never applies its signing keys: signed rule ${
+          ruleLabel(signer, rules[signer].id)
+        } comes first and covers all its topics`,
+      });
+    }
     if (lint.claims !== undefined) issues.push(...claimIssues(rule, index, lint.claims));
   });
   return issues;
+}
+
+/** An earlier signed rule whose patterns contain every pattern of signed `rules[index]`. */
+function earlierSigned(rules: readonly (AclRule | undefined)[], index: number): number | undefined {
+  const topics = rules[index]!.topics;
+  for (let i = 0; i < index; i++) {
+    const other = rules[i];
+    if (other?.signed === undefined) continue;
+    const covered = topics.every((t) =>
+      other.topics.some((o) => containsSplit(splitPattern(o), splitPattern(t), false))
+    );
+    if (covered) return i;
+  }
+  return undefined;
 }
 
 /** The first rule that always decides before `rules[index]` could. */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { PublicationKeys } from "../signing/verify.ts";
+
 /**
  * What a principal wants to do with a topic.
  *
@@ -58,6 +60,44 @@ export interface AclCondition {
 }
 
 /**
+ * Requires every publication to a rule's topics to be signed (see
+ * `docs/protocol.md`, "Signed publications"). The requirement belongs to the
+ * topic, not to who publishes: it holds for every publisher of a matching
+ * topic, whatever rule allows them and whether or not the rule's `when`
+ * holds for them.
+ *
+ * @example Only the pricing service's key may sign prices
+ * ```ts
+ * import type { AclRule } from "@realtime/hub";
+ *
+ * const rule: AclRule = {
+ *   id: "prices",
+ *   effect: "allow",
+ *   actions: ["subscribe", "publish"],
+ *   topics: ["prices:*"],
+ *   signed: { keys: "-----BEGIN PUBLIC KEY-----\n...", algorithms: ["ES256"] },
+ * };
+ * ```
+ */
+export interface AclSigning {
+  /**
+   * The keys that verify: a shared secret (at least 32 bytes), a PEM public
+   * key or certificate, a public JWK, an `oct` JWK, or a JWK set.
+   */
+  readonly keys: PublicationKeys;
+  /**
+   * The algorithms accepted, derived from the key when omitted (a secret
+   * never allows RS*, a public key never HS*, `none` is never allowed).
+   * @default {undefined}
+   */
+  readonly algorithms?: readonly string[];
+  /** How long after `iat` a publication is accepted and its `jti` remembered, in ms. @default {300_000} */
+  readonly replayWindowMs?: number;
+  /** Longest compact JWS accepted. @default {32_768} */
+  readonly maxJwsBytes?: number;
+}
+
+/**
  * One server-side rule. Deny rules always win over allow rules; when nothing
  * allows, access is denied.
  *
@@ -86,6 +126,13 @@ export interface AclRule {
   readonly when?: AclCondition;
   /** A name shown in decisions and lint issues. @default {undefined} */
   readonly id?: string;
+  /**
+   * Require signed publications on the rule's topics. Only on allow rules
+   * that cover `publish`, with topics free of templates. When several signed
+   * rules match a topic, the first in rule order decides the keys.
+   * @default {undefined}
+   */
+  readonly signed?: AclSigning;
 }
 
 /**

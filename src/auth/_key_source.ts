@@ -40,6 +40,8 @@ export interface KeySourceOptions {
   jwksCacheMaxAgeMs?: number;
   jwksTimeoutMs?: number;
   allowInsecureJwks?: boolean;
+  /** What is being created, for error messages. @default {"token verifier"} */
+  subject?: string;
 }
 
 /** Largest remote JWKS body read; a key set is a few KiB. */
@@ -67,20 +69,21 @@ function allowlist(
   explicit: string[] | undefined,
   derived: JwsAlgorithm[],
   source: string,
+  subject: string,
 ): JwsAlgorithm[] {
   if (explicit === undefined) return derived;
   if (!Array.isArray(explicit) || explicit.length === 0) {
-    throw new TypeError("Cannot create a token verifier as 'algorithms' is not a non-empty array");
+    throw new TypeError(`Cannot create a ${subject} as 'algorithms' is not a non-empty array`);
   }
   for (const alg of explicit) {
     if (!isJwsAlgorithm(alg)) {
       throw new TypeError(
-        `Cannot create a token verifier with algorithm '${String(alg)}': it is not supported`,
+        `Cannot create a ${subject} with algorithm '${String(alg)}': it is not supported`,
       );
     }
     if (!derived.includes(alg)) {
       throw new TypeError(
-        `Cannot create a token verifier with algorithm '${alg}' and a ${source}: it allows only ${
+        `Cannot create a ${subject} with algorithm '${alg}' and a ${source}: it allows only ${
           derived.join(", ")
         }`,
       );
@@ -121,9 +124,9 @@ function preImported(
   };
 }
 
-function fromSecret(options: KeySourceOptions): KeySource {
+function fromSecret(options: KeySourceOptions, subject: string): KeySource {
   const bytes = secretBytes(options.secret, "secret");
-  const algorithms = allowlist(options.algorithms, ["HS256", "HS384", "HS512"], "secret");
+  const algorithms = allowlist(options.algorithms, ["HS256", "HS384", "HS512"], "secret", subject);
   const resolve = preImported(
     algorithms,
     (alg) =>
@@ -133,7 +136,11 @@ function fromSecret(options: KeySourceOptions): KeySource {
   return { algorithms, resolve };
 }
 
-function fromPublicKey(key: string | JsonWebKey, explicit?: string[]): KeySource {
+function fromPublicKey(
+  key: string | JsonWebKey,
+  explicit: string[] | undefined,
+  subject: string,
+): KeySource {
   const pem = typeof key === "string";
   const shape = pem ? pemShape(key, "publicKey") : jwkShape(key, "publicKey");
   if (shape.private) {
@@ -146,7 +153,7 @@ function fromPublicKey(key: string | JsonWebKey, explicit?: string[]): KeySource
   const derived = pem
     ? algorithmsForShape(shape, "publicKey")
     : algorithmsForJwk(key as JsonWebKey, "publicKey");
-  const algorithms = allowlist(explicit, derived, "public key");
+  const algorithms = allowlist(explicit, derived, "public key", subject);
   const load = (alg: JwsAlgorithm) =>
     (!pem
       ? importJWK(key as JsonWebKey, alg)
@@ -156,7 +163,11 @@ function fromPublicKey(key: string | JsonWebKey, explicit?: string[]): KeySource
   return { algorithms, resolve: preImported(algorithms, load, "public key") };
 }
 
-function fromLocalJwks(jwks: { keys: JsonWebKey[] }, explicit?: string[]): KeySource {
+function fromLocalJwks(
+  jwks: { keys: JsonWebKey[] },
+  explicit: string[] | undefined,
+  subject: string,
+): KeySource {
   if (typeof jwks !== "object" || jwks === null || !Array.isArray(jwks.keys)) {
     throw new TypeError("Cannot use 'jwks': expected an object with a 'keys' array");
   }
@@ -170,7 +181,12 @@ function fromLocalJwks(jwks: { keys: JsonWebKey[] }, explicit?: string[]): KeySo
     }
     for (const alg of algorithmsForJwk(jwk, label)) derived.add(alg);
   });
-  const algorithms = allowlist(explicit, ASYMMETRIC.filter((a) => derived.has(a)), "JWKS");
+  const algorithms = allowlist(
+    explicit,
+    ASYMMETRIC.filter((a) => derived.has(a)),
+    "JWKS",
+    subject,
+  );
   return { algorithms, resolve: jwksResolver(createLocalJWKSet(jwks), false) };
 }
 
@@ -224,7 +240,7 @@ function isLoopbackHost(hostname: string): boolean {
     /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
-function fromRemoteJwks(options: KeySourceOptions): KeySource {
+function fromRemoteJwks(options: KeySourceOptions, subject: string): KeySource {
   let url: URL;
   try {
     url = new URL(options.jwksUrl as string | URL);
@@ -242,7 +258,7 @@ function fromRemoteJwks(options: KeySourceOptions): KeySource {
       `Cannot use 'jwksUrl' over http: for host '${url.hostname}': use https:, or set 'allowInsecureJwks' on a network you trust`,
     );
   }
-  const algorithms = allowlist(options.algorithms, ASYMMETRIC, "remote JWKS");
+  const algorithms = allowlist(options.algorithms, ASYMMETRIC, "remote JWKS", subject);
   const remote = createRemoteJWKSet(url, {
     cooldownDuration: options.jwksCooldownMs ?? 30_000,
     cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
@@ -275,27 +291,28 @@ function jwksResolver(
 
 /** Validates the key-source options and builds the allowlist and resolver, importing keys once. */
 export function createKeySource(options: KeySourceOptions): KeySource {
+  const subject = options.subject ?? "token verifier";
   const given = (["secret", "publicKey", "jwks", "jwksUrl"] as const).filter((name) =>
     options[name] !== undefined
   );
   if (given.length !== 1) {
     throw new TypeError(
-      `Cannot create a token verifier with ${given.length} key sources${
+      `Cannot create a ${subject} with ${given.length} key sources${
         given.length ? ` (${given.join(", ")})` : ""
       }: expected exactly one of secret, publicKey, jwks or jwksUrl`,
     );
   }
   if (options.algorithms?.some((alg) => alg === "none")) {
-    throw new TypeError("Cannot create a token verifier with algorithm 'none'");
+    throw new TypeError(`Cannot create a ${subject} with algorithm 'none'`);
   }
   switch (given[0]) {
     case "secret":
-      return fromSecret(options);
+      return fromSecret(options, subject);
     case "publicKey":
-      return fromPublicKey(options.publicKey!, options.algorithms);
+      return fromPublicKey(options.publicKey!, options.algorithms, subject);
     case "jwks":
-      return fromLocalJwks(options.jwks!, options.algorithms);
+      return fromLocalJwks(options.jwks!, options.algorithms, subject);
     case "jwksUrl":
-      return fromRemoteJwks(options);
+      return fromRemoteJwks(options, subject);
   }
 }

@@ -15,7 +15,14 @@ export type ErrorCode =
   | "BAD_REQUEST"
   | "RATE_LIMITED"
   | "TOO_LARGE"
-  | "INTERNAL";
+  | "INTERNAL"
+  | "SIGNATURE_REQUIRED"
+  | "SIGNATURE_INVALID"
+  | "SIGNATURE_ALGORITHM"
+  | "SIGNATURE_TOPIC"
+  | "SIGNATURE_EXPIRED"
+  | "SIGNATURE_REPLAYED"
+  | "SIGNATURE_TOO_LARGE";
 
 /** Every {@linkcode ErrorCode}, in a stable order. */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -26,6 +33,13 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "RATE_LIMITED",
   "TOO_LARGE",
   "INTERNAL",
+  "SIGNATURE_REQUIRED",
+  "SIGNATURE_INVALID",
+  "SIGNATURE_ALGORITHM",
+  "SIGNATURE_TOPIC",
+  "SIGNATURE_EXPIRED",
+  "SIGNATURE_REPLAYED",
+  "SIGNATURE_TOO_LARGE",
 ];
 
 /**
@@ -40,6 +54,14 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   RATE_LIMITED: true,
   TOO_LARGE: false,
   INTERNAL: true,
+  // A signed publication refused once is refused again: the publisher must sign anew.
+  SIGNATURE_REQUIRED: false,
+  SIGNATURE_INVALID: false,
+  SIGNATURE_ALGORITHM: false,
+  SIGNATURE_TOPIC: false,
+  SIGNATURE_EXPIRED: false,
+  SIGNATURE_REPLAYED: false,
+  SIGNATURE_TOO_LARGE: false,
 };
 
 /**

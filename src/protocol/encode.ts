@@ -63,6 +63,16 @@ export function encodeAck(id?: RequestId): string {
  * const text = encodeMessage({ type: "message", topic: "chat:lobby", payload: "hi", from: "alice", ts: 1 });
  * assert.equal(JSON.parse(text).payload, "hi");
  * ```
+ *
+ * @example Encode a signed publication: the payload and the exact JWS it came from
+ * ```ts
+ * import { encodeMessage } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * const jws = "eyJhbGciOiJIUzI1NiJ9.eyJ0b3BpYyI6ImE6YiIsImRhdGEiOjF9.c2ln";
+ * const text = encodeMessage({ topic: "a:b", payload: 1, jws, from: "svc", ts: 1 });
+ * assert.equal(text, `{"type":"message","topic":"a:b","payload":1,"jws":"${jws}","from":"svc","ts":1}`);
+ * ```
  */
 export function encodeMessage(
   message: Omit<MessageFrame, "type"> & { type?: "message" },
@@ -73,9 +83,10 @@ export function encodeMessage(
   // out here too, as it would be from an object.
   const payload = JSON.stringify(message.payload);
   const event = message.event === undefined ? "" : `,"event":${JSON.stringify(message.event)}`;
+  const jws = message.jws === undefined ? "" : `,"jws":${JSON.stringify(message.jws)}`;
   return `{"type":"message","topic":${JSON.stringify(message.topic)}${
     payload === undefined ? "" : `,"payload":${payload}`
-  },"from":${JSON.stringify(message.from)},"ts":${JSON.stringify(message.ts)}${event}}`;
+  }${jws},"from":${JSON.stringify(message.from)},"ts":${JSON.stringify(message.ts)}${event}}`;
 }
 
 /**

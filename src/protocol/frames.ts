@@ -29,7 +29,11 @@ export interface UnsubscribeFrame {
   topic: string;
 }
 
-/** `publish`: send a payload to every subscriber of a concrete topic. */
+/**
+ * `publish`: send a payload to every subscriber of a concrete topic. A
+ * signed publication carries a compact JWS in `jws` instead of `payload`
+ * (see `docs/protocol.md`, "Signed publications").
+ */
 export interface PublishFrame {
   /** Frame type. */
   type: "publish";
@@ -37,8 +41,10 @@ export interface PublishFrame {
   id?: RequestId;
   /** A concrete topic (no wildcard). */
   topic: string;
-  /** Any JSON value; `null` when absent. */
+  /** Any JSON value; `null` when absent, and always `null` for a signed publication. */
   payload: unknown;
+  /** A signed publication: the compact JWS whose `data` claim is the payload. */
+  jws?: string;
 }
 
 /** `auth`: first-message authentication or token refresh. */
@@ -113,6 +119,8 @@ export interface MessageFrame {
   ts: number;
   /** Event name of a server-pushed event. */
   event?: string;
+  /** For a signed publication: the compact JWS exactly as published, to verify without trusting the hub. */
+  jws?: string;
 }
 
 /** `error`: a request failed, or the connection broke a rule. */

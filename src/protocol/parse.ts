@@ -36,6 +36,8 @@ export type ParseResult =
   | { ok: false; code: ErrorCode; message: string; id?: RequestId };
 
 const MAX_ID_LENGTH = 64;
+/** A compact JWS's alphabet; its length is bounded by the frame's. ASCII, so length is bytes. */
+const JWS_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
  * Parses and validates one frame received from a client. Never throws: every
@@ -101,6 +103,25 @@ export function parseClientFrame(data: unknown, limits: FrameLimits): ParseResul
       if (typeof topic !== "string") return bad("'publish' needs a string 'topic'", id);
       const problem = validateTopic(topic);
       if (problem !== undefined) return bad(problem, id);
+      const jws = raw.jws;
+      if (jws !== undefined) {
+        if (raw.payload !== undefined) {
+          return bad(
+            "'publish' takes 'payload' or 'jws', not both: the payload is inside the JWS",
+            id,
+          );
+        }
+        if (typeof jws !== "string" || !JWS_RE.test(jws)) {
+          return bad(
+            "'publish' needs 'jws' to be a compact JWS: base64url parts joined by '.'",
+            id,
+          );
+        }
+        const payload = null;
+        return ok(
+          id === undefined ? { type, topic, payload, jws } : { type, id, topic, payload, jws },
+        );
+      }
       const payload = raw.payload === undefined ? null : raw.payload;
       return ok(id === undefined ? { type, topic, payload } : { type, id, topic, payload });
     }
