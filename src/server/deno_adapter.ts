@@ -17,6 +17,7 @@ import type { Accepted, Admission, ConnInfo } from "../hub/admission.ts";
 import type { HubSocket } from "../hub/connection.ts";
 import type { SocketHandler } from "../hub/hub.ts";
 import type { HubLimits } from "../hub/options.ts";
+import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 
 /** The parts of a hub this adapter uses. */
 export interface UpgradeTarget {
@@ -50,12 +51,30 @@ export async function upgradeWithDeno(
   req: Request,
   info?: ConnInfo,
 ): Promise<Response> {
+  // `Deno.serve` builds `req.url` from the client's Host: it may not parse.
+  if (!hasOneHost(req.headers.get("host")) || !URL.canParse(req.url)) {
+    return badRequest("Malformed request target or Host header");
+  }
+  const problem = handshakeProblem(
+    req.method,
+    req.headers.get("upgrade"),
+    req.headers.get("sec-websocket-key"),
+    req.headers.get("sec-websocket-version"),
+  );
+  if (problem !== undefined) return badRequest(problem);
   const admission = await hub.admit(req, info);
   if (!admission.ok) return admission.response;
   // Deno pings after `idleTimeout` seconds of silence and closes a peer that
   // does not answer within as long again: dead peers go within two intervals.
   const idleTimeout = Math.max(1, Math.round(hub.limits.heartbeatMs / 1000));
-  const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout });
+  let upgraded: { socket: WebSocket; response: Response };
+  try {
+    upgraded = Deno.upgradeWebSocket(req, { idleTimeout });
+  } catch {
+    // A missing or bad Sec-WebSocket-Key or -Version, or a request that is not an upgrade.
+    return badRequest("Malformed WebSocket upgrade request");
+  }
+  const { socket, response } = upgraded;
   if (admission.protocol !== undefined) {
     response.headers.set("sec-websocket-protocol", admission.protocol);
   }
@@ -67,4 +86,9 @@ export async function upgradeWithDeno(
   socket.onmessage = (event) => handler.message(event.data);
   socket.onclose = (event) => handler.close(event.code);
   return response;
+}
+
+/** HTTP/1.1 requires exactly one non-empty Host (RFC 9112 §3.2); repeated ones arrive joined. */
+function hasOneHost(host: string | null): boolean {
+  return host !== null && host !== "" && !host.includes(",");
 }

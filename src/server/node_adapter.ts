@@ -15,6 +15,7 @@ import type { Accepted, Admission, ConnInfo } from "../hub/admission.ts";
 import type { HubSocket } from "../hub/connection.ts";
 import type { SocketHandler } from "../hub/hub.ts";
 import type { HubLimits } from "../hub/options.ts";
+import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 
 /** The parts of a hub this adapter uses. */
 export interface NodeUpgradeTarget {
@@ -109,7 +110,10 @@ export async function listenNode(
     socket.on("error", () => {});
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? hostname}`);
+    // Host and request target are the client's words: a malformed one
+    // (`Host: x:99999`, `GET //`) is answered 400, never left open.
+    const url = parseUrl(req.url, hostOf(req));
+    if (url === undefined) return refuse(socket, "Malformed request target or Host header");
     if (url.pathname !== path) {
       writeResponse(
         socket,
@@ -117,16 +121,43 @@ export async function listenNode(
       );
       return;
     }
-    void hub.admit(toRequest(req, url), { remoteAddr: req.socket.remoteAddress }).then(
+    const h = req.headers;
+    const problem = req.httpVersion !== "1.1"
+      ? `A WebSocket upgrade needs HTTP/1.1, got HTTP/${req.httpVersion}`
+      : handshakeProblem(
+        req.method,
+        h.upgrade,
+        h["sec-websocket-key"],
+        h["sec-websocket-version"],
+      );
+    if (problem !== undefined) return refuse(socket, problem);
+    let request: Request;
+    try {
+      request = toRequest(req, url);
+    } catch {
+      return refuse(socket, "Malformed request headers");
+    }
+    void hub.admit(request, { remoteAddr: req.socket.remoteAddress }).then(
       (admission) => {
         if (!admission.ok) return writeResponse(socket, admission.response);
         if (admission.protocol !== undefined) protocols.set(req, admission.protocol);
+        // `ws` answers a bad key or version 400 itself and destroys the socket.
         wss.handleUpgrade(req, socket, head, (ws) => {
           wss.emit("connection", ws, req);
           attach(hub, ws, admission);
         });
       },
-    ).catch(() => socket.destroy());
+    ).catch(() =>
+      writeResponse(
+        socket,
+        Response.json({ code: "INTERNAL", message: "Upgrade failed" }, { status: 500 }),
+      )
+    );
+  });
+  // What node:http cannot parse (garbage, oversized headers) gets 400 and is released.
+  server.on("clientError", (_error: Error, socket: Duplex) => {
+    socket.on("error", () => {});
+    refuse(socket, "Malformed HTTP request");
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -206,7 +237,41 @@ async function writeResponse(socket: Duplex, response: Response): Promise<void> 
     if (name !== "content-length" && name !== "connection") head += `${name}: ${value}\r\n`;
   });
   head += `content-length: ${body.byteLength}\r\nconnection: close\r\n\r\n`;
+  if (socket.destroyed) return;
   socket.end(concat(new TextEncoder().encode(head), body));
+  // A peer that never closes its side must not hold the descriptor.
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  socket.once("close", () => clearTimeout(timer));
+}
+
+/** How long a refused socket may linger after its answer before it is destroyed. */
+const LINGER_MS = 2000;
+
+function refuse(socket: Duplex, message: string): void {
+  void writeResponse(socket, badRequest(message)).catch(() => socket.destroy());
+}
+
+/** The one Host of a request; `undefined` when absent, empty or repeated (RFC 9112 §3.2). */
+function hostOf(req: IncomingMessage): string | undefined {
+  let host: string | undefined;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length !== 4 || raw[i].toLowerCase() !== "host") continue;
+    if (host !== undefined) return undefined;
+    host = raw[i + 1];
+  }
+  return host;
+}
+
+/** The request URL, or `undefined` when the target or Host cannot form one. */
+function parseUrl(target: string | undefined, host: string | undefined): URL | undefined {
+  // HTTP/1.1 requires a Host; `//x` would read as a host and `*` is no path.
+  if (!host || target === undefined || target.startsWith("//") || target === "*") return undefined;
+  try {
+    return new URL(target, `http://${host}`);
+  } catch {
+    return undefined;
+  }
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -218,6 +283,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 function statusText(status: number): string {
   const texts: Record<number, string> = {
+    400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
