@@ -143,16 +143,44 @@ async function probe(port: number, c: Case): Promise<string> {
 
 /** Open socket descriptors of a process (other descriptors come and go with the runtime's threads). */
 function openDescriptors(pid: number): number {
-  let sockets = 0;
+  return socketInodes(pid).length;
+}
+
+function socketInodes(pid: number): string[] {
+  const inodes: string[] = [];
   for (const entry of Deno.readDirSync(`/proc/${pid}/fd`)) {
     try {
-      if (Deno.readLinkSync(`/proc/${pid}/fd/${entry.name}`).startsWith("socket:")) sockets++;
+      const link = Deno.readLinkSync(`/proc/${pid}/fd/${entry.name}`);
+      if (link.startsWith("socket:")) inodes.push(link.slice(8, -1));
     } catch {
       // closed meanwhile
     }
   }
-  return sockets;
+  return inodes;
 }
+
+/** The TCP state and ports of each socket a process holds, for failure messages. */
+function describeSockets(pid: number): string {
+  const table = Deno.readTextFileSync(`/proc/${pid}/net/tcp`).split("\n").slice(1);
+  return socketInodes(pid).map((inode) => {
+    const row = table.find((line) => line.trim().split(/\s+/)[9] === inode);
+    if (row === undefined) return `${inode}: not TCP/IPv4`;
+    const [, local, remote, state] = row.trim().split(/\s+/);
+    const port = (address: string) => parseInt(address.split(":")[1], 16);
+    return `${inode}: ${port(local)} -> ${port(remote)} state ${TCP_STATES[state] ?? state}`;
+  }).join("\n");
+}
+
+const TCP_STATES: Record<string, string> = {
+  "01": "ESTABLISHED",
+  "06": "TIME_WAIT",
+  "07": "CLOSE",
+  "08": "CLOSE_WAIT",
+  "0A": "LISTEN",
+  "04": "FIN_WAIT1",
+  "05": "FIN_WAIT2",
+  "09": "LAST_ACK",
+};
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -205,10 +233,12 @@ for (const transport of TRANSPORTS) {
           assert.match(status, /^HTTP\/1\.[01] [45]\d\d /, `${c.name}: ${status}`);
         }
       }
-      const released = await until(() => openDescriptors(child.pid) <= before, DEADLINE_MS);
+      const released = await until(() => openDescriptors(child.pid) <= before, 2 * DEADLINE_MS);
       assert.ok(
         released,
-        `descriptors ${before} before, ${openDescriptors(child.pid)} after:\n${answers.join("\n")}`,
+        `sockets ${before} before, ${openDescriptors(child.pid)} after:\n${
+          describeSockets(child.pid)
+        }\n${answers.join("\n")}`,
       );
     } finally {
       await child.stdin.close();
