@@ -17,6 +17,7 @@ import type { Deadline } from "./_deadlines.ts";
 import type { HubContext } from "./context.ts";
 import { increment } from "./metrics.ts";
 import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
+import { messageBytes } from "./_utf8.ts";
 
 /**
  * The transport seam: what the hub needs of a WebSocket. Adapters wrap
@@ -54,6 +55,9 @@ export class Connection {
   #deadline: Deadline | undefined;
   #deadlineKind: DeadlineKind | undefined;
   #queue: unknown[] | undefined;
+  /** The size of each frame in `#queue`, and their sum. */
+  #queueSizes: number[] | undefined;
+  #queueBytes = 0;
   #draining: Promise<void> | undefined;
   #violations: number[] | undefined;
   #bucket: TokenBucket;
@@ -220,6 +224,8 @@ export class Connection {
     for (const topic of this.#subscriptions.toArray()) this.#ctx.registry.remove(topic, this);
     this.#subscriptions.clear();
     this.#queue = undefined;
+    this.#queueSizes = undefined;
+    this.#queueBytes = 0;
     this.#outbox = undefined;
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
@@ -241,11 +247,23 @@ export class Connection {
     }
     this.#strikes = 0;
     if (this.#queue !== undefined) {
-      if (this.#queue.length >= this.#ctx.limits.maxQueuedFrames) {
+      const limits = this.#ctx.limits;
+      if (this.#queue.length >= limits.maxQueuedFrames) {
         this.#rateLimited("queue", "Too many frames waiting for a permission check");
         return;
       }
+      // Sized only here, off the hot path: nothing is queued while checks are synchronous.
+      const bytes = messageBytes(data);
+      if (this.#queueBytes + bytes > limits.maxQueuedBytes) {
+        this.#rateLimited(
+          "queue_bytes",
+          `Too many bytes waiting for a permission check: at most ${limits.maxQueuedBytes} are held`,
+        );
+        return;
+      }
       this.#queue.push(data);
+      (this.#queueSizes ??= []).push(bytes);
+      this.#queueBytes += bytes;
       return;
     }
     const pending = this.#handle(data);
@@ -282,10 +300,13 @@ export class Connection {
     await first;
     while (this.#queue !== undefined && this.#queue.length > 0) {
       const data = this.#queue.shift();
+      this.#queueBytes -= this.#queueSizes?.shift() ?? 0;
       const pending = this.#handle(data);
       if (pending !== undefined) await pending;
     }
     this.#queue = undefined;
+    this.#queueSizes = undefined;
+    this.#queueBytes = 0;
     this.#draining = undefined;
   }
 

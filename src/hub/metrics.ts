@@ -138,7 +138,7 @@ export interface HubMetrics {
   slowConsumerDrops: number;
   /** WebSocket messages written; fewer than the frames sent when clients take batches. */
   socketWrites: number;
-  /** Limit hits, by limit (`connect_rate`, `message_rate`, `subscriptions`, `queue`, `connections_per_user`, `connections_total`). */
+  /** Limit hits, by limit (`connect_rate`, `message_rate`, `subscriptions`, `queue`, `queue_bytes`, `connections_per_user`, `connections_total`). */
   readonly rateLimitHits: LabeledCounter;
 }
 

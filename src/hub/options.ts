@@ -95,6 +95,14 @@ export interface HubLimits {
    */
   maxQueuedFrames: number;
   /**
+   * Bytes (UTF-8, as received) of the frames queued behind a pending
+   * asynchronous permission check. A frame that would pass it is refused
+   * with `RATE_LIMITED`, as one past `maxQueuedFrames` is.
+   *
+   * @default {1048576}
+   */
+  maxQueuedBytes: number;
+  /**
    * Protocol violations tolerated within `violationWindowMs` before close 4000.
    *
    * @default {50}
@@ -242,6 +250,7 @@ export const DEFAULT_LIMITS: Readonly<HubLimits> = {
   maxDepth: 32,
   maxSubscriptions: 1000,
   maxQueuedFrames: 256,
+  maxQueuedBytes: 1024 * 1024,
   maxViolations: 50,
   violationWindowMs: 60_000,
   maxConnections: 100_000,
