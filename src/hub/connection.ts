@@ -17,7 +17,7 @@ import type { Deadline } from "./_deadlines.ts";
 import type { HubContext } from "./context.ts";
 import { increment } from "./metrics.ts";
 import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
-import { messageBytes } from "./_utf8.ts";
+import { messageBytes, utf8ByteLength } from "./_utf8.ts";
 
 /**
  * The transport seam: what the hub needs of a WebSocket. Adapters wrap
@@ -65,7 +65,11 @@ export class Connection {
   #closeCode: number | undefined;
   #batch: boolean;
   #outbox: string[] | undefined;
+  /** UTF-16 units in `#outbox`: a lower bound of its UTF-8 bytes, a third of the upper one. */
   #outboxChars = 0;
+  /** Frames of `#outbox` measured in UTF-8 so far (only near the limit), and their bytes. */
+  #outboxMeasured = 0;
+  #outboxMeasuredBytes = 0;
 
   /**
    * @param id Server-assigned id.
@@ -123,7 +127,35 @@ export class Connection {
       outbox.push(text);
       this.#outboxChars += text.length;
     }
-    if (this.#outboxChars > this.#ctx.limits.maxBufferedBytes) this.#slowConsumer();
+    if (this.#exceeds(0)) this.#slowConsumer();
+  }
+
+  /**
+   * Whether `held` bytes plus the outbox pass `maxBufferedBytes`, counting
+   * the outbox in UTF-8. Its UTF-16 length bounds its bytes from below and,
+   * times three, from above: only between the two bounds are frames
+   * measured, each once, so the hot path pays one multiplication.
+   */
+  #exceeds(held: number): boolean {
+    const limit = this.#ctx.limits.maxBufferedBytes;
+    const chars = this.#outboxChars;
+    if (held + chars > limit) return true;
+    if (held + chars * 3 <= limit) return false;
+    const outbox = this.#outbox;
+    if (outbox === undefined) return false;
+    let measured = this.#outboxMeasured;
+    let bytes = this.#outboxMeasuredBytes;
+    for (; measured < outbox.length; measured++) bytes += utf8ByteLength(outbox[measured]);
+    this.#outboxMeasured = measured;
+    this.#outboxMeasuredBytes = bytes;
+    return held + bytes > limit;
+  }
+
+  #clearOutbox(): void {
+    this.#outbox = undefined;
+    this.#outboxChars = 0;
+    this.#outboxMeasured = 0;
+    this.#outboxMeasuredBytes = 0;
   }
 
   /**
@@ -134,14 +166,15 @@ export class Connection {
   flush(): number {
     const outbox = this.#outbox;
     if (outbox === undefined) return 0;
-    this.#outbox = undefined;
-    const chars = this.#outboxChars;
-    this.#outboxChars = 0;
-    if (this.#state === "closed") return 0;
-    if (this.#socket.bufferedAmount + chars > this.#ctx.limits.maxBufferedBytes) {
+    if (this.#state === "closed") {
+      this.#clearOutbox();
+      return 0;
+    }
+    if (this.#exceeds(this.#socket.bufferedAmount)) {
       this.#slowConsumer();
       return 0;
     }
+    this.#clearOutbox();
     return this.#write(outbox);
   }
 
@@ -180,8 +213,7 @@ export class Connection {
   }
 
   #slowConsumer(): void {
-    this.#outbox = undefined;
-    this.#outboxChars = 0;
+    this.#clearOutbox();
     this.#ctx.metrics.slowConsumerDrops++;
     this.#ctx.audit({
       level: "warn",
@@ -199,8 +231,7 @@ export class Connection {
     // What was said before the close goes out before it.
     const outbox = this.#outbox;
     if (outbox !== undefined) {
-      this.#outbox = undefined;
-      this.#outboxChars = 0;
+      this.#clearOutbox();
       this.#write(outbox);
     }
     try {
@@ -226,7 +257,7 @@ export class Connection {
     this.#queue = undefined;
     this.#queueSizes = undefined;
     this.#queueBytes = 0;
-    this.#outbox = undefined;
+    this.#clearOutbox();
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
   }

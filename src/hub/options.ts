@@ -158,7 +158,10 @@ export interface HubLimits {
   maxRateLimitStrikes: number;
   /**
    * Bytes queued on a socket before it counts as a slow consumer and is
-   * closed with 4008.
+   * closed with 4008: UTF-8 bytes of the frames waiting to be written plus
+   * what the socket still holds. A frame of `n` UTF-16 units counts `n` to
+   * `3n` bytes; frames are measured exactly only when the outbox is within a
+   * factor of three of the limit, so the common case costs nothing.
    *
    * @default {4194304}
    */
