@@ -15,7 +15,7 @@
 
 import type { Accepted, Admission, ConnInfo } from "../hub/admission.ts";
 import type { HubSocket } from "../hub/connection.ts";
-import type { SocketHandler } from "../hub/hub.ts";
+import type { MalformedUpgrade, SocketHandler } from "../hub/hub.ts";
 import type { HubLimits } from "../hub/options.ts";
 import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 
@@ -27,6 +27,8 @@ export interface UpgradeTarget {
   connect(socket: HubSocket, admission: Accepted): SocketHandler;
   /** The heartbeat interval is read from here. */
   readonly limits: Readonly<Pick<HubLimits, "heartbeatMs">>;
+  /** Counts and audits a request answered 400 as unreadable. */
+  malformedUpgrade?(reason: MalformedUpgrade, info?: ConnInfo): void;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function upgradeWithDeno(
 ): Promise<Response> {
   // `Deno.serve` builds `req.url` from the client's Host: it may not parse.
   if (!hasOneHost(req.headers.get("host")) || !URL.canParse(req.url)) {
+    hub.malformedUpgrade?.("target", info);
     return badRequest("Malformed request target or Host header");
   }
   const problem = handshakeProblem(
@@ -61,7 +64,10 @@ export async function upgradeWithDeno(
     req.headers.get("sec-websocket-key"),
     req.headers.get("sec-websocket-version"),
   );
-  if (problem !== undefined) return badRequest(problem);
+  if (problem !== undefined) {
+    hub.malformedUpgrade?.("handshake", info);
+    return badRequest(problem);
+  }
   const admission = await hub.admit(req, info);
   if (!admission.ok) return admission.response;
   // Deno pings after `idleTimeout` seconds of silence and closes a peer that
@@ -72,6 +78,7 @@ export async function upgradeWithDeno(
     upgraded = Deno.upgradeWebSocket(req, { idleTimeout });
   } catch {
     // A missing or bad Sec-WebSocket-Key or -Version, or a request that is not an upgrade.
+    hub.malformedUpgrade?.("handshake", info);
     return badRequest("Malformed WebSocket upgrade request");
   }
   const { socket, response } = upgraded;

@@ -13,7 +13,7 @@ import { getRequestListener } from "@hono/node-server";
 import { type RawData, type WebSocket as WsSocket, WebSocketServer } from "ws";
 import type { Accepted, Admission, ConnInfo } from "../hub/admission.ts";
 import type { HubSocket } from "../hub/connection.ts";
-import type { SocketHandler } from "../hub/hub.ts";
+import type { MalformedUpgrade, SocketHandler } from "../hub/hub.ts";
 import type { HubLimits } from "../hub/options.ts";
 import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 
@@ -25,6 +25,8 @@ export interface NodeUpgradeTarget {
   connect(socket: HubSocket, admission: Accepted): SocketHandler;
   /** The frame size bound and heartbeat interval are read from here. */
   readonly limits: Readonly<Pick<HubLimits, "maxFrameBytes" | "heartbeatMs">>;
+  /** Counts and audits a request answered 400 as unreadable. */
+  malformedUpgrade?(reason: MalformedUpgrade, info?: ConnInfo): void;
 }
 
 /** Options of {@linkcode listenNode}. */
@@ -113,7 +115,10 @@ export async function listenNode(
     // Host and request target are the client's words: a malformed one
     // (`Host: x:99999`, `GET //`) is answered 400, never left open.
     const url = parseUrl(req.url, hostOf(req));
-    if (url === undefined) return refuse(socket, "Malformed request target or Host header");
+    if (url === undefined) {
+      hub.malformedUpgrade?.("target", peerOf(socket));
+      return refuse(socket, "Malformed request target or Host header");
+    }
     if (url.pathname !== path) {
       writeResponse(
         socket,
@@ -130,11 +135,15 @@ export async function listenNode(
         h["sec-websocket-key"],
         h["sec-websocket-version"],
       );
-    if (problem !== undefined) return refuse(socket, problem);
+    if (problem !== undefined) {
+      hub.malformedUpgrade?.("handshake", peerOf(socket));
+      return refuse(socket, problem);
+    }
     let request: Request;
     try {
       request = toRequest(req, url);
     } catch {
+      hub.malformedUpgrade?.("handshake", peerOf(socket));
       return refuse(socket, "Malformed request headers");
     }
     void hub.admit(request, { remoteAddr: req.socket.remoteAddress }).then(
@@ -155,8 +164,11 @@ export async function listenNode(
     );
   });
   // What node:http cannot parse (garbage, oversized headers) gets 400 and is released.
-  server.on("clientError", (_error: Error, socket: Duplex) => {
+  server.on("clientError", (error: Error & { code?: string }, socket: Duplex) => {
     socket.on("error", () => {});
+    // A peer that reset the connection is gone: nothing to answer or count.
+    if (error.code === "ECONNRESET") return void socket.destroy();
+    hub.malformedUpgrade?.("http", peerOf(socket));
     refuse(socket, "Malformed HTTP request");
   });
 
@@ -249,6 +261,10 @@ const LINGER_MS = 2000;
 
 function refuse(socket: Duplex, message: string): void {
   void writeResponse(socket, badRequest(message)).catch(() => socket.destroy());
+}
+
+function peerOf(socket: Duplex): ConnInfo {
+  return { remoteAddr: (socket as { remoteAddress?: string }).remoteAddress };
 }
 
 /** The one Host of a request; `undefined` when absent, empty or repeated (RFC 9112 §3.2). */

@@ -101,7 +101,10 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
     { port: options.port ?? 8000, hostname, onListen: (addr) => resolve(addr as Deno.NetAddr) },
     (req, info) => {
       // The URL is built from the client's Host and target: either may be malformed.
-      if (!URL.canParse(req.url)) return badRequest("Malformed request target or Host header");
+      if (!URL.canParse(req.url)) {
+        hub.malformedUpgrade("target", { remoteAddr: info.remoteAddr.hostname });
+        return badRequest("Malformed request target or Host header");
+      }
       return new URL(req.url).pathname === path ? hub.upgrade(req, info) : fetch(req);
     },
   );

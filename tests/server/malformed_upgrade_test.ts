@@ -238,7 +238,6 @@ for (const transport of TRANSPORTS) {
         if (done) throw new Error("Hub process exited before listening");
         out += value;
       }
-      reader.releaseLock();
       const port = Number(/port (\d+)/.exec(out)![1]);
       // One good request first, so lazily opened descriptors are in the baseline.
       await probe(port, {
@@ -262,8 +261,20 @@ for (const transport of TRANSPORTS) {
           describeSockets(child.pid)
         }\n${answers.join("\n")}`,
       );
-    } finally {
+      // Every request the adapters answered 400 themselves is counted, and audited once a second.
       await child.stdin.close();
+      while (!out.includes("malformed ")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += value;
+      }
+      const report = JSON.parse(/malformed (.*)/.exec(out)![1]);
+      assert.ok(report.counts.target >= 7, JSON.stringify(report));
+      assert.ok(report.counts.handshake >= 7, JSON.stringify(report));
+      const total = Object.values(report.counts as Record<string, number>).reduce((a, b) => a + b);
+      assert.ok(report.audits >= 1 && report.audits < total, JSON.stringify(report));
+    } finally {
+      await child.stdin.close().catch(() => {});
       const status = await child.status;
       const stderr = await new Response(child.stderr).text();
       await child.stdout.cancel().catch(() => {});
