@@ -18,6 +18,7 @@ import type { Deadline } from "./_deadlines.ts";
 import type { HubContext } from "./context.ts";
 import { increment } from "./metrics.ts";
 import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
+import { messageBytes, utf8ByteLength } from "./_utf8.ts";
 
 /**
  * The transport seam: what the hub needs of a WebSocket. Adapters wrap
@@ -57,6 +58,9 @@ export class Connection {
   #deadline: Deadline | undefined;
   #deadlineKind: DeadlineKind | undefined;
   #queue: unknown[] | undefined;
+  /** The size of each frame in `#queue`, and their sum. */
+  #queueSizes: number[] | undefined;
+  #queueBytes = 0;
   #draining: Promise<void> | undefined;
   #violations: number[] | undefined;
   #bucket: TokenBucket;
@@ -64,7 +68,11 @@ export class Connection {
   #closeCode: number | undefined;
   #batch: boolean;
   #outbox: string[] | undefined;
+  /** UTF-16 units in `#outbox`: a lower bound of its UTF-8 bytes, a third of the upper one. */
   #outboxChars = 0;
+  /** Frames of `#outbox` measured in UTF-8 so far (only near the limit), and their bytes. */
+  #outboxMeasured = 0;
+  #outboxMeasuredBytes = 0;
 
   /**
    * @param id Server-assigned id.
@@ -122,7 +130,35 @@ export class Connection {
       outbox.push(text);
       this.#outboxChars += text.length;
     }
-    if (this.#outboxChars > this.#ctx.limits.maxBufferedBytes) this.#slowConsumer();
+    if (this.#exceeds(0)) this.#slowConsumer();
+  }
+
+  /**
+   * Whether `held` bytes plus the outbox pass `maxBufferedBytes`, counting
+   * the outbox in UTF-8. Its UTF-16 length bounds its bytes from below and,
+   * times three, from above: only between the two bounds are frames
+   * measured, each once, so the hot path pays one multiplication.
+   */
+  #exceeds(held: number): boolean {
+    const limit = this.#ctx.limits.maxBufferedBytes;
+    const chars = this.#outboxChars;
+    if (held + chars > limit) return true;
+    if (held + chars * 3 <= limit) return false;
+    const outbox = this.#outbox;
+    if (outbox === undefined) return false;
+    let measured = this.#outboxMeasured;
+    let bytes = this.#outboxMeasuredBytes;
+    for (; measured < outbox.length; measured++) bytes += utf8ByteLength(outbox[measured]);
+    this.#outboxMeasured = measured;
+    this.#outboxMeasuredBytes = bytes;
+    return held + bytes > limit;
+  }
+
+  #clearOutbox(): void {
+    this.#outbox = undefined;
+    this.#outboxChars = 0;
+    this.#outboxMeasured = 0;
+    this.#outboxMeasuredBytes = 0;
   }
 
   /**
@@ -133,14 +169,15 @@ export class Connection {
   flush(): number {
     const outbox = this.#outbox;
     if (outbox === undefined) return 0;
-    this.#outbox = undefined;
-    const chars = this.#outboxChars;
-    this.#outboxChars = 0;
-    if (this.#state === "closed") return 0;
-    if (this.#socket.bufferedAmount + chars > this.#ctx.limits.maxBufferedBytes) {
+    if (this.#state === "closed") {
+      this.#clearOutbox();
+      return 0;
+    }
+    if (this.#exceeds(this.#socket.bufferedAmount)) {
       this.#slowConsumer();
       return 0;
     }
+    this.#clearOutbox();
     return this.#write(outbox);
   }
 
@@ -179,8 +216,7 @@ export class Connection {
   }
 
   #slowConsumer(): void {
-    this.#outbox = undefined;
-    this.#outboxChars = 0;
+    this.#clearOutbox();
     this.#ctx.metrics.slowConsumerDrops++;
     this.#ctx.audit({
       level: "warn",
@@ -198,8 +234,7 @@ export class Connection {
     // What was said before the close goes out before it.
     const outbox = this.#outbox;
     if (outbox !== undefined) {
-      this.#outbox = undefined;
-      this.#outboxChars = 0;
+      this.#clearOutbox();
       this.#write(outbox);
     }
     try {
@@ -222,7 +257,9 @@ export class Connection {
     this.#at(undefined);
     for (const topic of this.#subscriptions.toArray()) this.#unsubscribed(topic);
     this.#queue = undefined;
-    this.#outbox = undefined;
+    this.#queueSizes = undefined;
+    this.#queueBytes = 0;
+    this.#clearOutbox();
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
   }
@@ -243,11 +280,23 @@ export class Connection {
     }
     this.#strikes = 0;
     if (this.#queue !== undefined) {
-      if (this.#queue.length >= this.#ctx.limits.maxQueuedFrames) {
+      const limits = this.#ctx.limits;
+      if (this.#queue.length >= limits.maxQueuedFrames) {
         this.#rateLimited("queue", "Too many frames waiting for a permission check");
         return;
       }
+      // Sized only here, off the hot path: nothing is queued while checks are synchronous.
+      const bytes = messageBytes(data);
+      if (this.#queueBytes + bytes > limits.maxQueuedBytes) {
+        this.#rateLimited(
+          "queue_bytes",
+          `Too many bytes waiting for a permission check: at most ${limits.maxQueuedBytes} are held`,
+        );
+        return;
+      }
       this.#queue.push(data);
+      (this.#queueSizes ??= []).push(bytes);
+      this.#queueBytes += bytes;
       return;
     }
     const pending = this.#handle(data);
@@ -283,10 +332,13 @@ export class Connection {
     await first;
     while (this.#queue !== undefined && this.#queue.length > 0) {
       const data = this.#queue.shift();
+      this.#queueBytes -= this.#queueSizes?.shift() ?? 0;
       const pending = this.#handle(data);
       if (pending !== undefined) await pending;
     }
     this.#queue = undefined;
+    this.#queueSizes = undefined;
+    this.#queueBytes = 0;
     this.#draining = undefined;
   }
 

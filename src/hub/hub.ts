@@ -45,6 +45,9 @@ export interface SocketHandler {
   close(code?: number): void;
 }
 
+/** What was wrong with an upgrade request an adapter answered 400. */
+export type MalformedUpgrade = "target" | "handshake" | "http";
+
 /** Options of {@linkcode Hub.publish}. */
 export interface PublishOptions {
   /** Event name, for server-pushed events. */
@@ -107,6 +110,11 @@ export interface Hub extends AsyncDisposable {
   admit(req: Request, info?: ConnInfo): Promise<Admission>;
   /** Attaches an upgraded socket (for transport adapters). */
   connect(socket: HubSocket, admission: Accepted): SocketHandler;
+  /**
+   * Counts, and audits (at most one line a second), an upgrade request a
+   * transport adapter could not read and answered 400 (for transport adapters).
+   */
+  malformedUpgrade(reason: MalformedUpgrade, info?: ConnInfo): void;
   /** Publishes from the server to every subscriber of a concrete topic. */
   publish(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
   /** To a topic, to listed users, or (with neither) to every connected user. Returns the connections reached directly. */
@@ -387,6 +395,27 @@ export function createHub(options: HubOptions): Hub {
     log,
   });
 
+  let malformedAuditAt = -Infinity;
+  let malformedUnaudited = 0;
+  function malformedUpgrade(reason: MalformedUpgrade, info?: ConnInfo): void {
+    increment(metrics.upgradesMalformed, reason);
+    const now = clock.now();
+    // A flood of garbage must not flood the audit log: one line a second, with the count since.
+    if (now - malformedAuditAt < 1000) {
+      malformedUnaudited++;
+      return;
+    }
+    malformedAuditAt = now;
+    audit({
+      level: "warn",
+      event: "upgrade.malformed",
+      reason,
+      ip: info?.remoteAddr,
+      unaudited: malformedUnaudited,
+    });
+    malformedUnaudited = 0;
+  }
+
   function connect(socket: HubSocket, admission: Accepted): SocketHandler {
     const batch = admission.protocol === SUBPROTOCOL_V1_BATCH;
     const connection = new Connection(generateId(), socket, context, batch);
@@ -549,13 +578,14 @@ export function createHub(options: HubOptions): Hub {
   }
 
   const upgrade = (req: Request, info?: ConnInfo | Deno.ServeHandlerInfo) =>
-    upgradeWithDeno({ admit, connect, limits }, req, toConnInfo(info));
+    upgradeWithDeno({ admit, connect, limits, malformedUpgrade }, req, toConnInfo(info));
 
   return {
     upgrade,
     handler: upgrade,
     admit,
     connect,
+    malformedUpgrade,
     publish,
     broadcast,
     sendToUser: (user, event, payload) => sendDirect([user], event, payload),

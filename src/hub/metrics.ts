@@ -134,11 +134,13 @@ export interface HubMetrics {
   readonly aclCheckSeconds: Histogram;
   /** Lifetime of closed connections in seconds. */
   readonly connectionDurationSeconds: Histogram;
+  /** Upgrade requests a transport adapter could not read and answered 400, by what was wrong (`target`, `handshake`, `http`). */
+  readonly upgradesMalformed: LabeledCounter;
   /** Connections dropped because they stopped reading. */
   slowConsumerDrops: number;
   /** WebSocket messages written; fewer than the frames sent when clients take batches. */
   socketWrites: number;
-  /** Limit hits, by limit (`connect_rate`, `message_rate`, `subscriptions`, `queue`, `connections_per_user`, `connections_total`). */
+  /** Limit hits, by limit (`connect_rate`, `message_rate`, `subscriptions`, `queue`, `queue_bytes`, `connections_per_user`, `connections_total`). */
   readonly rateLimitHits: LabeledCounter;
   /** Upgrades whose client address was unknown (no connection info), so per-IP limits did not apply. */
   unknownClientIp: number;
@@ -168,6 +170,7 @@ export function createHubMetrics(): HubMetrics {
     aclDenials: new Map(),
     aclCheckSeconds: createHistogram(ACL_CHECK_BUCKETS),
     connectionDurationSeconds: createHistogram(CONNECTION_DURATION_BUCKETS),
+    upgradesMalformed: new Map(),
     slowConsumerDrops: 0,
     socketWrites: 0,
     rateLimitHits: new Map(),

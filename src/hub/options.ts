@@ -115,6 +115,14 @@ export interface HubLimits {
    */
   maxQueuedFrames: number;
   /**
+   * Bytes (UTF-8, as received) of the frames queued behind a pending
+   * asynchronous permission check. A frame that would pass it is refused
+   * with `RATE_LIMITED`, as one past `maxQueuedFrames` is.
+   *
+   * @default {1048576}
+   */
+  maxQueuedBytes: number;
+  /**
    * Protocol violations tolerated within `violationWindowMs` before close 4000.
    *
    * @default {50}
@@ -170,7 +178,10 @@ export interface HubLimits {
   maxRateLimitStrikes: number;
   /**
    * Bytes queued on a socket before it counts as a slow consumer and is
-   * closed with 4008.
+   * closed with 4008: UTF-8 bytes of the frames waiting to be written plus
+   * what the socket still holds. A frame of `n` UTF-16 units counts `n` to
+   * `3n` bytes; frames are measured exactly only when the outbox is within a
+   * factor of three of the limit, so the common case costs nothing.
    *
    * @default {4194304}
    */
@@ -291,6 +302,7 @@ export const DEFAULT_LIMITS: Readonly<HubLimits> = {
   maxPatternsPerUser: 1000,
   maxPatternsPerHub: 100_000,
   maxQueuedFrames: 256,
+  maxQueuedBytes: 1024 * 1024,
   maxViolations: 50,
   violationWindowMs: 60_000,
   maxConnections: 100_000,

@@ -128,6 +128,12 @@ export function renderPrometheus(hub: MetricsSource): string {
     "Lifetime of closed connections in seconds.",
     m.connectionDurationSeconds,
   );
+  out.labeled(
+    "realtime_upgrades_malformed_total",
+    "Upgrade requests answered 400 because they could not be read, by what was wrong.",
+    "reason",
+    m.upgradesMalformed,
+  );
   out.single(
     "realtime_slow_consumer_drops_total",
     "counter",

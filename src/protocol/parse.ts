@@ -63,11 +63,11 @@ export function parseClientFrame(data: unknown, limits: FrameLimits): ParseResul
     return bad("Binary frames are not supported: send JSON text");
   }
   if (utf8Length(data, limits.maxFrameBytes) > limits.maxFrameBytes) {
-    return {
-      ok: false,
-      code: "TOO_LARGE",
-      message: `Frame is larger than ${limits.maxFrameBytes} bytes`,
-    };
+    const message = `Frame is larger than ${limits.maxFrameBytes} bytes`;
+    const id = leadingId(data);
+    return id === undefined
+      ? { ok: false, code: "TOO_LARGE", message }
+      : { ok: false, code: "TOO_LARGE", message, id };
   }
   let value: unknown;
   try {
@@ -160,6 +160,27 @@ function checkId(id: unknown): string | undefined {
   if (typeof id === "number" && Number.isSafeInteger(id)) return undefined;
   return `Frame 'id' must be a string or an integer, got ${describe(id)}`;
 }
+
+/**
+ * An `id` among the first top-level fields of an oversize frame, which is
+ * not parsed: clients write `{"type":..,"id":..,...}`, so the reply can still
+ * name the request. Reads a bounded prefix; `undefined` when not found there.
+ */
+function leadingId(data: string): RequestId | undefined {
+  const match = LEADING_ID.exec(data.slice(0, 512));
+  if (match === null) return undefined;
+  let id: unknown;
+  try {
+    id = JSON.parse(match[1]);
+  } catch {
+    return undefined;
+  }
+  return checkId(id) === undefined ? id as RequestId : undefined;
+}
+
+/** `{`, up to four string-valued fields, then `"id":` and an integer or a short string. */
+const LEADING_ID =
+  /^\s*\{\s*(?:"[a-z]{1,16}"\s*:\s*"(?:[^"\\]|\\.){0,256}"\s*,\s*){0,4}"id"\s*:\s*(-?\d{1,16}|"(?:[^"\\]|\\.){1,64}")\s*[,}]/;
 
 /** UTF-8 byte length, stopping early once past `bound`. */
 function utf8Length(text: string, bound: number): number {

@@ -15,8 +15,9 @@
 
 import type { Accepted, Admission, ConnInfo } from "../hub/admission.ts";
 import type { HubSocket } from "../hub/connection.ts";
-import type { SocketHandler } from "../hub/hub.ts";
+import type { MalformedUpgrade, SocketHandler } from "../hub/hub.ts";
 import type { HubLimits } from "../hub/options.ts";
+import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 
 /** The parts of a hub this adapter uses. */
 export interface UpgradeTarget {
@@ -26,6 +27,8 @@ export interface UpgradeTarget {
   connect(socket: HubSocket, admission: Accepted): SocketHandler;
   /** The heartbeat interval is read from here. */
   readonly limits: Readonly<Pick<HubLimits, "heartbeatMs">>;
+  /** Counts and audits a request answered 400 as unreadable. */
+  malformedUpgrade?(reason: MalformedUpgrade, info?: ConnInfo): void;
 }
 
 /**
@@ -50,21 +53,126 @@ export async function upgradeWithDeno(
   req: Request,
   info?: ConnInfo,
 ): Promise<Response> {
+  // `Deno.serve` builds `req.url` from the client's Host: it may not parse.
+  if (!hasOneHost(req.headers.get("host")) || !URL.canParse(req.url)) {
+    hub.malformedUpgrade?.("target", info);
+    return badRequest("Malformed request target or Host header");
+  }
+  const problem = handshakeProblem(
+    req.method,
+    req.headers.get("upgrade"),
+    req.headers.get("sec-websocket-key"),
+    req.headers.get("sec-websocket-version"),
+  );
+  if (problem !== undefined) {
+    hub.malformedUpgrade?.("handshake", info);
+    return badRequest(problem);
+  }
   const admission = await hub.admit(req, info);
   if (!admission.ok) return admission.response;
   // Deno pings after `idleTimeout` seconds of silence and closes a peer that
   // does not answer within as long again: dead peers go within two intervals.
   const idleTimeout = Math.max(1, Math.round(hub.limits.heartbeatMs / 1000));
-  const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout });
+  let upgraded: { socket: WebSocket; response: Response };
+  try {
+    upgraded = Deno.upgradeWebSocket(req, { idleTimeout });
+  } catch {
+    // A missing or bad Sec-WebSocket-Key or -Version, or a request that is not an upgrade.
+    hub.malformedUpgrade?.("handshake", info);
+    return badRequest("Malformed WebSocket upgrade request");
+  }
+  const { socket, response } = upgraded;
   if (admission.protocol !== undefined) {
     response.headers.set("sec-websocket-protocol", admission.protocol);
   }
-  const handler = hub.connect(socket, admission);
+  const lingering = new LingeringSocket(socket);
+  const handler = hub.connect(lingering, admission);
   // Each listener costs an idle socket about half a kilobyte in Deno: the
   // open listener is a once-only one, and no error listener is kept (an
   // error is always followed by the close event, which cleans up).
   socket.addEventListener("open", () => handler.open(), { once: true });
   socket.onmessage = (event) => handler.message(event.data);
-  socket.onclose = (event) => handler.close(event.code);
+  socket.onclose = (event) => {
+    lingering.released();
+    handler.close(event.code);
+  };
   return response;
+}
+
+/**
+ * How long a closing socket keeps reading (and dropping) what the peer still
+ * sends while it waits for the peer's close frame.
+ */
+const CLOSE_HANDSHAKE_MS = 2000;
+
+/** Deno's WebSocket states (the WebSocket standard's numbering). */
+const OPEN = 1;
+const CLOSING = 2;
+
+/**
+ * A Deno server socket whose close completes the closing handshake.
+ *
+ * Deno 2.9's `ext/websocket` (`01_websocket.js`, `[_eventLoop]`) ends the TCP
+ * connection as soon as it reads a data frame while CLOSING on a server
+ * socket ("read was cancelled, and we didn't get a close frame"). A peer
+ * still sending when the hub closes it gets the close frame and then the
+ * end of the connection before it can answer; clients that answer the close
+ * before reporting it (Deno's own, Python `websockets`) then report 1006 or
+ * 0, never 4000 or 4008. Deno offers no way to stop reading or to defer that
+ * teardown, so after sending the close frame this puts the socket's internal
+ * state back to OPEN: Deno keeps reading (the hub ignores what arrives) until
+ * the peer's close frame, which completes the handshake as Deno does when
+ * the peer closes first. After {@linkcode CLOSE_HANDSHAKE_MS} the state goes
+ * back to CLOSING, and Deno's own teardown applies. If the internal state is
+ * not found (another Deno), the plain close is used.
+ */
+class LingeringSocket {
+  #socket: WebSocket;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(socket: WebSocket) {
+    this.#socket = socket;
+  }
+
+  send(text: string): void {
+    this.#socket.send(text);
+  }
+
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  close(code: number, reason: string): void {
+    const socket = this.#socket;
+    const wasOpen = socket.readyState === OPEN;
+    socket.close(code, reason);
+    const after: number = socket.readyState;
+    const state = readyStateSymbol(socket);
+    if (!wasOpen || state === undefined || after !== CLOSING) return;
+    const internal = socket as unknown as Record<symbol, number>;
+    internal[state] = OPEN;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (internal[state] === OPEN) internal[state] = CLOSING;
+    }, CLOSE_HANDSHAKE_MS);
+  }
+
+  /** The socket closed: the handshake deadline is no longer needed. */
+  released(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** Deno's private `[[readyState]]` slot, or `undefined` when it is not there. */
+function readyStateSymbol(socket: WebSocket): symbol | undefined {
+  for (const symbol of Object.getOwnPropertySymbols(socket)) {
+    if (symbol.description === "[[readyState]]") return symbol;
+  }
+  return undefined;
+}
+
+/** HTTP/1.1 requires exactly one non-empty Host (RFC 9112 §3.2); repeated ones arrive joined. */
+function hasOneHost(host: string | null): boolean {
+  return host !== null && host !== "" && !host.includes(",");
 }

@@ -13,8 +13,9 @@ import { getRequestListener } from "@hono/node-server";
 import { type RawData, type WebSocket as WsSocket, WebSocketServer } from "ws";
 import type { Accepted, Admission, ConnInfo } from "../hub/admission.ts";
 import type { HubSocket } from "../hub/connection.ts";
-import type { SocketHandler } from "../hub/hub.ts";
+import type { MalformedUpgrade, SocketHandler } from "../hub/hub.ts";
 import type { HubLimits } from "../hub/options.ts";
+import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 
 /** The parts of a hub this adapter uses. */
 export interface NodeUpgradeTarget {
@@ -24,6 +25,8 @@ export interface NodeUpgradeTarget {
   connect(socket: HubSocket, admission: Accepted): SocketHandler;
   /** The frame size bound and heartbeat interval are read from here. */
   readonly limits: Readonly<Pick<HubLimits, "maxFrameBytes" | "heartbeatMs">>;
+  /** Counts and audits a request answered 400 as unreadable. */
+  malformedUpgrade?(reason: MalformedUpgrade, info?: ConnInfo): void;
 }
 
 /** Options of {@linkcode listenNode}. */
@@ -109,7 +112,13 @@ export async function listenNode(
     socket.on("error", () => {});
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? hostname}`);
+    // Host and request target are the client's words: a malformed one
+    // (`Host: x:99999`, `GET //`) is answered 400, never left open.
+    const url = parseUrl(req.url, hostOf(req));
+    if (url === undefined) {
+      hub.malformedUpgrade?.("target", peerOf(socket));
+      return refuse(socket, "Malformed request target or Host header");
+    }
     if (url.pathname !== path) {
       writeResponse(
         socket,
@@ -117,16 +126,50 @@ export async function listenNode(
       );
       return;
     }
-    void hub.admit(toRequest(req, url), { remoteAddr: req.socket.remoteAddress }).then(
+    const h = req.headers;
+    const problem = req.httpVersion !== "1.1"
+      ? `A WebSocket upgrade needs HTTP/1.1, got HTTP/${req.httpVersion}`
+      : handshakeProblem(
+        req.method,
+        h.upgrade,
+        h["sec-websocket-key"],
+        h["sec-websocket-version"],
+      );
+    if (problem !== undefined) {
+      hub.malformedUpgrade?.("handshake", peerOf(socket));
+      return refuse(socket, problem);
+    }
+    let request: Request;
+    try {
+      request = toRequest(req, url);
+    } catch {
+      hub.malformedUpgrade?.("handshake", peerOf(socket));
+      return refuse(socket, "Malformed request headers");
+    }
+    void hub.admit(request, { remoteAddr: req.socket.remoteAddress }).then(
       (admission) => {
         if (!admission.ok) return writeResponse(socket, admission.response);
         if (admission.protocol !== undefined) protocols.set(req, admission.protocol);
+        // `ws` answers a bad key or version 400 itself and destroys the socket.
         wss.handleUpgrade(req, socket, head, (ws) => {
           wss.emit("connection", ws, req);
           attach(hub, ws, admission);
         });
       },
-    ).catch(() => socket.destroy());
+    ).catch(() =>
+      writeResponse(
+        socket,
+        Response.json({ code: "INTERNAL", message: "Upgrade failed" }, { status: 500 }),
+      )
+    );
+  });
+  // What node:http cannot parse (garbage, oversized headers) gets 400 and is released.
+  server.on("clientError", (error: Error & { code?: string }, socket: Duplex) => {
+    socket.on("error", () => {});
+    // A peer that reset the connection is gone: nothing to answer or count.
+    if (error.code === "ECONNRESET") return void socket.destroy();
+    hub.malformedUpgrade?.("http", peerOf(socket));
+    refuse(socket, "Malformed HTTP request");
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -206,7 +249,45 @@ async function writeResponse(socket: Duplex, response: Response): Promise<void> 
     if (name !== "content-length" && name !== "connection") head += `${name}: ${value}\r\n`;
   });
   head += `content-length: ${body.byteLength}\r\nconnection: close\r\n\r\n`;
+  if (socket.destroyed) return;
   socket.end(concat(new TextEncoder().encode(head), body));
+  // A peer that never closes its side must not hold the descriptor.
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  socket.once("close", () => clearTimeout(timer));
+}
+
+/** How long a refused socket may linger after its answer before it is destroyed. */
+const LINGER_MS = 2000;
+
+function refuse(socket: Duplex, message: string): void {
+  void writeResponse(socket, badRequest(message)).catch(() => socket.destroy());
+}
+
+function peerOf(socket: Duplex): ConnInfo {
+  return { remoteAddr: (socket as { remoteAddress?: string }).remoteAddress };
+}
+
+/** The one Host of a request; `undefined` when absent, empty or repeated (RFC 9112 §3.2). */
+function hostOf(req: IncomingMessage): string | undefined {
+  let host: string | undefined;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length !== 4 || raw[i].toLowerCase() !== "host") continue;
+    if (host !== undefined) return undefined;
+    host = raw[i + 1];
+  }
+  return host;
+}
+
+/** The request URL, or `undefined` when the target or Host cannot form one. */
+function parseUrl(target: string | undefined, host: string | undefined): URL | undefined {
+  // HTTP/1.1 requires a Host; `//x` would read as a host and `*` is no path.
+  if (!host || target === undefined || target.startsWith("//") || target === "*") return undefined;
+  try {
+    return new URL(target, `http://${host}`);
+  } catch {
+    return undefined;
+  }
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -218,6 +299,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 function statusText(status: number): string {
   const texts: Record<number, string> = {
+    400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",

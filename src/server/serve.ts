@@ -5,6 +5,7 @@
  */
 
 import type { Hub } from "../hub/hub.ts";
+import { badRequest } from "./_upgrade_request.ts";
 import { listenNode } from "./node_adapter.ts";
 
 /** Which transport adapter serves WebSocket upgrades. */
@@ -98,7 +99,14 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve(
     { port: options.port ?? 8000, hostname, onListen: (addr) => resolve(addr as Deno.NetAddr) },
-    (req, info) => new URL(req.url).pathname === path ? hub.upgrade(req, info) : fetch(req),
+    (req, info) => {
+      // The URL is built from the client's Host and target: either may be malformed.
+      if (!URL.canParse(req.url)) {
+        hub.malformedUpgrade("target", { remoteAddr: info.remoteAddr.hostname });
+        return badRequest("Malformed request target or Host header");
+      }
+      return new URL(req.url).pathname === path ? hub.upgrade(req, info) : fetch(req);
+    },
   );
   const addr = await listening;
   const close = async () => {

@@ -114,14 +114,14 @@ Deno.test("an oversize frame closes with 1009 on the ws transport", async () => 
   assert.equal((await withTimeout(socket.closed, 3000, "close")).code, 1009);
 });
 
-Deno.test("an oversize frame gets TOO_LARGE on the deno transport and the connection survives", async () => {
+Deno.test("an oversize frame gets TOO_LARGE with its request id on the deno transport and the connection survives", async () => {
   await using h = await startTestHub("deno", { limits: { maxFrameBytes: 1024 } });
   const [socket] = await connectWelcomed(h.url, {
     protocols: ["auth", await h.token({ sub: "a" })],
   });
   socket.send({ type: "publish", id: 1, topic: "chat:a", payload: "x".repeat(2000) });
   const error = await socket.next((f) => f.type === "error");
-  assert.deepEqual([error.code, error.retry], ["TOO_LARGE", false]);
+  assert.deepEqual([error.code, error.retry, error.id], ["TOO_LARGE", false, 1]);
   assert.equal((await socket.request({ type: "ping", id: 2 })).type, "pong");
   await socket.close();
 });

@@ -27,6 +27,7 @@ const FAMILIES: Record<string, string> = {
   realtime_acl_denials_total: "counter",
   realtime_acl_check_seconds: "histogram",
   realtime_connection_duration_seconds: "histogram",
+  realtime_upgrades_malformed_total: "counter",
   realtime_slow_consumer_drops_total: "counter",
   realtime_socket_writes_total: "counter",
   realtime_rate_limit_hits_total: "counter",

@@ -84,3 +84,20 @@ Deno.test("parseClientFrame's depth check looks inside every branch of objects a
     );
   }
 });
+
+Deno.test("parseClientFrame names the request of an oversize frame when its id comes first", () => {
+  const limits = { maxFrameBytes: 100, maxDepth: 32 };
+  const payload = "x".repeat(300);
+  const cases: [unknown, unknown][] = [
+    [{ type: "publish", id: 1, topic: "chat:a", payload }, 1],
+    [{ type: "publish", topic: "chat:a", id: "r-7", payload }, "r-7"],
+    [{ type: "publish", id: 1.5, payload }, undefined],
+    [{ type: "publish", id: "x".repeat(65), payload }, undefined],
+    [{ type: "publish", payload, id: 2 }, undefined],
+  ];
+  for (const [frame, id] of cases) {
+    const result = parseClientFrame(JSON.stringify(frame), limits);
+    assert.ok(!result.ok && result.code === "TOO_LARGE");
+    assert.equal(result.id, id, JSON.stringify(frame).slice(0, 60));
+  }
+});
