@@ -15,3 +15,7 @@
 export * from "./errors.ts";
 export * from "./store.ts";
 export * from "./sqlite_store.ts";
+export * from "./password.ts";
+export * from "./username.ts";
+export * from "./login_limiter.ts";
+export * from "./handler.ts";
