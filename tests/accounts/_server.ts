@@ -1,0 +1,79 @@
+// A real accounts server for tests: the handler on Deno.serve at 127.0.0.1
+// port 0, a real hub (deno transport) sharing its key, an SQLite store in a
+// temporary directory, and a clock the test moves.
+
+import { type AccountsHandlerOptions, createAccountsHandler } from "../../src/accounts/handler.ts";
+import { createSqliteStore } from "../../src/accounts/sqlite_store.ts";
+import type { AccountStore } from "../../src/accounts/store.ts";
+import { createTokenVerifier } from "../../src/auth/verify.ts";
+import { SECRET, startTestHub, type TestHub } from "../_support/hub.ts";
+
+export interface AccountsServer extends AsyncDisposable {
+  base: string;
+  hub: TestHub;
+  store: AccountStore;
+  clock: { now: number };
+  post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startAccountsServer(
+  options: Partial<AccountsHandlerOptions> = {},
+  clock: { now: number } = { now: Date.now() },
+): Promise<AccountsServer> {
+  const dir = await Deno.makeTempDir();
+  const store = createSqliteStore(`${dir}/accounts.db`);
+  const hub = await startTestHub("deno");
+  const handler = createAccountsHandler({
+    store,
+    signingKey: { secret: SECRET },
+    verifier: createTokenVerifier({ secret: SECRET }),
+    hub: hub.hub,
+    now: () => clock.now,
+    ...options,
+  });
+  const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen: resolve },
+    async (req, info) => (await handler(req, info)) ?? new Response("not here", { status: 404 }),
+  );
+  const addr = await promise;
+  const base = `http://127.0.0.1:${addr.port}`;
+  const close = async () => {
+    await server.shutdown();
+    await hub.close();
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  };
+  return {
+    base,
+    hub,
+    store,
+    clock,
+    post: (path, body, headers = {}) =>
+      fetch(`${base}${path}`, {
+        method: "POST",
+        headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+        body: body === undefined
+          ? undefined
+          : typeof body === "string"
+          ? body
+          : JSON.stringify(body),
+      }),
+    get: (path, headers = {}) => fetch(`${base}${path}`, { headers }),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** Signs up and returns the JSON answer (access and refresh tokens). */
+export async function signup(
+  server: AccountsServer,
+  username: string,
+  password = "correct horse battery",
+): Promise<{ accessToken: string; refreshToken: string }> {
+  const res = await server.post("/auth/signup", { username, password });
+  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
+  return await res.json();
+}
