@@ -18,9 +18,25 @@ export interface AccountsServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/**
+ * Real time plus an offset a test can move forward (`clock.now += 11_000`),
+ * so the handler's clock and the hub's agree until a test says otherwise.
+ */
+export function shiftedClock(): { now: number } {
+  let offset = 0;
+  return {
+    get now() {
+      return Date.now() + offset;
+    },
+    set now(value: number) {
+      offset = value - Date.now();
+    },
+  };
+}
+
 export async function startAccountsServer(
   options: Partial<AccountsHandlerOptions> = {},
-  clock: { now: number } = { now: Date.now() },
+  clock: { now: number } = shiftedClock(),
 ): Promise<AccountsServer> {
   const dir = await Deno.makeTempDir();
   const store = createSqliteStore(`${dir}/accounts.db`);
