@@ -1,7 +1,8 @@
 /**
  * The storage contract of the accounts module. Two implementations pass the
- * same suite: {@linkcode createSqliteStore} (embedded, the default) and
- * {@linkcode createPostgresStore} (for several hub processes).
+ * same suite: `createSqliteStore` (embedded, the default) and
+ * `createPostgresStore` from `@realtime/hub/accounts/postgres` (for several
+ * hub processes).
  *
  * Refresh tokens are never stored: only their SHA-256 hashes, plus the
  * replacing token sealed under the token it replaced (so that a client
