@@ -19,3 +19,4 @@ export * from "./password.ts";
 export * from "./username.ts";
 export * from "./login_limiter.ts";
 export * from "./handler.ts";
+export * from "./default_accounts.ts";
