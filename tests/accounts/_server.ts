@@ -12,6 +12,8 @@ export interface AccountsServer extends AsyncDisposable {
   base: string;
   hub: TestHub;
   store: AccountStore;
+  /** The SQLite file behind `store`. */
+  dbPath: string;
   clock: { now: number };
   post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
@@ -39,7 +41,8 @@ export async function startAccountsServer(
   clock: { now: number } = shiftedClock(),
 ): Promise<AccountsServer> {
   const dir = await Deno.makeTempDir();
-  const store = createSqliteStore(`${dir}/accounts.db`);
+  const dbPath = `${dir}/accounts.db`;
+  const store = createSqliteStore(dbPath);
   const hub = await startTestHub("deno");
   const handler = createAccountsHandler({
     store,
@@ -66,6 +69,7 @@ export async function startAccountsServer(
     base,
     hub,
     store,
+    dbPath,
     clock,
     post: (path, body, headers = {}) =>
       fetch(`${base}${path}`, {
