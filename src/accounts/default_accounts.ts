@@ -9,6 +9,7 @@ import type { JwtOptions } from "../auth/verify.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
 import { type AccountsHandler, createAccountsHandler, type RevokingHub } from "./handler.ts";
 import { createSqliteStore } from "./sqlite_store.ts";
+import { type AccountsAdminOptions, createAccountsAdminHandler } from "./admin_handler.ts";
 import type { AccountStore } from "./store.ts";
 
 /** Options of {@linkcode openDefaultAccounts}. */
@@ -17,12 +18,16 @@ export interface DefaultAccountsOptions {
   dir?: string;
   /** Whether anyone may sign up (the development server) or only operators add users. @default {false} */
   signup?: boolean;
+  /** The operator credential of the user admin routes (`/v1/realtime/accounts`). @default {none: every admin request gets 401} */
+  admin?: Pick<AccountsAdminOptions, "apiKey" | "verifier" | "adminRole" | "prefix">;
 }
 
 /** Accounts opened by {@linkcode openDefaultAccounts}. */
 export interface DefaultAccounts extends AsyncDisposable {
   /** The `/auth/*` handler. */
   readonly handler: AccountsHandler;
+  /** The user admin handler (`/v1/realtime/accounts/*`). */
+  readonly adminHandler: (req: Request) => Promise<Response | undefined>;
   /** The store. */
   readonly store: AccountStore;
   /** Closes the store. */
@@ -71,6 +76,7 @@ export function openDefaultAccounts(
       acl: { "chat:*": ["subscribe", "publish"], [`user:${name}`]: ["subscribe"] },
     }),
   });
+  const adminHandler = createAccountsAdminHandler(store, { ...options.admin, hub });
   const close = () => store.close();
-  return { handler, store, close, [Symbol.asyncDispose]: close };
+  return { handler, adminHandler, store, close, [Symbol.asyncDispose]: close };
 }

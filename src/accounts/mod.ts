@@ -20,3 +20,4 @@ export * from "./username.ts";
 export * from "./login_limiter.ts";
 export * from "./handler.ts";
 export * from "./default_accounts.ts";
+export * from "./admin_handler.ts";

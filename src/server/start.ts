@@ -114,6 +114,12 @@ export async function startServer(
     tokenExpiringLeadMs: config.tokenExpiringLeadMs,
     log: options.log,
   });
+  // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with the admin role.
+  const adminAuth: AdminAuthOptions = {
+    apiKey: config.adminKey,
+    verifier: createTokenVerifier(auth),
+    adminRole: config.adminRole,
+  };
   let accounts;
   try {
     // On by default with the development key only: a configured server
@@ -122,18 +128,13 @@ export async function startServer(
     accounts = wanted === false ? undefined : openDefaultAccounts(auth, hub, {
       dir: options.devKeyDir,
       signup: devKey,
+      admin: { ...adminAuth, prefix: `${config.adminPrefix ?? "/v1/realtime"}/accounts` },
       ...wanted,
     });
   } catch (error) {
     await hub.close();
     throw error;
   }
-  // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with the admin role.
-  const adminAuth: AdminAuthOptions = {
-    apiKey: config.adminKey,
-    verifier: createTokenVerifier(auth),
-    adminRole: config.adminRole,
-  };
   const admin = createAdminHandler(hub, {
     ...adminAuth,
     prefix: config.adminPrefix,
@@ -151,7 +152,8 @@ export async function startServer(
     ) {
       return await metrics(req);
     }
-    return (await admin(req)) ?? (await accounts?.handler(req)) ?? (await app(req));
+    return (await accounts?.adminHandler(req)) ?? (await admin(req)) ??
+      (await accounts?.handler(req)) ?? (await app(req));
   };
   const hostname = config.hostname ?? (devKey ? "127.0.0.1" : "0.0.0.0");
   let server: Server;

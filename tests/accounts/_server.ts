@@ -4,9 +4,13 @@
 
 import { type AccountsHandlerOptions, createAccountsHandler } from "../../src/accounts/handler.ts";
 import { createSqliteStore } from "../../src/accounts/sqlite_store.ts";
+import { createAccountsAdminHandler } from "../../src/accounts/admin_handler.ts";
 import type { AccountStore } from "../../src/accounts/store.ts";
 import { createTokenVerifier } from "../../src/auth/verify.ts";
 import { SECRET, startTestHub, type TestHub } from "../_support/hub.ts";
+
+/** The admin API key of the test server's `/v1/realtime/accounts` routes. */
+export const ADMIN_KEY = "test-admin-key-of-some-length";
 
 export interface AccountsServer extends AsyncDisposable {
   base: string;
@@ -52,10 +56,17 @@ export async function startAccountsServer(
     now: () => clock.now,
     ...options,
   });
+  const admin = createAccountsAdminHandler(options.store ?? store, {
+    apiKey: ADMIN_KEY,
+    verifier: createTokenVerifier({ secret: SECRET }),
+    hub: hub.hub,
+  });
   const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: resolve },
-    async (req, info) => (await handler(req, info)) ?? new Response("not here", { status: 404 }),
+    async (req, info) =>
+      (await admin(req)) ?? (await handler(req, info)) ??
+        new Response("not here", { status: 404 }),
   );
   const addr = await promise;
   const base = `http://127.0.0.1:${addr.port}`;

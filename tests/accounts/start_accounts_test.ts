@@ -69,3 +69,37 @@ Deno.test("startServer with a configured secret mounts /auth with sign-up closed
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("startServer serves the user admin routes beside the admin API, behind REALTIME_ADMIN_KEY", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const adminKey = "an-admin-key-of-some-length";
+    await using started = await startServer(
+      { port: 0, hostname: "127.0.0.1", adminKey },
+      { devKeyDir: dir },
+    );
+    const base = `http://127.0.0.1:${started.server.port}/v1/realtime`;
+    const denied = await fetch(`${base}/accounts/users`);
+    assert.equal(denied.status, 401);
+    await denied.body?.cancel();
+    const added = await fetch(`${base}/accounts/users`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        username: "ops",
+        password: "correct horse battery",
+        roles: ["admin"],
+      }),
+    });
+    assert.equal(added.status, 201);
+    await added.body?.cancel();
+    // The hub's own admin API still answers under the same prefix.
+    const stats = await fetch(`${base}/stats`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    assert.equal(stats.status, 200);
+    await stats.body?.cancel();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
