@@ -25,6 +25,7 @@ export const ACCOUNTS_ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  BUSY: 503,
 } as const;
 
 /** A stable error code of the accounts module. */

@@ -42,6 +42,7 @@ import {
 } from "./_refresh_token.ts";
 import type { AccountStore, UserRecord } from "./store.ts";
 import { normalizeUsername } from "./username.ts";
+import { createHashSlots } from "./_hash_slots.ts";
 
 /** What a new user gets. */
 export interface NewUserGrants {
@@ -92,6 +93,16 @@ export interface AccountsHandlerOptions {
   newUser?: (username: string) => NewUserGrants;
   /** argon2id parameters; stored hashes with lower ones are replaced at login. @default {OWASP_ARGON2ID} */
   argon2?: Argon2Params;
+  /**
+   * Password hashes computed at once. Each argon2id hash holds its own
+   * `argon2.memoryKiB` (19 MiB by default) while it runs, so this bounds
+   * the memory logins can take.
+   *
+   * @default {2}
+   */
+  maxConcurrentHashes?: number;
+  /** Requests waiting for a hash slot before new ones get 503 `BUSY`. @default {200} */
+  maxQueuedHashes?: number;
   /** Login and sign-up attempt limits. @default {createLoginLimiter({ now })} */
   limiter?: LoginLimiter;
   /** Take the client address from `X-Forwarded-For` (behind a proxy you trust). @default {false} */
@@ -134,6 +145,14 @@ function checkOptions(options: AccountsHandlerOptions): void {
     throw new TypeError(
       `${what} as 'prefix' is ${JSON.stringify(prefix)}: expected a path such as '/auth'`,
     );
+  }
+  for (const name of ["maxConcurrentHashes", "maxQueuedHashes"] as const) {
+    const value = options[name];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+      throw new RangeError(
+        `${what} as '${name}' is ${value}: expected a whole number of at least 1`,
+      );
+    }
   }
   for (const name of ["accessTtlSeconds", "refreshTtlSeconds", "refreshGraceSeconds"] as const) {
     const value = options[name];
@@ -205,12 +224,17 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     trustProxy = false,
     cookieName = "realtime_refresh",
     secureCookie = true,
+    maxConcurrentHashes = 2,
+    maxQueuedHashes = 200,
   } = options;
+  const slots = createHashSlots(maxConcurrentHashes, maxQueuedHashes);
+  const hash = (password: string) => slots.run(() => hashPassword(password, argon2));
+  const verify = (password: string, phc: string) => slots.run(() => verifyPassword(password, phc));
   const limiter = options.limiter ?? createLoginLimiter({ now });
   const cookie: CookieShape = { name: cookieName, path: prefix, secure: secureCookie };
   // Verified against when the user is unknown, so that both answers cost one hash.
   let dummy: Promise<string> | undefined;
-  const dummyHash = () => dummy ??= hashPassword(crypto.randomUUID(), argon2);
+  const dummyHash = () => dummy ??= hash(crypto.randomUUID());
 
   async function mintAccess(user: UserRecord, sid: string, afterRevoke = false) {
     const t = now();
@@ -286,7 +310,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     const user = await store.createUser({
       id: crypto.randomUUID(),
       username,
-      passwordHash: await hashPassword(password, argon2),
+      passwordHash: await hash(password),
       roles: [...grants.roles],
       acl: cloneAcl(grants.acl),
       now: now(),
@@ -313,7 +337,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     }
     limit(username, address);
     const user = username === "" ? undefined : await store.findUser({ username });
-    const ok = await verifyPassword(password, user?.passwordHash ?? await dummyHash());
+    const ok = await verify(password, user?.passwordHash ?? await dummyHash());
     if (user === undefined || !ok) {
       throw new AccountsError("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
     }
@@ -322,7 +346,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     if (needsRehash(user.passwordHash, argon2)) {
       current = await store.updateUser(
         user.id,
-        { passwordHash: await hashPassword(password, argon2) },
+        { passwordHash: await hash(password) },
         now(),
       ) ?? user;
     }
@@ -431,13 +455,13 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     checkPasswordLength(currentPassword);
     checkPasswordPolicy(newPassword, user.username);
     limit(user.username, undefined);
-    if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+    if (!(await verify(currentPassword, user.passwordHash))) {
       throw new AccountsError("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
     }
     const t = now();
     const updated = await store.updateUser(
       user.id,
-      { passwordHash: await hashPassword(newPassword, argon2) },
+      { passwordHash: await hash(newPassword) },
       t,
     ) ?? user;
     const revoked = await store.revokeUserSessions(user.id, t, sid);
