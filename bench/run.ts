@@ -267,7 +267,9 @@ function summarize(scenario: Scenario, figures: Record<string, number>): string 
 
 async function runMicro(quick: boolean, core: number | undefined): Promise<MicroResult[] | string> {
   console.error("running deno bench micro-benchmarks...");
-  const files = ["acl_bench.ts", "frame_bench.ts", "jwt_bench.ts", "accounts_bench.ts"].map((f) => `bench/${f}`);
+  const files = ["acl_bench.ts", "frame_bench.ts", "jwt_bench.ts", "accounts_bench.ts"].map((f) =>
+    `bench/${f}`
+  );
   const denoArgs = ["bench", "--json", "--allow-env", ...files];
   const pin = core === undefined ? [] : ["taskset", "-c", String(core)];
   const [program, ...rest] = [...pin, Deno.execPath(), ...denoArgs];
