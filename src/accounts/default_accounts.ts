@@ -77,6 +77,14 @@ export function openDefaultAccounts(
     }),
   });
   const adminHandler = createAccountsAdminHandler(store, { ...options.admin, hub });
-  const close = () => store.close();
+  // Expired refresh tokens and dead sessions are deleted at start and hourly.
+  const prune = () => void store.prune(Date.now()).catch(() => {});
+  prune();
+  const timer = setInterval(prune, 3_600_000);
+  Deno.unrefTimer(timer);
+  const close = async () => {
+    clearInterval(timer);
+    await store.close();
+  };
   return { handler, adminHandler, store, close, [Symbol.asyncDispose]: close };
 }

@@ -298,6 +298,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
 
   async function signupRoute(req: Request, address: string | undefined) {
     if (!signup) throw new AccountsError("SIGNUP_DISABLED", "Sign-up is disabled on this server");
+    if (req.headers.has("origin")) checkOrigin(req);
     const body = await readJsonObject(req);
     const username = normalizeUsername(body.username);
     const password = stringField(body, "password");
@@ -319,6 +320,8 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
   }
 
   async function loginRoute(req: Request, address: string | undefined) {
+    // A browser's login sets the session cookie: refuse foreign pages (login CSRF).
+    if (req.headers.has("origin")) checkOrigin(req);
     let credentials = basicCredentials(req);
     if (credentials === undefined) {
       const body = await readJsonObject(req);
@@ -361,7 +364,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
         "ORIGIN_NOT_ALLOWED",
         `Origin ${
           origin === null ? "is missing" : `'${origin.slice(0, 200)}' is not allowed`
-        }: the refresh cookie is accepted only from an allowed origin`,
+        }: sessions are set and used only from an allowed origin`,
       );
     }
   }

@@ -83,10 +83,15 @@ Deno.test("POST /auth/refresh refuses unknown and malformed tokens without echoi
   assert.deepEqual([none.status, (await none.json()).code], [400, "INVALID_REQUEST"]);
 });
 
-Deno.test("POST /auth/refresh from a browser uses the HttpOnly cookie and checks Origin", async () => {
+Deno.test("POST /auth/login and /auth/refresh from a browser use the HttpOnly cookie and check Origin", async () => {
   await using server = await startAccountsServer();
   await signup(server, "alice");
   const origin = server.base;
+  const csrf = await server.post("/auth/login", { username: "alice", password: PASSWORD }, {
+    origin: "https://evil.example",
+  });
+  assert.deepEqual([csrf.status, (await csrf.json()).code], [403, "ORIGIN_NOT_ALLOWED"]);
+  assert.equal(csrf.headers.get("set-cookie"), null);
   const login = await server.post("/auth/login", { username: "alice", password: PASSWORD }, {
     origin,
   });
