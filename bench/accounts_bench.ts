@@ -50,6 +50,7 @@ const handler = createAccountsHandler({
   signingKey: { secret: BENCH_SECRET },
   verifier: createTokenVerifier({ secret: BENCH_SECRET }),
   limiter: createLoginLimiter({ perUsername: open, perAddress: open }),
+  log: () => {},
 });
 const signup = await handler(
   new Request("http://localhost/auth/signup", {

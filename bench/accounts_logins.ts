@@ -24,6 +24,7 @@ const handler = createAccountsHandler({
   signingKey: { secret: BENCH_SECRET },
   verifier: createTokenVerifier({ secret: BENCH_SECRET }),
   limiter: createLoginLimiter({ perUsername: open, perAddress: open }),
+  log: () => {},
 });
 const request = (path: string) =>
   new Request(`http://localhost/auth/${path}`, {

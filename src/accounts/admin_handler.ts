@@ -6,6 +6,7 @@
  */
 
 import type { TokenVerifier } from "../auth/verify.ts";
+import { type LogEntry, logToStderr } from "../hub/log.ts";
 import { AccountsError } from "./errors.ts";
 import { createOperatorCheck } from "./_admin_auth.ts";
 import { errorResponse, json, readJsonObject, stringField } from "./_http.ts";
@@ -35,6 +36,8 @@ export interface AccountsAdminOptions {
   argon2?: Argon2Params;
   /** The clock, epoch ms. @default {Date.now} */
   now?: () => number;
+  /** Audit sink: one `accounts.admin.*` entry per change or refused credential, without passwords. @default {logToStderr} */
+  audit?: (entry: LogEntry) => void;
 }
 
 function view(user: UserRecord) {
@@ -126,6 +129,7 @@ export function createAccountsAdminHandler(
     prefix = "/v1/realtime/accounts",
     argon2 = OWASP_ARGON2ID,
     now = Date.now,
+    audit = logToStderr,
   } = options;
   if (apiKey !== undefined && (typeof apiKey !== "string" || apiKey.length < 16)) {
     throw new RangeError(
@@ -151,7 +155,14 @@ export function createAccountsAdminHandler(
     hub?.revoke({ user: user.username });
   }
 
-  async function route(req: Request, segments: string[], url: URL): Promise<Response> {
+  async function route(
+    req: Request,
+    segments: string[],
+    url: URL,
+    actor: string,
+  ): Promise<Response> {
+    const record = (action: string, user: string, extra: Record<string, unknown> = {}) =>
+      audit({ level: "info", event: `accounts.admin.${action}`, actor, user, ...extra });
     const [first, name, sub, ...rest] = segments;
     if (first !== "users" || rest.length > 0) throw new AccountsError("NOT_FOUND", "No such route");
     const method = req.method;
@@ -191,6 +202,7 @@ export function createAccountsAdminHandler(
         ...grants,
         now: now(),
       });
+      record("user_added", user.username, { roles: user.roles });
       return json(201, view(user));
     }
     if (sub === "password") {
@@ -203,6 +215,7 @@ export function createAccountsAdminHandler(
         passwordHash: await hashPassword(password, argon2),
       }, t);
       await endSessions(user, t);
+      record("password_reset", user.username);
       return json(200, view(updated ?? user));
     }
     if (sub !== undefined) throw new AccountsError("NOT_FOUND", "No such route");
@@ -222,6 +235,7 @@ export function createAccountsAdminHandler(
     const t = now();
     const updated = await store.updateUser(user.id, patch, t);
     if (patch.disabled === true) await endSessions(user, t);
+    record("user_updated", user.username, { fields: Object.keys(patch) });
     return json(200, view(updated ?? user));
   }
 
@@ -230,11 +244,18 @@ export function createAccountsAdminHandler(
     const path = url.pathname;
     if (path !== prefix && !path.startsWith(`${prefix}/`)) return undefined;
     try {
-      await operator(req);
+      let actor: string;
+      try {
+        actor = await operator(req);
+      } catch (error) {
+        audit({ level: "warn", event: "accounts.admin.auth_failed", path });
+        throw error;
+      }
       return await route(
         req,
         path.slice(prefix.length + 1).split("/").filter((s) => s !== ""),
         url,
+        actor,
       );
     } catch (error) {
       await req.body?.cancel().catch(() => {});

@@ -11,6 +11,7 @@ import { type AccountsHandler, createAccountsHandler, type RevokingHub } from ".
 import { createSqliteStore } from "./sqlite_store.ts";
 import { type AccountsAdminOptions, createAccountsAdminHandler } from "./admin_handler.ts";
 import type { AccountStore } from "./store.ts";
+import type { LogEntry } from "../hub/log.ts";
 
 /** Options of {@linkcode openDefaultAccounts}. */
 export interface DefaultAccountsOptions {
@@ -18,6 +19,8 @@ export interface DefaultAccountsOptions {
   dir?: string;
   /** Whether anyone may sign up (the development server) or only operators add users. @default {false} */
   signup?: boolean;
+  /** Log sink of the `accounts.*` events. @default {logToStderr} */
+  log?: (entry: LogEntry) => void;
   /** The operator credential of the user admin routes (`/v1/realtime/accounts`). @default {none: every admin request gets 401} */
   admin?: Pick<AccountsAdminOptions, "apiKey" | "verifier" | "adminRole" | "prefix">;
 }
@@ -71,12 +74,17 @@ export function openDefaultAccounts(
     issuer: typeof issuer === "string" ? issuer : issuer?.[0],
     audience,
     signup,
+    log: options.log,
     newUser: (name) => ({
       roles: [],
       acl: { "chat:*": ["subscribe", "publish"], [`user:${name}`]: ["subscribe"] },
     }),
   });
-  const adminHandler = createAccountsAdminHandler(store, { ...options.admin, hub });
+  const adminHandler = createAccountsAdminHandler(store, {
+    ...options.admin,
+    hub,
+    audit: options.log,
+  });
   // Expired refresh tokens and dead sessions are deleted at start and hourly.
   const prune = () => void store.prune(Date.now()).catch(() => {});
   prune();

@@ -7,6 +7,7 @@
  */
 
 import { mintToken, type SigningKeyInput } from "../auth/mint.ts";
+import { type LogEntry, logToStderr } from "../hub/log.ts";
 import type { TokenVerifier } from "../auth/verify.ts";
 import { AccountsError } from "./errors.ts";
 import {
@@ -113,6 +114,14 @@ export interface AccountsHandlerOptions {
   secureCookie?: boolean;
   /** The clock, epoch ms. @default {Date.now} */
   now?: () => number;
+  /**
+   * Log sink for `accounts.*` events (sign-up, login, failed login, rate
+   * limit, refresh-token reuse, password change, logout). Entries carry the
+   * username and address, never a password or token.
+   *
+   * @default {logToStderr}
+   */
+  log?: (entry: LogEntry) => void;
 }
 
 /** Connection facts a server passes along (`Deno.ServeHandlerInfo` fits). */
@@ -226,6 +235,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     secureCookie = true,
     maxConcurrentHashes = 2,
     maxQueuedHashes = 200,
+    log = logToStderr,
   } = options;
   const slots = createHashSlots(maxConcurrentHashes, maxQueuedHashes);
   const hash = (password: string) => slots.run(() => hashPassword(password, argon2));
@@ -288,6 +298,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     const wait = limiter.take(username, address);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
+      log({ level: "warn", event: "accounts.rate_limited", user: username, address });
       throw new AccountsError(
         "RATE_LIMITED",
         `Too many attempts: retry in ${seconds} seconds`,
@@ -316,6 +327,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
       acl: cloneAcl(grants.acl),
       now: now(),
     });
+    log({ level: "info", event: "accounts.signup", user: username, address });
     return await startSession(req, 201, user);
   }
 
@@ -342,6 +354,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     const user = username === "" ? undefined : await store.findUser({ username });
     const ok = await verify(password, user?.passwordHash ?? await dummyHash());
     if (user === undefined || !ok) {
+      log({ level: "info", event: "accounts.login_failed", user: username, address });
       throw new AccountsError("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
     }
     if (user.disabled) throw new AccountsError("ACCOUNT_DISABLED", "This account is disabled");
@@ -353,6 +366,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
         now(),
       ) ?? user;
     }
+    log({ level: "info", event: "accounts.login", user: username, address });
     return await startSession(req, 200, current);
   }
 
@@ -407,6 +421,12 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     const user = await store.findUser({ id: verdict.userId });
     if (verdict.outcome === "reused") {
       if (user !== undefined) hub?.revoke({ user: user.username });
+      log({
+        level: "warn",
+        event: "accounts.refresh_reused",
+        user: user?.username,
+        session: verdict.familyId,
+      });
       throw new AccountsError(
         "REFRESH_TOKEN_REUSED",
         "Refresh token was already used: the session is revoked, log in again",
@@ -423,7 +443,10 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
 
   async function logoutRoute(req: Request) {
     const { token } = await presentedToken(req);
-    await store.revokeByToken(await hashRefreshToken(token), now());
+    const ended = await store.revokeByToken(await hashRefreshToken(token), now());
+    if (ended !== undefined) {
+      log({ level: "info", event: "accounts.logout", session: ended.familyId });
+    }
     return json(204, null, { "set-cookie": clearCookie(cookie) });
   }
 
@@ -471,6 +494,12 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     // Live connections cannot be told apart by session: all close, and this
     // caller reconnects with the token below, minted after the revocation.
     hub?.revoke({ user: user.username });
+    log({
+      level: "info",
+      event: "accounts.password_changed",
+      user: user.username,
+      sessionsEnded: revoked,
+    });
     return json(200, {
       accessToken: await mintAccess(updated, sid, hub !== undefined),
       tokenType: "Bearer",

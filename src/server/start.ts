@@ -128,6 +128,7 @@ export async function startServer(
     accounts = wanted === false ? undefined : openDefaultAccounts(auth, hub, {
       dir: options.devKeyDir,
       signup: devKey,
+      log: options.log,
       admin: { ...adminAuth, prefix: `${config.adminPrefix ?? "/v1/realtime"}/accounts` },
       ...wanted,
     });

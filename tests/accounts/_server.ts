@@ -8,6 +8,7 @@ import { createAccountsAdminHandler } from "../../src/accounts/admin_handler.ts"
 import type { AccountStore } from "../../src/accounts/store.ts";
 import { createTokenVerifier } from "../../src/auth/verify.ts";
 import { SECRET, startTestHub, type TestHub } from "../_support/hub.ts";
+import type { LogEntry } from "../../src/hub/log.ts";
 
 /** The admin API key of the test server's `/v1/realtime/accounts` routes. */
 export const ADMIN_KEY = "test-admin-key-of-some-length";
@@ -19,6 +20,8 @@ export interface AccountsServer extends AsyncDisposable {
   /** The SQLite file behind `store`. */
   dbPath: string;
   clock: { now: number };
+  /** Every `accounts.*` log entry, in order. */
+  logs: LogEntry[];
   post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -48,7 +51,9 @@ export async function startAccountsServer(
   const dbPath = `${dir}/accounts.db`;
   const store = createSqliteStore(dbPath);
   const hub = await startTestHub("deno");
+  const logs: LogEntry[] = [];
   const handler = createAccountsHandler({
+    log: (entry) => logs.push(entry),
     store,
     signingKey: { secret: SECRET },
     verifier: createTokenVerifier({ secret: SECRET }),
@@ -60,6 +65,7 @@ export async function startAccountsServer(
     apiKey: ADMIN_KEY,
     verifier: createTokenVerifier({ secret: SECRET }),
     hub: hub.hub,
+    audit: (entry) => logs.push(entry),
   });
   const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve(
@@ -82,6 +88,7 @@ export async function startAccountsServer(
     store,
     dbPath,
     clock,
+    logs,
     post: (path, body, headers = {}) =>
       fetch(`${base}${path}`, {
         method: "POST",

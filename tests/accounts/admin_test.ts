@@ -66,6 +66,12 @@ Deno.test("accounts admin API adds, lists, changes roles and acl; the next login
     ["bob"],
   );
   assert.equal((await call(server, "GET", "/users/nobody")).status, 404);
+  const audited = server.logs.filter((e) => e.event.startsWith("accounts.admin."));
+  assert.deepEqual(audited.map((e) => [e.event, e.actor, e.user]), [
+    ["accounts.admin.user_added", "api_key", "bob"],
+    ["accounts.admin.user_updated", "api_key", "bob"],
+  ]);
+  assert.ok(!JSON.stringify(server.logs).includes(PASSWORD));
   const login = await server.post("/auth/login", { username: "bob", password: PASSWORD });
   const { accessToken } = await login.json();
   const claims = JSON.parse(

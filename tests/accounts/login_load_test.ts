@@ -21,6 +21,7 @@ Deno.test("createAccountsHandler: 30 logins arriving at once stay within the has
     signingKey: { secret: SECRET },
     verifier: createTokenVerifier({ secret: SECRET }),
     limiter: createLoginLimiter({ perUsername: open, perAddress: open }),
+    log: () => {},
   });
   const request = (path: string) =>
     new Request(`http://127.0.0.1/auth/${path}`, {

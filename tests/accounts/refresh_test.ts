@@ -66,6 +66,11 @@ Deno.test("POST /auth/refresh with a reused token revokes the family and closes 
   const closed = await withTimeout(socket.closed, 1000, "the hub connection to close");
   assert.equal(closed.code, 4003);
   assert.ok(Date.now() - started < 1000);
+  assert.ok(
+    server.logs.some((e) =>
+      e.event === "accounts.refresh_reused" && e.level === "warn" && e.user === "alice"
+    ),
+  );
   const after = await server.post("/auth/refresh", { refreshToken: second.refreshToken });
   assert.deepEqual([after.status, (await after.json()).code], [401, "INVALID_REFRESH_TOKEN"]);
 });
@@ -177,4 +182,53 @@ Deno.test("POST /auth/password changes the password and ends the user's other se
   });
   assert.equal(fresh.status, 200);
   await fresh.body?.cancel();
+});
+
+Deno.test("createAccountsHandler logs usernames and events, never a password or a token", async () => {
+  await using server = await startAccountsServer();
+  const first = await signup(server, "alice");
+  const wrong = await server.post("/auth/login", {
+    username: "alice",
+    password: "wrong passphrase",
+  });
+  await wrong.body?.cancel();
+  const second = await (await server.post("/auth/refresh", { refreshToken: first.refreshToken }))
+    .json();
+  server.clock.now += 11_000;
+  const reuse = await server.post("/auth/refresh", { refreshToken: first.refreshToken });
+  await reuse.body?.cancel();
+  const again = await (await server.post("/auth/login", { username: "alice", password: PASSWORD }))
+    .json();
+  const change = await server.post(
+    "/auth/password",
+    { currentPassword: PASSWORD, newPassword: "a brand new passphrase" },
+    { authorization: `Bearer ${again.accessToken}` },
+  );
+  const changed = await change.json();
+  const out = await server.post("/auth/logout", { refreshToken: again.refreshToken });
+  await out.body?.cancel();
+  const events = server.logs.map((e) => e.event);
+  for (
+    const event of [
+      "accounts.signup",
+      "accounts.login_failed",
+      "accounts.refresh_reused",
+      "accounts.login",
+      "accounts.password_changed",
+      "accounts.logout",
+    ]
+  ) assert.ok(events.includes(event), `${event} in ${events}`);
+  const text = JSON.stringify(server.logs);
+  const secrets = [
+    PASSWORD,
+    "wrong passphrase",
+    "a brand new passphrase",
+    first.refreshToken,
+    first.accessToken,
+    second.refreshToken,
+    again.refreshToken,
+    again.accessToken,
+    changed.accessToken,
+  ];
+  for (const secret of secrets) assert.ok(!text.includes(secret));
 });
