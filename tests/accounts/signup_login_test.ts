@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { decodeJwt } from "jose";
 import { signup, startAccountsServer } from "./_server.ts";
 import { createLoginLimiter } from "../../src/accounts/login_limiter.ts";
+import { createTokenVerifier } from "../../src/auth/verify.ts";
+import { SECRET } from "../_support/hub.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -183,4 +185,22 @@ Deno.test("GET /auth/me answers the user for a valid access token and 401 otherw
   const forged = await server.get("/auth/me", { authorization: `Bearer ${accessToken}x` });
   assert.equal(forged.status, 401);
   await forged.body?.cancel();
+});
+
+Deno.test("createAccountsHandler mints with the hub's issuer and audience, which the hub accepts", async () => {
+  const hubAuth = { secret: SECRET, issuer: "https://hub.example", audience: "realtime" };
+  await using server = await startAccountsServer({
+    issuer: hubAuth.issuer,
+    audience: hubAuth.audience,
+    verifier: createTokenVerifier(hubAuth),
+  });
+  const { accessToken } = await signup(server, "alice");
+  const claims = decodeJwt(accessToken);
+  assert.equal(claims.iss, "https://hub.example");
+  assert.equal(claims.aud, "realtime");
+  const principal = await createTokenVerifier(hubAuth).verify(accessToken);
+  assert.equal(principal.sub, "alice");
+  const me = await server.get("/auth/me", { authorization: `Bearer ${accessToken}` });
+  assert.equal(me.status, 200);
+  await me.body?.cancel();
 });
