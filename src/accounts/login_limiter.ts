@@ -86,6 +86,11 @@ export function createLoginLimiter(options: LoginLimiterOptions = {}): LoginLimi
     if (found === undefined) {
       if (map.size >= maxKeys) {
         for (const [k, b] of map) if (b.isFull(t)) map.delete(k);
+        // Still full (a wide attack): forget the oldest keys, so memory stays bounded.
+        for (const k of map.keys()) {
+          if (map.size < maxKeys) break;
+          map.delete(k);
+        }
       }
       found = createTokenBucket(1 / limit.refillSeconds, limit.burst, t);
       map.set(key, found);
