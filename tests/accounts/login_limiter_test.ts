@@ -18,7 +18,7 @@ Deno.test("createLoginLimiter refuses when either bucket is empty and takes noth
 });
 
 Deno.test("createLoginLimiter keeps at most maxKeys keys, oldest forgotten first", () => {
-  let now = 0;
+  const now = 0;
   const limiter = createLoginLimiter({
     perUsername: { burst: 1, refillSeconds: 3600 },
     perAddress: { burst: 1_000_000, refillSeconds: 1 },
