@@ -267,9 +267,13 @@ function summarize(scenario: Scenario, figures: Record<string, number>): string 
 
 async function runMicro(quick: boolean, core: number | undefined): Promise<MicroResult[] | string> {
   console.error("running deno bench micro-benchmarks...");
-  const files = ["acl_bench.ts", "frame_bench.ts", "jwt_bench.ts", "patterns_bench.ts"].map((f) =>
-    `bench/${f}`
-  );
+  const files = [
+    "acl_bench.ts",
+    "frame_bench.ts",
+    "jwt_bench.ts",
+    "patterns_bench.ts",
+    "accounts_bench.ts",
+  ].map((f) => `bench/${f}`);
   // The patterns benchmark serves real hubs, on loopback only.
   const denoArgs = ["bench", "--json", "--allow-env", "--allow-net=127.0.0.1", ...files];
   const pin = core === undefined ? [] : ["taskset", "-c", String(core)];

@@ -19,12 +19,14 @@ import { aclCheckCommand } from "./commands/acl_check.ts";
 import { aclExplainCommand } from "./commands/acl_explain.ts";
 import { connectCommand } from "./commands/connect.ts";
 import { keysGenerateCommand } from "./commands/keys_generate.ts";
+import { loginCommand } from "./commands/login.ts";
 import { publishCommand } from "./commands/publish.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { tailCommand } from "./commands/tail.ts";
 import { tokenMintCommand } from "./commands/token_mint.ts";
 import { tokenInspectCommand } from "./commands/token_inspect.ts";
 import { tokenVerifyCommand } from "./commands/token_verify.ts";
+import { usersCommand } from "./commands/users.ts";
 import { Context, DEFAULT_URL, type GlobalOptions, TOKEN_VIAS } from "./context.ts";
 import { describeError, EXIT_CODES_HELP, ExitCode, redact } from "./errors.ts";
 import { type CliIo, resolveIo } from "./io.ts";
@@ -121,6 +123,8 @@ function createProgram(ctx: Context, setGlobals: (read: () => GlobalOptions) => 
     ]),
   );
   program.addCommand(serveCommand(ctx));
+  program.addCommand(usersCommand(ctx));
+  program.addCommand(loginCommand(ctx));
   // tab and the recursive settings take commander's own class; extra-typings only adds types to it.
   const plain = program as unknown as PlainCommand;
   configure(plain, ctx);

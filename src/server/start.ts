@@ -14,6 +14,7 @@ import { createAdminHandler } from "../admin/handler.ts";
 import { type AdminAuthOptions, DEFAULT_ADMIN_AUDIENCE } from "../admin/options.ts";
 import { createMetricsHandler } from "../metrics/handler.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
+import { type DefaultAccountsOptions, openDefaultAccounts } from "../accounts/default_accounts.ts";
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
 import { serve, type Server } from "./serve.ts";
 
@@ -40,6 +41,12 @@ export interface StartOptions {
   fetch?: (req: Request) => Response | Promise<Response>;
   /** Log sink. */
   log?: (entry: LogEntry) => void;
+  /**
+   * The `/auth/*` accounts (with a shared-secret key only), or `false` for none.
+   *
+   * @default {{ dir: devKeyDir, signup: true } with the development key, else false}
+   */
+  accounts?: DefaultAccountsOptions | false;
 }
 
 /** A started hub. */
@@ -131,6 +138,22 @@ export async function startServer(
     adminRole: config.adminRole,
     audience: adminAudience,
   };
+  let accounts;
+  try {
+    // On by default with the development key only: a configured server
+    // writes no state unless asked to.
+    const wanted = options.accounts ?? (devKey ? {} : false);
+    accounts = wanted === false ? undefined : openDefaultAccounts(auth, hub, {
+      dir: options.devKeyDir,
+      signup: devKey,
+      log: options.log,
+      admin: { ...adminAuth, prefix: `${config.adminPrefix ?? "/v1/realtime"}/accounts` },
+      ...wanted,
+    });
+  } catch (error) {
+    await hub.close();
+    throw error;
+  }
   const admin = createAdminHandler(hub, {
     ...adminAuth,
     prefix: config.adminPrefix,
@@ -148,7 +171,8 @@ export async function startServer(
     ) {
       return await metrics(req);
     }
-    return (await admin(req)) ?? (await app(req));
+    return (await accounts?.adminHandler(req)) ?? (await admin(req)) ??
+      (await accounts?.handler(req)) ?? (await app(req));
   };
   const hostname = config.hostname ?? (devKey ? "127.0.0.1" : "0.0.0.0");
   let server: Server;
@@ -170,6 +194,7 @@ export async function startServer(
     }
   } catch (error) {
     await hub.close();
+    await accounts?.close();
     throw error;
   }
   const host = server.hostname === "0.0.0.0" || server.hostname === "127.0.0.1"
@@ -179,6 +204,7 @@ export async function startServer(
     await hub.close();
     await server.close();
     await metricsServer?.shutdown();
+    await accounts?.close();
   };
   return {
     hub,

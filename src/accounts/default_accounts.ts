@@ -1,0 +1,98 @@
+/**
+ * The accounts `deno task start` mounts: the SQLite store under the state
+ * directory and a handler minting with the hub's shared secret.
+ *
+ * @module
+ */
+
+import type { JwtOptions } from "../auth/verify.ts";
+import { createTokenVerifier } from "../auth/verify.ts";
+import { type AccountsHandler, createAccountsHandler, type RevokingHub } from "./handler.ts";
+import { createSqliteStore } from "./sqlite_store.ts";
+import { type AccountsAdminOptions, createAccountsAdminHandler } from "./admin_handler.ts";
+import type { AccountStore } from "./store.ts";
+import type { LogEntry } from "../hub/log.ts";
+
+/** Options of {@linkcode openDefaultAccounts}. */
+export interface DefaultAccountsOptions {
+  /** The state directory; the store is `<dir>/accounts.db`. @default {".realtime"} */
+  dir?: string;
+  /** Whether anyone may sign up (the development server) or only operators add users. @default {false} */
+  signup?: boolean;
+  /** Log sink of the `accounts.*` events. @default {logToStderr} */
+  log?: (entry: LogEntry) => void;
+  /** The operator credential of the user admin routes (`/v1/realtime/accounts`). @default {none: every admin request gets 401} */
+  admin?: Pick<AccountsAdminOptions, "apiKey" | "verifier" | "adminRole" | "prefix">;
+}
+
+/** Accounts opened by {@linkcode openDefaultAccounts}. */
+export interface DefaultAccounts extends AsyncDisposable {
+  /** The `/auth/*` handler. */
+  readonly handler: AccountsHandler;
+  /** The user admin handler (`/v1/realtime/accounts/*`). */
+  readonly adminHandler: (req: Request) => Promise<Response | undefined>;
+  /** The store. */
+  readonly store: AccountStore;
+  /** Closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the default accounts for a hub configured with a shared secret, or
+ * returns `undefined` when the hub only verifies (public key or JWKS) and so
+ * cannot mint. New users of an open sign-up get the development grants: the
+ * `chat:*` rooms and their own `user:<name>` topic.
+ *
+ * @param auth The hub's token options (its `secret`, `issuer`, `audience`).
+ * @param hub The hub whose connections revocations close.
+ * @param options State directory and sign-up policy.
+ * @returns The accounts, or `undefined` without a secret.
+ *
+ * @example Open beside a hub's secret
+ * ```ts
+ * import { openDefaultAccounts } from "@realtime/hub/accounts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const hub = { revoke: () => 0 };
+ * await using accounts = openDefaultAccounts({ secret: "a development secret of at least 32 bytes" }, hub, { dir });
+ * ```
+ */
+export function openDefaultAccounts(
+  auth: Omit<JwtOptions, "now" | "fetch">,
+  hub: RevokingHub,
+  options: DefaultAccountsOptions = {},
+): DefaultAccounts | undefined {
+  const { secret, issuer, audience } = auth;
+  if (secret === undefined) return undefined;
+  const { dir = ".realtime", signup = false } = options;
+  const store = createSqliteStore(`${dir.replace(/\/+$/, "")}/accounts.db`);
+  const handler = createAccountsHandler({
+    store,
+    signingKey: { secret },
+    verifier: createTokenVerifier({ ...auth, secret }),
+    hub,
+    issuer: typeof issuer === "string" ? issuer : issuer?.[0],
+    audience,
+    signup,
+    log: options.log,
+    newUser: (name) => ({
+      roles: [],
+      acl: { "chat:*": ["subscribe", "publish"], [`user:${name}`]: ["subscribe"] },
+    }),
+  });
+  const adminHandler = createAccountsAdminHandler(store, {
+    ...options.admin,
+    hub,
+    audit: options.log,
+  });
+  // Expired refresh tokens and dead sessions are deleted at start and hourly.
+  const prune = () => void store.prune(Date.now()).catch(() => {});
+  prune();
+  const timer = setInterval(prune, 3_600_000);
+  Deno.unrefTimer(timer);
+  const close = async () => {
+    clearInterval(timer);
+    await store.close();
+  };
+  return { handler, adminHandler, store, close, [Symbol.asyncDispose]: close };
+}
