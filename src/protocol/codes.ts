@@ -15,6 +15,7 @@ export type ErrorCode =
   | "BAD_REQUEST"
   | "RATE_LIMITED"
   | "TOO_LARGE"
+  | "NO_HISTORY"
   | "INTERNAL";
 
 /** Every {@linkcode ErrorCode}, in a stable order. */
@@ -25,6 +26,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "BAD_REQUEST",
   "RATE_LIMITED",
   "TOO_LARGE",
+  "NO_HISTORY",
   "INTERNAL",
 ];
 
@@ -39,6 +41,7 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   BAD_REQUEST: false,
   RATE_LIMITED: true,
   TOO_LARGE: false,
+  NO_HISTORY: false,
   INTERNAL: true,
 };
 

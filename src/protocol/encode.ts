@@ -75,7 +75,9 @@ export function encodeMessage(
   const event = message.event === undefined ? "" : `,"event":${JSON.stringify(message.event)}`;
   return `{"type":"message","topic":${JSON.stringify(message.topic)}${
     payload === undefined ? "" : `,"payload":${payload}`
-  },"from":${JSON.stringify(message.from)},"ts":${JSON.stringify(message.ts)}${event}}`;
+  },"from":${JSON.stringify(message.from)},"ts":${JSON.stringify(message.ts)}${event}${
+    message.offset === undefined ? "" : `,"offset":${message.offset}`
+  }}`;
 }
 
 /**
