@@ -44,6 +44,8 @@ export interface SubscribedInfo {
    * state (for example with `history()`).
    */
   readonly recovered?: boolean;
+  /** After a complete recovery: how many missed messages follow. */
+  readonly missed?: number;
   /** The topic's position after the reply, when it keeps history. */
   readonly position?: TopicPosition;
 }

@@ -79,6 +79,8 @@ export interface SubscribeReply {
 export interface Confirmation {
   /** Present when the frame carried `since`: whether the recovery was complete. */
   readonly recovered?: boolean;
+  /** After a complete recovery: how many missed messages the replay brings. */
+  readonly missed?: number;
   /** The position after the reply, when the topic keeps history. */
   readonly position?: TopicPosition;
 }
@@ -326,14 +328,18 @@ export class Subscription {
     const recovered = since === undefined
       ? (lost ? false : undefined)
       : streamed && reply.recovered === true && epoch === since.epoch;
+    let missed: number | undefined;
     if (!streamed) {
       this.#position = undefined;
     } else if (!recovered || this.#position?.epoch !== epoch) {
       this.#position = { offset, epoch };
+    } else {
+      missed = Math.max(0, offset - this.#position.offset);
     }
     const position = this.position;
     if (recovered === undefined) return position === undefined ? {} : { position };
-    return position === undefined ? { recovered } : { recovered, position };
+    if (position === undefined) return { recovered };
+    return missed === undefined ? { recovered, position } : { recovered, missed, position };
   }
 
   /** The connection it was confirmed on is gone (or it is being sent again). */

@@ -79,6 +79,7 @@ Deno.test("RealtimeClient resubscribes with since after a reconnect and delivers
     topic: "chat:a",
     resubscribed: true,
     recovered: true,
+    missed: 2,
     position: { offset: 5, epoch: "e1" },
   });
   await sync(rt);
