@@ -41,6 +41,45 @@ export function countArg(text: string): number {
   return value;
 }
 
+/** A `--since` position: an offset, and the epoch when one was given. */
+export interface SinceArg {
+  /** Resume after this offset. */
+  offset: number;
+  /** The stream's epoch; absent means the topic's current one. */
+  epoch?: string;
+}
+
+/**
+ * Parses `--since 42` or `--since 42:k3x9` (offset, then optionally the
+ * epoch after the first colon).
+ */
+export function sinceArg(text: string): SinceArg {
+  const colon = text.indexOf(":");
+  const offsetText = colon < 0 ? text : text.slice(0, colon);
+  const epoch = colon < 0 ? undefined : text.slice(colon + 1);
+  const offset = Number(offsetText);
+  if (!/^\d+$/.test(offsetText) || !Number.isSafeInteger(offset)) {
+    throw new InvalidArgumentError(
+      `Expected OFFSET or OFFSET:EPOCH with a whole number as OFFSET, got '${text.slice(0, 80)}'`,
+    );
+  }
+  if (epoch !== undefined && (epoch.length === 0 || epoch.length > 64)) {
+    throw new InvalidArgumentError(
+      `Expected an EPOCH of 1 to 64 characters after the colon, got ${epoch.length}`,
+    );
+  }
+  return epoch === undefined ? { offset } : { offset, epoch };
+}
+
+/** Parses `--limit` of `history`: 0 to 1000. */
+export function limitArg(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 1000) {
+    throw new InvalidArgumentError(`Expected a whole number from 0 to 1000, got '${text}'`);
+  }
+  return value;
+}
+
 /** Parses `--port`: 0 (any free port) to 65535. */
 export function portArg(text: string): number {
   const value = Number(text);

@@ -16,6 +16,7 @@ import { formatDuration } from "./format.ts";
 import {
   type CloseInfo,
   Connection as ProtocolConnection,
+  type ConnectionReply,
   type ConnectionRequestOptions,
 } from "../client/connection.ts";
 import { RealtimeError } from "../client/errors.ts";
@@ -137,9 +138,25 @@ export class Connection {
     frame: { type: string; [field: string]: unknown },
     options: ConnectionRequestOptions,
   ): Promise<RealtimeError | undefined> {
+    const answer = await this.ask(frame, options);
+    return answer instanceof RealtimeError ? answer : undefined;
+  }
+
+  /**
+   * Like {@linkcode Connection.request}, returning the reply itself.
+   *
+   * @param frame The request without an `id`.
+   * @param options Deadline and what is awaited, for messages.
+   * @returns The reply frame (`ack`, `history`...), or the hub's refusal.
+   * @throws {CliError} 4 on timeout, or the exit code for the close when the
+   * connection closed first.
+   */
+  async ask(
+    frame: { type: string; [field: string]: unknown },
+    options: ConnectionRequestOptions,
+  ): Promise<ConnectionReply | RealtimeError> {
     try {
-      await this.#protocol.request(frame, options);
-      return undefined;
+      return await this.#protocol.request(frame, options);
     } catch (error) {
       if (!(error instanceof RealtimeError)) throw error;
       if (error.code === "TIMEOUT") {

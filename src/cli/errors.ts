@@ -82,7 +82,7 @@ export function redact(text: string, secrets: readonly (string | undefined)[] = 
  *
  * @param code The frame's `code`.
  * @returns 2 for authentication and permission errors, 1 for malformed or
- * oversized requests, 3 for the hub's own trouble (rate limits, internal errors).
+ * oversized requests and history of a topic that keeps none, 3 for the hub's own trouble (rate limits, internal errors).
  */
 export function exitCodeForErrorFrame(code: unknown): ExitCode {
   switch (code) {
@@ -92,6 +92,7 @@ export function exitCodeForErrorFrame(code: unknown): ExitCode {
       return ExitCode.Auth;
     case "BAD_REQUEST":
     case "TOO_LARGE":
+    case "NO_HISTORY":
       return ExitCode.Usage;
     default:
       return ExitCode.Connection;

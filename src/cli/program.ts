@@ -23,6 +23,8 @@ import { loginCommand } from "./commands/login.ts";
 import { publishCommand } from "./commands/publish.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { tailCommand } from "./commands/tail.ts";
+import { historyCommand } from "./commands/history.ts";
+import { presenceCommand } from "./commands/presence.ts";
 import { tokenMintCommand } from "./commands/token_mint.ts";
 import { tokenInspectCommand } from "./commands/token_inspect.ts";
 import { tokenVerifyCommand } from "./commands/token_verify.ts";
@@ -116,6 +118,8 @@ function createProgram(ctx: Context, setGlobals: (read: () => GlobalOptions) => 
   program.addCommand(connectCommand(ctx));
   program.addCommand(tailCommand(ctx));
   program.addCommand(publishCommand(ctx));
+  program.addCommand(historyCommand(ctx));
+  program.addCommand(presenceCommand(ctx));
   program.addCommand(
     group("acl", "Explain decisions and check rules offline", [
       aclExplainCommand(ctx),

@@ -17,6 +17,12 @@ const REQUIRED: Record<ServerFrame["type"], Record<string, readonly string[]>> =
   error: { code: ["string"], message: ["string"] },
   unsubscribed: { topic: ["string"], code: ["string"] },
   token_expiring: { expiresAt: ["number"] },
+  history: { topic: ["string"], publications: ["object"], offset: ["number"], epoch: ["string"] },
+  presence: { topic: ["string"], clients: ["object"] },
+  presence_stats: { topic: ["string"], connections: ["number"], users: ["number"] },
+  join: { topic: ["string"], user: ["string"], connectionId: ["string"] },
+  leave: { topic: ["string"], user: ["string"], connectionId: ["string"] },
+  insufficient_state: { topic: ["string"] },
 };
 
 export function readFrames(data: unknown): ServerFrame[] {

@@ -7,7 +7,19 @@ import { RealtimeError } from "./errors.ts";
 import type { ClientClock } from "./options.ts";
 
 /** A successful answer. */
-export type Reply = Extract<ServerFrame, { type: "ack" | "pong" | "welcome" }>;
+export type Reply = Extract<
+  ServerFrame,
+  { type: "ack" | "pong" | "welcome" | "history" | "presence" | "presence_stats" }
+>;
+
+const REPLY_TYPES: ReadonlySet<string> = new Set<Reply["type"]>([
+  "ack",
+  "pong",
+  "welcome",
+  "history",
+  "presence",
+  "presence_stats",
+]);
 
 export interface RequestOptions {
   /** Deadline, from now. */
@@ -78,9 +90,9 @@ export class Requests {
       entry?.reject(new RealtimeError(frame.code, frame.message, { retry: frame.retry, topic }));
       return entry !== undefined;
     }
-    if (frame.type !== "ack" && frame.type !== "pong" && frame.type !== "welcome") return false;
+    if (!REPLY_TYPES.has(frame.type)) return false;
     const entry = this.#settle(id);
-    entry?.resolve(frame);
+    entry?.resolve(frame as Reply);
     return entry !== undefined;
   }
 

@@ -10,7 +10,13 @@
  */
 
 import { validateTopic } from "../acl/topic.ts";
-import type { ErrorFrame, MessageFrame, ServerFrame, WelcomeFrame } from "../protocol/frames.ts";
+import type {
+  AckFrame,
+  ErrorFrame,
+  MessageFrame,
+  ServerFrame,
+  WelcomeFrame,
+} from "../protocol/frames.ts";
 import { RealtimeError } from "./errors.ts";
 import { closePolicy } from "./close_policy.ts";
 import { Connection } from "./connection.ts";
@@ -30,11 +36,18 @@ import {
   Subscription,
 } from "./subscription.ts";
 import { type Reply, Requests } from "./_requests.ts";
+import { type HistoryOptions, type HistoryResult, historyResult } from "./history.ts";
+import {
+  presenceEvent,
+  type PresenceMember,
+  presenceMembers,
+  type PresenceStats,
+} from "./presence.ts";
 import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
 import { tokenExpiresAt } from "./_token.ts";
 
 export type { MessageHandler, RealtimeMessage, SubscribeOptions } from "./subscription.ts";
-export type { RealtimeEvents, RefreshInfo, StateChange } from "./events.ts";
+export type { RealtimeEvents, RefreshInfo, StateChange, SubscribedInfo } from "./events.ts";
 
 /**
  * Ends a subscription when called (idempotent). `ready` resolves once the
@@ -56,7 +69,37 @@ export interface PublishOptions {
    * @default {the client's `requestTimeoutMs`}
    */
   timeoutMs?: number;
+  /**
+   * Whether to ask the hub for an `ack`. With `false` the publish is
+   * fire-and-forget: it carries no `id`, the hub sends no `ack`, and the
+   * promise resolves once the frame was handed to the socket (or queued
+   * while reconnecting). A refusal then reaches `error` listeners only.
+   *
+   * @default {true}
+   */
+  ack?: boolean;
 }
+
+/** Options of {@linkcode RealtimeClient.presence} and {@linkcode RealtimeClient.presenceStats}. */
+export interface PresenceOptions {
+  /**
+   * How long to wait for the reply.
+   *
+   * @default {the client's `requestTimeoutMs`}
+   */
+  timeoutMs?: number;
+}
+
+/** A request frame without its id. */
+type OutgoingRequest = Readonly<{
+  type: string;
+  topic?: string;
+  token?: string;
+  since?: object;
+  presence?: boolean;
+  limit?: number;
+  reverse?: boolean;
+}>;
 
 /** Failed attempts after which a reconnect also fetches a fresh token. */
 const REFRESH_AFTER_FAILURES = 3;
@@ -120,7 +163,17 @@ export class RealtimeClient implements AsyncDisposable {
   #requests: Requests;
   #queue: PublishQueue;
   #subs = new Map<string, Subscription>();
-  #events = new Emitter<RealtimeEvents>(["state", "notification", "error", "refresh"]);
+  #confirmedOnce = new WeakSet<Subscription>();
+  /** Subscribe requests waiting for their ack, by request id. */
+  #subscribing = new Map<number, Subscription>();
+  #events = new Emitter<RealtimeEvents>([
+    "state",
+    "notification",
+    "error",
+    "refresh",
+    "subscribed",
+    "presence",
+  ]);
   #user: string | undefined;
   #connectionId: string | undefined;
   #expiresAt: number | null | undefined;
@@ -219,6 +272,7 @@ export class RealtimeClient implements AsyncDisposable {
       refused.catch(() => {});
       return Object.assign(() => {}, { ready: refused });
     }
+    if (!this.#subs.has(topic) && options.since !== undefined) sub.resumeFrom(options.since);
     const handle = sub.add(handler as MessageHandler, options);
     if (!this.#subs.has(topic)) {
       this.#subs.set(topic, sub);
@@ -271,9 +325,14 @@ export class RealtimeClient implements AsyncDisposable {
     }
     if (this.#state === "closed") return Promise.reject(this.#closedError());
     const id = this.#requests.nextId();
+    const ack = options.ack !== false;
     let text: string;
     try {
-      text = JSON.stringify({ type: "publish", id, topic, payload: payload ?? null });
+      text = JSON.stringify(
+        ack
+          ? { type: "publish", id, topic, payload: payload ?? null }
+          : { type: "publish", topic, payload: payload ?? null },
+      );
     } catch (error) {
       return Promise.reject(
         new TypeError(`Cannot publish to '${topic}': the payload is not JSON-serializable`, {
@@ -291,6 +350,12 @@ export class RealtimeClient implements AsyncDisposable {
         ),
       );
     }
+    if (!ack) {
+      // Queued under an id that no request holds: sent as it is on connect.
+      if (open) this.#send(text);
+      else this.#queue.add(id, text);
+      return Promise.resolve();
+    }
     const answered = this.#requests.add(id, {
       timeoutMs,
       what: `Publish to '${topic}'`,
@@ -300,6 +365,113 @@ export class RealtimeClient implements AsyncDisposable {
     if (open) this.#sendRequest(id, text);
     else this.#queue.add(id, text);
     return answered.then(() => undefined);
+  }
+
+  /**
+   * Reads what a topic's history holds (needs the ACL action `history`).
+   * While the client is connecting the request waits for the connection,
+   * within the same timeout.
+   *
+   * @param topic A concrete topic with history.
+   * @param options `since`, `limit` (0 to 1000), `reverse` and the timeout.
+   * @returns The publications and the topic's current position.
+   * @throws {RealtimeError} With the hub's code (`NO_HISTORY`, `FORBIDDEN`,
+   * `BAD_REQUEST`) or the client's (`TIMEOUT`, `DISCONNECTED`, `CLOSED`).
+   * @throws {TypeError} When the topic is not concrete.
+   * @throws {RangeError} When `limit` is not an integer from 0 to 1000.
+   *
+   * @example Load the last 50 messages, newest first
+   * ```ts ignore
+   * import { RealtimeClient } from "@realtime/hub/client";
+   *
+   * const rt = new RealtimeClient({ url: "ws://localhost:8000/ws", token: "<jwt>" });
+   * const { publications, position } = await rt.history("chat:lobby", { limit: 50, reverse: true });
+   * for (const msg of publications.reverse()) console.log(msg.offset, msg.from, msg.payload);
+   * console.log("up to", position.offset, "in epoch", position.epoch);
+   * ```
+   */
+  async history(topic: string, options: HistoryOptions = {}): Promise<HistoryResult> {
+    const problem = validateTopic(topic);
+    if (problem !== undefined) throw new TypeError(`Cannot read history: ${problem}`);
+    const { since, limit, reverse } = options;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= 1000)) {
+      throw new RangeError(
+        `Cannot read history of '${topic}' with limit ${limit}: an integer from 0 to 1000 is required`,
+      );
+    }
+    const frame: { -readonly [K in keyof OutgoingRequest]: OutgoingRequest[K] } = {
+      type: "history",
+      topic,
+    };
+    if (since !== undefined) frame.since = { offset: since.offset, epoch: since.epoch };
+    if (limit !== undefined) frame.limit = limit;
+    if (reverse === true) frame.reverse = true;
+    const reply = await this.#ask(frame, "History request", options.timeoutMs);
+    if (reply.type !== "history") throw this.#unexpected(reply, topic);
+    return historyResult(reply);
+  }
+
+  /**
+   * Lists the connections subscribed to a topic (needs the ACL action `presence`).
+   *
+   * @param topic A concrete topic.
+   * @param options The timeout.
+   * @returns One member per connection: user, connection id and info.
+   * @throws {RealtimeError} With the hub's code (`FORBIDDEN`...) or the client's.
+   * @throws {TypeError} When the topic is not concrete.
+   *
+   * @example Who is in the room
+   * ```ts ignore
+   * import { RealtimeClient } from "@realtime/hub/client";
+   *
+   * const rt = new RealtimeClient({ url: "ws://localhost:8000/ws", token: "<jwt>" });
+   * const members = await rt.presence("room:1");
+   * console.log(new Set(members.map((m) => m.user)));
+   * rt.on("presence", (e) => console.log(e.user, e.action === "join" ? "joined" : "left"));
+   * rt.subscribe("room:1", () => {}, { presence: true });
+   * ```
+   */
+  async presence(topic: string, options: PresenceOptions = {}): Promise<PresenceMember[]> {
+    const problem = validateTopic(topic);
+    if (problem !== undefined) throw new TypeError(`Cannot read presence: ${problem}`);
+    const reply = await this.#ask(
+      { type: "presence", topic },
+      "Presence request",
+      options.timeoutMs,
+    );
+    if (reply.type !== "presence") throw this.#unexpected(reply, topic);
+    return presenceMembers(reply);
+  }
+
+  /**
+   * Counts the connections and distinct users subscribed to a topic (needs
+   * the ACL action `presence`).
+   *
+   * @param topic A concrete topic.
+   * @param options The timeout.
+   * @returns The counts.
+   * @throws {RealtimeError} With the hub's code (`FORBIDDEN`...) or the client's.
+   * @throws {TypeError} When the topic is not concrete.
+   *
+   * @example Show how many are online
+   * ```ts ignore
+   * import { RealtimeClient } from "@realtime/hub/client";
+   *
+   * const rt = new RealtimeClient({ url: "ws://localhost:8000/ws", token: "<jwt>" });
+   * const { users, connections } = await rt.presenceStats("room:1");
+   * console.log(`${users} online (${connections} tabs)`);
+   * ```
+   */
+  async presenceStats(topic: string, options: PresenceOptions = {}): Promise<PresenceStats> {
+    const problem = validateTopic(topic);
+    if (problem !== undefined) throw new TypeError(`Cannot read presence: ${problem}`);
+    const reply = await this.#ask(
+      { type: "presence_stats", topic },
+      "Presence stats request",
+      options.timeoutMs,
+    );
+    if (reply.type !== "presence_stats") throw this.#unexpected(reply, topic);
+    return { connections: reply.connections, users: reply.users };
   }
 
   /**
@@ -431,6 +603,15 @@ export class RealtimeClient implements AsyncDisposable {
       case "token_expiring":
         void this.#refresh();
         return;
+      case "join":
+      case "leave":
+        if (this.#subs.has(frame.topic)) this.#emit("presence", presenceEvent(frame));
+        return;
+      case "insufficient_state": {
+        const sub = this.#subs.get(frame.topic);
+        if (sub !== undefined) this.#resubscribe(sub);
+        return;
+      }
       case "unsubscribed": {
         const sub = this.#subs.get(frame.topic);
         if (sub === undefined) return;
@@ -453,6 +634,12 @@ export class RealtimeClient implements AsyncDisposable {
           this.#emit("error", new RealtimeError(frame.code, frame.message, { retry: frame.retry }));
         }
         return;
+      case "ack": {
+        const sub = typeof frame.id === "number" ? this.#subscribing.get(frame.id) : undefined;
+        if (sub !== undefined && this.#requests.answer(frame)) this.#subscribeAnswered(sub, frame);
+        else this.#requests.answer(frame);
+        return;
+      }
       default:
         this.#requests.answer(frame);
     }
@@ -469,25 +656,29 @@ export class RealtimeClient implements AsyncDisposable {
     // Subscriptions first, then queued publishes, then listeners: a listener
     // that publishes on `open` goes after what already waited.
     for (const sub of this.#subs.values()) this.#sendSubscribe(sub);
-    for (const [id, text] of this.#queue.take()) this.#sendRequest(id, text);
+    for (const [id, text] of this.#queue.take()) {
+      // A request settled while queued left the queue, so an id without a
+      // request is a fire-and-forget publish.
+      if (this.#requests.has(id)) this.#sendRequest(id, text);
+      else this.#send(text);
+    }
     this.#heartbeat.start();
     this.#setState("open", {});
   }
 
   #deliver(frame: MessageFrame): void {
-    const message: RealtimeMessage = frame.event === undefined
-      ? { topic: frame.topic, payload: frame.payload, from: frame.from, ts: frame.ts }
-      : {
-        topic: frame.topic,
-        payload: frame.payload,
-        from: frame.from,
-        ts: frame.ts,
-        event: frame.event,
-      };
+    const message: { -readonly [K in keyof RealtimeMessage]: RealtimeMessage[K] } = {
+      topic: frame.topic,
+      payload: frame.payload,
+      from: frame.from,
+      ts: frame.ts,
+    };
+    if (frame.event !== undefined) message.event = frame.event;
+    if (typeof frame.offset === "number") message.offset = frame.offset;
     const topic = frame.topic;
     if (topic !== null) {
-      for (const sub of this.#subs.values()) {
-        if (sub.matches(topic)) sub.deliver(message);
+      for (const sub of [...this.#subs.values()]) {
+        if (sub.matches(topic) && sub.deliver(message) === "gap") this.#resubscribe(sub);
       }
     }
     if (message.event !== undefined) this.#emit("notification", message);
@@ -495,19 +686,51 @@ export class RealtimeClient implements AsyncDisposable {
 
   #sendSubscribe(sub: Subscription): void {
     sub.unconfirm();
-    this.#request(sub.frame(), "Subscribe").then(
-      () => {
-        if (this.#subs.get(sub.topic) === sub) sub.confirm();
-      },
+    const frame = sub.frame();
+    // The ack is handled as it is read (#onFrame), not when this promise
+    // settles: the replay follows it in the same batch, and must meet the
+    // position the ack set.
+    const { id, answered } = this.#prepare(frame, "Subscribe", this.#o.requestTimeoutMs);
+    this.#subscribing.set(id, sub);
+    this.#sendRequest(id, JSON.stringify({ ...frame, id }));
+    answered.then(
+      () => {},
       (error: RealtimeError) => {
         if (this.#subs.get(sub.topic) !== sub) return;
         // After a drop the subscription is sent again on reconnect; on close
         // the waiters were already told.
         if (error.code === "DISCONNECTED" || error.code === "CLOSED") return;
+        if (error.code === "NO_HISTORY" && frame.since !== undefined) {
+          // The topic no longer keeps history: subscribe without recovering.
+          sub.abandonRecovery();
+          if (this.#state === "open") this.#sendSubscribe(sub);
+          return;
+        }
         if (error.code !== "TIMEOUT") this.#subs.delete(sub.topic);
         this.#failSubscription(sub, error);
       },
     );
+  }
+
+  #subscribeAnswered(sub: Subscription, reply: AckFrame): void {
+    if (this.#subs.get(sub.topic) !== sub) return;
+    const { offset, epoch, recovered } = reply;
+    const confirmation = sub.confirm({ offset, epoch, recovered });
+    const resubscribed = this.#confirmedOnce.has(sub);
+    this.#confirmedOnce.add(sub);
+    this.#emit("subscribed", { topic: sub.topic, resubscribed, ...confirmation });
+  }
+
+  /**
+   * The topic's stream has a gap (seen here or told by the hub): subscribe
+   * again from the position, unsubscribing first so the hub starts afresh.
+   * Both frames leave back to back; a resubscribe already pending is enough.
+   */
+  #resubscribe(sub: Subscription): void {
+    if (this.#state !== "open" || !sub.confirmed) return;
+    sub.unconfirm();
+    this.#request({ type: "unsubscribe", topic: sub.topic }, "Unsubscribe");
+    this.#sendSubscribe(sub);
   }
 
   #failSubscription(sub: Subscription, error: RealtimeError): void {
@@ -542,19 +765,63 @@ export class RealtimeClient implements AsyncDisposable {
   // Sending.
 
   #request(
-    frame: { type: string; topic?: string; token?: string },
+    frame: OutgoingRequest,
     what: string,
+    timeoutMs: number = this.#o.requestTimeoutMs,
   ): Promise<Reply> {
+    const { id, answered } = this.#prepare(frame, what, timeoutMs);
+    this.#sendRequest(id, JSON.stringify({ ...frame, id }));
+    return answered;
+  }
+
+  #prepare(
+    frame: OutgoingRequest,
+    what: string,
+    timeoutMs: number,
+  ): { id: number; answered: Promise<Reply> } {
     const id = this.#requests.nextId();
     const topic = frame.topic;
     const answered = this.#requests.add(id, {
-      timeoutMs: this.#o.requestTimeoutMs,
+      timeoutMs,
       what: topic === undefined ? what : `${what} to '${topic}'`,
       topic,
+      onSettle: () => this.#subscribing.delete(id),
     });
     answered.catch(() => {});
-    this.#sendRequest(id, JSON.stringify({ ...frame, id }));
-    return answered;
+    return { id, answered };
+  }
+
+  /** A request sent once open (waiting for the connection within the timeout). */
+  async #ask(frame: OutgoingRequest, what: string, timeoutMs?: number): Promise<Reply> {
+    const timeout = timeoutMs ?? this.#o.requestTimeoutMs;
+    if (!(timeout > 0)) {
+      throw new RangeError(`Cannot send with timeoutMs ${timeout}: a positive number is required`);
+    }
+    const started = this.#o.clock.now();
+    if (this.#state !== "open") {
+      let timer: unknown;
+      const late = new Promise<never>((_, reject) => {
+        timer = this.#o.clock.setTimer(() =>
+          reject(
+            new RealtimeError(
+              "TIMEOUT",
+              `${what} to '${frame.topic}' was not answered within ${timeout} ms (not connected)`,
+              { retry: true, topic: frame.topic },
+            ),
+          ), timeout);
+      });
+      try {
+        await Promise.race([this.opened(), late]);
+      } finally {
+        this.#o.clock.clearTimer(timer);
+      }
+    }
+    const left = Math.max(1, timeout - (this.#o.clock.now() - started));
+    return await this.#request(frame, what, left);
+  }
+
+  #unexpected(reply: Reply, topic: string): RealtimeError {
+    return new RealtimeError("INTERNAL", `The hub answered with '${reply.type}'`, { topic });
   }
 
   #sendRequest(id: number, text: string): void {

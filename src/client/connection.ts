@@ -8,7 +8,15 @@
  * @module
  */
 
-import type { AckFrame, PongFrame, ServerFrame, WelcomeFrame } from "../protocol/frames.ts";
+import type {
+  AckFrame,
+  HistoryReplyFrame,
+  PongFrame,
+  PresenceReplyFrame,
+  PresenceStatsReplyFrame,
+  ServerFrame,
+  WelcomeFrame,
+} from "../protocol/frames.ts";
 import { CloseCode } from "../protocol/codes.ts";
 import { SUBPROTOCOL_V1, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import { RealtimeError } from "./errors.ts";
@@ -62,7 +70,13 @@ export interface ConnectionOptions {
 }
 
 /** A frame that answers a request successfully. */
-export type ConnectionReply = AckFrame | PongFrame | WelcomeFrame;
+export type ConnectionReply =
+  | AckFrame
+  | PongFrame
+  | WelcomeFrame
+  | HistoryReplyFrame
+  | PresenceReplyFrame
+  | PresenceStatsReplyFrame;
 
 /** Options of {@linkcode Connection.request}. */
 export interface ConnectionRequestOptions {
@@ -222,7 +236,8 @@ export class Connection {
    *
    * @param frame The request without its `id`.
    * @param options Deadline and what is asked.
-   * @returns The `ack`, `pong` or `welcome` answering it.
+   * @returns The `ack`, `pong`, `welcome`, `history`, `presence` or
+   * `presence_stats` frame answering it.
    * @throws {RealtimeError} With the hub's code on an `error` answer, `TIMEOUT`,
    * or `DISCONNECTED` when the socket closes first.
    */

@@ -7,6 +7,8 @@
 import type { RealtimeError } from "./errors.ts";
 import type { ConnectionState } from "./options.ts";
 import type { RealtimeMessage } from "./subscription.ts";
+import type { PresenceEvent } from "./presence.ts";
+import type { TopicPosition } from "../protocol/frames.ts";
 
 /** Details of a state change, passed to `state` listeners. */
 export interface StateChange {
@@ -26,6 +28,28 @@ export interface RefreshInfo {
   readonly expiresAt: number | null;
 }
 
+/** A subscription the hub confirmed, passed to `subscribed` listeners. */
+export interface SubscribedInfo {
+  /** The topic or pattern. */
+  readonly topic: string;
+  /**
+   * Whether this confirms a subscription made again (after a reconnect, or
+   * to close a gap), rather than the first subscribe.
+   */
+  readonly resubscribed: boolean;
+  /**
+   * Present when the client asked to recover (a concrete topic with history,
+   * resubscribed with its position): `true` when every missed message
+   * follows, `false` when none does and the application should reload its
+   * state (for example with `history()`).
+   */
+  readonly recovered?: boolean;
+  /** After a complete recovery: how many missed messages follow. */
+  readonly missed?: number;
+  /** The topic's position after the reply, when it keeps history. */
+  readonly position?: TopicPosition;
+}
+
 /** The events of {@linkcode RealtimeClient.on} and their listeners. */
 export interface RealtimeEvents {
   /** The connection state changed. */
@@ -40,4 +64,11 @@ export interface RealtimeEvents {
   error: (error: RealtimeError) => void;
   /** The token was refreshed on the live connection. */
   refresh: (info: RefreshInfo) => void;
+  /**
+   * The hub confirmed a subscription, first or again; says whether missed
+   * messages were recovered.
+   */
+  subscribed: (info: SubscribedInfo) => void;
+  /** A connection joined or left a topic subscribed with `presence: true`. */
+  presence: (event: PresenceEvent) => void;
 }

@@ -3,8 +3,13 @@
  * {@linkcode RealtimeClient} holds one WebSocket, reconnects with
  * exponential back-off and full jitter, resubscribes after every reconnect,
  * refreshes its token when the hub announces `token_expiring`, correlates
- * requests by id with timeouts, and queues publishes while reconnecting. It
- * uses only web APIs: it runs unchanged in browsers, Deno and Node 22+.
+ * requests by id with timeouts, and queues publishes while reconnecting. On
+ * topics with history it remembers each topic's position and recovers missed
+ * messages after every reconnect, never delivering an offset twice; the
+ * `subscribed` event says whether a recovery was complete. It also reads
+ * history (`history()`) and presence (`presence()`, `presenceStats()`, join
+ * and leave events). It uses only web APIs: it runs unchanged in browsers,
+ * Deno and Node 22+.
  *
  * @example Subscribe and publish
  * ```ts ignore
@@ -21,6 +26,21 @@
  * await rt.close();
  * ```
  *
+ * @example Know when missed messages could not be recovered
+ * ```ts ignore
+ * import { RealtimeClient } from "@realtime/hub/client";
+ *
+ * const rt = new RealtimeClient({ url: "wss://example.com/ws", token: "<jwt>" });
+ * rt.subscribe("chat:lobby", (msg) => console.log(msg.offset, msg.payload));
+ * rt.on("subscribed", async ({ topic, recovered }) => {
+ *   if (recovered === false) {
+ *     // Messages were missed and are gone: reload what the page shows.
+ *     const { publications } = await rt.history(topic, { limit: 50, reverse: true });
+ *     console.log(`reloaded ${publications.length} messages`);
+ *   }
+ * });
+ * ```
+ *
  * @module
  */
 
@@ -28,6 +48,8 @@ export * from "./client.ts";
 export * from "./connection.ts";
 export * from "./close_policy.ts";
 export * from "./subscription.ts";
+export * from "./history.ts";
+export * from "./presence.ts";
 export * from "./errors.ts";
 export * from "./options.ts";
 export * from "./backoff.ts";

@@ -1,14 +1,22 @@
 /**
  * The demo page's script, bundled for the browser at start-up. It drives
- * {@linkcode RealtimeClient} exactly as an application would.
+ * {@linkcode RealtimeClient} exactly as an application would: it says how
+ * many missed messages were recovered after a network drop (or that they
+ * could not be, so the page should be reloaded), and who is online in each
+ * subscribed room.
  *
  * @module
  */
 
-import { type ConnectionState, RealtimeClient, RealtimeError } from "../client/mod.ts";
+import {
+  type ConnectionState,
+  type PresenceMember,
+  RealtimeClient,
+  RealtimeError,
+} from "../client/mod.ts";
 import { type DomElement, page } from "./_dom.ts";
 
-type Kind = "state" | "message" | "notification" | "error" | "refresh" | "info";
+type Kind = "state" | "message" | "notification" | "error" | "refresh" | "info" | "recovery";
 
 const MAX_LOG = 200;
 
@@ -25,6 +33,9 @@ function main(): void {
   const log = $("log");
   const subsEl = $("subscriptions");
   const tokenEl = $("token");
+  const onlineEl = $("online");
+  // Per concrete topic: who is subscribed, or why that is unknown.
+  const online = new Map<string, PresenceMember[] | string>();
   let rt: RealtimeClient | undefined;
   // Topics stay listed across reconnects and new tokens; values unsubscribe.
   const topics = new Map<string, (() => void) | undefined>();
@@ -73,6 +84,33 @@ function main(): void {
     unsubscribe.ready.then(() => write("info", `subscribed to ${topic}`), () => {});
   }
 
+  function renderOnline(): void {
+    onlineEl.replaceChildren(
+      ...[...online].filter(([topic]) => topics.has(topic)).map(([topic, members]) => {
+        const li = document.createElement("li");
+        li.dataset.topic = topic;
+        li.textContent = `${topic}: ${
+          typeof members === "string" ? members : describeOnline(members)
+        }`;
+        return li;
+      }),
+    );
+  }
+
+  function refreshOnline(topic: string): void {
+    const client = rt;
+    if (client === undefined || topic.includes("*")) return;
+    client.presence(topic, { timeoutMs: 3000 }).then(
+      (members) => online.set(topic, members),
+      (error: Error) => {
+        const code = error instanceof RealtimeError ? error.code : "error";
+        online.set(topic, `presence unavailable (${code})`);
+      },
+    ).finally(() => {
+      if (rt === client) renderOnline();
+    });
+  }
+
   function renderTopics(): void {
     subsEl.replaceChildren(
       ...[...topics.keys()].map((topic) => {
@@ -92,7 +130,9 @@ function main(): void {
   function removeTopic(topic: string): void {
     topics.get(topic)?.();
     topics.delete(topic);
+    online.delete(topic);
     renderTopics();
+    renderOnline();
   }
 
   function connect(auth: { token: string } | { getToken: () => Promise<string> }): void {
@@ -125,6 +165,21 @@ function main(): void {
         "notification",
         `${msg.event} ${msg.topic === null ? "(direct)" : `on ${msg.topic}`}: ${show(msg.payload)}`,
       );
+    });
+    client.on("subscribed", ({ topic, recovered, missed }) => {
+      if (rt !== client) return;
+      // After a drop: the client resubscribed from where it was.
+      if (recovered === true) {
+        write("recovery", `recovered ${missed ?? 0} missed messages on ${topic}`);
+      } else if (recovered === false) {
+        write("recovery", `could not recover missed messages on ${topic}: reload`);
+      }
+      refreshOnline(topic);
+    });
+    client.on("presence", ({ topic, user, action }) => {
+      if (rt !== client) return;
+      write("info", `${user} ${action === "join" ? "joined" : "left"} ${topic}`);
+      refreshOnline(topic);
     });
     client.on("error", (error) => {
       // Subscription errors are written by their own handlers.
@@ -216,6 +271,14 @@ function main(): void {
       ? "mint a development token or paste one, then subscribe and publish"
       : "paste a token, then subscribe and publish",
   );
+}
+
+/** `alice (2 tabs), bob`, or `nobody`. */
+function describeOnline(members: readonly PresenceMember[]): string {
+  const tabs = new Map<string, number>();
+  for (const member of members) tabs.set(member.user, (tabs.get(member.user) ?? 0) + 1);
+  if (tabs.size === 0) return "nobody";
+  return [...tabs].map(([user, n]) => n === 1 ? user : `${user} (${n} tabs)`).join(", ");
 }
 
 function expiry(expiresAt: number | null | undefined): string {

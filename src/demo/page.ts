@@ -48,6 +48,8 @@ export const DEMO_HTML = `<!doctype html>
       <button id="subscribe">Subscribe</button>
     </form>
     <ul id="subscriptions"></ul>
+    <h2>Online</h2>
+    <ul id="online"></ul>
     <h2>Publish</h2>
     <form id="publish-form">
       <input id="publish-topic" value="chat:lobby" aria-label="Topic">
@@ -90,6 +92,7 @@ textarea { width: 100%; font: 11px/1.3 ui-monospace, monospace; }
 button { font: inherit; padding: 4px 10px; border: 1px solid #1f6feb; border-radius: 4px; background: #1f6feb; color: #fff; cursor: pointer; }
 button[type="button"] { background: #fff; color: #1f6feb; }
 body[data-dev="false"] .dev-only { display: none; }
+#online { list-style: none; padding: 0; margin: 0 0 12px; color: var(--muted); }
 #subscriptions { list-style: none; padding: 0; margin: 0 0 12px; display: flex; flex-wrap: wrap; gap: 6px; }
 #subscriptions li { border: 1px solid var(--line); border-radius: 12px; padding: 1px 4px 1px 10px; }
 #subscriptions li button { padding: 0 6px; margin-left: 4px; background: none; border: 0; color: var(--muted); }
@@ -99,5 +102,6 @@ body[data-dev="false"] .dev-only { display: none; }
 #log .kind { display: inline-block; min-width: 92px; font-weight: 600; }
 #log [data-kind="message"] .kind { color: #1f6feb; }
 #log [data-kind="error"] .kind { color: #cf222e; }
+#log [data-kind="recovery"] .kind { color: #9a6700; }
 #log [data-kind="state"] .kind, #log [data-kind="refresh"] .kind { color: #8250df; }
 `;

@@ -15,6 +15,7 @@ export type ErrorCode =
   | "BAD_REQUEST"
   | "RATE_LIMITED"
   | "TOO_LARGE"
+  | "NO_HISTORY"
   | "INTERNAL"
   | "SIGNATURE_REQUIRED"
   | "SIGNATURE_INVALID"
@@ -32,6 +33,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "BAD_REQUEST",
   "RATE_LIMITED",
   "TOO_LARGE",
+  "NO_HISTORY",
   "INTERNAL",
   "SIGNATURE_REQUIRED",
   "SIGNATURE_INVALID",
@@ -53,6 +55,7 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   BAD_REQUEST: false,
   RATE_LIMITED: true,
   TOO_LARGE: false,
+  NO_HISTORY: false,
   INTERNAL: true,
   // A signed publication refused once is refused again: the publisher must sign anew.
   SIGNATURE_REQUIRED: false,

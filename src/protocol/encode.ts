@@ -86,7 +86,9 @@ export function encodeMessage(
   const jws = message.jws === undefined ? "" : `,"jws":${JSON.stringify(message.jws)}`;
   return `{"type":"message","topic":${JSON.stringify(message.topic)}${
     payload === undefined ? "" : `,"payload":${payload}`
-  }${jws},"from":${JSON.stringify(message.from)},"ts":${JSON.stringify(message.ts)}${event}}`;
+  }${jws},"from":${JSON.stringify(message.from)},"ts":${JSON.stringify(message.ts)}${event}${
+    message.offset === undefined ? "" : `,"offset":${message.offset}`
+  }}`;
 }
 
 /**

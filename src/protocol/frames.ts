@@ -17,6 +17,14 @@ export interface SubscribeFrame {
   id?: RequestId;
   /** A topic or pattern. */
   topic: string;
+  /**
+   * Where the client left off: the hub replays what was published after it
+   * (all or nothing) and says in the reply whether it could. Concrete topics
+   * only.
+   */
+  since?: TopicPosition;
+  /** Whether to receive `join` and `leave` frames for the topic. Concrete topics only. */
+  presence?: boolean;
 }
 
 /** `unsubscribe`: stop receiving publications on a topic or pattern. */
@@ -47,6 +55,57 @@ export interface PublishFrame {
   jws?: string;
 }
 
+/**
+ * A position in a topic's stream: the offset of a publication (0 before the
+ * first) and the epoch it belongs to. Offsets are only comparable within one
+ * epoch.
+ */
+export interface TopicPosition {
+  /** A non-negative safe integer. */
+  offset: number;
+  /** The stream's identity, 1 to 64 characters. */
+  epoch: string;
+}
+
+/** `history`: read what a topic's history holds. */
+export interface HistoryFrame {
+  /** Frame type. */
+  type: "history";
+  /** Correlation id echoed in the reply. */
+  id?: RequestId;
+  /** A concrete topic. */
+  topic: string;
+  /**
+   * Read after this position (oldest first) or before it (`reverse`); from
+   * the oldest (or newest) when absent. Another epoch returns no publications.
+   */
+  since?: TopicPosition;
+  /** At most this many publications, 0 to 1000; 0 reads only the position. The hub's default is 100. */
+  limit?: number;
+  /** Newest first. */
+  reverse?: boolean;
+}
+
+/** `presence`: who is subscribed to a topic. */
+export interface PresenceFrame {
+  /** Frame type. */
+  type: "presence";
+  /** Correlation id echoed in the reply. */
+  id?: RequestId;
+  /** A concrete topic. */
+  topic: string;
+}
+
+/** `presence_stats`: how many connections and distinct users are subscribed to a topic. */
+export interface PresenceStatsFrame {
+  /** Frame type. */
+  type: "presence_stats";
+  /** Correlation id echoed in the reply. */
+  id?: RequestId;
+  /** A concrete topic. */
+  topic: string;
+}
+
 /** `auth`: first-message authentication or token refresh. */
 export interface AuthFrame {
   /** Frame type. */
@@ -71,7 +130,10 @@ export type ClientFrame =
   | UnsubscribeFrame
   | PublishFrame
   | AuthFrame
-  | PingFrame;
+  | PingFrame
+  | HistoryFrame
+  | PresenceFrame
+  | PresenceStatsFrame;
 
 /** `welcome`: sent once a connection is authenticated. */
 export interface WelcomeFrame {
@@ -95,6 +157,15 @@ export interface AckFrame {
   id?: RequestId;
   /** On a token refresh: the new expiry. */
   expiresAt?: number | null;
+  /** On a subscribe to a topic with history: the offset of its latest publication. */
+  offset?: number;
+  /** On a subscribe to a topic with history: its stream's epoch. */
+  epoch?: string;
+  /**
+   * On a subscribe with `since`: whether every missed publication follows
+   * (`true`) or none does and the client must reload its state (`false`).
+   */
+  recovered?: boolean;
 }
 
 /** `pong`: the answer to `ping`. */
@@ -121,6 +192,95 @@ export interface MessageFrame {
   event?: string;
   /** For a signed publication: the compact JWS exactly as published, to verify without trusting the hub. */
   jws?: string;
+  /** On a topic with history: the publication's offset in the topic's stream. */
+  offset?: number;
+}
+
+/** One publication of a {@linkcode HistoryReplyFrame}. */
+export interface HistoryPublication {
+  /** Its offset. */
+  offset: number;
+  /** The published payload. */
+  payload: unknown;
+  /** The publisher's subject, or `null` for server-originated ones. */
+  from: string | null;
+  /** Publication time in epoch milliseconds. */
+  ts: number;
+  /** Event name of a server-pushed event. */
+  event?: string;
+  /** For a signed publication: the compact JWS exactly as published. */
+  jws?: string;
+}
+
+/** The reply to `history`. */
+export interface HistoryReplyFrame {
+  /** Frame type. */
+  type: "history";
+  /** Echo of the request id. */
+  id?: RequestId;
+  /** The topic. */
+  topic: string;
+  /** Publications, in the order asked for (oldest first unless `reverse`). */
+  publications: HistoryPublication[];
+  /** The topic's current offset. */
+  offset: number;
+  /** The topic's current epoch. */
+  epoch: string;
+}
+
+/** One subscribed connection, in presence replies and `join`/`leave` frames. */
+export interface PresenceClient {
+  /** The connection's subject. */
+  user: string;
+  /** The server's id of the connection. */
+  connectionId: string;
+  /** Connection info from the token's info claim, when it has one. */
+  info?: unknown;
+}
+
+/** The reply to `presence`. */
+export interface PresenceReplyFrame {
+  /** Frame type. */
+  type: "presence";
+  /** Echo of the request id. */
+  id?: RequestId;
+  /** The topic. */
+  topic: string;
+  /** One entry per subscribed connection. */
+  clients: PresenceClient[];
+}
+
+/** The reply to `presence_stats`. */
+export interface PresenceStatsReplyFrame {
+  /** Frame type. */
+  type: "presence_stats";
+  /** Echo of the request id. */
+  id?: RequestId;
+  /** The topic. */
+  topic: string;
+  /** Subscribed connections. */
+  connections: number;
+  /** Distinct users among them. */
+  users: number;
+}
+
+/** `join` or `leave`: a connection subscribed to or left a topic (for `presence: true` subscribers). */
+export interface PresenceEventFrame extends PresenceClient {
+  /** Frame type. */
+  type: "join" | "leave";
+  /** The topic. */
+  topic: string;
+}
+
+/**
+ * `insufficient_state`: the client's copy of a topic's stream has a gap or
+ * an epoch change. Answer by resubscribing with `since`.
+ */
+export interface InsufficientStateFrame {
+  /** Frame type. */
+  type: "insufficient_state";
+  /** The subscribed topic. */
+  topic: string;
 }
 
 /** `error`: a request failed, or the connection broke a rule. */
@@ -163,4 +323,9 @@ export type ServerFrame =
   | MessageFrame
   | ErrorFrame
   | UnsubscribedFrame
-  | TokenExpiringFrame;
+  | TokenExpiringFrame
+  | HistoryReplyFrame
+  | PresenceReplyFrame
+  | PresenceStatsReplyFrame
+  | PresenceEventFrame
+  | InsufficientStateFrame;

@@ -1,12 +1,14 @@
 /**
  * `realtime-cli tail`: `tail -f` for topics, reconnecting and resubscribing
- * when the connection drops.
+ * when the connection drops. On topics with history it resumes where it left
+ * off (the client's {@linkcode Subscription} keeps the position and drops
+ * duplicates) and says on stderr when it could not.
  *
  * @module
  */
 
 import { Command, Option } from "@commander-js/extra-typings";
-import { countArg, durationArg } from "../args.ts";
+import { countArg, durationArg, sinceArg } from "../args.ts";
 import type { Context } from "../context.ts";
 import { CliError, ExitCode, exitCodeForErrorFrame } from "../errors.ts";
 import type { Connection } from "../connection.ts";
@@ -30,11 +32,18 @@ export function tailCommand(ctx: Context) {
       "Print every message on topics or patterns, one line each: time, topic, sender, payload. " +
         "Reconnects with back-off and resubscribes when the connection drops (1001, network loss, " +
         "4008); stops on authentication failure (4001), revocation (4003) or protocol errors (4000). " +
-        "Status lines go to stderr. Messages published while disconnected are not replayed.",
+        "Status lines go to stderr. On topics with history, tail resumes after a reconnect " +
+        "without gaps or duplicates, and says 'could not recover' on stderr when the hub no " +
+        "longer held what was missed (recovered: false). Patterns are not recovered.",
     )
     .argument("<topics...>", "topics or patterns, such as chat:lobby or 'chat:*'")
     .option("--json", "print each message frame as one JSON line")
     .option("-n, --count <n>", "exit 0 after N messages", countArg)
+    .option(
+      "--since <offset[:epoch]>",
+      "first print what history holds after OFFSET (one concrete topic; the current epoch when none is given)",
+      sinceArg,
+    )
     .option(
       "--timeout <duration>",
       "exit 4 if still running after this long (with --count: fewer than N messages)",
@@ -50,18 +59,34 @@ export function tailCommand(ctx: Context) {
       `
 Examples:
   realtime-cli tail 'chat:*' --token "$TOKEN"
-  realtime-cli tail chat:lobby --count 1 --timeout 30s --json | jq .payload`,
+  realtime-cli tail chat:lobby --count 1 --timeout 30s --json | jq .payload
+  realtime-cli tail chat:lobby --since 0        # everything history holds, then live`,
     )
     .action(async (topics, options) => {
       const { ReconnectSchedule } = await import("../../client/_reconnect.ts");
       const { systemClock } = await import("../../client/_resolve_options.ts");
       const { openConnection } = await import("../connection.ts");
+      const { Subscription } = await import("../../client/subscription.ts");
+      const { RealtimeError } = await import("../../client/errors.ts");
       const { token, tokenVia, url: rawUrl } = ctx.globals;
       if (token === undefined) {
         throw new CliError(
           ExitCode.Usage,
           "No token: pass --token or set REALTIME_TOKEN (mint one with 'realtime-cli token mint --sub NAME')",
         );
+      }
+      if (options.since !== undefined && (topics.length !== 1 || /\*/.test(topics[0]))) {
+        throw new CliError(
+          ExitCode.Usage,
+          "--since needs exactly one concrete topic: patterns are not recovered",
+        );
+      }
+      // One Subscription per topic: it keeps the position, builds the
+      // subscribe frame (with since after a reconnect) and drops duplicates.
+      const subs = topics.map((topic) => new Subscription(topic));
+      let sinceEpochPending = options.since !== undefined && options.since.epoch === undefined;
+      if (options.since?.epoch !== undefined) {
+        subs[0].resumeFrom({ offset: options.since.offset, epoch: options.since.epoch });
       }
       const url = hubUrl(rawUrl);
       const where = displayUrl(url);
@@ -106,6 +131,57 @@ Examples:
           else done.addEventListener("abort", stopWaiting, { once: true });
         });
 
+      const refusal = (topic: string, refused: { code: string; message: string }) =>
+        new CliError(
+          exitCodeForErrorFrame(refused.code),
+          `Cannot subscribe to '${topic}': ${refused.message} (${refused.code})`,
+        );
+      // Subscribes one topic (again) and says on stderr how a recovery went.
+      const subscribe = async (opened: Connection, sub: InstanceType<typeof Subscription>) => {
+        const topic = sub.topic;
+        const answer = await opened.ask({ ...sub.frame() }, {
+          timeoutMs: options.connectTimeout,
+          what: `the reply to subscribe '${topic}'`,
+          topic,
+        });
+        if (answer instanceof RealtimeError) throw refusal(topic, answer);
+        const reply = answer.type === "ack" ? answer : { type: "ack" as const };
+        const { recovered, position } = sub.confirm(reply);
+        if (recovered === true) {
+          ctx.status(`resumed '${topic}': every missed message follows (recovered: true)`);
+        } else if (recovered === false) {
+          ctx.warn(
+            `could not recover messages missed on '${topic}' (recovered: false): ${
+              position === undefined
+                ? "the topic keeps no history"
+                : `the hub no longer holds them; continuing after offset ${position.offset}`
+            }`,
+          );
+        }
+      };
+      // --since OFFSET without an epoch: the topic's current epoch, read once.
+      const resolveSince = async (opened: Connection) => {
+        if (!sinceEpochPending) return;
+        const topic = subs[0].topic;
+        const answer = await opened.ask({ type: "history", topic, limit: 0 }, {
+          timeoutMs: options.connectTimeout,
+          what: `the position of '${topic}'`,
+          topic,
+        });
+        if (answer instanceof RealtimeError) {
+          throw new CliError(
+            exitCodeForErrorFrame(answer.code),
+            `Cannot resume '${topic}' from offset ${
+              options.since!.offset
+            }: ${answer.message} (${answer.code})`,
+          );
+        }
+        if (answer.type === "history") {
+          subs[0].resumeFrom({ offset: options.since!.offset, epoch: answer.epoch });
+        }
+        sinceEpochPending = false;
+      };
+
       // One attempt: connect, then subscribe to every topic.
       const attach = async (): Promise<Connection> => {
         const opened = await openConnection({
@@ -117,27 +193,23 @@ Examples:
           awaitWelcome: true,
         });
         try {
-          for (const topic of topics) {
-            const refused = await opened.request(
-              { type: "subscribe", topic },
-              {
-                timeoutMs: options.connectTimeout,
-                what: `the reply to subscribe '${topic}'`,
-                topic,
-              },
-            );
-            if (refused !== undefined) {
-              throw new CliError(
-                exitCodeForErrorFrame(refused.code),
-                `Cannot subscribe to '${topic}': ${refused.message} (${refused.code})`,
-              );
-            }
-          }
+          await resolveSince(opened);
+          for (const sub of subs) sub.unconfirm();
+          for (const sub of subs) await subscribe(opened, sub);
           return opened;
         } catch (error) {
           await opened.close(1000);
           throw error;
         }
+      };
+
+      // A gap (seen here or told by the hub): unsubscribe, subscribe with since.
+      const resubscribe = async (opened: Connection, sub: InstanceType<typeof Subscription>) => {
+        if (!sub.confirmed) return;
+        sub.unconfirm();
+        opened.send({ type: "unsubscribe", topic: sub.topic });
+        ctx.status(`gap on '${sub.topic}': resubscribing from offset ${sub.position?.offset}`);
+        await subscribe(opened, sub);
       };
 
       try {
@@ -162,12 +234,34 @@ Examples:
             const frame = await connection.next(undefined, done);
             if (frame === undefined) break;
             if (frame.type === "message") {
+              const topic = typeof frame.topic === "string" ? frame.topic : undefined;
+              if (topic === undefined) continue;
+              const message = {
+                topic,
+                payload: frame.payload,
+                from: typeof frame.from === "string" ? frame.from : null,
+                ts: Number(frame.ts),
+                ...(typeof frame.offset === "number" ? { offset: frame.offset } : {}),
+              };
+              // Printed once, unless a subscription already had it (or it
+              // comes after a gap, which a resubscribe with since fills).
+              let print = true;
+              for (const sub of subs) {
+                if (!sub.matches(topic)) continue;
+                const outcome = sub.deliver(message);
+                if (outcome !== "delivered") print = false;
+                if (outcome === "gap") await resubscribe(connection, sub);
+              }
+              if (!print) continue;
               received++;
               ctx.out(options.json ? JSON.stringify(frame) : formatMessageLine(frame, colors));
               if (options.count !== undefined && received >= options.count) {
                 await connection.close(1000);
                 return;
               }
+            } else if (frame.type === "insufficient_state") {
+              const sub = subs.find((s) => s.topic === frame.topic);
+              if (sub !== undefined) await resubscribe(connection, sub);
             } else if (frame.type === "token_expiring") {
               ctx.status(
                 `the token expires at ${

@@ -1,0 +1,118 @@
+/**
+ * `realtime-cli history`: print what a topic's history holds.
+ *
+ * @module
+ */
+
+import { Command, Option } from "@commander-js/extra-typings";
+import { durationArg, limitArg, sinceArg } from "../args.ts";
+import type { Context } from "../context.ts";
+import { CliError, ExitCode, exitCodeForErrorFrame } from "../errors.ts";
+import { formatMessageLine } from "../format.ts";
+import { hubUrl } from "../url.ts";
+
+/**
+ * Creates the command.
+ *
+ * @param ctx The shared context.
+ * @returns The command.
+ */
+export function historyCommand(ctx: Context) {
+  return new Command("history")
+    .summary("Print what a topic's history holds")
+    .description(
+      "Print the publications a topic's history holds, one line each (time, topic, sender, " +
+        "payload), oldest first unless --reverse. The topic's position (offset and epoch) goes " +
+        "to stderr; pass it to 'tail --since' to continue from there. Needs the ACL action " +
+        "'history'. Exit 1 when the topic keeps no history.",
+    )
+    .argument("<topic>", "a concrete topic, such as chat:lobby")
+    .option("--limit <n>", "at most N publications, 0 to 1000 (the hub's default is 100)", limitArg)
+    .option("--reverse", "newest first")
+    .option(
+      "--since <offset[:epoch]>",
+      "only publications after OFFSET (before it with --reverse); the current epoch when none is given",
+      sinceArg,
+    )
+    .option("--json", "print each publication as one JSON line")
+    .addOption(
+      new Option("--timeout <duration>", "deadline for connecting and for the reply").argParser(
+        durationArg,
+      ).default(10_000, "10s"),
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  realtime-cli history chat:lobby --limit 20 --reverse
+  realtime-cli history chat:lobby --since 41 --json | jq .payload`,
+    )
+    .action(async (topic, options) => {
+      const { openConnection } = await import("../connection.ts");
+      const { RealtimeError } = await import("../../client/errors.ts");
+      const { historyResult } = await import("../../client/history.ts");
+      const { token, tokenVia, url } = ctx.globals;
+      if (token === undefined) {
+        throw new CliError(
+          ExitCode.Usage,
+          "No token: pass --token or set REALTIME_TOKEN (mint one with 'realtime-cli token mint --sub NAME')",
+        );
+      }
+      if (topic.includes("*")) {
+        throw new CliError(
+          ExitCode.Usage,
+          `History needs a concrete topic, got the pattern '${topic}'`,
+        );
+      }
+      const connection = await openConnection({
+        url: hubUrl(url),
+        token,
+        via: tokenVia,
+        timeoutMs: options.timeout,
+        signal: ctx.io.signal,
+        awaitWelcome: true,
+      });
+      const ask = async (frame: Record<string, unknown>) => {
+        const answer = await connection.ask({ type: "history", topic, ...frame }, {
+          timeoutMs: options.timeout,
+          what: `the history of '${topic}'`,
+          topic,
+        });
+        if (answer instanceof RealtimeError) {
+          throw new CliError(
+            exitCodeForErrorFrame(answer.code),
+            `Cannot read the history of '${topic}': ${answer.message} (${answer.code})`,
+          );
+        }
+        if (answer.type !== "history") {
+          throw new CliError(ExitCode.Connection, `The hub answered with '${answer.type}'`);
+        }
+        return historyResult(answer);
+      };
+      try {
+        const frame: Record<string, unknown> = {};
+        if (options.limit !== undefined) frame.limit = options.limit;
+        if (options.reverse) frame.reverse = true;
+        if (options.since !== undefined) {
+          const epoch = options.since.epoch ?? (await ask({ limit: 0 })).position.epoch;
+          frame.since = { offset: options.since.offset, epoch };
+        }
+        const { publications, position } = await ask(frame);
+        for (const publication of publications) {
+          ctx.out(
+            options.json
+              ? JSON.stringify({ type: "message", ...publication })
+              : `${ctx.colors.dim(`#${publication.offset}`)} ${
+                formatMessageLine(publication as unknown as Record<string, unknown>, ctx.colors)
+              }`,
+          );
+        }
+        ctx.status(
+          `${publications.length} publications; '${topic}' is at offset ${position.offset} ` +
+            `of epoch ${position.epoch} (tail --since ${position.offset}:${position.epoch})`,
+        );
+      } finally {
+        await connection.close(1000);
+      }
+    });
+}
