@@ -117,7 +117,10 @@ export async function listenNode(
       );
       return;
     }
-    void hub.admit(toRequest(req, url), { remoteAddr: req.socket.remoteAddress }).then(
+    void hub.admit(toRequest(req, url), {
+      remoteAddr: req.socket.remoteAddress,
+      transport: "ws",
+    }).then(
       (admission) => {
         if (!admission.ok) return writeResponse(socket, admission.response);
         if (admission.protocol !== undefined) protocols.set(req, admission.protocol);
