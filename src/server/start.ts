@@ -13,6 +13,8 @@ import { createDemoHandler } from "../demo/handler.ts";
 import { createAdminHandler } from "../admin/handler.ts";
 import { type AdminAuthOptions, DEFAULT_ADMIN_AUDIENCE } from "../admin/options.ts";
 import { createMetricsHandler } from "../metrics/handler.ts";
+import { createConsoleFeed } from "../admin/console/feed.ts";
+import { createConsoleHandler, DEFAULT_CONSOLE_MOUNT } from "../admin/console/handler.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
 import { serve, type Server } from "./serve.ts";
@@ -131,10 +133,19 @@ export async function startServer(
     adminRole: config.adminRole,
     audience: adminAudience,
   };
+  // The console: on where an admin credential is configured (or in
+  // development), at `consolePath`; it holds no privilege of its own.
+  const consoleMount = config.consolePath === false ? undefined : config.consolePath ??
+    (config.adminKey !== undefined || devKey ? DEFAULT_CONSOLE_MOUNT : undefined);
+  const feed = consoleMount === undefined ? undefined : createConsoleFeed(hub);
+  const consolePage = consoleMount === undefined
+    ? undefined
+    : createConsoleHandler({ mount: consoleMount, apiPrefix: config.adminPrefix });
   const admin = createAdminHandler(hub, {
     ...adminAuth,
     prefix: config.adminPrefix,
     audit: options.log,
+    feed,
   });
   // Metrics are public on the main port only with the development key; in
   // production they need the admin credential or a separate (internal) port.
@@ -148,7 +159,7 @@ export async function startServer(
     ) {
       return await metrics(req);
     }
-    return (await admin(req)) ?? (await app(req));
+    return (await admin(req)) ?? (await consolePage?.(req)) ?? (await app(req));
   };
   const hostname = config.hostname ?? (devKey ? "127.0.0.1" : "0.0.0.0");
   let server: Server;
@@ -169,6 +180,7 @@ export async function startServer(
       await promise;
     }
   } catch (error) {
+    feed?.close();
     await hub.close();
     throw error;
   }
@@ -176,6 +188,8 @@ export async function startServer(
     ? "localhost"
     : server.hostname;
   const close = async () => {
+    // Console streams never end by themselves: end them so the server can stop.
+    feed?.close();
     await hub.close();
     await server.close();
     await metricsServer?.shutdown();
