@@ -132,6 +132,8 @@ function main(): void {
     error.textContent = "";
     const client = createApi(prefix, credential);
     const answer = await client.call("GET", "/stats");
+    // Refused or not, the credential does not stay in the page.
+    byId("credential").value = "";
     if (!answer.ok) {
       error.textContent = answer.status === 401 || answer.status === 403
         ? `Refused: ${answer.message}`
@@ -139,7 +141,6 @@ function main(): void {
       return;
     }
     api = client;
-    byId("credential").value = "";
     body.dataset.state = "signed-in";
     byId("console").hidden = false;
     byId("sign-out").hidden = false;

@@ -172,6 +172,7 @@ ${tiles}
 export const CONSOLE_CSS =
   `:root { color-scheme: light; --line: #d0d7de; --muted: #57606a; --ink: #1f2328; --accent: #0969da; --bad: #cf222e; --good: #1a7f37; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 14px/1.45 system-ui, sans-serif; color: var(--ink); background: #f6f8fa; }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 8px; top: 8px; background: #fff; padding: 4px 8px; z-index: 2; }
