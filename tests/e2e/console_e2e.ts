@@ -11,14 +11,10 @@ import { loadDevKey } from "../../src/auth/dev_key.ts";
 import { mintToken } from "../../src/auth/mint.ts";
 import { connectWelcomed, type TestSocket, withTimeout } from "../_support/client.ts";
 import { launchBrowser } from "./_browser.ts";
+import { CONSOLE_RULES } from "./_console_rules.ts";
 import { freePort, type HubProcess, startHubProcess } from "./_server.ts";
 
 const ADMIN_KEY = "console-e2e-admin-key-0123456789";
-
-export const CONSOLE_RULES = [
-  { id: "chat", effect: "allow", actions: ["subscribe", "publish"], topics: ["chat:*"] },
-  { id: "no-announce", effect: "deny", actions: ["publish"], topics: ["chat:announce"] },
-];
 
 interface PageGlobals {
   document: { body: { dataset: Record<string, string | undefined> }; cookie: string };
@@ -183,7 +179,10 @@ Deno.test({
         await page.click("#explain");
         const result = page.locator('#explain-result[data-decision="denied"]');
         await result.waitFor();
-        assert.match(await result.textContent() ?? "", /denied by rule #1 'no-announce'/);
+        assert.match(
+          await result.textContent() ?? "",
+          /^Denied by rule #1 'no-announce' \(deny publish chat:announce\)$/,
+        );
       });
 
       await t.step("a rules change is linted before it applies", async () => {
@@ -210,6 +209,7 @@ Deno.test({
         await page.fill("#rules-json", JSON.stringify(good, null, 2));
         await page.click("#rules-check");
         await page.locator("#rules-summary", { hasText: "0 errors" }).waitFor();
+        assert.match(await page.inputValue("#rules-json"), /"news:\*"/);
         await page.click("#rules-apply");
         await page.waitForSelector("#confirm-dialog[open]");
         await page.click("#confirm-yes");

@@ -47,10 +47,9 @@ export function createAclPanel(api: () => Api | undefined): AclPanel {
     });
     if (!answer.ok) return explainSays(`Cannot explain: ${answer.message}`, "");
     const d = answer.body as { allowed: boolean; message: string };
-    explainSays(
-      `${d.allowed ? "Allowed" : "Denied"}: ${d.message}`,
-      d.allowed ? "allowed" : "denied",
-    );
+    // The engine's message starts with the verdict: "denied by rule #1 'x' (...)".
+    const text = d.message.charAt(0).toUpperCase() + d.message.slice(1);
+    explainSays(text, d.allowed ? "allowed" : "denied");
   });
 
   pick.addEventListener("change", () => {
@@ -74,7 +73,7 @@ export function createAclPanel(api: () => Api | undefined): AclPanel {
     if (client === undefined) return;
     const answer = await client.call("GET", "/rules");
     if (!answer.ok) return says(`Cannot read the rules: ${answer.message}`, true);
-    editor.value = JSON.stringify((answer.body as { rules: unknown }).rules, null, 2);
+    editor.value = formatRules((answer.body as { rules: unknown[] }).rules);
     apply.disabled = true;
     checked = undefined;
     issuesList.replaceChildren();
@@ -102,7 +101,9 @@ export function createAclPanel(api: () => Api | undefined): AclPanel {
       li.dataset.severity = issue.severity;
       return li;
     }));
-    const counts = `${lint.rules} rules checked: ${lint.errors} errors, ${lint.warnings} warnings`;
+    const counts = `${plural(lint.rules, "rule")} checked: ${plural(lint.errors, "error")}, ${
+      plural(lint.warnings, "warning")
+    }`;
     if (lint.errors > 0) {
       apply.disabled = true;
       checked = undefined;
@@ -161,4 +162,13 @@ export function createAclPanel(api: () => Api | undefined): AclPanel {
       offered = "";
     },
   };
+}
+
+/** One rule per line: a rule list reads like a table. */
+export function formatRules(rules: readonly unknown[]): string {
+  return rules.length === 0 ? "[]" : `[\n  ${rules.map((r) => JSON.stringify(r)).join(",\n  ")}\n]`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

@@ -76,7 +76,7 @@ ${tiles}
     <p id="connections-status" role="status"></p>
     <div class="scroll">
     <table id="connections-table">
-      <thead><tr><th scope="col">User</th><th scope="col">Connection</th><th scope="col">Address</th><th scope="col">Transport</th><th scope="col">Subs</th><th scope="col">Age</th><th scope="col">Queued</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+      <thead><tr><th scope="col">User</th><th scope="col">Connection</th><th scope="col">Address</th><th scope="col">Transport</th><th scope="col" class="num">Subs</th><th scope="col" class="num">Age</th><th scope="col" class="num">Queued</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
       <tbody id="connections-body"></tbody>
     </table>
     </div>
@@ -89,7 +89,7 @@ ${tiles}
     </form>
     <div class="scroll">
     <table id="topics-table">
-      <thead><tr><th scope="col">Topic or pattern</th><th scope="col">Subscribers</th></tr></thead>
+      <thead><tr><th scope="col">Topic or pattern</th><th scope="col" class="num">Subscribers</th></tr></thead>
       <tbody id="topics-body"></tbody>
     </table>
     </div>
@@ -118,7 +118,7 @@ ${tiles}
     <form id="rules-form">
       <h3>Rules in force</h3>
       <label for="rules-json">Rules (JSON array); check them before applying</label>
-      <textarea id="rules-json" rows="10" spellcheck="false"></textarea>
+      <textarea id="rules-json" rows="10" spellcheck="false" wrap="off"></textarea>
       <div class="row">
         <button type="button" id="rules-reload" class="ghost">Reload</button>
         <button type="button" id="rules-check">Check</button>
@@ -222,7 +222,7 @@ button.small.ghost.danger { background: #fff; color: var(--bad); }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eaeef2; white-space: nowrap; }
 th { position: sticky; top: 0; background: #fff; color: var(--muted); font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td code, .mono { font: 12px ui-monospace, monospace; }
 #topics-body tr { cursor: pointer; }
 #topics-body tr[aria-selected="true"] { background: #ddf4ff; }
