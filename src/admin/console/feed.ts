@@ -174,6 +174,7 @@ export function createConsoleFeed(hub: Hub, options: ConsoleFeedOptions = {}): C
   const viewers = new Set<ReadableStreamDefaultController<Uint8Array>>();
   const history: HistoryPoint[] = [];
   let last: Sample | undefined;
+  let uptimeSeconds = 0;
   let timer: TimerHandle | undefined;
   let closed = false;
 
@@ -183,6 +184,7 @@ export function createConsoleFeed(hub: Hub, options: ConsoleFeedOptions = {}): C
     let received = 0;
     for (const n of hub.metrics.messagesIn.values()) received += n;
     const stats = hub.stats();
+    uptimeSeconds = stats.uptimeSeconds;
     return {
       at: clock.now(),
       connections: stats.connections,
@@ -208,7 +210,7 @@ export function createConsoleFeed(hub: Hub, options: ConsoleFeedOptions = {}): C
         point,
         connections: hub.listConnections({ limit: rows }),
         topics: hub.listTopics({ limit: rows }),
-        uptimeSeconds: hub.stats().uptimeSeconds,
+        uptimeSeconds,
       } satisfies ConsoleSnapshot,
     );
     for (const viewer of viewers) {
