@@ -165,7 +165,12 @@ export const CONSOLE_ROUTES: readonly Route[] = [
     action: "stream",
     run(input) {
       if (input.feed === undefined) throw new AdminInputError(404, "No such admin route");
-      const stream = input.feed.open();
+      // Re-checked before every snapshot: an expired or revoked admin JWT
+      // (or a rotated key) stops seeing data within a second.
+      const stream = input.feed.open({
+        stillAllowed: input.stillAllowed,
+        onRefused: () => input.audit?.("admin.stream_ended", { reason: "credential_refused" }),
+      });
       if (stream === undefined) {
         throw new AdminInputError(
           503,

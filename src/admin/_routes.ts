@@ -24,6 +24,10 @@ export interface RouteInput {
   readonly params: Readonly<Record<string, string>>;
   /** The console's live feed, when the console is served. */
   readonly feed?: ConsoleFeed;
+  /** Whether the request's credential is still accepted (for long-lived responses). */
+  readonly stillAllowed?: () => Promise<boolean>;
+  /** Writes an audit entry for this request's actor. */
+  readonly audit?: (event: string, fields: Record<string, unknown>) => void;
 }
 
 export interface RouteResult {

@@ -196,6 +196,8 @@ export function createAdminHandler(
         req,
         params: decodeParams(match.raw),
         feed: options.feed,
+        stillAllowed: async () => !("response" in await authenticate(req)),
+        audit: (event, fields) => audit({ level: "info", event, ...who, ...fields }),
       });
       audit({ level: "info", event: `admin.${match.route.action}`, ...who, ...result.audit });
       if (result.response !== undefined) return result.response;

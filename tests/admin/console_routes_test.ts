@@ -13,7 +13,8 @@ import { serve, type Transport } from "../../src/server/serve.ts";
 import { mintToken } from "../../src/auth/mint.ts";
 import { connectWelcomed, type TestSocket, withTimeout } from "../_support/client.ts";
 import { eachTransport, SECRET } from "../_support/hub.ts";
-import { ADMIN_KEY, call } from "./_helpers.ts";
+import { ADMIN_KEY, adminToken, adminVerifier, call } from "./_helpers.ts";
+import type { AdminOptions } from "../../src/admin/options.ts";
 
 const P = "/v1/realtime";
 
@@ -31,7 +32,11 @@ interface Fixture extends AsyncDisposable {
 }
 
 /** A hub and its admin API (with the console feed) on one port, on `transport`. */
-async function start(transport: Transport, hubOptions: Partial<HubOptions> = {}): Promise<Fixture> {
+async function start(
+  transport: Transport,
+  hubOptions: Partial<HubOptions> = {},
+  adminOptions: Partial<AdminOptions> = {},
+): Promise<Fixture> {
   const hub = createHub({
     auth: { secret: SECRET },
     acl: { rules: [...RULES] },
@@ -40,7 +45,12 @@ async function start(transport: Transport, hubOptions: Partial<HubOptions> = {})
   } as HubOptions);
   const audit: LogEntry[] = [];
   const feed = createConsoleFeed(hub);
-  const admin = createAdminHandler(hub, { apiKey: ADMIN_KEY, audit: (e) => audit.push(e), feed });
+  const admin = createAdminHandler(hub, {
+    apiKey: ADMIN_KEY,
+    audit: (e) => audit.push(e),
+    feed,
+    ...adminOptions,
+  });
   const server = await serve(hub, {
     port: 0,
     hostname: "127.0.0.1",
@@ -258,4 +268,30 @@ Deno.test("GET /stream refuses a viewer past the bound with 503", async () => {
   assert.equal(feed.viewers, 0);
   feed.close();
   await hub.close();
+});
+
+eachTransport("GET /stream ends once the admin JWT behind it is revoked", async (t) => {
+  await using f = await start(t, {}, { verifier: adminVerifier() });
+  const jwt = await adminToken({ sub: "ops", roles: ["admin"] });
+  const res = await fetch(f.base + `${P}/stream`, { headers: { authorization: `Bearer ${jwt}` } });
+  assert.equal(res.status, 200);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("event: snapshot")) {
+    const { value, done } = await withTimeout(reader.read(), 5000, "a first snapshot");
+    assert.equal(done, false);
+    text += value;
+  }
+  const revoked = await call(f.base, "POST", `${P}/revoke`, { body: { user: "ops" } });
+  assert.equal(revoked.status, 200);
+  // The stream ends by itself: no snapshot reaches a revoked admin for long.
+  await withTimeout(
+    (async () => {
+      while (!(await reader.read()).done) { /* snapshots sent before the check */ }
+    })(),
+    5000,
+    "the stream to end",
+  );
+  assert.ok(f.audit.some((e) => e.event === "admin.stream_ended" && e.actor === "ops"));
+  await until(() => f.feed.viewers === 0, "the viewer to be gone");
 });

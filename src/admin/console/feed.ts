@@ -79,6 +79,31 @@ export interface ConsoleFeedOptions {
 }
 
 /**
+ * Options of {@linkcode ConsoleFeed.open}.
+ *
+ * @example End the stream when the viewer's credential stops being accepted
+ * ```ts
+ * import type { ViewerOptions } from "@realtime/hub/console";
+ *
+ * let revoked = false;
+ * const options: ViewerOptions = { stillAllowed: () => !revoked };
+ * ```
+ */
+export interface ViewerOptions {
+  /**
+   * Asked before each snapshot is sent to this viewer (not again while an
+   * answer is pending); `false` ends the stream, so an expired or revoked
+   * credential stops seeing data within an interval. Throwing counts as
+   * `false`.
+   *
+   * @default {undefined} (never asked)
+   */
+  stillAllowed?: () => boolean | Promise<boolean>;
+  /** Called once when `stillAllowed` ended the stream. @default {undefined} */
+  onRefused?: () => void;
+}
+
+/**
  * The shared live feed, created by {@linkcode createConsoleFeed}.
  *
  * @example Open and cancel a stream
@@ -103,14 +128,18 @@ export interface ConsoleFeed {
    * far), then a `snapshot` event per interval. Cancelling the stream
    * removes the viewer.
    *
+   * @param options How to re-check the viewer's credential.
    * @returns The stream, or `undefined` when `maxViewers` are watching or the feed is closed.
    */
-  open(): ReadableStream<Uint8Array> | undefined;
+  open(options?: ViewerOptions): ReadableStream<Uint8Array> | undefined;
   /** Viewers watching now. */
   readonly viewers: number;
   /** Whether the sampling timer is armed (only while someone watches). */
   readonly sampling: boolean;
-  /** Ends every stream and refuses new ones. */
+  /**
+   * Ends every stream and refuses new ones. The streams never end by
+   * themselves: close the feed before shutting the HTTP server down.
+   */
   close(): void;
 }
 
@@ -171,7 +200,9 @@ export function createConsoleFeed(hub: Hub, options: ConsoleFeedOptions = {}): C
       );
     }
   }
-  const viewers = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  type Viewer = ReadableStreamDefaultController<Uint8Array>;
+  const viewers = new Set<Viewer>();
+  const checks = new Map<Viewer, ViewerOptions & { pending: boolean }>();
   const history: HistoryPoint[] = [];
   let last: Sample | undefined;
   let uptimeSeconds = 0;
@@ -214,26 +245,65 @@ export function createConsoleFeed(hub: Hub, options: ConsoleFeedOptions = {}): C
       } satisfies ConsoleSnapshot,
     );
     for (const viewer of viewers) {
+      const check = checks.get(viewer);
+      if (check !== undefined) recheck(viewer, check);
       // A viewer not reading misses snapshots instead of queueing them.
-      if ((viewer.desiredSize ?? 0) > 0) viewer.enqueue(chunk);
+      if (viewers.has(viewer) && (viewer.desiredSize ?? 0) > 0) viewer.enqueue(chunk);
     }
-    timer = clock.setTimer(tick, intervalMs);
+    // A refused viewer may have been the last one.
+    if (viewers.size > 0) timer = clock.setTimer(tick, intervalMs);
   }
 
-  function leave(viewer: ReadableStreamDefaultController<Uint8Array>): void {
+  /** Asks whether `viewer` may still watch; ends its stream when not. */
+  function recheck(viewer: Viewer, check: ViewerOptions & { pending: boolean }): void {
+    if (check.pending) return;
+    const refuse = () => {
+      if (!viewers.has(viewer)) return;
+      leave(viewer);
+      try {
+        viewer.close();
+      } catch {
+        // Already cancelled by its reader.
+      }
+      check.onRefused?.();
+    };
+    let answer: boolean | Promise<boolean>;
+    try {
+      answer = check.stillAllowed!();
+    } catch {
+      return refuse();
+    }
+    if (answer === true) return;
+    if (answer === false) return refuse();
+    check.pending = true;
+    answer.then((ok) => {
+      check.pending = false;
+      if (!ok) refuse();
+    }, () => {
+      check.pending = false;
+      refuse();
+    });
+  }
+
+  function leave(viewer: Viewer): void {
+    checks.delete(viewer);
     if (!viewers.delete(viewer) || viewers.size > 0) return;
     clock.clearTimer(timer);
     timer = undefined;
   }
 
   return {
-    open() {
+    open(viewerOptions = {}) {
       if (closed || viewers.size >= maxViewers) return undefined;
-      let self: ReadableStreamDefaultController<Uint8Array>;
+      const { stillAllowed, onRefused } = viewerOptions;
+      let self: Viewer;
       return new ReadableStream<Uint8Array>({
         start(controller) {
           self = controller;
           viewers.add(controller);
+          if (stillAllowed !== undefined) {
+            checks.set(controller, { stillAllowed, onRefused, pending: false });
+          }
           controller.enqueue(event("history", { intervalMs, points: history }));
           // The first viewer starts the timer, with a snapshot right away.
           if (timer === undefined) timer = clock.setTimer(tick, 0);

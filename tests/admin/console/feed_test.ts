@@ -118,3 +118,27 @@ Deno.test("createConsoleFeed refuses out-of-range options", async () => {
   assert.throws(() => createConsoleFeed(hub, { rows: 501 }), /'rows' is 501/);
   await hub.close();
 });
+
+Deno.test("createConsoleFeed ends a viewer's stream once stillAllowed says no", async () => {
+  const clock = new ManualClock();
+  const hub = hubOn(clock);
+  const feed = createConsoleFeed(hub, { clock });
+  let allowed = true;
+  let refusals = 0;
+  const watched = feed.open({ stillAllowed: () => allowed, onRefused: () => refusals++ })!;
+  const other = feed.open({ stillAllowed: () => Promise.reject(new Error("verifier down")) })!;
+  clock.advance(0);
+  await Promise.resolve(); // the rejected check settles
+  assert.equal(feed.viewers, 1, "a check that throws counts as a refusal");
+  clock.advance(1000);
+  allowed = false;
+  clock.advance(1000);
+  assert.equal(feed.viewers, 0);
+  assert.equal(refusals, 1);
+  assert.equal(clock.pendingTimers, 0, "the last viewer gone, the timer stops");
+  const events = await drain(watched);
+  assert.deepEqual(events.map((e) => e.event), ["history", "snapshot", "snapshot"]);
+  await other.cancel();
+  feed.close();
+  await hub.close();
+});
