@@ -265,6 +265,25 @@ Deno.test({
         assert.ok(!hub.stderr().includes(ADMIN_KEY), "the hub does not log the key");
       });
 
+      await t.step("an admin JWT signs in; revoking it signs the page out", async () => {
+        const jwt = await mintToken({ sub: "ops", roles: ["admin"] }, { secret }, {
+          ttl: "15m",
+          aud: "realtime-admin",
+        });
+        await signIn(page, jwt);
+        await page.waitForSelector('#stream-state[data-state="live"]');
+        const res = await fetch(hub.url + "/v1/realtime/revoke", {
+          method: "POST",
+          headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+          body: JSON.stringify({ user: "ops" }),
+        });
+        assert.equal(res.status, 200);
+        await res.body?.cancel();
+        await page.waitForSelector('body[data-state="signed-out"]', { timeout: 10_000 });
+        assert.match(await page.textContent("#signin-error") ?? "", /no longer accepts/);
+        assert.ok(!hub.stderr().includes(jwt), "the hub does not log the token");
+      });
+
       await t.step("no script errors and no CSP violations", () => {
         // Chromium logs the refused sign-in's 401 as a failed resource load.
         const unexpected = pageErrors.filter((text) => !text.includes("status of 401"));
