@@ -45,7 +45,6 @@ export const CONSOLE_HTML = `<!doctype html>
 <header>
   <h1>realtime hub console</h1>
   <span id="stream-state" role="status" data-state="idle">signed out</span>
-  <span id="actor"></span>
   <button type="button" id="sign-out" class="ghost" hidden>Sign out</button>
 </header>
 <p id="loading">Loading the console script&hellip;</p>
@@ -186,7 +185,6 @@ h3 { font-size: 13px; margin: 4px 0 6px; }
 #stream-state[data-state="live"] { background: var(--good); }
 #stream-state[data-state="connecting"] { background: #9a6700; }
 #stream-state[data-state="error"] { background: var(--bad); }
-#actor { color: #d0d7de; font-size: 12px; }
 #sign-out { margin-left: auto; color: #fff; border-color: #8c959f; background: transparent; }
 #loading { margin: 16px; color: var(--muted); }
 body.ready #loading { display: none; }
