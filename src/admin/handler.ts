@@ -96,7 +96,7 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  * | `POST /acl/explain` | `{claims, action, topic}` | `hub.explain` | `AclDecision` with `action`, `topic` |
  * | `GET /connections?search=&offset=&limit=` | | `hub.listConnections` | `ConnectionPage` |
  * | `GET /topics?search=&offset=&limit=` | | `hub.listTopics` | `TopicPage` |
- * | `GET /stream` | | `feed.open` (with `feed` only; 503 when full) | `text/event-stream` |
+ * | `GET /stream` | | `feed.open` (with `feed` only; 503 when full; ends once the credential is refused) | `text/event-stream` |
  *
  * Bad input gets a 4xx `{"code":"BAD_REQUEST","message":...}` and changes
  * nothing: a body that is not `application/json` (415), over 64 KiB (413),
