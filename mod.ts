@@ -29,6 +29,7 @@ export * from "./src/hub/broker.ts";
 export * from "./src/hub/clock.ts";
 export * from "./src/hub/log.ts";
 export * from "./src/hub/registry.ts";
+export * from "./src/hub/inspect.ts";
 export * from "./src/hub/metrics.ts";
 export * from "./src/hub/token_bucket.ts";
 export type { HubSocket, Verdict } from "./src/hub/connection.ts";

@@ -73,20 +73,23 @@ async function readyOnStdout(
   return { pid: child.pid, url: `ws://127.0.0.1:${port}${path}`, stop: () => child.stop() };
 }
 
-function hubPeer(transport: "deno" | "ws"): Peer {
+function hubPeer(transport: "deno" | "ws", withConsole = false): Peer {
   return {
-    id: `hub-${transport}`,
+    id: `hub-${transport}${withConsole ? "-console" : ""}`,
     label: `@realtime/hub, ${
       transport === "deno" ? "Deno.upgradeWebSocket" : "npm ws"
-    } adapter, HS256 + 10 ACL rules + capabilities`,
+    } adapter, HS256 + 10 ACL rules + capabilities${
+      withConsole ? ", one operator console viewer open" : ""
+    }`,
     protocol: "hub",
-    hub: true,
+    hub: !withConsole,
+    ...(withConsole ? { scenarios: ["fanout"] } : {}),
     unavailable: () => Promise.resolve(undefined),
     start: async ({ root, core, logFile }) =>
       await readyOnStdout(
         await startProcess(
           Deno.execPath(),
-          [...DENO_RUN, "bench/servers/hub.ts", transport],
+          [...DENO_RUN, "bench/servers/hub.ts", transport, ...(withConsole ? ["console"] : [])],
           { cwd: root, core, stderrFile: logFile },
         ),
         "/ws",
@@ -195,6 +198,7 @@ export const PEERS: readonly Peer[] = [
   bareDenoJwt,
   hubPeer("deno"),
   hubPeer("ws"),
+  hubPeer("ws", true),
   nodePeer(
     "node-ws",
     "Node + npm ws (same JSON frames, no auth, no ACL)",

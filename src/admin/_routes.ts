@@ -3,6 +3,8 @@
 import type { AclRule } from "../acl/rules.ts";
 import { validatePattern, validateTopic } from "../acl/topic.ts";
 import type { BroadcastInput, Hub } from "../hub/hub.ts";
+import { CONSOLE_ROUTES } from "./_console_routes.ts";
+import type { ConsoleFeed } from "./console/feed.ts";
 import {
   AdminInputError,
   checkEvent,
@@ -20,6 +22,12 @@ export interface RouteInput {
   readonly hub: Hub;
   readonly req: Request;
   readonly params: Readonly<Record<string, string>>;
+  /** The console's live feed, when the console is served. */
+  readonly feed?: ConsoleFeed;
+  /** Whether the request's credential is still accepted (for long-lived responses). */
+  readonly stillAllowed?: () => Promise<boolean>;
+  /** Writes an audit entry for this request's actor. */
+  readonly audit?: (event: string, fields: Record<string, unknown>) => void;
 }
 
 export interface RouteResult {
@@ -27,6 +35,8 @@ export interface RouteResult {
   body: unknown;
   /** Audit fields beyond event, actor and via. */
   audit: Record<string, unknown>;
+  /** A response to send instead of `body` as JSON (a stream). */
+  response?: Response;
 }
 
 export interface Route {
@@ -170,6 +180,7 @@ export const ROUTES: readonly Route[] = [
       return { body: { rules: rules.length }, audit: { rules: rules.length } };
     },
   },
+  ...CONSOLE_ROUTES,
 ];
 
 /** A route whose path matches, with its raw (still percent-encoded) parameters. */

@@ -36,6 +36,9 @@ const HUB_METHODS = [
   "revoke",
   "isRevoked",
   "updateRules",
+  "listConnections",
+  "listTopics",
+  "explain",
 ] as const;
 
 function checkOptions(hub: Hub, options: AdminOptions): void {
@@ -88,6 +91,12 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  * | `GET /topics/:topic` | | `hub.subscriberCount` | `{topic, subscribers}` |
  * | `POST /revoke` | `{user}` | `hub.revoke` | `{user, disconnected}` |
  * | `PUT /rules` | `{rules}` | `hub.updateRules` | `{rules}` (their count) |
+ * | `GET /rules` | | `hub.rules` | `{rules}` |
+ * | `POST /rules/check` | `{rules, claims?}` | `lintAcl` (changes nothing) | `{rules, errors, warnings, issues}` |
+ * | `POST /acl/explain` | `{claims, action, topic}` | `hub.explain` | `AclDecision` with `action`, `topic` |
+ * | `GET /connections?search=&offset=&limit=` | | `hub.listConnections` | `ConnectionPage` |
+ * | `GET /topics?search=&offset=&limit=` | | `hub.listTopics` | `TopicPage` |
+ * | `GET /stream` | | `feed.open` (with `feed` only; 503 when full; ends once the credential is refused) | `text/event-stream` |
  *
  * Bad input gets a 4xx `{"code":"BAD_REQUEST","message":...}` and changes
  * nothing: a body that is not `application/json` (415), over 64 KiB (413),
@@ -98,7 +107,8 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  *
  * Each request writes one audit entry: `admin.<action>` (`broadcast`,
  * `send`, `stats`, `user_status`, `disconnect`, `topic`, `revoke`,
- * `rules_update`) with the actor (`api_key` or the JWT subject), or
+ * `rules_update`, `rules`, `rules_check`, `acl_explain`, `connections`,
+ * `topics`, `stream`) with the actor (`api_key` or the JWT subject), or
  * `admin.auth_failed`, `admin.forbidden`, `admin.rejected` (bad input) or
  * `admin.failed`. Entries never hold the credential nor payloads.
  *
@@ -181,8 +191,16 @@ export function createAdminHandler(
           allow,
         });
       }
-      const result = await match.route.run({ hub, req, params: decodeParams(match.raw) });
+      const result = await match.route.run({
+        hub,
+        req,
+        params: decodeParams(match.raw),
+        feed: options.feed,
+        stillAllowed: async () => !("response" in await authenticate(req)),
+        audit: (event, fields) => audit({ level: "info", event, ...who, ...fields }),
+      });
       audit({ level: "info", event: `admin.${match.route.action}`, ...who, ...result.audit });
+      if (result.response !== undefined) return result.response;
       return Response.json(result.body, { headers: { "cache-control": "no-store" } });
     } catch (error) {
       if (error instanceof AdminInputError) {

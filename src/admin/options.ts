@@ -6,6 +6,7 @@
 
 import type { TokenVerifier } from "../auth/verify.ts";
 import type { LogEntry } from "../hub/log.ts";
+import type { ConsoleFeed } from "./console/feed.ts";
 
 /**
  * The `aud` an admin JWT must carry by default, so that a hub token (for
@@ -100,4 +101,12 @@ export interface AdminOptions extends AdminAuthOptions {
    * @default {logToStderr}
    */
   audit?: (entry: LogEntry) => void;
+  /**
+   * The operator console's live feed ({@linkcode createConsoleFeed}), served
+   * at `GET <prefix>/stream` behind the same credential; without it that
+   * route answers 404.
+   *
+   * @default {undefined}
+   */
+  feed?: ConsoleFeed;
 }

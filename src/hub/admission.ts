@@ -27,6 +27,16 @@ export interface Accepted {
   readonly principal: Principal | undefined;
   /** In `reject: "close"` mode: close at once with this code and reason. */
   readonly closeWith?: { code: number; reason: string };
+  /** Where the connection comes from, for the operator's console. */
+  readonly peer?: Peer;
+}
+
+/** Where a connection comes from, as the admin API lists it. */
+export interface Peer {
+  /** The client's IP address (behind a trusted proxy, the one it saw), when known. */
+  readonly remoteAddr?: string;
+  /** The transport adapter that accepted it (`ws`, `deno`), when it said. */
+  readonly transport?: string;
 }
 
 /** An upgrade request the hub refused: send this response instead. */
@@ -44,6 +54,8 @@ export type Admission = Accepted | Refused;
 export interface ConnInfo {
   /** The peer's IP address. */
   readonly remoteAddr?: string;
+  /** The adapter's name (`ws`, `deno`), shown by the admin API. */
+  readonly transport?: string;
 }
 
 /** What admission needs from the hub. */
@@ -171,15 +183,16 @@ export function createAdmission(
     }
     const offered = parseSubprotocols(req.headers.get("sec-websocket-protocol"));
     const protocol = selectSubprotocol(offered);
+    const peer: Peer = { remoteAddr: ip, transport: info?.transport };
     try {
       if (deps.authenticate !== undefined) {
         const principal = await deps.authenticate(req);
-        if (principal !== undefined) return { ok: true, protocol, principal };
+        if (principal !== undefined) return { ok: true, protocol, principal, peer };
       }
       const extracted = deps.canVerify ? extractToken(req, sources, offered) : undefined;
       if (extracted === undefined) {
         if (sources.firstMessage && deps.canVerify) {
-          return { ok: true, protocol, principal: undefined };
+          return { ok: true, protocol, principal: undefined, peer };
         }
         return authFailure(protocol, new AuthError("missing"), ip);
       }
@@ -189,7 +202,7 @@ export function createAdmission(
       }
       const principal = await deps.verify(extracted.token);
       increment(metrics.authSuccesses, extracted.source);
-      return { ok: true, protocol, principal };
+      return { ok: true, protocol, principal, peer };
     } catch (error) {
       if (error instanceof AuthError) return authFailure(protocol, error, ip);
       deps.log({

@@ -15,6 +15,7 @@ import { encodeAck, encodeFrame, errorFrame } from "../protocol/encode.ts";
 import type { ClientFrame, RequestId, ServerFrame } from "../protocol/frames.ts";
 import { parseClientFrame } from "../protocol/parse.ts";
 import type { Deadline } from "./_deadlines.ts";
+import type { Peer } from "./admission.ts";
 import type { HubContext } from "./context.ts";
 import { increment } from "./metrics.ts";
 import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
@@ -73,15 +74,19 @@ export class Connection {
   /** Frames of `#outbox` measured in UTF-8 so far (only near the limit), and their bytes. */
   #outboxMeasured = 0;
   #outboxMeasuredBytes = 0;
+  /** Where it comes from, for the admin API's listing. */
+  readonly peer: Peer | undefined;
 
   /**
    * @param id Server-assigned id.
    * @param socket The transport.
    * @param ctx The hub.
    * @param batch Whether the client negotiated `realtime.v1.batch`.
+   * @param peer Its address and transport, when the adapter said.
    */
-  constructor(id: string, socket: HubSocket, ctx: HubContext, batch: boolean) {
+  constructor(id: string, socket: HubSocket, ctx: HubContext, batch: boolean, peer?: Peer) {
     this.id = id;
+    this.peer = peer;
     this.#batch = batch;
     this.#socket = socket;
     this.#ctx = ctx;
@@ -92,6 +97,16 @@ export class Connection {
   /** The authenticated principal, once there is one. */
   get principal(): Principal | undefined {
     return this.#principal;
+  }
+
+  /** How many topics and patterns it is subscribed to. */
+  get subscriptionCount(): number {
+    return this.#subscriptions.size;
+  }
+
+  /** Characters queued in its outbox plus bytes its socket has not written yet. */
+  get queuedBytes(): number {
+    return this.#outboxChars + (this.#state === "closed" ? 0 : this.#socket.bufferedAmount);
   }
 
   /** Whether the connection is authenticated and not closed. */

@@ -5,12 +5,13 @@
  * @module
  */
 
-import { type Acl, compileAcl } from "../acl/compile.ts";
+import { type Acl, type AclDecision, compileAcl } from "../acl/compile.ts";
 import { createDecisionCache, type DecisionCache } from "../acl/decision_cache.ts";
 import type { AclAction, AclRule } from "../acl/rules.ts";
 import { validateTopic } from "../acl/topic.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
+import { readRoles } from "../auth/roles.ts";
 import { createRevocations } from "../auth/revocations.ts";
 import { createTokenVerifier, type TokenVerifier } from "../auth/verify.ts";
 import { CloseCode } from "../protocol/codes.ts";
@@ -27,13 +28,20 @@ import { createHubMetrics, type HubMetrics, increment, observe } from "./metrics
 import type { HubLimits, HubOptions } from "./options.ts";
 import { createRegistry } from "./registry.ts";
 import { PatternQuota } from "./_pattern_quota.ts";
+import {
+  type ConnectionPage,
+  listConnections,
+  type ListQuery,
+  listTopics,
+  type TopicPage,
+} from "./inspect.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createDeadlines } from "./_deadlines.ts";
 import { Multimap } from "./_multimap.ts";
 import { setImmediate } from "node:timers";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 
-export type { Accepted, Admission, ConnInfo, Refused } from "./admission.ts";
+export type { Accepted, Admission, ConnInfo, Peer, Refused } from "./admission.ts";
 
 /** Socket events an adapter forwards to the hub. */
 export interface SocketHandler {
@@ -137,6 +145,22 @@ export interface Hub extends AsyncDisposable {
   subscriberCount(topicOrPattern: string): number;
   /** Counts for the admin API. */
   stats(): HubStats;
+  /** A page of open connections, oldest first (for the admin API and console). */
+  listConnections(query?: ListQuery): ConnectionPage;
+  /** A page of topics and patterns, most subscribers first (for the admin API and console). */
+  listTopics(query?: ListQuery): TopicPage;
+  /** The server-side rules in force, as last set. */
+  readonly rules: readonly AclRule[];
+  /**
+   * Decides with the rules in force for a principal made of `claims`
+   * (`sub`, and roles from the roles claim), as `realtime-cli acl explain`
+   * does; the `authorize` hook is not consulted.
+   */
+  explain(
+    claims: Readonly<Record<string, unknown>>,
+    action: AclAction,
+    target: string,
+  ): AclDecision;
   /** Counters and histograms for `/metrics`. */
   readonly metrics: Readonly<HubMetrics>;
   /** The limits in force. */
@@ -418,7 +442,7 @@ export function createHub(options: HubOptions): Hub {
 
   function connect(socket: HubSocket, admission: Accepted): SocketHandler {
     const batch = admission.protocol === SUBPROTOCOL_V1_BATCH;
-    const connection = new Connection(generateId(), socket, context, batch);
+    const connection = new Connection(generateId(), socket, context, batch, admission.peer);
     connections.add(connection);
     metrics.connectionsOpened++;
     return new Handler(connection, admission);
@@ -614,6 +638,16 @@ export function createHub(options: HubOptions): Hub {
     updateRules,
     subscriberCount: (topic) => registry.count(topic),
     stats,
+    listConnections: (query) => listConnections(connections, query),
+    listTopics: (query) => listTopics(registry.keys(), registry.count, query),
+    get rules() {
+      return acl.rules;
+    },
+    explain(claims, action, target) {
+      const sub = typeof claims.sub === "string" ? claims.sub : "";
+      const roles = readRoles(claims, options.auth?.rolesClaim ?? "roles");
+      return acl.decide({ sub, roles, claims, expiresAt: null }, action, target);
+    },
     metrics,
     limits,
     get connectionCount() {

@@ -32,6 +32,8 @@ export interface Registry<S extends Subscriber> {
   forEach(topic: string, fn: (subscriber: S) => void): void;
   /** How many subscribers a concrete topic or a pattern has, as subscribed. */
   count(topicOrPattern: string): number;
+  /** Every topic and pattern with at least one subscriber, concrete topics first. */
+  keys(): IterableIterator<string>;
   /** Distinct topics and patterns with at least one subscriber. */
   readonly size: number;
   /** Total subscriptions. */
@@ -108,6 +110,10 @@ export function createRegistry<S extends Subscriber>(events: RegistryEvents): Re
     },
     count(key) {
       return mapFor(key).count(key);
+    },
+    *keys() {
+      yield* exact.keys();
+      yield* patterns.keys();
     },
     get size() {
       return exact.size + patterns.size;

@@ -50,6 +50,12 @@ export interface ServerConfig {
   /** Prefix of the admin API. @default {"/v1/realtime"} */
   adminPrefix?: string;
   /**
+   * Where the operator console is served, or `false` for nowhere.
+   *
+   * @default {"/admin"} when `adminKey` is set or the development key is in use, else off
+   */
+  consolePath?: string | false;
+  /**
    * `/metrics`: `"public"`, `"admin"` (behind the admin credential) or `"off"`.
    *
    * @default {"public"} with the development key, else `"admin"`

@@ -146,7 +146,7 @@ export async function listenNode(
       hub.malformedUpgrade?.("handshake", peerOf(socket));
       return refuse(socket, "Malformed request headers");
     }
-    void hub.admit(request, { remoteAddr: req.socket.remoteAddress }).then(
+    void hub.admit(request, { remoteAddr: req.socket.remoteAddress, transport: "ws" }).then(
       (admission) => {
         if (!admission.ok) return writeResponse(socket, admission.response);
         if (admission.protocol !== undefined) protocols.set(req, admission.protocol);

@@ -13,6 +13,8 @@ import { createDemoHandler } from "../demo/handler.ts";
 import { createAdminHandler } from "../admin/handler.ts";
 import { type AdminAuthOptions, DEFAULT_ADMIN_AUDIENCE } from "../admin/options.ts";
 import { createMetricsHandler } from "../metrics/handler.ts";
+import { createConsoleFeed } from "../admin/console/feed.ts";
+import { createConsoleHandler, DEFAULT_CONSOLE_MOUNT } from "../admin/console/handler.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
 import { type DefaultAccountsOptions, openDefaultAccounts } from "../accounts/default_accounts.ts";
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
@@ -154,10 +156,19 @@ export async function startServer(
     await hub.close();
     throw error;
   }
+  // The console: on where an admin credential is configured (or in
+  // development), at `consolePath`; it holds no privilege of its own.
+  const consoleMount = config.consolePath === false ? undefined : config.consolePath ??
+    (config.adminKey !== undefined || devKey ? DEFAULT_CONSOLE_MOUNT : undefined);
+  const feed = consoleMount === undefined ? undefined : createConsoleFeed(hub);
+  const consolePage = consoleMount === undefined
+    ? undefined
+    : createConsoleHandler({ mount: consoleMount, apiPrefix: config.adminPrefix });
   const admin = createAdminHandler(hub, {
     ...adminAuth,
     prefix: config.adminPrefix,
     audit: options.log,
+    feed,
   });
   // Metrics are public on the main port only with the development key; in
   // production they need the admin credential or a separate (internal) port.
@@ -172,7 +183,7 @@ export async function startServer(
       return await metrics(req);
     }
     return (await accounts?.adminHandler(req)) ?? (await admin(req)) ??
-      (await accounts?.handler(req)) ?? (await app(req));
+      (await accounts?.handler(req)) ?? (await consolePage?.(req)) ?? (await app(req));
   };
   const hostname = config.hostname ?? (devKey ? "127.0.0.1" : "0.0.0.0");
   let server: Server;
@@ -193,6 +204,7 @@ export async function startServer(
       await promise;
     }
   } catch (error) {
+    feed?.close();
     await hub.close();
     await accounts?.close();
     throw error;
@@ -201,6 +213,8 @@ export async function startServer(
     ? "localhost"
     : server.hostname;
   const close = async () => {
+    // Console streams never end by themselves: end them so the server can stop.
+    feed?.close();
     await hub.close();
     await server.close();
     await metricsServer?.shutdown();

@@ -1,0 +1,194 @@
+// The read-only and dry-run admin routes behind the operator's console:
+// listings, the rules in force, lint before replace, explain, and the live
+// stream. Each checks its input, then makes one call.
+
+import { lintAcl } from "../acl/lint.ts";
+import { ACL_ACTIONS, type AclAction, type AclRule } from "../acl/rules.ts";
+import type { ListQuery } from "../hub/inspect.ts";
+import { AdminInputError, kind, readJsonObject, requireField } from "./_request.ts";
+import type { Route, RouteInput } from "./_routes.ts";
+
+/** Longest topic or pattern `acl/explain` takes; the hub's own limit applies after. */
+const MAX_TARGET_LENGTH = 1024;
+
+function query(input: RouteInput): ListQuery {
+  const params = new URL(input.req.url).searchParams;
+  const number = (name: string): number | undefined => {
+    const raw = params.get(name);
+    if (raw === null) return undefined;
+    if (!/^\d{1,9}$/.test(raw)) {
+      throw new AdminInputError(
+        400,
+        `Invalid '${name}': expected a whole number, got '${raw.slice(0, 20)}'`,
+      );
+    }
+    return Number(raw);
+  };
+  const search = params.get("search") ?? undefined;
+  const offset = number("offset");
+  const limit = number("limit");
+  return {
+    ...(search === undefined ? {} : { search }),
+    ...(offset === undefined ? {} : { offset }),
+    ...(limit === undefined ? {} : { limit }),
+  };
+}
+
+/** Runs a listing, turning a refused query into a 400. */
+function listing<T>(list: () => T): T {
+  try {
+    return list();
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError) {
+      throw new AdminInputError(400, error.message);
+    }
+    throw error;
+  }
+}
+
+function rulesArray(value: unknown): AclRule[] {
+  if (!Array.isArray(value)) {
+    throw new AdminInputError(400, `Invalid 'rules': expected an array, got ${kind(value)}`);
+  }
+  return value as AclRule[];
+}
+
+const body = (input: RouteInput) => readJsonObject(input.req, input.hub.limits.maxDepth);
+
+export const CONSOLE_ROUTES: readonly Route[] = [
+  {
+    method: "GET",
+    path: ["connections"],
+    action: "connections",
+    run(input) {
+      const q = query(input);
+      const page = listing(() => input.hub.listConnections(q));
+      return Promise.resolve({
+        body: page,
+        audit: { matched: page.matched, ...(q.search ? { searched: true } : {}) },
+      });
+    },
+  },
+  {
+    method: "GET",
+    path: ["topics"],
+    action: "topics",
+    run(input) {
+      const q = query(input);
+      const page = listing(() => input.hub.listTopics(q));
+      return Promise.resolve({ body: page, audit: { matched: page.matched } });
+    },
+  },
+  {
+    method: "GET",
+    path: ["rules"],
+    action: "rules",
+    run(input) {
+      const rules = input.hub.rules;
+      return Promise.resolve({ body: { rules }, audit: { rules: rules.length } });
+    },
+  },
+  {
+    method: "POST",
+    path: ["rules", "check"],
+    action: "rules_check",
+    async run(input) {
+      const b = await body(input);
+      const rules = rulesArray(requireField(b, "rules"));
+      let claims: string[] | undefined;
+      if (b.claims !== undefined) {
+        if (
+          !Array.isArray(b.claims) || b.claims.length > 256 ||
+          b.claims.some((c) => typeof c !== "string" || c.length === 0 || c.length > 256)
+        ) {
+          throw new AdminInputError(
+            400,
+            "Invalid 'claims': expected up to 256 claim names of 1 to 256 characters",
+          );
+        }
+        claims = b.claims as string[];
+      }
+      const issues = lintAcl({ rules }, claims === undefined ? {} : { claims });
+      const errors = issues.filter((i) => i.severity === "error").length;
+      return {
+        body: { rules: rules.length, errors, warnings: issues.length - errors, issues },
+        audit: { rules: rules.length, errors },
+      };
+    },
+  },
+  {
+    method: "POST",
+    path: ["acl", "explain"],
+    action: "acl_explain",
+    async run(input) {
+      const b = await body(input);
+      const claims = requireField(b, "claims");
+      if (typeof claims !== "object" || claims === null || Array.isArray(claims)) {
+        throw new AdminInputError(400, `Invalid 'claims': expected an object, got ${kind(claims)}`);
+      }
+      const action = requireField(b, "action");
+      if (!ACL_ACTIONS.includes(action as AclAction)) {
+        throw new AdminInputError(
+          400,
+          `Invalid 'action': expected one of ${ACL_ACTIONS.join(", ")}, got ${kind(action)}`,
+        );
+      }
+      const topic = requireField(b, "topic");
+      if (typeof topic !== "string" || topic.length === 0 || topic.length > MAX_TARGET_LENGTH) {
+        throw new AdminInputError(
+          400,
+          `Invalid 'topic': expected a string of 1 to ${MAX_TARGET_LENGTH} characters, got ${
+            kind(topic)
+          }`,
+        );
+      }
+      const decision = input.hub.explain(
+        claims as Record<string, unknown>,
+        action as AclAction,
+        topic,
+      );
+      const sub = (claims as Record<string, unknown>).sub;
+      return {
+        body: { ...decision, action, topic },
+        audit: {
+          action,
+          topic,
+          ...(typeof sub === "string" ? { user: sub } : {}),
+          allowed: decision.allowed,
+        },
+      };
+    },
+  },
+  {
+    method: "GET",
+    path: ["stream"],
+    action: "stream",
+    run(input) {
+      if (input.feed === undefined) throw new AdminInputError(404, "No such admin route");
+      // Re-checked before every snapshot: an expired or revoked admin JWT
+      // (or a rotated key) stops seeing data within a second.
+      const stream = input.feed.open({
+        stillAllowed: input.stillAllowed,
+        onRefused: () => input.audit?.("admin.stream_ended", { reason: "credential_refused" }),
+      });
+      if (stream === undefined) {
+        throw new AdminInputError(
+          503,
+          "Too many console viewers: close another console and retry",
+          { "retry-after": "5" },
+        );
+      }
+      return Promise.resolve({
+        body: null,
+        response: new Response(stream, {
+          headers: {
+            "content-type": "text/event-stream; charset=utf-8",
+            "cache-control": "no-store",
+            "x-content-type-options": "nosniff",
+          },
+        }),
+        audit: { viewers: input.feed.viewers },
+      });
+    },
+  },
+];
