@@ -50,8 +50,23 @@ export * from "./close_policy.ts";
 export * from "./subscription.ts";
 export * from "./history.ts";
 export * from "./presence.ts";
+export * from "./verified_handler.ts";
 export * from "./errors.ts";
 export * from "./options.ts";
 export * from "./backoff.ts";
 export { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 export type * from "../protocol/frames.ts";
+// The signing types `sign` and `verify` take; the functions are on `@realtime/hub/signing`.
+export type {
+  PublicationClaims,
+  PublicationKeys,
+  PublicationSigner,
+  PublicationSigningKey,
+  PublicationVerification,
+  PublicationVerifier,
+  RefusedPublication,
+  SignatureErrorCode,
+  VerifiedPublication,
+} from "../signing/mod.ts";
+export type { JwsAlgorithm } from "../auth/algorithms.ts";
+export type { JsonWebKeySet } from "../auth/verify.ts";
