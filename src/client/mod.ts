@@ -8,8 +8,11 @@
  * messages after every reconnect, never delivering an offset twice; the
  * `subscribed` event says whether a recovery was complete. It also reads
  * history (`history()`) and presence (`presence()`, `presenceStats()`, join
- * and leave events). It uses only web APIs: it runs unchanged in browsers,
- * Deno and Node 22+.
+ * and leave events). It signs publications (`publish(topic, payload, { sign:
+ * key })`) and verifies them per subscription (`subscribe(topic, handler, {
+ * verify: key })`), dropping and reporting (`verification_failed`) any
+ * message whose signature fails. It uses only web APIs: it runs unchanged in
+ * browsers, Deno and Node 22+.
  *
  * @example Subscribe and publish
  * ```ts ignore
