@@ -10,8 +10,12 @@ import { ed25519, es256, SECRET } from "../signing/_keys.ts";
 import { scriptedPeer } from "../client/_scripted_peer.ts";
 import { baseEnv, CliProcess, runCli } from "./_cli.ts";
 
+// Key files live in one directory per run, removed when the module unloads.
+const KEY_DIR = await Deno.makeTempDir({ prefix: "realtime-cli-signing-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(KEY_DIR, { recursive: true }));
+
 async function keyFile(contents: string, suffix: string): Promise<string> {
-  const path = await Deno.makeTempFile({ suffix });
+  const path = await Deno.makeTempFile({ dir: KEY_DIR, suffix });
   await Deno.writeTextFile(path, contents);
   return path;
 }
