@@ -616,7 +616,8 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   /**
-   * Listens to an event: `state`, `notification`, `error` or `refresh`.
+   * Listens to an event: `state`, `notification`, `error`, `refresh`,
+   * `subscribed`, `presence` or `verification_failed`.
    *
    * @param event The event name.
    * @param listener The listener.
