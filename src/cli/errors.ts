@@ -81,17 +81,26 @@ export function redact(text: string, secrets: readonly (string | undefined)[] = 
  * The exit code for a protocol error code received in an `error` frame.
  *
  * @param code The frame's `code`.
- * @returns 2 for authentication and permission errors, 1 for malformed or
- * oversized requests and history of a topic that keeps none, 3 for the hub's own trouble (rate limits, internal errors).
+ * @returns 2 for authentication and permission errors and refused signatures,
+ * 1 for malformed or oversized requests (and JWS) and history of a topic that
+ * keeps none, 3 for the hub's own trouble (rate limits, internal errors).
  */
 export function exitCodeForErrorFrame(code: unknown): ExitCode {
   switch (code) {
     case "AUTH_FAILED":
     case "TOKEN_EXPIRED":
     case "FORBIDDEN":
+    // A signed publication the hub refused: the key, the claims or the topic's rule.
+    case "SIGNATURE_REQUIRED":
+    case "SIGNATURE_INVALID":
+    case "SIGNATURE_ALGORITHM":
+    case "SIGNATURE_TOPIC":
+    case "SIGNATURE_EXPIRED":
+    case "SIGNATURE_REPLAYED":
       return ExitCode.Auth;
     case "BAD_REQUEST":
     case "TOO_LARGE":
+    case "SIGNATURE_TOO_LARGE":
     case "NO_HISTORY":
       return ExitCode.Usage;
     default:

@@ -44,19 +44,25 @@ export function compactJson(value: unknown): string {
 /**
  * One `tail` line: time, topic, sender and payload, separated by spaces.
  * The sender is `-` for server-pushed messages, followed by `[event]` when
- * the message names one.
+ * the message names one, and by the verification column when given.
  *
  * @param frame A `message` frame.
  * @param colors Styles.
+ * @param verdict `verified` or `UNVERIFIED:CODE`, one word, with `tail --verify-key`.
  * @returns The line, without a newline.
  */
-export function formatMessageLine(frame: Record<string, unknown>, colors: Colors): string {
+export function formatMessageLine(
+  frame: Record<string, unknown>,
+  colors: Colors,
+  verdict?: string,
+): string {
   const ts = typeof frame.ts === "number" ? new Date(frame.ts).toISOString() : "-";
   const from = typeof frame.from === "string" ? frame.from : "-";
   const event = typeof frame.event === "string" ? ` [${frame.event}]` : "";
-  return `${colors.dim(ts)} ${colors.bold(String(frame.topic))} ${colors.cyan(from)}${event} ${
-    compactJson(frame.payload)
-  }`;
+  const column = verdict === undefined ? "" : ` ${verdict}`;
+  return `${colors.dim(ts)} ${colors.bold(String(frame.topic))} ${
+    colors.cyan(from)
+  }${event}${column} ${compactJson(frame.payload)}`;
 }
 
 /**

@@ -45,6 +45,10 @@ import {
 } from "./presence.ts";
 import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
 import { tokenExpiresAt } from "./_token.ts";
+import type { JwsAlgorithm } from "../auth/algorithms.ts";
+import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
+import { Signers } from "./_signers.ts";
+import { subscriberVerifier, type VerifiedHandler, verifiedHandler } from "./verified_handler.ts";
 
 export type { MessageHandler, RealtimeMessage, SubscribeOptions } from "./subscription.ts";
 export type { RealtimeEvents, RefreshInfo, StateChange, SubscribedInfo } from "./events.ts";
@@ -78,6 +82,25 @@ export interface PublishOptions {
    * @default {true}
    */
   ack?: boolean;
+  /**
+   * Sign the publication: a shared secret (at least 32 bytes), a PKCS#8 PEM
+   * private key, a private or symmetric JWK (its `kid` goes in the header),
+   * a private `CryptoKey` (with `signAlg`), or a signer from
+   * `createPublicationSigner`. The frame then carries `jws` (claims
+   * `topic`, `data`, `jti`, `iat`) instead of `payload`, for a topic whose
+   * rule requires signed publications. Each key is imported once per
+   * client. Publishes leave in call order, signed or not; the timeout counts
+   * from when the signature is ready.
+   *
+   * @default {undefined}
+   */
+  sign?: PublicationSigningKey | PublicationSigner;
+  /**
+   * The algorithm to sign with; it must fit the key.
+   *
+   * @default {undefined} HS256 for a secret, else the key's own algorithm; required for a `CryptoKey`
+   */
+  signAlg?: JwsAlgorithm;
 }
 
 /** Options of {@linkcode RealtimeClient.presence} and {@linkcode RealtimeClient.presenceStats}. */
@@ -173,12 +196,19 @@ export class RealtimeClient implements AsyncDisposable {
     "refresh",
     "subscribed",
     "presence",
+    "verification_failed",
   ]);
   #user: string | undefined;
   #connectionId: string | undefined;
   #expiresAt: number | null | undefined;
   #closed: Promise<void> | undefined;
   #offOnline: (() => void) | undefined;
+  #signers = new Signers();
+  /** The `verify` handlers, cancelled on close. */
+  #verifying = new Set<VerifiedHandler>();
+  /** The last publish waiting for its signature (or behind one), so publishes keep call order. */
+  #sendTail: Promise<unknown> = Promise.resolve();
+  #sequenced = 0;
 
   /**
    * Creates the client and starts connecting.
@@ -245,9 +275,12 @@ export class RealtimeClient implements AsyncDisposable {
    *
    * @param topic A topic or pattern.
    * @param handler Called with every message on a matching topic.
-   * @param options Where to report a refusal.
+   * @param options Where to report a refusal, presence, `since`, and `verify`
+   * (the keys that must have signed every message this handler receives).
    * @returns A function that unsubscribes, with a `ready` promise.
-   * @throws {TypeError} When the topic is not a valid pattern or the handler not a function.
+   * @throws {TypeError} When the topic is not a valid pattern, the handler not
+   * a function, or the `verify` keys unusable (a private key, `none`).
+   * @throws {RangeError} When a `verify` secret is shorter than 32 bytes.
    *
    * @example Subscribe and wait for the hub's answer
    * ```ts ignore
@@ -258,6 +291,18 @@ export class RealtimeClient implements AsyncDisposable {
    * await unsubscribe.ready; // rejects with code FORBIDDEN when not allowed
    * unsubscribe();
    * ```
+   *
+   * @example Act only on messages the pricing service signed
+   * ```ts ignore
+   * import { RealtimeClient } from "@realtime/hub/client";
+   *
+   * const rt = new RealtimeClient({ url: "wss://example.com/ws", token: "<jwt>" });
+   * const PRICING_PUBLIC_KEY = await (await fetch("/keys/pricing.pem")).text();
+   * rt.subscribe("prices:eur", (msg) => console.log("signed price", msg.payload), {
+   *   verify: PRICING_PUBLIC_KEY,
+   * });
+   * rt.on("verification_failed", ({ topic, offset, code }) => console.warn(topic, offset, code));
+   * ```
    */
   subscribe<T = unknown>(
     topic: string,
@@ -265,15 +310,25 @@ export class RealtimeClient implements AsyncDisposable {
     options: SubscribeOptions = {},
   ): Unsubscribe {
     const sub = this.#subs.get(topic) ?? new Subscription(topic);
+    // Created first: unusable keys throw before anything changes.
+    const verifying = options.verify === undefined || typeof handler !== "function"
+      ? undefined
+      : verifiedHandler(
+        handler as MessageHandler,
+        subscriberVerifier(options.verify),
+        (failure) => this.#emit("verification_failed", failure),
+      );
+    const delivered = verifying?.handler ?? handler as MessageHandler;
     if (this.#state === "closed") {
       // Validates the handler as an open client would, then refuses.
-      sub.add(handler as MessageHandler, options).remove();
+      sub.add(delivered, options).remove();
       const refused = Promise.reject(this.#closedError());
       refused.catch(() => {});
       return Object.assign(() => {}, { ready: refused });
     }
     if (!this.#subs.has(topic) && options.since !== undefined) sub.resumeFrom(options.since);
-    const handle = sub.add(handler as MessageHandler, options);
+    const handle = sub.add(delivered, options);
+    if (verifying !== undefined) this.#verifying.add(verifying);
     if (!this.#subs.has(topic)) {
       this.#subs.set(topic, sub);
       if (this.#state === "open") this.#sendSubscribe(sub);
@@ -282,6 +337,10 @@ export class RealtimeClient implements AsyncDisposable {
     const unsubscribe = () => {
       if (called) return;
       called = true;
+      if (verifying !== undefined) {
+        verifying.cancel();
+        this.#verifying.delete(verifying);
+      }
       const empty = handle.remove();
       if (!empty || this.#subs.get(topic) !== sub) return;
       this.#subs.delete(topic);
@@ -296,11 +355,14 @@ export class RealtimeClient implements AsyncDisposable {
    *
    * @param topic A concrete topic (no wildcards).
    * @param payload Any JSON value; `undefined` is sent as `null`.
-   * @param options The timeout.
+   * @param options The timeout, whether to wait for the ack, and the key to sign with.
    * @returns Resolves when the hub acknowledged the publish.
    * @throws {RealtimeError} With the hub's code (`FORBIDDEN`, `RATE_LIMITED`,
-   * `TOO_LARGE`...) or the client's (`TIMEOUT`, `QUEUE_FULL`, `DISCONNECTED`, `CLOSED`).
-   * @throws {TypeError} When the topic is invalid or the payload is not JSON.
+   * `TOO_LARGE`, `SIGNATURE_REQUIRED`, `SIGNATURE_INVALID`...) or the client's
+   * (`TIMEOUT`, `QUEUE_FULL`, `DISCONNECTED`, `CLOSED`).
+   * @throws {TypeError} When the topic is invalid, the payload is not JSON, or
+   * the signing key is unusable (a public key, an algorithm it does not fit).
+   * @throws {RangeError} When a signing secret is shorter than 32 bytes.
    *
    * @example Handle a refused publish
    * ```ts ignore
@@ -313,6 +375,16 @@ export class RealtimeClient implements AsyncDisposable {
    *   if (error instanceof RealtimeError && error.code === "FORBIDDEN") alert("Not allowed");
    * }
    * ```
+   *
+   * @example Sign a publication with an ES256 private key
+   * ```ts ignore
+   * import { RealtimeClient } from "@realtime/hub/client";
+   *
+   * const rt = new RealtimeClient({ url: "wss://example.com/ws", token: "<jwt>" });
+   * const privateJwk = JSON.parse(Deno.readTextFileSync("pricing-private.jwk"));
+   * // Sends {"type":"publish","id":1,"topic":"prices:eur","jws":"eyJ..."}
+   * await rt.publish("prices:eur", { bid: 1.08 }, { sign: privateJwk });
+   * ```
    */
   publish(topic: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
     const problem = validateTopic(topic);
@@ -324,14 +396,83 @@ export class RealtimeClient implements AsyncDisposable {
       );
     }
     if (this.#state === "closed") return Promise.reject(this.#closedError());
+    if (options.sign === undefined && this.#sequenced === 0) {
+      return this.#publishNow(
+        topic,
+        { payload: payload ?? null },
+        options.ack !== false,
+        timeoutMs,
+      );
+    }
+    return this.#publishInTurn(topic, payload ?? null, options, timeoutMs);
+  }
+
+  /**
+   * A publish that waits for its signature, or behind one: it is sent once
+   * every publish called before it was, so publishes keep call order.
+   */
+  #publishInTurn(
+    topic: string,
+    payload: unknown,
+    options: PublishOptions,
+    timeoutMs: number,
+  ): Promise<void> {
+    let fields: Promise<{ payload: unknown } | { jws: string }>;
+    if (options.sign === undefined) {
+      fields = Promise.resolve({ payload });
+    } else {
+      try {
+        JSON.stringify(payload);
+      } catch (error) {
+        return Promise.reject(
+          new TypeError(`Cannot publish to '${topic}': the payload is not JSON-serializable`, {
+            cause: error,
+          }),
+        );
+      }
+      let signer: PublicationSigner;
+      try {
+        signer = this.#signers.get(options.sign, options.signAlg);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      fields = signer.sign(topic, payload).then((jws) => ({ jws }));
+    }
+    const previous = this.#sendTail;
+    const turn = deferred<void>();
+    this.#sendTail = turn.promise;
+    this.#sequenced++;
+    return (async () => {
+      try {
+        let ready: { payload: unknown } | { jws: string };
+        try {
+          ready = await fields;
+        } finally {
+          await previous;
+        }
+        if (this.#state === "closed") throw this.#closedError();
+        // Not awaited here: the turn passes once the frame is sent, not acknowledged.
+        return this.#publishNow(topic, ready, options.ack !== false, timeoutMs);
+      } finally {
+        // Also after a signature failed: the publishes behind it go on.
+        turn.resolve();
+        this.#sequenced--;
+      }
+    })();
+  }
+
+  /** Sends (or queues) one publish frame with a payload or a JWS. */
+  #publishNow(
+    topic: string,
+    fields: { payload: unknown } | { jws: string },
+    ack: boolean,
+    timeoutMs: number,
+  ): Promise<void> {
     const id = this.#requests.nextId();
-    const ack = options.ack !== false;
     let text: string;
     try {
       text = JSON.stringify(
-        ack
-          ? { type: "publish", id, topic, payload: payload ?? null }
-          : { type: "publish", topic, payload: payload ?? null },
+        ack ? { type: "publish", id, topic, ...fields } : { type: "publish", topic, ...fields },
       );
     } catch (error) {
       return Promise.reject(
@@ -475,7 +616,8 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   /**
-   * Listens to an event: `state`, `notification`, `error` or `refresh`.
+   * Listens to an event: `state`, `notification`, `error`, `refresh`,
+   * `subscribed`, `presence` or `verification_failed`.
    *
    * @param event The event name.
    * @param listener The listener.
@@ -675,6 +817,7 @@ export class RealtimeClient implements AsyncDisposable {
     };
     if (frame.event !== undefined) message.event = frame.event;
     if (typeof frame.offset === "number") message.offset = frame.offset;
+    if (typeof frame.jws === "string") message.jws = frame.jws;
     const topic = frame.topic;
     if (topic !== null) {
       for (const sub of [...this.#subs.values()]) {
@@ -959,6 +1102,8 @@ export class RealtimeClient implements AsyncDisposable {
     this.#queue.take();
     for (const sub of this.#subs.values()) sub.close(closed);
     this.#subs.clear();
+    for (const verifying of this.#verifying) verifying.cancel();
+    this.#verifying.clear();
     this.#setState("closed", error === undefined ? {} : { error });
     this.#events.close();
     this.#closed = this.#waitForSockets();

@@ -9,6 +9,7 @@ import type { ConnectionState } from "./options.ts";
 import type { RealtimeMessage } from "./subscription.ts";
 import type { PresenceEvent } from "./presence.ts";
 import type { TopicPosition } from "../protocol/frames.ts";
+import type { VerificationFailure } from "./verified_handler.ts";
 
 /** Details of a state change, passed to `state` listeners. */
 export interface StateChange {
@@ -71,4 +72,10 @@ export interface RealtimeEvents {
   subscribed: (info: SubscribedInfo) => void;
   /** A connection joined or left a topic subscribed with `presence: true`. */
   presence: (event: PresenceEvent) => void;
+  /**
+   * A message on a subscription with `verify` was dropped: its signature
+   * did not verify, or it had none. Says which topic, offset and why (a
+   * stable code); never carries the JWS.
+   */
+  verification_failed: (failure: VerificationFailure) => void;
 }

@@ -80,16 +80,19 @@ export function historyResult(frame: HistoryReplyFrame): HistoryResult {
   const list: unknown = frame.publications;
   for (const item of Array.isArray(list) ? list : []) {
     if (typeof item !== "object" || item === null) continue;
-    const { offset, payload, from, ts, event } = item as Record<string, unknown>;
+    const { offset, payload, from, ts, event, jws } = item as Record<string, unknown>;
     if (typeof offset !== "number" || typeof ts !== "number") continue;
-    const message = {
+    const message: { -readonly [K in keyof HistoryMessage]: HistoryMessage[K] } = {
       topic: frame.topic,
       payload: payload === undefined ? null : payload,
       from: typeof from === "string" ? from : null,
       ts,
       offset,
     };
-    publications.push(typeof event === "string" ? { ...message, event } : message);
+    if (typeof event === "string") message.event = event;
+    // Signed publications keep their JWS, to verify (subscriberVerifier) before use.
+    if (typeof jws === "string") message.jws = jws;
+    publications.push(message);
   }
   return { publications, position: { offset: frame.offset, epoch: frame.epoch } };
 }

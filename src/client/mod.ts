@@ -8,8 +8,11 @@
  * messages after every reconnect, never delivering an offset twice; the
  * `subscribed` event says whether a recovery was complete. It also reads
  * history (`history()`) and presence (`presence()`, `presenceStats()`, join
- * and leave events). It uses only web APIs: it runs unchanged in browsers,
- * Deno and Node 22+.
+ * and leave events). It signs publications (`publish(topic, payload, { sign:
+ * key })`) and verifies them per subscription (`subscribe(topic, handler, {
+ * verify: key })`), dropping and reporting (`verification_failed`) any
+ * message whose signature fails. It uses only web APIs: it runs unchanged in
+ * browsers, Deno and Node 22+.
  *
  * @example Subscribe and publish
  * ```ts ignore
@@ -50,8 +53,23 @@ export * from "./close_policy.ts";
 export * from "./subscription.ts";
 export * from "./history.ts";
 export * from "./presence.ts";
+export * from "./verified_handler.ts";
 export * from "./errors.ts";
 export * from "./options.ts";
 export * from "./backoff.ts";
 export { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 export type * from "../protocol/frames.ts";
+// The signing types `sign` and `verify` take; the functions are on `@realtime/hub/signing`.
+export type {
+  PublicationClaims,
+  PublicationKeys,
+  PublicationSigner,
+  PublicationSigningKey,
+  PublicationVerification,
+  PublicationVerifier,
+  RefusedPublication,
+  SignatureErrorCode,
+  VerifiedPublication,
+} from "../signing/mod.ts";
+export type { JwsAlgorithm } from "../auth/algorithms.ts";
+export type { JsonWebKeySet } from "../auth/verify.ts";

@@ -16,6 +16,7 @@ import { type Deferred, deferred } from "./_deferred.ts";
 import { guard } from "./_guard.ts";
 import type { RealtimeError } from "./errors.ts";
 import type { TopicPosition } from "../protocol/frames.ts";
+import type { VerifyKeys } from "./verified_handler.ts";
 
 /** A publication received on a subscribed topic, or a message sent directly to the user. */
 export interface RealtimeMessage<T = unknown> {
@@ -35,6 +36,17 @@ export interface RealtimeMessage<T = unknown> {
   readonly event?: string;
   /** On a topic with history: the publication's offset in the topic's stream. */
   readonly offset?: number;
+  /**
+   * For a signed publication: the compact JWS exactly as published, to
+   * verify or to pass on. Without `verify`, `payload` is what the hub
+   * decoded and nothing was checked here.
+   */
+  readonly jws?: string;
+  /**
+   * `true` on a subscription with `verify`: the signature verified and
+   * `payload` is the signed `data` claim. Absent otherwise.
+   */
+  readonly verified?: true;
 }
 
 /** Receives the messages of a subscription. */
@@ -63,6 +75,20 @@ export interface SubscribeOptions {
    * it. Ignored when the topic is already subscribed.
    */
   since?: TopicPosition;
+  /**
+   * Verify every message before this handler sees it: the keys of the
+   * topic's signer (a shared secret, a PEM public key or certificate, a
+   * public JWK or a JWK set) or a verifier from `createPublicationVerifier`.
+   * The handler then receives only messages whose `jws` verifies for their
+   * topic, with the signed `data` as `payload` and `verified: true`, in the
+   * order they arrived; any other message (bad signature, another topic's
+   * signature, no `jws` at all) is dropped and reported to
+   * `verification_failed` listeners. Keys verify in subscriber mode: `exp`
+   * and `jti` are not checked, so messages recovered from history verify.
+   *
+   * @default {undefined}
+   */
+  verify?: VerifyKeys;
 }
 
 /** What the hub's reply to a subscribe said, as {@linkcode Subscription.confirm} takes it. */

@@ -9,6 +9,7 @@ import { durationArg, jsonOrString } from "../args.ts";
 import type { Context } from "../context.ts";
 import { CliError, ExitCode, exitCodeForErrorFrame } from "../errors.ts";
 import { hubUrl } from "../url.ts";
+import { SUPPORTED_ALGORITHMS } from "../../auth/algorithms.ts";
 
 /**
  * Creates the command.
@@ -22,11 +23,25 @@ export function publishCommand(ctx: Context) {
     .description(
       "Publish to a topic and wait for each ack. The payload is the argument (JSON if it parses, " +
         "else a string) or, when absent, one message per stdin line (empty lines skipped). " +
-        "Exit status is non-zero if any message got an error frame: 2 forbidden, 1 bad request.",
+        "Exit status is non-zero if any message got an error frame: 2 forbidden, 1 bad request. " +
+        "With --sign-key each message is signed (a JWS with claims topic, data, jti, iat) and sent " +
+        "as {type: publish, topic, jws}, for topics whose rule requires signed publications; a " +
+        "refused signature exits 2 (1 for SIGNATURE_TOO_LARGE).",
     )
     .argument("<topic>", "a concrete topic, such as chat:lobby")
     .argument("[payload]", "the payload; omit to read stdin")
     .option("--string", "send payloads as strings even when they parse as JSON")
+    .option(
+      "--sign-key <file>",
+      "sign each message with this key file: PKCS#8 PEM, private or oct JWK, or a raw secret (32+ bytes)",
+    )
+    .addOption(
+      new Option(
+        "--sign-alg <alg>",
+        "signing algorithm (default: HS256 for a secret, else the key's)",
+      )
+        .choices(SUPPORTED_ALGORITHMS),
+    )
     .addOption(
       new Option("--timeout <duration>", "deadline for connecting and for each ack").argParser(
         durationArg,
@@ -38,7 +53,8 @@ export function publishCommand(ctx: Context) {
 Examples:
   realtime-cli publish chat:lobby '{"text":"hi"}'
   realtime-cli publish chat:lobby hello              # the string "hello"
-  tail -f app.log | realtime-cli publish logs:app --string`,
+  tail -f app.log | realtime-cli publish logs:app --string
+  realtime-cli publish prices:eur '{"bid":1.08}' --sign-key pricing-private.pem`,
     )
     .action(async (topic, payload, options) => {
       const { openConnection, closedError } = await import("../connection.ts");
@@ -50,6 +66,13 @@ Examples:
           "No token: pass --token or set REALTIME_TOKEN (mint one with 'realtime-cli token mint --sub NAME')",
         );
       }
+      if (options.signAlg !== undefined && options.signKey === undefined) {
+        throw new CliError(ExitCode.Usage, "--sign-alg needs --sign-key");
+      }
+      // Read before connecting: a bad key file fails without touching the hub.
+      const signer = options.signKey === undefined ? undefined : await (
+        await import("../publication_keys.ts")
+      ).readSigningKeyFile(options.signKey, options.signAlg);
       const connection = await openConnection({
         url: hubUrl(url),
         token,
@@ -63,8 +86,11 @@ Examples:
       let failures = 0;
       const send = async (body: unknown) => {
         id++;
+        const frame = signer === undefined
+          ? { type: "publish", topic, payload: body }
+          : { type: "publish", topic, jws: await signer.sign(topic, body) };
         const refused = await connection.request(
-          { type: "publish", topic, payload: body },
+          frame,
           { timeoutMs: options.timeout, what: `the ack of message ${id}`, topic },
         );
         if (refused !== undefined) {

@@ -34,10 +34,17 @@ export function tailCommand(ctx: Context) {
         "4008); stops on authentication failure (4001), revocation (4003) or protocol errors (4000). " +
         "Status lines go to stderr. On topics with history, tail resumes after a reconnect " +
         "without gaps or duplicates, and says 'could not recover' on stderr when the hub no " +
-        "longer held what was missed (recovered: false). Patterns are not recovered.",
+        "longer held what was missed (recovered: false). Patterns are not recovered. " +
+        "With --verify-key each message's signature (its jws) is verified against the key file " +
+        "and a column says 'verified' or 'UNVERIFIED:CODE' (--json: a 'verified' field, and " +
+        "'verificationError' when false); the exit status is then 2 if any message did not verify.",
     )
     .argument("<topics...>", "topics or patterns, such as chat:lobby or 'chat:*'")
     .option("--json", "print each message frame as one JSON line")
+    .option(
+      "--verify-key <file>",
+      "verify each message's signature: PEM public key or certificate, JWK, JWK set, or a raw secret",
+    )
     .option("-n, --count <n>", "exit 0 after N messages", countArg)
     .option(
       "--since <offset[:epoch]>",
@@ -60,7 +67,8 @@ export function tailCommand(ctx: Context) {
 Examples:
   realtime-cli tail 'chat:*' --token "$TOKEN"
   realtime-cli tail chat:lobby --count 1 --timeout 30s --json | jq .payload
-  realtime-cli tail chat:lobby --since 0        # everything history holds, then live`,
+  realtime-cli tail chat:lobby --since 0        # everything history holds, then live
+  realtime-cli tail 'prices:*' --verify-key pricing-public.pem`,
     )
     .action(async (topics, options) => {
       const { ReconnectSchedule } = await import("../../client/_reconnect.ts");
@@ -88,6 +96,10 @@ Examples:
       if (options.since?.epoch !== undefined) {
         subs[0].resumeFrom({ offset: options.since.offset, epoch: options.since.epoch });
       }
+      // Read before connecting: a bad key file fails without touching the hub.
+      const verifier = options.verifyKey === undefined ? undefined : await (
+        await import("../publication_keys.ts")
+      ).readVerifyingKeyFile(options.verifyKey);
       const url = hubUrl(rawUrl);
       const where = displayUrl(url);
       const stop = ctx.io.signal;
@@ -254,7 +266,31 @@ Examples:
               }
               if (!print) continue;
               received++;
-              ctx.out(options.json ? JSON.stringify(frame) : formatMessageLine(frame, colors));
+              if (verifier === undefined) {
+                ctx.out(options.json ? JSON.stringify(frame) : formatMessageLine(frame, colors));
+              } else {
+                // Awaited in turn: lines keep the order messages arrived in.
+                const result = typeof frame.jws === "string"
+                  ? await verifier.verify(topic, frame.jws)
+                  : { ok: false as const, code: "SIGNATURE_REQUIRED" };
+                if (!result.ok) ctx.fail(ExitCode.Auth);
+                const shown = result.ok ? { ...frame, payload: result.payload } : frame;
+                ctx.out(
+                  options.json
+                    ? JSON.stringify(
+                      result.ok
+                        ? { ...shown, verified: true }
+                        : { ...shown, verified: false, verificationError: result.code },
+                    )
+                    : formatMessageLine(
+                      shown,
+                      colors,
+                      result.ok
+                        ? colors.green("verified")
+                        : colors.red(`UNVERIFIED:${result.code}`),
+                    ),
+                );
+              }
               if (options.count !== undefined && received >= options.count) {
                 await connection.close(1000);
                 return;
