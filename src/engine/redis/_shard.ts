@@ -1,0 +1,91 @@
+// One Redis instance as the engine sees it: a command connection (scripts,
+// PUBLISH, reads) and a subscriber connection, both failing fast instead of
+// queueing while Redis is unreachable.
+
+import { Redis } from "ioredis";
+import type { Script } from "./_scripts.ts";
+
+/** How a shard's connections behave. */
+export interface ShardOptions {
+  readonly url: string;
+  readonly name: string;
+  readonly commandTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
+
+/** Credentials never leave the engine: `redis://user:secret@host` shows as `redis://***@host`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === "" && parsed.password === "") return url;
+    parsed.username = "***";
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return "(an unparsable URL)";
+  }
+}
+
+function connect(options: ShardOptions, role: string): Redis {
+  return new Redis(options.url, {
+    lazyConnect: true,
+    // Never queue a command while disconnected, never resend one after a
+    // reconnect: a caller gets an error within the bound, not a late effect.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    // The engine resubscribes itself and verifies the result.
+    autoResubscribe: false,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: options.connectTimeoutMs,
+    retryStrategy: (times: number) => Math.min(50 * times, 1000),
+    connectionName: `${options.name}:${role}`,
+  });
+}
+
+/** A Redis instance's two connections. */
+export class Shard {
+  readonly index: number;
+  readonly identity: string;
+  readonly command: Redis;
+  readonly subscriber: Redis;
+  /** Channels and globs Redis confirmed on the subscriber connection. */
+  readonly confirmed: Set<string> = new Set();
+  /** Subscribe commands in flight, by channel or glob. */
+  readonly pending: Map<string, Promise<void>> = new Map();
+  /** Unsubscribe timers of channels and globs with no local subscriber left. */
+  readonly lingers: Map<string, unknown> = new Map();
+  /** Whether the subscriber connection is subscribed and verified. */
+  up = false;
+
+  constructor(index: number, options: ShardOptions) {
+    this.index = index;
+    this.identity = redactUrl(options.url);
+    this.command = connect(options, "cmd");
+    this.subscriber = connect(options, "sub");
+  }
+
+  /** Runs a script by its digest, sending its source once when Redis lost its script cache. */
+  async run(
+    script: Script,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    try {
+      return await this.command.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      return await this.command.eval(script.source, keys.length, ...keys, ...args);
+    }
+  }
+
+  /** Closes both connections and waits until their sockets are gone. */
+  async close(): Promise<void> {
+    await Promise.all([this.command, this.subscriber].map(async (redis) => {
+      if (redis.status === "end") return;
+      const ended = new Promise<void>((resolve) => redis.once("end", () => resolve()));
+      redis.disconnect();
+      await ended;
+    }));
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The Redis engine: many hub processes share topics, history with offsets
+ * and epochs, presence and cross-hub commands through one or several Redis
+ * instances. See `docs/scaling.md`.
+ *
+ * @example Connect two hubs' engines to one Redis
+ * ```ts ignore
+ * import { createRedisEngine } from "./mod.ts";
+ *
+ * await using engine = await createRedisEngine({
+ *   url: "redis://127.0.0.1:6379",
+ *   history: [{ pattern: "chat:*", size: 100, ttlMs: 300_000 }],
+ * });
+ * await engine.publish("chat:lobby", { data: '"hi"', from: "alice", ts: Date.now() });
+ * ```
+ *
+ * @module
+ */
+
+export {
+  createRedisEngine,
+  type RedisEngineLogEntry,
+  type RedisEngineOptions,
+} from "./redis_engine.ts";
