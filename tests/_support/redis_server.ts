@@ -15,6 +15,10 @@ export interface RedisServer extends AsyncDisposable {
   stop(): Promise<void>;
   /** SIGKILL and wait for the exit, as a crash. */
   kill(): Promise<void>;
+  /** SIGSTOP: the server keeps its sockets open but answers nothing, as a hung host. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   /** Starts the server again on the same port after stop() or kill(); its data is gone. */
   restart(): Promise<void>;
 }
@@ -51,6 +55,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     current = undefined;
     if (run === undefined) return;
     try {
+      run.child.kill("SIGCONT"); // a paused server cannot act on SIGTERM
       run.child.kill(signal);
     } catch { /* already gone */ }
     await run.exited;
@@ -77,6 +82,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       return new TextDecoder().decode(out.stdout).trim();
     },
     stop: () => halt("SIGTERM"),
+    pause: () => current?.child.kill("SIGSTOP"),
+    resume: () => current?.child.kill("SIGCONT"),
     kill: () => halt("SIGKILL"),
     async restart() {
       await halt("SIGTERM");

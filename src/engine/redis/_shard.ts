@@ -82,8 +82,12 @@ export class Shard {
   /** Closes both connections and waits until their sockets are gone. */
   async close(): Promise<void> {
     await Promise.all([this.command, this.subscriber].map(async (redis) => {
-      if (redis.status === "end") return;
-      const ended = new Promise<void>((resolve) => redis.once("end", () => resolve()));
+      // Between attempts ("reconnecting", "close") there is no socket:
+      // disconnect() only cancels the next attempt and emits no "end".
+      const open = ["connecting", "connect", "ready", "wait"].includes(redis.status);
+      const ended = open
+        ? new Promise<void>((resolve) => redis.once("end", () => resolve()))
+        : undefined;
       redis.disconnect();
       await ended;
     }));

@@ -102,9 +102,9 @@ export interface RedisEngineOptions {
   readonly connectTimeoutMs?: number;
   /** How long a channel stays subscribed after its last local subscriber left. @default {1000} */
   readonly unsubscribeDelayMs?: number;
-  /** How long a presence entry lives unless refreshed: the bound for a crashed hub's entries. @default {9000} */
+  /** How long a presence entry lives unless refreshed: the bound for a crashed hub's entries. @default {8000} */
   readonly presenceTtlMs?: number;
-  /** How often this engine refreshes its presence entries; below `presenceTtlMs`. @default {3000} */
+  /** How often this engine refreshes its presence entries; below `presenceTtlMs`. @default {2000} */
   readonly presenceRefreshMs?: number;
   /** How often a probe goes through each subscriber connection; a probe not back within `commandTimeoutMs` forces a reconnect. @default {1000} */
   readonly heartbeatMs?: number;
@@ -217,8 +217,8 @@ class RedisEngine implements Engine {
       commandTimeoutMs = 2000,
       connectTimeoutMs = 2000,
       unsubscribeDelayMs = 1000,
-      presenceTtlMs = 9000,
-      presenceRefreshMs = 3000,
+      presenceTtlMs = 8000,
+      presenceRefreshMs = 2000,
       heartbeatMs = 1000,
       resubscribeTimeoutMs = 5000,
       log = defaultLog,
