@@ -54,7 +54,11 @@ Deno.test("createRedisEngine fails publishes within the bound while Redis is dow
   const recovery = await engine.recover("chat:a", seen, 100);
   assert.equal(!recovery.recovered && recovery.reason, "epoch");
   const { publications } = await engine.history("chat:a", { limit: 100 });
-  assert.deepEqual(publications.map((p) => p.publication.data), ["after-1"], "no outage publish stored");
+  assert.deepEqual(
+    publications.map((p) => p.publication.data),
+    ["after-1"],
+    "no outage publish stored",
+  );
   await live.until(() => live.deliveries.length === 3, "delivery resumes");
   assert.deepEqual(live.datas, ["before-1", "before-2", "after-1"], "no outage publish delivered");
   assert.ok(logs.some((l) => l.event === "subscriber_lost"));
@@ -117,7 +121,10 @@ Deno.test("createRedisEngine resubscribes by itself within 5 s after CLIENT KILL
 
   const position = (await other.publish("chat:a", pub("2")))!;
   await exact.until(() => exact.deliveries.length === 2, "delivery after the reconnect");
-  await pattern.until(() => pattern.deliveries.length === 2, "pattern delivery after the reconnect");
+  await pattern.until(
+    () => pattern.deliveries.length === 2,
+    "pattern delivery after the reconnect",
+  );
   assert.equal(exact.deliveries[1].offset, position.offset);
   assert.ok(logs.some((l) => l.event === "resubscribed"));
 });
@@ -185,10 +192,18 @@ Deno.test("createRedisEngine bounds every key it writes by size and TTL", async 
 });
 
 Deno.test("createRedisEngine warns at start when maxmemory-policy can evict its keys", async () => {
-  for (const [policy, warned] of [["allkeys-lru", true], ["volatile-ttl", true], ["noeviction", false]] as const) {
+  for (
+    const [policy, warned] of [["allkeys-lru", true], ["volatile-ttl", true], [
+      "noeviction",
+      false,
+    ]] as const
+  ) {
     await using server = await startRedisServer({ args: ["--maxmemory-policy", policy] });
     const logs: RedisEngineLogEntry[] = [];
-    await using _engine = await createRedisEngine({ url: server.url, log: (e) => void logs.push(e) });
+    await using _engine = await createRedisEngine({
+      url: server.url,
+      log: (e) => void logs.push(e),
+    });
     const warning = logs.find((l) => l.event === "unsafe_maxmemory_policy");
     assert.equal(warning !== undefined, warned, policy);
     if (warned) assert.match(warning!.message, new RegExp(`maxmemory-policy ${policy}`));
