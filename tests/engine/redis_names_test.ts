@@ -1,0 +1,131 @@
+// The Redis engine's pure parts: key and channel names, the glob a pattern
+// becomes, consistent hashing, and decoding what arrives from Redis.
+
+import assert from "node:assert/strict";
+import { matchPattern } from "../../src/acl/pattern.ts";
+import {
+  decodeChannelMessage,
+  decodeControl,
+  decodePublication,
+  encodePublication,
+} from "../../src/engine/redis/_codec.ts";
+import {
+  channelTopic,
+  patternGlob,
+  topicChannel,
+  topicKeys,
+} from "../../src/engine/redis/_names.ts";
+import { hash32, shardRing } from "../../src/engine/redis/_shard_ring.ts";
+import { redactUrl } from "../../src/engine/redis/_shard.ts";
+
+/** Redis's glob matching, for the characters a topic can hold. */
+function redisGlob(glob: string, text: string): boolean {
+  const re = new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, "\\$&").replaceAll("*", ".*")}$`);
+  return re.test(text);
+}
+
+Deno.test("topicKeys puts every key of a topic in one Cluster slot with a {topic} hash tag", () => {
+  const keys = topicKeys("rt", "chat:lobby");
+  assert.deepEqual(keys, {
+    meta: "rt:{chat:lobby}:meta",
+    stream: "rt:{chat:lobby}:stream",
+    presence: "rt:{chat:lobby}:presence",
+    presenceExpiry: "rt:{chat:lobby}:presence:exp",
+  });
+  assert.equal(channelTopic("rt", topicChannel("rt", "a:b")), "a:b");
+  assert.equal(channelTopic("rt", "rt:control"), undefined);
+});
+
+Deno.test("patternGlob is a superset of its pattern, made exact by matchPattern", () => {
+  const cases: [string, string, boolean][] = [
+    ["chat:*", "chat:a", true],
+    ["chat:*", "chat:a:b", false],
+    ["chat:**", "chat:a:b", true],
+    ["chat:**", "chat", false],
+    ["*:lobby", "chat:lobby", true],
+    ["*:lobby", "x:chat:lobby", false],
+    ["org:*:room:**", "org:acme:room:1:2", true],
+  ];
+  for (const [pattern, topic, exact] of cases) {
+    const glob = patternGlob("rt", pattern);
+    const channel = topicChannel("rt", topic);
+    if (exact) assert.ok(redisGlob(glob, channel), `${glob} reaches ${channel}`);
+    assert.equal(
+      redisGlob(glob, channel) && matchPattern(pattern, topic),
+      exact,
+      pattern + " " + topic,
+    );
+  }
+  assert.equal(patternGlob("rt", "chat:**"), "rt:t:chat:*");
+});
+
+Deno.test("shardRing maps topics deterministically, evenly, and moves few when a shard is added", () => {
+  const three = shardRing(["redis://a:6379", "redis://b:6379", "redis://c:6379"]);
+  const four = shardRing(["redis://a:6379", "redis://b:6379", "redis://c:6379", "redis://d:6379"]);
+  const reordered = shardRing(["redis://c:6379", "redis://a:6379", "redis://b:6379"]);
+  const counts = [0, 0, 0];
+  let moved = 0;
+  const n = 30_000;
+  for (let i = 0; i < n; i++) {
+    const topic = `chat:room-${i}`;
+    const shard = three(topic);
+    counts[shard]++;
+    if (four(topic) !== shard) moved++;
+    assert.equal(
+      ["a", "b", "c"][shard],
+      ["c", "a", "b"][reordered(topic)],
+      "order of URLs is irrelevant",
+    );
+  }
+  for (const count of counts) assert.ok(count > n / 3 * 0.8 && count < n / 3 * 1.2, `${counts}`);
+  assert.ok(moved > n * 0.15 && moved < n * 0.35, `about 1/4 moved, got ${moved / n}`);
+  assert.equal(shardRing(["redis://a"])("any"), 0);
+  assert.notEqual(hash32("chat:a"), hash32("chat:b"));
+});
+
+Deno.test("decodeChannelMessage reads what the scripts publish and rejects anything else", () => {
+  const encoded = encodePublication({
+    data: '"é\\u0000"',
+    from: "alice",
+    ts: 5,
+    event: "e",
+    extra: "x.y.z",
+  });
+  assert.deepEqual(decodePublication(encoded), {
+    data: '"é\\u0000"',
+    from: "alice",
+    ts: 5,
+    event: "e",
+    extra: "x.y.z",
+  });
+  assert.deepEqual(decodeChannelMessage(`{"o":7,"e":"ep","p":${encoded}}`), {
+    kind: "publication",
+    publication: decodePublication(encoded),
+    offset: 7,
+    epoch: "ep",
+  });
+  assert.deepEqual(decodeChannelMessage('{"j":{"c":"c1","u":"bob"}}'), {
+    kind: "join",
+    entry: { connection: "c1", user: "bob" },
+  });
+  for (
+    const bad of [
+      "",
+      "null",
+      "[]",
+      '{"p":{"d":1,"t":1}}',
+      '{"o":0,"e":"x","p":{"d":"1","f":null,"t":1}}',
+      '{"l":{"c":1}}',
+    ]
+  ) {
+    assert.equal(decodeChannelMessage(bad), undefined, bad);
+  }
+  assert.equal(decodeControl('{"s":"x","c":{"type":"reboot"}}'), undefined);
+  assert.equal(decodeControl('{"s":"x","c":null}'), undefined);
+});
+
+Deno.test("redactUrl hides credentials and keeps where Redis is", () => {
+  assert.equal(redactUrl("redis://user:secret@10.0.0.1:6379/2"), "redis://***@10.0.0.1:6379/2");
+  assert.equal(redactUrl("redis://:secret@host:6379"), "redis://***@host:6379");
+  assert.equal(redactUrl("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+});
