@@ -64,20 +64,23 @@ async function publishAll(engine: Engine, prefix: string, n: number): Promise<nu
   return performance.now() - started;
 }
 
-async function scenario(prefix: string): Promise<void> {
+async function scenario(prefix: string, subscribers: readonly Engine[]): Promise<void> {
   let delivered = 0;
+  const expected = N * subscribers.length;
   const all = Promise.withResolvers<void>();
   const subscriptions = [];
-  for (let t = 0; t < TOPICS; t++) {
-    subscriptions.push(
-      await subscriber.subscribe(`${prefix}:${t}`, {
-        onPublication: () => void (++delivered === N && all.resolve()),
-      }),
-    );
+  for (const engine of subscribers) {
+    for (let t = 0; t < TOPICS; t++) {
+      subscriptions.push(
+        await engine.subscribe(`${prefix}:${t}`, {
+          onPublication: () => void (++delivered === expected && all.resolve()),
+        }),
+      );
+    }
   }
   await publishAll(publisher, prefix, 1000); // warm up
   await new Promise<void>((resolve) => {
-    const check = () => delivered >= 1000 ? resolve() : setTimeout(check, 10);
+    const check = () => delivered >= 1000 * subscribers.length ? resolve() : setTimeout(check, 10);
     check();
   });
   delivered = 0;
@@ -99,17 +102,37 @@ async function scenario(prefix: string): Promise<void> {
     .map(([cmd, c]) => `${cmd} ${c.toFixed(2)}`)
     .join(", ");
   console.log(
-    `${prefix}: ${N} publications on ${TOPICS} topics, ${WINDOW} in flight: ` +
+    `${prefix}, ${subscribers.length} subscribed engine(s): ${N} publications on ${TOPICS} topics, ${WINDOW} in flight: ` +
       `${(N / publishMs * 1000).toFixed(0)} publications/s confirmed, ` +
-      `${(N / deliverMs * 1000).toFixed(0)} deliveries/s at the other engine; ` +
+      `${
+        (expected / deliverMs * 1000).toFixed(0)
+      } deliveries/s to ${subscribers.length} other engine(s); ` +
       `Redis CPU ${((cpu1 - cpu0) * 1e6 / N).toFixed(1)} us per publication; ` +
       `commands per publication: ${perPublication}`,
   );
   for (const s of subscriptions) await s.unsubscribe();
 }
 
-await scenario("hist");
-await scenario("plain");
+await scenario("hist", [subscriber]);
+await scenario("plain", [subscriber]);
+{
+  // Each further hub subscribed to a topic adds one write per PUBLISH.
+  const more = await Promise.all(
+    [1, 2, 3].map(() => createRedisEngine({ url: server.url, history })),
+  );
+  await scenario("plain4", [subscriber, ...more]);
+  await Promise.all(more.map((e) => e.close()));
+}
+
+{
+  // Redis matches every PUBLISH against every pattern of every connection.
+  const patterns = [];
+  for (let i = 0; i < 1000; i++) {
+    patterns.push(await subscriber.subscribe(`other:${i}:*`, { onPublication() {} }));
+  }
+  await scenario("plain-1000-patterns", [subscriber]);
+  for (const p of patterns) await p.unsubscribe();
+}
 
 const latencies: number[] = [];
 for (let i = 0; i < 2000; i++) {
