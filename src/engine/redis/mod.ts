@@ -3,7 +3,16 @@
  * and epochs, presence and cross-hub commands through one or several Redis
  * instances. See `docs/scaling.md`.
  *
- * @example Connect two hubs' engines to one Redis
+ * @example A Redis engine is a networked {@linkcode Engine}
+ * ```ts
+ * import { createRedisEngine, type RedisEngineOptions } from "./mod.ts";
+ * import type { Engine } from "../engine.ts";
+ *
+ * const options: RedisEngineOptions = { url: "redis://127.0.0.1:6379", prefix: "rt" };
+ * const connect: (o: RedisEngineOptions) => Promise<Engine> = createRedisEngine;
+ * ```
+ *
+ * @example Connect to Redis and publish (needs a running Redis)
  * ```ts ignore
  * import { createRedisEngine } from "./mod.ts";
  *

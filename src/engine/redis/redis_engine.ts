@@ -154,7 +154,19 @@ interface LocalSubscription extends EngineSubscription {
  * @throws {RangeError} When a number is out of range.
  * @throws {EngineError} `ENGINE_UNAVAILABLE` when a shard cannot be reached in time (its URL is named, credentials redacted).
  *
- * @example Publish on one hub, receive on another
+ * @example Refuses to start without Redis, naming where it looked
+ * ```ts
+ * import { createRedisEngine } from "./redis_engine.ts";
+ * import { EngineError } from "../errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await assert.rejects(
+ *   createRedisEngine({ url: "redis://user:secret@127.0.0.1:1", connectTimeoutMs: 500 }),
+ *   (e) => e instanceof EngineError && e.retry && !e.message.includes("secret"),
+ * );
+ * ```
+ *
+ * @example Publish on one hub, receive on another (needs a running Redis)
  * ```ts ignore
  * import { createRedisEngine } from "./redis_engine.ts";
  *
