@@ -62,3 +62,20 @@ export class Listen implements EngineListener {
 }
 
 export const pub = (data: string) => ({ data, from: null, ts: 1 });
+
+/**
+ * Re-checks a condition held in Redis (which sends no event for it) every
+ * `everyMs` until it holds; rejects after `timeoutMs`. Bounded in count and time.
+ */
+export async function eventually(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+  everyMs = 50,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

@@ -8,8 +8,9 @@ import {
   createRedisEngine,
   type RedisEngineLogEntry,
 } from "../../src/engine/redis/redis_engine.ts";
+import { shardRing } from "../../src/engine/redis/_shard_ring.ts";
 import { startRedisServer } from "../_support/redis_server.ts";
-import { Listen, pub } from "./_redis_listen.ts";
+import { eventually, Listen, pub } from "./_redis_listen.ts";
 
 const history = [{ pattern: "chat:*", size: 100, ttlMs: 60_000 }];
 const unavailable = (e: unknown) =>
@@ -212,4 +213,52 @@ Deno.test("createRedisEngine warns at start when maxmemory-policy can evict its 
     assert.equal(warning !== undefined, warned, policy);
     if (warned) assert.match(warning!.message, new RegExp(`maxmemory-policy ${policy}`));
   }
+});
+
+Deno.test("createRedisEngine tells only the subscriptions on the dropped shard to recover", async () => {
+  await using one = await startRedisServer();
+  await using two = await startRedisServer();
+  const urls = [one.url, two.url];
+  const shardOf = shardRing(urls);
+  const on = (shard: number) => {
+    for (let i = 0;; i++) if (shardOf(`chat:${i}`) === shard) return `chat:${i}`;
+  };
+  const [first, second] = [on(0), on(1)];
+  await using engine = await createRedisEngine({ urls, history, log: () => {} });
+  const [a, b, pattern] = [new Listen(), new Listen(), new Listen()];
+  await engine.subscribe(first, a);
+  await engine.subscribe(second, b);
+  await engine.subscribe("chat:*", pattern);
+  await two.cli("CLIENT", "KILL", "TYPE", "pubsub");
+  await b.until(() => b.lost.length === 1, "second shard's topic told to recover");
+  await pattern.until(() => pattern.lost.length === 1, "pattern told to recover");
+  await engine.publish(first, pub("1"));
+  await engine.publish(second, pub("2"));
+  await a.until(() => a.deliveries.length === 1, "delivery on the first shard");
+  await b.until(() => b.deliveries.length === 1, "delivery on the second shard");
+  await pattern.until(() => pattern.deliveries.length === 2, "pattern deliveries from both");
+  assert.equal(a.lost.length, 0, "the first shard's subscriber never dropped");
+});
+
+Deno.test("createRedisEngine puts its presence back after Redis lost it", async () => {
+  await using server = await startRedisServer();
+  await using engine = await createRedisEngine({
+    url: server.url,
+    presenceRefreshMs: 200,
+    presenceTtlMs: 1000,
+    log: () => {},
+  });
+  const watch = new Listen();
+  await engine.subscribe("room:1", watch);
+  await engine.presenceAdd("room:1", { connection: "c1", user: "alice" });
+  await watch.until(() => watch.presenceEvents.length === 1, "join");
+  await server.restart(); // no persistence: every key is gone
+  assert.equal(await server.cli("EXISTS", "rt:{room:1}:presence"), "0");
+  await watch.until(() => watch.lost.length === 1, "resubscribed after the restart", 10_000);
+  // The join may go out before the subscriber is back, so look at Redis itself.
+  await eventually(
+    async () => (await engine.presence("room:1")).length === 1,
+    "the entry back in Redis",
+  );
+  assert.deepEqual(await engine.presence("room:1"), [{ connection: "c1", user: "alice" }]);
 });

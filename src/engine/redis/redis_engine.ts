@@ -818,7 +818,9 @@ class RedisEngine implements Engine {
               `Redis confirmed ${count} of ${channels.length + globs.length} subscriptions`,
             );
           }
-          await this.#probe(shard);
+          if (!(await this.#probe(shard, this.#resubscribeTimeoutMs))) {
+            throw new Error("a probe through the channel did not come back");
+          }
         })(),
       ]);
     } catch (error) {
@@ -859,38 +861,30 @@ class RedisEngine implements Engine {
     }
   }
 
-  /** Sends a probe through Redis to this engine's subscriber on a shard and waits for it. */
-  #probe(shard: Shard): Promise<void> {
+  /**
+   * Sends a probe through Redis to this engine's subscriber on a shard:
+   * `true` when it came back within `timeoutMs`, `false` otherwise. The
+   * waiter is released either way.
+   */
+  #probe(shard: Shard, timeoutMs: number): Promise<boolean> {
     const id = `${shard.index}.${++this.#probeCount}`;
-    const arrived = new Promise<void>((resolve) => this.#probes.set(id, resolve));
-    return shard.command.publish(probeChannel(this.#prefix, this.#id), id).then(
-      () => arrived,
-      (error) => {
+    return new Promise<boolean>((resolve) => {
+      const done = (arrived: boolean) => {
+        this.#clock.clearTimer(timer);
         this.#probes.delete(id);
-        throw error;
-      },
-    );
+        resolve(arrived);
+      };
+      const timer = this.#clock.setTimer(() => done(false), timeoutMs);
+      this.#probes.set(id, () => done(true));
+      shard.command.publish(probeChannel(this.#prefix, this.#id), id).catch(() => done(false));
+    });
   }
 
   async #heartbeat(): Promise<void> {
     await Promise.all(this.#shards.map(async (shard) => {
       if (!shard.up || shard.command.status !== "ready") return;
-      let timer: unknown;
-      let late = false;
-      const timeout = new Promise<void>((resolve) => {
-        timer = this.#clock.setTimer(() => {
-          late = true;
-          resolve();
-        }, this.#commandTimeoutMs);
-      });
-      try {
-        await Promise.race([this.#probe(shard), timeout]);
-      } catch {
-        return; // the command connection is down: nothing to learn about the subscriber
-      } finally {
-        this.#clock.clearTimer(timer);
-      }
-      if (!late || this.#closed || !shard.up) return;
+      if (await this.#probe(shard, this.#commandTimeoutMs)) return;
+      if (this.#closed || !shard.up) return;
       this.#warn(
         "heartbeat_missed",
         `A probe through Redis at ${shard.identity} did not come back within ${this.#commandTimeoutMs} ms; reconnecting the subscriber`,
