@@ -74,3 +74,23 @@ Deno.test("createRedisEngine reconnects its subscriber after a missed heartbeat 
   await engine.publish("chat:a", pub("after"));
   await listen.until(() => listen.datas.includes("after"), "delivery after the reconnect");
 });
+
+Deno.test("createRedisEngine reports no false gap to a subscriber that comes back while the channel lingers", async () => {
+  await using server = await startRedisServer();
+  const clock = new ManualClock();
+  const history = [{ pattern: "chat:*", size: 100, ttlMs: 60_000 }];
+  await using engine = await createRedisEngine({ url: server.url, history, clock, log: () => {} });
+  for (const name of ["chat:a", "chat:*"]) {
+    const before = new Listen();
+    const subscription = await engine.subscribe(name, before);
+    await engine.publish("chat:a", pub("1"));
+    await before.until(() => before.deliveries.length === 1, "first delivery");
+    await subscription.unsubscribe(); // the channel lingers, subscribed, for 1 s
+    await engine.publish("chat:a", pub("2")); // nobody here wants it
+    const after = new Listen();
+    await engine.subscribe(name, after);
+    await engine.publish("chat:a", pub("3"));
+    await after.until(() => after.deliveries.length === 1, "delivery to the new subscriber");
+    assert.deepEqual(after.lost, [], `${name}: a new subscriber has missed nothing`);
+  }
+});

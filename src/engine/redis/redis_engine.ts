@@ -719,10 +719,8 @@ class RedisEngine implements Engine {
       const glob = patternGlob(this.#prefix, topicOrPattern);
       const patterns = this.#globs.get(glob);
       patterns?.delete(topicOrPattern);
-      for (const topic of this.#last.keys()) {
-        if (matchPattern(topicOrPattern, topic) && !this.#exact.has(topic)) {
-          this.#last.delete(topic);
-        }
+      for (const topic of [...this.#last.keys()]) {
+        if (matchPattern(topicOrPattern, topic)) this.#forget(topic);
       }
       if (patterns !== undefined && patterns.size > 0) return;
       for (const shard of this.#shards) {
@@ -738,12 +736,26 @@ class RedisEngine implements Engine {
       }
       return;
     }
+    this.#forget(topicOrPattern);
     const shard = this.#shards[this.#shardOf(topicOrPattern)];
     const channel = topicChannel(this.#prefix, topicOrPattern);
-    this.#linger(shard, channel, () => !this.#exact.has(topicOrPattern), () => {
-      this.#last.delete(topicOrPattern);
-      return shard.subscriber.unsubscribe(channel);
-    });
+    this.#linger(
+      shard,
+      channel,
+      () => !this.#exact.has(topicOrPattern),
+      () => shard.subscriber.unsubscribe(channel),
+    );
+  }
+
+  /**
+   * Drops a topic's last delivered position once no local subscription
+   * receives it any more: deliveries that nobody takes are not tracked, so a
+   * later subscriber must start from a fresh baseline, not see a false gap.
+   */
+  #forget(topic: string): void {
+    if (this.#exact.has(topic)) return;
+    for (const pattern of this.#patterns.keys()) if (matchPattern(pattern, topic)) return;
+    this.#last.delete(topic);
   }
 
   #linger(shard: Shard, name: string, idle: () => boolean, drop: () => Promise<unknown>): void {
