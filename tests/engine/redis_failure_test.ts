@@ -262,3 +262,24 @@ Deno.test("createRedisEngine puts its presence back after Redis lost it", async 
   );
   assert.deepEqual(await engine.presence("room:1"), [{ connection: "c1", user: "alice" }]);
 });
+
+Deno.test("createRedisEngine lets Redis expire an idle topic's history and starts a new epoch after it", async () => {
+  await using server = await startRedisServer();
+  await using engine = await createRedisEngine({
+    url: server.url,
+    history: [{ pattern: "short:*", size: 10, ttlMs: 300 }],
+  });
+  const first = (await engine.publish("short:t", pub("1")))!;
+  await engine.publish("short:t", pub("2"));
+  // Redis keeps its own time: wait for its expiry, bounded.
+  await eventually(
+    async () => (await server.cli("EXISTS", "rt:{short:t}:meta", "rt:{short:t}:stream")) === "0",
+    "both keys expired",
+    3000,
+  );
+  const next = (await engine.publish("short:t", pub("3")))!;
+  assert.equal(next.offset, 1);
+  assert.notEqual(next.epoch, first.epoch, "history was lost: a new epoch");
+  const stale = await engine.recover("short:t", { offset: 2, epoch: first.epoch }, 10);
+  assert.equal(!stale.recovered && stale.reason, "epoch");
+});
