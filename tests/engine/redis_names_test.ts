@@ -15,6 +15,7 @@ import {
   topicChannel,
   topicKeys,
 } from "../../src/engine/redis/_names.ts";
+import { GapTracker } from "../../src/engine/redis/_gap_tracker.ts";
 import { hash32, shardRing } from "../../src/engine/redis/_shard_ring.ts";
 import { redactUrl } from "../../src/engine/redis/_shard.ts";
 
@@ -128,4 +129,24 @@ Deno.test("redactUrl hides credentials and keeps where Redis is", () => {
   assert.equal(redactUrl("redis://user:secret@10.0.0.1:6379/2"), "redis://***@10.0.0.1:6379/2");
   assert.equal(redactUrl("redis://:secret@host:6379"), "redis://***@host:6379");
   assert.equal(redactUrl("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+});
+
+Deno.test("GapTracker reports skipped offsets and epoch changes, not duplicates", () => {
+  const tracker = new GapTracker(3);
+  const steps: [string, number, string, string | undefined][] = [
+    ["a", 5, "e1", undefined], // first seen: a baseline
+    ["a", 6, "e1", undefined],
+    ["a", 6, "e1", undefined], // the same publication through a glob
+    ["a", 8, "e1", "gap"],
+    ["a", 1, "e2", "epoch"],
+    ["a", 2, "e2", undefined],
+  ];
+  for (const [topic, offset, epoch, reason] of steps) {
+    assert.equal(tracker.observe(topic, offset, epoch), reason, `${topic} ${offset} ${epoch}`);
+  }
+  for (const t of ["b", "c", "d"]) tracker.observe(t, 1, "e");
+  assert.equal(tracker.size, 3, "bounded: the oldest topic was forgotten");
+  assert.equal(tracker.observe("a", 9, "e2"), undefined, "a forgotten topic starts a new baseline");
+  tracker.forget("b");
+  assert.deepEqual(tracker.topics().sort(), ["a", "c", "d"]);
 });

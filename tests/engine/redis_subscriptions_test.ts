@@ -90,7 +90,8 @@ Deno.test("createRedisEngine reports no false gap to a subscriber that comes bac
     const after = new Listen();
     await engine.subscribe(name, after);
     await engine.publish("chat:a", pub("3"));
-    await after.until(() => after.deliveries.length === 1, "delivery to the new subscriber");
+    // "2" may still be on its way and reach the new subscriber too: no harm.
+    await after.until(() => after.datas.includes("3"), "delivery to the new subscriber");
     assert.deepEqual(after.lost, [], `${name}: a new subscriber has missed nothing`);
   }
 });

@@ -79,6 +79,12 @@ export class Shard {
     }
   }
 
+  /** The server's `maxmemory-policy`, such as `noeviction`. */
+  async memoryPolicy(): Promise<string> {
+    const reply = await this.command.config("GET", "maxmemory-policy") as string[];
+    return String(reply[1]);
+  }
+
   /** Closes both connections and waits until their sockets are gone. */
   async close(): Promise<void> {
     await Promise.all([this.command, this.subscriber].map(async (redis) => {
