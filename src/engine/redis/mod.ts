@@ -31,3 +31,8 @@ export {
   type RedisEngineLogEntry,
   type RedisEngineOptions,
 } from "./redis_engine.ts";
+// The engine contract's types, so this path documents itself completely.
+export type * from "../engine.ts";
+export type { AclAction, AclCondition, AclRule } from "../../acl/rules.ts";
+export { EngineError, type EngineErrorCode } from "../errors.ts";
+export type { HistoryRule } from "../history_policy.ts";
