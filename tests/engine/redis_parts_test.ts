@@ -1,5 +1,5 @@
-// The Redis engine's pure parts: key and channel names, the glob a pattern
-// becomes, consistent hashing, and decoding what arrives from Redis.
+// The Redis engine's parts that need no Redis: key and channel names, the glob a pattern
+// becomes, consistent hashing, decoding, gap tracking and option checks.
 
 import assert from "node:assert/strict";
 import { matchPattern } from "../../src/acl/pattern.ts";
@@ -16,6 +16,7 @@ import {
   topicKeys,
 } from "../../src/engine/redis/_names.ts";
 import { GapTracker } from "../../src/engine/redis/_gap_tracker.ts";
+import { createRedisEngine } from "../../src/engine/redis/redis_engine.ts";
 import { hash32, shardRing } from "../../src/engine/redis/_shard_ring.ts";
 import { redactUrl } from "../../src/engine/redis/_shard.ts";
 
@@ -149,4 +150,26 @@ Deno.test("GapTracker reports skipped offsets and epoch changes, not duplicates"
   assert.equal(tracker.observe("a", 9, "e2"), undefined, "a forgotten topic starts a new baseline");
   tracker.forget("b");
   assert.deepEqual(tracker.topics().sort(), ["a", "c", "d"]);
+});
+
+Deno.test("createRedisEngine rejects bad options with the value seen, before connecting, without echoing a password", async () => {
+  const cases: [Record<string, unknown>, ErrorConstructor, RegExp][] = [
+    [{}, TypeError, /exactly one of 'url' and 'urls'/],
+    [{ url: "redis://a", urls: ["redis://b"] }, TypeError, /exactly one/],
+    [{ urls: [] }, TypeError, /1 to 1024 Redis URLs/],
+    [{ url: "http://user:pw-secret@host" }, TypeError, /got 'http:\/\/…'/],
+    [{ urls: ["redis://a", "redis://a"] }, TypeError, /repeated/],
+    [{ url: "redis://a", prefix: "a b" }, TypeError, /'prefix'.*got 'a b'/],
+    [{ url: "redis://a", commandTimeoutMs: 0 }, RangeError, /'commandTimeoutMs'.*got 0/],
+    [{ url: "redis://a", presenceTtlMs: 1000, presenceRefreshMs: 1000 }, RangeError, /below/],
+    [{ url: "redis://a", log: "x" }, TypeError, /'log'/],
+    [{ url: "redis://a", history: [{ pattern: "a:*", size: -1, ttlMs: 1 }] }, RangeError, /size/],
+  ];
+  for (const [options, type, message] of cases) {
+    await assert.rejects(
+      createRedisEngine(options as never),
+      (e: Error) => e instanceof type && message.test(e.message) && !e.message.includes("secret"),
+      JSON.stringify(options),
+    );
+  }
 });
