@@ -40,6 +40,10 @@ Deno.test("createRedisEngine fails publishes within the bound while Redis is dow
   const seen = (await engine.publish("chat:a", pub("before-2")))!;
   await live.until(() => live.deliveries.length === 2, "two deliveries");
 
+  assert.deepEqual(engine.health(), {
+    ok: true,
+    shards: [{ url: server.url, commands: true, subscriber: true }],
+  });
   await server.stop();
   const outage = performance.now();
   for (let i = 0; i < 10; i++) {
@@ -50,9 +54,12 @@ Deno.test("createRedisEngine fails publishes within the bound while Redis is dow
   // Known down: refused at once, not parked in a queue until the timeout.
   const totalMs = performance.now() - outage;
   assert.ok(totalMs < 2500, `ten refusals took ${totalMs.toFixed(0)} ms`);
+  assert.equal(engine.health().ok, false, "unhealthy while Redis is down");
+  assert.equal(engine.health().shards[0].commands, false);
 
   await server.restart();
   await live.until(() => live.lost.some((l) => l.reason === "reconnect"), "resubscribed", 10_000);
+  assert.equal(engine.health().ok, true, "healthy again once resubscribed");
   const after = (await engine.publish("chat:a", pub("after-1")))!;
   assert.equal(after.offset, 1, "no persistence: the stream starts over");
   assert.notEqual(after.epoch, seen.epoch, "a new epoch");

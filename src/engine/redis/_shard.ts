@@ -79,6 +79,11 @@ export class Shard {
     }
   }
 
+  /** Whether a command sent now would be written: ioredis's status lags behind a closed socket. */
+  get commandsReady(): boolean {
+    return this.command.status === "ready" && this.command.stream?.writable === true;
+  }
+
   /** The server's `maxmemory-policy`, such as `noeviction`. */
   async memoryPolicy(): Promise<string> {
     const reply = await this.command.config("GET", "maxmemory-policy") as string[];

@@ -96,7 +96,7 @@ export class Subscriber {
   async heartbeat(): Promise<void> {
     const { commandTimeoutMs } = this.#options;
     await Promise.all(this.#shards.map(async (shard) => {
-      if (!shard.up || shard.command.status !== "ready") return;
+      if (!shard.up || !shard.commandsReady) return;
       if (await this.#probe(shard, commandTimeoutMs)) return;
       if (this.#closed || !shard.up) return;
       this.#hooks.log(

@@ -28,8 +28,11 @@
 
 export {
   createRedisEngine,
+  type RedisEngine,
+  type RedisEngineHealth,
   type RedisEngineLogEntry,
   type RedisEngineOptions,
+  type RedisShardHealth,
 } from "./redis_engine.ts";
 // The engine contract's types, so this path documents itself completely.
 export type * from "../engine.ts";

@@ -69,3 +69,41 @@ export interface RedisEngineOptions {
   /** Receives what a listener threw; other listeners still run. @default {globalThis.reportError} */
   readonly onListenerError?: (error: unknown) => void;
 }
+
+/**
+ * The state of one Redis shard as seen by an engine, from
+ * {@linkcode RedisEngineHealth}.
+ *
+ * @example A healthy shard
+ * ```ts
+ * import type { RedisShardHealth } from "./options.ts";
+ *
+ * const shard: RedisShardHealth = { url: "redis://10.0.0.1:6379", commands: true, subscriber: true };
+ * ```
+ */
+export interface RedisShardHealth {
+  /** The shard's URL, credentials redacted. */
+  readonly url: string;
+  /** Whether the command connection is connected and ready. */
+  readonly commands: boolean;
+  /** Whether the subscriber connection is subscribed and verified. */
+  readonly subscriber: boolean;
+}
+
+/**
+ * What `health()` of a Redis engine reports, for a readiness endpoint.
+ *
+ * @example Answer a health check
+ * ```ts
+ * import type { RedisEngineHealth } from "./options.ts";
+ *
+ * const status = (health: RedisEngineHealth) => health.ok ? 200 : 503;
+ * status({ ok: true, shards: [] });
+ * ```
+ */
+export interface RedisEngineHealth {
+  /** Every shard's connections are up: publishes and deliveries work. */
+  readonly ok: boolean;
+  /** Each shard, in the order of the URLs. */
+  readonly shards: readonly RedisShardHealth[];
+}

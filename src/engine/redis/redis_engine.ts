@@ -45,9 +45,30 @@ import { loadScripts, type Scripts } from "./_scripts.ts";
 import { Shard } from "./_shard.ts";
 import { shardRing } from "./_shard_ring.ts";
 import { Subscriber } from "./_subscriber.ts";
-import type { RedisEngineOptions } from "./options.ts";
+import type { RedisEngineHealth, RedisEngineOptions } from "./options.ts";
 
-export type { RedisEngineLogEntry, RedisEngineOptions } from "./options.ts";
+export type {
+  RedisEngineHealth,
+  RedisEngineLogEntry,
+  RedisEngineOptions,
+  RedisShardHealth,
+} from "./options.ts";
+
+/**
+ * An {@linkcode Engine} over Redis, which can also say whether its
+ * connections are up (for a readiness endpoint such as `/healthz`).
+ *
+ * @example Report readiness
+ * ```ts
+ * import type { RedisEngine } from "./redis_engine.ts";
+ *
+ * const ready = (engine: RedisEngine) => engine.health().ok;
+ * ```
+ */
+export interface RedisEngine extends Engine {
+  /** The state of every shard's connections, now; never throws, also after `close()`. */
+  health(): RedisEngineHealth;
+}
 
 /** Most topics whose last delivered offset is tracked for gap detection. */
 const MAX_TRACKED = 100_000;
@@ -92,13 +113,13 @@ const REFRESH_BATCH = 256;
  * await a.publish("chat:lobby", { data: '"hi"', from: "alice", ts: Date.now() });
  * ```
  */
-export async function createRedisEngine(options: RedisEngineOptions): Promise<Engine> {
-  const engine = new RedisEngine(resolveOptions(options), await loadScripts());
+export async function createRedisEngine(options: RedisEngineOptions): Promise<RedisEngine> {
+  const engine = new ConnectedRedisEngine(resolveOptions(options), await loadScripts());
   await engine.start();
   return engine;
 }
 
-class RedisEngine implements Engine {
+class ConnectedRedisEngine implements RedisEngine {
   #id = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   #options: ResolvedOptions;
   #scripts: Scripts;
@@ -325,6 +346,15 @@ class RedisEngine implements Engine {
     await this.#confirm(shard, "control", command.type, sent);
     // This process's handlers get it now; its echo from Redis is skipped.
     this.#handleControl(command);
+  }
+
+  health(): RedisEngineHealth {
+    const shards = this.#shards.map((shard) => ({
+      url: shard.identity,
+      commands: !this.#closed && shard.commandsReady,
+      subscriber: !this.#closed && shard.up,
+    }));
+    return { ok: shards.every((s) => s.commands && s.subscriber), shards };
   }
 
   onControl(handler: (command: ControlCommand) => void): () => void {
