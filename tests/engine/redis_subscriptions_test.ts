@@ -95,3 +95,21 @@ Deno.test("createRedisEngine reports no false gap to a subscriber that comes bac
     assert.deepEqual(after.lost, [], `${name}: a new subscriber has missed nothing`);
   }
 });
+
+Deno.test("createRedisEngine holds no channel after many topics came and went", async () => {
+  await using server = await startRedisServer();
+  const clock = new ManualClock();
+  await using engine = await createRedisEngine({ url: server.url, clock, log: () => {} });
+  for (let round = 0; round < 5; round++) {
+    const subscriptions = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => engine.subscribe(`t:${round}:${i}`, new Listen())),
+    );
+    const pattern = await engine.subscribe(`t:${round}:*`, new Listen());
+    await Promise.all([...subscriptions, pattern].map((s) => s.unsubscribe()));
+    clock.advance(1000);
+  }
+  await engine.subscribe("sync:now", new Listen()); // after every UNSUBSCRIBE on the connection
+  const channels = (await server.cli("PUBSUB", "CHANNELS", "rt:t:*")).split("\n");
+  assert.deepEqual(channels, ["rt:t:sync:now"]);
+  assert.equal(await server.cli("PUBSUB", "NUMPAT"), "0");
+});
