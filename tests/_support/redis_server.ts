@@ -133,7 +133,7 @@ async function launch(port: number, dir: string, extra: readonly string[]): Prom
     const decoder = new TextDecoder();
     let text = "";
     for await (const chunk of child.stdout) {
-      if (text !== undefined && text.length < 65_536) {
+      if (text.length < 65_536) {
         text += decoder.decode(chunk, { stream: true });
         if (text.includes("Ready to accept connections")) ready.resolve();
       }
