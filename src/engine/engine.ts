@@ -167,6 +167,40 @@ export interface EngineListener {
   onPublication(delivery: Delivery): void;
   /** Called for joins and leaves on the subscribed topic or pattern. */
   onPresence?(event: PresenceEvent): void;
+  /**
+   * Called when a networked engine may have missed publications for this
+   * subscription: an offset jump or an epoch change on a topic, or its
+   * connection to the store dropped and was restored. Deliveries go on; the
+   * hub tells the affected clients to recover with their last position.
+   * The in-memory engine never calls it.
+   */
+  onLost?(event: LostEvent): void;
+}
+
+/**
+ * Why deliveries to a subscription may be incomplete, from
+ * {@linkcode EngineListener.onLost}.
+ *
+ * @example Tell a client to recover
+ * ```ts
+ * import type { LostEvent } from "./engine.ts";
+ *
+ * const describe = (e: LostEvent) => `recover ${e.topic} (${e.reason})`;
+ * describe({ topic: "chat:a", reason: "gap" });
+ * ```
+ */
+export interface LostEvent {
+  /**
+   * The concrete topic that lost publications (`gap`, `epoch`), or the
+   * subscription's topic or pattern (`reconnect`).
+   */
+  readonly topic: string;
+  /**
+   * `gap`: an offset was skipped; `epoch`: the topic's history was lost and
+   * restarted; `reconnect`: the engine's subscriber connection dropped and
+   * every channel was subscribed again and verified.
+   */
+  readonly reason: "gap" | "epoch" | "reconnect";
 }
 
 /**

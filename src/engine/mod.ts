@@ -29,6 +29,7 @@ export type {
   HistoryEntry,
   HistoryQuery,
   HistoryResult,
+  LostEvent,
   PresenceEntry,
   PresenceEvent,
   PresenceStats,

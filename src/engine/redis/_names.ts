@@ -1,0 +1,61 @@
+// Every Redis key and channel name the engine uses, in one place (and in
+// docs/scaling.md). Per-topic keys carry the topic as a Redis Cluster hash
+// tag, `{topic}`, so one publication's script touches keys of one slot.
+// Topic characters (`A-Z a-z 0-9 _ - . @ + = ~ :`) include neither braces
+// nor glob specials, so names need no escaping once the prefix is checked.
+
+/** A prefix: 1 to 32 characters of letters, digits, `_`, `-` and `.`. */
+export const PREFIX_RE = /^[A-Za-z0-9_.-]{1,32}$/;
+
+/** The keys of one topic. */
+export interface TopicKeys {
+  /** Hash `{e: epoch, o: last offset}`. */
+  readonly meta: string;
+  /** Stream of publications, entry id `<offset>-0`, field `p`. */
+  readonly stream: string;
+  /** Hash connection id -> presence entry JSON. */
+  readonly presence: string;
+  /** Sorted set connection id -> expiry time (Redis clock, ms). */
+  readonly presenceExpiry: string;
+}
+
+export function topicKeys(prefix: string, topic: string): TopicKeys {
+  const base = `${prefix}:{${topic}}`;
+  return {
+    meta: `${base}:meta`,
+    stream: `${base}:stream`,
+    presence: `${base}:presence`,
+    presenceExpiry: `${base}:presence:exp`,
+  };
+}
+
+/** The channel carrying a topic's publications and presence events. */
+export function topicChannel(prefix: string, topic: string): string {
+  return `${prefix}:t:${topic}`;
+}
+
+/** The topic of a topic channel, or undefined for another channel. */
+export function channelTopic(prefix: string, channel: string): string | undefined {
+  const head = `${prefix}:t:`;
+  return channel.startsWith(head) ? channel.slice(head.length) : undefined;
+}
+
+/** The cross-hub command channel (shard 0 only). */
+export function controlChannel(prefix: string): string {
+  return `${prefix}:control`;
+}
+
+/** A channel only this engine listens on, for liveness probes. */
+export function probeChannel(prefix: string, engineId: string): string {
+  return `${prefix}:probe:${engineId}`;
+}
+
+/**
+ * The Redis glob for a topic pattern: each `*` or `**` segment becomes `*`.
+ * Redis's `*` also crosses `:`, so the glob matches a superset of the
+ * pattern's topics (`chat:*` also matches `chat:a:b`); the engine filters
+ * what arrives with the topic grammar's matcher to be exact.
+ */
+export function patternGlob(prefix: string, pattern: string): string {
+  return topicChannel(prefix, pattern.split(":").map((s) => s === "**" ? "*" : s).join(":"));
+}

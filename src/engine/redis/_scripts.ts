@@ -1,0 +1,156 @@
+// The Lua scripts. Each runs atomically on the shard that owns the topic and
+// touches only that topic's keys (one hash tag, so one Cluster slot). Script
+// errors do not roll back earlier writes, so every write that can fail comes
+// before the offset is taken or cannot fail by construction (an epoch is
+// created only together with deleting the old stream, so XADD's id `<offset>-0`
+// is always above the stream's last id).
+
+/** One Lua script and its SHA-1, for EVALSHA. */
+export interface Script {
+  readonly name: string;
+  readonly source: string;
+  readonly sha: string;
+}
+
+// KEYS: meta, stream. ARGV: channel, encoded publication, new epoch, size, ttl ms.
+// Returns {offset, epoch}.
+const PUBLISH = `
+local epoch = redis.call('HGET', KEYS[1], 'e')
+if not epoch then
+  epoch = ARGV[3]
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
+end
+local offset = redis.call('HINCRBY', KEYS[1], 'o', 1)
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], offset .. '-0', 'p', ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PUBLISH', ARGV[1], '{"o":' .. offset .. ',"e":"' .. epoch .. '","p":' .. ARGV[2] .. '}')
+return {offset, epoch}
+`;
+
+// KEYS: meta, stream. ARGV: new epoch, ttl ms, mode, ...
+// mode 'pos': returns {epoch, offset}.
+// mode 'hist' ARGV[4..7]: since offset ('' for none), since epoch, limit, reverse ('1'/'0').
+// mode 'rec' ARGV[4..6]: since offset, since epoch, max recover.
+// 'hist' and 'rec' return {epoch, offset, oldest, entries}; `oldest` is offset + 1
+// when the stream is missing (its history was lost while the metadata lived).
+const READ = `
+local m = redis.call('HMGET', KEYS[1], 'e', 'o')
+local epoch, offset = m[1], tonumber(m[2])
+if not epoch then
+  epoch = ARGV[1]
+  offset = 0
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
+end
+local pt = redis.call('PTTL', KEYS[1])
+if pt < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if ARGV[3] == 'pos' then return {epoch, offset} end
+local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
+local oldest = offset + 1
+if first[1] then oldest = tonumber(string.match(first[1][1], '^(%d+)')) end
+local entries = {}
+local since = tonumber(ARGV[4])
+local sameEpoch = ARGV[5] == epoch
+if ARGV[3] == 'rec' then
+  local missed = offset - since
+  if sameEpoch and missed > 0 and missed <= tonumber(ARGV[6]) then
+    entries = redis.call('XRANGE', KEYS[2], since + 1, '+', 'COUNT', missed)
+  end
+else
+  local limit = tonumber(ARGV[6])
+  if limit > 0 and (since == nil or sameEpoch) then
+    if ARGV[7] == '1' then
+      if since == nil then
+        entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', limit)
+      elseif since > 1 then
+        entries = redis.call('XREVRANGE', KEYS[2], since - 1, '-', 'COUNT', limit)
+      end
+    else
+      local from = '-'
+      if since ~= nil then from = since + 1 end
+      entries = redis.call('XRANGE', KEYS[2], from, '+', 'COUNT', limit)
+    end
+  end
+end
+return {epoch, offset, oldest, entries}
+`;
+
+// Drops expired presence entries, publishing a leave for each.
+const PURGE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+for _, c in ipairs(expired) do
+  local e = redis.call('HGET', KEYS[1], c)
+  redis.call('HDEL', KEYS[1], c)
+  redis.call('ZREM', KEYS[2], c)
+  if e then redis.call('PUBLISH', ARGV[1], '{"l":' .. e .. '}') end
+end
+`;
+
+// KEYS: presence, presence expiry. ARGV: channel, ttl ms, then pairs of
+// connection and entry JSON. Adds or refreshes; a changed entry is a leave and
+// a join, an unchanged one is only a refresh.
+const PRESENCE_ADD = PURGE + `
+local ttl = tonumber(ARGV[2])
+for i = 3, #ARGV, 2 do
+  local c, e = ARGV[i], ARGV[i + 1]
+  local prev = redis.call('HGET', KEYS[1], c)
+  if prev ~= e then
+    redis.call('HSET', KEYS[1], c, e)
+    if prev then redis.call('PUBLISH', ARGV[1], '{"l":' .. prev .. '}') end
+    redis.call('PUBLISH', ARGV[1], '{"j":' .. e .. '}')
+  end
+  redis.call('ZADD', KEYS[2], now + ttl, c)
+end
+for _, k in ipairs(KEYS) do
+  if redis.call('PTTL', k) < ttl then redis.call('PEXPIRE', k, ttl) end
+end
+return 1
+`;
+
+// KEYS: presence, presence expiry. ARGV: channel, connection.
+const PRESENCE_REMOVE = `
+local e = redis.call('HGET', KEYS[1], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[2])
+if e then
+  redis.call('HDEL', KEYS[1], ARGV[2])
+  redis.call('PUBLISH', ARGV[1], '{"l":' .. e .. '}')
+end
+return 1
+`;
+
+// KEYS: presence, presence expiry. ARGV: channel. Returns the live entries.
+const PRESENCE_READ = PURGE + `
+return redis.call('HVALS', KEYS[1])
+`;
+
+async function sha1(source: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(source));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The engine's scripts with their SHA-1 digests. */
+export interface Scripts {
+  readonly publish: Script;
+  readonly read: Script;
+  readonly presenceAdd: Script;
+  readonly presenceRemove: Script;
+  readonly presenceRead: Script;
+}
+
+export async function loadScripts(): Promise<Scripts> {
+  const entries = Object.entries({
+    publish: PUBLISH,
+    read: READ,
+    presenceAdd: PRESENCE_ADD,
+    presenceRemove: PRESENCE_REMOVE,
+    presenceRead: PRESENCE_READ,
+  });
+  const scripts = await Promise.all(
+    entries.map(async ([name, source]) => ({ name, source, sha: await sha1(source) })),
+  );
+  return Object.fromEntries(scripts.map((s) => [s.name, s])) as unknown as Scripts;
+}

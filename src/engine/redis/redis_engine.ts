@@ -1,0 +1,635 @@
+/**
+ * The Redis engine: the engine contract over one or several Redis instances,
+ * so many hub processes share topics, history, presence and commands. See
+ * `docs/scaling.md` for every key, channel, bound and the capacity model.
+ *
+ * @module
+ */
+
+import { matchPattern } from "../../acl/pattern.ts";
+import { isPattern, validatePattern, validateTopic } from "../../acl/topic.ts";
+import type {
+  ControlCommand,
+  Engine,
+  EngineListener,
+  EnginePublication,
+  EngineSubscription,
+  HistoryEntry,
+  HistoryQuery,
+  HistoryResult,
+  PresenceEntry,
+  PresenceStats,
+  Recovery,
+  StreamPosition,
+} from "../engine.ts";
+import { EngineError } from "../errors.ts";
+import { decideRecovery } from "../recovery.ts";
+import { entryProblem, positionProblem, publicationProblem, queryProblem } from "../_validate.ts";
+import {
+  decodeChannelMessage,
+  decodeControl,
+  decodeEntry,
+  decodePublication,
+  encodeControl,
+  encodeEntry,
+  encodePublication,
+  isControlType,
+  plainMessage,
+} from "./_codec.ts";
+import { GapTracker } from "./_gap_tracker.ts";
+import { LocalSubscriptions } from "./_local_subscriptions.ts";
+import { channelTopic, controlChannel, patternGlob, topicChannel, topicKeys } from "./_names.ts";
+import { OwnPresence } from "./_own_presence.ts";
+import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
+import { loadScripts, type Scripts } from "./_scripts.ts";
+import { Shard } from "./_shard.ts";
+import { shardRing } from "./_shard_ring.ts";
+import { Subscriber } from "./_subscriber.ts";
+import type { RedisEngineHealth, RedisEngineOptions } from "./options.ts";
+
+export type {
+  RedisEngineHealth,
+  RedisEngineLogEntry,
+  RedisEngineOptions,
+  RedisShardHealth,
+} from "./options.ts";
+
+/**
+ * An {@linkcode Engine} over Redis, which can also say whether its
+ * connections are up (for a readiness endpoint such as `/healthz`).
+ *
+ * @example Report readiness
+ * ```ts
+ * import type { RedisEngine } from "./redis_engine.ts";
+ *
+ * const ready = (engine: RedisEngine) => engine.health().ok;
+ * ```
+ */
+export interface RedisEngine extends Engine {
+  /** The state of every shard's connections, now; never throws, also after `close()`. */
+  health(): RedisEngineHealth;
+}
+
+/** Most topics whose last delivered offset is tracked for gap detection. */
+const MAX_TRACKED = 100_000;
+/** Most characters of one encoded presence entry. */
+const MAX_ENTRY_LENGTH = 16_384;
+/** Presence entries per refresh script call. */
+const REFRESH_BATCH = 256;
+
+/**
+ * Creates the Redis engine and connects to every shard. Each publication is
+ * one atomic Lua script (offset, stream append, epoch, PUBLISH); publish
+ * resolves only after Redis confirmed it and rejects with `ENGINE_UNAVAILABLE`
+ * within `commandTimeoutMs` when Redis does not answer. Warns through `log`
+ * when a shard's `maxmemory-policy` can evict the engine's keys.
+ *
+ * @param options Where Redis is, history rules, bounds, clock and logger.
+ * @returns The engine, connected and subscribed to its control channel.
+ * @throws {TypeError} When an option has the wrong type.
+ * @throws {RangeError} When a number is out of range.
+ * @throws {EngineError} `ENGINE_UNAVAILABLE` when a shard cannot be reached in time (its URL is named, credentials redacted).
+ *
+ * @example Refuses to start without Redis, naming where it looked
+ * ```ts
+ * import { createRedisEngine } from "./redis_engine.ts";
+ * import { EngineError } from "../errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await assert.rejects(
+ *   createRedisEngine({ url: "redis://user:secret@127.0.0.1:1", connectTimeoutMs: 500 }),
+ *   (e) => e instanceof EngineError && e.retry && !e.message.includes("secret"),
+ * );
+ * ```
+ *
+ * @example Publish on one hub, receive on another (needs a running Redis)
+ * ```ts ignore
+ * import { createRedisEngine } from "./redis_engine.ts";
+ *
+ * const history = [{ pattern: "chat:*", size: 100, ttlMs: 60_000 }];
+ * await using a = await createRedisEngine({ url: "redis://127.0.0.1:6379", history });
+ * await using b = await createRedisEngine({ url: "redis://127.0.0.1:6379", history });
+ * await b.subscribe("chat:lobby", { onPublication: (d) => console.log(d.offset, d.publication.data) });
+ * await a.publish("chat:lobby", { data: '"hi"', from: "alice", ts: Date.now() });
+ * ```
+ */
+export async function createRedisEngine(options: RedisEngineOptions): Promise<RedisEngine> {
+  const engine = new ConnectedRedisEngine(resolveOptions(options), await loadScripts());
+  await engine.start();
+  return engine;
+}
+
+class ConnectedRedisEngine implements RedisEngine {
+  #id = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+  #options: ResolvedOptions;
+  #scripts: Scripts;
+  #shards: Shard[];
+  #shardOf: (topic: string) => number;
+  #subscriber: Subscriber;
+  #local: LocalSubscriptions;
+  #gaps = new GapTracker(MAX_TRACKED);
+  #present = new OwnPresence();
+  #controls = new Set<(command: ControlCommand) => void>();
+  #timers = new Set<unknown>();
+  #refreshing = false;
+  #closed = false;
+
+  constructor(options: ResolvedOptions, scripts: Scripts) {
+    const { prefix, commandTimeoutMs, connectTimeoutMs } = options;
+    this.#options = options;
+    this.#scripts = scripts;
+    this.#local = new LocalSubscriptions(prefix, options.onListenerError);
+    this.#shards = options.urls.map((url, i) =>
+      new Shard(i, { url, name: `${prefix}:${this.#id}`, commandTimeoutMs, connectTimeoutMs })
+    );
+    this.#shardOf = shardRing(this.#shards.map((s) => s.identity));
+    this.#subscriber = new Subscriber(this.#shards, { ...options, engineId: this.#id }, {
+      wanted: (shard) => this.#wanted(shard),
+      restored: (shard) => this.#restored(shard),
+      message: (channel, message) => this.#onMessage(channel, message),
+      patternMessage: (glob, channel, message) => this.#onPatternMessage(glob, channel, message),
+      log: (level, event, message) => this.#log(level, event, message),
+    });
+  }
+
+  /** Connects every shard, checks its memory policy, loads the scripts and subscribes the engine's own channels. */
+  async start(): Promise<void> {
+    try {
+      await Promise.all(this.#shards.map(async (shard) => {
+        try {
+          await Promise.all([shard.command.connect(), shard.subscriber.connect()]);
+        } catch (error) {
+          throw new EngineError(
+            "ENGINE_UNAVAILABLE",
+            `Cannot reach Redis at ${shard.identity}: ${reasonOf(error)}`,
+          );
+        }
+        await this.#checkMemoryPolicy(shard);
+        await Promise.all(
+          Object.values(this.#scripts).map((s) => shard.command.script("LOAD", s.source)),
+        );
+        await this.#subscriber.start(shard);
+      }));
+    } catch (error) {
+      await this.#release();
+      throw error instanceof EngineError ? error : new EngineError(
+        "ENGINE_UNAVAILABLE",
+        `Cannot start the Redis engine: ${reasonOf(error)}`,
+      );
+    }
+    this.#subscriber.activate();
+    this.#every(this.#options.presenceRefreshMs, () => this.#refreshPresence());
+    this.#every(this.#options.heartbeatMs, () => this.#subscriber.heartbeat());
+  }
+
+  async publish(
+    topic: string,
+    publication: EnginePublication,
+  ): Promise<StreamPosition | undefined> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic) ?? publicationProblem(publication);
+    if (problem !== undefined) throw new TypeError(problem);
+    const encoded = encodePublication(publication);
+    const rule = this.#options.policy(topic);
+    const shard = this.#shardFor(topic);
+    const channel = topicChannel(this.#options.prefix, topic);
+    if (rule === undefined) {
+      const sent = shard.command.publish(channel, plainMessage(encoded));
+      await this.#confirm(shard, "publish", topic, sent);
+      return undefined;
+    }
+    const keys = topicKeys(this.#options.prefix, topic);
+    const args = [channel, encoded, newEpoch(), rule.size, rule.ttlMs];
+    const sent = shard.run(this.#scripts.publish, [keys.meta, keys.stream], args);
+    const reply = await this.#confirm(shard, "publish", topic, sent) as [number, string];
+    return { offset: Number(reply[0]), epoch: String(reply[1]) };
+  }
+
+  async subscribe(topicOrPattern: string, listener: EngineListener): Promise<EngineSubscription> {
+    if (this.#closed) return closed();
+    const problem = validatePattern(topicOrPattern);
+    if (problem !== undefined) throw new TypeError(problem);
+    if (typeof listener?.onPublication !== "function") {
+      throw new TypeError("Invalid listener: 'onPublication' is not a function");
+    }
+    const subscription = this.#local.add(
+      topicOrPattern,
+      listener,
+      (name, glob) => this.#released(name, glob),
+    );
+    try {
+      const { prefix } = this.#options;
+      await Promise.all(
+        isPattern(topicOrPattern)
+          ? this.#shards.map((shard) =>
+            this.#want(shard, patternGlob(prefix, topicOrPattern), true)
+          )
+          : [
+            this.#want(this.#shardFor(topicOrPattern), topicChannel(prefix, topicOrPattern), false),
+          ],
+      );
+    } catch (error) {
+      await subscription.unsubscribe();
+      if (this.#closed) return closed();
+      throw error;
+    }
+    return subscription;
+  }
+
+  async position(topic: string): Promise<StreamPosition> {
+    const [epoch, offset] = await this.#read(topic, "position", ["pos"]) as [string, number];
+    return { offset: Number(offset), epoch: String(epoch) };
+  }
+
+  async history(topic: string, query: HistoryQuery): Promise<HistoryResult> {
+    if (this.#closed) return closed();
+    const problem = queryProblem(query);
+    if (problem !== undefined) throw problem;
+    const { since, limit, reverse = false } = query;
+    const [epoch, offset, , raw] = await this.#read(topic, "history", [
+      "hist",
+      since === undefined ? "" : since.offset,
+      since === undefined ? "" : since.epoch,
+      limit,
+      reverse ? "1" : "0",
+    ]) as [string, number, number, unknown[]];
+    return {
+      publications: this.#entries(topic, raw),
+      position: { offset: Number(offset), epoch: String(epoch) },
+    };
+  }
+
+  async recover(topic: string, since: StreamPosition, maxRecover: number): Promise<Recovery> {
+    if (this.#closed) return closed();
+    const problem = positionProblem(since, "since") ??
+      (Number.isSafeInteger(maxRecover) && maxRecover >= 0 ? undefined : new RangeError(
+        `Invalid 'maxRecover': expected a non-negative integer, got ${maxRecover}`,
+      ));
+    if (problem !== undefined) throw problem;
+    const [epoch, offset, oldest, raw] = await this.#read(topic, "recover", [
+      "rec",
+      since.offset,
+      since.epoch,
+      maxRecover,
+    ]) as [string, number, number, unknown[]];
+    const held = this.#entries(topic, raw);
+    return decideRecovery(since, {
+      epoch: String(epoch),
+      offset: Number(offset),
+      oldest: Number(oldest),
+      read: (from, count) => held.filter((e) => e.offset >= from && e.offset < from + count),
+    }, maxRecover);
+  }
+
+  async presenceAdd(topic: string, entry: PresenceEntry): Promise<void> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic) ?? entryProblem(entry);
+    if (problem !== undefined) throw new TypeError(problem);
+    let encoded: string;
+    try {
+      encoded = encodeEntry(entry);
+    } catch (error) {
+      throw new TypeError(`Invalid presence entry: 'info' is not JSON: ${reasonOf(error)}`);
+    }
+    if (encoded.length > MAX_ENTRY_LENGTH) {
+      throw new RangeError(
+        `Invalid presence entry: at most ${MAX_ENTRY_LENGTH} characters as JSON, got ${encoded.length}`,
+      );
+    }
+    await this.#presenceWrite(topic, [entry.connection, encoded]);
+    if (!this.#closed) this.#present.set(topic, entry.connection, encoded);
+  }
+
+  async presenceRemove(topic: string, connection: string): Promise<void> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic) ??
+      (typeof connection === "string" ? undefined : "Invalid 'connection': expected a string");
+    if (problem !== undefined) throw new TypeError(problem);
+    this.#present.delete(topic, connection);
+    const shard = this.#shardFor(topic);
+    await this.#confirm(shard, "presenceRemove", topic, this.#removeEntry(topic, connection));
+  }
+
+  async presence(topic: string): Promise<readonly PresenceEntry[]> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic);
+    if (problem !== undefined) throw new TypeError(problem);
+    const shard = this.#shardFor(topic);
+    const keys = topicKeys(this.#options.prefix, topic);
+    const channel = topicChannel(this.#options.prefix, topic);
+    const sent = shard.run(this.#scripts.presenceRead, [keys.presence, keys.presenceExpiry], [
+      channel,
+    ]);
+    const values = await this.#confirm(shard, "presence", topic, sent) as string[];
+    const entries: PresenceEntry[] = [];
+    for (const value of values) {
+      const entry = decodeEntry(String(value));
+      if (entry !== undefined) entries.push(entry);
+    }
+    return entries;
+  }
+
+  async presenceStats(topic: string): Promise<PresenceStats> {
+    const entries = await this.presence(topic);
+    return { connections: entries.length, users: new Set(entries.map((e) => e.user)).size };
+  }
+
+  async control(command: ControlCommand): Promise<void> {
+    if (this.#closed) return closed();
+    if (typeof command !== "object" || command === null || !isControlType(command.type)) {
+      const type = typeof command === "object" && command !== null ? command.type : command;
+      throw new TypeError(`Invalid control command: unknown type '${type}'`);
+    }
+    const shard = this.#shards[0];
+    const channel = controlChannel(this.#options.prefix);
+    const sent = shard.command.publish(channel, encodeControl(this.#id, command));
+    await this.#confirm(shard, "control", command.type, sent);
+    // This process's handlers get it now; its echo from Redis is skipped.
+    this.#handleControl(command);
+  }
+
+  health(): RedisEngineHealth {
+    const shards = this.#shards.map((shard) => ({
+      url: shard.identity,
+      commands: !this.#closed && shard.commandsReady,
+      subscriber: !this.#closed && shard.up,
+    }));
+    return { ok: shards.every((s) => s.commands && s.subscriber), shards };
+  }
+
+  onControl(handler: (command: ControlCommand) => void): () => void {
+    if (typeof handler !== "function") throw new TypeError("Invalid handler: expected a function");
+    if (this.#closed) return () => {};
+    this.#controls.add(handler);
+    return () => void this.#controls.delete(handler);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // A clean close takes this engine's presence entries away at once.
+    const removals = [...this.#present.connections()].map(([topic, connection]) =>
+      this.#removeEntry(topic, connection)
+    );
+    this.#present.clear();
+    await Promise.allSettled(removals);
+    await this.#release();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #release(): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#timers) this.#options.clock.clearTimer(timer);
+    this.#timers.clear();
+    this.#subscriber.close();
+    this.#local.clear();
+    this.#gaps.clear();
+    this.#controls.clear();
+    await Promise.all(this.#shards.map((shard) => shard.close()));
+  }
+
+  #shardFor(topic: string): Shard {
+    return this.#shards[this.#shardOf(topic)];
+  }
+
+  /** Runs the read script on a topic that keeps history. */
+  #read(topic: string, what: string, args: (string | number)[]): Promise<unknown> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic);
+    if (problem !== undefined) return Promise.reject(new TypeError(problem));
+    const rule = this.#options.policy(topic);
+    if (rule === undefined) {
+      return Promise.reject(new EngineError("NO_HISTORY", `Topic '${topic}' keeps no history`));
+    }
+    const shard = this.#shardFor(topic);
+    const keys = topicKeys(this.#options.prefix, topic);
+    const sent = shard.run(this.#scripts.read, [keys.meta, keys.stream], [
+      newEpoch(),
+      rule.ttlMs,
+      ...args,
+    ]);
+    return this.#confirm(shard, what, topic, sent);
+  }
+
+  #entries(topic: string, raw: unknown[]): HistoryEntry[] {
+    const entries: HistoryEntry[] = [];
+    for (const item of raw) {
+      const [id, fields] = item as [string, string[]];
+      const publication = decodePublication(String(fields?.[1]));
+      const offset = Number.parseInt(String(id), 10);
+      if (publication === undefined || !Number.isSafeInteger(offset)) {
+        this.#log("warn", "bad_message", `Skipped an unreadable history entry of '${topic}'`);
+        continue;
+      }
+      entries.push({ offset, publication });
+    }
+    return entries;
+  }
+
+  #presenceWrite(topic: string, pairs: string[]): Promise<unknown> {
+    const shard = this.#shardFor(topic);
+    const keys = topicKeys(this.#options.prefix, topic);
+    const sent = shard.run(this.#scripts.presenceAdd, [keys.presence, keys.presenceExpiry], [
+      topicChannel(this.#options.prefix, topic),
+      this.#options.presenceTtlMs,
+      ...pairs,
+    ]);
+    return this.#confirm(shard, "presenceAdd", topic, sent);
+  }
+
+  #removeEntry(topic: string, connection: string): Promise<unknown> {
+    const keys = topicKeys(this.#options.prefix, topic);
+    return this.#shardFor(topic).run(
+      this.#scripts.presenceRemove,
+      [keys.presence, keys.presenceExpiry],
+      [topicChannel(this.#options.prefix, topic), connection],
+    );
+  }
+
+  async #refreshPresence(): Promise<void> {
+    if (this.#refreshing || this.#closed) return;
+    this.#refreshing = true;
+    try {
+      const writes: Promise<unknown>[] = [];
+      for (const [topic, pairs] of this.#present.batches(REFRESH_BATCH)) {
+        // A failed refresh is retried next round; entries outlive a few.
+        writes.push(this.#presenceWrite(topic, pairs).catch(() => {}));
+      }
+      await Promise.all(writes);
+    } finally {
+      this.#refreshing = false;
+    }
+  }
+
+  /** Resolves with Redis's reply, or rejects with `ENGINE_UNAVAILABLE` naming what was not confirmed. */
+  async #confirm<T>(shard: Shard, what: string, topic: string, reply: Promise<T>): Promise<T> {
+    try {
+      return await reply;
+    } catch (error) {
+      if (this.#closed) throw new EngineError("ENGINE_CLOSED", "Engine is closed");
+      const failure = new EngineError(
+        "ENGINE_UNAVAILABLE",
+        `Redis at ${shard.identity} did not confirm '${what}' on '${topic}': ${reasonOf(error)}`,
+      );
+      (failure as { cause?: unknown }).cause = error;
+      throw failure;
+    }
+  }
+
+  /** The last local subscriber of a topic or pattern left: stop tracking it, unsubscribe shortly after. */
+  #released(name: string, glob: string | undefined): void {
+    if (this.#closed) return;
+    // Deliveries nobody takes are not tracked: a later subscriber starts from
+    // a fresh baseline instead of seeing a false gap.
+    if (!isPattern(name)) {
+      if (!this.#local.receives(name)) this.#gaps.forget(name);
+      const channel = topicChannel(this.#options.prefix, name);
+      const idle = () => !this.#local.hasTopic(name);
+      this.#subscriber.release(this.#shardFor(name), channel, false, idle);
+      return;
+    }
+    for (const topic of this.#gaps.topics()) {
+      if (matchPattern(name, topic) && !this.#local.receives(topic)) this.#gaps.forget(topic);
+    }
+    if (glob === undefined) return; // another pattern still uses the glob
+    for (const shard of this.#shards) {
+      this.#subscriber.release(shard, glob, true, () => !this.#local.hasGlob(glob));
+    }
+  }
+
+  #want(shard: Shard, name: string, glob: boolean): Promise<void> {
+    return this.#confirm(shard, "subscribe", name, this.#subscriber.want(shard, name, glob));
+  }
+
+  #wanted(shard: Shard): { channels: string[]; globs: string[] } {
+    const channels: string[] = [];
+    for (const topic of this.#local.topics()) {
+      if (this.#shardOf(topic) === shard.index) {
+        channels.push(topicChannel(this.#options.prefix, topic));
+      }
+    }
+    return { channels, globs: this.#local.globs() };
+  }
+
+  /** Whatever was published while the shard's subscriber was down was not delivered: tell the subscriptions. */
+  #restored(shard: Shard): void {
+    const onShard = (topic: string) => this.#shardOf(topic) === shard.index;
+    for (const topic of this.#gaps.topics()) if (onShard(topic)) this.#gaps.forget(topic);
+    this.#local.lostReconnect(onShard);
+  }
+
+  #every(ms: number, task: () => Promise<void>): void {
+    const { clock } = this.#options;
+    const arm = () => {
+      const timer = clock.setTimer(() => {
+        this.#timers.delete(timer);
+        if (this.#closed) return;
+        task().finally(() => {
+          if (!this.#closed) arm();
+        });
+      }, ms);
+      this.#timers.add(timer);
+    };
+    arm();
+  }
+
+  #onMessage(channel: string, message: string): void {
+    if (this.#closed) return;
+    const topic = channelTopic(this.#options.prefix, channel);
+    if (topic === undefined) {
+      if (channel === controlChannel(this.#options.prefix)) this.#onControlMessage(message);
+      return;
+    }
+    if (!this.#local.hasTopic(topic)) return; // a lingering channel
+    const decoded = this.#decode(topic, message);
+    if (decoded === undefined) return;
+    this.#local.deliverExact(topic, decoded);
+  }
+
+  #onPatternMessage(glob: string, channel: string, message: string): void {
+    if (this.#closed) return;
+    const topic = channelTopic(this.#options.prefix, channel);
+    if (topic === undefined || !this.#local.wantsFromGlob(glob, topic)) return;
+    const decoded = this.#decode(topic, message);
+    if (decoded !== undefined) this.#local.deliverGlob(glob, topic, decoded);
+  }
+
+  /** Decodes a topic message and runs gap detection on it before it is delivered. */
+  #decode(topic: string, message: string) {
+    const decoded = decodeChannelMessage(message);
+    if (decoded === undefined) {
+      this.#log("warn", "bad_message", `Ignored an unreadable message on topic '${topic}'`);
+      return undefined;
+    }
+    if (decoded.kind === "publication" && decoded.offset !== undefined) {
+      const reason = this.#gaps.observe(topic, decoded.offset, decoded.epoch!);
+      if (reason !== undefined) this.#local.lostTopic({ topic, reason });
+    }
+    return decoded;
+  }
+
+  #onControlMessage(message: string): void {
+    const decoded = decodeControl(message);
+    if (decoded === undefined) {
+      this.#log("warn", "bad_message", "Ignored an unreadable message on the control channel");
+      return;
+    }
+    if (decoded.sender !== this.#id) this.#handleControl(decoded.command);
+  }
+
+  #handleControl(command: ControlCommand): void {
+    for (const handler of this.#controls) {
+      try {
+        handler(command);
+      } catch (error) {
+        this.#options.onListenerError(error);
+      }
+    }
+  }
+
+  async #checkMemoryPolicy(shard: Shard): Promise<void> {
+    let policy: string;
+    try {
+      policy = await shard.memoryPolicy();
+    } catch (error) {
+      this.#log(
+        "warn",
+        "unsafe_maxmemory_policy",
+        `Could not read maxmemory-policy of Redis at ${shard.identity} (${
+          reasonOf(error)
+        }): make sure it is noeviction, or history may be evicted`,
+      );
+      return;
+    }
+    if (policy === "noeviction") return;
+    this.#log(
+      "warn",
+      "unsafe_maxmemory_policy",
+      `Redis at ${shard.identity} has maxmemory-policy ${policy}: under memory pressure it can evict history and presence keys; use noeviction`,
+    );
+  }
+
+  #log(level: "info" | "warn", event: string, message: string): void {
+    try {
+      this.#options.log({ level, event, message });
+    } catch (error) {
+      this.#options.onListenerError(error);
+    }
+  }
+}
+
+function newEpoch(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+}
+
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\.$/, "");
+}
+
+function closed(): Promise<never> {
+  return Promise.reject(new EngineError("ENGINE_CLOSED", "Engine is closed"));
+}

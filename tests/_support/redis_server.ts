@@ -1,0 +1,180 @@
+// Starts a real redis-server on a free 127.0.0.1 port for tests: no
+// persistence, a temporary directory, stopped by PID. Readiness is the
+// server's own "Ready to accept connections" line followed by a PING over a
+// real socket; nothing sleeps.
+
+const READY_TIMEOUT_MS = 10_000;
+
+export interface RedisServer extends AsyncDisposable {
+  readonly port: number;
+  readonly url: string;
+  readonly pid: number;
+  /** Runs one command with redis-cli and returns its raw output, trimmed. */
+  cli(...args: string[]): Promise<string>;
+  /** SIGTERM and wait for the exit. Idempotent. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for the exit, as a crash. */
+  kill(): Promise<void>;
+  /** SIGSTOP: the server keeps its sockets open but answers nothing, as a hung host. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
+  /** Starts the server again on the same port after stop() or kill(); its data is gone. */
+  restart(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /** Extra arguments, such as ["--maxmemory-policy", "allkeys-lru"]. */
+  readonly args?: readonly string[];
+}
+
+interface Running {
+  child: Deno.ChildProcess;
+  drained: Promise<void>;
+  exited: Promise<Deno.CommandStatus>;
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const dir = await Deno.makeTempDir({ prefix: "realtime-redis-" });
+  let port = freePort();
+  let running: Running | undefined;
+  for (let attempt = 0; running === undefined; attempt++) {
+    try {
+      running = await launch(port, dir, options.args ?? []);
+    } catch (error) {
+      if (attempt >= 3) {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+        throw error;
+      }
+      port = freePort(); // another process took the port between the probe and the start
+    }
+  }
+  let current: Running | undefined = running;
+  const halt = async (signal: Deno.Signal) => {
+    const run = current;
+    current = undefined;
+    if (run === undefined) return;
+    try {
+      run.child.kill("SIGCONT"); // a paused server cannot act on SIGTERM
+      run.child.kill(signal);
+    } catch { /* already gone */ }
+    await run.exited;
+    await run.drained;
+  };
+  const unload = () => {
+    try {
+      current?.child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  };
+  globalThis.addEventListener("unload", unload);
+  const server: RedisServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return current?.child.pid ?? -1;
+    },
+    async cli(...args: string[]) {
+      const out = await new Deno.Command("redis-cli", {
+        args: ["-h", "127.0.0.1", "-p", `${port}`, ...args],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return new TextDecoder().decode(out.stdout).trim();
+    },
+    stop: () => halt("SIGTERM"),
+    pause: () => current?.child.kill("SIGSTOP"),
+    resume: () => current?.child.kill("SIGCONT"),
+    kill: () => halt("SIGKILL"),
+    async restart() {
+      await halt("SIGTERM");
+      current = await launch(port, dir, options.args ?? []);
+    },
+    async [Symbol.asyncDispose]() {
+      await halt("SIGTERM");
+      globalThis.removeEventListener("unload", unload);
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+  return server;
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+async function launch(port: number, dir: string, extra: readonly string[]): Promise<Running> {
+  const child = new Deno.Command("redis-server", {
+    args: [
+      "--port",
+      `${port}`,
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+      "--logfile",
+      "",
+      ...extra,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const exited = child.status;
+  const ready = Promise.withResolvers<void>();
+  // Keep reading stdout until the process ends, so its log never blocks it.
+  const drained = (async () => {
+    const decoder = new TextDecoder();
+    let text = "";
+    for await (const chunk of child.stdout) {
+      if (text.length < 65_536) {
+        text += decoder.decode(chunk, { stream: true });
+        if (text.includes("Ready to accept connections")) ready.resolve();
+      }
+    }
+    ready.reject(new Error(`redis-server on port ${port} exited before it was ready: ${text}`));
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      ready.promise,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new Error(`redis-server on port ${port} not ready in ${READY_TIMEOUT_MS} ms`)),
+          READY_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    await ping(port);
+  } catch (error) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+    await exited;
+    await drained.catch(() => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { child, drained: drained.catch(() => {}), exited };
+}
+
+async function ping(port: number): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode("PING\r\n"));
+    const buffer = new Uint8Array(16);
+    const n = await conn.read(buffer);
+    const reply = new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+    if (!reply.startsWith("+PONG")) throw new Error(`Unexpected reply to PING: ${reply}`);
+  } finally {
+    conn.close();
+  }
+}
