@@ -8,8 +8,10 @@
  * messages after every reconnect, never delivering an offset twice; the
  * `subscribed` event says whether a recovery was complete. It also reads
  * history (`history()`) and presence (`presence()`, `presenceStats()`, join
- * and leave events). It uses only web APIs: it runs unchanged in browsers,
- * Deno and Node 22+.
+ * and leave events). {@linkcode AccountsSession} signs a user in with the
+ * hub's accounts (`/auth`) and gives the client a `getToken` that refreshes
+ * silently and closes the connection once the user is signed out. It uses
+ * only web APIs: it runs unchanged in browsers, Deno and Node 22+.
  *
  * @example Subscribe and publish
  * ```ts ignore
@@ -53,5 +55,8 @@ export * from "./presence.ts";
 export * from "./errors.ts";
 export * from "./options.ts";
 export * from "./backoff.ts";
+export * from "./accounts_session.ts";
+export * from "./refresh_token_storage.ts";
+export * from "../accounts/errors.ts";
 export { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 export type * from "../protocol/frames.ts";
