@@ -361,9 +361,24 @@ export class AccountsSession {
   }
 }
 
+/** The code for an answer without a known one (a proxy's, or a route that is not mounted). */
+function statusCode(status: number): AccountsErrorCode {
+  if (status >= 500) return "BUSY";
+  const byStatus: Record<number, AccountsErrorCode> = {
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+  };
+  return byStatus[status] ?? "INVALID_REQUEST";
+}
+
 /** The server's `{code, message}` as an {@linkcode AccountsError}. */
 async function accountsError(res: Response): Promise<AccountsError> {
-  let code: AccountsErrorCode = res.status >= 500 ? "BUSY" : "INVALID_REQUEST";
+  let code: AccountsErrorCode = statusCode(res.status);
   let message = `The accounts server answered HTTP ${res.status}`;
   try {
     const body = await res.json() as { code?: unknown; message?: unknown };
