@@ -18,6 +18,7 @@ import { SECRET, startTestHub, type TestHub } from "../_support/hub.ts";
 import { ManualClock } from "../_support/manual_clock.ts";
 import type { Transport } from "../../src/server/serve.ts";
 import { collect, next } from "./_helpers.ts";
+import { startServer } from "../../src/server/start.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -214,7 +215,7 @@ Deno.test("AccountsSession: login, concurrent getToken calls share one rotation,
   assert.equal(a, b, "one request for both callers");
   assert.equal(a, session.accessToken);
   assert.notEqual(storage.get(), before);
-  // The token just replaced is still within the grace: it must not have been reused.
+  // The next call rotates again from the stored (current) token.
   const again = await session.getToken();
   assert.notEqual(again, undefined);
   assert.deepEqual(signedIn, ["alice", "alice", "alice"]);
@@ -240,4 +241,31 @@ Deno.test("AccountsSession.getToken on an unreachable server throws AUTH_FAILED 
   const error = await session.getToken().catch((e) => e);
   assert.deepEqual([error.code, error.retry], ["AUTH_FAILED", true]);
   assert.ok(!error.message.includes("stored"));
+});
+
+Deno.test("AccountsSession signs up on the /auth that deno task start mounts and connects with it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using started = await startServer({ port: 0 }, {
+      devKeyDir: `${dir}/.realtime`,
+      log: () => {},
+      fetch: () => new Response(null, { status: 404 }),
+    });
+    const session = new AccountsSession({
+      baseUrl: `http://127.0.0.1:${started.server.port}/auth`,
+      refreshToken: memoryRefreshTokenStorage(),
+    });
+    await session.signup("carol", PASSWORD);
+    await using rt = new RealtimeClient({
+      url: started.url,
+      token: session.accessToken,
+      getToken: session.getToken,
+    });
+    const received = collect(rt, "user:carol", 1);
+    await received.ready; // the development grants: the user's own topic
+    await started.hub.publish("user:carol", "hello carol");
+    assert.deepEqual(await received.messages, ["hello carol"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
