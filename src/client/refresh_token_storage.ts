@@ -9,6 +9,27 @@
 /**
  * Keeps one refresh token. Each method may be synchronous or return a
  * promise, so a file, a keychain or a database row fits.
+ *
+ * @example A file only its owner can read, for a Deno service
+ * ```ts
+ * import type { RefreshTokenStorage } from "@realtime/hub/client";
+ * import assert from "node:assert/strict";
+ *
+ * function fileStorage(path: string): RefreshTokenStorage {
+ *   return {
+ *     get: () => Deno.readTextFile(path).catch(() => undefined),
+ *     set: (token) => Deno.writeTextFile(path, token, { mode: 0o600 }),
+ *     delete: () => Deno.remove(path).catch(() => {}),
+ *   };
+ * }
+ *
+ * const path = `${await Deno.makeTempDir()}/refresh-token`;
+ * const storage = fileStorage(path);
+ * await storage.set("a-refresh-token");
+ * assert.equal(await storage.get(), "a-refresh-token");
+ * await storage.delete();
+ * assert.equal(await storage.get(), undefined);
+ * ```
  */
 export interface RefreshTokenStorage {
   /** The stored token, or `undefined` when there is none. */
