@@ -12,6 +12,8 @@ export class TokenManager {
   #token: string | undefined;
   #stale = false;
   #refreshing = false;
+  /** Refusals `getToken` threw itself (a `RealtimeError` with `retry: false`): no token will come. */
+  readonly #final = new WeakSet<RealtimeError>();
 
   constructor(
     token: string | undefined,
@@ -87,12 +89,29 @@ export class TokenManager {
     if (accepted !== undefined) this.#token = accepted;
   }
 
-  /** Calls `getToken` and checks that it gave a non-empty string. */
+  /**
+   * Whether `getToken` itself refused with this error (a `RealtimeError`
+   * with `retry: false`, such as a signed-out session): the client stops
+   * rather than waiting for the token to expire.
+   */
+  isFinal(error: unknown): boolean {
+    return error instanceof RealtimeError && this.#final.has(error);
+  }
+
+  /**
+   * Calls `getToken` and checks that it gave a non-empty string. A
+   * `RealtimeError` it throws passes through unchanged (its code and
+   * `retry` say what the client does next); anything else becomes `AUTH_FAILED`.
+   */
   async fetch(): Promise<string> {
     let token: unknown;
     try {
       token = await this.#getToken!();
     } catch (error) {
+      if (error instanceof RealtimeError) {
+        if (!error.retry) this.#final.add(error);
+        throw error;
+      }
       throw new RealtimeError("AUTH_FAILED", "getToken() failed", { cause: error });
     }
     if (typeof token !== "string" || token === "") {

@@ -705,7 +705,12 @@ export class RealtimeClient implements AsyncDisposable {
         if (epoch === this.#epoch && this.#state !== "closed") this.#open(token);
       },
       (error: RealtimeError) => {
-        if (epoch === this.#epoch && this.#state !== "closed") void this.#shutdown(error);
+        if (epoch !== this.#epoch || this.#state === "closed") return;
+        // getToken could not answer now (a RealtimeError with retry): back off and ask again.
+        if (error.retry) {
+          this.#clearConnectTimer();
+          this.#scheduleReconnect(undefined);
+        } else void this.#shutdown(error);
       },
     );
   }
@@ -897,7 +902,10 @@ export class RealtimeClient implements AsyncDisposable {
       this.#emit("refresh", { expiresAt });
     } catch (error) {
       const failure = error as RealtimeError;
-      if (failure.code !== "DISCONNECTED" && failure.code !== "CLOSED") {
+      // getToken says no token will come (signed out): stop now, not at exp.
+      if (this.#tokens.isFinal(failure)) {
+        void this.#shutdown(failure);
+      } else if (failure.code !== "DISCONNECTED" && failure.code !== "CLOSED") {
         this.#emit("error", failure);
       }
     } finally {

@@ -11,8 +11,10 @@
  * and leave events). It signs publications (`publish(topic, payload, { sign:
  * key })`) and verifies them per subscription (`subscribe(topic, handler, {
  * verify: key })`), dropping and reporting (`verification_failed`) any
- * message whose signature fails. It uses only web APIs: it runs unchanged in
- * browsers, Deno and Node 22+.
+ * message whose signature fails. {@linkcode AccountsSession} signs a user in
+ * with the hub's accounts (`/auth`) and gives the client a `getToken` that
+ * refreshes silently and closes the connection once the user is signed out.
+ * It uses only web APIs: it runs unchanged in browsers, Deno and Node 22+.
  *
  * @example Subscribe and publish
  * ```ts ignore
@@ -57,6 +59,9 @@ export * from "./verified_handler.ts";
 export * from "./errors.ts";
 export * from "./options.ts";
 export * from "./backoff.ts";
+export * from "./accounts_session.ts";
+export * from "./refresh_token_storage.ts";
+export * from "../accounts/errors.ts";
 export { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 export type * from "../protocol/frames.ts";
 // The signing types `sign` and `verify` take; the functions are on `@realtime/hub/signing`.

@@ -3,7 +3,9 @@
  * {@linkcode RealtimeClient} exactly as an application would: it says how
  * many missed messages were recovered after a network drop (or that they
  * could not be, so the page should be reloaded), and who is online in each
- * subscribed room.
+ * subscribed room. Signed-in users (sign-up and login against `/auth`)
+ * connect with an `AccountsSession`, which keeps the connection across
+ * access-token expiry and closes it when the session ends.
  *
  * @module
  */
@@ -15,6 +17,7 @@ import {
   RealtimeError,
 } from "../client/mod.ts";
 import { type DomElement, page } from "./_dom.ts";
+import { wireAccountPanel } from "./_account_panel.ts";
 
 type Kind = "state" | "message" | "notification" | "error" | "refresh" | "info" | "recovery";
 
@@ -37,6 +40,8 @@ function main(): void {
   // Per concrete topic: who is subscribed, or why that is unknown.
   const online = new Map<string, PresenceMember[] | string>();
   let rt: RealtimeClient | undefined;
+  // The client the account session connected, closed when the session ends.
+  let viaSession: RealtimeClient | undefined;
   // Topics stay listed across reconnects and new tokens; values unsubscribe.
   const topics = new Map<string, (() => void) | undefined>();
 
@@ -135,7 +140,7 @@ function main(): void {
     renderOnline();
   }
 
-  function connect(auth: { token: string } | { getToken: () => Promise<string> }): void {
+  function connect(auth: { token?: string; getToken?: () => Promise<string> }): void {
     void rt?.close();
     const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`;
     const client = new RealtimeClient({ url, ...auth });
@@ -227,11 +232,25 @@ function main(): void {
     connect({ token });
   });
 
-  $("disconnect").addEventListener("click", () => {
+  function disconnect(why: string): void {
     const client = rt;
     rt = undefined;
     for (const topic of topics.keys()) topics.set(topic, undefined);
-    if (client !== undefined) void client.close().then(() => setState("closed", "disconnected"));
+    if (client !== undefined) void client.close().then(() => setState("closed", why));
+  }
+
+  $("disconnect").addEventListener("click", () => disconnect("disconnected"));
+
+  wireAccountPanel({
+    $,
+    write,
+    connect: (session) => {
+      connect({ token: session.accessToken, getToken: session.getToken });
+      viaSession = rt;
+    },
+    signedOut: () => {
+      if (rt !== undefined && rt === viaSession) disconnect("signed out");
+    },
   });
 
   $("subscribe-form").addEventListener("submit", (event) => {
@@ -268,8 +287,8 @@ function main(): void {
   write(
     "info",
     document.body.dataset.dev === "true"
-      ? "mint a development token or paste one, then subscribe and publish"
-      : "paste a token, then subscribe and publish",
+      ? "log in, mint a development token or paste one, then subscribe and publish"
+      : "log in or paste a token, then subscribe and publish",
   );
 }
 

@@ -28,6 +28,18 @@ export const DEMO_HTML = `<!doctype html>
 <p id="loading">Loading the client script&hellip;</p>
 <main>
   <section id="token-panel">
+    <div id="account" data-user="" data-accounts="unknown">
+      <h2>Account</h2>
+      <p id="account-status" role="status">Checking for a session&hellip;</p>
+      <form id="account-form">
+        <label>Username <input id="account-username" autocomplete="username" maxlength="64" required></label>
+        <label>Password <input id="account-password" type="password" autocomplete="current-password" maxlength="256" required></label>
+        <div><button id="login">Log in</button>
+        <button type="button" id="signup">Sign up</button></div>
+      </form>
+      <p id="account-error" role="alert"></p>
+      <button type="button" id="logout">Log out</button>
+    </div>
     <h2>Token</h2>
     <form id="mint-form" class="dev-only">
       <label>User <input id="mint-sub" value="alice" maxlength="64" required></label>
@@ -92,6 +104,13 @@ textarea { width: 100%; font: 11px/1.3 ui-monospace, monospace; }
 button { font: inherit; padding: 4px 10px; border: 1px solid #1f6feb; border-radius: 4px; background: #1f6feb; color: #fff; cursor: pointer; }
 button[type="button"] { background: #fff; color: #1f6feb; }
 body[data-dev="false"] .dev-only { display: none; }
+#account { border-bottom: 1px solid var(--line); margin-bottom: 10px; }
+#account-status { margin: 0 0 8px; }
+#account-error { color: #cf222e; margin: 0 0 8px; }
+#account-error:empty { display: none; }
+#account:not([data-user=""]) #account-form, #account[data-user=""] #logout,
+#account[data-accounts="off"] #account-form { display: none; }
+#logout { margin-bottom: 10px; }
 #online { list-style: none; padding: 0; margin: 0 0 12px; color: var(--muted); }
 #subscriptions { list-style: none; padding: 0; margin: 0 0 12px; display: flex; flex-wrap: wrap; gap: 6px; }
 #subscriptions li { border: 1px solid var(--line); border-radius: 12px; padding: 1px 4px 1px 10px; }
