@@ -128,11 +128,17 @@ export interface TopicPage {
 
 /** What a listing needs of a connection. */
 export interface InspectableConnection {
+  /** Server-assigned id. */
   readonly id: string;
+  /** When it was accepted, epoch ms. */
   readonly since: number;
+  /** Its principal, once authenticated. */
   readonly principal: { readonly sub: string } | undefined;
+  /** Its address and transport, when the adapter said. */
   readonly peer: { readonly remoteAddr?: string; readonly transport?: string } | undefined;
+  /** How many subscriptions it holds. */
   readonly subscriptionCount: number;
+  /** Bytes queued for it and not yet written. */
   readonly queuedBytes: number;
 }
 

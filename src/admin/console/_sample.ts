@@ -18,11 +18,17 @@ export interface Sample {
 export interface HistoryPoint {
   /** Epoch ms. */
   readonly at: number;
+  /** Open connections. */
   readonly connections: number;
+  /** Distinct authenticated users. */
   readonly users: number;
+  /** Topics and patterns with subscribers. */
   readonly topics: number;
+  /** Subscriptions in all. */
   readonly subscriptions: number;
+  /** Frames received per second, or `null` after a gap. */
   readonly messagesInPerSecond: number | null;
+  /** Frames sent per second, or `null` after a gap. */
   readonly messagesOutPerSecond: number | null;
 }
 
