@@ -409,11 +409,45 @@ export class Connection {
         this.#patterns++;
         this.#ctx.patternQuota.take(principal.sub);
       }
+      // Reserved before the broker is asked, so limits count it meanwhile.
       this.#subscriptions.add(topic);
-      this.#ctx.registry.add(topic, this);
-      this.#ack(id);
+      const held = this.#ctx.fanout.hold(topic);
+      if (held === undefined) {
+        this.#ctx.fanout.add(topic, this);
+        return this.#ack(id);
+      }
+      return held.then(
+        () => this.#held(topic, id),
+        (error) => this.#notHeld(topic, id, error),
+      );
     };
     return verdict instanceof Promise ? verdict.then(finish) : finish(verdict);
+  }
+
+  /** The broker holds `topic` now: the reserved subscription starts, unless it ended meanwhile. */
+  #held(topic: string, id: RequestId | undefined): void {
+    if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
+      this.#ctx.fanout.release(topic);
+      return;
+    }
+    this.#ctx.fanout.add(topic, this);
+    this.#ack(id);
+  }
+
+  /** The broker could not subscribe: the reservation is undone and the client may retry. */
+  #notHeld(topic: string, id: RequestId | undefined, error: unknown): void {
+    this.#ctx.log({
+      level: "error",
+      event: "broker.subscribe_failed",
+      connection: this.id,
+      topic,
+      error: error instanceof Error ? error.name : typeof error,
+    });
+    this.#unsubscribed(topic);
+    if (this.#state !== "open") return;
+    this.#reply(
+      errorFrame("INTERNAL", `Cannot subscribe to '${topic}' now: the broker is unavailable`, id),
+    );
   }
 
   #publish(
@@ -595,7 +629,7 @@ export class Connection {
   /** Ends one subscription and releases what it counted against; nothing when there was none. */
   #unsubscribed(topic: string): void {
     if (!this.#subscriptions.delete(topic)) return;
-    this.#ctx.registry.remove(topic, this);
+    this.#ctx.fanout.remove(topic, this);
     if (isPattern(topic)) {
       this.#patterns--;
       this.#ctx.patternQuota.release(this.#principal!.sub);

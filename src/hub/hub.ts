@@ -18,14 +18,14 @@ import { encodeMessage } from "../protocol/encode.ts";
 import { upgradeWithDeno } from "../server/deno_adapter.ts";
 import { resolveLimits, resolveSources } from "./_resolve_options.ts";
 import { type Accepted, type Admission, type ConnInfo, createAdmission } from "./admission.ts";
-import { createMemoryBroker, type Publication } from "./broker.ts";
+import { createMemoryBroker } from "./broker.ts";
 import { systemClock } from "./clock.ts";
 import { Connection, type HubSocket, type Verdict } from "./connection.ts";
 import type { HubContext } from "./context.ts";
 import { logToStderr } from "./log.ts";
 import { createHubMetrics, type HubMetrics, increment, observe } from "./metrics.ts";
 import type { HubLimits, HubOptions } from "./options.ts";
-import { createRegistry } from "./registry.ts";
+import { createFanout } from "./fanout.ts";
 import { PatternQuota } from "./_pattern_quota.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createDeadlines } from "./_deadlines.ts";
@@ -228,21 +228,9 @@ export function createHub(options: HubOptions): Hub {
   const caches = new WeakMap<Connection, DecisionCache<Verdict>>();
   const flushQueue = createFlushQueue({ schedule: setImmediate });
   const deadlines = createDeadlines(clock);
-  const registry = createRegistry<Connection>({
-    onFirst: (topic) => void broker.subscribe(topic),
-    onLast: (topic) => void broker.unsubscribe(topic),
-  });
+  const fanout = createFanout<Connection>({ broker, metrics, log });
+  const registry = fanout.registry;
   let closing = false;
-
-  broker.listen((publication: Publication) => {
-    const text = encodeMessage(publication);
-    let delivered = 0;
-    registry.forEach(publication.topic, (connection) => {
-      connection.send(text);
-      delivered++;
-    });
-    if (delivered > 0) increment(metrics.messagesOut, "message", delivered);
-  });
 
   async function verify(token: string): Promise<Principal> {
     if (verifier === undefined) throw new AuthError("invalid");
@@ -344,7 +332,7 @@ export function createHub(options: HubOptions): Hub {
     limits,
     firstMessageTimeoutMs: options.firstMessageTimeoutMs ?? 5000,
     tokenExpiringLeadMs: options.tokenExpiringLeadMs ?? 60_000,
-    registry,
+    fanout,
     patternQuota: new PatternQuota(limits),
     flushQueue,
     deadlines,
