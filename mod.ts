@@ -24,6 +24,8 @@
 
 // Hub
 export * from "./src/hub/hub.ts";
+export * from "./src/server/create_hub.ts";
+export * from "./src/hub/transport.ts";
 export * from "./src/hub/options.ts";
 export * from "./src/hub/broker.ts";
 export * from "./src/hub/clock.ts";
@@ -31,7 +33,7 @@ export * from "./src/hub/log.ts";
 export * from "./src/hub/registry.ts";
 export * from "./src/hub/metrics.ts";
 export * from "./src/hub/token_bucket.ts";
-export type { HubSocket, Verdict } from "./src/hub/connection.ts";
+export type { Verdict } from "./src/hub/connection.ts";
 
 // Transports and server
 export * from "./src/server/deno_adapter.ts";

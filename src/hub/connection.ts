@@ -16,22 +16,10 @@ import type { ClientFrame, RequestId, ServerFrame } from "../protocol/frames.ts"
 import { parseClientFrame } from "../protocol/parse.ts";
 import type { Deadline } from "./_deadlines.ts";
 import type { HubContext } from "./context.ts";
+import type { HubSocket } from "./transport.ts";
 import { increment } from "./metrics.ts";
 import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
 import { messageBytes, utf8ByteLength } from "./_utf8.ts";
-
-/**
- * The transport seam: what the hub needs of a WebSocket. Adapters wrap
- * `Deno.upgradeWebSocket` sockets and npm `ws` sockets in it.
- */
-export interface HubSocket {
-  /** Sends one text message. */
-  send(text: string): void;
-  /** Starts the closing handshake. */
-  close(code: number, reason: string): void;
-  /** Bytes queued for sending and not yet written to the network. */
-  readonly bufferedAmount: number;
-}
 
 /** The outcome of a permission check. */
 export type Verdict = { allowed: true } | { allowed: false; code: ErrorCode; message: string };

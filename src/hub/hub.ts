@@ -15,12 +15,21 @@ import { createRevocations } from "../auth/revocations.ts";
 import { createTokenVerifier, type TokenVerifier } from "../auth/verify.ts";
 import { CloseCode } from "../protocol/codes.ts";
 import { encodeMessage } from "../protocol/encode.ts";
-import { upgradeWithDeno } from "../server/deno_adapter.ts";
 import { resolveLimits, resolveSources } from "./_resolve_options.ts";
-import { type Accepted, type Admission, type ConnInfo, createAdmission } from "./admission.ts";
+import { createAdmission } from "./admission.ts";
+import {
+  type Accepted,
+  type Admission,
+  type ConnInfo,
+  type HubRuntime,
+  type HubSocket,
+  type MalformedUpgrade,
+  peerAddress,
+  type SocketHandler,
+} from "./transport.ts";
 import { createMemoryBroker } from "./broker.ts";
 import { systemClock } from "./clock.ts";
-import { Connection, type HubSocket, type Verdict } from "./connection.ts";
+import { Connection, type Verdict } from "./connection.ts";
 import type { HubContext } from "./context.ts";
 import { logToStderr } from "./log.ts";
 import { createHubMetrics, type HubMetrics, increment, observe } from "./metrics.ts";
@@ -30,23 +39,18 @@ import { PatternQuota } from "./_pattern_quota.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createDeadlines } from "./_deadlines.ts";
 import { Multimap } from "./_multimap.ts";
-import { setImmediate } from "node:timers";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 
-export type { Accepted, Admission, ConnInfo, Refused } from "./admission.ts";
-
-/** Socket events an adapter forwards to the hub. */
-export interface SocketHandler {
-  /** The socket is open. */
-  open(): void;
-  /** A message arrived (string for text, anything else for binary). */
-  message(data: unknown): void;
-  /** The socket closed, with the close code when the transport saw one. */
-  close(code?: number): void;
-}
-
-/** What was wrong with an upgrade request an adapter answered 400. */
-export type MalformedUpgrade = "target" | "handshake" | "http";
+export type {
+  Accepted,
+  Admission,
+  ConnInfo,
+  HubSocket,
+  MalformedUpgrade,
+  Refused,
+  SocketHandler,
+  Upgrader,
+} from "./transport.ts";
 
 /** Options of {@linkcode Hub.publish}. */
 export interface PublishOptions {
@@ -103,9 +107,9 @@ export interface HubStats {
 /** A running hub, created by {@linkcode createHub}. */
 export interface Hub extends AsyncDisposable {
   /** Upgrades a `Deno.serve` request to a hub connection, or answers why not. */
-  upgrade(req: Request, info?: ConnInfo | Deno.ServeHandlerInfo): Promise<Response>;
+  upgrade(req: Request, info?: ConnInfo): Promise<Response>;
   /** The same as `upgrade`, as a plain handler for Hono, Oak or Fresh routes. */
-  readonly handler: (req: Request, info?: ConnInfo | Deno.ServeHandlerInfo) => Promise<Response>;
+  readonly handler: (req: Request, info?: ConnInfo) => Promise<Response>;
   /** Decides an upgrade request without performing it (for transport adapters). */
   admit(req: Request, info?: ConnInfo): Promise<Admission>;
   /** Attaches an upgraded socket (for transport adapters). */
@@ -155,33 +159,29 @@ export interface Hub extends AsyncDisposable {
 }
 
 /**
- * Creates a hub.
+ * Assembles a hub on a {@linkcode HubRuntime}: the hub layer's factory,
+ * which never imports a transport or a timer module. `createHub` from
+ * `@realtime/hub` passes `Deno.upgradeWebSocket` and `setImmediate`; call
+ * this to give `hub.upgrade` another transport or the flush another turn.
  *
  * @param options Authentication, authorization, limits and dependencies.
+ * @param runtime How to upgrade and when to flush.
  * @returns The hub.
  *
- * @example Serve a hub with Deno.serve
- * ```ts ignore
- * import { createHub } from "@realtime/hub";
- *
- * const hub = createHub({
- *   auth: { secret: Deno.env.get("REALTIME_JWT_SECRET")! },
- *   acl: { rules: [{ effect: "allow", actions: ["subscribe"], topics: ["user:{sub}"] }] },
- * });
- * Deno.serve((req, info) => new URL(req.url).pathname === "/ws" ? hub.upgrade(req, info) : new Response("hi"));
- * ```
- *
- * @example Create and close a hub
+ * @example Assemble a hub whose upgrade answers 501
  * ```ts
- * import { createHub } from "@realtime/hub";
+ * import { composeHub } from "@realtime/hub/server";
  * import assert from "node:assert/strict";
  *
- * const hub = createHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } });
- * assert.equal(hub.connectionCount, 0);
+ * const hub = composeHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } }, {
+ *   upgrade: () => Promise.resolve(new Response(null, { status: 501 })),
+ *   schedule: (fn) => setTimeout(fn, 0),
+ * });
+ * assert.equal((await hub.upgrade(new Request("http://localhost/ws"))).status, 501);
  * await hub.close();
  * ```
  */
-export function createHub(options: HubOptions): Hub {
+export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const sources = resolveSources(options);
   const limits = resolveLimits(options.limits);
   if (options.auth !== undefined && options.verifier !== undefined) {
@@ -226,7 +226,7 @@ export function createHub(options: HubOptions): Hub {
   const connections = new Set<Connection>();
   const byUser = new Multimap<Connection>();
   const caches = new WeakMap<Connection, DecisionCache<Verdict>>();
-  const flushQueue = createFlushQueue({ schedule: setImmediate });
+  const flushQueue = createFlushQueue({ schedule: runtime.schedule });
   const deadlines = createDeadlines(clock);
   const fanout = createFanout<Connection>({ broker, metrics, log });
   const registry = fanout.registry;
@@ -398,7 +398,7 @@ export function createHub(options: HubOptions): Hub {
       level: "warn",
       event: "upgrade.malformed",
       reason,
-      ip: info?.remoteAddr,
+      ip: peerAddress(info),
       unaudited: malformedUnaudited,
     });
     malformedUnaudited = 0;
@@ -565,8 +565,8 @@ export function createHub(options: HubOptions): Hub {
     await broker.close();
   }
 
-  const upgrade = (req: Request, info?: ConnInfo | Deno.ServeHandlerInfo) =>
-    upgradeWithDeno({ admit, connect, limits, malformedUpgrade }, req, toConnInfo(info));
+  const upgrade = (req: Request, info?: ConnInfo) =>
+    runtime.upgrade({ admit, connect, limits, malformedUpgrade }, req, info);
 
   return {
     upgrade,
@@ -616,15 +616,6 @@ export function createHub(options: HubOptions): Hub {
     close,
     [Symbol.asyncDispose]: () => close(),
   };
-}
-
-function toConnInfo(info: ConnInfo | Deno.ServeHandlerInfo | undefined): ConnInfo | undefined {
-  if (info === undefined) return undefined;
-  if ("remoteAddr" in info && typeof info.remoteAddr === "object" && info.remoteAddr !== null) {
-    const addr = info.remoteAddr as { hostname?: string };
-    return { remoteAddr: addr.hostname };
-  }
-  return info as ConnInfo;
 }
 
 function toVerdict(allowed: boolean, action: AclAction, topic: string): Verdict {

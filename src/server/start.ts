@@ -7,7 +7,8 @@
 
 import { ensureDevKey } from "../auth/dev_key.ts";
 import { mintToken } from "../auth/mint.ts";
-import { createHub, type Hub } from "../hub/hub.ts";
+import type { Hub } from "../hub/hub.ts";
+import { createHub } from "./create_hub.ts";
 import type { LogEntry } from "../hub/log.ts";
 import { createDemoHandler } from "../demo/handler.ts";
 import { createAdminHandler } from "../admin/handler.ts";
