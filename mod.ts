@@ -70,8 +70,8 @@ export * from "./src/auth/revocations.ts";
 
 // Authorization
 export * from "./src/acl/rules.ts";
-export * from "./src/acl/topic.ts";
-export * from "./src/acl/pattern.ts";
+export * from "./src/topic/topic.ts";
+export * from "./src/topic/pattern.ts";
 export * from "./src/acl/template.ts";
 export * from "./src/acl/capabilities.ts";
 export * from "./src/acl/compile.ts";

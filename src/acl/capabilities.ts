@@ -11,8 +11,8 @@
  */
 
 import { ACL_ACTIONS, type AclAction } from "./rules.ts";
-import { validatePattern } from "./topic.ts";
-import { kindOf, quote } from "./_quote.ts";
+import { validatePattern } from "../topic/topic.ts";
+import { kindOf, quote } from "../topic/quote.ts";
 
 /**
  * One capability: a pattern and the actions it grants.

@@ -19,15 +19,20 @@
 import type { Principal } from "../auth/principal.ts";
 import type { AclAction, AclOptions, AclRule } from "./rules.ts";
 import { ACL_ACTIONS } from "./rules.ts";
-import { validatePattern, validateTopic } from "./topic.ts";
+import { validatePattern, validateTopic } from "../topic/topic.ts";
 import { type Grants, NO_GRANTS, parseGrants } from "./_grants.ts";
-import { LIMITS, TOPIC_RE } from "./_grammar.ts";
-import { containsSplit, matchSplit, type SplitPattern, splitPattern } from "./_pattern_core.ts";
+import { LIMITS, TOPIC_RE } from "../topic/grammar.ts";
+import {
+  containsSplit,
+  matchSplit,
+  type SplitPattern,
+  splitPattern,
+} from "../topic/split_pattern.ts";
 import { actionBit, buildEntries, copyRule, type RuleEntry } from "./_entries.ts";
 import { buildTrie, findEntry, type Trie } from "./_trie.ts";
 import { findPatternEntry } from "./_trie_pattern.ts";
 import { optionsProblems, ruleLabel } from "./_validate.ts";
-import { kindOf, quote } from "./_quote.ts";
+import { kindOf, quote } from "../topic/quote.ts";
 import { type AclSignatureRequirement, SigningTable } from "./signing.ts";
 
 /**

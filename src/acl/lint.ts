@@ -9,9 +9,9 @@
 import type { AclCondition, AclOptions, AclRule } from "./rules.ts";
 import { ACL_ACTIONS } from "./rules.ts";
 import { templateRefs } from "./template.ts";
-import { containsSplit, splitPattern } from "./_pattern_core.ts";
+import { containsSplit, splitPattern } from "../topic/split_pattern.ts";
 import { optionsProblems, ruleLabel } from "./_validate.ts";
-import { quote } from "./_quote.ts";
+import { quote } from "../topic/quote.ts";
 
 /**
  * One problem found by {@linkcode lintAcl}.

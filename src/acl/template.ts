@@ -12,9 +12,9 @@
  */
 
 import type { Principal } from "../auth/principal.ts";
-import { grammarProblem, isTemplateSegment, templateRef } from "./_grammar.ts";
+import { grammarProblem, isTemplateSegment, templateRef } from "../topic/grammar.ts";
 import { claimSegment, readClaim } from "./_claims.ts";
-import { quote } from "./_quote.ts";
+import { quote } from "../topic/quote.ts";
 
 /**
  * Checks a rule pattern that may contain template segments.

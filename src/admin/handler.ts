@@ -8,7 +8,7 @@
 
 import type { Hub } from "../hub/hub.ts";
 import { type LogEntry, logToStderr } from "../hub/log.ts";
-import { checkAdminAuthOptions, createAdminAuth, errorResponse } from "./_auth.ts";
+import { checkAdminAuthOptions, createAdminAuth, errorResponse } from "./credential.ts";
 import { AdminInputError } from "./_request.ts";
 import { decodeParams, matchRoutes } from "./_routes.ts";
 import type { AdminOptions } from "./options.ts";

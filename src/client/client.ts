@@ -9,7 +9,7 @@
  * @module
  */
 
-import { validateTopic } from "../acl/topic.ts";
+import { validateTopic } from "../topic/topic.ts";
 import type { ErrorFrame, MessageFrame, ServerFrame, WelcomeFrame } from "../protocol/frames.ts";
 import { RealtimeError } from "./errors.ts";
 import { closePolicy } from "./close_policy.ts";

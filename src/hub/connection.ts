@@ -7,7 +7,7 @@
  */
 
 import { SmallSet } from "./_small_set.ts";
-import { isPattern } from "../acl/topic.ts";
+import { isPattern } from "../topic/topic.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";

@@ -8,7 +8,7 @@
 import { type Acl, compileAcl } from "../acl/compile.ts";
 import { createDecisionCache, type DecisionCache } from "../acl/decision_cache.ts";
 import type { AclAction, AclRule } from "../acl/rules.ts";
-import { validateTopic } from "../acl/topic.ts";
+import { validateTopic } from "../topic/topic.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { createRevocations } from "../auth/revocations.ts";

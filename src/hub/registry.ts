@@ -4,7 +4,7 @@
  * @module
  */
 
-import { isPattern } from "../acl/topic.ts";
+import { isPattern } from "../topic/topic.ts";
 import { Multimap } from "./_multimap.ts";
 import { PatternIndex } from "./_pattern_index.ts";
 

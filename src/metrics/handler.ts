@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkAdminAuthOptions, createAdminAuth, errorResponse } from "../admin/_auth.ts";
+import { checkAdminAuthOptions, createAdminAuth, errorResponse } from "../admin/credential.ts";
 import type { AdminAuthOptions } from "../admin/options.ts";
 import type { Hub } from "../hub/hub.ts";
 import { type MetricsSource, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "./prometheus.ts";

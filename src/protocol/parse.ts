@@ -4,7 +4,7 @@
  * @module
  */
 
-import { validatePattern, validateTopic } from "../acl/topic.ts";
+import { validatePattern, validateTopic } from "../topic/topic.ts";
 import type { ErrorCode } from "./codes.ts";
 import type { ClientFrame, RequestId } from "./frames.ts";
 

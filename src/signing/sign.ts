@@ -15,7 +15,7 @@ import {
   looksLikePem,
   pemShape,
 } from "../auth/_key_shape.ts";
-import { validateTopic } from "../acl/topic.ts";
+import { validateTopic } from "../topic/topic.ts";
 
 /**
  * A key to sign publications with: a shared secret (a string that is not

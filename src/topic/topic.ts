@@ -4,8 +4,8 @@
  * @module
  */
 
-import { grammarProblem, LIMITS, TOPIC_RE } from "./_grammar.ts";
-import { quote } from "./_quote.ts";
+import { grammarProblem, LIMITS, TOPIC_RE } from "./grammar.ts";
+import { quote } from "./quote.ts";
 
 /**
  * The limits every topic and pattern obeys: at most 16 segments of 1 to 64

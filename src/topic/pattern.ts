@@ -10,7 +10,7 @@
  * @module
  */
 
-import { containsSplit, matchSplit, overlapSplit, splitPattern } from "./_pattern_core.ts";
+import { containsSplit, matchSplit, overlapSplit, splitPattern } from "./split_pattern.ts";
 
 /**
  * Whether a valid pattern matches a valid concrete topic.
