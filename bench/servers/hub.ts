@@ -7,7 +7,8 @@
  * @module
  */
 
-import { createHub, serve, type Transport } from "../../mod.ts";
+import { createHub } from "../../mod.ts";
+import { serve, type Transport } from "../../src/server/mod.ts";
 import { BENCH_LIMITS, BENCH_RULES, BENCH_SECRET } from "../_config.ts";
 
 const transport = (Deno.args[0] ?? "deno") as Transport;

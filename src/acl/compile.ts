@@ -40,7 +40,7 @@ import { type AclSignatureRequirement, SigningTable } from "./signing.ts";
  *
  * @example Read which rule decided
  * ```ts
- * import type { AclDecisionRule } from "@realtime/hub";
+ * import type { AclDecisionRule } from "@realtime/hub/acl";
  *
  * const rule: AclDecisionRule = { index: 2, id: "team-chat", effect: "allow", pattern: "chat:*" };
  * ```
@@ -61,7 +61,7 @@ export interface AclDecisionRule {
  *
  * @example Refuse with the reason
  * ```ts
- * import type { AclDecision } from "@realtime/hub";
+ * import type { AclDecision } from "@realtime/hub/acl";
  *
  * const explain = (d: AclDecision) => d.allowed ? "ok" : `${d.reason}: ${d.message}`;
  * ```
@@ -88,7 +88,8 @@ export interface AclDecision {
  *
  * @example Decide and explain
  * ```ts
- * import { compileAcl, type Acl, type Principal } from "@realtime/hub";
+ * import { type Principal } from "@realtime/hub";
+ * import { compileAcl, type Acl } from "@realtime/hub/acl";
  *
  * const acl: Acl = compileAcl({ rules: [{ effect: "allow", actions: "*", topics: ["**"] }] });
  * const p: Principal = { sub: "a", roles: [], claims: {}, expiresAt: null };
@@ -132,7 +133,8 @@ export interface Acl {
  *
  * @example Deny overrides allow
  * ```ts
- * import { compileAcl, type Principal } from "@realtime/hub";
+ * import { type Principal } from "@realtime/hub";
+ * import { compileAcl } from "@realtime/hub/acl";
  * import assert from "node:assert/strict";
  *
  * const acl = compileAcl({

@@ -21,7 +21,7 @@ import { kindOf, quote } from "../topic/quote.ts";
  *
  * @example Verify a signed publish before fan-out
  * ```ts
- * import { compileAcl } from "@realtime/hub";
+ * import { compileAcl } from "@realtime/hub/acl";
  *
  * const acl = compileAcl({
  *   rules: [{

@@ -56,7 +56,7 @@ function parseKeyFile(text: string, path: string): Uint8Array {
  *
  * @example Use the development key when present
  * ```ts
- * import { loadDevKey } from "@realtime/hub";
+ * import { loadDevKey } from "@realtime/hub/auth";
  *
  * const dir = await Deno.makeTempDir();
  * await loadDevKey(dir); // undefined
@@ -100,7 +100,7 @@ async function prepareDir(dir: string): Promise<void> {
  *
  * @example Sign development tokens with the development key
  * ```ts
- * import { ensureDevKey, mintToken } from "@realtime/hub";
+ * import { ensureDevKey, mintToken } from "@realtime/hub/auth";
  *
  * const dir = await Deno.makeTempDir();
  * const { secret, created } = await ensureDevKey(dir);

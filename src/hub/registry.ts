@@ -49,7 +49,7 @@ export interface Registry<S extends Subscriber> {
  *
  * @example Register and fan out
  * ```ts
- * import { createRegistry } from "@realtime/hub";
+ * import { createRegistry } from "./registry.ts";
  * import assert from "node:assert/strict";
  *
  * const got: string[] = [];

@@ -51,7 +51,7 @@ const JWS_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  *
  * @example Parse a subscribe frame
  * ```ts
- * import { DEFAULT_FRAME_LIMITS, parseClientFrame } from "@realtime/hub";
+ * import { DEFAULT_FRAME_LIMITS, parseClientFrame } from "@realtime/hub/protocol";
  * import assert from "node:assert/strict";
  *
  * const result = parseClientFrame('{"type":"subscribe","id":1,"topic":"chat:lobby"}', DEFAULT_FRAME_LIMITS);

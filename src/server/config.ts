@@ -99,7 +99,7 @@ const CLI_ENV_VARIABLES: readonly string[] = ["REALTIME_TOKEN", "REALTIME_URL"];
  *
  * @example Configure from the environment
  * ```ts
- * import { loadServerConfig } from "@realtime/hub";
+ * import { loadServerConfig } from "@realtime/hub/server";
  * import assert from "node:assert/strict";
  *
  * const config = await loadServerConfig({ PORT: "9000", REALTIME_TRANSPORT: "deno" });

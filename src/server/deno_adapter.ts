@@ -29,7 +29,8 @@ import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
  *
  * @example Mount a hub with the Deno adapter
  * ```ts ignore
- * import { createHub, upgradeWithDeno } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { upgradeWithDeno } from "@realtime/hub/server";
  *
  * const hub = createHub({ auth: { secret: Deno.env.get("REALTIME_JWT_SECRET")! } });
  * Deno.serve((req, info) => upgradeWithDeno(hub, req, { remoteAddr: info.remoteAddr.hostname }));

@@ -63,7 +63,8 @@ export interface NodeListener extends AsyncDisposable {
  *
  * @example Listen on a free port
  * ```ts
- * import { createHub, listenNode } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { listenNode } from "@realtime/hub/server";
  *
  * const hub = createHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } });
  * const server = await listenNode(hub, { port: 0 });

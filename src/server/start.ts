@@ -71,7 +71,7 @@ export interface Started extends AsyncDisposable {
  *
  * @example Start on a free port with a given secret
  * ```ts
- * import { startServer } from "@realtime/hub";
+ * import { startServer } from "@realtime/hub/server";
  *
  * const started = await startServer({ port: 0, auth: { secret: "a-development-secret-of-32-bytes!!" } });
  * await started.close();

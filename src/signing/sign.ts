@@ -147,7 +147,7 @@ function newJti(): string {
  *
  * @example Sign with an ES256 private key
  * ```ts
- * import { generateKeyPair } from "@realtime/hub";
+ * import { generateKeyPair } from "@realtime/hub/auth";
  * import { createPublicationSigner, createPublicationVerifier } from "@realtime/hub/signing";
  * import assert from "node:assert/strict";
  *
