@@ -5,16 +5,13 @@
  * @module
  */
 
-import { type Acl, compileAcl } from "../acl/compile.ts";
-import { createDecisionCache, type DecisionCache } from "../acl/decision_cache.ts";
-import type { AclAction, AclRule } from "../acl/rules.ts";
+import type { AclRule } from "../acl/rules.ts";
 import { validateTopic } from "../topic/topic.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { createRevocations } from "../auth/revocations.ts";
 import { createTokenVerifier, type TokenVerifier } from "../auth/verify.ts";
 import { CloseCode } from "../protocol/codes.ts";
-import { encodeMessage } from "../protocol/encode.ts";
 import { resolveLimits, resolveSources } from "./_resolve_options.ts";
 import { createAdmission } from "./admission.ts";
 import {
@@ -29,7 +26,10 @@ import {
 } from "./transport.ts";
 import { createMemoryBroker } from "./broker.ts";
 import { systemClock } from "./clock.ts";
-import { Connection, type Verdict } from "./connection.ts";
+import { Connection } from "./connection.ts";
+import { createPermissions } from "./permissions.ts";
+import { createUsers } from "./users.ts";
+import { createRateSampler } from "./_stats.ts";
 import type { HubContext } from "./context.ts";
 import { logToStderr } from "./log.ts";
 import { createHubMetrics, type HubMetrics, increment, observe } from "./metrics.ts";
@@ -38,7 +38,6 @@ import { createFanout } from "./fanout.ts";
 import { PatternQuota } from "./_pattern_quota.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createDeadlines } from "./_deadlines.ts";
-import { Multimap } from "./_multimap.ts";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 
 export type {
@@ -196,7 +195,6 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     throw new TypeError("Cannot create hub without 'auth', 'verifier' or 'authenticate'");
   }
   const aclOptions = options.acl ?? {};
-  let acl: Acl = compileAcl(aclOptions);
   const log = options.log ?? logToStderr;
   const metrics = createHubMetrics();
   // Every authentication failure, wherever it happens, is audited here: count it once, here.
@@ -205,9 +203,6 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     (options.audit ?? log)({ ...entry, audit: true });
   };
   const broker = options.broker ?? createMemoryBroker();
-  const authorize = options.authorize;
-  const cacheMax = options.decisionCache?.max ?? 1024;
-  const cacheTtlMs = options.decisionCache?.ttlMs ?? 60_000;
   // A cut-off may be dropped only once every token issued before it has
   // expired: known only when the verifier bounds token lifetimes.
   const lifetimeSec = options.auth?.maxTokenLifetimeSec;
@@ -224,8 +219,6 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const generateId = options.generateId ?? (() => `${prefix}-${(++counter).toString(36)}`);
 
   const connections = new Set<Connection>();
-  const byUser = new Multimap<Connection>();
-  const caches = new WeakMap<Connection, DecisionCache<Verdict>>();
   const flushQueue = createFlushQueue({ schedule: runtime.schedule });
   const deadlines = createDeadlines(clock);
   const fanout = createFanout<Connection>({ broker, metrics, log });
@@ -239,93 +232,26 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     return principal;
   }
 
-  function cacheFor(connection: Connection): DecisionCache<Verdict> {
-    let cache = caches.get(connection);
-    if (cache === undefined) {
-      cache = createDecisionCache<Verdict>({ max: cacheMax, ttlMs: cacheTtlMs, now: clock.now });
-      caches.set(connection, cache);
-    }
-    return cache;
-  }
+  const users = createUsers<Connection>({
+    maxConnectionsPerUser: limits.maxConnectionsPerUser,
+    clock,
+    metrics,
+    audit,
+  });
+  const rates = createRateSampler(metrics, createdAt);
 
-  function check(
-    connection: Connection,
-    principal: Principal,
-    action: AclAction,
-    topic: string,
-  ): Verdict | Promise<Verdict> {
-    // Publish decisions, the hot ones, are keyed by the topic alone (no string
-    // to build per frame); others by action and topic. Topics cannot contain
-    // U+0000, so the two kinds of key never collide.
-    const key = action === "publish" ? topic : action + "\u0000" + topic;
-    const hit = caches.get(connection)?.get(key);
-    if (hit !== undefined) return hit;
-    const started = performance.now();
-    const decision = acl.decide(principal, action, topic);
-    if (decision.reason === "invalid") {
-      return { allowed: false, code: "BAD_REQUEST", message: decision.message };
-    }
-    const denyRule = !decision.allowed && decision.reason === "rule";
-    if (authorize === undefined || denyRule) {
-      observe(metrics.aclCheckSeconds, (performance.now() - started) / 1000);
-      const verdict = toVerdict(decision.allowed, action, topic);
-      if (!verdict.allowed) denied(connection, principal, action, topic, decision.message);
-      // Rule decisions are cheap: only publish decisions, which repeat on the
-      // hot path, are kept, so idle subscribers hold no cache at all.
-      if (action === "publish") cacheFor(connection).set(key, verdict);
-      return verdict;
-    }
-    const rules = acl;
-    return (async (): Promise<Verdict> => {
-      let answer: boolean | undefined;
-      try {
-        answer = await authorize(principal, action, topic);
-      } catch (error) {
-        log({
-          level: "error",
-          event: "authorize.failed",
-          connection: connection.id,
-          error: error instanceof Error ? error.name : typeof error,
-        });
-        return { allowed: false, code: "INTERNAL", message: "Permission check failed" };
-      }
-      observe(metrics.aclCheckSeconds, (performance.now() - started) / 1000);
-      const allowed = answer ?? decision.allowed;
-      const verdict = toVerdict(allowed, action, topic);
-      if (!allowed) {
-        denied(
-          connection,
-          principal,
-          action,
-          topic,
-          answer === false ? "denied by authorize hook" : decision.message,
-        );
-      }
-      // Rules replaced meanwhile: do not cache a decision made under the old ones.
-      // The hook may be slow (a database): its answers are kept for every action.
-      if (rules === acl && connection.isOpen) cacheFor(connection).set(key, verdict);
-      return verdict;
-    })();
-  }
-
-  function denied(
-    connection: Connection,
-    principal: Principal,
-    action: AclAction,
-    topic: string,
-    why: string,
-  ): void {
-    increment(metrics.aclDenials, action);
-    audit({
-      level: "info",
-      event: "acl.denied",
-      connection: connection.id,
-      user: principal.sub,
-      action,
-      topic,
-      why,
-    });
-  }
+  const permissions = createPermissions<Connection>({
+    acl: aclOptions,
+    authorize: options.authorize,
+    cache: {
+      max: options.decisionCache?.max ?? 1024,
+      ttlMs: options.decisionCache?.ttlMs ?? 60_000,
+    },
+    clock,
+    metrics,
+    log,
+    audit,
+  });
 
   const context: HubContext = {
     clock,
@@ -336,28 +262,14 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     patternQuota: new PatternQuota(limits),
     flushQueue,
     deadlines,
-    cache: { delete: (connection) => void caches.delete(connection) },
-    check,
+    cache: { delete: (connection) => permissions.forget(connection) },
+    check: permissions.check,
     publish: (publication) => broker.publish(publication),
     verify,
-    onAuthenticated(connection, principal) {
-      if (byUser.count(principal.sub) >= limits.maxConnectionsPerUser) {
-        increment(metrics.rateLimitHits, "connections_per_user");
-        audit({
-          level: "warn",
-          event: "rate_limited",
-          limit: "connections_per_user",
-          user: principal.sub,
-        });
-        return { code: CloseCode.Overloaded, reason: "Too many connections for this user" };
-      }
-      byUser.add(principal.sub, connection);
-      return undefined;
-    },
+    onAuthenticated: (connection, principal) => users.add(connection, principal),
     onClosed(connection, code) {
       connections.delete(connection);
-      const sub = connection.principal?.sub;
-      if (sub !== undefined) byUser.delete(sub, connection);
+      users.delete(connection, connection.principal);
       increment(metrics.connectionsClosed, code === undefined ? "abnormal" : String(code));
       observe(metrics.connectionDurationSeconds, (clock.now() - connection.since) / 1000);
     },
@@ -468,31 +380,6 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     );
   }
 
-  /** Direct delivery to users' connections, outside topics: `topic` is `null`. */
-  function sendDirect(
-    users: Iterable<string>,
-    event: string | undefined,
-    payload: unknown,
-  ): number {
-    const text = encodeMessage({
-      type: "message",
-      topic: null,
-      payload,
-      from: null,
-      ts: clock.now(),
-      event,
-    });
-    let reached = 0;
-    for (const user of users) {
-      for (const connection of byUser.get(user)) {
-        connection.send(text);
-        reached++;
-      }
-    }
-    if (reached > 0) increment(metrics.messagesOut, "message", reached);
-    return reached;
-  }
-
   async function broadcast(input: BroadcastInput): Promise<number> {
     if (input.event !== undefined && typeof input.event !== "string") {
       throw new TypeError("Cannot broadcast as 'event' is not a string");
@@ -505,44 +392,27 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     }
     if (input.topic !== undefined) {
       await publish(input.topic, input.payload, { event: input.event });
-      return input.users === undefined ? 0 : sendDirect(input.users, input.event, input.payload);
+      return input.users === undefined ? 0 : users.send(input.users, input.event, input.payload);
     }
-    return sendDirect(input.users ?? [...byUser.keys()], input.event, input.payload);
-  }
-
-  function disconnectUser(user: string, reason = "Disconnected by an operator"): number {
-    const connections = byUser.get(user);
-    for (const connection of connections) connection.close(CloseCode.Revoked, reason);
-    return connections.length;
+    return input.users === undefined
+      ? users.sendToAll(input.event, input.payload)
+      : users.send(input.users, input.event, input.payload);
   }
 
   async function updateRules(rules: AclRule[]): Promise<void> {
-    const next = compileAcl({ ...aclOptions, rules }); // throws, changing nothing, on bad rules
-    acl = next;
+    permissions.replaceRules(rules); // throws, changing nothing, on bad rules
     audit({ level: "info", event: "acl.rules_updated", rules: rules.length });
     await Promise.all([...connections].map((connection) => connection.recheck()));
   }
 
-  const samples: { at: number; in: number; out: number }[] = [];
-  const total = (counter: Map<string, number>) => {
-    let sum = 0;
-    for (const n of counter.values()) sum += n;
-    return sum;
-  };
   function stats(): HubStats {
     const now = clock.now();
-    const current = { at: now, in: total(metrics.messagesIn), out: total(metrics.messagesOut) };
-    while (samples.length > 0 && now - samples[0].at > 10_000) samples.shift();
-    const oldest = samples[0] ?? { at: createdAt, in: 0, out: 0 };
-    if (samples.length === 0 || now - samples[samples.length - 1].at >= 1000) samples.push(current);
-    const seconds = Math.max(1, now - oldest.at) / 1000;
     return {
       connections: connections.size,
-      users: byUser.size,
+      users: users.size,
       topics: registry.size,
       subscriptions: registry.subscriptions,
-      messagesInPerSecond: round((current.in - oldest.in) / seconds),
-      messagesOutPerSecond: round((current.out - oldest.out) / seconds),
+      ...rates(now),
       uptimeSeconds: Math.floor((now - createdAt) / 1000),
     };
   }
@@ -576,25 +446,17 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     malformedUpgrade,
     publish,
     broadcast,
-    sendToUser: (user, event, payload) => sendDirect([user], event, payload),
-    isUserConnected: (user) => byUser.has(user),
-    userStatus(user) {
-      const connections = byUser.get(user);
-      if (connections.length === 0) return { connected: false, connections: 0, since: null };
-      return {
-        connected: true,
-        connections: connections.length,
-        since: Math.min(...connections.map((c) => c.since)),
-      };
-    },
-    disconnectUser(user, reason) {
-      const count = disconnectUser(user, reason);
+    sendToUser: (user, event, payload) => users.send([user], event, payload),
+    isUserConnected: (user) => users.has(user),
+    userStatus: (user) => users.status(user),
+    disconnectUser(user, reason = "Disconnected by an operator") {
+      const count = users.disconnect(user, reason);
       audit({ level: "info", event: "user.disconnected", user, connections: count });
       return count;
     },
     revoke({ user }) {
       revocations.revoke(user);
-      const count = disconnectUser(user, "Access revoked");
+      const count = users.disconnect(user, "Access revoked");
       audit({ level: "warn", event: "revoked", user, connections: count });
       return count;
     },
@@ -617,15 +479,3 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     [Symbol.asyncDispose]: () => close(),
   };
 }
-
-function toVerdict(allowed: boolean, action: AclAction, topic: string): Verdict {
-  return allowed
-    ? ALLOWED
-    : { allowed: false, code: "FORBIDDEN", message: `Not allowed to ${action} to '${topic}'` };
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}
-
-const ALLOWED: Verdict = { allowed: true };
