@@ -51,6 +51,9 @@ export {
   DEFAULT_LIMITS,
   type HubLimits,
   type HubOptions,
+  PLAIN_HUB_OPTION_KEYS,
+  type PlainHubOptions,
+  plainHubOptions,
   type TokenSourceOptions,
   type TrustProxyOptions,
 } from "./src/hub/options.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ensureDevKey } from "../auth/dev_key.ts";
+import { DEFAULT_DEV_KEY_DIR, ensureDevKey } from "../auth/dev_key.ts";
 import { mintToken } from "../auth/mint.ts";
 import type { Hub } from "../hub/hub.ts";
 import { createHub } from "./create_hub.ts";
@@ -16,6 +16,7 @@ import { type AdminAuthOptions, DEFAULT_ADMIN_AUDIENCE } from "../admin/options.
 import { createMetricsHandler } from "../metrics/handler.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
+import { plainHubOptions } from "../hub/options.ts";
 import { serve, type Server } from "./serve.ts";
 
 /** The ACL claim of the development token printed at start-up. */
@@ -99,7 +100,7 @@ export async function startServer(
   let devToken: string | undefined;
   let mintDemoToken: ((sub: string, ttlSeconds: number) => Promise<string>) | undefined;
   if (devKey) {
-    const { secret } = await ensureDevKey(options.devKeyDir ?? ".realtime");
+    const { secret } = await ensureDevKey(options.devKeyDir ?? DEFAULT_DEV_KEY_DIR);
     auth = { ...auth, secret };
     devToken = await mintToken({ sub: "demo", acl: { ...DEV_TOKEN_ACL } }, { secret }, {
       ttl: "24h",
@@ -112,15 +113,9 @@ export async function startServer(
     mintDemoToken = (sub, ttl) => mintToken({ sub, acl: acl(sub) }, { secret }, { ttl });
   }
   const hub = createHub({
+    // Every plain hub option the config file set, in one place (the defaults are the hub's).
+    ...plainHubOptions(config),
     auth,
-    acl: config.acl,
-    allowedOrigins: config.allowedOrigins,
-    tokenSources: config.tokenSources,
-    reject: config.reject,
-    limits: config.limits,
-    trustProxy: config.trustProxy,
-    firstMessageTimeoutMs: config.firstMessageTimeoutMs,
-    tokenExpiringLeadMs: config.tokenExpiringLeadMs,
     log: options.log,
   });
   // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with
