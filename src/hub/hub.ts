@@ -1,6 +1,8 @@
 /**
- * The hub: the connection registry, permission checks, fan-out, live
- * permission changes and the operations behind the admin API.
+ * The hub: the composition of its parts (admission, connections,
+ * `fanout.ts`, `permissions.ts`, `users.ts`, stats) and the operations
+ * behind the admin API. It runs on a {@linkcode HubRuntime} the server layer
+ * gives it, and imports no transport.
  *
  * @module
  */
