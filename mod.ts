@@ -8,6 +8,12 @@
  * `user:{sub}`, token capabilities, deny-wins, a pluggable `authorize`).
  * The wire protocol is documented in `docs/protocol.md`.
  *
+ * This root export is the hub, its options and types, and the errors.
+ * Everything else has its own path: `@realtime/hub/server` (serve, start,
+ * config, the adapters), `/client`, `/cli`, `/admin` (admin API, metrics),
+ * `/acl`, `/auth`, `/protocol`, `/engine`, `/signing` and `/testing`.
+ * Importing this root loads neither npm `ws` nor `@hono/node-server`.
+ *
  * @example Serve a hub
  * ```ts ignore
  * import { createHub } from "@realtime/hub";
@@ -16,67 +22,55 @@
  *   auth: { secret: Deno.env.get("REALTIME_JWT_SECRET")! },
  *   acl: { rules: [{ effect: "allow", actions: ["subscribe", "publish"], topics: ["chat:*"] }] },
  * });
- * Deno.serve((req) => new URL(req.url).pathname === "/ws" ? hub.upgrade(req) : new Response("hi"));
+ * Deno.serve((req, info) => new URL(req.url).pathname === "/ws" ? hub.upgrade(req, info) : new Response("hi"));
  * ```
  *
  * @module
  */
 
-// Hub
-export * from "./src/hub/hub.ts";
-export * from "./src/hub/options.ts";
-export * from "./src/hub/broker.ts";
-export * from "./src/hub/clock.ts";
-export * from "./src/hub/log.ts";
-export * from "./src/hub/registry.ts";
-export * from "./src/hub/inspect.ts";
-export * from "./src/hub/metrics.ts";
-export * from "./src/hub/token_bucket.ts";
-export type { HubSocket, Verdict } from "./src/hub/connection.ts";
+// The hub
+export { createHub } from "./src/server/create_hub.ts";
+export type { BroadcastInput, Hub, HubStats, PublishOptions, UserStatus } from "./src/hub/hub.ts";
+export type {
+  Accepted,
+  Admission,
+  ConnInfo,
+  HubSocket,
+  MalformedUpgrade,
+  Peer,
+  PeerAddr,
+  Refused,
+  SocketHandler,
+} from "./src/hub/transport.ts";
+export type {
+  ConnectionInfo,
+  ConnectionPage,
+  ListQuery,
+  TopicInfo,
+  TopicPage,
+} from "./src/hub/inspect.ts";
+export type { Verdict } from "./src/hub/connection.ts";
+export type { Histogram, HubMetrics, LabeledCounter } from "./src/hub/metrics.ts";
 
-// Transports and server
-export * from "./src/server/deno_adapter.ts";
-export * from "./src/server/node_adapter.ts";
-export * from "./src/server/serve.ts";
-export * from "./src/server/config.ts";
-export * from "./src/server/start.ts";
+// Options and their parts
+export {
+  type AuthenticateHook,
+  type AuthorizeHook,
+  DEFAULT_LIMITS,
+  type HubLimits,
+  type HubOptions,
+  PLAIN_HUB_OPTION_KEYS,
+  type PlainHubOptions,
+  plainHubOptions,
+  type TokenSourceOptions,
+  type TrustProxyOptions,
+} from "./src/hub/options.ts";
+export { type Broker, createMemoryBroker, type Publication } from "./src/hub/broker.ts";
+export { type Clock, systemClock, type TimerHandle } from "./src/hub/clock.ts";
+export { type LogEntry, logToStderr } from "./src/hub/log.ts";
+export type { AclAction, AclCondition, AclOptions, AclRule, AclSigning } from "./src/acl/rules.ts";
+export type { Principal } from "./src/auth/principal.ts";
 
-// Admin API and metrics
-export * from "./src/admin/handler.ts";
-export * from "./src/admin/options.ts";
-export * from "./src/metrics/prometheus.ts";
-export * from "./src/metrics/handler.ts";
-
-// Protocol
-export * from "./src/protocol/codes.ts";
-export * from "./src/protocol/subprotocols.ts";
-export type * from "./src/protocol/frames.ts";
-export * from "./src/protocol/parse.ts";
-export * from "./src/protocol/encode.ts";
-
-// Authentication
-export type * from "./src/auth/principal.ts";
-export * from "./src/auth/errors.ts";
-export * from "./src/auth/duration.ts";
-export * from "./src/auth/algorithms.ts";
-export * from "./src/auth/mint.ts";
-export * from "./src/auth/verify.ts";
-export * from "./src/auth/roles.ts";
-export * from "./src/auth/extract.ts";
-export * from "./src/auth/dev_key.ts";
-export * from "./src/auth/keys.ts";
-export * from "./src/auth/revocations.ts";
-
-// Authorization
-export * from "./src/acl/rules.ts";
-export * from "./src/acl/topic.ts";
-export * from "./src/acl/pattern.ts";
-export * from "./src/acl/template.ts";
-export * from "./src/acl/capabilities.ts";
-export * from "./src/acl/compile.ts";
-export * from "./src/acl/decision_cache.ts";
-export * from "./src/acl/lint.ts";
-export type { AclSignatureRequirement } from "./src/acl/signing.ts";
-
-// Signed publications: types here, functions on `@realtime/hub/signing`.
-export type * from "./src/signing/verify.ts";
+// Errors and codes
+export { AuthError, type AuthErrorCode, type AuthFailureReason } from "./src/auth/errors.ts";
+export { CloseCode, ERROR_CODES, type ErrorCode, RETRYABLE } from "./src/protocol/codes.ts";

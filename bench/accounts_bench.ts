@@ -16,7 +16,7 @@ import {
   hashPassword,
   verifyPassword,
 } from "../src/accounts/mod.ts";
-import { createTokenVerifier } from "../mod.ts";
+import { createTokenVerifier } from "../src/auth/mod.ts";
 import { BENCH_SECRET } from "./_config.ts";
 
 const PASSWORD = "correct horse battery staple";

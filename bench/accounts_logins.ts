@@ -13,7 +13,7 @@ import {
   createLoginLimiter,
   createSqliteStore,
 } from "../src/accounts/mod.ts";
-import { createTokenVerifier } from "../mod.ts";
+import { createTokenVerifier } from "../src/auth/mod.ts";
 import { BENCH_SECRET } from "./_config.ts";
 
 const count = Math.min(1000, Math.max(1, Number(Deno.args[0] ?? 100)));

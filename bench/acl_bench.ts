@@ -8,14 +8,10 @@
  * @module
  */
 
-import {
-  type AclRule,
-  compileAcl,
-  createDecisionCache,
-  matchPattern,
-  patternContains,
-  type Principal,
-} from "../mod.ts";
+import type { AclRule, Principal } from "../mod.ts";
+import { createDecisionCache } from "../src/acl/decision_cache.ts";
+import { matchPattern, patternContains } from "../src/protocol/mod.ts";
+import { compileAcl } from "../src/acl/mod.ts";
 import { BENCH_CAPABILITIES, BENCH_RULES } from "./_config.ts";
 import { ITERATIONS, MICRO_CACHED, MICRO_UNCACHED_1000 } from "./_micro.ts";
 

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { createHub, mintToken, type Principal } from "../mod.ts";
+import { createHub } from "../mod.ts";
+import { mintToken, type Principal } from "../src/auth/mod.ts";
 import { createConsoleFeed } from "../src/admin/console/mod.ts";
 import type { Clock } from "../src/hub/clock.ts";
 import { BENCH_SECRET } from "./_config.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { DEFAULT_FRAME_LIMITS, parseClientFrame } from "../mod.ts";
+import { DEFAULT_FRAME_LIMITS, parseClientFrame } from "../src/protocol/mod.ts";
 import { ITERATIONS } from "./_micro.ts";
 
 const pad = "x".repeat(56);

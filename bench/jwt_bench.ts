@@ -7,7 +7,12 @@
  * @module
  */
 
-import { createTokenVerifier, generateKeyPair, type JwsAlgorithm, mintToken } from "../mod.ts";
+import {
+  createTokenVerifier,
+  generateKeyPair,
+  type JwsAlgorithm,
+  mintToken,
+} from "../src/auth/mod.ts";
 import { BENCH_CAPABILITIES, BENCH_SECRET } from "./_config.ts";
 import { SLOW_ITERATIONS } from "./_micro.ts";
 

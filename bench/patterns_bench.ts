@@ -16,7 +16,10 @@
  * @module
  */
 
-import { createHub, createRegistry, type Hub, mintToken, serve, type Server } from "../mod.ts";
+import { createHub, type Hub } from "../mod.ts";
+import { createRegistry } from "../src/hub/registry.ts";
+import { serve, type Server } from "../src/server/mod.ts";
+import { mintToken } from "../src/auth/mod.ts";
 import { BENCH_LIMITS, BENCH_SECRET } from "./_config.ts";
 import { ITERATIONS, MICRO_PATTERNS_0, MICRO_PATTERNS_100K, SLOW_ITERATIONS } from "./_micro.ts";
 

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { mintToken } from "../mod.ts";
+import { mintToken } from "../src/auth/mod.ts";
 import { BENCH_CAPABILITIES, BENCH_SECRET, FULL, QUICK, type ScenarioSizes } from "./_config.ts";
 import { BASELINE, type Peer, PEERS } from "./_peers.ts";
 import { canPin, capture, sampleProc, startProcess } from "./_proc.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { generateKeyPair, type JwsAlgorithm } from "../mod.ts";
+import { generateKeyPair, type JwsAlgorithm } from "../src/auth/mod.ts";
 import {
   createPublicationSigner,
   createPublicationVerifier,

@@ -12,7 +12,7 @@
 // have grown). Exits 1 if any of these is broken.
 
 import { parseArgs } from "node:util";
-import { createHub } from "../src/hub/hub.ts";
+import { createHub } from "../src/server/create_hub.ts";
 import { mintToken } from "../src/auth/mint.ts";
 import { serve } from "../src/server/serve.ts";
 

@@ -11,7 +11,9 @@
  * @module
  */
 
-import { createAdminHandler, createHub, serve, type Transport } from "../../mod.ts";
+import { createHub } from "../../mod.ts";
+import { serve, type Transport } from "../../src/server/mod.ts";
+import { createAdminHandler } from "../../src/admin/mod.ts";
 import { createConsoleFeed } from "../../src/admin/console/mod.ts";
 import { BENCH_LIMITS, BENCH_RULES, BENCH_SECRET } from "../_config.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SEGMENT_RE } from "./_grammar.ts";
+import { SEGMENT_RE } from "../topic/grammar.ts";
 
 /** Reads `path` from `claims` through own properties only, or `undefined`. */
 export function readClaim(claims: unknown, path: readonly string[]): unknown {

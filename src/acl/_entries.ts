@@ -9,8 +9,8 @@
 
 import type { Principal } from "../auth/principal.ts";
 import { ACL_ACTIONS, type AclAction, type AclRule } from "./rules.ts";
-import { isTemplateSegment, templateRef } from "./_grammar.ts";
-import { type SplitPattern, splitPattern } from "./_pattern_core.ts";
+import { isTemplateSegment, templateRef } from "../topic/grammar.ts";
+import { type SplitPattern, splitPattern } from "../topic/split_pattern.ts";
 import { compileCondition, type Condition } from "./_condition.ts";
 import { resolveTemplateRef } from "./template.ts";
 

@@ -7,7 +7,7 @@
 
 import { parseCapabilities } from "./capabilities.ts";
 import { actionBit } from "./_entries.ts";
-import { type SplitPattern, splitPattern } from "./_pattern_core.ts";
+import { type SplitPattern, splitPattern } from "../topic/split_pattern.ts";
 
 /** One capability, ready to match. */
 export interface Grant {

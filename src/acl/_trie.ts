@@ -14,7 +14,7 @@
  */
 
 import type { Principal } from "../auth/principal.ts";
-import { isTemplateSegment, templateRef } from "./_grammar.ts";
+import { isTemplateSegment, templateRef } from "../topic/grammar.ts";
 import { conditionHolds } from "./_condition.ts";
 import type { RuleEntry } from "./_entries.ts";
 import { resolveTemplateRef } from "./template.ts";

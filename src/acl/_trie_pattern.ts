@@ -25,7 +25,7 @@ import {
   maxTopicSegments,
   overlapSplit,
   type SplitPattern,
-} from "./_pattern_core.ts";
+} from "../topic/split_pattern.ts";
 import type { Trie, TrieNode } from "./_trie.ts";
 import { resolveTemplateRef } from "./template.ts";
 

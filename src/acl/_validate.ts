@@ -6,8 +6,8 @@
  */
 
 import { ACL_ACTIONS } from "./rules.ts";
-import { grammarProblem } from "./_grammar.ts";
-import { kindOf, quote } from "./_quote.ts";
+import { grammarProblem } from "../topic/grammar.ts";
+import { kindOf, quote } from "../topic/quote.ts";
 import { signedProblems } from "./signing.ts";
 
 /** A problem found in the options, naming the rule when there is one. */

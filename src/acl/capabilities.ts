@@ -11,15 +11,15 @@
  */
 
 import { ACL_ACTIONS, type AclAction } from "./rules.ts";
-import { validatePattern } from "./topic.ts";
-import { kindOf, quote } from "./_quote.ts";
+import { validatePattern } from "../topic/topic.ts";
+import { kindOf, quote } from "../topic/quote.ts";
 
 /**
  * One capability: a pattern and the actions it grants.
  *
  * @example A capability granting chat
  * ```ts
- * import type { CapabilityEntry } from "@realtime/hub";
+ * import type { CapabilityEntry } from "@realtime/hub/acl";
  *
  * const entry: CapabilityEntry = { pattern: "chat:*", actions: ["subscribe", "publish"] };
  * ```
@@ -36,7 +36,7 @@ export interface CapabilityEntry {
  *
  * @example Branch on the outcome
  * ```ts
- * import { parseCapabilities, type CapabilityParseResult } from "@realtime/hub";
+ * import { parseCapabilities, type CapabilityParseResult } from "@realtime/hub/acl";
  *
  * const result: CapabilityParseResult = parseCapabilities({ "chat:*": ["*"] });
  * const count = result.ok ? result.entries.length : 0; // 1
@@ -56,7 +56,7 @@ export type CapabilityParseResult =
  *
  * @example Parse valid and malformed claims
  * ```ts
- * import { parseCapabilities } from "@realtime/hub";
+ * import { parseCapabilities } from "@realtime/hub/acl";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(parseCapabilities({ "user:alice": ["*"] }), {

@@ -19,15 +19,20 @@
 import type { Principal } from "../auth/principal.ts";
 import type { AclAction, AclOptions, AclRule } from "./rules.ts";
 import { ACL_ACTIONS } from "./rules.ts";
-import { validatePattern, validateTopic } from "./topic.ts";
+import { validatePattern, validateTopic } from "../topic/topic.ts";
 import { type Grants, NO_GRANTS, parseGrants } from "./_grants.ts";
-import { LIMITS, TOPIC_RE } from "./_grammar.ts";
-import { containsSplit, matchSplit, type SplitPattern, splitPattern } from "./_pattern_core.ts";
+import { LIMITS, TOPIC_RE } from "../topic/grammar.ts";
+import {
+  containsSplit,
+  matchSplit,
+  type SplitPattern,
+  splitPattern,
+} from "../topic/split_pattern.ts";
 import { actionBit, buildEntries, copyRule, type RuleEntry } from "./_entries.ts";
 import { buildTrie, findEntry, type Trie } from "./_trie.ts";
 import { findPatternEntry } from "./_trie_pattern.ts";
 import { optionsProblems, ruleLabel } from "./_validate.ts";
-import { kindOf, quote } from "./_quote.ts";
+import { kindOf, quote } from "../topic/quote.ts";
 import { type AclSignatureRequirement, SigningTable } from "./signing.ts";
 
 /**
@@ -35,7 +40,7 @@ import { type AclSignatureRequirement, SigningTable } from "./signing.ts";
  *
  * @example Read which rule decided
  * ```ts
- * import type { AclDecisionRule } from "@realtime/hub";
+ * import type { AclDecisionRule } from "@realtime/hub/acl";
  *
  * const rule: AclDecisionRule = { index: 2, id: "team-chat", effect: "allow", pattern: "chat:*" };
  * ```
@@ -56,7 +61,7 @@ export interface AclDecisionRule {
  *
  * @example Refuse with the reason
  * ```ts
- * import type { AclDecision } from "@realtime/hub";
+ * import type { AclDecision } from "@realtime/hub/acl";
  *
  * const explain = (d: AclDecision) => d.allowed ? "ok" : `${d.reason}: ${d.message}`;
  * ```
@@ -83,7 +88,8 @@ export interface AclDecision {
  *
  * @example Decide and explain
  * ```ts
- * import { compileAcl, type Acl, type Principal } from "@realtime/hub";
+ * import { type Principal } from "@realtime/hub";
+ * import { compileAcl, type Acl } from "@realtime/hub/acl";
  *
  * const acl: Acl = compileAcl({ rules: [{ effect: "allow", actions: "*", topics: ["**"] }] });
  * const p: Principal = { sub: "a", roles: [], claims: {}, expiresAt: null };
@@ -127,7 +133,8 @@ export interface Acl {
  *
  * @example Deny overrides allow
  * ```ts
- * import { compileAcl, type Principal } from "@realtime/hub";
+ * import { type Principal } from "@realtime/hub";
+ * import { compileAcl } from "@realtime/hub/acl";
  * import assert from "node:assert/strict";
  *
  * const acl = compileAcl({

@@ -10,7 +10,7 @@
  *
  * @example A small cache with a fake clock
  * ```ts
- * import type { DecisionCacheOptions } from "@realtime/hub";
+ * import type { DecisionCacheOptions } from "./decision_cache.ts";
  *
  * let t = 0;
  * const options: DecisionCacheOptions = { max: 100, ttlMs: 5_000, now: () => t };
@@ -30,7 +30,7 @@ export interface DecisionCacheOptions {
  *
  * @example Cache a decision per connection, action and topic
  * ```ts
- * import { createDecisionCache, type DecisionCache } from "@realtime/hub";
+ * import { createDecisionCache, type DecisionCache } from "./decision_cache.ts";
  *
  * const cache: DecisionCache<boolean> = createDecisionCache({ max: 10 });
  * cache.set("conn1|subscribe|chat:lobby", true);
@@ -77,7 +77,7 @@ export interface DecisionCache<V> {
  *
  * @example Expire entries with an injected clock
  * ```ts
- * import { createDecisionCache } from "@realtime/hub";
+ * import { createDecisionCache } from "./decision_cache.ts";
  * import assert from "node:assert/strict";
  *
  * let now = 0;

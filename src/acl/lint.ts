@@ -9,16 +9,16 @@
 import type { AclCondition, AclOptions, AclRule } from "./rules.ts";
 import { ACL_ACTIONS } from "./rules.ts";
 import { templateRefs } from "./template.ts";
-import { containsSplit, splitPattern } from "./_pattern_core.ts";
+import { containsSplit, splitPattern } from "../topic/split_pattern.ts";
 import { optionsProblems, ruleLabel } from "./_validate.ts";
-import { quote } from "./_quote.ts";
+import { quote } from "../topic/quote.ts";
 
 /**
  * One problem found by {@linkcode lintAcl}.
  *
  * @example Print issues
  * ```ts
- * import type { AclLintIssue } from "@realtime/hub";
+ * import type { AclLintIssue } from "@realtime/hub/acl";
  *
  * const line = (i: AclLintIssue) => `${i.severity}: ${i.message}`;
  * ```
@@ -37,7 +37,7 @@ export interface AclLintIssue {
  *
  * @example Declare the claims tokens carry
  * ```ts
- * import type { AclLintOptions } from "@realtime/hub";
+ * import type { AclLintOptions } from "@realtime/hub/acl";
  *
  * const options: AclLintOptions = { claims: ["sub", "org", "team.id"] };
  * ```
@@ -71,7 +71,7 @@ export interface AclLintOptions {
  *
  * @example Find an unreachable rule
  * ```ts
- * import { lintAcl } from "@realtime/hub";
+ * import { lintAcl } from "@realtime/hub/acl";
  * import assert from "node:assert/strict";
  *
  * const issues = lintAcl({

@@ -24,7 +24,8 @@ export type AclAction = "subscribe" | "publish" | "presence" | "history";
  *
  * @example Check an action read from a frame
  * ```ts
- * import { ACL_ACTIONS, type AclAction } from "@realtime/hub";
+ * import { type AclAction } from "@realtime/hub";
+ * import { ACL_ACTIONS } from "@realtime/hub/acl";
  *
  * const raw: string = "publish";
  * const known = (ACL_ACTIONS as readonly string[]).includes(raw); // true

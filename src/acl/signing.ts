@@ -11,9 +11,9 @@ import {
   type PublicationVerifierOptions,
 } from "../signing/verify.ts";
 import type { AclRule, AclSigning } from "./rules.ts";
-import { LIMITS, TOPIC_RE } from "./_grammar.ts";
-import { matchSplit, type SplitPattern, splitPattern } from "./_pattern_core.ts";
-import { kindOf, quote } from "./_quote.ts";
+import { LIMITS, TOPIC_RE } from "../topic/grammar.ts";
+import { matchSplit, type SplitPattern, splitPattern } from "../topic/split_pattern.ts";
+import { kindOf, quote } from "../topic/quote.ts";
 
 /**
  * The signature a topic requires: the verifier of the first signed rule
@@ -21,7 +21,7 @@ import { kindOf, quote } from "./_quote.ts";
  *
  * @example Verify a signed publish before fan-out
  * ```ts
- * import { compileAcl } from "@realtime/hub";
+ * import { compileAcl } from "@realtime/hub/acl";
  *
  * const acl = compileAcl({
  *   rules: [{

@@ -12,9 +12,9 @@
  */
 
 import type { Principal } from "../auth/principal.ts";
-import { grammarProblem, isTemplateSegment, templateRef } from "./_grammar.ts";
+import { grammarProblem, isTemplateSegment, templateRef } from "../topic/grammar.ts";
 import { claimSegment, readClaim } from "./_claims.ts";
-import { quote } from "./_quote.ts";
+import { quote } from "../topic/quote.ts";
 
 /**
  * Checks a rule pattern that may contain template segments.
@@ -24,7 +24,7 @@ import { quote } from "./_quote.ts";
  *
  * @example Validate a templated pattern
  * ```ts
- * import { validateTemplatePattern } from "@realtime/hub";
+ * import { validateTemplatePattern } from "@realtime/hub/acl";
  * import assert from "node:assert/strict";
  *
  * assert.equal(validateTemplatePattern("user:{sub}"), undefined);
@@ -52,7 +52,7 @@ export function validateTemplatePattern(pattern: string): string | undefined {
  *
  * @example List the claims a rule depends on
  * ```ts
- * import { templateRefs } from "@realtime/hub";
+ * import { templateRefs } from "@realtime/hub/acl";
  *
  * templateRefs("org:{claims.org}:user:{sub}"); // ["claims.org", "sub"]
  * ```
@@ -76,7 +76,8 @@ export function templateRefs(pattern: string): string[] {
  *
  * @example Resolve references
  * ```ts
- * import { resolveTemplateRef, type Principal } from "@realtime/hub";
+ * import { type Principal } from "@realtime/hub";
+ * import { resolveTemplateRef } from "@realtime/hub/acl";
  *
  * const alice: Principal = {
  *   sub: "alice",
@@ -106,7 +107,8 @@ export function resolveTemplateRef(ref: string, principal: Principal): string | 
  *
  * @example Expand a per-user pattern
  * ```ts
- * import { expandTemplatePattern, type Principal } from "@realtime/hub";
+ * import { type Principal } from "@realtime/hub";
+ * import { expandTemplatePattern } from "@realtime/hub/acl";
  *
  * const mallory: Principal = { sub: "a:*", roles: [], claims: {}, expiresAt: null };
  * const bob: Principal = { sub: "bob", roles: [], claims: {}, expiresAt: null };

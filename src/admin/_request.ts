@@ -1,7 +1,7 @@
 // Reading and checking untrusted admin request input: the JSON body (type,
 // size, depth) and path parameters.
 
-import { errorResponse } from "./_auth.ts";
+import { errorResponse } from "./credential.ts";
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -1,7 +1,7 @@
 // The admin routes: each checks its input, then makes one Hub call.
 
 import type { AclRule } from "../acl/rules.ts";
-import { validatePattern, validateTopic } from "../acl/topic.ts";
+import { validatePattern, validateTopic } from "../topic/topic.ts";
 import type { BroadcastInput, Hub } from "../hub/hub.ts";
 import { CONSOLE_ROUTES } from "./_console_routes.ts";
 import type { ConsoleFeed } from "./console/feed.ts";

@@ -8,7 +8,7 @@
 
 import type { Hub } from "../hub/hub.ts";
 import { type LogEntry, logToStderr } from "../hub/log.ts";
-import { checkAdminAuthOptions, createAdminAuth, errorResponse } from "./_auth.ts";
+import { checkAdminAuthOptions, createAdminAuth, errorResponse } from "./credential.ts";
 import { AdminInputError } from "./_request.ts";
 import { decodeParams, matchRoutes } from "./_routes.ts";
 import type { AdminOptions } from "./options.ts";
@@ -18,7 +18,7 @@ import type { AdminOptions } from "./options.ts";
  *
  * @example Build a route URL
  * ```ts
- * import { DEFAULT_ADMIN_PREFIX } from "@realtime/hub";
+ * import { DEFAULT_ADMIN_PREFIX } from "@realtime/hub/admin";
  * import assert from "node:assert/strict";
  *
  * assert.equal(`${DEFAULT_ADMIN_PREFIX}/stats`, "/v1/realtime/stats");
@@ -120,7 +120,8 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  *
  * @example Mount the admin API next to the hub
  * ```ts ignore
- * import { createAdminHandler, createHub } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { createAdminHandler } from "@realtime/hub/admin";
  *
  * const hub = createHub({ auth: { secret: Deno.env.get("REALTIME_JWT_SECRET")! } });
  * const admin = createAdminHandler(hub, { apiKey: Deno.env.get("REALTIME_ADMIN_KEY") });
@@ -133,7 +134,8 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  *
  * @example Read the stats with the API key
  * ```ts
- * import { createAdminHandler, createHub } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { createAdminHandler } from "@realtime/hub/admin";
  * import assert from "node:assert/strict";
  *
  * const hub = createHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } });

@@ -14,7 +14,8 @@ import type { ConsoleFeed } from "./console/feed.ts";
  *
  * @example Mint an admin token
  * ```ts
- * import { DEFAULT_ADMIN_AUDIENCE, mintToken } from "@realtime/hub";
+ * import { mintToken } from "@realtime/hub/auth";
+ * import { DEFAULT_ADMIN_AUDIENCE } from "@realtime/hub/admin";
  *
  * const token = await mintToken(
  *   { sub: "ops", roles: ["admin"] },
@@ -31,7 +32,8 @@ export const DEFAULT_ADMIN_AUDIENCE = "realtime-admin";
  *
  * @example Accept the API key or an admin JWT from your identity provider
  * ```ts
- * import { type AdminAuthOptions, createTokenVerifier } from "@realtime/hub";
+ * import { createTokenVerifier } from "@realtime/hub/auth";
+ * import { type AdminAuthOptions } from "@realtime/hub/admin";
  *
  * const adminAuth: AdminAuthOptions = {
  *   apiKey: Deno.env.get("REALTIME_ADMIN_KEY") ?? "a-long-random-admin-key",
@@ -77,7 +79,8 @@ export interface AdminAuthOptions {
  *
  * @example Mount under a custom prefix and send audit entries to your logger
  * ```ts
- * import type { AdminOptions, LogEntry } from "@realtime/hub";
+ * import type { LogEntry } from "@realtime/hub";
+ * import type { AdminOptions } from "@realtime/hub/admin";
  *
  * const trail: LogEntry[] = [];
  * const options: AdminOptions = {

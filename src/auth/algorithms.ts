@@ -25,7 +25,7 @@ export type JwsAlgorithm =
  *
  * @example Check a command-line argument
  * ```ts
- * import { SUPPORTED_ALGORITHMS } from "@realtime/hub";
+ * import { SUPPORTED_ALGORITHMS } from "@realtime/hub/auth";
  *
  * SUPPORTED_ALGORITHMS.includes("RS256"); // true
  * ```
@@ -54,7 +54,7 @@ export const SUPPORTED_ALGORITHMS: readonly JwsAlgorithm[] = Object.freeze([
  *
  * @example Validate user input
  * ```ts
- * import { isJwsAlgorithm } from "@realtime/hub";
+ * import { isJwsAlgorithm } from "@realtime/hub/auth";
  *
  * isJwsAlgorithm("ES256"); // true
  * isJwsAlgorithm("none"); // false
@@ -72,7 +72,7 @@ export function isJwsAlgorithm(alg: unknown): alg is JwsAlgorithm {
  *
  * @example Decide what kind of key to ask for
  * ```ts
- * import { isHmacAlgorithm } from "@realtime/hub";
+ * import { isHmacAlgorithm } from "@realtime/hub/auth";
  *
  * isHmacAlgorithm("HS256"); // true
  * isHmacAlgorithm("RS256"); // false

@@ -10,6 +10,19 @@ import { MIN_SECRET_BYTES } from "./_secret.ts";
 
 const FILE = "dev-key.json";
 
+/**
+ * Where the development key lives, relative to the working directory: the
+ * one spelling `deno task start`, `startServer` and the CLI share.
+ *
+ * @example Find the key file
+ * ```ts
+ * import { DEFAULT_DEV_KEY_DIR } from "@realtime/hub/auth";
+ *
+ * const file = `${DEFAULT_DEV_KEY_DIR}/dev-key.json`;
+ * ```
+ */
+export const DEFAULT_DEV_KEY_DIR = ".realtime";
+
 /** The result of {@linkcode ensureDevKey}. */
 export interface DevKey {
   /** The 32-byte HS256 secret. */
@@ -56,13 +69,13 @@ function parseKeyFile(text: string, path: string): Uint8Array {
  *
  * @example Use the development key when present
  * ```ts
- * import { loadDevKey } from "@realtime/hub";
+ * import { loadDevKey } from "@realtime/hub/auth";
  *
  * const dir = await Deno.makeTempDir();
  * await loadDevKey(dir); // undefined
  * ```
  */
-export async function loadDevKey(dir = ".realtime"): Promise<Uint8Array | undefined> {
+export async function loadDevKey(dir = DEFAULT_DEV_KEY_DIR): Promise<Uint8Array | undefined> {
   const path = join(dir, FILE);
   let text: string;
   try {
@@ -100,7 +113,7 @@ async function prepareDir(dir: string): Promise<void> {
  *
  * @example Sign development tokens with the development key
  * ```ts
- * import { ensureDevKey, mintToken } from "@realtime/hub";
+ * import { ensureDevKey, mintToken } from "@realtime/hub/auth";
  *
  * const dir = await Deno.makeTempDir();
  * const { secret, created } = await ensureDevKey(dir);
@@ -109,7 +122,7 @@ async function prepareDir(dir: string): Promise<void> {
  * (await ensureDevKey(dir)).created; // false
  * ```
  */
-export async function ensureDevKey(dir = ".realtime"): Promise<DevKey> {
+export async function ensureDevKey(dir = DEFAULT_DEV_KEY_DIR): Promise<DevKey> {
   const path = join(dir, FILE);
   const existing = await loadDevKey(dir);
   if (existing !== undefined) return { secret: existing, created: false, path };

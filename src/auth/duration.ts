@@ -25,7 +25,7 @@ const PATTERN = /^(\d{1,15})(ms|s|m|h|d)$/;
  *
  * @example Parse a token lifetime
  * ```ts
- * import { parseDuration } from "@realtime/hub";
+ * import { parseDuration } from "@realtime/hub/auth";
  *
  * parseDuration("15m"); // 900_000
  * parseDuration("7d"); // 604_800_000

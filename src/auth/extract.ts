@@ -49,7 +49,7 @@ export interface ExtractedToken {
  *
  * @example Parse both spellings
  * ```ts
- * import { parseSubprotocols } from "@realtime/hub";
+ * import { parseSubprotocols } from "@realtime/hub/auth";
  *
  * parseSubprotocols("realtime.v1,auth"); // ["realtime.v1", "auth"]
  * parseSubprotocols("realtime.v1, auth"); // ["realtime.v1", "auth"]
@@ -77,7 +77,7 @@ function tokenIndex(offered: readonly string[]): number {
  *
  * @example Answer a browser that sent a token as a subprotocol
  * ```ts
- * import { selectSubprotocol } from "@realtime/hub";
+ * import { selectSubprotocol } from "@realtime/hub/auth";
  *
  * selectSubprotocol(["realtime.v1", "auth", "eyJhbGciOi.eyJzdWIi.c2ln"]); // "realtime.v1"
  * selectSubprotocol(["realtime.v1.batch", "realtime.v1"]); // "realtime.v1.batch"
@@ -123,7 +123,7 @@ function cookieValue(header: string | null, name: string): string | undefined {
  *
  * @example Read a token sent as a subprotocol
  * ```ts
- * import { extractToken } from "@realtime/hub";
+ * import { extractToken } from "@realtime/hub/auth";
  *
  * const req = new Request("http://localhost/ws", {
  *   headers: { "sec-websocket-protocol": "realtime.v1, auth, eyJhbGciOi.eyJzdWIi.c2ln" },
@@ -176,7 +176,7 @@ const PLACEHOLDER = "[REDACTED]";
  *
  * @example Log an upgrade request's URL
  * ```ts
- * import { redactUrl } from "@realtime/hub";
+ * import { redactUrl } from "@realtime/hub/auth";
  *
  * redactUrl("wss://hub.example.com/ws?room=1&token=eyJhbGciOi.eyJzdWIi.c2ln");
  * // "wss://hub.example.com/ws?room=1&token=[REDACTED]"

@@ -143,7 +143,7 @@ function fromJwks(jwks: JsonWebKeySet, label: string): JwksFile {
  *
  * @example Load a public key for the verifier
  * ```ts
- * import { createTokenVerifier, generateKeyPair, readKeyFile } from "@realtime/hub";
+ * import { createTokenVerifier, generateKeyPair, readKeyFile } from "@realtime/hub/auth";
  *
  * const generated = await generateKeyPair("ES256");
  * const path = await Deno.makeTempFile({ suffix: ".json" });
@@ -204,7 +204,7 @@ export interface GeneratedSecret {
  *
  * @example Generate an ES256 key pair and sign with it
  * ```ts
- * import { generateKeyPair, mintToken } from "@realtime/hub";
+ * import { generateKeyPair, mintToken } from "@realtime/hub/auth";
  *
  * const key = await generateKeyPair("ES256");
  * if (key.kind === "pair") {

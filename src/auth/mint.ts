@@ -162,7 +162,7 @@ async function signingKey(
  *
  * @example Mint a one-hour token with a shared secret
  * ```ts
- * import { mintToken } from "@realtime/hub";
+ * import { mintToken } from "@realtime/hub/auth";
  *
  * const token = await mintToken(
  *   { sub: "alice", roles: ["member"] },

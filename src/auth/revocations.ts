@@ -63,7 +63,7 @@ export interface Revocations {
  *
  * @example Revoke a user's tokens issued so far
  * ```ts
- * import { createRevocations } from "@realtime/hub";
+ * import { createRevocations } from "@realtime/hub/auth";
  * import assert from "node:assert/strict";
  *
  * let now = 1_800_000_000_000;

@@ -29,7 +29,7 @@ function lookup(claims: Readonly<Record<string, unknown>>, path: string): unknow
  *
  * @example Read Keycloak realm roles
  * ```ts
- * import { readRoles } from "@realtime/hub";
+ * import { readRoles } from "@realtime/hub/auth";
  *
  * readRoles({ realm_access: { roles: ["admin"] } }, "realm_access.roles"); // ["admin"]
  * readRoles({ scope: "read write" }, "scope"); // ["read", "write"]

@@ -198,7 +198,7 @@ function checkOptions(options: JwtOptions): void {
  *
  * @example Verify a token signed with a shared secret
  * ```ts
- * import { createTokenVerifier, mintToken } from "@realtime/hub";
+ * import { createTokenVerifier, mintToken } from "@realtime/hub/auth";
  *
  * const secret = "a development secret of at least 32 bytes";
  * const verifier = createTokenVerifier({ secret, issuer: "hub-dev" });
@@ -210,7 +210,8 @@ function checkOptions(options: JwtOptions): void {
  *
  * @example Read why a token was rejected
  * ```ts
- * import { AuthError, createTokenVerifier } from "@realtime/hub";
+ * import { AuthError } from "@realtime/hub";
+ * import { createTokenVerifier } from "@realtime/hub/auth";
  *
  * const verifier = createTokenVerifier({ secret: "a development secret of at least 32 bytes" });
  * try {

@@ -8,11 +8,12 @@
 import type { JwsAlgorithm } from "../auth/algorithms.ts";
 import type { SigningKeyInput } from "../auth/mint.ts";
 import type { JwtOptions, TokenVerifier } from "../auth/verify.ts";
+import { DEFAULT_DEV_KEY_DIR } from "../auth/dev_key.ts";
 import type { ServerConfig } from "../server/config.ts";
 import { CliError, ExitCode } from "./errors.ts";
 
 /** The development key's directory, relative to the working directory, as `deno task start` uses it. */
-export const DEV_KEY_DIR = ".realtime";
+export const DEV_KEY_DIR = DEFAULT_DEV_KEY_DIR;
 
 /** A key to sign with, and where it came from. */
 export interface SigningChoice {

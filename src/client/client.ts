@@ -9,7 +9,7 @@
  * @module
  */
 
-import { validateTopic } from "../acl/topic.ts";
+import { validateTopic } from "../topic/topic.ts";
 import type {
   AckFrame,
   ErrorFrame,
@@ -138,7 +138,9 @@ const CLOSE_WAIT_MS = 2000;
  * @example Chat in one topic
  * ```ts
  * import { RealtimeClient } from "@realtime/hub/client";
- * import { createHub, mintToken, serve } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { serve } from "@realtime/hub/server";
+ * import { mintToken } from "@realtime/hub/auth";
  * import assert from "node:assert/strict";
  *
  * const secret = "a-development-secret-of-32-bytes!!";

@@ -99,7 +99,9 @@ const AUTH_ID = "auth";
  * @example Open, wait for `welcome`, send a request
  * ```ts
  * import { Connection } from "@realtime/hub/client";
- * import { createHub, mintToken, serve } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { serve } from "@realtime/hub/server";
+ * import { mintToken } from "@realtime/hub/auth";
  * import assert from "node:assert/strict";
  *
  * const secret = "a-development-secret-of-32-bytes!!";

@@ -10,8 +10,8 @@
  * @module
  */
 
-import { matchPattern } from "../acl/pattern.ts";
-import { isPattern, validatePattern } from "../acl/topic.ts";
+import { matchPattern } from "../topic/pattern.ts";
+import { isPattern, validatePattern } from "../topic/topic.ts";
 import { type Deferred, deferred } from "./_deferred.ts";
 import { guard } from "./_guard.ts";
 import type { RealtimeError } from "./errors.ts";

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { matchPattern } from "../acl/pattern.ts";
-import { validatePattern } from "../acl/topic.ts";
+import { matchPattern } from "../topic/pattern.ts";
+import { validatePattern } from "../topic/topic.ts";
 
 /**
  * One history rule: topics matching `pattern` keep their newest `size`

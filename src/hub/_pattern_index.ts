@@ -8,7 +8,7 @@
  * `deep` when a `**` follows (one or more further segments). A path and its
  * end kind spell exactly one pattern, so each node holds at most one of each.
  * The grammar (`*` one segment, a final `**` one or more) is the one
- * `matchPattern` in `acl/pattern.ts` implements; the property test checks the
+ * `matchPattern` in `topic/pattern.ts` implements; the property test checks the
  * two agree.
  *
  * @module

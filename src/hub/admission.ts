@@ -10,6 +10,13 @@ import { extractToken, parseSubprotocols, selectSubprotocol } from "../auth/extr
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 import type { ResolvedSources } from "./_resolve_options.ts";
+import {
+  type Admission,
+  type ConnInfo,
+  type Peer,
+  peerAddress,
+  type Refused,
+} from "./transport.ts";
 import type { Clock } from "./clock.ts";
 import type { LogEntry } from "./log.ts";
 import { type HubMetrics, increment } from "./metrics.ts";
@@ -17,46 +24,7 @@ import type { AuthenticateHook, HubLimits, TrustProxyOptions } from "./options.t
 import { clientAddress, resolveProxyTrust } from "./_client_ip.ts";
 import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
 
-/** An upgrade request the hub accepted: the adapter completes the upgrade. */
-export interface Accepted {
-  /** Accepted. */
-  readonly ok: true;
-  /** The subprotocol to answer with, if any. */
-  readonly protocol: string | undefined;
-  /** The identity established at the upgrade; absent while waiting for first-message auth. */
-  readonly principal: Principal | undefined;
-  /** In `reject: "close"` mode: close at once with this code and reason. */
-  readonly closeWith?: { code: number; reason: string };
-  /** Where the connection comes from, for the operator's console. */
-  readonly peer?: Peer;
-}
-
-/** Where a connection comes from, as the admin API lists it. */
-export interface Peer {
-  /** The client's IP address (behind a trusted proxy, the one it saw), when known. */
-  readonly remoteAddr?: string;
-  /** The transport adapter that accepted it (`ws`, `deno`), when it said. */
-  readonly transport?: string;
-}
-
-/** An upgrade request the hub refused: send this response instead. */
-export interface Refused {
-  /** Refused. */
-  readonly ok: false;
-  /** The HTTP response (401, 403, 426, 429 or 503) with a JSON `{code, message}` body. */
-  readonly response: Response;
-}
-
-/** The hub's answer to an upgrade request. */
-export type Admission = Accepted | Refused;
-
-/** Facts about the connection an adapter knows and a `Request` does not. */
-export interface ConnInfo {
-  /** The peer's IP address. */
-  readonly remoteAddr?: string;
-  /** The adapter's name (`ws`, `deno`), shown by the admin API. */
-  readonly transport?: string;
-}
+export type { Accepted, Admission, ConnInfo, Peer, Refused } from "./transport.ts";
 
 /** What admission needs from the hub. */
 export interface AdmissionDeps {
@@ -127,7 +95,7 @@ export function createAdmission(
   }
 
   function clientIp(req: Request, info: ConnInfo | undefined): string | undefined {
-    const ip = clientAddress(info?.remoteAddr, req.headers.get("x-forwarded-for"), trust);
+    const ip = clientAddress(peerAddress(info), req.headers.get("x-forwarded-for"), trust);
     if (ip === undefined) {
       // Per-IP limits cannot apply: say so once, and count every such upgrade.
       metrics.unknownClientIp++;

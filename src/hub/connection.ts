@@ -7,7 +7,7 @@
  */
 
 import { SmallSet } from "./_small_set.ts";
-import { isPattern } from "../acl/topic.ts";
+import { isPattern } from "../topic/topic.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
@@ -17,22 +17,11 @@ import { parseClientFrame } from "../protocol/parse.ts";
 import type { Deadline } from "./_deadlines.ts";
 import type { Peer } from "./admission.ts";
 import type { HubContext } from "./context.ts";
+import type { HubSocket } from "./transport.ts";
 import { increment } from "./metrics.ts";
 import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
-import { messageBytes, utf8ByteLength } from "./_utf8.ts";
-
-/**
- * The transport seam: what the hub needs of a WebSocket. Adapters wrap
- * `Deno.upgradeWebSocket` sockets and npm `ws` sockets in it.
- */
-export interface HubSocket {
-  /** Sends one text message. */
-  send(text: string): void;
-  /** Starts the closing handshake. */
-  close(code: number, reason: string): void;
-  /** Bytes queued for sending and not yet written to the network. */
-  readonly bufferedAmount: number;
-}
+import { messageBytes } from "./_utf8.ts";
+import { Outbox, writeFrames } from "./_outbox.ts";
 
 /** The outcome of a permission check. */
 export type Verdict = { allowed: true } | { allowed: false; code: ErrorCode; message: string };
@@ -68,12 +57,8 @@ export class Connection {
   #strikes = 0;
   #closeCode: number | undefined;
   #batch: boolean;
-  #outbox: string[] | undefined;
-  /** UTF-16 units in `#outbox`: a lower bound of its UTF-8 bytes, a third of the upper one. */
-  #outboxChars = 0;
-  /** Frames of `#outbox` measured in UTF-8 so far (only near the limit), and their bytes. */
-  #outboxMeasured = 0;
-  #outboxMeasuredBytes = 0;
+  /** Frames queued this turn, written by `flush`. */
+  #outbox = new Outbox();
   /** Where it comes from, for the admin API's listing. */
   readonly peer: Peer | undefined;
 
@@ -106,7 +91,7 @@ export class Connection {
 
   /** Characters queued in its outbox plus bytes its socket has not written yet. */
   get queuedBytes(): number {
-    return this.#outboxChars + (this.#state === "closed" ? 0 : this.#socket.bufferedAmount);
+    return this.#outbox.chars + (this.#state === "closed" ? 0 : this.#socket.bufferedAmount);
   }
 
   /** Whether the connection is authenticated and not closed. */
@@ -136,44 +121,8 @@ export class Connection {
    */
   send(text: string): void {
     if (this.#state === "closed") return;
-    const outbox = this.#outbox;
-    if (outbox === undefined) {
-      this.#outbox = [text];
-      this.#outboxChars = text.length;
-      this.#ctx.flushQueue.add(this);
-    } else {
-      outbox.push(text);
-      this.#outboxChars += text.length;
-    }
-    if (this.#exceeds(0)) this.#slowConsumer();
-  }
-
-  /**
-   * Whether `held` bytes plus the outbox pass `maxBufferedBytes`, counting
-   * the outbox in UTF-8. Its UTF-16 length bounds its bytes from below and,
-   * times three, from above: only between the two bounds are frames
-   * measured, each once, so the hot path pays one multiplication.
-   */
-  #exceeds(held: number): boolean {
-    const limit = this.#ctx.limits.maxBufferedBytes;
-    const chars = this.#outboxChars;
-    if (held + chars > limit) return true;
-    if (held + chars * 3 <= limit) return false;
-    const outbox = this.#outbox;
-    if (outbox === undefined) return false;
-    let measured = this.#outboxMeasured;
-    let bytes = this.#outboxMeasuredBytes;
-    for (; measured < outbox.length; measured++) bytes += utf8ByteLength(outbox[measured]);
-    this.#outboxMeasured = measured;
-    this.#outboxMeasuredBytes = bytes;
-    return held + bytes > limit;
-  }
-
-  #clearOutbox(): void {
-    this.#outbox = undefined;
-    this.#outboxChars = 0;
-    this.#outboxMeasured = 0;
-    this.#outboxMeasuredBytes = 0;
+    if (this.#outbox.add(text)) this.#ctx.flushQueue.add(this);
+    if (this.#outbox.exceeds(0, this.#ctx.limits.maxBufferedBytes)) this.#slowConsumer();
   }
 
   /**
@@ -183,55 +132,27 @@ export class Connection {
    */
   flush(): number {
     const outbox = this.#outbox;
-    if (outbox === undefined) return 0;
+    if (outbox.isEmpty) return 0;
     if (this.#state === "closed") {
-      this.#clearOutbox();
+      outbox.take();
       return 0;
     }
-    if (this.#exceeds(this.#socket.bufferedAmount)) {
+    if (outbox.exceeds(this.#socket.bufferedAmount, this.#ctx.limits.maxBufferedBytes)) {
       this.#slowConsumer();
       return 0;
     }
-    this.#clearOutbox();
-    return this.#write(outbox);
+    return this.#write(outbox.take()!);
   }
 
-  /** Writes frames (batched when negotiated) and counts the messages written. */
+  /** Writes frames and counts the messages written. */
   #write(frames: string[]): number {
-    const socket = this.#socket;
-    let writes = 0;
-    try {
-      if (!this.#batch) {
-        for (const frame of frames) {
-          socket.send(frame);
-          writes++;
-        }
-      } else {
-        // Batches stay near MAX_BATCH_CHARS so one message never holds a whole burst.
-        let start = 0;
-        let chars = 0;
-        for (let i = 0; i < frames.length; i++) {
-          const size = frames[i].length + 1;
-          if (chars > 0 && chars + size > MAX_BATCH_CHARS) {
-            socket.send(frames.slice(start, i).join("\n"));
-            writes++;
-            start = i;
-            chars = 0;
-          }
-          chars += size;
-        }
-        socket.send(start === 0 ? frames.join("\n") : frames.slice(start).join("\n"));
-        writes++;
-      }
-    } catch {
-      // The socket is closing; its close event cleans up.
-    }
+    const writes = writeFrames(this.#socket, frames, this.#batch);
     this.#ctx.metrics.socketWrites += writes;
     return writes;
   }
 
   #slowConsumer(): void {
-    this.#clearOutbox();
+    this.#outbox.take();
     this.#ctx.metrics.slowConsumerDrops++;
     this.#ctx.audit({
       level: "warn",
@@ -247,11 +168,8 @@ export class Connection {
     if (this.#state === "closed") return;
     this.#closeCode = code;
     // What was said before the close goes out before it.
-    const outbox = this.#outbox;
-    if (outbox !== undefined) {
-      this.#clearOutbox();
-      this.#write(outbox);
-    }
+    const frames = this.#outbox.take();
+    if (frames !== undefined) this.#write(frames);
     try {
       this.#socket.close(code, reason);
     } catch {
@@ -274,7 +192,7 @@ export class Connection {
     this.#queue = undefined;
     this.#queueSizes = undefined;
     this.#queueBytes = 0;
-    this.#clearOutbox();
+    this.#outbox.take();
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
   }
@@ -424,11 +342,45 @@ export class Connection {
         this.#patterns++;
         this.#ctx.patternQuota.take(principal.sub);
       }
+      // Reserved before the broker is asked, so limits count it meanwhile.
       this.#subscriptions.add(topic);
-      this.#ctx.registry.add(topic, this);
-      this.#ack(id);
+      const held = this.#ctx.fanout.hold(topic);
+      if (held === undefined) {
+        this.#ctx.fanout.add(topic, this);
+        return this.#ack(id);
+      }
+      return held.then(
+        () => this.#held(topic, id),
+        (error) => this.#notHeld(topic, id, error),
+      );
     };
     return verdict instanceof Promise ? verdict.then(finish) : finish(verdict);
+  }
+
+  /** The broker holds `topic` now: the reserved subscription starts, unless it ended meanwhile. */
+  #held(topic: string, id: RequestId | undefined): void {
+    if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
+      this.#ctx.fanout.release(topic);
+      return;
+    }
+    this.#ctx.fanout.add(topic, this);
+    this.#ack(id);
+  }
+
+  /** The broker could not subscribe: the reservation is undone and the client may retry. */
+  #notHeld(topic: string, id: RequestId | undefined, error: unknown): void {
+    this.#ctx.log({
+      level: "error",
+      event: "broker.subscribe_failed",
+      connection: this.id,
+      topic,
+      error: error instanceof Error ? error.name : typeof error,
+    });
+    this.#unsubscribed(topic);
+    if (this.#state !== "open") return;
+    this.#reply(
+      errorFrame("INTERNAL", `Cannot subscribe to '${topic}' now: the broker is unavailable`, id),
+    );
   }
 
   #publish(
@@ -610,7 +562,7 @@ export class Connection {
   /** Ends one subscription and releases what it counted against; nothing when there was none. */
   #unsubscribed(topic: string): void {
     if (!this.#subscriptions.delete(topic)) return;
-    this.#ctx.registry.remove(topic, this);
+    this.#ctx.fanout.remove(topic, this);
     if (isPattern(topic)) {
       this.#patterns--;
       this.#ctx.patternQuota.release(this.#principal!.sub);
@@ -642,9 +594,6 @@ export class Connection {
     this.send(encodeFrame(frame));
   }
 }
-
-/** Batched messages are cut near this size (UTF-16 units), unless one frame is larger. */
-const MAX_BATCH_CHARS = 64 * 1024;
 
 function idOf(id: RequestId | undefined): { id?: RequestId } {
   return id === undefined ? {} : { id };

@@ -12,7 +12,7 @@ import type { Connection, Verdict } from "./connection.ts";
 import type { LogEntry } from "./log.ts";
 import type { HubMetrics } from "./metrics.ts";
 import type { HubLimits } from "./options.ts";
-import type { Registry } from "./registry.ts";
+import type { Fanout } from "./fanout.ts";
 import type { FlushQueue } from "./_flush_queue.ts";
 import type { Deadlines } from "./_deadlines.ts";
 import type { PatternQuota } from "./_pattern_quota.ts";
@@ -23,7 +23,8 @@ export interface HubContext {
   readonly limits: HubLimits;
   readonly firstMessageTimeoutMs: number;
   readonly tokenExpiringLeadMs: number;
-  readonly registry: Registry<Connection>;
+  /** Local subscriptions and the broker behind them. */
+  readonly fanout: Fanout<Connection>;
   /** Pattern subscriptions per user and on the hub. */
   readonly patternQuota: PatternQuota;
   /** Connection deadlines (first message, token expiry) on one clock timer. */

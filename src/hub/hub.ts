@@ -1,32 +1,44 @@
 /**
- * The hub: the connection registry, permission checks, fan-out, live
- * permission changes and the operations behind the admin API.
+ * The hub: the composition of its parts (admission, connections,
+ * `fanout.ts`, `permissions.ts`, `users.ts`, stats) and the operations
+ * behind the admin API. It runs on a {@linkcode HubRuntime} the server layer
+ * gives it, and imports no transport.
  *
  * @module
  */
 
-import { type Acl, type AclDecision, compileAcl } from "../acl/compile.ts";
-import { createDecisionCache, type DecisionCache } from "../acl/decision_cache.ts";
+import type { AclDecision } from "../acl/compile.ts";
 import type { AclAction, AclRule } from "../acl/rules.ts";
-import { validateTopic } from "../acl/topic.ts";
+import { validateTopic } from "../topic/topic.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { readRoles } from "../auth/roles.ts";
 import { createRevocations } from "../auth/revocations.ts";
 import { createTokenVerifier, type TokenVerifier } from "../auth/verify.ts";
 import { CloseCode } from "../protocol/codes.ts";
-import { encodeMessage } from "../protocol/encode.ts";
-import { upgradeWithDeno } from "../server/deno_adapter.ts";
 import { resolveLimits, resolveSources } from "./_resolve_options.ts";
-import { type Accepted, type Admission, type ConnInfo, createAdmission } from "./admission.ts";
-import { createMemoryBroker, type Publication } from "./broker.ts";
+import { createAdmission } from "./admission.ts";
+import {
+  type Accepted,
+  type Admission,
+  type ConnInfo,
+  type HubRuntime,
+  type HubSocket,
+  type MalformedUpgrade,
+  peerAddress,
+  type SocketHandler,
+} from "./transport.ts";
+import { createMemoryBroker } from "./broker.ts";
 import { systemClock } from "./clock.ts";
-import { Connection, type HubSocket, type Verdict } from "./connection.ts";
+import { Connection } from "./connection.ts";
+import { createPermissions } from "./permissions.ts";
+import { createUsers } from "./users.ts";
+import { createRateSampler } from "./_stats.ts";
 import type { HubContext } from "./context.ts";
 import { logToStderr } from "./log.ts";
 import { createHubMetrics, type HubMetrics, increment, observe } from "./metrics.ts";
 import type { HubLimits, HubOptions } from "./options.ts";
-import { createRegistry } from "./registry.ts";
+import { createFanout } from "./fanout.ts";
 import { PatternQuota } from "./_pattern_quota.ts";
 import {
   type ConnectionPage,
@@ -37,24 +49,19 @@ import {
 } from "./inspect.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createDeadlines } from "./_deadlines.ts";
-import { Multimap } from "./_multimap.ts";
-import { setImmediate } from "node:timers";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 
-export type { Accepted, Admission, ConnInfo, Peer, Refused } from "./admission.ts";
-
-/** Socket events an adapter forwards to the hub. */
-export interface SocketHandler {
-  /** The socket is open. */
-  open(): void;
-  /** A message arrived (string for text, anything else for binary). */
-  message(data: unknown): void;
-  /** The socket closed, with the close code when the transport saw one. */
-  close(code?: number): void;
-}
-
-/** What was wrong with an upgrade request an adapter answered 400. */
-export type MalformedUpgrade = "target" | "handshake" | "http";
+export type {
+  Accepted,
+  Admission,
+  ConnInfo,
+  HubSocket,
+  MalformedUpgrade,
+  Peer,
+  Refused,
+  SocketHandler,
+  Upgrader,
+} from "./transport.ts";
 
 /** Options of {@linkcode Hub.publish}. */
 export interface PublishOptions {
@@ -111,9 +118,9 @@ export interface HubStats {
 /** A running hub, created by {@linkcode createHub}. */
 export interface Hub extends AsyncDisposable {
   /** Upgrades a `Deno.serve` request to a hub connection, or answers why not. */
-  upgrade(req: Request, info?: ConnInfo | Deno.ServeHandlerInfo): Promise<Response>;
+  upgrade(req: Request, info?: ConnInfo): Promise<Response>;
   /** The same as `upgrade`, as a plain handler for Hono, Oak or Fresh routes. */
-  readonly handler: (req: Request, info?: ConnInfo | Deno.ServeHandlerInfo) => Promise<Response>;
+  readonly handler: (req: Request, info?: ConnInfo) => Promise<Response>;
   /** Decides an upgrade request without performing it (for transport adapters). */
   admit(req: Request, info?: ConnInfo): Promise<Admission>;
   /** Attaches an upgraded socket (for transport adapters). */
@@ -179,33 +186,29 @@ export interface Hub extends AsyncDisposable {
 }
 
 /**
- * Creates a hub.
+ * Assembles a hub on a {@linkcode HubRuntime}: the hub layer's factory,
+ * which never imports a transport or a timer module. `createHub` from
+ * `@realtime/hub` passes `Deno.upgradeWebSocket` and `setImmediate`; call
+ * this to give `hub.upgrade` another transport or the flush another turn.
  *
  * @param options Authentication, authorization, limits and dependencies.
+ * @param runtime How to upgrade and when to flush.
  * @returns The hub.
  *
- * @example Serve a hub with Deno.serve
- * ```ts ignore
- * import { createHub } from "@realtime/hub";
- *
- * const hub = createHub({
- *   auth: { secret: Deno.env.get("REALTIME_JWT_SECRET")! },
- *   acl: { rules: [{ effect: "allow", actions: ["subscribe"], topics: ["user:{sub}"] }] },
- * });
- * Deno.serve((req, info) => new URL(req.url).pathname === "/ws" ? hub.upgrade(req, info) : new Response("hi"));
- * ```
- *
- * @example Create and close a hub
+ * @example Assemble a hub whose upgrade answers 501
  * ```ts
- * import { createHub } from "@realtime/hub";
+ * import { composeHub } from "@realtime/hub/server";
  * import assert from "node:assert/strict";
  *
- * const hub = createHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } });
- * assert.equal(hub.connectionCount, 0);
+ * const hub = composeHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } }, {
+ *   upgrade: () => Promise.resolve(new Response(null, { status: 501 })),
+ *   schedule: (fn) => setTimeout(fn, 0),
+ * });
+ * assert.equal((await hub.upgrade(new Request("http://localhost/ws"))).status, 501);
  * await hub.close();
  * ```
  */
-export function createHub(options: HubOptions): Hub {
+export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const sources = resolveSources(options);
   const limits = resolveLimits(options.limits);
   if (options.auth !== undefined && options.verifier !== undefined) {
@@ -220,7 +223,6 @@ export function createHub(options: HubOptions): Hub {
     throw new TypeError("Cannot create hub without 'auth', 'verifier' or 'authenticate'");
   }
   const aclOptions = options.acl ?? {};
-  let acl: Acl = compileAcl(aclOptions);
   const log = options.log ?? logToStderr;
   const metrics = createHubMetrics();
   // Every authentication failure, wherever it happens, is audited here: count it once, here.
@@ -229,9 +231,6 @@ export function createHub(options: HubOptions): Hub {
     (options.audit ?? log)({ ...entry, audit: true });
   };
   const broker = options.broker ?? createMemoryBroker();
-  const authorize = options.authorize;
-  const cacheMax = options.decisionCache?.max ?? 1024;
-  const cacheTtlMs = options.decisionCache?.ttlMs ?? 60_000;
   // A cut-off may be dropped only once every token issued before it has
   // expired: known only when the verifier bounds token lifetimes.
   const lifetimeSec = options.auth?.maxTokenLifetimeSec;
@@ -248,25 +247,11 @@ export function createHub(options: HubOptions): Hub {
   const generateId = options.generateId ?? (() => `${prefix}-${(++counter).toString(36)}`);
 
   const connections = new Set<Connection>();
-  const byUser = new Multimap<Connection>();
-  const caches = new WeakMap<Connection, DecisionCache<Verdict>>();
-  const flushQueue = createFlushQueue({ schedule: setImmediate });
+  const flushQueue = createFlushQueue({ schedule: runtime.schedule });
   const deadlines = createDeadlines(clock);
-  const registry = createRegistry<Connection>({
-    onFirst: (topic) => void broker.subscribe(topic),
-    onLast: (topic) => void broker.unsubscribe(topic),
-  });
+  const fanout = createFanout<Connection>({ broker, metrics, log });
+  const registry = fanout.registry;
   let closing = false;
-
-  broker.listen((publication: Publication) => {
-    const text = encodeMessage(publication);
-    let delivered = 0;
-    registry.forEach(publication.topic, (connection) => {
-      connection.send(text);
-      delivered++;
-    });
-    if (delivered > 0) increment(metrics.messagesOut, "message", delivered);
-  });
 
   async function verify(token: string): Promise<Principal> {
     if (verifier === undefined) throw new AuthError("invalid");
@@ -275,125 +260,44 @@ export function createHub(options: HubOptions): Hub {
     return principal;
   }
 
-  function cacheFor(connection: Connection): DecisionCache<Verdict> {
-    let cache = caches.get(connection);
-    if (cache === undefined) {
-      cache = createDecisionCache<Verdict>({ max: cacheMax, ttlMs: cacheTtlMs, now: clock.now });
-      caches.set(connection, cache);
-    }
-    return cache;
-  }
+  const users = createUsers<Connection>({
+    maxConnectionsPerUser: limits.maxConnectionsPerUser,
+    clock,
+    metrics,
+    audit,
+  });
+  const rates = createRateSampler(metrics, createdAt);
 
-  function check(
-    connection: Connection,
-    principal: Principal,
-    action: AclAction,
-    topic: string,
-  ): Verdict | Promise<Verdict> {
-    // Publish decisions, the hot ones, are keyed by the topic alone (no string
-    // to build per frame); others by action and topic. Topics cannot contain
-    // U+0000, so the two kinds of key never collide.
-    const key = action === "publish" ? topic : action + "\u0000" + topic;
-    const hit = caches.get(connection)?.get(key);
-    if (hit !== undefined) return hit;
-    const started = performance.now();
-    const decision = acl.decide(principal, action, topic);
-    if (decision.reason === "invalid") {
-      return { allowed: false, code: "BAD_REQUEST", message: decision.message };
-    }
-    const denyRule = !decision.allowed && decision.reason === "rule";
-    if (authorize === undefined || denyRule) {
-      observe(metrics.aclCheckSeconds, (performance.now() - started) / 1000);
-      const verdict = toVerdict(decision.allowed, action, topic);
-      if (!verdict.allowed) denied(connection, principal, action, topic, decision.message);
-      // Rule decisions are cheap: only publish decisions, which repeat on the
-      // hot path, are kept, so idle subscribers hold no cache at all.
-      if (action === "publish") cacheFor(connection).set(key, verdict);
-      return verdict;
-    }
-    const rules = acl;
-    return (async (): Promise<Verdict> => {
-      let answer: boolean | undefined;
-      try {
-        answer = await authorize(principal, action, topic);
-      } catch (error) {
-        log({
-          level: "error",
-          event: "authorize.failed",
-          connection: connection.id,
-          error: error instanceof Error ? error.name : typeof error,
-        });
-        return { allowed: false, code: "INTERNAL", message: "Permission check failed" };
-      }
-      observe(metrics.aclCheckSeconds, (performance.now() - started) / 1000);
-      const allowed = answer ?? decision.allowed;
-      const verdict = toVerdict(allowed, action, topic);
-      if (!allowed) {
-        denied(
-          connection,
-          principal,
-          action,
-          topic,
-          answer === false ? "denied by authorize hook" : decision.message,
-        );
-      }
-      // Rules replaced meanwhile: do not cache a decision made under the old ones.
-      // The hook may be slow (a database): its answers are kept for every action.
-      if (rules === acl && connection.isOpen) cacheFor(connection).set(key, verdict);
-      return verdict;
-    })();
-  }
-
-  function denied(
-    connection: Connection,
-    principal: Principal,
-    action: AclAction,
-    topic: string,
-    why: string,
-  ): void {
-    increment(metrics.aclDenials, action);
-    audit({
-      level: "info",
-      event: "acl.denied",
-      connection: connection.id,
-      user: principal.sub,
-      action,
-      topic,
-      why,
-    });
-  }
+  const permissions = createPermissions<Connection>({
+    acl: aclOptions,
+    authorize: options.authorize,
+    cache: {
+      max: options.decisionCache?.max ?? 1024,
+      ttlMs: options.decisionCache?.ttlMs ?? 60_000,
+    },
+    clock,
+    metrics,
+    log,
+    audit,
+  });
 
   const context: HubContext = {
     clock,
     limits,
     firstMessageTimeoutMs: options.firstMessageTimeoutMs ?? 5000,
     tokenExpiringLeadMs: options.tokenExpiringLeadMs ?? 60_000,
-    registry,
+    fanout,
     patternQuota: new PatternQuota(limits),
     flushQueue,
     deadlines,
-    cache: { delete: (connection) => void caches.delete(connection) },
-    check,
+    cache: { delete: (connection) => permissions.forget(connection) },
+    check: permissions.check,
     publish: (publication) => broker.publish(publication),
     verify,
-    onAuthenticated(connection, principal) {
-      if (byUser.count(principal.sub) >= limits.maxConnectionsPerUser) {
-        increment(metrics.rateLimitHits, "connections_per_user");
-        audit({
-          level: "warn",
-          event: "rate_limited",
-          limit: "connections_per_user",
-          user: principal.sub,
-        });
-        return { code: CloseCode.Overloaded, reason: "Too many connections for this user" };
-      }
-      byUser.add(principal.sub, connection);
-      return undefined;
-    },
+    onAuthenticated: (connection, principal) => users.add(connection, principal),
     onClosed(connection, code) {
       connections.delete(connection);
-      const sub = connection.principal?.sub;
-      if (sub !== undefined) byUser.delete(sub, connection);
+      users.delete(connection, connection.principal);
       increment(metrics.connectionsClosed, code === undefined ? "abnormal" : String(code));
       observe(metrics.connectionDurationSeconds, (clock.now() - connection.since) / 1000);
     },
@@ -434,7 +338,7 @@ export function createHub(options: HubOptions): Hub {
       level: "warn",
       event: "upgrade.malformed",
       reason,
-      ip: info?.remoteAddr,
+      ip: peerAddress(info),
       unaudited: malformedUnaudited,
     });
     malformedUnaudited = 0;
@@ -504,31 +408,6 @@ export function createHub(options: HubOptions): Hub {
     );
   }
 
-  /** Direct delivery to users' connections, outside topics: `topic` is `null`. */
-  function sendDirect(
-    users: Iterable<string>,
-    event: string | undefined,
-    payload: unknown,
-  ): number {
-    const text = encodeMessage({
-      type: "message",
-      topic: null,
-      payload,
-      from: null,
-      ts: clock.now(),
-      event,
-    });
-    let reached = 0;
-    for (const user of users) {
-      for (const connection of byUser.get(user)) {
-        connection.send(text);
-        reached++;
-      }
-    }
-    if (reached > 0) increment(metrics.messagesOut, "message", reached);
-    return reached;
-  }
-
   async function broadcast(input: BroadcastInput): Promise<number> {
     if (input.event !== undefined && typeof input.event !== "string") {
       throw new TypeError("Cannot broadcast as 'event' is not a string");
@@ -541,44 +420,27 @@ export function createHub(options: HubOptions): Hub {
     }
     if (input.topic !== undefined) {
       await publish(input.topic, input.payload, { event: input.event });
-      return input.users === undefined ? 0 : sendDirect(input.users, input.event, input.payload);
+      return input.users === undefined ? 0 : users.send(input.users, input.event, input.payload);
     }
-    return sendDirect(input.users ?? [...byUser.keys()], input.event, input.payload);
-  }
-
-  function disconnectUser(user: string, reason = "Disconnected by an operator"): number {
-    const connections = byUser.get(user);
-    for (const connection of connections) connection.close(CloseCode.Revoked, reason);
-    return connections.length;
+    return input.users === undefined
+      ? users.sendToAll(input.event, input.payload)
+      : users.send(input.users, input.event, input.payload);
   }
 
   async function updateRules(rules: AclRule[]): Promise<void> {
-    const next = compileAcl({ ...aclOptions, rules }); // throws, changing nothing, on bad rules
-    acl = next;
+    permissions.replaceRules(rules); // throws, changing nothing, on bad rules
     audit({ level: "info", event: "acl.rules_updated", rules: rules.length });
     await Promise.all([...connections].map((connection) => connection.recheck()));
   }
 
-  const samples: { at: number; in: number; out: number }[] = [];
-  const total = (counter: Map<string, number>) => {
-    let sum = 0;
-    for (const n of counter.values()) sum += n;
-    return sum;
-  };
   function stats(): HubStats {
     const now = clock.now();
-    const current = { at: now, in: total(metrics.messagesIn), out: total(metrics.messagesOut) };
-    while (samples.length > 0 && now - samples[0].at > 10_000) samples.shift();
-    const oldest = samples[0] ?? { at: createdAt, in: 0, out: 0 };
-    if (samples.length === 0 || now - samples[samples.length - 1].at >= 1000) samples.push(current);
-    const seconds = Math.max(1, now - oldest.at) / 1000;
     return {
       connections: connections.size,
-      users: byUser.size,
+      users: users.size,
       topics: registry.size,
       subscriptions: registry.subscriptions,
-      messagesInPerSecond: round((current.in - oldest.in) / seconds),
-      messagesOutPerSecond: round((current.out - oldest.out) / seconds),
+      ...rates(now),
       uptimeSeconds: Math.floor((now - createdAt) / 1000),
     };
   }
@@ -601,8 +463,8 @@ export function createHub(options: HubOptions): Hub {
     await broker.close();
   }
 
-  const upgrade = (req: Request, info?: ConnInfo | Deno.ServeHandlerInfo) =>
-    upgradeWithDeno({ admit, connect, limits, malformedUpgrade }, req, toConnInfo(info));
+  const upgrade = (req: Request, info?: ConnInfo) =>
+    runtime.upgrade({ admit, connect, limits, malformedUpgrade }, req, info);
 
   return {
     upgrade,
@@ -612,25 +474,17 @@ export function createHub(options: HubOptions): Hub {
     malformedUpgrade,
     publish,
     broadcast,
-    sendToUser: (user, event, payload) => sendDirect([user], event, payload),
-    isUserConnected: (user) => byUser.has(user),
-    userStatus(user) {
-      const connections = byUser.get(user);
-      if (connections.length === 0) return { connected: false, connections: 0, since: null };
-      return {
-        connected: true,
-        connections: connections.length,
-        since: Math.min(...connections.map((c) => c.since)),
-      };
-    },
-    disconnectUser(user, reason) {
-      const count = disconnectUser(user, reason);
+    sendToUser: (user, event, payload) => users.send([user], event, payload),
+    isUserConnected: (user) => users.has(user),
+    userStatus: (user) => users.status(user),
+    disconnectUser(user, reason = "Disconnected by an operator") {
+      const count = users.disconnect(user, reason);
       audit({ level: "info", event: "user.disconnected", user, connections: count });
       return count;
     },
     revoke({ user }) {
       revocations.revoke(user);
-      const count = disconnectUser(user, "Access revoked");
+      const count = users.disconnect(user, "Access revoked");
       audit({ level: "warn", event: "revoked", user, connections: count });
       return count;
     },
@@ -641,12 +495,12 @@ export function createHub(options: HubOptions): Hub {
     listConnections: (query) => listConnections(connections, query),
     listTopics: (query) => listTopics(registry.keys(), registry.count, query),
     get rules() {
-      return acl.rules;
+      return permissions.acl.rules;
     },
     explain(claims, action, target) {
       const sub = typeof claims.sub === "string" ? claims.sub : "";
       const roles = readRoles(claims, options.auth?.rolesClaim ?? "roles");
-      return acl.decide({ sub, roles, claims, expiresAt: null }, action, target);
+      return permissions.acl.decide({ sub, roles, claims, expiresAt: null }, action, target);
     },
     metrics,
     limits,
@@ -663,24 +517,3 @@ export function createHub(options: HubOptions): Hub {
     [Symbol.asyncDispose]: () => close(),
   };
 }
-
-function toConnInfo(info: ConnInfo | Deno.ServeHandlerInfo | undefined): ConnInfo | undefined {
-  if (info === undefined) return undefined;
-  if ("remoteAddr" in info && typeof info.remoteAddr === "object" && info.remoteAddr !== null) {
-    const addr = info.remoteAddr as { hostname?: string };
-    return { remoteAddr: addr.hostname };
-  }
-  return info as ConnInfo;
-}
-
-function toVerdict(allowed: boolean, action: AclAction, topic: string): Verdict {
-  return allowed
-    ? ALLOWED
-    : { allowed: false, code: "FORBIDDEN", message: `Not allowed to ${action} to '${topic}'` };
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}
-
-const ALLOWED: Verdict = { allowed: true };

@@ -52,7 +52,7 @@ export interface Histogram {
  *
  * @example Observe a value
  * ```ts
- * import { createHistogram, observe } from "@realtime/hub";
+ * import { createHistogram, observe } from "./metrics.ts";
  * import assert from "node:assert/strict";
  *
  * const h = createHistogram([1, 5]);
@@ -72,7 +72,7 @@ export function createHistogram(buckets: readonly number[]): Histogram {
  *
  * @example Observe a value above every bound
  * ```ts
- * import { createHistogram, observe } from "@realtime/hub";
+ * import { createHistogram, observe } from "./metrics.ts";
  * import assert from "node:assert/strict";
  *
  * const h = createHistogram([1]);
@@ -101,7 +101,7 @@ export type LabeledCounter = Map<string, number>;
  *
  * @example Count by label
  * ```ts
- * import { increment, type LabeledCounter } from "@realtime/hub";
+ * import { increment, type LabeledCounter } from "./metrics.ts";
  * import assert from "node:assert/strict";
  *
  * const counter: LabeledCounter = new Map();
@@ -153,7 +153,7 @@ export interface HubMetrics {
  *
  * @example Create metrics
  * ```ts
- * import { createHubMetrics } from "@realtime/hub";
+ * import { createHubMetrics } from "./metrics.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(createHubMetrics().connectionsOpened, 0);

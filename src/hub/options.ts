@@ -10,6 +10,7 @@ import type { JwtOptions, TokenVerifier } from "../auth/verify.ts";
 import type { Broker } from "./broker.ts";
 import type { Clock } from "./clock.ts";
 import type { LogEntry } from "./log.ts";
+import { DEFAULT_FRAME_LIMITS } from "../protocol/parse.ts";
 
 /**
  * Decides a permission the rules and token capabilities do not settle:
@@ -295,8 +296,9 @@ export interface HubOptions {
 
 /** The default {@linkcode HubLimits}. */
 export const DEFAULT_LIMITS: Readonly<HubLimits> = {
-  maxFrameBytes: 64 * 1024,
-  maxDepth: 32,
+  // The parser's bounds, set once in protocol/parse.ts.
+  maxFrameBytes: DEFAULT_FRAME_LIMITS.maxFrameBytes,
+  maxDepth: DEFAULT_FRAME_LIMITS.maxDepth,
   maxSubscriptions: 1000,
   maxPatternsPerConnection: 100,
   maxPatternsPerUser: 1000,
@@ -315,3 +317,71 @@ export const DEFAULT_LIMITS: Readonly<HubLimits> = {
   maxBufferedBytes: 4 * 1024 * 1024,
   heartbeatMs: 25_000,
 };
+
+/**
+ * The {@linkcode HubOptions} that are plain data, which a JSON config file
+ * can set (`startServer` reads them from it). `auth` leaves out its
+ * functions (`now`, `fetch`).
+ */
+export type PlainHubOptions =
+  & Pick<
+    HubOptions,
+    | "tokenSources"
+    | "firstMessageTimeoutMs"
+    | "allowedOrigins"
+    | "reject"
+    | "acl"
+    | "decisionCache"
+    | "limits"
+    | "tokenExpiringLeadMs"
+    | "trustProxy"
+    | "revocationTtlMs"
+  >
+  & { auth?: Omit<JwtOptions, "now" | "fetch"> };
+
+/**
+ * Every key of {@linkcode PlainHubOptions}, checked by the compiler both
+ * ways: a plain option added to the type and not here fails to compile.
+ */
+const PLAIN: Record<keyof PlainHubOptions, true> = {
+  auth: true,
+  tokenSources: true,
+  firstMessageTimeoutMs: true,
+  allowedOrigins: true,
+  reject: true,
+  acl: true,
+  decisionCache: true,
+  limits: true,
+  tokenExpiringLeadMs: true,
+  trustProxy: true,
+  revocationTtlMs: true,
+};
+
+/** The keys of {@linkcode PlainHubOptions}. */
+export const PLAIN_HUB_OPTION_KEYS: readonly (keyof PlainHubOptions)[] = Object.keys(
+  PLAIN,
+) as (keyof PlainHubOptions)[];
+
+/**
+ * The plain-data hub options found in a larger object (a server config),
+ * leaving out every other key and every key that is absent.
+ *
+ * @param source An object holding hub options among others.
+ * @returns Only its plain hub options.
+ *
+ * @example Take the hub options out of a server config
+ * ```ts
+ * import { plainHubOptions } from "@realtime/hub";
+ * import assert from "node:assert/strict";
+ *
+ * const config = { port: 8000, reject: "close" as const, limits: { maxSubscriptions: 10 } };
+ * assert.deepEqual(plainHubOptions(config), { reject: "close", limits: { maxSubscriptions: 10 } });
+ * ```
+ */
+export function plainHubOptions(source: PlainHubOptions): PlainHubOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of PLAIN_HUB_OPTION_KEYS) {
+    if (source[key] !== undefined) picked[key] = source[key];
+  }
+  return picked as PlainHubOptions;
+}

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { isPattern } from "../acl/topic.ts";
+import { isPattern } from "../topic/topic.ts";
 import { Multimap } from "./_multimap.ts";
 import { PatternIndex } from "./_pattern_index.ts";
 
@@ -51,7 +51,7 @@ export interface Registry<S extends Subscriber> {
  *
  * @example Register and fan out
  * ```ts
- * import { createRegistry } from "@realtime/hub";
+ * import { createRegistry } from "./registry.ts";
  * import assert from "node:assert/strict";
  *
  * const got: string[] = [];

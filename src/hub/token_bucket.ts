@@ -25,7 +25,7 @@ export interface TokenBucket {
  *
  * @example Allow a burst of two, then one per second
  * ```ts
- * import { createTokenBucket } from "@realtime/hub";
+ * import { createTokenBucket } from "./token_bucket.ts";
  * import assert from "node:assert/strict";
  *
  * const bucket = createTokenBucket(1, 2, 0);

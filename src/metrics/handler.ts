@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkAdminAuthOptions, createAdminAuth, errorResponse } from "../admin/_auth.ts";
+import { checkAdminAuthOptions, createAdminAuth, errorResponse } from "../admin/credential.ts";
 import type { AdminAuthOptions } from "../admin/options.ts";
 import type { Hub } from "../hub/hub.ts";
 import { type MetricsSource, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "./prometheus.ts";
@@ -14,7 +14,7 @@ import { type MetricsSource, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from ".
  *
  * @example Protect metrics with the admin key on a custom path
  * ```ts
- * import type { MetricsHandlerOptions } from "@realtime/hub";
+ * import type { MetricsHandlerOptions } from "@realtime/hub/admin";
  *
  * const options: MetricsHandlerOptions = {
  *   path: "/internal/metrics",
@@ -53,7 +53,8 @@ export interface MetricsHandlerOptions {
  *
  * @example Serve metrics behind the admin key
  * ```ts
- * import { createHub, createMetricsHandler } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { createMetricsHandler } from "@realtime/hub/admin";
  * import assert from "node:assert/strict";
  *
  * const hub = createHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } });

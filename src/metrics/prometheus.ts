@@ -17,7 +17,8 @@ import { ExpositionWriter } from "./_exposition.ts";
  *
  * @example Answer a scrape from your own route
  * ```ts
- * import { createHub, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "@realtime/hub/admin";
  *
  * const hub = createHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } });
  * const res = new Response(renderPrometheus(hub), {
@@ -35,7 +36,8 @@ export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
  *
  * @example Pass a hub as a metrics source
  * ```ts
- * import { createHub, type MetricsSource } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { type MetricsSource } from "@realtime/hub/admin";
  *
  * const hub = createHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } });
  * const source: MetricsSource = hub;
@@ -58,7 +60,8 @@ export type MetricsSource = Pick<Hub, "metrics" | "stats">;
  *
  * @example Render the metrics of a fresh hub
  * ```ts
- * import { createHub, renderPrometheus } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { renderPrometheus } from "@realtime/hub/admin";
  * import assert from "node:assert/strict";
  *
  * const hub = createHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } });

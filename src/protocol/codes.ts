@@ -5,8 +5,8 @@
  */
 
 /**
- * Error codes carried by `error` frames, HTTP rejection bodies and
- * {@linkcode HubError}s.
+ * Error codes carried by `error` frames, HTTP rejection bodies and the
+ * client's `RealtimeError`s.
  */
 export type ErrorCode =
   | "AUTH_FAILED"

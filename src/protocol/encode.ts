@@ -17,7 +17,7 @@ import type { ErrorFrame, MessageFrame, RequestId, ServerFrame } from "./frames.
  *
  * @example Encode a pong
  * ```ts
- * import { encodeFrame } from "@realtime/hub";
+ * import { encodeFrame } from "@realtime/hub/protocol";
  * import assert from "node:assert/strict";
  *
  * assert.equal(encodeFrame({ type: "pong", id: 7 }), '{"type":"pong","id":7}');
@@ -36,7 +36,7 @@ export function encodeFrame(frame: ServerFrame): string {
  *
  * @example Encode acks
  * ```ts
- * import { encodeAck, encodeFrame } from "@realtime/hub";
+ * import { encodeAck, encodeFrame } from "@realtime/hub/protocol";
  * import assert from "node:assert/strict";
  *
  * assert.equal(encodeAck(7), '{"type":"ack","id":7}');
@@ -57,7 +57,7 @@ export function encodeAck(id?: RequestId): string {
  *
  * @example Encode a message
  * ```ts
- * import { encodeMessage } from "@realtime/hub";
+ * import { encodeMessage } from "@realtime/hub/protocol";
  * import assert from "node:assert/strict";
  *
  * const text = encodeMessage({ type: "message", topic: "chat:lobby", payload: "hi", from: "alice", ts: 1 });
@@ -66,7 +66,7 @@ export function encodeAck(id?: RequestId): string {
  *
  * @example Encode a signed publication: the payload and the exact JWS it came from
  * ```ts
- * import { encodeMessage } from "@realtime/hub";
+ * import { encodeMessage } from "@realtime/hub/protocol";
  * import assert from "node:assert/strict";
  *
  * const jws = "eyJhbGciOiJIUzI1NiJ9.eyJ0b3BpYyI6ImE6YiIsImRhdGEiOjF9.c2ln";
@@ -101,7 +101,7 @@ export function encodeMessage(
  *
  * @example Build an error frame
  * ```ts
- * import { errorFrame } from "@realtime/hub";
+ * import { errorFrame } from "@realtime/hub/protocol";
  * import assert from "node:assert/strict";
  *
  * assert.equal(errorFrame("RATE_LIMITED", "Slow down").retry, true);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { validatePattern, validateTopic } from "../acl/topic.ts";
+import { validatePattern, validateTopic } from "../topic/topic.ts";
 import type { ErrorCode } from "./codes.ts";
 import type { ClientFrame, HistoryFrame, RequestId, TopicPosition } from "./frames.ts";
 
@@ -60,7 +60,7 @@ export const MAX_EPOCH_LENGTH = 64;
  *
  * @example Parse a subscribe frame
  * ```ts
- * import { DEFAULT_FRAME_LIMITS, parseClientFrame } from "@realtime/hub";
+ * import { DEFAULT_FRAME_LIMITS, parseClientFrame } from "@realtime/hub/protocol";
  * import assert from "node:assert/strict";
  *
  * const result = parseClientFrame('{"type":"subscribe","id":1,"topic":"chat:lobby"}', DEFAULT_FRAME_LIMITS);

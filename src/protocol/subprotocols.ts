@@ -15,7 +15,7 @@ export const SUBPROTOCOL_V1 = "realtime.v1";
  *
  * @example Read a batched message
  * ```ts
- * import { splitBatch, SUBPROTOCOL_V1_BATCH } from "@realtime/hub";
+ * import { splitBatch, SUBPROTOCOL_V1_BATCH } from "@realtime/hub/protocol";
  * import assert from "node:assert/strict";
  *
  * const protocols = [SUBPROTOCOL_V1_BATCH, "realtime.v1"]; // offered by the client
@@ -36,7 +36,7 @@ export const SUBPROTOCOL_V1_BATCH = "realtime.v1.batch";
  *
  * @example Split a batch
  * ```ts
- * import { splitBatch } from "@realtime/hub";
+ * import { splitBatch } from "@realtime/hub/protocol";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(splitBatch('{"a":1}\n{"b":2}'), ['{"a":1}', '{"b":2}']);

@@ -5,37 +5,18 @@
  * @module
  */
 
-import type { AclOptions } from "../acl/rules.ts";
 import type { JwtOptions } from "../auth/verify.ts";
-import type { HubLimits, TokenSourceOptions, TrustProxyOptions } from "../hub/options.ts";
+import type { PlainHubOptions } from "../hub/options.ts";
 import type { Transport } from "./serve.ts";
 
 /** What a config file may hold (all optional; environment variables win). */
-export interface ServerConfig {
+export interface ServerConfig extends PlainHubOptions {
   /** Port. @default {8000} */
   port?: number;
   /** Interface to bind. @default {"127.0.0.1"} with a development key, else `"0.0.0.0"` */
   hostname?: string;
   /** Transport adapter. @default {"ws"} */
   transport?: Transport;
-  /** Token verification (secret, publicKey, jwks, jwksUrl, algorithms, issuer, audience...). */
-  auth?: Omit<JwtOptions, "now" | "fetch">;
-  /** Rules and capability claim. */
-  acl?: AclOptions;
-  /** Origins allowed to connect. */
-  allowedOrigins?: string[];
-  /** Token sources. */
-  tokenSources?: TokenSourceOptions;
-  /** How failed upgrades are answered. */
-  reject?: "http" | "close";
-  /** Per-connection limits. */
-  limits?: Partial<HubLimits>;
-  /** Behind a reverse proxy: which peers may name the client's address. @default {false} */
-  trustProxy?: boolean | TrustProxyOptions;
-  /** First-message auth deadline. */
-  firstMessageTimeoutMs?: number;
-  /** Lead time of `token_expiring`. */
-  tokenExpiringLeadMs?: number;
   /**
    * Anything but `"development"` (or unset) refuses to start with a
    * generated development key.
@@ -105,7 +86,7 @@ const CLI_ENV_VARIABLES: readonly string[] = ["REALTIME_TOKEN", "REALTIME_URL"];
  *
  * @example Configure from the environment
  * ```ts
- * import { loadServerConfig } from "@realtime/hub";
+ * import { loadServerConfig } from "@realtime/hub/server";
  * import assert from "node:assert/strict";
  *
  * const config = await loadServerConfig({ PORT: "9000", REALTIME_TRANSPORT: "deno" });

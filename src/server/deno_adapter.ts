@@ -13,23 +13,10 @@
  * @module
  */
 
-import type { Accepted, Admission, ConnInfo } from "../hub/admission.ts";
-import type { HubSocket } from "../hub/connection.ts";
-import type { MalformedUpgrade, SocketHandler } from "../hub/hub.ts";
-import type { HubLimits } from "../hub/options.ts";
-import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
+import type { ConnInfo, UpgradeTarget } from "../hub/transport.ts";
 
-/** The parts of a hub this adapter uses. */
-export interface UpgradeTarget {
-  /** Decides the upgrade. */
-  admit(req: Request, info?: ConnInfo): Promise<Admission>;
-  /** Attaches the upgraded socket. */
-  connect(socket: HubSocket, admission: Accepted): SocketHandler;
-  /** The heartbeat interval is read from here. */
-  readonly limits: Readonly<Pick<HubLimits, "heartbeatMs">>;
-  /** Counts and audits a request answered 400 as unreadable. */
-  malformedUpgrade?(reason: MalformedUpgrade, info?: ConnInfo): void;
-}
+export type { UpgradeTarget } from "../hub/transport.ts";
+import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 
 /**
  * Upgrades a request with `Deno.upgradeWebSocket` and attaches the socket to
@@ -42,7 +29,8 @@ export interface UpgradeTarget {
  *
  * @example Mount a hub with the Deno adapter
  * ```ts ignore
- * import { createHub, upgradeWithDeno } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { upgradeWithDeno } from "@realtime/hub/server";
  *
  * const hub = createHub({ auth: { secret: Deno.env.get("REALTIME_JWT_SECRET")! } });
  * Deno.serve((req, info) => upgradeWithDeno(hub, req, { remoteAddr: info.remoteAddr.hostname }));

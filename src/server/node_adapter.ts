@@ -11,23 +11,8 @@ import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 // @ts-types="./_ws.d.ts"
 import { type RawData, type WebSocket as WsSocket, WebSocketServer } from "ws";
-import type { Accepted, Admission, ConnInfo } from "../hub/admission.ts";
-import type { HubSocket } from "../hub/connection.ts";
-import type { MalformedUpgrade, SocketHandler } from "../hub/hub.ts";
-import type { HubLimits } from "../hub/options.ts";
+import type { Accepted, ConnInfo, UpgradeTarget } from "../hub/transport.ts";
 import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
-
-/** The parts of a hub this adapter uses. */
-export interface NodeUpgradeTarget {
-  /** Decides the upgrade. */
-  admit(req: Request, info?: ConnInfo): Promise<Admission>;
-  /** Attaches the upgraded socket. */
-  connect(socket: HubSocket, admission: Accepted): SocketHandler;
-  /** The frame size bound and heartbeat interval are read from here. */
-  readonly limits: Readonly<Pick<HubLimits, "maxFrameBytes" | "heartbeatMs">>;
-  /** Counts and audits a request answered 400 as unreadable. */
-  malformedUpgrade?(reason: MalformedUpgrade, info?: ConnInfo): void;
-}
 
 /** Options of {@linkcode listenNode}. */
 export interface NodeListenOptions {
@@ -78,7 +63,8 @@ export interface NodeListener extends AsyncDisposable {
  *
  * @example Listen on a free port
  * ```ts
- * import { createHub, listenNode } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { listenNode } from "@realtime/hub/server";
  *
  * const hub = createHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } });
  * const server = await listenNode(hub, { port: 0 });
@@ -87,7 +73,7 @@ export interface NodeListener extends AsyncDisposable {
  * ```
  */
 export async function listenNode(
-  hub: NodeUpgradeTarget,
+  hub: UpgradeTarget,
   options: NodeListenOptions = {},
 ): Promise<NodeListener> {
   const path = options.path ?? "/ws";
@@ -212,7 +198,7 @@ export async function listenNode(
   return { port, hostname, close, [Symbol.asyncDispose]: close };
 }
 
-function attach(hub: NodeUpgradeTarget, ws: WsSocket, admission: Accepted): void {
+function attach(hub: UpgradeTarget, ws: WsSocket, admission: Accepted): void {
   ws.on("error", () => {});
   const handler = hub.connect({
     send: (text) => ws.send(text),

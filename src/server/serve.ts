@@ -63,7 +63,8 @@ export interface Server extends AsyncDisposable {
  *
  * @example Serve on a free port with the Deno adapter
  * ```ts
- * import { createHub, serve } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { serve } from "@realtime/hub/server";
  *
  * const hub = createHub({ auth: { secret: "a-development-secret-of-32-bytes!!" } });
  * const server = await serve(hub, { port: 0, transport: "deno" });

@@ -5,9 +5,10 @@
  * @module
  */
 
-import { ensureDevKey } from "../auth/dev_key.ts";
+import { DEFAULT_DEV_KEY_DIR, ensureDevKey } from "../auth/dev_key.ts";
 import { mintToken } from "../auth/mint.ts";
-import { createHub, type Hub } from "../hub/hub.ts";
+import type { Hub } from "../hub/hub.ts";
+import { createHub } from "./create_hub.ts";
 import type { LogEntry } from "../hub/log.ts";
 import { createDemoHandler } from "../demo/handler.ts";
 import { createAdminHandler } from "../admin/handler.ts";
@@ -18,6 +19,7 @@ import { createConsoleHandler, DEFAULT_CONSOLE_MOUNT } from "../admin/console/ha
 import { createTokenVerifier } from "../auth/verify.ts";
 import { type DefaultAccountsOptions, openDefaultAccounts } from "../accounts/default_accounts.ts";
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
+import { plainHubOptions } from "../hub/options.ts";
 import { serve, type Server } from "./serve.ts";
 
 /** The ACL claim of the development token printed at start-up. */
@@ -79,7 +81,7 @@ export interface Started extends AsyncDisposable {
  *
  * @example Start on a free port with a given secret
  * ```ts
- * import { startServer } from "@realtime/hub";
+ * import { startServer } from "@realtime/hub/server";
  *
  * const started = await startServer({ port: 0, auth: { secret: "a-development-secret-of-32-bytes!!" } });
  * await started.close();
@@ -107,7 +109,7 @@ export async function startServer(
   let devToken: string | undefined;
   let mintDemoToken: ((sub: string, ttlSeconds: number) => Promise<string>) | undefined;
   if (devKey) {
-    const { secret } = await ensureDevKey(options.devKeyDir ?? ".realtime");
+    const { secret } = await ensureDevKey(options.devKeyDir ?? DEFAULT_DEV_KEY_DIR);
     auth = { ...auth, secret };
     devToken = await mintToken({ sub: "demo", acl: { ...DEV_TOKEN_ACL } }, { secret }, {
       ttl: "24h",
@@ -120,15 +122,9 @@ export async function startServer(
     mintDemoToken = (sub, ttl) => mintToken({ sub, acl: acl(sub) }, { secret }, { ttl });
   }
   const hub = createHub({
+    // Every plain hub option the config file set, in one place (the defaults are the hub's).
+    ...plainHubOptions(config),
     auth,
-    acl: config.acl,
-    allowedOrigins: config.allowedOrigins,
-    tokenSources: config.tokenSources,
-    reject: config.reject,
-    limits: config.limits,
-    trustProxy: config.trustProxy,
-    firstMessageTimeoutMs: config.firstMessageTimeoutMs,
-    tokenExpiringLeadMs: config.tokenExpiringLeadMs,
     log: options.log,
   });
   // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with

@@ -15,7 +15,7 @@ import {
   looksLikePem,
   pemShape,
 } from "../auth/_key_shape.ts";
-import { validateTopic } from "../acl/topic.ts";
+import { validateTopic } from "../topic/topic.ts";
 
 /**
  * A key to sign publications with: a shared secret (a string that is not
@@ -147,7 +147,7 @@ function newJti(): string {
  *
  * @example Sign with an ES256 private key
  * ```ts
- * import { generateKeyPair } from "@realtime/hub";
+ * import { generateKeyPair } from "@realtime/hub/auth";
  * import { createPublicationSigner, createPublicationVerifier } from "@realtime/hub/signing";
  * import assert from "node:assert/strict";
  *

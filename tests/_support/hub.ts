@@ -1,6 +1,7 @@
 // Starts a real hub on 127.0.0.1 with a chosen transport for tests.
 
-import { createHub, type Hub } from "../../src/hub/hub.ts";
+import type { Hub } from "../../src/hub/hub.ts";
+import { createHub } from "../../src/server/create_hub.ts";
 import type { HubOptions } from "../../src/hub/options.ts";
 import { serve, type Transport } from "../../src/server/serve.ts";
 import { type MintClaims, type MintOptions, mintToken } from "../../src/auth/mint.ts";

@@ -4,10 +4,10 @@
  */
 
 import type { AclDecision } from "../../src/acl/compile.ts";
-import { patternContains, patternsOverlap } from "../../src/acl/pattern.ts";
+import { patternContains, patternsOverlap } from "../../src/topic/pattern.ts";
 import { expandTemplatePattern } from "../../src/acl/template.ts";
 import type { AclAction, AclRule } from "../../src/acl/rules.ts";
-import { containsSplit, overlapSplit, splitPattern } from "../../src/acl/_pattern_core.ts";
+import { containsSplit, overlapSplit, splitPattern } from "../../src/topic/split_pattern.ts";
 import type { Principal } from "../../src/auth/principal.ts";
 
 /** One-line summary of a decision: `deny #1 chat:*`, `capability a:**`, `default`... */

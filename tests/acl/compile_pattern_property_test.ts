@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { compileAcl } from "../../src/acl/compile.ts";
 import { validateTemplatePattern } from "../../src/acl/template.ts";
-import { isPattern, validatePattern } from "../../src/acl/topic.ts";
+import { isPattern, validatePattern } from "../../src/topic/topic.ts";
 import { ACL_ACTIONS, type AclRule } from "../../src/acl/rules.ts";
 import type { Principal } from "../../src/auth/principal.ts";
 import { pick, principal, prng } from "./_helpers.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { compileAcl } from "../../src/acl/compile.ts";
-import { validatePattern } from "../../src/acl/topic.ts";
+import { validatePattern } from "../../src/topic/topic.ts";
 import type { AclAction, AclRule } from "../../src/acl/rules.ts";
 import type { Principal } from "../../src/auth/principal.ts";
 import { principal } from "./_helpers.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { compileAcl } from "../../src/acl/compile.ts";
-import { matchPattern, patternContains, patternsOverlap } from "../../src/acl/pattern.ts";
+import { matchPattern, patternContains, patternsOverlap } from "../../src/topic/pattern.ts";
 import { expandTemplatePattern } from "../../src/acl/template.ts";
-import { isPattern } from "../../src/acl/topic.ts";
+import { isPattern } from "../../src/topic/topic.ts";
 import { ACL_ACTIONS, type AclAction, type AclRule } from "../../src/acl/rules.ts";
 import type { Principal } from "../../src/auth/principal.ts";
 import { pick, prng } from "./_helpers.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { matchPattern, patternContains, patternsOverlap } from "../../src/acl/pattern.ts";
+import { matchPattern, patternContains, patternsOverlap } from "../../src/topic/pattern.ts";
 import { pick, prng } from "./_helpers.ts";
 
 const ALPHABET = ["a", "b"];

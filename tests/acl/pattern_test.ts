@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { matchPattern, patternContains, patternsOverlap } from "../../src/acl/pattern.ts";
-import { validatePattern } from "../../src/acl/topic.ts";
+import { matchPattern, patternContains, patternsOverlap } from "../../src/topic/pattern.ts";
+import { validatePattern } from "../../src/topic/topic.ts";
 
 const MATCH: [string, string, boolean][] = [
   ["**", "a", true],

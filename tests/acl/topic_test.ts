@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isPattern, TOPIC_LIMITS, validatePattern, validateTopic } from "../../src/acl/topic.ts";
+import { isPattern, TOPIC_LIMITS, validatePattern, validateTopic } from "../../src/topic/topic.ts";
 
 const seg = (n: number, c = "a") => c.repeat(n);
 const segs = (n: number) => Array.from({ length: n }, (_, i) => `s${i}`).join(":");

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createAdminHandler } from "../../src/admin/handler.ts";
 import { mintToken } from "../../src/auth/mint.ts";
-import { createHub } from "../../src/hub/hub.ts";
+import { createHub } from "../../src/server/create_hub.ts";
 import { SECRET } from "../_support/hub.ts";
 import { ADMIN_KEY, adminToken, adminVerifier, call, CHAT, startAdmin } from "./_helpers.ts";
 

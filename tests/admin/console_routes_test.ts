@@ -7,7 +7,7 @@ import { createAdminHandler } from "../../src/admin/handler.ts";
 import { createConsoleFeed } from "../../src/admin/console/feed.ts";
 import { createSseParser, type ServerSentEvent } from "../../src/admin/console/sse.ts";
 import type { LogEntry } from "../../src/hub/log.ts";
-import { createHub } from "../../src/hub/hub.ts";
+import { createHub } from "../../mod.ts";
 import type { HubOptions } from "../../src/hub/options.ts";
 import { serve, type Transport } from "../../src/server/serve.ts";
 import { mintToken } from "../../src/auth/mint.ts";

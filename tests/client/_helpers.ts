@@ -1,7 +1,8 @@
 // Helpers for client tests: wait on a client's events with a timeout, and a
 // hub that can be stopped and started again on the same port.
 
-import { createHub, type Hub } from "../../src/hub/hub.ts";
+import type { Hub } from "../../src/hub/hub.ts";
+import { createHub } from "../../src/server/create_hub.ts";
 import type { HubOptions } from "../../src/hub/options.ts";
 import { serve, type Server, type Transport } from "../../src/server/serve.ts";
 import { type MintClaims, type MintOptions, mintToken } from "../../src/auth/mint.ts";

@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { createHub } from "../../src/hub/hub.ts";
+import { createHub } from "../../mod.ts";
 import { serve } from "../../src/server/serve.ts";
 import { createAccountsHandler } from "../../src/accounts/handler.ts";
 import { createSqliteStore } from "../../src/accounts/sqlite_store.ts";

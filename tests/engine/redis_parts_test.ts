@@ -2,7 +2,7 @@
 // becomes, consistent hashing, decoding, gap tracking and option checks.
 
 import assert from "node:assert/strict";
-import { matchPattern } from "../../src/acl/pattern.ts";
+import { matchPattern } from "../../src/topic/pattern.ts";
 import {
   decodeChannelMessage,
   decodeControl,

@@ -3,7 +3,7 @@
 // without connection info is visible rather than silently unlimited.
 
 import assert from "node:assert/strict";
-import { createHub } from "../../src/hub/hub.ts";
+import { createHub } from "../../src/server/create_hub.ts";
 import type { LogEntry } from "../../src/hub/log.ts";
 import { renderPrometheus } from "../../src/metrics/prometheus.ts";
 import { eachTransport, SECRET, startTestHub } from "../_support/hub.ts";

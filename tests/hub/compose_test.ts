@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { connectWelcomed, TestSocket } from "../_support/client.ts";
-import { createHub } from "../../src/hub/hub.ts";
+import { createHub } from "../../src/server/create_hub.ts";
 import type { Principal } from "../../src/auth/principal.ts";
 
 Deno.test("authenticate hook replaces tokens with the application's session lookup", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { matchPattern } from "../../src/acl/pattern.ts";
+import { matchPattern } from "../../src/topic/pattern.ts";
 import { PatternIndex } from "../../src/hub/_pattern_index.ts";
 import { createRegistry } from "../../src/hub/registry.ts";
 import { pick, prng } from "../acl/_helpers.ts";

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { connectWelcomed, type TestSocket } from "../_support/client.ts";
 import { eachTransport, startTestHub, type TestHub } from "../_support/hub.ts";
-import { createHub } from "../../src/hub/hub.ts";
+import { createHub } from "../../src/server/create_hub.ts";
 import { until } from "../_support/raw.ts";
 
 const M = { "m:**": ["subscribe", "publish"] };

@@ -54,7 +54,7 @@ eachTransport(
 );
 
 Deno.test("createHub refuses a maxQueuedBytes that is not a positive integer", async () => {
-  const { createHub } = await import("../../src/hub/hub.ts");
+  const { createHub } = await import("../../src/server/create_hub.ts");
   for (const value of [0, -1, 1.5, Number.NaN]) {
     assert.throws(
       () => createHub({ auth: { secret: "x".repeat(32) }, limits: { maxQueuedBytes: value } }),

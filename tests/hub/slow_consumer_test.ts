@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers";
-import { createHub, mintToken } from "../../mod.ts";
+import { createHub } from "../../mod.ts";
+import { mintToken } from "../../src/auth/mod.ts";
 
 const secret = "slow-consumer-test-secret-of-32-bytes!";
 const LIMIT = 10_000;

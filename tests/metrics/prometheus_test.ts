@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { createAdminHandler } from "../../src/admin/handler.ts";
 import { mintToken } from "../../src/auth/mint.ts";
-import { createHub } from "../../src/hub/hub.ts";
+import { createHub } from "../../src/server/create_hub.ts";
 import { increment, observe } from "../../src/hub/metrics.ts";
 import { createMetricsHandler } from "../../src/metrics/handler.ts";
 import { renderPrometheus } from "../../src/metrics/prometheus.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeMessage } from "../../mod.ts";
+import { encodeMessage } from "../../src/protocol/mod.ts";
 
 Deno.test("encodeMessage writes what JSON.stringify writes for the same message object", () => {
   const payloads: unknown[] = [

@@ -9,7 +9,7 @@ import {
   MAX_EPOCH_LENGTH,
   MAX_HISTORY_LIMIT,
   parseClientFrame,
-} from "../../mod.ts";
+} from "../../src/protocol/mod.ts";
 
 const since = { offset: 3, epoch: "e1" };
 

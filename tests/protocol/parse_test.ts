@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_FRAME_LIMITS, parseClientFrame } from "../../mod.ts";
+import { DEFAULT_FRAME_LIMITS, parseClientFrame } from "../../src/protocol/mod.ts";
 
 /** `{"payload":[[...]]}` with the frame object at depth 1 and `levels` arrays below it. */
 function nested(levels: number, id?: number): string {

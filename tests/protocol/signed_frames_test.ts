@@ -2,7 +2,7 @@
 // and `message` frames carrying both the payload and the exact JWS.
 
 import assert from "node:assert/strict";
-import { DEFAULT_FRAME_LIMITS, encodeMessage, parseClientFrame } from "../../mod.ts";
+import { DEFAULT_FRAME_LIMITS, encodeMessage, parseClientFrame } from "../../src/protocol/mod.ts";
 import { signPublication } from "../../src/signing/sign.ts";
 
 const SECRET = "a-publication-secret-of-at-least-32-bytes";

@@ -2,7 +2,7 @@
 // `port <n>` once listening; when stdin closes, prints `malformed <json>`
 // (the malformed-upgrade counters and audit lines) and exits.
 
-import { createHub } from "../../src/hub/hub.ts";
+import { createHub } from "../../src/server/create_hub.ts";
 import { serve, type Transport } from "../../src/server/serve.ts";
 
 const transport = (Deno.args[0] ?? "ws") as Transport;

@@ -2,8 +2,8 @@
 // each local subscription gets each message once, in arrival order, and a
 // subscription made while a message is delivered does not get that message.
 
-import { matchPattern } from "../../acl/pattern.ts";
-import { isPattern } from "../../acl/topic.ts";
+import { matchPattern } from "../../topic/pattern.ts";
+import { isPattern } from "../../topic/topic.ts";
 import type { EngineListener, EngineSubscription, LostEvent } from "../engine.ts";
 import type { ChannelMessage } from "./_codec.ts";
 import { patternGlob } from "./_names.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { matchPattern } from "../../acl/pattern.ts";
-import { isPattern, validatePattern, validateTopic } from "../../acl/topic.ts";
+import { matchPattern } from "../../topic/pattern.ts";
+import { isPattern, validatePattern, validateTopic } from "../../topic/topic.ts";
 import type {
   ControlCommand,
   Engine,

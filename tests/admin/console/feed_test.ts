@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { createConsoleFeed } from "../../../src/admin/console/feed.ts";
 import { createSseParser, type ServerSentEvent } from "../../../src/admin/console/sse.ts";
-import { createHub, type Hub } from "../../../src/hub/hub.ts";
+import { createHub } from "../../../mod.ts";
+import type { Hub } from "../../../src/hub/hub.ts";
 import { ManualClock } from "../../_support/manual_clock.ts";
 import { SECRET } from "../../_support/hub.ts";
 

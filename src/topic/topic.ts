@@ -4,8 +4,8 @@
  * @module
  */
 
-import { grammarProblem, LIMITS, TOPIC_RE } from "./_grammar.ts";
-import { quote } from "./_quote.ts";
+import { grammarProblem, LIMITS, TOPIC_RE } from "./grammar.ts";
+import { quote } from "./quote.ts";
 
 /**
  * The limits every topic and pattern obeys: at most 16 segments of 1 to 64
@@ -13,7 +13,7 @@ import { quote } from "./_quote.ts";
  *
  * @example Reject an over-long topic before sending it
  * ```ts
- * import { TOPIC_LIMITS } from "@realtime/hub";
+ * import { TOPIC_LIMITS } from "@realtime/hub/protocol";
  *
  * const topic = "chat:lobby";
  * const fits = topic.length <= TOPIC_LIMITS.maxLength; // true
@@ -41,7 +41,7 @@ const WILDCARD_SEGMENT_RE = /(?:^|:)\*\*?(?::|$)/;
  *
  * @example Validate topics from a client
  * ```ts
- * import { validateTopic } from "@realtime/hub";
+ * import { validateTopic } from "@realtime/hub/protocol";
  * import assert from "node:assert/strict";
  *
  * assert.equal(validateTopic("chat:lobby"), undefined);
@@ -65,7 +65,7 @@ export function validateTopic(topic: string): string | undefined {
  *
  * @example Validate a subscription pattern
  * ```ts
- * import { validatePattern } from "@realtime/hub";
+ * import { validatePattern } from "@realtime/hub/protocol";
  * import assert from "node:assert/strict";
  *
  * assert.equal(validatePattern("chat:*"), undefined);
@@ -93,7 +93,7 @@ export function validatePattern(pattern: string): string | undefined {
  *
  * @example Tell a pattern subscription from a concrete one
  * ```ts
- * import { isPattern } from "@realtime/hub";
+ * import { isPattern } from "@realtime/hub/protocol";
  *
  * isPattern("chat:*"); // true
  * isPattern("chat:lobby"); // false

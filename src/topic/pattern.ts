@@ -10,7 +10,7 @@
  * @module
  */
 
-import { containsSplit, matchSplit, overlapSplit, splitPattern } from "./_pattern_core.ts";
+import { containsSplit, matchSplit, overlapSplit, splitPattern } from "./split_pattern.ts";
 
 /**
  * Whether a valid pattern matches a valid concrete topic.
@@ -21,7 +21,7 @@ import { containsSplit, matchSplit, overlapSplit, splitPattern } from "./_patter
  *
  * @example Match topics
  * ```ts
- * import { matchPattern } from "@realtime/hub";
+ * import { matchPattern } from "@realtime/hub/protocol";
  *
  * matchPattern("chat:*", "chat:lobby"); // true
  * matchPattern("chat:*", "chat:lobby:1"); // false
@@ -44,7 +44,7 @@ export function matchPattern(pattern: string, topic: string): boolean {
  *
  * @example Check a pattern subscription against a grant
  * ```ts
- * import { patternContains } from "@realtime/hub";
+ * import { patternContains } from "@realtime/hub/protocol";
  *
  * patternContains("chat:**", "chat:*"); // true
  * patternContains("chat:*", "chat:**"); // false: chat:a:b is not in chat:*
@@ -65,7 +65,7 @@ export function patternContains(outer: string, inner: string): boolean {
  *
  * @example Find whether a deny rule touches a subscription
  * ```ts
- * import { patternsOverlap } from "@realtime/hub";
+ * import { patternsOverlap } from "@realtime/hub/protocol";
  *
  * patternsOverlap("chat:*", "*:lobby"); // true: chat:lobby
  * patternsOverlap("chat:*", "chat:*:*"); // false

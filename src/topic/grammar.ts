@@ -6,7 +6,7 @@
  * @module
  */
 
-import { quote } from "./_quote.ts";
+import { quote } from "./quote.ts";
 
 /** Limits every topic, pattern and template obeys. */
 export const LIMITS = { maxSegments: 16, maxSegmentLength: 64, maxLength: 255 } as const;

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { LIMITS } from "./_grammar.ts";
+import { LIMITS } from "./grammar.ts";
 
 /** A split pattern: fixed segments and whether a `**` follows them. */
 export interface SplitPattern {

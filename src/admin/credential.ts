@@ -1,6 +1,11 @@
-// Checking the admin credential of a request: an API key compared in
-// constant time, or an admin JWT carrying exp, the admin audience and the
-// admin role, and not revoked.
+/**
+ * Checking the admin credential of a request: an API key compared in
+ * constant time, or an admin JWT carrying exp, the admin audience and the
+ * admin role, and not revoked. The one seam the admin API and `/metrics`
+ * share (not exported from the package).
+ *
+ * @module
+ */
 
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";

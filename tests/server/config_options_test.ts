@@ -1,0 +1,74 @@
+// The config file and the hub's options cannot drift: every HubOptions field
+// is either plain data (settable from the file and handed to the hub) or
+// named here as code-only, and a file setting every plain one reaches the hub.
+
+import assert from "node:assert/strict";
+import { loadServerConfig } from "../../src/server/config.ts";
+import {
+  PLAIN_HUB_OPTION_KEYS,
+  type PlainHubOptions,
+  plainHubOptions,
+} from "../../src/hub/options.ts";
+
+/** Fields that hold functions or objects with behaviour: no JSON file can set them. */
+const CODE_ONLY = [
+  "verifier",
+  "authenticate",
+  "authorize",
+  "broker",
+  "clock",
+  "log",
+  "generateId",
+  "audit",
+];
+
+async function hubOptionFields(): Promise<string[]> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--json", "src/hub/options.ts"],
+    stdout: "piped",
+  }).output();
+  const doc = JSON.parse(new TextDecoder().decode(output.stdout));
+  const nodes = Object.values(doc.nodes ?? doc).flatMap((v: unknown) =>
+    Array.isArray(v) ? v : (v as { symbols: unknown[] }).symbols
+  ) as {
+    name: string;
+    declarations: { kind: string; def: { properties: { name: string }[] } }[];
+  }[];
+  const hubOptions = nodes.find((n) => n.name === "HubOptions");
+  assert.ok(hubOptions, "HubOptions not found in deno doc output");
+  const declaration = hubOptions.declarations.find((d) => d.kind === "interface")!;
+  return declaration.def.properties.map((p) => p.name);
+}
+
+Deno.test("PLAIN_HUB_OPTION_KEYS and the code-only fields cover HubOptions exactly", async () => {
+  const fields = (await hubOptionFields()).sort();
+  const covered = [...PLAIN_HUB_OPTION_KEYS, ...CODE_ONLY].sort();
+  assert.deepEqual(covered, fields, "a HubOptions field is neither plain nor code-only");
+});
+
+Deno.test("loadServerConfig hands every plain hub option from the file to the hub", async () => {
+  const every: Required<PlainHubOptions> = {
+    auth: { issuer: "https://issuer.example", clockToleranceSec: 3 },
+    tokenSources: { query: false },
+    firstMessageTimeoutMs: 1234,
+    allowedOrigins: ["https://app.example"],
+    reject: "close",
+    acl: { rules: [{ effect: "allow", actions: ["subscribe"], topics: ["news:*"] }] },
+    decisionCache: { max: 7, ttlMs: 8 },
+    limits: { maxSubscriptions: 9 },
+    tokenExpiringLeadMs: 4321,
+    trustProxy: { hops: 2, addresses: ["10.0.0.0/8"] },
+    revocationTtlMs: 99,
+  };
+  // The compiler holds `every` to every key; this holds the list to it too.
+  assert.deepEqual(Object.keys(every).sort(), [...PLAIN_HUB_OPTION_KEYS].sort());
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(file, JSON.stringify({ port: 9000, ...every }));
+    const config = await loadServerConfig({}, file);
+    assert.deepEqual(plainHubOptions(config), every);
+    assert.equal(config.port, 9000);
+  } finally {
+    await Deno.remove(file);
+  }
+});
