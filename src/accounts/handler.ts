@@ -199,7 +199,7 @@ function checkOptions(options: AccountsHandlerOptions): void {
  * @example Mount beside a hub
  * ```ts
  * import { createAccountsHandler, createSqliteStore } from "@realtime/hub/accounts";
- * import { createTokenVerifier } from "@realtime/hub";
+ * import { createTokenVerifier } from "@realtime/hub/auth";
  *
  * const secret = "a development secret of at least 32 bytes";
  * await using store = createSqliteStore(":memory:");

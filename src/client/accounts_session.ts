@@ -105,7 +105,7 @@ const FINAL_STATUSES = new Set([400, 401, 403, 404]);
  * ```ts
  * import { AccountsSession, memoryRefreshTokenStorage } from "@realtime/hub/client";
  * import { createAccountsHandler, createSqliteStore } from "@realtime/hub/accounts";
- * import { createTokenVerifier } from "@realtime/hub";
+ * import { createTokenVerifier } from "@realtime/hub/auth";
  * import assert from "node:assert/strict";
  *
  * const secret = "a development secret of at least 32 bytes";

@@ -152,7 +152,7 @@ export interface InspectableConnection {
  *
  * @example Defaults
  * ```ts
- * import { resolveListQuery } from "@realtime/hub";
+ * import { resolveListQuery } from "./inspect.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(resolveListQuery({}), { search: "", offset: 0, limit: 100 });
@@ -192,7 +192,7 @@ export function resolveListQuery(
  *
  * @example Search by user
  * ```ts
- * import { listConnections } from "@realtime/hub";
+ * import { listConnections } from "./inspect.ts";
  * import assert from "node:assert/strict";
  *
  * const conn = (id: string, sub: string) => ({
@@ -253,7 +253,7 @@ export function listConnections(
  *
  * @example The busiest topic
  * ```ts
- * import { listTopics } from "@realtime/hub";
+ * import { listTopics } from "./inspect.ts";
  * import assert from "node:assert/strict";
  *
  * const counts = new Map([["chat:a", 1], ["chat:b", 3]]);

@@ -56,7 +56,8 @@ export async function upgradeWithDeno(
     hub.malformedUpgrade?.("handshake", info);
     return badRequest(problem);
   }
-  const admission = await hub.admit(req, { ...info, transport: "deno" });
+  // Deno's `info` keeps `remoteAddr` behind a getter, which a spread would lose.
+  const admission = await hub.admit(req, { remoteAddr: info?.remoteAddr, transport: "deno" });
   if (!admission.ok) return admission.response;
   // Deno pings after `idleTimeout` seconds of silence and closes a peer that
   // does not answer within as long again: dead peers go within two intervals.
