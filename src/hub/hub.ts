@@ -99,6 +99,13 @@ export interface BroadcastInput {
   payload: unknown;
   /** Send directly to these users' connections (without `topic`: to them only). */
   users?: string[];
+  /**
+   * Sign the publication on `topic` with this key, as {@linkcode PublishOptions.sign}
+   * does. Only with `topic`: direct sends to users are never signed.
+   *
+   * @default {undefined}
+   */
+  sign?: PublicationSigningKey | PublicationSigner;
 }
 
 /** Connection status of one user, from {@linkcode Hub.userStatus}. */
@@ -466,8 +473,11 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     ) {
       throw new TypeError("Cannot broadcast as 'users' is not an array of strings");
     }
+    if (input.sign !== undefined && input.topic === undefined) {
+      throw new TypeError("Cannot broadcast signed without 'topic': only publications are signed");
+    }
     if (input.topic !== undefined) {
-      await publish(input.topic, input.payload, { event: input.event });
+      await publish(input.topic, input.payload, { event: input.event, sign: input.sign });
       return input.users === undefined ? 0 : users.send(input.users, input.event, input.payload);
     }
     return input.users === undefined
