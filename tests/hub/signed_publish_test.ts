@@ -134,21 +134,22 @@ eachTransport(
         const { payload } = await compactVerify(m.jws, new TextEncoder().encode(SECRET));
         assert.deepEqual(JSON.parse(new TextDecoder().decode(payload)).data, { n });
       }
-      const refusals: [string, Promise<void>, string][] = [
-        ["plain to a signed topic", h.hub.publish("hs:srv", 3), "SIGNATURE_REQUIRED"],
+      // Each publish starts only when awaited: a refusal is never left unhandled meanwhile.
+      const refusals: [string, () => Promise<void>, string][] = [
+        ["plain to a signed topic", () => h.hub.publish("hs:srv", 3), "SIGNATURE_REQUIRED"],
         [
           "a key the topic does not accept",
-          h.hub.publish("hs:srv", 4, { sign: OTHER_SECRET }),
+          () => h.hub.publish("hs:srv", 4, { sign: OTHER_SECRET }),
           "SIGNATURE_INVALID",
         ],
         [
           "signed to a topic that takes none",
-          h.hub.publish("plain:srv", 5, { sign: SECRET }),
+          () => h.hub.publish("plain:srv", 5, { sign: SECRET }),
           "BAD_REQUEST",
         ],
       ];
       for (const [name, published, code] of refusals) {
-        const error = await published.then(() => undefined, (e) => e);
+        const error = await published().then(() => undefined, (e) => e);
         assert.ok(error instanceof PublishError, name);
         assert.equal(error.code, code, name);
         assert.equal(error.message.includes(SECRET), false, name);
