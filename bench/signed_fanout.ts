@@ -163,7 +163,9 @@ try {
     const us = median(samples.get(name)!);
     out.push(
       `| ${name} | ${us.toFixed(0)} | ${
-        us === base ? "-" : `+${(us - base).toFixed(0)} us (x${(us / base).toFixed(2)})`
+        us === base
+          ? "-"
+          : `${us >= base ? "+" : ""}${(us - base).toFixed(0)} us (x${(us / base).toFixed(2)})`
       } | ${(us / SUBSCRIBERS).toFixed(2)} |`,
     );
   }
