@@ -311,7 +311,7 @@ export class Connection {
         this.#unsubscribed(frame.topic);
         return this.#ack(frame.id);
       case "publish":
-        return this.#publish(principal, frame.topic, frame.payload, frame.id);
+        return this.#publish(principal, frame.topic, frame.payload, frame.jws, frame.id);
     }
   }
 
@@ -387,14 +387,15 @@ export class Connection {
     principal: Principal,
     topic: string,
     payload: unknown,
+    jws: string | undefined,
     id: RequestId | undefined,
   ): Promise<void> | void {
     const verdict = this.#ctx.check(this, principal, "publish", topic);
     // The decision is almost always cached and synchronous: no closure is
     // made for it then, as this runs for every publish frame.
     return verdict instanceof Promise
-      ? verdict.then((v) => this.#publishAllowed(v, principal, topic, payload, id))
-      : this.#publishAllowed(verdict, principal, topic, payload, id);
+      ? verdict.then((v) => this.#publishAllowed(v, principal, topic, payload, jws, id))
+      : this.#publishAllowed(verdict, principal, topic, payload, jws, id);
   }
 
   #publishAllowed(
@@ -402,16 +403,34 @@ export class Connection {
     principal: Principal,
     topic: string,
     payload: unknown,
+    jws: string | undefined,
     id: RequestId | undefined,
   ): Promise<void> | void {
     if (this.#state !== "open") return;
     if (!verdict.allowed) return this.#reply(errorFrame(verdict.code, verdict.message, id));
-    const sent = this.#ctx.publish({
-      topic,
-      payload,
-      from: principal.sub,
-      ts: this.#ctx.clock.now(),
+    // Signed topics: verified once here, before fan-out; plain ones pass at no cost.
+    const admission = this.#ctx.signed.admit(this, topic, payload, jws);
+    if (admission === undefined) return this.#publishAdmitted(principal, topic, payload, jws, id);
+    return admission.then((a) => {
+      if (this.#state !== "open") return;
+      if (!a.ok) return this.#reply(errorFrame(a.code, a.message, id));
+      return this.#publishAdmitted(principal, topic, a.payload, a.jws, id);
     });
+  }
+
+  #publishAdmitted(
+    principal: Principal,
+    topic: string,
+    payload: unknown,
+    jws: string | undefined,
+    id: RequestId | undefined,
+  ): Promise<void> | void {
+    const ts = this.#ctx.clock.now();
+    const sent = this.#ctx.publish(
+      jws === undefined
+        ? { topic, payload, from: principal.sub, ts }
+        : { topic, payload, from: principal.sub, ts, jws },
+    );
     return sent instanceof Promise ? sent.then(() => this.#ack(id)) : this.#ack(id);
   }
 
