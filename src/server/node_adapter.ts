@@ -103,6 +103,22 @@ export async function listenNode(
   function forget(this: Duplex): void {
     sockets.delete(this);
   }
+  /** The hub's side of each open `ws` socket, for the shared listeners below. */
+  const handlers = new WeakMap<WsSocket, SocketHandler>();
+  function onMessage(this: WsSocket, data: RawData, isBinary: boolean): void {
+    handlers.get(this)?.message(isBinary ? data : data.toString());
+  }
+  function onClose(this: WsSocket, code: number): void {
+    handlers.get(this)?.close(code);
+  }
+  function attach(ws: WsSocket, admission: Accepted): void {
+    ws.on("error", ignore);
+    const handler = hub.connect(new WsHubSocket(ws), admission);
+    handlers.set(ws, handler);
+    ws.on("message", onMessage);
+    ws.on("close", onClose);
+    handler.open();
+  }
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Without an error listener a reset socket would crash the process.
@@ -150,7 +166,7 @@ export async function listenNode(
         // `ws` answers a bad key or version 400 itself and destroys the socket.
         wss.handleUpgrade(req, socket, head, (ws) => {
           wss.emit("connection", ws, req);
-          attach(hub, ws, admission);
+          attach(ws, admission);
         });
       },
     ).catch(() =>
@@ -210,27 +226,6 @@ export async function listenNode(
     await closed;
   };
   return { port, hostname, close, [Symbol.asyncDispose]: close };
-}
-
-function attach(hub: UpgradeTarget, ws: WsSocket, admission: Accepted): void {
-  ws.on("error", ignore);
-  const socket = new WsHubSocket(ws);
-  const handler = hub.connect(socket, admission);
-  handlers.set(ws, handler);
-  ws.on("message", onMessage);
-  ws.on("close", onClose);
-  handler.open();
-}
-
-/** The hub's side of each `ws` socket, for the listeners shared by all of them. */
-const handlers = new WeakMap<WsSocket, SocketHandler>();
-
-function onMessage(this: WsSocket, data: RawData, isBinary: boolean): void {
-  handlers.get(this)?.message(isBinary ? data : data.toString());
-}
-
-function onClose(this: WsSocket, code: number): void {
-  handlers.get(this)?.close(code);
 }
 
 function ignore(): void {}
