@@ -7,6 +7,7 @@
  */
 
 import { mintToken, type SigningKeyInput } from "../auth/mint.ts";
+import { ISSUED_AT_MS_CLAIM } from "../auth/revocations.ts";
 import { type LogEntry, logToStderr } from "../hub/log.ts";
 import type { TokenVerifier } from "../auth/verify.ts";
 import { AccountsError } from "./errors.ts";
@@ -247,14 +248,19 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
   const dummyHash = () => dummy ??= hash(crypto.randomUUID());
 
   async function mintAccess(user: UserRecord, sid: string, afterRevoke = false) {
-    const t = now();
-    // The hub rejects tokens with iat at or before a revocation (second
-    // precision); a token minted right after one starts at the next second.
-    const clock = afterRevoke ? () => (Math.floor(t / 1000) + 1) * 1000 : () => t;
+    // The hub compares revocation cut-offs to the millisecond with iat_ms:
+    // a token minted right after a revocation is 1 ms past it.
+    const t = now() + (afterRevoke ? 1 : 0);
     return await mintToken(
-      { sub: user.username, roles: [...user.roles], acl: cloneAcl(user.acl), sid },
+      {
+        sub: user.username,
+        roles: [...user.roles],
+        acl: cloneAcl(user.acl),
+        sid,
+        [ISSUED_AT_MS_CLAIM]: t,
+      },
       signingKey,
-      { ttl: accessTtlSeconds, iss: issuer, aud: audience, now: clock },
+      { ttl: accessTtlSeconds, iss: issuer, aud: audience, now: () => t },
     );
   }
 

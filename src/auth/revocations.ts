@@ -2,11 +2,35 @@
  * Revoking a user's tokens: a not-before cut-off per user, checked after
  * a token's signature and claims.
  *
+ * Cut-offs are held in milliseconds. A token's `iat` is in seconds, so a
+ * token issued in the same second as a revocation cannot be told apart from
+ * one issued before it and is refused. A minter that knows better (the
+ * accounts module) adds {@linkcode ISSUED_AT_MS_CLAIM}, the issue time in
+ * milliseconds; it is used only when it falls inside the `iat` second, so
+ * it can sharpen `iat` but never move it.
+ *
  * @module
  */
 
 import { AuthError } from "./errors.ts";
 import type { Principal } from "./principal.ts";
+
+/**
+ * The claim holding a token's issue time in epoch milliseconds, read only
+ * when `Math.floor(iat_ms / 1000) === iat`.
+ *
+ * @example A token issued after a revocation in the same second
+ * ```ts
+ * import { createRevocations, ISSUED_AT_MS_CLAIM } from "@realtime/hub/auth";
+ * import assert from "node:assert/strict";
+ *
+ * const revocations = createRevocations({ now: () => 1_800_000_000_400 });
+ * revocations.revoke("alice");
+ * const claims = { iat: 1_800_000_000, [ISSUED_AT_MS_CLAIM]: 1_800_000_000_700 };
+ * assert.equal(revocations.isRevoked({ sub: "alice", roles: [], claims, expiresAt: null }), false);
+ * ```
+ */
+export const ISSUED_AT_MS_CLAIM = "iat_ms";
 
 /** Options of {@linkcode createRevocations}. */
 export interface RevocationOptions {
@@ -35,7 +59,7 @@ export interface Revocations {
   /**
    * Whether a verified principal's token was issued at or before its
    * user's cut-off. A token without `iat` counts as issued before any
-   * cut-off.
+   * cut-off; one with a consistent `iat_ms` is compared to the millisecond.
    *
    * @param principal A principal from a verifier.
    * @returns `true` when the token is revoked.
@@ -96,8 +120,8 @@ export function createRevocations(options: RevocationOptions = {}): Revocations 
       cutOffs.delete(principal.sub);
       return false;
     }
-    const iat = principal.claims.iat;
-    return !(typeof iat === "number" && iat * 1000 > since);
+    const issued = issuedAtMs(principal.claims);
+    return !(issued !== undefined && issued > since);
   }
 
   return {
@@ -116,4 +140,14 @@ export function createRevocations(options: RevocationOptions = {}): Revocations 
       return cutOffs.size;
     },
   };
+}
+
+/** The issue time in ms: `iat_ms` when it lies inside the `iat` second, else `iat` * 1000. */
+function issuedAtMs(claims: Readonly<Record<string, unknown>>): number | undefined {
+  const iat = claims.iat;
+  if (typeof iat !== "number" || !Number.isFinite(iat)) return undefined;
+  const ms = claims[ISSUED_AT_MS_CLAIM];
+  return typeof ms === "number" && Number.isSafeInteger(ms) && Math.floor(ms / 1000) === iat
+    ? ms
+    : iat * 1000;
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { decodeJwt } from "jose";
 import { signup, startAccountsServer } from "./_server.ts";
 import { connectWelcomed, withTimeout } from "../_support/client.ts";
+import { ManualClock } from "../_support/manual_clock.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -231,4 +232,29 @@ Deno.test("createAccountsHandler logs usernames and events, never a password or 
     changed.accessToken,
   ];
   for (const secret of secrets) assert.ok(!text.includes(secret));
+});
+
+Deno.test("POST /auth/login in the same second as a reuse revocation gets a token the hub accepts", async () => {
+  // Both clocks stand still: the hub revokes at .400 of a second and the
+  // login mints at .700 of the same second. With iat alone (seconds) the hub
+  // could not tell that token from one issued before the revocation.
+  const second = Math.floor(Date.now() / 1000) * 1000;
+  const hubClock = new ManualClock(second + 400);
+  const clock = { now: second + 400 };
+  await using server = await startAccountsServer({}, clock, { clock: hubClock });
+  const first = await signup(server, "alice");
+  await (await server.post("/auth/refresh", { refreshToken: first.refreshToken })).body?.cancel();
+  clock.now += 11_000;
+  hubClock.advance(11_000);
+  const reuse = await server.post("/auth/refresh", { refreshToken: first.refreshToken });
+  assert.equal((await reuse.json()).code, "REFRESH_TOKEN_REUSED");
+  clock.now += 300;
+  const login = await server.post("/auth/login", { username: "alice", password: PASSWORD });
+  const { accessToken } = await login.json();
+  assert.equal(decodeJwt(accessToken).iat, (second + 11_000) / 1000);
+  const [socket, welcome] = await connectWelcomed(server.hub.url, {
+    protocols: ["realtime.v1", "auth", accessToken],
+  });
+  assert.equal(welcome.user, "alice");
+  socket.close();
 });

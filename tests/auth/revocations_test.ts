@@ -61,3 +61,27 @@ Deno.test("createRevocations refuses a keepMs that is not positive", () => {
     assert.throws(() => createRevocations({ keepMs }), RangeError);
   }
 });
+
+Deno.test("createRevocations compares iat_ms to the millisecond, and only when it lies in the iat second", () => {
+  const cut = T0 + 400;
+  const revocations = createRevocations({ now: () => cut });
+  revocations.revoke("alice");
+  const at = (claims: Record<string, unknown>) =>
+    revocations.isRevoked({ sub: "alice", roles: [], claims, expiresAt: null });
+  const second = T0 / 1000;
+  const rows: [Record<string, unknown>, boolean][] = [
+    [{ iat: second }, true],
+    [{ iat: second, iat_ms: cut + 1 }, false],
+    [{ iat: second, iat_ms: cut }, true],
+    [{ iat: second, iat_ms: cut - 300 }, true],
+    // An iat_ms outside the iat second is ignored: it cannot move iat.
+    [{ iat: second, iat_ms: cut + 5_000 }, true],
+    [{ iat: second - 1, iat_ms: cut + 1 }, true],
+    [{ iat: second, iat_ms: "1800000000700" }, true],
+    [{ iat_ms: cut + 1 }, true],
+    [{ iat: second + 1 }, false],
+  ];
+  for (const [claims, revoked] of rows) {
+    assert.equal(at(claims), revoked, JSON.stringify(claims));
+  }
+});
