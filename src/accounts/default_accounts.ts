@@ -12,6 +12,7 @@ import { createSqliteStore } from "./sqlite_store.ts";
 import { type AccountsAdminOptions, createAccountsAdminHandler } from "./admin_handler.ts";
 import type { AccountStore } from "./store.ts";
 import type { LogEntry } from "../hub/log.ts";
+import type { TrustProxyOptions } from "../hub/options.ts";
 
 /** Options of {@linkcode openDefaultAccounts}. */
 export interface DefaultAccountsOptions {
@@ -21,6 +22,8 @@ export interface DefaultAccountsOptions {
   signup?: boolean;
   /** Log sink of the `accounts.*` events. @default {logToStderr} */
   log?: (entry: LogEntry) => void;
+  /** Which address a login is accounted to behind a proxy: pass the hub's `trustProxy`. @default {false} */
+  trustProxy?: boolean | TrustProxyOptions;
   /** The operator credential of the user admin routes (`/v1/realtime/accounts`). @default {none: every admin request gets 401} */
   admin?: Pick<AccountsAdminOptions, "apiKey" | "verifier" | "adminRole" | "prefix">;
 }
@@ -75,6 +78,7 @@ export function openDefaultAccounts(
     audience,
     signup,
     log: options.log,
+    trustProxy: options.trustProxy,
     newUser: (name) => ({
       roles: [],
       acl: { "chat:*": ["subscribe", "publish"], [`user:${name}`]: ["subscribe"] },

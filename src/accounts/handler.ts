@@ -8,6 +8,9 @@
 
 import { mintToken, type SigningKeyInput } from "../auth/mint.ts";
 import { ISSUED_AT_MS_CLAIM } from "../auth/revocations.ts";
+import { createClientAddress } from "../hub/client_address.ts";
+import type { TrustProxyOptions } from "../hub/options.ts";
+import type { ConnInfo } from "../hub/transport.ts";
 import { type LogEntry, logToStderr } from "../hub/log.ts";
 import type { TokenVerifier } from "../auth/verify.ts";
 import { AccountsError } from "./errors.ts";
@@ -15,7 +18,6 @@ import {
   basicCredentials,
   bearerToken,
   clearCookie,
-  clientAddress,
   type CookieShape,
   errorResponse,
   hasBody,
@@ -107,8 +109,15 @@ export interface AccountsHandlerOptions {
   maxQueuedHashes?: number;
   /** Login and sign-up attempt limits. @default {createLoginLimiter({ now })} */
   limiter?: LoginLimiter;
-  /** Take the client address from `X-Forwarded-For` (behind a proxy you trust). @default {false} */
-  trustProxy?: boolean;
+  /**
+   * Behind a reverse proxy: which address a login is accounted to, by the
+   * hub's rules (pass the hub's `trustProxy`). Only a peer among the proxy
+   * addresses may name another address, and only through the entry its
+   * chain appended to `X-Forwarded-For`; entries a client wrote are ignored.
+   *
+   * @default {false}
+   */
+  trustProxy?: boolean | TrustProxyOptions;
   /** The refresh cookie's name. @default {"realtime_refresh"} */
   cookieName?: string;
   /** Whether the cookie is `Secure`. Keep it on; browsers accept it on `http://localhost`. @default {true} */
@@ -126,10 +135,7 @@ export interface AccountsHandlerOptions {
 }
 
 /** Connection facts a server passes along (`Deno.ServeHandlerInfo` fits). */
-export interface AccountsRequestInfo {
-  /** The peer: a host string or `{ hostname }`. */
-  remoteAddr?: unknown;
-}
+export type AccountsRequestInfo = ConnInfo;
 
 /** The handler: a `Response` for paths under the prefix, else `undefined`. */
 export type AccountsHandler = (
@@ -231,7 +237,6 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     newUser = () => ({ roles: [], acl: {} }),
     argon2 = OWASP_ARGON2ID,
     now = Date.now,
-    trustProxy = false,
     cookieName = "realtime_refresh",
     secureCookie = true,
     maxConcurrentHashes = 2,
@@ -242,6 +247,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
   const hash = (password: string) => slots.run(() => hashPassword(password, argon2));
   const verify = (password: string, phc: string) => slots.run(() => verifyPassword(password, phc));
   const limiter = options.limiter ?? createLoginLimiter({ now });
+  const clientAddress = createClientAddress(options.trustProxy);
   const cookie: CookieShape = { name: cookieName, path: prefix, secure: secureCookie };
   // Verified against when the user is unknown, so that both answers cost one hash.
   let dummy: Promise<string> | undefined;
@@ -537,7 +543,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
           `Method ${req.method} is not allowed on ${path}: use ${route[0]}`,
         );
       }
-      return await route[1](req, clientAddress(req, info, trustProxy));
+      return await route[1](req, clientAddress(req, info));
     } catch (error) {
       await req.body?.cancel().catch(() => {});
       if (error instanceof AccountsError) {

@@ -34,8 +34,8 @@ export interface NodeListenOptions {
    * @default {"/ws"}
    */
   path?: string;
-  /** Plain HTTP requests go here; 404 when absent. */
-  fetch?: (req: Request) => Response | Promise<Response>;
+  /** Plain HTTP requests go here, with the socket peer as `info`; 404 when absent. */
+  fetch?: (req: Request, info: ConnInfo) => Response | Promise<Response>;
   /**
    * Most fragments in one message.
    *
@@ -90,7 +90,12 @@ export async function listenNode(
   const fetch = options.fetch ??
     (() => Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 }));
   // A library must not replace the global Request/Response (Deno.serve rejects foreign ones).
-  const server: Server = createServer(getRequestListener(fetch, { overrideGlobalObjects: false }));
+  const server: Server = createServer(
+    getRequestListener(
+      (req, env) => fetch(req, { ...peerOf(env.incoming.socket), transport: "ws" }),
+      { overrideGlobalObjects: false },
+    ),
+  );
   const sockets = new Set<Duplex>();
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -21,6 +21,7 @@ import { type DefaultAccountsOptions, openDefaultAccounts } from "../accounts/de
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
 import { plainHubOptions } from "../hub/options.ts";
 import { serve, type Server } from "./serve.ts";
+import type { ConnInfo } from "../hub/transport.ts";
 
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
@@ -145,6 +146,8 @@ export async function startServer(
       dir: options.devKeyDir,
       signup: devKey,
       log: options.log,
+      // Logins are accounted to the address the hub's per-IP limits use.
+      trustProxy: config.trustProxy,
       admin: { ...adminAuth, prefix: `${config.adminPrefix ?? "/v1/realtime"}/accounts` },
       ...wanted,
     });
@@ -171,7 +174,7 @@ export async function startServer(
   const metricsMode = config.metrics ?? (devKey ? "public" : "admin");
   const metrics = createMetricsHandler(hub, metricsMode === "admin" ? { adminAuth } : {});
   const app = options.fetch ?? createDemoHandler({ mint: mintDemoToken });
-  const fetch = async (req: Request): Promise<Response> => {
+  const fetch = async (req: Request, info: ConnInfo): Promise<Response> => {
     if (
       metricsMode !== "off" && config.metricsPort === undefined &&
       new URL(req.url).pathname === "/metrics"
@@ -179,7 +182,7 @@ export async function startServer(
       return await metrics(req);
     }
     return (await accounts?.adminHandler(req)) ?? (await admin(req)) ??
-      (await accounts?.handler(req)) ?? (await consolePage?.(req)) ?? (await app(req));
+      (await accounts?.handler(req, info)) ?? (await consolePage?.(req)) ?? (await app(req));
   };
   const hostname = config.hostname ?? (devKey ? "127.0.0.1" : "0.0.0.0");
   let server: Server;

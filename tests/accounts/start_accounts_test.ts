@@ -103,3 +103,52 @@ Deno.test("startServer serves the user admin routes beside the admin API, behind
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+for (const transport of ["ws", "deno"] as const) {
+  Deno.test(`startServer limits logins per client address by the hub's trustProxy rules [${transport}]`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      // The test client is the proxy on 127.0.0.1: it appends 203.0.113.7
+      // after entries a client forged, a new one on every request.
+      await using started = await startServer(
+        {
+          port: 0,
+          hostname: "127.0.0.1",
+          transport,
+          trustProxy: { hops: 1, addresses: ["127.0.0.1"] },
+        },
+        { devKeyDir: dir },
+      );
+      const base = `http://127.0.0.1:${started.server.port}`;
+      const send = (path: string, body: unknown, forwardedFor?: string) =>
+        fetch(`${base}${path}`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor }),
+          },
+          body: JSON.stringify(body),
+        });
+      const account = { username: "alice", password: "correct horse battery" };
+      // The per-address burst is 20; a taken username costs no hash, so
+      // the burst is spent in milliseconds, well inside one refill (6 s).
+      const statuses = [];
+      for (let i = 0; i < 20; i++) {
+        const res = await send("/auth/signup", account, `198.51.100.${i}, 203.0.113.7`);
+        statuses.push(res.status);
+        await res.body?.cancel();
+      }
+      assert.deepEqual(statuses, [201, ...Array(19).fill(409)]);
+      const limited = await send("/auth/login", account, "192.0.2.99, 203.0.113.7");
+      assert.equal(limited.status, 429);
+      assert.equal((await limited.json()).code, "RATE_LIMITED");
+      assert.match(limited.headers.get("retry-after") ?? "", /^[1-9]\d*$/);
+      // The proxy's own address is another client: not limited.
+      const direct = await send("/auth/login", account);
+      assert.equal(direct.status, 200);
+      await direct.body?.cancel();
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
