@@ -315,6 +315,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     reject: options.reject ?? "http",
     trustProxy: options.trustProxy ?? false,
     authenticate: options.authenticate,
+    anonymous: options.anonymous ?? false,
     canVerify: verifier !== undefined,
     verify,
     connectionCount: () => connections.size,

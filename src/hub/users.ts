@@ -93,6 +93,9 @@ export function createUsers<C extends UserConnection>(options: UsersOptions): Us
 
   return {
     add(connection, principal) {
+      // Anonymous connections are no one's: no per-user limit, not reachable
+      // by user sends or revocation (per-IP limits bound them).
+      if (principal.anonymous === true) return undefined;
       if (byUser.count(principal.sub) >= maxConnectionsPerUser) {
         increment(metrics.rateLimitHits, "connections_per_user");
         audit({
@@ -107,7 +110,9 @@ export function createUsers<C extends UserConnection>(options: UsersOptions): Us
       return undefined;
     },
     delete(connection, principal) {
-      if (principal !== undefined) byUser.delete(principal.sub, connection);
+      if (principal !== undefined && principal.anonymous !== true) {
+        byUser.delete(principal.sub, connection);
+      }
     },
     send,
     sendToAll: (event, payload) => send([...byUser.keys()], event, payload),
