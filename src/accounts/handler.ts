@@ -58,8 +58,11 @@ export interface NewUserGrants {
 
 /** The part of a hub the handler uses: ending a user's live connections. */
 export interface RevokingHub {
-  /** Disconnects a user (4003) and rejects their tokens issued before now. */
-  revoke(target: { user: string }): number;
+  /**
+   * Disconnects a user (4003) and rejects their tokens issued before now;
+   * with `session`, only the connections and tokens of that session (`sid`).
+   */
+  revoke(target: { user: string; session?: string }): number;
 }
 
 /** Options of {@linkcode createAccountsHandler}. */
@@ -457,6 +460,10 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     const { token } = await presentedToken(req);
     const ended = await store.revokeByToken(await hashRefreshToken(token), now());
     if (ended !== undefined) {
+      // The session's access tokens carry its id (`sid`): end its live hub
+      // connections and refuse its tokens, leaving the user's other sessions.
+      const user = hub === undefined ? undefined : await store.findUser({ id: ended.userId });
+      if (user !== undefined) hub?.revoke({ user: user.username, session: ended.familyId });
       log({ level: "info", event: "accounts.logout", session: ended.familyId });
     }
     return json(204, null, { "set-cookie": clearCookie(cookie) });

@@ -57,9 +57,19 @@ export interface Revocations {
    */
   revoke(user: string): void;
   /**
+   * Refuses, from now on, every token of `user` whose `sid` claim is
+   * `session`, whenever issued: a session that ended (a logout) mints no
+   * more tokens, so none of its tokens may come back.
+   *
+   * @param user The subject.
+   * @param session The session id (the `sid` claim).
+   */
+  revokeSession(user: string, session: string): void;
+  /**
    * Whether a verified principal's token was issued at or before its
    * user's cut-off. A token without `iat` counts as issued before any
    * cut-off; one with a consistent `iat_ms` is compared to the millisecond.
+   * A token of a revoked session (its `sid`) is revoked whatever its `iat`.
    *
    * @param principal A principal from a verifier.
    * @returns `true` when the token is revoked.
@@ -72,7 +82,7 @@ export interface Revocations {
    * @throws {AuthError} With reason `revoked`.
    */
   check(principal: Principal): void;
-  /** How many cut-offs are held. */
+  /** How many cut-offs and ended sessions are held. */
   readonly size: number;
 }
 
@@ -107,13 +117,32 @@ export function createRevocations(options: RevocationOptions = {}): Revocations 
     );
   }
   const cutOffs = new Map<string, number>();
+  // Ended sessions, keyed by user and sid; kept as long as cut-offs are.
+  const sessions = new Map<string, number>();
+  const sessionKey = (user: string, sid: string) => `${user.length}:${user}${sid}`;
 
   function prune(at: number): void {
     if (keepMs === Infinity) return;
-    for (const [user, since] of cutOffs) if (at - since > keepMs) cutOffs.delete(user);
+    for (const map of [cutOffs, sessions]) {
+      for (const [key, since] of map) if (at - since > keepMs) map.delete(key);
+    }
+  }
+
+  function sessionRevoked(principal: Principal): boolean {
+    const sid = principal.claims.sid;
+    if (typeof sid !== "string" || sessions.size === 0) return false;
+    const key = sessionKey(principal.sub, sid);
+    const at = sessions.get(key);
+    if (at === undefined) return false;
+    if (now() - at > keepMs) {
+      sessions.delete(key);
+      return false;
+    }
+    return true;
   }
 
   function isRevoked(principal: Principal): boolean {
+    if (sessionRevoked(principal)) return true;
     const since = cutOffs.get(principal.sub);
     if (since === undefined) return false;
     if (now() - since > keepMs) {
@@ -132,12 +161,19 @@ export function createRevocations(options: RevocationOptions = {}): Revocations 
       cutOffs.delete(user);
       cutOffs.set(user, at);
     },
+    revokeSession(user, session) {
+      const at = now();
+      prune(at);
+      const key = sessionKey(user, session);
+      sessions.delete(key);
+      sessions.set(key, at);
+    },
     isRevoked,
     check(principal) {
       if (isRevoked(principal)) throw new AuthError("revoked");
     },
     get size() {
-      return cutOffs.size;
+      return cutOffs.size + sessions.size;
     },
   };
 }

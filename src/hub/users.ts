@@ -23,6 +23,8 @@ export interface UserConnection {
   send(text: string): void;
   /** Closes it. */
   close(code: number, reason: string): void;
+  /** Who it is, once authenticated (for closing one session's connections). */
+  readonly principal: Principal | undefined;
 }
 
 /** Options of {@linkcode createUsers}. */
@@ -46,6 +48,8 @@ export interface Users<C extends UserConnection> {
   sendToAll(event: string | undefined, payload: unknown): number;
   /** Closes every connection of a user with 4003; returns how many. */
   disconnect(user: string, reason: string): number;
+  /** Closes with 4003 the user's connections whose token carries `sid` `session`; returns how many. */
+  disconnectSession(user: string, session: string, reason: string): number;
   /** Whether a user has an authenticated connection. */
   has(user: string): boolean;
   /** Connection status of one user. */
@@ -118,6 +122,11 @@ export function createUsers<C extends UserConnection>(options: UsersOptions): Us
     sendToAll: (event, payload) => send([...byUser.keys()], event, payload),
     disconnect(user, reason) {
       const connections = byUser.get(user);
+      for (const connection of connections) connection.close(CloseCode.Revoked, reason);
+      return connections.length;
+    },
+    disconnectSession(user, session, reason) {
+      const connections = byUser.get(user).filter((c) => c.principal?.claims.sid === session);
       for (const connection of connections) connection.close(CloseCode.Revoked, reason);
       return connections.length;
     },

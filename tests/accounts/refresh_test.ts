@@ -137,6 +137,30 @@ Deno.test("POST /auth/logout revokes the session: its refresh token stops workin
   await still.body?.cancel();
 });
 
+Deno.test("POST /auth/logout closes that session's live hub connections within 1 s, and only those", async () => {
+  await using server = await startAccountsServer();
+  const here = await signup(server, "alice");
+  const elsewhere =
+    await (await server.post("/auth/login", { username: "alice", password: PASSWORD })).json();
+  const connect = (token: string) =>
+    connectWelcomed(server.hub.url, { protocols: ["realtime.v1", "auth", token] });
+  const [ending] = await connect(here.accessToken);
+  const [staying] = await connect(elsewhere.accessToken);
+  const started = Date.now();
+  const out = await server.post("/auth/logout", { refreshToken: here.refreshToken });
+  assert.equal(out.status, 204);
+  const closed = await withTimeout(ending.closed, 1000, "the session's connection to close");
+  assert.deepEqual([closed.code, closed.reason], [4003, "Session ended"]);
+  assert.ok(Date.now() - started < 1000);
+  // The other session is untouched, and the ended one's access token is refused.
+  assert.equal((await staying.request({ type: "ping", id: 1 })).type, "pong");
+  await assert.rejects(connect(here.accessToken));
+  const [again, welcome] = await connect(elsewhere.accessToken);
+  assert.equal(welcome.user, "alice");
+  await again.close();
+  await staying.close();
+});
+
 Deno.test("POST /auth/password changes the password and ends the user's other sessions", async () => {
   await using server = await startAccountsServer();
   const here = await signup(server, "alice");

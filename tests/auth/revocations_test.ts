@@ -85,3 +85,24 @@ Deno.test("createRevocations compares iat_ms to the millisecond, and only when i
     assert.equal(at(claims), revoked, JSON.stringify(claims));
   }
 });
+
+Deno.test("createRevocations.revokeSession refuses that session's tokens whenever issued, and only them", () => {
+  let now = T0;
+  const revocations = createRevocations({ now: () => now, keepMs: 60_000 });
+  revocations.revokeSession("alice", "s1");
+  const token = (sub: string, sid: string | undefined, iat: number) => ({
+    sub,
+    roles: [],
+    claims: sid === undefined ? { iat } : { iat, sid },
+    expiresAt: null,
+  });
+  const later = T0 / 1000 + 30;
+  assert.equal(revocations.isRevoked(token("alice", "s1", later)), true);
+  assert.equal(revocations.isRevoked(token("alice", "s2", later)), false);
+  assert.equal(revocations.isRevoked(token("alice", undefined, later)), false);
+  assert.equal(revocations.isRevoked(token("bob", "s1", later)), false);
+  assert.equal(revocations.size, 1);
+  now += 60_001;
+  assert.equal(revocations.isRevoked(token("alice", "s1", later)), false);
+  assert.equal(revocations.size, 0);
+});
