@@ -18,6 +18,8 @@ import type { TrustProxyOptions } from "../hub/options.ts";
 export interface DefaultAccountsOptions {
   /** The state directory; the store is `<dir>/accounts.db`. @default {".realtime"} */
   dir?: string;
+  /** An open store to use instead (closed by `close()`); `dir` is then unused. @default {undefined} */
+  store?: AccountStore;
   /** Whether anyone may sign up (the development server) or only operators add users. @default {false} */
   signup?: boolean;
   /** Log sink of the `accounts.*` events. @default {logToStderr} */
@@ -68,7 +70,7 @@ export function openDefaultAccounts(
   const { secret, issuer, audience } = auth;
   if (secret === undefined) return undefined;
   const { dir = ".realtime", signup = false } = options;
-  const store = createSqliteStore(`${dir.replace(/\/+$/, "")}/accounts.db`);
+  const store = options.store ?? createSqliteStore(`${dir.replace(/\/+$/, "")}/accounts.db`);
   const handler = createAccountsHandler({
     store,
     signingKey: { secret },

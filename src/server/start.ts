@@ -22,6 +22,9 @@ import { hasConfiguredKey, type ServerConfig } from "./config.ts";
 import { plainHubOptions } from "../hub/options.ts";
 import { serve, type Server } from "./serve.ts";
 import type { ConnInfo } from "../hub/transport.ts";
+import { createSqliteStore } from "../accounts/sqlite_store.ts";
+import type { AccountStore } from "../accounts/store.ts";
+import { parseAccountsLocation, redactUrl } from "./_accounts_location.ts";
 
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
@@ -140,8 +143,15 @@ export async function startServer(
   let accounts;
   try {
     // On by default with the development key only: a configured server
-    // writes no state unless asked to.
-    const wanted = options.accounts ?? (devKey ? {} : false);
+    // writes no state unless asked to (config `accounts`, REALTIME_ACCOUNTS).
+    const wanted = options.accounts ??
+      (config.accounts === false
+        ? false
+        : config.accounts !== undefined
+        ? { store: await openAccountsStore(config.accounts, auth.secret !== undefined) }
+        : devKey
+        ? {}
+        : false);
     accounts = wanted === false ? undefined : openDefaultAccounts(auth, hub, {
       dir: options.devKeyDir,
       signup: devKey,
@@ -228,4 +238,26 @@ export async function startServer(
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** Opens the store a config names; errors show a PostgreSQL URL without its password. */
+async function openAccountsStore(location: string, canMint: boolean): Promise<AccountStore> {
+  if (!canMint) {
+    throw new TypeError(
+      "Cannot mount accounts as the hub has no shared secret to mint tokens with: set REALTIME_JWT_SECRET, or accounts to false",
+    );
+  }
+  const parsed = parseAccountsLocation(location, "accounts");
+  if (parsed.kind === "sqlite") return createSqliteStore(parsed.path);
+  // Loaded only when used: the npm client stays out of servers without it.
+  const { createPostgresStore } = await import("../accounts/postgres_store.ts");
+  try {
+    return await createPostgresStore(parsed.url);
+  } catch (error) {
+    throw new Error(
+      `Cannot open the accounts store ${redactUrl(parsed.url)}: ${
+        error instanceof Error ? error.message.replaceAll(parsed.url, "***") : "unknown error"
+      }`,
+    );
+  }
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { startServer } from "../../src/server/start.ts";
+import { loadServerConfig } from "../../src/server/config.ts";
 import { connectWelcomed } from "../_support/client.ts";
 
 async function post(base: string, path: string, body: unknown): Promise<Response> {
@@ -152,3 +153,86 @@ for (const transport of ["ws", "deno"] as const) {
     }
   });
 }
+
+Deno.test("startServer configured with REALTIME_ACCOUNTS=sqlite:<file> mounts /auth on that store", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const adminKey = "an-admin-key-of-some-length";
+    const config = await loadServerConfig({
+      REALTIME_JWT_SECRET: "a-configured-secret-of-32-bytes!!!",
+      REALTIME_ACCOUNTS: `sqlite:${dir}/users.db`,
+      REALTIME_ADMIN_KEY: adminKey,
+      REALTIME_HOST: "127.0.0.1",
+      PORT: "0",
+      REALTIME_ENV: "production",
+    });
+    await using started = await startServer(config);
+    const base = `http://127.0.0.1:${started.server.port}`;
+    const added = await fetch(`${base}/v1/realtime/accounts/users`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ username: "alice", password: "correct horse battery" }),
+    });
+    assert.equal(added.status, 201);
+    await added.body?.cancel();
+    const signup = await post(base, "/auth/signup", { username: "bob", password: "x".repeat(12) });
+    assert.deepEqual([signup.status, (await signup.json()).code], [403, "SIGNUP_DISABLED"]);
+    const login = await post(base, "/auth/login", {
+      username: "alice",
+      password: "correct horse battery",
+    });
+    assert.equal(login.status, 200);
+    const { accessToken } = await login.json();
+    const [socket, welcome] = await connectWelcomed(`ws://127.0.0.1:${started.server.port}/ws`, {
+      protocols: ["realtime.v1", "auth", accessToken],
+    });
+    assert.equal(welcome.user, "alice");
+    await socket.close();
+    assert.equal((await Deno.stat(`${dir}/users.db`)).mode! & 0o777, 0o600);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("startServer without a configured accounts store mounts no /auth on a configured server", async () => {
+  const config = await loadServerConfig({
+    REALTIME_JWT_SECRET: "a-configured-secret-of-32-bytes!!!",
+    REALTIME_HOST: "127.0.0.1",
+    PORT: "0",
+  });
+  await using started = await startServer(config, {
+    fetch: () => new Response("app", { status: 404 }),
+  });
+  const res = await post(`http://127.0.0.1:${started.server.port}`, "/auth/login", {});
+  assert.deepEqual([res.status, await res.text()], [404, "app"]);
+});
+
+Deno.test("startServer refuses an accounts store it cannot mint for, and hides a PostgreSQL password", async () => {
+  await assert.rejects(
+    async () =>
+      await startServer({
+        port: 0,
+        hostname: "127.0.0.1",
+        auth: {
+          publicKey:
+            '{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}',
+        },
+        accounts: "sqlite::memory:",
+      }),
+    TypeError,
+    "no shared secret",
+  );
+  // Nothing listens on port 1: the connection is refused at once.
+  const error = await startServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    auth: { secret: "a-configured-secret-of-32-bytes!!!" },
+    accounts: "postgres://hub:s3cret-pw@127.0.0.1:1/hub",
+  }).then(() => undefined, (e: Error) => e);
+  assert.ok(error instanceof Error);
+  assert.match(
+    error.message,
+    /^Cannot open the accounts store postgres:\/\/hub:\*\*\*@127\.0\.0\.1:1\/hub/,
+  );
+  assert.ok(!error.message.includes("s3cret-pw"));
+});
