@@ -8,6 +8,7 @@
 import type { JwtOptions } from "../auth/verify.ts";
 import type { PlainHubOptions } from "../hub/options.ts";
 import type { Transport } from "./serve.ts";
+import { parseAccountsLocation } from "./_accounts_location.ts";
 
 /** What a config file may hold (all optional; environment variables win). */
 export interface ServerConfig extends PlainHubOptions {
@@ -44,6 +45,15 @@ export interface ServerConfig extends PlainHubOptions {
   metrics?: "public" | "admin" | "off";
   /** Serve `/metrics` on this port instead of the main one (`REALTIME_METRICS_PORT`). */
   metricsPort?: number;
+  /**
+   * Where the `/auth/*` accounts keep users (`REALTIME_ACCOUNTS`):
+   * `"sqlite:<file>"` or a `postgres://` URL, or `false` for no accounts.
+   * Needs a shared secret (`REALTIME_JWT_SECRET`) to mint tokens with.
+   * Sign-up stays closed on a configured server: operators add users.
+   *
+   * @default {"sqlite:.realtime/accounts.db" with the development key, else no accounts}
+   */
+  accounts?: string | false;
 }
 
 /** The `REALTIME_*` variables the server reads, each documented in the README. */
@@ -61,11 +71,16 @@ const SERVER_ENV_VARIABLES: readonly string[] = [
   "REALTIME_ADMIN_KEY",
   "REALTIME_METRICS",
   "REALTIME_METRICS_PORT",
+  "REALTIME_ACCOUNTS",
   "REALTIME_CONFIG",
 ];
 
 /** `REALTIME_*` variables that belong to `realtime-cli`: accepted, not read here. */
-const CLI_ENV_VARIABLES: readonly string[] = ["REALTIME_TOKEN", "REALTIME_URL"];
+const CLI_ENV_VARIABLES: readonly string[] = [
+  "REALTIME_TOKEN",
+  "REALTIME_URL",
+  "REALTIME_ACCOUNTS_DB",
+];
 
 /**
  * Reads a config file (when named) and overlays the documented environment
@@ -73,9 +88,10 @@ const CLI_ENV_VARIABLES: readonly string[] = ["REALTIME_TOKEN", "REALTIME_URL"];
  * `REALTIME_JWT_SECRET`, `REALTIME_JWT_PUBLIC_KEY`, `REALTIME_JWKS_URL`,
  * `REALTIME_JWT_ALGORITHMS`, `REALTIME_JWT_ISSUER`, `REALTIME_JWT_AUDIENCE`,
  * `REALTIME_ALLOWED_ORIGINS`, `REALTIME_ADMIN_KEY`, `REALTIME_METRICS`,
- * `REALTIME_METRICS_PORT`, `REALTIME_CONFIG` (the file, when `path` is absent).
+ * `REALTIME_METRICS_PORT`, `REALTIME_ACCOUNTS`, `REALTIME_CONFIG` (the file,
+ * when `path` is absent).
  * Any other `REALTIME_*` name is refused, so a misspelt setting cannot be
- * silently ignored (`REALTIME_TOKEN` and `REALTIME_URL` belong to
+ * silently ignored (`REALTIME_TOKEN`, `REALTIME_URL` and `REALTIME_ACCOUNTS_DB` belong to
  * `realtime-cli` and are let through).
  *
  * @param env The environment.
@@ -170,6 +186,15 @@ export async function loadServerConfig(
   }
   if (env.REALTIME_METRICS_PORT !== undefined) {
     merged.metricsPort = port(env.REALTIME_METRICS_PORT, "REALTIME_METRICS_PORT");
+  }
+  if (env.REALTIME_ACCOUNTS !== undefined) {
+    merged.accounts = env.REALTIME_ACCOUNTS === "off" ? false : env.REALTIME_ACCOUNTS;
+  }
+  if (merged.accounts !== undefined && merged.accounts !== false) {
+    parseAccountsLocation(
+      merged.accounts,
+      env.REALTIME_ACCOUNTS !== undefined ? "REALTIME_ACCOUNTS" : "accounts",
+    );
   }
   if (
     merged.metrics !== undefined && merged.metrics !== "public" && merged.metrics !== "admin" &&

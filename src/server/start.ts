@@ -21,6 +21,10 @@ import { type DefaultAccountsOptions, openDefaultAccounts } from "../accounts/de
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
 import { plainHubOptions } from "../hub/options.ts";
 import { serve, type Server } from "./serve.ts";
+import type { ConnInfo } from "../hub/transport.ts";
+import { createSqliteStore } from "../accounts/sqlite_store.ts";
+import type { AccountStore } from "../accounts/store.ts";
+import { parseAccountsLocation, redactUrl } from "./_accounts_location.ts";
 
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
@@ -139,12 +143,21 @@ export async function startServer(
   let accounts;
   try {
     // On by default with the development key only: a configured server
-    // writes no state unless asked to.
-    const wanted = options.accounts ?? (devKey ? {} : false);
+    // writes no state unless asked to (config `accounts`, REALTIME_ACCOUNTS).
+    const wanted = options.accounts ??
+      (config.accounts === false
+        ? false
+        : config.accounts !== undefined
+        ? { store: await openAccountsStore(config.accounts, auth.secret !== undefined) }
+        : devKey
+        ? {}
+        : false);
     accounts = wanted === false ? undefined : openDefaultAccounts(auth, hub, {
       dir: options.devKeyDir,
       signup: devKey,
       log: options.log,
+      // Logins are accounted to the address the hub's per-IP limits use.
+      trustProxy: config.trustProxy,
       admin: { ...adminAuth, prefix: `${config.adminPrefix ?? "/v1/realtime"}/accounts` },
       ...wanted,
     });
@@ -171,7 +184,7 @@ export async function startServer(
   const metricsMode = config.metrics ?? (devKey ? "public" : "admin");
   const metrics = createMetricsHandler(hub, metricsMode === "admin" ? { adminAuth } : {});
   const app = options.fetch ?? createDemoHandler({ mint: mintDemoToken });
-  const fetch = async (req: Request): Promise<Response> => {
+  const fetch = async (req: Request, info: ConnInfo): Promise<Response> => {
     if (
       metricsMode !== "off" && config.metricsPort === undefined &&
       new URL(req.url).pathname === "/metrics"
@@ -179,7 +192,7 @@ export async function startServer(
       return await metrics(req);
     }
     return (await accounts?.adminHandler(req)) ?? (await admin(req)) ??
-      (await accounts?.handler(req)) ?? (await consolePage?.(req)) ?? (await app(req));
+      (await accounts?.handler(req, info)) ?? (await consolePage?.(req)) ?? (await app(req));
   };
   const hostname = config.hostname ?? (devKey ? "127.0.0.1" : "0.0.0.0");
   let server: Server;
@@ -225,4 +238,26 @@ export async function startServer(
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** Opens the store a config names; errors show a PostgreSQL URL without its password. */
+async function openAccountsStore(location: string, canMint: boolean): Promise<AccountStore> {
+  if (!canMint) {
+    throw new TypeError(
+      "Cannot mount accounts as the hub has no shared secret to mint tokens with: set REALTIME_JWT_SECRET, or accounts to false",
+    );
+  }
+  const parsed = parseAccountsLocation(location, "accounts");
+  if (parsed.kind === "sqlite") return createSqliteStore(parsed.path);
+  // Loaded only when used: the npm client stays out of servers without it.
+  const { createPostgresStore } = await import("../accounts/postgres_store.ts");
+  try {
+    return await createPostgresStore(parsed.url);
+  } catch (error) {
+    throw new Error(
+      `Cannot open the accounts store ${redactUrl(parsed.url)}: ${
+        error instanceof Error ? error.message.replaceAll(parsed.url, "***") : "unknown error"
+      }`,
+    );
+  }
 }
