@@ -6,7 +6,6 @@
 
 import type { Hub } from "../hub/hub.ts";
 import { badRequest } from "./_upgrade_request.ts";
-import { listenNode } from "./node_adapter.ts";
 
 /** Which transport adapter serves WebSocket upgrades. */
 export type Transport = "ws" | "deno";
@@ -79,6 +78,9 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
   const fetch = options.fetch ??
     (() => Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 }));
   if (transport === "ws") {
+    // Loaded here, not at the top: npm `ws` and `@hono/node-server` cost a
+    // Deno-transport server ~20 MiB of RSS and start-up time it never uses.
+    const { listenNode } = await import("./node_adapter.ts");
     // Plain HTTP on the WebSocket path reaches the hub, which answers 426.
     const listener = await listenNode(hub, {
       port: options.port ?? 8000,
