@@ -26,7 +26,9 @@ export interface ServeOptions {
   hostname?: string;
   /**
    * `"ws"` (npm `ws` on `node:http`, enforces the frame size bound while
-   * receiving) or `"deno"` (`Deno.upgradeWebSocket`).
+   * receiving) or `"deno"` (`Deno.upgradeWebSocket`). npm `ws` and
+   * `@hono/node-server` are imported on the first `"ws"` serve, so a
+   * `"deno"` server never loads them.
    *
    * @default {"ws"}
    */
