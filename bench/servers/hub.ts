@@ -12,7 +12,9 @@
  */
 
 import { createHub } from "../../mod.ts";
-import { serve, type Transport } from "../../src/server/mod.ts";
+// serve.ts, not the server's mod.ts: that re-exports the node adapter,
+// which would load npm `ws` into the Deno-transport server too.
+import { serve, type Transport } from "../../src/server/serve.ts";
 import { createAdminHandler } from "../../src/admin/mod.ts";
 import { createConsoleFeed } from "../../src/admin/console/mod.ts";
 import { BENCH_LIMITS, BENCH_RULES, BENCH_SECRET } from "../_config.ts";
