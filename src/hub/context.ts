@@ -6,7 +6,7 @@
 
 import type { AclAction } from "../acl/rules.ts";
 import type { Principal } from "../auth/principal.ts";
-import type { Publication } from "./broker.ts";
+import type { Engine, StreamPosition } from "../engine/engine.ts";
 import type { Clock } from "./clock.ts";
 import type { Connection, Verdict } from "./connection.ts";
 import type { LogEntry } from "./log.ts";
@@ -23,7 +23,7 @@ export interface HubContext {
   readonly limits: HubLimits;
   readonly firstMessageTimeoutMs: number;
   readonly tokenExpiringLeadMs: number;
-  /** Local subscriptions and the broker behind them. */
+  /** Local subscriptions and the engine behind them. */
   readonly fanout: Fanout<Connection>;
   /** Pattern subscriptions per user and on the hub. */
   readonly patternQuota: PatternQuota;
@@ -39,7 +39,22 @@ export interface HubContext {
     action: AclAction,
     topic: string,
   ): Verdict | Promise<Verdict>;
-  publish(publication: Publication): Promise<void> | void;
+  /** Publishes a payload on a concrete topic; resolves once the engine confirmed. */
+  publish(
+    topic: string,
+    payload: unknown,
+    from: string | null,
+  ): Promise<StreamPosition | undefined>;
+  /** The engine behind the fan-out: history, presence. */
+  readonly engine: Engine;
+  /** Whether a concrete topic keeps history: `"ask"` the engine when the hub does not know. */
+  historyOf(topic: string): "yes" | "no" | "ask";
+  /** Most publications one recovery replays. */
+  readonly maxRecover: number;
+  /** Whether subscriptions are tracked in presence. */
+  readonly presence: boolean;
+  /** A connection's presence info, from its token. */
+  presenceInfo(principal: Principal): unknown;
   verify(token: string): Promise<Principal>;
   /** Returns a close code and reason to refuse the connection, or `undefined` to accept it. */
   onAuthenticated(
