@@ -266,7 +266,7 @@ export interface HubOptions {
    * in-memory engine from `history` and `maxHistoryBytes` and closes it with
    * itself; a given engine is the caller's to close.
    *
-   * @default {createMemoryEngine({ history, maxHistoryBytes, clock })}
+   * @default {the in-memory engine (createMemoryEngine), from history and maxHistoryBytes}
    */
   engine?: Engine;
   /**
