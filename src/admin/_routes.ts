@@ -187,11 +187,14 @@ export const ROUTES: readonly Route[] = [
         : { offset: integerParam(offset, "offset", 0, Number.MAX_SAFE_INTEGER), epoch };
       let result;
       try {
-        result = await input.hub.history(topic, since === undefined ? { limit, reverse } : {
-          limit,
-          reverse,
-          since,
-        });
+        result = await input.hub.history(
+          topic,
+          since === undefined ? { limit, reverse } : {
+            limit,
+            reverse,
+            since,
+          },
+        );
       } catch (error) {
         if (error instanceof EngineError && error.code === "NO_HISTORY") {
           throw new AdminInputError(404, error.message);

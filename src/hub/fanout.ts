@@ -73,8 +73,16 @@ export interface Fanout<S extends FanoutSubscriber> {
  * (the engine keeps it as published), so it is spliced in, not re-encoded.
  * Field order is the one `encodeMessage` writes.
  *
- * @param delivery The engine's delivery.
+ * @param topic The concrete topic.
+ * @param publication The publication as the engine holds it.
+ * @param offset Its offset, when the topic keeps history.
  * @returns The frame's JSON text.
+ *
+ * @example Encode a delivery
+ * ```ts ignore
+ * encodeDelivery("chat:a", { data: '"hi"', from: null, ts: 1 }, 7);
+ * // {"type":"message","topic":"chat:a","payload":"hi","from":null,"ts":1,"offset":7}
+ * ```
  */
 export function encodeDelivery(
   topic: string,
