@@ -489,8 +489,10 @@ export class Connection {
     return read.then(
       ({ position, recovered, replay }) => {
         if (!this.#stillRecovering(topic, waiting)) return;
-        const ack: AckFrame = { type: "ack", offset: position.offset, epoch: position.epoch };
-        if (id !== undefined) ack.id = id;
+        // `id` right after `type`, as in every other reply.
+        const ack: AckFrame = id === undefined
+          ? { type: "ack", offset: position.offset, epoch: position.epoch }
+          : { type: "ack", id, offset: position.offset, epoch: position.epoch };
         if (recovered !== undefined) ack.recovered = recovered;
         this.#reply(ack);
         let last = since !== undefined && recovered ? since.offset : position.offset;

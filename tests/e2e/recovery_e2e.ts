@@ -35,8 +35,8 @@ Deno.test({
     try {
       await using browser = await launchBrowser();
       const page = await browser.newPage();
-      page.on("pageerror", (e) => console.error("pageerror", e.message));
-      page.on("console", (m) => m.type() === "error" && console.error("console", m.text()));
+      const pageErrors: string[] = [];
+      page.on("pageerror", (error) => pageErrors.push(error.message));
       await page.goto(hub.url + "/");
       await page.waitForSelector("body.ready");
       await page.fill("#mint-sub", "alice");
@@ -79,6 +79,7 @@ Deno.test({
       const order = messages.map((m) => m.match(/missed (\d)/)?.[1]).filter((n) => n);
       // The log shows the newest line first.
       assert.deepEqual(order, ["5", "4", "3", "2", "1"]);
+      assert.deepEqual(pageErrors, []);
     } finally {
       await hub.stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
