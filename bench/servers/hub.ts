@@ -5,7 +5,9 @@
  * the second argument it also serves the admin API with the console's live
  * feed and keeps one console viewer reading `GET /stream` over a real
  * socket from this same process (so the viewer's reading is charged to the
- * server too: an upper bound). Prints `READY <port>` once listening;
+ * server too: an upper bound). With `history` as the second argument every
+ * topic keeps its last 100 publications (or the third argument's count) for 5
+ * minutes. Prints `READY <port>` once listening;
  * SIGTERM closes it.
  *
  * @module
@@ -24,6 +26,9 @@ const hub = createHub({
   auth: { secret: BENCH_SECRET, algorithms: ["HS256"] },
   acl: { rules: BENCH_RULES },
   limits: BENCH_LIMITS,
+  history: Deno.args[1] === "history"
+    ? [{ pattern: "**", size: Number(Deno.args[2] ?? 100), ttlMs: 300_000 }]
+    : [],
   // The default log sink (JSON lines on stderr, kept in bench/results/logs/): only failures log.
 });
 const withConsole = Deno.args[1] === "console";

@@ -20,6 +20,7 @@ import { createTokenVerifier } from "../auth/verify.ts";
 import { type DefaultAccountsOptions, openDefaultAccounts } from "../accounts/default_accounts.ts";
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
 import { plainHubOptions } from "../hub/options.ts";
+import type { HistoryRule } from "../engine/history_policy.ts";
 import { serve, type Server } from "./serve.ts";
 import type { ConnInfo } from "../hub/transport.ts";
 import { createSqliteStore } from "../accounts/sqlite_store.ts";
@@ -28,9 +29,17 @@ import { parseAccountsLocation, redactUrl } from "./_accounts_location.ts";
 
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
-  "chat:*": ["subscribe", "publish"],
+  "chat:*": ["subscribe", "publish", "history", "presence"],
   "user:demo": ["subscribe"],
 };
+
+/**
+ * History of the demo rooms with the development key, unless the config
+ * sets `history`: so the demo page recovers what a dropped connection missed.
+ */
+export const DEV_HISTORY: readonly HistoryRule[] = [
+  { pattern: "chat:*", size: 100, ttlMs: 300_000 },
+];
 
 function isLoopbackInterface(hostname: string): boolean {
   return hostname === "localhost" || hostname === "::1" || hostname === "[::1]" ||
@@ -120,7 +129,7 @@ export async function startServer(
     });
     // The demo page's tokens: the chat rooms, and the user's own notification topic.
     const acl = (sub: string) => ({
-      "chat:*": ["subscribe", "publish"],
+      "chat:*": ["subscribe", "publish", "history", "presence"],
       [`user:${sub}`]: ["subscribe"],
     });
     mintDemoToken = (sub, ttl) => mintToken({ sub, acl: acl(sub) }, { secret }, { ttl });
@@ -128,6 +137,7 @@ export async function startServer(
   const hub = createHub({
     // Every plain hub option the config file set, in one place (the defaults are the hub's).
     ...plainHubOptions(config),
+    history: config.history ?? (devKey ? [...DEV_HISTORY] : undefined),
     auth,
     log: options.log,
   });
