@@ -241,6 +241,68 @@ Deno.test({
         );
       });
 
+      await t.step(
+        "a topic's details show its recent history as text and who is present",
+        async () => {
+          const topic = "chat:panel";
+          const html = `<img src=x id=injected-history><b>hi</b>`;
+          const alice = sockets[0];
+          for (const [i, payload] of [{ n: 1 }, { html }, { n: 3 }].entries()) {
+            const ack = await alice.request({ type: "publish", id: 300 + i, topic, payload });
+            assert.equal(ack.type, "ack");
+          }
+          // Two tabs of one user: two connections, one user.
+          const tab1 = await client(hub, secret, "dana");
+          const tab2 = await client(hub, secret, "dana");
+          sockets.push(tab1, tab2);
+          for (const [i, tab] of [tab1, tab2].entries()) {
+            assert.equal(
+              (await tab.request({ type: "subscribe", id: 400 + i, topic })).type,
+              "ack",
+            );
+          }
+          const row = page.locator(`#topics-body tr[data-topic="${topic}"]`);
+          await row.waitFor();
+          // Keyboard only: focus the row, Enter opens the details.
+          await row.focus();
+          await page.keyboard.press("Enter");
+          await page.locator("#topic-detail-title", { hasText: topic }).waitFor();
+          const history = page.locator('#topic-detail [data-section="Recent history"]');
+          await history.locator("tr[data-offset]").first().waitFor();
+          assert.deepEqual(
+            await history.locator("tr[data-offset]").evaluateAll((rows) =>
+              rows.map((r) => (r as unknown as { dataset: { offset: string } }).dataset.offset)
+            ),
+            ["3", "2", "1"],
+            "newest first",
+          );
+          const htmlRow = history.locator('tr[data-offset="2"]');
+          assert.match(await htmlRow.textContent() ?? "", /<img src=x id=injected-history><b>hi/);
+          assert.match(await htmlRow.textContent() ?? "", /alice/);
+          const present = page.locator("#topic-detail .presence-summary");
+          await present.waitFor();
+          assert.equal(await present.textContent(), "2 connections, 1 user");
+          const dana = page.locator('#topic-detail tr[data-user="dana"]');
+          assert.equal(await dana.locator("td").nth(1).textContent(), "2");
+          assert.equal(await page.locator("#injected-history, #topic-detail b").count(), 0);
+
+          // Refresh shows what changed since: one tab gone, one more publication.
+          await tab2.close();
+          await alice.request({ type: "publish", id: 310, topic, payload: { n: 4 } });
+          // The hub has dropped the tab once the live table shows one row for dana.
+          await page.waitForFunction(() =>
+            (globalThis as unknown as {
+              document: { querySelectorAll(s: string): { length: number } };
+            }).document.querySelectorAll('#connections-body tr[data-user="dana"]').length === 1
+          );
+          await page.click("#topic-detail-refresh");
+          await history.locator('tr[data-offset="4"]').waitFor();
+          await page.locator("#topic-detail .presence-summary", {
+            hasText: "1 connection, 1 user",
+          }).waitFor();
+        },
+      );
+
       await t.step("usable at phone width: one column, nothing wider than the screen", async () => {
         await page.setViewportSize({ width: 390, height: 844 });
         const overflow = await page.evaluate(() => {

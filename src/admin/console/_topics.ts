@@ -1,12 +1,13 @@
 // The topics table and the selected topic's details. The details are a
-// list of sections, each fetching its own data through the admin API:
-// today the subscriber count; a topic's recent history and who is present
-// are two more entries here once the engine serves them.
+// list of sections, each fetching its own data through the admin API: the
+// subscriber count, the topic's recent history and who is present.
 
 import type { TopicPage } from "../../hub/inspect.ts";
 import type { Api } from "./_api.ts";
 import { byId, type DomElement, el } from "./_dom.ts";
 import { placeRows } from "./_order.ts";
+import { renderHistory } from "./_history_section.ts";
+import { renderPresence } from "./_presence_section.ts";
 
 /** One section of the topic details. */
 export interface TopicSection {
@@ -26,7 +27,8 @@ export const TOPIC_SECTIONS: readonly TopicSection[] = [
         : result.message;
     },
   },
-  // History and presence: { title: "Recent history", render: ... GET /topics/:topic/history }.
+  { title: "Recent history", render: renderHistory },
+  { title: "Present", render: renderPresence },
 ];
 
 /** The panel, fed by snapshots. */
@@ -53,13 +55,26 @@ export function createTopicsPanel(api: () => Api | undefined): TopicsPanel {
     for (const [name, row] of rows) row.tr.setAttribute("aria-selected", String(name === topic));
     detail.hidden = false;
     byId("topic-detail-title").textContent = topic;
+    // Fresh boxes each time: a slower answer for a topic selected before
+    // lands in a box no longer on the page, never under the wrong title.
     const sections = byId("topic-detail-sections");
-    sections.replaceChildren();
-    for (const section of TOPIC_SECTIONS) {
-      const box = el("div");
-      sections.append(el("h4", section.title), box);
-      await section.render(topic, client, box);
-    }
+    const boxes = TOPIC_SECTIONS.map((section) => {
+      const box = el("div", "Loading…", "muted");
+      box.dataset.section = section.title;
+      return box;
+    });
+    sections.replaceChildren(
+      ...TOPIC_SECTIONS.flatMap((section, i) => [el("h4", section.title), boxes[i]]),
+    );
+    await Promise.all(TOPIC_SECTIONS.map(async (section, i) => {
+      try {
+        boxes[i].className = "";
+        await section.render(topic, client, boxes[i]);
+      } catch (error) {
+        boxes[i].textContent = error instanceof Error ? error.message : "Cannot show this";
+        boxes[i].className = "bad";
+      }
+    }));
   }
 
   function render(): void {
@@ -105,6 +120,9 @@ export function createTopicsPanel(api: () => Api | undefined): TopicsPanel {
   }
 
   filter.addEventListener("input", render);
+  byId("topic-detail-refresh").addEventListener("click", () => {
+    if (selected !== undefined) void select(selected);
+  });
   byId("topics-search-form").addEventListener("submit", (e) => e.preventDefault());
 
   return {

@@ -93,7 +93,10 @@ ${tiles}
     </table>
     </div>
     <div id="topic-detail" hidden aria-live="polite">
-      <h3 id="topic-detail-title"></h3>
+      <div class="row detail-head">
+        <h3 id="topic-detail-title" class="mono"></h3>
+        <button type="button" id="topic-detail-refresh" class="small ghost" aria-describedby="topic-detail-title">Refresh</button>
+      </div>
       <div id="topic-detail-sections"></div>
     </div>
   </section>
@@ -225,6 +228,11 @@ td code, .mono { font: 12px ui-monospace, monospace; }
 #topics-body tr { cursor: pointer; }
 #topics-body tr[aria-selected="true"] { background: #ddf4ff; }
 #topic-detail { border-top: 1px solid var(--line); margin-top: 8px; padding-top: 6px; }
+.detail-head { align-items: center; margin: 0; }
+#topic-detail h4 { font-size: 12px; color: var(--muted); margin: 10px 0 4px; }
+#topic-detail p { margin: 0 0 4px; }
+#topic-detail .scroll { max-height: 240px; }
+td.payload { white-space: normal; overflow-wrap: anywhere; min-width: 16ch; }
 #explain-result { font-weight: 600; min-height: 1.4em; }
 #explain-result[data-decision="allowed"] { color: var(--good); }
 #explain-result[data-decision="denied"] { color: var(--bad); }
