@@ -66,3 +66,25 @@ Deno.test("GET /topics/:topic/presence lists connections and counts users", asyn
   ]);
   assert.equal((await call(f.base, "GET", `${P}/topics/chat%3A*/presence`)).status, 400);
 });
+
+Deno.test("GET /topics/:topic/history and /presence need the credential and are audited", async () => {
+  await using f = await startAdmin({}, HISTORY);
+  await f.h.hub.publish("chat:lobby", { secret: "payload" }, { from: "bob" });
+  for (const route of ["history", "presence"]) {
+    for (const credential of [null, "not-the-admin-key-at-all"]) {
+      const refused = await call(f.base, "GET", `${P}/topics/chat:lobby/${route}`, { credential });
+      assert.equal(refused.status, 401, `${route} with ${credential}`);
+      assert.equal(refused.json.code, "AUTH_FAILED");
+      assert.equal(refused.json.publications, undefined, "nothing of the topic in a refusal");
+    }
+  }
+  assert.equal((await call(f.base, "GET", `${P}/topics/chat:lobby/history`)).status, 200);
+  assert.equal((await call(f.base, "GET", `${P}/topics/chat:lobby/presence`)).status, 200);
+  const entries = f.audit.filter((e) => e.event.startsWith("admin.topic_"));
+  assert.deepEqual(entries.map((e) => [e.event, e.topic]), [
+    ["admin.topic_history", "chat:lobby"],
+    ["admin.topic_presence", "chat:lobby"],
+  ]);
+  assert.ok(!JSON.stringify(f.audit).includes("payload"), "the audit holds no payloads");
+  assert.ok(!JSON.stringify(f.audit).includes("not-the-admin-key"), "nor a credential");
+});
