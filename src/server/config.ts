@@ -9,6 +9,7 @@ import type { JwtOptions } from "../auth/verify.ts";
 import type { PlainHubOptions } from "../hub/options.ts";
 import type { Transport } from "./serve.ts";
 import { parseAccountsLocation } from "./_accounts_location.ts";
+import { checkSigningKeyFiles } from "./_signing_key_files.ts";
 
 /** What a config file may hold (all optional; environment variables win). */
 export interface ServerConfig extends PlainHubOptions {
@@ -54,6 +55,16 @@ export interface ServerConfig extends PlainHubOptions {
    * @default {"sqlite:.realtime/accounts.db" with the development key, else no accounts}
    */
   accounts?: string | false;
+  /**
+   * The publication signing keys of `POST /broadcast {"sign": "<id>"}`, as
+   * paths of key files by key id: `{ "pricing": "/run/secrets/pricing.key" }`.
+   * A file holds a shared secret (at least 32 bytes), a PKCS#8 PEM private
+   * key or a private JWK (JSON); each is read and checked once at start, and
+   * no error quotes a file's text or path.
+   *
+   * @default {{}}
+   */
+  adminSigningKeys?: Record<string, string>;
 }
 
 /** The `REALTIME_*` variables the server reads, each documented in the README. */
@@ -204,6 +215,7 @@ export async function loadServerConfig(
       `Cannot serve metrics as '${merged.metrics}': use "public", "admin" or "off"`,
     );
   }
+  if (merged.adminSigningKeys !== undefined) checkSigningKeyFiles(merged.adminSigningKeys);
   if (merged.transport !== undefined && merged.transport !== "ws" && merged.transport !== "deno") {
     throw new TypeError(`Cannot use transport '${merged.transport}': use "ws" or "deno"`);
   }

@@ -26,6 +26,7 @@ import type { ConnInfo } from "../hub/transport.ts";
 import { createSqliteStore } from "../accounts/sqlite_store.ts";
 import type { AccountStore } from "../accounts/store.ts";
 import { parseAccountsLocation, redactUrl } from "./_accounts_location.ts";
+import { readSigningKeyFiles } from "./_signing_key_files.ts";
 
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
@@ -118,6 +119,10 @@ export async function startServer(
       `Refusing to bind the development key to '${config.hostname}': bind 127.0.0.1, localhost or ::1, or set REALTIME_JWT_SECRET, REALTIME_JWT_PUBLIC_KEY or REALTIME_JWKS_URL`,
     );
   }
+  // Read before anything starts: a missing or bad key file leaves nothing open.
+  const signingKeys = config.adminSigningKeys === undefined
+    ? undefined
+    : await readSigningKeyFiles(config.adminSigningKeys);
   let auth = config.auth ?? {};
   let devToken: string | undefined;
   let mintDemoToken: ((sub: string, ttlSeconds: number) => Promise<string>) | undefined;
@@ -183,12 +188,22 @@ export async function startServer(
   const consolePage = consoleMount === undefined
     ? undefined
     : createConsoleHandler({ mount: consoleMount, apiPrefix: config.adminPrefix });
-  const admin = createAdminHandler(hub, {
-    ...adminAuth,
-    prefix: config.adminPrefix,
-    audit: options.log,
-    feed,
-  });
+  let admin: ReturnType<typeof createAdminHandler>;
+  try {
+    // Checks every signing key now (a short secret, a public key): a refusal closes what started.
+    admin = createAdminHandler(hub, {
+      ...adminAuth,
+      prefix: config.adminPrefix,
+      audit: options.log,
+      feed,
+      signingKeys,
+    });
+  } catch (error) {
+    feed?.close();
+    await hub.close();
+    await accounts?.close();
+    throw error;
+  }
   // Metrics are public on the main port only with the development key; in
   // production they need the admin credential or a separate (internal) port.
   const metricsMode = config.metrics ?? (devKey ? "public" : "admin");

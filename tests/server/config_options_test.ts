@@ -78,3 +78,35 @@ Deno.test("loadServerConfig hands every plain hub option from the file to the hu
     await Deno.remove(file);
   }
 });
+
+/** The names in the README's `REALTIME_CONFIG` row: what it says a config file may hold. */
+async function documentedConfigKeys(): Promise<string[]> {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const row = readme.split("\n").find((line) => line.startsWith("| `REALTIME_CONFIG`"));
+  assert.ok(row, "the README has no REALTIME_CONFIG row");
+  const meaning = row.split("|")[2];
+  return [...meaning.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
+}
+
+async function serverConfigFields(): Promise<string[]> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--json", "src/server/config.ts"],
+    stdout: "piped",
+  }).output();
+  const doc = JSON.parse(new TextDecoder().decode(output.stdout));
+  const nodes = Object.values(doc.nodes ?? doc).flatMap((v: unknown) =>
+    Array.isArray(v) ? v : (v as { symbols: unknown[] }).symbols
+  ) as {
+    name: string;
+    declarations: { kind: string; def: { properties: { name: string }[] } }[];
+  }[];
+  const config = nodes.find((n) => n.name === "ServerConfig");
+  assert.ok(config, "ServerConfig not found in deno doc output");
+  return config.declarations.find((d) => d.kind === "interface")!.def.properties.map((p) => p.name);
+}
+
+Deno.test("the README's REALTIME_CONFIG row names every config file key, and only those", async () => {
+  const documented = (await documentedConfigKeys()).sort();
+  const keys = [...await serverConfigFields(), ...PLAIN_HUB_OPTION_KEYS].sort();
+  assert.deepEqual(documented, keys);
+});
