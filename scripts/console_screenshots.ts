@@ -1,9 +1,10 @@
-// Takes the README's screenshots of the operator console (overview and ACL
-// panel) with Chromium against a real hub fed by a few real clients.
+// Takes the README's screenshots of the operator console (overview, a
+// topic's details and the ACL panel) with Chromium against a real hub fed by
+// a few real clients.
 //
 //   deno run --allow-all scripts/console_screenshots.ts
 //
-// Writes docs/console-overview.png and docs/console-acl.png.
+// Writes docs/console-overview.png, docs/console-topic.png and docs/console-acl.png.
 
 import type { Page } from "playwright-core";
 import { formatRules } from "../src/admin/console/_acl.ts";
@@ -56,16 +57,22 @@ try {
   for (let second = 0; second < SECONDS; second++) {
     if (second < USERS.length) {
       const sub = USERS[second];
+      const name = sub[0].toUpperCase() + sub.slice(1);
       const token = await mintToken(
-        { sub, acl: { "chat:*": ["subscribe", "publish"] } },
+        { sub, acl: { "chat:*": ["subscribe", "publish"] }, info: { name } },
         { secret },
         { ttl: "1h" },
       );
-      const [socket] = await connectWelcomed(ws, { protocols: ["realtime.v1", "auth", token] });
-      for (const topic of TOPICS.slice(0, 1 + (second % TOPICS.length))) {
-        await socket.request({ type: "subscribe", id: ++id, topic });
+      // Alice has the console open in two tabs: two connections, one user.
+      for (let tab = 0; tab < (sub === "alice" ? 2 : 1); tab++) {
+        const [socket] = await connectWelcomed(ws, {
+          protocols: ["realtime.v1", "auth", token],
+        });
+        for (const topic of TOPICS.slice(0, 1 + (second % TOPICS.length))) {
+          await socket.request({ type: "subscribe", id: ++id, topic });
+        }
+        sockets.push(socket);
       }
-      sockets.push(socket);
     }
     const burst = Math.round(10 + 8 * Math.sin(second / 4) + (second % 7));
     for (let i = 0; i < burst; i++) {
@@ -75,6 +82,23 @@ try {
     await nextSnapshot(page);
   }
   await page.screenshot({ path: "docs/console-overview.png" });
+
+  // A few chat lines on the lobby, one with HTML in it (shown as text), then its details.
+  const lines: [number, unknown][] = [
+    [1, { text: "deploy of v2.3 is done" }],
+    [2, { text: "<b>bold?</b> no: text" }],
+    [3, { text: "thanks!", reply: 41 }],
+  ];
+  for (const [from, payload] of lines) {
+    await sockets[from].request({ type: "publish", id: ++id, topic: "chat:lobby", payload });
+  }
+  const lobby = page.locator('#topics-body tr[data-topic="chat:lobby"]');
+  await lobby.focus();
+  await page.keyboard.press("Enter");
+  await page.locator("#topic-detail .presence-summary").waitFor();
+  await page.locator('#topic-detail [data-section="Recent history"] tr[data-offset]').first()
+    .waitFor();
+  await page.locator("#topics-panel").screenshot({ path: "docs/console-topic.png" });
 
   await page.fill("#explain-claims", '{"sub": "bob"}');
   await page.selectOption("#explain-action", "publish");
