@@ -8,6 +8,7 @@
 import type { JwtOptions } from "../auth/verify.ts";
 import type { PlainHubOptions } from "../hub/options.ts";
 import type { Transport } from "./serve.ts";
+import { checkEngineConfig, type EngineConfig, parseRedisUrls } from "./engine_config.ts";
 
 /** What a config file may hold (all optional; environment variables win). */
 export interface ServerConfig extends PlainHubOptions {
@@ -44,6 +45,16 @@ export interface ServerConfig extends PlainHubOptions {
   metrics?: "public" | "admin" | "off";
   /** Serve `/metrics` on this port instead of the main one (`REALTIME_METRICS_PORT`). */
   metricsPort?: number;
+  /**
+   * The engine: `{ "redis": { "urls": ["redis://host:6379"] } }` to share
+   * topics, history and presence with other hub processes through Redis
+   * (`REALTIME_REDIS_URL` replaces the URLs). Redis unreachable at start
+   * stops the server with one error line naming the URL (credentials
+   * redacted).
+   *
+   * @default {"memory"} (one process)
+   */
+  engine?: EngineConfig;
 }
 
 /** The `REALTIME_*` variables the server reads, each documented in the README. */
@@ -61,6 +72,7 @@ const SERVER_ENV_VARIABLES: readonly string[] = [
   "REALTIME_ADMIN_KEY",
   "REALTIME_METRICS",
   "REALTIME_METRICS_PORT",
+  "REALTIME_REDIS_URL",
   "REALTIME_CONFIG",
 ];
 
@@ -73,7 +85,9 @@ const CLI_ENV_VARIABLES: readonly string[] = ["REALTIME_TOKEN", "REALTIME_URL"];
  * `REALTIME_JWT_SECRET`, `REALTIME_JWT_PUBLIC_KEY`, `REALTIME_JWKS_URL`,
  * `REALTIME_JWT_ALGORITHMS`, `REALTIME_JWT_ISSUER`, `REALTIME_JWT_AUDIENCE`,
  * `REALTIME_ALLOWED_ORIGINS`, `REALTIME_ADMIN_KEY`, `REALTIME_METRICS`,
- * `REALTIME_METRICS_PORT`, `REALTIME_CONFIG` (the file, when `path` is absent).
+ * `REALTIME_METRICS_PORT`, `REALTIME_REDIS_URL` (a comma-separated list of
+ * Redis shards: the Redis engine), `REALTIME_CONFIG` (the file, when `path`
+ * is absent).
  * Any other `REALTIME_*` name is refused, so a misspelt setting cannot be
  * silently ignored (`REALTIME_TOKEN` and `REALTIME_URL` belong to
  * `realtime-cli` and are let through).
@@ -171,6 +185,12 @@ export async function loadServerConfig(
   if (env.REALTIME_METRICS_PORT !== undefined) {
     merged.metricsPort = port(env.REALTIME_METRICS_PORT, "REALTIME_METRICS_PORT");
   }
+  if (env.REALTIME_REDIS_URL !== undefined) {
+    const urls = parseRedisUrls(env.REALTIME_REDIS_URL);
+    const file = typeof merged.engine === "object" ? merged.engine.redis : {};
+    merged.engine = { redis: { ...file, urls } };
+  }
+  if (merged.engine !== undefined) merged.engine = checkEngineConfig(merged.engine);
   if (
     merged.metrics !== undefined && merged.metrics !== "public" && merged.metrics !== "admin" &&
     merged.metrics !== "off"

@@ -21,6 +21,8 @@ import { type DefaultAccountsOptions, openDefaultAccounts } from "../accounts/de
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
 import { plainHubOptions } from "../hub/options.ts";
 import { serve, type Server } from "./serve.ts";
+import { createHealthHandler } from "./health.ts";
+import type { RedisEngine } from "../engine/redis/mod.ts";
 
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
@@ -65,6 +67,8 @@ export interface Started extends AsyncDisposable {
   readonly devToken?: string;
   /** Whether a generated development key is in use. */
   readonly devKey: boolean;
+  /** The Redis engine, when the configuration chose one. */
+  readonly engine?: RedisEngine;
   /** Closes the hub (1001 to clients), then the server. */
   close(): Promise<void>;
 }
@@ -78,6 +82,7 @@ export interface Started extends AsyncDisposable {
  * @param config The configuration, from {@linkcode loadServerConfig}.
  * @param options Development key location, HTTP handler, log sink.
  * @returns The started hub.
+ * @throws {EngineError} `ENGINE_UNAVAILABLE` when the configured Redis cannot be reached in time; the message names the URL with its credentials redacted.
  *
  * @example Start on a free port with a given secret
  * ```ts
@@ -121,12 +126,33 @@ export async function startServer(
     });
     mintDemoToken = (sub, ttl) => mintToken({ sub, acl: acl(sub) }, { secret }, { ttl });
   }
-  const hub = createHub({
-    // Every plain hub option the config file set, in one place (the defaults are the hub's).
-    ...plainHubOptions(config),
-    auth,
-    log: options.log,
-  });
+  // Redis is reached before anything listens: a hub that cannot share its
+  // audience must not take connections (docs/scaling.md, "Starting").
+  let engine: RedisEngine | undefined;
+  if (typeof config.engine === "object") {
+    // Loaded only when chosen, so the default server never loads the Redis client.
+    const { createRedisEngine } = await import("../engine/redis/mod.ts");
+    const log = options.log;
+    engine = await createRedisEngine({
+      ...config.engine.redis,
+      log: log === undefined
+        ? undefined
+        : (entry) =>
+          log({ level: entry.level, event: `engine.${entry.event}`, message: entry.message }),
+    });
+  }
+  let hub: Hub;
+  try {
+    hub = createHub({
+      // Every plain hub option the config file set, in one place (the defaults are the hub's).
+      ...plainHubOptions(config),
+      auth,
+      log: options.log,
+    });
+  } catch (error) {
+    await engine?.close();
+    throw error;
+  }
   // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with
   // exp, the admin audience (never the hub's) and the admin role.
   const adminAudience = config.adminAudience ?? DEFAULT_ADMIN_AUDIENCE;
@@ -150,6 +176,7 @@ export async function startServer(
     });
   } catch (error) {
     await hub.close();
+    await engine?.close();
     throw error;
   }
   // The console: on where an admin credential is configured (or in
@@ -171,7 +198,10 @@ export async function startServer(
   const metricsMode = config.metrics ?? (devKey ? "public" : "admin");
   const metrics = createMetricsHandler(hub, metricsMode === "admin" ? { adminAuth } : {});
   const app = options.fetch ?? createDemoHandler({ mint: mintDemoToken });
+  const health = createHealthHandler(engine);
   const fetch = async (req: Request): Promise<Response> => {
+    const healthy = health(req);
+    if (healthy !== undefined) return healthy;
     if (
       metricsMode !== "off" && config.metricsPort === undefined &&
       new URL(req.url).pathname === "/metrics"
@@ -203,6 +233,7 @@ export async function startServer(
     feed?.close();
     await hub.close();
     await accounts?.close();
+    await engine?.close();
     throw error;
   }
   const host = server.hostname === "0.0.0.0" || server.hostname === "127.0.0.1"
@@ -215,6 +246,7 @@ export async function startServer(
     await server.close();
     await metricsServer?.shutdown();
     await accounts?.close();
+    await engine?.close();
   };
   return {
     hub,
@@ -222,6 +254,7 @@ export async function startServer(
     url: `ws://${host}:${server.port}/ws`,
     devToken,
     devKey,
+    engine,
     close,
     [Symbol.asyncDispose]: close,
   };
