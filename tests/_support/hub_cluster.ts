@@ -41,8 +41,10 @@ export interface HubProcessOptions {
   readonly redisUrl?: string;
   /** REALTIME_TRANSPORT. @default {"ws"} */
   readonly transport?: "ws" | "deno";
-  /** Extra environment (such as REALTIME_CONFIG). */
+  /** Extra environment, such as REALTIME_ADMIN_KEY. */
   readonly env?: Record<string, string>;
+  /** A config file's content (`REALTIME_CONFIG`), such as `{ engine: { redis: { history } } }`. */
+  readonly config?: Record<string, unknown>;
   /** Wait for /healthz to answer 200. @default {true} */
   readonly waitReady?: boolean;
 }
@@ -70,6 +72,10 @@ export async function startHubProcess(
     ...options.env,
   };
   if (options.redisUrl !== undefined) env.REALTIME_REDIS_URL = options.redisUrl;
+  if (options.config !== undefined) {
+    env.REALTIME_CONFIG = `${cwd}/config.json`;
+    await Deno.writeTextFile(env.REALTIME_CONFIG, JSON.stringify(options.config));
+  }
   const child = new Deno.Command(Deno.execPath(), {
     args: [...RUN_FLAGS, MAIN],
     cwd,
