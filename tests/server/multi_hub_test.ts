@@ -25,8 +25,11 @@ import { startRedisServer } from "../_support/redis_server.ts";
 const HUB_USES_ENGINE = false;
 const NEEDS_ENGINE = "[needs h14-hub: hub on the engine]";
 const ADMIN_KEY = "multi-hub-admin-key-0123456789";
-const HISTORY = {
-  engine: { redis: { history: [{ pattern: "chat:*", size: 5000, ttlMs: 60_000 }] } },
+const HISTORY = [{ pattern: "chat:*", size: 5000, ttlMs: 60_000 }];
+/** Every hub's config file: history for chat topics, room for two 200/s publishers per hub. */
+const CONFIG = {
+  engine: { redis: { history: HISTORY } },
+  limits: { messageRate: 1000, messageBurst: 1000 },
 };
 
 const ACL = { "chat:*": ["subscribe", "publish", "presence", "history"] };
@@ -67,7 +70,7 @@ const isMessage = (topic: string) => (f: Frame) => f.type === "message" && f.top
 function cluster(count: number, redisUrl: string, options: HubProcessOptions = {}) {
   return startHubCluster(count, {
     redisUrl,
-    config: HISTORY,
+    config: CONFIG,
     env: { REALTIME_ADMIN_KEY: ADMIN_KEY },
     ...options,
   });
