@@ -66,6 +66,7 @@ export {
   type TrustProxyOptions,
 } from "./src/hub/options.ts";
 export { type Broker, createMemoryBroker, type Publication } from "./src/hub/broker.ts";
+export { PublishError, type PublishErrorCode } from "./src/hub/publish_error.ts";
 export { type Clock, systemClock, type TimerHandle } from "./src/hub/clock.ts";
 export { type LogEntry, logToStderr } from "./src/hub/log.ts";
 export type { AclAction, AclCondition, AclOptions, AclRule, AclSigning } from "./src/acl/rules.ts";

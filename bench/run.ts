@@ -110,6 +110,7 @@ async function main(): Promise<void> {
     ? renderScaleOut(await runScaleOut(args.quick), args.quick)
     : undefined;
   const micro = args.micro ? await runMicro(args.quick, settings.core.server) : "--no-micro";
+  const signed = args.micro ? await runSignedFanout(args.quick, settings.core.server) : undefined;
   const descriptions = new Map(scenarios.map((s) => [s.id, s.describe(sizes)]));
   const reference = await readReference(`${BENCH}/results/reference.json`);
   const markdown = renderReport({
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
     micro,
     seconds: (performance.now() - started) / 1000,
     reference,
-  });
+  }) + (signed === undefined ? "" : `\n## Signed publications: fan-out\n\n${signed}\n`);
   await writeReport(
     scaleOutSection === undefined ? markdown : `${markdown}\n\n${scaleOutSection}\n`,
     results,
@@ -287,6 +288,7 @@ async function runMicro(quick: boolean, core: number | undefined): Promise<Micro
     "jwt_bench.ts",
     "patterns_bench.ts",
     "accounts_bench.ts",
+    "signing_bench.ts",
   ].map((f) => `bench/${f}`);
   // The patterns benchmark serves real hubs, on loopback only.
   const denoArgs = ["bench", "--json", "--allow-env", "--allow-net=127.0.0.1", ...files];
@@ -317,6 +319,27 @@ async function runMicro(quick: boolean, core: number | undefined): Promise<Micro
       p99Ns: b.results[0].ok.p99,
     }]
   );
+}
+
+/**
+ * Fan-out of signed against unsigned publications on one real hub, in the
+ * same run (bench/signed_fanout.ts): its markdown table, or why it failed.
+ */
+async function runSignedFanout(quick: boolean, core: number | undefined): Promise<string> {
+  console.error("running the signed fan-out benchmark...");
+  const pin = core === undefined ? [] : ["taskset", "-c", String(core)];
+  const args = ["run", "--allow-env", "--allow-net=127.0.0.1", "bench/signed_fanout.ts"];
+  const [program, ...rest] = [...pin, Deno.execPath(), ...args];
+  const output = await new Deno.Command(program, {
+    args: rest,
+    cwd: ROOT,
+    env: quick ? { BENCH_QUICK: "1" } : {},
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return output.success
+    ? new TextDecoder().decode(output.stdout).trim()
+    : `signed fan-out failed: ${new TextDecoder().decode(output.stderr).slice(0, 500)}`;
 }
 
 async function machine(pinned: boolean): Promise<[string, string][]> {

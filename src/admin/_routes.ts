@@ -5,6 +5,7 @@ import { validatePattern, validateTopic } from "../topic/topic.ts";
 import type { BroadcastInput, Hub } from "../hub/hub.ts";
 import { CONSOLE_ROUTES } from "./_console_routes.ts";
 import type { ConsoleFeed } from "./console/feed.ts";
+import type { PublicationSigner } from "../signing/sign.ts";
 import {
   AdminInputError,
   checkEvent,
@@ -22,6 +23,8 @@ export interface RouteInput {
   readonly hub: Hub;
   readonly req: Request;
   readonly params: Readonly<Record<string, string>>;
+  /** The configured publication signers, by key id. */
+  readonly signers?: ReadonlyMap<string, PublicationSigner>;
   /** The console's live feed, when the console is served. */
   readonly feed?: ConsoleFeed;
   /** Whether the request's credential is still accepted (for long-lived responses). */
@@ -76,6 +79,32 @@ function checkUsers(value: unknown): string[] {
   return value.map((user, i) => checkUser(user, `users[${i}]`));
 }
 
+/** The signer a broadcast names by key id: never a key in the request. */
+function checkSigner(
+  input: RouteInput,
+  value: unknown,
+  topic: string | undefined,
+): { id: string; signer: PublicationSigner } {
+  if (typeof value !== "string") {
+    throw new AdminInputError(
+      400,
+      `Invalid 'sign': expected the id of a configured signing key, got ${kind(value)}`,
+    );
+  }
+  if (topic === undefined) {
+    throw new AdminInputError(400, "Invalid 'sign': only a broadcast with a 'topic' is signed");
+  }
+  const signer = input.signers?.get(value);
+  if (signer === undefined) {
+    // The value is not echoed: a caller who sent a key here must not see it logged or returned.
+    throw new AdminInputError(
+      400,
+      "Invalid 'sign': no signing key of that id is configured: name a key id, never send a key",
+    );
+  }
+  return { id: value, signer };
+}
+
 export const ROUTES: readonly Route[] = [
   {
     method: "POST",
@@ -87,14 +116,22 @@ export const ROUTES: readonly Route[] = [
       const event = optionalEvent(b.event);
       const topic = b.topic === undefined ? undefined : checkConcreteTopic(b.topic);
       const users = b.users === undefined ? undefined : checkUsers(b.users);
+      const sign = b.sign === undefined ? undefined : checkSigner(input, b.sign, topic);
       const broadcast: BroadcastInput = { payload };
+      if (sign !== undefined) broadcast.sign = sign.signer;
       if (event !== undefined) broadcast.event = event;
       if (topic !== undefined) broadcast.topic = topic;
       if (users !== undefined) broadcast.users = users;
       const reached = await input.hub.broadcast(broadcast);
       return {
         body: { reached },
-        audit: { topic, broadcastEvent: event, users: users?.length, reached },
+        audit: {
+          topic,
+          broadcastEvent: event,
+          users: users?.length,
+          reached,
+          signedWith: sign?.id,
+        },
       };
     },
   },

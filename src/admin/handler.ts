@@ -12,6 +12,40 @@ import { checkAdminAuthOptions, createAdminAuth, errorResponse } from "./credent
 import { AdminInputError } from "./_request.ts";
 import { decodeParams, matchRoutes } from "./_routes.ts";
 import type { AdminOptions } from "./options.ts";
+import { PublishError } from "../hub/publish_error.ts";
+import { createPublicationSigner, type PublicationSigner } from "../signing/sign.ts";
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** One signer per configured key, so each key is imported once and checked now. */
+function signersOf(keys: AdminOptions["signingKeys"]): Map<string, PublicationSigner> {
+  const signers = new Map<string, PublicationSigner>();
+  if (keys === undefined) return signers;
+  if (typeof keys !== "object" || keys === null || Array.isArray(keys)) {
+    throw new TypeError(
+      "Cannot create an admin handler as 'signingKeys' is not an object of keys by id",
+    );
+  }
+  for (const [id, key] of Object.entries(keys)) {
+    if (!KEY_ID.test(id)) {
+      throw new TypeError(
+        `Cannot create an admin handler as signing key id ${
+          JSON.stringify(id.slice(0, 80))
+        } is not 1 to 64 letters, digits, '.', '_' or '-'`,
+      );
+    }
+    try {
+      signers.set(id, createPublicationSigner(key));
+    } catch (error) {
+      // The signer's messages name the key type, never its material.
+      const message = `Cannot create an admin handler as signing key '${id}' is unusable: ${
+        (error as Error).message
+      }`;
+      throw error instanceof RangeError ? new RangeError(message) : new TypeError(message);
+    }
+  }
+  return signers;
+}
 
 /**
  * The default path prefix of the admin routes.
@@ -83,7 +117,7 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  *
  * | route | body | calls | answers |
  * | --- | --- | --- | --- |
- * | `POST /broadcast` | `{event?, topic?, payload, users?}` | `hub.broadcast` | `{reached}` |
+ * | `POST /broadcast` | `{event?, topic?, payload, users?, sign?}` | `hub.broadcast` | `{reached}` |
  * | `POST /send/:userId` | `{event, payload}` | `hub.sendToUser` | `{user, reached}` |
  * | `GET /stats` | | `hub.stats` | `HubStats` |
  * | `GET /users/:userId/status` | | `hub.userStatus` | `{user, connected, connections, since}` |
@@ -104,6 +138,16 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  * missing or mistyped field, an invalid topic or pattern, a user id that is
  * not 1 to 256 characters (400), an unknown route (404) or method (405,
  * with `Allow`). Path parameters are percent-decoded.
+ *
+ * `POST /broadcast` with a `topic` and `"sign": "<id>"` publishes signed with
+ * the key of that id in `signingKeys` (an unknown id is a 400 that does not
+ * echo the value). A publication the topic's signing rule refuses (a plain
+ * one to a topic that requires signatures, a signed one to a topic that
+ * takes none, a key the topic does not accept) gets 400 with the code a
+ * client's publish would get (`SIGNATURE_REQUIRED`, `SIGNATURE_INVALID`,
+ * `SIGNATURE_ALGORITHM`, `BAD_REQUEST`), or 500 `INTERNAL` when the hub
+ * cannot import the topic's key; the audit entry names the key id
+ * (`signedWith`), never the key.
  *
  * Each request writes one audit entry: `admin.<action>` (`broadcast`,
  * `send`, `stats`, `user_status`, `disconnect`, `topic`, `revoke`,
@@ -163,6 +207,7 @@ export function createAdminHandler(
   const sink = options.audit ?? logToStderr;
   const authenticate = createAdminAuth(options, hub.isRevoked);
   const audit = (entry: LogEntry) => sink({ ...entry, audit: true });
+  const signers = signersOf(options.signingKeys);
 
   return async function adminHandler(req: Request): Promise<Response | undefined> {
     const path = new URL(req.url).pathname;
@@ -198,6 +243,7 @@ export function createAdminHandler(
         req,
         params: decodeParams(match.raw),
         feed: options.feed,
+        signers,
         stillAllowed: async () => !("response" in await authenticate(req)),
         audit: (event, fields) => audit({ level: "info", event, ...who, ...fields }),
       });
@@ -205,6 +251,18 @@ export function createAdminHandler(
       if (result.response !== undefined) return result.response;
       return Response.json(result.body, { headers: { "cache-control": "no-store" } });
     } catch (error) {
+      if (error instanceof PublishError) {
+        // The topic's signing rule refused the publication: its code, as a client would get.
+        audit({
+          level: "info",
+          event: "admin.rejected",
+          ...who,
+          action,
+          code: error.code,
+          ...where,
+        });
+        return errorResponse(error.code === "INTERNAL" ? 500 : 400, error.code, error.message);
+      }
       if (error instanceof AdminInputError) {
         audit({
           level: "info",

@@ -7,6 +7,7 @@
 import type { TokenVerifier } from "../auth/verify.ts";
 import type { LogEntry } from "../hub/log.ts";
 import type { ConsoleFeed } from "./console/feed.ts";
+import type { PublicationSigningKey } from "../signing/sign.ts";
 
 /**
  * The `aud` an admin JWT must carry by default, so that a hub token (for
@@ -112,4 +113,14 @@ export interface AdminOptions extends AdminAuthOptions {
    * @default {undefined}
    */
   feed?: ConsoleFeed;
+  /**
+   * The server's publication signing keys, by id (1 to 64 letters, digits,
+   * `.`, `_` or `-`): `POST /broadcast` with a `topic` and `"sign": "<id>"`
+   * publishes signed with that key. A request names a key, never carries
+   * one, so a signing key is never sent over HTTP nor written to a log.
+   * Each key is checked when the handler is created.
+   *
+   * @default {{}}
+   */
+  signingKeys?: Readonly<Record<string, PublicationSigningKey>>;
 }

@@ -1,6 +1,6 @@
 /** Maps jose's errors to AuthError without carrying their messages, payloads or causes. */
 
-import { errors } from "jose";
+import { errors } from "./jose.ts";
 import { AuthError, type AuthFailureReason } from "./errors.ts";
 
 const CLAIM_REASONS: Readonly<Record<string, AuthFailureReason>> = {

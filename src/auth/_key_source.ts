@@ -10,7 +10,7 @@ import {
   importSPKI,
   importX509,
   type JWSHeaderParameters,
-} from "jose";
+} from "./jose.ts";
 import { isJwsAlgorithm, type JwsAlgorithm } from "./algorithms.ts";
 import { AuthError } from "./errors.ts";
 import { secretBytes } from "./_secret.ts";

@@ -12,7 +12,7 @@ import {
   importPKCS8,
   importSPKI,
   importX509,
-} from "jose";
+} from "./jose.ts";
 import { isHmacAlgorithm, isJwsAlgorithm, type JwsAlgorithm } from "./algorithms.ts";
 import type { JsonWebKeySet } from "./verify.ts";
 import {

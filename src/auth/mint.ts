@@ -5,7 +5,7 @@
  * @module
  */
 
-import { importJWK, importPKCS8, SignJWT } from "jose";
+import { importJWK, importPKCS8, SignJWT } from "./jose.ts";
 import { isHmacAlgorithm, isJwsAlgorithm, type JwsAlgorithm } from "./algorithms.ts";
 import { parseDuration } from "./duration.ts";
 import { secretBytes } from "./_secret.ts";

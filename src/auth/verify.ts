@@ -4,7 +4,7 @@
  * @module
  */
 
-import { jwtVerify } from "jose";
+import { jwtVerify } from "./jose.ts";
 import type { Principal } from "./principal.ts";
 import { AuthError } from "./errors.ts";
 import { readRoles } from "./roles.ts";

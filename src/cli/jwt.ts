@@ -6,7 +6,7 @@
  * @module
  */
 
-import { decodeJwt, decodeProtectedHeader } from "jose";
+import { decodeJwt, decodeProtectedHeader } from "../auth/jose.ts";
 import { CliError, ExitCode } from "./errors.ts";
 
 /** A token's decoded parts. */

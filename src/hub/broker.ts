@@ -18,6 +18,12 @@ export interface Publication {
   readonly ts: number;
   /** Event name of a server-pushed event. */
   readonly event?: string;
+  /**
+   * For a signed publication: the compact JWS exactly as verified, whose
+   * `data` claim is `payload`. Kept byte for byte wherever the publication
+   * goes (an engine stores it as its opaque `extra`).
+   */
+  readonly jws?: string;
 }
 
 /**

@@ -19,7 +19,7 @@ import type { Peer } from "./admission.ts";
 import type { HubContext } from "./context.ts";
 import type { HubSocket } from "./transport.ts";
 import { increment } from "./metrics.ts";
-import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
+import { takeToken } from "./token_bucket.ts";
 import { messageBytes } from "./_utf8.ts";
 import { Outbox, writeFrames } from "./_outbox.ts";
 
@@ -53,14 +53,19 @@ export class Connection {
   #queueBytes = 0;
   #draining: Promise<void> | undefined;
   #violations: number[] | undefined;
-  #bucket: TokenBucket;
+  /** The message-rate bucket: when it is full again (`takeToken`); 0 while it was never used. */
+  #bucketFullAt = 0;
   #strikes = 0;
   #closeCode: number | undefined;
   #batch: boolean;
-  /** Frames queued this turn, written by `flush`. */
-  #outbox = new Outbox();
-  /** Where it comes from, for the admin API's listing. */
-  readonly peer: Peer | undefined;
+  /**
+   * Frames queued this turn, written by `flush`: made by the first `send`
+   * and dropped once flushed, so an idle connection holds none.
+   */
+  #outbox: Outbox | undefined;
+  /** Where it comes from (`peer`), kept as its two strings rather than an object. */
+  #remoteAddr: string | undefined;
+  #transport: string | undefined;
 
   /**
    * @param id Server-assigned id.
@@ -71,12 +76,20 @@ export class Connection {
    */
   constructor(id: string, socket: HubSocket, ctx: HubContext, batch: boolean, peer?: Peer) {
     this.id = id;
-    this.peer = peer;
+    this.#remoteAddr = peer?.remoteAddr;
+    this.#transport = peer?.transport;
     this.#batch = batch;
     this.#socket = socket;
     this.#ctx = ctx;
     this.since = ctx.clock.now();
-    this.#bucket = createTokenBucket(ctx.limits.messageRate, ctx.limits.messageBurst, this.since);
+  }
+
+  /** Where it comes from, for the admin API's listing (made when asked). */
+  get peer(): Peer | undefined {
+    const remoteAddr = this.#remoteAddr;
+    const transport = this.#transport;
+    if (remoteAddr === undefined && transport === undefined) return undefined;
+    return { remoteAddr, transport };
   }
 
   /** The authenticated principal, once there is one. */
@@ -91,7 +104,8 @@ export class Connection {
 
   /** Characters queued in its outbox plus bytes its socket has not written yet. */
   get queuedBytes(): number {
-    return this.#outbox.chars + (this.#state === "closed" ? 0 : this.#socket.bufferedAmount);
+    return (this.#outbox?.chars ?? 0) +
+      (this.#state === "closed" ? 0 : this.#socket.bufferedAmount);
   }
 
   /** Whether the connection is authenticated and not closed. */
@@ -121,8 +135,9 @@ export class Connection {
    */
   send(text: string): void {
     if (this.#state === "closed") return;
-    if (this.#outbox.add(text)) this.#ctx.flushQueue.add(this);
-    if (this.#outbox.exceeds(0, this.#ctx.limits.maxBufferedBytes)) this.#slowConsumer();
+    const outbox = this.#outbox ??= new Outbox();
+    if (outbox.add(text)) this.#ctx.flushQueue.add(this);
+    if (outbox.exceeds(0, this.#ctx.limits.maxBufferedBytes)) this.#slowConsumer();
   }
 
   /**
@@ -132,15 +147,16 @@ export class Connection {
    */
   flush(): number {
     const outbox = this.#outbox;
-    if (outbox.isEmpty) return 0;
+    if (outbox === undefined || outbox.isEmpty) return 0;
     if (this.#state === "closed") {
-      outbox.take();
+      this.#outbox = undefined;
       return 0;
     }
     if (outbox.exceeds(this.#socket.bufferedAmount, this.#ctx.limits.maxBufferedBytes)) {
       this.#slowConsumer();
       return 0;
     }
+    this.#outbox = undefined;
     return this.#write(outbox.take()!);
   }
 
@@ -152,7 +168,7 @@ export class Connection {
   }
 
   #slowConsumer(): void {
-    this.#outbox.take();
+    this.#outbox = undefined;
     this.#ctx.metrics.slowConsumerDrops++;
     this.#ctx.audit({
       level: "warn",
@@ -168,7 +184,8 @@ export class Connection {
     if (this.#state === "closed") return;
     this.#closeCode = code;
     // What was said before the close goes out before it.
-    const frames = this.#outbox.take();
+    const frames = this.#outbox?.take();
+    this.#outbox = undefined;
     if (frames !== undefined) this.#write(frames);
     try {
       this.#socket.close(code, reason);
@@ -192,7 +209,7 @@ export class Connection {
     this.#queue = undefined;
     this.#queueSizes = undefined;
     this.#queueBytes = 0;
-    this.#outbox.take();
+    this.#outbox = undefined;
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
   }
@@ -204,16 +221,23 @@ export class Connection {
    */
   receive(data: unknown): void {
     if (this.#state === "closed") return;
-    if (!this.#bucket.take(this.#ctx.clock.now())) {
+    const limits = this.#ctx.limits;
+    const fullAt = takeToken(
+      this.#bucketFullAt,
+      this.#ctx.clock.now(),
+      limits.messageRate,
+      limits.messageBurst,
+    );
+    if (fullAt === undefined) {
       this.#rateLimited("message_rate", "Too many frames: slow down");
       if (++this.#strikes > this.#ctx.limits.maxRateLimitStrikes) {
         this.close(CloseCode.Overloaded, "Rate limit exceeded");
       }
       return;
     }
+    this.#bucketFullAt = fullAt;
     this.#strikes = 0;
     if (this.#queue !== undefined) {
-      const limits = this.#ctx.limits;
       if (this.#queue.length >= limits.maxQueuedFrames) {
         this.#rateLimited("queue", "Too many frames waiting for a permission check");
         return;
@@ -311,7 +335,7 @@ export class Connection {
         this.#unsubscribed(frame.topic);
         return this.#ack(frame.id);
       case "publish":
-        return this.#publish(principal, frame.topic, frame.payload, frame.id);
+        return this.#publish(principal, frame.topic, frame.payload, frame.jws, frame.id);
     }
   }
 
@@ -387,14 +411,15 @@ export class Connection {
     principal: Principal,
     topic: string,
     payload: unknown,
+    jws: string | undefined,
     id: RequestId | undefined,
   ): Promise<void> | void {
     const verdict = this.#ctx.check(this, principal, "publish", topic);
     // The decision is almost always cached and synchronous: no closure is
     // made for it then, as this runs for every publish frame.
     return verdict instanceof Promise
-      ? verdict.then((v) => this.#publishAllowed(v, principal, topic, payload, id))
-      : this.#publishAllowed(verdict, principal, topic, payload, id);
+      ? verdict.then((v) => this.#publishAllowed(v, principal, topic, payload, jws, id))
+      : this.#publishAllowed(verdict, principal, topic, payload, jws, id);
   }
 
   #publishAllowed(
@@ -402,16 +427,34 @@ export class Connection {
     principal: Principal,
     topic: string,
     payload: unknown,
+    jws: string | undefined,
     id: RequestId | undefined,
   ): Promise<void> | void {
     if (this.#state !== "open") return;
     if (!verdict.allowed) return this.#reply(errorFrame(verdict.code, verdict.message, id));
-    const sent = this.#ctx.publish({
-      topic,
-      payload,
-      from: principal.sub,
-      ts: this.#ctx.clock.now(),
+    // Signed topics: verified once here, before fan-out; plain ones pass at no cost.
+    const admission = this.#ctx.signed.admit(this, topic, payload, jws);
+    if (admission === undefined) return this.#publishAdmitted(principal, topic, payload, jws, id);
+    return admission.then((a) => {
+      if (this.#state !== "open") return;
+      if (!a.ok) return this.#reply(errorFrame(a.code, a.message, id));
+      return this.#publishAdmitted(principal, topic, a.payload, a.jws, id);
     });
+  }
+
+  #publishAdmitted(
+    principal: Principal,
+    topic: string,
+    payload: unknown,
+    jws: string | undefined,
+    id: RequestId | undefined,
+  ): Promise<void> | void {
+    const ts = this.#ctx.clock.now();
+    const sent = this.#ctx.publish(
+      jws === undefined
+        ? { topic, payload, from: principal.sub, ts }
+        : { topic, payload, from: principal.sub, ts, jws },
+    );
     return sent instanceof Promise ? sent.then(() => this.#ack(id)) : this.#ack(id);
   }
 

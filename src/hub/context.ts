@@ -7,6 +7,7 @@
 import type { AclAction } from "../acl/rules.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Publication } from "./broker.ts";
+import type { SignedPublish } from "./_signed_publish.ts";
 import type { Clock } from "./clock.ts";
 import type { Connection, Verdict } from "./connection.ts";
 import type { LogEntry } from "./log.ts";
@@ -40,6 +41,8 @@ export interface HubContext {
     topic: string,
   ): Verdict | Promise<Verdict>;
   publish(publication: Publication): Promise<void> | void;
+  /** The topic's signing rule on a publish the ACL allowed (see `_signed_publish.ts`). */
+  readonly signed: SignedPublish;
   verify(token: string): Promise<Principal>;
   /** Returns a close code and reason to refuse the connection, or `undefined` to accept it. */
   onAuthenticated(

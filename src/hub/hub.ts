@@ -50,6 +50,9 @@ import {
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createDeadlines } from "./_deadlines.ts";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
+import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
+import { createSignedPublish, type PublishAdmission } from "./_signed_publish.ts";
+import { PublishError } from "./publish_error.ts";
 
 export type {
   Accepted,
@@ -73,6 +76,17 @@ export interface PublishOptions {
    * @default {null}
    */
   from?: string | null;
+  /**
+   * Signs the publication with this key (a secret, a PEM or JWK private
+   * key, or a signer from `createPublicationSigner`, which imports its key
+   * once). The topic must require signed publications and accept the key:
+   * the hub verifies it as it would a client's, so subscribers receive the
+   * payload and the JWS and can verify it themselves. Without it, a topic
+   * that requires signatures refuses the publication.
+   *
+   * @default {undefined}
+   */
+  sign?: PublicationSigningKey | PublicationSigner;
 }
 
 /** What {@linkcode Hub.broadcast} sends, mirroring the admin route. */
@@ -85,6 +99,13 @@ export interface BroadcastInput {
   payload: unknown;
   /** Send directly to these users' connections (without `topic`: to them only). */
   users?: string[];
+  /**
+   * Sign the publication on `topic` with this key, as {@linkcode PublishOptions.sign}
+   * does. Only with `topic`: direct sends to users are never signed.
+   *
+   * @default {undefined}
+   */
+  sign?: PublicationSigningKey | PublicationSigner;
 }
 
 /** Connection status of one user, from {@linkcode Hub.userStatus}. */
@@ -130,7 +151,13 @@ export interface Hub extends AsyncDisposable {
    * transport adapter could not read and answered 400 (for transport adapters).
    */
   malformedUpgrade(reason: MalformedUpgrade, info?: ConnInfo): void;
-  /** Publishes from the server to every subscriber of a concrete topic. */
+  /**
+   * Publishes from the server to every subscriber of a concrete topic.
+   * Rejects with a {@linkcode PublishError} when the topic's signing rule
+   * refuses it (a plain publication to a signed topic, a signed one to a
+   * topic that takes none, a key the topic does not accept), and with a
+   * `TypeError` for an invalid topic or a key that cannot sign.
+   */
   publish(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
   /** To a topic, to listed users, or (with neither) to every connected user. Returns the connections reached directly. */
   broadcast(input: BroadcastInput): Promise<number>;
@@ -281,6 +308,13 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     audit,
   });
 
+  const signed = createSignedPublish({
+    signingFor: (topic) => permissions.acl.signingFor(topic),
+    log,
+  });
+  /** The sender the hub's own plain publications are ordered under. */
+  const server = {};
+
   const context: HubContext = {
     clock,
     limits,
@@ -293,6 +327,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     cache: { delete: (connection) => permissions.forget(connection) },
     check: permissions.check,
     publish: (publication) => broker.publish(publication),
+    signed,
     verify,
     onAuthenticated: (connection, principal) => users.add(connection, principal),
     onClosed(connection, code) {
@@ -390,10 +425,12 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     payload: unknown,
     event: string | undefined,
     from: string | null,
+    jws: string | undefined,
   ) {
-    return event === undefined
+    const publication = event === undefined
       ? { topic, payload, from, ts: clock.now() }
       : { topic, payload, from, ts: clock.now(), event };
+    return jws === undefined ? publication : { ...publication, jws };
   }
 
   async function publish(
@@ -403,8 +440,26 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   ): Promise<void> {
     const problem = validateTopic(topic);
     if (problem !== undefined) throw new TypeError(problem);
+    const { sign } = publishOptions;
+    // A plain publication to a topic that requires no signature is not
+    // awaited, so it reaches the broker in the same turn, as it always did.
+    const pending = sign !== undefined
+      ? signed.sign(topic, payload, sign)
+      : signed.admit(server, topic, payload, undefined);
+    const admission: PublishAdmission | undefined = pending === undefined
+      ? undefined
+      : await pending;
+    if (admission !== undefined && !admission.ok) {
+      throw new PublishError(admission.code, admission.message);
+    }
     await broker.publish(
-      makePublication(topic, payload, publishOptions.event, publishOptions.from ?? null),
+      makePublication(
+        topic,
+        admission === undefined ? payload : admission.payload,
+        publishOptions.event,
+        publishOptions.from ?? null,
+        admission?.jws,
+      ),
     );
   }
 
@@ -418,8 +473,11 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     ) {
       throw new TypeError("Cannot broadcast as 'users' is not an array of strings");
     }
+    if (input.sign !== undefined && input.topic === undefined) {
+      throw new TypeError("Cannot broadcast signed without 'topic': only publications are signed");
+    }
     if (input.topic !== undefined) {
-      await publish(input.topic, input.payload, { event: input.event });
+      await publish(input.topic, input.payload, { event: input.event, sign: input.sign });
       return input.users === undefined ? 0 : users.send(input.users, input.event, input.payload);
     }
     return input.users === undefined

@@ -80,3 +80,40 @@ class Bucket implements TokenBucket {
     return this.#tokens >= this.#burst;
   }
 }
+
+/**
+ * One take from a token bucket kept as a single number: the time at which it
+ * is full again (the generic cell rate algorithm, the same decisions as
+ * {@linkcode createTokenBucket}). A full bucket is any time not after `now`
+ * (`0` for a new one), so an object holding a bucket pays for one field and
+ * nothing until its first take; every connection holds one.
+ *
+ * @param fullAt The bucket: when it is full again, epoch ms.
+ * @param now The time of the take, epoch ms.
+ * @param perSecond Refill rate.
+ * @param burst Capacity.
+ * @returns The bucket after the take, or `undefined` when it is empty (the bucket is unchanged then).
+ *
+ * @example Allow a burst of two, then one per second
+ * ```ts
+ * import { takeToken } from "./token_bucket.ts";
+ * import assert from "node:assert/strict";
+ *
+ * let bucket = 0;
+ * bucket = takeToken(bucket, 0, 1, 2)!;
+ * bucket = takeToken(bucket, 0, 1, 2)!;
+ * assert.equal(takeToken(bucket, 0, 1, 2), undefined);
+ * assert.equal(typeof takeToken(bucket, 1000, 1, 2), "number");
+ * ```
+ */
+export function takeToken(
+  fullAt: number,
+  now: number,
+  perSecond: number,
+  burst: number,
+): number | undefined {
+  const interval = 1000 / perSecond;
+  // Tokens missing at `now` are (fullAt - now) / interval; a take needs one left.
+  if (fullAt - now > (burst - 1) * interval) return undefined;
+  return (fullAt > now ? fullAt : now) + interval;
+}

@@ -11,7 +11,13 @@ import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 // @ts-types="./_ws.d.ts"
 import { type RawData, type WebSocket as WsSocket, WebSocketServer } from "ws";
-import type { Accepted, ConnInfo, UpgradeTarget } from "../hub/transport.ts";
+import type {
+  Accepted,
+  ConnInfo,
+  HubSocket,
+  SocketHandler,
+  UpgradeTarget,
+} from "../hub/transport.ts";
 import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 
 /** Options of {@linkcode listenNode}. */
@@ -92,12 +98,33 @@ export async function listenNode(
   // A library must not replace the global Request/Response (Deno.serve rejects foreign ones).
   const server: Server = createServer(getRequestListener(fetch, { overrideGlobalObjects: false }));
   const sockets = new Set<Duplex>();
+  // Listeners shared by every socket (`this` is the socket): none is a
+  // closure of its own, which an idle connection would hold.
+  function forget(this: Duplex): void {
+    sockets.delete(this);
+  }
+  /** The hub's side of each open `ws` socket, for the shared listeners below. */
+  const handlers = new WeakMap<WsSocket, SocketHandler>();
+  function onMessage(this: WsSocket, data: RawData, isBinary: boolean): void {
+    handlers.get(this)?.message(isBinary ? data : data.toString());
+  }
+  function onClose(this: WsSocket, code: number): void {
+    handlers.get(this)?.close(code);
+  }
+  function attach(ws: WsSocket, admission: Accepted): void {
+    ws.on("error", ignore);
+    const handler = hub.connect(new WsHubSocket(ws), admission);
+    handlers.set(ws, handler);
+    ws.on("message", onMessage);
+    ws.on("close", onClose);
+    handler.open();
+  }
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Without an error listener a reset socket would crash the process.
-    socket.on("error", () => {});
+    socket.on("error", ignore);
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    socket.on("close", forget);
     // Host and request target are the client's words: a malformed one
     // (`Host: x:99999`, `GET //`) is answered 400, never left open.
     const url = parseUrl(req.url, hostOf(req));
@@ -139,7 +166,7 @@ export async function listenNode(
         // `ws` answers a bad key or version 400 itself and destroys the socket.
         wss.handleUpgrade(req, socket, head, (ws) => {
           wss.emit("connection", ws, req);
-          attach(hub, ws, admission);
+          attach(ws, admission);
         });
       },
     ).catch(() =>
@@ -151,7 +178,7 @@ export async function listenNode(
   });
   // What node:http cannot parse (garbage, oversized headers) gets 400 and is released.
   server.on("clientError", (error: Error & { code?: string }, socket: Duplex) => {
-    socket.on("error", () => {});
+    socket.on("error", ignore);
     // A peer that reset the connection is gone: nothing to answer or count.
     if (error.code === "ECONNRESET") return void socket.destroy();
     hub.malformedUpgrade?.("http", peerOf(socket));
@@ -178,9 +205,12 @@ export async function listenNode(
       client.ping();
     }
   }, hub.limits.heartbeatMs);
+  function pong(this: WsSocket): void {
+    alive.add(this);
+  }
   wss.on("connection", (client) => {
     alive.add(client);
-    client.on("pong", () => alive.add(client));
+    client.on("pong", pong);
   });
 
   const address = server.address();
@@ -198,20 +228,27 @@ export async function listenNode(
   return { port, hostname, close, [Symbol.asyncDispose]: close };
 }
 
-function attach(hub: UpgradeTarget, ws: WsSocket, admission: Accepted): void {
-  ws.on("error", () => {});
-  const handler = hub.connect({
-    send: (text) => ws.send(text),
-    close: (code, reason) => ws.close(code, reason),
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-  }, admission);
-  ws.on("message", (data: RawData, isBinary: boolean) => {
-    handler.message(isBinary ? data : data.toString());
-  });
-  ws.on("close", (code: number) => handler.close(code));
-  handler.open();
+function ignore(): void {}
+
+/** A `ws` socket as the hub sees it: a class, so each holds no closures. */
+class WsHubSocket implements HubSocket {
+  #ws: WsSocket;
+
+  constructor(ws: WsSocket) {
+    this.#ws = ws;
+  }
+
+  send(text: string): void {
+    this.#ws.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.#ws.close(code, reason);
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
 }
 
 function toRequest(req: IncomingMessage, url: URL): Request {

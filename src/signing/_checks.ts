@@ -6,7 +6,7 @@
  * @module
  */
 
-import { base64url, errors } from "jose";
+import { base64url, errors } from "../auth/jose.ts";
 import { AuthError } from "../auth/errors.ts";
 import { KeyImportError } from "../auth/_key_source.ts";
 import type { ReplayCache } from "./_replay_cache.ts";

@@ -1,6 +1,6 @@
 /** Turns the one `keys` value of a signed topic into the key-source options tokens use. */
 
-import { base64url } from "jose";
+import { base64url } from "../auth/jose.ts";
 import type { KeySourceOptions } from "../auth/_key_source.ts";
 import { looksLikePem } from "../auth/_key_shape.ts";
 import type { JsonWebKeySet } from "../auth/verify.ts";

@@ -5,7 +5,13 @@
  * @module
  */
 
-import { base64url, type CryptoKey as JoseCryptoKey, importJWK, importPKCS8, SignJWT } from "jose";
+import {
+  base64url,
+  type CryptoKey as JoseCryptoKey,
+  importJWK,
+  importPKCS8,
+  SignJWT,
+} from "../auth/jose.ts";
 import { isJwsAlgorithm, type JwsAlgorithm } from "../auth/algorithms.ts";
 import { secretBytes } from "../auth/_secret.ts";
 import {

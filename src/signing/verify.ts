@@ -5,7 +5,7 @@
  * @module
  */
 
-import { compactVerify } from "jose";
+import { compactVerify } from "../auth/jose.ts";
 import type { ErrorCode } from "../protocol/codes.ts";
 import { createKeySource } from "../auth/_key_source.ts";
 import { keySourceOptions, type PublicationKeys } from "./_keys.ts";

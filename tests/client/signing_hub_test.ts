@@ -30,7 +30,7 @@ import { ed25519, es256, SECRET } from "../signing/_keys.ts";
 import { next } from "./_helpers.ts";
 import { keyPair } from "../auth/_fixtures.ts";
 
-const HUB_VERIFIES_SIGNATURES = false;
+const HUB_VERIFIES_SIGNATURES = true;
 const HUB_SPEAKS_HISTORY = false;
 const MAX_JWS_BYTES = 2048;
 

@@ -236,3 +236,115 @@ eachTransport(
     }
   },
 );
+
+/** Runs the peer's `client` command; `each` sees every line as it arrives. */
+async function pythonClient(
+  args: string[],
+  each: (line: Line) => Promise<void> | void,
+): Promise<{ code: number; lines: Line[]; stderr: string }> {
+  const child = new Deno.Command(PYTHON, {
+    args: [PEER, "client", ...args, "--timeout", "10"],
+    stdout: "piped",
+    stderr: "piped",
+    env: { PYTHONDONTWRITEBYTECODE: "1" },
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
+  const stderr = new Response(child.stderr).text();
+  const lines: Line[] = [];
+  try {
+    for await (const line of jsonLines(child.stdout)) {
+      lines.push(line);
+      await each(line);
+    }
+    return { code: (await child.status).code, lines, stderr: await stderr };
+  } finally {
+    clearTimeout(timer);
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already exited */ }
+    await child.status;
+    await stderr;
+  }
+}
+
+eachTransport(
+  "python peer through the hub: the hub and a Deno subscriber verify what PyJWT signed, Python verifies what the hub signed",
+  async (transport) => {
+    await using keys = await keyFiles();
+    const ec = await es256();
+    const signedRules = [
+      { effect: "allow" as const, actions: ["subscribe" as const], topics: ["**"] },
+      {
+        effect: "allow" as const,
+        actions: ["publish" as const],
+        topics: ["hs:*"],
+        signed: { keys: SECRET },
+      },
+      {
+        effect: "allow" as const,
+        actions: ["publish" as const],
+        topics: ["es:*"],
+        signed: { keys: ec.publicPem },
+      },
+    ];
+    await using h = await startTestHub(transport, { acl: { rules: signedRules } });
+    const tokenFile = `${keys.dir}/token`;
+    await Deno.writeTextFile(tokenFile, await h.token({ sub: "py" }));
+    const cases = [
+      // topic, alg, Python's signing key file, its verifying key file, the hub's signing key, the Deno subscriber's key
+      ["hs:prices", "HS256", keys.secret, keys.secret, SECRET, SECRET],
+      ["es:prices", "ES256", keys.esPrivate, keys.esPublic, ec.privatePem, ec.publicPem],
+    ] as const;
+    for (const [topic, alg, signKey, verifyKey, hubKey, denoKey] of cases) {
+      const [deno] = await connectWelcomed(h.url, {
+        protocols: ["auth", await h.token({ sub: "deno" })],
+      });
+      try {
+        assert.equal((await deno.request({ type: "subscribe", id: 1, topic })).type, "ack");
+        const { code, lines, stderr } = await pythonClient(
+          [
+            ...["--url", h.url, "--token-file", tokenFile, "--topic", topic],
+            ...["--publish", '{"bid":1.08,"from":"python"}', "--sign-key", signKey, "--alg", alg],
+            ...["--verify-key", verifyKey, "--expect", "2"],
+          ],
+          async (line) => {
+            assert.notEqual(line.event, "error", JSON.stringify(line));
+            // Python is subscribed: now the hub publishes, signed server-side.
+            if (line.event === "subscribed") {
+              await h.hub.publish(topic, { bid: 1.09, from: "hub" }, { sign: hubKey });
+            }
+          },
+        );
+        assert.equal(code, 0, `${alg}: ${stderr}`);
+        const published = lines.find((l) => l.event === "published");
+        assert.equal(published?.signed, true);
+        // The Deno subscriber got Python's JWS byte for byte, and verifies it without the hub.
+        const fromPython = await deno.next((f) => f.type === "message" && f.from === "py", 10_000);
+        assert.equal(fromPython.jws, published?.jws, alg);
+        const subscriber = createPublicationVerifier({ keys: denoKey, checkFreshness: false });
+        const verified = await subscriber.verify(topic, fromPython.jws);
+        assert.equal(verified.ok ? "ok" : verified.code, "ok", alg);
+        assert.deepEqual(fromPython.payload, { bid: 1.08, from: "python" });
+        // Python verified both what it published and what the hub signed.
+        const received = lines.filter((l) => l.event === "message");
+        assert.deepEqual(
+          received.map((m) => [m.payload.from, m.signed, m.verified]).sort(),
+          [["hub", true, true], ["python", true, true]],
+          alg,
+        );
+      } finally {
+        await deno.close();
+      }
+    }
+    // A plain publication from Python to a signed topic is refused with its code.
+    const plain = await pythonClient(
+      [
+        ...["--url", h.url, "--token-file", tokenFile, "--topic", "hs:prices"],
+        ...["--publish", '{"bid":0}'],
+      ],
+      () => {},
+    );
+    assert.equal(plain.code, 1, plain.stderr);
+    assert.equal(plain.lines.at(-1)?.code, "SIGNATURE_REQUIRED", JSON.stringify(plain.lines));
+  },
+);

@@ -1,0 +1,99 @@
+// What an idle, authenticated, subscribed connection keeps on the heap of the
+// hub core (no sockets: the adapters' share is the bench memory scenario's).
+// Each connection is admitted with a real HS256 token and subscribes to its
+// own topic; its outgoing buffer and token bucket are made when used and
+// dropped once flushed, and its peer address is kept as two strings.
+
+import assert from "node:assert/strict";
+import { SignJWT } from "jose";
+import { composeHub } from "../../src/hub/hub.ts";
+import type { HubSocket, SocketHandler } from "../../src/hub/transport.ts";
+
+const SECRET = "an-idle-memory-test-secret-of-32-bytes";
+const COUNT = 4000;
+/** Measured 927 bytes each here; 1,068 when each held an Outbox, a bucket object and a peer object. */
+const BUDGET_BYTES = 1000;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+class NullSocket implements HubSocket {
+  bufferedAmount = 0;
+  sent = 0;
+  send(_text: string): void {
+    this.sent++;
+  }
+  close(_code: number, _reason: string): void {}
+}
+
+function heapUsed(): number {
+  for (let i = 0; i < 3; i++) gc!();
+  return Deno.memoryUsage().heapUsed;
+}
+
+Deno.test({
+  name: "Connection idle and subscribed keeps under 1,000 bytes of hub heap",
+  ignore: gc === undefined,
+  async fn() {
+    const flushes: (() => void)[] = [];
+    const hub = composeHub({
+      auth: { secret: SECRET, algorithms: ["HS256"] },
+      acl: {
+        rules: [{ id: "own", effect: "allow", actions: ["subscribe"], topics: ["room:{sub}"] }],
+      },
+      limits: { connectRatePerIp: 1_000_000, connectBurstPerIp: 1_000_000 },
+      log: () => {},
+    }, {
+      upgrade: () => Promise.resolve(new Response(null, { status: 501 })),
+      schedule: (fn) => flushes.push(fn),
+    });
+    const key = new TextEncoder().encode(SECRET);
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const tokens = await Promise.all(
+      Array.from(
+        { length: COUNT + 1 },
+        (_, i) =>
+          new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(`u${i}`)
+            .setExpirationTime(exp).sign(key),
+      ),
+    );
+    const sockets: NullSocket[] = [];
+    async function open(i: number): Promise<SocketHandler> {
+      const req = new Request("http://127.0.0.1/ws", {
+        headers: {
+          upgrade: "websocket",
+          "sec-websocket-protocol": `realtime.v1,auth,${tokens[i]}`,
+        },
+      });
+      const admission = await hub.admit(req, { remoteAddr: "127.0.0.1", transport: "test" });
+      assert.ok(admission.ok);
+      const socket = new NullSocket();
+      sockets.push(socket);
+      const handler = hub.connect(socket, admission);
+      handler.open();
+      handler.message(JSON.stringify({ type: "subscribe", topic: `room:u${i}`, id: 1 }));
+      return handler;
+    }
+    // The flush writes at most 1,024 messages a turn, then schedules the rest.
+    const flush = () => {
+      while (flushes.length > 0) flushes.shift()!();
+    };
+    const handlers = [await open(COUNT)];
+    flush();
+    const before = heapUsed();
+    for (let i = 0; i < COUNT; i++) handlers.push(await open(i));
+    flush();
+    const perConnection = (heapUsed() - before) / COUNT;
+    assert.equal(hub.subscriptionCount, COUNT + 1);
+    assert.deepEqual(
+      new Set(sockets.map((s) => s.sent)),
+      new Set([2]),
+      "each got its welcome and its ack",
+    );
+    assert.ok(
+      perConnection < BUDGET_BYTES && perConnection > 0,
+      `${perConnection.toFixed(0)} bytes retained per idle connection`,
+    );
+    for (const handler of handlers) handler.close(1000);
+    assert.equal(hub.connectionCount, 0);
+    await hub.close();
+  },
+});
