@@ -23,6 +23,7 @@ import { plainHubOptions } from "../hub/options.ts";
 import { serve, type Server } from "./serve.ts";
 import { createHealthHandler } from "./health.ts";
 import type { RedisEngine } from "../engine/redis/mod.ts";
+import type { HistoryRule } from "../engine/history_policy.ts";
 
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
@@ -129,23 +130,36 @@ export async function startServer(
   // Redis is reached before anything listens: a hub that cannot share its
   // audience must not take connections (docs/scaling.md, "Starting").
   let engine: RedisEngine | undefined;
+  // One set of history rules for engine and hub: the engine's own, else the hub's `history`.
+  const history = typeof config.engine === "object"
+    ? config.engine.redis.history ?? (config as { history?: HistoryRule[] }).history
+    : undefined;
   if (typeof config.engine === "object") {
     // Loaded only when chosen, so the default server never loads the Redis client.
     const { createRedisEngine } = await import("../engine/redis/mod.ts");
     const log = options.log;
     engine = await createRedisEngine({
       ...config.engine.redis,
+      history,
       log: log === undefined
         ? undefined
         : (entry) =>
           log({ level: entry.level, event: `engine.${entry.event}`, message: entry.message }),
     });
   }
+  // The hub runs on the chosen engine and reads the same history rules, to
+  // know which subscribe replies carry a position.
+  const onEngine = engine === undefined
+    ? {}
+    : history === undefined
+    ? { engine }
+    : { engine, history };
   let hub: Hub;
   try {
     hub = createHub({
       // Every plain hub option the config file set, in one place (the defaults are the hub's).
       ...plainHubOptions(config),
+      ...onEngine,
       auth,
       log: options.log,
     });
