@@ -11,7 +11,7 @@
  *
  * The load generator (bench/node/load/scale_out.mjs) spreads the subscribers
  * of one topic over the servers and runs two windowed publishers (one per
- * server). Reported: deliveries/s, latency p50/p99, lost/duplicated/reordered,
+ * server). Every hub keeps the topic's history. Reported: deliveries/s, latency p50/p99, lost/duplicated/reordered,
  * server CPU, Redis CPU per publication, and the issue's three targets.
  * Nothing is pinned: several servers share the machine's cores.
  *
@@ -43,6 +43,9 @@ export const SCALE_OUT_SIZES: { full: ScaleOutSizes; quick: ScaleOutSizes } = {
   full: { subscribers: 1000, publishers: 2, messages: 2000, window: 16, timeoutMs: 90_000 },
   quick: { subscribers: 200, publishers: 2, messages: 300, window: 16, timeoutMs: 45_000 },
 };
+
+/** History of the benchmark topic, on every hub set-up. */
+const SCALE_OUT_HISTORY = [{ pattern: "bench:*", size: 1000, ttlMs: 60_000 }];
 
 interface Setup {
   readonly id: string;
@@ -99,6 +102,9 @@ async function startHub(redisUrl: string | undefined, dir: string, i: number): P
       auth: { secret: BENCH_SECRET, algorithms: ["HS256"] },
       acl: { rules: BENCH_RULES },
       limits: BENCH_LIMITS,
+      // Every hub set-up keeps history of the topic, as a deployment that recovers would:
+      // on Redis each publication is then the Lua script (offset, stream, PUBLISH).
+      history: SCALE_OUT_HISTORY,
       ...(redisUrl === undefined ? {} : { engine: { redis: { urls: [redisUrl] } } }),
     }),
   );
