@@ -30,6 +30,7 @@
 
 // The hub
 export { createHub } from "./src/server/create_hub.ts";
+export { type ClientAddress, createClientAddress } from "./src/hub/client_address.ts";
 export type { BroadcastInput, Hub, HubStats, PublishOptions, UserStatus } from "./src/hub/hub.ts";
 export type {
   Accepted,

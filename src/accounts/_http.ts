@@ -163,21 +163,3 @@ export function setCookie(shape: CookieShape, value: string, maxAgeSeconds: numb
 export function clearCookie(shape: CookieShape): string {
   return setCookie(shape, "", 0);
 }
-
-/** The client address, from `X-Forwarded-For` only when the proxy is trusted. */
-export function clientAddress(
-  req: Request,
-  info: { remoteAddr?: unknown } | undefined,
-  trustProxy: boolean,
-): string | undefined {
-  if (trustProxy) {
-    const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded.slice(0, 64);
-  }
-  const remote = info?.remoteAddr;
-  if (typeof remote === "string") return remote;
-  if (typeof remote === "object" && remote !== null && "hostname" in remote) {
-    return String((remote as { hostname: unknown }).hostname);
-  }
-  return undefined;
-}

@@ -12,15 +12,20 @@ import { createSqliteStore } from "./sqlite_store.ts";
 import { type AccountsAdminOptions, createAccountsAdminHandler } from "./admin_handler.ts";
 import type { AccountStore } from "./store.ts";
 import type { LogEntry } from "../hub/log.ts";
+import type { TrustProxyOptions } from "../hub/options.ts";
 
 /** Options of {@linkcode openDefaultAccounts}. */
 export interface DefaultAccountsOptions {
   /** The state directory; the store is `<dir>/accounts.db`. @default {".realtime"} */
   dir?: string;
+  /** An open store to use instead (closed by `close()`); `dir` is then unused. @default {undefined} */
+  store?: AccountStore;
   /** Whether anyone may sign up (the development server) or only operators add users. @default {false} */
   signup?: boolean;
   /** Log sink of the `accounts.*` events. @default {logToStderr} */
   log?: (entry: LogEntry) => void;
+  /** Which address a login is accounted to behind a proxy: pass the hub's `trustProxy`. @default {false} */
+  trustProxy?: boolean | TrustProxyOptions;
   /** The operator credential of the user admin routes (`/v1/realtime/accounts`). @default {none: every admin request gets 401} */
   admin?: Pick<AccountsAdminOptions, "apiKey" | "verifier" | "adminRole" | "prefix">;
 }
@@ -65,7 +70,7 @@ export function openDefaultAccounts(
   const { secret, issuer, audience } = auth;
   if (secret === undefined) return undefined;
   const { dir = ".realtime", signup = false } = options;
-  const store = createSqliteStore(`${dir.replace(/\/+$/, "")}/accounts.db`);
+  const store = options.store ?? createSqliteStore(`${dir.replace(/\/+$/, "")}/accounts.db`);
   const handler = createAccountsHandler({
     store,
     signingKey: { secret },
@@ -75,6 +80,7 @@ export function openDefaultAccounts(
     audience,
     signup,
     log: options.log,
+    trustProxy: options.trustProxy,
     newUser: (name) => ({
       roles: [],
       acl: { "chat:*": ["subscribe", "publish"], [`user:${name}`]: ["subscribe"] },

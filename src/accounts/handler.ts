@@ -7,6 +7,10 @@
  */
 
 import { mintToken, type SigningKeyInput } from "../auth/mint.ts";
+import { ISSUED_AT_MS_CLAIM } from "../auth/revocations.ts";
+import { createClientAddress } from "../hub/client_address.ts";
+import type { TrustProxyOptions } from "../hub/options.ts";
+import type { ConnInfo } from "../hub/transport.ts";
 import { type LogEntry, logToStderr } from "../hub/log.ts";
 import type { TokenVerifier } from "../auth/verify.ts";
 import { AccountsError } from "./errors.ts";
@@ -14,7 +18,6 @@ import {
   basicCredentials,
   bearerToken,
   clearCookie,
-  clientAddress,
   type CookieShape,
   errorResponse,
   hasBody,
@@ -55,8 +58,11 @@ export interface NewUserGrants {
 
 /** The part of a hub the handler uses: ending a user's live connections. */
 export interface RevokingHub {
-  /** Disconnects a user (4003) and rejects their tokens issued before now. */
-  revoke(target: { user: string }): number;
+  /**
+   * Disconnects a user (4003) and rejects their tokens issued before now;
+   * with `session`, only the connections and tokens of that session (`sid`).
+   */
+  revoke(target: { user: string; session?: string }): number;
 }
 
 /** Options of {@linkcode createAccountsHandler}. */
@@ -106,8 +112,15 @@ export interface AccountsHandlerOptions {
   maxQueuedHashes?: number;
   /** Login and sign-up attempt limits. @default {createLoginLimiter({ now })} */
   limiter?: LoginLimiter;
-  /** Take the client address from `X-Forwarded-For` (behind a proxy you trust). @default {false} */
-  trustProxy?: boolean;
+  /**
+   * Behind a reverse proxy: which address a login is accounted to, by the
+   * hub's rules (pass the hub's `trustProxy`). Only a peer among the proxy
+   * addresses may name another address, and only through the entry its
+   * chain appended to `X-Forwarded-For`; entries a client wrote are ignored.
+   *
+   * @default {false}
+   */
+  trustProxy?: boolean | TrustProxyOptions;
   /** The refresh cookie's name. @default {"realtime_refresh"} */
   cookieName?: string;
   /** Whether the cookie is `Secure`. Keep it on; browsers accept it on `http://localhost`. @default {true} */
@@ -125,10 +138,7 @@ export interface AccountsHandlerOptions {
 }
 
 /** Connection facts a server passes along (`Deno.ServeHandlerInfo` fits). */
-export interface AccountsRequestInfo {
-  /** The peer: a host string or `{ hostname }`. */
-  remoteAddr?: unknown;
-}
+export type AccountsRequestInfo = ConnInfo;
 
 /** The handler: a `Response` for paths under the prefix, else `undefined`. */
 export type AccountsHandler = (
@@ -230,7 +240,6 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     newUser = () => ({ roles: [], acl: {} }),
     argon2 = OWASP_ARGON2ID,
     now = Date.now,
-    trustProxy = false,
     cookieName = "realtime_refresh",
     secureCookie = true,
     maxConcurrentHashes = 2,
@@ -241,20 +250,26 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
   const hash = (password: string) => slots.run(() => hashPassword(password, argon2));
   const verify = (password: string, phc: string) => slots.run(() => verifyPassword(password, phc));
   const limiter = options.limiter ?? createLoginLimiter({ now });
+  const clientAddress = createClientAddress(options.trustProxy);
   const cookie: CookieShape = { name: cookieName, path: prefix, secure: secureCookie };
   // Verified against when the user is unknown, so that both answers cost one hash.
   let dummy: Promise<string> | undefined;
   const dummyHash = () => dummy ??= hash(crypto.randomUUID());
 
   async function mintAccess(user: UserRecord, sid: string, afterRevoke = false) {
-    const t = now();
-    // The hub rejects tokens with iat at or before a revocation (second
-    // precision); a token minted right after one starts at the next second.
-    const clock = afterRevoke ? () => (Math.floor(t / 1000) + 1) * 1000 : () => t;
+    // The hub compares revocation cut-offs to the millisecond with iat_ms:
+    // a token minted right after a revocation is 1 ms past it.
+    const t = now() + (afterRevoke ? 1 : 0);
     return await mintToken(
-      { sub: user.username, roles: [...user.roles], acl: cloneAcl(user.acl), sid },
+      {
+        sub: user.username,
+        roles: [...user.roles],
+        acl: cloneAcl(user.acl),
+        sid,
+        [ISSUED_AT_MS_CLAIM]: t,
+      },
       signingKey,
-      { ttl: accessTtlSeconds, iss: issuer, aud: audience, now: clock },
+      { ttl: accessTtlSeconds, iss: issuer, aud: audience, now: () => t },
     );
   }
 
@@ -445,6 +460,10 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     const { token } = await presentedToken(req);
     const ended = await store.revokeByToken(await hashRefreshToken(token), now());
     if (ended !== undefined) {
+      // The session's access tokens carry its id (`sid`): end its live hub
+      // connections and refuse its tokens, leaving the user's other sessions.
+      const user = hub === undefined ? undefined : await store.findUser({ id: ended.userId });
+      if (user !== undefined) hub?.revoke({ user: user.username, session: ended.familyId });
       log({ level: "info", event: "accounts.logout", session: ended.familyId });
     }
     return json(204, null, { "set-cookie": clearCookie(cookie) });
@@ -531,7 +550,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
           `Method ${req.method} is not allowed on ${path}: use ${route[0]}`,
         );
       }
-      return await route[1](req, clientAddress(req, info, trustProxy));
+      return await route[1](req, clientAddress(req, info));
     } catch (error) {
       await req.body?.cancel().catch(() => {});
       if (error instanceof AccountsError) {

@@ -10,16 +10,29 @@ import { readClaim } from "./_claims.ts";
 
 /** A `when` ready to evaluate: a role set and claim paths with expected values. */
 export interface Condition {
+  /** Whether the principal must be anonymous (`true`) or a token holder (`false`); `undefined`: either. */
+  readonly anonymous: boolean | undefined;
   readonly roles: ReadonlySet<string> | undefined;
   readonly claims: readonly { readonly path: readonly string[]; readonly value: unknown }[];
 }
 
-/** Compiles a validated condition; `undefined` means the rule always applies. */
-export function compileCondition(when: AclCondition | undefined): Condition | undefined {
-  if (when === undefined) return undefined;
+/**
+ * Compiles a validated condition; `undefined` means the rule always applies.
+ * An allow rule applies to the anonymous principal only when it says
+ * `anonymous: true`, so a rule written for "anyone with a token" cannot
+ * reach a token-less connection; a deny rule applies to it unless it says
+ * `anonymous: false`.
+ */
+export function compileCondition(
+  when: AclCondition | undefined,
+  effect: "allow" | "deny",
+): Condition | undefined {
+  const anonymous = when?.anonymous ?? (effect === "allow" ? false : undefined);
+  if (when === undefined && anonymous === undefined) return undefined;
   return {
-    roles: when.roles === undefined ? undefined : new Set(when.roles),
-    claims: Object.entries(when.claims ?? {}).map(([path, value]) => ({
+    anonymous,
+    roles: when?.roles === undefined ? undefined : new Set(when.roles),
+    claims: Object.entries(when?.claims ?? {}).map(([path, value]) => ({
       path: path.split("."),
       value,
     })),
@@ -29,6 +42,9 @@ export function compileCondition(when: AclCondition | undefined): Condition | un
 /** Whether `condition` holds for `principal`. */
 export function conditionHolds(condition: Condition | undefined, principal: Principal): boolean {
   if (condition === undefined) return true;
+  if (condition.anonymous !== undefined && condition.anonymous !== (principal.anonymous === true)) {
+    return false;
+  }
   if (condition.roles !== undefined) {
     const roles = principal.roles;
     if (!Array.isArray(roles)) return false;

@@ -51,7 +51,7 @@ export function buildEntries(rules: readonly AclRule[]): RuleEntry[] {
     const list = rule.actions === "*" ? ACL_ACTIONS : rule.actions;
     let actions = 0;
     for (const action of list) actions |= actionBit(action);
-    const condition = compileCondition(rule.when);
+    const condition = compileCondition(rule.when, rule.effect);
     for (const pattern of rule.topics) {
       entries.push({
         order: entries.length,
@@ -94,6 +94,7 @@ export function copyRule(rule: AclRule): AclRule {
         ...(rule.when.claims === undefined
           ? {}
           : { claims: Object.freeze({ ...rule.when.claims }) }),
+        ...(rule.when.anonymous === undefined ? {} : { anonymous: rule.when.anonymous }),
       }),
     }),
     ...(rule.id === undefined ? {} : { id: rule.id }),

@@ -17,7 +17,7 @@ export interface OptionsProblem {
 }
 
 const RULE_FIELDS = new Set(["effect", "actions", "topics", "when", "id", "signed"]);
-const WHEN_FIELDS = new Set(["roles", "claims"]);
+const WHEN_FIELDS = new Set(["roles", "claims", "anonymous"]);
 const CLAIM_PATH_RE = /^[^.]+(?:\.[^.]+)*$/;
 
 /** How a rule is named in messages: `#2 'team-chat'` or `#2`. */
@@ -127,6 +127,9 @@ function whenProblems(when: unknown): string[] {
     } else if (w.roles.length === 0) {
       out.push("when.roles is empty, so the rule could never apply");
     }
+  }
+  if (w.anonymous !== undefined && typeof w.anonymous !== "boolean") {
+    out.push(`when.anonymous must be a boolean, got ${kindOf(w.anonymous)}`);
   }
   if (w.claims !== undefined) {
     if (typeof w.claims !== "object" || w.claims === null || Array.isArray(w.claims)) {

@@ -258,6 +258,9 @@ class CompiledAcl implements Acl {
   }
 
   #capabilities(principal: Principal): Grants {
+    // A token-less connection can never carry capabilities, whatever an
+    // authenticate hook put in its claims.
+    if (principal.anonymous === true) return NO_GRANTS;
     const claims = principal.claims;
     if (this.#claim === false || typeof claims !== "object" || claims === null) {
       return NO_GRANTS;

@@ -48,6 +48,18 @@ export const ACL_ACTIONS: readonly AclAction[] = Object.freeze([
  *
  * const when: AclCondition = { roles: ["moderator"], claims: { "org.id": "acme" } };
  * ```
+ *
+ * @example Anyone, even without a token, may read public topics (Spring's `permitAll()`)
+ * ```ts
+ * import type { AclRule } from "@realtime/hub";
+ *
+ * const rule: AclRule = {
+ *   effect: "allow",
+ *   actions: ["subscribe"],
+ *   topics: ["public:**"],
+ *   when: { anonymous: true },
+ * };
+ * ```
  */
 export interface AclCondition {
   /** Holds when the principal has at least one of these roles. Must not be empty. @default {undefined} */
@@ -58,6 +70,15 @@ export interface AclCondition {
    * @default {undefined}
    */
   readonly claims?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * `true`: holds only for the anonymous principal (a token-less connection
+   * on a hub with `anonymous: true`); `false`: only for token holders. An
+   * allow rule without `anonymous: true` never applies to the anonymous
+   * principal, so nothing granted to "any authenticated user" reaches it; a
+   * deny rule without this field applies to everyone.
+   * @default {undefined}
+   */
+  readonly anonymous?: boolean;
 }
 
 /**

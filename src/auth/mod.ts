@@ -15,7 +15,7 @@
  * @module
  */
 
-export type * from "./principal.ts";
+export * from "./principal.ts";
 export * from "./errors.ts";
 export * from "./duration.ts";
 export * from "./algorithms.ts";

@@ -29,4 +29,36 @@ export interface Principal {
   readonly claims: Readonly<Record<string, unknown>>;
   /** When the credential stops being valid, in epoch milliseconds, or `null` when it never expires. */
   readonly expiresAt: number | null;
+  /**
+   * `true` only for {@linkcode ANONYMOUS_PRINCIPAL}, a connection that
+   * offered no token to a hub with `anonymous: true`. Never set from a
+   * token. Allow rules apply to it only when their `when` says
+   * `anonymous: true`.
+   *
+   * @default {undefined}
+   */
+  readonly anonymous?: boolean;
 }
+
+/**
+ * Who a token-less connection is on a hub with `anonymous: true`: `sub`
+ * `"anonymous"`, no roles, no claims (so no token capabilities), no expiry.
+ * It gets only what allow rules with `when: { anonymous: true }` grant; a
+ * token whose `sub` is `"anonymous"` is an ordinary user, not this.
+ *
+ * @example Tell the anonymous principal from a user
+ * ```ts
+ * import { ANONYMOUS_PRINCIPAL } from "@realtime/hub/auth";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(ANONYMOUS_PRINCIPAL.anonymous, true);
+ * assert.deepEqual(ANONYMOUS_PRINCIPAL.claims, {});
+ * ```
+ */
+export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({
+  sub: "anonymous",
+  roles: Object.freeze([]),
+  claims: Object.freeze({}),
+  expiresAt: null,
+  anonymous: true,
+});

@@ -2,11 +2,35 @@
  * Revoking a user's tokens: a not-before cut-off per user, checked after
  * a token's signature and claims.
  *
+ * Cut-offs are held in milliseconds. A token's `iat` is in seconds, so a
+ * token issued in the same second as a revocation cannot be told apart from
+ * one issued before it and is refused. A minter that knows better (the
+ * accounts module) adds {@linkcode ISSUED_AT_MS_CLAIM}, the issue time in
+ * milliseconds; it is used only when it falls inside the `iat` second, so
+ * it can sharpen `iat` but never move it.
+ *
  * @module
  */
 
 import { AuthError } from "./errors.ts";
 import type { Principal } from "./principal.ts";
+
+/**
+ * The claim holding a token's issue time in epoch milliseconds, read only
+ * when `Math.floor(iat_ms / 1000) === iat`.
+ *
+ * @example A token issued after a revocation in the same second
+ * ```ts
+ * import { createRevocations, ISSUED_AT_MS_CLAIM } from "@realtime/hub/auth";
+ * import assert from "node:assert/strict";
+ *
+ * const revocations = createRevocations({ now: () => 1_800_000_000_400 });
+ * revocations.revoke("alice");
+ * const claims = { iat: 1_800_000_000, [ISSUED_AT_MS_CLAIM]: 1_800_000_000_700 };
+ * assert.equal(revocations.isRevoked({ sub: "alice", roles: [], claims, expiresAt: null }), false);
+ * ```
+ */
+export const ISSUED_AT_MS_CLAIM = "iat_ms";
 
 /** Options of {@linkcode createRevocations}. */
 export interface RevocationOptions {
@@ -33,9 +57,19 @@ export interface Revocations {
    */
   revoke(user: string): void;
   /**
+   * Refuses, from now on, every token of `user` whose `sid` claim is
+   * `session`, whenever issued: a session that ended (a logout) mints no
+   * more tokens, so none of its tokens may come back.
+   *
+   * @param user The subject.
+   * @param session The session id (the `sid` claim).
+   */
+  revokeSession(user: string, session: string): void;
+  /**
    * Whether a verified principal's token was issued at or before its
    * user's cut-off. A token without `iat` counts as issued before any
-   * cut-off.
+   * cut-off; one with a consistent `iat_ms` is compared to the millisecond.
+   * A token of a revoked session (its `sid`) is revoked whatever its `iat`.
    *
    * @param principal A principal from a verifier.
    * @returns `true` when the token is revoked.
@@ -48,7 +82,7 @@ export interface Revocations {
    * @throws {AuthError} With reason `revoked`.
    */
   check(principal: Principal): void;
-  /** How many cut-offs are held. */
+  /** How many cut-offs and ended sessions are held. */
   readonly size: number;
 }
 
@@ -83,21 +117,40 @@ export function createRevocations(options: RevocationOptions = {}): Revocations 
     );
   }
   const cutOffs = new Map<string, number>();
+  // Ended sessions, keyed by user and sid; kept as long as cut-offs are.
+  const sessions = new Map<string, number>();
+  const sessionKey = (user: string, sid: string) => `${user.length}:${user}${sid}`;
 
   function prune(at: number): void {
     if (keepMs === Infinity) return;
-    for (const [user, since] of cutOffs) if (at - since > keepMs) cutOffs.delete(user);
+    for (const map of [cutOffs, sessions]) {
+      for (const [key, since] of map) if (at - since > keepMs) map.delete(key);
+    }
+  }
+
+  function sessionRevoked(principal: Principal): boolean {
+    const sid = principal.claims.sid;
+    if (typeof sid !== "string" || sessions.size === 0) return false;
+    const key = sessionKey(principal.sub, sid);
+    const at = sessions.get(key);
+    if (at === undefined) return false;
+    if (now() - at > keepMs) {
+      sessions.delete(key);
+      return false;
+    }
+    return true;
   }
 
   function isRevoked(principal: Principal): boolean {
+    if (sessionRevoked(principal)) return true;
     const since = cutOffs.get(principal.sub);
     if (since === undefined) return false;
     if (now() - since > keepMs) {
       cutOffs.delete(principal.sub);
       return false;
     }
-    const iat = principal.claims.iat;
-    return !(typeof iat === "number" && iat * 1000 > since);
+    const issued = issuedAtMs(principal.claims);
+    return !(issued !== undefined && issued > since);
   }
 
   return {
@@ -108,12 +161,29 @@ export function createRevocations(options: RevocationOptions = {}): Revocations 
       cutOffs.delete(user);
       cutOffs.set(user, at);
     },
+    revokeSession(user, session) {
+      const at = now();
+      prune(at);
+      const key = sessionKey(user, session);
+      sessions.delete(key);
+      sessions.set(key, at);
+    },
     isRevoked,
     check(principal) {
       if (isRevoked(principal)) throw new AuthError("revoked");
     },
     get size() {
-      return cutOffs.size;
+      return cutOffs.size + sessions.size;
     },
   };
+}
+
+/** The issue time in ms: `iat_ms` when it lies inside the `iat` second, else `iat` * 1000. */
+function issuedAtMs(claims: Readonly<Record<string, unknown>>): number | undefined {
+  const iat = claims.iat;
+  if (typeof iat !== "number" || !Number.isFinite(iat)) return undefined;
+  const ms = claims[ISSUED_AT_MS_CLAIM];
+  return typeof ms === "number" && Number.isSafeInteger(ms) && Math.floor(ms / 1000) === iat
+    ? ms
+    : iat * 1000;
 }

@@ -29,8 +29,12 @@ export function wireAccountPanel(deps: AccountPanelDeps): AccountsSession {
   const panel = $("account");
   const status = $("account-status");
   const errorEl = $("account-error");
-  const username = $("account-username");
-  const password = $("account-password");
+  // Separate sign-up fields, so the password one can say `new-password`
+  // (password managers offer a generated password there, a saved one at login).
+  const fields = {
+    login: { username: $("account-username"), password: $("account-password") },
+    signup: { username: $("signup-username"), password: $("signup-password") },
+  };
   const session = new AccountsSession({ baseUrl: "/auth" });
   const hint = globalThis.localStorage;
 
@@ -54,6 +58,7 @@ export function wireAccountPanel(deps: AccountPanelDeps): AccountsSession {
   }
 
   function signIn(action: "login" | "signup"): void {
+    const { username, password } = fields[action];
     const name = username.value.trim();
     const secret = password.value;
     if (name === "" || secret === "") return fail(new Error("enter a username and a password"));
@@ -78,7 +83,10 @@ export function wireAccountPanel(deps: AccountPanelDeps): AccountsSession {
     event.preventDefault();
     signIn("login");
   });
-  $("signup").addEventListener("click", () => signIn("signup"));
+  $("signup-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    signIn("signup");
+  });
   $("logout").addEventListener("click", () => {
     session.logout().then(() => write("info", "logged out"), fail);
   });

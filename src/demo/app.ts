@@ -247,6 +247,13 @@ function main(): void {
     connect: (session) => {
       connect({ token: session.accessToken, getToken: session.getToken });
       viaSession = rt;
+      // A logout elsewhere ends this session's connection at once (4003):
+      // a refresh then says whether the session is over, and signs out if so.
+      rt?.on("state", (state, change) => {
+        if (state === "closed" && change.error?.code === "FORBIDDEN") {
+          session.getToken().catch(() => {});
+        }
+      });
     },
     signedOut: () => {
       if (rt !== undefined && rt === viaSession) disconnect("signed out");

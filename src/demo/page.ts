@@ -31,12 +31,18 @@ export const DEMO_HTML = `<!doctype html>
     <div id="account" data-user="" data-accounts="unknown">
       <h2>Account</h2>
       <p id="account-status" role="status">Checking for a session&hellip;</p>
+      <div id="account-forms">
       <form id="account-form">
         <label>Username <input id="account-username" autocomplete="username" maxlength="64" required></label>
         <label>Password <input id="account-password" type="password" autocomplete="current-password" maxlength="256" required></label>
-        <div><button id="login">Log in</button>
-        <button type="button" id="signup">Sign up</button></div>
+        <div><button id="login">Log in</button></div>
       </form>
+      <form id="signup-form">
+        <label>New username <input id="signup-username" autocomplete="username" maxlength="64" required></label>
+        <label>New password <input id="signup-password" type="password" autocomplete="new-password" maxlength="256" required></label>
+        <div><button id="signup">Sign up</button></div>
+      </form>
+      </div>
       <p id="account-error" role="alert"></p>
       <button type="button" id="logout">Log out</button>
     </div>
@@ -108,8 +114,8 @@ body[data-dev="false"] .dev-only { display: none; }
 #account-status { margin: 0 0 8px; }
 #account-error { color: #cf222e; margin: 0 0 8px; }
 #account-error:empty { display: none; }
-#account:not([data-user=""]) #account-form, #account[data-user=""] #logout,
-#account[data-accounts="off"] #account-form { display: none; }
+#account:not([data-user=""]) #account-forms, #account[data-user=""] #logout,
+#account[data-accounts="off"] #account-forms { display: none; }
 #logout { margin-bottom: 10px; }
 #online { list-style: none; padding: 0; margin: 0 0 12px; color: var(--muted); }
 #subscriptions { list-style: none; padding: 0; margin: 0 0 12px; display: flex; flex-wrap: wrap; gap: 6px; }

@@ -44,5 +44,10 @@ export function resolveSources(options: HubOptions): ResolvedSources {
       `Cannot create hub as 'reject' is '${options.reject}': use "http" or "close"`,
     );
   }
+  if (options.anonymous !== undefined && typeof options.anonymous !== "boolean") {
+    throw new TypeError(
+      `Cannot create hub as 'anonymous' is ${typeof options.anonymous}: use true or false`,
+    );
+  }
   return sources;
 }

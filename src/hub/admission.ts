@@ -7,7 +7,7 @@
 
 import { AuthError } from "../auth/errors.ts";
 import { extractToken, parseSubprotocols, selectSubprotocol } from "../auth/extract.ts";
-import type { Principal } from "../auth/principal.ts";
+import { ANONYMOUS_PRINCIPAL, type Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 import type { ResolvedSources } from "./_resolve_options.ts";
 import {
@@ -36,6 +36,8 @@ export interface AdmissionDeps {
   readonly reject: "http" | "close";
   readonly trustProxy: boolean | TrustProxyOptions | undefined;
   readonly authenticate: AuthenticateHook | undefined;
+  /** Whether a token-less upgrade is the anonymous principal. */
+  readonly anonymous: boolean;
   readonly canVerify: boolean;
   verify(token: string): Promise<Principal>;
   connectionCount(): number;
@@ -159,6 +161,10 @@ export function createAdmission(
       }
       const extracted = deps.canVerify ? extractToken(req, sources, offered) : undefined;
       if (extracted === undefined) {
+        if (deps.anonymous) {
+          increment(metrics.authSuccesses, "anonymous");
+          return { ok: true, protocol, principal: ANONYMOUS_PRINCIPAL, peer };
+        }
         if (sources.firstMessage && deps.canVerify) {
           return { ok: true, protocol, principal: undefined, peer };
         }

@@ -169,8 +169,12 @@ export interface Hub extends AsyncDisposable {
   userStatus(user: string): UserStatus;
   /** Closes every connection of a user with 4003; returns how many. */
   disconnectUser(user: string, reason?: string): number;
-  /** Disconnects a user (4003) and rejects their tokens issued before now. */
-  revoke(target: { user: string }): number;
+  /**
+   * Disconnects a user (4003) and rejects their tokens issued before now;
+   * with `session`, only the connections and tokens whose `sid` claim is
+   * that session (a logout), whenever issued.
+   */
+  revoke(target: { user: string; session?: string }): number;
   /** Whether a verified principal's token was revoked by {@linkcode Hub.revoke} (for the admin API). */
   isRevoked(principal: Principal): boolean;
   /** Replaces the server-side rules and re-checks every live subscription. */
@@ -350,6 +354,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     reject: options.reject ?? "http",
     trustProxy: options.trustProxy ?? false,
     authenticate: options.authenticate,
+    anonymous: options.anonymous ?? false,
     canVerify: verifier !== undefined,
     verify,
     connectionCount: () => connections.size,
@@ -540,7 +545,13 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       audit({ level: "info", event: "user.disconnected", user, connections: count });
       return count;
     },
-    revoke({ user }) {
+    revoke({ user, session }) {
+      if (session !== undefined) {
+        revocations.revokeSession(user, session);
+        const count = users.disconnectSession(user, session, "Session ended");
+        audit({ level: "info", event: "session.revoked", user, connections: count });
+        return count;
+      }
       revocations.revoke(user);
       const count = users.disconnect(user, "Access revoked");
       audit({ level: "warn", event: "revoked", user, connections: count });

@@ -124,7 +124,7 @@ export interface HubMetrics {
   readonly messagesIn: LabeledCounter;
   /** Frames sent, by type. */
   readonly messagesOut: LabeledCounter;
-  /** Successful authentications, by source. */
+  /** Successful authentications, by source (`anonymous`: token-less connections let in by `anonymous: true`). */
   readonly authSuccesses: LabeledCounter;
   /** Failed authentications, by reason. */
   readonly authFailures: LabeledCounter;

@@ -292,6 +292,15 @@ export interface HubOptions {
    * @default {Infinity, or (auth.maxTokenLifetimeSec + auth.clockToleranceSec) * 1000}
    */
   revocationTtlMs?: number;
+  /**
+   * Let a token-less upgrade in as the anonymous principal (no claims, never
+   * token capabilities), which gets only what allow rules with
+   * `when: { anonymous: true }` grant: Spring's `permitAll()` for `/topic/**`.
+   * See `docs/protocol.md`, "Anonymous connections".
+   *
+   * @default {false}
+   */
+  anonymous?: boolean;
 }
 
 /** The default {@linkcode HubLimits}. */
@@ -336,6 +345,7 @@ export type PlainHubOptions =
     | "tokenExpiringLeadMs"
     | "trustProxy"
     | "revocationTtlMs"
+    | "anonymous"
   >
   & { auth?: Omit<JwtOptions, "now" | "fetch"> };
 
@@ -355,6 +365,7 @@ const PLAIN: Record<keyof PlainHubOptions, true> = {
   tokenExpiringLeadMs: true,
   trustProxy: true,
   revocationTtlMs: true,
+  anonymous: true,
 };
 
 /** The keys of {@linkcode PlainHubOptions}. */

@@ -23,6 +23,8 @@ export interface UserConnection {
   send(text: string): void;
   /** Closes it. */
   close(code: number, reason: string): void;
+  /** Who it is, once authenticated (for closing one session's connections). */
+  readonly principal: Principal | undefined;
 }
 
 /** Options of {@linkcode createUsers}. */
@@ -46,6 +48,8 @@ export interface Users<C extends UserConnection> {
   sendToAll(event: string | undefined, payload: unknown): number;
   /** Closes every connection of a user with 4003; returns how many. */
   disconnect(user: string, reason: string): number;
+  /** Closes with 4003 the user's connections whose token carries `sid` `session`; returns how many. */
+  disconnectSession(user: string, session: string, reason: string): number;
   /** Whether a user has an authenticated connection. */
   has(user: string): boolean;
   /** Connection status of one user. */
@@ -93,6 +97,9 @@ export function createUsers<C extends UserConnection>(options: UsersOptions): Us
 
   return {
     add(connection, principal) {
+      // Anonymous connections are no one's: no per-user limit, not reachable
+      // by user sends or revocation (per-IP limits bound them).
+      if (principal.anonymous === true) return undefined;
       if (byUser.count(principal.sub) >= maxConnectionsPerUser) {
         increment(metrics.rateLimitHits, "connections_per_user");
         audit({
@@ -107,12 +114,19 @@ export function createUsers<C extends UserConnection>(options: UsersOptions): Us
       return undefined;
     },
     delete(connection, principal) {
-      if (principal !== undefined) byUser.delete(principal.sub, connection);
+      if (principal !== undefined && principal.anonymous !== true) {
+        byUser.delete(principal.sub, connection);
+      }
     },
     send,
     sendToAll: (event, payload) => send([...byUser.keys()], event, payload),
     disconnect(user, reason) {
       const connections = byUser.get(user);
+      for (const connection of connections) connection.close(CloseCode.Revoked, reason);
+      return connections.length;
+    },
+    disconnectSession(user, session, reason) {
+      const connections = byUser.get(user).filter((c) => c.principal?.claims.sid === session);
       for (const connection of connections) connection.close(CloseCode.Revoked, reason);
       return connections.length;
     },

@@ -9,6 +9,7 @@ import type { JwtOptions } from "../auth/verify.ts";
 import type { PlainHubOptions } from "../hub/options.ts";
 import type { Transport } from "./serve.ts";
 import { checkEngineConfig, type EngineConfig, parseRedisUrls } from "./engine_config.ts";
+import { parseAccountsLocation } from "./_accounts_location.ts";
 
 /** What a config file may hold (all optional; environment variables win). */
 export interface ServerConfig extends PlainHubOptions {
@@ -55,6 +56,15 @@ export interface ServerConfig extends PlainHubOptions {
    * @default {"memory"} (one process)
    */
   engine?: EngineConfig;
+  /**
+   * Where the `/auth/*` accounts keep users (`REALTIME_ACCOUNTS`):
+   * `"sqlite:<file>"` or a `postgres://` URL, or `false` for no accounts.
+   * Needs a shared secret (`REALTIME_JWT_SECRET`) to mint tokens with.
+   * Sign-up stays closed on a configured server: operators add users.
+   *
+   * @default {"sqlite:.realtime/accounts.db" with the development key, else no accounts}
+   */
+  accounts?: string | false;
 }
 
 /** The `REALTIME_*` variables the server reads, each documented in the README. */
@@ -73,11 +83,16 @@ const SERVER_ENV_VARIABLES: readonly string[] = [
   "REALTIME_METRICS",
   "REALTIME_METRICS_PORT",
   "REALTIME_REDIS_URL",
+  "REALTIME_ACCOUNTS",
   "REALTIME_CONFIG",
 ];
 
 /** `REALTIME_*` variables that belong to `realtime-cli`: accepted, not read here. */
-const CLI_ENV_VARIABLES: readonly string[] = ["REALTIME_TOKEN", "REALTIME_URL"];
+const CLI_ENV_VARIABLES: readonly string[] = [
+  "REALTIME_TOKEN",
+  "REALTIME_URL",
+  "REALTIME_ACCOUNTS_DB",
+];
 
 /**
  * Reads a config file (when named) and overlays the documented environment
@@ -86,10 +101,10 @@ const CLI_ENV_VARIABLES: readonly string[] = ["REALTIME_TOKEN", "REALTIME_URL"];
  * `REALTIME_JWT_ALGORITHMS`, `REALTIME_JWT_ISSUER`, `REALTIME_JWT_AUDIENCE`,
  * `REALTIME_ALLOWED_ORIGINS`, `REALTIME_ADMIN_KEY`, `REALTIME_METRICS`,
  * `REALTIME_METRICS_PORT`, `REALTIME_REDIS_URL` (a comma-separated list of
- * Redis shards: the Redis engine), `REALTIME_CONFIG` (the file, when `path`
- * is absent).
+ * Redis shards: the Redis engine), `REALTIME_ACCOUNTS`, `REALTIME_CONFIG`
+ * (the file, when `path` is absent).
  * Any other `REALTIME_*` name is refused, so a misspelt setting cannot be
- * silently ignored (`REALTIME_TOKEN` and `REALTIME_URL` belong to
+ * silently ignored (`REALTIME_TOKEN`, `REALTIME_URL` and `REALTIME_ACCOUNTS_DB` belong to
  * `realtime-cli` and are let through).
  *
  * @param env The environment.
@@ -191,6 +206,15 @@ export async function loadServerConfig(
     merged.engine = { redis: { ...file, urls } };
   }
   if (merged.engine !== undefined) merged.engine = checkEngineConfig(merged.engine);
+  if (env.REALTIME_ACCOUNTS !== undefined) {
+    merged.accounts = env.REALTIME_ACCOUNTS === "off" ? false : env.REALTIME_ACCOUNTS;
+  }
+  if (merged.accounts !== undefined && merged.accounts !== false) {
+    parseAccountsLocation(
+      merged.accounts,
+      env.REALTIME_ACCOUNTS !== undefined ? "REALTIME_ACCOUNTS" : "accounts",
+    );
+  }
   if (
     merged.metrics !== undefined && merged.metrics !== "public" && merged.metrics !== "admin" &&
     merged.metrics !== "off"

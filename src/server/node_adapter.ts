@@ -40,8 +40,8 @@ export interface NodeListenOptions {
    * @default {"/ws"}
    */
   path?: string;
-  /** Plain HTTP requests go here; 404 when absent. */
-  fetch?: (req: Request) => Response | Promise<Response>;
+  /** Plain HTTP requests go here, with the socket peer as `info`; 404 when absent. */
+  fetch?: (req: Request, info: ConnInfo) => Response | Promise<Response>;
   /**
    * Most fragments in one message.
    *
@@ -96,7 +96,12 @@ export async function listenNode(
   const fetch = options.fetch ??
     (() => Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 }));
   // A library must not replace the global Request/Response (Deno.serve rejects foreign ones).
-  const server: Server = createServer(getRequestListener(fetch, { overrideGlobalObjects: false }));
+  const server: Server = createServer(
+    getRequestListener(
+      (req, env) => fetch(req, { ...peerOf(env.incoming.socket), transport: "ws" }),
+      { overrideGlobalObjects: false },
+    ),
+  );
   const sockets = new Set<Duplex>();
   // Listeners shared by every socket (`this` is the socket): none is a
   // closure of its own, which an idle connection would hold.

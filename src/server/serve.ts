@@ -5,6 +5,7 @@
  */
 
 import type { Hub } from "../hub/hub.ts";
+import type { ConnInfo } from "../hub/transport.ts";
 import { badRequest } from "./_upgrade_request.ts";
 import { listenNode } from "./node_adapter.ts";
 
@@ -38,8 +39,12 @@ export interface ServeOptions {
    * @default {"/ws"}
    */
   path?: string;
-  /** Serves every other request; a JSON 404 when absent. */
-  fetch?: (req: Request) => Response | Promise<Response>;
+  /**
+   * Serves every other request; a JSON 404 when absent. `info` is the
+   * socket peer on both transports, for per-IP accounting (read it with
+   * `createClientAddress` to apply the hub's `trustProxy`).
+   */
+  fetch?: (req: Request, info: ConnInfo) => Response | Promise<Response>;
 }
 
 /** A listening server. */
@@ -84,7 +89,8 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
       port: options.port ?? 8000,
       hostname,
       path,
-      fetch: (req) => new URL(req.url).pathname === path ? hub.handler(req) : fetch(req),
+      fetch: (req, info) =>
+        new URL(req.url).pathname === path ? hub.handler(req) : fetch(req, info),
     });
     return {
       port: listener.port,
@@ -108,7 +114,7 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
         hub.malformedUpgrade("target", { remoteAddr: info.remoteAddr.hostname });
         return badRequest("Malformed request target or Host header");
       }
-      return url.pathname === path ? hub.upgrade(req, info) : fetch(req);
+      return url.pathname === path ? hub.upgrade(req, info) : fetch(req, info);
     },
   );
   const addr = await listening;

@@ -24,6 +24,10 @@ import { serve, type Server } from "./serve.ts";
 import { createHealthHandler } from "./health.ts";
 import type { RedisEngine } from "../engine/redis/mod.ts";
 import type { HistoryRule } from "../engine/history_policy.ts";
+import type { ConnInfo } from "../hub/transport.ts";
+import { createSqliteStore } from "../accounts/sqlite_store.ts";
+import type { AccountStore } from "../accounts/store.ts";
+import { parseAccountsLocation, redactUrl } from "./_accounts_location.ts";
 
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
@@ -179,12 +183,21 @@ export async function startServer(
   let accounts;
   try {
     // On by default with the development key only: a configured server
-    // writes no state unless asked to.
-    const wanted = options.accounts ?? (devKey ? {} : false);
+    // writes no state unless asked to (config `accounts`, REALTIME_ACCOUNTS).
+    const wanted = options.accounts ??
+      (config.accounts === false
+        ? false
+        : config.accounts !== undefined
+        ? { store: await openAccountsStore(config.accounts, auth.secret !== undefined) }
+        : devKey
+        ? {}
+        : false);
     accounts = wanted === false ? undefined : openDefaultAccounts(auth, hub, {
       dir: options.devKeyDir,
       signup: devKey,
       log: options.log,
+      // Logins are accounted to the address the hub's per-IP limits use.
+      trustProxy: config.trustProxy,
       admin: { ...adminAuth, prefix: `${config.adminPrefix ?? "/v1/realtime"}/accounts` },
       ...wanted,
     });
@@ -213,7 +226,7 @@ export async function startServer(
   const metrics = createMetricsHandler(hub, metricsMode === "admin" ? { adminAuth } : {});
   const app = options.fetch ?? createDemoHandler({ mint: mintDemoToken });
   const health = createHealthHandler(engine);
-  const fetch = async (req: Request): Promise<Response> => {
+  const fetch = async (req: Request, info: ConnInfo): Promise<Response> => {
     const healthy = health(req);
     if (healthy !== undefined) return healthy;
     if (
@@ -223,7 +236,7 @@ export async function startServer(
       return await metrics(req);
     }
     return (await accounts?.adminHandler(req)) ?? (await admin(req)) ??
-      (await accounts?.handler(req)) ?? (await consolePage?.(req)) ?? (await app(req));
+      (await accounts?.handler(req, info)) ?? (await consolePage?.(req)) ?? (await app(req));
   };
   const hostname = config.hostname ?? (devKey ? "127.0.0.1" : "0.0.0.0");
   let server: Server;
@@ -272,4 +285,26 @@ export async function startServer(
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** Opens the store a config names; errors show a PostgreSQL URL without its password. */
+async function openAccountsStore(location: string, canMint: boolean): Promise<AccountStore> {
+  if (!canMint) {
+    throw new TypeError(
+      "Cannot mount accounts as the hub has no shared secret to mint tokens with: set REALTIME_JWT_SECRET, or accounts to false",
+    );
+  }
+  const parsed = parseAccountsLocation(location, "accounts");
+  if (parsed.kind === "sqlite") return createSqliteStore(parsed.path);
+  // Loaded only when used: the npm client stays out of servers without it.
+  const { createPostgresStore } = await import("../accounts/postgres_store.ts");
+  try {
+    return await createPostgresStore(parsed.url);
+  } catch (error) {
+    throw new Error(
+      `Cannot open the accounts store ${redactUrl(parsed.url)}: ${
+        error instanceof Error ? error.message.replaceAll(parsed.url, "***") : "unknown error"
+      }`,
+    );
+  }
 }

@@ -9,6 +9,7 @@ import type { AccountStore } from "../../src/accounts/store.ts";
 import { createTokenVerifier } from "../../src/auth/verify.ts";
 import { SECRET, startTestHub, type TestHub } from "../_support/hub.ts";
 import type { LogEntry } from "../../src/hub/log.ts";
+import type { HubOptions } from "../../src/hub/options.ts";
 
 /** The admin API key of the test server's `/v1/realtime/accounts` routes. */
 export const ADMIN_KEY = "test-admin-key-of-some-length";
@@ -46,11 +47,12 @@ export function shiftedClock(): { now: number } {
 export async function startAccountsServer(
   options: Partial<AccountsHandlerOptions> = {},
   clock: { now: number } = shiftedClock(),
+  hubOptions: Partial<HubOptions> = {},
 ): Promise<AccountsServer> {
   const dir = await Deno.makeTempDir();
   const dbPath = `${dir}/accounts.db`;
   const store = createSqliteStore(dbPath);
-  const hub = await startTestHub("deno");
+  const hub = await startTestHub("deno", hubOptions);
   const logs: LogEntry[] = [];
   const handler = createAccountsHandler({
     log: (entry) => logs.push(entry),

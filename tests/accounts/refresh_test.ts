@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { decodeJwt } from "jose";
 import { signup, startAccountsServer } from "./_server.ts";
 import { connectWelcomed, withTimeout } from "../_support/client.ts";
+import { ManualClock } from "../_support/manual_clock.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -136,6 +137,30 @@ Deno.test("POST /auth/logout revokes the session: its refresh token stops workin
   await still.body?.cancel();
 });
 
+Deno.test("POST /auth/logout closes that session's live hub connections within 1 s, and only those", async () => {
+  await using server = await startAccountsServer();
+  const here = await signup(server, "alice");
+  const elsewhere =
+    await (await server.post("/auth/login", { username: "alice", password: PASSWORD })).json();
+  const connect = (token: string) =>
+    connectWelcomed(server.hub.url, { protocols: ["realtime.v1", "auth", token] });
+  const [ending] = await connect(here.accessToken);
+  const [staying] = await connect(elsewhere.accessToken);
+  const started = Date.now();
+  const out = await server.post("/auth/logout", { refreshToken: here.refreshToken });
+  assert.equal(out.status, 204);
+  const closed = await withTimeout(ending.closed, 1000, "the session's connection to close");
+  assert.deepEqual([closed.code, closed.reason], [4003, "Session ended"]);
+  assert.ok(Date.now() - started < 1000);
+  // The other session is untouched, and the ended one's access token is refused.
+  assert.equal((await staying.request({ type: "ping", id: 1 })).type, "pong");
+  await assert.rejects(connect(here.accessToken));
+  const [again, welcome] = await connect(elsewhere.accessToken);
+  assert.equal(welcome.user, "alice");
+  await again.close();
+  await staying.close();
+});
+
 Deno.test("POST /auth/password changes the password and ends the user's other sessions", async () => {
   await using server = await startAccountsServer();
   const here = await signup(server, "alice");
@@ -231,4 +256,29 @@ Deno.test("createAccountsHandler logs usernames and events, never a password or 
     changed.accessToken,
   ];
   for (const secret of secrets) assert.ok(!text.includes(secret));
+});
+
+Deno.test("POST /auth/login in the same second as a reuse revocation gets a token the hub accepts", async () => {
+  // Both clocks stand still: the hub revokes at .400 of a second and the
+  // login mints at .700 of the same second. With iat alone (seconds) the hub
+  // could not tell that token from one issued before the revocation.
+  const second = Math.floor(Date.now() / 1000) * 1000;
+  const hubClock = new ManualClock(second + 400);
+  const clock = { now: second + 400 };
+  await using server = await startAccountsServer({}, clock, { clock: hubClock });
+  const first = await signup(server, "alice");
+  await (await server.post("/auth/refresh", { refreshToken: first.refreshToken })).body?.cancel();
+  clock.now += 11_000;
+  hubClock.advance(11_000);
+  const reuse = await server.post("/auth/refresh", { refreshToken: first.refreshToken });
+  assert.equal((await reuse.json()).code, "REFRESH_TOKEN_REUSED");
+  clock.now += 300;
+  const login = await server.post("/auth/login", { username: "alice", password: PASSWORD });
+  const { accessToken } = await login.json();
+  assert.equal(decodeJwt(accessToken).iat, (second + 11_000) / 1000);
+  const [socket, welcome] = await connectWelcomed(server.hub.url, {
+    protocols: ["realtime.v1", "auth", accessToken],
+  });
+  assert.equal(welcome.user, "alice");
+  socket.close();
 });

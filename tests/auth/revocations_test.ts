@@ -61,3 +61,48 @@ Deno.test("createRevocations refuses a keepMs that is not positive", () => {
     assert.throws(() => createRevocations({ keepMs }), RangeError);
   }
 });
+
+Deno.test("createRevocations compares iat_ms to the millisecond, and only when it lies in the iat second", () => {
+  const cut = T0 + 400;
+  const revocations = createRevocations({ now: () => cut });
+  revocations.revoke("alice");
+  const at = (claims: Record<string, unknown>) =>
+    revocations.isRevoked({ sub: "alice", roles: [], claims, expiresAt: null });
+  const second = T0 / 1000;
+  const rows: [Record<string, unknown>, boolean][] = [
+    [{ iat: second }, true],
+    [{ iat: second, iat_ms: cut + 1 }, false],
+    [{ iat: second, iat_ms: cut }, true],
+    [{ iat: second, iat_ms: cut - 300 }, true],
+    // An iat_ms outside the iat second is ignored: it cannot move iat.
+    [{ iat: second, iat_ms: cut + 5_000 }, true],
+    [{ iat: second - 1, iat_ms: cut + 1 }, true],
+    [{ iat: second, iat_ms: "1800000000700" }, true],
+    [{ iat_ms: cut + 1 }, true],
+    [{ iat: second + 1 }, false],
+  ];
+  for (const [claims, revoked] of rows) {
+    assert.equal(at(claims), revoked, JSON.stringify(claims));
+  }
+});
+
+Deno.test("createRevocations.revokeSession refuses that session's tokens whenever issued, and only them", () => {
+  let now = T0;
+  const revocations = createRevocations({ now: () => now, keepMs: 60_000 });
+  revocations.revokeSession("alice", "s1");
+  const token = (sub: string, sid: string | undefined, iat: number) => ({
+    sub,
+    roles: [],
+    claims: sid === undefined ? { iat } : { iat, sid },
+    expiresAt: null,
+  });
+  const later = T0 / 1000 + 30;
+  assert.equal(revocations.isRevoked(token("alice", "s1", later)), true);
+  assert.equal(revocations.isRevoked(token("alice", "s2", later)), false);
+  assert.equal(revocations.isRevoked(token("alice", undefined, later)), false);
+  assert.equal(revocations.isRevoked(token("bob", "s1", later)), false);
+  assert.equal(revocations.size, 1);
+  now += 60_001;
+  assert.equal(revocations.isRevoked(token("alice", "s1", later)), false);
+  assert.equal(revocations.size, 0);
+});

@@ -113,7 +113,7 @@ Deno.test("AccountsSession.getToken keeps a RealtimeClient connected across acce
   assert.equal(calls(), 2);
 });
 
-Deno.test("RealtimeClient on a session logged out elsewhere closes with AUTH_FAILED at its next refresh, no reconnect", async () => {
+Deno.test("RealtimeClient on a session logged out elsewhere is closed at once (4003), no reconnect; the session learns it at its next refresh", async () => {
   await using rig = await startRig("ws");
   const storage = memoryRefreshTokenStorage();
   const session = rig.session(storage);
@@ -124,25 +124,22 @@ Deno.test("RealtimeClient on a session logged out elsewhere closes with AUTH_FAI
   await using _rt = rt;
   await rt.opened();
 
-  // Another tab sharing the session logs out: the server revokes the refresh token.
+  // Another tab sharing the session logs out: the server revokes the refresh
+  // token and the hub ends the session's connections without waiting for a refresh.
   const refreshToken = storage.get() as string;
+  const closed = next(rt, "state", (s) => s === "closed");
   const out = await fetch(`${rig.auth}/logout`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ refreshToken }),
   });
   assert.equal(out.status, 204);
-
-  const closed = next(rt, "state", (s) => s === "closed");
-  rig.clock.advance(91_000); // token_expiring: the refresh answers 401
   const [, change] = await closed;
   assert.ok(change.error instanceof RealtimeError);
-  assert.deepEqual([change.error.code, change.error.retry], ["AUTH_FAILED", false]);
-  assert.match(
-    change.error.message,
-    /^Signed out: the refresh was refused \(401 INVALID_REFRESH_TOKEN\)$/,
-  );
+  assert.deepEqual([change.error.code, change.error.retry], ["FORBIDDEN", false]);
   assert.ok(!change.error.message.includes(refreshToken));
+
+  await assert.rejects(session.getToken(), { code: "AUTH_FAILED", retry: false });
   assert.equal(await signedOut.promise, "refused INVALID_REFRESH_TOKEN");
   assert.equal(session.user, undefined);
   assert.equal(storage.get(), undefined, "the refused token is forgotten");
@@ -150,26 +147,22 @@ Deno.test("RealtimeClient on a session logged out elsewhere closes with AUTH_FAI
   // No reconnect loop: every client timer runs on this clock, and none reconnects.
   rig.clock.advance(300_000);
   assert.equal(rt.state, "closed");
-  assert.equal(calls(), 2);
+  assert.equal(calls(), 1);
   await assert.rejects(rt.publish("chat:lobby", "x"), { code: "CLOSED" });
 });
 
-Deno.test("RealtimeClient closes at its next refresh after AccountsSession.logout in the same process", async () => {
+Deno.test("RealtimeClient is closed at once (4003) after AccountsSession.logout in the same process", async () => {
   await using rig = await startRig("deno");
   const session = rig.session();
   await session.signup("alice", PASSWORD);
   const { rt } = connect(rig, session);
   await using _rt = rt;
   await rt.opened();
+  const closed = next(rt, "state", (s) => s === "closed");
   await session.logout();
   assert.equal(session.accessToken, undefined);
-  const closed = next(rt, "state", (s) => s === "closed");
-  rig.clock.advance(91_000);
   const [, change] = await closed;
-  assert.deepEqual([change.error?.code, change.error?.message], [
-    "AUTH_FAILED",
-    "Not signed in: no refresh token is stored",
-  ]);
+  assert.deepEqual([change.error?.code, change.error?.retry], ["FORBIDDEN", false]);
 });
 
 Deno.test("RealtimeClient backs off and asks again when getToken throws a retryable RealtimeError", async () => {

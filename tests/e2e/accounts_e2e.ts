@@ -55,8 +55,9 @@ async function waitForLog(page: Page, kind: string, text: string, timeout = 10_0
 
 async function account(page: Page, action: "login" | "signup", user: string, password: string) {
   await page.bringToFront();
-  await page.fill("#account-username", user);
-  await page.fill("#account-password", password);
+  const form = action === "login" ? "account" : "signup";
+  await page.fill(`#${form}-username`, user);
+  await page.fill(`#${form}-password`, password);
   await page.click(action === "login" ? "#login" : "#signup");
 }
 
@@ -138,7 +139,16 @@ Deno.test({
           await account(alice, "signup", "alice", PASSWORD);
           await alice.locator("#account-status", { hasText: "Signed in as alice" }).waitFor();
           await waitForBadge(alice, { state: "open" });
-          assert.equal(await alice.inputValue("#account-password"), "");
+          assert.equal(await alice.inputValue("#signup-password"), "");
+          // Password managers offer a new (generated) password here, a saved one at login.
+          assert.equal(
+            await alice.getAttribute("#signup-password", "autocomplete"),
+            "new-password",
+          );
+          assert.equal(
+            await alice.getAttribute("#account-password", "autocomplete"),
+            "current-password",
+          );
           const cookies = await browser.context.cookies();
           const refresh = cookies.find((c) => c.name === "realtime_refresh");
           assert.ok(refresh !== undefined, "the refresh cookie is set");
@@ -186,7 +196,7 @@ Deno.test({
       );
 
       await t.step(
-        "a logout in another tab closes this tab at its next refresh, for good",
+        "a logout in another tab ends this tab's session connection at once (4003), for good",
         async () => {
           const other = await browser.newPage();
           watch(other);

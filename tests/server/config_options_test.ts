@@ -59,6 +59,7 @@ Deno.test("loadServerConfig hands every plain hub option from the file to the hu
     tokenExpiringLeadMs: 4321,
     trustProxy: { hops: 2, addresses: ["10.0.0.0/8"] },
     revocationTtlMs: 99,
+    anonymous: true,
   };
   // The compiler holds `every` to every key; this holds the list to it too.
   assert.deepEqual(Object.keys(every).sort(), [...PLAIN_HUB_OPTION_KEYS].sort());

@@ -46,3 +46,33 @@ Deno.test("loadServerConfig rejects bad files and values with clear messages", a
   await assert.rejects(loadServerConfig({ REALTIME_TRANSPORT: "tcp" }), /transport 'tcp'/);
   assert.equal(hasConfiguredKey(await loadServerConfig({})), false);
 });
+
+Deno.test("loadServerConfig reads REALTIME_ACCOUNTS and refuses a bad one without quoting it", async () => {
+  assert.equal(
+    (await loadServerConfig({ REALTIME_ACCOUNTS: "sqlite:.realtime/accounts.db" })).accounts,
+    "sqlite:.realtime/accounts.db",
+  );
+  assert.equal(
+    (await loadServerConfig({ REALTIME_ACCOUNTS: "postgres://hub:pw@db:5432/hub" })).accounts,
+    "postgres://hub:pw@db:5432/hub",
+  );
+  assert.equal((await loadServerConfig({ REALTIME_ACCOUNTS: "off" })).accounts, false);
+  for (
+    const bad of ["mysql://root:s3cret-pw@db/x", "sqlite:", "postgres://:s3cret-pw@/x", "s3cret-pw"]
+  ) {
+    const error = await loadServerConfig({ REALTIME_ACCOUNTS: bad }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    assert.ok(error instanceof TypeError, bad);
+    assert.match(error.message, /^Cannot use 'REALTIME_ACCOUNTS'/);
+    assert.ok(!error.message.includes("s3cret-pw"), error.message);
+  }
+});
+
+Deno.test("loadServerConfig lets realtime-cli's REALTIME_ACCOUNTS_DB through, so a shell exporting it can start a hub", async () => {
+  assert.deepEqual(
+    await loadServerConfig({ REALTIME_ACCOUNTS_DB: ".realtime/accounts.db" }),
+    await loadServerConfig({}),
+  );
+});

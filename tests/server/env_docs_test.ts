@@ -28,6 +28,7 @@ function sampleValues(configFile: string): Record<string, string> {
     REALTIME_METRICS: "off",
     REALTIME_METRICS_PORT: "9100",
     REALTIME_REDIS_URL: "redis://127.0.0.1:6379",
+    REALTIME_ACCOUNTS: "sqlite:/tmp/realtime-accounts-never-opened.db",
     REALTIME_CONFIG: configFile,
   };
 }
@@ -68,6 +69,7 @@ Deno.test("loadServerConfig reads the admin key and metrics variables", async ()
     REALTIME_ADMIN_KEY: "an-admin-key-of-24-chars",
     REALTIME_METRICS: "public",
     REALTIME_METRICS_PORT: "9100",
+    REALTIME_ACCOUNTS: "sqlite:/tmp/realtime-accounts-never-opened.db",
   });
   assert.equal(config.adminKey, "an-admin-key-of-24-chars");
   assert.equal(config.metrics, "public");
