@@ -66,8 +66,10 @@ export {
   type TokenSourceOptions,
   type TrustProxyOptions,
 } from "./src/hub/options.ts";
-export { type Broker, createMemoryBroker, type Publication } from "./src/hub/broker.ts";
 export { PublishError, type PublishErrorCode } from "./src/hub/publish_error.ts";
+export type { Engine, StreamPosition } from "./src/engine/engine.ts";
+export { createMemoryEngine, type MemoryEngineOptions } from "./src/engine/memory_engine.ts";
+export type { HistoryRule } from "./src/engine/history_policy.ts";
 export { type Clock, systemClock, type TimerHandle } from "./src/hub/clock.ts";
 export { type LogEntry, logToStderr } from "./src/hub/log.ts";
 export type { AclAction, AclCondition, AclOptions, AclRule, AclSigning } from "./src/acl/rules.ts";

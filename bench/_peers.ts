@@ -8,7 +8,7 @@
 import { type Child, freePort, startProcess, waitForLine, waitForPort } from "./_proc.ts";
 
 /** Which client protocol the load generator speaks to a peer. */
-export type Protocol = "hub" | "plain" | "sio" | "nats";
+export type Protocol = "hub" | "hub-v1" | "plain" | "sio" | "nats";
 
 /** A started server. */
 export interface RunningServer {
@@ -71,6 +71,38 @@ async function readyOnStdout(
     throw new Error("Server did not print READY in time");
   }
   return { pid: child.pid, url: `ws://127.0.0.1:${port}${path}`, stop: () => child.stop() };
+}
+
+/**
+ * The hub on the Deno adapter in a variant: `history` keeps every topic's
+ * last 100 publications (fan-out only, to compare with history off in the
+ * same run); `v1` is driven by clients offering only `realtime.v1` (no
+ * batching) and publishing without ids (many topics only).
+ */
+function hubVariant(variant: "history" | "v1"): Peer {
+  return {
+    id: `hub-deno-${variant}`,
+    label: variant === "history"
+      ? "@realtime/hub, Deno adapter, history on every topic (100 publications, 5 min)"
+      : "@realtime/hub, Deno adapter, clients offering only realtime.v1, publishes without ids",
+    protocol: variant === "history" ? "hub" : "hub-v1",
+    scenarios: [variant === "history" ? "fanout" : "many_topics"],
+    unavailable: () => Promise.resolve(undefined),
+    start: async ({ root, core, logFile }) =>
+      await readyOnStdout(
+        await startProcess(
+          Deno.execPath(),
+          [
+            ...DENO_RUN,
+            "bench/servers/hub.ts",
+            "deno",
+            ...(variant === "history" ? ["history"] : []),
+          ],
+          { cwd: root, core, stderrFile: logFile },
+        ),
+        "/ws",
+      ),
+  };
 }
 
 function hubPeer(transport: "deno" | "ws", withConsole = false): Peer {
@@ -199,6 +231,8 @@ export const PEERS: readonly Peer[] = [
   hubPeer("deno"),
   hubPeer("ws"),
   hubPeer("ws", true),
+  hubVariant("history"),
+  hubVariant("v1"),
   nodePeer(
     "node-ws",
     "Node + npm ws (same JSON frames, no auth, no ACL)",

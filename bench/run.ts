@@ -230,7 +230,9 @@ async function runOnce(
         setupConcurrency: sizes.setupConcurrency,
         // The load generator gives up first, so it can still report what it saw.
         timeoutMs: sizes.runTimeoutMs - 5000,
-        tokensFile: peer.protocol === "hub" ? settings.tokensFile : undefined,
+        tokensFile: peer.protocol === "hub" || peer.protocol === "hub-v1"
+          ? settings.tokensFile
+          : undefined,
       }),
     );
     await using load = await startProcess("node", [

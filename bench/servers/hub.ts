@@ -5,14 +5,18 @@
  * the second argument it also serves the admin API with the console's live
  * feed and keeps one console viewer reading `GET /stream` over a real
  * socket from this same process (so the viewer's reading is charged to the
- * server too: an upper bound). Prints `READY <port>` once listening;
+ * server too: an upper bound). With `history` as the second argument every
+ * topic keeps its last 100 publications (or the third argument's count) for 5
+ * minutes. Prints `READY <port>` once listening;
  * SIGTERM closes it.
  *
  * @module
  */
 
 import { createHub } from "../../mod.ts";
-import { serve, type Transport } from "../../src/server/mod.ts";
+// serve.ts, not the server's mod.ts: that re-exports the node adapter,
+// which would load npm `ws` into the Deno-transport server too.
+import { serve, type Transport } from "../../src/server/serve.ts";
 import { createAdminHandler } from "../../src/admin/mod.ts";
 import { createConsoleFeed } from "../../src/admin/console/mod.ts";
 import { BENCH_LIMITS, BENCH_RULES, BENCH_SECRET } from "../_config.ts";
@@ -22,6 +26,9 @@ const hub = createHub({
   auth: { secret: BENCH_SECRET, algorithms: ["HS256"] },
   acl: { rules: BENCH_RULES },
   limits: BENCH_LIMITS,
+  history: Deno.args[1] === "history"
+    ? [{ pattern: "**", size: Number(Deno.args[2] ?? 100), ttlMs: 300_000 }]
+    : [],
   // The default log sink (JSON lines on stderr, kept in bench/results/logs/): only failures log.
 });
 const withConsole = Deno.args[1] === "console";

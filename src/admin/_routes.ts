@@ -3,6 +3,7 @@
 import type { AclRule } from "../acl/rules.ts";
 import { validatePattern, validateTopic } from "../topic/topic.ts";
 import type { BroadcastInput, Hub } from "../hub/hub.ts";
+import { EngineError } from "../engine/errors.ts";
 import { CONSOLE_ROUTES } from "./_console_routes.ts";
 import type { ConsoleFeed } from "./console/feed.ts";
 import type { PublicationSigner } from "../signing/sign.ts";
@@ -64,6 +65,19 @@ function checkConcreteTopic(value: unknown): string {
   const problem = validateTopic(value);
   if (problem !== undefined) throw new AdminInputError(400, problem);
   return value;
+}
+
+/** A query parameter that must be an integer from `min` to `max`; `fallback` when absent. */
+function integerParam(value: string | null, name: string, fallback: number, max: number): number {
+  if (value === null) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n > max) {
+    throw new AdminInputError(
+      400,
+      `Invalid '${name}': expected an integer from 0 to ${max}, got '${value.slice(0, 20)}'`,
+    );
+  }
+  return n;
 }
 
 function checkUsers(value: unknown): string[] {
@@ -186,6 +200,73 @@ export const ROUTES: readonly Route[] = [
       if (problem !== undefined) throw new AdminInputError(400, problem);
       const subscribers = input.hub.subscriberCount(topic);
       return Promise.resolve({ body: { topic, subscribers }, audit: { topic } });
+    },
+  },
+  {
+    method: "GET",
+    path: ["topics", ":topic", "history"],
+    action: "topic_history",
+    async run(input) {
+      const topic = checkConcreteTopic(input.params.topic);
+      const query = new URL(input.req.url).searchParams;
+      const limit = integerParam(query.get("limit"), "limit", 100, 1000);
+      const reverse = query.get("reverse") === "true";
+      const offset = query.get("offset");
+      const epoch = query.get("epoch");
+      if (epoch !== null && (epoch === "" || epoch.length > 64)) {
+        throw new AdminInputError(400, "Invalid 'epoch': expected 1 to 64 characters");
+      }
+      if ((offset === null) !== (epoch === null)) {
+        throw new AdminInputError(400, "Give both 'offset' and 'epoch', or neither");
+      }
+      const since = offset === null || epoch === null
+        ? undefined
+        : { offset: integerParam(offset, "offset", 0, Number.MAX_SAFE_INTEGER), epoch };
+      let result;
+      try {
+        result = await input.hub.history(
+          topic,
+          since === undefined ? { limit, reverse } : {
+            limit,
+            reverse,
+            since,
+          },
+        );
+      } catch (error) {
+        if (error instanceof EngineError && error.code === "NO_HISTORY") {
+          throw new AdminInputError(404, error.message);
+        }
+        throw error;
+      }
+      const publications = result.publications.map((entry) => ({
+        offset: entry.offset,
+        payload: JSON.parse(entry.publication.data),
+        from: entry.publication.from,
+        ts: entry.publication.ts,
+        ...(entry.publication.event === undefined ? {} : { event: entry.publication.event }),
+      }));
+      return {
+        body: { topic, ...result.position, publications },
+        audit: { topic },
+      };
+    },
+  },
+  {
+    method: "GET",
+    path: ["topics", ":topic", "presence"],
+    action: "topic_presence",
+    async run(input) {
+      const topic = checkConcreteTopic(input.params.topic);
+      const [entries, stats] = await Promise.all([
+        input.hub.presence(topic),
+        input.hub.presenceStats(topic),
+      ]);
+      const clients = entries.map((e) => ({
+        user: e.user,
+        connectionId: e.connection,
+        ...(e.info === undefined ? {} : { info: e.info }),
+      }));
+      return { body: { topic, ...stats, clients }, audit: { topic } };
     },
   },
   {

@@ -354,6 +354,8 @@ export type ControlCommand =
     readonly user: string;
     /** Revocation time in epoch milliseconds. */
     readonly at: number;
+    /** Only this session's tokens and connections (the `sid` claim), when set. */
+    readonly session?: string;
   }
   | {
     /** Replace the ACL rules and re-check live subscriptions. */

@@ -12,7 +12,19 @@ import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 import { encodeAck, encodeFrame, errorFrame } from "../protocol/encode.ts";
-import type { ClientFrame, RequestId, ServerFrame } from "../protocol/frames.ts";
+import type {
+  AckFrame,
+  ClientFrame,
+  HistoryFrame,
+  PresenceClient,
+  RequestId,
+  ServerFrame,
+  TopicPosition,
+} from "../protocol/frames.ts";
+import type { PresenceEntry, PresenceEvent } from "../engine/engine.ts";
+import { EngineError } from "../engine/errors.ts";
+import { matchPattern } from "../topic/pattern.ts";
+import { encodeDelivery } from "./fanout.ts";
 import { parseClientFrame } from "../protocol/parse.ts";
 import type { Deadline } from "./_deadlines.ts";
 import type { Peer } from "./admission.ts";
@@ -66,6 +78,16 @@ export class Connection {
   /** Where it comes from (`peer`), kept as its two strings rather than an object. */
   #remoteAddr: string | undefined;
   #transport: string | undefined;
+  /**
+   * Topics whose position is being read (subscribe on a topic with
+   * history): their live publications wait here, with offsets, until the
+   * reply and the replay are out. `undefined` when none is (the hot path).
+   */
+  #recovering: Map<string, { text: string; offset: number | undefined }[]> | undefined;
+  /** Concrete topics whose `join`/`leave` it receives. */
+  #following: Set<string> | undefined;
+  /** Concrete topics it is present on (in the engine's presence). */
+  #present: Set<string> | undefined;
 
   /**
    * @param id Server-assigned id.
@@ -138,6 +160,46 @@ export class Connection {
     const outbox = this.#outbox ??= new Outbox();
     if (outbox.add(text)) this.#ctx.flushQueue.add(this);
     if (outbox.exceeds(0, this.#ctx.limits.maxBufferedBytes)) this.#slowConsumer();
+  }
+
+  /**
+   * Receives a publication from the fan-out. While the topic's position is
+   * being read it waits (see `#recovering`); otherwise it is queued at once.
+   */
+  deliver(text: string, topic: string, offset: number | undefined): void {
+    if (this.#recovering !== undefined) {
+      const waiting = this.#recovering.get(topic);
+      if (waiting !== undefined) {
+        waiting.push({ text, offset });
+        return;
+      }
+    }
+    this.send(text);
+  }
+
+  /**
+   * Whether it takes `topic`'s publications through `pattern` (and not
+   * through its exact subscription or an earlier pattern): once each.
+   */
+  takesThrough(pattern: string, topic: string): boolean {
+    if (this.#subscriptions.has(topic)) return false;
+    if (this.#patterns === 1) return true;
+    for (const other of this.#subscriptions.toArray()) {
+      if (other < pattern && isPattern(other) && matchPattern(other, topic)) return false;
+    }
+    return true;
+  }
+
+  /** A join or leave on one of its topics: sent when it follows that topic's presence. */
+  presence(event: PresenceEvent): void {
+    if (this.#following === undefined || !this.#following.has(event.topic)) return;
+    this.#reply({ type: event.type, topic: event.topic, ...presenceClient(event.entry) });
+  }
+
+  /** The engine may have missed publications of `topic`: the client is told to recover. */
+  lost(topic: string): void {
+    if (this.#state !== "open") return;
+    this.#reply({ type: "insufficient_state", topic });
   }
 
   /**
@@ -330,16 +392,29 @@ export class Connection {
     }
     switch (frame.type) {
       case "subscribe":
-        return this.#subscribe(principal, frame.topic, frame.id);
+        return frame.since === undefined && frame.presence === undefined
+          ? this.#subscribe(principal, frame.topic, frame.id)
+          : this.#subscribe(principal, frame.topic, frame.id, frame.since, frame.presence);
       case "unsubscribe":
         this.#unsubscribed(frame.topic);
         return this.#ack(frame.id);
       case "publish":
         return this.#publish(principal, frame.topic, frame.payload, frame.jws, frame.id);
+      case "history":
+        return this.#history(principal, frame);
+      case "presence":
+      case "presence_stats":
+        return this.#presenceQuery(principal, frame.type, frame.topic, frame.id);
     }
   }
 
-  #subscribe(principal: Principal, topic: string, id: RequestId | undefined): Promise<void> | void {
+  #subscribe(
+    principal: Principal,
+    topic: string,
+    id: RequestId | undefined,
+    since?: TopicPosition,
+    presence?: boolean,
+  ): Promise<void> | void {
     if (this.#subscriptions.has(topic)) return this.#ack(id);
     if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) {
       return this.#rateLimited(
@@ -353,7 +428,9 @@ export class Connection {
       const refusal = this.#ctx.patternQuota.refusal(principal.sub, this.#patterns, topic);
       if (refusal !== undefined) return this.#rateLimited("pattern_subscriptions", refusal, id);
     }
-    const verdict = this.#ctx.check(this, principal, "subscribe", topic);
+    const verdict = presence === true
+      ? this.#checkBoth(principal, "subscribe", "presence", topic)
+      : this.#ctx.check(this, principal, "subscribe", topic);
     const finish = (v: Verdict) => {
       if (this.#state !== "open" || this.#principal !== principal) return;
       if (!v.allowed) return this.#reply(errorFrame(v.code, v.message, id));
@@ -366,36 +443,164 @@ export class Connection {
         this.#patterns++;
         this.#ctx.patternQuota.take(principal.sub);
       }
-      // Reserved before the broker is asked, so limits count it meanwhile.
+      // Reserved before the engine is asked, so limits count it meanwhile.
       this.#subscriptions.add(topic);
+      const history = pattern ? "no" : this.#ctx.historyOf(topic);
+      const plain = history === "no" && since === undefined && !this.#ctx.presence;
       const held = this.#ctx.fanout.hold(topic);
-      if (held === undefined) {
+      if (held === undefined && plain) {
         this.#ctx.fanout.add(topic, this);
         return this.#ack(id);
       }
-      return held.then(
-        () => this.#held(topic, id),
+      const start = () => this.#held(topic, id, history !== "no", since, presence);
+      return held === undefined ? start() : held.then(
+        start,
         (error) => this.#notHeld(topic, id, error),
       );
     };
     return verdict instanceof Promise ? verdict.then(finish) : finish(verdict);
   }
 
-  /** The broker holds `topic` now: the reserved subscription starts, unless it ended meanwhile. */
-  #held(topic: string, id: RequestId | undefined): void {
+  /** Both actions allowed, or the first refusal. */
+  #checkBoth(
+    principal: Principal,
+    first: "subscribe",
+    second: "presence",
+    topic: string,
+  ): Verdict | Promise<Verdict> {
+    const a = this.#ctx.check(this, principal, first, topic);
+    const then = (v: Verdict) => v.allowed ? this.#ctx.check(this, principal, second, topic) : v;
+    return a instanceof Promise ? a.then(then) : then(a);
+  }
+
+  /**
+   * The engine holds `topic` now: the reserved subscription starts, unless it
+   * ended meanwhile. On a topic with history, live publications wait while
+   * its position (or the recovery) is read; then go the reply, the replay,
+   * and the waiting publications the replay did not already hold, so a
+   * publication racing the recovery is neither lost nor doubled.
+   */
+  #held(
+    topic: string,
+    id: RequestId | undefined,
+    history: boolean,
+    since: TopicPosition | undefined,
+    presence: boolean | undefined,
+  ): Promise<void> | void {
     if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
       this.#ctx.fanout.release(topic);
       return;
     }
+    if (!isPattern(topic)) {
+      if (presence === true) (this.#following ??= new Set()).add(topic);
+      if (this.#ctx.presence) this.#enter(topic);
+    }
+    if (!history && since === undefined) {
+      this.#ctx.fanout.add(topic, this);
+      return this.#ack(id);
+    }
+    const waiting: { text: string; offset: number | undefined }[] = [];
+    (this.#recovering ??= new Map()).set(topic, waiting);
     this.#ctx.fanout.add(topic, this);
-    this.#ack(id);
+    const engine = this.#ctx.engine;
+    const read = since === undefined
+      ? engine.position(topic).then((position) => ({ position, recovered: undefined, replay: [] }))
+      : engine.recover(topic, since, this.#ctx.maxRecover).then((r) => ({
+        position: r.position,
+        recovered: r.recovered,
+        replay: r.recovered ? r.publications : [],
+      }));
+    return read.then(
+      ({ position, recovered, replay }) => {
+        if (!this.#stillRecovering(topic, waiting)) return;
+        // `id` right after `type`, as in every other reply.
+        const ack: AckFrame = id === undefined
+          ? { type: "ack", offset: position.offset, epoch: position.epoch }
+          : { type: "ack", id, offset: position.offset, epoch: position.epoch };
+        if (recovered !== undefined) ack.recovered = recovered;
+        this.#reply(ack);
+        let last = since !== undefined && recovered ? since.offset : position.offset;
+        for (const entry of replay) {
+          this.send(encodeDelivery(topic, entry.publication, entry.offset));
+          last = entry.offset;
+        }
+        if (replay.length > 0) increment(this.#ctx.metrics.messagesOut, "message", replay.length);
+        this.#endRecovery(topic, waiting, last);
+      },
+      (error) => {
+        if (!this.#stillRecovering(topic, waiting)) return;
+        if (error instanceof EngineError && error.code === "NO_HISTORY") {
+          if (since === undefined) {
+            // The engine keeps no history for it after all: a plain subscription.
+            this.#ack(id);
+            return this.#endRecovery(topic, waiting, -1);
+          }
+          this.#recovering?.delete(topic);
+          this.#unsubscribed(topic);
+          return this.#reply(errorFrame("NO_HISTORY", error.message, id));
+        }
+        this.#recovering?.delete(topic);
+        this.#notHeld(topic, id, error);
+      },
+    );
   }
 
-  /** The broker could not subscribe: the reservation is undone and the client may retry. */
+  /** Whether the recovery of `topic` is still the one that `waiting` belongs to. */
+  #stillRecovering(
+    topic: string,
+    waiting: { text: string; offset: number | undefined }[],
+  ): boolean {
+    return this.#state === "open" && this.#recovering?.get(topic) === waiting;
+  }
+
+  /** Sends what waited with an offset above `last` (or without one) and ends the wait. */
+  #endRecovery(
+    topic: string,
+    waiting: { text: string; offset: number | undefined }[],
+    last: number,
+  ): void {
+    for (const { text, offset } of waiting) {
+      if (offset === undefined || offset > last) this.send(text);
+    }
+    this.#recovering!.delete(topic);
+    if (this.#recovering!.size === 0) this.#recovering = undefined;
+  }
+
+  /** Marks this connection present on a concrete topic. */
+  #enter(topic: string): void {
+    const principal = this.#principal!;
+    (this.#present ??= new Set()).add(topic);
+    const entry: PresenceEntry = { connection: this.id, user: principal.sub };
+    const info = this.#ctx.presenceInfo(principal);
+    this.#ctx.engine.presenceAdd(
+      topic,
+      info === undefined ? entry : { ...entry, info },
+    ).catch((error) => this.#engineFailed("presence_add", topic, error));
+  }
+
+  /** Removes this connection from a topic's presence. */
+  #leave(topic: string): void {
+    if (this.#present === undefined || !this.#present.delete(topic)) return;
+    this.#ctx.engine.presenceRemove(topic, this.id).catch((error) =>
+      this.#engineFailed("presence_remove", topic, error)
+    );
+  }
+
+  #engineFailed(operation: string, topic: string, error: unknown): void {
+    this.#ctx.log({
+      level: "error",
+      event: `engine.${operation}_failed`,
+      connection: this.id,
+      topic,
+      error: error instanceof Error ? error.name : typeof error,
+    });
+  }
+
+  /** The engine could not subscribe: the reservation is undone and the client may retry. */
   #notHeld(topic: string, id: RequestId | undefined, error: unknown): void {
     this.#ctx.log({
       level: "error",
-      event: "broker.subscribe_failed",
+      event: "engine.subscribe_failed",
       connection: this.id,
       topic,
       error: error instanceof Error ? error.name : typeof error,
@@ -403,7 +608,7 @@ export class Connection {
     this.#unsubscribed(topic);
     if (this.#state !== "open") return;
     this.#reply(
-      errorFrame("INTERNAL", `Cannot subscribe to '${topic}' now: the broker is unavailable`, id),
+      errorFrame("INTERNAL", `Cannot subscribe to '${topic}' now: the engine is unavailable`, id),
     );
   }
 
@@ -449,13 +654,108 @@ export class Connection {
     jws: string | undefined,
     id: RequestId | undefined,
   ): Promise<void> | void {
-    const ts = this.#ctx.clock.now();
-    const sent = this.#ctx.publish(
-      jws === undefined
-        ? { topic, payload, from: principal.sub, ts }
-        : { topic, payload, from: principal.sub, ts, jws },
+    const sent = this.#ctx.publish(topic, payload, principal.sub, jws);
+    // Not awaited: the engine keeps the order of publications, and later
+    // frames need not wait for this one. Acked once the engine confirmed;
+    // without an id, nothing is sent unless it failed.
+    if (id === undefined) sent.catch(this.#publishFailed);
+    else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
+  }
+
+  /** A fire-and-forget publication failed: reported without an id. */
+  #publishFailed = (error: unknown): void => this.#publishFailedWith(error, undefined);
+
+  #publishFailedWith(error: unknown, id: RequestId | undefined): void {
+    this.#ctx.log({
+      level: "error",
+      event: "engine.publish_failed",
+      connection: this.id,
+      error: error instanceof Error ? error.name : typeof error,
+    });
+    if (this.#state !== "open") return;
+    this.#reply(errorFrame("INTERNAL", "Cannot publish now: the engine is unavailable", id));
+  }
+
+  /** `history`: under the ACL action `history`, on a topic that keeps history. */
+  #history(principal: Principal, frame: HistoryFrame): Promise<void> | void {
+    const { topic, id } = frame;
+    const verdict = this.#ctx.check(this, principal, "history", topic);
+    const allowed = (v: Verdict): Promise<void> | void => {
+      if (this.#state !== "open") return;
+      if (!v.allowed) return this.#reply(errorFrame(v.code, v.message, id));
+      const query = frame.since === undefined
+        ? { limit: frame.limit ?? 100, reverse: frame.reverse ?? false }
+        : { limit: frame.limit ?? 100, reverse: frame.reverse ?? false, since: frame.since };
+      return this.#ctx.engine.history(topic, query).then((result) => {
+        this.#reply({
+          type: "history",
+          ...idOf(id),
+          topic,
+          publications: result.publications.map((entry) => {
+            const p = entry.publication;
+            const out: {
+              offset: number;
+              payload: unknown;
+              from: string | null;
+              ts: number;
+              event?: string;
+              jws?: string;
+            } = { offset: entry.offset, payload: JSON.parse(p.data), from: p.from, ts: p.ts };
+            if (p.event !== undefined) out.event = p.event;
+            if (p.extra !== undefined) out.jws = p.extra;
+            return out;
+          }),
+          offset: result.position.offset,
+          epoch: result.position.epoch,
+        });
+      }, (error) => this.#queryFailed(error, topic, id));
+    };
+    return verdict instanceof Promise ? verdict.then(allowed) : allowed(verdict);
+  }
+
+  /** `presence` and `presence_stats`: under the ACL action `presence`. */
+  #presenceQuery(
+    principal: Principal,
+    type: "presence" | "presence_stats",
+    topic: string,
+    id: RequestId | undefined,
+  ): Promise<void> | void {
+    if (!this.#ctx.presence) {
+      return this.#reply(
+        errorFrame("BAD_REQUEST", "Cannot answer presence: this hub does not track presence", id),
+      );
+    }
+    const verdict = this.#ctx.check(this, principal, "presence", topic);
+    const allowed = (v: Verdict): Promise<void> | void => {
+      if (this.#state !== "open") return;
+      if (!v.allowed) return this.#reply(errorFrame(v.code, v.message, id));
+      const engine = this.#ctx.engine;
+      return type === "presence"
+        ? engine.presence(topic).then(
+          (entries) =>
+            this.#reply({ type, ...idOf(id), topic, clients: entries.map(presenceClient) }),
+          (error) => this.#queryFailed(error, topic, id),
+        )
+        : engine.presenceStats(topic).then(
+          (stats) => this.#reply({ type, ...idOf(id), topic, ...stats }),
+          (error) => this.#queryFailed(error, topic, id),
+        );
+    };
+    return verdict instanceof Promise ? verdict.then(allowed) : allowed(verdict);
+  }
+
+  #queryFailed(error: unknown, topic: string, id: RequestId | undefined): void {
+    if (this.#state !== "open") return;
+    if (error instanceof EngineError && error.code === "NO_HISTORY") {
+      return this.#reply(errorFrame("NO_HISTORY", error.message, id));
+    }
+    if (error instanceof TypeError || error instanceof RangeError) {
+      return this.#reply(errorFrame("BAD_REQUEST", error.message, id));
+    }
+    this.#engineFailed("read", topic, error);
+    this.#reply(
+      errorFrame("INTERNAL", `Cannot read '${topic}' now: the engine is unavailable`, id),
     );
-    return sent instanceof Promise ? sent.then(() => this.#ack(id)) : this.#ack(id);
   }
 
   async #auth(token: string, id: RequestId | undefined): Promise<void> {
@@ -606,6 +906,11 @@ export class Connection {
   #unsubscribed(topic: string): void {
     if (!this.#subscriptions.delete(topic)) return;
     this.#ctx.fanout.remove(topic, this);
+    if (this.#recovering?.delete(topic) && this.#recovering.size === 0) {
+      this.#recovering = undefined;
+    }
+    this.#following?.delete(topic);
+    this.#leave(topic);
     if (isPattern(topic)) {
       this.#patterns--;
       this.#ctx.patternQuota.release(this.#principal!.sub);
@@ -636,6 +941,12 @@ export class Connection {
     increment(this.#ctx.metrics.messagesOut, frame.type);
     this.send(encodeFrame(frame));
   }
+}
+
+function presenceClient(entry: PresenceEntry): PresenceClient {
+  const client: PresenceClient = { user: entry.user, connectionId: entry.connection };
+  if (entry.info !== undefined) client.info = entry.info;
+  return client;
 }
 
 function idOf(id: RequestId | undefined): { id?: RequestId } {

@@ -6,8 +6,8 @@
 
 import type { AclAction } from "../acl/rules.ts";
 import type { Principal } from "../auth/principal.ts";
-import type { Publication } from "./broker.ts";
 import type { SignedPublish } from "./_signed_publish.ts";
+import type { Engine, StreamPosition } from "../engine/engine.ts";
 import type { Clock } from "./clock.ts";
 import type { Connection, Verdict } from "./connection.ts";
 import type { LogEntry } from "./log.ts";
@@ -24,7 +24,7 @@ export interface HubContext {
   readonly limits: HubLimits;
   readonly firstMessageTimeoutMs: number;
   readonly tokenExpiringLeadMs: number;
-  /** Local subscriptions and the broker behind them. */
+  /** Local subscriptions and the engine behind them. */
   readonly fanout: Fanout<Connection>;
   /** Pattern subscriptions per user and on the hub. */
   readonly patternQuota: PatternQuota;
@@ -40,7 +40,23 @@ export interface HubContext {
     action: AclAction,
     topic: string,
   ): Verdict | Promise<Verdict>;
-  publish(publication: Publication): Promise<void> | void;
+  /** Publishes a payload on a concrete topic; resolves once the engine confirmed. */
+  publish(
+    topic: string,
+    payload: unknown,
+    from: string | null,
+    jws?: string,
+  ): Promise<StreamPosition | undefined>;
+  /** The engine behind the fan-out: history, presence. */
+  readonly engine: Engine;
+  /** Whether a concrete topic keeps history: `"ask"` the engine when the hub does not know. */
+  historyOf(topic: string): "yes" | "no" | "ask";
+  /** Most publications one recovery replays. */
+  readonly maxRecover: number;
+  /** Whether subscriptions are tracked in presence. */
+  readonly presence: boolean;
+  /** A connection's presence info, from its token. */
+  presenceInfo(principal: Principal): unknown;
   /** The topic's signing rule on a publish the ACL allowed (see `_signed_publish.ts`). */
   readonly signed: SignedPublish;
   verify(token: string): Promise<Principal>;

@@ -1,112 +1,220 @@
 /**
- * Fan-out: which local connections receive which topics, and the broker that
- * brings every publication for them to this process. The hub's one seam to
- * the broker (the engine takes its place next): a subscription is
- * registered only once the broker holds its topic.
+ * Fan-out: which local connections receive which topics, and the engine
+ * subscriptions that bring every publication for them to this process. A
+ * subscription is registered only once the engine holds its topic; each
+ * publication is encoded once, whatever the number of subscribers.
  *
  * @module
  */
 
-import { encodeMessage } from "../protocol/encode.ts";
-import type { Broker, Publication } from "./broker.ts";
+import type { Delivery, Engine, EngineSubscription, PresenceEvent } from "../engine/engine.ts";
 import type { LogEntry } from "./log.ts";
 import { type HubMetrics, increment } from "./metrics.ts";
-import { createRegistry, type Registry, type Subscriber } from "./registry.ts";
+import { createRegistry, type Registry } from "./registry.ts";
+import { isPattern } from "../topic/topic.ts";
+
+/** What the fan-out delivers to: one connection. */
+export interface FanoutSubscriber {
+  /** Sends one serialized frame (for the registry and direct messages). */
+  send(text: string): void;
+  /**
+   * Receives one publication of `topic`, encoded once for everyone;
+   * `offset` is its position when the topic keeps history.
+   */
+  deliver(text: string, topic: string, offset: number | undefined, epoch: string | undefined): void;
+  /**
+   * Whether this subscriber takes `topic`'s publications through `pattern`:
+   * a connection subscribed to a topic both exactly and by patterns takes
+   * them once, through the exact subscription or else the first pattern.
+   */
+  takesThrough(pattern: string, topic: string): boolean;
+  /** A join or leave on a topic it follows presence of. */
+  presence(event: PresenceEvent): void;
+  /** The engine may have missed publications of `topic` for it. */
+  lost(topic: string): void;
+}
 
 /** Options of {@linkcode createFanout}. */
 export interface FanoutOptions {
   /** Carries publications between processes. */
-  broker: Broker;
+  engine: Engine;
   /** Counts the messages delivered. */
   metrics: HubMetrics;
-  /** Reports a broker that failed to let go of a topic. */
+  /** Reports an engine that failed to let go of a topic. */
   log(entry: LogEntry): void;
 }
 
-/** Local subscriptions over a broker, created by {@linkcode createFanout}. */
-export interface Fanout<S extends Subscriber> {
+/** Local subscriptions over an engine, created by {@linkcode createFanout}. */
+export interface Fanout<S extends FanoutSubscriber> {
   /** The local subscriptions (read them; change them through `hold`/`add`/`remove`). */
   readonly registry: Readonly<Registry<S>>;
   /**
-   * Makes sure the broker holds a topic or pattern before a first local
+   * Makes sure the engine holds a topic or pattern before a first local
    * subscriber is added. Returns `undefined` when it already does (the
    * common, allocation-free case), else a promise that settles when the
-   * broker answered; it rejects when the broker could not subscribe.
+   * engine answered; it rejects when the engine could not subscribe.
    */
   hold(topicOrPattern: string): Promise<void> | undefined;
   /** Registers a subscriber; call only once `hold` settled. */
   add(topicOrPattern: string, subscriber: S): void;
-  /** Ends a subscription; the broker lets go of a topic its last subscriber left. */
+  /** Ends a subscription; the engine lets go of a topic its last subscriber left. */
   remove(topicOrPattern: string, subscriber: S): void;
   /**
-   * Lets the broker go of a topic held for a subscriber that went away
+   * Lets the engine go of a topic held for a subscriber that went away
    * while `hold` was pending, unless someone else subscribed meanwhile.
    */
   release(topicOrPattern: string): void;
+  /** Lets go of every engine subscription. */
+  close(): Promise<void>;
 }
 
 /**
- * Creates the fan-out of one hub: it listens to the broker and writes each
- * publication, encoded once, to every local subscriber of its topic.
+ * Encodes a delivery as a `message` frame: the payload is already JSON text
+ * (the engine keeps it as published), so it is spliced in, not re-encoded.
+ * Field order is the one `encodeMessage` writes.
  *
- * @param options The broker, metrics and log.
+ * @param topic The concrete topic.
+ * @param publication The publication as the engine holds it.
+ * @param offset Its offset, when the topic keeps history.
+ * @returns The frame's JSON text.
+ *
+ * @example Encode a delivery
+ * ```ts ignore
+ * encodeDelivery("chat:a", { data: '"hi"', from: null, ts: 1 }, 7);
+ * // {"type":"message","topic":"chat:a","payload":"hi","from":null,"ts":1,"offset":7}
+ * ```
+ */
+export function encodeDelivery(
+  topic: string,
+  publication: Delivery["publication"],
+  offset: number | undefined,
+): string {
+  const event = publication.event === undefined
+    ? ""
+    : `,"event":${JSON.stringify(publication.event)}`;
+  const jws = publication.extra === undefined ? "" : `,"jws":${JSON.stringify(publication.extra)}`;
+  return `{"type":"message","topic":${
+    JSON.stringify(topic)
+  },"payload":${publication.data}${jws},"from":${
+    JSON.stringify(publication.from)
+  },"ts":${publication.ts}${event}${offset === undefined ? "" : `,"offset":${offset}`}}`;
+}
+
+/**
+ * Creates the fan-out of one hub: one engine subscription per topic or
+ * pattern with local subscribers, each publication encoded once and written
+ * to every local subscriber.
+ *
+ * @param options The engine, metrics and log.
  * @returns The fan-out.
  *
  * @example Deliver a publication to a local subscriber
  * ```ts ignore
- * const fanout = createFanout({ broker: createMemoryBroker(), metrics, log });
- * fanout.add("chat:lobby", { send: (text) => console.log(text) });
+ * const fanout = createFanout({ engine: createMemoryEngine(), metrics, log });
+ * await fanout.hold("chat:lobby");
+ * fanout.add("chat:lobby", connection);
  * ```
  */
-export function createFanout<S extends Subscriber>(options: FanoutOptions): Fanout<S> {
-  const { broker, metrics, log } = options;
+export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions): Fanout<S> {
+  const { engine, metrics, log } = options;
   const pending = new Map<string, Promise<void>>();
+  const held = new Map<string, EngineSubscription>();
   const registry = createRegistry<S>({
-    // The broker is asked by `hold` before the first subscriber is added.
+    // The engine is asked by `hold` before the first subscriber is added.
     onFirst() {},
-    onLast: (topic) => unsubscribe(topic),
+    onLast: (topic) => {
+      if (!pending.has(topic)) unsubscribe(topic);
+    },
   });
 
   function unsubscribe(topic: string): void {
-    try {
-      const result = broker.unsubscribe(topic);
-      if (result instanceof Promise) result.catch((error) => failed(topic, error));
-    } catch (error) {
-      failed(topic, error);
-    }
+    const subscription = held.get(topic);
+    if (subscription === undefined) return;
+    held.delete(topic);
+    subscription.unsubscribe().catch((error) => failed(topic, error));
   }
 
   function failed(topic: string, error: unknown): void {
     log({
       level: "error",
-      event: "broker.unsubscribe_failed",
+      event: "engine.unsubscribe_failed",
       topic,
       error: error instanceof Error ? error.name : typeof error,
     });
   }
 
-  broker.listen((publication: Publication) => {
-    const text = encodeMessage(publication);
-    let delivered = 0;
-    registry.forEach(publication.topic, (subscriber) => {
-      subscriber.send(text);
-      delivered++;
-    });
-    if (delivered > 0) increment(metrics.messagesOut, "message", delivered);
-  });
+  /** The engine listener of one exact topic: its subscribers, in registration order. */
+  function exactListener(key: string) {
+    let lastOffset = 0;
+    let lastEpoch: string | undefined;
+    return {
+      onPublication(delivery: Delivery): void {
+        const { offset, epoch } = delivery;
+        if (offset !== undefined) {
+          // A networked engine can skip: subscribers are told to recover.
+          if (lastEpoch !== undefined && (epoch !== lastEpoch || offset !== lastOffset + 1)) {
+            registry.forEachOf(key, (subscriber) => subscriber.lost(key));
+          }
+          lastOffset = offset;
+          lastEpoch = epoch;
+        }
+        const text = encodeDelivery(delivery.topic, delivery.publication, delivery.offset);
+        let delivered = 0;
+        registry.forEachOf(key, (subscriber) => {
+          subscriber.deliver(text, delivery.topic, delivery.offset, delivery.epoch);
+          delivered++;
+        });
+        if (delivered > 0) increment(metrics.messagesOut, "message", delivered);
+      },
+      onPresence(event: PresenceEvent): void {
+        registry.forEachOf(key, (subscriber) => subscriber.presence(event));
+      },
+      onLost(event: { topic: string }): void {
+        registry.forEachOf(key, (subscriber) => subscriber.lost(event.topic));
+      },
+    };
+  }
+
+  /** The engine listener of one pattern: skips subscribers that take the topic otherwise. */
+  function patternListener(key: string) {
+    return {
+      onPublication(delivery: Delivery): void {
+        let text: string | undefined;
+        let delivered = 0;
+        registry.forEachOf(key, (subscriber) => {
+          if (!subscriber.takesThrough(key, delivery.topic)) return;
+          text ??= encodeDelivery(delivery.topic, delivery.publication, delivery.offset);
+          subscriber.deliver(text, delivery.topic, delivery.offset, delivery.epoch);
+          delivered++;
+        });
+        if (delivered > 0) increment(metrics.messagesOut, "message", delivered);
+      },
+      onLost(event: { topic: string }): void {
+        registry.forEachOf(key, (subscriber) => subscriber.lost(event.topic));
+      },
+    };
+  }
 
   function hold(topic: string): Promise<void> | undefined {
-    if (registry.count(topic) > 0) return undefined;
+    if (held.has(topic)) return undefined;
     const asked = pending.get(topic);
     if (asked !== undefined) return asked;
-    let result: Promise<void> | void;
+    let result: Promise<EngineSubscription>;
     try {
-      result = broker.subscribe(topic);
+      result = engine.subscribe(
+        topic,
+        isPattern(topic) ? patternListener(topic) : exactListener(topic),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!(result instanceof Promise)) return undefined;
-    const settled = result.finally(() => pending.delete(topic));
+    const settled = result.then((subscription) => {
+      pending.delete(topic);
+      held.set(topic, subscription);
+    }, (error) => {
+      pending.delete(topic);
+      throw error;
+    });
     pending.set(topic, settled);
     return settled;
   }
@@ -122,6 +230,11 @@ export function createFanout<S extends Subscriber>(options: FanoutOptions): Fano
     },
     release(topic) {
       if (registry.count(topic) === 0 && !pending.has(topic)) unsubscribe(topic);
+    },
+    async close() {
+      const subscriptions = [...held.values()];
+      held.clear();
+      await Promise.allSettled(subscriptions.map((s) => s.unsubscribe()));
     },
   };
 }

@@ -28,7 +28,17 @@ import {
   peerAddress,
   type SocketHandler,
 } from "./transport.ts";
-import { createMemoryBroker } from "./broker.ts";
+import type {
+  ControlCommand,
+  Engine,
+  HistoryQuery,
+  HistoryResult,
+  PresenceEntry,
+  PresenceStats,
+  StreamPosition,
+} from "../engine/engine.ts";
+import { createMemoryEngine } from "../engine/memory_engine.ts";
+import { compileHistoryPolicy } from "../engine/history_policy.ts";
 import { systemClock } from "./clock.ts";
 import { Connection } from "./connection.ts";
 import { createPermissions } from "./permissions.ts";
@@ -65,6 +75,16 @@ export type {
   SocketHandler,
   Upgrader,
 } from "./transport.ts";
+
+/** Most bytes of presence info (encoded) kept per connection; a larger value is left out. */
+const MAX_PRESENCE_INFO_BYTES = 1024;
+
+/** The token claim's value as presence info, when it is JSON of at most 1 KiB. */
+function presenceInfo(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  const text = JSON.stringify(value);
+  return text !== undefined && text.length <= MAX_PRESENCE_INFO_BYTES ? value : undefined;
+}
 
 /** Options of {@linkcode Hub.publish}. */
 export interface PublishOptions {
@@ -157,8 +177,22 @@ export interface Hub extends AsyncDisposable {
    * refuses it (a plain publication to a signed topic, a signed one to a
    * topic that takes none, a key the topic does not accept), and with a
    * `TypeError` for an invalid topic or a key that cannot sign.
+   *
+   * @returns The publication's position, or `undefined` when the topic keeps no history.
    */
-  publish(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
+  publish(
+    topic: string,
+    payload: unknown,
+    options?: PublishOptions,
+  ): Promise<StreamPosition | undefined>;
+  /** Reads a topic's history (as the `history` request does, without an ACL check). */
+  history(topic: string, query?: Partial<HistoryQuery>): Promise<HistoryResult>;
+  /** Who is present on a concrete topic, one entry per connection, on every hub of the engine. */
+  presence(topic: string): Promise<readonly PresenceEntry[]>;
+  /** How many connections and distinct users are present on a concrete topic. */
+  presenceStats(topic: string): Promise<PresenceStats>;
+  /** The engine this hub runs on. */
+  readonly engine: Engine;
   /** To a topic, to listed users, or (with neither) to every connected user. Returns the connections reached directly. */
   broadcast(input: BroadcastInput): Promise<number>;
   /** Sends an event to every connection of one user; returns how many were reached. */
@@ -261,7 +295,28 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     if (entry.event === "auth.failed") increment(metrics.authFailures, String(entry.reason));
     (options.audit ?? log)({ ...entry, audit: true });
   };
-  const broker = options.broker ?? createMemoryBroker();
+  const maxRecover = options.maxRecover ?? 1000;
+  if (!Number.isSafeInteger(maxRecover) || maxRecover < 0) {
+    throw new RangeError(
+      `Cannot create hub as 'maxRecover' is ${maxRecover}: a non-negative integer is required`,
+    );
+  }
+  const presenceInfoClaim = options.presenceInfoClaim ?? "info";
+  if (typeof presenceInfoClaim !== "string" || presenceInfoClaim === "") {
+    throw new TypeError("Cannot create hub as 'presenceInfoClaim' is not a non-empty string");
+  }
+  // Validated here even when an engine is given, so a bad rule fails at creation.
+  const historyPolicy = compileHistoryPolicy(options.history ?? []);
+  const ownsEngine = options.engine === undefined;
+  const engine: Engine = options.engine ?? createMemoryEngine({
+    history: options.history ?? [],
+    maxHistoryBytes: options.maxHistoryBytes,
+    clock,
+  });
+  const historyOf: (topic: string) => "yes" | "no" | "ask" =
+    options.engine !== undefined && options.history === undefined
+      ? () => "ask"
+      : (topic) => historyPolicy(topic) === undefined ? "no" : "yes";
   // A cut-off may be dropped only once every token issued before it has
   // expired: known only when the verifier bounds token lifetimes.
   const lifetimeSec = options.auth?.maxTokenLifetimeSec;
@@ -280,7 +335,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const connections = new Set<Connection>();
   const flushQueue = createFlushQueue({ schedule: runtime.schedule });
   const deadlines = createDeadlines(clock);
-  const fanout = createFanout<Connection>({ broker, metrics, log });
+  const fanout = createFanout<Connection>({ engine, metrics, log });
   const registry = fanout.registry;
   let closing = false;
 
@@ -330,8 +385,21 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     deadlines,
     cache: { delete: (connection) => permissions.forget(connection) },
     check: permissions.check,
-    publish: (publication) => broker.publish(publication),
+    publish: (topic, payload, from, jws) => {
+      const data = JSON.stringify(payload) ?? "null";
+      return engine.publish(
+        topic,
+        jws === undefined
+          ? { data, from, ts: clock.now() }
+          : { data, from, ts: clock.now(), extra: jws },
+      );
+    },
     signed,
+    engine,
+    historyOf,
+    maxRecover,
+    presence: options.presence ?? true,
+    presenceInfo: (principal) => presenceInfo(principal.claims[presenceInfoClaim]),
     verify,
     onAuthenticated: (connection, principal) => users.add(connection, principal),
     onClosed(connection, code) {
@@ -425,29 +493,16 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     }
   }
 
-  function makePublication(
-    topic: string,
-    payload: unknown,
-    event: string | undefined,
-    from: string | null,
-    jws: string | undefined,
-  ) {
-    const publication = event === undefined
-      ? { topic, payload, from, ts: clock.now() }
-      : { topic, payload, from, ts: clock.now(), event };
-    return jws === undefined ? publication : { ...publication, jws };
-  }
-
   async function publish(
     topic: string,
     payload: unknown,
     publishOptions: PublishOptions = {},
-  ): Promise<void> {
+  ): Promise<StreamPosition | undefined> {
     const problem = validateTopic(topic);
     if (problem !== undefined) throw new TypeError(problem);
     const { sign } = publishOptions;
     // A plain publication to a topic that requires no signature is not
-    // awaited, so it reaches the broker in the same turn, as it always did.
+    // awaited, so it reaches the engine in the same turn, as it always did.
     const pending = sign !== undefined
       ? signed.sign(topic, payload, sign)
       : signed.admit(server, topic, payload, undefined);
@@ -457,15 +512,84 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     if (admission !== undefined && !admission.ok) {
       throw new PublishError(admission.code, admission.message);
     }
-    await broker.publish(
-      makePublication(
-        topic,
-        admission === undefined ? payload : admission.payload,
-        publishOptions.event,
-        publishOptions.from ?? null,
-        admission?.jws,
-      ),
+    const data = JSON.stringify(admission === undefined ? payload : admission.payload) ?? "null";
+    const from = publishOptions.from ?? null;
+    const event = publishOptions.event;
+    const jws = admission?.jws;
+    const ts = clock.now();
+    return await engine.publish(
+      topic,
+      event === undefined
+        ? (jws === undefined ? { data, from, ts } : { data, from, ts, extra: jws })
+        : (jws === undefined ? { data, from, ts, event } : { data, from, ts, event, extra: jws }),
     );
+  }
+
+  /**
+   * Applies a command from the engine's control channel (sent by this hub
+   * or another): what the operator functions do on every process.
+   */
+  let reached = 0;
+  function applyControl(command: ControlCommand): void {
+    switch (command.type) {
+      case "send_to_user":
+        reached += users.send([command.user], command.event, JSON.parse(command.data));
+        return;
+      case "broadcast_users":
+        reached += users.send(command.users, command.event, JSON.parse(command.data));
+        return;
+      case "disconnect_user":
+        users.disconnect(command.user, command.reason);
+        return;
+      case "revoke":
+        if (command.session !== undefined) {
+          revocations.revokeSession(command.user, command.session);
+          users.disconnectSession(command.user, command.session, "Session ended");
+          return;
+        }
+        revocations.revoke(command.user);
+        users.disconnect(command.user, "Access revoked");
+        return;
+      case "update_rules":
+        if (command.rules !== permissions.acl.rules) void applyRules(command.rules as AclRule[]);
+        return;
+    }
+  }
+  const stopControl = engine.onControl(applyControl);
+
+  /**
+   * Sends a command through the engine and returns how many local
+   * connections it reached before `control` returned (all of them with the
+   * in-memory engine, which applies it synchronously).
+   */
+  function control(command: ControlCommand): number {
+    reached = 0;
+    engine.control(command).catch((error) =>
+      log({
+        level: "error",
+        event: "engine.control_failed",
+        command: command.type,
+        error: error instanceof Error ? error.name : typeof error,
+      })
+    );
+    const count = reached;
+    reached = 0;
+    return count;
+  }
+
+  function sendTo(
+    userList: readonly string[],
+    event: string | undefined,
+    payload: unknown,
+  ): number {
+    const data = JSON.stringify(payload) ?? "null";
+    return userList.length === 1 && event !== undefined
+      ? control({ type: "send_to_user", user: userList[0], event, data })
+      : control(
+        event === undefined
+          ? { type: "broadcast_users", users: userList, data }
+          : { type: "broadcast_users", users: userList, event, data },
+      );
   }
 
   async function broadcast(input: BroadcastInput): Promise<number> {
@@ -483,17 +607,24 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     }
     if (input.topic !== undefined) {
       await publish(input.topic, input.payload, { event: input.event, sign: input.sign });
-      return input.users === undefined ? 0 : users.send(input.users, input.event, input.payload);
+      return input.users === undefined ? 0 : sendTo(input.users, input.event, input.payload);
     }
+    // To everyone: every hub's own users (a per-process list), so local only.
     return input.users === undefined
       ? users.sendToAll(input.event, input.payload)
-      : users.send(input.users, input.event, input.payload);
+      : sendTo(input.users, input.event, input.payload);
   }
 
-  async function updateRules(rules: AclRule[]): Promise<void> {
+  async function applyRules(rules: AclRule[]): Promise<void> {
     permissions.replaceRules(rules); // throws, changing nothing, on bad rules
     audit({ level: "info", event: "acl.rules_updated", rules: rules.length });
     await Promise.all([...connections].map((connection) => connection.recheck()));
+  }
+
+  async function updateRules(rules: AclRule[]): Promise<void> {
+    await applyRules(rules);
+    // Other hubs apply them too; this one already has (the same rules are skipped).
+    control({ type: "update_rules", rules: permissions.acl.rules });
   }
 
   function stats(): HubStats {
@@ -523,7 +654,9 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       connection.close(CloseCode.GoingAway, "Server shutting down");
     }
     deadlines.close();
-    await broker.close();
+    stopControl();
+    await fanout.close();
+    if (ownsEngine) await engine.close();
   }
 
   const upgrade = (req: Request, info?: ConnInfo) =>
@@ -537,11 +670,17 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     malformedUpgrade,
     publish,
     broadcast,
-    sendToUser: (user, event, payload) => users.send([user], event, payload),
+    sendToUser: (user, event, payload) => sendTo([user], event, payload),
+    history: (topic, query = {}) => engine.history(topic, { limit: 100, ...query }),
+    presence: (topic) => engine.presence(topic),
+    presenceStats: (topic) => engine.presenceStats(topic),
+    engine,
     isUserConnected: (user) => users.has(user),
     userStatus: (user) => users.status(user),
     disconnectUser(user, reason = "Disconnected by an operator") {
+      // Local connections close at once; the command closes them on other hubs.
       const count = users.disconnect(user, reason);
+      control({ type: "disconnect_user", user, reason });
       audit({ level: "info", event: "user.disconnected", user, connections: count });
       return count;
     },
@@ -549,11 +688,13 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       if (session !== undefined) {
         revocations.revokeSession(user, session);
         const count = users.disconnectSession(user, session, "Session ended");
+        control({ type: "revoke", user, at: clock.now(), session });
         audit({ level: "info", event: "session.revoked", user, connections: count });
         return count;
       }
       revocations.revoke(user);
       const count = users.disconnect(user, "Access revoked");
+      control({ type: "revoke", user, at: clock.now() });
       audit({ level: "warn", event: "revoked", user, connections: count });
       return count;
     },

@@ -7,7 +7,8 @@
 import type { AclAction, AclOptions } from "../acl/rules.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { JwtOptions, TokenVerifier } from "../auth/verify.ts";
-import type { Broker } from "./broker.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { HistoryRule } from "../engine/history_policy.ts";
 import type { Clock } from "./clock.ts";
 import type { LogEntry } from "./log.ts";
 import { DEFAULT_FRAME_LIMITS } from "../protocol/parse.ts";
@@ -259,8 +260,54 @@ export interface HubOptions {
    * @default {60000}
    */
   tokenExpiringLeadMs?: number;
-  /** The broker; defaults to the in-memory one. */
-  broker?: Broker;
+  /**
+   * The engine that carries publications, history, presence and operator
+   * commands between hub processes. When absent, the hub creates the
+   * in-memory engine from `history` and `maxHistoryBytes` and closes it with
+   * itself; a given engine is the caller's to close.
+   *
+   * @default {the in-memory engine (createMemoryEngine), from history and maxHistoryBytes}
+   */
+  engine?: Engine;
+  /**
+   * Which topics keep history, by topic pattern, first match wins (see
+   * `docs/engine.md`): `[{ pattern: "chat:*", size: 100, ttlMs: 300_000 }]`.
+   * Topics no rule matches keep none and pay nothing. With your own
+   * `engine`, give it the same rules: the hub reads them to know which
+   * subscribe replies carry a position (without them it asks the engine).
+   *
+   * @default {[]}
+   */
+  history?: HistoryRule[];
+  /**
+   * Most bytes (an estimate) the default engine's history holds over all
+   * topics; the oldest publications go first.
+   *
+   * @default {67108864}
+   */
+  maxHistoryBytes?: number;
+  /**
+   * Most publications one recovery (`subscribe` with `since`) replays;
+   * above it the answer is `recovered: false`, as for a gap.
+   *
+   * @default {1000}
+   */
+  maxRecover?: number;
+  /**
+   * Track who is subscribed to each concrete topic (`presence`,
+   * `presence_stats`, `join`/`leave`). Off, presence requests answer
+   * `BAD_REQUEST` and subscriptions cost no presence entry.
+   *
+   * @default {true}
+   */
+  presence?: boolean;
+  /**
+   * The token claim whose value is a connection's presence info (any JSON
+   * value, at most 1024 bytes encoded; a larger one is left out).
+   *
+   * @default {"info"}
+   */
+  presenceInfoClaim?: string;
   /** Time source, for tests. */
   clock?: Clock;
   /** Structured log sink; defaults to JSON lines on stderr. */
@@ -346,6 +393,11 @@ export type PlainHubOptions =
     | "trustProxy"
     | "revocationTtlMs"
     | "anonymous"
+    | "history"
+    | "maxHistoryBytes"
+    | "maxRecover"
+    | "presence"
+    | "presenceInfoClaim"
   >
   & { auth?: Omit<JwtOptions, "now" | "fetch"> };
 
@@ -366,6 +418,11 @@ const PLAIN: Record<keyof PlainHubOptions, true> = {
   trustProxy: true,
   revocationTtlMs: true,
   anonymous: true,
+  history: true,
+  maxHistoryBytes: true,
+  maxRecover: true,
+  presence: true,
+  presenceInfoClaim: true,
 };
 
 /** The keys of {@linkcode PlainHubOptions}. */

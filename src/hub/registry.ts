@@ -30,6 +30,8 @@ export interface Registry<S extends Subscriber> {
   remove(topicOrPattern: string, subscriber: S): boolean;
   /** Calls `fn` once per subscriber of a concrete topic, even when several of its subscriptions match. */
   forEach(topic: string, fn: (subscriber: S) => void): void;
+  /** Calls `fn` once per subscriber of exactly this topic or pattern, as subscribed. */
+  forEachOf(topicOrPattern: string, fn: (subscriber: S) => void): void;
   /** How many subscribers a concrete topic or a pattern has, as subscribed. */
   count(topicOrPattern: string): number;
   /** Every topic and pattern with at least one subscriber, concrete topics first. */
@@ -46,7 +48,7 @@ export interface Registry<S extends Subscriber> {
  * patterns that match it cost, not the number of patterns on the hub. A
  * connection matched twice receives the publication once.
  *
- * @param events First/last transitions, used to drive the broker.
+ * @param events First/last transitions, used to drive the engine.
  * @returns A registry.
  *
  * @example Register and fan out
@@ -107,6 +109,9 @@ export function createRegistry<S extends Subscriber>(events: RegistryEvents): Re
       });
       if (seen === undefined) exact.forEach(topic, fn);
       else exact.forEach(topic, once);
+    },
+    forEachOf(key, fn) {
+      mapFor(key).forEach(key, fn);
     },
     count(key) {
       return mapFor(key).count(key);

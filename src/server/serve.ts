@@ -7,7 +7,6 @@
 import type { Hub } from "../hub/hub.ts";
 import type { ConnInfo } from "../hub/transport.ts";
 import { badRequest } from "./_upgrade_request.ts";
-import { listenNode } from "./node_adapter.ts";
 
 /** Which transport adapter serves WebSocket upgrades. */
 export type Transport = "ws" | "deno";
@@ -28,7 +27,9 @@ export interface ServeOptions {
   hostname?: string;
   /**
    * `"ws"` (npm `ws` on `node:http`, enforces the frame size bound while
-   * receiving) or `"deno"` (`Deno.upgradeWebSocket`).
+   * receiving) or `"deno"` (`Deno.upgradeWebSocket`). npm `ws` and
+   * `@hono/node-server` are imported on the first `"ws"` serve, so a
+   * `"deno"` server never loads them.
    *
    * @default {"ws"}
    */
@@ -84,6 +85,9 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
   const fetch = options.fetch ??
     (() => Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 }));
   if (transport === "ws") {
+    // Loaded here, not at the top: npm `ws` and `@hono/node-server` cost a
+    // Deno-transport server ~20 MiB of RSS and start-up time it never uses.
+    const { listenNode } = await import("./node_adapter.ts");
     // Plain HTTP on the WebSocket path reaches the hub, which answers 426.
     const listener = await listenNode(hub, {
       port: options.port ?? 8000,

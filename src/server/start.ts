@@ -20,10 +20,10 @@ import { createTokenVerifier } from "../auth/verify.ts";
 import { type DefaultAccountsOptions, openDefaultAccounts } from "../accounts/default_accounts.ts";
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
 import { plainHubOptions } from "../hub/options.ts";
+import type { HistoryRule } from "../engine/history_policy.ts";
 import { serve, type Server } from "./serve.ts";
 import { createHealthHandler } from "./health.ts";
 import type { RedisEngine } from "../engine/redis/mod.ts";
-import type { HistoryRule } from "../engine/history_policy.ts";
 import type { ConnInfo } from "../hub/transport.ts";
 import { createSqliteStore } from "../accounts/sqlite_store.ts";
 import type { AccountStore } from "../accounts/store.ts";
@@ -31,9 +31,17 @@ import { parseAccountsLocation, redactUrl } from "./_accounts_location.ts";
 
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
-  "chat:*": ["subscribe", "publish"],
+  "chat:*": ["subscribe", "publish", "history", "presence"],
   "user:demo": ["subscribe"],
 };
+
+/**
+ * History of the demo rooms with the development key, unless the config
+ * sets `history`: so the demo page recovers what a dropped connection missed.
+ */
+export const DEV_HISTORY: readonly HistoryRule[] = [
+  { pattern: "chat:*", size: 100, ttlMs: 300_000 },
+];
 
 function isLoopbackInterface(hostname: string): boolean {
   return hostname === "localhost" || hostname === "::1" || hostname === "[::1]" ||
@@ -126,18 +134,18 @@ export async function startServer(
     });
     // The demo page's tokens: the chat rooms, and the user's own notification topic.
     const acl = (sub: string) => ({
-      "chat:*": ["subscribe", "publish"],
+      "chat:*": ["subscribe", "publish", "history", "presence"],
       [`user:${sub}`]: ["subscribe"],
     });
     mintDemoToken = (sub, ttl) => mintToken({ sub, acl: acl(sub) }, { secret }, { ttl });
   }
+  // One set of history rules for engine and hub: the Redis engine's own, else
+  // the hub's `history` (the demo rooms' with the development key).
+  const history = (typeof config.engine === "object" ? config.engine.redis.history : undefined) ??
+    config.history ?? (devKey ? [...DEV_HISTORY] : undefined);
   // Redis is reached before anything listens: a hub that cannot share its
-  // audience must not take connections (docs/scaling.md, "Starting").
+  // audience must not take connections (docs/scaling.md, "Running several hubs").
   let engine: RedisEngine | undefined;
-  // One set of history rules for engine and hub: the engine's own, else the hub's `history`.
-  const history = typeof config.engine === "object"
-    ? config.engine.redis.history ?? (config as { history?: HistoryRule[] }).history
-    : undefined;
   if (typeof config.engine === "object") {
     // Loaded only when chosen, so the default server never loads the Redis client.
     const { createRedisEngine } = await import("../engine/redis/mod.ts");
@@ -151,19 +159,14 @@ export async function startServer(
           log({ level: entry.level, event: `engine.${entry.event}`, message: entry.message }),
     });
   }
-  // The hub runs on the chosen engine and reads the same history rules, to
-  // know which subscribe replies carry a position.
-  const onEngine = engine === undefined
-    ? {}
-    : history === undefined
-    ? { engine }
-    : { engine, history };
   let hub: Hub;
   try {
     hub = createHub({
       // Every plain hub option the config file set, in one place (the defaults are the hub's).
       ...plainHubOptions(config),
-      ...onEngine,
+      // The hub reads the engine's rules to know which subscribe replies carry a position.
+      history,
+      engine,
       auth,
       log: options.log,
     });

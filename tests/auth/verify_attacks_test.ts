@@ -135,6 +135,19 @@ const ATTACKS: AttackRow[] = [
     reason: "malformed",
   },
   {
+    // RFC 7515 requires `alg`: without it (or as a non-string) the header is malformed.
+    name: "header without alg",
+    token: async () => swap(await hs(), 0, b64url('{"typ":"JWT"}')),
+    verifier: hsVerifier,
+    reason: "malformed",
+  },
+  {
+    name: "header alg not a string",
+    token: async () => swap(await hs(), 0, b64url('{"alg":["HS256"],"typ":"JWT"}')),
+    verifier: hsVerifier,
+    reason: "malformed",
+  },
+  {
     name: "empty string",
     token: () => Promise.resolve(""),
     verifier: hsVerifier,
@@ -227,4 +240,23 @@ Deno.test("createTokenVerifier honours clock tolerance at the nbf edge", async (
     (await authFailure(at((NOW_S - 1) * 1000, 0).verify(token))).reason,
     "not_yet_valid",
   );
+});
+
+Deno.test("createTokenVerifier refuses an alg outside the allowlist before any key lookup", async () => {
+  // A remote JWKS allows asymmetric algorithms only: an HS256 token must be
+  // refused by the allowlist (the header read by jose, not trusted) before
+  // the key set is fetched or a signature checked.
+  let fetches = 0;
+  const verifier = createTokenVerifier({
+    jwksUrl: "https://jwks.invalid/keys",
+    fetch: () => {
+      fetches++;
+      return Promise.reject(new Error("unreachable"));
+    },
+    now,
+  });
+  assert.equal((await authFailure(verifier.verify(await hs()))).reason, "alg_not_allowed");
+  const none = `${b64url('{"alg":"none"}')}.${b64url(JSON.stringify(claims))}.`;
+  assert.equal((await authFailure(verifier.verify(none))).reason, "alg_not_allowed");
+  assert.equal(fetches, 0);
 });

@@ -10,10 +10,12 @@ import type { HubOptions } from "../../src/hub/options.ts";
 import { TRANSPORTS } from "../_support/hub.ts";
 import { next, startRestartableHub } from "./_helpers.ts";
 
-const HUB_SPEAKS_HISTORY = false;
+const HUB_SPEAKS_HISTORY = true;
 const HISTORY_OPTIONS = {
   history: [{ pattern: "chat:*", size: 1000, ttlMs: 300_000 }],
-} as unknown as Partial<HubOptions>;
+  // Each publisher sends 250 frames at once: above the default rate (100/s, burst 200).
+  limits: { messageRate: 10_000, messageBurst: 10_000 },
+} satisfies Partial<HubOptions>;
 const ACL = { "chat:*": ["subscribe", "publish", "history", "presence"] };
 const COUNT = 500;
 

@@ -31,7 +31,7 @@ import { next } from "./_helpers.ts";
 import { keyPair } from "../auth/_fixtures.ts";
 
 const HUB_VERIFIES_SIGNATURES = true;
-const HUB_SPEAKS_HISTORY = false;
+const HUB_SPEAKS_HISTORY = true;
 const MAX_JWS_BYTES = 2048;
 
 async function hubOptions(): Promise<Partial<HubOptions>> {

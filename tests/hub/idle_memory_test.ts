@@ -76,11 +76,19 @@ Deno.test({
     const flush = () => {
       while (flushes.length > 0) flushes.shift()!();
     };
+    // Subscribing waits for the engine (a promise), so the acks come a
+    // few turns later: run turns until every socket has both frames, bounded.
+    const settle = async () => {
+      for (let turn = 0; turn < 100 && sockets.some((s) => s.sent < 2); turn++) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        flush();
+      }
+    };
     const handlers = [await open(COUNT)];
-    flush();
+    await settle();
     const before = heapUsed();
     for (let i = 0; i < COUNT; i++) handlers.push(await open(i));
-    flush();
+    await settle();
     const perConnection = (heapUsed() - before) / COUNT;
     assert.equal(hub.subscriptionCount, COUNT + 1);
     assert.deepEqual(

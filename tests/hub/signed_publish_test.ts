@@ -135,7 +135,7 @@ eachTransport(
         assert.deepEqual(JSON.parse(new TextDecoder().decode(payload)).data, { n });
       }
       // Each publish starts only when awaited: a refusal is never left unhandled meanwhile.
-      const refusals: [string, () => Promise<void>, string][] = [
+      const refusals: [string, () => Promise<unknown>, string][] = [
         ["plain to a signed topic", () => h.hub.publish("hs:srv", 3), "SIGNATURE_REQUIRED"],
         [
           "a key the topic does not accept",

@@ -15,7 +15,7 @@ const CODE_ONLY = [
   "verifier",
   "authenticate",
   "authorize",
-  "broker",
+  "engine",
   "clock",
   "log",
   "generateId",
@@ -60,6 +60,11 @@ Deno.test("loadServerConfig hands every plain hub option from the file to the hu
     trustProxy: { hops: 2, addresses: ["10.0.0.0/8"] },
     revocationTtlMs: 99,
     anonymous: true,
+    history: [{ pattern: "chat:*", size: 10, ttlMs: 1000 }],
+    maxHistoryBytes: 1_000_000,
+    maxRecover: 50,
+    presence: false,
+    presenceInfoClaim: "profile",
   };
   // The compiler holds `every` to every key; this holds the list to it too.
   assert.deepEqual(Object.keys(every).sort(), [...PLAIN_HUB_OPTION_KEYS].sort());

@@ -4,11 +4,6 @@
 // are checked on what reached the wire. Nothing sleeps to wait: every wait is
 // on a frame, an exit or a bounded /healthz poll. The publishers' pacing is
 // load shaping (200/s), not a wait.
-//
-// These need the hub to run on the engine the server creates (h14-hub: the
-// hub option `engine`, history/presence/recovery over the wire, operator
-// actions over the engine's control channel). Until that lands they are
-// ignored, and the name of each says so.
 
 import assert from "node:assert/strict";
 import { mintToken } from "../../src/auth/mint.ts";
@@ -21,9 +16,7 @@ import {
 } from "../_support/hub_cluster.ts";
 import { startRedisServer } from "../_support/redis_server.ts";
 
-/** Whether the hub consumes the server's engine (h14-hub merged). */
-const HUB_USES_ENGINE = false;
-const NEEDS_ENGINE = "[needs h14-hub: hub on the engine]";
+const HUBS = "hub processes on one Redis:";
 const ADMIN_KEY = "multi-hub-admin-key-0123456789";
 const HISTORY = [{ pattern: "chat:*", size: 5000, ttlMs: 60_000 }];
 /** Every hub's config file: history for chat topics, room for two 200/s publishers per hub. */
@@ -77,8 +70,7 @@ function cluster(count: number, redisUrl: string, options: HubProcessOptions = {
 }
 
 Deno.test({
-  name: `${NEEDS_ENGINE} three hubs on one Redis: a publication on A reaches B and C exactly once`,
-  ignore: !HUB_USES_ENGINE,
+  name: `${HUBS} three hubs on one Redis: a publication on A reaches B and C exactly once`,
   async fn() {
     await using redis = await startRedisServer();
     await using hubs = await cluster(3, redis.url);
@@ -114,8 +106,7 @@ Deno.test({
 
 Deno.test({
   name:
-    `${NEEDS_ENGINE} operator actions on hub A act on B and C: sendToUser, updateRules, disconnectUser, revoke`,
-  ignore: !HUB_USES_ENGINE,
+    `${HUBS} operator actions on hub A act on B and C: sendToUser, updateRules, disconnectUser, revoke`,
   async fn() {
     await using redis = await startRedisServer();
     await using hubs = await cluster(3, redis.url);
@@ -180,6 +171,39 @@ async function drain(socket: TestSocket, topic: string, into: Frame[]) {
   while (socket.pending.some(isMessage(topic))) into.push(await socket.next(isMessage(topic)));
 }
 
+/**
+ * Resubscribes with `since` the last offset in `into`, as a client must on
+ * `insufficient_state`; the reply must say the recovery is complete.
+ */
+async function recover(socket: TestSocket, topic: string, into: Frame[], epoch: string) {
+  await drain(socket, topic, into);
+  const last = Math.max(0, ...into.map((f) => f.offset));
+  await socket.request({ type: "unsubscribe", id: `u${++ids}`, topic });
+  const reply = await subscribe(socket, topic, { since: { offset: last, epoch } });
+  assert.equal(reply.recovered, true, JSON.stringify(reply));
+}
+
+/**
+ * Collects `topic`'s messages until `total` distinct offsets were seen,
+ * answering every `insufficient_state` with {@linkcode recover} (one fault
+ * can be reported more than once: a reconnect, then the gap it left).
+ */
+async function collectRecovering(
+  socket: TestSocket,
+  topic: string,
+  total: number,
+  into: Frame[],
+  epoch: string,
+) {
+  const relevant = (f: Frame) =>
+    f.topic === topic && (f.type === "message" || f.type === "insufficient_state");
+  while (new Set(into.map((f) => f.offset)).size < total) {
+    const f = await socket.next(relevant, 10_000);
+    if (f.type === "message") into.push(f);
+    else await recover(socket, topic, into, epoch);
+  }
+}
+
 /** Collects `topic`'s messages until `total` distinct offsets were seen. */
 async function collect(socket: TestSocket, topic: string, total: number, into: Frame[]) {
   while (new Set(into.map((f) => f.offset)).size < total) {
@@ -189,8 +213,7 @@ async function collect(socket: TestSocket, topic: string, total: number, into: F
 
 Deno.test({
   name:
-    `${NEEDS_ENGINE} failover: a SIGKILLed hub's clients recover on another hub with every message exactly once, in order`,
-  ignore: !HUB_USES_ENGINE,
+    `${HUBS} failover: a SIGKILLed hub's clients recover on another hub with every message exactly once, in order`,
   async fn() {
     await using redis = await startRedisServer();
     await using hubs = await cluster(2, redis.url);
@@ -235,8 +258,7 @@ Deno.test({
 
 Deno.test({
   name:
-    `${NEEDS_ENGINE} Redis restarted mid-stream: publishes fail with retry:true, none falsely acked; clients recover with recovered:false`,
-  ignore: !HUB_USES_ENGINE,
+    `${HUBS} Redis restarted mid-stream: publishes fail with retry:true, none falsely acked; clients recover with recovered:false`,
   async fn() {
     await using redis = await startRedisServer();
     await using hubs = await cluster(2, redis.url);
@@ -273,8 +295,7 @@ Deno.test({
 
 Deno.test({
   name:
-    `${NEEDS_ENGINE} CLIENT KILL TYPE pubsub: clients are told to recover within 5 s and end with no gap`,
-  ignore: !HUB_USES_ENGINE,
+    `${HUBS} CLIENT KILL TYPE pubsub: clients are told to recover within 5 s and end with no gap`,
   async fn() {
     await using redis = await startRedisServer();
     await using hubs = await cluster(2, redis.url);
@@ -290,13 +311,9 @@ Deno.test({
     const killedAt = performance.now();
     await sub.next((f) => f.type === "insufficient_state" && f.topic === topic, 5000);
     assert.ok(performance.now() - killedAt < 5000);
-    await drain(sub, topic, seen);
-    const last = Math.max(...seen.map((f) => f.offset));
-    await sub.request({ type: "unsubscribe", id: "u", topic });
-    const reply = await subscribe(sub, topic, { since: { offset: last, epoch: first.epoch } });
-    assert.equal(reply.recovered, true);
+    await recover(sub, topic, seen, first.epoch);
     assert.equal(await publishing, 200);
-    await collect(sub, topic, 200, seen);
+    await collectRecovering(sub, topic, 200, seen, first.epoch);
     const offsets = [...new Set(seen.map((f) => f.offset))].sort((x, y) => x - y);
     assert.deepEqual(offsets, Array.from({ length: 200 }, (_, i) => i + 1), "no gap");
     for (const s of [sub, pub]) await s.close();
@@ -305,8 +322,7 @@ Deno.test({
 
 Deno.test({
   name:
-    `${NEEDS_ENGINE} presence of a SIGKILLed hub disappears everywhere within 10 s; a reconnect in time causes no false leave`,
-  ignore: !HUB_USES_ENGINE,
+    `${HUBS} presence of a SIGKILLed hub disappears everywhere within 10 s; a reconnect in time causes no false leave`,
   async fn() {
     await using redis = await startRedisServer();
     await using hubs = await cluster(3, redis.url);
@@ -346,8 +362,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: `${NEEDS_ENGINE} a gap is detected and reported to the affected clients within 5 s`,
-  ignore: !HUB_USES_ENGINE,
+  name: `${HUBS} a gap is detected and reported to the affected clients within 5 s`,
   async fn() {
     await using redis = await startRedisServer();
     await using hubs = await cluster(2, redis.url);
@@ -376,8 +391,7 @@ Deno.test({
 
 Deno.test({
   name:
-    `${NEEDS_ENGINE} after the subscriber connection drops, every subscription is restored within 5 s and verified`,
-  ignore: !HUB_USES_ENGINE,
+    `${HUBS} after the subscriber connection drops, every subscription is restored within 5 s and verified`,
   async fn() {
     await using redis = await startRedisServer();
     await using hubs = await cluster(2, redis.url);

@@ -57,7 +57,7 @@ const ACK_PREFIX = '{"type":"ack","id":';
 
 /**
  * Opens one connection and resolves once it may subscribe.
- * @param {"hub" | "plain" | "sio" | "nats"} protocol
+ * @param {"hub" | "hub-v1" | "plain" | "sio" | "nats"} protocol
  * @param {string} url
  * @param {string | undefined} token The JWT (hub only).
  * @param {{errors: number}} stats Error frames and replies are counted here.
@@ -74,6 +74,14 @@ export function connect(protocol, url, token, stats) {
         ),
         true,
         stats,
+      );
+    case "hub-v1":
+      // Only `realtime.v1` (no batching), and publishes without ids: no acks.
+      return jsonClient(
+        new WebSocket(url, ["realtime.v1", "auth", token], SOCKET_OPTIONS),
+        true,
+        stats,
+        true,
       );
     case "plain":
       return jsonClient(new WebSocket(url, SOCKET_OPTIONS), false, stats);
@@ -125,15 +133,26 @@ function opened(ws, whenReady) {
   });
 }
 
-function jsonClient(ws, waitForWelcome, stats) {
+function jsonClient(ws, waitForWelcome, stats, fireAndForget = false) {
   const pending = new Map();
+  /** Fire-and-forget publishes, settled by their own delivery (the publisher subscribes to its topic). */
+  const own = [];
   let nextId = 1;
   let markReady = () => {};
   const client = {
     onMessage: () => {},
     subscribe: (topic) => promised((done) => request("subscribe", topic, "", done)),
-    publish: (topic, payload, done) => request("publish", topic, `,"payload":${payload}`, done),
+    publish: fireAndForget
+      ? (topic, payload, done) => {
+        own.push(done);
+        ws.send(`{"type":"publish","topic":"${topic}","payload":${payload}}`);
+      }
+      : (topic, payload, done) => request("publish", topic, `,"payload":${payload}`, done),
     close: () => ws.terminate(),
+  };
+  const delivered = (seq, t) => {
+    client.onMessage(seq, t);
+    if (fireAndForget) own.shift()?.();
   };
   // Built by hand: the client's own cost must stay small next to the server's.
   function request(type, topic, rest, done) {
@@ -142,7 +161,7 @@ function jsonClient(ws, waitForWelcome, stats) {
     ws.send(`{"type":"${type}","id":${id},"topic":"${topic}"${rest}}`);
   }
   function handle(line) {
-    if (readDelivery(line, client.onMessage)) return;
+    if (readDelivery(line, delivered)) return;
     if (
       line.startsWith(ACK_PREFIX) && line.indexOf(",", ACK_PREFIX.length) < 0
     ) {
@@ -151,11 +170,14 @@ function jsonClient(ws, waitForWelcome, stats) {
     }
     const frame = JSON.parse(line);
     if (frame.type === "message") {
-      return client.onMessage(frame.payload.seq, frame.payload.t);
+      return delivered(frame.payload.seq, frame.payload.t);
     }
     if (frame.type === "ack") return settle(pending, frame.id);
     if (frame.type === "error") {
       stats.errors++;
+      if (fireAndForget && frame.id === undefined) {
+        return own.shift()?.(new Error(`${frame.code}: ${frame.message}`));
+      }
       return settle(
         pending,
         frame.id,

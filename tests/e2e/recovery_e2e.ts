@@ -1,0 +1,88 @@
+// The demo page recovers what it missed while offline: a real hub
+// subprocess (started as `deno task start` starts it, whose demo rooms keep
+// history), Chromium taken offline with Playwright's context.setOffline
+// while another client publishes, then back online: every message shows
+// once, and the page says the recovery was complete.
+
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { loadDevKey } from "../../src/auth/dev_key.ts";
+import { mintToken } from "../../src/auth/mint.ts";
+import { RealtimeClient } from "../../src/client/mod.ts";
+import { launchBrowser } from "./_browser.ts";
+import { freePort, startHubProcess } from "./_server.ts";
+
+const MISSED = 5;
+
+async function logLines(page: Page, kind: string): Promise<string[]> {
+  return await page.locator(`#log li[data-kind="${kind}"]`).allTextContents();
+}
+
+Deno.test({
+  name: "demo page: messages published while the browser is offline show once after it is back",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "realtime-e2e-recovery-" });
+    // The demo bundle imports npm packages by bare name (the client's signed
+    // publication check uses jose): the scratch directory gets the repo's import map.
+    const { imports } = JSON.parse(
+      await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
+    );
+    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ imports }));
+    const port = freePort();
+    const hub = await startHubProcess(dir, port);
+    try {
+      await using browser = await launchBrowser();
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on("pageerror", (error) => pageErrors.push(error.message));
+      await page.goto(hub.url + "/");
+      await page.waitForSelector("body.ready");
+      await page.fill("#mint-sub", "alice");
+      await page.click("#mint");
+      await page.waitForSelector('#state[data-state="open"]');
+      await page.fill("#subscribe-topic", "chat:lobby");
+      await page.click("#subscribe");
+      await page.locator('#log li[data-kind="info"]', { hasText: "subscribed to chat:lobby" })
+        .first().waitFor();
+
+      const secret = await loadDevKey(`${dir}/.realtime`);
+      assert.ok(secret !== undefined);
+      const token = await mintToken({ sub: "bob", acl: { "chat:*": ["publish"] } }, { secret }, {
+        ttl: "1h",
+      });
+      await using bob = new RealtimeClient({ url: hub.url.replace(/^http/, "ws") + "/ws", token });
+      await bob.publish("chat:lobby", "before the drop");
+      await page.locator('#log li[data-kind="message"]', { hasText: "before the drop" }).first()
+        .waitFor();
+
+      await browser.context.setOffline(true);
+      await page.waitForSelector('#state:not([data-state="open"])', { timeout: 60_000 });
+      for (let i = 1; i <= MISSED; i++) await bob.publish("chat:lobby", `missed ${i}`);
+      await browser.context.setOffline(false);
+
+      await page.locator('#log li[data-kind="recovery"]', {
+        hasText: `recovered ${MISSED} missed messages on chat:lobby`,
+      }).first().waitFor({ timeout: 60_000 });
+      await bob.publish("chat:lobby", "after the drop");
+      await page.locator('#log li[data-kind="message"]', { hasText: "after the drop" }).first()
+        .waitFor();
+      const messages = await logLines(page, "message");
+      for (
+        const text of ["before the drop", "after the drop"].concat(
+          Array.from({ length: MISSED }, (_, i) => `missed ${i + 1}`),
+        )
+      ) {
+        assert.equal(messages.filter((m) => m.endsWith(text)).length, 1, `'${text}' once`);
+      }
+      const order = messages.map((m) => m.match(/missed (\d)/)?.[1]).filter((n) => n);
+      // The log shows the newest line first.
+      assert.deepEqual(order, ["5", "4", "3", "2", "1"]);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await hub.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
