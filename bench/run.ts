@@ -3,7 +3,9 @@
  * `deno task bench [--quick] [--runs N] [--peers a,b] [--scenarios a,b] [--no-micro]`:
  * runs every scenario against every peer, each run with a fresh server
  * pinned to core 0 and the load generator (bench/node/load) pinned to core 1,
- * then the `deno bench` micro-benchmarks, and writes the report to
+ * then the scale-out scenario (`scale_out` in `--scenarios`: hubs and
+ * Socket.IO nodes on a private Redis, see bench/scale_out.ts), then the
+ * `deno bench` micro-benchmarks, and writes the report to
  * `bench/results/latest.md` and the "Latest results" section of
  * `bench/README.md`.
  *
@@ -27,6 +29,7 @@ import { fanout } from "./scenarios/fanout.ts";
 import { latency } from "./scenarios/latency.ts";
 import { manyTopics } from "./scenarios/many_topics.ts";
 import { memory } from "./scenarios/memory.ts";
+import { renderScaleOut, runScaleOut, SCALE_OUT_ID } from "./scale_out.ts";
 
 const SCENARIOS: readonly Scenario[] = [fanout, manyTopics, connectRate, memory, latency];
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -48,7 +51,11 @@ async function main(): Promise<void> {
   const sizes: ScenarioSizes = args.runs === undefined
     ? base
     : { ...base, runs: Math.max(1, Number(args.runs)) };
-  const scenarios = pick(SCENARIOS, args.scenarios, (s) => s.id);
+  // The scale-out scenario starts its own servers and Redis: it is not run per peer.
+  const wantedIds = args.scenarios?.split(",").map((s) => s.trim());
+  const scaleOut = wantedIds === undefined || wantedIds.includes(SCALE_OUT_ID);
+  const perPeer = wantedIds?.filter((id) => id !== SCALE_OUT_ID).join(",");
+  const scenarios = perPeer === "" ? [] : pick(SCENARIOS, perPeer, (s) => s.id);
   const wanted = pick(PEERS, args.peers, (p) => p.id);
 
   await ensureNodeModules();
@@ -99,6 +106,9 @@ async function main(): Promise<void> {
     await Deno.remove(tokensFile).catch(() => {});
   }
 
+  const scaleOutSection = scaleOut
+    ? renderScaleOut(await runScaleOut(args.quick), args.quick)
+    : undefined;
   const micro = args.micro ? await runMicro(args.quick, settings.core.server) : "--no-micro";
   const signed = args.micro ? await runSignedFanout(args.quick, settings.core.server) : undefined;
   const descriptions = new Map(scenarios.map((s) => [s.id, s.describe(sizes)]));
@@ -114,7 +124,10 @@ async function main(): Promise<void> {
     seconds: (performance.now() - started) / 1000,
     reference,
   }) + (signed === undefined ? "" : `\n## Signed publications: fan-out\n\n${signed}\n`);
-  await writeReport(markdown, results);
+  await writeReport(
+    scaleOutSection === undefined ? markdown : `${markdown}\n\n${scaleOutSection}\n`,
+    results,
+  );
   console.log(await Deno.readTextFile(`${BENCH}/results/latest.md`));
 }
 
@@ -161,6 +174,7 @@ async function ensureNodeModules(): Promise<void> {
   try {
     await Deno.stat(`${BENCH}/node/node_modules/socket.io`);
     await Deno.stat(`${BENCH}/node/node_modules/ws`);
+    await Deno.stat(`${BENCH}/node/node_modules/@socket.io/redis-adapter`);
   } catch {
     console.error("installing bench/node dependencies with npm ci...");
     const { success } = await new Deno.Command("npm", {

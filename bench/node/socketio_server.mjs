@@ -1,6 +1,7 @@
 // Socket.IO on Node, the peer users would pick instead: websocket transport
 // only, rooms as topics, `subscribe`/`publish` events with ack callbacks.
-// Prints `READY <port>` once listening.
+// With REDIS_URL set, rooms span every node through @socket.io/redis-adapter
+// (the scale-out peer of bench/scale_out.ts). Prints `READY <port>` once listening.
 import { createServer } from "node:http";
 import process from "node:process";
 // A dynamic import: `deno check .` resolves every static import in the
@@ -14,6 +15,18 @@ const io = new Server(http, {
   perMessageDeflate: false,
 });
 
+const redisUrl = process.env.REDIS_URL;
+let redisClients = [];
+if (redisUrl !== undefined && redisUrl !== "") {
+  const { createAdapter } = await import("@socket.io/redis-adapter");
+  const { createClient } = await import("redis");
+  const pub = createClient({ url: redisUrl });
+  const sub = pub.duplicate();
+  await Promise.all([pub.connect(), sub.connect()]);
+  redisClients = [pub, sub];
+  io.adapter(createAdapter(pub, sub));
+}
+
 io.on("connection", (socket) => {
   socket.on("subscribe", (topic, ack) => {
     socket.join(topic);
@@ -26,4 +39,8 @@ io.on("connection", (socket) => {
 });
 
 http.listen(0, "127.0.0.1", () => process.stdout.write(`READY ${http.address().port}\n`));
-process.on("SIGTERM", () => io.close(() => process.exit(0)));
+process.on("SIGTERM", () =>
+  io.close(async () => {
+    await Promise.all(redisClients.map((c) => c.quit().catch(() => {})));
+    process.exit(0);
+  }));

@@ -8,6 +8,7 @@
 import type { JwtOptions } from "../auth/verify.ts";
 import type { PlainHubOptions } from "../hub/options.ts";
 import type { Transport } from "./serve.ts";
+import { checkEngineConfig, type EngineConfig, parseRedisUrls } from "./engine_config.ts";
 import { parseAccountsLocation } from "./_accounts_location.ts";
 import { checkSigningKeyFiles } from "./_signing_key_files.ts";
 
@@ -47,6 +48,16 @@ export interface ServerConfig extends PlainHubOptions {
   /** Serve `/metrics` on this port instead of the main one (`REALTIME_METRICS_PORT`). */
   metricsPort?: number;
   /**
+   * The engine: `{ "redis": { "urls": ["redis://host:6379"] } }` to share
+   * topics, history and presence with other hub processes through Redis
+   * (`REALTIME_REDIS_URL` replaces the URLs). Redis unreachable at start
+   * stops the server with one error line naming the URL (credentials
+   * redacted).
+   *
+   * @default {"memory"} (one process)
+   */
+  engine?: EngineConfig;
+  /**
    * Where the `/auth/*` accounts keep users (`REALTIME_ACCOUNTS`):
    * `"sqlite:<file>"` or a `postgres://` URL, or `false` for no accounts.
    * Needs a shared secret (`REALTIME_JWT_SECRET`) to mint tokens with.
@@ -82,6 +93,7 @@ const SERVER_ENV_VARIABLES: readonly string[] = [
   "REALTIME_ADMIN_KEY",
   "REALTIME_METRICS",
   "REALTIME_METRICS_PORT",
+  "REALTIME_REDIS_URL",
   "REALTIME_ACCOUNTS",
   "REALTIME_CONFIG",
 ];
@@ -99,8 +111,9 @@ const CLI_ENV_VARIABLES: readonly string[] = [
  * `REALTIME_JWT_SECRET`, `REALTIME_JWT_PUBLIC_KEY`, `REALTIME_JWKS_URL`,
  * `REALTIME_JWT_ALGORITHMS`, `REALTIME_JWT_ISSUER`, `REALTIME_JWT_AUDIENCE`,
  * `REALTIME_ALLOWED_ORIGINS`, `REALTIME_ADMIN_KEY`, `REALTIME_METRICS`,
- * `REALTIME_METRICS_PORT`, `REALTIME_ACCOUNTS`, `REALTIME_CONFIG` (the file,
- * when `path` is absent).
+ * `REALTIME_METRICS_PORT`, `REALTIME_REDIS_URL` (a comma-separated list of
+ * Redis shards: the Redis engine), `REALTIME_ACCOUNTS`, `REALTIME_CONFIG`
+ * (the file, when `path` is absent).
  * Any other `REALTIME_*` name is refused, so a misspelt setting cannot be
  * silently ignored (`REALTIME_TOKEN`, `REALTIME_URL` and `REALTIME_ACCOUNTS_DB` belong to
  * `realtime-cli` and are let through).
@@ -198,6 +211,12 @@ export async function loadServerConfig(
   if (env.REALTIME_METRICS_PORT !== undefined) {
     merged.metricsPort = port(env.REALTIME_METRICS_PORT, "REALTIME_METRICS_PORT");
   }
+  if (env.REALTIME_REDIS_URL !== undefined) {
+    const urls = parseRedisUrls(env.REALTIME_REDIS_URL);
+    const file = typeof merged.engine === "object" ? merged.engine.redis : {};
+    merged.engine = { redis: { ...file, urls } };
+  }
+  if (merged.engine !== undefined) merged.engine = checkEngineConfig(merged.engine);
   if (env.REALTIME_ACCOUNTS !== undefined) {
     merged.accounts = env.REALTIME_ACCOUNTS === "off" ? false : env.REALTIME_ACCOUNTS;
   }

@@ -23,3 +23,5 @@ export * from "./node_adapter.ts";
 export * from "./serve.ts";
 export * from "./config.ts";
 export * from "./start.ts";
+export * from "./engine_config.ts";
+export * from "./health.ts";

@@ -22,6 +22,8 @@ import { hasConfiguredKey, type ServerConfig } from "./config.ts";
 import { plainHubOptions } from "../hub/options.ts";
 import type { HistoryRule } from "../engine/history_policy.ts";
 import { serve, type Server } from "./serve.ts";
+import { createHealthHandler } from "./health.ts";
+import type { RedisEngine } from "../engine/redis/mod.ts";
 import type { ConnInfo } from "../hub/transport.ts";
 import { createSqliteStore } from "../accounts/sqlite_store.ts";
 import type { AccountStore } from "../accounts/store.ts";
@@ -79,6 +81,8 @@ export interface Started extends AsyncDisposable {
   readonly devToken?: string;
   /** Whether a generated development key is in use. */
   readonly devKey: boolean;
+  /** The Redis engine, when the configuration chose one. */
+  readonly engine?: RedisEngine;
   /** Closes the hub (1001 to clients), then the server. */
   close(): Promise<void>;
 }
@@ -92,6 +96,7 @@ export interface Started extends AsyncDisposable {
  * @param config The configuration, from {@linkcode loadServerConfig}.
  * @param options Development key location, HTTP handler, log sink.
  * @returns The started hub.
+ * @throws {EngineError} `ENGINE_UNAVAILABLE` when the configured Redis cannot be reached in time; the message names the URL with its credentials redacted.
  *
  * @example Start on a free port with a given secret
  * ```ts
@@ -139,13 +144,41 @@ export async function startServer(
     });
     mintDemoToken = (sub, ttl) => mintToken({ sub, acl: acl(sub) }, { secret }, { ttl });
   }
-  const hub = createHub({
-    // Every plain hub option the config file set, in one place (the defaults are the hub's).
-    ...plainHubOptions(config),
-    history: config.history ?? (devKey ? [...DEV_HISTORY] : undefined),
-    auth,
-    log: options.log,
-  });
+  // One set of history rules for engine and hub: the Redis engine's own, else
+  // the hub's `history` (the demo rooms' with the development key).
+  const history = (typeof config.engine === "object" ? config.engine.redis.history : undefined) ??
+    config.history ?? (devKey ? [...DEV_HISTORY] : undefined);
+  // Redis is reached before anything listens: a hub that cannot share its
+  // audience must not take connections (docs/scaling.md, "Running several hubs").
+  let engine: RedisEngine | undefined;
+  if (typeof config.engine === "object") {
+    // Loaded only when chosen, so the default server never loads the Redis client.
+    const { createRedisEngine } = await import("../engine/redis/mod.ts");
+    const log = options.log;
+    engine = await createRedisEngine({
+      ...config.engine.redis,
+      history,
+      log: log === undefined
+        ? undefined
+        : (entry) =>
+          log({ level: entry.level, event: `engine.${entry.event}`, message: entry.message }),
+    });
+  }
+  let hub: Hub;
+  try {
+    hub = createHub({
+      // Every plain hub option the config file set, in one place (the defaults are the hub's).
+      ...plainHubOptions(config),
+      // The hub reads the engine's rules to know which subscribe replies carry a position.
+      history,
+      engine,
+      auth,
+      log: options.log,
+    });
+  } catch (error) {
+    await engine?.close();
+    throw error;
+  }
   // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with
   // exp, the admin audience (never the hub's) and the admin role.
   const adminAudience = config.adminAudience ?? DEFAULT_ADMIN_AUDIENCE;
@@ -178,6 +211,7 @@ export async function startServer(
     });
   } catch (error) {
     await hub.close();
+    await engine?.close();
     throw error;
   }
   // The console: on where an admin credential is configured (or in
@@ -209,7 +243,10 @@ export async function startServer(
   const metricsMode = config.metrics ?? (devKey ? "public" : "admin");
   const metrics = createMetricsHandler(hub, metricsMode === "admin" ? { adminAuth } : {});
   const app = options.fetch ?? createDemoHandler({ mint: mintDemoToken });
+  const health = createHealthHandler(engine);
   const fetch = async (req: Request, info: ConnInfo): Promise<Response> => {
+    const healthy = health(req);
+    if (healthy !== undefined) return healthy;
     if (
       metricsMode !== "off" && config.metricsPort === undefined &&
       new URL(req.url).pathname === "/metrics"
@@ -241,6 +278,7 @@ export async function startServer(
     feed?.close();
     await hub.close();
     await accounts?.close();
+    await engine?.close();
     throw error;
   }
   const host = server.hostname === "0.0.0.0" || server.hostname === "127.0.0.1"
@@ -253,6 +291,7 @@ export async function startServer(
     await server.close();
     await metricsServer?.shutdown();
     await accounts?.close();
+    await engine?.close();
   };
   return {
     hub,
@@ -260,6 +299,7 @@ export async function startServer(
     url: `ws://${host}:${server.port}/ws`,
     devToken,
     devKey,
+    engine,
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -197,7 +197,7 @@ Deno.test("createRedisEngine bounds every key it writes by size and TTL", async 
   assert.equal(await server.cli("XLEN", "rt:{chat:a}:stream"), "3");
   for (const key of ["meta", "stream", "presence", "presence:exp"]) {
     const ttl = Number(await server.cli("PTTL", `rt:{chat:a}:${key}`));
-    assert.ok(ttl > 0 && ttl <= 8000, `${key} expires, PTTL ${ttl}`);
+    assert.ok(ttl > 0 && ttl <= 6000, `${key} expires, PTTL ${ttl}`);
   }
   await engine.publish("plain:a", pub("x"));
   assert.equal(await server.cli("EXISTS", "rt:{plain:a}:meta"), "0", "no history, no keys");

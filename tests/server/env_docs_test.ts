@@ -27,6 +27,7 @@ function sampleValues(configFile: string): Record<string, string> {
     REALTIME_ADMIN_KEY: "an-admin-key-of-24-chars",
     REALTIME_METRICS: "off",
     REALTIME_METRICS_PORT: "9100",
+    REALTIME_REDIS_URL: "redis://127.0.0.1:6379",
     REALTIME_ACCOUNTS: "sqlite:/tmp/realtime-accounts-never-opened.db",
     REALTIME_CONFIG: configFile,
   };

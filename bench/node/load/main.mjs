@@ -25,11 +25,13 @@ const context = {
   stats,
   /** Milliseconds left before the scenario must give up. */
   remainingMs: () => deadline - performance.now(),
-  /** Opens connection `index` (its own token and user `u<index>` on the hub). */
+  /** Opens connection `index` (its own token and user `u<index>` on the hub; server `index mod n` of `urls`). */
   async connect(index) {
+    // Several servers (scale-out): connection i goes to server i mod n.
+    const url = config.urls === undefined ? config.url : config.urls[index % config.urls.length];
     const client = await connect(
       config.protocol,
-      config.url,
+      url,
       tokens[index],
       stats,
     );

@@ -45,7 +45,7 @@ export function resolveOptions(options: RedisEngineOptions): ResolvedOptions {
     commandTimeoutMs = 2000,
     connectTimeoutMs = 2000,
     unsubscribeDelayMs = 1000,
-    presenceTtlMs = 8000,
+    presenceTtlMs = 6000,
     presenceRefreshMs = 2000,
     heartbeatMs = 1000,
     resubscribeTimeoutMs = 5000,

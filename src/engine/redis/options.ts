@@ -56,7 +56,7 @@ export interface RedisEngineOptions {
   readonly connectTimeoutMs?: number;
   /** How long a channel stays subscribed after its last local subscriber left. @default {1000} */
   readonly unsubscribeDelayMs?: number;
-  /** How long a presence entry lives unless refreshed: the bound for a crashed hub's entries. @default {8000} */
+  /** How long a presence entry lives unless refreshed: the bound for a crashed hub's entries (three refreshes, so one late refresh never drops a live entry). @default {6000} */
   readonly presenceTtlMs?: number;
   /** How often this engine refreshes its presence entries; below `presenceTtlMs`. @default {2000} */
   readonly presenceRefreshMs?: number;
