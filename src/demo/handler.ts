@@ -7,6 +7,7 @@
  */
 
 import { DEMO_CSS, DEMO_HTML, DEV_MARKER } from "./page.ts";
+import { bundleBrowserScript } from "./bundle.ts";
 
 /** Mints a development token for a subject, valid for `ttlSeconds`. */
 export type DemoMint = (sub: string, ttlSeconds: number) => Promise<string>;
@@ -80,41 +81,8 @@ export function createDemoHandler(
  * @returns The JavaScript.
  * @throws {Error} When `Deno.bundle` is unavailable or fails.
  */
-export async function bundleDemoScript(): Promise<string> {
-  const bundler = (Deno as unknown as { bundle?: DenoBundle }).bundle;
-  if (typeof bundler !== "function") {
-    throw new Error(
-      "Deno.bundle is not available: run the server with --unstable-bundle to serve the demo",
-    );
-  }
-  const entry = new URL("./app.ts", import.meta.url);
-  const result = await bundler({
-    entrypoints: [entry.protocol === "file:" ? decodeURIComponent(entry.pathname) : entry.href],
-    write: false,
-    format: "esm",
-    platform: "browser",
-    minify: true,
-  });
-  const file = result.outputFiles?.[0];
-  if (!result.success || file === undefined) {
-    const first = result.errors?.[0]?.text ?? "no output";
-    throw new Error(`Cannot bundle the demo script: ${first}`);
-  }
-  return file.text();
-}
-
-interface DenoBundle {
-  (options: {
-    entrypoints: string[];
-    write: boolean;
-    format: "esm";
-    platform: "browser";
-    minify: boolean;
-  }): Promise<{
-    success: boolean;
-    errors?: { text: string }[];
-    outputFiles?: { text(): string }[];
-  }>;
+export function bundleDemoScript(): Promise<string> {
+  return bundleBrowserScript(new URL("./app.ts", import.meta.url), "the demo script");
 }
 
 /** A script that says on the page why the real one is missing. */

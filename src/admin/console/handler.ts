@@ -8,7 +8,7 @@
  */
 
 import { DEFAULT_ADMIN_PREFIX } from "../handler.ts";
-import { bundleBrowserScript } from "./_bundle.ts";
+import { bundleBrowserScript } from "../../demo/bundle.ts";
 import { API_MARKER, CONSOLE_CSS, CONSOLE_HTML, MOUNT_MARKER } from "./page.ts";
 
 /**

@@ -1,6 +1,10 @@
-// Bundling a browser entry point and what it imports into one ES module
-// with `Deno.bundle` (which needs `--unstable-bundle`), as the demo page
-// does for its own script.
+/**
+ * Bundling a browser entry point and what it imports into one ES module
+ * with `Deno.bundle` (which needs `--unstable-bundle`): the demo page's and
+ * the operator console's scripts, served by the hub itself.
+ *
+ * @module
+ */
 
 interface DenoBundle {
   (options: {
@@ -16,7 +20,14 @@ interface DenoBundle {
   }>;
 }
 
-/** Bundles `entry` for the browser; throws when `Deno.bundle` is missing or fails. */
+/**
+ * Bundles `entry` for the browser.
+ *
+ * @param entry The entry module.
+ * @param what What it is, for error messages ("the demo script").
+ * @returns The JavaScript.
+ * @throws {Error} When `Deno.bundle` is missing or fails.
+ */
 export async function bundleBrowserScript(entry: URL, what: string): Promise<string> {
   const bundler = (Deno as unknown as { bundle?: DenoBundle }).bundle;
   if (typeof bundler !== "function") {
