@@ -78,10 +78,51 @@ const CONTROL_TYPES = new Set<string>([
   "update_rules",
 ]);
 
-interface Subscription extends EngineSubscription {
+/**
+ * One engine subscription. A class, not an object with an `unsubscribe`
+ * closure: a hub holds one per topic with local subscribers, so the closure
+ * and its context would cost every idle topic about 100 bytes.
+ */
+class Subscription implements EngineSubscription {
   readonly listener: EngineListener;
   /** The publish sequence number current when it subscribed: later ones reach it. */
   readonly from: number;
+  readonly #key: string;
+  readonly #index: SubscriptionIndex;
+
+  constructor(key: string, index: SubscriptionIndex, listener: EngineListener, from: number) {
+    this.#key = key;
+    this.#index = index;
+    this.listener = listener;
+    this.from = from;
+  }
+
+  unsubscribe(): Promise<void> {
+    removeFrom(this.#index, this.#key, this);
+    return DONE;
+  }
+}
+
+/**
+ * Topics or patterns to their subscriptions. A key with one subscription
+ * (the common case: one hub per process) maps to it directly and gets a
+ * `Set` only with a second, saving an idle topic a set's hash table.
+ */
+type SubscriptionIndex = Map<string, Subscription | Set<Subscription>>;
+
+function addTo(index: SubscriptionIndex, key: string, subscription: Subscription): void {
+  const entry = index.get(key);
+  if (entry === undefined) index.set(key, subscription);
+  else if (entry instanceof Set) entry.add(subscription);
+  else index.set(key, new Set([entry, subscription]));
+}
+
+function removeFrom(index: SubscriptionIndex, key: string, subscription: Subscription): void {
+  const entry = index.get(key);
+  if (entry === subscription) index.delete(key);
+  else if (entry instanceof Set && entry.delete(subscription) && entry.size === 1) {
+    index.set(key, entry.values().next().value!);
+  }
 }
 
 /**
@@ -117,8 +158,8 @@ class MemoryEngine implements Engine {
   #presence = new PresenceTable();
   #clock: EngineClock;
   #onListenerError: (error: unknown) => void;
-  #exact = new Map<string, Set<Subscription>>();
-  #patterns = new Map<string, Set<Subscription>>();
+  #exact: SubscriptionIndex = new Map();
+  #patterns: SubscriptionIndex = new Map();
   #controls = new Set<(command: ControlCommand) => void>();
   #sequence = 0;
   #delivering = false;
@@ -192,21 +233,8 @@ class MemoryEngine implements Engine {
       return Promise.reject(new TypeError("Invalid listener: 'onPublication' is not a function"));
     }
     const index = isPattern(topicOrPattern) ? this.#patterns : this.#exact;
-    let set = index.get(topicOrPattern);
-    if (set === undefined) index.set(topicOrPattern, set = new Set());
-    const subscriptions = set;
-    const subscription: Subscription = {
-      listener,
-      from: this.#sequence,
-      unsubscribe: () => {
-        subscriptions.delete(subscription);
-        if (subscriptions.size === 0 && index.get(topicOrPattern) === subscriptions) {
-          index.delete(topicOrPattern);
-        }
-        return DONE;
-      },
-    };
-    set.add(subscription);
+    const subscription = new Subscription(topicOrPattern, index, listener, this.#sequence);
+    addTo(index, topicOrPattern, subscription);
     return Promise.resolve(subscription);
   }
 
@@ -371,13 +399,17 @@ class MemoryEngine implements Engine {
     event: PresenceEvent | undefined,
   ): void {
     const exact = this.#exact.get(topic);
-    if (exact !== undefined) {
+    if (exact instanceof Set) {
       for (const subscription of exact) this.#call(subscription, sequence, delivery, event);
-    }
+    } else if (exact !== undefined) this.#call(exact, sequence, delivery, event);
     if (this.#patterns.size === 0) return;
     for (const [pattern, subscriptions] of this.#patterns) {
       if (!matchPattern(pattern, topic)) continue;
-      for (const subscription of subscriptions) this.#call(subscription, sequence, delivery, event);
+      if (subscriptions instanceof Set) {
+        for (const subscription of subscriptions) {
+          this.#call(subscription, sequence, delivery, event);
+        }
+      } else this.#call(subscriptions, sequence, delivery, event);
     }
   }
 
