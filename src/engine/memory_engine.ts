@@ -161,6 +161,7 @@ class MemoryEngine implements Engine {
   #exact: SubscriptionIndex = new Map();
   #patterns: SubscriptionIndex = new Map();
   #controls = new Set<(command: ControlCommand) => void>();
+  #observers = new Set<EngineListener>();
   #sequence = 0;
   #delivering = false;
   #pending: (() => void)[] = [];
@@ -236,6 +237,33 @@ class MemoryEngine implements Engine {
     const subscription = new Subscription(topicOrPattern, index, listener, this.#sequence);
     addTo(index, topicOrPattern, subscription);
     return Promise.resolve(subscription);
+  }
+
+  /**
+   * Delivers every concrete topic's publications and presence events to
+   * `listener`, after the topic's own subscriptions.
+   *
+   * @example Count every publication
+   * ```ts
+   * import { createMemoryEngine } from "./memory_engine.ts";
+   * import assert from "node:assert/strict";
+   *
+   * await using engine = createMemoryEngine();
+   * const topics: string[] = [];
+   * const stop = engine.observe!({ onPublication: (d) => void topics.push(d.topic) });
+   * await engine.publish("chat:a", { data: "1", from: null, ts: 0 });
+   * stop();
+   * await engine.publish("chat:b", { data: "2", from: null, ts: 0 });
+   * assert.deepEqual(topics, ["chat:a"]);
+   * ```
+   */
+  observe(listener: EngineListener): () => void {
+    if (typeof listener?.onPublication !== "function") {
+      throw new TypeError("Invalid listener: 'onPublication' is not a function");
+    }
+    if (this.#closed) return () => {};
+    this.#observers.add(listener);
+    return () => void this.#observers.delete(listener);
   }
 
   position(topic: string): Promise<StreamPosition> {
@@ -323,6 +351,7 @@ class MemoryEngine implements Engine {
     this.#exact.clear();
     this.#patterns.clear();
     this.#controls.clear();
+    this.#observers.clear();
     this.#pending.length = 0;
     this.#store.clear();
     this.#presence.clear();
@@ -402,6 +431,9 @@ class MemoryEngine implements Engine {
     if (exact instanceof Set) {
       for (const subscription of exact) this.#call(subscription, sequence, delivery, event);
     } else if (exact !== undefined) this.#call(exact, sequence, delivery, event);
+    if (this.#observers.size > 0) {
+      for (const observer of this.#observers) this.#notify(observer, delivery, event);
+    }
     if (this.#patterns.size === 0) return;
     for (const [pattern, subscriptions] of this.#patterns) {
       if (!matchPattern(pattern, topic)) continue;
@@ -421,9 +453,17 @@ class MemoryEngine implements Engine {
   ): void {
     // A subscription made after this publication started does not receive it.
     if (subscription.from >= sequence) return;
+    this.#notify(subscription.listener, delivery, event);
+  }
+
+  #notify(
+    listener: EngineListener,
+    delivery: Delivery | undefined,
+    event: PresenceEvent | undefined,
+  ): void {
     try {
-      if (delivery !== undefined) subscription.listener.onPublication(delivery);
-      else subscription.listener.onPresence?.(event!);
+      if (delivery !== undefined) listener.onPublication(delivery);
+      else listener.onPresence?.(event!);
     } catch (error) {
       this.#onListenerError(error);
     }

@@ -128,10 +128,10 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
   });
 
   function unsubscribe(topic: string): void {
+    positions.delete(topic);
     const subscription = held.get(topic);
     if (subscription === undefined) return;
     held.delete(topic);
-    positions.delete(topic);
     subscription.unsubscribe().catch((error) => failed(topic, error));
   }
 
@@ -158,6 +158,8 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
   const exactListener = {
     onPublication(delivery: Delivery): void {
       const { topic, offset, epoch } = delivery;
+      // An observing engine delivers every topic, subscribed here or not.
+      if (registry.count(topic) === 0) return;
       if (offset !== undefined) {
         const last = positions.get(topic);
         if (last === undefined) positions.set(topic, { offset, epoch });
@@ -206,8 +208,13 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
     };
   }
 
+  // An engine that delivers every concrete topic to one listener needs no
+  // subscription per topic: only patterns are subscribed.
+  const stopObserving = engine.observe?.(exactListener);
+
   function hold(topic: string): Promise<void> | undefined {
     if (held.has(topic)) return undefined;
+    if (stopObserving !== undefined && !isPattern(topic)) return undefined;
     const asked = pending.get(topic);
     if (asked !== undefined) return asked;
     let result: Promise<EngineSubscription>;
@@ -246,6 +253,7 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
       const subscriptions = [...held.values()];
       held.clear();
       positions.clear();
+      stopObserving?.();
       await Promise.allSettled(subscriptions.map((s) => s.unsubscribe()));
     },
   };
