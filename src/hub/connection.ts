@@ -658,12 +658,16 @@ export class Connection {
     // Not awaited: the engine keeps the order of publications, and later
     // frames need not wait for this one. Acked once the engine confirmed;
     // without an id, nothing is sent unless it failed.
-    if (id === undefined) sent.catch(this.#publishFailed);
-    else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
+    if (id === undefined) {
+      sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
+    } else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
   }
 
-  /** A fire-and-forget publication failed: reported without an id. */
-  #publishFailed = (error: unknown): void => this.#publishFailedWith(error, undefined);
+  /**
+   * A fire-and-forget publication failed: reported without an id. Made at
+   * the first such publication, then reused: an idle connection holds none.
+   */
+  #publishFailed: ((error: unknown) => void) | undefined;
 
   #publishFailedWith(error: unknown, id: RequestId | undefined): void {
     this.#ctx.log({
