@@ -406,6 +406,15 @@ export interface Engine {
    * deliveries are guaranteed to reach `listener`.
    */
   subscribe(topicOrPattern: string, listener: EngineListener): Promise<EngineSubscription>;
+  /**
+   * Optional: delivers the publications and presence events of every
+   * concrete topic to one listener, at once and with no per-topic
+   * subscription. An engine offers it when every publication passes through
+   * this process anyway (the in-memory engine); the hub then keeps no engine
+   * state per topic and subscribes only patterns. Returns a function that
+   * stops the delivery.
+   */
+  observe?(listener: EngineListener): () => void;
   /** The topic's current position; creates its epoch when the topic has none yet. */
   position(topic: string): Promise<StreamPosition>;
   /** Reads a topic's history. */

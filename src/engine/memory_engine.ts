@@ -78,10 +78,51 @@ const CONTROL_TYPES = new Set<string>([
   "update_rules",
 ]);
 
-interface Subscription extends EngineSubscription {
+/**
+ * One engine subscription. A class, not an object with an `unsubscribe`
+ * closure: a hub holds one per topic with local subscribers, so the closure
+ * and its context would cost every idle topic about 100 bytes.
+ */
+class Subscription implements EngineSubscription {
   readonly listener: EngineListener;
   /** The publish sequence number current when it subscribed: later ones reach it. */
   readonly from: number;
+  readonly #key: string;
+  readonly #index: SubscriptionIndex;
+
+  constructor(key: string, index: SubscriptionIndex, listener: EngineListener, from: number) {
+    this.#key = key;
+    this.#index = index;
+    this.listener = listener;
+    this.from = from;
+  }
+
+  unsubscribe(): Promise<void> {
+    removeFrom(this.#index, this.#key, this);
+    return DONE;
+  }
+}
+
+/**
+ * Topics or patterns to their subscriptions. A key with one subscription
+ * (the common case: one hub per process) maps to it directly and gets a
+ * `Set` only with a second, saving an idle topic a set's hash table.
+ */
+type SubscriptionIndex = Map<string, Subscription | Set<Subscription>>;
+
+function addTo(index: SubscriptionIndex, key: string, subscription: Subscription): void {
+  const entry = index.get(key);
+  if (entry === undefined) index.set(key, subscription);
+  else if (entry instanceof Set) entry.add(subscription);
+  else index.set(key, new Set([entry, subscription]));
+}
+
+function removeFrom(index: SubscriptionIndex, key: string, subscription: Subscription): void {
+  const entry = index.get(key);
+  if (entry === subscription) index.delete(key);
+  else if (entry instanceof Set && entry.delete(subscription) && entry.size === 1) {
+    index.set(key, entry.values().next().value!);
+  }
 }
 
 /**
@@ -117,9 +158,10 @@ class MemoryEngine implements Engine {
   #presence = new PresenceTable();
   #clock: EngineClock;
   #onListenerError: (error: unknown) => void;
-  #exact = new Map<string, Set<Subscription>>();
-  #patterns = new Map<string, Set<Subscription>>();
+  #exact: SubscriptionIndex = new Map();
+  #patterns: SubscriptionIndex = new Map();
   #controls = new Set<(command: ControlCommand) => void>();
+  #observers = new Set<EngineListener>();
   #sequence = 0;
   #delivering = false;
   #pending: (() => void)[] = [];
@@ -192,22 +234,36 @@ class MemoryEngine implements Engine {
       return Promise.reject(new TypeError("Invalid listener: 'onPublication' is not a function"));
     }
     const index = isPattern(topicOrPattern) ? this.#patterns : this.#exact;
-    let set = index.get(topicOrPattern);
-    if (set === undefined) index.set(topicOrPattern, set = new Set());
-    const subscriptions = set;
-    const subscription: Subscription = {
-      listener,
-      from: this.#sequence,
-      unsubscribe: () => {
-        subscriptions.delete(subscription);
-        if (subscriptions.size === 0 && index.get(topicOrPattern) === subscriptions) {
-          index.delete(topicOrPattern);
-        }
-        return DONE;
-      },
-    };
-    set.add(subscription);
+    const subscription = new Subscription(topicOrPattern, index, listener, this.#sequence);
+    addTo(index, topicOrPattern, subscription);
     return Promise.resolve(subscription);
+  }
+
+  /**
+   * Delivers every concrete topic's publications and presence events to
+   * `listener`, after the topic's own subscriptions.
+   *
+   * @example Count every publication
+   * ```ts
+   * import { createMemoryEngine } from "./memory_engine.ts";
+   * import assert from "node:assert/strict";
+   *
+   * await using engine = createMemoryEngine();
+   * const topics: string[] = [];
+   * const stop = engine.observe!({ onPublication: (d) => void topics.push(d.topic) });
+   * await engine.publish("chat:a", { data: "1", from: null, ts: 0 });
+   * stop();
+   * await engine.publish("chat:b", { data: "2", from: null, ts: 0 });
+   * assert.deepEqual(topics, ["chat:a"]);
+   * ```
+   */
+  observe(listener: EngineListener): () => void {
+    if (typeof listener?.onPublication !== "function") {
+      throw new TypeError("Invalid listener: 'onPublication' is not a function");
+    }
+    if (this.#closed) return () => {};
+    this.#observers.add(listener);
+    return () => void this.#observers.delete(listener);
   }
 
   position(topic: string): Promise<StreamPosition> {
@@ -295,6 +351,7 @@ class MemoryEngine implements Engine {
     this.#exact.clear();
     this.#patterns.clear();
     this.#controls.clear();
+    this.#observers.clear();
     this.#pending.length = 0;
     this.#store.clear();
     this.#presence.clear();
@@ -371,13 +428,20 @@ class MemoryEngine implements Engine {
     event: PresenceEvent | undefined,
   ): void {
     const exact = this.#exact.get(topic);
-    if (exact !== undefined) {
+    if (exact instanceof Set) {
       for (const subscription of exact) this.#call(subscription, sequence, delivery, event);
+    } else if (exact !== undefined) this.#call(exact, sequence, delivery, event);
+    if (this.#observers.size > 0) {
+      for (const observer of this.#observers) this.#notify(observer, delivery, event);
     }
     if (this.#patterns.size === 0) return;
     for (const [pattern, subscriptions] of this.#patterns) {
       if (!matchPattern(pattern, topic)) continue;
-      for (const subscription of subscriptions) this.#call(subscription, sequence, delivery, event);
+      if (subscriptions instanceof Set) {
+        for (const subscription of subscriptions) {
+          this.#call(subscription, sequence, delivery, event);
+        }
+      } else this.#call(subscriptions, sequence, delivery, event);
     }
   }
 
@@ -389,9 +453,17 @@ class MemoryEngine implements Engine {
   ): void {
     // A subscription made after this publication started does not receive it.
     if (subscription.from >= sequence) return;
+    this.#notify(subscription.listener, delivery, event);
+  }
+
+  #notify(
+    listener: EngineListener,
+    delivery: Delivery | undefined,
+    event: PresenceEvent | undefined,
+  ): void {
     try {
-      if (delivery !== undefined) subscription.listener.onPublication(delivery);
-      else subscription.listener.onPresence?.(event!);
+      if (delivery !== undefined) listener.onPublication(delivery);
+      else listener.onPresence?.(event!);
     } catch (error) {
       this.#onListenerError(error);
     }

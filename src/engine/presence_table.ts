@@ -68,6 +68,7 @@ function sameEntry(a: PresenceEntry, b: PresenceEntry): boolean {
     (a.info === b.info || JSON.stringify(a.info) === JSON.stringify(b.info));
 }
 
+/** A topic with two or more connections: entries by connection, connections per user. */
 interface TopicPresence {
   readonly entries: Map<string, PresenceEntry>;
   readonly users: Map<string, number>;
@@ -94,7 +95,11 @@ const NO_CHANGE: PresenceDiff = Object.freeze({ joins: [], leaves: [] });
  * ```
  */
 export class PresenceTable {
-  #topics = new Map<string, TopicPresence>();
+  /**
+   * A topic with one connection (the common case: a per-user room) maps to
+   * its entry alone; two maps with their hash tables come with a second.
+   */
+  #topics = new Map<string, PresenceEntry | TopicPresence>();
 
   /** Topics with at least one connection present. */
   get topics(): number {
@@ -108,48 +113,79 @@ export class PresenceTable {
    * info changed, or an empty diff for a refresh.
    */
   add(topic: string, entry: PresenceEntry): PresenceDiff {
-    let presence = this.#topics.get(topic);
-    if (presence === undefined) {
-      presence = { entries: new Map(), users: new Map() };
-      this.#topics.set(topic, presence);
+    const held = this.#topics.get(topic);
+    if (held === undefined) {
+      this.#topics.set(topic, entry);
+      return { joins: [entry], leaves: [] };
     }
-    const previous = presence.entries.get(entry.connection);
-    if (previous !== undefined && sameEntry(previous, entry)) return NO_CHANGE;
-    if (previous !== undefined) release(presence, previous);
-    presence.entries.set(entry.connection, entry);
-    presence.users.set(entry.user, (presence.users.get(entry.user) ?? 0) + 1);
-    return { joins: [entry], leaves: previous === undefined ? [] : [previous] };
+    if (!isShared(held)) {
+      if (held.connection === entry.connection) {
+        if (sameEntry(held, entry)) return NO_CHANGE;
+        this.#topics.set(topic, entry);
+        return { joins: [entry], leaves: [held] };
+      }
+      const presence: TopicPresence = {
+        entries: new Map([[held.connection, held]]),
+        users: new Map([[held.user, 1]]),
+      };
+      this.#topics.set(topic, presence);
+      return join(presence, entry);
+    }
+    return join(held, entry);
   }
 
   /** Removes a connection from a topic; an empty diff when it was absent. */
   remove(topic: string, connection: string): PresenceDiff {
-    const presence = this.#topics.get(topic);
-    const entry = presence?.entries.get(connection);
-    if (presence === undefined || entry === undefined) return NO_CHANGE;
-    presence.entries.delete(connection);
-    release(presence, entry);
-    if (presence.entries.size === 0) this.#topics.delete(topic);
+    const held = this.#topics.get(topic);
+    if (held === undefined) return NO_CHANGE;
+    if (!isShared(held)) {
+      if (held.connection !== connection) return NO_CHANGE;
+      this.#topics.delete(topic);
+      return { joins: [], leaves: [held] };
+    }
+    const entry = held.entries.get(connection);
+    if (entry === undefined) return NO_CHANGE;
+    held.entries.delete(connection);
+    release(held, entry);
+    if (held.entries.size === 1) {
+      this.#topics.set(topic, held.entries.values().next().value!);
+    }
     return { joins: [], leaves: [entry] };
   }
 
   /** Who is on a topic, one entry per connection, in join order. */
   list(topic: string): PresenceEntry[] {
-    const presence = this.#topics.get(topic);
-    return presence === undefined ? [] : [...presence.entries.values()];
+    const held = this.#topics.get(topic);
+    if (held === undefined) return [];
+    return isShared(held) ? [...held.entries.values()] : [held];
   }
 
   /** Connections and distinct users on a topic. */
   stats(topic: string): PresenceStats {
-    const presence = this.#topics.get(topic);
-    return presence === undefined
-      ? { connections: 0, users: 0 }
-      : { connections: presence.entries.size, users: presence.users.size };
+    const held = this.#topics.get(topic);
+    if (held === undefined) return { connections: 0, users: 0 };
+    return isShared(held)
+      ? { connections: held.entries.size, users: held.users.size }
+      : { connections: 1, users: 1 };
   }
 
   /** Forgets everything. */
   clear(): void {
     this.#topics.clear();
   }
+}
+
+function isShared(held: PresenceEntry | TopicPresence): held is TopicPresence {
+  return (held as TopicPresence).entries instanceof Map;
+}
+
+function join(presence: TopicPresence, entry: PresenceEntry): PresenceDiff {
+  const previous = presence.entries.get(entry.connection);
+  if (previous !== undefined && sameEntry(previous, entry)) return NO_CHANGE;
+  if (previous !== undefined) release(presence, previous);
+  presence.entries.set(entry.connection, entry);
+  presence.users.set(entry.user, (presence.users.get(entry.user) ?? 0) + 1);
+  return { joins: [entry], leaves: previous === undefined ? [] : [previous] };
 }
 
 function release(presence: TopicPresence, entry: PresenceEntry): void {

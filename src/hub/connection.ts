@@ -85,9 +85,9 @@ export class Connection {
    */
   #recovering: Map<string, { text: string; offset: number | undefined }[]> | undefined;
   /** Concrete topics whose `join`/`leave` it receives. */
-  #following: Set<string> | undefined;
+  #following: SmallSet<string> | undefined;
   /** Concrete topics it is present on (in the engine's presence). */
-  #present: Set<string> | undefined;
+  #present: SmallSet<string> | undefined;
 
   /**
    * @param id Server-assigned id.
@@ -492,7 +492,7 @@ export class Connection {
       return;
     }
     if (!isPattern(topic)) {
-      if (presence === true) (this.#following ??= new Set()).add(topic);
+      if (presence === true) (this.#following ??= new SmallSet()).add(topic);
       if (this.#ctx.presence) this.#enter(topic);
     }
     if (!history && since === undefined) {
@@ -569,7 +569,7 @@ export class Connection {
   /** Marks this connection present on a concrete topic. */
   #enter(topic: string): void {
     const principal = this.#principal!;
-    (this.#present ??= new Set()).add(topic);
+    (this.#present ??= new SmallSet()).add(topic);
     const entry: PresenceEntry = { connection: this.id, user: principal.sub };
     const info = this.#ctx.presenceInfo(principal);
     this.#ctx.engine.presenceAdd(
@@ -658,12 +658,16 @@ export class Connection {
     // Not awaited: the engine keeps the order of publications, and later
     // frames need not wait for this one. Acked once the engine confirmed;
     // without an id, nothing is sent unless it failed.
-    if (id === undefined) sent.catch(this.#publishFailed);
-    else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
+    if (id === undefined) {
+      sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
+    } else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
   }
 
-  /** A fire-and-forget publication failed: reported without an id. */
-  #publishFailed = (error: unknown): void => this.#publishFailedWith(error, undefined);
+  /**
+   * A fire-and-forget publication failed: reported without an id. Made at
+   * the first such publication, then reused: an idle connection holds none.
+   */
+  #publishFailed: ((error: unknown) => void) | undefined;
 
   #publishFailedWith(error: unknown, id: RequestId | undefined): void {
     this.#ctx.log({

@@ -128,6 +128,7 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
   });
 
   function unsubscribe(topic: string): void {
+    positions.delete(topic);
     const subscription = held.get(topic);
     if (subscription === undefined) return;
     held.delete(topic);
@@ -143,37 +144,49 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
     });
   }
 
-  /** The engine listener of one exact topic: its subscribers, in registration order. */
-  function exactListener(key: string) {
-    let lastOffset = 0;
-    let lastEpoch: string | undefined;
-    return {
-      onPublication(delivery: Delivery): void {
-        const { offset, epoch } = delivery;
-        if (offset !== undefined) {
+  /**
+   * The last offset and epoch seen per exact topic with history, to notice a
+   * networked engine's skip. Topics without history have no entry.
+   */
+  const positions = new Map<string, { offset: number; epoch: string | undefined }>();
+
+  /**
+   * The engine listener of every exact topic, shared: a delivery names its
+   * topic, which is the registry key, so an idle topic costs no listener
+   * object and closures of its own.
+   */
+  const exactListener = {
+    onPublication(delivery: Delivery): void {
+      const { topic, offset, epoch } = delivery;
+      // An observing engine delivers every topic, subscribed here or not.
+      if (registry.count(topic) === 0) return;
+      if (offset !== undefined) {
+        const last = positions.get(topic);
+        if (last === undefined) positions.set(topic, { offset, epoch });
+        else {
           // A networked engine can skip: subscribers are told to recover.
-          if (lastEpoch !== undefined && (epoch !== lastEpoch || offset !== lastOffset + 1)) {
-            registry.forEachOf(key, (subscriber) => subscriber.lost(key));
+          if (epoch !== last.epoch || offset !== last.offset + 1) {
+            registry.forEachOf(topic, (subscriber) => subscriber.lost(topic));
           }
-          lastOffset = offset;
-          lastEpoch = epoch;
+          last.offset = offset;
+          last.epoch = epoch;
         }
-        const text = encodeDelivery(delivery.topic, delivery.publication, delivery.offset);
-        let delivered = 0;
-        registry.forEachOf(key, (subscriber) => {
-          subscriber.deliver(text, delivery.topic, delivery.offset, delivery.epoch);
-          delivered++;
-        });
-        if (delivered > 0) increment(metrics.messagesOut, "message", delivered);
-      },
-      onPresence(event: PresenceEvent): void {
-        registry.forEachOf(key, (subscriber) => subscriber.presence(event));
-      },
-      onLost(event: { topic: string }): void {
-        registry.forEachOf(key, (subscriber) => subscriber.lost(event.topic));
-      },
-    };
-  }
+      }
+      const text = encodeDelivery(topic, delivery.publication, offset);
+      let delivered = 0;
+      registry.forEachOf(topic, (subscriber) => {
+        subscriber.deliver(text, topic, offset, epoch);
+        delivered++;
+      });
+      if (delivered > 0) increment(metrics.messagesOut, "message", delivered);
+    },
+    onPresence(event: PresenceEvent): void {
+      registry.forEachOf(event.topic, (subscriber) => subscriber.presence(event));
+    },
+    onLost(event: { topic: string }): void {
+      registry.forEachOf(event.topic, (subscriber) => subscriber.lost(event.topic));
+    },
+  };
 
   /** The engine listener of one pattern: skips subscribers that take the topic otherwise. */
   function patternListener(key: string) {
@@ -195,15 +208,20 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
     };
   }
 
+  // An engine that delivers every concrete topic to one listener needs no
+  // subscription per topic: only patterns are subscribed.
+  const stopObserving = engine.observe?.(exactListener);
+
   function hold(topic: string): Promise<void> | undefined {
     if (held.has(topic)) return undefined;
+    if (stopObserving !== undefined && !isPattern(topic)) return undefined;
     const asked = pending.get(topic);
     if (asked !== undefined) return asked;
     let result: Promise<EngineSubscription>;
     try {
       result = engine.subscribe(
         topic,
-        isPattern(topic) ? patternListener(topic) : exactListener(topic),
+        isPattern(topic) ? patternListener(topic) : exactListener,
       );
     } catch (error) {
       return Promise.reject(error);
@@ -234,6 +252,8 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
     async close() {
       const subscriptions = [...held.values()];
       held.clear();
+      positions.clear();
+      stopObserving?.();
       await Promise.allSettled(subscriptions.map((s) => s.unsubscribe()));
     },
   };

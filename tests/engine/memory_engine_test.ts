@@ -99,3 +99,19 @@ Deno.test("createMemoryEngine rejects bad options with the value seen", () => {
     RangeError,
   );
 });
+
+Deno.test("createMemoryEngine observe delivers every concrete topic's publications and presence until stopped", async () => {
+  await using engine = createMemoryEngine();
+  const seen: string[] = [];
+  assert.throws(() => engine.observe!({} as never), TypeError);
+  const stop = engine.observe!({
+    onPublication: (d) => void seen.push(`${d.topic} ${d.publication.data}`),
+    onPresence: (e) => void seen.push(`${e.topic} ${e.type} ${e.entry.user}`),
+  });
+  await engine.publish("chat:a", { data: "1", from: null, ts: 0 });
+  await engine.publish("news:b", { data: "2", from: null, ts: 0 });
+  await engine.presenceAdd("chat:a", { connection: "c1", user: "alice" });
+  stop();
+  await engine.publish("chat:a", { data: "3", from: null, ts: 0 });
+  assert.deepEqual(seen, ["chat:a 1", "news:b 2", "chat:a join alice"]);
+});

@@ -79,3 +79,29 @@ Deno.test("diffPresence reports joins, leaves and changes by connection", () => 
     assert.deepEqual(diff.leaves.map((e) => e.connection), leaves);
   }
 });
+
+Deno.test("PresenceTable gives the same answers while a topic grows past one connection and shrinks back", () => {
+  const table = new PresenceTable();
+  const alice1b = { connection: "c1", user: "alice", info: { tab: 2 } };
+  // One connection: kept alone; a refresh is no change, new info a leave and a join.
+  table.add("room:1", alice1);
+  assert.deepEqual(table.add("room:1", { ...alice1 }), { joins: [], leaves: [] });
+  assert.deepEqual(table.add("room:1", alice1b), { joins: [alice1b], leaves: [alice1] });
+  assert.deepEqual(table.remove("room:1", "c9"), { joins: [], leaves: [] }, "absent: nothing");
+  assert.deepEqual(table.stats("room:1"), { connections: 1, users: 1 });
+  // Two, three, then back to one and to none, in join order throughout.
+  table.add("room:1", bob);
+  table.add("room:1", alice2);
+  assert.deepEqual(table.list("room:1"), [alice1b, bob, alice2]);
+  assert.deepEqual(table.stats("room:1"), { connections: 3, users: 2 });
+  table.remove("room:1", "c1");
+  table.remove("room:1", "c2");
+  assert.deepEqual(table.list("room:1"), [bob]);
+  assert.deepEqual(table.stats("room:1"), { connections: 1, users: 1 });
+  table.add("room:1", alice1);
+  assert.deepEqual(table.list("room:1"), [bob, alice1]);
+  table.remove("room:1", "c3");
+  assert.deepEqual(table.remove("room:1", "c1"), { joins: [], leaves: [alice1] });
+  assert.equal(table.topics, 0);
+  assert.deepEqual(table.list("room:1"), []);
+});
