@@ -86,8 +86,6 @@ export class Connection {
   #recovering: Map<string, { text: string; offset: number | undefined }[]> | undefined;
   /** Concrete topics whose `join`/`leave` it receives. */
   #following: SmallSet<string> | undefined;
-  /** Concrete topics it is present on (in the engine's presence). */
-  #present: SmallSet<string> | undefined;
 
   /**
    * @param id Server-assigned id.
@@ -569,7 +567,6 @@ export class Connection {
   /** Marks this connection present on a concrete topic. */
   #enter(topic: string): void {
     const principal = this.#principal!;
-    (this.#present ??= new SmallSet()).add(topic);
     const entry: PresenceEntry = { connection: this.id, user: principal.sub };
     const info = this.#ctx.presenceInfo(principal);
     this.#ctx.engine.presenceAdd(
@@ -578,9 +575,15 @@ export class Connection {
     ).catch((error) => this.#engineFailed("presence_add", topic, error));
   }
 
-  /** Removes this connection from a topic's presence. */
+  /**
+   * Removes this connection from a topic's presence. Every concrete
+   * subscription enters presence once held, so the subscriptions are the
+   * record of it: no set of its own per connection. A removal for a
+   * subscription that was never held (unsubscribed while the engine was
+   * still subscribing) finds nothing to remove.
+   */
   #leave(topic: string): void {
-    if (this.#present === undefined || !this.#present.delete(topic)) return;
+    if (!this.#ctx.presence || isPattern(topic)) return;
     this.#ctx.engine.presenceRemove(topic, this.id).catch((error) =>
       this.#engineFailed("presence_remove", topic, error)
     );
