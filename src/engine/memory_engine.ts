@@ -26,6 +26,7 @@ import type {
   StreamPosition,
 } from "./engine.ts";
 import { EngineError } from "./errors.ts";
+import { entryProblem, positionProblem, publicationProblem, queryProblem } from "./_validate.ts";
 import { compileHistoryPolicy, type HistoryPolicy, type HistoryRule } from "./history_policy.ts";
 import { HistoryStore } from "./history_store.ts";
 import type { PresenceDiff } from "./presence_table.ts";
@@ -486,59 +487,4 @@ function defaultIds(): () => string {
   const prefix = crypto.randomUUID().replaceAll("-", "").slice(0, 12);
   let counter = 0;
   return () => `${prefix}.${(++counter).toString(36)}`;
-}
-
-function publicationProblem(publication: EnginePublication): string | undefined {
-  if (typeof publication !== "object" || publication === null) {
-    return `Invalid publication: expected an object, got ${publication}`;
-  }
-  if (typeof publication.data !== "string") {
-    return `Invalid publication: 'data' must be a JSON string, got ${typeof publication.data}`;
-  }
-  return undefined;
-}
-
-function entryProblem(entry: PresenceEntry): string | undefined {
-  if (typeof entry !== "object" || entry === null) {
-    return `Invalid presence entry: expected an object, got ${entry}`;
-  }
-  if (typeof entry.connection !== "string" || entry.connection === "") {
-    return "Invalid presence entry: 'connection' must be a non-empty string";
-  }
-  if (typeof entry.user !== "string") {
-    return `Invalid presence entry: 'user' must be a string, got ${typeof entry.user}`;
-  }
-  return undefined;
-}
-
-function positionProblem(position: StreamPosition, name: string): Error | undefined {
-  if (typeof position !== "object" || position === null) {
-    return new TypeError(`Invalid '${name}': expected {offset, epoch}, got ${position}`);
-  }
-  if (typeof position.epoch !== "string") {
-    return new TypeError(
-      `Invalid '${name}.epoch': expected a string, got ${typeof position.epoch}`,
-    );
-  }
-  if (!Number.isSafeInteger(position.offset) || position.offset < 0) {
-    return new RangeError(
-      `Invalid '${name}.offset': expected a non-negative integer, got ${position.offset}`,
-    );
-  }
-  return undefined;
-}
-
-function queryProblem(query: HistoryQuery): Error | undefined {
-  if (typeof query !== "object" || query === null) {
-    return new TypeError(`Invalid history query: expected an object, got ${query}`);
-  }
-  if (!Number.isSafeInteger(query.limit) || query.limit < 0) {
-    return new RangeError(
-      `Invalid 'limit': expected a non-negative integer, got ${query.limit}`,
-    );
-  }
-  if (query.reverse !== undefined && typeof query.reverse !== "boolean") {
-    return new TypeError(`Invalid 'reverse': expected a boolean, got ${typeof query.reverse}`);
-  }
-  return query.since === undefined ? undefined : positionProblem(query.since, "since");
 }
