@@ -95,6 +95,13 @@ for (const transport of TRANSPORTS) {
       await hub.start();
       const [info] = await reconnected;
       assert.equal(info.recovered, false);
+      // The publishers reconnect on their own schedule: publish once both are
+      // open again, or their reconnect queues (100 each) would overflow.
+      await Promise.all(
+        [p1, p2].map((p) =>
+          p.state === "open" ? undefined : next(p, "state", (state) => state === "open", 20_000)
+        ),
+      );
       const sends: Promise<void>[] = [];
       for (let i = 0; i < COUNT; i++) sends.push((i % 2 === 0 ? p1 : p2).publish("chat:a", i));
       await Promise.all(sends);
