@@ -125,6 +125,13 @@ for (const transport of TRANSPORTS) {
       await using p2 = client(hub.url, await hub.token({ sub: "p2", acl: ACL }));
       const { unsubscribe, all, seen } = received(subscriber, "chat:b", COUNT);
       await unsubscribe.ready;
+      // Publish once both publishers are open: a client still connecting
+      // holds at most 100 publishes.
+      await Promise.all(
+        [p1, p2].map((p) =>
+          p.state === "open" ? undefined : next(p, "state", (state) => state === "open", 20_000)
+        ),
+      );
       const events: SubscribedInfo[] = [];
       subscriber.on("subscribed", (info) => events.push(info));
       // No close frame either way: the client finds out on EOF (or its
