@@ -45,6 +45,9 @@ async function start(): Promise<Served> {
       maxPatternsPerUser: PATTERNS,
       maxPatternsPerHub: PATTERNS,
       maxConnectionsPerUser: CONNECTIONS + 1,
+      // Each socket sends all its subscribes at once; a subscribe waits for
+      // the engine, so the frames behind it queue (256 by default).
+      maxQueuedFrames: PATTERNS / CONNECTIONS + 1,
     },
     log: () => {},
   });

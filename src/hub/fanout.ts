@@ -151,34 +151,48 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
   const positions = new Map<string, { offset: number; epoch: string | undefined }>();
 
   /**
+   * Delivers one publication to this hub's subscribers of its topic: through
+   * their exact subscriptions only, or (for an engine that hands every
+   * publication to one observer, so the hub subscribes nothing in it) also
+   * through their patterns, found with the registry's pattern index, once
+   * per subscriber.
+   */
+  function deliver(delivery: Delivery, withPatterns: boolean): void {
+    const { topic, offset, epoch } = delivery;
+    const exact = registry.count(topic) > 0;
+    if (offset !== undefined && exact) {
+      const last = positions.get(topic);
+      if (last === undefined) positions.set(topic, { offset, epoch });
+      else {
+        // A networked engine can skip: subscribers are told to recover.
+        if (epoch !== last.epoch || offset !== last.offset + 1) {
+          registry.forEachOf(topic, (subscriber) => subscriber.lost(topic));
+        }
+        last.offset = offset;
+        last.epoch = epoch;
+      }
+    }
+    if (!exact && !withPatterns) return;
+    let text: string | undefined;
+    let delivered = 0;
+    const send = (subscriber: S) => {
+      text ??= encodeDelivery(topic, delivery.publication, offset);
+      subscriber.deliver(text, topic, offset, epoch);
+      delivered++;
+    };
+    if (withPatterns) registry.forEach(topic, send);
+    else registry.forEachOf(topic, send);
+    if (delivered > 0) increment(metrics.messagesOut, "message", delivered);
+  }
+
+  /**
    * The engine listener of every exact topic, shared: a delivery names its
    * topic, which is the registry key, so an idle topic costs no listener
    * object and closures of its own.
    */
   const exactListener = {
     onPublication(delivery: Delivery): void {
-      const { topic, offset, epoch } = delivery;
-      // An observing engine delivers every topic, subscribed here or not.
-      if (registry.count(topic) === 0) return;
-      if (offset !== undefined) {
-        const last = positions.get(topic);
-        if (last === undefined) positions.set(topic, { offset, epoch });
-        else {
-          // A networked engine can skip: subscribers are told to recover.
-          if (epoch !== last.epoch || offset !== last.offset + 1) {
-            registry.forEachOf(topic, (subscriber) => subscriber.lost(topic));
-          }
-          last.offset = offset;
-          last.epoch = epoch;
-        }
-      }
-      const text = encodeDelivery(topic, delivery.publication, offset);
-      let delivered = 0;
-      registry.forEachOf(topic, (subscriber) => {
-        subscriber.deliver(text, topic, offset, epoch);
-        delivered++;
-      });
-      if (delivered > 0) increment(metrics.messagesOut, "message", delivered);
+      deliver(delivery, false);
     },
     onPresence(event: PresenceEvent): void {
       registry.forEachOf(event.topic, (subscriber) => subscriber.presence(event));
@@ -208,13 +222,19 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
     };
   }
 
-  // An engine that delivers every concrete topic to one listener needs no
-  // subscription per topic: only patterns are subscribed.
-  const stopObserving = engine.observe?.(exactListener);
+  // An engine that delivers every publication to one listener needs no
+  // subscription per topic or pattern: the registry finds the subscribers,
+  // patterns through its index (a scan of every pattern per publication in
+  // the engine would make 100,000 patterns cost every publish milliseconds).
+  const stopObserving = engine.observe?.({
+    onPublication: (delivery: Delivery) => deliver(delivery, true),
+    onPresence: exactListener.onPresence,
+    onLost: exactListener.onLost,
+  });
 
   function hold(topic: string): Promise<void> | undefined {
     if (held.has(topic)) return undefined;
-    if (stopObserving !== undefined && !isPattern(topic)) return undefined;
+    if (stopObserving !== undefined) return undefined;
     const asked = pending.get(topic);
     if (asked !== undefined) return asked;
     let result: Promise<EngineSubscription>;
