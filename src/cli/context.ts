@@ -6,7 +6,7 @@
  */
 
 import { colorEnabled, type Colors, createColors } from "./colors.ts";
-import { redact } from "./errors.ts";
+import { CliError, ExitCode, redact } from "./errors.ts";
 import type { ResolvedIo } from "./io.ts";
 
 /** How the token reaches the hub. */
@@ -52,6 +52,22 @@ export class Context {
   /** The global options. */
   get globals(): GlobalOptions {
     return this.#globals();
+  }
+
+  /**
+   * The token for commands that connect.
+   *
+   * @throws {CliError} With a usage exit code when none was given.
+   */
+  get requiredToken(): string {
+    const { token } = this.globals;
+    if (token === undefined) {
+      throw new CliError(
+        ExitCode.Usage,
+        "No token: pass --token or set REALTIME_TOKEN (mint one with 'realtime-cli token mint --sub NAME')",
+      );
+    }
+    return token;
   }
 
   /** Styles for standard output. */

@@ -44,13 +44,8 @@ Examples:
       const { openConnection } = await import("../connection.ts");
       const { RealtimeError } = await import("../../client/errors.ts");
       const { presenceMembers } = await import("../../client/presence.ts");
-      const { token, tokenVia, url } = ctx.globals;
-      if (token === undefined) {
-        throw new CliError(
-          ExitCode.Usage,
-          "No token: pass --token or set REALTIME_TOKEN (mint one with 'realtime-cli token mint --sub NAME')",
-        );
-      }
+      const { tokenVia, url } = ctx.globals;
+      const token = ctx.requiredToken;
       if (topic.includes("*")) {
         throw new CliError(
           ExitCode.Usage,

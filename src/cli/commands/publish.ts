@@ -59,13 +59,8 @@ Examples:
     .action(async (topic, payload, options) => {
       const { openConnection, closedError } = await import("../connection.ts");
       const { readLines } = await import("../lines.ts");
-      const { token, tokenVia, url } = ctx.globals;
-      if (token === undefined) {
-        throw new CliError(
-          ExitCode.Usage,
-          "No token: pass --token or set REALTIME_TOKEN (mint one with 'realtime-cli token mint --sub NAME')",
-        );
-      }
+      const { tokenVia, url } = ctx.globals;
+      const token = ctx.requiredToken;
       if (options.signAlg !== undefined && options.signKey === undefined) {
         throw new CliError(ExitCode.Usage, "--sign-alg needs --sign-key");
       }

@@ -76,13 +76,8 @@ Examples:
       const { openConnection } = await import("../connection.ts");
       const { Subscription } = await import("../../client/subscription.ts");
       const { RealtimeError } = await import("../../client/errors.ts");
-      const { token, tokenVia, url: rawUrl } = ctx.globals;
-      if (token === undefined) {
-        throw new CliError(
-          ExitCode.Usage,
-          "No token: pass --token or set REALTIME_TOKEN (mint one with 'realtime-cli token mint --sub NAME')",
-        );
-      }
+      const { tokenVia, url: rawUrl } = ctx.globals;
+      const token = ctx.requiredToken;
       if (options.since !== undefined && (topics.length !== 1 || /\*/.test(topics[0]))) {
         throw new CliError(
           ExitCode.Usage,
