@@ -5,6 +5,18 @@
 
 import type { ControlCommand, EnginePublication, PresenceEntry } from "../engine.ts";
 
+/** What {@linkcode parseJson} returns for text that is not JSON. */
+const INVALID = Symbol("invalid JSON");
+
+/** Parses untrusted text read from Redis; never throws. */
+function parseJson(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return INVALID;
+  }
+}
+
 /** What a topic channel carries. */
 export type ChannelMessage =
   | { kind: "publication"; publication: EnginePublication; offset?: number; epoch?: string }
@@ -15,12 +27,8 @@ export function encodePublication(p: EnginePublication): string {
 }
 
 export function decodePublication(json: string): EnginePublication | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
+  const raw = parseJson(json);
+  if (raw === INVALID) return undefined;
   return toPublication(raw);
 }
 
@@ -51,12 +59,8 @@ export function encodeEntry(entry: PresenceEntry): string {
 }
 
 export function decodeEntry(json: string): PresenceEntry | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
+  const raw = parseJson(json);
+  if (raw === INVALID) return undefined;
   return toEntry(raw);
 }
 
@@ -68,12 +72,8 @@ function toEntry(raw: unknown): PresenceEntry | undefined {
 }
 
 export function decodeChannelMessage(json: string): ChannelMessage | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
+  const raw = parseJson(json);
+  if (raw === INVALID) return undefined;
   if (typeof raw !== "object" || raw === null) return undefined;
   const { p, o, e, j, l } = raw as Record<string, unknown>;
   if (p !== undefined) {
@@ -107,12 +107,8 @@ export function encodeControl(sender: string, command: ControlCommand): string {
 export function decodeControl(
   json: string,
 ): { sender: string; command: ControlCommand } | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
+  const raw = parseJson(json);
+  if (raw === INVALID) return undefined;
   if (typeof raw !== "object" || raw === null) return undefined;
   const { s, c } = raw as Record<string, unknown>;
   if (typeof s !== "string" || typeof c !== "object" || c === null) return undefined;
