@@ -64,7 +64,9 @@ export async function upgradeWithDeno(
   const idleTimeout = Math.max(1, Math.round(hub.limits.heartbeatMs / 1000));
   let upgraded: { socket: WebSocket; response: Response };
   try {
-    upgraded = Deno.upgradeWebSocket(req, { idleTimeout });
+    // Once the heartbeat can be armed after the open (see `IdleHeartbeat`),
+    // the upgrade asks for none, so no listener keeps the request alive.
+    upgraded = Deno.upgradeWebSocket(req, { idleTimeout: heartbeat.lean ? 0 : idleTimeout });
   } catch {
     // A missing or bad Sec-WebSocket-Key or -Version, or a request that is not an upgrade.
     hub.malformedUpgrade?.("handshake", info);
@@ -74,7 +76,8 @@ export async function upgradeWithDeno(
   if (admission.protocol !== undefined) {
     response.headers.set("sec-websocket-protocol", admission.protocol);
   }
-  const lingering = new LingeringSocket(socket);
+  const lingering = new LingeringSocket(socket, heartbeat.lean ? idleTimeout : 0);
+  if (!heartbeat.checked) heartbeat.check(socket, idleTimeout);
   lingering.handler = hub.connect(lingering, admission);
   // One listener object for every event: an idle socket holds no closure
   // of ours nor the wrapper Deno makes for each `on…` handler (about 400
@@ -117,11 +120,14 @@ const CLOSING = 2;
 class LingeringSocket implements EventListenerObject {
   #socket: WebSocket;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Seconds of the heartbeat to arm at the open; 0 when Deno armed it at the upgrade. */
+  #idleTimeout: number;
   /** The hub's side, set once the hub attached the socket. */
   handler: SocketHandler | undefined;
 
-  constructor(socket: WebSocket) {
+  constructor(socket: WebSocket, idleTimeout: number) {
     this.#socket = socket;
+    this.#idleTimeout = idleTimeout;
   }
 
   /** The socket's events, forwarded to the hub. */
@@ -132,12 +138,20 @@ class LingeringSocket implements EventListenerObject {
         handler.message((event as MessageEvent).data);
         return;
       case "open":
+        // After Deno's own open steps, which would add the close listener
+        // once the slot is set (they run right after this event).
+        if (this.#idleTimeout > 0) queueMicrotask(() => this.#arm());
         handler.open();
         return;
       case "close":
         this.#released();
+        if (this.#idleTimeout > 0) heartbeat.disarm(this.#socket);
         handler.close((event as CloseEvent).code);
     }
+  }
+
+  #arm(): void {
+    if (this.#socket.readyState === OPEN) heartbeat.arm(this.#socket, this.#idleTimeout);
   }
 
   send(text: string): void {
@@ -169,6 +183,68 @@ class LingeringSocket implements EventListenerObject {
     this.#timer = undefined;
   }
 }
+
+/**
+ * Deno's heartbeat, armed after the open instead of at the upgrade.
+ *
+ * Asked for at the upgrade (`idleTimeout`), Deno 2.9 adds a `close`
+ * listener whose closure holds the upgrade's scope: the `Request`, its
+ * headers (the token among them), its `AbortSignal` and the `DOMException`
+ * with a stack trace that aborted it, about 1.2 KiB per idle socket for the
+ * socket's whole life (`ext/http/02_websocket.ts`). The ping timer itself
+ * (`[[serverHandleIdleTimeout]]` in `ext/websocket/01_websocket.js`) only
+ * needs the socket and its `[[idleTimeout]]` slot, and Deno re-arms it on
+ * every frame it reads. So the adapter upgrades the first socket as
+ * documented, checks that those private slots are there and that Deno set
+ * them as expected, and from then on upgrades with `idleTimeout: 0`, sets the
+ * slot at the open, starts the timer, and clears it at the close (the
+ * listener's one job). On another Deno, where the check fails, every socket
+ * keeps the documented option. `tests/hub/limits_test.ts` (a peer that stops
+ * answering pings is dropped) and `tests/server/idle_socket_memory_test.ts`
+ * catch a break on a Deno upgrade.
+ */
+class IdleHeartbeat {
+  /** Whether the first socket was looked at. */
+  checked = false;
+  /** Whether sockets are upgraded without `idleTimeout` and armed at the open. */
+  lean = false;
+  #duration: symbol | undefined;
+  #timeout: symbol | undefined;
+  #start: symbol | undefined;
+
+  /** Looks at a socket upgraded with `idleTimeout` for the slots `arm` needs. */
+  check(socket: WebSocket, idleTimeout: number): void {
+    this.checked = true;
+    const slots = socket as unknown as Record<symbol, unknown>;
+    const own = Object.getOwnPropertySymbols(socket);
+    const proto = Object.getOwnPropertySymbols(Object.getPrototypeOf(socket));
+    const duration = own.find((s) => s.description === "[[idleTimeout]]");
+    const timeout = own.find((s) => s.description === "[[idleTimeoutTimeout]]");
+    const start = proto.find((s) => s.description === "[[serverHandleIdleTimeout]]");
+    if (duration === undefined || timeout === undefined || start === undefined) return;
+    if (slots[duration] !== idleTimeout || typeof slots[start] !== "function") return;
+    this.#duration = duration;
+    this.#timeout = timeout;
+    this.#start = start;
+    this.lean = true;
+  }
+
+  /** Sets the socket's heartbeat interval and starts its timer (Deno re-arms it per frame). */
+  arm(socket: WebSocket, idleTimeout: number): void {
+    const slots = socket as unknown as Record<symbol, unknown>;
+    slots[this.#duration!] = idleTimeout;
+    (slots[this.#start!] as () => void).call(socket);
+  }
+
+  /** Clears the socket's pending heartbeat timer, as Deno's own close listener does. */
+  disarm(socket: WebSocket): void {
+    const timer = (socket as unknown as Record<symbol, unknown>)[this.#timeout!];
+    if (timer !== null && timer !== undefined) clearTimeout(timer as number);
+  }
+}
+
+/** One per process: the check is about the Deno running it. */
+const heartbeat = new IdleHeartbeat();
 
 /** Deno's private `[[readyState]]` slot, or `undefined` when it is not there. */
 function readyStateSymbol(socket: WebSocket): symbol | undefined {

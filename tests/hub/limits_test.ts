@@ -123,6 +123,12 @@ eachTransport(
   async (t) => {
     await using h = await startTestHub(t, { limits: { heartbeatMs: t === "deno" ? 1000 : 200 } });
     const acl = { "chat:*": ["subscribe"] };
+    // Not the process's first socket: the Deno adapter treats that one apart
+    // (it checks Deno's heartbeat slots on it), and the rest is what to test.
+    const first = new WebSocket(`${h.url}?token=${await h.token({ sub: "first", acl })}`);
+    await new Promise((resolve) => first.addEventListener("open", resolve, { once: true }));
+    first.close();
+    await new Promise((resolve) => first.addEventListener("close", resolve, { once: true }));
     const peer = await rawHandshake(h.port, `/ws?token=${await h.token({ sub: "ghost", acl })}`);
     assert.match(peer.head, /^HTTP\/1.1 101/);
     await peer.conn.write(
@@ -139,6 +145,70 @@ eachTransport(
     peer.close();
   },
 );
+
+eachTransport(
+  "an idle peer that answers pings is pinged again and again and stays connected",
+  async (t) => {
+    await using h = await startTestHub(t, { limits: { heartbeatMs: t === "deno" ? 1000 : 200 } });
+    const acl = { "chat:*": ["subscribe"] };
+    // Not the process's first socket (see the half-open case above).
+    const first = new WebSocket(`${h.url}?token=${await h.token({ sub: "first", acl })}`);
+    await new Promise((resolve) => first.addEventListener("open", resolve, { once: true }));
+    first.close();
+    await new Promise((resolve) => first.addEventListener("close", resolve, { once: true }));
+    const peer = await rawHandshake(h.port, `/ws?token=${await h.token({ sub: "awake", acl })}`);
+    assert.match(peer.head, /^HTTP\/1.1 101/);
+    // Three pings answered, each more than a heartbeat after the last: a
+    // heartbeat that were not running, or that dropped a peer which answers,
+    // fails here.
+    const pings = await withTimeout(answerPings(peer.conn, 3), 15_000, "three pings");
+    assert.equal(pings, 3);
+    assert.equal(h.hub.isUserConnected("awake"), true);
+    peer.close();
+  },
+);
+
+/**
+ * Reads server frames, answers each ping with a masked pong carrying its
+ * payload, and resolves with the count once `count` pings were answered.
+ * Rejects when the server closes or ends the connection first.
+ */
+async function answerPings(conn: Deno.Conn, count: number): Promise<number> {
+  let buffered = new Uint8Array(0);
+  let answered = 0;
+  const chunk = new Uint8Array(4096);
+  while (answered < count) {
+    const n = await conn.read(chunk);
+    if (n === null) throw new Error(`Connection ended after ${answered} pings`);
+    const joined = new Uint8Array(buffered.length + n);
+    joined.set(buffered);
+    joined.set(chunk.subarray(0, n), buffered.length);
+    buffered = joined;
+    // Server frames are unmasked; the welcome may use a 16-bit length.
+    for (;;) {
+      if (buffered.length < 2) break;
+      const short = buffered[1] & 0x7f;
+      if (short === 127) throw new Error("Unexpected 64-bit frame length");
+      const head = short === 126 ? 4 : 2;
+      if (buffered.length < head) break;
+      const length = short === 126 ? (buffered[2] << 8) | buffered[3] : short;
+      if (buffered.length < head + length) break;
+      const opcode = buffered[0] & 0x0f;
+      const payload = buffered.slice(head, head + length);
+      buffered = buffered.slice(head + length);
+      if (opcode === 0x8) throw new Error(`Closed after ${answered} pings`);
+      if (opcode !== 0x9) continue;
+      const pong = new Uint8Array(6 + length);
+      pong[0] = 0x8a;
+      pong[1] = 0x80 | length;
+      pong.set([1, 2, 3, 4], 2);
+      for (let i = 0; i < length; i++) pong[6 + i] = payload[i] ^ [1, 2, 3, 4][i % 4];
+      await conn.write(pong);
+      answered++;
+    }
+  }
+  return answered;
+}
 
 /** A masked client text frame (payload < 126 bytes), as RFC 6455 requires from clients. */
 function maskedText(text: string): Uint8Array {
