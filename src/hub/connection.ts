@@ -490,7 +490,9 @@ export class Connection {
       return;
     }
     if (!isPattern(topic)) {
-      if (presence === true) (this.#following ??= new SmallSet()).add(topic);
+      if (presence === true && this.#ctx.fanout.follow(topic, this)) {
+        (this.#following ??= new SmallSet()).add(topic);
+      }
       if (this.#ctx.presence) this.#enter(topic);
     }
     if (!history && since === undefined) {
@@ -916,7 +918,7 @@ export class Connection {
     if (this.#recovering?.delete(topic) && this.#recovering.size === 0) {
       this.#recovering = undefined;
     }
-    this.#following?.delete(topic);
+    if (this.#following?.delete(topic)) this.#ctx.fanout.unfollow(topic, this);
     this.#leave(topic);
     if (isPattern(topic)) {
       this.#patterns--;

@@ -11,6 +11,7 @@ import type { Delivery, Engine, EngineSubscription, PresenceEvent } from "../eng
 import type { LogEntry } from "./log.ts";
 import { type HubMetrics, increment } from "./metrics.ts";
 import { createRegistry, type Registry } from "./registry.ts";
+import { Multimap } from "./_multimap.ts";
 import { isPattern } from "../topic/topic.ts";
 
 /** What the fan-out delivers to: one connection. */
@@ -64,6 +65,13 @@ export interface Fanout<S extends FanoutSubscriber> {
    * while `hold` was pending, unless someone else subscribed meanwhile.
    */
   release(topicOrPattern: string): void;
+  /**
+   * Delivers a concrete topic's joins and leaves to a subscriber (a
+   * subscription made with `presence: true`); `false` when it already was.
+   */
+  follow(topic: string, subscriber: S): boolean;
+  /** Stops delivering a topic's joins and leaves to a subscriber. */
+  unfollow(topic: string, subscriber: S): void;
   /** Lets go of every engine subscription. */
   close(): Promise<void>;
 }
@@ -119,6 +127,8 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
   const { engine, metrics, log } = options;
   const pending = new Map<string, Promise<void>>();
   const held = new Map<string, EngineSubscription>();
+  /** Subscribers that receive a topic's joins and leaves, by topic. */
+  const followers = new Multimap<S>();
   const registry = createRegistry<S>({
     // The engine is asked by `hold` before the first subscriber is added.
     onFirst() {},
@@ -195,7 +205,9 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
       deliver(delivery, false);
     },
     onPresence(event: PresenceEvent): void {
-      registry.forEachOf(event.topic, (subscriber) => subscriber.presence(event));
+      // Only the followers: a join into a room of n subscribers of whom none
+      // asked for joins costs nothing, rather than n calls (n² to fill it).
+      followers.forEach(event.topic, (subscriber) => subscriber.presence(event));
     },
     onLost(event: { topic: string }): void {
       registry.forEachOf(event.topic, (subscriber) => subscriber.lost(event.topic));
@@ -268,6 +280,12 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
     },
     release(topic) {
       if (registry.count(topic) === 0 && !pending.has(topic)) unsubscribe(topic);
+    },
+    follow(topic, subscriber) {
+      return followers.add(topic, subscriber);
+    },
+    unfollow(topic, subscriber) {
+      followers.delete(topic, subscriber);
     },
     async close() {
       const subscriptions = [...held.values()];

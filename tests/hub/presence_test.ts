@@ -24,6 +24,8 @@ eachTransport("presence counts two tabs of one user as two connections and one u
   await using h = await startTestHub(t);
   const [carol, carolId] = await join(h, "carol");
   await carol.request({ type: "subscribe", id: 1, topic: "room:1", presence: true });
+  // docs/protocol.md: a `presence: true` subscriber also receives its own join.
+  assert.equal((await carol.next((f) => f.type === "join")).connectionId, carolId);
   const [tab1, tab1Id] = await join(h, "alice", { info: { name: "Alice" } });
   const [tab2] = await join(h, "alice", { info: { name: "Alice" } });
   const [bob, bobId] = await join(h, "bob");
