@@ -58,7 +58,17 @@ export interface ExtractedToken {
  */
 export function parseSubprotocols(header: string | null): string[] {
   if (header === null) return [];
-  return header.split(",").map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+  // Once per upgrade: one array, no intermediate ones.
+  const entries: string[] = [];
+  let start = 0;
+  while (start <= header.length) {
+    let end = header.indexOf(",", start);
+    if (end < 0) end = header.length;
+    const entry = header.slice(start, end).trim();
+    if (entry.length > 0) entries.push(entry);
+    start = end + 1;
+  }
+  return entries;
 }
 
 /** The index of the token entry (right after `auth`), or -1. */
@@ -87,8 +97,13 @@ function tokenIndex(offered: readonly string[]): number {
  */
 export function selectSubprotocol(offered: readonly string[]): string | undefined {
   const token = tokenIndex(offered);
-  const candidates = offered.filter((_, index) => index !== token);
-  return SUPPORTED_SUBPROTOCOLS.find((protocol) => candidates.includes(protocol));
+  let best = SUPPORTED_SUBPROTOCOLS.length;
+  for (let i = 0; i < offered.length; i++) {
+    if (i === token) continue;
+    const rank = SUPPORTED_SUBPROTOCOLS.indexOf(offered[i]);
+    if (rank >= 0 && rank < best) best = rank;
+  }
+  return SUPPORTED_SUBPROTOCOLS[best];
 }
 
 function bearer(value: string | null): string | undefined {

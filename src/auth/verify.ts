@@ -279,11 +279,27 @@ export function createTokenVerifier(options: JwtOptions): TokenVerifier {
     }
     return {
       sub,
-      roles: Object.freeze(readRoles(payload, rolesClaim)),
+      roles: principalRoles(payload, rolesClaim),
       claims: Object.freeze(payload),
       expiresAt: typeof exp === "number" ? exp * 1000 : null,
     };
   }
 
   return { verify, algorithms };
+}
+
+const NO_ROLES: readonly string[] = Object.freeze([]);
+
+/**
+ * A principal's roles: the claim's own array when it already is a list of
+ * roles (every connection keeps them, and the claims too: one array, not
+ * two), else what {@linkcode readRoles} makes of the claim.
+ */
+function principalRoles(payload: Record<string, unknown>, rolesClaim: string): readonly string[] {
+  const value = Object.hasOwn(payload, rolesClaim) ? payload[rolesClaim] : undefined;
+  if (Array.isArray(value) && value.every((r) => typeof r === "string" && r.length > 0)) {
+    return value.length === 0 ? NO_ROLES : Object.freeze(value as string[]);
+  }
+  const roles = readRoles(payload, rolesClaim);
+  return roles.length === 0 ? NO_ROLES : Object.freeze(roles);
 }

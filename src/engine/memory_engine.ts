@@ -397,23 +397,26 @@ class MemoryEngine implements Engine {
   #announce(topic: string, diff: PresenceDiff): void {
     if (diff.joins.length === 0 && diff.leaves.length === 0) return;
     const sequence = ++this.#sequence;
-    const events: PresenceEvent[] = [
-      ...diff.leaves.map((entry): PresenceEvent => ({ topic, type: "leave", entry })),
-      ...diff.joins.map((entry): PresenceEvent => ({ topic, type: "join", entry })),
-    ];
-    const run = () => {
-      for (const event of events) this.#fanOut(sequence, topic, undefined, event);
-    };
     if (this.#delivering) {
-      this.#pending.push(run);
+      this.#pending.push(() => this.#announceNow(sequence, topic, diff));
       return;
     }
     this.#delivering = true;
     try {
-      run();
+      this.#announceNow(sequence, topic, diff);
       this.#drain();
     } finally {
       this.#delivering = false;
+    }
+  }
+
+  /** Delivers a diff's leaves, then its joins (once per subscribe: no intermediate arrays). */
+  #announceNow(sequence: number, topic: string, diff: PresenceDiff): void {
+    for (const entry of diff.leaves) {
+      this.#fanOut(sequence, topic, undefined, { topic, type: "leave", entry });
+    }
+    for (const entry of diff.joins) {
+      this.#fanOut(sequence, topic, undefined, { topic, type: "join", entry });
     }
   }
 

@@ -96,8 +96,29 @@ export function createAdmission(
     return refuse(401, error.code, error.message);
   }
 
+  /**
+   * Socket peers already canonicalized, when no proxy is trusted: one parse
+   * per address rather than per upgrade, and one string per address kept by
+   * its connections. Bounded: emptied when full.
+   */
+  const canonical = new Map<string, string>();
+
+  function peerIp(peer: string | undefined): string | undefined {
+    if (peer === undefined) return undefined;
+    let ip = canonical.get(peer);
+    if (ip === undefined) {
+      ip = clientAddress(peer, null, undefined);
+      if (ip === undefined) return undefined;
+      if (canonical.size >= 4096) canonical.clear();
+      canonical.set(peer, ip);
+    }
+    return ip;
+  }
+
   function clientIp(req: Request, info: ConnInfo | undefined): string | undefined {
-    const ip = clientAddress(peerAddress(info), req.headers.get("x-forwarded-for"), trust);
+    const ip = trust === undefined
+      ? peerIp(peerAddress(info))
+      : clientAddress(peerAddress(info), req.headers.get("x-forwarded-for"), trust);
     if (ip === undefined) {
       // Per-IP limits cannot apply: say so once, and count every such upgrade.
       metrics.unknownClientIp++;

@@ -380,7 +380,7 @@ export class Connection {
   }
 
   #dispatch(frame: ClientFrame): Promise<void> | void {
-    if (frame.type === "ping") return this.#reply({ type: "pong", ...idOf(frame.id) });
+    if (frame.type === "ping") return this.#reply({ type: "pong", id: frame.id });
     if (frame.type === "auth") return this.#auth(frame.token, frame.id);
     const principal = this.#principal;
     if (principal === undefined) {
@@ -698,7 +698,7 @@ export class Connection {
       return this.#ctx.engine.history(topic, query).then((result) => {
         this.#reply({
           type: "history",
-          ...idOf(id),
+          id,
           topic,
           publications: result.publications.map((entry) => {
             const p = entry.publication;
@@ -741,12 +741,12 @@ export class Connection {
       const engine = this.#ctx.engine;
       return type === "presence"
         ? engine.presence(topic).then(
-          (entries) =>
-            this.#reply({ type, ...idOf(id), topic, clients: entries.map(presenceClient) }),
+          (entries) => this.#reply({ type, id, topic, clients: entries.map(presenceClient) }),
           (error) => this.#queryFailed(error, topic, id),
         )
         : engine.presenceStats(topic).then(
-          (stats) => this.#reply({ type, ...idOf(id), topic, ...stats }),
+          (stats) =>
+            this.#reply({ type, id, topic, connections: stats.connections, users: stats.users }),
           (error) => this.#queryFailed(error, topic, id),
         );
     };
@@ -808,7 +808,7 @@ export class Connection {
     this.#principal = principal;
     this.#armExpiry(principal);
     await this.recheck();
-    this.#reply({ type: "ack", ...idOf(id), expiresAt: principal.expiresAt });
+    this.#reply({ type: "ack", id, expiresAt: principal.expiresAt });
   }
 
   #authenticated(principal: Principal, id: RequestId | undefined): void {
@@ -822,7 +822,7 @@ export class Connection {
     this.#armExpiry(principal);
     this.#reply({
       type: "welcome",
-      ...idOf(id),
+      id,
       connectionId: this.id,
       user: principal.sub,
       expiresAt: principal.expiresAt,
@@ -946,6 +946,7 @@ export class Connection {
     this.send(encodeAck(id));
   }
 
+  /** Sends a reply; an `id` that is `undefined` is left out by `JSON.stringify`. */
   #reply(frame: ServerFrame): void {
     increment(this.#ctx.metrics.messagesOut, frame.type);
     this.send(encodeFrame(frame));
@@ -956,8 +957,4 @@ function presenceClient(entry: PresenceEntry): PresenceClient {
   const client: PresenceClient = { user: entry.user, connectionId: entry.connection };
   if (entry.info !== undefined) client.info = entry.info;
   return client;
-}
-
-function idOf(id: RequestId | undefined): { id?: RequestId } {
-  return id === undefined ? {} : { id };
 }

@@ -91,7 +91,9 @@ export function parseClientFrame(data: unknown, limits: FrameLimits): ParseResul
   const idProblem = checkId(raw.id);
   if (idProblem !== undefined) return bad(idProblem);
   const id = raw.id as RequestId | undefined;
-  if (exceedsDepth(raw, limits.maxDepth)) {
+  // Each level of nesting takes two characters at least ({} or []): a
+  // shorter text cannot be too deep, and most frames are that short.
+  if (data.length > 2 * limits.maxDepth && exceedsDepth(raw, limits.maxDepth)) {
     return bad(`Frame is nested deeper than ${limits.maxDepth} levels`, id);
   }
   const type = raw.type;

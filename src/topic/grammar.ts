@@ -40,6 +40,8 @@ export function templateRef(segment: string): string | undefined {
 
 /** Why `value` breaks the grammar in `mode`, or `undefined` when it is valid. */
 export function grammarProblem(value: string, mode: GrammarMode): string | undefined {
+  // The common case, a concrete topic, in one pass: valid in every mode.
+  if (value.length <= LIMITS.maxLength && TOPIC_RE.test(value)) return undefined;
   if (value.length === 0) return "it is empty";
   if (value.length > LIMITS.maxLength) {
     return `it has ${value.length} characters: at most ${LIMITS.maxLength} are allowed`;

@@ -124,3 +124,25 @@ Deno.test("extractToken reads a pre-parsed subprotocol list instead of the heade
   });
   assert.equal(extractToken(req, { subprotocol: false, query: false }, ["auth", JWT]), undefined);
 });
+
+Deno.test("parseSubprotocols and selectSubprotocol agree with their plain definitions on random lists", () => {
+  // The definitions they were written as, before being made allocation-lean.
+  const split = (header: string) =>
+    header.split(",").map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+  const select = (offered: string[]) => {
+    const auth = offered.indexOf("auth");
+    const token = auth >= 0 && auth + 1 < offered.length ? auth + 1 : -1;
+    const candidates = offered.filter((_, index) => index !== token);
+    return ["realtime.v1.batch", "realtime.v1", "auth"].find((p) => candidates.includes(p));
+  };
+  const parts = ["realtime.v1", "realtime.v1.batch", "auth", JWT, "chat", "", " ", "\t"];
+  let seed = 7;
+  const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  for (let run = 0; run < 2000; run++) {
+    const header = Array.from({ length: next(6) }, () => parts[next(parts.length)])
+      .join(next(2) === 0 ? "," : ", ");
+    assert.deepEqual(parseSubprotocols(header), split(header), JSON.stringify(header));
+    const offered = split(header);
+    assert.equal(selectSubprotocol(offered), select(offered), JSON.stringify(offered));
+  }
+});
