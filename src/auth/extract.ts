@@ -32,6 +32,18 @@ export interface TokenSources {
   cookie?: string | false;
 }
 
+/**
+ * What {@linkcode extractToken} reads of a request: its URL and headers. A
+ * `Request` is one; a transport adapter may pass a lighter view of the
+ * request it already parsed.
+ */
+export interface RequestView {
+  /** The absolute URL. */
+  readonly url: string;
+  /** The headers, read by lower-case name. */
+  readonly headers: { get(name: string): string | null };
+}
+
 /** A token and where it was found. */
 export interface ExtractedToken {
   /** The token, not yet verified. */
@@ -130,7 +142,7 @@ function cookieValue(header: string | null, name: string): string | undefined {
  * subprotocol (`auth, <jwt>`), `Authorization: Bearer` header, query
  * parameter, cookie. A source that is disabled, absent or empty is skipped.
  *
- * @param req The upgrade request.
+ * @param req The upgrade request (a `Request`, or any {@linkcode RequestView}).
  * @param sources Which sources to read.
  * @param offered The request's subprotocols when the caller already parsed
  * them with {@linkcode parseSubprotocols}; read from the request otherwise.
@@ -147,7 +159,7 @@ function cookieValue(header: string | null, name: string): string | undefined {
  * ```
  */
 export function extractToken(
-  req: Request,
+  req: RequestView,
   sources: TokenSources,
   offered?: readonly string[],
 ): ExtractedToken | undefined {

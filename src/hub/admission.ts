@@ -16,6 +16,7 @@ import {
   type Peer,
   peerAddress,
   type Refused,
+  type UpgradeRequest,
 } from "./transport.ts";
 import type { Clock } from "./clock.ts";
 import type { LogEntry } from "./log.ts";
@@ -49,7 +50,7 @@ export interface AdmissionDeps {
 /** Creates the `admit` function of a hub. */
 export function createAdmission(
   deps: AdmissionDeps,
-): (req: Request, info?: ConnInfo) => Promise<Admission> {
+): (req: Request | UpgradeRequest, info?: ConnInfo) => Promise<Admission> {
   const { sources, limits, clock, metrics, allowedOrigins, reject } = deps;
   const buckets = new Map<string, TokenBucket>();
   const trust = resolveProxyTrust(deps.trustProxy);
@@ -115,7 +116,7 @@ export function createAdmission(
     return ip;
   }
 
-  function clientIp(req: Request, info: ConnInfo | undefined): string | undefined {
+  function clientIp(req: Request | UpgradeRequest, info: ConnInfo | undefined): string | undefined {
     const ip = trust === undefined
       ? peerIp(peerAddress(info))
       : clientAddress(peerAddress(info), req.headers.get("x-forwarded-for"), trust);
@@ -149,7 +150,7 @@ export function createAdmission(
     return bucket.take(now) ? 0 : bucket.retryAfterMs(now);
   }
 
-  return async function admit(req: Request, info?: ConnInfo): Promise<Admission> {
+  return async function admit(req: Request | UpgradeRequest, info?: ConnInfo): Promise<Admission> {
     if (deps.isClosing()) return refuse(503, "INTERNAL", "Server is shutting down", 1000);
     if ((req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
       return refuse(426, "BAD_REQUEST", "Expected a WebSocket upgrade request");
@@ -177,7 +178,7 @@ export function createAdmission(
     const peer: Peer = { remoteAddr: ip, transport: info?.transport };
     try {
       if (deps.authenticate !== undefined) {
-        const principal = await deps.authenticate(req);
+        const principal = await deps.authenticate(req instanceof Request ? req : req.toRequest());
         if (principal !== undefined) return { ok: true, protocol, principal, peer };
       }
       const extracted = deps.canVerify ? extractToken(req, sources, offered) : undefined;

@@ -27,6 +27,7 @@ import {
   type MalformedUpgrade,
   peerAddress,
   type SocketHandler,
+  type UpgradeRequest,
 } from "./transport.ts";
 import type {
   ControlCommand,
@@ -74,6 +75,7 @@ export type {
   Refused,
   SocketHandler,
   Upgrader,
+  UpgradeRequest,
 } from "./transport.ts";
 
 /** Most bytes of presence info (encoded) kept per connection; a larger value is left out. */
@@ -162,8 +164,11 @@ export interface Hub extends AsyncDisposable {
   upgrade(req: Request, info?: ConnInfo): Promise<Response>;
   /** The same as `upgrade`, as a plain handler for Hono, Oak or Fresh routes. */
   readonly handler: (req: Request, info?: ConnInfo) => Promise<Response>;
-  /** Decides an upgrade request without performing it (for transport adapters). */
-  admit(req: Request, info?: ConnInfo): Promise<Admission>;
+  /**
+   * Decides an upgrade request without performing it (for transport
+   * adapters): a `Request`, or an adapter's lighter {@linkcode UpgradeRequest}.
+   */
+  admit(req: Request | UpgradeRequest, info?: ConnInfo): Promise<Admission>;
   /** Attaches an upgraded socket (for transport adapters). */
   connect(socket: HubSocket, admission: Accepted): SocketHandler;
   /**

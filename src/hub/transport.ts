@@ -7,6 +7,7 @@
  */
 
 import type { Principal } from "../auth/principal.ts";
+import type { RequestView } from "../auth/extract.ts";
 import type { HubLimits } from "./options.ts";
 
 /**
@@ -90,10 +91,21 @@ export interface PeerAddr {
   readonly transport?: string;
 }
 
+/**
+ * An upgrade request as an adapter may hand it to `admit` without building
+ * a `Request` first (the `ws` adapter has Node's parsed request): its URL,
+ * its headers, and the `Request` an `authenticate` hook receives, built only
+ * for the hook.
+ */
+export interface UpgradeRequest extends RequestView {
+  /** Builds the equivalent `Request`. */
+  toRequest(): Request;
+}
+
 /** The parts of a hub a transport adapter uses. */
 export interface UpgradeTarget {
-  /** Decides the upgrade. */
-  admit(req: Request, info?: ConnInfo): Promise<Admission>;
+  /** Decides the upgrade, on a `Request` or an adapter's {@linkcode UpgradeRequest}. */
+  admit(req: Request | UpgradeRequest, info?: ConnInfo): Promise<Admission>;
   /** Attaches the upgraded socket. */
   connect(socket: HubSocket, admission: Accepted): SocketHandler;
   /** The heartbeat interval and the frame bound are read from here. */

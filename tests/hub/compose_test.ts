@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { connectWelcomed, TestSocket } from "../_support/client.ts";
 import { createHub } from "../../src/server/create_hub.ts";
+import { serve } from "../../src/server/serve.ts";
 import type { Principal } from "../../src/auth/principal.ts";
 
 Deno.test("authenticate hook replaces tokens with the application's session lookup", async () => {
@@ -46,6 +47,39 @@ Deno.test("authenticate hook replaces tokens with the application's session look
   } finally {
     await hub.close();
     await server.shutdown();
+  }
+});
+
+Deno.test("on the ws transport the authenticate hook receives the upgrade as a Request", async () => {
+  const seen: { instance: boolean; url: string; cookie: string | null; method: string }[] = [];
+  const hub = createHub({
+    authenticate: (req) => {
+      seen.push({
+        instance: req instanceof Request,
+        url: req.url,
+        cookie: req.headers.get("Cookie"),
+        method: req.method,
+      });
+      return req.headers.get("cookie") === "sid=ok"
+        ? { sub: "alice", roles: [], claims: { sub: "alice" }, expiresAt: null }
+        : undefined;
+    },
+    log: () => {},
+  });
+  await using server = await serve(hub, { port: 0, transport: "ws" });
+  try {
+    const url = `ws://127.0.0.1:${server.port}/ws?room=1`;
+    const [socket, welcome] = await connectWelcomed(url, { headers: { cookie: "sid=ok" } });
+    assert.equal(welcome.user, "alice");
+    await socket.close();
+    assert.deepEqual(seen, [{
+      instance: true,
+      url: `http://127.0.0.1:${server.port}/ws?room=1`,
+      cookie: "sid=ok",
+      method: "GET",
+    }]);
+  } finally {
+    await hub.close();
   }
 });
 
