@@ -73,8 +73,11 @@ export interface ScenarioSizes {
   fanout: { subscribers: number; messages: number; window: number };
   /** Many topics: connections, messages per connection, window per connection. */
   manyTopics: { connections: number; messages: number; window: number };
-  /** Connect rate: connections and concurrency. */
-  connect: { connections: number; concurrency: number };
+  /**
+   * Connect rate: connections and concurrency, after `warmup` connections
+   * opened first on the fresh server (kept open, measured apart).
+   */
+  connect: { connections: number; concurrency: number; warmup: number };
   /** Memory: idle subscribed connections, concurrency while opening them, wait before reading RSS (ms). */
   memory: { connections: number; concurrency: number; settleMs: number };
   /** Latency: subscribers, messages per second, seconds. */
@@ -90,7 +93,7 @@ export const FULL: Readonly<ScenarioSizes> = {
   runs: 3,
   fanout: { subscribers: 1000, messages: 2000, window: 16 },
   manyTopics: { connections: 1000, messages: 300, window: 4 },
-  connect: { connections: 2000, concurrency: 200 },
+  connect: { connections: 2000, concurrency: 200, warmup: 1000 },
   memory: { connections: 10_000, concurrency: 200, settleMs: 2000 },
   latency: { subscribers: 1000, rate: 20, seconds: 10 },
   setupConcurrency: 200,
@@ -102,7 +105,7 @@ export const QUICK: Readonly<ScenarioSizes> = {
   runs: 1,
   fanout: { subscribers: 300, messages: 300, window: 16 },
   manyTopics: { connections: 300, messages: 20, window: 4 },
-  connect: { connections: 600, concurrency: 200 },
+  connect: { connections: 600, concurrency: 200, warmup: 300 },
   memory: { connections: 1500, concurrency: 200, settleMs: 500 },
   latency: { subscribers: 300, rate: 20, seconds: 2 },
   setupConcurrency: 200,

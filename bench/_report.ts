@@ -392,6 +392,12 @@ function targetsTable(report: Report): string {
   // memory without what a server grows by once on its first connections.
   const information = [
     ["server CPU per accepted connection vs bare", "connect_rate", "usPerConnection", BASELINE],
+    [
+      `first-connections CPU per connection (fresh process) vs ${BASELINE_JWT}`,
+      "connect_rate",
+      "coldUsPerConnection",
+      BASELINE_JWT,
+    ],
     ["memory per idle connection vs bare", "memory", "kibPerConnection", BASELINE],
     ["marginal memory per idle connection vs bare", "memory", "marginalKiB", BASELINE],
   ] as const;
