@@ -42,7 +42,9 @@ export type {
   PeerAddr,
   Refused,
   SocketHandler,
+  UpgradeRequest,
 } from "./src/hub/transport.ts";
+export type { RequestView } from "./src/auth/extract.ts";
 export type {
   ConnectionInfo,
   ConnectionPage,
