@@ -2,8 +2,8 @@
 
 import assert from "node:assert/strict";
 import { connectWelcomed, TestSocket, withTimeout } from "../_support/client.ts";
-import { eachTransport, startTestHub } from "../_support/hub.ts";
-import { rawHandshake, until } from "../_support/raw.ts";
+import { eachTransport, startTestHub, type TestHub } from "../_support/hub.ts";
+import { rawHandshake, type RawPeer, until } from "../_support/raw.ts";
 
 const UPGRADE = {
   connection: "Upgrade",
@@ -121,16 +121,8 @@ eachTransport(
 eachTransport(
   "a half-open peer that stops answering pings is cleaned up by the heartbeat",
   async (t) => {
-    await using h = await startTestHub(t, { limits: { heartbeatMs: t === "deno" ? 1000 : 200 } });
-    const acl = { "chat:*": ["subscribe"] };
-    // Not the process's first socket: the Deno adapter treats that one apart
-    // (it checks Deno's heartbeat slots on it), and the rest is what to test.
-    const first = new WebSocket(`${h.url}?token=${await h.token({ sub: "first", acl })}`);
-    await new Promise((resolve) => first.addEventListener("open", resolve, { once: true }));
-    first.close();
-    await new Promise((resolve) => first.addEventListener("close", resolve, { once: true }));
-    const peer = await rawHandshake(h.port, `/ws?token=${await h.token({ sub: "ghost", acl })}`);
-    assert.match(peer.head, /^HTTP\/1.1 101/);
+    const [hub, peer] = await heartbeatHub(t, "ghost");
+    await using h = hub;
     await peer.conn.write(
       maskedText(JSON.stringify({ type: "subscribe", id: 1, topic: "chat:a" })),
     );
@@ -149,15 +141,8 @@ eachTransport(
 eachTransport(
   "an idle peer that answers pings is pinged again and again and stays connected",
   async (t) => {
-    await using h = await startTestHub(t, { limits: { heartbeatMs: t === "deno" ? 1000 : 200 } });
-    const acl = { "chat:*": ["subscribe"] };
-    // Not the process's first socket (see the half-open case above).
-    const first = new WebSocket(`${h.url}?token=${await h.token({ sub: "first", acl })}`);
-    await new Promise((resolve) => first.addEventListener("open", resolve, { once: true }));
-    first.close();
-    await new Promise((resolve) => first.addEventListener("close", resolve, { once: true }));
-    const peer = await rawHandshake(h.port, `/ws?token=${await h.token({ sub: "awake", acl })}`);
-    assert.match(peer.head, /^HTTP\/1.1 101/);
+    const [hub, peer] = await heartbeatHub(t, "awake");
+    await using h = hub;
     // Three pings answered, each more than a heartbeat after the last: a
     // heartbeat that were not running, or that dropped a peer which answers,
     // fails here.
@@ -167,6 +152,23 @@ eachTransport(
     peer.close();
   },
 );
+
+/**
+ * A hub with a short heartbeat and a raw peer upgraded as `sub`. The peer is
+ * never the process's first socket: the Deno adapter treats that one apart
+ * (it checks Deno's heartbeat slots on it), and the rest is what to test.
+ */
+async function heartbeatHub(t: "ws" | "deno", sub: string): Promise<[TestHub, RawPeer]> {
+  const h = await startTestHub(t, { limits: { heartbeatMs: t === "deno" ? 1000 : 200 } });
+  const acl = { "chat:*": ["subscribe"] };
+  const first = new WebSocket(`${h.url}?token=${await h.token({ sub: "first", acl })}`);
+  await new Promise((resolve) => first.addEventListener("open", resolve, { once: true }));
+  first.close();
+  await new Promise((resolve) => first.addEventListener("close", resolve, { once: true }));
+  const peer = await rawHandshake(h.port, `/ws?token=${await h.token({ sub, acl })}`);
+  assert.match(peer.head, /^HTTP\/1.1 101/);
+  return [h, peer];
+}
 
 /**
  * Reads server frames, answers each ping with a masked pong carrying its
