@@ -7,9 +7,8 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { durationArg, limitArg, sinceArg } from "../args.ts";
 import type { Context } from "../context.ts";
-import { CliError, ExitCode, exitCodeForErrorFrame } from "../errors.ts";
+import { CliError, ExitCode } from "../errors.ts";
 import { formatMessageLine } from "../format.ts";
-import { hubUrl } from "../url.ts";
 
 /**
  * Creates the command.
@@ -48,43 +47,16 @@ Examples:
   realtime-cli history chat:lobby --since 41 --json | jq .payload`,
     )
     .action(async (topic, options) => {
-      const { openConnection } = await import("../connection.ts");
-      const { RealtimeError } = await import("../../client/errors.ts");
+      const { queryTopic } = await import("../topic_query.ts");
       const { historyResult } = await import("../../client/history.ts");
-      const { tokenVia, url } = ctx.globals;
-      const token = ctx.requiredToken;
-      if (topic.includes("*")) {
-        throw new CliError(
-          ExitCode.Usage,
-          `History needs a concrete topic, got the pattern '${topic}'`,
-        );
-      }
-      const connection = await openConnection({
-        url: hubUrl(url),
-        token,
-        via: tokenVia,
-        timeoutMs: options.timeout,
-        signal: ctx.io.signal,
-        awaitWelcome: true,
-      });
-      const ask = async (frame: Record<string, unknown>) => {
-        const answer = await connection.ask({ type: "history", topic, ...frame }, {
-          timeoutMs: options.timeout,
-          what: `the history of '${topic}'`,
-          topic,
-        });
-        if (answer instanceof RealtimeError) {
-          throw new CliError(
-            exitCodeForErrorFrame(answer.code),
-            `Cannot read the history of '${topic}': ${answer.message} (${answer.code})`,
-          );
-        }
-        if (answer.type !== "history") {
-          throw new CliError(ExitCode.Connection, `The hub answered with '${answer.type}'`);
-        }
-        return historyResult(answer);
-      };
-      try {
+      await queryTopic(ctx, topic, "history", options.timeout, async (topicAsk) => {
+        const ask = async (frame: Record<string, unknown>) => {
+          const answer = await topicAsk({ type: "history", ...frame });
+          if (answer.type !== "history") {
+            throw new CliError(ExitCode.Connection, `The hub answered with '${answer.type}'`);
+          }
+          return historyResult(answer);
+        };
         const frame: Record<string, unknown> = {};
         if (options.limit !== undefined) frame.limit = options.limit;
         if (options.reverse) frame.reverse = true;
@@ -106,8 +78,6 @@ Examples:
           `${publications.length} publications; '${topic}' is at offset ${position.offset} ` +
             `of epoch ${position.epoch} (tail --since ${position.offset}:${position.epoch})`,
         );
-      } finally {
-        await connection.close(1000);
-      }
+      });
     });
 }

@@ -7,9 +7,8 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { durationArg } from "../args.ts";
 import type { Context } from "../context.ts";
-import { CliError, ExitCode, exitCodeForErrorFrame } from "../errors.ts";
+import { CliError, ExitCode } from "../errors.ts";
 import { compactJson } from "../format.ts";
-import { hubUrl } from "../url.ts";
 
 /**
  * Creates the command.
@@ -41,38 +40,10 @@ Examples:
   realtime-cli presence room:1 --stats`,
     )
     .action(async (topic, options) => {
-      const { openConnection } = await import("../connection.ts");
-      const { RealtimeError } = await import("../../client/errors.ts");
+      const { queryTopic } = await import("../topic_query.ts");
       const { presenceMembers } = await import("../../client/presence.ts");
-      const { tokenVia, url } = ctx.globals;
-      const token = ctx.requiredToken;
-      if (topic.includes("*")) {
-        throw new CliError(
-          ExitCode.Usage,
-          `Presence needs a concrete topic, got the pattern '${topic}'`,
-        );
-      }
-      const connection = await openConnection({
-        url: hubUrl(url),
-        token,
-        via: tokenVia,
-        timeoutMs: options.timeout,
-        signal: ctx.io.signal,
-        awaitWelcome: true,
-      });
-      try {
-        const type = options.stats ? "presence_stats" : "presence";
-        const answer = await connection.ask({ type, topic }, {
-          timeoutMs: options.timeout,
-          what: `the presence of '${topic}'`,
-          topic,
-        });
-        if (answer instanceof RealtimeError) {
-          throw new CliError(
-            exitCodeForErrorFrame(answer.code),
-            `Cannot read the presence of '${topic}': ${answer.message} (${answer.code})`,
-          );
-        }
+      await queryTopic(ctx, topic, "presence", options.timeout, async (ask) => {
+        const answer = await ask({ type: options.stats ? "presence_stats" : "presence" });
         if (answer.type === "presence_stats") {
           ctx.out(
             options.json
@@ -95,8 +66,6 @@ Examples:
         } else {
           throw new CliError(ExitCode.Connection, `The hub answered with '${answer.type}'`);
         }
-      } finally {
-        await connection.close(1000);
-      }
+      });
     });
 }
