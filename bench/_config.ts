@@ -65,6 +65,23 @@ export const BENCH_CAPABILITIES: Readonly<Record<string, string[]>> = {
   "bench:*": ["subscribe", "publish"],
 };
 
+/**
+ * The claims of the benchmark user `sub`: the `member` role, the `acme`
+ * organisation (for the `org:{claims.org}:**` template) and the capability
+ * claim, as every benchmark token carries them.
+ *
+ * @param sub The user.
+ * @returns The claims, a fresh object.
+ */
+export function benchClaims(sub: string): {
+  sub: string;
+  roles: string[];
+  org: string;
+  acl: Record<string, string[]>;
+} {
+  return { sub, roles: ["member"], org: "acme", acl: { ...BENCH_CAPABILITIES } };
+}
+
 /** Sizes of every scenario. */
 export interface ScenarioSizes {
   /** Runs per scenario and peer, each with a fresh server. */

@@ -12,13 +12,13 @@ import type { AclRule, Principal } from "../mod.ts";
 import { createDecisionCache } from "../src/acl/decision_cache.ts";
 import { matchPattern, patternContains } from "../src/protocol/mod.ts";
 import { compileAcl } from "../src/acl/mod.ts";
-import { BENCH_CAPABILITIES, BENCH_RULES } from "./_config.ts";
+import { BENCH_RULES, benchClaims } from "./_config.ts";
 import { ITERATIONS, MICRO_CACHED, MICRO_UNCACHED_1000 } from "./_micro.ts";
 
 const principal: Principal = {
   sub: "u42",
   roles: ["member"],
-  claims: { sub: "u42", roles: ["member"], org: "acme", acl: { ...BENCH_CAPABILITIES } },
+  claims: benchClaims("u42"),
   expiresAt: null,
 };
 

@@ -13,10 +13,10 @@ import {
   type JwsAlgorithm,
   mintToken,
 } from "../src/auth/mod.ts";
-import { BENCH_CAPABILITIES, BENCH_SECRET } from "./_config.ts";
+import { BENCH_SECRET, benchClaims } from "./_config.ts";
 import { SLOW_ITERATIONS } from "./_micro.ts";
 
-const claims = { sub: "u42", roles: ["member"], org: "acme", acl: { ...BENCH_CAPABILITIES } };
+const claims = benchClaims("u42");
 let sink: unknown;
 
 async function setup(alg: JwsAlgorithm) {

@@ -12,8 +12,8 @@
  * @module
  */
 
-import { mintToken } from "../src/auth/mod.ts";
-import { BENCH_CAPABILITIES, BENCH_SECRET, FULL, QUICK, type ScenarioSizes } from "./_config.ts";
+import { FULL, QUICK, type ScenarioSizes } from "./_config.ts";
+import { mintTokensFile } from "./_tokens.ts";
 import { BASELINE, type Peer, PEERS } from "./_peers.ts";
 import { canPin, capture, sampleProc, startProcess } from "./_proc.ts";
 import {
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   await Deno.mkdir(logDir, { recursive: true });
   const tokenCount = Math.max(...scenarios.map((s) => s.tokens(sizes)));
   console.error(`minting ${tokenCount} HS256 tokens...`);
-  const tokensFile = await mintTokens(tokenCount);
+  const tokensFile = await mintTokensFile(tokenCount, "bench-tokens-");
   const settings: RunSettings = {
     sizes,
     core: pinned ? { server: 0, load: 1 } : { server: undefined, load: undefined },
@@ -185,23 +185,6 @@ async function ensureNodeModules(): Promise<void> {
     }).output();
     if (!success) throw new Error("npm ci failed in bench/node");
   }
-}
-
-async function mintTokens(count: number): Promise<string> {
-  const secret = new TextEncoder().encode(BENCH_SECRET);
-  const tokens: string[] = [];
-  for (let i = 0; i < count; i++) {
-    tokens.push(
-      await mintToken(
-        { sub: `u${i}`, roles: ["member"], org: "acme", acl: { ...BENCH_CAPABILITIES } },
-        { secret },
-        { ttl: "2h" },
-      ),
-    );
-  }
-  const file = await Deno.makeTempFile({ prefix: "bench-tokens-", suffix: ".json" });
-  await Deno.writeTextFile(file, JSON.stringify(tokens));
-  return file;
 }
 
 async function runOnce(

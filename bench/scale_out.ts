@@ -18,8 +18,8 @@
  * @module
  */
 
-import { mintToken } from "../src/auth/mod.ts";
-import { BENCH_CAPABILITIES, BENCH_LIMITS, BENCH_RULES, BENCH_SECRET } from "./_config.ts";
+import { BENCH_LIMITS, BENCH_RULES, BENCH_SECRET } from "./_config.ts";
+import { mintTokensFile } from "./_tokens.ts";
 import { type Child, freePort, sampleProc, startProcess, waitForLine } from "./_proc.ts";
 import { startRedisServer } from "../tests/_support/redis_server.ts";
 
@@ -232,23 +232,6 @@ async function redisCpuUs(cli: (...args: string[]) => Promise<string>): Promise<
   return (field("used_cpu_user") + field("used_cpu_sys")) * 1e6;
 }
 
-async function mintTokens(count: number): Promise<string> {
-  const secret = new TextEncoder().encode(BENCH_SECRET);
-  const tokens: string[] = [];
-  for (let i = 0; i < count; i++) {
-    tokens.push(
-      await mintToken(
-        { sub: `u${i}`, roles: ["member"], org: "acme", acl: { ...BENCH_CAPABILITIES } },
-        { secret },
-        { ttl: "2h" },
-      ),
-    );
-  }
-  const file = await Deno.makeTempFile({ prefix: "bench-scale-tokens-", suffix: ".json" });
-  await Deno.writeTextFile(file, JSON.stringify(tokens));
-  return file;
-}
-
 /**
  * Runs the four set-ups one after the other.
  *
@@ -268,7 +251,10 @@ export async function runScaleOut(
   }
   const sizes = quick ? SCALE_OUT_SIZES.quick : SCALE_OUT_SIZES.full;
   const dir = await Deno.makeTempDir({ prefix: "bench-scale-out-" });
-  const tokensFile = await mintTokens(sizes.subscribers + sizes.publishers);
+  const tokensFile = await mintTokensFile(
+    sizes.subscribers + sizes.publishers,
+    "bench-scale-tokens-",
+  );
   const results: ScaleOutResult[] = [];
   try {
     for (const setup of SETUPS.filter((s) => only === undefined || only.includes(s.id))) {
