@@ -7,6 +7,9 @@
  */
 
 import type { HistoryRule } from "../engine/history_policy.ts";
+import { redactRedisUrl } from "../engine/redis/redact_url.ts";
+
+export { redactRedisUrl };
 
 /**
  * The plain-data options of the Redis engine a config file may set; see
@@ -54,33 +57,6 @@ export interface RedisEngineConfig {
  * ```
  */
 export type EngineConfig = "memory" | { redis: RedisEngineConfig };
-
-/**
- * Shows a Redis URL without its credentials: `redis://user:pw@host:6379`
- * becomes `redis://***@host:6379`. For errors and logs.
- *
- * @param url A Redis URL.
- * @returns The URL with user and password replaced.
- *
- * @example Redact a password
- * ```ts
- * import { redactRedisUrl } from "@realtime/hub/server";
- * import assert from "node:assert/strict";
- *
- * assert.equal(redactRedisUrl("redis://:hunter2@10.0.0.1:6379"), "redis://***@10.0.0.1:6379");
- * ```
- */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username === "" && parsed.password === "") return url;
-    parsed.username = "***";
-    parsed.password = "";
-    return parsed.toString();
-  } catch {
-    return "(an unparsable URL)";
-  }
-}
 
 /**
  * Parses `REALTIME_REDIS_URL`: one URL, or a comma-separated list (one

@@ -18,7 +18,7 @@ import {
 import { GapTracker } from "../../src/engine/redis/_gap_tracker.ts";
 import { createRedisEngine } from "../../src/engine/redis/redis_engine.ts";
 import { hash32, shardRing } from "../../src/engine/redis/_shard_ring.ts";
-import { redactUrl } from "../../src/engine/redis/_shard.ts";
+import { redactRedisUrl } from "../../src/engine/redis/redact_url.ts";
 
 /** Redis's glob matching, for the characters a topic can hold. */
 function redisGlob(glob: string, text: string): boolean {
@@ -126,10 +126,13 @@ Deno.test("decodeChannelMessage reads what the scripts publish and rejects anyth
   assert.equal(decodeControl('{"s":"x","c":null}'), undefined);
 });
 
-Deno.test("redactUrl hides credentials and keeps where Redis is", () => {
-  assert.equal(redactUrl("redis://user:secret@10.0.0.1:6379/2"), "redis://***@10.0.0.1:6379/2");
-  assert.equal(redactUrl("redis://:secret@host:6379"), "redis://***@host:6379");
-  assert.equal(redactUrl("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+Deno.test("redactRedisUrl hides credentials and keeps where Redis is", () => {
+  assert.equal(
+    redactRedisUrl("redis://user:secret@10.0.0.1:6379/2"),
+    "redis://***@10.0.0.1:6379/2",
+  );
+  assert.equal(redactRedisUrl("redis://:secret@host:6379"), "redis://***@host:6379");
+  assert.equal(redactRedisUrl("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
 });
 
 Deno.test("GapTracker reports skipped offsets and epoch changes, not duplicates", () => {

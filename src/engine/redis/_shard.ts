@@ -4,6 +4,7 @@
 
 import { Redis } from "ioredis";
 import type { Script } from "./_scripts.ts";
+import { redactRedisUrl } from "./redact_url.ts";
 
 /** How a shard's connections behave. */
 export interface ShardOptions {
@@ -11,19 +12,6 @@ export interface ShardOptions {
   readonly name: string;
   readonly commandTimeoutMs: number;
   readonly connectTimeoutMs: number;
-}
-
-/** Credentials never leave the engine: `redis://user:secret@host` shows as `redis://***@host`. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username === "" && parsed.password === "") return url;
-    parsed.username = "***";
-    parsed.password = "";
-    return parsed.toString();
-  } catch {
-    return "(an unparsable URL)";
-  }
 }
 
 function connect(options: ShardOptions, role: string): Redis {
@@ -60,7 +48,7 @@ export class Shard {
 
   constructor(index: number, options: ShardOptions) {
     this.index = index;
-    this.identity = redactUrl(options.url);
+    this.identity = redactRedisUrl(options.url);
     this.command = connect(options, "cmd");
     this.subscriber = connect(options, "sub");
   }
