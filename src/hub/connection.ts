@@ -16,6 +16,7 @@ import type {
   AckFrame,
   ClientFrame,
   HistoryFrame,
+  HistoryPublication,
   PresenceClient,
   RequestId,
   ServerFrame,
@@ -702,14 +703,12 @@ export class Connection {
           topic,
           publications: result.publications.map((entry) => {
             const p = entry.publication;
-            const out: {
-              offset: number;
-              payload: unknown;
-              from: string | null;
-              ts: number;
-              event?: string;
-              jws?: string;
-            } = { offset: entry.offset, payload: JSON.parse(p.data), from: p.from, ts: p.ts };
+            const out: HistoryPublication = {
+              offset: entry.offset,
+              payload: JSON.parse(p.data),
+              from: p.from,
+              ts: p.ts,
+            };
             if (p.event !== undefined) out.event = p.event;
             if (p.extra !== undefined) out.jws = p.extra;
             return out;
