@@ -22,9 +22,10 @@ const CODE_ONLY = [
   "audit",
 ];
 
-async function hubOptionFields(): Promise<string[]> {
+/** The property names of interface `name` in `file`, as `deno doc --json` reads them. */
+async function interfaceFields(file: string, name: string): Promise<string[]> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["doc", "--json", "src/hub/options.ts"],
+    args: ["doc", "--json", file],
     stdout: "piped",
   }).output();
   const doc = JSON.parse(new TextDecoder().decode(output.stdout));
@@ -34,14 +35,13 @@ async function hubOptionFields(): Promise<string[]> {
     name: string;
     declarations: { kind: string; def: { properties: { name: string }[] } }[];
   }[];
-  const hubOptions = nodes.find((n) => n.name === "HubOptions");
-  assert.ok(hubOptions, "HubOptions not found in deno doc output");
-  const declaration = hubOptions.declarations.find((d) => d.kind === "interface")!;
-  return declaration.def.properties.map((p) => p.name);
+  const node = nodes.find((n) => n.name === name);
+  assert.ok(node, `${name} not found in deno doc output`);
+  return node.declarations.find((d) => d.kind === "interface")!.def.properties.map((p) => p.name);
 }
 
 Deno.test("PLAIN_HUB_OPTION_KEYS and the code-only fields cover HubOptions exactly", async () => {
-  const fields = (await hubOptionFields()).sort();
+  const fields = (await interfaceFields("src/hub/options.ts", "HubOptions")).sort();
   const covered = [...PLAIN_HUB_OPTION_KEYS, ...CODE_ONLY].sort();
   assert.deepEqual(covered, fields, "a HubOptions field is neither plain nor code-only");
 });
@@ -88,25 +88,11 @@ async function documentedConfigKeys(): Promise<string[]> {
   return [...meaning.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
 }
 
-async function serverConfigFields(): Promise<string[]> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["doc", "--json", "src/server/config.ts"],
-    stdout: "piped",
-  }).output();
-  const doc = JSON.parse(new TextDecoder().decode(output.stdout));
-  const nodes = Object.values(doc.nodes ?? doc).flatMap((v: unknown) =>
-    Array.isArray(v) ? v : (v as { symbols: unknown[] }).symbols
-  ) as {
-    name: string;
-    declarations: { kind: string; def: { properties: { name: string }[] } }[];
-  }[];
-  const config = nodes.find((n) => n.name === "ServerConfig");
-  assert.ok(config, "ServerConfig not found in deno doc output");
-  return config.declarations.find((d) => d.kind === "interface")!.def.properties.map((p) => p.name);
-}
-
 Deno.test("the README's REALTIME_CONFIG row names every config file key, and only those", async () => {
   const documented = (await documentedConfigKeys()).sort();
-  const keys = [...await serverConfigFields(), ...PLAIN_HUB_OPTION_KEYS].sort();
+  const keys = [
+    ...await interfaceFields("src/server/config.ts", "ServerConfig"),
+    ...PLAIN_HUB_OPTION_KEYS,
+  ].sort();
   assert.deepEqual(documented, keys);
 });
