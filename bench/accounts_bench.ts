@@ -9,15 +9,8 @@
  * @module
  */
 
-import {
-  createAccountsHandler,
-  createLoginLimiter,
-  createSqliteStore,
-  hashPassword,
-  verifyPassword,
-} from "../src/accounts/mod.ts";
-import { createTokenVerifier } from "../src/auth/mod.ts";
-import { BENCH_SECRET } from "./_config.ts";
+import { hashPassword, verifyPassword } from "../src/accounts/mod.ts";
+import { benchAccounts } from "./_accounts.ts";
 
 const PASSWORD = "correct horse battery staple";
 const phc = await hashPassword(PASSWORD);
@@ -43,15 +36,7 @@ Deno.bench({
   },
 });
 
-const store = createSqliteStore(":memory:");
-const open = { burst: 1e9, refillSeconds: 1 };
-const handler = createAccountsHandler({
-  store,
-  signingKey: { secret: BENCH_SECRET },
-  verifier: createTokenVerifier({ secret: BENCH_SECRET }),
-  limiter: createLoginLimiter({ perUsername: open, perAddress: open }),
-  log: () => {},
-});
+const { handler, store } = benchAccounts();
 const signup = await handler(
   new Request("http://localhost/auth/signup", {
     method: "POST",

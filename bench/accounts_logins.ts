@@ -8,24 +8,10 @@
  * @module
  */
 
-import {
-  createAccountsHandler,
-  createLoginLimiter,
-  createSqliteStore,
-} from "../src/accounts/mod.ts";
-import { createTokenVerifier } from "../src/auth/mod.ts";
-import { BENCH_SECRET } from "./_config.ts";
+import { benchAccounts } from "./_accounts.ts";
 
 const count = Math.min(1000, Math.max(1, Number(Deno.args[0] ?? 100)));
-const store = createSqliteStore(":memory:");
-const open = { burst: 1e9, refillSeconds: 1 };
-const handler = createAccountsHandler({
-  store,
-  signingKey: { secret: BENCH_SECRET },
-  verifier: createTokenVerifier({ secret: BENCH_SECRET }),
-  limiter: createLoginLimiter({ perUsername: open, perAddress: open }),
-  log: () => {},
-});
+const { handler, store } = benchAccounts();
 const request = (path: string) =>
   new Request(`http://localhost/auth/${path}`, {
     method: "POST",
