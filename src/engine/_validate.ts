@@ -1,7 +1,13 @@
 // Checks of untrusted engine arguments, shared by the engines: each returns
 // what is wrong with the value seen, or undefined.
 
-import type { EnginePublication, HistoryQuery, PresenceEntry, StreamPosition } from "./engine.ts";
+import type {
+  ControlCommand,
+  EnginePublication,
+  HistoryQuery,
+  PresenceEntry,
+  StreamPosition,
+} from "./engine.ts";
 
 export function publicationProblem(publication: EnginePublication): string | undefined {
   if (typeof publication !== "object" || publication === null) {
@@ -56,4 +62,25 @@ export function queryProblem(query: HistoryQuery): Error | undefined {
     return new TypeError(`Invalid 'reverse': expected a boolean, got ${typeof query.reverse}`);
   }
   return query.since === undefined ? undefined : positionProblem(query.since, "since");
+}
+
+/** Every `type` of a {@linkcode ControlCommand}. */
+const CONTROL_TYPES = new Set<string>([
+  "send_to_user",
+  "broadcast_users",
+  "disconnect_user",
+  "revoke",
+  "update_rules",
+]);
+
+export function isControlType(type: unknown): boolean {
+  return typeof type === "string" && CONTROL_TYPES.has(type);
+}
+
+export function controlProblem(command: ControlCommand): string | undefined {
+  if (typeof command === "object" && command !== null && isControlType(command.type)) {
+    return undefined;
+  }
+  const type = typeof command === "object" && command !== null ? command.type : command;
+  return `Invalid control command: unknown type '${type}'`;
 }

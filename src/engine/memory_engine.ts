@@ -26,7 +26,13 @@ import type {
   StreamPosition,
 } from "./engine.ts";
 import { EngineError } from "./errors.ts";
-import { entryProblem, positionProblem, publicationProblem, queryProblem } from "./_validate.ts";
+import {
+  controlProblem,
+  entryProblem,
+  positionProblem,
+  publicationProblem,
+  queryProblem,
+} from "./_validate.ts";
 import { compileHistoryPolicy, type HistoryPolicy, type HistoryRule } from "./history_policy.ts";
 import { HistoryStore } from "./history_store.ts";
 import type { PresenceDiff } from "./presence_table.ts";
@@ -71,14 +77,6 @@ const SYSTEM_CLOCK: EngineClock = {
 
 const NO_POSITION: Promise<undefined> = Promise.resolve(undefined);
 const DONE: Promise<void> = Promise.resolve();
-const CONTROL_TYPES = new Set<string>([
-  "send_to_user",
-  "broadcast_users",
-  "disconnect_user",
-  "revoke",
-  "update_rules",
-]);
-
 /**
  * One engine subscription. A class, not an object with an `unsubscribe`
  * closure: a hub holds one per topic with local subscribers, so the closure
@@ -323,10 +321,8 @@ class MemoryEngine implements Engine {
 
   control(command: ControlCommand): Promise<void> {
     if (this.#closed) return closed();
-    if (typeof command !== "object" || command === null || !CONTROL_TYPES.has(command.type)) {
-      const type = typeof command === "object" && command !== null ? command.type : command;
-      return Promise.reject(new TypeError(`Invalid control command: unknown type '${type}'`));
-    }
+    const problem = controlProblem(command);
+    if (problem !== undefined) return Promise.reject(new TypeError(problem));
     for (const handler of this.#controls) {
       try {
         handler(command);

@@ -4,6 +4,7 @@
 // the same Redis must not be able to crash a hub.
 
 import type { ControlCommand, EnginePublication, PresenceEntry } from "../engine.ts";
+import { isControlType } from "../_validate.ts";
 
 /** What {@linkcode parseJson} returns for text that is not JSON. */
 const INVALID = Symbol("invalid JSON");
@@ -86,18 +87,6 @@ export function decodeChannelMessage(json: string): ChannelMessage | undefined {
   const entry = toEntry(j ?? l);
   if (entry === undefined) return undefined;
   return { kind: j !== undefined ? "join" : "leave", entry };
-}
-
-const CONTROL_TYPES = new Set<string>([
-  "send_to_user",
-  "broadcast_users",
-  "disconnect_user",
-  "revoke",
-  "update_rules",
-]);
-
-export function isControlType(type: unknown): boolean {
-  return typeof type === "string" && CONTROL_TYPES.has(type);
 }
 
 export function encodeControl(sender: string, command: ControlCommand): string {

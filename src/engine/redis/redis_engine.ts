@@ -24,7 +24,13 @@ import type {
 } from "../engine.ts";
 import { EngineError } from "../errors.ts";
 import { decideRecovery } from "../recovery.ts";
-import { entryProblem, positionProblem, publicationProblem, queryProblem } from "../_validate.ts";
+import {
+  controlProblem,
+  entryProblem,
+  positionProblem,
+  publicationProblem,
+  queryProblem,
+} from "../_validate.ts";
 import {
   decodeChannelMessage,
   decodeControl,
@@ -33,7 +39,6 @@ import {
   encodeControl,
   encodeEntry,
   encodePublication,
-  isControlType,
   plainMessage,
 } from "./_codec.ts";
 import { GapTracker } from "./_gap_tracker.ts";
@@ -336,10 +341,8 @@ class ConnectedRedisEngine implements RedisEngine {
 
   async control(command: ControlCommand): Promise<void> {
     if (this.#closed) return closed();
-    if (typeof command !== "object" || command === null || !isControlType(command.type)) {
-      const type = typeof command === "object" && command !== null ? command.type : command;
-      throw new TypeError(`Invalid control command: unknown type '${type}'`);
-    }
+    const problem = controlProblem(command);
+    if (problem !== undefined) throw new TypeError(problem);
     const shard = this.#shards[0];
     const channel = controlChannel(this.#options.prefix);
     const sent = shard.command.publish(channel, encodeControl(this.#id, command));
