@@ -7,7 +7,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { AccountsError } from "./errors.ts";
-import { decideRotation } from "./_rotation.ts";
+import { decideRotation, type TokenRow } from "./_rotation.ts";
 import { checkLimit, toUser, type UserRow } from "./_rows.ts";
 import { SQLITE_MIGRATIONS } from "./_sqlite_schema.ts";
 import type {
@@ -210,6 +210,7 @@ class SqliteStore implements AccountStore {
     const { presentedHash, nextHash, nextSealed, expiresAt, now, graceMs } = rotation;
     const db = this.#db;
     return Promise.resolve(transaction(db, () => {
+      // The token row as decideRotation reads it, but SQLite answers the boolean as 0 or 1.
       const row = db.prepare(
         `SELECT t.family_id AS familyId, f.user_id AS userId, t.expires_at AS expiresAt,
                 t.used_at AS usedAt, t.next_hash AS nextHash, t.next_sealed AS nextSealed,
@@ -217,15 +218,7 @@ class SqliteStore implements AccountStore {
          FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
          WHERE t.hash = ?`,
       ).get(presentedHash) as
-        | {
-          familyId: string;
-          userId: string;
-          expiresAt: number;
-          usedAt: number | null;
-          nextHash: string | null;
-          nextSealed: string | null;
-          familyRevoked: number;
-        }
+        | (Omit<TokenRow, "familyRevoked"> & { familyRevoked: number })
         | undefined;
       const child = row?.nextHash == null ? undefined : db.prepare(
         "SELECT used_at AS usedAt, expires_at AS expiresAt FROM refresh_tokens WHERE hash = ?",
