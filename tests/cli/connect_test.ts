@@ -53,3 +53,29 @@ Deno.test("realtime-cli connect exits with the hub's close code when it is disco
   assert.equal(result.code, 2);
   assert.match(result.stderr, /The hub closed the connection \(4003 access revoked: Bye\)/);
 });
+
+Deno.test("realtime-cli connect --json exits with the code of the first error frame", async () => {
+  await using hub = await startTestHub("ws");
+  const token = await hub.token({ sub: "judy", acl: { "chat:*": ["subscribe"] } });
+  const env = baseEnv({ REALTIME_URL: hub.url, REALTIME_TOKEN: token });
+  const [forbidden, malformed, clean] = await Promise.all([
+    runCli(["connect", "--json"], {
+      env,
+      stdin: '{"type":"publish","id":1,"topic":"chat:a","payload":1}\n{"type":"nope","id":2}\n',
+    }),
+    runCli(["connect", "--json"], { env, stdin: '{"type":"subscribe","id":1,"topic":"a::b"}\n' }),
+    runCli(["connect", "--json"], { env, stdin: '{"type":"subscribe","id":1,"topic":"chat:a"}\n' }),
+  ]);
+  const frames = (text: string) => text.trim().split("\n").map((line) => JSON.parse(line));
+
+  assert.equal(forbidden.code, 2, forbidden.stderr);
+  const errors = frames(forbidden.stdout).filter((f) => f.type === "error");
+  assert.deepEqual(errors.map((f) => f.code), ["FORBIDDEN", "BAD_REQUEST"]);
+  assert.match(forbidden.stderr, /answered with 2 error frames \(the first FORBIDDEN\)/);
+
+  assert.equal(malformed.code, 1, malformed.stderr);
+  assert.match(malformed.stderr, /answered with 1 error frame \(the first BAD_REQUEST\)/);
+
+  assert.equal(clean.code, 0, clean.stderr);
+  assert.deepEqual(frames(clean.stdout).map((f) => f.type), ["welcome", "ack"]);
+});

@@ -8,7 +8,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { durationArg } from "../args.ts";
 import type { Context } from "../context.ts";
-import { ExitCode } from "../errors.ts";
+import { ExitCode, exitCodeForErrorFrame } from "../errors.ts";
 import type { Connection } from "../connection.ts";
 import { describeCloseCode, exitCodeForClose } from "../close_codes.ts";
 import { withDeadline } from "../deadline.ts";
@@ -33,7 +33,10 @@ export function connectCommand(ctx: Context) {
         "Received frames are printed as they arrive (in colour on a terminal, unless NO_COLOR). " +
         "With --json it is a pipe: each stdin line is sent as a frame, each received frame is " +
         "printed as one JSON line. When stdin ends, replies still due are awaited, then the " +
-        "connection is closed (unless --keep-open). Without a token, authenticate with 'auth TOKEN'.",
+        "connection is closed (unless --keep-open). Without a token, authenticate with 'auth TOKEN'. " +
+        "With --json, any error frame from the hub makes the exit code non-zero: that of the " +
+        "first one's code (2 for AUTH_FAILED, TOKEN_EXPIRED, FORBIDDEN and refused signatures, " +
+        "1 for BAD_REQUEST, TOO_LARGE and NO_HISTORY, 3 for the others).",
     )
     .argument("[url]", "hub URL (default: --url, $REALTIME_URL, ws://localhost:8000/ws)")
     .option("--json", "pipe mode: stdin lines are frames, stdout gets one JSON line per frame")
@@ -94,6 +97,7 @@ Examples:
         await connection.close(1000);
         await printing;
       }
+      session.reportErrors();
       const info = connection.closeInfo;
       if (info !== undefined && info.code !== 1000) {
         const why = `${info.code} ${describeCloseCode(info.code)}${
@@ -113,6 +117,8 @@ class Session {
   readonly #connection: Connection;
   readonly #json: boolean;
   #nextId = 1;
+  #errors = 0;
+  #firstError: string | undefined;
   #prompt: { prompt(preserveCursor?: boolean): void } | undefined;
 
   constructor(ctx: Context, connection: Connection, json: boolean) {
@@ -138,9 +144,25 @@ class Session {
     while (true) {
       const frame = await this.#connection.next((f) => f.id !== DRAIN_ID, stop);
       if (frame === undefined) return;
-      if (this.#json) this.#ctx.out(JSON.stringify(frame));
-      else this.#line(describeFrame(frame, this.#ctx.colors, Date.now()));
+      if (this.#json) {
+        this.#ctx.out(JSON.stringify(frame));
+        // A pipe's caller reads the exit code: an error frame is a failure, as in `publish`.
+        if (frame.type === "error") {
+          this.#errors++;
+          this.#firstError ??= String(frame.code);
+          this.#ctx.fail(exitCodeForErrorFrame(frame.code));
+        }
+      } else this.#line(describeFrame(frame, this.#ctx.colors, Date.now()));
     }
+  }
+
+  /** Says on stderr why the exit code is not 0 when error frames came (pipe mode). */
+  reportErrors(): void {
+    if (this.#errors === 0) return;
+    this.#ctx.warn(
+      `The hub answered with ${this.#errors} error frame${this.#errors === 1 ? "" : "s"} ` +
+        `(the first ${this.#firstError})`,
+    );
   }
 
   /** Handles one input line; returns `true` for `quit`. */
