@@ -11,8 +11,11 @@
  * This root export is the hub, its options and types, and the errors.
  * Everything else has its own path: `@realtime/hub/server` (serve, start,
  * config, the adapters), `/client`, `/cli`, `/admin` (admin API, metrics),
- * `/acl`, `/auth`, `/protocol`, `/engine`, `/signing` and `/testing`.
- * Importing this root loads neither npm `ws` nor `@hono/node-server`.
+ * `/console` (the operator console), `/acl`, `/auth`, `/accounts` (sign-up,
+ * login, refresh tokens, the SQLite store), `/accounts/postgres` (the
+ * PostgreSQL store), `/protocol`, `/engine`, `/redis` (the Redis engine for
+ * several hubs), `/signing` and `/testing`. Importing this root loads
+ * neither npm `ws` nor `@hono/node-server`.
  *
  * @example Serve a hub
  * ```ts ignore

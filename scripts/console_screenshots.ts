@@ -1,4 +1,4 @@
-// Takes the README's screenshots of the operator console (overview, a
+// Takes docs/admin.md's screenshots of the operator console (overview, a
 // topic's details and the ACL panel) with Chromium against a real hub fed by
 // a few real clients.
 //

@@ -115,11 +115,35 @@ export function splitPair(text: string, what: string): [string, string] {
   return [text.slice(0, at), text.slice(at + 1)];
 }
 
-/** Collects `--acl 'chat:*=subscribe,publish'` into a capability claim. */
+/** What `--acl` accepts, for help texts: both forms, the first preferred. */
+export const ACL_OPTION_HELP =
+  "a capability, such as 'chat:*=subscribe,publish'; repeatable (JSON such as " +
+  `'{"chat:*":["subscribe"]}' is accepted too)`;
+
+/**
+ * Collects `--acl` into a capability claim, as `token mint` and `users add`
+ * take it: `PATTERN=ACTIONS` (`'chat:*=subscribe,publish'`), or a JSON
+ * object of patterns to action arrays (`'{"chat:*":["subscribe"]}'`), the
+ * form `users add` took first. Repeated options merge. A pattern never starts
+ * with `{` (the topic grammar has no braces), so the two forms cannot be
+ * confused. Actions are checked later, by the capability parser.
+ *
+ * @param text One `--acl` value.
+ * @param previous What earlier `--acl` options collected.
+ * @returns The merged claim.
+ */
 export function collectAcl(
   text: string,
   previous: Record<string, string[]> | undefined,
 ): Record<string, string[]> {
+  const merged = { ...previous };
+  const add = (pattern: string, actions: string[]) => {
+    merged[pattern] = [...new Set([...(merged[pattern] ?? []), ...actions])];
+  };
+  if (text.trimStart().startsWith("{")) {
+    for (const [pattern, actions] of Object.entries(aclJson(text))) add(pattern, actions);
+    return merged;
+  }
   const [pattern, list] = splitPair(text, "a capability");
   const actions = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (actions.length === 0) {
@@ -127,9 +151,32 @@ export function collectAcl(
       `Expected actions after '=' in capability '${pattern}', such as 'subscribe,publish'`,
     );
   }
-  const merged = { ...previous };
-  merged[pattern] = [...new Set([...(merged[pattern] ?? []), ...actions])];
+  add(pattern, actions);
   return merged;
+}
+
+function aclJson(text: string): Record<string, string[]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidArgumentError(
+      `Expected a capability as PATTERN=ACTIONS or a JSON object, got invalid JSON '${
+        text.slice(0, 80)
+      }'`,
+    );
+  }
+  if (
+    typeof value !== "object" || value === null || Array.isArray(value) ||
+    Object.values(value).some((v) => !Array.isArray(v) || v.some((a) => typeof a !== "string"))
+  ) {
+    throw new InvalidArgumentError(
+      `Expected a JSON capability object of string arrays, such as '{"chat:*":["subscribe"]}', got '${
+        text.slice(0, 80)
+      }'`,
+    );
+  }
+  return value as Record<string, string[]>;
 }
 
 /** Collects `--claim org=acme` (JSON values parsed) into an object. */

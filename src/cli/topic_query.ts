@@ -1,15 +1,16 @@
 /**
  * Asking the hub about one concrete topic (its history, who is present), as
- * the `history` and `presence` commands do: the token is required, a
- * pattern is refused before connecting, a refusal becomes the exit code for
- * its error code, and the connection is closed whatever happens.
+ * the `history` and `presence` commands and the interactive session's
+ * commands of the same names do: a pattern is refused before anything is
+ * sent, and a refusal becomes a {@linkcode CliError} with the exit code for
+ * its error code.
  *
  * @module
  */
 
 import type { ConnectionReply } from "../client/connection.ts";
 import { RealtimeError } from "../client/errors.ts";
-import { openConnection } from "./connection.ts";
+import { type Connection, openConnection } from "./connection.ts";
 import type { Context } from "./context.ts";
 import { CliError, ExitCode, exitCodeForErrorFrame } from "./errors.ts";
 import { hubUrl } from "./url.ts";
@@ -19,8 +20,61 @@ export type TopicAsk = (
   frame: { type: string; [field: string]: unknown },
 ) => Promise<ConnectionReply>;
 
+/** What is asked about a topic, for messages. */
+export type TopicSubject = "history" | "presence";
+
 /**
- * Connects, lets `run` ask about `topic`, and closes the connection.
+ * Refuses a pattern: history and presence are kept per concrete topic.
+ *
+ * @param topic The topic given.
+ * @param subject What is asked.
+ * @throws {CliError} 1 (usage) when `topic` is a pattern.
+ */
+export function checkConcreteTopic(topic: string, subject: TopicSubject): void {
+  if (!topic.includes("*")) return;
+  const Subject = subject[0].toUpperCase() + subject.slice(1);
+  throw new CliError(
+    ExitCode.Usage,
+    `${Subject} needs a concrete topic, got the pattern '${topic}'`,
+  );
+}
+
+/**
+ * Asks about `topic` on a connection that is already open.
+ *
+ * @param connection The connection, which stays open.
+ * @param topic A concrete topic (checked).
+ * @param subject What is asked, for messages.
+ * @param timeoutMs Deadline for each reply.
+ * @returns The asking function.
+ * @throws {CliError} 1 (usage) when `topic` is a pattern.
+ */
+export function topicAsker(
+  connection: Connection,
+  topic: string,
+  subject: TopicSubject,
+  timeoutMs: number,
+): TopicAsk {
+  checkConcreteTopic(topic, subject);
+  return async (frame) => {
+    const answer = await connection.ask({ ...frame, topic }, {
+      timeoutMs,
+      what: `the ${subject} of '${topic}'`,
+      topic,
+    });
+    if (answer instanceof RealtimeError) {
+      throw new CliError(
+        exitCodeForErrorFrame(answer.code),
+        `Cannot read the ${subject} of '${topic}': ${answer.message} (${answer.code})`,
+      );
+    }
+    return answer;
+  };
+}
+
+/**
+ * Connects, lets `run` ask about `topic`, and closes the connection whatever
+ * happens.
  *
  * @param ctx The command's context (globals, token, signal).
  * @param topic A concrete topic.
@@ -42,19 +96,13 @@ export type TopicAsk = (
 export async function queryTopic<T>(
   ctx: Context,
   topic: string,
-  subject: "history" | "presence",
+  subject: TopicSubject,
   timeoutMs: number,
   run: (ask: TopicAsk) => Promise<T>,
 ): Promise<T> {
   const { tokenVia, url } = ctx.globals;
   const token = ctx.requiredToken;
-  if (topic.includes("*")) {
-    const Subject = subject[0].toUpperCase() + subject.slice(1);
-    throw new CliError(
-      ExitCode.Usage,
-      `${Subject} needs a concrete topic, got the pattern '${topic}'`,
-    );
-  }
+  checkConcreteTopic(topic, subject);
   const connection = await openConnection({
     url: hubUrl(url),
     token,
@@ -63,22 +111,8 @@ export async function queryTopic<T>(
     signal: ctx.io.signal,
     awaitWelcome: true,
   });
-  const ask: TopicAsk = async (frame) => {
-    const answer = await connection.ask({ ...frame, topic }, {
-      timeoutMs,
-      what: `the ${subject} of '${topic}'`,
-      topic,
-    });
-    if (answer instanceof RealtimeError) {
-      throw new CliError(
-        exitCodeForErrorFrame(answer.code),
-        `Cannot read the ${subject} of '${topic}': ${answer.message} (${answer.code})`,
-      );
-    }
-    return answer;
-  };
   try {
-    return await run(ask);
+    return await run(topicAsker(connection, topic, subject, timeoutMs));
   } finally {
     await connection.close(1000);
   }

@@ -198,7 +198,7 @@ export class AccountsSession {
    * @throws {AccountsError} With the server's code (`USERNAME_TAKEN`, `WEAK_PASSWORD`...).
    */
   signup(username: string, password: string): Promise<AccountsUser> {
-    return this.#signIn("/signup", username, password);
+    return this.#signIn("/signup", "sign up", username, password);
   }
 
   /**
@@ -210,7 +210,7 @@ export class AccountsSession {
    * @throws {AccountsError} With the server's code (`INVALID_CREDENTIALS`, `RATE_LIMITED`...).
    */
   login(username: string, password: string): Promise<AccountsUser> {
-    return this.#signIn("/login", username, password);
+    return this.#signIn("/login", "log in", username, password);
   }
 
   /**
@@ -262,9 +262,16 @@ export class AccountsSession {
     return this.#events.on(event, listener);
   }
 
-  async #signIn(route: string, username: string, password: string): Promise<AccountsUser> {
+  async #signIn(
+    route: string,
+    doing: string,
+    username: string,
+    password: string,
+  ): Promise<AccountsUser> {
     if (typeof username !== "string" || typeof password !== "string") {
-      throw new TypeError(`Cannot ${route.slice(1)}: username and password must be strings`);
+      throw new TypeError(
+        `Cannot ${doing}: username and password must be strings, got ${typeof username} and ${typeof password}`,
+      );
     }
     const res = await this.#post(route, { username, password });
     if (!res.ok) throw await accountsError(res);

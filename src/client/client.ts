@@ -936,7 +936,7 @@ export class RealtimeClient implements AsyncDisposable {
     const topic = frame.topic;
     const answered = this.#requests.add(id, {
       timeoutMs,
-      what: topic === undefined ? what : `${what} to '${topic}'`,
+      what: topic === undefined ? what : requestOn(what, topic),
       topic,
       onSettle: () => this.#subscribing.delete(id),
     });
@@ -958,7 +958,9 @@ export class RealtimeClient implements AsyncDisposable {
           reject(
             new RealtimeError(
               "TIMEOUT",
-              `${what} to '${frame.topic}' was not answered within ${timeout} ms (not connected)`,
+              `${
+                requestOn(what, frame.topic)
+              } was not answered within ${timeout} ms (not connected)`,
               { retry: true, topic: frame.topic },
             ),
           ), timeout);
@@ -1159,4 +1161,17 @@ export class RealtimeClient implements AsyncDisposable {
       this.#connectTimer = undefined;
     }
   }
+}
+
+/**
+ * Names a request on a topic for messages: "Subscribe to 'a'", "Unsubscribe
+ * from 'a'", "History request for 'a'".
+ */
+function requestOn(what: string, topic: string | undefined): string {
+  const preposition = what === "Unsubscribe"
+    ? "from"
+    : what === "Subscribe" || what === "Publish"
+    ? "to"
+    : "for";
+  return `${what} ${preposition} '${topic}'`;
 }

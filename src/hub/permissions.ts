@@ -177,10 +177,18 @@ export function createPermissions<C extends Checked>(options: PermissionsOptions
   };
 }
 
+/** What each action does to a topic, as a refusal says it: "Not allowed to read the history of 'x'". */
+const DOING: Record<AclAction, string> = {
+  subscribe: "subscribe to",
+  publish: "publish to",
+  history: "read the history of",
+  presence: "read the presence of",
+};
+
 function toVerdict(allowed: boolean, action: AclAction, topic: string): Verdict {
   return allowed
     ? ALLOWED
-    : { allowed: false, code: "FORBIDDEN", message: `Not allowed to ${action} to '${topic}'` };
+    : { allowed: false, code: "FORBIDDEN", message: `Not allowed to ${DOING[action]} '${topic}'` };
 }
 
 const ALLOWED: Verdict = { allowed: true };

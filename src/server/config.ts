@@ -78,7 +78,7 @@ export interface ServerConfig extends PlainHubOptions {
   adminSigningKeys?: Record<string, string>;
 }
 
-/** The `REALTIME_*` variables the server reads, each documented in the README. */
+/** The `REALTIME_*` variables the server reads, each documented in docs/configuration.md. */
 const SERVER_ENV_VARIABLES: readonly string[] = [
   "REALTIME_HOST",
   "REALTIME_TRANSPORT",

@@ -1,7 +1,7 @@
 /**
  * The `Deno.upgradeWebSocket` transport adapter.
  *
- * Two limits of Deno 2.9 that users must know (see the README):
+ * Two limits of Deno 2.9 that users must know (see docs/server.md):
  * - it has no option to bound message size and buffers a fragmented message
  *   of any size whole, so the hub's size limit is enforced only after the
  *   message arrived (`TOO_LARGE`); use the `ws` adapter (`serve`'s default)

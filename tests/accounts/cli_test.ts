@@ -53,6 +53,32 @@ Deno.test("realtime-cli users add|list|set-roles|disable|enable manage the embed
   }
 });
 
+Deno.test("realtime-cli users add takes --acl as token mint does: PATTERN=ACTIONS, or JSON", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const db = `${dir}/accounts.db`;
+    const add = (name: string, ...acl: string[]) =>
+      runCli(["users", "add", name, ...acl.flatMap((a) => ["--acl", a]), "--db", db], {
+        stdin: `${PASSWORD}\n`,
+      });
+    const pairs = await add("carol", "chat:*=subscribe,publish", "user:carol=*");
+    assert.equal(pairs.code, 0, pairs.stderr);
+    const mixed = await add("dave", '{"chat:*":["subscribe"]}', "chat:*=history");
+    assert.equal(mixed.code, 0, mixed.stderr);
+    const unknown = await add("erin", "chat:*=read");
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /Capability 'chat:\*' has unknown action 'read'/);
+    const list = await runCli(["users", "list", "--db", db]);
+    const users = list.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(users.map((u) => [u.username, u.acl]), [
+      ["carol", { "chat:*": ["subscribe", "publish"], "user:carol": ["*"] }],
+      ["dave", { "chat:*": ["subscribe", "history"] }],
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("realtime-cli login keeps the refresh token in a 0600 file; reset-password ends that session", async () => {
   await using server = await startAccountsServer();
   await signup(server, "alice");

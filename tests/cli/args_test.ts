@@ -27,6 +27,16 @@ Deno.test("collectAcl merges repeated capabilities", () => {
   assert.throws(() => collectAcl("chat:*=", undefined), InvalidArgumentError);
 });
 
+Deno.test("collectAcl takes the JSON form too, merged with PATTERN=ACTIONS", () => {
+  let acl = collectAcl('{"chat:*":["subscribe"],"user:a":["*"]}', undefined);
+  acl = collectAcl("chat:*=publish", acl);
+  acl = collectAcl(' {"chat:*":["subscribe","history"]}', acl);
+  assert.deepEqual(acl, { "chat:*": ["subscribe", "publish", "history"], "user:a": ["*"] });
+  for (const bad of ["{nope", '{"chat:*":"subscribe"}', '{"chat:*":[1]}', "{}x"]) {
+    assert.throws(() => collectAcl(bad, undefined), InvalidArgumentError, bad);
+  }
+});
+
 Deno.test("collectClaim and collectList build claims and lists", () => {
   assert.deepEqual(collectClaim("n=1", collectClaim("org=acme", undefined)), { org: "acme", n: 1 });
   assert.deepEqual(collectClaim("url=a=b", undefined), { url: "a=b" });

@@ -32,3 +32,44 @@ Deno.test("parseReplLine turns session commands into frames", () => {
   ];
   for (const [line, expected] of table) assert.deepEqual(parseReplLine(line, 7), expected, line);
 });
+
+Deno.test("parseReplLine reads history and presence with the commands' options", () => {
+  const table: [string, ReplAction][] = [
+    ["history chat:a", { kind: "history", topic: "chat:a", query: {} }],
+    ["history chat:a --limit 5 --reverse", {
+      kind: "history",
+      topic: "chat:a",
+      query: { limit: 5, reverse: true },
+    }],
+    ["HISTORY chat:a --since 41:e1", {
+      kind: "history",
+      topic: "chat:a",
+      query: { since: { offset: 41, epoch: "e1" } },
+    }],
+    ["presence room:1", { kind: "presence", topic: "room:1", query: {} }],
+    ["presence room:1 --stats", { kind: "presence", topic: "room:1", query: { stats: true } }],
+    ["history", {
+      kind: "invalid",
+      message: "Usage: history TOPIC [--limit N] [--reverse] [--since OFFSET[:EPOCH]]",
+    }],
+    ["history --limit 5", {
+      kind: "invalid",
+      message: "Usage: history TOPIC [--limit N] [--reverse] [--since OFFSET[:EPOCH]]",
+    }],
+    ["history chat:a --stats", {
+      kind: "invalid",
+      message: "Usage: history TOPIC [--limit N] [--reverse] [--since OFFSET[:EPOCH]]",
+    }],
+    ["history chat:a --limit", {
+      kind: "invalid",
+      message: "Usage: history TOPIC [--limit N] [--reverse] [--since OFFSET[:EPOCH]]",
+    }],
+    ["history chat:a --limit 5000", {
+      kind: "invalid",
+      message: "Expected a whole number from 0 to 1000, got '5000'",
+    }],
+    ["presence", { kind: "invalid", message: "Usage: presence TOPIC [--stats]" }],
+    ["presence room:1 extra", { kind: "invalid", message: "Usage: presence TOPIC [--stats]" }],
+  ];
+  for (const [line, expected] of table) assert.deepEqual(parseReplLine(line, 7), expected, line);
+});

@@ -19,7 +19,7 @@ Deno.test("token mint signs with REALTIME_JWT_SECRET the claims it was given", a
     "--acl",
     "chat:*=subscribe,publish",
     "--acl",
-    "user:alice=subscribe",
+    '{"user:alice":["subscribe"]}',
     "--claim",
     "org=acme",
     "--claim",

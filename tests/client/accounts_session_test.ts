@@ -223,6 +223,19 @@ Deno.test("AccountsSession refuses bad options with a TypeError or RangeError", 
   assert.throws(() => new AccountsSession({ baseUrl: "/auth", timeoutMs: 0 }), RangeError);
 });
 
+Deno.test("AccountsSession says in words what it cannot do with a name that is not a string", async () => {
+  const session = new AccountsSession({ baseUrl: "/auth" });
+  const bad = 42 as unknown as string;
+  await assert.rejects(
+    () => session.signup(bad, "pw"),
+    new TypeError("Cannot sign up: username and password must be strings, got number and string"),
+  );
+  await assert.rejects(
+    () => session.login("alice", bad),
+    new TypeError("Cannot log in: username and password must be strings, got string and number"),
+  );
+});
+
 Deno.test("AccountsSession.getToken on an unreachable server throws AUTH_FAILED with retry", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;

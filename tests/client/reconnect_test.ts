@@ -127,6 +127,34 @@ Deno.test("RealtimeClient fails a queued publish with TIMEOUT while the hub is u
   assert.equal(clock.pendingTimers, 0);
 });
 
+Deno.test("RealtimeClient names a timed-out request on a topic in words", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const clock = new ManualClock();
+  const rt = new RealtimeClient({
+    url: `ws://127.0.0.1:${port}/ws`,
+    token: "a.b.c",
+    clock,
+    backoff: { baseMs: 1000, maxMs: 1000 },
+    random: () => 0.5,
+  });
+  await next(rt, "state", (s) => s === "reconnecting");
+  const late = [
+    rt.history("chat:a", { timeoutMs: 1000 }),
+    rt.presence("chat:a", { timeoutMs: 1000 }),
+    rt.presenceStats("chat:a", { timeoutMs: 1000 }),
+  ].map((request) => request.catch((e) => e.message));
+  clock.advance(1000);
+  assert.deepEqual(await Promise.all(late), [
+    "History request for 'chat:a' was not answered within 1000 ms (not connected)",
+    "Presence request for 'chat:a' was not answered within 1000 ms (not connected)",
+    "Presence stats request for 'chat:a' was not answered within 1000 ms (not connected)",
+  ]);
+  await rt.close();
+  assert.equal(clock.pendingTimers, 0);
+});
+
 Deno.test("RealtimeClient gives up after maxReconnectAttempts", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;

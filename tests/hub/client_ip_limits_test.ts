@@ -120,7 +120,7 @@ eachTransport("the bundled transports always pass the peer address", async (t) =
   assert.equal(h.logs.filter((e) => e.event === "client_ip.unknown").length, 0);
 });
 
-Deno.test("hub.handler in Hono as the README shows applies the per-IP limit", async () => {
+Deno.test("hub.handler in Hono as docs/server.md shows applies the per-IP limit", async () => {
   const { Hono } = await import("hono");
   const hub = createHub({
     auth: { secret: SECRET },

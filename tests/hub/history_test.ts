@@ -87,6 +87,40 @@ eachTransport(
 );
 
 eachTransport(
+  "a second subscribe with since on a topic already held gets a plain ack and replays nothing",
+  async (t) => {
+    await using h = await startTestHub(t, OPTIONS);
+    const socket = await join(h);
+    const first = await socket.request({ type: "subscribe", id: 1, topic: "chat:a" });
+    for (let i = 1; i <= 3; i++) await h.hub.publish("chat:a", i);
+    assert.deepEqual((await messages(socket, "chat:a", 3)).map((m) => m.offset), [1, 2, 3]);
+    // docs/protocol.md, "Subscribe with a position": no position, no recovery, no replay.
+    const again = await socket.request({
+      type: "subscribe",
+      id: 2,
+      topic: "chat:a",
+      since: { offset: 0, epoch: first.epoch },
+    });
+    assert.deepEqual(again, { type: "ack", id: 2 });
+    await h.hub.publish("chat:a", 4);
+    const [live] = await messages(socket, "chat:a", 1);
+    assert.equal(live.offset, 4);
+    assert.equal(socket.pending.filter((f) => f.type === "message").length, 0, "nothing replayed");
+    // Unsubscribing first is how to recover again.
+    await socket.request({ type: "unsubscribe", id: 3, topic: "chat:a" });
+    const recovered = await socket.request({
+      type: "subscribe",
+      id: 4,
+      topic: "chat:a",
+      since: { offset: 2, epoch: first.epoch },
+    });
+    assert.deepEqual([recovered.recovered, recovered.offset], [true, 4]);
+    assert.deepEqual((await messages(socket, "chat:a", 2)).map((m) => m.offset), [3, 4]);
+    await socket.close();
+  },
+);
+
+eachTransport(
   "recovery answers recovered: false and replays nothing past history, cap or epoch",
   async (t) => {
     await using h = await startTestHub(t, OPTIONS);

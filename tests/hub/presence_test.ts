@@ -62,6 +62,21 @@ eachTransport("presence counts two tabs of one user as two connections and one u
   for (const s of [bob, carol]) await s.close();
 });
 
+eachTransport("the in-memory engine sends a subscriber's own join before its ack", async (t) => {
+  // docs/protocol.md, "Presence": the order is the engine's; this is the in-memory engine's,
+  // on a topic without history and on one with history (whose ack waits for the position).
+  for (const history of [[], [{ pattern: "room:*", size: 10, ttlMs: 60_000 }]]) {
+    await using h = await startTestHub(t, { history });
+    const [carol, carolId] = await join(h, "carol");
+    carol.send({ type: "subscribe", id: 1, topic: "room:1", presence: true });
+    const first = await carol.next();
+    const second = await carol.next();
+    assert.deepEqual([first.type, first.connectionId], ["join", carolId]);
+    assert.deepEqual([second.type, second.id], ["ack", 1]);
+    await carol.close();
+  }
+});
+
 eachTransport(
   "presence requests with bad input get their error and the connection stays",
   async (t) => {

@@ -102,6 +102,26 @@ eachTransport("a forbidden subscribe or publish gets FORBIDDEN and changes nothi
   await alice.close();
 });
 
+eachTransport("a refusal says what was refused in words, for every action", async (t) => {
+  await using h = await startTestHub(t, {
+    history: [{ pattern: "chat:*", size: 10, ttlMs: 60_000 }],
+  });
+  const alice = await open(h, { sub: "alice", acl: { "news:*": ["subscribe"] } });
+  const table: [Record<string, unknown>, string][] = [
+    [{ type: "subscribe", topic: "chat:a" }, "Not allowed to subscribe to 'chat:a'"],
+    [{ type: "publish", topic: "chat:a", payload: 1 }, "Not allowed to publish to 'chat:a'"],
+    [{ type: "history", topic: "chat:a" }, "Not allowed to read the history of 'chat:a'"],
+    [{ type: "presence", topic: "chat:a" }, "Not allowed to read the presence of 'chat:a'"],
+    [{ type: "presence_stats", topic: "chat:a" }, "Not allowed to read the presence of 'chat:a'"],
+  ];
+  let id = 0;
+  for (const [frame, message] of table) {
+    const reply = await alice.request({ ...frame, id: ++id });
+    assert.deepEqual([reply.code, reply.message], ["FORBIDDEN", message], String(frame.type));
+  }
+  await alice.close();
+});
+
 eachTransport("a wildcard subscription needs every matched topic allowed", async (t) => {
   await using h = await startTestHub(t);
   const alice = await open(h, { sub: "alice", acl: { "chat:public:*": ["subscribe"] } });

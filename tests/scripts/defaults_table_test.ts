@@ -1,4 +1,4 @@
-// The README's defaults table is generated from the options types: it must be
+// The defaults table of docs/configuration.md is generated from the options types: it must be
 // current, and the documented defaults must be the ones the code applies.
 
 import assert from "node:assert/strict";
@@ -10,12 +10,12 @@ import {
 } from "../../scripts/defaults_table.ts";
 import { DEFAULT_LIMITS } from "../../src/hub/options.ts";
 
-const README = new URL("../../README.md", import.meta.url);
+const CONFIGURATION = new URL("../../docs/configuration.md", import.meta.url);
 const rows = await collectDefaults();
 
-Deno.test("defaults table in README.md is up to date (deno run -A scripts/defaults_table.ts)", async () => {
-  const readme = await Deno.readTextFile(README);
-  assert.equal(normalizedSection(readme), normalizedSection(renderDefaultsTable(rows)));
+Deno.test("defaults table in docs/configuration.md is up to date (deno run -A scripts/defaults_table.ts)", async () => {
+  const docs = await Deno.readTextFile(CONFIGURATION);
+  assert.equal(normalizedSection(docs), normalizedSection(renderDefaultsTable(rows)));
 });
 
 Deno.test("defaults table names the limits a client author must stay under", () => {

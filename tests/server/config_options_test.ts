@@ -79,16 +79,16 @@ Deno.test("loadServerConfig hands every plain hub option from the file to the hu
   }
 });
 
-/** The names in the README's `REALTIME_CONFIG` row: what it says a config file may hold. */
+/** The names in docs/configuration.md's `REALTIME_CONFIG` row: what it says a config file may hold. */
 async function documentedConfigKeys(): Promise<string[]> {
-  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
-  const row = readme.split("\n").find((line) => line.startsWith("| `REALTIME_CONFIG`"));
-  assert.ok(row, "the README has no REALTIME_CONFIG row");
+  const docs = await Deno.readTextFile(new URL("../../docs/configuration.md", import.meta.url));
+  const row = docs.split("\n").find((line) => line.startsWith("| `REALTIME_CONFIG`"));
+  assert.ok(row, "docs/configuration.md has no REALTIME_CONFIG row");
   const meaning = row.split("|")[2];
   return [...meaning.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]);
 }
 
-Deno.test("the README's REALTIME_CONFIG row names every config file key, and only those", async () => {
+Deno.test("docs/configuration.md's REALTIME_CONFIG row names every config file key, and only those", async () => {
   const documented = (await documentedConfigKeys()).sort();
   const keys = [
     ...await interfaceFields("src/server/config.ts", "ServerConfig"),

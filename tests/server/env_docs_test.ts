@@ -1,4 +1,4 @@
-// Every REALTIME_* variable the README documents must change the server's
+// Every REALTIME_* variable docs/configuration.md documents must change the server's
 // configuration, and every other REALTIME_* name is refused: docs and code
 // cannot drift apart.
 
@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { loadServerConfig } from "../../src/server/config.ts";
 import { startServer } from "../../src/server/start.ts";
 
-const README = new URL("../../README.md", import.meta.url);
+const CONFIGURATION = new URL("../../docs/configuration.md", import.meta.url);
 /** Read by `realtime-cli`, not by the server. */
 const CLI_ONLY = new Set(["REALTIME_TOKEN", "REALTIME_URL"]);
 
@@ -34,11 +34,11 @@ function sampleValues(configFile: string): Record<string, string> {
 }
 
 async function documentedVariables(): Promise<string[]> {
-  const text = await Deno.readTextFile(README);
+  const text = await Deno.readTextFile(CONFIGURATION);
   return [...new Set(text.match(/\bREALTIME_[A-Z0-9_]+\b/g) ?? [])].sort();
 }
 
-Deno.test("loadServerConfig gives every REALTIME_* variable in the README an effect", async () => {
+Deno.test("loadServerConfig gives every REALTIME_* variable in docs/configuration.md an effect", async () => {
   const file = await Deno.makeTempFile({ suffix: ".json" });
   try {
     await Deno.writeTextFile(file, JSON.stringify({ port: 1234 }));

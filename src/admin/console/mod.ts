@@ -6,7 +6,8 @@
  *
  * @example Serve the console next to the admin API
  * ```ts ignore
- * import { createAdminHandler, createHub } from "@realtime/hub";
+ * import { createHub } from "@realtime/hub";
+ * import { createAdminHandler } from "@realtime/hub/admin";
  * import { createConsoleFeed, createConsoleHandler } from "@realtime/hub/console";
  *
  * const hub = createHub({ auth: { secret: Deno.env.get("REALTIME_JWT_SECRET")! } });

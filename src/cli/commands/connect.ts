@@ -8,14 +8,14 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { durationArg } from "../args.ts";
 import type { Context } from "../context.ts";
-import { ExitCode } from "../errors.ts";
+import { describeError, ExitCode, exitCodeForErrorFrame } from "../errors.ts";
 import type { Connection } from "../connection.ts";
 import { describeCloseCode, exitCodeForClose } from "../close_codes.ts";
 import { withDeadline } from "../deadline.ts";
 import { describeFrame } from "../format.ts";
 import { displayUrl, hubUrl } from "../url.ts";
 import { readLines } from "../lines.ts";
-import { parseReplLine, REPL_HELP } from "../repl.ts";
+import { parseReplLine, REPL_HELP, type ReplAction } from "../repl.ts";
 
 const DRAIN_ID = "realtime-cli:drain";
 
@@ -29,11 +29,15 @@ export function connectCommand(ctx: Context) {
   return new Command("connect")
     .summary("Interactive session, or a JSON pipe with --json")
     .description(
-      "Open an interactive session: sub, unsub, pub, ping, auth, raw JSON frames, help, quit. " +
+      "Open an interactive session: sub, unsub, pub, ping, history, presence, auth, raw JSON " +
+        "frames, help, quit. " +
         "Received frames are printed as they arrive (in colour on a terminal, unless NO_COLOR). " +
         "With --json it is a pipe: each stdin line is sent as a frame, each received frame is " +
         "printed as one JSON line. When stdin ends, replies still due are awaited, then the " +
-        "connection is closed (unless --keep-open). Without a token, authenticate with 'auth TOKEN'.",
+        "connection is closed (unless --keep-open). Without a token, authenticate with 'auth TOKEN'. " +
+        "With --json, any error frame from the hub makes the exit code non-zero: that of the " +
+        "first one's code (2 for AUTH_FAILED, TOKEN_EXPIRED, FORBIDDEN and refused signatures, " +
+        "1 for BAD_REQUEST, TOO_LARGE and NO_HISTORY, 3 for the others).",
     )
     .argument("[url]", "hub URL (default: --url, $REALTIME_URL, ws://localhost:8000/ws)")
     .option("--json", "pipe mode: stdin lines are frames, stdout gets one JSON line per frame")
@@ -49,6 +53,8 @@ Examples:
   realtime-cli connect --token "$TOKEN"
   > sub chat:*
   > pub chat:lobby {"text":"hi"}
+  > history chat:lobby --limit 10 --reverse
+  > presence chat:lobby
   printf '%s\\n' '{"type":"subscribe","id":1,"topic":"chat:*"}' | realtime-cli connect --json`,
     )
     .action(async (urlArg, options) => {
@@ -64,7 +70,12 @@ Examples:
         signal: stop,
         awaitWelcome: token !== undefined,
       });
-      const session = new Session(ctx, connection, options.json === true);
+      // Loaded before reading, so a typed `history` is sent in its turn, not after an import.
+      const queries = options.json ? undefined : {
+        ...(await import("../topic_query.ts")),
+        ...(await import("../topic_report.ts")),
+      };
+      const session = new Session(ctx, connection, options.timeout, queries);
       if (connection.welcome !== undefined) session.print(connection.welcome);
       if (token === undefined) {
         ctx.status(`connected to ${displayUrl(url)} without a token: type 'auth TOKEN'`);
@@ -93,7 +104,9 @@ Examples:
         inputDone.abort();
         await connection.close(1000);
         await printing;
+        await session.settled();
       }
+      session.reportErrors();
       const info = connection.closeInfo;
       if (info !== undefined && info.code !== 1000) {
         const why = `${info.code} ${describeCloseCode(info.code)}${
@@ -107,18 +120,40 @@ Examples:
     });
 }
 
+/** What the interactive session's `history` and `presence` run. */
+type Queries = typeof import("../topic_query.ts") & typeof import("../topic_report.ts");
+
 /** Prints frames and sends typed lines for one connection. */
 class Session {
   readonly #ctx: Context;
   readonly #connection: Connection;
   readonly #json: boolean;
+  readonly #timeoutMs: number;
+  readonly #modules: Queries | undefined;
+  /** `history` and `presence` still being answered, in the order typed. */
+  readonly #queries = new Set<Promise<void>>();
   #nextId = 1;
+  #errors = 0;
+  #firstError: string | undefined;
   #prompt: { prompt(preserveCursor?: boolean): void } | undefined;
 
-  constructor(ctx: Context, connection: Connection, json: boolean) {
+  /**
+   * @param ctx The command's context.
+   * @param connection The open connection.
+   * @param timeoutMs Deadline for each `history` or `presence` reply.
+   * @param queries The modules `history` and `presence` use; absent in pipe mode (`--json`).
+   */
+  constructor(
+    ctx: Context,
+    connection: Connection,
+    timeoutMs: number,
+    queries: Queries | undefined,
+  ) {
     this.#ctx = ctx;
     this.#connection = connection;
-    this.#json = json;
+    this.#json = queries === undefined;
+    this.#timeoutMs = timeoutMs;
+    this.#modules = queries;
   }
 
   /** Prints one received frame. */
@@ -138,9 +173,25 @@ class Session {
     while (true) {
       const frame = await this.#connection.next((f) => f.id !== DRAIN_ID, stop);
       if (frame === undefined) return;
-      if (this.#json) this.#ctx.out(JSON.stringify(frame));
-      else this.#line(describeFrame(frame, this.#ctx.colors, Date.now()));
+      if (this.#json) {
+        this.#ctx.out(JSON.stringify(frame));
+        // A pipe's caller reads the exit code: an error frame is a failure, as in `publish`.
+        if (frame.type === "error") {
+          this.#errors++;
+          this.#firstError ??= String(frame.code);
+          this.#ctx.fail(exitCodeForErrorFrame(frame.code));
+        }
+      } else this.#line(describeFrame(frame, this.#ctx.colors, Date.now()));
     }
+  }
+
+  /** Says on stderr why the exit code is not 0 when error frames came (pipe mode). */
+  reportErrors(): void {
+    if (this.#errors === 0) return;
+    this.#ctx.warn(
+      `The hub answered with ${this.#errors} error frame${this.#errors === 1 ? "" : "s"} ` +
+        `(the first ${this.#firstError})`,
+    );
   }
 
   /** Handles one input line; returns `true` for `quit`. */
@@ -150,7 +201,9 @@ class Session {
       if (line.trim() !== "") this.#connection.send(line);
       return false;
     }
-    const action = parseReplLine(line, this.#nextId);
+    // Typed frames carry string ids: the numeric ones belong to the requests
+    // `history` and `presence` ask through the connection, which match replies by id.
+    const action = parseReplLine(line, String(this.#nextId));
     switch (action.kind) {
       case "quit":
         return true;
@@ -164,8 +217,30 @@ class Session {
         if (typeof action.frame !== "string") this.#nextId++;
         this.#connection.send(action.frame);
         break;
+      case "history":
+      case "presence":
+        this.#query(action);
+        break;
     }
     return false;
+  }
+
+  /** Asks as the `history` and `presence` commands do, on this connection; prints when answered. */
+  #query(action: Extract<ReplAction, { kind: "history" | "presence" }>): void {
+    const colors = this.#ctx.colors;
+    const output = {
+      colors,
+      out: (line: string) => this.#line(line),
+      status: (line: string) => this.#line(colors.dim(line)),
+    };
+    const { topicAsker, reportHistory, reportPresence } = this.#modules!;
+    const done = (async () => {
+      const ask = topicAsker(this.#connection, action.topic, action.kind, this.#timeoutMs);
+      if (action.kind === "history") await reportHistory(ask, action.topic, action.query, output);
+      else await reportPresence(ask, action.topic, action.query, output);
+    })().catch((error) => this.#line(colors.red(describeError(error).message)))
+      .finally(() => this.#queries.delete(done));
+    this.#queries.add(done);
   }
 
   /** Reads stdin as lines (pipes, tests). Returns whether the user typed `quit`. */
@@ -211,12 +286,18 @@ class Session {
     try {
       this.#connection.send({ type: "ping", id: DRAIN_ID });
     } catch {
-      return; // closed meanwhile: nothing is due any more
+      return await this.settled(); // closed meanwhile: nothing is due any more
     }
     await withDeadline(
       (signal) => this.#connection.next((f) => f.id === DRAIN_ID, signal),
       timeoutMs,
       "the replies still due",
     );
+    await this.settled();
+  }
+
+  /** Waits until every `history` and `presence` typed so far has printed its answer or error. */
+  async settled(): Promise<void> {
+    while (this.#queries.size > 0) await Promise.allSettled([...this.#queries]);
   }
 }

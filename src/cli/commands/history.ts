@@ -7,8 +7,6 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { durationArg, limitArg, sinceArg } from "../args.ts";
 import type { Context } from "../context.ts";
-import { CliError, ExitCode } from "../errors.ts";
-import { formatMessageLine } from "../format.ts";
 
 /**
  * Creates the command.
@@ -48,36 +46,13 @@ Examples:
     )
     .action(async (topic, options) => {
       const { queryTopic } = await import("../topic_query.ts");
-      const { historyResult } = await import("../../client/history.ts");
-      await queryTopic(ctx, topic, "history", options.timeout, async (topicAsk) => {
-        const ask = async (frame: Record<string, unknown>) => {
-          const answer = await topicAsk({ type: "history", ...frame });
-          if (answer.type !== "history") {
-            throw new CliError(ExitCode.Connection, `The hub answered with '${answer.type}'`);
-          }
-          return historyResult(answer);
-        };
-        const frame: Record<string, unknown> = {};
-        if (options.limit !== undefined) frame.limit = options.limit;
-        if (options.reverse) frame.reverse = true;
-        if (options.since !== undefined) {
-          const epoch = options.since.epoch ?? (await ask({ limit: 0 })).position.epoch;
-          frame.since = { offset: options.since.offset, epoch };
-        }
-        const { publications, position } = await ask(frame);
-        for (const publication of publications) {
-          ctx.out(
-            options.json
-              ? JSON.stringify({ type: "message", ...publication })
-              : `${ctx.colors.dim(`#${publication.offset}`)} ${
-                formatMessageLine(publication as unknown as Record<string, unknown>, ctx.colors)
-              }`,
-          );
-        }
-        ctx.status(
-          `${publications.length} publications; '${topic}' is at offset ${position.offset} ` +
-            `of epoch ${position.epoch} (tail --since ${position.offset}:${position.epoch})`,
-        );
-      });
+      const { reportHistory } = await import("../topic_report.ts");
+      await queryTopic(
+        ctx,
+        topic,
+        "history",
+        options.timeout,
+        (ask) => reportHistory(ask, topic, options, ctx),
+      );
     });
 }

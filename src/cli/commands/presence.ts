@@ -7,8 +7,6 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { durationArg } from "../args.ts";
 import type { Context } from "../context.ts";
-import { CliError, ExitCode } from "../errors.ts";
-import { compactJson } from "../format.ts";
 
 /**
  * Creates the command.
@@ -41,31 +39,13 @@ Examples:
     )
     .action(async (topic, options) => {
       const { queryTopic } = await import("../topic_query.ts");
-      const { presenceMembers } = await import("../../client/presence.ts");
-      await queryTopic(ctx, topic, "presence", options.timeout, async (ask) => {
-        const answer = await ask({ type: options.stats ? "presence_stats" : "presence" });
-        if (answer.type === "presence_stats") {
-          ctx.out(
-            options.json
-              ? JSON.stringify({ connections: answer.connections, users: answer.users })
-              : `${answer.connections} connections, ${answer.users} users`,
-          );
-        } else if (answer.type === "presence") {
-          const members = presenceMembers(answer);
-          for (const m of members) {
-            ctx.out(
-              options.json
-                ? JSON.stringify(m)
-                : `${ctx.colors.cyan(m.user)} ${m.connectionId}${
-                  m.info === undefined ? "" : ` ${compactJson(m.info)}`
-                }`,
-            );
-          }
-          const users = new Set(members.map((m) => m.user)).size;
-          ctx.status(`${members.length} connections, ${users} users on '${topic}'`);
-        } else {
-          throw new CliError(ExitCode.Connection, `The hub answered with '${answer.type}'`);
-        }
-      });
+      const { reportPresence } = await import("../topic_report.ts");
+      await queryTopic(
+        ctx,
+        topic,
+        "presence",
+        options.timeout,
+        (ask) => reportPresence(ask, topic, options, ctx),
+      );
     });
 }

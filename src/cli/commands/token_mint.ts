@@ -6,7 +6,14 @@
 
 import { Command, Option } from "@commander-js/extra-typings";
 import { SUPPORTED_ALGORITHMS } from "../../auth/algorithms.ts";
-import { collect, collectAcl, collectClaim, collectList, durationArg } from "../args.ts";
+import {
+  ACL_OPTION_HELP,
+  collect,
+  collectAcl,
+  collectClaim,
+  collectList,
+  durationArg,
+} from "../args.ts";
 import type { Context } from "../context.ts";
 import { CliError, ExitCode } from "../errors.ts";
 
@@ -25,11 +32,7 @@ export function tokenMintCommand(ctx: Context) {
     )
     .requiredOption("--sub <subject>", "the subject (user id)")
     .option("--role <role>", "a role; repeat or comma-separate", collectList)
-    .option(
-      "--acl <pattern=actions>",
-      "a capability, such as 'chat:*=subscribe,publish'; repeatable",
-      collectAcl,
-    )
+    .option("--acl <pattern=actions>", ACL_OPTION_HELP, collectAcl)
     .option(
       "--claim <name=value>",
       "any other claim (value parsed as JSON if it can be)",

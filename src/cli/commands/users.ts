@@ -7,6 +7,7 @@
  */
 
 import { Command } from "@commander-js/extra-typings";
+import { ACL_OPTION_HELP, collectAcl } from "../args.ts";
 import type { Context } from "../context.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { readAll } from "../lines.ts";
@@ -74,24 +75,12 @@ function parseRoles(roles: string[]): string[] {
   return [...new Set(roles)];
 }
 
-function parseAcl(text: string | undefined): Record<string, string[]> {
-  if (text === undefined) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new CliError(ExitCode.Usage, "--acl is not valid JSON");
-  }
-  if (
-    typeof value !== "object" || value === null || Array.isArray(value) ||
-    Object.values(value).some((v) => !Array.isArray(v) || v.some((a) => typeof a !== "string"))
-  ) {
-    throw new CliError(
-      ExitCode.Usage,
-      `--acl must be an object of string arrays, such as '{"chat:*":["subscribe"]}'`,
-    );
-  }
-  return value as Record<string, string[]>;
+async function checkedAcl(acl: Record<string, string[]> | undefined) {
+  if (acl === undefined) return {};
+  const { parseCapabilities } = await import("../../acl/capabilities.ts");
+  const parsed = parseCapabilities(acl);
+  if (!parsed.ok) throw new CliError(ExitCode.Usage, parsed.message);
+  return acl;
 }
 
 function describe(user: UserRecord): Record<string, unknown> {
@@ -122,7 +111,7 @@ export function usersCommand(ctx: Context) {
       "after",
       `
 Examples:
-  printf '%s' "$PASSWORD" | realtime-cli users add alice --role member --acl '{"chat:*":["subscribe"]}'
+  printf '%s' "$PASSWORD" | realtime-cli users add alice --role member --acl 'chat:*=subscribe,publish'
   realtime-cli users list
   realtime-cli users set-roles alice member moderator
   realtime-cli users disable alice`,
@@ -133,14 +122,14 @@ Examples:
       .summary("Add a user; the password is read from stdin")
       .argument("<username>", "1 to 64 of a-z 0-9 . _ @ -")
       .option("--role <role...>", "roles (repeatable)")
-      .option("--acl <json>", "per-topic capabilities, as JSON")
+      .option("--acl <pattern=actions>", ACL_OPTION_HELP, collectAcl)
       .option("--db <file>", "the account store")
       .action(async (name, options) => {
         const { normalizeUsername } = await import("../../accounts/username.ts");
         const { checkPasswordPolicy, hashPassword } = await import("../../accounts/password.ts");
         const username = await accountsCall(() => Promise.resolve(normalizeUsername(name)));
         const roles = parseRoles(options.role ?? []);
-        const acl = parseAcl(options.acl);
+        const acl = await checkedAcl(options.acl);
         const password = await readPassword(ctx);
         await accountsCall(() => Promise.resolve(checkPasswordPolicy(password, username)));
         await using store = await openStore(dbPath(ctx, options.db), true);
