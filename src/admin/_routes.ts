@@ -4,6 +4,7 @@ import type { AclRule } from "../acl/rules.ts";
 import { validatePattern, validateTopic } from "../topic/topic.ts";
 import type { BroadcastInput, Hub } from "../hub/hub.ts";
 import { EngineError } from "../engine/errors.ts";
+import { historyPublication } from "../hub/history_publication.ts";
 import { CONSOLE_ROUTES } from "./_console_routes.ts";
 import type { ConsoleFeed } from "./console/feed.ts";
 import type { PublicationSigner } from "../signing/sign.ts";
@@ -238,13 +239,7 @@ export const ROUTES: readonly Route[] = [
         }
         throw error;
       }
-      const publications = result.publications.map((entry) => ({
-        offset: entry.offset,
-        payload: JSON.parse(entry.publication.data),
-        from: entry.publication.from,
-        ts: entry.publication.ts,
-        ...(entry.publication.event === undefined ? {} : { event: entry.publication.event }),
-      }));
+      const publications = result.publications.map(historyPublication);
       return {
         body: { topic, ...result.position, publications },
         audit: { topic },

@@ -16,7 +16,6 @@ import type {
   AckFrame,
   ClientFrame,
   HistoryFrame,
-  HistoryPublication,
   PresenceClient,
   RequestId,
   ServerFrame,
@@ -26,6 +25,7 @@ import type { PresenceEntry, PresenceEvent } from "../engine/engine.ts";
 import { EngineError } from "../engine/errors.ts";
 import { matchPattern } from "../topic/pattern.ts";
 import { encodeDelivery } from "./fanout.ts";
+import { historyPublication } from "./history_publication.ts";
 import { parseClientFrame } from "../protocol/parse.ts";
 import type { Deadline } from "./_deadlines.ts";
 import type { Peer } from "./admission.ts";
@@ -701,18 +701,7 @@ export class Connection {
           type: "history",
           id,
           topic,
-          publications: result.publications.map((entry) => {
-            const p = entry.publication;
-            const out: HistoryPublication = {
-              offset: entry.offset,
-              payload: JSON.parse(p.data),
-              from: p.from,
-              ts: p.ts,
-            };
-            if (p.event !== undefined) out.event = p.event;
-            if (p.extra !== undefined) out.jws = p.extra;
-            return out;
-          }),
+          publications: result.publications.map(historyPublication),
           offset: result.position.offset,
           epoch: result.position.epoch,
         });
