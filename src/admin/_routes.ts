@@ -1,6 +1,7 @@
 // The admin routes: each checks its input, then makes one Hub call.
 
 import type { AclRule } from "../acl/rules.ts";
+import { aclErrors } from "../acl/lint.ts";
 import { validatePattern, validateTopic } from "../topic/topic.ts";
 import type { BroadcastInput, Hub } from "../hub/hub.ts";
 import { EngineError } from "../engine/errors.ts";
@@ -283,13 +284,10 @@ export const ROUTES: readonly Route[] = [
       if (!Array.isArray(rules)) {
         throw new AdminInputError(400, `Invalid 'rules': expected an array, got ${kind(rules)}`);
       }
-      try {
-        await input.hub.updateRules(rules as AclRule[]);
-      } catch (error) {
-        // compileAcl throws TypeError before anything is replaced.
-        if (error instanceof TypeError) throw new AdminInputError(400, error.message);
-        throw error;
-      }
+      // Checked here, as the hub would: a refusal is the caller's, anything the hub throws is not.
+      const [problem] = aclErrors({ rules: rules as AclRule[] });
+      if (problem !== undefined) throw new AdminInputError(400, problem.message);
+      await input.hub.updateRules(rules as AclRule[]);
       return { body: { rules: rules.length }, audit: { rules: rules.length } };
     },
   },

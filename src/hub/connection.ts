@@ -11,6 +11,7 @@ import { isPattern } from "../topic/topic.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
+import { HubError } from "../protocol/errors.ts";
 import { encodeAck, encodeFrame, errorFrame } from "../protocol/encode.ts";
 import type {
   AckFrame,
@@ -32,6 +33,7 @@ import type { Peer } from "./admission.ts";
 import type { HubContext } from "./context.ts";
 import type { HubSocket } from "./transport.ts";
 import { increment } from "./metrics.ts";
+import { errorDetail } from "./log.ts";
 import { takeToken } from "./token_bucket.ts";
 import { messageBytes } from "./_utf8.ts";
 import { Outbox, writeFrames } from "./_outbox.ts";
@@ -705,7 +707,7 @@ export class Connection {
           offset: result.position.offset,
           epoch: result.position.epoch,
         });
-      }, (error) => this.#queryFailed(error, topic, id));
+      }, (error) => this.#queryFailed(error, "history", topic, id));
     };
     return verdict instanceof Promise ? verdict.then(allowed) : allowed(verdict);
   }
@@ -730,25 +732,33 @@ export class Connection {
       return type === "presence"
         ? engine.presence(topic).then(
           (entries) => this.#reply({ type, id, topic, clients: entries.map(presenceClient) }),
-          (error) => this.#queryFailed(error, topic, id),
+          (error) => this.#queryFailed(error, type, topic, id),
         )
         : engine.presenceStats(topic).then(
           (stats) =>
             this.#reply({ type, id, topic, connections: stats.connections, users: stats.users }),
-          (error) => this.#queryFailed(error, topic, id),
+          (error) => this.#queryFailed(error, type, topic, id),
         );
     };
     return verdict instanceof Promise ? verdict.then(allowed) : allowed(verdict);
   }
 
-  #queryFailed(error: unknown, topic: string, id: RequestId | undefined): void {
+  /**
+   * A history or presence read failed: a typed error gives its code; an
+   * engine's failure is `INTERNAL` and retryable; anything else is a bug,
+   * logged with its detail and answered with a generic `INTERNAL`.
+   */
+  #queryFailed(
+    error: unknown,
+    request: "history" | "presence" | "presence_stats",
+    topic: string,
+    id: RequestId | undefined,
+  ): void {
     if (this.#state !== "open") return;
     if (error instanceof EngineError && error.code === "NO_HISTORY") {
       return this.#reply(errorFrame("NO_HISTORY", error.message, id));
     }
-    if (error instanceof TypeError || error instanceof RangeError) {
-      return this.#reply(errorFrame("BAD_REQUEST", error.message, id));
-    }
+    if (!(error instanceof EngineError)) return this.#failed(request, error, id);
     this.#engineFailed("read", topic, error);
     this.#reply(
       errorFrame("INTERNAL", `Cannot read '${topic}' now: the engine is unavailable`, id),
@@ -889,14 +899,26 @@ export class Connection {
   }
 
   #internal(frame: ClientFrame, error: unknown): void {
+    this.#failed(frame.type, error, frame.id);
+  }
+
+  /**
+   * Handling a request threw: a {@linkcode HubError} is the client's answer,
+   * with its code and message; anything else is the server's fault, logged
+   * with its detail and answered `INTERNAL` with a generic message, so no
+   * internal text reaches the client.
+   */
+  #failed(request: string, error: unknown, id: RequestId | undefined): void {
+    if (this.#state === "closed") return;
+    if (error instanceof HubError) return this.#reply(errorFrame(error.code, error.message, id));
     this.#ctx.log({
       level: "error",
       event: "internal",
       connection: this.id,
-      frame: frame.type,
-      error: error instanceof Error ? error.name : typeof error,
+      frame: request,
+      ...errorDetail(error),
     });
-    this.#reply(errorFrame("INTERNAL", "Internal error", frame.id));
+    this.#reply(errorFrame("INTERNAL", "Internal error", id));
   }
 
   /** Ends one subscription and releases what it counted against; nothing when there was none. */
