@@ -24,6 +24,7 @@ export type AuthFailureReason =
   | "bad_issuer"
   | "bad_audience"
   | "missing_sub"
+  | "reserved_sub"
   | "jwks_unavailable"
   | "revoked"
   | "invalid";
@@ -54,6 +55,7 @@ const MESSAGES: Readonly<Record<AuthFailureReason, string>> = {
   bad_issuer: "Token issuer is not accepted",
   bad_audience: "Token audience is not accepted",
   missing_sub: "Token has no valid subject",
+  reserved_sub: "Token subject is reserved",
   jwks_unavailable: "Token signing keys are unavailable",
   revoked: "Token has been revoked",
   invalid: "Token is invalid",

@@ -766,6 +766,26 @@ export class Connection {
   }
 
   async #auth(token: string, id: RequestId | undefined): Promise<void> {
+    if (this.#principal?.anonymous === true) {
+      // Not a refresh (it has no token to refresh) and not a sign-in (it
+      // would keep the anonymous connection's place outside the user index,
+      // out of reach of revocation): a user connects afresh with a token.
+      this.#ctx.audit({
+        level: "warn",
+        event: "auth.failed",
+        reason: "anonymous_connection",
+        connection: this.id,
+      });
+      this.#reply(
+        errorFrame(
+          "AUTH_FAILED",
+          "Cannot authenticate an anonymous connection: reconnect with the token",
+          id,
+        ),
+      );
+      this.close(CloseCode.AuthFailed, "Anonymous connection cannot authenticate");
+      return;
+    }
     let principal: Principal;
     try {
       principal = await this.#ctx.verify(token);

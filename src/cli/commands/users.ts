@@ -136,9 +136,9 @@ Examples:
       .option("--acl <json>", "per-topic capabilities, as JSON")
       .option("--db <file>", "the account store")
       .action(async (name, options) => {
-        const { normalizeUsername } = await import("../../accounts/username.ts");
+        const { normalizeNewUsername } = await import("../../accounts/username.ts");
         const { checkPasswordPolicy, hashPassword } = await import("../../accounts/password.ts");
-        const username = await accountsCall(() => Promise.resolve(normalizeUsername(name)));
+        const username = await accountsCall(() => Promise.resolve(normalizeNewUsername(name)));
         const roles = parseRoles(options.role ?? []);
         const acl = parseAcl(options.acl);
         const password = await readPassword(ctx);
