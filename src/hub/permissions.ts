@@ -175,7 +175,8 @@ export function createPermissions<C extends Checked>(options: PermissionsOptions
       caches.delete(connection);
     },
     replaceRules(rules) {
-      acl = compileAcl({ ...aclOptions, rules });
+      // The signed rules keep their replay memories: an update must not reopen a replay.
+      acl = compileAcl({ ...aclOptions, rules }, { previous: acl });
     },
     get acl() {
       return acl;
