@@ -89,6 +89,14 @@ export class Connection {
   #recovering: Map<string, { text: string; offset: number | undefined }[]> | undefined;
   /** Concrete topics whose `join`/`leave` it receives. */
   #following: SmallSet<string> | undefined;
+  /**
+   * Per topic with history, the position of the last subscribe reply this
+   * connection was given: a `since` at or after it resumes what this
+   * connection was already entitled to, so it needs no `history` permission
+   * (see `#mayReplay`). Made at the first such reply; kept after an
+   * unsubscribe, since a recovery unsubscribes first; bounded (`#given`).
+   */
+  #positions: Map<string, TopicPosition> | undefined;
 
   /**
    * @param id Server-assigned id.
@@ -273,6 +281,7 @@ export class Connection {
     this.#queueSizes = undefined;
     this.#queueBytes = 0;
     this.#outbox = undefined;
+    this.#positions = undefined;
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
   }
@@ -342,6 +351,8 @@ export class Connection {
     for (const topic of this.#subscriptions.toArray()) {
       const verdict = await this.#ctx.check(this, principal, "subscribe", topic);
       if (!verdict.allowed && this.#subscriptions.has(topic) && this.#state === "open") {
+        // No longer allowed: what is published from now on is not this connection's to recover.
+        this.#positions?.delete(topic);
         this.#unsubscribed(topic);
         this.#reply({ type: "unsubscribed", topic, code: "FORBIDDEN" });
       }
@@ -432,7 +443,9 @@ export class Connection {
     const verdict = presence === true
       ? this.#checkBoth(principal, "subscribe", "presence", topic)
       : this.#ctx.check(this, principal, "subscribe", topic);
-    const finish = (v: Verdict) => {
+    // Decided now, in frame order: a recovery right after an unsubscribe resumes this connection's own position.
+    const ownPosition = since === undefined || this.#ownPosition(topic, since);
+    const finish = (v: Verdict, replay: boolean) => {
       if (this.#state !== "open" || this.#principal !== principal) return;
       if (!v.allowed) return this.#reply(errorFrame(v.code, v.message, id));
       if (this.#subscriptions.has(topic)) return this.#ack(id);
@@ -453,13 +466,48 @@ export class Connection {
         this.#ctx.fanout.add(topic, this);
         return this.#ack(id);
       }
-      const start = () => this.#held(topic, id, history !== "no", since, presence);
+      const start = () => this.#held(topic, id, history !== "no", since, presence, replay);
       return held === undefined ? start() : held.then(
         start,
         (error) => this.#notHeld(topic, id, error),
       );
     };
-    return verdict instanceof Promise ? verdict.then(finish) : finish(verdict);
+    const decided = (v: Verdict): Promise<void> | void => {
+      if (ownPosition || !v.allowed) return finish(v, true);
+      if (this.#state !== "open" || this.#principal !== principal) return;
+      // Replaying from a position this connection was never given reads the
+      // topic's history: it needs that permission. Without it the
+      // subscription still starts, and the reply says `recovered: false`.
+      const reading = this.#ctx.check(this, principal, "history", topic);
+      return reading instanceof Promise
+        ? reading.then((r) => finish(v, r.allowed))
+        : finish(v, reading.allowed);
+    };
+    return verdict instanceof Promise ? verdict.then(decided) : decided(verdict);
+  }
+
+  /** Whether `since` is at or after the position this connection was last given for `topic`. */
+  #ownPosition(topic: string, since: TopicPosition): boolean {
+    const given = this.#positions?.get(topic);
+    return given !== undefined && given.epoch === since.epoch && since.offset >= given.offset;
+  }
+
+  /**
+   * Records the position a subscribe reply gave for `topic`. Past
+   * `maxSubscriptions` entries, the oldest one of a topic no longer
+   * subscribed is dropped (its next recovery then needs `history`).
+   */
+  #given(topic: string, position: TopicPosition): void {
+    const positions = this.#positions ??= new Map();
+    positions.delete(topic);
+    positions.set(topic, { offset: position.offset, epoch: position.epoch });
+    if (positions.size <= this.#ctx.limits.maxSubscriptions) return;
+    for (const old of positions.keys()) {
+      if (!this.#subscriptions.has(old)) {
+        positions.delete(old);
+        return;
+      }
+    }
   }
 
   /** Both actions allowed, or the first refusal. */
@@ -487,6 +535,7 @@ export class Connection {
     history: boolean,
     since: TopicPosition | undefined,
     presence: boolean | undefined,
+    replay: boolean,
   ): Promise<void> | void {
     if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
       this.#ctx.fanout.release(topic);
@@ -508,6 +557,8 @@ export class Connection {
     const engine = this.#ctx.engine;
     const read = since === undefined
       ? engine.position(topic).then((position) => ({ position, recovered: undefined, replay: [] }))
+      : !replay
+      ? engine.position(topic).then((position) => ({ position, recovered: false, replay: [] }))
       : engine.recover(topic, since, this.#ctx.maxRecover).then((r) => ({
         position: r.position,
         recovered: r.recovered,
@@ -521,6 +572,7 @@ export class Connection {
           ? { type: "ack", offset: position.offset, epoch: position.epoch }
           : { type: "ack", id, offset: position.offset, epoch: position.epoch };
         if (recovered !== undefined) ack.recovered = recovered;
+        this.#given(topic, position);
         this.#reply(ack);
         let last = since !== undefined && recovered ? since.offset : position.offset;
         for (const entry of replay) {
