@@ -18,7 +18,7 @@ import {
   OWASP_ARGON2ID,
 } from "./password.ts";
 import type { AccountStore, UserPatch, UserRecord } from "./store.ts";
-import { normalizeUsername } from "./username.ts";
+import { normalizeNewUsername, normalizeUsername } from "./username.ts";
 
 /** Options of {@linkcode createAccountsAdminHandler}. */
 export interface AccountsAdminOptions {
@@ -188,7 +188,7 @@ export function createAccountsAdminHandler(
       }
       allow("POST");
       const body = await readJsonObject(req);
-      const username = normalizeUsername(body.username);
+      const username = normalizeNewUsername(body.username);
       const password = stringField(body, "password");
       checkPasswordPolicy(password, username);
       const grants = {

@@ -81,9 +81,14 @@ export function openDefaultAccounts(
     signup,
     log: options.log,
     trustProxy: options.trustProxy,
+    // As the demo page's minted tokens: `history` lets a reconnect recover
+    // what was missed (a recovery reads history), `presence` the Online list.
     newUser: (name) => ({
       roles: [],
-      acl: { "chat:*": ["subscribe", "publish"], [`user:${name}`]: ["subscribe"] },
+      acl: {
+        "chat:*": ["subscribe", "publish", "history", "presence"],
+        [`user:${name}`]: ["subscribe"],
+      },
     }),
   });
   const adminHandler = createAccountsAdminHandler(store, {

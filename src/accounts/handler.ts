@@ -45,7 +45,7 @@ import {
   unsealToken,
 } from "./_refresh_token.ts";
 import type { AccountStore, UserRecord } from "./store.ts";
-import { normalizeUsername } from "./username.ts";
+import { normalizeNewUsername, normalizeUsername } from "./username.ts";
 import { createHashSlots } from "./_hash_slots.ts";
 
 /** What a new user gets. */
@@ -326,7 +326,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     if (!signup) throw new AccountsError("SIGNUP_DISABLED", "Sign-up is disabled on this server");
     if (req.headers.has("origin")) checkOrigin(req);
     const body = await readJsonObject(req);
-    const username = normalizeUsername(body.username);
+    const username = normalizeNewUsername(body.username);
     const password = stringField(body, "password");
     checkPasswordPolicy(password, username);
     limit(undefined, address);

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { ANONYMOUS_PRINCIPAL } from "../auth/principal.ts";
 import { AccountsError } from "./errors.ts";
 
 const USERNAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
@@ -41,4 +42,33 @@ export function normalizeUsername(value: unknown): string {
     );
   }
   return normalized;
+}
+
+/**
+ * Normalizes and checks the username of an account being created: as
+ * {@linkcode normalizeUsername}, and not a reserved name (`anonymous`, the
+ * name of token-less connections, which no token may carry).
+ *
+ * @param value The username as typed.
+ * @returns The normalized username.
+ * @throws {AccountsError} `INVALID_USERNAME` for a name that is not allowed or reserved.
+ *
+ * @example A reserved name is refused
+ * ```ts
+ * import { AccountsError, normalizeNewUsername } from "@realtime/hub/accounts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(normalizeNewUsername("Bob"), "bob");
+ * assert.throws(() => normalizeNewUsername("Anonymous"), AccountsError);
+ * ```
+ */
+export function normalizeNewUsername(value: unknown): string {
+  const username = normalizeUsername(value);
+  if (username === ANONYMOUS_PRINCIPAL.sub) {
+    throw new AccountsError(
+      "INVALID_USERNAME",
+      `Username "${username}" is reserved for connections without a token: choose another`,
+    );
+  }
+  return username;
 }

@@ -122,11 +122,39 @@ export interface Acl {
 }
 
 /**
+ * Options for {@linkcode compileAcl} beyond the ACL itself.
+ *
+ * @example Replace the rules in force
+ * ```ts
+ * import { type Acl, compileAcl } from "@realtime/hub/acl";
+ *
+ * let acl: Acl = compileAcl({ rules: [] });
+ * acl = compileAcl({ rules: [{ effect: "allow", actions: ["subscribe"], topics: ["chat:*"] }] }, {
+ *   previous: acl,
+ * });
+ * ```
+ */
+export interface AclCompileOptions {
+  /**
+   * The ACL these rules replace. A signed rule's pattern keeps the replay
+   * memory it had there when the keys it accepts share a key with the ones
+   * it had (the same keys, or a rotation adding or dropping one), so a
+   * rules update does not let a signed publication accepted before it be
+   * published again. Without it, every signed pattern starts with an empty
+   * memory.
+   *
+   * @default {undefined}
+   */
+  previous?: Acl;
+}
+
+/**
  * Validates ACL options once and compiles the rules into a segment trie, so
  * a decision, for a concrete topic or a subscription pattern, does not scan
  * the rule list.
  *
  * @param options The rules and the capability claim name.
+ * @param compile The ACL being replaced, whose signed rules' replay memories carry over.
  * @returns The compiled {@linkcode Acl}.
  * @throws {TypeError} When the options are malformed; the message names the
  * rule index and the bad value.
@@ -156,10 +184,10 @@ export interface Acl {
  * assert.equal(acl.decide(bob, "subscribe", "chat:**").allowed, false);
  * ```
  */
-export function compileAcl(options: AclOptions): Acl {
+export function compileAcl(options: AclOptions, compile: AclCompileOptions = {}): Acl {
   const problems = optionsProblems(options);
   if (problems.length > 0) throw new TypeError(problems[0].message);
-  return new CompiledAcl(options);
+  return new CompiledAcl(options, compile.previous);
 }
 
 class CompiledAcl implements Acl {
@@ -175,11 +203,14 @@ class CompiledAcl implements Acl {
    */
   readonly #ruleDecisions = new Map<RuleEntry, AclDecision[]>();
 
-  constructor(options: AclOptions) {
+  constructor(options: AclOptions, previous: Acl | undefined) {
     this.rules = Object.freeze((options.rules ?? []).map(copyRule));
     this.#trie = buildTrie(buildEntries(this.rules));
     this.#claim = options.capabilityClaim ?? "acl";
-    this.#signing = new SigningTable(this.rules);
+    this.#signing = new SigningTable(
+      this.rules,
+      previous instanceof CompiledAcl ? previous.#signing : undefined,
+    );
   }
 
   signingFor(topic: string): AclSignatureRequirement | undefined {

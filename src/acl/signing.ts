@@ -10,7 +10,9 @@ import {
   type PublicationVerifier,
   type PublicationVerifierOptions,
 } from "../signing/verify.ts";
+import { createReplayMemory } from "../signing/replay_memory.ts";
 import type { AclRule, AclSigning } from "./rules.ts";
+import { type CarriedMemory, carriedMemory, keepDormant, keyIdentities } from "./_replay_carry.ts";
 import { LIMITS, TOPIC_RE } from "../topic/grammar.ts";
 import { matchSplit, type SplitPattern, splitPattern } from "../topic/split_pattern.ts";
 import { kindOf, quote } from "../topic/quote.ts";
@@ -37,7 +39,7 @@ import { kindOf, quote } from "../topic/quote.ts";
  * ```
  */
 export interface AclSignatureRequirement {
-  /** Verifies publications to the topic; it holds the rule's replay cache. */
+  /** Verifies publications to the topic; it holds the pattern's replay memory. */
   readonly verifier: PublicationVerifier;
   /** The deciding rule: its index, its `id` when it has one, and the pattern that matched. */
   readonly rule: { readonly index: number; readonly id?: string; readonly pattern: string };
@@ -94,18 +96,35 @@ interface SignedEntry {
   readonly split: SplitPattern;
 }
 
-/** The signed rules of a compiled ACL, each with its verifier, in rule order. */
+/**
+ * The signed rules of a compiled ACL, each pattern with its verifier, in
+ * rule order. Each signed pattern has its own replay memory, which a table
+ * built to replace another takes over (see `_replay_carry.ts`), so a rules
+ * update does not let a recent signed publication be published again.
+ */
 export class SigningTable {
   readonly #entries: SignedEntry[] = [];
+  /** Each signed pattern's memories (in use or dormant) and their keys, for the next table. */
+  readonly #memories = new Map<string, CarriedMemory[]>();
 
-  /** @param rules Validated rules. */
-  constructor(rules: readonly AclRule[]) {
+  /**
+   * @param rules Validated rules.
+   * @param previous The table of the rules these replace, if any.
+   * @param now The current time, in epoch ms (dormant memories past it are dropped).
+   */
+  constructor(rules: readonly AclRule[], previous?: SigningTable, now: number = Date.now()) {
+    const had = previous === undefined ? undefined : previous.#memories;
     rules.forEach((rule, index) => {
       if (rule.signed === undefined) return;
-      const verifier = createPublicationVerifier(verifierOptions(rule.signed));
+      const options = verifierOptions(rule.signed);
+      const keys = keyIdentities(rule.signed.keys);
       for (const pattern of rule.topics) {
+        const replays = carriedMemory(had?.get(pattern), keys) ?? createReplayMemory();
+        const memories = this.#memories.get(pattern) ?? [];
+        memories.push({ keys, memory: replays });
+        this.#memories.set(pattern, memories);
         const requirement: AclSignatureRequirement = Object.freeze({
-          verifier,
+          verifier: createPublicationVerifier({ ...options, replays }),
           rule: Object.freeze(
             rule.id === undefined ? { index, pattern } : { index, id: rule.id, pattern },
           ),
@@ -113,6 +132,7 @@ export class SigningTable {
         this.#entries.push({ requirement, split: splitPattern(pattern) });
       }
     });
+    if (had !== undefined) keepDormant(had, this.#memories, now);
   }
 
   /** The requirement of the first signed rule matching a concrete topic, if any. */

@@ -4,46 +4,46 @@
 
 import { lintAcl } from "../acl/lint.ts";
 import { ACL_ACTIONS, type AclAction, type AclRule } from "../acl/rules.ts";
-import type { ListQuery } from "../hub/inspect.ts";
+import { type ListQuery, MAX_LIST_LIMIT } from "../hub/inspect.ts";
 import { AdminInputError, kind, readJsonObject, requireField } from "./_request.ts";
 import type { Route, RouteInput } from "./_routes.ts";
 
 /** Longest topic or pattern `acl/explain` takes; the hub's own limit applies after. */
 const MAX_TARGET_LENGTH = 1024;
 
+/** Longest `search` a listing takes, as the hub's listings. */
+const MAX_SEARCH_LENGTH = 256;
+
+/** A listing's query, checked here: what the hub would refuse is a 400 with a clear message. */
 function query(input: RouteInput): ListQuery {
   const params = new URL(input.req.url).searchParams;
-  const number = (name: string): number | undefined => {
+  const number = (name: string, min: number, max: number): number | undefined => {
     const raw = params.get(name);
     if (raw === null) return undefined;
-    if (!/^\d{1,9}$/.test(raw)) {
+    if (!/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
       throw new AdminInputError(
         400,
-        `Invalid '${name}': expected a whole number, got '${raw.slice(0, 20)}'`,
+        `Invalid '${name}': expected a whole number from ${min} to ${max}, got '${
+          raw.slice(0, 20)
+        }'`,
       );
     }
     return Number(raw);
   };
   const search = params.get("search") ?? undefined;
-  const offset = number("offset");
-  const limit = number("limit");
+  if (search !== undefined && search.length > MAX_SEARCH_LENGTH) {
+    throw new AdminInputError(
+      400,
+      `Invalid 'search': it has ${search.length} characters, at most ${MAX_SEARCH_LENGTH} are allowed`,
+    );
+  }
+  const offset = number("offset", 0, 999_999_999);
+  const limit = number("limit", 1, MAX_LIST_LIMIT);
   return {
     ...(search === undefined ? {} : { search }),
     ...(offset === undefined ? {} : { offset }),
     ...(limit === undefined ? {} : { limit }),
   };
-}
-
-/** Runs a listing, turning a refused query into a 400. */
-function listing<T>(list: () => T): T {
-  try {
-    return list();
-  } catch (error) {
-    if (error instanceof RangeError || error instanceof TypeError) {
-      throw new AdminInputError(400, error.message);
-    }
-    throw error;
-  }
 }
 
 function rulesArray(value: unknown): AclRule[] {
@@ -62,7 +62,7 @@ export const CONSOLE_ROUTES: readonly Route[] = [
     action: "connections",
     run(input) {
       const q = query(input);
-      const page = listing(() => input.hub.listConnections(q));
+      const page = input.hub.listConnections(q);
       return Promise.resolve({
         body: page,
         audit: { matched: page.matched, ...(q.search ? { searched: true } : {}) },
@@ -75,7 +75,7 @@ export const CONSOLE_ROUTES: readonly Route[] = [
     action: "topics",
     run(input) {
       const q = query(input);
-      const page = listing(() => input.hub.listTopics(q));
+      const page = input.hub.listTopics(q);
       return Promise.resolve({ body: page, audit: { matched: page.matched } });
     },
   },

@@ -1,6 +1,7 @@
 // Reading and checking untrusted admin request input: the JSON body (type,
 // size, depth) and path parameters.
 
+import { HubError } from "../protocol/errors.ts";
 import { errorResponse } from "./credential.ts";
 
 /** Largest accepted request body. */
@@ -10,18 +11,18 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_USER_LENGTH = 256;
 
 /** Input the admin API refuses: answered with its status and `BAD_REQUEST`. */
-export class AdminInputError extends Error {
+export class AdminInputError extends HubError {
   readonly status: number;
   readonly headers: Record<string, string>;
   constructor(status: number, message: string, headers: Record<string, string> = {}) {
-    super(message);
+    super("BAD_REQUEST", message);
     this.name = "AdminInputError";
     this.status = status;
     this.headers = headers;
   }
 
   toResponse(): Response {
-    return errorResponse(this.status, "BAD_REQUEST", this.message, this.headers);
+    return errorResponse(this.status, this.code, this.message, this.headers);
   }
 }
 

@@ -1,9 +1,11 @@
 // The admin routes: each checks its input, then makes one Hub call.
 
 import type { AclRule } from "../acl/rules.ts";
+import { aclErrors } from "../acl/lint.ts";
 import { validatePattern, validateTopic } from "../topic/topic.ts";
 import type { BroadcastInput, Hub } from "../hub/hub.ts";
 import { EngineError } from "../engine/errors.ts";
+import { historyPublication } from "../hub/history_publication.ts";
 import { CONSOLE_ROUTES } from "./_console_routes.ts";
 import type { ConsoleFeed } from "./console/feed.ts";
 import type { PublicationSigner } from "../signing/sign.ts";
@@ -238,13 +240,7 @@ export const ROUTES: readonly Route[] = [
         }
         throw error;
       }
-      const publications = result.publications.map((entry) => ({
-        offset: entry.offset,
-        payload: JSON.parse(entry.publication.data),
-        from: entry.publication.from,
-        ts: entry.publication.ts,
-        ...(entry.publication.event === undefined ? {} : { event: entry.publication.event }),
-      }));
+      const publications = result.publications.map(historyPublication);
       return {
         body: { topic, ...result.position, publications },
         audit: { topic },
@@ -288,13 +284,10 @@ export const ROUTES: readonly Route[] = [
       if (!Array.isArray(rules)) {
         throw new AdminInputError(400, `Invalid 'rules': expected an array, got ${kind(rules)}`);
       }
-      try {
-        await input.hub.updateRules(rules as AclRule[]);
-      } catch (error) {
-        // compileAcl throws TypeError before anything is replaced.
-        if (error instanceof TypeError) throw new AdminInputError(400, error.message);
-        throw error;
-      }
+      // Checked here, as the hub would: a refusal is the caller's, anything the hub throws is not.
+      const [problem] = aclErrors({ rules: rules as AclRule[] });
+      if (problem !== undefined) throw new AdminInputError(400, problem.message);
+      await input.hub.updateRules(rules as AclRule[]);
       return { body: { rules: rules.length }, audit: { rules: rules.length } };
     },
   },

@@ -7,12 +7,13 @@
  */
 
 import type { Hub } from "../hub/hub.ts";
-import { type LogEntry, logToStderr } from "../hub/log.ts";
+import { errorDetail, type LogEntry, logToStderr } from "../hub/log.ts";
 import { checkAdminAuthOptions, createAdminAuth, errorResponse } from "./credential.ts";
 import { AdminInputError } from "./_request.ts";
 import { decodeParams, matchRoutes } from "./_routes.ts";
 import type { AdminOptions } from "./options.ts";
-import { PublishError } from "../hub/publish_error.ts";
+import { HubError } from "../protocol/errors.ts";
+import { HTTP_STATUS } from "../protocol/codes.ts";
 import { createPublicationSigner, type PublicationSigner } from "../signing/sign.ts";
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -251,18 +252,6 @@ export function createAdminHandler(
       if (result.response !== undefined) return result.response;
       return Response.json(result.body, { headers: { "cache-control": "no-store" } });
     } catch (error) {
-      if (error instanceof PublishError) {
-        // The topic's signing rule refused the publication: its code, as a client would get.
-        audit({
-          level: "info",
-          event: "admin.rejected",
-          ...who,
-          action,
-          code: error.code,
-          ...where,
-        });
-        return errorResponse(error.code === "INTERNAL" ? 500 : 400, error.code, error.message);
-      }
       if (error instanceof AdminInputError) {
         audit({
           level: "info",
@@ -274,12 +263,25 @@ export function createAdminHandler(
         });
         return error.toResponse();
       }
+      if (error instanceof HubError) {
+        // A refusal the caller may read (a signing rule refused a broadcast): its code, as a client would get.
+        audit({
+          level: "info",
+          event: "admin.rejected",
+          ...who,
+          action,
+          code: error.code,
+          ...where,
+        });
+        return errorResponse(HTTP_STATUS[error.code] ?? 500, error.code, error.message);
+      }
+      // Anything else is the server's fault: its detail goes to the log, never to the caller.
       audit({
         level: "error",
         event: "admin.failed",
         ...who,
         action,
-        error: error instanceof Error ? error.name : typeof error,
+        ...errorDetail(error),
         ...where,
       });
       return errorResponse(500, "INTERNAL", "Admin action failed");

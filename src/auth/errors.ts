@@ -5,6 +5,7 @@
  */
 
 import type { ErrorCode } from "../protocol/codes.ts";
+import { HubError } from "../protocol/errors.ts";
 
 /**
  * Why a token was rejected. Stable: callers may switch on it, log it and
@@ -23,6 +24,7 @@ export type AuthFailureReason =
   | "bad_issuer"
   | "bad_audience"
   | "missing_sub"
+  | "reserved_sub"
   | "jwks_unavailable"
   | "revoked"
   | "invalid";
@@ -53,6 +55,7 @@ const MESSAGES: Readonly<Record<AuthFailureReason, string>> = {
   bad_issuer: "Token issuer is not accepted",
   bad_audience: "Token audience is not accepted",
   missing_sub: "Token has no valid subject",
+  reserved_sub: "Token subject is reserved",
   jwks_unavailable: "Token signing keys are unavailable",
   revoked: "Token has been revoked",
   invalid: "Token is invalid",
@@ -72,9 +75,9 @@ const MESSAGES: Readonly<Record<AuthFailureReason, string>> = {
  * new AuthError("bad_signature").code; // "AUTH_FAILED"
  * ```
  */
-export class AuthError extends Error {
+export class AuthError extends HubError {
   /** `TOKEN_EXPIRED` for an expired token, `AUTH_FAILED` for anything else. */
-  readonly code: AuthErrorCode;
+  declare readonly code: AuthErrorCode;
   /** The precise, stable reason. */
   readonly reason: AuthFailureReason;
 
@@ -85,9 +88,9 @@ export class AuthError extends Error {
    * @param options An optional, token-free cause.
    */
   constructor(reason: AuthFailureReason, options?: AuthErrorOptions) {
-    super(MESSAGES[reason] ?? MESSAGES.invalid, options);
+    const known: AuthFailureReason = Object.hasOwn(MESSAGES, reason) ? reason : "invalid";
+    super(known === "expired" ? "TOKEN_EXPIRED" : "AUTH_FAILED", MESSAGES[known], options);
     this.name = "AuthError";
-    this.reason = reason in MESSAGES ? reason : "invalid";
-    this.code = this.reason === "expired" ? "TOKEN_EXPIRED" : "AUTH_FAILED";
+    this.reason = known;
   }
 }

@@ -8,12 +8,16 @@
 import { importJWK, importPKCS8, SignJWT } from "./jose.ts";
 import { isHmacAlgorithm, isJwsAlgorithm, type JwsAlgorithm } from "./algorithms.ts";
 import { parseDuration } from "./duration.ts";
+import { ANONYMOUS_PRINCIPAL } from "./principal.ts";
 import { secretBytes } from "./_secret.ts";
 import { algorithmsForJwk, algorithmsForShape, jwkShape, pemShape } from "./_key_shape.ts";
 
 /** The claims of a token to mint. `exp`, `iat` and `nbf` are set from options instead. */
 export interface MintClaims {
-  /** The subject (user id): a non-empty string of at most 256 characters. */
+  /**
+   * The subject (user id): a non-empty string of at most 256 characters,
+   * not `anonymous` (the name of token-less connections).
+   */
   sub: string;
   /** Roles, read by the verifier's default `rolesClaim`. */
   roles?: string[];
@@ -88,6 +92,11 @@ function checkClaims(claims: MintClaims): void {
       `Cannot mint a token as 'sub' is ${
         typeof sub === "string" ? `${sub.length} characters long` : `of type ${typeof sub}`
       }: expected a string of 1 to 256 characters`,
+    );
+  }
+  if (sub === ANONYMOUS_PRINCIPAL.sub) {
+    throw new TypeError(
+      `Cannot mint a token as 'sub' is '${sub}': the name is reserved for token-less connections`,
     );
   }
   if (roles !== undefined && (!Array.isArray(roles) || roles.some((r) => typeof r !== "string"))) {

@@ -43,8 +43,10 @@ export interface Principal {
 /**
  * Who a token-less connection is on a hub with `anonymous: true`: `sub`
  * `"anonymous"`, no roles, no claims (so no token capabilities), no expiry.
- * It gets only what allow rules with `when: { anonymous: true }` grant; a
- * token whose `sub` is `"anonymous"` is an ordinary user, not this.
+ * It gets only what allow rules with `when: { anonymous: true }` grant. The
+ * name is reserved: a token whose `sub` is `"anonymous"` is refused
+ * (`reserved_sub`) and cannot be minted, and such a connection cannot
+ * authenticate later with an `auth` frame.
  *
  * @example Tell the anonymous principal from a user
  * ```ts

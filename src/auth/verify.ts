@@ -5,7 +5,7 @@
  */
 
 import { jwtVerify } from "./jose.ts";
-import type { Principal } from "./principal.ts";
+import { ANONYMOUS_PRINCIPAL, type Principal } from "./principal.ts";
 import { AuthError } from "./errors.ts";
 import { readRoles } from "./roles.ts";
 import { createKeySource, KeyImportError } from "./_key_source.ts";
@@ -277,6 +277,8 @@ export function createTokenVerifier(options: JwtOptions): TokenVerifier {
     if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_SUB_LENGTH) {
       throw new AuthError("missing_sub");
     }
+    // The name of token-less connections: a token must not pass for one.
+    if (sub === ANONYMOUS_PRINCIPAL.sub) throw new AuthError("reserved_sub");
     return {
       sub,
       roles: principalRoles(payload, rolesClaim),

@@ -42,7 +42,9 @@ export interface SubscribedInfo {
    * Present when the client asked to recover (a concrete topic with history,
    * resubscribed with its position): `true` when every missed message
    * follows, `false` when none does and the application should reload its
-   * state (for example with `history()`).
+   * state (for example with `history()`). After a reconnect it is always
+   * `false` unless the token or rules grant `history` on the topic: a
+   * recovery from a new connection reads the topic's history.
    */
   readonly recovered?: boolean;
   /** After a complete recovery: how many missed messages follow. */

@@ -11,12 +11,12 @@ import { isPattern } from "../topic/topic.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
+import { HubError } from "../protocol/errors.ts";
 import { encodeAck, encodeFrame, errorFrame } from "../protocol/encode.ts";
 import type {
   AckFrame,
   ClientFrame,
   HistoryFrame,
-  HistoryPublication,
   PresenceClient,
   RequestId,
   ServerFrame,
@@ -26,12 +26,14 @@ import type { PresenceEntry, PresenceEvent } from "../engine/engine.ts";
 import { EngineError } from "../engine/errors.ts";
 import { matchPattern } from "../topic/pattern.ts";
 import { encodeDelivery } from "./fanout.ts";
+import { historyPublication } from "./history_publication.ts";
 import { parseClientFrame } from "../protocol/parse.ts";
 import type { Deadline } from "./_deadlines.ts";
 import type { Peer } from "./admission.ts";
 import type { HubContext } from "./context.ts";
 import type { HubSocket } from "./transport.ts";
 import { increment } from "./metrics.ts";
+import { errorDetail } from "./log.ts";
 import { takeToken } from "./token_bucket.ts";
 import { messageBytes } from "./_utf8.ts";
 import { Outbox, writeFrames } from "./_outbox.ts";
@@ -87,6 +89,14 @@ export class Connection {
   #recovering: Map<string, { text: string; offset: number | undefined }[]> | undefined;
   /** Concrete topics whose `join`/`leave` it receives. */
   #following: SmallSet<string> | undefined;
+  /**
+   * Per topic with history, the position of the last subscribe reply this
+   * connection was given: a `since` at or after it resumes what this
+   * connection was already entitled to, so it needs no `history` permission
+   * (see `#mayReplay`). Made at the first such reply; kept after an
+   * unsubscribe, since a recovery unsubscribes first; bounded (`#given`).
+   */
+  #positions: Map<string, TopicPosition> | undefined;
 
   /**
    * @param id Server-assigned id.
@@ -271,6 +281,7 @@ export class Connection {
     this.#queueSizes = undefined;
     this.#queueBytes = 0;
     this.#outbox = undefined;
+    this.#positions = undefined;
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
   }
@@ -340,6 +351,8 @@ export class Connection {
     for (const topic of this.#subscriptions.toArray()) {
       const verdict = await this.#ctx.check(this, principal, "subscribe", topic);
       if (!verdict.allowed && this.#subscriptions.has(topic) && this.#state === "open") {
+        // No longer allowed: what is published from now on is not this connection's to recover.
+        this.#positions?.delete(topic);
         this.#unsubscribed(topic);
         this.#reply({ type: "unsubscribed", topic, code: "FORBIDDEN" });
       }
@@ -430,7 +443,9 @@ export class Connection {
     const verdict = presence === true
       ? this.#checkBoth(principal, "subscribe", "presence", topic)
       : this.#ctx.check(this, principal, "subscribe", topic);
-    const finish = (v: Verdict) => {
+    // Decided now, in frame order: a recovery right after an unsubscribe resumes this connection's own position.
+    const ownPosition = since === undefined || this.#ownPosition(topic, since);
+    const finish = (v: Verdict, replay: boolean) => {
       if (this.#state !== "open" || this.#principal !== principal) return;
       if (!v.allowed) return this.#reply(errorFrame(v.code, v.message, id));
       if (this.#subscriptions.has(topic)) return this.#ack(id);
@@ -451,13 +466,48 @@ export class Connection {
         this.#ctx.fanout.add(topic, this);
         return this.#ack(id);
       }
-      const start = () => this.#held(topic, id, history !== "no", since, presence);
+      const start = () => this.#held(topic, id, history !== "no", since, presence, replay);
       return held === undefined ? start() : held.then(
         start,
         (error) => this.#notHeld(topic, id, error),
       );
     };
-    return verdict instanceof Promise ? verdict.then(finish) : finish(verdict);
+    const decided = (v: Verdict): Promise<void> | void => {
+      if (ownPosition || !v.allowed) return finish(v, true);
+      if (this.#state !== "open" || this.#principal !== principal) return;
+      // Replaying from a position this connection was never given reads the
+      // topic's history: it needs that permission. Without it the
+      // subscription still starts, and the reply says `recovered: false`.
+      const reading = this.#ctx.check(this, principal, "history", topic);
+      return reading instanceof Promise
+        ? reading.then((r) => finish(v, r.allowed))
+        : finish(v, reading.allowed);
+    };
+    return verdict instanceof Promise ? verdict.then(decided) : decided(verdict);
+  }
+
+  /** Whether `since` is at or after the position this connection was last given for `topic`. */
+  #ownPosition(topic: string, since: TopicPosition): boolean {
+    const given = this.#positions?.get(topic);
+    return given !== undefined && given.epoch === since.epoch && since.offset >= given.offset;
+  }
+
+  /**
+   * Records the position a subscribe reply gave for `topic`. Past
+   * `maxSubscriptions` entries, the oldest one of a topic no longer
+   * subscribed is dropped (its next recovery then needs `history`).
+   */
+  #given(topic: string, position: TopicPosition): void {
+    const positions = this.#positions ??= new Map();
+    positions.delete(topic);
+    positions.set(topic, { offset: position.offset, epoch: position.epoch });
+    if (positions.size <= this.#ctx.limits.maxSubscriptions) return;
+    for (const old of positions.keys()) {
+      if (!this.#subscriptions.has(old)) {
+        positions.delete(old);
+        return;
+      }
+    }
   }
 
   /** Both actions allowed, or the first refusal. */
@@ -485,6 +535,7 @@ export class Connection {
     history: boolean,
     since: TopicPosition | undefined,
     presence: boolean | undefined,
+    replay: boolean,
   ): Promise<void> | void {
     if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
       this.#ctx.fanout.release(topic);
@@ -506,6 +557,8 @@ export class Connection {
     const engine = this.#ctx.engine;
     const read = since === undefined
       ? engine.position(topic).then((position) => ({ position, recovered: undefined, replay: [] }))
+      : !replay
+      ? engine.position(topic).then((position) => ({ position, recovered: false, replay: [] }))
       : engine.recover(topic, since, this.#ctx.maxRecover).then((r) => ({
         position: r.position,
         recovered: r.recovered,
@@ -519,6 +572,7 @@ export class Connection {
           ? { type: "ack", offset: position.offset, epoch: position.epoch }
           : { type: "ack", id, offset: position.offset, epoch: position.epoch };
         if (recovered !== undefined) ack.recovered = recovered;
+        this.#given(topic, position);
         this.#reply(ack);
         let last = since !== undefined && recovered ? since.offset : position.offset;
         for (const entry of replay) {
@@ -701,22 +755,11 @@ export class Connection {
           type: "history",
           id,
           topic,
-          publications: result.publications.map((entry) => {
-            const p = entry.publication;
-            const out: HistoryPublication = {
-              offset: entry.offset,
-              payload: JSON.parse(p.data),
-              from: p.from,
-              ts: p.ts,
-            };
-            if (p.event !== undefined) out.event = p.event;
-            if (p.extra !== undefined) out.jws = p.extra;
-            return out;
-          }),
+          publications: result.publications.map(historyPublication),
           offset: result.position.offset,
           epoch: result.position.epoch,
         });
-      }, (error) => this.#queryFailed(error, topic, id));
+      }, (error) => this.#queryFailed(error, "history", topic, id));
     };
     return verdict instanceof Promise ? verdict.then(allowed) : allowed(verdict);
   }
@@ -741,25 +784,33 @@ export class Connection {
       return type === "presence"
         ? engine.presence(topic).then(
           (entries) => this.#reply({ type, id, topic, clients: entries.map(presenceClient) }),
-          (error) => this.#queryFailed(error, topic, id),
+          (error) => this.#queryFailed(error, type, topic, id),
         )
         : engine.presenceStats(topic).then(
           (stats) =>
             this.#reply({ type, id, topic, connections: stats.connections, users: stats.users }),
-          (error) => this.#queryFailed(error, topic, id),
+          (error) => this.#queryFailed(error, type, topic, id),
         );
     };
     return verdict instanceof Promise ? verdict.then(allowed) : allowed(verdict);
   }
 
-  #queryFailed(error: unknown, topic: string, id: RequestId | undefined): void {
+  /**
+   * A history or presence read failed: a typed error gives its code; an
+   * engine's failure is `INTERNAL` and retryable; anything else is a bug,
+   * logged with its detail and answered with a generic `INTERNAL`.
+   */
+  #queryFailed(
+    error: unknown,
+    request: "history" | "presence" | "presence_stats",
+    topic: string,
+    id: RequestId | undefined,
+  ): void {
     if (this.#state !== "open") return;
     if (error instanceof EngineError && error.code === "NO_HISTORY") {
       return this.#reply(errorFrame("NO_HISTORY", error.message, id));
     }
-    if (error instanceof TypeError || error instanceof RangeError) {
-      return this.#reply(errorFrame("BAD_REQUEST", error.message, id));
-    }
+    if (!(error instanceof EngineError)) return this.#failed(request, error, id);
     this.#engineFailed("read", topic, error);
     this.#reply(
       errorFrame("INTERNAL", `Cannot read '${topic}' now: the engine is unavailable`, id),
@@ -767,6 +818,26 @@ export class Connection {
   }
 
   async #auth(token: string, id: RequestId | undefined): Promise<void> {
+    if (this.#principal?.anonymous === true) {
+      // Not a refresh (it has no token to refresh) and not a sign-in (it
+      // would keep the anonymous connection's place outside the user index,
+      // out of reach of revocation): a user connects afresh with a token.
+      this.#ctx.audit({
+        level: "warn",
+        event: "auth.failed",
+        reason: "anonymous_connection",
+        connection: this.id,
+      });
+      this.#reply(
+        errorFrame(
+          "AUTH_FAILED",
+          "Cannot authenticate an anonymous connection: reconnect with the token",
+          id,
+        ),
+      );
+      this.close(CloseCode.AuthFailed, "Anonymous connection cannot authenticate");
+      return;
+    }
     let principal: Principal;
     try {
       principal = await this.#ctx.verify(token);
@@ -900,14 +971,26 @@ export class Connection {
   }
 
   #internal(frame: ClientFrame, error: unknown): void {
+    this.#failed(frame.type, error, frame.id);
+  }
+
+  /**
+   * Handling a request threw: a {@linkcode HubError} is the client's answer,
+   * with its code and message; anything else is the server's fault, logged
+   * with its detail and answered `INTERNAL` with a generic message, so no
+   * internal text reaches the client.
+   */
+  #failed(request: string, error: unknown, id: RequestId | undefined): void {
+    if (this.#state === "closed") return;
+    if (error instanceof HubError) return this.#reply(errorFrame(error.code, error.message, id));
     this.#ctx.log({
       level: "error",
       event: "internal",
       connection: this.id,
-      frame: frame.type,
-      error: error instanceof Error ? error.name : typeof error,
+      frame: request,
+      ...errorDetail(error),
     });
-    this.#reply(errorFrame("INTERNAL", "Internal error", frame.id));
+    this.#reply(errorFrame("INTERNAL", "Internal error", id));
   }
 
   /** Ends one subscription and releases what it counted against; nothing when there was none. */

@@ -17,6 +17,9 @@ import { DEFAULT_FRAME_LIMITS } from "../protocol/parse.ts";
  * Decides a permission the rules and token capabilities do not settle:
  * `true` allows, `false` denies, `undefined` defers to the rules. It is not
  * consulted when a deny rule matched. Results are cached per connection.
+ * Throwing a `HubError` refuses with its code and message (not cached);
+ * throwing anything else refuses with `INTERNAL` and a generic message, the
+ * error's detail going to the log only.
  */
 export type AuthorizeHook = (
   principal: Principal,

@@ -11,7 +11,8 @@ import type { AclAction, AclOptions, AclRule } from "../acl/rules.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Clock } from "./clock.ts";
 import type { Verdict } from "./connection.ts";
-import type { LogEntry } from "./log.ts";
+import { errorDetail, type LogEntry } from "./log.ts";
+import { HubError } from "../protocol/errors.ts";
 import { type HubMetrics, increment, observe } from "./metrics.ts";
 import type { AuthorizeHook } from "./options.ts";
 
@@ -117,11 +118,16 @@ export function createPermissions<C extends Checked>(options: PermissionsOptions
       try {
         answer = await authorize(principal, action, topic);
       } catch (error) {
+        // A hook refusing with a typed error chose what the client reads; not cached.
+        if (error instanceof HubError) {
+          denied(connection, principal, action, topic, `authorize hook: ${error.code}`);
+          return { allowed: false, code: error.code, message: error.message };
+        }
         log({
           level: "error",
           event: "authorize.failed",
           connection: connection.id,
-          error: error instanceof Error ? error.name : typeof error,
+          ...errorDetail(error),
         });
         return { allowed: false, code: "INTERNAL", message: "Permission check failed" };
       }
@@ -169,7 +175,8 @@ export function createPermissions<C extends Checked>(options: PermissionsOptions
       caches.delete(connection);
     },
     replaceRules(rules) {
-      acl = compileAcl({ ...aclOptions, rules });
+      // The signed rules keep their replay memories: an update must not reopen a replay.
+      acl = compileAcl({ ...aclOptions, rules }, { previous: acl });
     },
     get acl() {
       return acl;

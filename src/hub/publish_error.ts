@@ -6,6 +6,7 @@
  */
 
 import type { ErrorCode } from "../protocol/codes.ts";
+import { HubError } from "../protocol/errors.ts";
 import type { SignatureErrorCode } from "../signing/verify.ts";
 
 /** The codes a {@linkcode PublishError} carries: the ones a client's publish would get. */
@@ -38,9 +39,9 @@ export type PublishErrorCode = SignatureErrorCode | Extract<ErrorCode, "BAD_REQU
  * await hub.close();
  * ```
  */
-export class PublishError extends Error {
+export class PublishError extends HubError {
   /** Stable code, as in the protocol's `error` frames. */
-  readonly code: PublishErrorCode;
+  declare readonly code: PublishErrorCode;
 
   /**
    * Creates the error.
@@ -49,8 +50,7 @@ export class PublishError extends Error {
    * @param message What was wrong, safe to show.
    */
   constructor(code: PublishErrorCode, message: string) {
-    super(message);
+    super(code, message);
     this.name = "PublishError";
-    this.code = code;
   }
 }

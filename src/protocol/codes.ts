@@ -68,6 +68,35 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
 };
 
 /**
+ * The HTTP status that goes with each error code, for answers that carry
+ * a code over HTTP (an upgrade refused, the admin API).
+ *
+ * @example The status of a refusal
+ * ```ts
+ * import { HTTP_STATUS } from "@realtime/hub/protocol";
+ *
+ * HTTP_STATUS.FORBIDDEN; // 403
+ * ```
+ */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  AUTH_FAILED: 401,
+  TOKEN_EXPIRED: 401,
+  FORBIDDEN: 403,
+  BAD_REQUEST: 400,
+  RATE_LIMITED: 429,
+  TOO_LARGE: 413,
+  NO_HISTORY: 404,
+  INTERNAL: 500,
+  SIGNATURE_REQUIRED: 400,
+  SIGNATURE_INVALID: 400,
+  SIGNATURE_ALGORITHM: 400,
+  SIGNATURE_TOPIC: 400,
+  SIGNATURE_EXPIRED: 400,
+  SIGNATURE_REPLAYED: 400,
+  SIGNATURE_TOO_LARGE: 400,
+};
+
+/**
  * WebSocket close codes used by the hub. See `docs/protocol.md` for what a
  * client should do after each.
  *

@@ -9,7 +9,7 @@
 import { base64url, errors } from "../auth/jose.ts";
 import { AuthError } from "../auth/errors.ts";
 import { KeyImportError } from "../auth/_key_source.ts";
-import type { ReplayCache } from "./_replay_cache.ts";
+import type { ReplayMemory } from "./replay_memory.ts";
 import type { PublicationClaims, RefusedPublication, SignatureErrorCode } from "./verify.ts";
 
 /** Longest `jti` accepted: it is held in memory for the whole replay window. */
@@ -68,7 +68,7 @@ export function joseRefusal(error: unknown): RefusedPublication {
 export interface FreshnessContext {
   readonly replayWindowMs: number;
   readonly toleranceMs: number;
-  readonly replays: ReplayCache;
+  readonly replays: ReplayMemory;
 }
 
 /**

@@ -21,6 +21,7 @@ export class ReplayCache {
   readonly #max: number;
   readonly #expiry = new Map<string, number>();
   readonly #heap: Entry[] = [];
+  #heldUntil = 0;
 
   /** @param max Most ids held at once. */
   constructor(max: number) {
@@ -30,6 +31,11 @@ export class ReplayCache {
   /** How many ids are held (expired ones may remain until the next `add`). */
   get size(): number {
     return this.#expiry.size;
+  }
+
+  /** When the last id recorded may be forgotten (0 before the first). */
+  get heldUntil(): number {
+    return this.#heldUntil;
   }
 
   /**
@@ -42,6 +48,7 @@ export class ReplayCache {
     if (this.#expiry.size >= this.#max) return "full";
     this.#expiry.set(id, expiresAt);
     this.#push({ id, expiresAt });
+    if (expiresAt > this.#heldUntil) this.#heldUntil = expiresAt;
     return "added";
   }
 

@@ -22,5 +22,6 @@
  */
 
 export * from "./admit.ts";
+export * from "./replay_memory.ts";
 export * from "./sign.ts";
 export * from "./verify.ts";

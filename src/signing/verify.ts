@@ -9,7 +9,7 @@ import { compactVerify } from "../auth/jose.ts";
 import type { ErrorCode } from "../protocol/codes.ts";
 import { createKeySource } from "../auth/_key_source.ts";
 import { keySourceOptions, type PublicationKeys } from "./_keys.ts";
-import { ReplayCache } from "./_replay_cache.ts";
+import { createReplayMemory, type ReplayMemory } from "./replay_memory.ts";
 import { ALG_NAME, compactHeader, freshnessRefusal, joseRefusal, refuse, UTF8 } from "./_checks.ts";
 
 export type { PublicationKeys } from "./_keys.ts";
@@ -93,6 +93,15 @@ export interface PublicationVerifierOptions {
   replayWindowMs?: number;
   /** Most `jti` values remembered at once; beyond it publications get `RATE_LIMITED`. @default {100_000} */
   maxReplayEntries?: number;
+  /**
+   * The memory of accepted `jti` values, instead of a new one of
+   * `maxReplayEntries`: give a verifier that replaces another (for the same
+   * topics and keys) the memory of the one it replaces, so what was accepted
+   * before is still refused as a replay.
+   *
+   * @default {undefined} (a new memory)
+   */
+  replays?: ReplayMemory;
   /** Longest compact JWS accepted, checked before any decoding. @default {32_768} */
   maxJwsBytes?: number;
   /** Allowed clock skew for `iat`, `exp` and `nbf`, in seconds. @default {5} */
@@ -141,6 +150,15 @@ function checkOptions(options: PublicationVerifierOptions): void {
         `Cannot create a publication verifier as '${name}' is ${value}: expected a whole number of at least ${min}`,
       );
     }
+  }
+  if (
+    options.replays !== undefined &&
+    (typeof options.replays !== "object" || options.replays === null ||
+      typeof options.replays.add !== "function")
+  ) {
+    throw new TypeError(
+      "Cannot create a publication verifier as 'replays' is not a ReplayMemory",
+    );
   }
   if (options.now !== undefined && typeof options.now !== "function") {
     throw new TypeError("Cannot create a publication verifier as 'now' is not a function");
@@ -208,7 +226,7 @@ export function createPublicationVerifier(
   const allowed = new Set<string>(algorithms);
   const joseAlgorithms = [...algorithms];
   const toleranceMs = clockToleranceSec * 1000;
-  const replays = new ReplayCache(maxReplayEntries);
+  const replays = options.replays ?? createReplayMemory({ maxEntries: maxReplayEntries });
 
   async function verify(topic: string, jws: string): Promise<PublicationVerification> {
     if (typeof jws !== "string" || jws.length === 0) {

@@ -74,6 +74,11 @@ Deno.test("POST /auth/signup refuses bad JSON, a wrong content type, a bad usern
   assert.deepEqual([array.status, (await array.json()).code], [400, "INVALID_REQUEST"]);
   const name = await server.post("/auth/signup", { username: "a b", password: PASSWORD });
   assert.deepEqual([name.status, (await name.json()).code], [400, "INVALID_USERNAME"]);
+  // The name of token-less connections: no account, so no token, may carry it.
+  const reserved = await server.post("/auth/signup", { username: "Anonymous", password: PASSWORD });
+  const refusal = await reserved.json();
+  assert.deepEqual([reserved.status, refusal.code], [400, "INVALID_USERNAME"]);
+  assert.match(refusal.message, /"anonymous" is reserved/);
   const big = await server.post("/auth/signup", {
     username: "bob",
     password: PASSWORD,

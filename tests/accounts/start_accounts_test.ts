@@ -54,6 +54,45 @@ Deno.test({
   },
 });
 
+Deno.test("startServer's signed-up users may recover chat rooms after a reconnect, and see who is online", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using started = await startServer({ port: 0, hostname: "127.0.0.1" }, {
+      devKeyDir: dir,
+    });
+    const base = `http://127.0.0.1:${started.server.port}`;
+    const res = await post(base, "/auth/signup", {
+      username: "carol",
+      password: "correct horse battery",
+    });
+    const { accessToken } = await res.json();
+    const open = async () =>
+      (await connectWelcomed(`ws://127.0.0.1:${started.server.port}/ws`, {
+        protocols: ["realtime.v1", "auth", accessToken],
+      }))[0];
+    const first = await open();
+    const ack = await first.request({ type: "subscribe", id: 1, topic: "chat:lobby" });
+    await first.close();
+    await started.hub.publish("chat:lobby", "while away");
+    // A reconnect is a new connection: resuming from the last position reads history.
+    const second = await open();
+    const resumed = await second.request({
+      type: "subscribe",
+      id: 2,
+      topic: "chat:lobby",
+      since: { offset: ack.offset, epoch: ack.epoch },
+    });
+    assert.equal(resumed.recovered, true, JSON.stringify(resumed));
+    const missed = await second.next((f) => f.type === "message");
+    assert.equal(missed.payload, "while away");
+    const online = await second.request({ type: "presence", id: 3, topic: "chat:lobby" });
+    assert.equal(online.type, "presence", JSON.stringify(online));
+    await second.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("startServer with a configured secret mounts /auth with sign-up closed", async () => {
   const dir = await Deno.makeTempDir();
   try {

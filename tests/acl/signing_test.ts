@@ -2,11 +2,13 @@
 // independently of the principal, and without changing any access decision.
 
 import assert from "node:assert/strict";
-import { compileAcl } from "../../src/acl/compile.ts";
+import { type Acl, compileAcl } from "../../src/acl/compile.ts";
+import { type CarriedMemory, keepDormant, keyIdentities } from "../../src/acl/_replay_carry.ts";
+import { createReplayMemory } from "../../src/signing/replay_memory.ts";
 import { lintAcl } from "../../src/acl/lint.ts";
 import type { AclRule } from "../../src/acl/rules.ts";
 import { signPublication } from "../../src/signing/sign.ts";
-import { es256, SECRET } from "../signing/_keys.ts";
+import { ed25519, es256, SECRET } from "../signing/_keys.ts";
 import { principal } from "./_helpers.ts";
 
 const OTHER = "another-publication-secret-of-32-bytes!!";
@@ -55,8 +57,16 @@ Deno.test("Acl.signingFor names the first signed rule matching the topic, or non
   for (const [topic, rule] of table) {
     assert.deepEqual(acl.signingFor(topic)?.rule, rule, topic);
   }
-  // One verifier per rule, shared by its patterns (and so one replay cache).
-  assert.equal(acl.signingFor("prices:eur")?.verifier, acl.signingFor("prices:x:live")?.verifier);
+  // One verifier per signed pattern (its replay memory is carried across rules updates by pattern).
+  assert.equal(acl.signingFor("prices:eur")?.verifier, acl.signingFor("prices:eur")?.verifier);
+  assert.equal(
+    acl.signingFor("prices:x:live")?.verifier,
+    acl.signingFor("prices:y:live")?.verifier,
+  );
+  assert.notEqual(
+    acl.signingFor("prices:eur")?.verifier,
+    acl.signingFor("prices:x:live")?.verifier,
+  );
   assert.notEqual(acl.signingFor("prices:eur")?.verifier, acl.signingFor("prices:gbp")?.verifier);
 });
 
@@ -167,4 +177,68 @@ Deno.test("lintAcl warns about a signed rule whose keys never apply", () => {
         "Rule #1 'narrow' never applies its signing keys: signed rule #0 'wide' comes first and covers all its topics",
     },
   ]);
+});
+
+/** Whether `jws` for `topic` is accepted by the rules in force, or the refusal's code. */
+async function verdict(acl: Acl, topic: string, jws: string): Promise<string> {
+  const result = await acl.signingFor(topic)!.verifier.verify(topic, jws);
+  return result.ok ? "ok" : result.code;
+}
+
+const signedRule = (keys: unknown, topics = ["a:*"]): AclRule => ({
+  effect: "allow",
+  actions: ["publish"],
+  topics,
+  signed: { keys: keys as never },
+});
+
+Deno.test("compileAcl with previous carries a signed pattern's replay memory while a key stays", async () => {
+  const [a, b] = [await es256(), await ed25519()];
+  let acl = compileAcl({ rules: [signedRule(a.publicJwk)] });
+  const jws = await signPublication("a:x", 1, a.privateJwk);
+  assert.equal(await verdict(acl, "a:x", jws), "ok");
+  const steps: [string, AclRule[]][] = [
+    ["an unrelated rule added", [signedRule(a.publicJwk), { ...RULES[0] }]],
+    ["the same key, its fields in another order", [
+      signedRule(Object.fromEntries(Object.entries(a.publicJwk).reverse())),
+    ]],
+    ["a rotation adds a key", [signedRule({ keys: [b.publicJwk, a.publicJwk] })]],
+    ["the pattern moved to another rule", [signedRule(OTHER, ["z:*"]), signedRule(a.publicJwk)]],
+  ];
+  for (const [why, rules] of steps) {
+    acl = compileAcl({ rules }, { previous: acl });
+    assert.equal(await verdict(acl, "a:x", jws), "SIGNATURE_REPLAYED", why);
+  }
+  // Without `previous`, as before: a new, empty memory.
+  assert.equal(await verdict(compileAcl({ rules: [signedRule(a.publicJwk)] }), "a:x", jws), "ok");
+});
+
+Deno.test("compileAcl with previous keeps a memory no rule uses until its ids are stale", async () => {
+  const [a, b] = [await es256(), await ed25519()];
+  let acl = compileAcl({ rules: [signedRule(a.publicJwk)] });
+  const jws = await signPublication("a:x", 1, a.privateJwk);
+  assert.equal(await verdict(acl, "a:x", jws), "ok");
+  // Switched to other keys, then back; removed, then restored.
+  acl = compileAcl({ rules: [signedRule(b.publicJwk)] }, { previous: acl });
+  assert.equal(await verdict(acl, "a:x", jws), "SIGNATURE_ALGORITHM");
+  acl = compileAcl({ rules: [signedRule(a.publicJwk)] }, { previous: acl });
+  assert.equal(await verdict(acl, "a:x", jws), "SIGNATURE_REPLAYED", "keys switched back");
+  acl = compileAcl({ rules: [] }, { previous: acl });
+  acl = compileAcl({ rules: [signedRule(a.publicJwk)] }, { previous: acl });
+  assert.equal(await verdict(acl, "a:x", jws), "SIGNATURE_REPLAYED", "rule restored");
+});
+
+Deno.test("keepDormant drops a memory once the last id it holds is stale", () => {
+  const memory = createReplayMemory();
+  memory.add("j1", 5_000, 0);
+  const had = new Map([["a:*", [{ keys: keyIdentities(SECRET), memory }]]]);
+  for (const [now, kept] of [[4_999, 1], [5_000, 0]] as const) {
+    const into = new Map<string, CarriedMemory[]>();
+    keepDormant(had, into, now);
+    assert.equal(into.get("a:*")?.length ?? 0, kept, `at ${now}`);
+  }
+  // One a new rule took is not added twice.
+  const into = new Map([["a:*", [{ keys: keyIdentities(OTHER), memory }]]]);
+  keepDormant(had, into, 0);
+  assert.equal(into.get("a:*")?.length, 1);
 });

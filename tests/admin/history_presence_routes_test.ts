@@ -2,6 +2,9 @@
 // against a real hub: answers, and bad input answered 4xx.
 
 import assert from "node:assert/strict";
+import type { AclRule } from "../../src/acl/rules.ts";
+import { signPublication } from "../../src/signing/sign.ts";
+import { SECRET } from "../signing/_keys.ts";
 import { call, startAdmin } from "./_helpers.ts";
 
 const P = "/v1/realtime";
@@ -87,4 +90,26 @@ Deno.test("GET /topics/:topic/history and /presence need the credential and are 
   ]);
   assert.ok(!JSON.stringify(f.audit).includes("payload"), "the audit holds no payloads");
   assert.ok(!JSON.stringify(f.audit).includes("not-the-admin-key"), "nor a credential");
+});
+
+Deno.test("GET /topics/:topic/history answers the same publications as a WebSocket history reply, jws included", async () => {
+  const rules: AclRule[] = [
+    { effect: "allow", actions: ["subscribe", "history"], topics: ["**"] },
+    { effect: "allow", actions: ["publish"], topics: ["signed:*"], signed: { keys: SECRET } },
+  ];
+  await using f = await startAdmin({}, {
+    acl: { rules },
+    history: [{ pattern: "signed:*", size: 10, ttlMs: 60_000 }],
+  });
+  const publisher = await f.open("sensor", {});
+  const jws = await signPublication("signed:room", { celsius: 21 }, SECRET);
+  const ack = await publisher.request({ type: "publish", id: 1, topic: "signed:room", jws });
+  assert.equal(ack.type, "ack", JSON.stringify(ack));
+  const ws = await publisher.request({ type: "history", id: 2, topic: "signed:room" });
+  assert.equal(ws.type, "history", JSON.stringify(ws));
+  assert.equal(ws.publications[0].jws, jws);
+  const admin = await call(f.base, "GET", `${P}/topics/signed:room/history`);
+  assert.equal(admin.status, 200, admin.text);
+  assert.deepEqual(admin.json.publications, ws.publications);
+  assert.deepEqual([admin.json.offset, admin.json.epoch], [ws.offset, ws.epoch]);
 });

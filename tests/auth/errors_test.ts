@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { AuthError, type AuthFailureReason } from "../../src/auth/errors.ts";
+import { HubError } from "../../src/protocol/errors.ts";
 
 const REASONS: AuthFailureReason[] = [
   "missing",
@@ -13,6 +14,7 @@ const REASONS: AuthFailureReason[] = [
   "bad_issuer",
   "bad_audience",
   "missing_sub",
+  "reserved_sub",
   "jwks_unavailable",
   "invalid",
 ];
@@ -33,4 +35,11 @@ Deno.test("AuthError treats an unknown reason as invalid", () => {
   const error = new AuthError("surprise" as AuthFailureReason);
   assert.equal(error.reason, "invalid");
   assert.equal(error.message, "Token is invalid");
+});
+
+Deno.test("AuthError is a HubError, and an inherited property name is not a reason", () => {
+  const error = new AuthError("reserved_sub");
+  assert.ok(error instanceof HubError);
+  assert.equal(error.retry, false);
+  assert.equal(new AuthError("toString" as AuthFailureReason).reason, "invalid");
 });

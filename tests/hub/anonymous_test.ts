@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import { connectWelcomed, TestSocket, withTimeout } from "../_support/client.ts";
-import { eachTransport, startTestHub } from "../_support/hub.ts";
+import { SignJWT } from "jose";
+import { eachTransport, SECRET, startTestHub } from "../_support/hub.ts";
 import type { AclRule } from "../../src/acl/rules.ts";
 import { compileAcl } from "../../src/acl/compile.ts";
 import { ANONYMOUS_PRINCIPAL } from "../../src/auth/principal.ts";
@@ -92,17 +93,46 @@ eachTransport("anonymous: a bad token is refused, not let in as anonymous", asyn
   assert.ok(h.logs.some((e) => e.event === "auth.failed"));
 });
 
+/** A valid token whose `sub` is the reserved name, signed without mintToken (which refuses it). */
+function anonymousToken(acl: Record<string, string[]> = {}): Promise<string> {
+  return new SignJWT({ acl })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("anonymous")
+    .setIssuedAt()
+    .setExpirationTime("1h")
+    .sign(new TextEncoder().encode(SECRET));
+}
+
 eachTransport(
-  "anonymous: a token whose sub is 'anonymous' is a user, not the anonymous principal",
+  "anonymous: a token whose sub is 'anonymous' is refused, the name is reserved",
   async (t) => {
     await using h = await startTestHub(t, { anonymous: true, acl: { rules: [PUBLIC_READ] } });
-    const [socket, welcome] = await connectWelcomed(h.url, {
-      protocols: ["realtime.v1", "auth", await h.token({ sub: "anonymous" })],
+    const socket = new TestSocket(h.url, {
+      protocols: ["realtime.v1", "auth", await anonymousToken()],
     });
-    assert.equal(welcome.user, "anonymous");
-    const refused = await socket.request({ type: "subscribe", id: 1, topic: "public:news" });
-    assert.deepEqual([refused.type, refused.code], ["error", "FORBIDDEN"]);
-    await socket.close();
+    await assert.rejects(withTimeout(socket.opened, 3000, "open"));
+    assert.ok(h.logs.some((e) => e.event === "auth.failed" && e.reason === "reserved_sub"));
+    await assert.rejects(
+      h.token({ sub: "anonymous" }),
+      /'sub' is 'anonymous': the name is reserved/,
+    );
+  },
+);
+
+eachTransport(
+  "anonymous: an auth frame naming 'anonymous' does not turn an anonymous connection into a user",
+  async (t) => {
+    await using h = await startTestHub(t, { anonymous: true, acl: { rules: [PUBLIC_READ] } });
+    const [anon] = await connectWelcomed(h.url, { protocols: ["realtime.v1"] });
+    // Before: taken as a refresh of the same subject, it got the token's capabilities while
+    // staying outside the user index (no revocation, no per-user limit).
+    const token = await anonymousToken({ "chat:*": ["subscribe"] });
+    const reply = await anon.request({ type: "auth", id: 1, token });
+    assert.deepEqual([reply.type, reply.code], ["error", "AUTH_FAILED"]);
+    const closed = await withTimeout(anon.closed, 3000, "close");
+    assert.equal(closed.code, 4001);
+    assert.equal(h.hub.subscriberCount("chat:lobby"), 0);
+    assert.ok(h.logs.some((e) => e.event === "auth.failed" && e.reason === "anonymous_connection"));
   },
 );
 

@@ -247,3 +247,131 @@ Deno.test("history expires after its TTL on the injected clock, and recovery the
   assert.equal(ack.recovered, false);
   await socket.close();
 });
+
+// Recovery reads history: replaying from a position this connection was
+// never given needs the `history` permission (finding 3 of issue 22).
+const SUBSCRIBE_ONLY = { "chat:*": ["subscribe", "publish"] };
+
+/** Every frame received so far that is a message of `topic`. */
+function messagesSoFar(socket: TestSocket, topic: string): Frame[] {
+  return socket.pending.filter((f) => f.type === "message" && f.topic === topic);
+}
+
+/** Waits for a publication made after the reply, proving nothing else came before it. */
+async function nextIsLive(socket: TestSocket, h: TestHub, topic: string): Promise<void> {
+  const marker = await h.hub.publish(topic, "live");
+  const [first] = await messages(socket, topic, 1);
+  assert.deepEqual([first.offset, first.payload], [marker!.offset, "live"], "nothing replayed");
+}
+
+eachTransport(
+  "subscribe with since from a fresh connection without history permission replays nothing",
+  async (t) => {
+    await using h = await startTestHub(t, OPTIONS);
+    for (let i = 1; i <= 5; i++) await h.hub.publish("chat:a", `secret ${i}`);
+    const socket = await join(h, "mallory", SUBSCRIBE_ONLY);
+    const read = await socket.request({ type: "history", id: 1, topic: "chat:a" });
+    assert.deepEqual([read.type, read.code], ["error", "FORBIDDEN"]);
+    const { epoch } = await h.hub.history("chat:a", { limit: 0 }).then((r) => r.position);
+    const ack = await socket.request({
+      type: "subscribe",
+      id: 2,
+      topic: "chat:a",
+      since: { offset: 0, epoch },
+    });
+    // The subscription holds (the client may subscribe), but nothing of the past is replayed.
+    assert.deepEqual(ack, { type: "ack", id: 2, offset: 5, epoch, recovered: false });
+    await nextIsLive(socket, h, "chat:a");
+    assert.equal(messagesSoFar(socket, "chat:a").length, 0);
+    assert.ok(h.logs.some((e) => e.event === "acl.denied" && e.action === "history"));
+    await socket.close();
+  },
+);
+
+eachTransport(
+  "subscribe with since below the position this connection was given needs history permission",
+  async (t) => {
+    await using h = await startTestHub(t, OPTIONS);
+    for (let i = 1; i <= 4; i++) await h.hub.publish("chat:a", `before ${i}`);
+    const socket = await join(h, "mallory", SUBSCRIBE_ONLY);
+    const first = await socket.request({ type: "subscribe", id: 1, topic: "chat:a" });
+    assert.equal(first.offset, 4);
+    await socket.request({ type: "unsubscribe", id: 2, topic: "chat:a" });
+    // Below its own position (4): the publications from before it joined are not its to read.
+    const below = await socket.request({
+      type: "subscribe",
+      id: 3,
+      topic: "chat:a",
+      since: { offset: 1, epoch: first.epoch },
+    });
+    assert.deepEqual(below, {
+      type: "ack",
+      id: 3,
+      offset: 4,
+      epoch: first.epoch,
+      recovered: false,
+    });
+    await nextIsLive(socket, h, "chat:a");
+    assert.equal(messagesSoFar(socket, "chat:a").length, 0);
+    await socket.close();
+  },
+);
+
+eachTransport(
+  "subscribe with since at or after its own position recovers without history permission",
+  async (t) => {
+    await using h = await startTestHub(t, OPTIONS);
+    await h.hub.publish("chat:a", "before");
+    const socket = await join(h, "bob", SUBSCRIBE_ONLY);
+    const first = await socket.request({ type: "subscribe", id: 1, topic: "chat:a" });
+    await h.hub.publish("chat:a", "seen");
+    const [seen] = await messages(socket, "chat:a", 1);
+    // What a client does after a gap or insufficient_state: unsubscribe, then resume from where it was.
+    await socket.request({ type: "unsubscribe", id: 2, topic: "chat:a" });
+    for (let i = 1; i <= 2; i++) await h.hub.publish("chat:a", `missed ${i}`);
+    const ack = await socket.request({
+      type: "subscribe",
+      id: 3,
+      topic: "chat:a",
+      since: { offset: seen.offset, epoch: first.epoch },
+    });
+    assert.deepEqual(ack, { type: "ack", id: 3, offset: 4, epoch: first.epoch, recovered: true });
+    const got = await messages(socket, "chat:a", 2);
+    assert.deepEqual(got.map((m) => m.payload), ["missed 1", "missed 2"]);
+    // Another epoch is not its position either: nothing replayed, as ever.
+    await socket.request({ type: "unsubscribe", id: 4, topic: "chat:a" });
+    const foreign = await socket.request({
+      type: "subscribe",
+      id: 5,
+      topic: "chat:a",
+      since: { offset: 4, epoch: "another" },
+    });
+    assert.equal(foreign.recovered, false);
+    await socket.close();
+  },
+);
+
+eachTransport(
+  "a subscription the rules ended forgets its position: resuming it later needs history permission",
+  async (t) => {
+    const allow = (actions: string[]) => [
+      { effect: "allow" as const, actions: actions as never, topics: ["chat:*"] },
+    ];
+    await using h = await startTestHub(t, { ...OPTIONS, acl: { rules: allow(["subscribe"]) } });
+    const socket = await join(h, "bob", {});
+    const first = await socket.request({ type: "subscribe", id: 1, topic: "chat:a" });
+    await h.hub.updateRules([]);
+    assert.equal((await socket.next((f) => f.type === "unsubscribed")).code, "FORBIDDEN");
+    await h.hub.publish("chat:a", "while refused");
+    await h.hub.updateRules(allow(["subscribe"]));
+    const again = await socket.request({
+      type: "subscribe",
+      id: 2,
+      topic: "chat:a",
+      since: { offset: first.offset, epoch: first.epoch },
+    });
+    assert.equal(again.recovered, false);
+    await nextIsLive(socket, h, "chat:a");
+    await socket.close();
+  },
+);

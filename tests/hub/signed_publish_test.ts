@@ -205,6 +205,49 @@ eachTransport(
   },
 );
 
+eachTransport(
+  "hub signed publish: a publication accepted before a rules update is still a replay after it",
+  async (transport) => {
+    const ed = await ed25519();
+    const other = await es256();
+    const signed = (keys: unknown): AclRule => ({
+      effect: "allow",
+      actions: ["publish"],
+      topics: ["ed:*"],
+      signed: { keys: keys as never },
+    });
+    const allowSubscribe: AclRule = { effect: "allow", actions: ["subscribe"], topics: ["**"] };
+    await using h = await startTestHub(transport, {
+      acl: { rules: [allowSubscribe, signed(ed.publicJwk)] },
+    });
+    const publisher = await socket(h.url, await h.token({ sub: "svc" }));
+    const jws = await signPublication("ed:a", { bid: 1 }, ed.privateJwk);
+    const first = await publisher.request({ type: "publish", id: 1, topic: "ed:a", jws });
+    assert.equal(first.type, "ack", JSON.stringify(first));
+    const updates: [string, AclRule[]][] = [
+      // An update that does not touch the signed rule.
+      ["unrelated rule added", [
+        allowSubscribe,
+        signed(ed.publicJwk),
+        { effect: "allow", actions: ["publish"], topics: ["plain:*"] },
+      ]],
+      // The same key written as a set, then a rotation that adds a key.
+      ["same key as a JWK set", [allowSubscribe, signed({ keys: [ed.publicJwk] })]],
+      ["key rotation", [allowSubscribe, signed({ keys: [other.publicJwk, ed.publicJwk] })]],
+    ];
+    for (const [i, [why, rules]] of updates.entries()) {
+      await h.hub.updateRules(rules);
+      const again = await publisher.request({ type: "publish", id: 10 + i, topic: "ed:a", jws });
+      assert.deepEqual([again.type, again.code], ["error", "SIGNATURE_REPLAYED"], why);
+    }
+    // A fresh publication still goes through under the rules in force.
+    const fresh = await signPublication("ed:a", { bid: 2 }, ed.privateJwk);
+    const ok = await publisher.request({ type: "publish", id: 20, topic: "ed:a", jws: fresh });
+    assert.equal(ok.type, "ack", JSON.stringify(ok));
+    await publisher.close();
+  },
+);
+
 Deno.test("createSignedPublish settles one sender's admissions in the order asked, however verification finishes", async () => {
   // The verifier answers the second publication before the first, as a
   // slower key or algorithm would; the first sender's order must hold, and

@@ -1,6 +1,7 @@
 // A topic's recent history in the topic details: the newest publications,
 // newest first, every value as text (a payload holding HTML stays text).
 
+import type { HistoryPublication } from "../../protocol/frames.ts";
 import type { Api } from "./_api.ts";
 import { type DomElement, el } from "./_dom.ts";
 
@@ -9,15 +10,6 @@ export const HISTORY_LIMIT = 20;
 
 /** Most characters of a payload shown in a cell; the rest is cut with an ellipsis. */
 export const PAYLOAD_CHARS = 200;
-
-/** One publication of `GET /topics/:topic/history`, as the admin API answers. */
-export interface HistoryPublication {
-  offset: number;
-  payload: unknown;
-  from: string | null;
-  ts: number;
-  event?: string;
-}
 
 /** The answer of `GET /topics/:topic/history`. */
 export interface HistoryAnswer {

@@ -34,7 +34,8 @@ export function tailCommand(ctx: Context) {
         "4008); stops on authentication failure (4001), revocation (4003) or protocol errors (4000). " +
         "Status lines go to stderr. On topics with history, tail resumes after a reconnect " +
         "without gaps or duplicates, and says 'could not recover' on stderr when the hub no " +
-        "longer held what was missed (recovered: false). Patterns are not recovered. " +
+        "longer held what was missed or the token lacks 'history' on the topic (recovered: " +
+        "false). Patterns are not recovered. " +
         "With --verify-key each message's signature (its jws) is verified against the key file " +
         "and a column says 'verified' or 'UNVERIFIED:CODE' (--json: a 'verified' field, and " +
         "'verificationError' when false); the exit status is then 2 if any message did not verify.",
@@ -161,7 +162,7 @@ Examples:
             `could not recover messages missed on '${topic}' (recovered: false): ${
               position === undefined
                 ? "the topic keeps no history"
-                : `the hub no longer holds them; continuing after offset ${position.offset}`
+                : `the hub no longer holds them, or the token lacks 'history' on the topic; continuing after offset ${position.offset}`
             }`,
           );
         }

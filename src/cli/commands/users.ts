@@ -125,9 +125,9 @@ Examples:
       .option("--acl <pattern=actions>", ACL_OPTION_HELP, collectAcl)
       .option("--db <file>", "the account store")
       .action(async (name, options) => {
-        const { normalizeUsername } = await import("../../accounts/username.ts");
+        const { normalizeNewUsername } = await import("../../accounts/username.ts");
         const { checkPasswordPolicy, hashPassword } = await import("../../accounts/password.ts");
-        const username = await accountsCall(() => Promise.resolve(normalizeUsername(name)));
+        const username = await accountsCall(() => Promise.resolve(normalizeNewUsername(name)));
         const roles = parseRoles(options.role ?? []);
         const acl = await checkedAcl(options.acl);
         const password = await readPassword(ctx);
