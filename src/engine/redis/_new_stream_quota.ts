@@ -1,7 +1,7 @@
 // How many history streams one user may start per window. The count lives in
 // Redis (the NEW_STREAM script, `_scripts.ts`) so every hub shares it; this
-// reads the script's answer. With the bytes one stream keeps, it bounds what
-// one user can make Redis hold (docs/scaling.md, "Sizing Redis").
+// reads the script's answer. With the bytes one stream keeps, it bounds how
+// fast one user can make Redis grow (docs/scaling.md, "Sizing Redis").
 
 import { EngineError } from "../errors.ts";
 

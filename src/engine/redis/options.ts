@@ -72,8 +72,8 @@ export interface RedisEngineOptions {
    * `QUOTA_EXCEEDED` (`retry: true`). A stream is created by the first
    * publication on a history topic, or the first after its history expired.
    * Publications to existing streams, and server publications (`from:
-   * null`), are never counted. With `maxStreamBytes` it bounds what one user
-   * can make Redis hold; see `docs/scaling.md`, "Sizing Redis".
+   * null`), are never counted. With `maxStreamBytes` it bounds how fast one
+   * user can make Redis grow; see `docs/scaling.md`, "Sizing Redis".
    * @default {20}
    */
   readonly maxNewStreamsPerUser?: number;
