@@ -236,6 +236,12 @@ class ConnectedRedisEngine implements RedisEngine {
           mayCreate ? "1" : "0",
         ]),
       );
+    // Behind a charge of this user's still in flight on this topic, so their
+    // publications keep their order even if someone else starts the stream meanwhile.
+    const charging = from !== null && this.#granting.size > 0
+      ? this.#granting.get(grantId(topic, from))
+      : undefined;
+    if (charging !== undefined) await charging.catch(() => {});
     let reply = await run(from === null);
     if (!Array.isArray(reply)) {
       await this.#grantNewStream(from!, topic);
@@ -252,7 +258,7 @@ class ConnectedRedisEngine implements RedisEngine {
    * they were called.
    */
   #grantNewStream(user: string, topic: string): Promise<void> {
-    const id = `${topic}\u0000${user}`;
+    const id = grantId(topic, user);
     const pending = this.#granting.get(id);
     if (pending !== undefined) return pending;
     const { prefix, maxNewStreamsPerUser, newStreamsWindowMs } = this.#options;
@@ -681,6 +687,11 @@ class ConnectedRedisEngine implements RedisEngine {
       this.#options.onListenerError(error);
     }
   }
+}
+
+/** The key of a new-stream charge in flight: a topic never holds a NUL. */
+function grantId(topic: string, user: string): string {
+  return `${topic}\u0000${user}`;
 }
 
 function newEpoch(): string {
