@@ -23,7 +23,12 @@ const payload = JSON.stringify({ text: "x".repeat(100) });
 
 await using server = await startRedisServer();
 const history = [{ pattern: "hist:*", size: 100, ttlMs: 300_000 }];
-await using publisher = await createRedisEngine({ url: server.url, history });
+// One user ("bench") starts all 100 history topics: above the default new-stream quota.
+await using publisher = await createRedisEngine({
+  url: server.url,
+  history,
+  maxNewStreamsPerUser: 1000,
+});
 await using subscriber = await createRedisEngine({ url: server.url, history });
 
 async function info(section: string): Promise<Map<string, string>> {

@@ -58,6 +58,15 @@ export function postgresBin(): string | undefined {
   }
 }
 
+/**
+ * Debian's nginx: /usr/sbin is not on every user's PATH, so it is looked for
+ * there first.
+ */
+export function nginxBin(): string | undefined {
+  if (isFile("/usr/sbin/nginx")) return "/usr/sbin/nginx";
+  return onPath("nginx") ? "nginx" : undefined;
+}
+
 /** Everything the suite needs from the system. */
 export const SYSTEM_DEPS: readonly SystemDep[] = [
   {
@@ -65,6 +74,12 @@ export const SYSTEM_DEPS: readonly SystemDep[] = [
     packages: ["redis-server"],
     neededBy: "the Redis engine, cluster and failover tests",
     present: () => onPath("redis-server") && onPath("redis-cli"),
+  },
+  {
+    what: "nginx",
+    packages: ["nginx"],
+    neededBy: "the reverse-proxy tests (hubs behind nginx)",
+    present: () => nginxBin() !== undefined,
   },
   {
     what: "PostgreSQL 15",

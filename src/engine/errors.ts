@@ -10,8 +10,18 @@
  * - `ENGINE_UNAVAILABLE`: a networked engine could not reach its store in
  *   time; retrying can succeed.
  * - `NO_HISTORY`: the topic keeps no history, so it has no position.
+ * - `TOO_LARGE`: the publication is larger than the engine stores; nothing
+ *   was published.
+ * - `QUOTA_EXCEEDED`: the publisher used up a quota of the engine (new
+ *   history topics per user per window); nothing was published, and the
+ *   same call can succeed once the window has passed.
  */
-export type EngineErrorCode = "ENGINE_CLOSED" | "ENGINE_UNAVAILABLE" | "NO_HISTORY";
+export type EngineErrorCode =
+  | "ENGINE_CLOSED"
+  | "ENGINE_UNAVAILABLE"
+  | "NO_HISTORY"
+  | "TOO_LARGE"
+  | "QUOTA_EXCEEDED";
 
 /**
  * An error an engine reports about its state, not about a caller's misuse
@@ -47,6 +57,6 @@ export class EngineError extends Error {
     super(message);
     this.name = "EngineError";
     this.code = code;
-    this.retry = code === "ENGINE_UNAVAILABLE";
+    this.retry = code === "ENGINE_UNAVAILABLE" || code === "QUOTA_EXCEEDED";
   }
 }

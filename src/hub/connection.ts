@@ -728,8 +728,17 @@ export class Connection {
    * the first such publication, then reused: an idle connection holds none.
    */
   #publishFailed: ((error: unknown) => void) | undefined;
+  /** Publications the engine's bounds refused on this connection. */
+  #refusedPublishes = 0;
 
   #publishFailedWith(error: unknown, id: RequestId | undefined): void {
+    // The engine's bounds refuse a publication for a reason the publisher can act on.
+    if (
+      error instanceof EngineError &&
+      (error.code === "TOO_LARGE" || error.code === "QUOTA_EXCEEDED")
+    ) {
+      return this.#publishRefused(error.code, error.message, id);
+    }
     this.#ctx.log({
       level: "error",
       event: "engine.publish_failed",
@@ -738,6 +747,30 @@ export class Connection {
     });
     if (this.#state !== "open") return;
     this.#reply(errorFrame("INTERNAL", "Cannot publish now: the engine is unavailable", id));
+  }
+
+  #publishRefused(
+    code: "TOO_LARGE" | "QUOTA_EXCEEDED",
+    message: string,
+    id: RequestId | undefined,
+  ): void {
+    increment(
+      this.#ctx.metrics.rateLimitHits,
+      code === "TOO_LARGE" ? "publication_bytes" : "new_streams",
+    );
+    // Audited at the 1st, 10th, 100th... refusal of a connection, so a flood cannot flood the log too.
+    const refused = ++this.#refusedPublishes;
+    if (/^10*$/.test(String(refused))) {
+      this.#ctx.audit({
+        level: "warn",
+        event: "publish.refused",
+        code,
+        refused,
+        connection: this.id,
+        user: this.#principal?.sub,
+      });
+    }
+    if (this.#state === "open") this.#reply(errorFrame(code, message, id));
   }
 
   /** `history`: under the ACL action `history`, on a topic that keeps history. */

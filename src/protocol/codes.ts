@@ -17,6 +17,7 @@ export type ErrorCode =
   | "TOO_LARGE"
   | "NO_HISTORY"
   | "INTERNAL"
+  | "QUOTA_EXCEEDED"
   | "SIGNATURE_REQUIRED"
   | "SIGNATURE_INVALID"
   | "SIGNATURE_ALGORITHM"
@@ -35,6 +36,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "TOO_LARGE",
   "NO_HISTORY",
   "INTERNAL",
+  "QUOTA_EXCEEDED",
   "SIGNATURE_REQUIRED",
   "SIGNATURE_INVALID",
   "SIGNATURE_ALGORITHM",
@@ -57,6 +59,8 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   TOO_LARGE: false,
   NO_HISTORY: false,
   INTERNAL: true,
+  // A quota counted per window: the same publish can succeed once the window has passed.
+  QUOTA_EXCEEDED: true,
   // A signed publication refused once is refused again: the publisher must sign anew.
   SIGNATURE_REQUIRED: false,
   SIGNATURE_INVALID: false,

@@ -29,6 +29,14 @@ export interface RedisEngineConfig {
   prefix?: string;
   /** Which topics keep history, first match wins. @default {[]} */
   history?: HistoryRule[];
+  /** Most bytes of one stored publication; a larger one gets `TOO_LARGE`. @default {131072} */
+  maxPublicationBytes?: number;
+  /** Most bytes of publications one topic's history keeps (oldest dropped first). @default {262144} */
+  maxStreamBytes?: number;
+  /** Most history streams one user may create per `newStreamsWindowMs` (`QUOTA_EXCEEDED` past it). @default {20} */
+  maxNewStreamsPerUser?: number;
+  /** The window of `maxNewStreamsPerUser`, in ms. @default {60000} */
+  newStreamsWindowMs?: number;
   /** Longest wait for one Redis command. @default {2000} */
   commandTimeoutMs?: number;
   /** Longest wait for each connection at start. @default {2000} */

@@ -21,7 +21,8 @@ const ADMIN_KEY = "multi-hub-admin-key-0123456789";
 const HISTORY = [{ pattern: "chat:*", size: 5000, ttlMs: 60_000 }];
 /** Every hub's config file: history for chat topics, room for two 200/s publishers per hub. */
 const CONFIG = {
-  engine: { redis: { history: HISTORY } },
+  // One test user starts 30 history topics: above the default new-stream quota (20 a minute).
+  engine: { redis: { history: HISTORY, maxNewStreamsPerUser: 1000 } },
   limits: { messageRate: 1000, messageBurst: 1000 },
 };
 

@@ -29,6 +29,15 @@ export function topicKeys(prefix: string, topic: string): TopicKeys {
   };
 }
 
+/**
+ * The counter of history streams one user created in the current window.
+ * The user is the hash tag, so the key is one slot; it shares no slot with a
+ * topic's keys, so it is read by a script of its own.
+ */
+export function newStreamsKey(prefix: string, user: string): string {
+  return `${prefix}:quota:{${user}}:streams`;
+}
+
 /** The channel carrying a topic's publications and presence events. */
 export function topicChannel(prefix: string, topic: string): string {
   return `${prefix}:t:${topic}`;

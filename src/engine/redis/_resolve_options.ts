@@ -10,6 +10,10 @@ export interface ResolvedOptions {
   readonly prefix: string;
   readonly policy: HistoryPolicy;
   readonly clock: EngineClock;
+  readonly maxPublicationBytes: number;
+  readonly maxStreamBytes: number;
+  readonly maxNewStreamsPerUser: number;
+  readonly newStreamsWindowMs: number;
   readonly commandTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly unsubscribeDelayMs: number;
@@ -42,6 +46,10 @@ export function resolveOptions(options: RedisEngineOptions): ResolvedOptions {
     prefix = "rt",
     history = [],
     clock = SYSTEM_CLOCK,
+    maxPublicationBytes = 131_072,
+    maxStreamBytes = 262_144,
+    maxNewStreamsPerUser = 20,
+    newStreamsWindowMs = 60_000,
     commandTimeoutMs = 2000,
     connectTimeoutMs = 2000,
     unsubscribeDelayMs = 1000,
@@ -67,6 +75,10 @@ export function resolveOptions(options: RedisEngineOptions): ResolvedOptions {
     presenceRefreshMs,
     heartbeatMs,
     resubscribeTimeoutMs,
+    maxPublicationBytes,
+    maxStreamBytes,
+    maxNewStreamsPerUser,
+    newStreamsWindowMs,
   };
   for (const [name, value] of Object.entries(numbers)) {
     if (!Number.isSafeInteger(value) || value < 1) {
@@ -76,6 +88,11 @@ export function resolveOptions(options: RedisEngineOptions): ResolvedOptions {
   if (presenceRefreshMs >= presenceTtlMs) {
     throw new RangeError(
       `Invalid 'presenceRefreshMs': must be below 'presenceTtlMs' (${presenceTtlMs}), got ${presenceRefreshMs}`,
+    );
+  }
+  if (maxPublicationBytes > maxStreamBytes) {
+    throw new RangeError(
+      `Invalid 'maxPublicationBytes': must be at most 'maxStreamBytes' (${maxStreamBytes}), got ${maxPublicationBytes}`,
     );
   }
   for (const [name, fn] of Object.entries({ log, onListenerError })) {

@@ -12,21 +12,66 @@ export interface Script {
   readonly sha: string;
 }
 
-// KEYS: meta, stream. ARGV: channel, encoded publication, new epoch, size, ttl ms.
-// Returns {offset, epoch}.
+// KEYS: meta, stream. ARGV: channel, encoded publication, new epoch, size,
+// ttl ms, most bytes kept, may create ('1' or '0').
+// Returns {offset, epoch}. When the topic has no stream yet (or its metadata
+// is gone, so its stream starts over) and ARGV[7] is '0', returns 0 and
+// writes nothing: creating a stream is charged to the publisher's quota
+// first (NEW_STREAM), then this runs again with '1'.
+// The stream keeps at most `size` entries and, beyond its newest entry, at
+// most ARGV[6] bytes of encoded publications: meta field `b` holds the bytes
+// of the entries kept, and the oldest entries go first. Nothing after the
+// offset is taken can fail: the payload of a trimmed entry is measured only
+// when it is a string.
 const PUBLISH = `
 local epoch = redis.call('HGET', KEYS[1], 'e')
+local exists = redis.call('EXISTS', KEYS[2]) == 1
+if (not epoch or not exists) and ARGV[7] ~= '1' then return 0 end
 if not epoch then
   epoch = ARGV[3]
   redis.call('DEL', KEYS[2])
-  redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
+  redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0, 'b', 0)
+elseif not exists then
+  redis.call('HSET', KEYS[1], 'b', 0)
 end
 local offset = redis.call('HINCRBY', KEYS[1], 'o', 1)
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], offset .. '-0', 'p', ARGV[2])
+redis.call('XADD', KEYS[2], offset .. '-0', 'p', ARGV[2])
+local bytes = redis.call('HINCRBY', KEYS[1], 'b', string.len(ARGV[2]))
+local size, most = tonumber(ARGV[4]), tonumber(ARGV[6])
+local n = redis.call('XLEN', KEYS[2])
+if n > size or bytes > most then
+  while n > 1 and (n > size or bytes > most) do
+    local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
+    redis.call('XDEL', KEYS[2], first[1])
+    local p = first[2][2]
+    if type(p) == 'string' then bytes = bytes - string.len(p) end
+    n = n - 1
+  end
+  -- Entries written before bytes were counted make the sum too low, never negative.
+  if bytes < 0 then bytes = 0 end
+  redis.call('HSET', KEYS[1], 'b', bytes)
+end
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PUBLISH', ARGV[1], '{"o":' .. offset .. ',"e":"' .. epoch .. '","p":' .. ARGV[2] .. '}')
 return {offset, epoch}
+`;
+
+// KEYS: a user's new-stream counter. ARGV: most streams per window, window ms.
+// A fixed window: the first creation starts it. Returns the count including
+// this creation when granted; when the user has used the window up, the
+// negative number of ms until it ends (a refusal is not counted).
+const NEW_STREAM = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then
+  local pt = redis.call('PTTL', KEYS[1])
+  if pt > 0 then return -pt end
+  -- A counter without a lifetime would refuse forever: start a new window.
+  redis.call('DEL', KEYS[1])
+end
+n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return n
 `;
 
 // KEYS: meta, stream. ARGV: new epoch, ttl ms, mode, ...
@@ -135,6 +180,7 @@ async function sha1(source: string): Promise<string> {
 /** The engine's scripts with their SHA-1 digests. */
 export interface Scripts {
   readonly publish: Script;
+  readonly newStream: Script;
   readonly read: Script;
   readonly presenceAdd: Script;
   readonly presenceRemove: Script;
@@ -144,6 +190,7 @@ export interface Scripts {
 export async function loadScripts(): Promise<Scripts> {
   const entries = Object.entries({
     publish: PUBLISH,
+    newStream: NEW_STREAM,
     read: READ,
     presenceAdd: PRESENCE_ADD,
     presenceRemove: PRESENCE_REMOVE,

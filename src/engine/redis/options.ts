@@ -48,6 +48,37 @@ export interface RedisEngineOptions {
   readonly prefix?: string;
   /** Which topics keep history, first match wins. @default {[]} */
   readonly history?: readonly HistoryRule[];
+  /**
+   * Most bytes of one publication as stored (UTF-8 of its encoded form:
+   * data, publisher, time, event and any signature), for every topic; a
+   * larger one is refused with `TOO_LARGE` and nothing is published. Above
+   * what a hub with the default `maxFrameBytes` (64 KiB) accepts, signed
+   * publications included: it bounds server-side publishers and hubs with
+   * larger frames. At most `maxStreamBytes`.
+   * @default {131072}
+   */
+  readonly maxPublicationBytes?: number;
+  /**
+   * Most bytes of publications one topic's history stream keeps, besides
+   * the rule's `size`: past it the oldest publications are dropped first,
+   * as past `size` (recovery from before them answers `recovered: false`).
+   * @default {262144}
+   */
+  readonly maxStreamBytes?: number;
+  /**
+   * Most history streams one user (the publication's `from`) may create per
+   * `newStreamsWindowMs`, counted in Redis so the bound holds across hubs:
+   * a publication that would create one more is refused with
+   * `QUOTA_EXCEEDED` (`retry: true`). A stream is created by the first
+   * publication on a history topic, or the first after its history expired.
+   * Publications to existing streams, and server publications (`from:
+   * null`), are never counted. With `maxStreamBytes` it bounds how fast one
+   * user can make Redis grow; see `docs/scaling.md`, "Sizing Redis".
+   * @default {20}
+   */
+  readonly maxNewStreamsPerUser?: number;
+  /** The window of `maxNewStreamsPerUser`, in ms; it starts at a user's first creation. @default {60000} */
+  readonly newStreamsWindowMs?: number;
   /** Time and timers. @default {the system clock} */
   readonly clock?: EngineClock;
   /** Longest wait for Redis to answer one command; past it the call rejects with `ENGINE_UNAVAILABLE`. @default {2000} */

@@ -43,7 +43,16 @@ import {
 } from "./_codec.ts";
 import { GapTracker } from "./_gap_tracker.ts";
 import { LocalSubscriptions } from "./_local_subscriptions.ts";
-import { channelTopic, controlChannel, patternGlob, topicChannel, topicKeys } from "./_names.ts";
+import { checkNewStreamGrant } from "./_new_stream_quota.ts";
+import { checkPublicationSize } from "./_publication_size.ts";
+import {
+  channelTopic,
+  controlChannel,
+  newStreamsKey,
+  patternGlob,
+  topicChannel,
+  topicKeys,
+} from "./_names.ts";
 import { OwnPresence } from "./_own_presence.ts";
 import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
 import { loadScripts, type Scripts } from "./_scripts.ts";
@@ -136,6 +145,8 @@ class ConnectedRedisEngine implements RedisEngine {
   #present = new OwnPresence();
   #controls = new Set<(command: ControlCommand) => void>();
   #timers = new Set<unknown>();
+  /** New-stream charges in flight, by topic and user. */
+  #granting = new Map<string, Promise<void>>();
   #refreshing = false;
   #closed = false;
 
@@ -195,6 +206,7 @@ class ConnectedRedisEngine implements RedisEngine {
     const problem = validateTopic(topic) ?? publicationProblem(publication);
     if (problem !== undefined) throw new TypeError(problem);
     const encoded = encodePublication(publication);
+    checkPublicationSize(topic, encoded, this.#options.maxPublicationBytes);
     const rule = this.#options.policy(topic);
     const shard = this.#shardFor(topic);
     const channel = topicChannel(this.#options.prefix, topic);
@@ -204,10 +216,63 @@ class ConnectedRedisEngine implements RedisEngine {
       return undefined;
     }
     const keys = topicKeys(this.#options.prefix, topic);
-    const args = [channel, encoded, newEpoch(), rule.size, rule.ttlMs];
-    const sent = shard.run(this.#scripts.publish, [keys.meta, keys.stream], args);
-    const reply = await this.#confirm(shard, "publish", topic, sent) as [number, string];
-    return { offset: Number(reply[0]), epoch: String(reply[1]) };
+    const { from } = publication;
+    // A user's publication may not create a stream until their quota allowed it.
+    const args = [
+      channel,
+      encoded,
+      newEpoch(),
+      rule.size,
+      rule.ttlMs,
+      this.#options.maxStreamBytes,
+    ];
+    const run = (mayCreate: boolean) =>
+      this.#confirm(
+        shard,
+        "publish",
+        topic,
+        shard.run(this.#scripts.publish, [keys.meta, keys.stream], [
+          ...args,
+          mayCreate ? "1" : "0",
+        ]),
+      );
+    // Behind a charge of this user's still in flight on this topic, so their
+    // publications keep their order even if someone else starts the stream meanwhile.
+    const charging = from !== null && this.#granting.size > 0
+      ? this.#granting.get(grantId(topic, from))
+      : undefined;
+    if (charging !== undefined) await charging.catch(() => {});
+    let reply = await run(from === null);
+    if (!Array.isArray(reply)) {
+      await this.#grantNewStream(from!, topic);
+      reply = await run(true);
+    }
+    const [offset, epoch] = reply as [number, string];
+    return { offset: Number(offset), epoch: String(epoch) };
+  }
+
+  /**
+   * Charges one new history stream to a user's quota, shared by every hub;
+   * rejects with `QUOTA_EXCEEDED` past it. Publications of one user racing
+   * to create the same stream share one charge, and continue in the order
+   * they were called.
+   */
+  #grantNewStream(user: string, topic: string): Promise<void> {
+    const id = grantId(topic, user);
+    const pending = this.#granting.get(id);
+    if (pending !== undefined) return pending;
+    const { prefix, maxNewStreamsPerUser, newStreamsWindowMs } = this.#options;
+    const key = newStreamsKey(prefix, user);
+    const shard = this.#shardFor(key);
+    const sent = shard.run(this.#scripts.newStream, [key], [
+      maxNewStreamsPerUser,
+      newStreamsWindowMs,
+    ]);
+    const granted = this.#confirm(shard, "publish", topic, sent)
+      .then((reply) => checkNewStreamGrant(reply, topic, this.#options))
+      .finally(() => this.#granting.delete(id));
+    this.#granting.set(id, granted);
+    return granted;
   }
 
   async subscribe(topicOrPattern: string, listener: EngineListener): Promise<EngineSubscription> {
@@ -622,6 +687,11 @@ class ConnectedRedisEngine implements RedisEngine {
       this.#options.onListenerError(error);
     }
   }
+}
+
+/** The key of a new-stream charge in flight: a topic never holds a NUL. */
+function grantId(topic: string, user: string): string {
+  return `${topic}\u0000${user}`;
 }
 
 function newEpoch(): string {
