@@ -25,6 +25,16 @@ export interface ServerConfig extends PlainHubOptions {
    * generated development key.
    */
   env?: string;
+  /**
+   * How a refused upgrade is answered. The server's default is not the
+   * hub's: `"close"` accepts the upgrade and closes it at once with 4001 and
+   * the reason (`Token signature is invalid`), which a browser can read and
+   * show, where an HTTP 401 reaches its script only as a network failure.
+   * `"http"` answers 401/403 before the upgrade.
+   *
+   * @default {"close"}
+   */
+  reject?: "http" | "close";
   /** The admin API key (`REALTIME_ADMIN_KEY`); without it and without admin JWTs the admin API answers 401. */
   adminKey?: string;
   /** Role an admin JWT must carry. @default {"admin"} */

@@ -233,6 +233,8 @@ async function openParts(
   const hub = createHub({
     // Every plain hub option the config file set, in one place (the defaults are the hub's).
     ...plainHubOptions(config),
+    // A browser can read a 4001 close and its reason, not an HTTP 401 (see ServerConfig.reject).
+    reject: config.reject ?? "close",
     // The hub reads the engine's rules to know which subscribe replies carry a position.
     history,
     engine,
