@@ -17,7 +17,11 @@ import { createMetricsHandler } from "../metrics/handler.ts";
 import { createConsoleFeed } from "../admin/console/feed.ts";
 import { createConsoleHandler, DEFAULT_CONSOLE_MOUNT } from "../admin/console/handler.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
-import { type DefaultAccountsOptions, openDefaultAccounts } from "../accounts/default_accounts.ts";
+import {
+  type DefaultAccountsOptions,
+  developmentAcl,
+  openDefaultAccounts,
+} from "../accounts/default_accounts.ts";
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
 import { plainHubOptions } from "../hub/options.ts";
 import type { HistoryRule } from "../engine/history_policy.ts";
@@ -137,12 +141,8 @@ export async function startServer(
     devToken = await mintToken({ sub: "demo", acl: { ...DEV_TOKEN_ACL } }, { secret }, {
       ttl: "24h",
     });
-    // The demo page's tokens: the chat rooms, and the user's own notification topic.
-    const acl = (sub: string) => ({
-      "chat:*": ["subscribe", "publish", "history", "presence"],
-      [`user:${sub}`]: ["subscribe"],
-    });
-    mintDemoToken = (sub, ttl) => mintToken({ sub, acl: acl(sub) }, { secret }, { ttl });
+    // The demo page's tokens grant what a signed-up development user gets.
+    mintDemoToken = (sub, ttl) => mintToken({ sub, acl: developmentAcl(sub) }, { secret }, { ttl });
   }
   // One set of history rules for engine and hub: the Redis engine's own, else
   // the hub's `history` (the demo rooms' with the development key).
