@@ -341,7 +341,13 @@ async function openAccountsStore(location: string, canMint: boolean): Promise<Ac
     );
   }
   const parsed = parseAccountsLocation(location, "accounts");
-  if (parsed.kind === "sqlite") return createSqliteStore(parsed.path);
+  if (parsed.kind === "sqlite") {
+    try {
+      return createSqliteStore(parsed.path);
+    } catch (error) {
+      throw sqliteOpenError(parsed.path, error);
+    }
+  }
   // Loaded only when used: the npm client stays out of servers without it.
   const { createPostgresStore } = await import("../accounts/postgres_store.ts");
   try {
@@ -353,4 +359,27 @@ async function openAccountsStore(location: string, canMint: boolean): Promise<Ac
       }`,
     );
   }
+}
+
+/**
+ * Says what to do when the SQLite accounts file cannot be created: Deno's
+ * permission (`deno task start` may write only `.realtime`) or the system's.
+ */
+function sqliteOpenError(path: string, error: unknown): Error {
+  const slash = path.lastIndexOf("/");
+  const dir = slash > 0 ? path.slice(0, slash) : ".";
+  const store = `Cannot open the accounts store 'sqlite:${path}'`;
+  if (error instanceof Deno.errors.NotCapable) {
+    return new Error(
+      `${store} as this process may not write to '${dir}': run the hub with --allow-write=${dir} (deno task start may write only .realtime: use sqlite:.realtime/accounts.db, or run src/server/main.ts directly as docs/deploy.md shows)`,
+      { cause: error },
+    );
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return new Error(
+      `${store} as the system denies writing to '${dir}': create that directory and give it to the user the hub runs as`,
+      { cause: error },
+    );
+  }
+  return error instanceof Error ? error : new Error(`${store}: ${String(error)}`);
 }
