@@ -51,6 +51,15 @@ export interface ServerConfig extends PlainHubOptions {
    */
   consolePath?: string | false;
   /**
+   * Whether the demo page (its script, styles, and with the development key
+   * `POST /dev/token`) is served at `/` (`REALTIME_DEMO=on` or `off`). Off
+   * wherever `env` is set to anything but `"development"`, unless set `true`:
+   * a production server's `/` is the application's, not a chat demo.
+   *
+   * @default {true} when `env` is unset or `"development"`, else `false`
+   */
+  demo?: boolean;
+  /**
    * `/metrics`: `"public"`, `"admin"` (behind the admin credential) or `"off"`.
    *
    * @default {"public"} with the development key, else `"admin"`
@@ -106,6 +115,7 @@ const SERVER_ENV_VARIABLES: readonly string[] = [
   "REALTIME_METRICS_PORT",
   "REALTIME_REDIS_URL",
   "REALTIME_ACCOUNTS",
+  "REALTIME_DEMO",
   "REALTIME_CONFIG",
 ];
 
@@ -128,8 +138,8 @@ const CLI_ENV_VARIABLES: readonly string[] = [
  * `REALTIME_JWT_ALGORITHMS`, `REALTIME_JWT_ISSUER`, `REALTIME_JWT_AUDIENCE`,
  * `REALTIME_ALLOWED_ORIGINS`, `REALTIME_ADMIN_KEY`, `REALTIME_METRICS`,
  * `REALTIME_METRICS_PORT`, `REALTIME_REDIS_URL` (a comma-separated list of
- * Redis shards: the Redis engine), `REALTIME_ACCOUNTS`, `REALTIME_CONFIG`
- * (the file, when `path` is absent).
+ * Redis shards: the Redis engine), `REALTIME_ACCOUNTS`, `REALTIME_DEMO` (`on`
+ * or `off`), `REALTIME_CONFIG` (the file, when `path` is absent).
  * Any other `REALTIME_*` name is refused, so a misspelt setting cannot be
  * silently ignored (`REALTIME_TOKEN`, `REALTIME_URL`, `REALTIME_ACCOUNTS_DB` and
  * `REALTIME_REFRESH_FILE` belong to `realtime-cli` and are let through).
@@ -241,6 +251,17 @@ export async function loadServerConfig(
       merged.accounts,
       env.REALTIME_ACCOUNTS !== undefined ? "REALTIME_ACCOUNTS" : "accounts",
     );
+  }
+  if (env.REALTIME_DEMO !== undefined) {
+    if (env.REALTIME_DEMO !== "on" && env.REALTIME_DEMO !== "off") {
+      throw new TypeError(
+        `Cannot use REALTIME_DEMO '${env.REALTIME_DEMO.slice(0, 64)}': use "on" or "off"`,
+      );
+    }
+    merged.demo = env.REALTIME_DEMO === "on";
+  }
+  if (merged.demo !== undefined && typeof merged.demo !== "boolean") {
+    throw new TypeError(`Cannot use 'demo' as it is ${typeof merged.demo}: use true or false`);
   }
   if (
     merged.metrics !== undefined && merged.metrics !== "public" && merged.metrics !== "admin" &&

@@ -60,7 +60,7 @@ export interface StartOptions {
   /**
    * Plain HTTP handler for paths other than `/ws`.
    *
-   * @default {the demo page at `/`, with `POST /dev/token` when the development key is in use}
+   * @default {the demo page at `/` (when config `demo` allows), with `POST /dev/token` when the development key is in use}
    */
   fetch?: (req: Request) => Response | Promise<Response>;
   /** Log sink. */
@@ -87,6 +87,8 @@ export interface Started extends AsyncDisposable {
   readonly devKey: boolean;
   /** The Redis engine, when the configuration chose one. */
   readonly engine?: RedisEngine;
+  /** Whether the demo page is served at `/` (config `demo`; never with `StartOptions.fetch`). */
+  readonly demo: boolean;
   /** Closes the hub (1001 to clients), then the server. */
   close(): Promise<void>;
 }
@@ -162,7 +164,7 @@ export async function startServer(
     const owned = opened.move();
     let closing: Promise<void> | undefined;
     const close = () => closing ??= owned.disposeAsync();
-    const { hub, server, engine } = parts;
+    const { hub, server, engine, demo } = parts;
     const host = server.hostname === "0.0.0.0" || server.hostname === "127.0.0.1"
       ? "localhost"
       : server.hostname;
@@ -173,6 +175,7 @@ export async function startServer(
       devToken,
       devKey,
       engine,
+      demo,
       close,
       [Symbol.asyncDispose]: close,
     };
@@ -210,7 +213,7 @@ async function openParts(
   options: StartOptions,
   opened: AsyncDisposableStack,
   settled: Settled,
-): Promise<{ hub: Hub; server: Server; engine: RedisEngine | undefined }> {
+): Promise<{ hub: Hub; server: Server; engine: RedisEngine | undefined; demo: boolean }> {
   const { auth, devKey, history, signingKeys, mintDemoToken } = settled;
   // Redis is reached before anything listens: a hub that cannot share its
   // audience must not take connections (docs/scaling.md, "Running several hubs").
@@ -294,7 +297,12 @@ async function openParts(
   // production they need the admin credential or a separate (internal) port.
   const metricsMode = config.metrics ?? (devKey ? "public" : "admin");
   const metrics = createMetricsHandler(hub, metricsMode === "admin" ? { adminAuth } : {});
-  const app = options.fetch ?? createDemoHandler({ mint: mintDemoToken });
+  // The demo page is development furniture: off in production unless asked for.
+  const demo = options.fetch === undefined &&
+    (config.demo ?? (config.env === undefined || config.env === "" ||
+      config.env === "development"));
+  const app = options.fetch ??
+    (demo ? createDemoHandler({ mint: mintDemoToken }) : notFound);
   const health = createHealthHandler(engine);
   const fetch = async (req: Request, info: ConnInfo): Promise<Response> => {
     const healthy = health(req);
@@ -331,7 +339,11 @@ async function openParts(
     feed?.close();
     await hub.close();
   });
-  return { hub, server, engine };
+  return { hub, server, engine, demo };
+}
+
+function notFound(): Response {
+  return Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 });
 }
 /** Opens the store a config names; errors show a PostgreSQL URL without its password. */
 async function openAccountsStore(location: string, canMint: boolean): Promise<AccountStore> {

@@ -29,6 +29,7 @@ function sampleValues(configFile: string): Record<string, string> {
     REALTIME_METRICS_PORT: "9100",
     REALTIME_REDIS_URL: "redis://127.0.0.1:6379",
     REALTIME_ACCOUNTS: "sqlite:/tmp/realtime-accounts-never-opened.db",
+    REALTIME_DEMO: "off",
     REALTIME_CONFIG: configFile,
   };
 }
