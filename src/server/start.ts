@@ -89,6 +89,8 @@ export interface Started extends AsyncDisposable {
   readonly engine?: RedisEngine;
   /** Whether the demo page is served at `/` (config `demo`; never with `StartOptions.fetch`). */
   readonly demo: boolean;
+  /** Where the operator console is served, when it is. */
+  readonly consolePath?: string;
   /** Closes the hub (1001 to clients), then the server. */
   close(): Promise<void>;
 }
@@ -164,7 +166,7 @@ export async function startServer(
     const owned = opened.move();
     let closing: Promise<void> | undefined;
     const close = () => closing ??= owned.disposeAsync();
-    const { hub, server, engine, demo } = parts;
+    const { hub, server, engine, demo, consolePath } = parts;
     const host = server.hostname === "0.0.0.0" || server.hostname === "127.0.0.1"
       ? "localhost"
       : server.hostname;
@@ -176,6 +178,7 @@ export async function startServer(
       devKey,
       engine,
       demo,
+      consolePath,
       close,
       [Symbol.asyncDispose]: close,
     };
@@ -213,7 +216,13 @@ async function openParts(
   options: StartOptions,
   opened: AsyncDisposableStack,
   settled: Settled,
-): Promise<{ hub: Hub; server: Server; engine: RedisEngine | undefined; demo: boolean }> {
+): Promise<{
+  hub: Hub;
+  server: Server;
+  engine: RedisEngine | undefined;
+  demo: boolean;
+  consolePath: string | undefined;
+}> {
   const { auth, devKey, history, signingKeys, mintDemoToken } = settled;
   // Redis is reached before anything listens: a hub that cannot share its
   // audience must not take connections (docs/scaling.md, "Running several hubs").
@@ -339,7 +348,7 @@ async function openParts(
     feed?.close();
     await hub.close();
   });
-  return { hub, server, engine, demo };
+  return { hub, server, engine, demo, consolePath: consoleMount };
 }
 
 function notFound(): Response {
