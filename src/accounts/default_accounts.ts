@@ -43,10 +43,34 @@ export interface DefaultAccounts extends AsyncDisposable {
 }
 
 /**
+ * The grants of a development user: everything the demo page does in the
+ * `chat:*` rooms (publish, history, who is online), and their own
+ * `user:<name>` topic. New users of an open sign-up and the demo page's
+ * minted tokens get the same.
+ *
+ * @param name The user's name.
+ * @returns The ACL claim.
+ *
+ * @example
+ * ```ts
+ * import { developmentAcl } from "@realtime/hub/accounts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(developmentAcl("alice")["chat:*"], ["subscribe", "publish", "history", "presence"]);
+ * ```
+ */
+export function developmentAcl(name: string): Record<string, string[]> {
+  return {
+    "chat:*": ["subscribe", "publish", "history", "presence"],
+    [`user:${name}`]: ["subscribe"],
+  };
+}
+
+/**
  * Opens the default accounts for a hub configured with a shared secret, or
  * returns `undefined` when the hub only verifies (public key or JWKS) and so
- * cannot mint. New users of an open sign-up get the development grants: the
- * `chat:*` rooms and their own `user:<name>` topic.
+ * cannot mint. New users of an open sign-up get the development grants
+ * ({@linkcode developmentAcl}).
  *
  * @param auth The hub's token options (its `secret`, `issuer`, `audience`).
  * @param hub The hub whose connections revocations close.
@@ -81,15 +105,7 @@ export function openDefaultAccounts(
     signup,
     log: options.log,
     trustProxy: options.trustProxy,
-    // As the demo page's minted tokens: `history` lets a reconnect recover
-    // what was missed (a recovery reads history), `presence` the Online list.
-    newUser: (name) => ({
-      roles: [],
-      acl: {
-        "chat:*": ["subscribe", "publish", "history", "presence"],
-        [`user:${name}`]: ["subscribe"],
-      },
-    }),
+    newUser: (name) => ({ roles: [], acl: developmentAcl(name) }),
   });
   const adminHandler = createAccountsAdminHandler(store, {
     ...options.admin,

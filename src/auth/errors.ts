@@ -6,28 +6,16 @@
 
 import type { ErrorCode } from "../protocol/codes.ts";
 import { HubError } from "../protocol/errors.ts";
+import {
+  AUTH_FAILURE_MESSAGES as MESSAGES,
+  type AuthFailureReason,
+} from "../protocol/auth_failures.ts";
 
 /**
- * Why a token was rejected. Stable: callers may switch on it, log it and
- * count it. Never sent to clients in more detail than {@linkcode AuthError}'s
- * message.
+ * Why a token was rejected: the protocol's vocabulary, whose messages are
+ * the only detail clients see.
  */
-export type AuthFailureReason =
-  | "missing"
-  | "too_large"
-  | "malformed"
-  | "alg_not_allowed"
-  | "unknown_kid"
-  | "bad_signature"
-  | "expired"
-  | "not_yet_valid"
-  | "bad_issuer"
-  | "bad_audience"
-  | "missing_sub"
-  | "reserved_sub"
-  | "jwks_unavailable"
-  | "revoked"
-  | "invalid";
+export type { AuthFailureReason };
 
 /** The protocol error codes an {@linkcode AuthError} can carry. */
 export type AuthErrorCode = Extract<ErrorCode, "AUTH_FAILED" | "TOKEN_EXPIRED">;
@@ -42,24 +30,6 @@ export interface AuthErrorOptions {
    */
   cause?: unknown;
 }
-
-const MESSAGES: Readonly<Record<AuthFailureReason, string>> = {
-  missing: "Token is missing",
-  too_large: "Token is too large",
-  malformed: "Token is malformed",
-  alg_not_allowed: "Token algorithm is not allowed",
-  unknown_kid: "Token signing key is unknown",
-  bad_signature: "Token signature is invalid",
-  expired: "Token has expired",
-  not_yet_valid: "Token is not yet valid",
-  bad_issuer: "Token issuer is not accepted",
-  bad_audience: "Token audience is not accepted",
-  missing_sub: "Token has no valid subject",
-  reserved_sub: "Token subject is reserved",
-  jwks_unavailable: "Token signing keys are unavailable",
-  revoked: "Token has been revoked",
-  invalid: "Token is invalid",
-};
 
 /**
  * A token was rejected. The message is short, generic and safe to show to a

@@ -18,7 +18,7 @@ import type {
   WelcomeFrame,
 } from "../protocol/frames.ts";
 import { RealtimeError } from "./errors.ts";
-import { closePolicy } from "./close_policy.ts";
+import { authClosePolicy, closePolicy } from "./close_policy.ts";
 import { Connection } from "./connection.ts";
 import { CloseCode } from "../protocol/codes.ts";
 import type { ConnectionState, RealtimeClientOptions } from "./options.ts";
@@ -1036,29 +1036,82 @@ export class RealtimeClient implements AsyncDisposable {
         ),
       );
     } else if (action === "refresh") {
-      if (this.#o.getToken === undefined || this.#authRetried) {
-        const expired = this.#lastServerError?.code === "TOKEN_EXPIRED" ||
-          reason.toLowerCase().includes("expired");
-        void this.#shutdown(
-          new RealtimeError(
-            expired ? "TOKEN_EXPIRED" : "AUTH_FAILED",
-            this.#o.getToken === undefined
-              ? `The hub refused the token (${detail}) and no getToken was given`
-              : `The hub refused the token (${detail}), also after getToken() gave a new one`,
-            { closeCode: code },
-          ),
-        );
-        return;
-      }
-      this.#authRetried = true;
-      this.#tokens.markStale();
-      this.#scheduleReconnect(0);
+      this.#authRefused(code, reason, detail);
     } else {
-      this.#scheduleReconnect(undefined);
+      this.#scheduleReconnect(
+        undefined,
+        new RealtimeError(
+          "DISCONNECTED",
+          `The connection closed (${detail})`,
+          { retry: true, closeCode: code },
+        ),
+      );
     }
   }
 
-  #scheduleReconnect(delay: number | undefined): void {
+  /**
+   * After 4001: stop when the hub's reason says no token from the same
+   * issuer can pass, back off when it could not check the token now, else
+   * ask getToken once for a new one.
+   */
+  #authRefused(code: number, reason: string, detail: string): void {
+    const said = this.#lastServerError;
+    this.#lastServerError = undefined;
+    const policy = authClosePolicy(reason, said?.message);
+    const authReason = policy.reason;
+    // The hub's own words, when its close reason only says "Authentication failed".
+    const why = said !== undefined && said.message !== reason
+      ? `${detail}; ${said.message}`
+      : detail;
+    if (policy.action === "reconnect") {
+      this.#scheduleReconnect(
+        undefined,
+        new RealtimeError("AUTH_FAILED", `The hub could not check the token now (${why})`, {
+          retry: true,
+          closeCode: code,
+          authReason,
+        }),
+      );
+      return;
+    }
+    if (policy.action === "stop") {
+      void this.#shutdown(
+        new RealtimeError(
+          "AUTH_FAILED",
+          `The hub refused the token (${why}): a new one from the same issuer would be refused too`,
+          { closeCode: code, authReason },
+        ),
+      );
+      return;
+    }
+    if (this.#o.getToken === undefined || this.#authRetried) {
+      const expired = authReason === "expired" || said?.code === "TOKEN_EXPIRED" ||
+        reason.toLowerCase().includes("expired");
+      void this.#shutdown(
+        new RealtimeError(
+          expired ? "TOKEN_EXPIRED" : "AUTH_FAILED",
+          this.#o.getToken === undefined
+            ? `The hub refused the token (${why}) and no getToken was given`
+            : `The hub refused the token (${why}), also after getToken() gave a new one`,
+          { closeCode: code, authReason },
+        ),
+      );
+      return;
+    }
+    this.#authRetried = true;
+    this.#tokens.markStale();
+    this.#scheduleReconnect(
+      0,
+      new RealtimeError("AUTH_FAILED", `The hub refused the token (${why}): getting a new one`, {
+        retry: true,
+        closeCode: code,
+        authReason,
+      }),
+    );
+  }
+
+  /** Waits out the back-off (or `delay`) and connects again; `error` says why. */
+  #scheduleReconnect(delay: number | undefined, error?: RealtimeError): void {
     const reconnect = this.#reconnect;
     if (reconnect.exhausted) {
       void this.#shutdown(
@@ -1074,7 +1127,14 @@ export class RealtimeClient implements AsyncDisposable {
     // Browsers see a hub's HTTP 401 as a plain network failure: after a few,
     // also try a fresh token.
     if (reconnect.attempt >= REFRESH_AFTER_FAILURES) this.#tokens.markStale();
-    this.#setState("reconnecting", { retryInMs, attempt });
+    this.#setState(
+      "reconnecting",
+      error === undefined ? { retryInMs, attempt } : {
+        retryInMs,
+        attempt,
+        error,
+      },
+    );
   }
 
   #listenOnline(): void {

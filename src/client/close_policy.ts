@@ -7,6 +7,11 @@
  */
 
 import { CloseCode } from "../protocol/codes.ts";
+import {
+  AUTH_FAILURE_REMEDIES,
+  type AuthFailureReason,
+  authFailureReason,
+} from "../protocol/auth_failures.ts";
 import type { RealtimeErrorCode } from "./errors.ts";
 
 /**
@@ -88,4 +93,53 @@ const OTHER_CODES: Readonly<Record<number, string>> = {
 export function closePolicy(code: number): ClosePolicy {
   if (Object.hasOwn(CLOSE_POLICY, code)) return CLOSE_POLICY[code as CloseCode];
   return { action: "reconnect", description: OTHER_CODES[code] ?? "closed" };
+}
+
+/** What {@linkcode authClosePolicy} decided about a 4001. */
+export interface AuthClosePolicy {
+  /**
+   * `"refresh"`: reconnect with a new token (the same one would be refused);
+   * `"reconnect"`: reconnect after a back-off, the same token may pass;
+   * `"stop"`: do not reconnect, a new token from the same issuer would be
+   * refused for the same reason.
+   */
+  readonly action: CloseAction;
+  /** Why the hub refused the token, when its words name a reason. */
+  readonly reason?: AuthFailureReason;
+}
+
+/**
+ * What to do after close 4001, from what the hub said: the close reason (a
+ * refused upgrade with `reject: "close"`, the token's expiry) or the
+ * `AUTH_FAILED` / `TOKEN_EXPIRED` error frame sent before it. A reason the
+ * protocol does not name keeps the table's `"refresh"`.
+ *
+ * @param reason The close reason.
+ * @param errorMessage The message of the authentication error frame before the close, if any.
+ * @returns The action and, when known, the reason.
+ *
+ * @example A bad signature is final; an expired token wants a new one
+ * ```ts
+ * import { authClosePolicy } from "@realtime/hub/client";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(authClosePolicy("Token signature is invalid"), {
+ *   action: "stop",
+ *   reason: "bad_signature",
+ * });
+ * assert.equal(authClosePolicy("Authentication failed", "Token has expired").action, "refresh");
+ * assert.equal(authClosePolicy("Authentication timeout").action, "reconnect");
+ * ```
+ */
+export function authClosePolicy(reason: string, errorMessage?: string): AuthClosePolicy {
+  // The first-message deadline passed: a slow start, not a bad token.
+  if (reason === "Authentication timeout") return { action: "reconnect" };
+  // A live connection reached its token's exp.
+  if (reason === "Token expired") return { action: "refresh", reason: "expired" };
+  const known = authFailureReason(reason) ??
+    (errorMessage === undefined ? undefined : authFailureReason(errorMessage));
+  if (known === undefined) return { action: "refresh" };
+  const remedy = AUTH_FAILURE_REMEDIES[known];
+  const action = remedy === "never" ? "stop" : remedy === "later" ? "reconnect" : "refresh";
+  return { action, reason: known };
 }

@@ -5,6 +5,7 @@
  */
 
 import type { ErrorCode } from "../protocol/codes.ts";
+import type { AuthFailureReason } from "../protocol/auth_failures.ts";
 
 /**
  * Why a request failed or the client closed: a protocol {@linkcode ErrorCode}
@@ -37,6 +38,8 @@ export interface RealtimeErrorOptions {
   closeCode?: number;
   /** The topic or pattern the failed request named. */
   topic?: string;
+  /** Why the hub refused the token, when it said so. */
+  authReason?: AuthFailureReason;
   /** The underlying error. */
   cause?: unknown;
 }
@@ -67,6 +70,12 @@ export class RealtimeError extends Error {
   readonly closeCode: number | undefined;
   /** The topic or pattern of the failed request, when it had one. */
   readonly topic: string | undefined;
+  /**
+   * Why the hub refused the token (`"expired"`, `"bad_signature"`, ...),
+   * when it closed with 4001 and its words name a reason: for a page to
+   * say "your session expired" rather than "reconnecting".
+   */
+  readonly authReason: AuthFailureReason | undefined;
 
   /**
    * Creates an error.
@@ -82,5 +91,6 @@ export class RealtimeError extends Error {
     this.retry = options.retry ?? false;
     this.closeCode = options.closeCode;
     this.topic = options.topic;
+    this.authReason = options.authReason;
   }
 }

@@ -66,21 +66,29 @@ function main(): void {
     stateEl.dataset[name] = String(Number(stateEl.dataset[name] ?? "0") + 1);
   }
 
-  function setState(state: ConnectionState | "idle", detail = ""): void {
+  function setState(state: ConnectionState | "idle", detail = "", reason = ""): void {
     stateEl.dataset.state = state;
+    stateEl.dataset.reason = reason;
     stateEl.textContent = state;
     whoEl.textContent = detail;
   }
 
-  function subscribeTopic(topic: string): void {
+  // Concrete topics follow who joins and leaves; a token without `presence`
+  // on the topic is refused that, and subscribes without it.
+  function subscribeTopic(topic: string, presence = !topic.includes("*")): void {
     if (rt === undefined) return;
     const client = rt;
     const unsubscribe = client.subscribe(topic, (msg) => {
       const from = msg.from ?? "server";
       write("message", `[${msg.topic}] ${from}: ${show(msg.payload)}`);
     }, {
+      presence,
       // A refusal now, or an end later (after a reconnect or a token refresh).
       onError: (error) => {
+        if (presence && error.code === "FORBIDDEN" && topics.get(topic) === unsubscribe) {
+          unsubscribe();
+          return subscribeTopic(topic, false);
+        }
         write("error", `${error.code} ${topic}: ${error.message}`);
         if (error.code !== "TIMEOUT" && topics.get(topic) === unsubscribe) removeTopic(topic);
       },
@@ -149,12 +157,16 @@ function main(): void {
     client.on("state", (state, change) => {
       if (rt !== client) return;
       if (state === "open") count("opens");
+      // Why it dropped or stopped: a refused token names its reason.
+      const reason = change.error?.authReason ?? change.error?.code ?? "";
       const detail = state === "open"
         ? `${client.user} · expires ${expiry(client.expiresAt)}`
         : state === "reconnecting"
-        ? `retry in ${change.retryInMs} ms`
-        : change.error?.code ?? "";
-      setState(state, detail);
+        ? `retry in ${change.retryInMs} ms${reason === "" ? "" : ` · ${reason}`}`
+        : change.error?.authReason !== undefined
+        ? `token refused: ${change.error.authReason}`
+        : reason;
+      setState(state, detail, reason);
       const why = change.error === undefined
         ? ""
         : ` (${change.error.code}: ${change.error.message})`;
@@ -181,10 +193,15 @@ function main(): void {
       }
       refreshOnline(topic);
     });
-    client.on("presence", ({ topic, user, action }) => {
+    // The list fetched on subscribe, kept current by joins and leaves.
+    client.on("presence", ({ topic, user, connectionId, action }) => {
       if (rt !== client) return;
       write("info", `${user} ${action === "join" ? "joined" : "left"} ${topic}`);
-      refreshOnline(topic);
+      const members = online.get(topic);
+      if (!Array.isArray(members)) return;
+      const others = members.filter((member) => member.connectionId !== connectionId);
+      online.set(topic, action === "join" ? [...others, { user, connectionId }] : others);
+      renderOnline();
     });
     client.on("error", (error) => {
       // Subscription errors are written by their own handlers.

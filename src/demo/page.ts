@@ -88,22 +88,24 @@ export const DEMO_HTML = `<!doctype html>
 export const DEMO_CSS = `:root { color-scheme: light; --line: #d7dbe0; --muted: #5b6470; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.4 system-ui, sans-serif; color: #1d232a; background: #f6f7f9; }
-header { display: flex; gap: 12px; align-items: center; padding: 10px 16px; background: #1d232a; color: #fff; }
+header { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; padding: 10px 16px; background: #1d232a; color: #fff; }
 h1 { font-size: 16px; margin: 0; }
 h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); margin: 0 0 8px; }
 #state { padding: 2px 10px; border-radius: 10px; font-weight: 600; background: #59636e; }
 #state[data-state="open"] { background: #1f883d; }
 #state[data-state="connecting"], #state[data-state="reconnecting"] { background: #bf8700; }
 #state[data-state="closed"] { background: #cf222e; }
-#who { color: #c9d1d9; font-size: 12px; }
+#who { color: #c9d1d9; font-size: 12px; overflow-wrap: anywhere; }
 #loading { margin: 16px; color: var(--muted); }
 body.ready #loading { display: none; }
-main { display: grid; grid-template-columns: 300px 1fr; gap: 12px; padding: 12px; }
-section { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 12px; }
+main { display: grid; grid-template-columns: 300px minmax(0, 1fr); gap: 12px; padding: 12px; }
+/* A phone gets one column; nothing may be wider than the screen. */
+@media (max-width: 640px) { main { grid-template-columns: minmax(0, 1fr); padding: 8px; } }
+section { min-width: 0; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 12px; }
 #log-panel { grid-column: 1 / -1; }
 form { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-bottom: 10px; }
 label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
-input, textarea { font: inherit; padding: 4px 6px; border: 1px solid var(--line); border-radius: 4px; }
+input, textarea { font: inherit; min-width: 0; max-width: 100%; padding: 4px 6px; border: 1px solid var(--line); border-radius: 4px; }
 textarea { width: 100%; font: 11px/1.3 ui-monospace, monospace; }
 #mint-ttl { width: 90px; }
 #publish-text { flex: 1; }
@@ -117,12 +119,12 @@ body[data-dev="false"] .dev-only { display: none; }
 #account:not([data-user=""]) #account-forms, #account[data-user=""] #logout,
 #account[data-accounts="off"] #account-forms { display: none; }
 #logout { margin-bottom: 10px; }
-#online { list-style: none; padding: 0; margin: 0 0 12px; color: var(--muted); }
+#online { list-style: none; padding: 0; margin: 0 0 12px; color: var(--muted); overflow-wrap: anywhere; }
 #subscriptions { list-style: none; padding: 0; margin: 0 0 12px; display: flex; flex-wrap: wrap; gap: 6px; }
 #subscriptions li { border: 1px solid var(--line); border-radius: 12px; padding: 1px 4px 1px 10px; }
 #subscriptions li button { padding: 0 6px; margin-left: 4px; background: none; border: 0; color: var(--muted); }
 #log { list-style: none; margin: 0; padding: 0; max-height: 320px; overflow: auto; font: 12px/1.5 ui-monospace, monospace; }
-#log li { border-bottom: 1px solid #eef0f2; padding: 1px 0; }
+#log li { border-bottom: 1px solid #eef0f2; padding: 1px 0; overflow-wrap: anywhere; }
 #log time { color: var(--muted); margin-right: 8px; }
 #log .kind { display: inline-block; min-width: 92px; font-weight: 600; }
 #log [data-kind="message"] .kind { color: #1f6feb; }

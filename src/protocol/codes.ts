@@ -88,6 +88,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   BAD_REQUEST: 400,
   RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
   TOO_LARGE: 413,
   NO_HISTORY: 404,
   INTERNAL: 500,

@@ -17,6 +17,7 @@
 
 export * from "./codes.ts";
 export * from "./errors.ts";
+export * from "./auth_failures.ts";
 export * from "./subprotocols.ts";
 export type * from "./frames.ts";
 export * from "./parse.ts";

@@ -11,6 +11,7 @@ import type { Transport } from "./serve.ts";
 import { checkEngineConfig, type EngineConfig, parseRedisUrls } from "./engine_config.ts";
 import { parseAccountsLocation } from "./_accounts_location.ts";
 import { checkSigningKeyFiles } from "./_signing_key_files.ts";
+import { suggestNames } from "./_suggest_name.ts";
 
 /** What a config file may hold (all optional; environment variables win). */
 export interface ServerConfig extends PlainHubOptions {
@@ -25,6 +26,16 @@ export interface ServerConfig extends PlainHubOptions {
    * generated development key.
    */
   env?: string;
+  /**
+   * How a refused upgrade is answered. The server's default is not the
+   * hub's: `"close"` accepts the upgrade and closes it at once with 4001 and
+   * the reason (`Token signature is invalid`), which a browser can read and
+   * show, where an HTTP 401 reaches its script only as a network failure.
+   * `"http"` answers 401/403 before the upgrade.
+   *
+   * @default {"close"}
+   */
+  reject?: "http" | "close";
   /** The admin API key (`REALTIME_ADMIN_KEY`); without it and without admin JWTs the admin API answers 401. */
   adminKey?: string;
   /** Role an admin JWT must carry. @default {"admin"} */
@@ -39,6 +50,15 @@ export interface ServerConfig extends PlainHubOptions {
    * @default {"/admin"} when `adminKey` is set or the development key is in use, else off
    */
   consolePath?: string | false;
+  /**
+   * Whether the demo page (its script, styles, and with the development key
+   * `POST /dev/token`) is served at `/` (`REALTIME_DEMO=on` or `off`). Off
+   * wherever `env` is set to anything but `"development"`, unless set `true`:
+   * a production server's `/` is the application's, not a chat demo.
+   *
+   * @default {true} when `env` is unset or `"development"`, else `false`
+   */
+  demo?: boolean;
   /**
    * `/metrics`: `"public"`, `"admin"` (behind the admin credential) or `"off"`.
    *
@@ -95,14 +115,20 @@ const SERVER_ENV_VARIABLES: readonly string[] = [
   "REALTIME_METRICS_PORT",
   "REALTIME_REDIS_URL",
   "REALTIME_ACCOUNTS",
+  "REALTIME_DEMO",
   "REALTIME_CONFIG",
 ];
 
-/** `REALTIME_*` variables that belong to `realtime-cli`: accepted, not read here. */
+/**
+ * `REALTIME_*` variables that belong to `realtime-cli`: accepted, not read
+ * here, so a shell set up for the CLI can start a hub. Every name `src/cli/`
+ * reads must be here (tests/server/env_docs_test.ts checks).
+ */
 const CLI_ENV_VARIABLES: readonly string[] = [
   "REALTIME_TOKEN",
   "REALTIME_URL",
   "REALTIME_ACCOUNTS_DB",
+  "REALTIME_REFRESH_FILE",
 ];
 
 /**
@@ -112,11 +138,11 @@ const CLI_ENV_VARIABLES: readonly string[] = [
  * `REALTIME_JWT_ALGORITHMS`, `REALTIME_JWT_ISSUER`, `REALTIME_JWT_AUDIENCE`,
  * `REALTIME_ALLOWED_ORIGINS`, `REALTIME_ADMIN_KEY`, `REALTIME_METRICS`,
  * `REALTIME_METRICS_PORT`, `REALTIME_REDIS_URL` (a comma-separated list of
- * Redis shards: the Redis engine), `REALTIME_ACCOUNTS`, `REALTIME_CONFIG`
- * (the file, when `path` is absent).
+ * Redis shards: the Redis engine), `REALTIME_ACCOUNTS`, `REALTIME_DEMO` (`on`
+ * or `off`), `REALTIME_CONFIG` (the file, when `path` is absent).
  * Any other `REALTIME_*` name is refused, so a misspelt setting cannot be
- * silently ignored (`REALTIME_TOKEN`, `REALTIME_URL` and `REALTIME_ACCOUNTS_DB` belong to
- * `realtime-cli` and are let through).
+ * silently ignored (`REALTIME_TOKEN`, `REALTIME_URL`, `REALTIME_ACCOUNTS_DB` and
+ * `REALTIME_REFRESH_FILE` belong to `realtime-cli` and are let through).
  *
  * @param env The environment.
  * @param path A JSON config file.
@@ -226,6 +252,17 @@ export async function loadServerConfig(
       env.REALTIME_ACCOUNTS !== undefined ? "REALTIME_ACCOUNTS" : "accounts",
     );
   }
+  if (env.REALTIME_DEMO !== undefined) {
+    if (env.REALTIME_DEMO !== "on" && env.REALTIME_DEMO !== "off") {
+      throw new TypeError(
+        `Cannot use REALTIME_DEMO '${env.REALTIME_DEMO.slice(0, 64)}': use "on" or "off"`,
+      );
+    }
+    merged.demo = env.REALTIME_DEMO === "on";
+  }
+  if (merged.demo !== undefined && typeof merged.demo !== "boolean") {
+    throw new TypeError(`Cannot use 'demo' as it is ${typeof merged.demo}: use true or false`);
+  }
   if (
     merged.metrics !== undefined && merged.metrics !== "public" && merged.metrics !== "admin" &&
     merged.metrics !== "off"
@@ -260,38 +297,23 @@ function port(text: string, name: string): number {
   return value;
 }
 
-/** Refuses `REALTIME_*` names nobody reads, suggesting the closest known one. */
+/** Refuses `REALTIME_*` names nobody reads, suggesting the closest known ones. */
 function checkNames(env: Record<string, string | undefined>): void {
   const known = [...SERVER_ENV_VARIABLES, ...CLI_ENV_VARIABLES];
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith("REALTIME_") || known.includes(name)) continue;
-    let closest = known[0];
-    let best = Infinity;
-    for (const candidate of known) {
-      const d = editDistance(name, candidate);
-      if (d < best) [closest, best] = [candidate, d];
-    }
+    const shown = name.slice(0, 64);
+    // PORT is known too: REALTIME_PORT means it.
+    const suggestions = suggestNames(shown, [...known, "PORT"]).map((n) => `'${n}'`);
+    const hint = suggestions.length === 0
+      ? ""
+      : ` (did you mean ${
+        suggestions.length === 1
+          ? suggestions[0]
+          : `${suggestions.slice(0, -1).join(", ")} or ${suggestions.at(-1)}`
+      }?)`;
     throw new TypeError(
-      `Cannot use environment variable '${
-        name.slice(0, 64)
-      }': it is not a known setting (did you mean '${closest}'?)`,
+      `Cannot use environment variable '${shown}': it is not a known setting${hint}`,
     );
   }
-}
-
-/** Levenshtein distance (names are short: a two-row table is plenty). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j] + 1,
-        current[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }

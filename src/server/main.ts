@@ -28,7 +28,8 @@ export async function main(
     console.error(`realtime: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  const lines = serverBanner(started);
+  // This process may be a child of `deno task`: say how a supervisor runs it directly.
+  const lines = serverBanner(started, { supervisorHint: true });
   // deno-lint-ignore no-console
   console.log(lines.join("\n"));
   const { promise: stop, resolve } = Promise.withResolvers<void>();

@@ -17,7 +17,11 @@ import { createMetricsHandler } from "../metrics/handler.ts";
 import { createConsoleFeed } from "../admin/console/feed.ts";
 import { createConsoleHandler, DEFAULT_CONSOLE_MOUNT } from "../admin/console/handler.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
-import { type DefaultAccountsOptions, openDefaultAccounts } from "../accounts/default_accounts.ts";
+import {
+  type DefaultAccountsOptions,
+  developmentAcl,
+  openDefaultAccounts,
+} from "../accounts/default_accounts.ts";
 import { hasConfiguredKey, type ServerConfig } from "./config.ts";
 import { plainHubOptions } from "../hub/options.ts";
 import type { HistoryRule } from "../engine/history_policy.ts";
@@ -56,7 +60,7 @@ export interface StartOptions {
   /**
    * Plain HTTP handler for paths other than `/ws`.
    *
-   * @default {the demo page at `/`, with `POST /dev/token` when the development key is in use}
+   * @default {the demo page at `/` (when config `demo` allows), with `POST /dev/token` when the development key is in use}
    */
   fetch?: (req: Request) => Response | Promise<Response>;
   /** Log sink. */
@@ -83,6 +87,10 @@ export interface Started extends AsyncDisposable {
   readonly devKey: boolean;
   /** The Redis engine, when the configuration chose one. */
   readonly engine?: RedisEngine;
+  /** Whether the demo page is served at `/` (config `demo`; never with `StartOptions.fetch`). */
+  readonly demo: boolean;
+  /** Where the operator console is served, when it is. */
+  readonly consolePath?: string;
   /** Closes the hub (1001 to clients), then the server. */
   close(): Promise<void>;
 }
@@ -137,17 +145,85 @@ export async function startServer(
     devToken = await mintToken({ sub: "demo", acl: { ...DEV_TOKEN_ACL } }, { secret }, {
       ttl: "24h",
     });
-    // The demo page's tokens: the chat rooms, and the user's own notification topic.
-    const acl = (sub: string) => ({
-      "chat:*": ["subscribe", "publish", "history", "presence"],
-      [`user:${sub}`]: ["subscribe"],
-    });
-    mintDemoToken = (sub, ttl) => mintToken({ sub, acl: acl(sub) }, { secret }, { ttl });
+    // The demo page's tokens grant what a signed-up development user gets.
+    mintDemoToken = (sub, ttl) => mintToken({ sub, acl: developmentAcl(sub) }, { secret }, { ttl });
   }
   // One set of history rules for engine and hub: the Redis engine's own, else
   // the hub's `history` (the demo rooms' with the development key).
   const history = (typeof config.engine === "object" ? config.engine.redis.history : undefined) ??
     config.history ?? (devKey ? [...DEV_HISTORY] : undefined);
+  // One owner for everything opened below: a failure at any step closes
+  // what was already open, in reverse order, and `close()` does the same.
+  const opened = new AsyncDisposableStack();
+  try {
+    const parts = await openParts(config, options, opened, {
+      auth,
+      devKey,
+      history,
+      signingKeys,
+      mintDemoToken,
+    });
+    const owned = opened.move();
+    let closing: Promise<void> | undefined;
+    const close = () => closing ??= owned.disposeAsync();
+    const { hub, server, engine, demo, consolePath } = parts;
+    const host = server.hostname === "0.0.0.0" || server.hostname === "127.0.0.1"
+      ? "localhost"
+      : server.hostname;
+    return {
+      hub,
+      server,
+      url: `ws://${host}:${server.port}/ws`,
+      devToken,
+      devKey,
+      engine,
+      demo,
+      consolePath,
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    // The start's own error is the one to report; a failed clean-up is logged.
+    await opened.disposeAsync().catch((cleanup: unknown) =>
+      options.log?.({
+        level: "warn",
+        event: "server.cleanup_failed",
+        message: `Closing what a failed start opened failed: ${
+          cleanup instanceof Error ? cleanup.message : String(cleanup)
+        }`,
+      })
+    );
+    throw error;
+  }
+}
+
+/** What {@linkcode startServer} settled before opening anything. */
+interface Settled {
+  readonly auth: NonNullable<ServerConfig["auth"]>;
+  readonly devKey: boolean;
+  readonly history: HistoryRule[] | undefined;
+  readonly signingKeys: Awaited<ReturnType<typeof readSigningKeyFiles>> | undefined;
+  readonly mintDemoToken: ((sub: string, ttlSeconds: number) => Promise<string>) | undefined;
+}
+
+/**
+ * Opens the engine, hub, accounts, console feed and listeners, handing each
+ * closer to `opened` as soon as it exists. Closing `opened` unwinds them in
+ * reverse: the hub says 1001 to its clients first, the engine goes last.
+ */
+async function openParts(
+  config: ServerConfig,
+  options: StartOptions,
+  opened: AsyncDisposableStack,
+  settled: Settled,
+): Promise<{
+  hub: Hub;
+  server: Server;
+  engine: RedisEngine | undefined;
+  demo: boolean;
+  consolePath: string | undefined;
+}> {
+  const { auth, devKey, history, signingKeys, mintDemoToken } = settled;
   // Redis is reached before anything listens: a hub that cannot share its
   // audience must not take connections (docs/scaling.md, "Running several hubs").
   let engine: RedisEngine | undefined;
@@ -155,7 +231,7 @@ export async function startServer(
     // Loaded only when chosen, so the default server never loads the Redis client.
     const { createRedisEngine } = await import("../engine/redis/mod.ts");
     const log = options.log;
-    engine = await createRedisEngine({
+    const redis = await createRedisEngine({
       ...config.engine.redis,
       history,
       log: log === undefined
@@ -163,22 +239,21 @@ export async function startServer(
         : (entry) =>
           log({ level: entry.level, event: `engine.${entry.event}`, message: entry.message }),
     });
+    opened.defer(() => redis.close());
+    engine = redis;
   }
-  let hub: Hub;
-  try {
-    hub = createHub({
-      // Every plain hub option the config file set, in one place (the defaults are the hub's).
-      ...plainHubOptions(config),
-      // The hub reads the engine's rules to know which subscribe replies carry a position.
-      history,
-      engine,
-      auth,
-      log: options.log,
-    });
-  } catch (error) {
-    await engine?.close();
-    throw error;
-  }
+  const hub = createHub({
+    // Every plain hub option the config file set, in one place (the defaults are the hub's).
+    ...plainHubOptions(config),
+    // A browser can read a 4001 close and its reason, not an HTTP 401 (see ServerConfig.reject).
+    reject: config.reject ?? "close",
+    // The hub reads the engine's rules to know which subscribe replies carry a position.
+    history,
+    engine,
+    auth,
+    log: options.log,
+  });
+  opened.defer(() => hub.close());
   // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with
   // exp, the admin audience (never the hub's) and the admin role.
   const adminAudience = config.adminAudience ?? DEFAULT_ADMIN_AUDIENCE;
@@ -188,61 +263,55 @@ export async function startServer(
     adminRole: config.adminRole,
     audience: adminAudience,
   };
-  let accounts;
-  try {
-    // On by default with the development key only: a configured server
-    // writes no state unless asked to (config `accounts`, REALTIME_ACCOUNTS).
-    const wanted = options.accounts ??
-      (config.accounts === false
-        ? false
-        : config.accounts !== undefined
-        ? { store: await openAccountsStore(config.accounts, auth.secret !== undefined) }
-        : devKey
-        ? {}
-        : false);
-    accounts = wanted === false ? undefined : openDefaultAccounts(auth, hub, {
-      dir: options.devKeyDir,
-      signup: devKey,
-      log: options.log,
-      // Logins are accounted to the address the hub's per-IP limits use.
-      trustProxy: config.trustProxy,
-      admin: { ...adminAuth, prefix: `${config.adminPrefix ?? "/v1/realtime"}/accounts` },
-      ...wanted,
-    });
-  } catch (error) {
-    await hub.close();
-    await engine?.close();
-    throw error;
+  // On by default with the development key only: a configured server
+  // writes no state unless asked to (config `accounts`, REALTIME_ACCOUNTS).
+  let wanted = options.accounts;
+  if (wanted === undefined) {
+    if (config.accounts !== undefined && config.accounts !== false) {
+      const store = await openAccountsStore(config.accounts, auth.secret !== undefined);
+      opened.defer(() => store.close());
+      wanted = { store };
+    } else {
+      wanted = config.accounts === undefined && devKey ? {} : false;
+    }
   }
+  const accounts = wanted === false ? undefined : openDefaultAccounts(auth, hub, {
+    dir: options.devKeyDir,
+    signup: devKey,
+    log: options.log,
+    // Logins are accounted to the address the hub's per-IP limits use.
+    trustProxy: config.trustProxy,
+    admin: { ...adminAuth, prefix: `${config.adminPrefix ?? "/v1/realtime"}/accounts` },
+    ...wanted,
+  });
+  if (accounts !== undefined) opened.defer(() => accounts.close());
   // The console: on where an admin credential is configured (or in
   // development), at `consolePath`; it holds no privilege of its own.
   const consoleMount = config.consolePath === false ? undefined : config.consolePath ??
     (config.adminKey !== undefined || devKey ? DEFAULT_CONSOLE_MOUNT : undefined);
   const feed = consoleMount === undefined ? undefined : createConsoleFeed(hub);
+  if (feed !== undefined) opened.defer(() => feed.close());
   const consolePage = consoleMount === undefined
     ? undefined
     : createConsoleHandler({ mount: consoleMount, apiPrefix: config.adminPrefix });
-  let admin: ReturnType<typeof createAdminHandler>;
-  try {
-    // Checks every signing key now (a short secret, a public key): a refusal closes what started.
-    admin = createAdminHandler(hub, {
-      ...adminAuth,
-      prefix: config.adminPrefix,
-      audit: options.log,
-      feed,
-      signingKeys,
-    });
-  } catch (error) {
-    feed?.close();
-    await hub.close();
-    await accounts?.close();
-    throw error;
-  }
+  // Checks every signing key now (a short secret, a public key): a refusal closes what started.
+  const admin = createAdminHandler(hub, {
+    ...adminAuth,
+    prefix: config.adminPrefix,
+    audit: options.log,
+    feed,
+    signingKeys,
+  });
   // Metrics are public on the main port only with the development key; in
   // production they need the admin credential or a separate (internal) port.
   const metricsMode = config.metrics ?? (devKey ? "public" : "admin");
   const metrics = createMetricsHandler(hub, metricsMode === "admin" ? { adminAuth } : {});
-  const app = options.fetch ?? createDemoHandler({ mint: mintDemoToken });
+  // The demo page is development furniture: off in production unless asked for.
+  const demo = options.fetch === undefined &&
+    (config.demo ?? (config.env === undefined || config.env === "" ||
+      config.env === "development"));
+  const app = options.fetch ??
+    (demo ? createDemoHandler({ mint: mintDemoToken }) : notFound);
   const health = createHealthHandler(engine);
   const fetch = async (req: Request, info: ConnInfo): Promise<Response> => {
     const healthy = health(req);
@@ -257,54 +326,34 @@ export async function startServer(
       (await accounts?.handler(req, info)) ?? (await consolePage?.(req)) ?? (await app(req));
   };
   const hostname = config.hostname ?? (devKey ? "127.0.0.1" : "0.0.0.0");
-  let server: Server;
-  let metricsServer: Deno.HttpServer | undefined;
-  try {
-    server = await serve(hub, {
-      port: config.port ?? 8000,
-      hostname,
-      transport: config.transport ?? "ws",
-      fetch,
-    });
-    if (config.metricsPort !== undefined && metricsMode !== "off") {
-      const { promise, resolve } = Promise.withResolvers<void>();
-      metricsServer = Deno.serve(
-        { port: config.metricsPort, hostname, onListen: () => resolve() },
-        metrics,
-      );
-      await promise;
-    }
-  } catch (error) {
-    feed?.close();
-    await hub.close();
-    await accounts?.close();
-    await engine?.close();
-    throw error;
+  const server = await serve(hub, {
+    port: config.port ?? 8000,
+    hostname,
+    transport: config.transport ?? "ws",
+    fetch,
+  });
+  opened.defer(() => server.close());
+  if (config.metricsPort !== undefined && metricsMode !== "off") {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const metricsServer = Deno.serve(
+      { port: config.metricsPort, hostname, onListen: () => resolve() },
+      metrics,
+    );
+    opened.defer(() => metricsServer.shutdown());
+    await promise;
   }
-  const host = server.hostname === "0.0.0.0" || server.hostname === "127.0.0.1"
-    ? "localhost"
-    : server.hostname;
-  const close = async () => {
-    // Console streams never end by themselves: end them so the server can stop.
+  // Unwound first: console streams never end by themselves, and clients hear
+  // 1001 from the hub before the listeners stop (hub.close is idempotent).
+  opened.defer(async () => {
     feed?.close();
     await hub.close();
-    await server.close();
-    await metricsServer?.shutdown();
-    await accounts?.close();
-    await engine?.close();
-  };
-  return {
-    hub,
-    server,
-    url: `ws://${host}:${server.port}/ws`,
-    devToken,
-    devKey,
-    engine,
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  });
+  return { hub, server, engine, demo, consolePath: consoleMount };
 }
 
+function notFound(): Response {
+  return Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 });
+}
 /** Opens the store a config names; errors show a PostgreSQL URL without its password. */
 async function openAccountsStore(location: string, canMint: boolean): Promise<AccountStore> {
   if (!canMint) {
@@ -313,7 +362,13 @@ async function openAccountsStore(location: string, canMint: boolean): Promise<Ac
     );
   }
   const parsed = parseAccountsLocation(location, "accounts");
-  if (parsed.kind === "sqlite") return createSqliteStore(parsed.path);
+  if (parsed.kind === "sqlite") {
+    try {
+      return createSqliteStore(parsed.path);
+    } catch (error) {
+      throw sqliteOpenError(parsed.path, error);
+    }
+  }
   // Loaded only when used: the npm client stays out of servers without it.
   const { createPostgresStore } = await import("../accounts/postgres_store.ts");
   try {
@@ -325,4 +380,27 @@ async function openAccountsStore(location: string, canMint: boolean): Promise<Ac
       }`,
     );
   }
+}
+
+/**
+ * Says what to do when the SQLite accounts file cannot be created: Deno's
+ * permission (`deno task start` may write only `.realtime`) or the system's.
+ */
+function sqliteOpenError(path: string, error: unknown): Error {
+  const slash = path.lastIndexOf("/");
+  const dir = slash > 0 ? path.slice(0, slash) : ".";
+  const store = `Cannot open the accounts store 'sqlite:${path}'`;
+  if (error instanceof Deno.errors.NotCapable) {
+    return new Error(
+      `${store} as this process may not write to '${dir}': run the hub with --allow-write=${dir} (deno task start may write only .realtime: use sqlite:.realtime/accounts.db, or run src/server/main.ts directly as docs/deploy.md shows)`,
+      { cause: error },
+    );
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return new Error(
+      `${store} as the system denies writing to '${dir}': create that directory and give it to the user the hub runs as`,
+      { cause: error },
+    );
+  }
+  return error instanceof Error ? error : new Error(`${store}: ${String(error)}`);
 }

@@ -93,6 +93,43 @@ Deno.test("startServer's signed-up users may recover chat rooms after a reconnec
   }
 });
 
+Deno.test("startServer in development: a signed-up user reads history and presence of the demo rooms", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using started = await startServer({ port: 0, hostname: "127.0.0.1" }, {
+      devKeyDir: dir,
+      log: () => {},
+    });
+    const res = await post(`http://127.0.0.1:${started.server.port}`, "/auth/signup", {
+      username: "dora",
+      password: "correct horse battery",
+    });
+    assert.equal(res.status, 201);
+    const { accessToken } = await res.json();
+    const [socket] = await connectWelcomed(`ws://127.0.0.1:${started.server.port}/ws`, {
+      protocols: ["realtime.v1", "auth", accessToken],
+    });
+    try {
+      // What the demo page asks: follow who is online, read who is, read what was said.
+      const subscribed = await socket.request({
+        type: "subscribe",
+        id: 1,
+        topic: "chat:lobby",
+        presence: true,
+      });
+      assert.equal(subscribed.type, "ack", JSON.stringify(subscribed));
+      const presence = await socket.request({ type: "presence", id: 2, topic: "chat:lobby" });
+      assert.equal(presence.type, "presence", JSON.stringify(presence));
+      const history = await socket.request({ type: "history", id: 3, topic: "chat:lobby" });
+      assert.equal(history.type, "history", JSON.stringify(history));
+    } finally {
+      await socket.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("startServer with a configured secret mounts /auth with sign-up closed", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -93,21 +93,28 @@ eachTransport(
   "RealtimeClient stops when the token after 4001 is refused too",
   async (t) => {
     await using h = await startTestHub(t, { reject: "close" });
+    // Both issued before the revocation: a new token may pass, these two do not.
+    const first = await h.token({ sub: "mallory", acl: CHAT_ACL });
+    const second = await h.token({ sub: "mallory", acl: CHAT_ACL });
+    h.hub.revoke({ user: "mallory" });
     let calls = 0;
     await using rt = new RealtimeClient({
       url: h.url,
-      token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5In0.c2ln",
+      token: first,
       getToken: () => {
         calls++;
-        return "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5In0.bm9wZQ";
+        return second;
       },
       backoff: { baseMs: 5, maxMs: 5 },
     });
     const [, change] = await next(rt, "state", (s) => s === "closed");
     assert.equal(calls, 1, "getToken is asked exactly once after 4001");
-    assert.deepEqual([change.error?.code, change.error?.closeCode], ["AUTH_FAILED", 4001]);
+    assert.deepEqual(
+      [change.error?.code, change.error?.closeCode, change.error?.authReason],
+      ["AUTH_FAILED", 4001, "revoked"],
+    );
     assert.match(change.error!.message, /also after getToken\(\) gave a new one/);
-    assert.ok(!change.error!.message.includes("bm9wZQ"), "the token is not in the message");
+    assert.ok(!change.error!.message.includes(second), "the token is not in the message");
     assert.equal(rt.state, "closed");
   },
 );

@@ -1,6 +1,7 @@
 // The demo page in a real browser against the hub as a real subprocess:
-// chat between two tabs, a FORBIDDEN subscribe, a token refreshed in place,
-// and a killed and restarted hub that both tabs survive without a reload.
+// chat between two tabs, a live Online list, a FORBIDDEN subscribe, a token
+// refreshed in place, a forged token refused with its reason on a phone-wide
+// page, and a killed and restarted hub that both tabs survive without a reload.
 //
 // Run with `deno task e2e`. Set UPDATE_DEMO_PNG=1 to rewrite docs/demo.png.
 
@@ -68,6 +69,29 @@ async function publish(page: Page, topic: string, text: string): Promise<void> {
   await page.fill("#publish-topic", topic);
   await page.fill("#publish-text", text);
   await page.click("#publish");
+}
+
+/** Waits until the Online entry of `topic` satisfies `check`. */
+async function waitForOnline(
+  page: Page,
+  topic: string,
+  check: { has?: string[]; lacks?: string[] },
+  timeout = 10_000,
+): Promise<void> {
+  await page.waitForFunction(
+    ({ topic, has, lacks }) => {
+      const doc = (globalThis as unknown as { document: OnlineDocument }).document;
+      const text = doc.querySelector(`#online li[data-topic="${topic}"]`)?.textContent ?? "";
+      return has.every((user) => text.includes(user)) &&
+        lacks.every((user) => !text.includes(user));
+    },
+    { topic, has: check.has ?? [], lacks: check.lacks ?? [] },
+    { timeout },
+  );
+}
+
+interface OnlineDocument {
+  querySelector(selector: string): { textContent: string | null } | null;
 }
 
 async function opens(page: Page): Promise<number> {
@@ -139,6 +163,12 @@ Deno.test({
         assert.ok(!log.includes(token), "the hub does not log tokens");
       });
 
+      await t.step("the Online list follows joins without a reload", async () => {
+        // Carol fetched the list when alice and bob were not there yet: their joins add them.
+        await waitForOnline(carol, "chat:lobby", { has: ["carol", "alice", "bob"] });
+        await waitForOnline(alice, "chat:lobby", { has: ["carol", "alice", "bob"] });
+      });
+
       await t.step("one tab publishes, the other receives", async () => {
         await publish(alice, "chat:lobby", "hello from alice");
         await waitForLog(bob, "message", "[chat:lobby] alice: hello from alice");
@@ -170,6 +200,42 @@ Deno.test({
         await publish(alice, "chat:lobby", "still there, carol?");
         await waitForLog(carol, "message", "[chat:lobby] alice: still there, carol?");
         await carol.close();
+        // Her leave reaches alice's Online list.
+        await waitForOnline(alice, "chat:lobby", { has: ["alice", "bob"], lacks: ["carol"] });
+      });
+
+      await t.step("a forged token is refused with its reason on a phone-wide page", async () => {
+        const phone = await browser.newPage();
+        phone.on("pageerror", (error) => pageErrors.push(error.message));
+        await phone.setViewportSize({ width: 390, height: 844 });
+        await phone.goto(hub!.url + "/");
+        await phone.waitForSelector("body.ready");
+        const forged = await mintToken(
+          { sub: "mallory", acl: { "chat:*": ["subscribe"] } },
+          { secret: "not-the-development-key-of-32-bytes!!" },
+          { ttl: "1h" },
+        );
+        const refusalsBefore = hub!.stderr().split("bad_signature").length;
+        await phone.bringToFront();
+        await phone.fill("#token", forged);
+        await phone.click("#connect");
+        // Stopped, not "reconnecting": the page says why.
+        await waitForBadge(phone, { state: "closed" });
+        assert.equal(await phone.getAttribute("#state", "data-reason"), "bad_signature");
+        assert.equal(await phone.textContent("#who"), "token refused: bad_signature");
+        await waitForLog(phone, "error", "Token signature is invalid");
+        assert.equal(
+          hub!.stderr().split("bad_signature").length - refusalsBefore,
+          1,
+          "one attempt, no retries",
+        );
+        // Nothing is wider than the phone, long log lines included.
+        const width = await phone.evaluate(() =>
+          (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
+            .document.documentElement.scrollWidth
+        );
+        assert.ok(width <= 390, `the page is ${width} px wide in a 390 px viewport`);
+        await phone.close();
       });
 
       await t.step("killing and restarting the hub: both tabs reconnect and resume", async () => {

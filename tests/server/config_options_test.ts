@@ -90,9 +90,12 @@ async function documentedConfigKeys(): Promise<string[]> {
 
 Deno.test("docs/configuration.md's REALTIME_CONFIG row names every config file key, and only those", async () => {
   const documented = (await documentedConfigKeys()).sort();
+  // ServerConfig restates a hub option whose server default differs (reject): one key.
   const keys = [
-    ...await interfaceFields("src/server/config.ts", "ServerConfig"),
-    ...PLAIN_HUB_OPTION_KEYS,
+    ...new Set([
+      ...await interfaceFields("src/server/config.ts", "ServerConfig"),
+      ...PLAIN_HUB_OPTION_KEYS,
+    ]),
   ].sort();
   assert.deepEqual(documented, keys);
 });

@@ -29,6 +29,7 @@ function sampleValues(configFile: string): Record<string, string> {
     REALTIME_METRICS_PORT: "9100",
     REALTIME_REDIS_URL: "redis://127.0.0.1:6379",
     REALTIME_ACCOUNTS: "sqlite:/tmp/realtime-accounts-never-opened.db",
+    REALTIME_DEMO: "off",
     REALTIME_CONFIG: configFile,
   };
 }
@@ -91,6 +92,19 @@ Deno.test("loadServerConfig refuses an unknown REALTIME_* name, suggesting the c
   await assert.rejects(
     loadServerConfig({ REALTIME_JWT_SECRETS: "s" }),
     /did you mean 'REALTIME_JWT_SECRET'/,
+  );
+  // A whole-word prefix means the longer name, not the one a few edits away.
+  await assert.rejects(
+    loadServerConfig({ REALTIME_REDIS: "redis://127.0.0.1:6379" }),
+    (e: Error) =>
+      e.message ===
+        "Cannot use environment variable 'REALTIME_REDIS': it is not a known setting (did you mean 'REALTIME_REDIS_URL'?)",
+  );
+  // No close name: no guess.
+  await assert.rejects(
+    loadServerConfig({ REALTIME_FOO: "1" }),
+    (e: Error) =>
+      e.message === "Cannot use environment variable 'REALTIME_FOO': it is not a known setting",
   );
   // Other prefixes are not ours to judge.
   assert.equal((await loadServerConfig({ REALTIMEX: "1", HOME: "/root" })).port, undefined);
@@ -164,5 +178,30 @@ Deno.test("startServer takes trustProxy from the config file and validates it at
     await assert.rejects(startServer(config, { log: () => {} }), /'trustProxy.addresses' holds/);
   } finally {
     await Deno.remove(file);
+  }
+});
+
+Deno.test("loadServerConfig lets through every REALTIME_* name realtime-cli reads", async () => {
+  // A shell set up for the CLI (login --help documents REALTIME_REFRESH_FILE) must start a hub.
+  const root = new URL("../../", import.meta.url);
+  const names = new Set<string>();
+  const files = [new URL("cli.ts", root)];
+  for await (const entry of Deno.readDir(new URL("src/cli/commands/", root))) {
+    files.push(new URL(`src/cli/commands/${entry.name}`, root));
+  }
+  for await (const entry of Deno.readDir(new URL("src/cli/", root))) {
+    if (entry.isFile) files.push(new URL(`src/cli/${entry.name}`, root));
+  }
+  for (const file of files) {
+    for (const [name] of (await Deno.readTextFile(file)).matchAll(/\bREALTIME_[A-Z0-9_]+\b/g)) {
+      names.add(name);
+    }
+  }
+  assert.ok(names.has("REALTIME_REFRESH_FILE") && names.has("REALTIME_TOKEN"), [...names].join());
+  const baseline = await loadServerConfig({});
+  const serverNames = new Set(Object.keys(sampleValues("unused.json")));
+  for (const name of [...names].filter((n) => !serverNames.has(n)).sort()) {
+    // Let through, and read by nobody here.
+    assert.deepEqual(await loadServerConfig({ [name]: "x" }), baseline, name);
   }
 });

@@ -40,10 +40,11 @@ Deno.test("startServer accepts admin JWTs only with the admin audience, and not 
     status: 401,
     body: { code: "AUTH_FAILED", message: "Admin token has been revoked" },
   });
-  // ...and on /ws, as before.
+  // ...and on /ws, as before: closed with 4001 and the reason (the server's reject "close").
   const socket = new TestSocket(started.url.replace("localhost", "127.0.0.1"), {
     protocols: ["auth", hubToken],
   });
-  await assert.rejects(socket.opened);
+  const closed = await socket.closed;
+  assert.deepEqual([closed.code, closed.reason], [4001, "Token has been revoked"]);
   await socket.close();
 });
