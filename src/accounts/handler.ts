@@ -32,11 +32,10 @@ import {
   type Argon2Params,
   checkPasswordLength,
   checkPasswordPolicy,
-  hashPassword,
   needsRehash,
   OWASP_ARGON2ID,
-  verifyPassword,
 } from "./password.ts";
+import { checkArgon2Params, hashWith, verifyWith } from "./_password_hash.ts";
 import {
   hashRefreshToken,
   isRefreshTokenShape,
@@ -101,9 +100,11 @@ export interface AccountsHandlerOptions {
   /** argon2id parameters; stored hashes with lower ones are replaced at login. @default {OWASP_ARGON2ID} */
   argon2?: Argon2Params;
   /**
-   * Password hashes computed at once. Each argon2id hash holds its own
-   * `argon2.memoryKiB` (19 MiB by default) while it runs, so this bounds
-   * the memory logins can take.
+   * Password hash slots. Each slot keeps one argon2id instance, made on its
+   * first hash, whose memory stays at the largest `argon2.memoryKiB` it
+   * hashed with (19 MiB by default): logins hold at most this many times
+   * that, however many arrive. Hashes run on the calling thread one at a
+   * time, so more slots do not make logins faster.
    *
    * @default {2}
    */
@@ -165,6 +166,7 @@ function checkOptions(options: AccountsHandlerOptions): void {
       `${what} as 'prefix' is ${JSON.stringify(prefix)}: expected a path such as '/auth'`,
     );
   }
+  if (options.argon2 !== undefined) checkArgon2Params(options.argon2);
   for (const name of ["maxConcurrentHashes", "maxQueuedHashes"] as const) {
     const value = options[name];
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
@@ -247,8 +249,8 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     log = logToStderr,
   } = options;
   const slots = createHashSlots(maxConcurrentHashes, maxQueuedHashes);
-  const hash = (password: string) => slots.run(() => hashPassword(password, argon2));
-  const verify = (password: string, phc: string) => slots.run(() => verifyPassword(password, phc));
+  const hash = (password: string) => slots.run((a) => hashWith(a, password, argon2));
+  const verify = (password: string, phc: string) => slots.run((a) => verifyWith(a, password, phc));
   const limiter = options.limiter ?? createLoginLimiter({ now });
   const clientAddress = createClientAddress(options.trustProxy);
   const cookie: CookieShape = { name: cookieName, path: prefix, secure: secureCookie };
