@@ -494,14 +494,15 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     return { user, sid };
   }
 
-  async function passwordRoute(req: Request) {
+  async function passwordRoute(req: Request, address: string | undefined) {
     const { user, sid } = await authenticated(req);
     const body = await readJsonObject(req);
     const currentPassword = stringField(body, "currentPassword");
     const newPassword = stringField(body, "newPassword");
     checkPasswordLength(currentPassword);
     checkPasswordPolicy(newPassword, user.username);
-    limit(user.username, undefined);
+    // The caller's own address: a stranger's failed logins elsewhere do not block it.
+    limit(user.username, address);
     if (!(await verify(currentPassword, user.passwordHash))) {
       throw new AccountsError("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
     }

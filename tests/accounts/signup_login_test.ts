@@ -104,6 +104,7 @@ Deno.test("POST /auth/login accepts JSON and HTTP Basic credentials", async () =
 Deno.test("POST /auth/login answers a wrong password and an unknown user identically, after a hash each", async () => {
   await using server = await startAccountsServer({
     limiter: createLoginLimiter({
+      perUsernameAndAddress: { burst: 100, refillSeconds: 1 },
       perUsername: { burst: 100, refillSeconds: 1 },
       perAddress: { burst: 100, refillSeconds: 1 },
     }),
@@ -139,7 +140,7 @@ Deno.test("POST /auth/login answers a wrong password and an unknown user identic
 Deno.test("POST /auth/login is limited per username and per address with 429 and Retry-After", async () => {
   const clock = { now: Date.now() };
   const limiter = createLoginLimiter({
-    perUsername: { burst: 3, refillSeconds: 60 },
+    perUsernameAndAddress: { burst: 3, refillSeconds: 60 },
     perAddress: { burst: 6, refillSeconds: 10 },
     now: () => clock.now,
   });
@@ -170,6 +171,55 @@ Deno.test("POST /auth/login is limited per username and per address with 429 and
   const later = await login("alice", PASSWORD);
   assert.equal(later.status, 200);
   await later.body?.cancel();
+});
+
+Deno.test("POST /auth/login: five wrong passwords from one address lock out that address only", async () => {
+  const clock = { now: Date.now() };
+  // The test client is the proxy on 127.0.0.1 and names the client address.
+  await using server = await startAccountsServer({
+    limiter: createLoginLimiter({ now: () => clock.now }),
+    trustProxy: { hops: 1, addresses: ["127.0.0.1"] },
+  }, clock);
+  const { accessToken } = await signup(server, "victim");
+  const from = (address: string) => ({ "x-forwarded-for": address });
+  const status = async (res: Response) => {
+    await res.body?.cancel();
+    return res.status;
+  };
+  const attacker = from("203.0.113.7");
+  const guesses = [];
+  for (let i = 0; i < 6; i++) {
+    guesses.push(
+      await status(
+        await server.post("/auth/login", { username: "victim", password: `guess ${i}!` }, attacker),
+      ),
+    );
+  }
+  assert.deepEqual(guesses, [401, 401, 401, 401, 401, 429]);
+  const victim = from("198.51.100.2");
+  const login = await server.post(
+    "/auth/login",
+    { username: "victim", password: PASSWORD },
+    victim,
+  );
+  assert.equal(login.status, 200);
+  await login.body?.cancel();
+  // Changing the password, from the victim's address, is not blocked either.
+  const change = await server.post(
+    "/auth/password",
+    { currentPassword: PASSWORD, newPassword: "a brand new passphrase" },
+    { authorization: `Bearer ${accessToken}`, ...victim },
+  );
+  assert.equal(change.status, 200);
+  await change.body?.cancel();
+  // A minute on, the attacker has one more guess, and still only from its address.
+  clock.now += 60_000;
+  const again = await server.post(
+    "/auth/login",
+    { username: "victim", password: "guess 6!" },
+    attacker,
+  );
+  assert.equal(await status(again), 401);
 });
 
 Deno.test("GET /auth/me answers the user for a valid access token and 401 otherwise", async () => {
