@@ -29,7 +29,7 @@ const handler = createAccountsHandler({
   store,
   signingKey: { secret: SECRET },
   verifier: createTokenVerifier({ secret: SECRET }),
-  limiter: createLoginLimiter({ perUsername: open, perAddress: open }),
+  limiter: createLoginLimiter({ perUsernameAndAddress: open, perUsername: open, perAddress: open }),
   maxQueuedHashes: count,
   log: () => {},
 });
