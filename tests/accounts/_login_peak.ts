@@ -42,7 +42,7 @@ async function status(path: string): Promise<number> {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ username: "alice", password: "correct horse battery" }),
     }),
-    { remoteAddr: { transport: "tcp", hostname: `10.0.${n >> 8 & 255}.${n & 255}`, port: 4000 } },
+    { remoteAddr: `10.0.${n >> 8 & 255}.${n & 255}` },
   ))!;
   await res.body?.cancel();
   return res.status;
