@@ -12,6 +12,7 @@ import { createClientAddress } from "../hub/client_address.ts";
 import type { TrustProxyOptions } from "../hub/options.ts";
 import type { ConnInfo } from "../hub/transport.ts";
 import { type LogEntry, logToStderr } from "../hub/log.ts";
+import type { HubMetrics } from "../hub/metrics.ts";
 import type { TokenVerifier } from "../auth/verify.ts";
 import { AccountsError } from "./errors.ts";
 import {
@@ -55,13 +56,21 @@ export interface NewUserGrants {
   acl: Record<string, string[]>;
 }
 
-/** The part of a hub the handler uses: ending a user's live connections. */
+/**
+ * The part of a hub the handler uses: ending a user's live connections, and
+ * (when present) its `unknownClientIp` counter.
+ */
 export interface RevokingHub {
   /**
    * Disconnects a user (4003) and rejects their tokens issued before now;
    * with `session`, only the connections and tokens of that session (`sid`).
    */
   revoke(target: { user: string; session?: string }): number;
+  /**
+   * The hub's metrics: accounts requests whose client address is unknown
+   * (no connection info) are counted in `unknownClientIp`, as upgrades are.
+   */
+  readonly metrics?: Pick<HubMetrics, "unknownClientIp">;
 }
 
 /** Options of {@linkcode createAccountsHandler}. */
@@ -130,8 +139,9 @@ export interface AccountsHandlerOptions {
   now?: () => number;
   /**
    * Log sink for `accounts.*` events (sign-up, login, failed login, rate
-   * limit, refresh-token reuse, password change, logout). Entries carry the
-   * username and address, never a password or token.
+   * limit, refresh-token reuse, password change, logout, and once a request
+   * without the client address). Entries carry the username and address,
+   * never a password or token.
    *
    * @default {logToStderr}
    */
@@ -253,6 +263,24 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
   const verify = (password: string, phc: string) => slots.run((a) => verifyWith(a, password, phc));
   const limiter = options.limiter ?? createLoginLimiter({ now });
   const clientAddress = createClientAddress(options.trustProxy);
+  let warnedUnknownAddress = false;
+  function addressOf(req: Request, info: AccountsRequestInfo | undefined): string | undefined {
+    const address = clientAddress(req, info);
+    if (address === undefined) {
+      // Per-address limits cannot apply: say so once, and count every such request.
+      if (hub?.metrics !== undefined) hub.metrics.unknownClientIp++;
+      if (!warnedUnknownAddress) {
+        warnedUnknownAddress = true;
+        log({
+          level: "warn",
+          event: "accounts.client_address_unknown",
+          message:
+            "Per-address login and sign-up limits are off for requests without the peer address: pass the connection info, as in Deno.serve((req, info) => accounts(req, info))",
+        });
+      }
+    }
+    return address;
+  }
   const cookie: CookieShape = { name: cookieName, path: prefix, secure: secureCookie };
   // Verified against when the user is unknown, so that both answers cost one hash.
   let dummy: Promise<string> | undefined;
@@ -553,7 +581,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
           `Method ${req.method} is not allowed on ${path}: use ${route[0]}`,
         );
       }
-      return await route[1](req, clientAddress(req, info));
+      return await route[1](req, addressOf(req, info));
     } catch (error) {
       await req.body?.cancel().catch(() => {});
       if (error instanceof AccountsError) {

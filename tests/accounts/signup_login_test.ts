@@ -4,6 +4,11 @@ import { signup, startAccountsServer } from "./_server.ts";
 import { createLoginLimiter } from "../../src/accounts/login_limiter.ts";
 import { createTokenVerifier } from "../../src/auth/verify.ts";
 import { SECRET } from "../_support/hub.ts";
+import { createAccountsHandler } from "../../src/accounts/handler.ts";
+import { createSqliteStore } from "../../src/accounts/sqlite_store.ts";
+import { createHub } from "../../src/server/create_hub.ts";
+import type { LogEntry } from "../../src/hub/log.ts";
+import { renderPrometheus } from "../../src/metrics/prometheus.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -253,4 +258,43 @@ Deno.test("createAccountsHandler mints with the hub's issuer and audience, which
   const me = await server.get("/auth/me", { authorization: `Bearer ${accessToken}` });
   assert.equal(me.status, 200);
   await me.body?.cancel();
+});
+
+Deno.test("createAccountsHandler without connection info warns once and counts every request", async () => {
+  await using store = createSqliteStore(":memory:");
+  const hub = createHub({ auth: { secret: SECRET } });
+  const logs: LogEntry[] = [];
+  const handler = createAccountsHandler({
+    store,
+    signingKey: { secret: SECRET },
+    verifier: createTokenVerifier({ secret: SECRET }),
+    hub,
+    log: (entry) => logs.push(entry),
+  });
+  try {
+    const post = async (path: string, password: string) => {
+      const res = (await handler(
+        new Request(`http://127.0.0.1/auth/${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: "alice", password }),
+        }),
+      ))!;
+      await res.body?.cancel();
+      return res.status;
+    };
+    assert.equal(await post("signup", PASSWORD), 201);
+    const statuses = [];
+    for (let i = 0; i < 30; i++) statuses.push(await post("login", `wrong guess ${i}`));
+    // The per-address limits are off; the username's own limit still holds.
+    assert.deepEqual(statuses, [...Array(5).fill(401), ...Array(25).fill(429)]);
+    const warnings = logs.filter((e) => e.event === "accounts.client_address_unknown");
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0].level, "warn");
+    assert.match(String(warnings[0].message), /connection info/);
+    assert.equal(hub.metrics.unknownClientIp, 31);
+    assert.match(renderPrometheus(hub), /^realtime_unknown_client_ip_total 31$/m);
+  } finally {
+    await hub.close();
+  }
 });
