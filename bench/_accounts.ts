@@ -28,7 +28,11 @@ export function benchAccounts(): { handler: AccountsHandler; store: AccountStore
     store,
     signingKey: { secret: BENCH_SECRET },
     verifier: createTokenVerifier({ secret: BENCH_SECRET }),
-    limiter: createLoginLimiter({ perUsername: open, perAddress: open }),
+    limiter: createLoginLimiter({
+      perUsernameAndAddress: open,
+      perUsername: open,
+      perAddress: open,
+    }),
     log: () => {},
   });
   return { handler, store };

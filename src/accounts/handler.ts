@@ -12,6 +12,7 @@ import { createClientAddress } from "../hub/client_address.ts";
 import type { TrustProxyOptions } from "../hub/options.ts";
 import type { ConnInfo } from "../hub/transport.ts";
 import { type LogEntry, logToStderr } from "../hub/log.ts";
+import type { HubMetrics } from "../hub/metrics.ts";
 import type { TokenVerifier } from "../auth/verify.ts";
 import { AccountsError } from "./errors.ts";
 import {
@@ -32,11 +33,10 @@ import {
   type Argon2Params,
   checkPasswordLength,
   checkPasswordPolicy,
-  hashPassword,
   needsRehash,
   OWASP_ARGON2ID,
-  verifyPassword,
 } from "./password.ts";
+import { checkArgon2Params, hashWith, verifyWith } from "./_password_hash.ts";
 import {
   hashRefreshToken,
   isRefreshTokenShape,
@@ -56,13 +56,21 @@ export interface NewUserGrants {
   acl: Record<string, string[]>;
 }
 
-/** The part of a hub the handler uses: ending a user's live connections. */
+/**
+ * The part of a hub the handler uses: ending a user's live connections, and
+ * (when present) its `unknownClientIp` counter.
+ */
 export interface RevokingHub {
   /**
    * Disconnects a user (4003) and rejects their tokens issued before now;
    * with `session`, only the connections and tokens of that session (`sid`).
    */
   revoke(target: { user: string; session?: string }): number;
+  /**
+   * The hub's metrics: accounts requests whose client address is unknown
+   * (no connection info) are counted in `unknownClientIp`, as upgrades are.
+   */
+  readonly metrics?: Pick<HubMetrics, "unknownClientIp">;
 }
 
 /** Options of {@linkcode createAccountsHandler}. */
@@ -101,9 +109,11 @@ export interface AccountsHandlerOptions {
   /** argon2id parameters; stored hashes with lower ones are replaced at login. @default {OWASP_ARGON2ID} */
   argon2?: Argon2Params;
   /**
-   * Password hashes computed at once. Each argon2id hash holds its own
-   * `argon2.memoryKiB` (19 MiB by default) while it runs, so this bounds
-   * the memory logins can take.
+   * Password hash slots. Each slot keeps one argon2id instance, made on its
+   * first hash, whose memory stays at the largest `argon2.memoryKiB` it
+   * hashed with (19 MiB by default): logins hold at most this many times
+   * that, however many arrive. Hashes run on the calling thread one at a
+   * time, so more slots do not make logins faster.
    *
    * @default {2}
    */
@@ -129,8 +139,9 @@ export interface AccountsHandlerOptions {
   now?: () => number;
   /**
    * Log sink for `accounts.*` events (sign-up, login, failed login, rate
-   * limit, refresh-token reuse, password change, logout). Entries carry the
-   * username and address, never a password or token.
+   * limit, refresh-token reuse, password change, logout, and once a request
+   * without the client address). Entries carry the username and address,
+   * never a password or token.
    *
    * @default {logToStderr}
    */
@@ -165,6 +176,7 @@ function checkOptions(options: AccountsHandlerOptions): void {
       `${what} as 'prefix' is ${JSON.stringify(prefix)}: expected a path such as '/auth'`,
     );
   }
+  if (options.argon2 !== undefined) checkArgon2Params(options.argon2);
   for (const name of ["maxConcurrentHashes", "maxQueuedHashes"] as const) {
     const value = options[name];
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
@@ -247,10 +259,28 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     log = logToStderr,
   } = options;
   const slots = createHashSlots(maxConcurrentHashes, maxQueuedHashes);
-  const hash = (password: string) => slots.run(() => hashPassword(password, argon2));
-  const verify = (password: string, phc: string) => slots.run(() => verifyPassword(password, phc));
+  const hash = (password: string) => slots.run((a) => hashWith(a, password, argon2));
+  const verify = (password: string, phc: string) => slots.run((a) => verifyWith(a, password, phc));
   const limiter = options.limiter ?? createLoginLimiter({ now });
   const clientAddress = createClientAddress(options.trustProxy);
+  let warnedUnknownAddress = false;
+  function addressOf(req: Request, info: AccountsRequestInfo | undefined): string | undefined {
+    const address = clientAddress(req, info);
+    if (address === undefined) {
+      // Per-address limits cannot apply: say so once, and count every such request.
+      if (hub?.metrics !== undefined) hub.metrics.unknownClientIp++;
+      if (!warnedUnknownAddress) {
+        warnedUnknownAddress = true;
+        log({
+          level: "warn",
+          event: "accounts.client_address_unknown",
+          message:
+            "Per-address login and sign-up limits are off for requests without the peer address: pass the connection info, as in Deno.serve((req, info) => accounts(req, info))",
+        });
+      }
+    }
+    return address;
+  }
   const cookie: CookieShape = { name: cookieName, path: prefix, secure: secureCookie };
   // Verified against when the user is unknown, so that both answers cost one hash.
   let dummy: Promise<string> | undefined;
@@ -492,14 +522,15 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     return { user, sid };
   }
 
-  async function passwordRoute(req: Request) {
+  async function passwordRoute(req: Request, address: string | undefined) {
     const { user, sid } = await authenticated(req);
     const body = await readJsonObject(req);
     const currentPassword = stringField(body, "currentPassword");
     const newPassword = stringField(body, "newPassword");
     checkPasswordLength(currentPassword);
     checkPasswordPolicy(newPassword, user.username);
-    limit(user.username, undefined);
+    // The caller's own address: a stranger's failed logins elsewhere do not block it.
+    limit(user.username, address);
     if (!(await verify(currentPassword, user.passwordHash))) {
       throw new AccountsError("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
     }
@@ -550,7 +581,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
           `Method ${req.method} is not allowed on ${path}: use ${route[0]}`,
         );
       }
-      return await route[1](req, clientAddress(req, info));
+      return await route[1](req, addressOf(req, info));
     } catch (error) {
       await req.body?.cancel().catch(() => {});
       if (error instanceof AccountsError) {

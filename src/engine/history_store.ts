@@ -19,9 +19,6 @@ import type { HistoryRule } from "./history_policy.ts";
 import { decideRecovery } from "./recovery.ts";
 import { type StreamEntry, TopicStream } from "./topic_stream.ts";
 
-/** Bytes counted per topic on top of its name. */
-const STREAM_OVERHEAD = 160;
-
 /**
  * Options of {@linkcode HistoryStore}.
  *
@@ -196,7 +193,7 @@ export class HistoryStore {
     stream = new TopicStream(topic, this.#newEpoch(), rule, now);
     this.#streams.set(topic, stream);
     this.#empty.add(stream);
-    this.#bytes += STREAM_OVERHEAD + 2 * topic.length;
+    this.#bytes += stream.bytes;
     return stream;
   }
 
@@ -208,7 +205,7 @@ export class HistoryStore {
     while (stream.length > 0) this.#unlink(stream.shift()!);
     this.#streams.delete(topic);
     this.#empty.delete(stream);
-    this.#bytes -= STREAM_OVERHEAD + 2 * topic.length;
+    this.#bytes -= stream.bytes;
   }
 
   /**

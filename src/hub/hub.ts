@@ -64,6 +64,7 @@ import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
 import { createSignedPublish, type PublishAdmission } from "./_signed_publish.ts";
 import { PublishError } from "./publish_error.ts";
+import { utf8ByteLength } from "./_utf8.ts";
 
 export type {
   Accepted,
@@ -81,11 +82,11 @@ export type {
 /** Most bytes of presence info (encoded) kept per connection; a larger value is left out. */
 const MAX_PRESENCE_INFO_BYTES = 1024;
 
-/** The token claim's value as presence info, when it is JSON of at most 1 KiB. */
+/** The token claim's value as presence info, when it is JSON of at most 1 KiB in UTF-8. */
 function presenceInfo(value: unknown): unknown {
   if (value === undefined) return undefined;
   const text = JSON.stringify(value);
-  return text !== undefined && text.length <= MAX_PRESENCE_INFO_BYTES ? value : undefined;
+  return text !== undefined && utf8ByteLength(text) <= MAX_PRESENCE_INFO_BYTES ? value : undefined;
 }
 
 /** Options of {@linkcode Hub.publish}. */

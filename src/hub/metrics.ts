@@ -142,7 +142,7 @@ export interface HubMetrics {
   socketWrites: number;
   /** Limit hits, by limit (`connect_rate`, `message_rate`, `subscriptions`, `queue`, `queue_bytes`, `connections_per_user`, `connections_total`). */
   readonly rateLimitHits: LabeledCounter;
-  /** Upgrades whose client address was unknown (no connection info), so per-IP limits did not apply. */
+  /** Upgrades (and accounts requests, when the accounts handler has the hub) whose client address was unknown (no connection info), so per-IP limits did not apply. */
   unknownClientIp: number;
 }
 

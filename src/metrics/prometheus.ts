@@ -158,7 +158,7 @@ export function renderPrometheus(hub: MetricsSource): string {
   out.single(
     "realtime_unknown_client_ip_total",
     "counter",
-    "Upgrades without the peer address (no connection info passed), so per-IP limits did not apply.",
+    "Upgrades and accounts requests without the peer address (no connection info passed), so per-IP limits did not apply.",
     m.unknownClientIp,
   );
   return out.toString();

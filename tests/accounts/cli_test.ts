@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeJwt } from "jose";
-import { runCli } from "../cli/_cli.ts";
+import { baseEnv, CLI, CONFIG, runCli } from "../cli/_cli.ts";
 import { signup, startAccountsServer } from "./_server.ts";
 
 const PASSWORD = "correct horse battery";
@@ -107,6 +107,63 @@ Deno.test("realtime-cli login keeps the refresh token in a 0600 file; reset-pass
     const ended = await runCli(["login", "--refresh", ...common]);
     assert.equal(ended.code, 2);
     assert.match(ended.stderr, /INVALID_REFRESH_TOKEN/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("realtime-cli login --export refuses a token that is not a JWT, so eval runs nothing", async () => {
+  const evil = "x'; touch PWNED; echo '";
+  const requests: string[] = [];
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (req) => {
+      requests.push(new URL(req.url).pathname);
+      return Response.json({ accessToken: evil, refreshToken: "a".repeat(43) });
+    },
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/refresh-token`;
+    await Deno.writeTextFile(file, "b".repeat(43) + "\n");
+    // The documented use, run by a real shell in an empty directory.
+    const cli = [Deno.execPath(), "run", "-A", "--quiet", "--config", CONFIG, CLI];
+    const command = [...cli, "login", "--refresh", "--export"]
+      .concat(["--auth-url", `http://127.0.0.1:${server.addr.port}/auth`, "--token-file", file])
+      .map((arg) => `'${arg}'`).join(" ");
+    const shell = await new Deno.Command("sh", {
+      args: ["-c", `eval "$(${command})"`],
+      cwd: dir,
+      env: baseEnv(),
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(shell.stderr);
+    assert.deepEqual(requests, ["/auth/refresh"]);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["refresh-token"]);
+    assert.match(stderr, /answered an access token of 23 characters that is not a JWT/);
+    assert.ok(!stderr.includes("touch"), stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("realtime-cli login sends a password or refresh token over http only to this machine", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/refresh-token`;
+    await Deno.writeTextFile(file, "b".repeat(43) + "\n");
+    const remote = ["--auth-url", "http://hub.example.invalid/auth", "--token-file", file];
+    const login = await runCli(["login", "alice", ...remote], { stdin: `${PASSWORD}\n` });
+    assert.equal(login.code, 1);
+    assert.match(
+      login.stderr,
+      /Cannot send a password to http:\/\/hub\.example\.invalid\/auth over plain http: use https/,
+    );
+    const refresh = await runCli(["login", "--refresh", ...remote]);
+    assert.equal(refresh.code, 1);
+    assert.match(refresh.stderr, /Cannot send a refresh token to http:\/\/hub\.example\.invalid/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -4,6 +4,11 @@ import { signup, startAccountsServer } from "./_server.ts";
 import { createLoginLimiter } from "../../src/accounts/login_limiter.ts";
 import { createTokenVerifier } from "../../src/auth/verify.ts";
 import { SECRET } from "../_support/hub.ts";
+import { createAccountsHandler } from "../../src/accounts/handler.ts";
+import { createSqliteStore } from "../../src/accounts/sqlite_store.ts";
+import { createHub } from "../../src/server/create_hub.ts";
+import type { LogEntry } from "../../src/hub/log.ts";
+import { renderPrometheus } from "../../src/metrics/prometheus.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -109,6 +114,7 @@ Deno.test("POST /auth/login accepts JSON and HTTP Basic credentials", async () =
 Deno.test("POST /auth/login answers a wrong password and an unknown user identically, after a hash each", async () => {
   await using server = await startAccountsServer({
     limiter: createLoginLimiter({
+      perUsernameAndAddress: { burst: 100, refillSeconds: 1 },
       perUsername: { burst: 100, refillSeconds: 1 },
       perAddress: { burst: 100, refillSeconds: 1 },
     }),
@@ -144,7 +150,7 @@ Deno.test("POST /auth/login answers a wrong password and an unknown user identic
 Deno.test("POST /auth/login is limited per username and per address with 429 and Retry-After", async () => {
   const clock = { now: Date.now() };
   const limiter = createLoginLimiter({
-    perUsername: { burst: 3, refillSeconds: 60 },
+    perUsernameAndAddress: { burst: 3, refillSeconds: 60 },
     perAddress: { burst: 6, refillSeconds: 10 },
     now: () => clock.now,
   });
@@ -175,6 +181,55 @@ Deno.test("POST /auth/login is limited per username and per address with 429 and
   const later = await login("alice", PASSWORD);
   assert.equal(later.status, 200);
   await later.body?.cancel();
+});
+
+Deno.test("POST /auth/login: five wrong passwords from one address lock out that address only", async () => {
+  const clock = { now: Date.now() };
+  // The test client is the proxy on 127.0.0.1 and names the client address.
+  await using server = await startAccountsServer({
+    limiter: createLoginLimiter({ now: () => clock.now }),
+    trustProxy: { hops: 1, addresses: ["127.0.0.1"] },
+  }, clock);
+  const { accessToken } = await signup(server, "victim");
+  const from = (address: string) => ({ "x-forwarded-for": address });
+  const status = async (res: Response) => {
+    await res.body?.cancel();
+    return res.status;
+  };
+  const attacker = from("203.0.113.7");
+  const guesses = [];
+  for (let i = 0; i < 6; i++) {
+    guesses.push(
+      await status(
+        await server.post("/auth/login", { username: "victim", password: `guess ${i}!` }, attacker),
+      ),
+    );
+  }
+  assert.deepEqual(guesses, [401, 401, 401, 401, 401, 429]);
+  const victim = from("198.51.100.2");
+  const login = await server.post(
+    "/auth/login",
+    { username: "victim", password: PASSWORD },
+    victim,
+  );
+  assert.equal(login.status, 200);
+  await login.body?.cancel();
+  // Changing the password, from the victim's address, is not blocked either.
+  const change = await server.post(
+    "/auth/password",
+    { currentPassword: PASSWORD, newPassword: "a brand new passphrase" },
+    { authorization: `Bearer ${accessToken}`, ...victim },
+  );
+  assert.equal(change.status, 200);
+  await change.body?.cancel();
+  // A minute on, the attacker has one more guess, and still only from its address.
+  clock.now += 60_000;
+  const again = await server.post(
+    "/auth/login",
+    { username: "victim", password: "guess 6!" },
+    attacker,
+  );
+  assert.equal(await status(again), 401);
 });
 
 Deno.test("GET /auth/me answers the user for a valid access token and 401 otherwise", async () => {
@@ -208,4 +263,43 @@ Deno.test("createAccountsHandler mints with the hub's issuer and audience, which
   const me = await server.get("/auth/me", { authorization: `Bearer ${accessToken}` });
   assert.equal(me.status, 200);
   await me.body?.cancel();
+});
+
+Deno.test("createAccountsHandler without connection info warns once and counts every request", async () => {
+  await using store = createSqliteStore(":memory:");
+  const hub = createHub({ auth: { secret: SECRET } });
+  const logs: LogEntry[] = [];
+  const handler = createAccountsHandler({
+    store,
+    signingKey: { secret: SECRET },
+    verifier: createTokenVerifier({ secret: SECRET }),
+    hub,
+    log: (entry) => logs.push(entry),
+  });
+  try {
+    const post = async (path: string, password: string) => {
+      const res = (await handler(
+        new Request(`http://127.0.0.1/auth/${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: "alice", password }),
+        }),
+      ))!;
+      await res.body?.cancel();
+      return res.status;
+    };
+    assert.equal(await post("signup", PASSWORD), 201);
+    const statuses = [];
+    for (let i = 0; i < 30; i++) statuses.push(await post("login", `wrong guess ${i}`));
+    // The per-address limits are off; the username's own limit still holds.
+    assert.deepEqual(statuses, [...Array(5).fill(401), ...Array(25).fill(429)]);
+    const warnings = logs.filter((e) => e.event === "accounts.client_address_unknown");
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0].level, "warn");
+    assert.match(String(warnings[0].message), /connection info/);
+    assert.equal(hub.metrics.unknownClientIp, 31);
+    assert.match(renderPrometheus(hub), /^realtime_unknown_client_ip_total 31$/m);
+  } finally {
+    await hub.close();
+  }
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { EnginePublication } from "../../src/engine/engine.ts";
 import type { HistoryRule } from "../../src/engine/history_policy.ts";
 import { HistoryStore } from "../../src/engine/history_store.ts";
-import { publicationBytes } from "../../src/engine/topic_stream.ts";
+import { publicationBytes, TopicStream } from "../../src/engine/topic_stream.ts";
 
 function setup(maxBytes?: number) {
   let now = 1_000_000;
@@ -15,6 +15,9 @@ function setup(maxBytes?: number) {
 }
 
 const pub = (data: string): EnginePublication => ({ data, from: null, ts: 0 });
+/** What the store counts for a topic besides its publications. */
+const topicBytes = (topic: string, epoch: string) =>
+  new TopicStream(topic, epoch, rule(1), 0).bytes;
 const rule = (size: number, ttlMs = 60_000): HistoryRule => ({ pattern: "**", size, ttlMs });
 const datas = (entries: readonly { publication: EnginePublication }[]) =>
   entries.map((e) => e.publication.data);
@@ -87,7 +90,7 @@ Deno.test("HistoryStore keeps an idle topic's position while it is read", () => 
 
 Deno.test("HistoryStore evicts the oldest publications across topics to fit its budget", () => {
   const one = publicationBytes(pub("x"));
-  const topics = 2 * (160 + 2 * 3);
+  const topics = topicBytes("t:a", "e1") + topicBytes("t:b", "e2");
   const { store } = setup(topics + 3 * one);
   const r = rule(100);
   store.append("t:a", r, pub("1"));
@@ -148,10 +151,12 @@ Deno.test("HistoryStore stays within its budget when many unknown topics are onl
 
 Deno.test("HistoryStore forgets empty topics before evicting anyone's publications", () => {
   const one = publicationBytes(pub("x"));
-  const { store } = setup(4 * (160 + 2 * 6) + 5 * one);
+  // Room for the kept topic and three read ones (names of 6 units, epochs of 2 or 3).
+  const budget = topicBytes("t:keep", "e1") + 3 * topicBytes("t:r000", "e10") + 5 * one;
+  const { store } = setup(budget);
   const r = rule(10);
   for (let i = 0; i < 5; i++) store.append("t:keep", r, pub("x"));
   for (let i = 0; i < 100; i++) store.position(`t:r${String(i).padStart(2, "0")}`, r);
   assert.equal(store.history("t:keep", r, { limit: 10 }).publications.length, 5);
-  assert.ok(store.stats.bytes <= 4 * (160 + 2 * 6) + 5 * one);
+  assert.ok(store.stats.bytes <= budget);
 });

@@ -77,6 +77,24 @@ eachTransport("the in-memory engine sends a subscriber's own join before its ack
   }
 });
 
+eachTransport("presence info is kept up to 1024 bytes of UTF-8, not UTF-16 units", async (t) => {
+  await using h = await startTestHub(t);
+  const [watcher] = await join(h, "watcher");
+  await watcher.request({ type: "subscribe", id: 1, topic: "room:1", presence: true });
+  await watcher.next((f) => f.type === "join");
+  // JSON strings with their quotes: 1024 bytes of ASCII, and 602 units that are 1202 bytes.
+  const fits = "a".repeat(1022);
+  const tooLong = "é".repeat(600);
+  for (const [sub, info] of [["ascii", fits], ["accented", tooLong]]) {
+    const [socket, id] = await join(h, sub, { info });
+    await socket.request({ type: "subscribe", id: 1, topic: "room:1" });
+    const joined = await watcher.next((f) => f.type === "join" && f.connectionId === id);
+    assert.equal(joined.info, sub === "ascii" ? fits : undefined, sub);
+    await socket.close();
+  }
+  await watcher.close();
+});
+
 eachTransport(
   "presence requests with bad input get their error and the connection stays",
   async (t) => {
