@@ -23,4 +23,5 @@
 
 export * from "./admit.ts";
 export * from "./sign.ts";
+export * from "./subscriber_verifier.ts";
 export * from "./verify.ts";
