@@ -37,8 +37,7 @@ const dir = await Deno.makeTempDir({ prefix: "realtime-console-shots-" });
 const config = `${dir}/config.json`;
 await Deno.writeTextFile(config, JSON.stringify({ acl: { rules: CONSOLE_RULES } }));
 const hub = await startHubProcess(dir, freePort(), {
-  REALTIME_CONFIG: config,
-  REALTIME_ADMIN_KEY: ADMIN_KEY,
+  env: { REALTIME_CONFIG: config, REALTIME_ADMIN_KEY: ADMIN_KEY },
 });
 const sockets: TestSocket[] = [];
 try {

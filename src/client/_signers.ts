@@ -1,14 +1,12 @@
 // The client's signers for `publish(..., { sign })`: one per key and
 // algorithm, so a key is checked and imported once, not on every publish.
 // Object keys (CryptoKey, JWK) are held weakly; string and byte keys in a
-// small map, oldest forgotten first.
+// small map, oldest forgotten first. The signing core (and jose, most of the
+// client's weight) is imported on the first key, so a client that never
+// signs never downloads it: a bundler puts it in its own chunk.
 
 import type { JwsAlgorithm } from "../auth/algorithms.ts";
-import {
-  createPublicationSigner,
-  type PublicationSigner,
-  type PublicationSigningKey,
-} from "../signing/sign.ts";
+import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
 
 /** Most string keys remembered; an application signs with a handful at most. */
 const MAX_STRING_KEYS = 8;
@@ -26,14 +24,33 @@ function kidOf(key: PublicationSigningKey): string | undefined {
   return typeof kid === "string" && kid.length > 0 ? kid : undefined;
 }
 
-export class Signers {
-  readonly #objects = new WeakMap<object, Map<string, PublicationSigner>>();
-  readonly #strings = new Map<string, PublicationSigner>();
+async function createSigner(
+  key: PublicationSigningKey,
+  alg: JwsAlgorithm | undefined,
+): Promise<PublicationSigner> {
+  const { createPublicationSigner } = await import("../signing/sign.ts");
+  return createPublicationSigner(key, { alg, kid: kidOf(key) });
+}
 
-  /** The signer for a key (a JWK's `kid` goes in the header), or the signer given. */
-  get(key: PublicationSigningKey | PublicationSigner, alg?: JwsAlgorithm): PublicationSigner {
-    if (isSigner(key)) return key;
-    const make = () => createPublicationSigner(key, { alg, kid: kidOf(key) });
+export class Signers {
+  readonly #objects = new WeakMap<object, Map<string, Promise<PublicationSigner>>>();
+  readonly #strings = new Map<string, Promise<PublicationSigner>>();
+
+  /**
+   * The signer for a key (a JWK's `kid` goes in the header), or the signer
+   * given; rejects with the signing core's TypeError or RangeError for an
+   * unusable key.
+   */
+  get(
+    key: PublicationSigningKey | PublicationSigner,
+    alg?: JwsAlgorithm,
+  ): Promise<PublicationSigner> {
+    if (isSigner(key)) return Promise.resolve(key);
+    const make = () => {
+      const signer = createSigner(key, alg);
+      signer.catch(() => {}); // reported by the publish that asked
+      return signer;
+    };
     const variant = alg ?? "";
     if (typeof key === "string") {
       const name = `${variant}\n${key}`;
@@ -47,7 +64,7 @@ export class Signers {
       }
       return signer;
     }
-    if (typeof key !== "object" || key === null) return make(); // throws the signer's TypeError
+    if (typeof key !== "object" || key === null) return make(); // rejects with the signer's TypeError
     let byAlg = this.#objects.get(key);
     if (byAlg === undefined) this.#objects.set(key, byAlg = new Map());
     let signer = byAlg.get(variant);

@@ -48,7 +48,8 @@ import { tokenExpiresAt } from "./_token.ts";
 import type { JwsAlgorithm } from "../auth/algorithms.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
 import { Signers } from "./_signers.ts";
-import { subscriberVerifier, type VerifiedHandler, verifiedHandler } from "./verified_handler.ts";
+import type { VerifiedHandler } from "./verified_handler.ts";
+import { loadVerifiedHandler } from "./_load_verified_handler.ts";
 
 export type { MessageHandler, RealtimeMessage, SubscribeOptions } from "./subscription.ts";
 export type { RealtimeEvents, RefreshInfo, StateChange, SubscribedInfo } from "./events.ts";
@@ -89,8 +90,9 @@ export interface PublishOptions {
    * `createPublicationSigner`. The frame then carries `jws` (claims
    * `topic`, `data`, `jti`, `iat`) instead of `payload`, for a topic whose
    * rule requires signed publications. Each key is imported once per
-   * client. Publishes leave in call order, signed or not; the timeout counts
-   * from when the signature is ready.
+   * client; the signing code (and `jose`) is loaded by the first signed
+   * publish, not before. Publishes leave in call order, signed or not; the
+   * timeout counts from when the signature is ready.
    *
    * @default {undefined}
    */
@@ -279,10 +281,14 @@ export class RealtimeClient implements AsyncDisposable {
    * @param handler Called with every message on a matching topic.
    * @param options Where to report a refusal, presence, `since`, and `verify`
    * (the keys that must have signed every message this handler receives).
-   * @returns A function that unsubscribes, with a `ready` promise.
-   * @throws {TypeError} When the topic is not a valid pattern, the handler not
-   * a function, or the `verify` keys unusable (a private key, `none`).
-   * @throws {RangeError} When a `verify` secret is shorter than 32 bytes.
+   * @returns A function that unsubscribes, with a `ready` promise. With
+   * `verify`, the verifier is loaded first (so a client that never verifies
+   * never downloads it) and the topic is subscribed once it is ready; when
+   * the keys are unusable nothing is subscribed and `ready` rejects with a
+   * `TypeError` (a private key, `none`) or a `RangeError` (a secret shorter
+   * than 32 bytes).
+   * @throws {TypeError} When the topic is not a valid pattern or the handler
+   * not a function.
    *
    * @example Subscribe and wait for the hub's answer
    * ```ts ignore
@@ -311,25 +317,52 @@ export class RealtimeClient implements AsyncDisposable {
     handler: MessageHandler<T>,
     options: SubscribeOptions = {},
   ): Unsubscribe {
+    if (
+      options.verify === undefined || typeof handler !== "function" || this.#state === "closed"
+    ) {
+      return this.#subscribe(topic, handler as MessageHandler, options, undefined);
+    }
+    // The verifier needs jose, which a client that never verifies never
+    // loads: nothing is subscribed until it is ready, so unusable keys (or a
+    // failed load) reject `ready` with nothing changed.
+    new Subscription(topic); // throws now for an invalid topic
+    let cancelled = false;
+    let inner: Unsubscribe | undefined;
+    const ready = loadVerifiedHandler(
+      handler as MessageHandler,
+      options.verify,
+      (failure) => this.#emit("verification_failed", failure),
+    ).then((verifying) => {
+      if (cancelled) return;
+      inner = this.#subscribe(topic, verifying.handler, options, verifying);
+      return inner.ready;
+    });
+    ready.catch(() => {});
+    const unsubscribe = () => {
+      cancelled = true;
+      inner?.();
+    };
+    return Object.assign(unsubscribe, { ready });
+  }
+
+  /** Adds a handler (wrapped by `verifying` when it verifies) and subscribes a new topic. */
+  #subscribe(
+    topic: string,
+    handler: MessageHandler,
+    options: SubscribeOptions,
+    verifying: VerifiedHandler | undefined,
+  ): Unsubscribe {
     const sub = this.#subs.get(topic) ?? new Subscription(topic);
-    // Created first: unusable keys throw before anything changes.
-    const verifying = options.verify === undefined || typeof handler !== "function"
-      ? undefined
-      : verifiedHandler(
-        handler as MessageHandler,
-        subscriberVerifier(options.verify),
-        (failure) => this.#emit("verification_failed", failure),
-      );
-    const delivered = verifying?.handler ?? handler as MessageHandler;
     if (this.#state === "closed") {
+      verifying?.cancel();
       // Validates the handler as an open client would, then refuses.
-      sub.add(delivered, options).remove();
+      sub.add(handler, options).remove();
       const refused = Promise.reject(this.#closedError());
       refused.catch(() => {});
       return Object.assign(() => {}, { ready: refused });
     }
     if (!this.#subs.has(topic) && options.since !== undefined) sub.resumeFrom(options.since);
-    const handle = sub.add(delivered, options);
+    const handle = sub.add(handler, options);
     if (verifying !== undefined) this.#verifying.add(verifying);
     if (!this.#subs.has(topic)) {
       this.#subs.set(topic, sub);
@@ -432,13 +465,9 @@ export class RealtimeClient implements AsyncDisposable {
           }),
         );
       }
-      let signer: PublicationSigner;
-      try {
-        signer = this.#signers.get(options.sign, options.signAlg);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      fields = signer.sign(topic, payload).then((jws) => ({ jws }));
+      fields = this.#signers.get(options.sign, options.signAlg)
+        .then((signer) => signer.sign(topic, payload))
+        .then((jws) => ({ jws }));
     }
     const previous = this.#sendTail;
     const turn = deferred<void>();

@@ -85,6 +85,8 @@ export interface SubscribeOptions {
    * signature, no `jws` at all) is dropped and reported to
    * `verification_failed` listeners. Keys verify in subscriber mode: `exp`
    * and `jti` are not checked, so messages recovered from history verify.
+   * The verification code (and `jose`) is loaded by the first `verify`
+   * subscription, not before: unusable keys reject its `ready`.
    *
    * @default {undefined}
    */

@@ -6,18 +6,22 @@
  * in arrival order: a slow ES256 verification holds back the fast HS256 one
  * behind it. A message whose signature fails, or that has no `jws`, is
  * dropped and reported, never delivered. Web Crypto through `jose` only: it
- * runs in browsers and Deno alike.
+ * runs in browsers and Deno alike. This module holds only the ordering; the
+ * verifier comes from `subscriberVerifier` (`@realtime/hub/signing`), which
+ * `RealtimeClient` imports on first use so that a client that never verifies
+ * never loads `jose`.
  *
  * @module
  */
 
-import {
-  createPublicationVerifier,
-  type PublicationKeys,
-  type PublicationVerification,
-  type PublicationVerifier,
+// Types only: the verifier is built by `subscriberVerifier` in the signing
+// core, which the client loads on first use (see `_lazy_verified_handler.ts`).
+import type {
+  PublicationKeys,
+  PublicationVerification,
+  PublicationVerifier,
+  SignatureErrorCode,
 } from "../signing/verify.ts";
-import type { SignatureErrorCode } from "../signing/verify.ts";
 import { guard } from "./_guard.ts";
 import type { MessageHandler, RealtimeMessage } from "./subscription.ts";
 
@@ -25,8 +29,9 @@ import type { MessageHandler, RealtimeMessage } from "./subscription.ts";
  * What `verify` takes: the keys a subscriber trusts (a shared secret, a PEM
  * public key or certificate, a public JWK, a symmetric JWK or a JWK set), or
  * a verifier from `createPublicationVerifier`. Keys get a verifier in
- * subscriber mode (`checkFreshness: false`): the signature and the `topic`
- * claim count, not `exp` or `jti`, so messages replayed from history verify.
+ * subscriber mode (`subscriberVerifier` from `@realtime/hub/signing`,
+ * `checkFreshness: false`): the signature and the `topic` claim count, not
+ * `exp` or `jti`, so messages replayed from history verify.
  */
 export type VerifyKeys = PublicationKeys | PublicationVerifier;
 
@@ -59,34 +64,6 @@ export interface VerifiedHandler {
   cancel(): void;
 }
 
-function isVerifier(value: unknown): value is PublicationVerifier {
-  return typeof value === "object" && value !== null &&
-    typeof (value as Partial<PublicationVerifier>).verify === "function";
-}
-
-/**
- * The verifier for `verify`: the one given, or one for the keys in
- * subscriber mode.
- *
- * @param keys The keys or a verifier.
- * @returns The verifier.
- * @throws {TypeError} When the keys are unusable (a private key, `none`).
- * @throws {RangeError} When a secret is shorter than 32 bytes.
- *
- * @example Keys become a subscriber-mode verifier
- * ```ts
- * import { subscriberVerifier } from "@realtime/hub/client";
- * import assert from "node:assert/strict";
- *
- * const verifier = subscriberVerifier("a publication secret of at least 32 bytes");
- * assert.deepEqual(verifier.algorithms, ["HS256", "HS384", "HS512"]);
- * ```
- */
-export function subscriberVerifier(keys: VerifyKeys): PublicationVerifier {
-  if (isVerifier(keys)) return keys;
-  return createPublicationVerifier({ keys, checkFreshness: false });
-}
-
 const MISSING: PublicationVerification = {
   ok: false,
   code: "SIGNATURE_REQUIRED",
@@ -99,14 +76,14 @@ const MISSING: PublicationVerification = {
  * order they arrived. Others go to `onFailure`.
  *
  * @param handler The application's handler.
- * @param verifier The verifier, from {@linkcode subscriberVerifier}.
+ * @param verifier The verifier, from `subscriberVerifier` (`@realtime/hub/signing`).
  * @param onFailure Told about each dropped message.
  * @returns The wrapping handler and its `cancel`.
  *
  * @example Deliver what verifies, report what does not
  * ```ts
- * import { subscriberVerifier, verifiedHandler } from "@realtime/hub/client";
- * import { signPublication } from "@realtime/hub/signing";
+ * import { verifiedHandler } from "@realtime/hub/client";
+ * import { signPublication, subscriberVerifier } from "@realtime/hub/signing";
  * import assert from "node:assert/strict";
  *
  * const secret = "a publication secret of at least 32 bytes";
@@ -126,7 +103,7 @@ const MISSING: PublicationVerification = {
  */
 export function verifiedHandler(
   handler: MessageHandler,
-  verifier: PublicationVerifier,
+  verifier: Pick<PublicationVerifier, "verify">,
   onFailure: (failure: VerificationFailure) => void,
 ): VerifiedHandler {
   let cancelled = false;

@@ -1,5 +1,6 @@
 /**
- * The demo page's script, bundled for the browser at start-up. It drives
+ * The demo page's script, bundled for the browser ahead of time by
+ * `deno task pages` (into `_scripts.generated.ts`). It drives
  * {@linkcode RealtimeClient} exactly as an application would: it says how
  * many missed messages were recovered after a network drop (or that they
  * could not be, so the page should be reloaded), and who is online in each

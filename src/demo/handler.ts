@@ -1,13 +1,14 @@
 /**
  * The demo page served by `deno task start` at `/`: the page, its styles,
- * its script (the `RealtimeClient` bundled for the browser at start-up) and,
- * in development mode only, `POST /dev/token` to mint a token.
+ * its scripts under `/assets/` (`demo.js`, which holds `RealtimeClient`, and
+ * the chunks it loads on demand, prebuilt by `deno task pages`) and, in
+ * development mode only, `POST /dev/token` to mint a token.
  *
  * @module
  */
 
 import { DEMO_CSS, DEMO_HTML, DEV_MARKER } from "./page.ts";
-import { bundleBrowserScript } from "./bundle.ts";
+import { createPageScripts, type PageScripts } from "./page_scripts.ts";
 
 /** Mints a development token for a subject, valid for `ttlSeconds`. */
 export type DemoMint = (sub: string, ttlSeconds: number) => Promise<string>;
@@ -17,11 +18,12 @@ export interface DemoOptions {
   /** Mints development tokens; without it `POST /dev/token` answers 404. */
   mint?: DemoMint;
   /**
-   * Produces the page's JavaScript; called once, on the first request.
+   * Loads the page's scripts by file name (`demo.js` and its chunks); called
+   * once, on the first request for one.
    *
-   * @default {bundleDemoScript}
+   * @default {loadDemoScripts}
    */
-  bundle?: () => Promise<string>;
+  scripts?: () => Promise<PageScripts>;
 }
 
 /** The Content-Security-Policy of every demo response. */
@@ -46,16 +48,20 @@ const MAX_BODY = 1024;
 /**
  * Creates the HTTP handler of the demo page.
  *
- * @param options The token minter (development mode only) and the bundler.
+ * @param options The token minter (development mode only) and the scripts.
  * @returns A handler for every path except the WebSocket one.
  */
 export function createDemoHandler(
   options: DemoOptions = {},
 ): (req: Request) => Promise<Response> {
   const { mint } = options;
-  const bundle = options.bundle ?? bundleDemoScript;
+  const scripts = createPageScripts({
+    load: options.scripts ?? loadDemoScripts,
+    entry: "demo.js",
+    headers: SECURITY_HEADERS,
+    what: "demo script",
+  });
   const html = DEMO_HTML.replace(DEV_MARKER, mint === undefined ? "false" : "true");
-  let script: Promise<string> | undefined;
   return async function demoHandler(req: Request): Promise<Response> {
     const { pathname } = new URL(req.url);
     if (pathname === "/dev/token" && mint !== undefined) return await mintResponse(req, mint);
@@ -64,33 +70,27 @@ export function createDemoHandler(
       return isGet ? asset(html, "text/html; charset=utf-8") : notAllowed();
     }
     if (pathname === "/demo.css") return isGet ? asset(DEMO_CSS, "text/css") : notAllowed();
-    if (pathname === "/demo.js") {
+    if (pathname.startsWith(ASSETS)) {
       if (!isGet) return notAllowed();
-      script ??= bundle().catch((error) => unavailableScript(error));
-      return asset(await script, "text/javascript");
+      const response = await scripts(pathname.slice(ASSETS.length), req);
+      if (response !== undefined) return response;
     }
     if (pathname === "/favicon.ico") return new Response(null, { status: 204 });
     return Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 });
   };
 }
 
-/**
- * Bundles the demo script and the client it imports into one ES module
- * with `Deno.bundle` (which needs `--unstable-bundle`).
- *
- * @returns The JavaScript.
- * @throws {Error} When `Deno.bundle` is unavailable or fails.
- */
-export function bundleDemoScript(): Promise<string> {
-  return bundleBrowserScript(new URL("./app.ts", import.meta.url), "the demo script");
-}
+/** Where the page's scripts are served: `/assets/demo.js` and its chunks. */
+const ASSETS = "/assets/";
 
-/** A script that says on the page why the real one is missing. */
-function unavailableScript(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return `document.getElementById("loading").textContent = ${
-    JSON.stringify(`The demo script could not be built: ${message}`)
-  };\n`;
+/**
+ * The demo page's scripts as `deno task pages` built them, imported only
+ * when one is first asked for.
+ *
+ * @returns The scripts by file name.
+ */
+export async function loadDemoScripts(): Promise<PageScripts> {
+  return (await import("./_scripts.generated.ts")).SCRIPTS;
 }
 
 /** `localhost`, `127.0.0.1` or `[::1]`, with an optional port: the Host values minting accepts. */
@@ -152,16 +152,16 @@ async function mintResponse(req: Request, mint: DemoMint): Promise<Response> {
   return Response.json({ token, sub, ttl }, { headers: { "cache-control": "no-store" } });
 }
 
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy": DEMO_CSP,
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+};
+
 function asset(body: string, type: string): Response {
   return new Response(body, {
-    headers: {
-      "content-type": type,
-      "content-security-policy": DEMO_CSP,
-      "x-content-type-options": "nosniff",
-      "referrer-policy": "no-referrer",
-      "cross-origin-opener-policy": "same-origin",
-      "cache-control": "no-store",
-    },
+    headers: { ...SECURITY_HEADERS, "content-type": type, "cache-control": "no-store" },
   });
 }
 

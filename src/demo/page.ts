@@ -17,7 +17,7 @@ export const DEMO_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>realtime hub demo</title>
 <link rel="stylesheet" href="/demo.css">
-<script type="module" src="/demo.js"></script>
+<script type="module" src="/assets/demo.js"></script>
 </head>
 <body data-dev="${DEV_MARKER}">
 <header>

@@ -24,4 +24,5 @@
 export * from "./admit.ts";
 export * from "./replay_memory.ts";
 export * from "./sign.ts";
+export * from "./subscriber_verifier.ts";
 export * from "./verify.ts";

@@ -289,7 +289,13 @@ Deno.test("RealtimeClient refuses unusable signing and verifying keys with a cle
     rt.publish("chat:a", 1n, { sign: SECRET }),
     (e: Error) => e instanceof TypeError && /JSON-serializable/.test(e.message),
   );
-  assert.throws(() => rt.subscribe("chat:a", () => {}, { verify: pair.privatePem }), TypeError);
+  // The verifier loads on first use, so an unusable key rejects `ready`.
+  await assert.rejects(
+    rt.subscribe("chat:a", () => {}, { verify: pair.privatePem }).ready,
+    (e: Error) => e instanceof TypeError && /private key/.test(e.message),
+  );
+  await assert.rejects(rt.subscribe("chat:a", () => {}, { verify: "short" }).ready, RangeError);
+  assert.throws(() => rt.subscribe("chat:a:", () => {}, { verify: SECRET }), TypeError);
   assert.deepEqual(rt.subscriptions, [], "a refused verify key subscribes nothing");
   // The client still works: the next publish is the first frame the peer sees.
   await rt.publish("chat:a", "after", { ack: false });
@@ -300,4 +306,19 @@ Deno.test("RealtimeClient refuses unusable signing and verifying keys with a cle
     conn.received.some((f) => f.type === "subscribe"),
     false,
   );
+});
+
+Deno.test("RealtimeClient verify subscribes nothing when unsubscribed before its verifier loaded", async () => {
+  await using peer = scriptedPeer();
+  await using rt = client(peer.url);
+  const conn = await peer.connection(1);
+  await rt.opened();
+  const unsubscribe = rt.subscribe("prices:eur", () => {}, { verify: SECRET });
+  unsubscribe();
+  await unsubscribe.ready;
+  assert.deepEqual(rt.subscriptions, []);
+  // The next frame the peer sees is this publish, not a subscribe.
+  await rt.publish("chat:a", "after", { ack: false });
+  assert.equal((await conn.nextOf("publish")).payload, "after");
+  assert.equal(conn.received.some((f) => f.type === "subscribe"), false);
 });

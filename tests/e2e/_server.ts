@@ -1,7 +1,12 @@
-// The hub as a real subprocess, started the way `deno task start` starts it,
-// in a scratch directory so its development key is its own.
+// The hub as a real subprocess, started the way `deno task start` starts it
+// (the same permissions, no unstable flag), in a scratch directory so its
+// development key is its own. The repo's deno.json and deno.lock are named
+// explicitly and the lock is frozen: the scratch directory has neither, and
+// a hub must not resolve a dependency afresh at run time.
 
-const MAIN = new URL("../../src/server/main.ts", import.meta.url).pathname;
+import { fileURLToPath } from "node:url";
+
+const REPO = new URL("../../", import.meta.url);
 
 export interface HubProcess {
   readonly url: string;
@@ -21,13 +26,33 @@ export function freePort(): number {
   return port;
 }
 
+/** Options of {@linkcode startHubProcess}. */
+export interface HubProcessOptions {
+  /** Environment variables besides `PORT`. @default {{}} */
+  env?: Record<string, string>;
+  /** How long to wait for "listening on". @default {30_000} */
+  timeoutMs?: number;
+  /**
+   * The package to run the hub from: a directory holding `deno.json`,
+   * `deno.lock` and `src/server/main.ts`.
+   *
+   * @default {the repository}
+   */
+  root?: string | URL;
+  /** More `deno run` flags, such as `--cached-only`. @default {[]} */
+  denoArgs?: string[];
+}
+
 /** Starts `src/server/main.ts` in `dir` on `port` and waits until it listens. */
 export async function startHubProcess(
   dir: string,
   port: number,
-  env: Record<string, string> = {},
-  timeoutMs = 30_000,
+  options: HubProcessOptions = {},
 ): Promise<HubProcess> {
+  const { env = {}, timeoutMs = 30_000, denoArgs = [] } = options;
+  const root = options.root ?? REPO;
+  const path = (file: string) =>
+    typeof root === "string" ? `${root}/${file}` : fileURLToPath(new URL(file, root));
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -35,8 +60,13 @@ export async function startHubProcess(
       "--allow-env",
       "--allow-read",
       "--allow-write=.realtime",
-      "--unstable-bundle",
-      MAIN,
+      "--config",
+      path("deno.json"),
+      "--lock",
+      path("deno.lock"),
+      "--frozen",
+      ...denoArgs,
+      path("src/server/main.ts"),
     ],
     cwd: dir,
     env: { PORT: String(port), NO_COLOR: "1", ...env },

@@ -79,8 +79,7 @@ Deno.test({
     const config = `${dir}/config.json`;
     await Deno.writeTextFile(config, JSON.stringify({ acl: { rules: CONSOLE_RULES } }));
     const hub = await startHubProcess(dir, freePort(), {
-      REALTIME_CONFIG: config,
-      REALTIME_ADMIN_KEY: ADMIN_KEY,
+      env: { REALTIME_CONFIG: config, REALTIME_ADMIN_KEY: ADMIN_KEY },
     });
     const sockets: TestSocket[] = [];
     try {

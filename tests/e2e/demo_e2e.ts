@@ -110,7 +110,7 @@ Deno.test({
     await Deno.writeTextFile(config, JSON.stringify({ tokenExpiringLeadMs: 2000 }));
     const port = freePort();
     const env = { REALTIME_CONFIG: config };
-    let hub: HubProcess | undefined = await startHubProcess(dir, port, env);
+    let hub: HubProcess | undefined = await startHubProcess(dir, port, { env });
     try {
       await using browser = await launchBrowser();
       const alice = await browser.newPage();
@@ -243,7 +243,7 @@ Deno.test({
         await hub!.kill();
         hub = undefined;
         for (const page of [alice, bob]) await waitForBadge(page, { state: "reconnecting" });
-        hub = await startHubProcess(dir, port, env);
+        hub = await startHubProcess(dir, port, { env });
         for (const page of [alice, bob]) await waitForBadge(page, { state: "open", opens: 2 });
         // The restarted hub starts empty: delivery proves the tabs resubscribed.
         await publish(alice, "chat:lobby", "after the restart");

@@ -17,14 +17,14 @@ function post(body: unknown, headers: Record<string, string> = {}): Request {
   });
 }
 
-Deno.test("createDemoHandler serves the page, styles and script with a strict CSP", async () => {
-  let bundles = 0;
-  const handler = createDemoHandler({ bundle: () => Promise.resolve(`/* ${++bundles} */`) });
+Deno.test("createDemoHandler serves the page, styles and prebuilt scripts with a strict CSP", async () => {
+  const handler = createDemoHandler();
   for (
-    const [path, type] of [["/", "text/html"], ["/demo.css", "text/css"], [
-      "/demo.js",
-      "text/javascript",
-    ]]
+    const [path, type] of [
+      ["/", "text/html"],
+      ["/demo.css", "text/css"],
+      ["/assets/demo.js", "text/javascript"],
+    ]
   ) {
     const response = await handler(new Request(ORIGIN + path));
     assert.equal(response.status, 200, path);
@@ -33,27 +33,81 @@ Deno.test("createDemoHandler serves the page, styles and script with a strict CS
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
     await response.body?.cancel();
   }
-  await (await handler(new Request(ORIGIN + "/demo.js"))).text();
-  assert.equal(bundles, 1, "bundled once");
   assert.match(DEMO_CSP, /default-src 'self'/);
   assert.match(DEMO_CSP, /connect-src 'self' ws: wss:/);
   const html = await (await handler(new Request(ORIGIN + "/"))).text();
   assert.match(html, /data-dev="false"/);
+  assert.match(html, /<script type="module" src="\/assets\/demo.js"><\/script>/);
   assert.doesNotMatch(html, /<script>|style=/, "nothing inline");
   assert.equal((await handler(new Request(ORIGIN + "/nope"))).status, 404);
   assert.equal((await handler(new Request(ORIGIN + "/", { method: "POST" }))).status, 405);
+  assert.equal(
+    (await handler(new Request(ORIGIN + "/assets/demo.js", { method: "POST" }))).status,
+    405,
+  );
+  for (const path of ["/assets/nope.js", "/assets/../deno.json", "/assets/demo.ts", "/assets/"]) {
+    const response = await handler(new Request(ORIGIN + path));
+    assert.equal(response.status, 404, path);
+    await response.body?.cancel();
+  }
 });
 
-Deno.test("createDemoHandler explains on the page when the script cannot be built", async () => {
+Deno.test("createDemoHandler serves every chunk the script imports, chunks cached for good", async () => {
+  const handler = createDemoHandler();
+  const entry = await handler(new Request(ORIGIN + "/assets/demo.js"));
+  assert.equal(entry.headers.get("cache-control"), "no-cache", "the entry is revalidated");
+  const imports = (js: string) => [...js.matchAll(/"\.\/([^"]+\.js)"/g)].map(([, name]) => name);
+  const seen = imports(await entry.text());
+  assert.ok(seen.some((name) => name.startsWith("sign-")), "signing is a chunk of its own");
+  assert.ok(seen.some((name) => name.startsWith("subscriber_verifier-")));
+  for (let i = 0; i < seen.length; i++) {
+    const response = await handler(new Request(`${ORIGIN}/assets/${seen[i]}`));
+    assert.equal(response.status, 200, seen[i]);
+    assert.equal(response.headers.get("content-type"), "text/javascript; charset=utf-8");
+    assert.equal(response.headers.get("cache-control"), "public, max-age=31536000, immutable");
+    assert.equal(response.headers.get("content-security-policy"), DEMO_CSP);
+    for (const name of imports(await response.text())) if (!seen.includes(name)) seen.push(name);
+  }
+  assert.ok(seen.length >= 4, `${seen.length} chunks`);
+});
+
+Deno.test("createDemoHandler answers 304 to a request with the script's ETag", async () => {
+  const handler = createDemoHandler();
+  const first = await handler(new Request(ORIGIN + "/assets/demo.js"));
+  const etag = first.headers.get("etag");
+  await first.body?.cancel();
+  assert.match(etag ?? "", /^"[0-9a-f]{24}"$/);
+  const again = await handler(
+    new Request(ORIGIN + "/assets/demo.js", { headers: { "if-none-match": `"x", ${etag}` } }),
+  );
+  assert.equal(again.status, 304);
+  assert.equal(again.headers.get("etag"), etag);
+  assert.equal(await again.text(), "");
+});
+
+Deno.test("createDemoHandler loads its scripts once, on the first request for one", async () => {
+  let loads = 0;
   const handler = createDemoHandler({
-    bundle: () => Promise.reject(new Error("Deno.bundle is not available")),
+    scripts: () => (loads++, Promise.resolve({ "demo.js": "/* demo */" })),
   });
-  const script = await (await handler(new Request(ORIGIN + "/demo.js"))).text();
-  assert.match(script, /The demo script could not be built: Deno.bundle is not available/);
+  await (await handler(new Request(ORIGIN + "/"))).text();
+  assert.equal(loads, 0, "not for the page");
+  assert.equal(await (await handler(new Request(ORIGIN + "/assets/demo.js"))).text(), "/* demo */");
+  await (await handler(new Request(ORIGIN + "/assets/demo.js"))).text();
+  assert.equal(loads, 1);
+});
+
+Deno.test("createDemoHandler explains on the page when the script cannot be loaded", async () => {
+  const handler = createDemoHandler({
+    scripts: () => Promise.reject(new Error("Module not found")),
+  });
+  const response = await handler(new Request(ORIGIN + "/assets/demo.js"));
+  assert.equal(response.headers.get("cache-control"), "no-store");
+  assert.match(await response.text(), /The demo script could not be loaded: Module not found/);
 });
 
 Deno.test("createDemoHandler answers POST /dev/token with 404 without a minter", async () => {
-  const handler = createDemoHandler({ bundle: () => Promise.resolve("") });
+  const handler = createDemoHandler();
   const response = await handler(post({ sub: "alice" }));
   assert.equal(response.status, 404);
   await response.body?.cancel();
@@ -63,7 +117,6 @@ Deno.test("createDemoHandler validates mint requests and refuses other sites", a
   const minted: [string, number][] = [];
   const handler = createDemoHandler({
     mint: (sub, ttl) => (minted.push([sub, ttl]), Promise.resolve("a.b.c")),
-    bundle: () => Promise.resolve(""),
   });
   const table: [Request, number, RegExp][] = [
     [post({ sub: "alice" }, { origin: "https://evil.example" }), 403, /demo page only/],

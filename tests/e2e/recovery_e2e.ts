@@ -24,12 +24,6 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "realtime-e2e-recovery-" });
-    // The demo bundle imports npm packages by bare name (the client's signed
-    // publication check uses jose): the scratch directory gets the repo's import map.
-    const { imports } = JSON.parse(
-      await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
-    );
-    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ imports }));
     const port = freePort();
     const hub = await startHubProcess(dir, port);
     try {

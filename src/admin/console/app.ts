@@ -1,5 +1,6 @@
 /**
- * The operator console's script, bundled for the browser by the hub. It
+ * The operator console's script, bundled for the browser ahead of time by
+ * `deno task pages` (into `_scripts.generated.ts`) and served by the hub. It
  * signs in with the admin credential (kept in this closure only: never in
  * storage, cookies or URLs), reads the live feed with `fetch()` streaming
  * (EventSource cannot send the Authorization header), and renders every

@@ -8,7 +8,7 @@
  */
 
 import { DEFAULT_ADMIN_PREFIX } from "../handler.ts";
-import { bundleBrowserScript } from "../../demo/bundle.ts";
+import { createPageScripts, type PageScripts } from "../../demo/page_scripts.ts";
 import { API_MARKER, CONSOLE_CSS, CONSOLE_HTML, MOUNT_MARKER } from "./page.ts";
 
 /**
@@ -71,11 +71,12 @@ export interface ConsoleOptions {
    */
   apiPrefix?: string;
   /**
-   * Produces the page's JavaScript; called once, on the first request for it.
+   * Loads the page's scripts by file name (`console.js` and any chunk it
+   * imports); called once, on the first request for one.
    *
-   * @default {the console script bundled with `Deno.bundle`}
+   * @default {the scripts `deno task pages` built from the locked sources, shipped with the package}
    */
-  bundle?: () => Promise<string>;
+  scripts?: () => Promise<Readonly<Record<string, string>>>;
 }
 
 const PATH_RE = /^(?:\/[A-Za-z0-9._~-]+)+$/;
@@ -86,12 +87,14 @@ function escapeAttribute(text: string): string {
 
 /**
  * Creates the handler of the console page: `GET <mount>` (the page),
- * `<mount>/console.css` and `<mount>/console.js`. Other paths resolve to
+ * `<mount>/console.css` and its scripts, `<mount>/assets/console.js` and
+ * any chunk it imports, prebuilt and loaded on the first request for one
+ * (nothing is bundled at run time). Other paths resolve to
  * `undefined`, so it chains with other handlers. Mount it only where the
  * admin API is mounted with a credential: the page itself is public and
  * useless without one.
  *
- * @param options Mount path, admin API prefix, bundler.
+ * @param options Mount path, admin API prefix, scripts.
  * @returns The handler.
  * @throws {TypeError} When `mount` or `apiPrefix` is not a plain path.
  *
@@ -100,11 +103,14 @@ function escapeAttribute(text: string): string {
  * import { createConsoleHandler } from "@realtime/hub/console";
  * import assert from "node:assert/strict";
  *
- * const page = createConsoleHandler({ bundle: () => Promise.resolve("") });
+ * const page = createConsoleHandler();
  * const res = await page(new Request("http://localhost/admin"));
  * assert.equal(res?.status, 200);
  * assert.ok(res?.headers.get("content-security-policy")?.includes("script-src 'self'"));
- * await res?.body?.cancel();
+ * assert.match(await res!.text(), /src="\/admin\/assets\/console.js"/);
+ * const script = await page(new Request("http://localhost/admin/assets/console.js"));
+ * assert.equal(script?.headers.get("content-type"), "text/javascript; charset=utf-8");
+ * await script?.body?.cancel();
  * assert.equal(await page(new Request("http://localhost/elsewhere")), undefined);
  * ```
  */
@@ -121,11 +127,14 @@ export function createConsoleHandler(
       );
     }
   }
-  const bundle = options.bundle ??
-    (() => bundleBrowserScript(new URL("./app.ts", import.meta.url), "the console"));
+  const scripts = createPageScripts({
+    load: options.scripts ?? loadConsoleScripts,
+    entry: "console.js",
+    headers: SECURITY_HEADERS,
+    what: "console script",
+  });
   const html = CONSOLE_HTML.replaceAll(MOUNT_MARKER, escapeAttribute(mount))
     .replace(API_MARKER, escapeAttribute(apiPrefix));
-  let script: Promise<string> | undefined;
 
   return async function consoleHandler(req: Request): Promise<Response | undefined> {
     const { pathname } = new URL(req.url);
@@ -136,26 +145,33 @@ export function createConsoleHandler(
       return isGet ? asset(html, "text/html; charset=utf-8") : notAllowed();
     }
     if (rest === "/console.css") return isGet ? asset(CONSOLE_CSS, "text/css") : notAllowed();
-    if (rest === "/console.js") {
+    if (rest.startsWith(ASSETS)) {
       if (!isGet) return notAllowed();
-      script ??= bundle().catch((error) => unavailableScript(error));
-      return asset(await script, "text/javascript");
+      return await scripts(rest.slice(ASSETS.length), req);
     }
     return undefined;
   };
 }
 
+/** Where the page's scripts are served, under the mount. */
+const ASSETS = "/assets/";
+
+/** The console's scripts as `deno task pages` built them, imported on first use. */
+async function loadConsoleScripts(): Promise<PageScripts> {
+  return (await import("./_scripts.generated.ts")).SCRIPTS;
+}
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy": CONSOLE_CSP,
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+};
+
 function asset(body: string, type: string): Response {
   return new Response(body, {
-    headers: {
-      "content-type": type,
-      "content-security-policy": CONSOLE_CSP,
-      "x-content-type-options": "nosniff",
-      "x-frame-options": "DENY",
-      "referrer-policy": "no-referrer",
-      "cross-origin-opener-policy": "same-origin",
-      "cache-control": "no-store",
-    },
+    headers: { ...SECURITY_HEADERS, "content-type": type, "cache-control": "no-store" },
   });
 }
 
@@ -164,12 +180,4 @@ function notAllowed(): Response {
     status: 405,
     headers: { allow: "GET, HEAD" },
   });
-}
-
-/** A script that says on the page why the real one is missing. */
-function unavailableScript(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return `document.getElementById("loading").textContent = ${
-    JSON.stringify(`The console script could not be built: ${message}`)
-  };\n`;
 }

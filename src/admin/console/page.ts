@@ -38,7 +38,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <meta name="referrer" content="no-referrer">
 <title>realtime hub console</title>
 <link rel="stylesheet" href="${MOUNT_MARKER}/console.css">
-<script type="module" src="${MOUNT_MARKER}/console.js"></script>
+<script type="module" src="${MOUNT_MARKER}/assets/console.js"></script>
 </head>
 <body data-api="${API_MARKER}" data-state="signed-out">
 <a class="skip" href="#main">Skip to content</a>

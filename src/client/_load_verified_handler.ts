@@ -1,0 +1,26 @@
+// The `verify` option's handler, with its verifier loaded on first use.
+// Verification runs on jose (Web Crypto JWS), most of the client's weight:
+// a client that never verifies must not download it, so the signing core is
+// imported dynamically here, and a bundler puts it in its own chunk.
+
+import {
+  type VerificationFailure,
+  type VerifiedHandler,
+  verifiedHandler,
+  type VerifyKeys,
+} from "./verified_handler.ts";
+import type { MessageHandler } from "./subscription.ts";
+
+/**
+ * `verifiedHandler(handler, subscriberVerifier(keys), onFailure)`, once the
+ * signing core is loaded; rejects with its TypeError or RangeError when the
+ * keys are unusable.
+ */
+export async function loadVerifiedHandler(
+  handler: MessageHandler,
+  keys: VerifyKeys,
+  onFailure: (failure: VerificationFailure) => void,
+): Promise<VerifiedHandler> {
+  const { subscriberVerifier } = await import("../signing/subscriber_verifier.ts");
+  return verifiedHandler(handler, subscriberVerifier(keys), onFailure);
+}
