@@ -162,13 +162,16 @@ Deno.test("ReconnectSchedule counts attempts across every URL toward maxAttempts
 Deno.test("RealtimeClient reads a list of URLs and refuses an empty or bad one", async () => {
   const opened: string[] = [];
   class Recording extends EventTarget {
-    readyState = 3;
+    readyState = 0;
     constructor(url: string) {
       super();
       opened.push(url);
     }
     send() {}
-    close() {}
+    close(code: number) {
+      this.readyState = 3;
+      this.dispatchEvent(new CloseEvent("close", { code }));
+    }
   }
   const WebSocket = Recording as unknown as RealtimeClientOptions["WebSocket"];
   const rt = new RealtimeClient({
