@@ -20,8 +20,13 @@ export const DEFAULT_URL = "ws://localhost:8000/ws";
 
 /** The global options with environment defaults applied. */
 export interface GlobalOptions {
-  /** `--url`, else `REALTIME_URL`, else {@linkcode DEFAULT_URL}. */
+  /** `--url`, else `REALTIME_URL`, else {@linkcode DEFAULT_URL}: the first of {@linkcode urls}. */
   url: string;
+  /**
+   * Every `--url` given, in order (`tail` and `connect` fail over between
+   * them), else the one {@linkcode url}.
+   */
+  urls: string[];
   /** `--token`, else `REALTIME_TOKEN`. */
   token?: string;
   /** `--token-via`. */

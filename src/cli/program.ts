@@ -85,7 +85,11 @@ function createProgram(ctx: Context, setGlobals: (read: () => GlobalOptions) => 
       "Mint tokens, open sessions, tail and publish topics, and serve an @realtime/hub hub.",
     )
     .version(VERSION, "-V, --version", "print the version")
-    .option("--url <url>", `hub WebSocket URL (default: $REALTIME_URL or ${DEFAULT_URL})`)
+    .option(
+      "--url <url>",
+      `hub WebSocket URL (default: $REALTIME_URL or ${DEFAULT_URL}); repeat it to fail over between hubs in tail and connect (other commands use the first)`,
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option("--token <jwt>", "token (default: $REALTIME_TOKEN)")
     .addOption(
       new Option("--token-via <how>", "how to send the token").choices(TOKEN_VIAS).default(
@@ -99,8 +103,10 @@ function createProgram(ctx: Context, setGlobals: (read: () => GlobalOptions) => 
   setGlobals(() => {
     const options = program.opts();
     const env = ctx.io.env;
+    const urls = options.url ?? [env.REALTIME_URL || DEFAULT_URL];
     return {
-      url: options.url ?? (env.REALTIME_URL || DEFAULT_URL),
+      url: urls[0],
+      urls,
       token: options.token ?? (env.REALTIME_TOKEN || undefined),
       tokenVia: options.tokenVia,
       quiet: options.quiet === true,
@@ -149,6 +155,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   using resolved = resolveIo(io);
   let readGlobals: () => GlobalOptions = () => ({
     url: DEFAULT_URL,
+    urls: [DEFAULT_URL],
     tokenVia: "header",
     quiet: false,
     color: true,

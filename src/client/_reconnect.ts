@@ -1,6 +1,7 @@
 // The reconnect schedule shared by RealtimeClient and `realtime-cli tail`:
-// failed attempts in a row, the back-off delay before the next one, and the
-// one timer that waits it out. Time and randomness are injected.
+// which hub URL the next attempt goes to, failed attempts in a row, the
+// back-off delay before the next one, and the one timer that waits it out.
+// Time and randomness are injected.
 
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import type { ClientClock } from "./options.ts";
@@ -11,6 +12,8 @@ export interface ReconnectOptions {
   random: () => number;
   /** Attempts after which `exhausted` is true. */
   maxAttempts: number;
+  /** The hub URLs, in the order they are tried; at least one. */
+  urls: readonly URL[];
 }
 
 /** What `schedule` decided. */
@@ -19,14 +22,26 @@ export interface ScheduledAttempt {
   attempt: number;
   /** The wait before it, in milliseconds. */
   retryInMs: number;
+  /** Where it goes. */
+  url: URL;
+}
+
+/**
+ * The URL after `index` in a list of `count`, wrapping around: a failed hub
+ * hands over to the next one, the last to the first.
+ */
+export function nextUrlIndex(index: number, count: number): number {
+  return (index + 1) % count;
 }
 
 export class ReconnectSchedule {
   readonly #o: ReconnectOptions;
   #attempt = 0;
+  #index = 0;
   #timer: unknown;
 
   constructor(options: ReconnectOptions) {
+    if (options.urls.length === 0) throw new TypeError("Cannot reconnect without a hub URL");
     this.#o = options;
   }
 
@@ -45,7 +60,22 @@ export class ReconnectSchedule {
     return this.#timer !== undefined;
   }
 
-  /** A connection succeeded: the next failure starts the back-off over. */
+  /** The URL of the current connection, or of the next attempt. */
+  get url(): URL {
+    return this.#o.urls[this.#index];
+  }
+
+  /**
+   * The hub at {@linkcode url} failed (an attempt, or a connection that was
+   * open): the next attempt goes to the next URL. Not called when the fault
+   * is not the hub's (a token to renew), so that attempt stays where it was.
+   */
+  moveOn(): URL {
+    this.#index = nextUrlIndex(this.#index, this.#o.urls.length);
+    return this.url;
+  }
+
+  /** A connection succeeded: the back-off starts over at the next failure; the URL stays. */
   reset(): void {
     this.#attempt = 0;
   }
@@ -63,7 +93,7 @@ export class ReconnectSchedule {
       this.#timer = undefined;
       connect();
     }, retryInMs);
-    return { attempt, retryInMs };
+    return { attempt, retryInMs, url: this.url };
   }
 
   /** Cancels the waiting attempt, if any. */

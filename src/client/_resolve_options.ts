@@ -3,13 +3,15 @@
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import type {
   ClientClock,
+  HubUrls,
   RealtimeClientOptions,
   TokenVia,
   WebSocketConstructor,
 } from "./options.ts";
 
 export interface ResolvedOptions {
-  url: URL;
+  /** At least one, in the order they are tried. */
+  urls: readonly URL[];
   token: string | undefined;
   getToken: (() => Promise<string> | string) | undefined;
   tokenVia: TokenVia;
@@ -36,7 +38,7 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Cannot create RealtimeClient: expected an options object, got ${options}`);
   }
-  const url = parseUrl(options.url);
+  const urls = parseUrls(options.url);
   const { token, getToken } = options;
   if (token === undefined && getToken === undefined) {
     throw new TypeError("Cannot create RealtimeClient without 'token' or 'getToken'");
@@ -69,7 +71,7 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
     );
   }
   return {
-    url,
+    urls,
     token,
     getToken,
     tokenVia,
@@ -83,6 +85,14 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
     random: options.random ?? Math.random,
     WebSocket,
   };
+}
+
+function parseUrls(value: HubUrls): URL[] {
+  if (!Array.isArray(value)) return [parseUrl(value as string | URL)];
+  if (value.length === 0) {
+    throw new TypeError("Cannot create RealtimeClient with an empty 'url' list: give at least one");
+  }
+  return value.map(parseUrl);
 }
 
 function parseUrl(value: string | URL): URL {

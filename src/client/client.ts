@@ -133,8 +133,9 @@ const CLOSE_WAIT_MS = 2000;
 
 /**
  * A connection to the hub that reconnects by itself (exponential back-off
- * with full jitter), resubscribes after every reconnect, refreshes its token
- * when the hub says it is expiring, and queues publishes while reconnecting.
+ * with full jitter, moving to the next hub when given several URLs),
+ * resubscribes after every reconnect, refreshes its token when the hub says
+ * it is expiring, and queues publishes while reconnecting.
  * It uses only web APIs, so it runs unchanged in browsers, Deno and Node 22+.
  *
  * @example Chat in one topic
@@ -231,6 +232,7 @@ export class RealtimeClient implements AsyncDisposable {
       backoff: this.#o.backoff,
       random: this.#o.random,
       maxAttempts: this.#o.maxReconnectAttempts,
+      urls: this.#o.urls,
     });
     this.#heartbeat = new Heartbeat(
       this.#o.clock,
@@ -250,6 +252,14 @@ export class RealtimeClient implements AsyncDisposable {
   /** Why the client closed, when it stopped on an error rather than `close()`. */
   get error(): RealtimeError | undefined {
     return this.#error;
+  }
+
+  /**
+   * The hub URL the client is connected to, or will try next: with a list
+   * of URLs (`url` option), it says which hub the client moved to.
+   */
+  get url(): string {
+    return this.#reconnect.url.href;
   }
 
   /** The authenticated subject, from the last `welcome`. */
@@ -750,7 +760,7 @@ export class RealtimeClient implements AsyncDisposable {
     let conn: Connection;
     try {
       conn = new Connection({
-        url: this.#o.url,
+        url: this.#reconnect.url,
         token,
         tokenVia: this.#o.tokenVia,
         WebSocket: this.#o.WebSocket,
@@ -1067,6 +1077,8 @@ export class RealtimeClient implements AsyncDisposable {
     } else if (action === "refresh") {
       this.#authRefused(code, reason, detail);
     } else {
+      // The hub failed or went away: the next attempt goes to the next URL.
+      this.#reconnect.moveOn();
       this.#scheduleReconnect(
         undefined,
         new RealtimeError(
@@ -1233,11 +1245,11 @@ export class RealtimeClient implements AsyncDisposable {
 
   // Helpers.
 
-  #setState(state: ConnectionState, change: Omit<StateChange, "previous">): void {
+  #setState(state: ConnectionState, change: Omit<StateChange, "previous" | "url">): void {
     const previous = this.#state;
     if (state === previous && state !== "reconnecting") return;
     this.#state = state;
-    this.#emit("state", state, { previous, ...change });
+    this.#emit("state", state, { previous, url: this.url, ...change });
   }
 
   #emit<K extends keyof RealtimeEvents>(event: K, ...args: Parameters<RealtimeEvents[K]>): void {

@@ -15,6 +15,11 @@ import type { VerificationFailure } from "./verified_handler.ts";
 export interface StateChange {
   /** The state before. */
   readonly previous: ConnectionState;
+  /**
+   * The hub URL the client is on (`open`), will try next (`reconnecting`:
+   * after a failure, the next URL of the list) or was on last (`closed`).
+   */
+  readonly url: string;
   /** Why the client closed (on `closed` after a failure) or why it dropped. */
   readonly error?: RealtimeError;
   /** On `reconnecting`: the delay before the next attempt, in milliseconds. */

@@ -1,7 +1,8 @@
 /**
  * `@realtime/hub/client`: a browser-safe client for the hub. One
  * {@linkcode RealtimeClient} holds one WebSocket, reconnects with
- * exponential back-off and full jitter, resubscribes after every reconnect,
+ * exponential back-off and full jitter (moving to the next hub when given a
+ * list of URLs), resubscribes after every reconnect,
  * refreshes its token when the hub announces `token_expiring`, correlates
  * requests by id with timeouts, and queues publishes while reconnecting. On
  * topics with history it remembers each topic's position and recovers missed

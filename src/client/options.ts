@@ -46,10 +46,61 @@ export interface ClientClock {
 /** The `WebSocket` constructor the client uses: the global one unless given. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
 
+/**
+ * One hub URL, or several hubs of one audience (hub processes sharing one
+ * Redis) to fail over between, in the order they are tried.
+ */
+export type HubUrls = string | URL | readonly (string | URL)[];
+
 /** Options of the {@linkcode RealtimeClient} constructor. */
 export interface RealtimeClientOptions {
-  /** The hub's WebSocket URL, such as `wss://example.com/ws`. */
-  url: string | URL;
+  /**
+   * The hub's WebSocket URL, such as `wss://example.com/ws` (`http:` and
+   * `https:` are read as `ws:` and `wss:`), or a list of the URLs of hubs
+   * that share one audience through the Redis engine.
+   *
+   * With a list the client connects to the first URL and stays on a hub
+   * while it works. When an attempt fails or an open connection is lost,
+   * the next attempt goes to the next URL (after the last, the first
+   * again), after the usual back-off with full jitter, so the clients of a
+   * hub that died spread out in time over the others. A token refused with
+   * 4001 is renewed and tried on the same hub. After the move the client
+   * resubscribes with each topic's position, and the new hub replays what
+   * was missed ({@linkcode RealtimeClient.url} and the `state` event's `url`
+   * say where the client is). To spread clients over the hubs, give each
+   * client the list in its own order.
+   *
+   * @example Fail over to the next hub
+   * ```ts
+   * import { RealtimeClient } from "@realtime/hub/client";
+   * import { createHub } from "@realtime/hub";
+   * import { serve } from "@realtime/hub/server";
+   * import { mintToken } from "@realtime/hub/auth";
+   * import assert from "node:assert/strict";
+   *
+   * const secret = "a-development-secret-of-32-bytes!!";
+   * const hub = createHub({ auth: { secret }, log: () => {} });
+   * const server = await serve(hub, { port: 0 });
+   * const token = await mintToken({ sub: "alice" }, { secret });
+   * // A port nothing listens on stands for a hub that is down.
+   * const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * const down = `ws://127.0.0.1:${probe.addr.port}/ws`;
+   * probe.close();
+   * const up = `ws://127.0.0.1:${server.port}/ws`;
+   *
+   * await using rt = new RealtimeClient({ url: [down, up], token, backoff: { baseMs: 50 } });
+   * const moved = Promise.withResolvers<string | undefined>();
+   * rt.on("state", (state, { url }) => state === "reconnecting" && moved.resolve(url));
+   * assert.equal(await moved.promise, up); // the next attempt goes to the next hub
+   * await rt.opened();
+   * assert.equal(rt.url, up);
+   *
+   * await rt.close();
+   * await hub.close();
+   * await server.close();
+   * ```
+   */
+  url: HubUrls;
   /**
    * A token to connect with. With `getToken` too, it is used first and
    * `getToken` supplies the next ones.
@@ -80,7 +131,7 @@ export interface RealtimeClientOptions {
   backoff?: BackoffOptions;
   /**
    * Consecutive failed reconnect attempts before the client gives up and
-   * closes with code `CLOSED`.
+   * closes with code `CLOSED`, counted over every URL of the list.
    *
    * @default {Infinity}
    */

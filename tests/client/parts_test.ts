@@ -174,6 +174,7 @@ Deno.test("ReconnectSchedule counts failures, backs off, resets and cancels", ()
     backoff: { baseMs: 100, maxMs: 1000 },
     random: () => 0.5,
     maxAttempts: 3,
+    urls: [new URL("ws://a.test/ws")],
   });
   let connects = 0;
   const delays = [0, 1, 2].map(() => {
@@ -185,7 +186,11 @@ Deno.test("ReconnectSchedule counts failures, backs off, resets and cancels", ()
   assert.equal(connects, 3);
   assert.equal(schedule.exhausted, true);
   schedule.reset();
-  assert.deepEqual(schedule.schedule(() => connects++, 0), { attempt: 0, retryInMs: 0 });
+  assert.deepEqual(schedule.schedule(() => connects++, 0), {
+    attempt: 0,
+    retryInMs: 0,
+    url: new URL("ws://a.test/ws"),
+  });
   schedule.cancel();
   assert.equal(schedule.pending, false);
   assert.equal(clock.pendingTimers, 0);

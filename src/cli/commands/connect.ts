@@ -8,7 +8,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { durationArg } from "../args.ts";
 import type { Context } from "../context.ts";
-import { describeError, ExitCode, exitCodeForErrorFrame } from "../errors.ts";
+import { CliError, describeError, ExitCode, exitCodeForErrorFrame } from "../errors.ts";
 import type { Connection } from "../connection.ts";
 import { describeCloseCode, exitCodeForClose } from "../close_codes.ts";
 import { withDeadline } from "../deadline.ts";
@@ -37,7 +37,8 @@ export function connectCommand(ctx: Context) {
         "connection is closed (unless --keep-open). Without a token, authenticate with 'auth TOKEN'. " +
         "With --json, any error frame from the hub makes the exit code non-zero: that of the " +
         "first one's code (2 for AUTH_FAILED, TOKEN_EXPIRED, FORBIDDEN and refused signatures, " +
-        "1 for BAD_REQUEST, TOO_LARGE and NO_HISTORY, 3 for the others).",
+        "1 for BAD_REQUEST, TOO_LARGE and NO_HISTORY, 3 for the others). " +
+        "Given several --url, it connects to the first hub that answers, in their order.",
     )
     .argument("[url]", "hub URL (default: --url, $REALTIME_URL, ws://localhost:8000/ws)")
     .option("--json", "pipe mode: stdin lines are frames, stdout gets one JSON line per frame")
@@ -60,16 +61,29 @@ Examples:
     .action(async (urlArg, options) => {
       const { openConnection } = await import("../connection.ts");
       const { token, tokenVia } = ctx.globals;
-      const url = hubUrl(urlArg ?? ctx.globals.url);
+      const urls = (urlArg === undefined ? ctx.globals.urls : [urlArg]).map(hubUrl);
       const stop = ctx.io.signal;
-      const connection = await openConnection({
-        url,
-        token,
-        via: tokenVia,
-        timeoutMs: options.timeout,
-        signal: stop,
-        awaitWelcome: token !== undefined,
-      });
+      let url = urls[0];
+      let connection: Connection | undefined;
+      // The first hub that answers; a refused token is refused by every hub.
+      for (let i = 0; connection === undefined; i++) {
+        url = urls[i];
+        try {
+          connection = await openConnection({
+            url,
+            token,
+            via: tokenVia,
+            timeoutMs: options.timeout,
+            signal: stop,
+            awaitWelcome: token !== undefined,
+          });
+        } catch (error) {
+          const unreachable = error instanceof CliError &&
+            (error.exitCode === ExitCode.Connection || error.exitCode === ExitCode.Timeout);
+          if (!unreachable || i + 1 >= urls.length || stop.aborted) throw error;
+          ctx.status(`${error.message}; trying ${displayUrl(urls[i + 1])}`);
+        }
+      }
       // Loaded before reading, so a typed `history` is sent in its turn, not after an import.
       const queries = options.json ? undefined : {
         ...(await import("../topic_query.ts")),

@@ -32,6 +32,8 @@ export function tailCommand(ctx: Context) {
       "Print every message on topics or patterns, one line each: time, topic, sender, payload. " +
         "Reconnects with back-off and resubscribes when the connection drops (1001, network loss, " +
         "4008); stops on authentication failure (4001), revocation (4003) or protocol errors (4000). " +
+        "Given several --url (hubs sharing one Redis), each reconnect goes to the next one, as " +
+        "RealtimeClient does, and the first connection tries each once before giving up. " +
         "Status lines go to stderr. On topics with history, tail resumes after a reconnect " +
         "without gaps or duplicates, and says 'could not recover' on stderr when the hub no " +
         "longer held what was missed or the token lacks 'history' on the topic (recovered: " +
@@ -77,7 +79,7 @@ Examples:
       const { openConnection } = await import("../connection.ts");
       const { Subscription } = await import("../../client/subscription.ts");
       const { RealtimeError } = await import("../../client/errors.ts");
-      const { tokenVia, url: rawUrl } = ctx.globals;
+      const { tokenVia, urls: rawUrls } = ctx.globals;
       const token = ctx.requiredToken;
       if (options.since !== undefined && (topics.length !== 1 || /\*/.test(topics[0]))) {
         throw new CliError(
@@ -96,8 +98,7 @@ Examples:
       const verifier = options.verifyKey === undefined ? undefined : await (
         await import("../publication_keys.ts")
       ).readVerifyingKeyFile(options.verifyKey);
-      const url = hubUrl(rawUrl);
-      const where = displayUrl(url);
+      const urls = rawUrls.map(hubUrl);
       const stop = ctx.io.signal;
       const deadline = new AbortController();
       const timer = options.timeout === undefined
@@ -105,13 +106,15 @@ Examples:
         : setTimeout(() => deadline.abort(), options.timeout);
       const done = AbortSignal.any([stop, deadline.signal]);
       let received = 0;
-      // The client's schedule: attempts in a row, back-off, one timer.
+      // The client's schedule: which URL next, attempts in a row, back-off, one timer.
       const schedule = new ReconnectSchedule({
         clock: systemClock,
         backoff: BACKOFF,
         random: Math.random,
         maxAttempts: Infinity,
+        urls,
       });
+      const elsewhere = urls.length > 1;
       let tailing = false;
       let connection: Connection | undefined;
       const colors = ctx.colors;
@@ -130,11 +133,12 @@ Examples:
             schedule.cancel();
             resolve();
           };
-          const { retryInMs } = schedule.schedule(() => {
+          const { retryInMs, url } = schedule.schedule(() => {
             done.removeEventListener("abort", stopWaiting);
             resolve();
           });
-          ctx.status(status(formatDuration(retryInMs)));
+          const delay = formatDuration(retryInMs);
+          ctx.status(status(elsewhere ? `${delay} on ${displayUrl(url)}` : delay));
           if (done.aborted) stopWaiting();
           else done.addEventListener("abort", stopWaiting, { once: true });
         });
@@ -193,7 +197,7 @@ Examples:
       // One attempt: connect, then subscribe to every topic.
       const attach = async (): Promise<Connection> => {
         const opened = await openConnection({
-          url,
+          url: schedule.url,
           token,
           via: tokenVia,
           timeoutMs: options.connectTimeout,
@@ -225,18 +229,24 @@ Examples:
           try {
             connection = await attach();
           } catch (error) {
-            // The first attempt fails fast; once tailing, only auth and usage failures stop it.
+            // The first connection fails fast (once every URL was tried); once
+            // tailing, only auth and usage failures stop it.
             if (done.aborted) break;
             const code = error instanceof CliError ? error.exitCode : ExitCode.Connection;
-            const retry = tailing && (code === ExitCode.Connection || code === ExitCode.Timeout);
+            const untried = schedule.attempt + 1 < urls.length;
+            const retry = (tailing || untried) &&
+              (code === ExitCode.Connection || code === ExitCode.Timeout);
             if (!retry) throw error;
+            schedule.moveOn();
             await waitToReconnect((delay) => `${(error as Error).message}; retrying in ${delay}`);
             continue;
           }
           tailing = true;
           schedule.reset();
           ctx.status(
-            `subscribed to ${topics.join(", ")} on ${where} as ${String(connection.welcome?.user)}`,
+            `subscribed to ${topics.join(", ")} on ${displayUrl(schedule.url)} as ${
+              String(connection.welcome?.user)
+            }`,
           );
           while (true) {
             const frame = await connection.next(undefined, done);
@@ -325,6 +335,7 @@ Examples:
               `The hub closed the connection (${why})`,
             );
           }
+          schedule.moveOn();
           await waitToReconnect((delay) => `connection lost (${why}); reconnecting in ${delay}`);
         }
         if (deadline.signal.aborted && !stop.aborted) throw timedOut();
