@@ -7,9 +7,13 @@
 
 import type { JwtOptions } from "../auth/verify.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
-import { type AccountsHandler, createAccountsHandler, type RevokingHub } from "./handler.ts";
+import { type AccountsHandler, createAccountsHandler } from "./handler.ts";
 import { createSqliteStore } from "./sqlite_store.ts";
-import { type AccountsAdminOptions, createAccountsAdminHandler } from "./admin_handler.ts";
+import {
+  type AccountsAdminHub,
+  type AccountsAdminOptions,
+  createAccountsAdminHandler,
+} from "./admin_handler.ts";
 import type { AccountStore } from "./store.ts";
 import type { LogEntry } from "../hub/log.ts";
 import type { TrustProxyOptions } from "../hub/options.ts";
@@ -27,7 +31,7 @@ export interface DefaultAccountsOptions {
   /** Which address a login is accounted to behind a proxy: pass the hub's `trustProxy`. @default {false} */
   trustProxy?: boolean | TrustProxyOptions;
   /** The operator credential of the user admin routes (`/v1/realtime/accounts`). @default {none: every admin request gets 401} */
-  admin?: Pick<AccountsAdminOptions, "apiKey" | "verifier" | "adminRole" | "prefix">;
+  admin?: Pick<AccountsAdminOptions, "apiKey" | "verifier" | "audience" | "adminRole" | "prefix">;
 }
 
 /** Accounts opened by {@linkcode openDefaultAccounts}. */
@@ -49,7 +53,7 @@ export interface DefaultAccounts extends AsyncDisposable {
  * `chat:*` rooms and their own `user:<name>` topic.
  *
  * @param auth The hub's token options (its `secret`, `issuer`, `audience`).
- * @param hub The hub whose connections revocations close.
+ * @param hub The hub whose connections revocations close, and whose revocations admin JWTs obey.
  * @param options State directory and sign-up policy.
  * @returns The accounts, or `undefined` without a secret.
  *
@@ -58,13 +62,13 @@ export interface DefaultAccounts extends AsyncDisposable {
  * import { openDefaultAccounts } from "@realtime/hub/accounts";
  *
  * const dir = await Deno.makeTempDir();
- * const hub = { revoke: () => 0 };
+ * const hub = { revoke: () => 0, isRevoked: () => false };
  * await using accounts = openDefaultAccounts({ secret: "a development secret of at least 32 bytes" }, hub, { dir });
  * ```
  */
 export function openDefaultAccounts(
   auth: Omit<JwtOptions, "now" | "fetch">,
-  hub: RevokingHub,
+  hub: AccountsAdminHub,
   options: DefaultAccountsOptions = {},
 ): DefaultAccounts | undefined {
   const { secret, issuer, audience } = auth;
