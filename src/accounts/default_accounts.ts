@@ -7,7 +7,11 @@
 
 import type { JwtOptions } from "../auth/verify.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
-import { type AccountsHandler, createAccountsHandler } from "./handler.ts";
+import {
+  type AccountsHandler,
+  type AccountsHandlerOptions,
+  createAccountsHandler,
+} from "./handler.ts";
 import { createSqliteStore } from "./sqlite_store.ts";
 import {
   type AccountsAdminHub,
@@ -28,6 +32,8 @@ export interface DefaultAccountsOptions {
   signup?: boolean;
   /** Log sink of the `accounts.*` events. @default {logToStderr} */
   log?: (entry: LogEntry) => void;
+  /** The origins whose pages may use sessions (see `AccountsHandlerOptions.allowedOrigins`). @default {[]} */
+  allowedOrigins?: AccountsHandlerOptions["allowedOrigins"];
   /** Which address a login is accounted to behind a proxy: pass the hub's `trustProxy`. @default {false} */
   trustProxy?: boolean | TrustProxyOptions;
   /** The operator credential of the user admin routes (`/v1/realtime/accounts`). @default {none: every admin request gets 401} */
@@ -85,6 +91,7 @@ export function openDefaultAccounts(
     signup,
     log: options.log,
     trustProxy: options.trustProxy,
+    allowedOrigins: options.allowedOrigins,
     newUser: (name) => ({
       roles: [],
       acl: { "chat:*": ["subscribe", "publish"], [`user:${name}`]: ["subscribe"] },

@@ -92,8 +92,17 @@ export interface AccountsHandlerOptions {
    * @default {10}
    */
   refreshGraceSeconds?: number;
-  /** Origins allowed to refresh or log out with the cookie. @default {the request's own origin} */
-  allowedOrigins?: string[];
+  /**
+   * The origins (exact `scheme://host[:port]`) whose pages may sign up, log
+   * in, refresh or log out: a request with any other `Origin` gets 403
+   * `ORIGIN_NOT_ALLOWED`, as does a cookie refresh or logout without one.
+   * A list, or a function deciding each origin. Never taken from the
+   * request's `Host`, which a DNS rebinding page chooses: with none listed,
+   * only clients that send no `Origin` (not browsers) are served.
+   *
+   * @default {[]}
+   */
+  allowedOrigins?: readonly string[] | ((origin: string) => boolean);
   /** Whether `POST /signup` is open. @default {true} */
   signup?: boolean;
   /** Roles and capabilities of a new user. @default {no roles, no capabilities} */
@@ -163,6 +172,15 @@ function checkOptions(options: AccountsHandlerOptions): void {
   if (prefix !== undefined && !/^(?:\/[A-Za-z0-9._~-]+)+$/.test(prefix)) {
     throw new TypeError(
       `${what} as 'prefix' is ${JSON.stringify(prefix)}: expected a path such as '/auth'`,
+    );
+  }
+  const { allowedOrigins } = options;
+  if (
+    allowedOrigins !== undefined && typeof allowedOrigins !== "function" &&
+    (!Array.isArray(allowedOrigins) || allowedOrigins.some((o) => typeof o !== "string"))
+  ) {
+    throw new TypeError(
+      `${what} as 'allowedOrigins' is not a list of origins nor a function of an origin`,
     );
   }
   for (const name of ["maxConcurrentHashes", "maxQueuedHashes"] as const) {
@@ -235,7 +253,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     accessTtlSeconds = 900,
     refreshTtlSeconds = 30 * 86_400,
     refreshGraceSeconds = 10,
-    allowedOrigins,
+    allowedOrigins = [],
     signup = true,
     newUser = () => ({ roles: [], acl: {} }),
     argon2 = OWASP_ARGON2ID,
@@ -387,13 +405,18 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
 
   function checkOrigin(req: Request): void {
     const origin = req.headers.get("origin");
-    const allowed = allowedOrigins ?? [new URL(req.url).origin];
-    if (origin === null || !allowed.includes(origin)) {
+    // Never the request's own origin: that comes from Host, which a DNS
+    // rebinding page sets to its own name.
+    const allowed = origin !== null &&
+      (typeof allowedOrigins === "function"
+        ? allowedOrigins(origin) === true
+        : allowedOrigins.includes(origin));
+    if (!allowed) {
       throw new AccountsError(
         "ORIGIN_NOT_ALLOWED",
         `Origin ${
           origin === null ? "is missing" : `'${origin.slice(0, 200)}' is not allowed`
-        }: sessions are set and used only from an allowed origin`,
+        }: sessions are set and used only from an origin in 'allowedOrigins'`,
       );
     }
   }

@@ -29,6 +29,7 @@ import { createSqliteStore } from "../accounts/sqlite_store.ts";
 import type { AccountStore } from "../accounts/store.ts";
 import { parseAccountsLocation, redactUrl } from "./_accounts_location.ts";
 import { readSigningKeyFiles } from "./_signing_key_files.ts";
+import { foreignHostResponse, isLoopbackHost, isLoopbackOrigin } from "./loopback_host.ts";
 
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
@@ -188,6 +189,14 @@ export async function startServer(
     adminRole: config.adminRole,
     audience: adminAudience,
   };
+  // Pages allowed to use account sessions: the configured origins (those
+  // the hub admits, REALTIME_ALLOWED_ORIGINS), and with the development key
+  // this server's own loopback origins, once it listens. Never the Host.
+  const configuredOrigins = config.allowedOrigins ?? [];
+  let listeningPort: number | undefined;
+  const accountOrigins = (origin: string) =>
+    configuredOrigins.includes(origin) ||
+    (devKey && listeningPort !== undefined && isLoopbackOrigin(origin, listeningPort));
   let accounts;
   try {
     // On by default with the development key only: a configured server
@@ -206,6 +215,7 @@ export async function startServer(
       log: options.log,
       // Logins are accounted to the address the hub's per-IP limits use.
       trustProxy: config.trustProxy,
+      allowedOrigins: accountOrigins,
       admin: { ...adminAuth, prefix: `${config.adminPrefix ?? "/v1/realtime"}/accounts` },
       ...wanted,
     });
@@ -265,12 +275,19 @@ export async function startServer(
       hostname,
       transport: config.transport ?? "ws",
       fetch,
+      // DNS rebinding: the development key's routes (/dev/token, /auth
+      // sign-up, /ws) answer only loopback names.
+      requireLoopbackHost: devKey,
     });
+    listeningPort = server.port;
     if (config.metricsPort !== undefined && metricsMode !== "off") {
       const { promise, resolve } = Promise.withResolvers<void>();
       metricsServer = Deno.serve(
         { port: config.metricsPort, hostname, onListen: () => resolve() },
-        metrics,
+        (req) => {
+          const host = req.headers.get("host");
+          return devKey && !isLoopbackHost(host) ? foreignHostResponse(host) : metrics(req);
+        },
       );
       await promise;
     }
