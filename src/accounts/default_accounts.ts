@@ -19,6 +19,7 @@ import {
   createAccountsAdminHandler,
 } from "./admin_handler.ts";
 import type { AccountStore } from "./store.ts";
+import { normalizeUsername } from "./username.ts";
 import type { LogEntry } from "../hub/log.ts";
 import type { TrustProxyOptions } from "../hub/options.ts";
 
@@ -48,6 +49,13 @@ export interface DefaultAccounts extends AsyncDisposable {
   readonly adminHandler: (req: Request) => Promise<Response | undefined>;
   /** The store. */
   readonly store: AccountStore;
+  /**
+   * Ends every sign-in session of a user (their refresh tokens stop
+   * working) and resolves to how many; 0 for a name that is no user. Pass
+   * it to the admin API's `endSessions`, so an operator's revoke also stops
+   * the user refreshing back in.
+   */
+  endSessions(username: string): Promise<number>;
   /** Closes the store. */
   close(): Promise<void>;
 }
@@ -111,5 +119,18 @@ export function openDefaultAccounts(
     clearInterval(timer);
     await store.close();
   };
-  return { handler, adminHandler, store, close, [Symbol.asyncDispose]: close };
+  async function endSessions(username: string): Promise<number> {
+    // Only a name the accounts could have issued tokens for: the hub's
+    // subjects are case-sensitive, so 'Alice' is not the accounts' 'alice'.
+    let name: string | undefined;
+    try {
+      name = normalizeUsername(username);
+    } catch {
+      name = undefined;
+    }
+    if (name !== username) return 0;
+    const user = await store.findUser({ username: name });
+    return user === undefined ? 0 : await store.revokeUserSessions(user.id, Date.now());
+  }
+  return { handler, adminHandler, store, endSessions, close, [Symbol.asyncDispose]: close };
 }

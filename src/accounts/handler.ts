@@ -274,10 +274,9 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
   let dummy: Promise<string> | undefined;
   const dummyHash = () => dummy ??= hash(crypto.randomUUID());
 
-  async function mintAccess(user: UserRecord, sid: string, afterRevoke = false) {
-    // The hub compares revocation cut-offs to the millisecond with iat_ms:
-    // a token minted right after a revocation is 1 ms past it.
-    const t = now() + (afterRevoke ? 1 : 0);
+  async function mintAccess(user: UserRecord, sid: string, issuedAt?: number) {
+    // The hub compares revocation cut-offs to the millisecond with iat_ms.
+    const t = issuedAt ?? now();
     return await mintToken(
       {
         sub: user.username,
@@ -297,9 +296,10 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     user: UserRecord,
     sid: string,
     refresh: string,
+    issuedAt?: number,
   ): Promise<Response> {
     const body: Record<string, unknown> = {
-      accessToken: await mintAccess(user, sid),
+      accessToken: await mintAccess(user, sid, issuedAt),
       tokenType: "Bearer",
       expiresIn: accessTtlSeconds,
       user: publicUser(user),
@@ -476,7 +476,9 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     }
     const current = verdict.outcome === "grace" ? await unsealToken(verdict.sealed, token) : next;
     if (current === undefined) throw invalidRefresh();
-    return await tokens(req, 200, user, verdict.familyId, current);
+    // Issued as of the rotation, not of now: an operator's revoke that ends
+    // this session after the rotation then also refuses the token minted here.
+    return await tokens(req, 200, user, verdict.familyId, current, t);
   }
 
   async function logoutRoute(req: Request) {
@@ -543,7 +545,8 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
       sessionsEnded: revoked,
     });
     return json(200, {
-      accessToken: await mintAccess(updated, sid, hub !== undefined),
+      // 1 ms past the revocation just made, so the hub accepts it.
+      accessToken: await mintAccess(updated, sid, now() + (hub === undefined ? 0 : 1)),
       tokenType: "Bearer",
       expiresIn: accessTtlSeconds,
       sessionsEnded: revoked,

@@ -30,6 +30,8 @@ export interface RouteInput {
   readonly feed?: ConsoleFeed;
   /** Whether the request's credential is still accepted (for long-lived responses). */
   readonly stillAllowed?: () => Promise<boolean>;
+  /** Ends a user's sign-in sessions (the accounts'), when configured. */
+  readonly endSessions?: (user: string) => Promise<number>;
   /** Writes an audit entry for this request's actor. */
   readonly audit?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -275,8 +277,24 @@ export const ROUTES: readonly Route[] = [
     action: "revoke",
     async run(input) {
       const user = checkUser(requireField(await body(input), "user"), "user");
+      // Sessions first: a refresh racing this request then mints before the
+      // hub's cut-off, so its token is refused too. The hub revokes even
+      // when the store fails, and the failure is then answered.
+      let sessionsEnded: number | undefined;
+      let failure: unknown;
+      try {
+        sessionsEnded = await input.endSessions?.(user);
+      } catch (error) {
+        failure = error;
+      }
       const disconnected = input.hub.revoke({ user });
-      return { body: { user, disconnected }, audit: { user, connections: disconnected } };
+      if (failure !== undefined) throw failure;
+      return sessionsEnded === undefined
+        ? { body: { user, disconnected }, audit: { user, connections: disconnected } }
+        : {
+          body: { user, disconnected, sessionsEnded },
+          audit: { user, connections: disconnected, sessionsEnded },
+        };
     },
   },
   {

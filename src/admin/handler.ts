@@ -97,6 +97,9 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
   if (audit !== undefined && typeof audit !== "function") {
     throw new TypeError(`Cannot create ${what} as 'audit' is not a function`);
   }
+  if (options.endSessions !== undefined && typeof options.endSessions !== "function") {
+    throw new TypeError(`Cannot create ${what} as 'endSessions' is not a function`);
+  }
 }
 
 /**
@@ -123,7 +126,7 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  * | `GET /users/:userId/status` | | `hub.userStatus` | `{user, connected, connections, since}` |
  * | `DELETE /users/:userId/connections` | | `hub.disconnectUser` (4003) | `{user, disconnected}` |
  * | `GET /topics/:topic` | | `hub.subscriberCount` | `{topic, subscribers}` |
- * | `POST /revoke` | `{user}` | `hub.revoke` | `{user, disconnected}` |
+ * | `POST /revoke` | `{user}` | `endSessions`, then `hub.revoke` | `{user, disconnected, sessionsEnded?}` |
  * | `PUT /rules` | `{rules}` | `hub.updateRules` | `{rules}` (their count) |
  * | `GET /rules` | | `hub.rules` | `{rules}` |
  * | `POST /rules/check` | `{rules, claims?}` | `lintAcl` (changes nothing) | `{rules, errors, warnings, issues}` |
@@ -244,6 +247,7 @@ export function createAdminHandler(
         params: decodeParams(match.raw),
         feed: options.feed,
         signers,
+        endSessions: options.endSessions,
         stillAllowed: async () => !("response" in await authenticate(req)),
         audit: (event, fields) => audit({ level: "info", event, ...who, ...fields }),
       });

@@ -241,6 +241,8 @@ export async function startServer(
       audit: options.log,
       feed,
       signingKeys,
+      // An operator's revoke also ends the user's accounts sessions.
+      endSessions: accounts?.endSessions,
     });
   } catch (error) {
     feed?.close();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeJwt } from "jose";
-import { signup, startAccountsServer } from "./_server.ts";
+import { shiftedClock, signup, startAccountsServer } from "./_server.ts";
 import { connectWelcomed, withTimeout } from "../_support/client.ts";
 import { ManualClock } from "../_support/manual_clock.ts";
 import { rawRequest } from "../_support/raw_http.ts";
@@ -159,6 +159,26 @@ Deno.test("createAccountsHandler takes no allowed origin from Host: a rebound na
     TypeError,
     "'allowedOrigins' is not a list of origins",
   );
+});
+
+Deno.test("POST /auth/refresh dates its access token at the rotation: a revoke landing before the mint refuses it", async () => {
+  const clock = shiftedClock();
+  await using server = await startAccountsServer({}, clock);
+  const { refreshToken } = await signup(server, "alice");
+  // An operator's revoke lands after the rotation committed, before the token is minted.
+  const rotate = server.store.rotate.bind(server.store);
+  server.store.rotate = async (rotation) => {
+    const verdict = await rotate(rotation);
+    server.hub.hub.revoke({ user: "alice" });
+    clock.now += 5;
+    return verdict;
+  };
+  const res = await server.post("/auth/refresh", { refreshToken });
+  assert.equal(res.status, 200);
+  const principal = await createTokenVerifier({ secret: SECRET }).verify(
+    (await res.json()).accessToken,
+  );
+  assert.equal(server.hub.hub.isRevoked(principal), true);
 });
 
 Deno.test("POST /auth/logout revokes the session: its refresh token stops working", async () => {
