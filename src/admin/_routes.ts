@@ -1,10 +1,9 @@
 // The admin routes: each checks its input, then makes one Hub call.
 
-import type { AclRule } from "../acl/rules.ts";
 import { validatePattern, validateTopic } from "../topic/topic.ts";
 import type { BroadcastInput, Hub } from "../hub/hub.ts";
 import { EngineError } from "../engine/errors.ts";
-import { CONSOLE_ROUTES } from "./_console_routes.ts";
+import { CONSOLE_ROUTES, rulesArray } from "./_console_routes.ts";
 import type { ConsoleFeed } from "./console/feed.ts";
 import type { PublicationSigner } from "../signing/sign.ts";
 import {
@@ -302,12 +301,10 @@ export const ROUTES: readonly Route[] = [
     path: ["rules"],
     action: "rules_update",
     async run(input) {
-      const rules = requireField(await body(input), "rules");
-      if (!Array.isArray(rules)) {
-        throw new AdminInputError(400, `Invalid 'rules': expected an array, got ${kind(rules)}`);
-      }
+      const rules = rulesArray(requireField(await body(input), "rules"));
       try {
-        await input.hub.updateRules(rules as AclRule[]);
+        // Key references ({"fingerprint"}) are resolved by the hub from the keys it holds.
+        await input.hub.updateRules(rules);
       } catch (error) {
         // compileAcl throws TypeError before anything is replaced.
         if (error instanceof TypeError) throw new AdminInputError(400, error.message);
