@@ -1,14 +1,16 @@
 /**
  * The operators' user API: list, add, change, disable and reset users over
- * HTTP, behind the admin credential (the API key or a JWT with the admin role).
+ * HTTP, behind the admin credential the admin API checks (the API key, or an
+ * admin JWT with exp, the admin audience and role, not revoked).
  *
  * @module
  */
 
-import type { TokenVerifier } from "../auth/verify.ts";
+import type { Principal } from "../auth/principal.ts";
 import { type LogEntry, logToStderr } from "../hub/log.ts";
+import { checkAdminAuthOptions, createAdminAuth } from "../admin/credential.ts";
+import type { AdminAuthOptions } from "../admin/options.ts";
 import { AccountsError } from "./errors.ts";
-import { createOperatorCheck } from "./_admin_auth.ts";
 import { errorResponse, json, readJsonObject, stringField } from "./_http.ts";
 import type { RevokingHub } from "./handler.ts";
 import {
@@ -20,16 +22,29 @@ import {
 import type { AccountStore, UserPatch, UserRecord } from "./store.ts";
 import { normalizeNewUsername, normalizeUsername } from "./username.ts";
 
-/** Options of {@linkcode createAccountsAdminHandler}. */
-export interface AccountsAdminOptions {
-  /** The admin API key, sent as `Authorization: Bearer <key>`. @default {undefined} */
-  apiKey?: string;
-  /** Verifies admin JWTs; their roles must include `adminRole`. @default {undefined} */
-  verifier?: TokenVerifier;
-  /** The role an admin JWT must carry. @default {"admin"} */
-  adminRole?: string;
-  /** The hub whose connections disabling or a password reset closes. @default {undefined} */
-  hub?: RevokingHub;
+/**
+ * The part of a hub the user admin routes use: closing a user's connections,
+ * and its revocations, which refuse a revoked admin JWT here as on the admin API.
+ */
+export interface AccountsAdminHub extends RevokingHub {
+  /** Whether a verified token was revoked by `hub.revoke`. */
+  isRevoked(principal: Principal): boolean;
+}
+
+/**
+ * Options of {@linkcode createAccountsAdminHandler}. The credential options
+ * (`apiKey`, `verifier`, `audience`, `adminRole`) are the admin API's, and
+ * are checked by the same code: an admin JWT must carry `exp`, have
+ * `audience` in its `aud`, not be revoked by the hub, and hold `adminRole`.
+ */
+export interface AccountsAdminOptions extends AdminAuthOptions {
+  /**
+   * The hub whose connections disabling or a password reset closes, and
+   * whose revocations apply to admin JWTs. Required with `verifier`.
+   *
+   * @default {undefined}
+   */
+  hub?: AccountsAdminHub;
   /** Path prefix. @default {"/v1/realtime/accounts"} */
   prefix?: string;
   /** argon2id parameters for new passwords. @default {OWASP_ARGON2ID} */
@@ -92,6 +107,13 @@ function acl(value: unknown): Record<string, string[]> {
  * | `PATCH /users/:username` | `{roles?, acl?, disabled?}` | the user |
  * | `POST /users/:username/password` | `{password}` | the user |
  *
+ * Every request needs the admin credential, checked exactly as the admin
+ * API checks it (`createAdminHandler`): a refused one gets the same 401
+ * `AUTH_FAILED` (missing, wrong, expired, without `exp` or the admin
+ * audience, or revoked by `hub.revoke`) or 403 `FORBIDDEN` (without the
+ * role), and an `accounts.admin.auth_failed` or `accounts.admin.forbidden`
+ * audit entry with the reason.
+ *
  * Disabling a user or resetting a password revokes all the user's refresh
  * families and closes their hub connections. Answers never contain a
  * password hash.
@@ -99,6 +121,8 @@ function acl(value: unknown): Record<string, string[]> {
  * @param store The account store.
  * @param options Credential, hub, prefix.
  * @returns A handler resolving to `undefined` outside `prefix`.
+ * @throws {TypeError} When an option has the wrong type, or `verifier` is set without `hub`.
+ * @throws {RangeError} When `apiKey` is shorter than 16 characters.
  *
  * @example List users with the API key
  * ```ts
@@ -121,22 +145,21 @@ export function createAccountsAdminHandler(
       "Cannot create an accounts admin handler as 'store' is not an AccountStore",
     );
   }
+  const what = "an accounts admin handler";
+  checkAdminAuthOptions(options, what);
   const {
-    apiKey,
-    verifier,
-    adminRole = "admin",
     hub,
     prefix = "/v1/realtime/accounts",
     argon2 = OWASP_ARGON2ID,
     now = Date.now,
     audit = logToStderr,
   } = options;
-  if (apiKey !== undefined && (typeof apiKey !== "string" || apiKey.length < 16)) {
-    throw new RangeError(
-      "Cannot create an accounts admin handler as 'apiKey' is under 16 characters",
+  if (options.verifier !== undefined && typeof hub?.isRevoked !== "function") {
+    throw new TypeError(
+      `Cannot create ${what} as 'verifier' is set without a 'hub' with 'isRevoked': a revoked admin JWT would be accepted`,
     );
   }
-  const operator = createOperatorCheck({ apiKey, verifier, adminRole });
+  const authenticate = createAdminAuth(options, hub && ((principal) => hub.isRevoked(principal)));
 
   async function existing(raw: string): Promise<UserRecord> {
     let name: string;
@@ -244,18 +267,23 @@ export function createAccountsAdminHandler(
     const path = url.pathname;
     if (path !== prefix && !path.startsWith(`${prefix}/`)) return undefined;
     try {
-      let actor: string;
-      try {
-        actor = await operator(req);
-      } catch (error) {
-        audit({ level: "warn", event: "accounts.admin.auth_failed", path });
-        throw error;
+      const auth = await authenticate(req);
+      if ("response" in auth) {
+        audit({
+          level: "warn",
+          event: auth.status === 403 ? "accounts.admin.forbidden" : "accounts.admin.auth_failed",
+          reason: auth.reason,
+          ...(auth.actor === undefined ? {} : { actor: auth.actor }),
+          path,
+        });
+        await req.body?.cancel().catch(() => {});
+        return auth.response;
       }
       return await route(
         req,
         path.slice(prefix.length + 1).split("/").filter((s) => s !== ""),
         url,
-        actor,
+        auth.actor,
       );
     } catch (error) {
       await req.body?.cancel().catch(() => {});

@@ -7,10 +7,19 @@
 
 import type { JwtOptions } from "../auth/verify.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
-import { type AccountsHandler, createAccountsHandler, type RevokingHub } from "./handler.ts";
+import {
+  type AccountsHandler,
+  type AccountsHandlerOptions,
+  createAccountsHandler,
+} from "./handler.ts";
 import { createSqliteStore } from "./sqlite_store.ts";
-import { type AccountsAdminOptions, createAccountsAdminHandler } from "./admin_handler.ts";
+import {
+  type AccountsAdminHub,
+  type AccountsAdminOptions,
+  createAccountsAdminHandler,
+} from "./admin_handler.ts";
 import type { AccountStore } from "./store.ts";
+import { normalizeUsername } from "./username.ts";
 import type { LogEntry } from "../hub/log.ts";
 import type { TrustProxyOptions } from "../hub/options.ts";
 
@@ -24,10 +33,12 @@ export interface DefaultAccountsOptions {
   signup?: boolean;
   /** Log sink of the `accounts.*` events. @default {logToStderr} */
   log?: (entry: LogEntry) => void;
+  /** The origins whose pages may use sessions (see `AccountsHandlerOptions.allowedOrigins`). @default {[]} */
+  allowedOrigins?: AccountsHandlerOptions["allowedOrigins"];
   /** Which address a login is accounted to behind a proxy: pass the hub's `trustProxy`. @default {false} */
   trustProxy?: boolean | TrustProxyOptions;
   /** The operator credential of the user admin routes (`/v1/realtime/accounts`). @default {none: every admin request gets 401} */
-  admin?: Pick<AccountsAdminOptions, "apiKey" | "verifier" | "adminRole" | "prefix">;
+  admin?: Pick<AccountsAdminOptions, "apiKey" | "verifier" | "audience" | "adminRole" | "prefix">;
 }
 
 /** Accounts opened by {@linkcode openDefaultAccounts}. */
@@ -38,6 +49,13 @@ export interface DefaultAccounts extends AsyncDisposable {
   readonly adminHandler: (req: Request) => Promise<Response | undefined>;
   /** The store. */
   readonly store: AccountStore;
+  /**
+   * Ends every sign-in session of a user (their refresh tokens stop
+   * working) and resolves to how many; 0 for a name that is no user. Pass
+   * it to the admin API's `endSessions`, so an operator's revoke also stops
+   * the user refreshing back in.
+   */
+  endSessions(username: string): Promise<number>;
   /** Closes the store. */
   close(): Promise<void>;
 }
@@ -73,7 +91,7 @@ export function developmentAcl(name: string): Record<string, string[]> {
  * ({@linkcode developmentAcl}).
  *
  * @param auth The hub's token options (its `secret`, `issuer`, `audience`).
- * @param hub The hub whose connections revocations close.
+ * @param hub The hub whose connections revocations close, and whose revocations admin JWTs obey.
  * @param options State directory and sign-up policy.
  * @returns The accounts, or `undefined` without a secret.
  *
@@ -82,13 +100,13 @@ export function developmentAcl(name: string): Record<string, string[]> {
  * import { openDefaultAccounts } from "@realtime/hub/accounts";
  *
  * const dir = await Deno.makeTempDir();
- * const hub = { revoke: () => 0 };
+ * const hub = { revoke: () => 0, isRevoked: () => false };
  * await using accounts = openDefaultAccounts({ secret: "a development secret of at least 32 bytes" }, hub, { dir });
  * ```
  */
 export function openDefaultAccounts(
   auth: Omit<JwtOptions, "now" | "fetch">,
-  hub: RevokingHub,
+  hub: AccountsAdminHub,
   options: DefaultAccountsOptions = {},
 ): DefaultAccounts | undefined {
   const { secret, issuer, audience } = auth;
@@ -105,6 +123,7 @@ export function openDefaultAccounts(
     signup,
     log: options.log,
     trustProxy: options.trustProxy,
+    allowedOrigins: options.allowedOrigins,
     newUser: (name) => ({ roles: [], acl: developmentAcl(name) }),
   });
   const adminHandler = createAccountsAdminHandler(store, {
@@ -121,5 +140,18 @@ export function openDefaultAccounts(
     clearInterval(timer);
     await store.close();
   };
-  return { handler, adminHandler, store, close, [Symbol.asyncDispose]: close };
+  async function endSessions(username: string): Promise<number> {
+    // Only a name the accounts could have issued tokens for: the hub's
+    // subjects are case-sensitive, so 'Alice' is not the accounts' 'alice'.
+    let name: string | undefined;
+    try {
+      name = normalizeUsername(username);
+    } catch {
+      name = undefined;
+    }
+    if (name !== username) return 0;
+    const user = await store.findUser({ username: name });
+    return user === undefined ? 0 : await store.revokeUserSessions(user.id, Date.now());
+  }
+  return { handler, adminHandler, store, endSessions, close, [Symbol.asyncDispose]: close };
 }

@@ -100,8 +100,17 @@ export interface AccountsHandlerOptions {
    * @default {10}
    */
   refreshGraceSeconds?: number;
-  /** Origins allowed to refresh or log out with the cookie. @default {the request's own origin} */
-  allowedOrigins?: string[];
+  /**
+   * The origins (exact `scheme://host[:port]`) whose pages may sign up, log
+   * in, refresh or log out: a request with any other `Origin` gets 403
+   * `ORIGIN_NOT_ALLOWED`, as does a cookie refresh or logout without one.
+   * A list, or a function deciding each origin. Never taken from the
+   * request's `Host`, which a DNS rebinding page chooses: with none listed,
+   * only clients that send no `Origin` (not browsers) are served.
+   *
+   * @default {[]}
+   */
+  allowedOrigins?: readonly string[] | ((origin: string) => boolean);
   /** Whether `POST /signup` is open. @default {true} */
   signup?: boolean;
   /** Roles and capabilities of a new user. @default {no roles, no capabilities} */
@@ -177,6 +186,15 @@ function checkOptions(options: AccountsHandlerOptions): void {
     );
   }
   if (options.argon2 !== undefined) checkArgon2Params(options.argon2);
+  const { allowedOrigins } = options;
+  if (
+    allowedOrigins !== undefined && typeof allowedOrigins !== "function" &&
+    (!Array.isArray(allowedOrigins) || allowedOrigins.some((o) => typeof o !== "string"))
+  ) {
+    throw new TypeError(
+      `${what} as 'allowedOrigins' is not a list of origins nor a function of an origin`,
+    );
+  }
   for (const name of ["maxConcurrentHashes", "maxQueuedHashes"] as const) {
     const value = options[name];
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
@@ -247,7 +265,7 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     accessTtlSeconds = 900,
     refreshTtlSeconds = 30 * 86_400,
     refreshGraceSeconds = 10,
-    allowedOrigins,
+    allowedOrigins = [],
     signup = true,
     newUser = () => ({ roles: [], acl: {} }),
     argon2 = OWASP_ARGON2ID,
@@ -286,10 +304,9 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
   let dummy: Promise<string> | undefined;
   const dummyHash = () => dummy ??= hash(crypto.randomUUID());
 
-  async function mintAccess(user: UserRecord, sid: string, afterRevoke = false) {
-    // The hub compares revocation cut-offs to the millisecond with iat_ms:
-    // a token minted right after a revocation is 1 ms past it.
-    const t = now() + (afterRevoke ? 1 : 0);
+  async function mintAccess(user: UserRecord, sid: string, issuedAt?: number) {
+    // The hub compares revocation cut-offs to the millisecond with iat_ms.
+    const t = issuedAt ?? now();
     return await mintToken(
       {
         sub: user.username,
@@ -309,9 +326,10 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     user: UserRecord,
     sid: string,
     refresh: string,
+    issuedAt?: number,
   ): Promise<Response> {
     const body: Record<string, unknown> = {
-      accessToken: await mintAccess(user, sid),
+      accessToken: await mintAccess(user, sid, issuedAt),
       tokenType: "Bearer",
       expiresIn: accessTtlSeconds,
       user: publicUser(user),
@@ -417,13 +435,18 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
 
   function checkOrigin(req: Request): void {
     const origin = req.headers.get("origin");
-    const allowed = allowedOrigins ?? [new URL(req.url).origin];
-    if (origin === null || !allowed.includes(origin)) {
+    // Never the request's own origin: that comes from Host, which a DNS
+    // rebinding page sets to its own name.
+    const allowed = origin !== null &&
+      (typeof allowedOrigins === "function"
+        ? allowedOrigins(origin) === true
+        : allowedOrigins.includes(origin));
+    if (!allowed) {
       throw new AccountsError(
         "ORIGIN_NOT_ALLOWED",
         `Origin ${
           origin === null ? "is missing" : `'${origin.slice(0, 200)}' is not allowed`
-        }: sessions are set and used only from an allowed origin`,
+        }: sessions are set and used only from an origin in 'allowedOrigins'`,
       );
     }
   }
@@ -483,7 +506,9 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
     }
     const current = verdict.outcome === "grace" ? await unsealToken(verdict.sealed, token) : next;
     if (current === undefined) throw invalidRefresh();
-    return await tokens(req, 200, user, verdict.familyId, current);
+    // Issued as of the rotation, not of now: an operator's revoke that ends
+    // this session after the rotation then also refuses the token minted here.
+    return await tokens(req, 200, user, verdict.familyId, current, t);
   }
 
   async function logoutRoute(req: Request) {
@@ -551,7 +576,8 @@ export function createAccountsHandler(options: AccountsHandlerOptions): Accounts
       sessionsEnded: revoked,
     });
     return json(200, {
-      accessToken: await mintAccess(updated, sid, hub !== undefined),
+      // 1 ms past the revocation just made, so the hub accepts it.
+      accessToken: await mintAccess(updated, sid, now() + (hub === undefined ? 0 : 1)),
       tokenType: "Bearer",
       expiresIn: accessTtlSeconds,
       sessionsEnded: revoked,

@@ -3,6 +3,7 @@
 // stream. Each checks its input, then makes one call.
 
 import { lintAcl } from "../acl/lint.ts";
+import { createKeyRing, redactRules, secretKeysProblem } from "../acl/key_references.ts";
 import { ACL_ACTIONS, type AclAction, type AclRule } from "../acl/rules.ts";
 import { type ListQuery, MAX_LIST_LIMIT } from "../hub/inspect.ts";
 import { AdminInputError, kind, readJsonObject, requireField } from "./_request.ts";
@@ -46,11 +47,26 @@ function query(input: RouteInput): ListQuery {
   };
 }
 
-function rulesArray(value: unknown): AclRule[] {
+export function rulesArray(value: unknown): AclRule[] {
   if (!Array.isArray(value)) {
     throw new AdminInputError(400, `Invalid 'rules': expected an array, got ${kind(value)}`);
   }
+  // Keys stay off HTTP: a secret is refused, not echoed; a key is named by fingerprint.
+  const problem = secretKeysProblem(value);
+  if (problem !== undefined) throw new AdminInputError(400, problem);
   return value as AclRule[];
+}
+
+/** Rules whose key references name the keys in force (for a dry run; the hub resolves its own). */
+async function keysInForce(input: RouteInput, rules: AclRule[]): Promise<AclRule[]> {
+  const ring = createKeyRing();
+  await ring.remember(input.hub.rules);
+  try {
+    return await ring.resolve(rules);
+  } catch (error) {
+    if (error instanceof TypeError) throw new AdminInputError(400, error.message);
+    throw error;
+  }
 }
 
 const body = (input: RouteInput) => readJsonObject(input.req, input.hub.limits.maxDepth);
@@ -83,9 +99,10 @@ export const CONSOLE_ROUTES: readonly Route[] = [
     method: "GET",
     path: ["rules"],
     action: "rules",
-    run(input) {
-      const rules = input.hub.rules;
-      return Promise.resolve({ body: { rules }, audit: { rules: rules.length } });
+    async run(input) {
+      // Secret signing keys are answered by fingerprint, never as keys.
+      const rules = await redactRules(input.hub.rules);
+      return { body: { rules }, audit: { rules: rules.length } };
     },
   },
   {
@@ -94,7 +111,7 @@ export const CONSOLE_ROUTES: readonly Route[] = [
     action: "rules_check",
     async run(input) {
       const b = await body(input);
-      const rules = rulesArray(requireField(b, "rules"));
+      const rules = await keysInForce(input, rulesArray(requireField(b, "rules")));
       let claims: string[] | undefined;
       if (b.claims !== undefined) {
         if (

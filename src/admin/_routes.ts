@@ -1,12 +1,10 @@
 // The admin routes: each checks its input, then makes one Hub call.
 
-import type { AclRule } from "../acl/rules.ts";
-import { aclErrors } from "../acl/lint.ts";
 import { validatePattern, validateTopic } from "../topic/topic.ts";
 import type { BroadcastInput, Hub } from "../hub/hub.ts";
 import { EngineError } from "../engine/errors.ts";
 import { historyPublication } from "../hub/history_publication.ts";
-import { CONSOLE_ROUTES } from "./_console_routes.ts";
+import { CONSOLE_ROUTES, rulesArray } from "./_console_routes.ts";
 import type { ConsoleFeed } from "./console/feed.ts";
 import type { PublicationSigner } from "../signing/sign.ts";
 import {
@@ -32,6 +30,8 @@ export interface RouteInput {
   readonly feed?: ConsoleFeed;
   /** Whether the request's credential is still accepted (for long-lived responses). */
   readonly stillAllowed?: () => Promise<boolean>;
+  /** Ends a user's sign-in sessions (the accounts'), when configured. */
+  readonly endSessions?: (user: string) => Promise<number>;
   /** Writes an audit entry for this request's actor. */
   readonly audit?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -271,8 +271,24 @@ export const ROUTES: readonly Route[] = [
     action: "revoke",
     async run(input) {
       const user = checkUser(requireField(await body(input), "user"), "user");
+      // Sessions first: a refresh racing this request then mints before the
+      // hub's cut-off, so its token is refused too. The hub revokes even
+      // when the store fails, and the failure is then answered.
+      let sessionsEnded: number | undefined;
+      let failure: unknown;
+      try {
+        sessionsEnded = await input.endSessions?.(user);
+      } catch (error) {
+        failure = error;
+      }
       const disconnected = input.hub.revoke({ user });
-      return { body: { user, disconnected }, audit: { user, connections: disconnected } };
+      if (failure !== undefined) throw failure;
+      return sessionsEnded === undefined
+        ? { body: { user, disconnected }, audit: { user, connections: disconnected } }
+        : {
+          body: { user, disconnected, sessionsEnded },
+          audit: { user, connections: disconnected, sessionsEnded },
+        };
     },
   },
   {
@@ -280,14 +296,15 @@ export const ROUTES: readonly Route[] = [
     path: ["rules"],
     action: "rules_update",
     async run(input) {
-      const rules = requireField(await body(input), "rules");
-      if (!Array.isArray(rules)) {
-        throw new AdminInputError(400, `Invalid 'rules': expected an array, got ${kind(rules)}`);
+      const rules = rulesArray(requireField(await body(input), "rules"));
+      try {
+        // Key references ({"fingerprint"}) are resolved by the hub from the keys it holds.
+        await input.hub.updateRules(rules);
+      } catch (error) {
+        // compileAcl throws TypeError before anything is replaced.
+        if (error instanceof TypeError) throw new AdminInputError(400, error.message);
+        throw error;
       }
-      // Checked here, as the hub would: a refusal is the caller's, anything the hub throws is not.
-      const [problem] = aclErrors({ rules: rules as AclRule[] });
-      if (problem !== undefined) throw new AdminInputError(400, problem.message);
-      await input.hub.updateRules(rules as AclRule[]);
       return { body: { rules: rules.length }, audit: { rules: rules.length } };
     },
   },

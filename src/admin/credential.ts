@@ -1,8 +1,9 @@
 /**
  * Checking the admin credential of a request: an API key compared in
  * constant time, or an admin JWT carrying exp, the admin audience and the
- * admin role, and not revoked. The one seam the admin API and `/metrics`
- * share (not exported from the package).
+ * admin role, and not revoked. The one check every admin route makes: the
+ * admin API and the console's routes, a protected `/metrics` and the
+ * accounts' user routes (not exported from the package).
  *
  * @module
  */
@@ -79,13 +80,23 @@ function hasAudience(principal: Principal, audience: string): boolean {
 /**
  * Creates the credential check. Options must have been validated with
  * `checkAdminAuthOptions`. `isRevoked` is the hub's revocation check, so a
- * revoked admin is refused here as on `/ws`.
+ * revoked admin is refused here as on `/ws`; it is required with a
+ * `verifier`, so no admin route can accept JWTs without asking it.
+ *
+ * @throws {TypeError} When `verifier` is set and `isRevoked` is not a function.
  */
 export function createAdminAuth(
   options: AdminAuthOptions,
-  isRevoked: (principal: Principal) => boolean = () => false,
+  isRevoked: ((principal: Principal) => boolean) | undefined,
 ): (req: Request) => Promise<AdminActor | AdminRefusal> {
   const { apiKey, verifier } = options;
+  if (verifier !== undefined && typeof isRevoked !== "function") {
+    throw new TypeError(
+      "Cannot check admin JWTs without the hub's revocations ('isRevoked'): a revoked admin would be let in",
+    );
+  }
+  // Only reached with a verifier, which the check above pairs with isRevoked.
+  const revoked = isRevoked ?? (() => true);
   const adminRole = options.adminRole ?? "admin";
   const adminAudience = options.audience ?? DEFAULT_ADMIN_AUDIENCE;
   let keyDigest: Promise<Uint8Array> | undefined;
@@ -125,7 +136,7 @@ export function createAdminAuth(
     if (!hasAudience(principal, adminAudience)) {
       return unauthorized("wrong_audience", `Admin token audience must include '${adminAudience}'`);
     }
-    if (isRevoked(principal)) {
+    if (revoked(principal)) {
       return unauthorized("revoked", "Admin token has been revoked");
     }
     if (!principal.roles.includes(adminRole)) {

@@ -98,6 +98,9 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
   if (audit !== undefined && typeof audit !== "function") {
     throw new TypeError(`Cannot create ${what} as 'audit' is not a function`);
   }
+  if (options.endSessions !== undefined && typeof options.endSessions !== "function") {
+    throw new TypeError(`Cannot create ${what} as 'endSessions' is not a function`);
+  }
 }
 
 /**
@@ -124,14 +127,21 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  * | `GET /users/:userId/status` | | `hub.userStatus` | `{user, connected, connections, since}` |
  * | `DELETE /users/:userId/connections` | | `hub.disconnectUser` (4003) | `{user, disconnected}` |
  * | `GET /topics/:topic` | | `hub.subscriberCount` | `{topic, subscribers}` |
- * | `POST /revoke` | `{user}` | `hub.revoke` | `{user, disconnected}` |
+ * | `POST /revoke` | `{user}` | `endSessions`, then `hub.revoke` | `{user, disconnected, sessionsEnded?}` |
  * | `PUT /rules` | `{rules}` | `hub.updateRules` | `{rules}` (their count) |
- * | `GET /rules` | | `hub.rules` | `{rules}` |
+ * | `GET /rules` | | `hub.rules` | `{rules}`, secret keys as `{fingerprint}` |
  * | `POST /rules/check` | `{rules, claims?}` | `lintAcl` (changes nothing) | `{rules, errors, warnings, issues}` |
  * | `POST /acl/explain` | `{claims, action, topic}` | `hub.explain` | `AclDecision` with `action`, `topic` |
  * | `GET /connections?search=&offset=&limit=` | | `hub.listConnections` | `ConnectionPage` |
  * | `GET /topics?search=&offset=&limit=` | | `hub.listTopics` | `TopicPage` |
  * | `GET /stream` | | `feed.open` (with `feed` only; 503 when full; ends once the credential is refused) | `text/event-stream` |
+ *
+ * A signed topic's secret key (a shared secret, an `oct` JWK, anything
+ * private) never travels over HTTP: `GET /rules` answers it as
+ * `{"fingerprint": "sha256:..."}`, `PUT /rules` and `POST /rules/check`
+ * take that reference back in place of the key it names (a key the hub
+ * holds), and refuse a secret key in a request with 400 without echoing it.
+ * Public keys are answered and taken as they are.
  *
  * Bad input gets a 4xx `{"code":"BAD_REQUEST","message":...}` and changes
  * nothing: a body that is not `application/json` (415), over 64 KiB (413),
@@ -245,6 +255,7 @@ export function createAdminHandler(
         params: decodeParams(match.raw),
         feed: options.feed,
         signers,
+        endSessions: options.endSessions,
         stillAllowed: async () => !("response" in await authenticate(req)),
         audit: (event, fields) => audit({ level: "info", event, ...who, ...fields }),
       });

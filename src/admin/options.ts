@@ -123,4 +123,14 @@ export interface AdminOptions extends AdminAuthOptions {
    * @default {{}}
    */
   signingKeys?: Readonly<Record<string, PublicationSigningKey>>;
+  /**
+   * Ends a user's sign-in sessions when `POST /revoke` revokes the user
+   * (the console's Revoke too), so they cannot refresh back in: pass the
+   * accounts' `endSessions` (`startServer` does). It is called before the
+   * hub's revocation, so no access token minted from a refresh outlives it;
+   * its count is answered as `sessionsEnded`.
+   *
+   * @default {undefined}
+   */
+  endSessions?: (user: string) => Promise<number>;
 }

@@ -9,6 +9,7 @@
 
 import { DEMO_CSS, DEMO_HTML, DEV_MARKER } from "./page.ts";
 import { createPageScripts, type PageScripts } from "./page_scripts.ts";
+import { isLoopbackHost } from "../server/loopback_host.ts";
 
 /** Mints a development token for a subject, valid for `ttlSeconds`. */
 export type DemoMint = (sub: string, ttlSeconds: number) => Promise<string>;
@@ -93,16 +94,13 @@ export async function loadDemoScripts(): Promise<PageScripts> {
   return (await import("./_scripts.generated.ts")).SCRIPTS;
 }
 
-/** `localhost`, `127.0.0.1` or `[::1]`, with an optional port: the Host values minting accepts. */
-const LOOPBACK_HOST_RE = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
-
 async function mintResponse(req: Request, mint: DemoMint): Promise<Response> {
   if (req.method !== "POST") return notAllowed("POST");
   // DNS rebinding: a page on an attacker's name that resolves to 127.0.0.1
   // reaches this route with its own name as Host and Origin. Only loopback
   // names are ours.
   const host = req.headers.get("host") ?? new URL(req.url).host;
-  if (!LOOPBACK_HOST_RE.test(host)) {
+  if (!isLoopbackHost(host)) {
     return problem(
       403,
       "FORBIDDEN",

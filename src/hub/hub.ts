@@ -43,6 +43,7 @@ import { compileHistoryPolicy } from "../engine/history_policy.ts";
 import { systemClock } from "./clock.ts";
 import { Connection } from "./connection.ts";
 import { createPermissions } from "./permissions.ts";
+import { createRulesUpdates } from "./_rules_updates.ts";
 import { createUsers } from "./users.ts";
 import { createRateSampler } from "./_stats.ts";
 import type { HubContext } from "./context.ts";
@@ -217,7 +218,14 @@ export interface Hub extends AsyncDisposable {
   revoke(target: { user: string; session?: string }): number;
   /** Whether a verified principal's token was revoked by {@linkcode Hub.revoke} (for the admin API). */
   isRevoked(principal: Principal): boolean;
-  /** Replaces the server-side rules and re-checks every live subscription. */
+  /**
+   * Replaces the server-side rules and re-checks every live subscription,
+   * then sends them to the other hubs of the engine with each secret
+   * signing key replaced by its fingerprint (`{"fingerprint": "sha256:..."}`),
+   * which a hub resolves from the keys it holds. A rule's `signed.keys` may
+   * itself be such a fingerprint, naming a key this hub holds (as the admin
+   * API's `GET /rules` answers it); an unknown one rejects with a TypeError.
+   */
   updateRules(rules: AclRule[]): Promise<void>;
   /** Subscribers of a topic or pattern, as subscribed. */
   subscriberCount(topicOrPattern: string): number;
@@ -531,6 +539,18 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     );
   }
 
+  // Rule replacements, here and (secret keys by fingerprint) on other hubs.
+  const rulesUpdates = createRulesUpdates({
+    current: () => permissions.acl.rules,
+    replace: (rules) => permissions.replaceRules(rules),
+    recheck: async () => {
+      await Promise.all([...connections].map((connection) => connection.recheck()));
+    },
+    control,
+    audit,
+    log,
+  });
+
   /**
    * Applies a command from the engine's control channel (sent by this hub
    * or another): what the operator functions do on every process.
@@ -557,7 +577,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
         users.disconnect(command.user, "Access revoked");
         return;
       case "update_rules":
-        if (command.rules !== permissions.acl.rules) void applyRules(command.rules as AclRule[]);
+        rulesUpdates.applyCommand(command.rules);
         return;
     }
   }
@@ -619,18 +639,6 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     return input.users === undefined
       ? users.sendToAll(input.event, input.payload)
       : sendTo(input.users, input.event, input.payload);
-  }
-
-  async function applyRules(rules: AclRule[]): Promise<void> {
-    permissions.replaceRules(rules); // throws, changing nothing, on bad rules
-    audit({ level: "info", event: "acl.rules_updated", rules: rules.length });
-    await Promise.all([...connections].map((connection) => connection.recheck()));
-  }
-
-  async function updateRules(rules: AclRule[]): Promise<void> {
-    await applyRules(rules);
-    // Other hubs apply them too; this one already has (the same rules are skipped).
-    control({ type: "update_rules", rules: permissions.acl.rules });
   }
 
   function stats(): HubStats {
@@ -705,7 +713,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       return count;
     },
     isRevoked: revocations.isRevoked,
-    updateRules,
+    updateRules: (rules) => rulesUpdates.update(rules),
     subscriberCount: (topic) => registry.count(topic),
     stats,
     listConnections: (query) => listConnections(connections, query),

@@ -20,6 +20,7 @@ import type {
 } from "../hub/transport.ts";
 import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 import { NodeUpgradeRequest } from "./_node_upgrade_request.ts";
+import { foreignHostResponse, isLoopbackHost } from "./loopback_host.ts";
 
 /** Options of {@linkcode listenNode}. */
 export interface NodeListenOptions {
@@ -43,6 +44,14 @@ export interface NodeListenOptions {
   path?: string;
   /** Plain HTTP requests go here, with the socket peer as `info`; 404 when absent. */
   fetch?: (req: Request, info: ConnInfo) => Response | Promise<Response>;
+  /**
+   * Answer 403 to a WebSocket upgrade whose `Host` is not a loopback name
+   * (see `ServeOptions.requireLoopbackHost`; `fetch` applies it to plain
+   * HTTP itself).
+   *
+   * @default {false}
+   */
+  requireLoopbackHost?: boolean;
   /**
    * Most fragments in one message.
    *
@@ -137,6 +146,10 @@ export async function listenNode(
     if (url === undefined) {
       hub.malformedUpgrade?.("target", peerOf(socket));
       return refuse(socket, "Malformed request target or Host header");
+    }
+    if (options.requireLoopbackHost === true && !isLoopbackHost(url.host)) {
+      void writeResponse(socket, foreignHostResponse(url.host)).catch(() => socket.destroy());
+      return;
     }
     if (url.pathname !== path) {
       writeResponse(

@@ -7,6 +7,7 @@
 import type { Hub } from "../hub/hub.ts";
 import type { ConnInfo } from "../hub/transport.ts";
 import { badRequest } from "./_upgrade_request.ts";
+import { foreignHostResponse, isLoopbackHost } from "./loopback_host.ts";
 
 /** Which transport adapter serves WebSocket upgrades. */
 export type Transport = "ws" | "deno";
@@ -46,6 +47,15 @@ export interface ServeOptions {
    * `createClientAddress` to apply the hub's `trustProxy`).
    */
   fetch?: (req: Request, info: ConnInfo) => Response | Promise<Response>;
+  /**
+   * Answer 403 `FORBIDDEN` to every request, WebSocket upgrades included,
+   * whose `Host` is not `localhost`, `127.0.0.1` or `[::1]` (any port): a
+   * development server's defence against DNS rebinding, since a page on an
+   * attacker's name that resolves to 127.0.0.1 sends its own name as `Host`.
+   *
+   * @default {false}
+   */
+  requireLoopbackHost?: boolean;
 }
 
 /** A listening server. */
@@ -82,8 +92,15 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
   const transport = options.transport ?? "ws";
   const path = options.path ?? "/ws";
   const hostname = options.hostname ?? "127.0.0.1";
-  const fetch = options.fetch ??
+  const loopbackOnly = options.requireLoopbackHost === true;
+  const app = options.fetch ??
     (() => Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 }));
+  const fetch = loopbackOnly
+    ? (req: Request, info: ConnInfo) => {
+      const host = req.headers.get("host");
+      return isLoopbackHost(host) ? app(req, info) : foreignHostResponse(host);
+    }
+    : app;
   if (transport === "ws") {
     // Loaded here, not at the top: npm `ws` and `@hono/node-server` cost a
     // Deno-transport server ~20 MiB of RSS and start-up time it never uses.
@@ -93,6 +110,7 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
       port: options.port ?? 8000,
       hostname,
       path,
+      requireLoopbackHost: loopbackOnly,
       fetch: (req, info) =>
         new URL(req.url).pathname === path ? hub.handler(req) : fetch(req, info),
     });
@@ -118,6 +136,7 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
         hub.malformedUpgrade("target", { remoteAddr: info.remoteAddr.hostname });
         return badRequest("Malformed request target or Host header");
       }
+      if (loopbackOnly && !isLoopbackHost(url.host)) return foreignHostResponse(url.host);
       return url.pathname === path ? hub.upgrade(req, info) : fetch(req, info);
     },
   );

@@ -33,6 +33,7 @@ import { createSqliteStore } from "../accounts/sqlite_store.ts";
 import type { AccountStore } from "../accounts/store.ts";
 import { parseAccountsLocation, redactUrl } from "./_accounts_location.ts";
 import { readSigningKeyFiles } from "./_signing_key_files.ts";
+import { foreignHostResponse, isLoopbackHost, isLoopbackOrigin } from "./loopback_host.ts";
 
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
@@ -263,6 +264,14 @@ async function openParts(
     adminRole: config.adminRole,
     audience: adminAudience,
   };
+  // Pages allowed to use account sessions: the configured origins (those
+  // the hub admits, REALTIME_ALLOWED_ORIGINS), and with the development key
+  // this server's own loopback origins, once it listens. Never the Host.
+  const configuredOrigins = config.allowedOrigins ?? [];
+  const listening: { port?: number } = {};
+  const accountOrigins = (origin: string) =>
+    configuredOrigins.includes(origin) ||
+    (devKey && listening.port !== undefined && isLoopbackOrigin(origin, listening.port));
   // On by default with the development key only: a configured server
   // writes no state unless asked to (config `accounts`, REALTIME_ACCOUNTS).
   let wanted = options.accounts;
@@ -281,6 +290,7 @@ async function openParts(
     log: options.log,
     // Logins are accounted to the address the hub's per-IP limits use.
     trustProxy: config.trustProxy,
+    allowedOrigins: accountOrigins,
     admin: { ...adminAuth, prefix: `${config.adminPrefix ?? "/v1/realtime"}/accounts` },
     ...wanted,
   });
@@ -301,6 +311,8 @@ async function openParts(
     audit: options.log,
     feed,
     signingKeys,
+    // An operator's revoke also ends the user's accounts sessions.
+    endSessions: accounts?.endSessions,
   });
   // Metrics are public on the main port only with the development key; in
   // production they need the admin credential or a separate (internal) port.
@@ -331,13 +343,20 @@ async function openParts(
     hostname,
     transport: config.transport ?? "ws",
     fetch,
+    // DNS rebinding: the development key's routes (/dev/token, /auth
+    // sign-up, /ws) answer only loopback names.
+    requireLoopbackHost: devKey,
   });
   opened.defer(() => server.close());
+  listening.port = server.port;
   if (config.metricsPort !== undefined && metricsMode !== "off") {
     const { promise, resolve } = Promise.withResolvers<void>();
     const metricsServer = Deno.serve(
       { port: config.metricsPort, hostname, onListen: () => resolve() },
-      metrics,
+      (req) => {
+        const host = req.headers.get("host");
+        return devKey && !isLoopbackHost(host) ? foreignHostResponse(host) : metrics(req);
+      },
     );
     opened.defer(() => metricsServer.shutdown());
     await promise;

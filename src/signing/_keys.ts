@@ -39,3 +39,24 @@ export function keySourceOptions(keys: PublicationKeys, label: string): KeySourc
     }: expected a shared secret, a PEM public key, a JWK or a JWK set`,
   );
 }
+
+/** Whether a JWK carries secret material: a symmetric key (`k`) or a private part (`d`). */
+function isSecretJwk(jwk: unknown): boolean {
+  if (typeof jwk !== "object" || jwk === null) return false;
+  const { kty } = jwk as { kty?: unknown };
+  return kty === "oct" || "k" in jwk || "d" in jwk;
+}
+
+/**
+ * Whether `keys` hold secret material: a shared secret (a string that is
+ * not PEM, or bytes), a PEM private key, an `oct` JWK or any JWK with a
+ * private part, or a JWK set holding one. Public keys are not secret.
+ */
+export function isSecretKeys(keys: unknown): boolean {
+  if (keys instanceof Uint8Array) return true;
+  if (typeof keys === "string") return !looksLikePem(keys) || /PRIVATE KEY-----/.test(keys);
+  if (typeof keys !== "object" || keys === null) return false;
+  const set = (keys as { keys?: unknown }).keys;
+  if (Array.isArray(set)) return set.some(isSecretJwk);
+  return isSecretJwk(keys);
+}

@@ -54,8 +54,12 @@ export async function startAccountsServer(
   const store = createSqliteStore(dbPath);
   const hub = await startTestHub("deno", hubOptions);
   const logs: LogEntry[] = [];
+  let base = "";
   const handler = createAccountsHandler({
     log: (entry) => logs.push(entry),
+    // The page origin a browser test uses: this server's own, named here
+    // (the handler never takes it from the request's Host).
+    allowedOrigins: (origin) => origin === base,
     store,
     signingKey: { secret: SECRET },
     verifier: createTokenVerifier({ secret: SECRET }),
@@ -65,7 +69,8 @@ export async function startAccountsServer(
   });
   const admin = createAccountsAdminHandler(options.store ?? store, {
     apiKey: ADMIN_KEY,
-    verifier: createTokenVerifier({ secret: SECRET }),
+    // Lenient on exp, so tests show the admin check itself demands it.
+    verifier: createTokenVerifier({ secret: SECRET, requireExp: false }),
     hub: hub.hub,
     audit: (entry) => logs.push(entry),
   });
@@ -77,7 +82,7 @@ export async function startAccountsServer(
         new Response("not here", { status: 404 }),
   );
   const addr = await promise;
-  const base = `http://127.0.0.1:${addr.port}`;
+  base = `http://127.0.0.1:${addr.port}`;
   const close = async () => {
     await server.shutdown();
     await hub.close();

@@ -227,6 +227,25 @@ export function storeSuite(
     assert.equal(await store.revokeUserSessions("u1", T0 + 2), 1);
   });
 
+  test("revoking all of a user's sessions stops every refresh token of theirs, a replaced one in its grace too", async (store) => {
+    await withSession(store);
+    await store.rotate(rotation("h0", "h1", T0 + 1)); // h0 is now in its grace
+    await store.createUser(user("u2", "bob"));
+    await store.createSession({
+      familyId: "g1",
+      userId: "u2",
+      tokenHash: "b0",
+      expiresAt: T0 + DAY,
+      now: T0,
+    });
+    assert.equal(await store.revokeUserSessions("u1", T0 + 2), 1);
+    assert.equal((await store.rotate(rotation("h1", "h2", T0 + 3))).outcome, "invalid");
+    assert.equal((await store.rotate(rotation("h0", "h3", T0 + 3))).outcome, "invalid");
+    assert.equal(await store.isSessionLive("f1", "u1"), false);
+    // Another user's session is untouched.
+    assert.equal((await store.rotate(rotation("b0", "b1", T0 + 3))).outcome, "rotated");
+  });
+
   test("prune removes expired tokens and dead families", async (store) => {
     await withSession(store);
     await store.rotate(rotation("h0", "h1", T0 + 1));

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { SignJWT } from "jose";
 import { ADMIN_KEY, signup, startAccountsServer } from "./_server.ts";
+import { SECRET } from "../_support/hub.ts";
 import { connectWelcomed, withTimeout } from "../_support/client.ts";
 
 const PASSWORD = "correct horse battery";
@@ -30,15 +32,53 @@ Deno.test("accounts admin API refuses a missing or wrong credential and a token 
     })).status,
     401,
   );
+  // A user's access token is for /ws: not the admin audience.
   const member = await call(server, "GET", "/users", undefined, {
     authorization: `Bearer ${accessToken}`,
   });
-  assert.deepEqual([member.status, member.body.code], [403, "FORBIDDEN"]);
-  const admin = await server.hub.token({ sub: "ops", roles: ["admin"] });
+  assert.deepEqual([member.status, member.body.code], [401, "AUTH_FAILED"]);
+  const roleless = await server.hub.token({ sub: "bob" }, { aud: "realtime-admin" });
+  const forbidden = await call(server, "GET", "/users", undefined, {
+    authorization: `Bearer ${roleless}`,
+  });
+  assert.deepEqual([forbidden.status, forbidden.body.code], [403, "FORBIDDEN"]);
+  const admin = await server.hub.token({ sub: "ops", roles: ["admin"] }, { aud: "realtime-admin" });
   assert.equal(
     (await call(server, "GET", "/users", undefined, { authorization: `Bearer ${admin}` })).status,
     200,
   );
+  assert.deepEqual(
+    server.logs.filter((e) => e.event.startsWith("accounts.admin.")).map((e) => e.reason),
+    ["missing", "invalid", "wrong_audience", "missing_role"],
+  );
+});
+
+Deno.test("accounts admin API checks admin JWTs as the admin API does: exp, audience, revocation", async () => {
+  await using server = await startAccountsServer();
+  const key = new TextEncoder().encode(SECRET);
+  const noExp = await new SignJWT({ sub: "ops", roles: ["admin"], aud: "realtime-admin" })
+    .setProtectedHeader({ alg: "HS256" }).setIssuedAt().sign(key);
+  const as = (token: string) => ({ authorization: `Bearer ${token}` });
+  // The test server's verifier does not itself require exp: the admin check does.
+  const withoutExp = await call(server, "GET", "/users", undefined, as(noExp));
+  assert.deepEqual(withoutExp.body, {
+    code: "AUTH_FAILED",
+    message: "Admin token must carry 'exp'",
+  });
+  const ops = await server.hub.token({ sub: "ops", roles: ["admin"] }, { aud: "realtime-admin" });
+  assert.equal((await call(server, "GET", "/users", undefined, as(ops))).status, 200);
+  server.hub.hub.revoke({ user: "ops" });
+  const added = await call(server, "POST", "/users", {
+    username: "mallory",
+    password: PASSWORD,
+    acl: { "**": ["subscribe", "publish"] },
+  }, as(ops));
+  assert.deepEqual([added.status, added.body], [401, {
+    code: "AUTH_FAILED",
+    message: "Admin token has been revoked",
+  }]);
+  assert.equal((await call(server, "GET", "/users/mallory")).status, 404);
+  assert.equal(server.logs.at(-1)?.reason, "revoked");
 });
 
 Deno.test("accounts admin API adds, lists, changes roles and acl; the next login carries them", async () => {

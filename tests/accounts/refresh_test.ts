@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { decodeJwt } from "jose";
-import { signup, startAccountsServer } from "./_server.ts";
+import { shiftedClock, signup, startAccountsServer } from "./_server.ts";
 import { connectWelcomed, withTimeout } from "../_support/client.ts";
 import { ManualClock } from "../_support/manual_clock.ts";
+import { rawRequest } from "../_support/raw_http.ts";
+import { SECRET } from "../_support/hub.ts";
+import { createAccountsHandler } from "../../src/accounts/handler.ts";
+import { createTokenVerifier } from "../../src/auth/verify.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -120,6 +124,61 @@ Deno.test("POST /auth/login and /auth/refresh from a browser use the HttpOnly co
   assert.equal(ok.status, 200);
   assert.equal((await ok.json()).refreshToken, undefined);
   assert.notEqual(ok.headers.get("set-cookie")!.split(";")[0], cookie);
+});
+
+Deno.test("createAccountsHandler takes no allowed origin from Host: a rebound name, or its own origin unlisted, is refused", async () => {
+  await using server = await startAccountsServer();
+  const port = Number(new URL(server.base).port);
+  const rebound = { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` };
+  const account = { username: "mallory", password: PASSWORD };
+  for (const path of ["/auth/signup", "/auth/login"]) {
+    const [status, text] = await rawRequest(port, "POST", path, rebound, account);
+    assert.deepEqual([status, JSON.parse(text).code], [403, "ORIGIN_NOT_ALLOWED"], path);
+    assert.equal(text.includes("accessToken"), false);
+  }
+  assert.equal(await server.store.findUser({ username: "mallory" }), undefined);
+
+  // With no allowedOrigins, no page may use sessions, not even one of the handler's own origin.
+  await using strict = await startAccountsServer({ allowedOrigins: undefined });
+  await signup(strict, "alice");
+  const own = await strict.post("/auth/login", { username: "alice", password: PASSWORD }, {
+    origin: strict.base,
+  });
+  assert.deepEqual([own.status, (await own.json()).code], [403, "ORIGIN_NOT_ALLOWED"]);
+  const script = await strict.post("/auth/login", { username: "alice", password: PASSWORD });
+  assert.equal(script.status, 200);
+  await script.body?.cancel();
+  assert.throws(
+    () =>
+      createAccountsHandler({
+        store: strict.store,
+        signingKey: { secret: SECRET },
+        verifier: createTokenVerifier({ secret: SECRET }),
+        allowedOrigins: "*" as never,
+      }),
+    TypeError,
+    "'allowedOrigins' is not a list of origins",
+  );
+});
+
+Deno.test("POST /auth/refresh dates its access token at the rotation: a revoke landing before the mint refuses it", async () => {
+  const clock = shiftedClock();
+  await using server = await startAccountsServer({}, clock);
+  const { refreshToken } = await signup(server, "alice");
+  // An operator's revoke lands after the rotation committed, before the token is minted.
+  const rotate = server.store.rotate.bind(server.store);
+  server.store.rotate = async (rotation) => {
+    const verdict = await rotate(rotation);
+    server.hub.hub.revoke({ user: "alice" });
+    clock.now += 5;
+    return verdict;
+  };
+  const res = await server.post("/auth/refresh", { refreshToken });
+  assert.equal(res.status, 200);
+  const principal = await createTokenVerifier({ secret: SECRET }).verify(
+    (await res.json()).accessToken,
+  );
+  assert.equal(server.hub.hub.isRevoked(principal), true);
 });
 
 Deno.test("POST /auth/logout revokes the session: its refresh token stops working", async () => {

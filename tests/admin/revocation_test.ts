@@ -6,6 +6,7 @@ import { SignJWT } from "jose";
 import { createTokenVerifier } from "../../src/auth/verify.ts";
 import { mintToken } from "../../src/auth/mint.ts";
 import { SECRET } from "../_support/hub.ts";
+import { withTimeout } from "../_support/client.ts";
 import { ADMIN_SECRET, adminToken, adminVerifier, call, startAdmin } from "./_helpers.ts";
 
 const OPEN_ALL = {
@@ -100,4 +101,34 @@ Deno.test("createAdminHandler honours a configured admin audience", async () => 
     (await call(f.base, "GET", "/v1/realtime/stats", { credential: hubToken })).status,
     401,
   );
+});
+
+Deno.test("createAdminHandler's POST /revoke ends the user's sessions before the hub's cut-off, and revokes even when that fails", async () => {
+  const seen: [string, boolean][] = [];
+  let fail = false;
+  await using f = await startAdmin({
+    endSessions(user) {
+      // The hub has not revoked yet: a token minted now would still be refused afterwards.
+      const principal = { sub: user, roles: [], claims: { iat: 1 }, expiresAt: null };
+      seen.push([user, f.h.hub.isRevoked(principal)]);
+      return fail ? Promise.reject(new Error("store down")) : Promise.resolve(3);
+    },
+  });
+  const alice = await f.open("alice");
+  const res = await call(f.base, "POST", "/v1/realtime/revoke", { body: { user: "alice" } });
+  assert.deepEqual([res.status, res.json], [200, {
+    user: "alice",
+    disconnected: 1,
+    sessionsEnded: 3,
+  }]);
+  assert.deepEqual(seen, [["alice", false]]);
+  assert.equal((await withTimeout(alice.closed, 2000, "alice's close")).code, 4003);
+  assert.equal(f.audit.at(-1)?.sessionsEnded, 3);
+
+  fail = true;
+  const bob = await f.open("bob");
+  const failed = await call(f.base, "POST", "/v1/realtime/revoke", { body: { user: "bob" } });
+  assert.deepEqual([failed.status, failed.json.code], [500, "INTERNAL"]);
+  assert.equal((await withTimeout(bob.closed, 2000, "bob's close")).code, 4003);
+  assert.equal(JSON.stringify(f.audit).includes("store down"), false);
 });

@@ -82,8 +82,11 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "realtime-e2e-accounts-" });
     const hub = createHub({ auth: { secret: SECRET }, log: () => {} });
     const store = createSqliteStore(`${dir}/accounts.db`);
+    const port = freePort();
+    const base = `http://localhost:${port}`;
     const accounts = createAccountsHandler({
       store,
+      allowedOrigins: [base],
       signingKey: { secret: SECRET },
       verifier: createTokenVerifier({ secret: SECRET }),
       hub,
@@ -92,14 +95,12 @@ Deno.test({
       log: () => {},
     });
     const demo = createDemoHandler();
-    const port = freePort();
     const server = await serve(hub, {
       port,
       hostname: "127.0.0.1",
       transport: "ws",
       fetch: async (req) => (await accounts(req)) ?? (await demo(req)),
     });
-    const base = `http://localhost:${port}`;
     const bobToken = await mintToken(
       { sub: "bob", acl: { "chat:*": ["publish"] } },
       { secret: SECRET },

@@ -4,35 +4,11 @@
 
 import assert from "node:assert/strict";
 import { startServer } from "../../src/server/start.ts";
+import { connectWelcomed } from "../_support/client.ts";
+import { rawRequest } from "../_support/raw_http.ts";
 
-/** Sends one raw HTTP/1.1 request (fetch cannot set Host) and reads the status and body. */
-async function rawPost(port: number, headers: Record<string, string>): Promise<[number, string]> {
-  const body = JSON.stringify({ sub: "victim" });
-  const lines = [
-    "POST /dev/token HTTP/1.1",
-    ...Object.entries({
-      "content-type": "application/json",
-      "content-length": String(body.length),
-      connection: "close",
-      ...headers,
-    }).map(([k, v]) => `${k}: ${v}`),
-  ];
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  try {
-    await conn.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n" + body));
-    let text = "";
-    const decoder = new TextDecoder();
-    const buffer = new Uint8Array(16 * 1024);
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && text.length < 64 * 1024) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      text += decoder.decode(buffer.subarray(0, n), { stream: true });
-    }
-    return [Number(text.slice(9, 12)), text.slice(text.indexOf("\r\n\r\n") + 4)];
-  } finally {
-    conn.close();
-  }
+function rawPost(port: number, headers: Record<string, string>): Promise<[number, string]> {
+  return rawRequest(port, "POST", "/dev/token", headers, { sub: "victim" });
 }
 
 Deno.test("startServer's /dev/token refuses a rebound Host or a foreign Origin and mints for loopback", async () => {
@@ -106,3 +82,58 @@ Deno.test("startServer allows the development key only when REALTIME_ENV is deve
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+for (const transport of ["ws", "deno"] as const) {
+  Deno.test(`startServer in development answers no rebound Host on any route: sign-up, login, the page, /ws, admin [${transport}]`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await using started = await startServer({ port: 0, transport }, {
+        devKeyDir: dir,
+        log: () => {},
+      });
+      const port = started.server.port;
+      const evil = { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` };
+      const account = { username: "mallory", password: "correct horse battery" };
+      const upgrade = {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+        "sec-websocket-protocol": `realtime.v1, auth, ${started.devToken}`,
+      };
+      const requests: [string, string, Record<string, string>, unknown?][] = [
+        ["POST", "/auth/signup", evil, account],
+        ["POST", "/auth/signup", { host: evil.host }, account],
+        ["POST", "/auth/login", evil, account],
+        ["GET", "/", evil],
+        ["GET", "/ws", { ...upgrade, host: evil.host, origin: evil.origin }],
+        ["GET", "/v1/realtime/stats", { host: evil.host }],
+        ["GET", "/metrics", { host: evil.host }],
+      ];
+      for (const [method, path, headers, body] of requests) {
+        const [status, text] = await rawRequest(port, method, path, headers, body);
+        assert.equal(status, 403, `${method} ${path} ${JSON.stringify(headers)}: ${text}`);
+        assert.equal(JSON.parse(text).code, "FORBIDDEN");
+        assert.equal(text.includes("accessToken"), false);
+      }
+      // The user was never created: a loopback sign-up of the name succeeds.
+      const local = { host: `localhost:${port}`, origin: `http://localhost:${port}` };
+      const [created] = await rawRequest(port, "POST", "/auth/signup", local, account);
+      assert.equal(created, 201);
+      // A loopback Host with another page's Origin is no session origin.
+      const [foreign, text] = await rawRequest(port, "POST", "/auth/login", {
+        host: `localhost:${port}`,
+        origin: `http://localhost:${port + 1}`,
+      }, account);
+      assert.deepEqual([foreign, JSON.parse(text).code], [403, "ORIGIN_NOT_ALLOWED"]);
+      // The hub itself still takes loopback clients.
+      const [socket, welcome] = await connectWelcomed(`ws://127.0.0.1:${port}/ws`, {
+        protocols: ["realtime.v1", "auth", started.devToken!],
+      });
+      assert.equal(welcome.user, "demo");
+      await socket.close();
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}

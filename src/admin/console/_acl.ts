@@ -77,7 +77,12 @@ export function createAclPanel(api: () => Api | undefined): AclPanel {
     apply.disabled = true;
     checked = undefined;
     issuesList.replaceChildren();
-    says("The rules in force");
+    const text = editor.value;
+    says(
+      text.includes('"fingerprint"')
+        ? "The rules in force: secret signing keys show as their fingerprint; keep it to keep the key"
+        : "The rules in force",
+    );
   }
 
   byId("rules-reload").addEventListener("click", () => void load());

@@ -40,17 +40,23 @@ export function createConnectionsPanel(api: () => Api | undefined): ConnectionsP
     const user = row.user;
     const question = kind === "disconnect"
       ? `Disconnect every connection of user '${user}'? They are closed with 4003 and may reconnect.`
-      : `Revoke user '${user}'? Their connections close with 4003 and every token issued to them until now is refused.`;
+      : `Revoke user '${user}'? Their connections close with 4003, every token issued to them until now is refused, and their sign-in sessions end: they must log in again with their password. To keep them out, disable the account.`;
     if (!await confirmAction(question, kind === "disconnect" ? "Disconnect" : "Revoke")) return;
     const result = kind === "disconnect"
       ? await client.call("DELETE", `/users/${encodeURIComponent(user)}/connections`)
       : await client.call("POST", "/revoke", { user });
     if (!result.ok) return say(`${kind} failed: ${result.message}`, true);
-    const n = (result.body as { disconnected?: number }).disconnected ?? 0;
+    const { disconnected: n = 0, sessionsEnded } = result.body as {
+      disconnected?: number;
+      sessionsEnded?: number;
+    };
+    const sessions = sessionsEnded === undefined
+      ? ""
+      : `, ${sessionsEnded} sign-in session${sessionsEnded === 1 ? "" : "s"} ended`;
     say(
       `${kind === "disconnect" ? "Disconnected" : "Revoked"} '${user}': ${n} connection${
         n === 1 ? "" : "s"
-      } closed`,
+      } closed${sessions}`,
     );
   }
 

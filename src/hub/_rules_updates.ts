@@ -1,0 +1,71 @@
+// Replacing the rules in force, here and on every hub of the engine. The
+// control channel carries the rules with each secret signing key replaced
+// by its fingerprint (the secret stays in the processes configured with
+// it); a hub resolves the fingerprints from the keys it has held, and one
+// that does not hold a key keeps its rules and logs why. Replacements are
+// applied one at a time, in the order they were asked for.
+
+import type { AclRule } from "../acl/rules.ts";
+import { createKeyRing, redactRules } from "../acl/key_references.ts";
+import type { ControlCommand } from "../engine/engine.ts";
+import type { LogEntry } from "./log.ts";
+
+export interface RulesUpdatesDeps {
+  /** The rules in force. */
+  current(): readonly AclRule[];
+  /** Compiles and installs rules; throws a TypeError, changing nothing, on bad rules. */
+  replace(rules: AclRule[]): void;
+  /** Re-checks every live subscription against the rules in force. */
+  recheck(): Promise<void>;
+  /** Sends a command to every hub, this one included. */
+  control(command: ControlCommand): void;
+  audit(entry: LogEntry): void;
+  log(entry: LogEntry): void;
+}
+
+export interface RulesUpdates {
+  /** `hub.updateRules`: replaces the rules here, then on the other hubs. */
+  update(rules: readonly unknown[]): Promise<void>;
+  /** An `update_rules` command from the control channel. */
+  applyCommand(rules: readonly AclRule[]): void;
+}
+
+export function createRulesUpdates(deps: RulesUpdatesDeps): RulesUpdates {
+  const keys = createKeyRing();
+  void keys.remember(deps.current());
+  let turn: Promise<unknown> = Promise.resolve();
+  // What this hub last sent: the engine hands it back to this hub too.
+  let sent: readonly AclRule[] | undefined;
+
+  async function apply(rules: readonly unknown[]): Promise<void> {
+    const step = turn.then(async () => {
+      const resolved = await keys.resolve(rules);
+      deps.replace(resolved as AclRule[]); // throws, changing nothing, on bad rules
+      await keys.remember(deps.current());
+    });
+    turn = step.catch(() => {});
+    await step;
+    deps.audit({ level: "info", event: "acl.rules_updated", rules: rules.length });
+    await deps.recheck();
+  }
+
+  return {
+    async update(rules) {
+      await apply(rules);
+      sent = await redactRules(deps.current());
+      deps.control({ type: "update_rules", rules: sent });
+    },
+    applyCommand(rules) {
+      if (rules === sent) return;
+      apply(rules).catch((error) =>
+        deps.log({
+          level: "error",
+          event: "acl.rules_refused",
+          // Names the rule and the key's fingerprint, never a key.
+          message: error instanceof TypeError ? error.message : undefined,
+          error: error instanceof Error ? error.name : typeof error,
+        })
+      );
+    },
+  };
+}
