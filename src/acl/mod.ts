@@ -20,4 +20,5 @@ export * from "./template.ts";
 export * from "./capabilities.ts";
 export * from "./compile.ts";
 export * from "./lint.ts";
+export * from "./rules_error.ts";
 export type { AclSignatureRequirement } from "./signing.ts";

@@ -1,5 +1,6 @@
 // The admin routes: each checks its input, then makes one Hub call.
 
+import { RulesError } from "../acl/rules_error.ts";
 import { validatePattern, validateTopic } from "../topic/topic.ts";
 import type { BroadcastInput, Hub } from "../hub/hub.ts";
 import { EngineError } from "../engine/errors.ts";
@@ -301,8 +302,8 @@ export const ROUTES: readonly Route[] = [
         // Key references ({"fingerprint"}) are resolved by the hub from the keys it holds.
         await input.hub.updateRules(rules);
       } catch (error) {
-        // compileAcl throws TypeError before anything is replaced.
-        if (error instanceof TypeError) throw new AdminInputError(400, error.message);
+        // Refused rules change nothing and are the caller's; any other failure is not.
+        if (error instanceof RulesError) throw new AdminInputError(400, error.message);
         throw error;
       }
       return { body: { rules: rules.length }, audit: { rules: rules.length } };

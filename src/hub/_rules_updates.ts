@@ -8,6 +8,7 @@
 import type { AclRule } from "../acl/rules.ts";
 import { createKeyRing, redactRules } from "../acl/key_references.ts";
 import type { ControlCommand } from "../engine/engine.ts";
+import { RulesError } from "../acl/rules_error.ts";
 import type { LogEntry } from "./log.ts";
 
 export interface RulesUpdatesDeps {
@@ -39,8 +40,14 @@ export function createRulesUpdates(deps: RulesUpdatesDeps): RulesUpdates {
 
   async function apply(rules: readonly unknown[]): Promise<void> {
     const step = turn.then(async () => {
-      const resolved = await keys.resolve(rules);
-      deps.replace(resolved as AclRule[]); // throws, changing nothing, on bad rules
+      try {
+        const resolved = await keys.resolve(rules);
+        deps.replace(resolved as AclRule[]); // throws, changing nothing, on bad rules
+      } catch (error) {
+        // A refusal of the rules, told apart from any other failure of the hub.
+        if (error instanceof TypeError) throw new RulesError(error.message, { cause: error });
+        throw error;
+      }
       await keys.remember(deps.current());
     });
     turn = step.catch(() => {});

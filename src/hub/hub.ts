@@ -224,7 +224,8 @@ export interface Hub extends AsyncDisposable {
    * signing key replaced by its fingerprint (`{"fingerprint": "sha256:..."}`),
    * which a hub resolves from the keys it holds. A rule's `signed.keys` may
    * itself be such a fingerprint, naming a key this hub holds (as the admin
-   * API's `GET /rules` answers it); an unknown one rejects with a TypeError.
+   * API's `GET /rules` answers it); an unknown one, or invalid rules, reject with a
+   * `RulesError` (a TypeError) and change nothing.
    */
   updateRules(rules: AclRule[]): Promise<void>;
   /** Subscribers of a topic or pattern, as subscribed. */
