@@ -7,8 +7,25 @@
 // is killed when the test process unloads, whatever happened.
 
 const MAIN = new URL("../../src/server/main.ts", import.meta.url).pathname;
-/** The permissions of `deno task start`. */
-const RUN_FLAGS = ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-write=.realtime"];
+const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
+const LOCK = new URL("../../deno.lock", import.meta.url).pathname;
+/**
+ * The permissions of `deno task start`, with the repository's config and its
+ * lock named and frozen: the hub runs in a scratch directory, and must resolve
+ * exactly what the lock pins whatever lies above that directory.
+ */
+const RUN_FLAGS = [
+  "run",
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write=.realtime",
+  "--config",
+  CONFIG,
+  "--lock",
+  LOCK,
+  "--frozen",
+];
 /** Shared by every hub a test starts, so a token minted for one is valid on all. */
 export const CLUSTER_SECRET = "hub-cluster-secret-of-at-least-32-bytes";
 const READY_TIMEOUT_MS = 20_000;
