@@ -244,7 +244,11 @@ Deno.test({
         hub = undefined;
         for (const page of [alice, bob]) await waitForBadge(page, { state: "reconnecting" });
         hub = await startHubProcess(dir, port, { env });
-        for (const page of [alice, bob]) await waitForBadge(page, { state: "open", opens: 2 });
+        // Each tab's next attempt may come one full back-off after the hub is up again: the
+        // client's ceiling is 30 s, and a loaded machine keeps the hub down for several seconds.
+        for (const page of [alice, bob]) {
+          await waitForBadge(page, { state: "open", opens: 2 }, 45_000);
+        }
         // The restarted hub starts empty: delivery proves the tabs resubscribed.
         await publish(alice, "chat:lobby", "after the restart");
         await waitForLog(bob, "message", "[chat:lobby] alice: after the restart");
