@@ -23,6 +23,8 @@
  */
 export class RulesError extends TypeError {
   /**
+   * Creates the error of a refused rules replacement.
+   *
    * @param message What is wrong with the rules (never a key).
    * @param options The original error, as `cause`.
    */

@@ -12,7 +12,10 @@ const LOCK = new URL("../../deno.lock", import.meta.url).pathname;
 /**
  * The permissions of `deno task start`, with the repository's config and its
  * lock named and frozen: the hub runs in a scratch directory, and must resolve
- * exactly what the lock pins whatever lies above that directory.
+ * exactly what the lock pins whatever lies above that directory. And
+ * `--cached-only`: on its dynamic import of the Redis engine, Deno otherwise
+ * tries to fetch the npm registry's entries of the config's packages (a
+ * `Download` line each) even though the lock and the cache hold all it needs.
  */
 const RUN_FLAGS = [
   "run",
@@ -25,6 +28,7 @@ const RUN_FLAGS = [
   "--lock",
   LOCK,
   "--frozen",
+  "--cached-only",
 ];
 /** Shared by every hub a test starts, so a token minted for one is valid on all. */
 export const CLUSTER_SECRET = "hub-cluster-secret-of-at-least-32-bytes";
