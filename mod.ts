@@ -55,7 +55,7 @@ export type {
   TopicInfo,
   TopicPage,
 } from "./src/hub/inspect.ts";
-export type { Verdict } from "./src/hub/connection.ts";
+export type { Verdict } from "./src/hub/permissions.ts";
 export type { Histogram, HubMetrics, LabeledCounter } from "./src/hub/metrics.ts";
 
 // Options and their parts

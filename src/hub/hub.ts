@@ -41,7 +41,8 @@ import type {
 import { createMemoryEngine } from "../engine/memory_engine.ts";
 import { compileHistoryPolicy } from "../engine/history_policy.ts";
 import { systemClock } from "./clock.ts";
-import { Connection } from "./connection.ts";
+import { Session } from "./session.ts";
+import { V1Door } from "./codec/v1.ts";
 import { createPermissions } from "./permissions.ts";
 import { createUsers } from "./users.ts";
 import { createRateSampler } from "./_stats.ts";
@@ -337,10 +338,10 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const prefix = crypto.randomUUID().slice(0, 8);
   const generateId = options.generateId ?? (() => `${prefix}-${(++counter).toString(36)}`);
 
-  const connections = new Set<Connection>();
+  const connections = new Set<Session>();
   const flushQueue = createFlushQueue({ schedule: runtime.schedule });
   const deadlines = createDeadlines(clock);
-  const fanout = createFanout<Connection>({ engine, metrics, log });
+  const fanout = createFanout<Session>({ engine, metrics, log });
   const registry = fanout.registry;
   let closing = false;
 
@@ -351,7 +352,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     return principal;
   }
 
-  const users = createUsers<Connection>({
+  const users = createUsers<Session>({
     maxConnectionsPerUser: limits.maxConnectionsPerUser,
     clock,
     metrics,
@@ -359,7 +360,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   });
   const rates = createRateSampler(metrics, createdAt);
 
-  const permissions = createPermissions<Connection>({
+  const permissions = createPermissions<Session>({
     acl: aclOptions,
     authorize: options.authorize,
     cache: {
@@ -459,7 +460,9 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
 
   function connect(socket: HubSocket, admission: Accepted): SocketHandler {
     const batch = admission.protocol === SUBPROTOCOL_V1_BATCH;
-    const connection = new Connection(generateId(), socket, context, batch, admission.peer);
+    const door = new V1Door(socket, context, batch);
+    const connection = new Session(generateId(), door, context, admission.peer);
+    door.bind(connection);
     connections.add(connection);
     metrics.connectionsOpened++;
     return new Handler(connection, admission);
@@ -467,10 +470,10 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
 
   /** Socket events of one connection; a class so an idle socket holds no closures. */
   class Handler implements SocketHandler {
-    #connection: Connection;
+    #connection: Session;
     #admission: Accepted | undefined;
 
-    constructor(connection: Connection, admission: Accepted) {
+    constructor(connection: Session, admission: Accepted) {
       this.#connection = connection;
       this.#admission = admission;
     }
