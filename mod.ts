@@ -56,6 +56,20 @@ export type {
   TopicPage,
 } from "./src/hub/inspect.ts";
 export type { Verdict } from "./src/hub/permissions.ts";
+export {
+  type AppHandlers,
+  type ConnectResult,
+  DEFAULT_HANDLER_LIMITS,
+  type DisconnectNotice,
+  type HandlerConnection,
+  type HandlerContext,
+  type HandlerLimits,
+  type PublishRequest,
+  type PublishResult,
+  type RpcHandler,
+  type RpcRequest,
+  type SubscribeRequest,
+} from "./src/hub/handlers.ts";
 export type { Histogram, HubMetrics, LabeledCounter } from "./src/hub/metrics.ts";
 
 // Options and their parts

@@ -18,6 +18,8 @@ import type { Fanout } from "./fanout.ts";
 import type { FlushQueue } from "./_flush_queue.ts";
 import type { Deadlines } from "./_deadlines.ts";
 import type { PatternQuota } from "./_pattern_quota.ts";
+import type { AppHandlers, RpcHandler } from "./handlers.ts";
+import type { HandlerCalls } from "./_handler_calls.ts";
 
 /** The hub as seen by one session. */
 export interface HubContext {
@@ -71,4 +73,10 @@ export interface HubContext {
   /** Security events. */
   audit(entry: LogEntry): void;
   readonly metrics: HubMetrics;
+  /** The application's handlers; `undefined` keeps every request on its fast path. */
+  readonly handlers: AppHandlers | undefined;
+  /** The RPC method registered under a name. */
+  rpcHandler(method: string): RpcHandler | undefined;
+  /** Runs handlers within their limits. */
+  readonly calls: HandlerCalls;
 }

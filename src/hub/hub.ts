@@ -42,7 +42,10 @@ import { createMemoryEngine } from "../engine/memory_engine.ts";
 import { compileHistoryPolicy } from "../engine/history_policy.ts";
 import { systemClock } from "./clock.ts";
 import { Session } from "./session.ts";
-import { V1Door } from "./codec/v1.ts";
+import { V1Door, type V1DoorHost } from "./codec/v1.ts";
+import type { RpcHandler } from "./handlers.ts";
+import { resolveHandlerLimits, resolveHandlers, RPC_METHOD_NAME } from "./_resolve_handlers.ts";
+import { HandlerCalls } from "./_handler_calls.ts";
 import { createPermissions } from "./permissions.ts";
 import { createUsers } from "./users.ts";
 import { createRateSampler } from "./_stats.ts";
@@ -191,6 +194,22 @@ export interface Hub extends AsyncDisposable {
     payload: unknown,
     options?: PublishOptions,
   ): Promise<StreamPosition | undefined>;
+  /**
+   * Registers the answer to a client's `rpc` request for `method` (1 to 128
+   * of letters, digits and `_.:/-`). The handler's return value is the
+   * reply's `data`; a thrown `HubError` is the client's error, anything else
+   * `INTERNAL`; past `handlerLimits.timeoutMs`, `TIMEOUT`.
+   *
+   * @param method The method name.
+   * @param handler Its handler.
+   * @throws {TypeError} For a bad name or one already registered.
+   *
+   * @example Answer a method
+   * ```ts ignore
+   * hub.rpc("time.now", ({ principal }) => ({ now: Date.now(), for: principal.sub }));
+   * ```
+   */
+  rpc(method: string, handler: RpcHandler): void;
   /** Reads a topic's history (as the `history` request does, without an ACL check). */
   history(topic: string, query?: Partial<HistoryQuery>): Promise<HistoryResult>;
   /** Who is present on a concrete topic, one entry per connection, on every hub of the engine. */
@@ -339,6 +358,9 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const generateId = options.generateId ?? (() => `${prefix}-${(++counter).toString(36)}`);
 
   const connections = new Set<Session>();
+  const handlers = resolveHandlers(options.handlers);
+  const handlerLimits = resolveHandlerLimits(options.handlerLimits);
+  const rpcMethods = new Map<string, RpcHandler>();
   const flushQueue = createFlushQueue({ schedule: runtime.schedule });
   const deadlines = createDeadlines(clock);
   const fanout = createFanout<Session>({ engine, metrics, log });
@@ -417,7 +439,20 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     log,
     audit,
     metrics,
+    handlers,
+    rpcHandler: (method) => rpcMethods.get(method),
+    calls: new HandlerCalls({
+      limits: handlerLimits,
+      clock,
+      deadlines,
+      metrics,
+      log,
+    }),
   };
+
+  /** The v1 doors' hosts, with and without `realtime.v1.batch`. */
+  const plainHost: V1DoorHost = { limits, flushQueue, metrics, batch: false };
+  const batchHost: V1DoorHost = { limits, flushQueue, metrics, batch: true };
 
   const admit = createAdmission({
     sources,
@@ -460,7 +495,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
 
   function connect(socket: HubSocket, admission: Accepted): SocketHandler {
     const batch = admission.protocol === SUBPROTOCOL_V1_BATCH;
-    const door = new V1Door(socket, context, batch);
+    const door = new V1Door(socket, batch ? batchHost : plainHost);
     const connection = new Session(generateId(), door, context, admission.peer);
     door.bind(connection);
     connections.add(connection);
@@ -707,6 +742,24 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       return count;
     },
     isRevoked: revocations.isRevoked,
+    rpc(method, handler) {
+      if (typeof method !== "string" || !RPC_METHOD_NAME.test(method)) {
+        throw new TypeError(
+          `Cannot register RPC method '${
+            String(method).slice(0, 32)
+          }': use 1 to 128 of letters, digits and '_.:/-'`,
+        );
+      }
+      if (typeof handler !== "function") {
+        throw new TypeError(
+          `Cannot register RPC method '${method}': the handler is not a function`,
+        );
+      }
+      if (rpcMethods.has(method)) {
+        throw new TypeError(`Cannot register RPC method '${method}': it is registered already`);
+      }
+      rpcMethods.set(method, handler);
+    },
     updateRules,
     subscriberCount: (topic) => registry.count(topic),
     stats,

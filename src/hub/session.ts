@@ -10,7 +10,7 @@
  */
 
 import { SmallSet } from "./_small_set.ts";
-import { isPattern } from "../topic/topic.ts";
+import { isPattern, validateTopic } from "../topic/topic.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
@@ -38,6 +38,8 @@ import { REQUESTS, type RequestType } from "../protocol/requests.ts";
 import type { Door, DoorOwner } from "./codec/door.ts";
 import { Outgoing } from "./codec/outgoing.ts";
 import type { Verdict } from "./permissions.ts";
+import type { AppHandlers, HandlerConnection, HandlerContext } from "./handlers.ts";
+import { CallSlot } from "./_handler_calls.ts";
 
 type State = "awaiting_auth" | "open" | "closed";
 
@@ -150,7 +152,9 @@ export class Session implements DoorOwner {
    */
   start(principal: Principal | undefined): void {
     if (principal !== undefined) {
-      this.#authenticated(principal, undefined);
+      const pending = this.#authenticated(principal, undefined);
+      // The application's connect handler is deciding: frames wait their turn.
+      if (pending !== undefined) this.#waitFor(pending);
       return;
     }
     this.#at(this.#ctx.clock.now() + this.#ctx.firstMessageTimeoutMs, "first_message");
@@ -173,9 +177,9 @@ export class Session implements DoorOwner {
     this.#door.publication(publication);
   }
 
-  /** A message sent directly to the user, outside topics. */
+  /** A message sent directly to the user, outside topics (once welcomed). */
   direct(message: Outgoing): void {
-    if (this.#state === "closed") return;
+    if (this.#state !== "open") return;
     this.#door.publication(message);
   }
 
@@ -231,6 +235,8 @@ export class Session implements DoorOwner {
    */
   closed(code?: number): void {
     if (this.#state === "closed") return;
+    // Only a welcomed connection was ever the application's to be told of.
+    const welcomed = this.#state === "open";
     this.#state = "closed";
     this.#closeCode ??= code;
     this.#at(undefined);
@@ -242,6 +248,88 @@ export class Session implements DoorOwner {
     this.#positions = undefined;
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
+    this.#ctx.calls.abort(this);
+    const disconnect = this.#ctx.handlers?.disconnect;
+    if (disconnect !== undefined && welcomed && this.#principal !== undefined) {
+      const notice = {
+        principal: this.#principal,
+        connection: this.#handlerConnection(),
+        code: this.#closeCode,
+      };
+      // Its own slot: this connection's is aborted, and nothing waits for the answer.
+      this.#ctx.calls.call("disconnect", new CallSlot(), () => disconnect(notice)).catch(() => {});
+    }
+  }
+
+  #call<T>(kind: string, fn: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
+    return this.#ctx.calls.call(kind, this.#ctx.calls.slotOf(this), fn);
+  }
+
+  #handlerConnection(): HandlerConnection {
+    const connection: HandlerConnection = { id: this.id };
+    return this.#remoteAddr === undefined && this.#transport === undefined ? connection : {
+      id: this.id,
+      remoteAddr: this.#remoteAddr,
+      transport: this.#transport,
+    };
+  }
+
+  #handlerContext(principal: Principal, signal: AbortSignal): HandlerContext {
+    return { principal, connection: this.#handlerConnection(), signal };
+  }
+
+  /**
+   * A subscription the application's connect handler made: concrete topics
+   * only, no ACL check and no reply; what fails is logged.
+   */
+  #serverSubscribe(topic: string): void {
+    const problem = validateTopic(topic);
+    if (problem !== undefined || this.#subscriptions.has(topic)) {
+      if (problem !== undefined) {
+        this.#ctx.log({
+          level: "error",
+          event: "handler.bad_subscription",
+          connection: this.id,
+          error: problem,
+        });
+      }
+      return;
+    }
+    if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) return;
+    this.#subscriptions.add(topic);
+    const start = () => {
+      if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
+        this.#ctx.fanout.release(topic);
+        return;
+      }
+      if (this.#ctx.presence) this.#enter(topic);
+      this.#ctx.fanout.add(topic, this);
+    };
+    const held = this.#ctx.fanout.hold(topic);
+    if (held === undefined) return start();
+    held.then(start, (error) => {
+      this.#engineFailed("subscribe", topic, error);
+      this.#subscriptions.delete(topic);
+    });
+  }
+
+  /** `rpc`: answered by the method the application registered, concurrently with later frames. */
+  #rpc(principal: Principal, method: string, data: unknown, id: RequestId | undefined): void {
+    const handler = this.#ctx.rpcHandler(method);
+    if (handler === undefined) {
+      return this.#error("BAD_REQUEST", `Cannot call '${method}': no such method`, id);
+    }
+    this.#call(
+      "rpc",
+      (signal) => handler({ ...this.#handlerContext(principal, signal), method, data }),
+    ).then(
+      (result) => {
+        if (this.#state === "open") this.#reply({ type: "rpc", id, data: result ?? null });
+      },
+      (error: HubError) => {
+        if (this.#state === "open") this.#error(error.code, error.message, id);
+      },
+    );
   }
 
   /**
@@ -287,10 +375,13 @@ export class Session implements DoorOwner {
       return;
     }
     const pending = this.#handle(data);
-    if (pending !== undefined) {
-      this.#queue = [];
-      this.#draining = this.#drain(pending);
-    }
+    if (pending !== undefined) this.#waitFor(pending);
+  }
+
+  /** Later frames wait in the bounded queue until `pending` settles. */
+  #waitFor(pending: Promise<void>): void {
+    this.#queue = [];
+    this.#draining = this.#drain(pending);
   }
 
   /** Resolves once no frame is being handled (for graceful shutdown). */
@@ -374,6 +465,7 @@ export class Session implements DoorOwner {
     presence: (session, principal, r) => session.#presenceQuery(principal, r.type, r.topic, r.id),
     presence_stats: (session, principal, r) =>
       session.#presenceQuery(principal, r.type, r.topic, r.id),
+    rpc: (session, principal, r) => session.#rpc(principal, r.method, r.data, r.id),
   };
 
   #dispatch(frame: ClientFrame): Promise<void> | void {
@@ -438,7 +530,7 @@ export class Session implements DoorOwner {
         (error) => this.#notHeld(topic, id, error),
       );
     };
-    const decided = (v: Verdict): Promise<void> | void => {
+    const allowed = (v: Verdict): Promise<void> | void => {
       if (ownPosition || !v.allowed) return finish(v, true);
       if (this.#state !== "open" || this.#principal !== principal) return;
       // Replaying from a position this connection was never given reads the
@@ -448,6 +540,20 @@ export class Session implements DoorOwner {
       return reading instanceof Promise
         ? reading.then((r) => finish(v, r.allowed))
         : finish(v, reading.allowed);
+    };
+    const hook = this.#ctx.handlers?.subscribe;
+    // The application decides after the ACL, before anything is reserved.
+    const decided = hook === undefined ? allowed : (v: Verdict): Promise<void> | void => {
+      if (!v.allowed) return allowed(v);
+      return this.#call(
+        "subscribe",
+        (signal) => hook({ ...this.#handlerContext(principal, signal), topic }),
+      ).then(
+        () => allowed(v),
+        (error: HubError) => {
+          if (this.#state === "open") this.#error(error.code, error.message, id);
+        },
+      );
     };
     return verdict instanceof Promise ? verdict.then(decided) : decided(verdict);
   }
@@ -681,10 +787,68 @@ export class Session implements DoorOwner {
     jws: string | undefined,
     id: RequestId | undefined,
   ): Promise<void> | void {
+    const hook = this.#ctx.handlers?.publish;
+    if (hook !== undefined) return this.#publishHooked(hook, principal, topic, payload, jws, id);
     const sent = this.#ctx.publish(topic, payload, principal.sub, jws);
     // Not awaited: the engine keeps the order of publications, and later
     // frames need not wait for this one. Acked once the engine confirmed;
     // without an id, nothing is sent unless it failed.
+    if (id === undefined) {
+      sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
+    } else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
+  }
+
+  /**
+   * The application's publish handler allows, refuses or replaces the
+   * payload. Later frames wait for it, so publications keep their order.
+   */
+  #publishHooked(
+    hook: NonNullable<AppHandlers["publish"]>,
+    principal: Principal,
+    topic: string,
+    payload: unknown,
+    jws: string | undefined,
+    id: RequestId | undefined,
+  ): Promise<void> {
+    const signed = jws !== undefined;
+    return this.#call(
+      "publish",
+      (signal) => hook({ ...this.#handlerContext(principal, signal), topic, payload, signed }),
+    ).then(
+      (result) => {
+        if (this.#state !== "open") return;
+        if (result === undefined || result === null) {
+          return this.#publishCommitted(principal, topic, payload, jws, id);
+        }
+        if (signed) {
+          this.#ctx.log({
+            level: "error",
+            event: "handler.altered_signed",
+            connection: this.id,
+            topic,
+          });
+          return this.#error(
+            "FORBIDDEN",
+            `Cannot publish the signed publication on '${topic}': the application replaced its payload, and a signed publication is never altered`,
+            id,
+          );
+        }
+        return this.#publishCommitted(principal, topic, result.payload, undefined, id);
+      },
+      (error: HubError) => {
+        if (this.#state === "open") this.#error(error.code, error.message, id);
+      },
+    );
+  }
+
+  #publishCommitted(
+    principal: Principal,
+    topic: string,
+    payload: unknown,
+    jws: string | undefined,
+    id: RequestId | undefined,
+  ): void {
+    const sent = this.#ctx.publish(topic, payload, principal.sub, jws);
     if (id === undefined) {
       sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
     } else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
@@ -860,8 +1024,7 @@ export class Session implements DoorOwner {
     }
     if (this.#state === "closed") return;
     if (this.#state === "awaiting_auth") {
-      this.#authenticated(principal, id);
-      return;
+      return this.#authenticated(principal, id);
     }
     if (principal.sub !== this.#principal?.sub) {
       this.#ctx.audit({
@@ -879,12 +1042,33 @@ export class Session implements DoorOwner {
     this.#reply({ type: "ack", id, expiresAt: principal.expiresAt });
   }
 
-  #authenticated(principal: Principal, id: RequestId | undefined): void {
+  #authenticated(principal: Principal, id: RequestId | undefined): Promise<void> | void {
     const accepted = this.#ctx.onAuthenticated(this, principal);
     if (accepted !== undefined) {
       this.close(accepted.code, accepted.reason);
       return;
     }
+    const connect = this.#ctx.handlers?.connect;
+    if (connect === undefined) return this.#welcome(principal, id);
+    // Known now, so that a close while the application decides finds its user.
+    this.#principal = principal;
+    this.#at(undefined);
+    return this.#call("connect", (signal) => connect(this.#handlerContext(principal, signal)))
+      .then((result) => {
+        if (this.#state === "closed") return;
+        this.#welcome(principal, id);
+        for (const topic of result?.subscriptions ?? []) this.#serverSubscribe(topic);
+      }, (error: HubError) => {
+        if (this.#state === "closed") return;
+        this.#error(error.code, error.message, id);
+        this.close(
+          error.retry ? CloseCode.Overloaded : CloseCode.AuthFailed,
+          "Refused by the application",
+        );
+      });
+  }
+
+  #welcome(principal: Principal, id: RequestId | undefined): void {
     this.#state = "open";
     this.#principal = principal;
     this.#armExpiry(principal);

@@ -22,6 +22,7 @@ import {
   ok,
   type ParseResult,
   parseSince,
+  truncate,
 } from "./_fields.ts";
 
 /** A request's name: the `type` of its frame. */
@@ -104,7 +105,29 @@ export const REQUESTS: { readonly [K in RequestType]: RequestSpec } = {
   },
   presence: { authenticated: true, action: "presence", parse: concrete("presence") },
   presence_stats: { authenticated: true, action: "presence", parse: concrete("presence_stats") },
+  rpc: {
+    authenticated: true,
+    action: undefined,
+    parse(raw, id) {
+      const method = raw.method;
+      if (typeof method !== "string" || !RPC_METHOD.test(method)) {
+        return bad(
+          `'rpc' needs 'method' to be 1 to 128 of letters, digits and '_.:/-', got ${
+            typeof method === "string" ? `'${truncate(method)}'` : describe(method)
+          }`,
+          id,
+        );
+      }
+      const data = raw.data === undefined ? null : raw.data;
+      return ok(
+        id === undefined ? { type: "rpc", method, data } : { type: "rpc", id, method, data },
+      );
+    },
+  },
 };
+
+/** What an RPC method name may be. */
+const RPC_METHOD = /^[A-Za-z0-9_.:/-]{1,128}$/;
 
 /**
  * The table's entry for a frame's `type`, or `undefined` for an unknown one

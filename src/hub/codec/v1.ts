@@ -53,15 +53,19 @@ export interface V1DoorHost {
   readonly flushQueue: { add(item: { flush(): number }): void };
   /** Counts the WebSocket messages written. */
   readonly metrics: { socketWrites: number };
+  /**
+   * Whether its clients negotiated `realtime.v1.batch`: a hub has one host
+   * of each kind, so a door keeps no field for it.
+   */
+  readonly batch: boolean;
 }
 
 /** One client's protocol v1 door. */
 export class V1Door implements Door {
   #socket: TextSocket;
   #host: V1DoorHost;
-  #batch: boolean;
+  /** Told of a slow consumer; `undefined` once closed (one field for both, as every connection has one). */
   #owner: DoorOwner | undefined;
-  #closed = false;
   /**
    * Frames queued this turn, written by `flush`: made by the first frame
    * and dropped once flushed, so an idle connection holds none.
@@ -70,16 +74,14 @@ export class V1Door implements Door {
 
   /**
    * @param socket The WebSocket.
-   * @param host The hub's limits, flush queue and metrics.
-   * @param batch Whether the client negotiated `realtime.v1.batch`.
+   * @param host The hub's limits, flush queue and metrics, and whether to batch.
    */
-  constructor(socket: TextSocket, host: V1DoorHost, batch: boolean) {
+  constructor(socket: TextSocket, host: V1DoorHost) {
     this.#socket = socket;
     this.#host = host;
-    this.#batch = batch;
   }
 
-  /** Names the session told of a slow consumer. */
+  /** Names the session told of a slow consumer; the door writes nothing before. */
   bind(owner: DoorOwner): void {
     this.#owner = owner;
   }
@@ -115,14 +117,15 @@ export class V1Door implements Door {
    * slow consumer's: dropped, and the session told.
    */
   send(text: string): void {
-    if (this.#closed) return;
+    if (this.#owner === undefined) return;
     const outbox = this.#outbox ??= new Outbox();
     if (outbox.add(text)) this.#host.flushQueue.add(this);
     if (outbox.exceeds(0, this.#host.limits.maxBufferedBytes)) this.#overflow();
   }
 
   get queuedBytes(): number {
-    return (this.#outbox?.chars ?? 0) + (this.#closed ? 0 : this.#socket.bufferedAmount);
+    return (this.#outbox?.chars ?? 0) +
+      (this.#owner === undefined ? 0 : this.#socket.bufferedAmount);
   }
 
   /**
@@ -133,7 +136,7 @@ export class V1Door implements Door {
   flush(): number {
     const outbox = this.#outbox;
     if (outbox === undefined || outbox.isEmpty) return 0;
-    if (this.#closed) {
+    if (this.#owner === undefined) {
       this.#outbox = undefined;
       return 0;
     }
@@ -146,12 +149,12 @@ export class V1Door implements Door {
   }
 
   close(code: number, reason: string): void {
-    if (this.#closed) return;
+    if (this.#owner === undefined) return;
     // What was said before the close goes out before it.
     const frames = this.#outbox?.take();
     this.#outbox = undefined;
     if (frames !== undefined) this.#write(frames);
-    this.#closed = true;
+    this.#owner = undefined;
     try {
       this.#socket.close(code, reason);
     } catch {
@@ -160,7 +163,7 @@ export class V1Door implements Door {
   }
 
   discard(): void {
-    this.#closed = true;
+    this.#owner = undefined;
     this.#outbox = undefined;
   }
 
@@ -171,7 +174,7 @@ export class V1Door implements Door {
 
   /** Writes frames and counts the messages written. */
   #write(frames: string[]): number {
-    const writes = writeFrames(this.#socket, frames, this.#batch);
+    const writes = writeFrames(this.#socket, frames, this.#host.batch);
     this.#host.metrics.socketWrites += writes;
     return writes;
   }
