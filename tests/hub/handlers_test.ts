@@ -204,15 +204,13 @@ eachTransport("handler calls are bounded per connection and per hub", async (t) 
 eachTransport(
   "a publish handler replaces the payload for subscribers and history, and keeps the order",
   async (t) => {
-    const gates = [gate(), gate()];
     let calls = 0;
     await using h = await startTestHub(t, {
       history: [{ pattern: "chat:*", size: 10, ttlMs: 60_000 }],
       handlers: {
         async publish({ payload, principal }) {
-          // The first publication is held longer than the second.
-          const mine = calls++;
-          if (mine < 2) await gates[mine].promise;
+          // The first publication takes the application longer than the second.
+          if (calls++ === 0) await new Promise((resolve) => setTimeout(resolve, 100));
           return {
             payload: {
               text: String((payload as { text: string }).text).toUpperCase(),
@@ -227,8 +225,6 @@ eachTransport(
     const alice = await join(h, "alice");
     alice.send({ type: "publish", id: 1, topic: "chat:a", payload: { text: "first" } });
     alice.send({ type: "publish", id: 2, topic: "chat:a", payload: { text: "second" } });
-    gates[1].resolve();
-    gates[0].resolve();
     const first = await bob.next((f) => f.type === "message");
     const second = await bob.next((f) => f.type === "message");
     assert.deepEqual([first.payload, second.payload], [
@@ -338,3 +334,78 @@ Deno.test("createHub refuses handlers that are not functions and bad limits", as
     RangeError,
   );
 });
+
+eachTransport(
+  "a publish handler may refuse or pass a signed publication, never alter it",
+  async (t) => {
+    const { signPublication } = await import("../../src/signing/mod.ts");
+    const { SECRET: SIGNING } = await import("../signing/_keys.ts");
+    const seen: { signed: boolean; payload: unknown }[] = [];
+    await using h = await startTestHub(t, {
+      acl: {
+        rules: [
+          { effect: "allow", actions: ["subscribe"], topics: ["**"] },
+          { effect: "allow", actions: ["publish"], topics: ["hs:*"], signed: { keys: SIGNING } },
+        ],
+      },
+      handlers: {
+        publish({ payload, signed }) {
+          seen.push({ signed, payload });
+          return payload === "alter" ? { payload: "altered" } : undefined;
+        },
+      },
+    });
+    const token = await h.token({ sub: "svc" });
+    const [reader] = await connectWelcomed(h.url, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal((await reader.request({ type: "subscribe", id: 1, topic: "hs:a" })).type, "ack");
+    const [writer] = await connectWelcomed(h.url, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const passed = await signPublication("hs:a", "as signed", SIGNING);
+    assert.equal(
+      (await writer.request({ type: "publish", id: 1, topic: "hs:a", jws: passed })).type,
+      "ack",
+    );
+    const got = await reader.next((f) => f.type === "message");
+    assert.deepEqual([got.payload, got.jws], ["as signed", passed]);
+    const altered = await signPublication("hs:a", "alter", SIGNING);
+    const refused = await writer.request({ type: "publish", id: 2, topic: "hs:a", jws: altered });
+    assert.deepEqual([refused.type, refused.code], ["error", "FORBIDDEN"]);
+    assert.deepEqual(seen, [{ signed: true, payload: "as signed" }, {
+      signed: true,
+      payload: "alter",
+    }]);
+    await alive(writer);
+    assert.equal(reader.pending.filter((f) => f.type === "message").length, 0);
+    await reader.close();
+    await writer.close();
+  },
+);
+
+eachTransport(
+  "frames sent while a connect handler decides wait, in order, for its decision",
+  async (t) => {
+    await using h = await startTestHub(t, {
+      handlers: {
+        // A slow application: its frames arrive while it decides.
+        connect: () => new Promise((resolve) => setTimeout(resolve, 100)),
+      },
+    });
+    const { TestSocket } = await import("../_support/client.ts");
+    const socket = new TestSocket(h.url, {
+      protocols: ["realtime.v1", "auth", await h.token({ sub: "alice", acl: ACL } as never)],
+    });
+    await withTimeout(socket.opened, 3000, "open");
+    socket.send({ type: "subscribe", id: "s", topic: "chat:a" });
+    socket.send({ type: "ping", id: "p" });
+    // Once the pong is here, what came before it arrived in order.
+    assert.equal((await socket.next((f) => f.id === "p")).type, "pong");
+    assert.deepEqual(socket.pending.map((f) => [f.id ?? null, f.type]), [
+      [null, "welcome"],
+      ["s", "ack"],
+    ]);
+    await socket.close();
+  },
+);
