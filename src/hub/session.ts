@@ -154,7 +154,9 @@ export class Session implements DoorOwner {
     if (principal !== undefined) {
       const pending = this.#authenticated(principal, undefined);
       // The application's connect handler is deciding: frames wait their turn.
-      if (pending !== undefined) this.#waitFor(pending);
+      if (pending !== undefined) {
+        this.#waitFor(pending.catch((error) => this.#failed("connect", error, undefined)));
+      }
       return;
     }
     this.#at(this.#ctx.clock.now() + this.#ctx.firstMessageTimeoutMs, "first_message");

@@ -409,3 +409,18 @@ eachTransport(
     await socket.close();
   },
 );
+
+eachTransport(
+  "a connect handler answering garbage gives INTERNAL, logged, and the hub stays up",
+  async (t) => {
+    await using h = await startTestHub(t, {
+      handlers: { connect: () => ({ subscriptions: 5 }) as never },
+    });
+    const alice = await join(h);
+    const error = await alice.next((f) => f.type === "error");
+    assert.deepEqual([error.code, error.retry], ["INTERNAL", true]);
+    assert.ok(h.logs.some((e) => e.event === "internal" && e.frame === "connect"));
+    await alive(alice);
+    await alice.close();
+  },
+);
