@@ -69,6 +69,7 @@ export {
   type RpcHandler,
   type RpcRequest,
   type SubscribeRequest,
+  type SubscribeResult,
 } from "./src/hub/handlers.ts";
 export type { Histogram, HubMetrics, LabeledCounter } from "./src/hub/metrics.ts";
 

@@ -49,6 +49,12 @@ export interface SubscribeRequest extends HandlerContext {
   readonly topic: string;
 }
 
+/** What a `subscribe` handler may return. */
+export interface SubscribeResult {
+  /** Initial data (any JSON value), sent as `data` in the subscribe's `ack`. */
+  data?: unknown;
+}
+
 /** A `publish` handler's request. */
 export interface PublishRequest extends HandlerContext {
   /** The concrete topic (the ACL allowed it). */
@@ -97,8 +103,11 @@ export interface AppHandlers {
    * with 4001, or 4008 for a retryable code), or enrich it.
    */
   connect?(context: HandlerContext): ConnectResult | void | Promise<ConnectResult | void>;
-  /** A subscribe the ACL allowed: allow it (return) or refuse it (throw a `HubError`). */
-  subscribe?(request: SubscribeRequest): void | Promise<void>;
+  /**
+   * A subscribe the ACL allowed: allow it (return nothing, or `{ data }` to
+   * send initial data in the reply) or refuse it (throw a `HubError`).
+   */
+  subscribe?(request: SubscribeRequest): SubscribeResult | void | Promise<SubscribeResult | void>;
   /**
    * A publish the ACL allowed: allow it (return nothing), refuse it (throw a
    * `HubError`; the connection stays), or replace its payload before fan-out

@@ -505,6 +505,8 @@ export class Session implements DoorOwner {
       : this.#ctx.check(this, principal, "subscribe", topic);
     // Decided now, in frame order: a recovery right after an unsubscribe resumes this connection's own position.
     const ownPosition = since === undefined || this.#ownPosition(topic, since);
+    /** What the application's subscribe handler gave for the reply. */
+    let initial: unknown;
     const finish = (v: Verdict, replay: boolean) => {
       if (this.#state !== "open" || this.#principal !== principal) return;
       if (!v.allowed) return this.#error(v.code, v.message, id);
@@ -524,9 +526,9 @@ export class Session implements DoorOwner {
       const held = this.#ctx.fanout.hold(topic);
       if (held === undefined && plain) {
         this.#ctx.fanout.add(topic, this);
-        return this.#ack(id);
+        return this.#subscribedAck(id, initial);
       }
-      const start = () => this.#held(topic, id, history !== "no", since, presence, replay);
+      const start = () => this.#held(topic, id, history !== "no", since, presence, replay, initial);
       return held === undefined ? start() : held.then(
         start,
         (error) => this.#notHeld(topic, id, error),
@@ -551,7 +553,10 @@ export class Session implements DoorOwner {
         "subscribe",
         (signal) => hook({ ...this.#handlerContext(principal, signal), topic }),
       ).then(
-        () => allowed(v),
+        (result) => {
+          initial = result?.data;
+          return allowed(v);
+        },
         (error: HubError) => {
           if (this.#state === "open") this.#error(error.code, error.message, id);
         },
@@ -610,6 +615,7 @@ export class Session implements DoorOwner {
     since: TopicPosition | undefined,
     presence: boolean | undefined,
     replay: boolean,
+    data: unknown,
   ): Promise<void> | void {
     if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
       this.#ctx.fanout.release(topic);
@@ -623,7 +629,7 @@ export class Session implements DoorOwner {
     }
     if (!history && since === undefined) {
       this.#ctx.fanout.add(topic, this);
-      return this.#ack(id);
+      return this.#subscribedAck(id, data);
     }
     const waiting: Outgoing[] = [];
     (this.#recovering ??= new Map()).set(topic, waiting);
@@ -646,6 +652,7 @@ export class Session implements DoorOwner {
           ? { type: "ack", offset: position.offset, epoch: position.epoch }
           : { type: "ack", id, offset: position.offset, epoch: position.epoch };
         if (recovered !== undefined) ack.recovered = recovered;
+        if (data !== undefined) ack.data = data;
         this.#given(topic, position);
         this.#reply(ack);
         let last = since !== undefined && recovered ? since.offset : position.offset;
@@ -663,7 +670,7 @@ export class Session implements DoorOwner {
         if (error instanceof EngineError && error.code === "NO_HISTORY") {
           if (since === undefined) {
             // The engine keeps no history for it after all: a plain subscription.
-            this.#ack(id);
+            this.#subscribedAck(id, data);
             return this.#endRecovery(topic, waiting, -1);
           }
           this.#recovering?.delete(topic);
@@ -1205,6 +1212,12 @@ export class Session implements DoorOwner {
       });
     }
     this.#error("RATE_LIMITED", message, id);
+  }
+
+  /** A subscribe's plain reply, with the application's initial data when it gave some. */
+  #subscribedAck(id: RequestId | undefined, data: unknown): void {
+    if (data === undefined) return this.#ack(id);
+    this.#reply(id === undefined ? { type: "ack", data } : { type: "ack", id, data });
   }
 
   #ack(id: RequestId | undefined): void {

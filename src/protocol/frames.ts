@@ -179,6 +179,8 @@ export interface AckFrame {
    * (`true`) or none does and the client must reload its state (`false`).
    */
   recovered?: boolean;
+  /** On a subscribe: initial data the application's subscribe handler gave. */
+  data?: unknown;
 }
 
 /** `pong`: the answer to `ping`. */

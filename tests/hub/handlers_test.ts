@@ -424,3 +424,23 @@ eachTransport(
     await alice.close();
   },
 );
+
+eachTransport(
+  "a subscribe handler's initial data comes in the ack, with or without history",
+  async (t) => {
+    await using h = await startTestHub(t, {
+      history: [{ pattern: "chat:kept", size: 10, ttlMs: 60_000 }],
+      handlers: {
+        subscribe: ({ topic }) => topic === "chat:bare" ? undefined : { data: { topic } },
+      },
+    });
+    const alice = await join(h);
+    const plain = await alice.request({ type: "subscribe", id: 1, topic: "chat:plain" });
+    assert.deepEqual(plain, { type: "ack", id: 1, data: { topic: "chat:plain" } });
+    const kept = await alice.request({ type: "subscribe", id: 2, topic: "chat:kept" });
+    assert.deepEqual([kept.type, kept.offset, kept.data], ["ack", 0, { topic: "chat:kept" }]);
+    const bare = await alice.request({ type: "subscribe", id: 3, topic: "chat:bare" });
+    assert.deepEqual(bare, { type: "ack", id: 3 });
+    await alice.close();
+  },
+);
