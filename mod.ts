@@ -55,7 +55,22 @@ export type {
   TopicInfo,
   TopicPage,
 } from "./src/hub/inspect.ts";
-export type { Verdict } from "./src/hub/connection.ts";
+export type { Verdict } from "./src/hub/permissions.ts";
+export {
+  type AppHandlers,
+  type ConnectResult,
+  DEFAULT_HANDLER_LIMITS,
+  type DisconnectNotice,
+  type HandlerConnection,
+  type HandlerContext,
+  type HandlerLimits,
+  type PublishRequest,
+  type PublishResult,
+  type RpcHandler,
+  type RpcRequest,
+  type SubscribeRequest,
+  type SubscribeResult,
+} from "./src/hub/handlers.ts";
 export type { Histogram, HubMetrics, LabeledCounter } from "./src/hub/metrics.ts";
 
 // Options and their parts

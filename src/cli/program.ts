@@ -25,6 +25,7 @@ import { serveCommand } from "./commands/serve.ts";
 import { tailCommand } from "./commands/tail.ts";
 import { historyCommand } from "./commands/history.ts";
 import { presenceCommand } from "./commands/presence.ts";
+import { rpcCommand } from "./commands/rpc.ts";
 import { tokenMintCommand } from "./commands/token_mint.ts";
 import { tokenInspectCommand } from "./commands/token_inspect.ts";
 import { tokenVerifyCommand } from "./commands/token_verify.ts";
@@ -126,6 +127,7 @@ function createProgram(ctx: Context, setGlobals: (read: () => GlobalOptions) => 
   program.addCommand(publishCommand(ctx));
   program.addCommand(historyCommand(ctx));
   program.addCommand(presenceCommand(ctx));
+  program.addCommand(rpcCommand(ctx));
   program.addCommand(
     group("acl", "Explain decisions and check rules offline", [
       aclExplainCommand(ctx),

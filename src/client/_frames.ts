@@ -23,6 +23,7 @@ const REQUIRED: Record<ServerFrame["type"], Record<string, readonly string[]>> =
   join: { topic: ["string"], user: ["string"], connectionId: ["string"] },
   leave: { topic: ["string"], user: ["string"], connectionId: ["string"] },
   insufficient_state: { topic: ["string"] },
+  rpc: {},
 };
 
 export function readFrames(data: unknown): ServerFrame[] {

@@ -9,7 +9,7 @@ import type { ClientClock } from "./options.ts";
 /** A successful answer. */
 export type Reply = Extract<
   ServerFrame,
-  { type: "ack" | "pong" | "welcome" | "history" | "presence" | "presence_stats" }
+  { type: "ack" | "pong" | "welcome" | "history" | "presence" | "presence_stats" | "rpc" }
 >;
 
 const REPLY_TYPES: ReadonlySet<string> = new Set<Reply["type"]>([
@@ -19,6 +19,7 @@ const REPLY_TYPES: ReadonlySet<string> = new Set<Reply["type"]>([
   "history",
   "presence",
   "presence_stats",
+  "rpc",
 ]);
 
 export interface RequestOptions {

@@ -124,6 +124,8 @@ type OutgoingRequest = Readonly<{
   presence?: boolean;
   limit?: number;
   reverse?: boolean;
+  method?: string;
+  data?: unknown;
 }>;
 
 /** Failed attempts after which a reconnect also fetches a fresh token. */
@@ -654,6 +656,46 @@ export class RealtimeClient implements AsyncDisposable {
     );
     if (reply.type !== "presence_stats") throw this.#unexpected(reply, topic);
     return { connections: reply.connections, users: reply.users };
+  }
+
+  /**
+   * Calls a method the application registered on the hub (`hub.rpc`) and
+   * returns its result.
+   *
+   * @param method The method name: 1 to 128 of letters, digits and `_.:/-`.
+   * @param data Any JSON value sent with the call.
+   * @param options The timeout.
+   * @returns The method's result.
+   * @throws {RealtimeError} With the hub's code (the application's own, `BAD_REQUEST` for an unknown method, `TIMEOUT`...) or the client's.
+   * @throws {TypeError} When the method name is not allowed.
+   *
+   * @example Ask the server
+   * ```ts ignore
+   * import { RealtimeClient } from "@realtime/hub/client";
+   *
+   * const rt = new RealtimeClient({ url: "ws://localhost:8000/ws", token: "<jwt>" });
+   * const { now } = await rt.rpc("time.now") as { now: number };
+   * ```
+   */
+  async rpc(method: string, data: unknown = null, options: PresenceOptions = {}): Promise<unknown> {
+    if (typeof method !== "string" || !/^[A-Za-z0-9_.:/-]{1,128}$/.test(method)) {
+      throw new TypeError(
+        `Cannot call '${
+          String(method).slice(0, 32)
+        }': a method is 1 to 128 of letters, digits and '_.:/-'`,
+      );
+    }
+    const reply = await this.#ask(
+      { type: "rpc", method, data },
+      `Call of '${method}'`,
+      options.timeoutMs,
+    );
+    if (reply.type !== "rpc") {
+      throw new RealtimeError("INTERNAL", `The hub answered with '${reply.type}'`, {
+        retry: false,
+      });
+    }
+    return reply.data;
   }
 
   /**

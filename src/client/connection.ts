@@ -14,6 +14,7 @@ import type {
   PongFrame,
   PresenceReplyFrame,
   PresenceStatsReplyFrame,
+  RpcReplyFrame,
   ServerFrame,
   WelcomeFrame,
 } from "../protocol/frames.ts";
@@ -76,7 +77,8 @@ export type ConnectionReply =
   | WelcomeFrame
   | HistoryReplyFrame
   | PresenceReplyFrame
-  | PresenceStatsReplyFrame;
+  | PresenceStatsReplyFrame
+  | RpcReplyFrame;
 
 /** Options of {@linkcode Connection.request}. */
 export interface ConnectionRequestOptions {

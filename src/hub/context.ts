@@ -1,5 +1,5 @@
 /**
- * What a {@linkcode Connection} needs from its hub. Internal.
+ * What a {@linkcode Session} needs from its hub. Internal.
  *
  * @module
  */
@@ -9,7 +9,8 @@ import type { Principal } from "../auth/principal.ts";
 import type { SignedPublish } from "./_signed_publish.ts";
 import type { Engine, StreamPosition } from "../engine/engine.ts";
 import type { Clock } from "./clock.ts";
-import type { Connection, Verdict } from "./connection.ts";
+import type { Session } from "./session.ts";
+import type { Verdict } from "./permissions.ts";
 import type { LogEntry } from "./log.ts";
 import type { HubMetrics } from "./metrics.ts";
 import type { HubLimits } from "./options.ts";
@@ -17,25 +18,27 @@ import type { Fanout } from "./fanout.ts";
 import type { FlushQueue } from "./_flush_queue.ts";
 import type { Deadlines } from "./_deadlines.ts";
 import type { PatternQuota } from "./_pattern_quota.ts";
+import type { AppHandlers, RpcHandler } from "./handlers.ts";
+import type { HandlerCalls } from "./_handler_calls.ts";
 
-/** The hub as seen by one connection. */
+/** The hub as seen by one session. */
 export interface HubContext {
   readonly clock: Clock;
   readonly limits: HubLimits;
   readonly firstMessageTimeoutMs: number;
   readonly tokenExpiringLeadMs: number;
   /** Local subscriptions and the engine behind them. */
-  readonly fanout: Fanout<Connection>;
+  readonly fanout: Fanout<Session>;
   /** Pattern subscriptions per user and on the hub. */
   readonly patternQuota: PatternQuota;
-  /** Connection deadlines (first message, token expiry) on one clock timer. */
+  /** Session deadlines (first message, token expiry) on one clock timer. */
   readonly deadlines: Deadlines;
   /** Writes queued frames at the end of the turn. */
   readonly flushQueue: FlushQueue;
   /** Per-connection decision caches; a connection drops its own on refresh and close. */
-  readonly cache: { delete(connection: Connection): void };
+  readonly cache: { delete(connection: Session): void };
   check(
-    connection: Connection,
+    connection: Session,
     principal: Principal,
     action: AclAction,
     topic: string,
@@ -62,12 +65,18 @@ export interface HubContext {
   verify(token: string): Promise<Principal>;
   /** Returns a close code and reason to refuse the connection, or `undefined` to accept it. */
   onAuthenticated(
-    connection: Connection,
+    connection: Session,
     principal: Principal,
   ): { code: number; reason: string } | undefined;
-  onClosed(connection: Connection, code: number | undefined): void;
+  onClosed(connection: Session, code: number | undefined): void;
   log(entry: LogEntry): void;
   /** Security events. */
   audit(entry: LogEntry): void;
   readonly metrics: HubMetrics;
+  /** The application's handlers; `undefined` keeps every request on its fast path. */
+  readonly handlers: AppHandlers | undefined;
+  /** The RPC method registered under a name. */
+  rpcHandler(method: string): RpcHandler | undefined;
+  /** Runs handlers within their limits. */
+  readonly calls: HandlerCalls;
 }

@@ -2,7 +2,8 @@
  * Fan-out: which local connections receive which topics, and the engine
  * subscriptions that bring every publication for them to this process. A
  * subscription is registered only once the engine holds its topic; each
- * publication is encoded once, whatever the number of subscribers.
+ * publication is handed to every subscriber as one {@linkcode Outgoing},
+ * encoded once per codec, whatever the number of subscribers.
  *
  * @module
  */
@@ -13,16 +14,15 @@ import { type HubMetrics, increment } from "./metrics.ts";
 import { createRegistry, type Registry } from "./registry.ts";
 import { Multimap } from "./_multimap.ts";
 import { isPattern } from "../topic/topic.ts";
+import { Outgoing } from "./codec/outgoing.ts";
 
 /** What the fan-out delivers to: one connection. */
 export interface FanoutSubscriber {
-  /** Sends one serialized frame (for the registry and direct messages). */
-  send(text: string): void;
   /**
-   * Receives one publication of `topic`, encoded once for everyone;
-   * `offset` is its position when the topic keeps history.
+   * Receives one publication, shared by every subscriber and encoded once
+   * per codec; its `offset` is its position when the topic keeps history.
    */
-  deliver(text: string, topic: string, offset: number | undefined, epoch: string | undefined): void;
+  deliver(publication: Outgoing): void;
   /**
    * Whether this subscriber takes `topic`'s publications through `pattern`:
    * a connection subscribed to a topic both exactly and by patterns takes
@@ -74,38 +74,6 @@ export interface Fanout<S extends FanoutSubscriber> {
   unfollow(topic: string, subscriber: S): void;
   /** Lets go of every engine subscription. */
   close(): Promise<void>;
-}
-
-/**
- * Encodes a delivery as a `message` frame: the payload is already JSON text
- * (the engine keeps it as published), so it is spliced in, not re-encoded.
- * Field order is the one `encodeMessage` writes.
- *
- * @param topic The concrete topic.
- * @param publication The publication as the engine holds it.
- * @param offset Its offset, when the topic keeps history.
- * @returns The frame's JSON text.
- *
- * @example Encode a delivery
- * ```ts ignore
- * encodeDelivery("chat:a", { data: '"hi"', from: null, ts: 1 }, 7);
- * // {"type":"message","topic":"chat:a","payload":"hi","from":null,"ts":1,"offset":7}
- * ```
- */
-export function encodeDelivery(
-  topic: string,
-  publication: Delivery["publication"],
-  offset: number | undefined,
-): string {
-  const event = publication.event === undefined
-    ? ""
-    : `,"event":${JSON.stringify(publication.event)}`;
-  const jws = publication.extra === undefined ? "" : `,"jws":${JSON.stringify(publication.extra)}`;
-  return `{"type":"message","topic":${
-    JSON.stringify(topic)
-  },"payload":${publication.data}${jws},"from":${
-    JSON.stringify(publication.from)
-  },"ts":${publication.ts}${event}${offset === undefined ? "" : `,"offset":${offset}`}}`;
 }
 
 /**
@@ -183,11 +151,11 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
       }
     }
     if (!exact && !withPatterns) return;
-    let text: string | undefined;
+    let outgoing: Outgoing | undefined;
     let delivered = 0;
     const send = (subscriber: S) => {
-      text ??= encodeDelivery(topic, delivery.publication, offset);
-      subscriber.deliver(text, topic, offset, epoch);
+      outgoing ??= new Outgoing(topic, delivery.publication, offset, epoch);
+      subscriber.deliver(outgoing);
       delivered++;
     };
     if (withPatterns) registry.forEach(topic, send);
@@ -218,12 +186,17 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
   function patternListener(key: string) {
     return {
       onPublication(delivery: Delivery): void {
-        let text: string | undefined;
+        let outgoing: Outgoing | undefined;
         let delivered = 0;
         registry.forEachOf(key, (subscriber) => {
           if (!subscriber.takesThrough(key, delivery.topic)) return;
-          text ??= encodeDelivery(delivery.topic, delivery.publication, delivery.offset);
-          subscriber.deliver(text, delivery.topic, delivery.offset, delivery.epoch);
+          outgoing ??= new Outgoing(
+            delivery.topic,
+            delivery.publication,
+            delivery.offset,
+            delivery.epoch,
+          );
+          subscriber.deliver(outgoing);
           delivered++;
         });
         if (delivered > 0) increment(metrics.messagesOut, "message", delivered);

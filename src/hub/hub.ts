@@ -41,7 +41,11 @@ import type {
 import { createMemoryEngine } from "../engine/memory_engine.ts";
 import { compileHistoryPolicy } from "../engine/history_policy.ts";
 import { systemClock } from "./clock.ts";
-import { Connection } from "./connection.ts";
+import { Session } from "./session.ts";
+import { V1Door, type V1DoorHost } from "./codec/v1.ts";
+import type { RpcHandler } from "./handlers.ts";
+import { resolveHandlerLimits, resolveHandlers, RPC_METHOD_NAME } from "./_resolve_handlers.ts";
+import { HandlerCalls } from "./_handler_calls.ts";
 import { createPermissions } from "./permissions.ts";
 import { createRulesUpdates } from "./_rules_updates.ts";
 import { createUsers } from "./users.ts";
@@ -65,7 +69,7 @@ import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
 import { createSignedPublish, type PublishAdmission } from "./_signed_publish.ts";
 import { PublishError } from "./publish_error.ts";
-import { utf8ByteLength } from "./_utf8.ts";
+import { utf8ByteLength } from "./codec/_utf8.ts";
 
 export type {
   Accepted,
@@ -192,6 +196,22 @@ export interface Hub extends AsyncDisposable {
     payload: unknown,
     options?: PublishOptions,
   ): Promise<StreamPosition | undefined>;
+  /**
+   * Registers the answer to a client's `rpc` request for `method` (1 to 128
+   * of letters, digits and `_.:/-`). The handler's return value is the
+   * reply's `data`; a thrown `HubError` is the client's error, anything else
+   * `INTERNAL`; past `handlerLimits.timeoutMs`, `TIMEOUT`.
+   *
+   * @param method The method name.
+   * @param handler Its handler.
+   * @throws {TypeError} For a bad name or one already registered.
+   *
+   * @example Answer a method
+   * ```ts ignore
+   * hub.rpc("time.now", ({ principal }) => ({ now: Date.now(), for: principal.sub }));
+   * ```
+   */
+  rpc(method: string, handler: RpcHandler): void;
   /** Reads a topic's history (as the `history` request does, without an ACL check). */
   history(topic: string, query?: Partial<HistoryQuery>): Promise<HistoryResult>;
   /** Who is present on a concrete topic, one entry per connection, on every hub of the engine. */
@@ -347,10 +367,13 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const prefix = crypto.randomUUID().slice(0, 8);
   const generateId = options.generateId ?? (() => `${prefix}-${(++counter).toString(36)}`);
 
-  const connections = new Set<Connection>();
+  const connections = new Set<Session>();
+  const handlers = resolveHandlers(options.handlers);
+  const handlerLimits = resolveHandlerLimits(options.handlerLimits);
+  const rpcMethods = new Map<string, RpcHandler>();
   const flushQueue = createFlushQueue({ schedule: runtime.schedule });
   const deadlines = createDeadlines(clock);
-  const fanout = createFanout<Connection>({ engine, metrics, log });
+  const fanout = createFanout<Session>({ engine, metrics, log });
   const registry = fanout.registry;
   let closing = false;
 
@@ -361,7 +384,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     return principal;
   }
 
-  const users = createUsers<Connection>({
+  const users = createUsers<Session>({
     maxConnectionsPerUser: limits.maxConnectionsPerUser,
     clock,
     metrics,
@@ -369,7 +392,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   });
   const rates = createRateSampler(metrics, createdAt);
 
-  const permissions = createPermissions<Connection>({
+  const permissions = createPermissions<Session>({
     acl: aclOptions,
     authorize: options.authorize,
     cache: {
@@ -426,7 +449,20 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     log,
     audit,
     metrics,
+    handlers,
+    rpcHandler: (method) => rpcMethods.get(method),
+    calls: new HandlerCalls({
+      limits: handlerLimits,
+      clock,
+      deadlines,
+      metrics,
+      log,
+    }),
   };
+
+  /** The v1 doors' hosts, with and without `realtime.v1.batch`. */
+  const plainHost: V1DoorHost = { limits, flushQueue, metrics, batch: false };
+  const batchHost: V1DoorHost = { limits, flushQueue, metrics, batch: true };
 
   const admit = createAdmission({
     sources,
@@ -469,7 +505,9 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
 
   function connect(socket: HubSocket, admission: Accepted): SocketHandler {
     const batch = admission.protocol === SUBPROTOCOL_V1_BATCH;
-    const connection = new Connection(generateId(), socket, context, batch, admission.peer);
+    const door = new V1Door(socket, batch ? batchHost : plainHost);
+    const connection = new Session(generateId(), door, context, admission.peer);
+    door.bind(connection);
     connections.add(connection);
     metrics.connectionsOpened++;
     return new Handler(connection, admission);
@@ -477,10 +515,10 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
 
   /** Socket events of one connection; a class so an idle socket holds no closures. */
   class Handler implements SocketHandler {
-    #connection: Connection;
+    #connection: Session;
     #admission: Accepted | undefined;
 
-    constructor(connection: Connection, admission: Accepted) {
+    constructor(connection: Session, admission: Accepted) {
       this.#connection = connection;
       this.#admission = admission;
     }
@@ -714,6 +752,24 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       return count;
     },
     isRevoked: revocations.isRevoked,
+    rpc(method, handler) {
+      if (typeof method !== "string" || !RPC_METHOD_NAME.test(method)) {
+        throw new TypeError(
+          `Cannot register RPC method '${
+            String(method).slice(0, 32)
+          }': use 1 to 128 of letters, digits and '_.:/-'`,
+        );
+      }
+      if (typeof handler !== "function") {
+        throw new TypeError(
+          `Cannot register RPC method '${method}': the handler is not a function`,
+        );
+      }
+      if (rpcMethods.has(method)) {
+        throw new TypeError(`Cannot register RPC method '${method}': it is registered already`);
+      }
+      rpcMethods.set(method, handler);
+    },
     updateRules: (rules) => rulesUpdates.update(rules),
     subscriberCount: (topic) => registry.count(topic),
     stats,

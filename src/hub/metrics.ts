@@ -144,6 +144,12 @@ export interface HubMetrics {
   readonly rateLimitHits: LabeledCounter;
   /** Upgrades (and accounts requests, when the accounts handler has the hub) whose client address was unknown (no connection info), so per-IP limits did not apply. */
   unknownClientIp: number;
+  /** Calls of the application's handlers, by handler (`connect`, `subscribe`, `publish`, `rpc`, `disconnect`). */
+  readonly handlerCalls: LabeledCounter;
+  /** Handler calls that refused, failed or timed out, by handler. */
+  readonly handlerErrors: LabeledCounter;
+  /** Time of handler calls in seconds, waiting for a free slot included. */
+  readonly handlerSeconds: Histogram;
 }
 
 /**
@@ -175,5 +181,8 @@ export function createHubMetrics(): HubMetrics {
     socketWrites: 0,
     rateLimitHits: new Map(),
     unknownClientIp: 0,
+    handlerCalls: new Map(),
+    handlerErrors: new Map(),
+    handlerSeconds: createHistogram(ACL_CHECK_BUCKETS),
   };
 }

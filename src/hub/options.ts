@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { AppHandlers, HandlerLimits } from "./handlers.ts";
 import type { AclAction, AclOptions } from "../acl/rules.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { JwtOptions, TokenVerifier } from "../auth/verify.ts";
@@ -252,6 +253,14 @@ export interface HubOptions {
   acl?: AclOptions;
   /** Application authorization hook. */
   authorize?: AuthorizeHook;
+  /**
+   * The application's in-process handlers: connect, subscribe, publish and
+   * disconnect (see `docs/handlers.md`). RPC methods are registered with
+   * `hub.rpc(method, handler)`.
+   */
+  handlers?: AppHandlers;
+  /** Time limit and concurrency bounds of handler calls (see {@linkcode HandlerLimits}). */
+  handlerLimits?: Partial<HandlerLimits>;
   /** Per-connection decision cache bounds. */
   decisionCache?: { max?: number; ttlMs?: number };
   /** Per-connection limits. */

@@ -10,11 +10,14 @@ import { createDecisionCache, type DecisionCache } from "../acl/decision_cache.t
 import type { AclAction, AclOptions, AclRule } from "../acl/rules.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Clock } from "./clock.ts";
-import type { Verdict } from "./connection.ts";
 import { errorDetail, type LogEntry } from "./log.ts";
 import { HubError } from "../protocol/errors.ts";
 import { type HubMetrics, increment, observe } from "./metrics.ts";
 import type { AuthorizeHook } from "./options.ts";
+import type { ErrorCode } from "../protocol/codes.ts";
+
+/** The outcome of a permission check. */
+export type Verdict = { allowed: true } | { allowed: false; code: ErrorCode; message: string };
 
 /** What a permission check needs of a connection. */
 export interface Checked {

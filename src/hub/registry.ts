@@ -8,12 +8,6 @@ import { isPattern } from "../topic/topic.ts";
 import { Multimap } from "./_multimap.ts";
 import { PatternIndex } from "./_pattern_index.ts";
 
-/** Something that receives serialized frames. */
-export interface Subscriber {
-  /** Sends one serialized frame. */
-  send(text: string): void;
-}
-
 /** Receives the registry's first-subscriber and last-subscriber transitions. */
 export interface RegistryEvents {
   /** The first local subscriber of a topic or pattern arrived. */
@@ -23,7 +17,7 @@ export interface RegistryEvents {
 }
 
 /** The registry of local subscriptions, created by {@linkcode createRegistry}. */
-export interface Registry<S extends Subscriber> {
+export interface Registry<S extends object> {
   /** Adds a subscription; returns `false` when it already existed. */
   add(topicOrPattern: string, subscriber: S): boolean;
   /** Removes a subscription; returns `false` when it did not exist. */
@@ -65,7 +59,7 @@ export interface Registry<S extends Subscriber> {
  * assert.deepEqual(got, ["hi"]);
  * ```
  */
-export function createRegistry<S extends Subscriber>(events: RegistryEvents): Registry<S> {
+export function createRegistry<S extends object>(events: RegistryEvents): Registry<S> {
   // One subscriber per topic is common (inboxes, per-user rooms): a
   // Multimap keeps it without a Set.
   const exact = new Multimap<S>();

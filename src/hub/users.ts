@@ -8,7 +8,7 @@
 
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode } from "../protocol/codes.ts";
-import { encodeMessage } from "../protocol/encode.ts";
+import { Outgoing } from "./codec/outgoing.ts";
 import type { Clock } from "./clock.ts";
 import type { UserStatus } from "./hub.ts";
 import type { LogEntry } from "./log.ts";
@@ -19,8 +19,8 @@ import { Multimap } from "./_multimap.ts";
 export interface UserConnection {
   /** When it was accepted, epoch ms. */
   readonly since: number;
-  /** Queues one serialized frame. */
-  send(text: string): void;
+  /** Sends a message outside topics, encoded once per codec. */
+  direct(message: Outgoing): void;
   /** Closes it. */
   close(code: number, reason: string): void;
   /** Who it is, once authenticated (for closing one session's connections). */
@@ -76,18 +76,16 @@ export function createUsers<C extends UserConnection>(options: UsersOptions): Us
   const byUser = new Multimap<C>();
 
   function send(users: Iterable<string>, event: string | undefined, payload: unknown): number {
-    const text = encodeMessage({
-      type: "message",
-      topic: null,
-      payload,
-      from: null,
-      ts: clock.now(),
-      event,
-    });
+    const message = new Outgoing(
+      null,
+      { data: JSON.stringify(payload), from: null, ts: clock.now(), event },
+      undefined,
+      undefined,
+    );
     let reached = 0;
     for (const user of users) {
       for (const connection of byUser.get(user)) {
-        connection.send(text);
+        connection.direct(message);
         reached++;
       }
     }

@@ -161,5 +161,22 @@ export function renderPrometheus(hub: MetricsSource): string {
     "Upgrades and accounts requests without the peer address (no connection info passed), so per-IP limits did not apply.",
     m.unknownClientIp,
   );
+  out.labeled(
+    "realtime_handler_calls_total",
+    "Calls of the application's handlers, by handler.",
+    "handler",
+    m.handlerCalls,
+  );
+  out.labeled(
+    "realtime_handler_errors_total",
+    "Handler calls that refused, failed or timed out, by handler.",
+    "handler",
+    m.handlerErrors,
+  );
+  out.histogram(
+    "realtime_handler_seconds",
+    "Time of handler calls in seconds, waiting for a free slot included.",
+    m.handlerSeconds,
+  );
   return out.toString();
 }

@@ -24,7 +24,8 @@ export type ErrorCode =
   | "SIGNATURE_TOPIC"
   | "SIGNATURE_EXPIRED"
   | "SIGNATURE_REPLAYED"
-  | "SIGNATURE_TOO_LARGE";
+  | "SIGNATURE_TOO_LARGE"
+  | "TIMEOUT";
 
 /** Every {@linkcode ErrorCode}, in a stable order. */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -44,6 +45,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "SIGNATURE_EXPIRED",
   "SIGNATURE_REPLAYED",
   "SIGNATURE_TOO_LARGE",
+  "TIMEOUT",
 ];
 
 /**
@@ -69,6 +71,8 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   SIGNATURE_EXPIRED: false,
   SIGNATURE_REPLAYED: false,
   SIGNATURE_TOO_LARGE: false,
+  // The application did not answer in time: it may next time.
+  TIMEOUT: true,
 };
 
 /**
@@ -99,6 +103,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   SIGNATURE_EXPIRED: 400,
   SIGNATURE_REPLAYED: 400,
   SIGNATURE_TOO_LARGE: 400,
+  TIMEOUT: 504,
 };
 
 /**

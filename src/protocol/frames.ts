@@ -124,6 +124,18 @@ export interface PingFrame {
   id?: RequestId;
 }
 
+/** `rpc`: a call to a method the application registered on the hub. */
+export interface RpcFrame {
+  /** Frame type. */
+  type: "rpc";
+  /** Correlation id echoed in the reply. */
+  id?: RequestId;
+  /** The method: 1 to 128 of letters, digits and `_.:/-`. */
+  method: string;
+  /** Any JSON value; `null` when absent. */
+  data: unknown;
+}
+
 /** Any frame a client may send. */
 export type ClientFrame =
   | SubscribeFrame
@@ -133,7 +145,8 @@ export type ClientFrame =
   | PingFrame
   | HistoryFrame
   | PresenceFrame
-  | PresenceStatsFrame;
+  | PresenceStatsFrame
+  | RpcFrame;
 
 /** `welcome`: sent once a connection is authenticated. */
 export interface WelcomeFrame {
@@ -166,6 +179,8 @@ export interface AckFrame {
    * (`true`) or none does and the client must reload its state (`false`).
    */
   recovered?: boolean;
+  /** On a subscribe: initial data the application's subscribe handler gave. */
+  data?: unknown;
 }
 
 /** `pong`: the answer to `ping`. */
@@ -315,6 +330,16 @@ export interface TokenExpiringFrame {
   expiresAt: number;
 }
 
+/** The reply to `rpc`: the method's result. */
+export interface RpcReplyFrame {
+  /** Frame type. */
+  type: "rpc";
+  /** Echo of the request id. */
+  id?: RequestId;
+  /** The result, any JSON value (`null` when the method returned nothing). */
+  data: unknown;
+}
+
 /** Any frame the server may send. */
 export type ServerFrame =
   | WelcomeFrame
@@ -328,4 +353,5 @@ export type ServerFrame =
   | PresenceReplyFrame
   | PresenceStatsReplyFrame
   | PresenceEventFrame
-  | InsufficientStateFrame;
+  | InsufficientStateFrame
+  | RpcReplyFrame;

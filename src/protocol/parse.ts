@@ -4,9 +4,12 @@
  * @module
  */
 
-import { validatePattern, validateTopic } from "../topic/topic.ts";
-import type { ErrorCode } from "./codes.ts";
-import type { ClientFrame, HistoryFrame, RequestId, TopicPosition } from "./frames.ts";
+import type { RequestId } from "./frames.ts";
+import { bad, describe, type ParseResult, truncate } from "./_fields.ts";
+import { requestOf } from "./requests.ts";
+
+export type { ParseResult } from "./_fields.ts";
+export { DEFAULT_HISTORY_LIMIT, MAX_EPOCH_LENGTH, MAX_HISTORY_LIMIT } from "./_fields.ts";
 
 /** Bounds applied to every incoming frame. */
 export interface FrameLimits {
@@ -30,23 +33,7 @@ export const DEFAULT_FRAME_LIMITS: Readonly<FrameLimits> = {
   maxDepth: 32,
 };
 
-/** The outcome of {@linkcode parseClientFrame}. */
-export type ParseResult =
-  | { ok: true; frame: ClientFrame }
-  | { ok: false; code: ErrorCode; message: string; id?: RequestId };
-
 const MAX_ID_LENGTH = 64;
-/** A compact JWS's alphabet; its length is bounded by the frame's. ASCII, so length is bytes. */
-const JWS_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-
-/** The largest `limit` a `history` request may ask for. */
-export const MAX_HISTORY_LIMIT = 1000;
-
-/** The `limit` of a `history` request that gives none. */
-export const DEFAULT_HISTORY_LIMIT = 100;
-
-/** The longest epoch a `since` may carry, in characters. */
-export const MAX_EPOCH_LENGTH = 64;
 
 /**
  * Parses and validates one frame received from a client. Never throws: every
@@ -98,183 +85,9 @@ export function parseClientFrame(data: unknown, limits: FrameLimits): ParseResul
   }
   const type = raw.type;
   if (typeof type !== "string") return bad("Frame has no string 'type'", id);
-  // Frames are built with literals, `id` only when present: this runs once
-  // per received frame.
-  switch (type) {
-    case "subscribe":
-    case "unsubscribe": {
-      const topic = raw.topic;
-      if (typeof topic !== "string") return bad(`'${type}' needs a string 'topic'`, id);
-      const problem = validatePattern(topic);
-      if (problem !== undefined) return bad(problem, id);
-      if (type === "unsubscribe" || (raw.since === undefined && raw.presence === undefined)) {
-        return ok(id === undefined ? { type, topic } : { type, id, topic });
-      }
-      return parseSubscribeExtras(raw, topic, id);
-    }
-    case "history":
-    case "presence":
-    case "presence_stats": {
-      const topic = raw.topic;
-      if (typeof topic !== "string") return bad(`'${type}' needs a string 'topic'`, id);
-      const problem = concreteTopicProblem(type, topic);
-      if (problem !== undefined) return bad(problem, id);
-      if (type === "history") return parseHistory(raw, topic, id);
-      return ok(id === undefined ? { type, topic } : { type, id, topic });
-    }
-    case "publish": {
-      const topic = raw.topic;
-      if (typeof topic !== "string") return bad("'publish' needs a string 'topic'", id);
-      const problem = validateTopic(topic);
-      if (problem !== undefined) return bad(problem, id);
-      const jws = raw.jws;
-      if (jws !== undefined) {
-        if (raw.payload !== undefined) {
-          return bad(
-            "'publish' takes 'payload' or 'jws', not both: the payload is inside the JWS",
-            id,
-          );
-        }
-        if (typeof jws !== "string" || !JWS_RE.test(jws)) {
-          return bad(
-            "'publish' needs 'jws' to be a compact JWS: base64url parts joined by '.'",
-            id,
-          );
-        }
-        const payload = null;
-        return ok(
-          id === undefined ? { type, topic, payload, jws } : { type, id, topic, payload, jws },
-        );
-      }
-      const payload = raw.payload === undefined ? null : raw.payload;
-      return ok(id === undefined ? { type, topic, payload } : { type, id, topic, payload });
-    }
-    case "auth": {
-      const token = raw.token;
-      if (typeof token !== "string" || token.length === 0) {
-        return bad("'auth' needs a non-empty string 'token'", id);
-      }
-      return ok(id === undefined ? { type, token } : { type, id, token });
-    }
-    case "ping":
-      return ok(id === undefined ? { type } : { type, id });
-    default:
-      return bad(`Unknown frame type '${truncate(type)}'`, id);
-  }
-}
-
-/** A subscribe with `since` and/or `presence`, both for concrete topics only. */
-function parseSubscribeExtras(
-  raw: Record<string, unknown>,
-  topic: string,
-  id: RequestId | undefined,
-): ParseResult {
-  const frame: ClientFrame = id === undefined
-    ? { type: "subscribe", topic }
-    : { type: "subscribe", id, topic };
-  if (raw.since !== undefined) {
-    if (validateTopic(topic) !== undefined) {
-      return bad(
-        `Cannot recover '${topic}' with 'since': recovery needs a concrete topic, not a pattern`,
-        id,
-      );
-    }
-    const since = parseSince(raw.since, "subscribe");
-    if (typeof since === "string") return bad(since, id);
-    frame.since = since;
-  }
-  if (raw.presence !== undefined) {
-    if (typeof raw.presence !== "boolean") {
-      return bad(
-        `'subscribe' field 'presence' must be a boolean, got ${describe(raw.presence)}`,
-        id,
-      );
-    }
-    if (raw.presence && validateTopic(topic) !== undefined) {
-      return bad(
-        `Cannot follow presence of '${topic}': presence needs a concrete topic, not a pattern`,
-        id,
-      );
-    }
-    if (raw.presence) frame.presence = true;
-  }
-  return ok(frame);
-}
-
-function parseHistory(
-  raw: Record<string, unknown>,
-  topic: string,
-  id: RequestId | undefined,
-): ParseResult {
-  const frame: HistoryFrame = id === undefined
-    ? { type: "history", topic }
-    : { type: "history", id, topic };
-  if (raw.since !== undefined) {
-    const since = parseSince(raw.since, "history");
-    if (typeof since === "string") return bad(since, id);
-    frame.since = since;
-  }
-  const limit = raw.limit;
-  if (limit !== undefined) {
-    if (
-      typeof limit !== "number" || !Number.isInteger(limit) || limit < 0 ||
-      limit > MAX_HISTORY_LIMIT
-    ) {
-      return bad(
-        `'history' field 'limit' must be an integer from 0 to ${MAX_HISTORY_LIMIT}, got ${
-          typeof limit === "number" ? limit : describe(limit)
-        }`,
-        id,
-      );
-    }
-    frame.limit = limit;
-  }
-  const reverse = raw.reverse;
-  if (reverse !== undefined) {
-    if (typeof reverse !== "boolean") {
-      return bad(`'history' field 'reverse' must be a boolean, got ${describe(reverse)}`, id);
-    }
-    if (reverse) frame.reverse = true;
-  }
-  return ok(frame);
-}
-
-/** A position, or what is wrong with it. */
-function parseSince(value: unknown, type: string): TopicPosition | string {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return `'${type}' field 'since' must be an object {offset, epoch}, got ${describe(value)}`;
-  }
-  const { offset, epoch } = value as Record<string, unknown>;
-  if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) {
-    return `'${type}' field 'since.offset' must be a non-negative safe integer, got ${
-      typeof offset === "number" ? offset : describe(offset)
-    }`;
-  }
-  if (typeof epoch !== "string" || epoch.length === 0 || epoch.length > MAX_EPOCH_LENGTH) {
-    return `'${type}' field 'since.epoch' must be a string of 1 to ${MAX_EPOCH_LENGTH} characters, got ${
-      typeof epoch === "string" ? `${epoch.length} characters` : describe(epoch)
-    }`;
-  }
-  return { offset, epoch };
-}
-
-/** Why a topic is not a concrete topic for a request that needs one. */
-function concreteTopicProblem(type: string, topic: string): string | undefined {
-  const problem = validateTopic(topic);
-  if (problem === undefined) return undefined;
-  return validatePattern(topic) === undefined
-    ? `'${type}' needs a concrete topic, got the pattern '${truncate(topic)}'`
-    : problem;
-}
-
-function ok(frame: ClientFrame): ParseResult {
-  return { ok: true, frame };
-}
-
-function bad(message: string, id?: RequestId): ParseResult {
-  return id === undefined
-    ? { ok: false, code: "BAD_REQUEST", message }
-    : { ok: false, code: "BAD_REQUEST", message, id };
+  const request = requestOf(type);
+  if (request === undefined) return bad(`Unknown frame type '${truncate(type)}'`, id);
+  return request.parse(raw, id);
 }
 
 /** Why a frame's `id` is not acceptable, or undefined when it is (or is absent). */
@@ -376,14 +189,4 @@ function exceedsDepthIteratively(root: object, maxDepth: number): boolean {
     }
   }
   return false;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : typeof value;
-}
-
-function truncate(text: string): string {
-  return text.length > 32 ? `${text.slice(0, 32)}...` : text;
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { HubSocket } from "./transport.ts";
+import type { TextSocket } from "./door.ts";
 import { utf8ByteLength } from "./_utf8.ts";
 
 /** Batched messages are cut near this size (UTF-16 units), unless one frame is larger. */
@@ -86,7 +86,7 @@ export class Outbox {
  *
  * @returns How many WebSocket messages were written.
  */
-export function writeFrames(socket: HubSocket, frames: string[], batch: boolean): number {
+export function writeFrames(socket: TextSocket, frames: string[], batch: boolean): number {
   let writes = 0;
   try {
     if (!batch) {

@@ -1,18 +1,20 @@
 /**
- * The per-connection state machine: authentication, subscriptions, token
- * lifetime, ordering of frames and protocol-violation accounting. It talks
- * to its socket only through {@linkcode HubSocket}.
+ * The protocol-neutral session of one client: authentication and refresh,
+ * subscriptions with recovery, publish, history, presence, limits, token
+ * lifetime, the order of requests and protocol-violation accounting. It
+ * takes typed requests and answers with typed replies and events, through
+ * its {@linkcode Door} (protocol v1's JSON frames today), which alone knows
+ * the wire.
  *
  * @module
  */
 
 import { SmallSet } from "./_small_set.ts";
-import { isPattern } from "../topic/topic.ts";
+import { isPattern, validateTopic } from "../topic/topic.ts";
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 import { HubError } from "../protocol/errors.ts";
-import { encodeAck, encodeFrame, errorFrame } from "../protocol/encode.ts";
 import type {
   AckFrame,
   ClientFrame,
@@ -25,34 +27,42 @@ import type {
 import type { PresenceEntry, PresenceEvent } from "../engine/engine.ts";
 import { EngineError } from "../engine/errors.ts";
 import { matchPattern } from "../topic/pattern.ts";
-import { encodeDelivery } from "./fanout.ts";
 import { historyPublication } from "./history_publication.ts";
-import { parseClientFrame } from "../protocol/parse.ts";
 import type { Deadline } from "./_deadlines.ts";
 import type { Peer } from "./admission.ts";
 import type { HubContext } from "./context.ts";
-import type { HubSocket } from "./transport.ts";
 import { increment } from "./metrics.ts";
 import { errorDetail } from "./log.ts";
 import { takeToken } from "./token_bucket.ts";
-import { messageBytes } from "./_utf8.ts";
-import { Outbox, writeFrames } from "./_outbox.ts";
-
-/** The outcome of a permission check. */
-export type Verdict = { allowed: true } | { allowed: false; code: ErrorCode; message: string };
+import { REQUESTS, type RequestType } from "../protocol/requests.ts";
+import type { Door, DoorOwner } from "./codec/door.ts";
+import { Outgoing } from "./codec/outgoing.ts";
+import type { Verdict } from "./permissions.ts";
+import type { AppHandlers, HandlerConnection, HandlerContext } from "./handlers.ts";
+import { CallSlot } from "./_handler_calls.ts";
 
 type State = "awaiting_auth" | "open" | "closed";
+
+/**
+ * Handles one typed request: the principal is the session's (for a request
+ * the table does not mark `authenticated`, possibly none, and unread).
+ */
+type Handler<K extends RequestType> = (
+  session: Session,
+  principal: Principal,
+  request: Extract<ClientFrame, { type: K }>,
+) => Promise<void> | void;
 
 /** What the connection's one deadline is for. */
 type DeadlineKind = "first_message" | "token_expiring" | "token_expired";
 
-/** One client connection. Created by the hub; adapters feed it socket events. */
-export class Connection {
+/** One client's session. Created by the hub; its door feeds it requests. */
+export class Session implements DoorOwner {
   /** Server-assigned id. */
   readonly id: string;
   /** When the connection was accepted, epoch ms. */
   readonly since: number;
-  #socket: HubSocket;
+  #door: Door;
   #ctx: HubContext;
   #state: State = "awaiting_auth";
   #principal: Principal | undefined;
@@ -72,12 +82,6 @@ export class Connection {
   #bucketFullAt = 0;
   #strikes = 0;
   #closeCode: number | undefined;
-  #batch: boolean;
-  /**
-   * Frames queued this turn, written by `flush`: made by the first `send`
-   * and dropped once flushed, so an idle connection holds none.
-   */
-  #outbox: Outbox | undefined;
   /** Where it comes from (`peer`), kept as its two strings rather than an object. */
   #remoteAddr: string | undefined;
   #transport: string | undefined;
@@ -86,7 +90,7 @@ export class Connection {
    * history): their live publications wait here, with offsets, until the
    * reply and the replay are out. `undefined` when none is (the hot path).
    */
-  #recovering: Map<string, { text: string; offset: number | undefined }[]> | undefined;
+  #recovering: Map<string, Outgoing[]> | undefined;
   /** Concrete topics whose `join`/`leave` it receives. */
   #following: SmallSet<string> | undefined;
   /**
@@ -100,17 +104,15 @@ export class Connection {
 
   /**
    * @param id Server-assigned id.
-   * @param socket The transport.
+   * @param door The door the client came in by.
    * @param ctx The hub.
-   * @param batch Whether the client negotiated `realtime.v1.batch`.
    * @param peer Its address and transport, when the adapter said.
    */
-  constructor(id: string, socket: HubSocket, ctx: HubContext, batch: boolean, peer?: Peer) {
+  constructor(id: string, door: Door, ctx: HubContext, peer?: Peer) {
     this.id = id;
     this.#remoteAddr = peer?.remoteAddr;
     this.#transport = peer?.transport;
-    this.#batch = batch;
-    this.#socket = socket;
+    this.#door = door;
     this.#ctx = ctx;
     this.since = ctx.clock.now();
   }
@@ -133,10 +135,9 @@ export class Connection {
     return this.#subscriptions.size;
   }
 
-  /** Characters queued in its outbox plus bytes its socket has not written yet. */
+  /** Bytes queued for the client and not yet written. */
   get queuedBytes(): number {
-    return (this.#outbox?.chars ?? 0) +
-      (this.#state === "closed" ? 0 : this.#socket.bufferedAmount);
+    return this.#door.queuedBytes;
   }
 
   /** Whether the connection is authenticated and not closed. */
@@ -151,39 +152,37 @@ export class Connection {
    */
   start(principal: Principal | undefined): void {
     if (principal !== undefined) {
-      this.#authenticated(principal, undefined);
+      const pending = this.#authenticated(principal, undefined);
+      // The application's connect handler is deciding: frames wait their turn.
+      if (pending !== undefined) {
+        this.#waitFor(pending.catch((error) => this.#failed("connect", error, undefined)));
+      }
       return;
     }
     this.#at(this.#ctx.clock.now() + this.#ctx.firstMessageTimeoutMs, "first_message");
   }
 
   /**
-   * Queues one serialized frame; a no-op once closed. Frames queued in one
-   * turn of the event loop are written together at its end (one WebSocket
-   * message under `realtime.v1.batch`, else one each). A connection whose
-   * queue, plus what its socket still holds, grows past `maxBufferedBytes` is
-   * a slow consumer: it is dropped with 4008 instead of letting memory grow.
+   * Receives a publication from the fan-out, encoded once per codec. While
+   * the topic's position is being read it waits (see `#recovering`);
+   * otherwise it is queued at once.
    */
-  send(text: string): void {
+  deliver(publication: Outgoing): void {
     if (this.#state === "closed") return;
-    const outbox = this.#outbox ??= new Outbox();
-    if (outbox.add(text)) this.#ctx.flushQueue.add(this);
-    if (outbox.exceeds(0, this.#ctx.limits.maxBufferedBytes)) this.#slowConsumer();
-  }
-
-  /**
-   * Receives a publication from the fan-out. While the topic's position is
-   * being read it waits (see `#recovering`); otherwise it is queued at once.
-   */
-  deliver(text: string, topic: string, offset: number | undefined): void {
     if (this.#recovering !== undefined) {
-      const waiting = this.#recovering.get(topic);
+      const waiting = this.#recovering.get(publication.topic!);
       if (waiting !== undefined) {
-        waiting.push({ text, offset });
+        waiting.push(publication);
         return;
       }
     }
-    this.send(text);
+    this.#door.publication(publication);
+  }
+
+  /** A message sent directly to the user, outside topics (once welcomed). */
+  direct(message: Outgoing): void {
+    if (this.#state !== "open") return;
+    this.#door.publication(message);
   }
 
   /**
@@ -211,35 +210,8 @@ export class Connection {
     this.#reply({ type: "insufficient_state", topic });
   }
 
-  /**
-   * Writes the queued frames; called by the hub's flush queue.
-   *
-   * @returns How many WebSocket messages were written.
-   */
-  flush(): number {
-    const outbox = this.#outbox;
-    if (outbox === undefined || outbox.isEmpty) return 0;
-    if (this.#state === "closed") {
-      this.#outbox = undefined;
-      return 0;
-    }
-    if (outbox.exceeds(this.#socket.bufferedAmount, this.#ctx.limits.maxBufferedBytes)) {
-      this.#slowConsumer();
-      return 0;
-    }
-    this.#outbox = undefined;
-    return this.#write(outbox.take()!);
-  }
-
-  /** Writes frames and counts the messages written. */
-  #write(frames: string[]): number {
-    const writes = writeFrames(this.#socket, frames, this.#batch);
-    this.#ctx.metrics.socketWrites += writes;
-    return writes;
-  }
-
-  #slowConsumer(): void {
-    this.#outbox = undefined;
+  /** Its door found the client reading too slowly (see {@linkcode DoorOwner}). */
+  overflow(): void {
     this.#ctx.metrics.slowConsumerDrops++;
     this.#ctx.audit({
       level: "warn",
@@ -254,15 +226,7 @@ export class Connection {
   close(code: number, reason: string): void {
     if (this.#state === "closed") return;
     this.#closeCode = code;
-    // What was said before the close goes out before it.
-    const frames = this.#outbox?.take();
-    this.#outbox = undefined;
-    if (frames !== undefined) this.#write(frames);
-    try {
-      this.#socket.close(code, reason);
-    } catch {
-      // Already closing.
-    }
+    this.#door.close(code, reason);
     this.closed();
   }
 
@@ -273,6 +237,8 @@ export class Connection {
    */
   closed(code?: number): void {
     if (this.#state === "closed") return;
+    // Only a welcomed connection was ever the application's to be told of.
+    const welcomed = this.#state === "open";
     this.#state = "closed";
     this.#closeCode ??= code;
     this.#at(undefined);
@@ -280,10 +246,92 @@ export class Connection {
     this.#queue = undefined;
     this.#queueSizes = undefined;
     this.#queueBytes = 0;
-    this.#outbox = undefined;
+    this.#door.discard();
     this.#positions = undefined;
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
+    this.#ctx.calls.abort(this);
+    const disconnect = this.#ctx.handlers?.disconnect;
+    if (disconnect !== undefined && welcomed && this.#principal !== undefined) {
+      const notice = {
+        principal: this.#principal,
+        connection: this.#handlerConnection(),
+        code: this.#closeCode,
+      };
+      // Its own slot: this connection's is aborted, and nothing waits for the answer.
+      this.#ctx.calls.call("disconnect", new CallSlot(), () => disconnect(notice)).catch(() => {});
+    }
+  }
+
+  #call<T>(kind: string, fn: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
+    return this.#ctx.calls.call(kind, this.#ctx.calls.slotOf(this), fn);
+  }
+
+  #handlerConnection(): HandlerConnection {
+    const connection: HandlerConnection = { id: this.id };
+    return this.#remoteAddr === undefined && this.#transport === undefined ? connection : {
+      id: this.id,
+      remoteAddr: this.#remoteAddr,
+      transport: this.#transport,
+    };
+  }
+
+  #handlerContext(principal: Principal, signal: AbortSignal): HandlerContext {
+    return { principal, connection: this.#handlerConnection(), signal };
+  }
+
+  /**
+   * A subscription the application's connect handler made: concrete topics
+   * only, no ACL check and no reply; what fails is logged.
+   */
+  #serverSubscribe(topic: string): void {
+    const problem = validateTopic(topic);
+    if (problem !== undefined || this.#subscriptions.has(topic)) {
+      if (problem !== undefined) {
+        this.#ctx.log({
+          level: "error",
+          event: "handler.bad_subscription",
+          connection: this.id,
+          error: problem,
+        });
+      }
+      return;
+    }
+    if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) return;
+    this.#subscriptions.add(topic);
+    const start = () => {
+      if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
+        this.#ctx.fanout.release(topic);
+        return;
+      }
+      if (this.#ctx.presence) this.#enter(topic);
+      this.#ctx.fanout.add(topic, this);
+    };
+    const held = this.#ctx.fanout.hold(topic);
+    if (held === undefined) return start();
+    held.then(start, (error) => {
+      this.#engineFailed("subscribe", topic, error);
+      this.#subscriptions.delete(topic);
+    });
+  }
+
+  /** `rpc`: answered by the method the application registered, concurrently with later frames. */
+  #rpc(principal: Principal, method: string, data: unknown, id: RequestId | undefined): void {
+    const handler = this.#ctx.rpcHandler(method);
+    if (handler === undefined) {
+      return this.#error("BAD_REQUEST", `Cannot call '${method}': no such method`, id);
+    }
+    this.#call(
+      "rpc",
+      (signal) => handler({ ...this.#handlerContext(principal, signal), method, data }),
+    ).then(
+      (result) => {
+        if (this.#state === "open") this.#reply({ type: "rpc", id, data: result ?? null });
+      },
+      (error: HubError) => {
+        if (this.#state === "open") this.#error(error.code, error.message, id);
+      },
+    );
   }
 
   /**
@@ -315,7 +363,7 @@ export class Connection {
         return;
       }
       // Sized only here, off the hot path: nothing is queued while checks are synchronous.
-      const bytes = messageBytes(data);
+      const bytes = this.#door.bytes(data);
       if (this.#queueBytes + bytes > limits.maxQueuedBytes) {
         this.#rateLimited(
           "queue_bytes",
@@ -329,10 +377,13 @@ export class Connection {
       return;
     }
     const pending = this.#handle(data);
-    if (pending !== undefined) {
-      this.#queue = [];
-      this.#draining = this.#drain(pending);
-    }
+    if (pending !== undefined) this.#waitFor(pending);
+  }
+
+  /** Later frames wait in the bounded queue until `pending` settles. */
+  #waitFor(pending: Promise<void>): void {
+    this.#queue = [];
+    this.#draining = this.#drain(pending);
   }
 
   /** Resolves once no frame is being handled (for graceful shutdown). */
@@ -375,10 +426,10 @@ export class Connection {
 
   /** Handles one frame; returns a promise only when work went asynchronous. */
   #handle(data: unknown): Promise<void> | undefined {
-    const parsed = parseClientFrame(data, this.#ctx.limits);
+    const parsed = this.#door.decode(data);
     increment(this.#ctx.metrics.messagesIn, parsed.ok ? parsed.frame.type : "invalid");
     if (!parsed.ok) {
-      this.#reply(errorFrame(parsed.code, parsed.message, parsed.id));
+      this.#error(parsed.code, parsed.message, parsed.id);
       this.#violation();
       return undefined;
     }
@@ -393,31 +444,40 @@ export class Connection {
     }
   }
 
+  /**
+   * The handler of each request in the request table (`src/protocol/requests.ts`),
+   * by name: a request the table names without a handler here does not
+   * compile. Requests the table marks `authenticated` reach their handler
+   * only once the session has a principal.
+   */
+  static readonly #handlers: { readonly [K in RequestType]: Handler<K> } = {
+    ping: (session, _principal, r) => session.#reply({ type: "pong", id: r.id }),
+    auth: (session, _principal, r) => session.#auth(r.token, r.id),
+    subscribe: (session, principal, r) =>
+      r.since === undefined && r.presence === undefined
+        ? session.#subscribe(principal, r.topic, r.id)
+        : session.#subscribe(principal, r.topic, r.id, r.since, r.presence),
+    unsubscribe: (session, _principal, r) => {
+      session.#unsubscribed(r.topic);
+      session.#ack(r.id);
+    },
+    publish: (session, principal, r) =>
+      session.#publish(principal, r.topic, r.payload, r.jws, r.id),
+    history: (session, principal, r) => session.#history(principal, r),
+    presence: (session, principal, r) => session.#presenceQuery(principal, r.type, r.topic, r.id),
+    presence_stats: (session, principal, r) =>
+      session.#presenceQuery(principal, r.type, r.topic, r.id),
+    rpc: (session, principal, r) => session.#rpc(principal, r.method, r.data, r.id),
+  };
+
   #dispatch(frame: ClientFrame): Promise<void> | void {
-    if (frame.type === "ping") return this.#reply({ type: "pong", id: frame.id });
-    if (frame.type === "auth") return this.#auth(frame.token, frame.id);
     const principal = this.#principal;
-    if (principal === undefined) {
-      return this.#reply(
-        errorFrame("AUTH_FAILED", "Authenticate first with an 'auth' frame", frame.id),
-      );
+    if (principal === undefined && REQUESTS[frame.type].authenticated) {
+      return this.#error("AUTH_FAILED", "Authenticate first with an 'auth' frame", frame.id);
     }
-    switch (frame.type) {
-      case "subscribe":
-        return frame.since === undefined && frame.presence === undefined
-          ? this.#subscribe(principal, frame.topic, frame.id)
-          : this.#subscribe(principal, frame.topic, frame.id, frame.since, frame.presence);
-      case "unsubscribe":
-        this.#unsubscribed(frame.topic);
-        return this.#ack(frame.id);
-      case "publish":
-        return this.#publish(principal, frame.topic, frame.payload, frame.jws, frame.id);
-      case "history":
-        return this.#history(principal, frame);
-      case "presence":
-      case "presence_stats":
-        return this.#presenceQuery(principal, frame.type, frame.topic, frame.id);
-    }
+    const handler = Session.#handlers[frame.type] as Handler<RequestType>;
+    // An unauthenticated request's handler does not read the principal.
+    return handler(this, principal!, frame);
   }
 
   #subscribe(
@@ -445,9 +505,11 @@ export class Connection {
       : this.#ctx.check(this, principal, "subscribe", topic);
     // Decided now, in frame order: a recovery right after an unsubscribe resumes this connection's own position.
     const ownPosition = since === undefined || this.#ownPosition(topic, since);
+    /** What the application's subscribe handler gave for the reply. */
+    let initial: unknown;
     const finish = (v: Verdict, replay: boolean) => {
       if (this.#state !== "open" || this.#principal !== principal) return;
-      if (!v.allowed) return this.#reply(errorFrame(v.code, v.message, id));
+      if (!v.allowed) return this.#error(v.code, v.message, id);
       if (this.#subscriptions.has(topic)) return this.#ack(id);
       if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) return;
       if (pattern) {
@@ -464,15 +526,15 @@ export class Connection {
       const held = this.#ctx.fanout.hold(topic);
       if (held === undefined && plain) {
         this.#ctx.fanout.add(topic, this);
-        return this.#ack(id);
+        return this.#subscribedAck(id, initial);
       }
-      const start = () => this.#held(topic, id, history !== "no", since, presence, replay);
+      const start = () => this.#held(topic, id, history !== "no", since, presence, replay, initial);
       return held === undefined ? start() : held.then(
         start,
         (error) => this.#notHeld(topic, id, error),
       );
     };
-    const decided = (v: Verdict): Promise<void> | void => {
+    const allowed = (v: Verdict): Promise<void> | void => {
       if (ownPosition || !v.allowed) return finish(v, true);
       if (this.#state !== "open" || this.#principal !== principal) return;
       // Replaying from a position this connection was never given reads the
@@ -482,6 +544,23 @@ export class Connection {
       return reading instanceof Promise
         ? reading.then((r) => finish(v, r.allowed))
         : finish(v, reading.allowed);
+    };
+    const hook = this.#ctx.handlers?.subscribe;
+    // The application decides after the ACL, before anything is reserved.
+    const decided = hook === undefined ? allowed : (v: Verdict): Promise<void> | void => {
+      if (!v.allowed) return allowed(v);
+      return this.#call(
+        "subscribe",
+        (signal) => hook({ ...this.#handlerContext(principal, signal), topic }),
+      ).then(
+        (result) => {
+          initial = result?.data;
+          return allowed(v);
+        },
+        (error: HubError) => {
+          if (this.#state === "open") this.#error(error.code, error.message, id);
+        },
+      );
     };
     return verdict instanceof Promise ? verdict.then(decided) : decided(verdict);
   }
@@ -536,6 +615,7 @@ export class Connection {
     since: TopicPosition | undefined,
     presence: boolean | undefined,
     replay: boolean,
+    data: unknown,
   ): Promise<void> | void {
     if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
       this.#ctx.fanout.release(topic);
@@ -549,9 +629,9 @@ export class Connection {
     }
     if (!history && since === undefined) {
       this.#ctx.fanout.add(topic, this);
-      return this.#ack(id);
+      return this.#subscribedAck(id, data);
     }
-    const waiting: { text: string; offset: number | undefined }[] = [];
+    const waiting: Outgoing[] = [];
     (this.#recovering ??= new Map()).set(topic, waiting);
     this.#ctx.fanout.add(topic, this);
     const engine = this.#ctx.engine;
@@ -572,11 +652,14 @@ export class Connection {
           ? { type: "ack", offset: position.offset, epoch: position.epoch }
           : { type: "ack", id, offset: position.offset, epoch: position.epoch };
         if (recovered !== undefined) ack.recovered = recovered;
+        if (data !== undefined) ack.data = data;
         this.#given(topic, position);
         this.#reply(ack);
         let last = since !== undefined && recovered ? since.offset : position.offset;
         for (const entry of replay) {
-          this.send(encodeDelivery(topic, entry.publication, entry.offset));
+          this.#door.publication(
+            new Outgoing(topic, entry.publication, entry.offset, position.epoch),
+          );
           last = entry.offset;
         }
         if (replay.length > 0) increment(this.#ctx.metrics.messagesOut, "message", replay.length);
@@ -587,12 +670,12 @@ export class Connection {
         if (error instanceof EngineError && error.code === "NO_HISTORY") {
           if (since === undefined) {
             // The engine keeps no history for it after all: a plain subscription.
-            this.#ack(id);
+            this.#subscribedAck(id, data);
             return this.#endRecovery(topic, waiting, -1);
           }
           this.#recovering?.delete(topic);
           this.#unsubscribed(topic);
-          return this.#reply(errorFrame("NO_HISTORY", error.message, id));
+          return this.#error("NO_HISTORY", error.message, id);
         }
         this.#recovering?.delete(topic);
         this.#notHeld(topic, id, error);
@@ -603,7 +686,7 @@ export class Connection {
   /** Whether the recovery of `topic` is still the one that `waiting` belongs to. */
   #stillRecovering(
     topic: string,
-    waiting: { text: string; offset: number | undefined }[],
+    waiting: Outgoing[],
   ): boolean {
     return this.#state === "open" && this.#recovering?.get(topic) === waiting;
   }
@@ -611,11 +694,12 @@ export class Connection {
   /** Sends what waited with an offset above `last` (or without one) and ends the wait. */
   #endRecovery(
     topic: string,
-    waiting: { text: string; offset: number | undefined }[],
+    waiting: Outgoing[],
     last: number,
   ): void {
-    for (const { text, offset } of waiting) {
-      if (offset === undefined || offset > last) this.send(text);
+    for (const publication of waiting) {
+      const offset = publication.offset;
+      if (offset === undefined || offset > last) this.#door.publication(publication);
     }
     this.#recovering!.delete(topic);
     if (this.#recovering!.size === 0) this.#recovering = undefined;
@@ -667,9 +751,7 @@ export class Connection {
     });
     this.#unsubscribed(topic);
     if (this.#state !== "open") return;
-    this.#reply(
-      errorFrame("INTERNAL", `Cannot subscribe to '${topic}' now: the engine is unavailable`, id),
-    );
+    this.#error("INTERNAL", `Cannot subscribe to '${topic}' now: the engine is unavailable`, id);
   }
 
   #publish(
@@ -696,13 +778,13 @@ export class Connection {
     id: RequestId | undefined,
   ): Promise<void> | void {
     if (this.#state !== "open") return;
-    if (!verdict.allowed) return this.#reply(errorFrame(verdict.code, verdict.message, id));
+    if (!verdict.allowed) return this.#error(verdict.code, verdict.message, id);
     // Signed topics: verified once here, before fan-out; plain ones pass at no cost.
     const admission = this.#ctx.signed.admit(this, topic, payload, jws);
     if (admission === undefined) return this.#publishAdmitted(principal, topic, payload, jws, id);
     return admission.then((a) => {
       if (this.#state !== "open") return;
-      if (!a.ok) return this.#reply(errorFrame(a.code, a.message, id));
+      if (!a.ok) return this.#error(a.code, a.message, id);
       return this.#publishAdmitted(principal, topic, a.payload, a.jws, id);
     });
   }
@@ -714,10 +796,68 @@ export class Connection {
     jws: string | undefined,
     id: RequestId | undefined,
   ): Promise<void> | void {
+    const hook = this.#ctx.handlers?.publish;
+    if (hook !== undefined) return this.#publishHooked(hook, principal, topic, payload, jws, id);
     const sent = this.#ctx.publish(topic, payload, principal.sub, jws);
     // Not awaited: the engine keeps the order of publications, and later
     // frames need not wait for this one. Acked once the engine confirmed;
     // without an id, nothing is sent unless it failed.
+    if (id === undefined) {
+      sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
+    } else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
+  }
+
+  /**
+   * The application's publish handler allows, refuses or replaces the
+   * payload. Later frames wait for it, so publications keep their order.
+   */
+  #publishHooked(
+    hook: NonNullable<AppHandlers["publish"]>,
+    principal: Principal,
+    topic: string,
+    payload: unknown,
+    jws: string | undefined,
+    id: RequestId | undefined,
+  ): Promise<void> {
+    const signed = jws !== undefined;
+    return this.#call(
+      "publish",
+      (signal) => hook({ ...this.#handlerContext(principal, signal), topic, payload, signed }),
+    ).then(
+      (result) => {
+        if (this.#state !== "open") return;
+        if (result === undefined || result === null) {
+          return this.#publishCommitted(principal, topic, payload, jws, id);
+        }
+        if (signed) {
+          this.#ctx.log({
+            level: "error",
+            event: "handler.altered_signed",
+            connection: this.id,
+            topic,
+          });
+          return this.#error(
+            "FORBIDDEN",
+            `Cannot publish the signed publication on '${topic}': the application replaced its payload, and a signed publication is never altered`,
+            id,
+          );
+        }
+        return this.#publishCommitted(principal, topic, result.payload, undefined, id);
+      },
+      (error: HubError) => {
+        if (this.#state === "open") this.#error(error.code, error.message, id);
+      },
+    );
+  }
+
+  #publishCommitted(
+    principal: Principal,
+    topic: string,
+    payload: unknown,
+    jws: string | undefined,
+    id: RequestId | undefined,
+  ): void {
+    const sent = this.#ctx.publish(topic, payload, principal.sub, jws);
     if (id === undefined) {
       sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
     } else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
@@ -746,7 +886,7 @@ export class Connection {
       error: error instanceof Error ? error.name : typeof error,
     });
     if (this.#state !== "open") return;
-    this.#reply(errorFrame("INTERNAL", "Cannot publish now: the engine is unavailable", id));
+    this.#error("INTERNAL", "Cannot publish now: the engine is unavailable", id);
   }
 
   #publishRefused(
@@ -770,7 +910,7 @@ export class Connection {
         user: this.#principal?.sub,
       });
     }
-    if (this.#state === "open") this.#reply(errorFrame(code, message, id));
+    if (this.#state === "open") this.#error(code, message, id);
   }
 
   /** `history`: under the ACL action `history`, on a topic that keeps history. */
@@ -779,7 +919,7 @@ export class Connection {
     const verdict = this.#ctx.check(this, principal, "history", topic);
     const allowed = (v: Verdict): Promise<void> | void => {
       if (this.#state !== "open") return;
-      if (!v.allowed) return this.#reply(errorFrame(v.code, v.message, id));
+      if (!v.allowed) return this.#error(v.code, v.message, id);
       const query = frame.since === undefined
         ? { limit: frame.limit ?? 100, reverse: frame.reverse ?? false }
         : { limit: frame.limit ?? 100, reverse: frame.reverse ?? false, since: frame.since };
@@ -805,14 +945,16 @@ export class Connection {
     id: RequestId | undefined,
   ): Promise<void> | void {
     if (!this.#ctx.presence) {
-      return this.#reply(
-        errorFrame("BAD_REQUEST", "Cannot answer presence: this hub does not track presence", id),
+      return this.#error(
+        "BAD_REQUEST",
+        "Cannot answer presence: this hub does not track presence",
+        id,
       );
     }
     const verdict = this.#ctx.check(this, principal, "presence", topic);
     const allowed = (v: Verdict): Promise<void> | void => {
       if (this.#state !== "open") return;
-      if (!v.allowed) return this.#reply(errorFrame(v.code, v.message, id));
+      if (!v.allowed) return this.#error(v.code, v.message, id);
       const engine = this.#ctx.engine;
       return type === "presence"
         ? engine.presence(topic).then(
@@ -841,13 +983,11 @@ export class Connection {
   ): void {
     if (this.#state !== "open") return;
     if (error instanceof EngineError && error.code === "NO_HISTORY") {
-      return this.#reply(errorFrame("NO_HISTORY", error.message, id));
+      return this.#error("NO_HISTORY", error.message, id);
     }
     if (!(error instanceof EngineError)) return this.#failed(request, error, id);
     this.#engineFailed("read", topic, error);
-    this.#reply(
-      errorFrame("INTERNAL", `Cannot read '${topic}' now: the engine is unavailable`, id),
-    );
+    this.#error("INTERNAL", `Cannot read '${topic}' now: the engine is unavailable`, id);
   }
 
   async #auth(token: string, id: RequestId | undefined): Promise<void> {
@@ -861,12 +1001,10 @@ export class Connection {
         reason: "anonymous_connection",
         connection: this.id,
       });
-      this.#reply(
-        errorFrame(
-          "AUTH_FAILED",
-          "Cannot authenticate an anonymous connection: reconnect with the token",
-          id,
-        ),
+      this.#error(
+        "AUTH_FAILED",
+        "Cannot authenticate an anonymous connection: reconnect with the token",
+        id,
       );
       this.close(CloseCode.AuthFailed, "Anonymous connection cannot authenticate");
       return;
@@ -885,7 +1023,7 @@ export class Connection {
         connection: this.id,
       });
       if (this.#state === "closed") return;
-      this.#reply(errorFrame(code, authError?.message ?? "Token is invalid", id));
+      this.#error(code, authError?.message ?? "Token is invalid", id);
       // A failed first-message auth ends the connection; a failed refresh
       // leaves the old token in force until its own expiry.
       if (this.#state === "awaiting_auth") {
@@ -895,8 +1033,7 @@ export class Connection {
     }
     if (this.#state === "closed") return;
     if (this.#state === "awaiting_auth") {
-      this.#authenticated(principal, id);
-      return;
+      return this.#authenticated(principal, id);
     }
     if (principal.sub !== this.#principal?.sub) {
       this.#ctx.audit({
@@ -914,12 +1051,33 @@ export class Connection {
     this.#reply({ type: "ack", id, expiresAt: principal.expiresAt });
   }
 
-  #authenticated(principal: Principal, id: RequestId | undefined): void {
+  #authenticated(principal: Principal, id: RequestId | undefined): Promise<void> | void {
     const accepted = this.#ctx.onAuthenticated(this, principal);
     if (accepted !== undefined) {
       this.close(accepted.code, accepted.reason);
       return;
     }
+    const connect = this.#ctx.handlers?.connect;
+    if (connect === undefined) return this.#welcome(principal, id);
+    // Known now, so that a close while the application decides finds its user.
+    this.#principal = principal;
+    this.#at(undefined);
+    return this.#call("connect", (signal) => connect(this.#handlerContext(principal, signal)))
+      .then((result) => {
+        if (this.#state === "closed") return;
+        this.#welcome(principal, id);
+        for (const topic of result?.subscriptions ?? []) this.#serverSubscribe(topic);
+      }, (error: HubError) => {
+        if (this.#state === "closed") return;
+        this.#error(error.code, error.message, id);
+        this.close(
+          error.retry ? CloseCode.Overloaded : CloseCode.AuthFailed,
+          "Refused by the application",
+        );
+      });
+  }
+
+  #welcome(principal: Principal, id: RequestId | undefined): void {
     this.#state = "open";
     this.#principal = principal;
     this.#armExpiry(principal);
@@ -987,7 +1145,7 @@ export class Connection {
       connection: this.id,
       user: principal.sub,
     });
-    this.#reply(errorFrame("TOKEN_EXPIRED", "Token has expired"));
+    this.#error("TOKEN_EXPIRED", "Token has expired");
     this.close(CloseCode.AuthFailed, "Token expired");
   }
 
@@ -1015,7 +1173,7 @@ export class Connection {
    */
   #failed(request: string, error: unknown, id: RequestId | undefined): void {
     if (this.#state === "closed") return;
-    if (error instanceof HubError) return this.#reply(errorFrame(error.code, error.message, id));
+    if (error instanceof HubError) return this.#error(error.code, error.message, id);
     this.#ctx.log({
       level: "error",
       event: "internal",
@@ -1023,7 +1181,7 @@ export class Connection {
       frame: request,
       ...errorDetail(error),
     });
-    this.#reply(errorFrame("INTERNAL", "Internal error", id));
+    this.#error("INTERNAL", "Internal error", id);
   }
 
   /** Ends one subscription and releases what it counted against; nothing when there was none. */
@@ -1053,18 +1211,30 @@ export class Connection {
         user: this.#principal?.sub,
       });
     }
-    this.#reply(errorFrame("RATE_LIMITED", message, id));
+    this.#error("RATE_LIMITED", message, id);
+  }
+
+  /** A subscribe's plain reply, with the application's initial data when it gave some. */
+  #subscribedAck(id: RequestId | undefined, data: unknown): void {
+    if (data === undefined) return this.#ack(id);
+    this.#reply(id === undefined ? { type: "ack", data } : { type: "ack", id, data });
   }
 
   #ack(id: RequestId | undefined): void {
     increment(this.#ctx.metrics.messagesOut, "ack");
-    this.send(encodeAck(id));
+    this.#door.ack(id);
   }
 
-  /** Sends a reply; an `id` that is `undefined` is left out by `JSON.stringify`. */
+  /** Sends an error reply; `retry` follows from the code. */
+  #error(code: ErrorCode, message: string, id?: RequestId): void {
+    increment(this.#ctx.metrics.messagesOut, "error");
+    this.#door.error(code, message, id);
+  }
+
+  /** Sends a reply or event; an `id` that is `undefined` is left out of it. */
   #reply(frame: ServerFrame): void {
     increment(this.#ctx.metrics.messagesOut, frame.type);
-    this.send(encodeFrame(frame));
+    this.#door.reply(frame);
   }
 }
 

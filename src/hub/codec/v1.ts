@@ -1,0 +1,181 @@
+/**
+ * Protocol v1's door: JSON text frames over a WebSocket (`docs/protocol.md`).
+ * It decodes a client's frames into typed requests, encodes the session's
+ * replies and publications, and queues them for the end of the turn, when
+ * they are written one message each or, under `realtime.v1.batch`, together.
+ * A client whose queue outgrows `maxBufferedBytes` is a slow consumer: the
+ * queue is dropped and the session told.
+ *
+ * @module
+ */
+
+import type { ErrorCode } from "../../protocol/codes.ts";
+import { encodeAck, encodeFrame, errorFrame } from "../../protocol/encode.ts";
+import type { RequestId, ServerFrame } from "../../protocol/frames.ts";
+import { type FrameLimits, parseClientFrame, type ParseResult } from "../../protocol/parse.ts";
+import type { Door, DoorOwner, PublicationCodec, TextSocket } from "./door.ts";
+import type { Outgoing } from "./outgoing.ts";
+import { Outbox, writeFrames } from "./_outbox.ts";
+import { messageBytes } from "./_utf8.ts";
+
+/**
+ * Encodes a publication as a v1 `message` frame: the payload is already
+ * JSON text (the engine keeps it as published), so it is spliced in, not
+ * re-encoded. Field order is the one `encodeMessage` writes.
+ *
+ * @param p The publication.
+ * @returns The frame's JSON text.
+ *
+ * @example Encode a publication
+ * ```ts ignore
+ * encodeV1Publication(new Outgoing("chat:a", { data: '"hi"', from: null, ts: 1 }, 7, "e"));
+ * // {"type":"message","topic":"chat:a","payload":"hi","from":null,"ts":1,"offset":7}
+ * ```
+ */
+export function encodeV1Publication(p: Outgoing): string {
+  const event = p.event === undefined ? "" : `,"event":${JSON.stringify(p.event)}`;
+  const jws = p.jws === undefined ? "" : `,"jws":${JSON.stringify(p.jws)}`;
+  return `{"type":"message","topic":${JSON.stringify(p.topic)}${
+    p.data === undefined ? "" : `,"payload":${p.data}`
+  }${jws},"from":${JSON.stringify(p.from)},"ts":${p.ts}${event}${
+    p.offset === undefined ? "" : `,"offset":${p.offset}`
+  }}`;
+}
+
+/** Protocol v1's publication codec: one object, so each publication is encoded once for v1. */
+export const V1: PublicationCodec = { encodePublication: encodeV1Publication };
+
+/** What a v1 door needs of its hub. */
+export interface V1DoorHost {
+  /** Frame size and depth bounds. */
+  readonly limits: FrameLimits & { readonly maxBufferedBytes: number };
+  /** Writes queued frames at the end of the turn. */
+  readonly flushQueue: { add(item: { flush(): number }): void };
+  /** Counts the WebSocket messages written. */
+  readonly metrics: { socketWrites: number };
+  /**
+   * Whether its clients negotiated `realtime.v1.batch`: a hub has one host
+   * of each kind, so a door keeps no field for it.
+   */
+  readonly batch: boolean;
+}
+
+/** One client's protocol v1 door. */
+export class V1Door implements Door {
+  #socket: TextSocket;
+  #host: V1DoorHost;
+  /** Told of a slow consumer; `undefined` once closed (one field for both, as every connection has one). */
+  #owner: DoorOwner | undefined;
+  /**
+   * Frames queued this turn, written by `flush`: made by the first frame
+   * and dropped once flushed, so an idle connection holds none.
+   */
+  #outbox: Outbox | undefined;
+
+  /**
+   * @param socket The WebSocket.
+   * @param host The hub's limits, flush queue and metrics, and whether to batch.
+   */
+  constructor(socket: TextSocket, host: V1DoorHost) {
+    this.#socket = socket;
+    this.#host = host;
+  }
+
+  /** Names the session told of a slow consumer; the door writes nothing before. */
+  bind(owner: DoorOwner): void {
+    this.#owner = owner;
+  }
+
+  decode(data: unknown): ParseResult {
+    return parseClientFrame(data, this.#host.limits);
+  }
+
+  bytes(data: unknown): number {
+    return messageBytes(data);
+  }
+
+  reply(frame: ServerFrame): void {
+    this.send(encodeFrame(frame));
+  }
+
+  ack(id: RequestId | undefined): void {
+    this.send(encodeAck(id));
+  }
+
+  error(code: ErrorCode, message: string, id?: RequestId): void {
+    this.send(encodeFrame(errorFrame(code, message, id)));
+  }
+
+  publication(publication: Outgoing): void {
+    this.send(publication.encoded(V1));
+  }
+
+  /**
+   * Queues one serialized frame; a no-op once closed. Frames queued in one
+   * turn of the event loop are written together at its end. A queue that,
+   * plus what the socket still holds, grows past `maxBufferedBytes` is a
+   * slow consumer's: dropped, and the session told.
+   */
+  send(text: string): void {
+    if (this.#owner === undefined) return;
+    const outbox = this.#outbox ??= new Outbox();
+    if (outbox.add(text)) this.#host.flushQueue.add(this);
+    if (outbox.exceeds(0, this.#host.limits.maxBufferedBytes)) this.#overflow();
+  }
+
+  get queuedBytes(): number {
+    return (this.#outbox?.chars ?? 0) +
+      (this.#owner === undefined ? 0 : this.#socket.bufferedAmount);
+  }
+
+  /**
+   * Writes the queued frames; called by the hub's flush queue.
+   *
+   * @returns How many WebSocket messages were written.
+   */
+  flush(): number {
+    const outbox = this.#outbox;
+    if (outbox === undefined || outbox.isEmpty) return 0;
+    if (this.#owner === undefined) {
+      this.#outbox = undefined;
+      return 0;
+    }
+    if (outbox.exceeds(this.#socket.bufferedAmount, this.#host.limits.maxBufferedBytes)) {
+      this.#overflow();
+      return 0;
+    }
+    this.#outbox = undefined;
+    return this.#write(outbox.take()!);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#owner === undefined) return;
+    // What was said before the close goes out before it.
+    const frames = this.#outbox?.take();
+    this.#outbox = undefined;
+    if (frames !== undefined) this.#write(frames);
+    this.#owner = undefined;
+    try {
+      this.#socket.close(code, reason);
+    } catch {
+      // Already closing.
+    }
+  }
+
+  discard(): void {
+    this.#owner = undefined;
+    this.#outbox = undefined;
+  }
+
+  #overflow(): void {
+    this.#outbox = undefined;
+    this.#owner?.overflow();
+  }
+
+  /** Writes frames and counts the messages written. */
+  #write(frames: string[]): number {
+    const writes = writeFrames(this.#socket, frames, this.#host.batch);
+    this.#host.metrics.socketWrites += writes;
+    return writes;
+  }
+}
