@@ -69,7 +69,7 @@ import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
 import { createSignedPublish, type PublishAdmission } from "./_signed_publish.ts";
 import { PublishError } from "./publish_error.ts";
-import { utf8ByteLength } from "./codec/_utf8.ts";
+import { utf8ByteLength } from "./codec/utf8.ts";
 
 export type {
   Accepted,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { messageBytes, utf8ByteLength } from "../../src/hub/codec/_utf8.ts";
+import { messageBytes, utf8ByteLength } from "../../src/hub/codec/utf8.ts";
 
 Deno.test("utf8ByteLength agrees with TextEncoder on ASCII, 2-, 3- and 4-byte text and lone surrogates", () => {
   const samples = [

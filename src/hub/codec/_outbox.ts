@@ -8,7 +8,7 @@
  */
 
 import type { TextSocket } from "./door.ts";
-import { utf8ByteLength } from "./_utf8.ts";
+import { utf8ByteLength } from "./utf8.ts";
 
 /** Batched messages are cut near this size (UTF-16 units), unless one frame is larger. */
 const MAX_BATCH_CHARS = 64 * 1024;

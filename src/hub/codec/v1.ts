@@ -16,7 +16,7 @@ import { type FrameLimits, parseClientFrame, type ParseResult } from "../../prot
 import type { Door, DoorOwner, PublicationCodec, TextSocket } from "./door.ts";
 import type { Outgoing } from "./outgoing.ts";
 import { Outbox, writeFrames } from "./_outbox.ts";
-import { messageBytes } from "./_utf8.ts";
+import { messageBytes } from "./utf8.ts";
 
 /**
  * Encodes a publication as a v1 `message` frame: the payload is already

@@ -1,4 +1,5 @@
-// UTF-8 sizes of strings without encoding them. Internal.
+// UTF-8 sizes of strings without encoding them: what the doors count frames
+// in, and what the hub counts presence info in.
 
 /**
  * The number of bytes `text` takes in UTF-8, as `TextEncoder` would write it
