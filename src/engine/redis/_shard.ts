@@ -1,42 +1,34 @@
-// One Redis instance as the engine sees it: a command connection (scripts,
-// PUBLISH, reads) and a subscriber connection, both failing fast instead of
-// queueing while Redis is unreachable.
+// One shard as the engine sees it: a command side (a connection to one
+// server or to the master its Sentinels name, or a Redis Cluster) and a
+// subscriber connection, both failing fast instead of queueing while Redis
+// is unreachable. A cluster's subscriber is one node's; when that node is
+// lost it moves to another node (plain PUBLISH reaches every node).
 
-import { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
+import {
+  connectCluster,
+  connectClusterNode,
+  type ConnectOptions,
+  connectServer,
+} from "./_connect.ts";
+import { keySlot } from "./_key_slot.ts";
 import type { Script } from "./_scripts.ts";
-import { redactRedisUrl } from "./redact_url.ts";
+import type { ShardEndpoint } from "./_topology.ts";
+import type { RedisAddress } from "./redis_url.ts";
 
-/** How a shard's connections behave. */
-export interface ShardOptions {
-  readonly url: string;
-  readonly name: string;
-  readonly commandTimeoutMs: number;
-  readonly connectTimeoutMs: number;
+/** How a shard's connections behave, and where they go. */
+export interface ShardOptions extends ConnectOptions {
+  readonly shard: ShardEndpoint;
 }
 
-function connect(options: ShardOptions, role: string): Redis {
-  return new Redis(options.url, {
-    lazyConnect: true,
-    // Never queue a command while disconnected, never resend one after a
-    // reconnect: a caller gets an error within the bound, not a late effect.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    // The engine resubscribes itself and verifies the result.
-    autoResubscribe: false,
-    commandTimeout: options.commandTimeoutMs,
-    connectTimeout: options.connectTimeoutMs,
-    retryStrategy: (times: number) => Math.min(50 * times, 1000),
-    connectionName: `${options.name}:${role}`,
-  });
-}
-
-/** A Redis instance's two connections. */
+/** A shard's two sides. */
 export class Shard {
   readonly index: number;
   readonly identity: string;
-  readonly command: Redis;
-  readonly subscriber: Redis;
+  readonly ringKey: string;
+  readonly command: Redis | Cluster;
+  /** Replaced by another node's after a cluster lost the current one (see `watchSubscriber`). */
+  subscriber: Redis;
   /** Channels and globs Redis confirmed on the subscriber connection. */
   readonly confirmed: Set<string> = new Set();
   /** Subscribe commands in flight, by channel or glob. */
@@ -45,40 +37,173 @@ export class Shard {
   readonly lingers: Map<string, unknown> = new Map();
   /** Whether the subscriber connection is subscribed and verified. */
   up = false;
+  #options: ShardOptions;
+  #watcher: ((subscriber: Redis) => void) | undefined;
+  /** Replicas online at each master ("host:port" in a cluster, "" otherwise), as its last write saw. */
+  #online = new Map<string, number>();
 
   constructor(index: number, options: ShardOptions) {
+    const { endpoint, identity, ringKey } = options.shard;
     this.index = index;
-    this.identity = redactRedisUrl(options.url);
-    this.command = connect(options, "cmd");
-    this.subscriber = connect(options, "sub");
+    this.identity = identity;
+    this.ringKey = ringKey;
+    this.#options = options;
+    if (endpoint.kind === "cluster") {
+      this.command = connectCluster(endpoint, options);
+      this.subscriber = connectClusterNode(endpoint, endpoint.nodes[0], options);
+    } else {
+      this.command = connectServer(endpoint, options, "cmd");
+      this.subscriber = connectServer(endpoint, options, "sub");
+    }
+  }
+
+  /** Whether the command side is a Redis Cluster. */
+  get isCluster(): boolean {
+    return this.#options.shard.endpoint.kind === "cluster";
+  }
+
+  /** Calls `watch` with the subscriber connection now and with every one that replaces it. */
+  watchSubscriber(watch: (subscriber: Redis) => void): void {
+    this.#watcher = watch;
+    watch(this.subscriber);
+  }
+
+  /** Connects both sides; a cluster's subscriber goes to the first node that answers. */
+  async connect(): Promise<void> {
+    if (!this.isCluster) {
+      await Promise.all([this.command.connect(), this.subscriber.connect()]);
+      return;
+    }
+    await this.command.connect();
+    let failure: unknown;
+    for (const node of this.#nodes()) {
+      this.replaceSubscriber(node);
+      try {
+        await this.subscriber.connect();
+        return;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    throw failure;
+  }
+
+  /** Cluster only: a subscriber connection to another node (or `node`), not yet connected. */
+  replaceSubscriber(node?: RedisAddress): Redis {
+    const endpoint = this.#options.shard.endpoint;
+    if (endpoint.kind !== "cluster") throw new Error("Only a cluster's subscriber moves");
+    const old = this.subscriber;
+    const next = node ?? this.#nodes().find((n) => !same(n, old)) ?? endpoint.nodes[0];
+    this.subscriber = connectClusterNode(endpoint, next, this.#options);
+    this.#watcher?.(this.subscriber);
+    old.disconnect();
+    return this.subscriber;
   }
 
   /** Runs a script by its digest, sending its source once when Redis lost its script cache. */
-  async run(
+  run(
     script: Script,
     keys: readonly string[],
     args: readonly (string | number)[],
   ): Promise<unknown> {
-    try {
-      return await this.command.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return await this.command.eval(script.source, keys.length, ...keys, ...args);
-    }
+    return this.#bounded((async () => {
+      try {
+        return await this.command.evalsha(script.sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+        return await this.command.eval(script.source, keys.length, ...keys, ...args);
+      }
+    })());
+  }
+
+  /**
+   * Runs a write script whose reply ends with the replicas online when it
+   * ran, and Redis WAIT in the same pipeline (so on the same connection, to
+   * the same master). Resolves with the reply once `min(wanted, online)`
+   * replicas hold the write; rejects otherwise (the write may have been
+   * applied). How many to wait for is what the master's last write saw, so
+   * a master without replicas is not waited on after its first write.
+   */
+  runAcked(
+    script: Script,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    wanted: number,
+  ): Promise<unknown[]> {
+    const waitMs = Math.max(1, Math.floor(this.#options.commandTimeoutMs / 2));
+    return this.#bounded((async () => {
+      let withSource = false;
+      for (let attempt = 0;; attempt++) {
+        const master = this.#masterOf(keys[0]);
+        const expected = Math.min(wanted, this.#online.get(master) ?? wanted);
+        const pipeline = this.command.pipeline();
+        if (withSource) pipeline.eval(script.source, keys.length, ...keys, ...args);
+        else pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
+        pipeline.wait(expected, waitMs);
+        const [[scriptError, reply], [waitError, acked]] = (await pipeline.exec()) ?? [[], []];
+        if (scriptError instanceof Error) {
+          if (!withSource && scriptError.message.startsWith("NOSCRIPT")) {
+            withSource = true;
+            continue;
+          }
+          if (attempt < 2 && this.isCluster && /^(MOVED|ASK) /.test(scriptError.message)) {
+            // Not run: the slot moved (a failover). Learn the new owner, try again.
+            await new Promise((resolve) => (this.command as Cluster).refreshSlotsCache(resolve));
+            continue;
+          }
+          throw scriptError;
+        }
+        if (waitError instanceof Error) throw waitError;
+        const result = reply as unknown[];
+        const online = Number(result.at(-1));
+        this.#online.set(master, online);
+        const needed = Math.min(wanted, online);
+        if (Number(acked) < needed) {
+          throw new Error(
+            `${acked} of ${needed} replicas confirmed the write within ${waitMs} ms`,
+          );
+        }
+        return result;
+      }
+    })());
   }
 
   /** Whether a command sent now would be written: ioredis's status lags behind a closed socket. */
   get commandsReady(): boolean {
-    return this.command.status === "ready" && this.command.stream?.writable === true;
+    if (this.isCluster) return this.command.status === "ready";
+    return this.command.status === "ready" && (this.command as Redis).stream?.writable === true;
   }
 
-  /** The server's `maxmemory-policy`, such as `noeviction`. */
+  /** The `maxmemory-policy` of the master (in a cluster, the first master's that is not `noeviction`). */
   async memoryPolicy(): Promise<string> {
-    const reply = await this.command.config("GET", "maxmemory-policy") as string[];
-    return String(reply[1]);
+    const policies = await Promise.all(
+      this.#masters().map(async (redis) => {
+        const reply = await redis.config("GET", "maxmemory-policy") as string[];
+        return String(reply[1]);
+      }),
+    );
+    return policies.find((p) => p !== "noeviction") ?? "noeviction";
   }
 
-  /** Closes both connections and waits until their sockets are gone. */
+  /** The fewest replicas online at any master of the shard. */
+  async replicasOnline(): Promise<number> {
+    const counts = await Promise.all(
+      this.#masters().map(async (redis) => {
+        const info = await redis.info("replication");
+        return info.match(/state=online/g)?.length ?? 0;
+      }),
+    );
+    return Math.min(...counts);
+  }
+
+  /** Loads scripts into the master's cache (every master's, in a cluster). */
+  async loadScripts(scripts: readonly Script[]): Promise<void> {
+    await Promise.all(
+      this.#masters().flatMap((redis) => scripts.map((s) => redis.script("LOAD", s.source))),
+    );
+  }
+
+  /** Closes both sides and waits until their sockets are gone. */
   async close(): Promise<void> {
     await Promise.all([this.command, this.subscriber].map(async (redis) => {
       // Between attempts ("reconnecting", "close") there is no socket:
@@ -91,4 +216,49 @@ export class Shard {
       await ended;
     }));
   }
+
+  /** A cluster's known nodes, shuffled so hubs spread their subscribers, seeds when none is known. */
+  #nodes(): RedisAddress[] {
+    const endpoint = this.#options.shard.endpoint;
+    if (endpoint.kind !== "cluster") return [];
+    const known = (this.command as Cluster).nodes("all").map((redis) => ({
+      host: String(redis.options.host),
+      port: Number(redis.options.port),
+    }));
+    const nodes = known.length > 0 ? known : [...endpoint.nodes];
+    for (let i = nodes.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [nodes[i], nodes[j]] = [nodes[j], nodes[i]];
+    }
+    return nodes;
+  }
+
+  #masters(): (Redis | Cluster)[] {
+    return this.isCluster ? (this.command as Cluster).nodes("master") : [this.command];
+  }
+
+  /** The master that owns `key` now, as "host:port" ("" outside a cluster). */
+  #masterOf(key: string): string {
+    if (!this.isCluster) return "";
+    return (this.command as Cluster).slots[keySlot(key)]?.[0] ?? "";
+  }
+
+  /** A cluster's retries of MOVED and CLUSTERDOWN still fail within the command timeout. */
+  #bounded<T>(work: Promise<T>): Promise<T> {
+    if (!this.isCluster) return work;
+    const { commandTimeoutMs } = this.#options;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Command timed out after ${commandTimeoutMs} ms`)),
+        commandTimeoutMs,
+      );
+    });
+    work.catch(() => {}); // its failure after the deadline is nobody's to handle
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  }
+}
+
+function same(node: RedisAddress, redis: Redis): boolean {
+  return node.host === String(redis.options.host) && node.port === Number(redis.options.port);
 }

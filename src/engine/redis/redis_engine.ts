@@ -46,10 +46,11 @@ import { LocalSubscriptions } from "./_local_subscriptions.ts";
 import { channelTopic, controlChannel, patternGlob, topicChannel, topicKeys } from "./_names.ts";
 import { OwnPresence } from "./_own_presence.ts";
 import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
-import { loadScripts, type Scripts } from "./_scripts.ts";
+import { loadScripts, type Script, type Scripts } from "./_scripts.ts";
 import { Shard } from "./_shard.ts";
 import { shardRing } from "./_shard_ring.ts";
 import { Subscriber } from "./_subscriber.ts";
+import { loadTimelineScripts, type TimelineScripts } from "./_timeline.ts";
 import type { RedisEngineHealth, RedisEngineOptions } from "./options.ts";
 
 export type {
@@ -119,7 +120,14 @@ const REFRESH_BATCH = 256;
  * ```
  */
 export async function createRedisEngine(options: RedisEngineOptions): Promise<RedisEngine> {
-  const engine = new ConnectedRedisEngine(resolveOptions(options), await loadScripts());
+  const resolved = resolveOptions(options);
+  const scripts = await loadScripts();
+  // Where a failover can change the master, or replicas are waited for,
+  // publish and read follow the master's replication ID (see _timeline.ts).
+  const timeline = resolved.failover || resolved.minReplicaAcks > 0
+    ? await loadTimelineScripts(scripts)
+    : undefined;
+  const engine = new ConnectedRedisEngine(resolved, scripts, timeline);
   await engine.start();
   return engine;
 }
@@ -128,6 +136,7 @@ class ConnectedRedisEngine implements RedisEngine {
   #id = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   #options: ResolvedOptions;
   #scripts: Scripts;
+  #timeline: TimelineScripts | undefined;
   #shards: Shard[];
   #shardOf: (topic: string) => number;
   #subscriber: Subscriber;
@@ -139,15 +148,16 @@ class ConnectedRedisEngine implements RedisEngine {
   #refreshing = false;
   #closed = false;
 
-  constructor(options: ResolvedOptions, scripts: Scripts) {
+  constructor(options: ResolvedOptions, scripts: Scripts, timeline: TimelineScripts | undefined) {
     const { prefix, commandTimeoutMs, connectTimeoutMs } = options;
     this.#options = options;
     this.#scripts = scripts;
+    this.#timeline = timeline;
     this.#local = new LocalSubscriptions(prefix, options.onListenerError);
-    this.#shards = options.urls.map((url, i) =>
-      new Shard(i, { url, name: `${prefix}:${this.#id}`, commandTimeoutMs, connectTimeoutMs })
+    this.#shards = options.shards.map((shard, i) =>
+      new Shard(i, { shard, name: `${prefix}:${this.#id}`, commandTimeoutMs, connectTimeoutMs })
     );
-    this.#shardOf = shardRing(this.#shards.map((s) => s.identity));
+    this.#shardOf = shardRing(this.#shards.map((s) => s.ringKey));
     this.#subscriber = new Subscriber(this.#shards, { ...options, engineId: this.#id }, {
       wanted: (shard) => this.#wanted(shard),
       restored: (shard) => this.#restored(shard),
@@ -162,7 +172,7 @@ class ConnectedRedisEngine implements RedisEngine {
     try {
       await Promise.all(this.#shards.map(async (shard) => {
         try {
-          await Promise.all([shard.command.connect(), shard.subscriber.connect()]);
+          await shard.connect();
         } catch (error) {
           throw new EngineError(
             "ENGINE_UNAVAILABLE",
@@ -170,9 +180,11 @@ class ConnectedRedisEngine implements RedisEngine {
           );
         }
         await this.#checkMemoryPolicy(shard);
-        await Promise.all(
-          Object.values(this.#scripts).map((s) => shard.command.script("LOAD", s.source)),
-        );
+        await this.#checkReplicas(shard);
+        await shard.loadScripts([
+          ...Object.values(this.#scripts),
+          ...Object.values(this.#timeline ?? {}),
+        ]);
         await this.#subscriber.start(shard);
       }));
     } catch (error) {
@@ -205,7 +217,11 @@ class ConnectedRedisEngine implements RedisEngine {
     }
     const keys = topicKeys(this.#options.prefix, topic);
     const args = [channel, encoded, newEpoch(), rule.size, rule.ttlMs];
-    const sent = shard.run(this.#scripts.publish, [keys.meta, keys.stream], args);
+    const script = this.#timeline?.publish ?? this.#scripts.publish;
+    const acks = this.#options.minReplicaAcks;
+    const sent = acks > 0
+      ? shard.runAcked(script, [keys.meta, keys.stream], args, acks)
+      : shard.run(script, [keys.meta, keys.stream], args);
     const reply = await this.#confirm(shard, "publish", topic, sent) as [number, string];
     return { offset: Number(reply[0]), epoch: String(reply[1]) };
   }
@@ -409,7 +425,8 @@ class ConnectedRedisEngine implements RedisEngine {
     }
     const shard = this.#shardFor(topic);
     const keys = topicKeys(this.#options.prefix, topic);
-    const sent = shard.run(this.#scripts.read, [keys.meta, keys.stream], [
+    const script: Script = this.#timeline?.read ?? this.#scripts.read;
+    const sent = shard.run(script, [keys.meta, keys.stream], [
       newEpoch(),
       rule.ttlMs,
       ...args,
@@ -591,6 +608,29 @@ class ConnectedRedisEngine implements RedisEngine {
         this.#options.onListenerError(error);
       }
     }
+  }
+
+  /** Warns when a master has fewer replicas online than publications wait for. */
+  async #checkReplicas(shard: Shard): Promise<void> {
+    const wanted = this.#options.minReplicaAcks;
+    if (wanted === 0) return;
+    let online: number;
+    try {
+      online = await shard.replicasOnline();
+    } catch (error) {
+      online = 0;
+      this.#log(
+        "warn",
+        "replicas_missing",
+        `Could not count the replicas of Redis at ${shard.identity}: ${reasonOf(error)}`,
+      );
+    }
+    if (online >= wanted) return;
+    this.#log(
+      "warn",
+      "replicas_missing",
+      `Redis at ${shard.identity} has ${online} replicas online where publications wait for ${wanted} (minReplicaAcks): until more are online, a failover can lose acknowledged publications`,
+    );
   }
 
   async #checkMemoryPolicy(shard: Shard): Promise<void> {
