@@ -53,7 +53,8 @@ export async function startRedisSentinelSet(
       "bind 127.0.0.1",
       `sentinel monitor ${masterName} 127.0.0.1 ${master.port} 2`,
       `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
-      `sentinel failover-timeout ${masterName} 10000`,
+      // An aborted failover is tried again after twice this.
+      `sentinel failover-timeout ${masterName} 5000`,
       `sentinel parallel-syncs ${masterName} 1`,
     ];
     const sentinels = await Promise.all(

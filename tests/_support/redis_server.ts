@@ -159,6 +159,11 @@ async function launch(
       dir,
       "--logfile",
       "",
+      ...(sentinel ? [] : [
+        // A replica's first sync starts at once instead of after 5 s.
+        "--repl-diskless-sync-delay",
+        "0",
+      ]),
       ...(sentinel ? rest : extra),
     ],
     stdin: "null",

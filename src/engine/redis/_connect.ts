@@ -68,11 +68,11 @@ function sentinelOptions(
     enableTLSForSentinelMode: endpoint.tls,
     sentinelRetryStrategy: backoff,
     sentinelCommandTimeout: options.commandTimeoutMs,
-    // Listen for +switch-master on the Sentinels and reconnect at once,
-    // also when the old master is cut off rather than dead.
-    failoverDetector: true,
-    // A master demoted under a live connection answers writes with
-    // READONLY: reconnect (without resending) to find the new one.
+    // No failoverDetector: its +switch-master handler can land during a
+    // reconnect and end the connection for good (ioredis 6.0.0). A dead
+    // master closes the socket; a Sentinel demoting a live one kills its
+    // clients; and a master demoted under a live connection answers writes
+    // with READONLY: reconnect (without resending) to find the new one.
     reconnectOnError: (error: Error) => error.message.startsWith("READONLY") ? 1 : false,
   };
 }
