@@ -1,8 +1,9 @@
 // A Redis Cluster for tests: three masters, each with one replica, every node
 // a real redis-server process on free 127.0.0.1 ports (its bus on another),
 // created offline with `redis-cli --cluster create ... --cluster-yes` and
-// stopped by PID. Ready means every node reports `cluster_state:ok` and
-// every replica's link is up, so a failover can happen at once.
+// stopped by PID. Ready means every node reports `cluster_state:ok`, every
+// replica's link is up and every master counts its replicas online, so a
+// failover can happen at once and WAIT has replicas to wait for.
 
 import { type RedisServer, startRedisServer } from "./redis_server.ts";
 import { until } from "./redis_sentinel.ts";
@@ -87,6 +88,10 @@ export async function startRedisCluster(
         if (!(await node.cli("CLUSTER", "INFO")).includes("cluster_state:ok")) return false;
         const info = await node.cli("INFO", "replication");
         if (/role:slave/.test(info) && !/master_link_status:up/.test(info)) return false;
+        // A master counts a replica as online (for WAIT) once it acknowledged the sync.
+        if (/role:master/.test(info) && (info.match(/state=online/g)?.length ?? 0) < replicas) {
+          return false;
+        }
       }
       return true;
     };

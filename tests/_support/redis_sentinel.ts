@@ -22,7 +22,7 @@ export interface RedisSentinelSet extends AsyncDisposable {
   master(): Promise<RedisServer>;
   /** Waits until the Sentinels name a master other than `old` and it answers as one; returns it. */
   promoted(old: RedisServer, timeoutMs?: number): Promise<RedisServer>;
-  /** Waits until `server` replicates the current master with its link up. */
+  /** Waits until `server` replicates the current master with its link up, online for the master. */
   replicating(server: RedisServer, timeoutMs?: number): Promise<void>;
   /** Stops every process. */
   stop(): Promise<void>;
@@ -93,7 +93,10 @@ export async function startRedisSentinelSet(
       async replicating(server, timeoutMs = READY_TIMEOUT_MS) {
         await until(`port ${server.port} replicating`, timeoutMs, async () => {
           const info = await server.cli("INFO", "replication");
-          return /role:slave/.test(info) && /master_link_status:up/.test(info);
+          if (!/role:slave/.test(info) || !/master_link_status:up/.test(info)) return false;
+          const master = servers.find((s) => info.includes(`master_port:${s.port}`));
+          const seen = await master?.cli("INFO", "replication");
+          return seen !== undefined && new RegExp(`port=${server.port},state=online`).test(seen);
         });
       },
       stop,

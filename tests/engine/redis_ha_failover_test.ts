@@ -164,8 +164,8 @@ Deno.test("createRedisEngine acknowledges a publication only once a replica hold
     args: ["--replicaof", "127.0.0.1", `${master.port}`],
   });
   await eventually(
-    async () => (await replica.cli("INFO", "replication")).includes("master_link_status:up"),
-    "the replica linked",
+    async () => (await master.cli("INFO", "replication")).includes("state=online"),
+    "the replica online for its master",
   );
   const options = { url: master.url, history, ...quiet };
   await using acked = await createRedisEngine({ ...options, minReplicaAcks: 1 });

@@ -12,6 +12,7 @@ import {
   connectServer,
 } from "./_connect.ts";
 import { keySlot } from "./_key_slot.ts";
+import { ReplicaAcks } from "./_replica_acks.ts";
 import type { Script } from "./_scripts.ts";
 import type { ShardEndpoint } from "./_topology.ts";
 import type { RedisAddress } from "./redis_url.ts";
@@ -39,8 +40,8 @@ export class Shard {
   up = false;
   #options: ShardOptions;
   #watcher: ((subscriber: Redis) => void) | undefined;
-  /** Replicas online at each master ("host:port" in a cluster, "" otherwise), as its last write saw. */
-  #online = new Map<string, number>();
+  /** Writes waiting for replicas, per connection; made on first use. */
+  #acks: ReplicaAcks | undefined;
 
   constructor(index: number, options: ShardOptions) {
     const { endpoint, identity, ringKey } = options.shard;
@@ -118,11 +119,10 @@ export class Shard {
 
   /**
    * Runs a write script whose reply ends with the replicas online when it
-   * ran, and Redis WAIT in the same pipeline (so on the same connection, to
-   * the same master). Resolves with the reply once `min(wanted, online)`
-   * replicas hold the write; rejects otherwise (the write may have been
-   * applied). How many to wait for is what the master's last write saw, so
-   * a master without replicas is not waited on after its first write.
+   * ran, and resolves with the reply once `min(wanted, online)` replicas
+   * hold the write (see _replica_acks.ts); rejects otherwise, when the write
+   * may have been applied. In a cluster the script goes straight to the
+   * connection of the key's master, so the WAIT behind it covers it.
    */
   runAcked(
     script: Script,
@@ -130,40 +130,36 @@ export class Shard {
     args: readonly (string | number)[],
     wanted: number,
   ): Promise<unknown[]> {
-    const waitMs = Math.max(1, Math.floor(this.#options.commandTimeoutMs / 2));
+    this.#acks ??= new ReplicaAcks(
+      wanted,
+      Math.max(1, Math.floor(this.#options.commandTimeoutMs / 2)),
+    );
+    const acks = this.#acks;
     return this.#bounded((async () => {
       let withSource = false;
       for (let attempt = 0;; attempt++) {
-        const master = this.#masterOf(keys[0]);
-        const expected = Math.min(wanted, this.#online.get(master) ?? wanted);
-        const pipeline = this.command.pipeline();
-        if (withSource) pipeline.eval(script.source, keys.length, ...keys, ...args);
-        else pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
-        pipeline.wait(expected, waitMs);
-        const [[scriptError, reply], [waitError, acked]] = (await pipeline.exec()) ?? [[], []];
-        if (scriptError instanceof Error) {
-          if (!withSource && scriptError.message.startsWith("NOSCRIPT")) {
+        try {
+          const redis = this.#writerOf(keys[0]);
+          return await acks.write(
+            redis,
+            () =>
+              withSource
+                ? redis.eval(script.source, keys.length, ...keys, ...args)
+                : redis.evalsha(script.sha, keys.length, ...keys, ...args),
+          );
+        } catch (error) {
+          const message = error instanceof Error ? error.message : "";
+          if (!withSource && message.startsWith("NOSCRIPT")) {
             withSource = true;
             continue;
           }
-          if (attempt < 2 && this.isCluster && /^(MOVED|ASK) /.test(scriptError.message)) {
+          if (attempt < 2 && this.isCluster && /^(MOVED|ASK|CLUSTERDOWN) /.test(message)) {
             // Not run: the slot moved (a failover). Learn the new owner, try again.
             await new Promise((resolve) => (this.command as Cluster).refreshSlotsCache(resolve));
             continue;
           }
-          throw scriptError;
+          throw error;
         }
-        if (waitError instanceof Error) throw waitError;
-        const result = reply as unknown[];
-        const online = Number(result.at(-1));
-        this.#online.set(master, online);
-        const needed = Math.min(wanted, online);
-        if (Number(acked) < needed) {
-          throw new Error(
-            `${acked} of ${needed} replicas confirmed the write within ${waitMs} ms`,
-          );
-        }
-        return result;
       }
     })());
   }
@@ -237,15 +233,30 @@ export class Shard {
     return this.isCluster ? (this.command as Cluster).nodes("master") : [this.command];
   }
 
-  /** The master that owns `key` now, as "host:port" ("" outside a cluster). */
-  #masterOf(key: string): string {
-    if (!this.isCluster) return "";
-    return (this.command as Cluster).slots[keySlot(key)]?.[0] ?? "";
+  /** The connection writes of `key` go on: in a cluster, the one to the master of its slot. */
+  #writerOf(key: string): Redis {
+    if (!this.isCluster) return this.command as Redis;
+    const cluster = this.command as Cluster;
+    const owner = cluster.slots[keySlot(key)]?.[0];
+    const master = cluster.nodes("master").find((redis) =>
+      `${redis.options.host}:${redis.options.port}` === owner
+    );
+    if (master === undefined) {
+      throw new Error(`CLUSTERDOWN no known master for the slot of '${key}'`);
+    }
+    return master;
   }
 
-  /** A cluster's retries of MOVED and CLUSTERDOWN still fail within the command timeout. */
+  /**
+   * In a cluster: retries of MOVED and CLUSTERDOWN still fail within the
+   * command timeout, and a failure that may come from a failover (a closed
+   * connection to a dead master, CLUSTERDOWN) refreshes the slots at once,
+   * so the next command goes to the new master. The failed command itself
+   * is not sent again: it may have run.
+   */
   #bounded<T>(work: Promise<T>): Promise<T> {
     if (!this.isCluster) return work;
+    const cluster = this.command as Cluster;
     const { commandTimeoutMs } = this.#options;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
@@ -255,7 +266,10 @@ export class Shard {
       );
     });
     work.catch(() => {}); // its failure after the deadline is nobody's to handle
-    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+    return Promise.race([work, late]).catch((error) => {
+      if (cluster.status === "ready") cluster.refreshSlotsCache();
+      throw error;
+    }).finally(() => clearTimeout(timer));
   }
 }
 

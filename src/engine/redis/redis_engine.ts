@@ -145,6 +145,8 @@ class ConnectedRedisEngine implements RedisEngine {
   #present = new OwnPresence();
   #controls = new Set<(command: ControlCommand) => void>();
   #timers = new Set<unknown>();
+  /** Publications Redis ran that wait for their replicas: close() lets them finish. */
+  #acking = new Set<Promise<unknown>>();
   #refreshing = false;
   #closed = false;
 
@@ -219,9 +221,16 @@ class ConnectedRedisEngine implements RedisEngine {
     const args = [channel, encoded, newEpoch(), rule.size, rule.ttlMs];
     const script = this.#timeline?.publish ?? this.#scripts.publish;
     const acks = this.#options.minReplicaAcks;
-    const sent = acks > 0
-      ? shard.runAcked(script, [keys.meta, keys.stream], args, acks)
-      : shard.run(script, [keys.meta, keys.stream], args);
+    let sent: Promise<unknown>;
+    if (acks > 0) {
+      const acking = shard.runAcked(script, [keys.meta, keys.stream], args, acks);
+      this.#acking.add(acking);
+      const done = () => void this.#acking.delete(acking);
+      acking.then(done, done);
+      sent = acking;
+    } else {
+      sent = shard.run(script, [keys.meta, keys.stream], args);
+    }
     const reply = await this.#confirm(shard, "publish", topic, sent) as [number, string];
     return { offset: Number(reply[0]), epoch: String(reply[1]) };
   }
@@ -391,7 +400,9 @@ class ConnectedRedisEngine implements RedisEngine {
       this.#removeEntry(topic, connection)
     );
     this.#present.clear();
-    await Promise.allSettled(removals);
+    // Subscribers may have seen a publication still waiting for its replicas:
+    // its publisher gets the answer, not a closed engine.
+    await Promise.allSettled([...removals, ...this.#acking]);
     await this.#release();
   }
 
