@@ -197,3 +197,33 @@ Deno.test("createRedisEngine acknowledges a publication only once a replica hold
   );
   assert.equal((await acked.publish(TOPIC, pub("alone")))?.offset, 5);
 });
+
+Deno.test("createRedisEngine on a Cluster moves its subscriber off a dead node and resubscribes", async () => {
+  await using cluster = await startRedisCluster();
+  const prefix = "mv";
+  await using subscriber = await createRedisEngine({ url: cluster.url, prefix, history, ...quiet });
+  // The node holding the subscriber's connection (the only one so far): CLIENT LIST names it.
+  let host: RedisServer | undefined;
+  for (const node of cluster.nodes) {
+    if (/ name=mv:\w+:sub /.test(await node.cli("CLIENT", "LIST", "TYPE", "pubsub"))) host = node;
+  }
+  assert.ok(host !== undefined, "the subscriber is on one node");
+  await using publisher = await createRedisEngine({ url: cluster.url, prefix, history, ...quiet });
+  const listen = new Listen();
+  await subscriber.subscribe(TOPIC, listen);
+  await subscriber.subscribe("chat:*", listen);
+  await publisher.publish(TOPIC, pub("before"));
+  await listen.until(() => listen.deliveries.length === 2, "delivered through both subscriptions");
+  const killedAt = performance.now();
+  await host.kill();
+  await listen.until(() => listen.lost.length >= 2, "both subscriptions told to recover", 15_000);
+  await eventually(() => Promise.resolve(subscriber.health().ok), "healthy again", 15_000);
+  const movedMs = performance.now() - killedAt;
+  await publishUntilAcked(publisher, "after");
+  await listen.until(
+    () => listen.deliveries.filter((d) => d.publication.data === "after").length === 2,
+    "delivered again through both",
+  );
+  assert.deepEqual(listen.lost.map((l) => l.reason), ["reconnect", "reconnect"]);
+  assert.ok(movedMs < 10_000, `resubscribed ${movedMs.toFixed(0)} ms after the node died`);
+});
