@@ -29,6 +29,8 @@ export interface RedisClusterOptions {
   readonly replicas?: number;
   /** `cluster-node-timeout`: how long a master must be silent before its replica takes over. @default {1000} */
   readonly nodeTimeoutMs?: number;
+  /** Every node's password. @default {none} */
+  readonly password?: string;
 }
 
 /** Starts the nodes, creates the cluster and waits until it serves every slot with replicas linked. */
@@ -46,7 +48,7 @@ export async function startRedisCluster(
     const nodes = await Promise.all(
       Array.from(
         { length: masters * (1 + replicas) },
-        () => startRedisServer({ clusterNodeTimeoutMs: nodeTimeoutMs }),
+        () => startRedisServer({ clusterNodeTimeoutMs: nodeTimeoutMs, password: options.password }),
       ),
     );
     started.push(...nodes);
@@ -58,6 +60,7 @@ export async function startRedisCluster(
         "--cluster-replicas",
         `${replicas}`,
         "--cluster-yes",
+        ...(options.password === undefined ? [] : ["-a", options.password, "--no-auth-warning"]),
       ],
       stdin: "null",
       stdout: "piped",

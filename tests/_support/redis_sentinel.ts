@@ -31,6 +31,10 @@ export interface RedisSentinelSet extends AsyncDisposable {
 export interface RedisSentinelSetOptions {
   /** `down-after-milliseconds`: how long the master must be silent before a failover. @default {1000} */
   readonly downAfterMs?: number;
+  /** The master's and replica's password. @default {none} */
+  readonly password?: string;
+  /** The Sentinels' own password. @default {none} */
+  readonly sentinelPassword?: string;
 }
 
 /** Starts a master, a replica and three Sentinels, and waits until a failover could happen. */
@@ -43,10 +47,12 @@ export async function startRedisSentinelSet(
     await Promise.all(started.map((s) => s[Symbol.asyncDispose]()));
   };
   try {
-    const master = await startRedisServer();
+    const { password, sentinelPassword } = options;
+    const master = await startRedisServer({ password });
     started.push(master);
     const replica = await startRedisServer({
       args: ["--replicaof", "127.0.0.1", `${master.port}`],
+      password,
     });
     started.push(replica);
     const config = [
@@ -56,9 +62,13 @@ export async function startRedisSentinelSet(
       // An aborted failover is tried again after twice this.
       `sentinel failover-timeout ${masterName} 5000`,
       `sentinel parallel-syncs ${masterName} 1`,
+      ...(password === undefined ? [] : [`sentinel auth-pass ${masterName} ${password}`]),
+      ...(sentinelPassword === undefined
+        ? []
+        : [`requirepass ${sentinelPassword}`, `sentinel sentinel-pass ${sentinelPassword}`]),
     ];
     const sentinels = await Promise.all(
-      [0, 1, 2].map(() => startRedisServer({ sentinel: config })),
+      [0, 1, 2].map(() => startRedisServer({ sentinel: config, password: sentinelPassword })),
     );
     started.push(...sentinels);
     const servers = [master, replica];

@@ -32,6 +32,8 @@ export interface RedisServerOptions {
   readonly clusterNodeTimeoutMs?: number;
   /** Run as a Sentinel (`redis-server <file> --sentinel`) with these configuration lines. */
   readonly sentinel?: readonly string[];
+  /** Clients and replicas authenticate with it (`requirepass`, `masterauth`; a Sentinel's own in its lines). */
+  readonly password?: string;
 }
 
 interface Running {
@@ -47,7 +49,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   let running: Running | undefined;
   for (let attempt = 0; running === undefined; attempt++) {
     try {
-      running = await launch(port, dir, args, options.sentinel !== undefined);
+      running = await launch(port, dir, args, options);
     } catch (error) {
       if (attempt >= 3) {
         await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -83,7 +85,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     },
     async cli(...args: string[]) {
       const out = await new Deno.Command("redis-cli", {
-        args: ["-h", "127.0.0.1", "-p", `${port}`, ...args],
+        args: [
+          "-h",
+          "127.0.0.1",
+          "-p",
+          `${port}`,
+          ...(options.password === undefined ? [] : ["-a", options.password, "--no-auth-warning"]),
+          ...args,
+        ],
         stdout: "piped",
         stderr: "piped",
       }).output();
@@ -95,7 +104,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     kill: () => halt("SIGKILL"),
     async restart() {
       await halt("SIGTERM");
-      current = await launch(port, dir, args, options.sentinel !== undefined);
+      current = await launch(port, dir, args, options);
     },
     async [Symbol.asyncDispose]() {
       await halt("SIGTERM");
@@ -128,6 +137,9 @@ async function argsFor(port: number, dir: string, options: RedisServerOptions): 
       `${options.clusterNodeTimeoutMs}`,
     );
   }
+  if (options.password !== undefined && options.sentinel === undefined) {
+    args.push("--requirepass", options.password, "--masterauth", options.password);
+  }
   if (options.sentinel !== undefined) {
     // A Sentinel rewrites its file: each run of one server has its own.
     const file = `${dir}/sentinel-${port}.conf`;
@@ -141,8 +153,9 @@ async function launch(
   port: number,
   dir: string,
   extra: readonly string[],
-  sentinel: boolean,
+  options: RedisServerOptions,
 ): Promise<Running> {
+  const sentinel = options.sentinel !== undefined;
   const [file, ...rest] = sentinel ? extra : [];
   const child = new Deno.Command("redis-server", {
     args: [
@@ -198,7 +211,7 @@ async function launch(
         );
       }),
     ]);
-    await ping(port);
+    await ping(port, options.password);
   } catch (error) {
     try {
       child.kill("SIGKILL");
@@ -212,9 +225,14 @@ async function launch(
   return { child, drained: drained.catch(() => {}), exited };
 }
 
-async function ping(port: number): Promise<void> {
+async function ping(port: number, password: string | undefined): Promise<void> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
+    if (password !== undefined) {
+      await conn.write(new TextEncoder().encode(`AUTH ${password}\r\n`));
+      const n = await conn.read(new Uint8Array(64));
+      if (n === null) throw new Error("Closed during AUTH");
+    }
     await conn.write(new TextEncoder().encode("PING\r\n"));
     const buffer = new Uint8Array(16);
     const n = await conn.read(buffer);

@@ -69,8 +69,34 @@ export class Shard {
     watch(this.subscriber);
   }
 
-  /** Connects both sides; a cluster's subscriber goes to the first node that answers. */
+  /**
+   * Connects both sides within `connectTimeoutMs` (asking Sentinels for a
+   * master can otherwise retry for ever); a cluster's subscriber goes to the
+   * first node that answers.
+   */
   async connect(): Promise<void> {
+    const { connectTimeoutMs } = this.#options;
+    let seen: unknown;
+    const note = (error: unknown) => void (seen = error);
+    this.command.on("error", note);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        this.#connect(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const last = seen instanceof Error ? `: ${seen.message.replace(/\.$/, "")}` : "";
+            reject(new Error(`no connection within ${connectTimeoutMs} ms${last}`));
+          }, connectTimeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.command.off("error", note);
+    }
+  }
+
+  async #connect(): Promise<void> {
     if (!this.isCluster) {
       await Promise.all([this.command.connect(), this.subscriber.connect()]);
       return;
