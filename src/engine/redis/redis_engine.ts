@@ -54,9 +54,11 @@ import { loadTimelineScripts, type TimelineScripts } from "./_timeline.ts";
 import type { RedisEngineHealth, RedisEngineOptions } from "./options.ts";
 
 export type {
+  RedisClusterOptions,
   RedisEngineHealth,
   RedisEngineLogEntry,
   RedisEngineOptions,
+  RedisSentinelOptions,
   RedisShardHealth,
 } from "./options.ts";
 

@@ -9,7 +9,16 @@
 
 import { redactRedisUrl } from "./redact_url.ts";
 
-/** A `host` and `port`. */
+/**
+ * A `host` and `port`, as read from a multi-host Redis URL.
+ *
+ * @example A Sentinel on its default port
+ * ```ts
+ * import type { RedisAddress } from "./redis_url.ts";
+ *
+ * const sentinel: RedisAddress = { host: "10.0.0.1", port: 26379 };
+ * ```
+ */
 export interface RedisAddress {
   readonly host: string;
   readonly port: number;
