@@ -227,3 +227,86 @@ Deno.test("createRedisEngine on a Cluster moves its subscriber off a dead node a
   assert.deepEqual(listen.lost.map((l) => l.reason), ["reconnect", "reconnect"]);
   assert.ok(movedMs < 10_000, `resubscribed ${movedMs.toFixed(0)} ms after the node died`);
 });
+
+/**
+ * Publishes one at a time; after 20 acknowledgements runs `failover`, and
+ * stops 20 acknowledgements after it returned. Returns what was acknowledged.
+ */
+async function publishThrough(
+  engine: RedisEngine,
+  failover: () => Promise<void>,
+): Promise<{ acked: string[]; refused: number; before: StreamPosition }> {
+  const acked: string[] = [];
+  let refused = 0;
+  let before: StreamPosition | undefined;
+  let after = Infinity;
+  for (let i = 0; acked.length < after + 20; i++) {
+    try {
+      const position = await engine.publish(TOPIC, pub(`p${i}`));
+      acked.push(`p${i}`);
+      if (acked.length === 20) {
+        before = position;
+        await failover();
+        after = acked.length;
+      }
+    } catch (error) {
+      assert.ok(error instanceof EngineError && error.retry, String(error));
+      refused++;
+      await new Promise((resolve) => setTimeout(resolve, 20)); // load shaping while Redis switches
+    }
+  }
+  return { acked, refused, before: before! };
+}
+
+/**
+ * Every acknowledged publication is history on the master a new engine
+ * finds (not merely on the one the publisher wrote to); nothing from before
+ * recovers as complete.
+ */
+async function assertKeptAndEpochChanged(
+  url: string,
+  result: { acked: string[]; before: StreamPosition },
+): Promise<void> {
+  await using engine = await createRedisEngine({ url, history, ...quiet });
+  const { publications, position } = await engine.history(TOPIC, { limit: 1000 });
+  const held = new Set(publications.map((p) => p.publication.data));
+  assert.deepEqual(result.acked.filter((d) => !held.has(d)), [], "acknowledged but not history");
+  assert.notEqual(position.epoch, result.before.epoch);
+  const recovery = await engine.recover(TOPIC, result.before, 1000);
+  assert.equal(recovery.recovered, false, JSON.stringify(recovery));
+}
+
+Deno.test("createRedisEngine through SENTINEL FAILOVER loses no acknowledged publication", async () => {
+  await using set = await startRedisSentinelSet();
+  const [first] = set.servers;
+  await using engine = await createRedisEngine({ url: set.url, history, ...quiet });
+  const listen = new Listen();
+  await engine.subscribe(TOPIC, listen);
+  const result = await publishThrough(engine, async () => {
+    assert.equal(await set.sentinels[0].cli("SENTINEL", "FAILOVER", "mymaster"), "OK");
+    await set.promoted(first);
+  });
+  await assertKeptAndEpochChanged(set.url, result);
+  await listen.until(() => listen.lost.length > 0, "the subscription told to recover");
+});
+
+Deno.test("createRedisEngine through CLUSTER FAILOVER loses no acknowledged publication", async () => {
+  await using cluster = await startRedisCluster();
+  const key = `rt:{${TOPIC}}:meta`;
+  const master = await cluster.masterOf(key);
+  let replica: RedisServer | undefined;
+  for (const node of cluster.nodes) {
+    if ((await node.cli("INFO", "replication")).includes(`master_port:${master.port}`)) {
+      replica = node;
+    }
+  }
+  await using engine = await createRedisEngine({ url: cluster.url, history, ...quiet });
+  const listen = new Listen();
+  await engine.subscribe(TOPIC, listen);
+  const result = await publishThrough(engine, async () => {
+    assert.equal(await replica!.cli("CLUSTER", "FAILOVER"), "OK");
+    await cluster.promoted(key, master);
+  });
+  await assertKeptAndEpochChanged(cluster.url, result);
+  await listen.until(() => listen.lost.length > 0, "the subscription told to recover");
+});

@@ -10,9 +10,16 @@
 // (perhaps to a new master) the first WAIT waits for that count. A write is confirmed
 // when WAIT's answer reaches min(wanted, replicas online when it ran). A
 // write whose connection closed before its WAIT answered is never
-// confirmed: a WAIT on the next connection would not cover it.
+// confirmed: a WAIT on the next connection would not cover it. A write
+// confirmed by fewer than `wanted` replicas (its master is alone) is
+// acknowledged only once `confirm` says the connection is still to the
+// master (with Sentinel: no Sentinel names another live master); a
+// replaced master keeps taking writes until it is demoted, and loses them.
 
 import type { Redis } from "ioredis";
+
+/** Whether a connection still writes to the master; false makes its writes fail. */
+export type ConfirmMaster = (redis: Redis) => Promise<boolean>;
 
 interface Entry {
   readonly seq: number;
@@ -31,11 +38,13 @@ class ConnectionAcks {
   #entries: Entry[] = [];
   #waiting = false;
   #online: number | undefined;
+  #confirm: ConfirmMaster | undefined;
 
-  constructor(redis: Redis, wanted: number, waitMs: number) {
+  constructor(redis: Redis, wanted: number, waitMs: number, confirm: ConfirmMaster | undefined) {
     this.#redis = redis;
     this.#wanted = wanted;
     this.#waitMs = waitMs;
+    this.#confirm = confirm;
     redis.on("close", () => {
       this.#online = undefined;
       const lost = new Error("the connection closed before the replicas confirmed the write");
@@ -72,21 +81,40 @@ class ConnectionAcks {
     // Without a count from this connection yet, the first reply brings one.
     if (this.#waiting || this.#entries.length === 0 || this.#online === undefined) return;
     this.#waiting = true;
-    const upTo = this.#seq;
-    const wanted = this.#wanted;
-    const expected = Math.min(wanted, this.#online);
-    this.#redis.wait(expected, this.#waitMs).then(
-      (acked) =>
-        this.#settle(upTo, (entry) => {
-          const needed = Math.min(wanted, entry.online ?? wanted);
-          return Number(acked) >= needed ? undefined : new Error(
-            `${acked} of ${needed} replicas confirmed the write within ${this.#waitMs} ms`,
-          );
-        }),
-      (error: Error) => this.#settle(upTo, () => error),
-    ).finally(() => {
+    this.#round().finally(() => {
       this.#waiting = false;
       this.#flush();
+    });
+  }
+
+  /** One WAIT (and, for writes on a master left alone, one confirmation) for every write sent so far. */
+  async #round(): Promise<void> {
+    const upTo = this.#seq;
+    const wanted = this.#wanted;
+    let acked: number;
+    try {
+      acked = Number(
+        await this.#redis.wait(Math.min(wanted, this.#online ?? wanted), this.#waitMs),
+      );
+    } catch (error) {
+      this.#settle(upTo, () => error as Error);
+      return;
+    }
+    const needed = (entry: Entry) => Math.min(wanted, entry.online ?? wanted);
+    const alone = this.#entries.some((e) => e.seq <= upTo && needed(e) < wanted);
+    const confirmed = alone && this.#confirm !== undefined
+      ? await this.#confirm(this.#redis).catch(() => false)
+      : true;
+    this.#settle(upTo, (entry) => {
+      if (acked < needed(entry)) {
+        return new Error(
+          `${acked} of ${needed(entry)} replicas confirmed the write within ${this.#waitMs} ms`,
+        );
+      }
+      if (needed(entry) < wanted && !confirmed) {
+        return new Error("the master was replaced: a write it took without a replica may be lost");
+      }
+      return undefined;
     });
   }
 
@@ -107,17 +135,19 @@ export class ReplicaAcks {
   #connections = new WeakMap<Redis, ConnectionAcks>();
   #wanted: number;
   #waitMs: number;
+  #confirm: ConfirmMaster | undefined;
 
-  constructor(wanted: number, waitMs: number) {
+  constructor(wanted: number, waitMs: number, confirm?: ConfirmMaster) {
     this.#wanted = wanted;
     this.#waitMs = waitMs;
+    this.#confirm = confirm;
   }
 
   /** Sends `send`'s write on `redis` (which it must use) and resolves once replicas confirmed it. */
   write(redis: Redis, send: () => Promise<unknown>): Promise<unknown[]> {
     let acks = this.#connections.get(redis);
     if (acks === undefined) {
-      acks = new ConnectionAcks(redis, this.#wanted, this.#waitMs);
+      acks = new ConnectionAcks(redis, this.#wanted, this.#waitMs, this.#confirm);
       this.#connections.set(redis, acks);
     }
     return acks.write(send);

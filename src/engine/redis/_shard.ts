@@ -2,7 +2,9 @@
 // server or to the master its Sentinels name, or a Redis Cluster) and a
 // subscriber connection, both failing fast instead of queueing while Redis
 // is unreachable. A cluster's subscriber is one node's; when that node is
-// lost it moves to another node (plain PUBLISH reaches every node).
+// lost it moves to another node (plain PUBLISH reaches every node). With
+// Sentinel, a connection found on a replaced master reconnects, and one that
+// ioredis ended (it can, mid-reconnect) is connected again.
 
 import type { Cluster, Redis } from "ioredis";
 import {
@@ -14,6 +16,7 @@ import {
 import { keySlot } from "./_key_slot.ts";
 import { ReplicaAcks } from "./_replica_acks.ts";
 import type { Script } from "./_scripts.ts";
+import { SentinelCheck } from "./_sentinel_check.ts";
 import type { ShardEndpoint } from "./_topology.ts";
 import type { RedisAddress } from "./redis_url.ts";
 
@@ -42,6 +45,10 @@ export class Shard {
   #watcher: ((subscriber: Redis) => void) | undefined;
   /** Writes waiting for replicas, per connection; made on first use. */
   #acks: ReplicaAcks | undefined;
+  #check: SentinelCheck | undefined;
+  #revivals = new Set<ReturnType<typeof setTimeout>>();
+  #connected = false;
+  #closing = false;
 
   constructor(index: number, options: ShardOptions) {
     const { endpoint, identity, ringKey } = options.shard;
@@ -55,6 +62,10 @@ export class Shard {
     } else {
       this.command = connectServer(endpoint, options, "cmd");
       this.subscriber = connectServer(endpoint, options, "sub");
+      if (endpoint.kind === "sentinel") this.#check = new SentinelCheck(endpoint, options);
+      for (const redis of [this.command, this.subscriber]) {
+        redis.on("end", () => this.#revive(redis));
+      }
     }
   }
 
@@ -82,7 +93,7 @@ export class Shard {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
-        this.#connect(),
+        this.#connect().then(() => void (this.#connected = true)),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             const last = seen instanceof Error ? `: ${seen.message.replace(/\.$/, "")}` : "";
@@ -156,9 +167,15 @@ export class Shard {
     args: readonly (string | number)[],
     wanted: number,
   ): Promise<unknown[]> {
+    const check = this.#check;
     this.#acks ??= new ReplicaAcks(
       wanted,
       Math.max(1, Math.floor(this.#options.commandTimeoutMs / 2)),
+      check === undefined ? undefined : async (redis) => {
+        if (await check.isMaster(redis)) return true;
+        this.#moveOffReplacedMaster();
+        return false;
+      },
     );
     const acks = this.#acks;
     return this.#bounded((async () => {
@@ -227,6 +244,9 @@ export class Shard {
 
   /** Closes both sides and waits until their sockets are gone. */
   async close(): Promise<void> {
+    this.#closing = true;
+    for (const timer of this.#revivals) clearTimeout(timer);
+    this.#check?.close();
     await Promise.all([this.command, this.subscriber].map(async (redis) => {
       // Between attempts ("reconnecting", "close") there is no socket:
       // disconnect() only cancels the next attempt and emits no "end".
@@ -237,6 +257,23 @@ export class Shard {
       redis.disconnect();
       await ended;
     }));
+  }
+
+  /** Both connections go back to the Sentinels for the master (those between attempts are on their way). */
+  #moveOffReplacedMaster(): void {
+    for (const redis of [this.command as Redis, this.subscriber]) {
+      if (redis.status === "ready") redis.disconnect(true);
+    }
+  }
+
+  /** A connection ioredis ended while the engine runs is connected again (after a second). */
+  #revive(redis: Redis): void {
+    if (!this.#connected || this.#closing) return;
+    const timer = setTimeout(() => {
+      this.#revivals.delete(timer);
+      if (!this.#closing && redis.status === "end") redis.connect().catch(() => {});
+    }, 1000);
+    this.#revivals.add(timer);
   }
 
   /** A cluster's known nodes, shuffled so hubs spread their subscribers, seeds when none is known. */
