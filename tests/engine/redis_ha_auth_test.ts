@@ -23,7 +23,8 @@ async function refused(options: Parameters<typeof createRedisEngine>[0], what: s
       !e.message.includes("secret"),
     what,
   );
-  assert.ok(performance.now() - started < 2500, `${what}: refused within connectTimeoutMs`);
+  // connectTimeoutMs, then closing what was opened.
+  assert.ok(performance.now() - started < 3500, `${what}: refused within connectTimeoutMs`);
 }
 
 Deno.test("createRedisEngine authenticates to the Sentinels and the master they name", async () => {

@@ -9,7 +9,11 @@
 import assert from "node:assert/strict";
 import type { StreamPosition } from "../../src/engine/engine.ts";
 import { EngineError } from "../../src/engine/errors.ts";
-import { createRedisEngine, type RedisEngine } from "../../src/engine/redis/redis_engine.ts";
+import {
+  createRedisEngine,
+  type RedisEngine,
+  type RedisEngineLogEntry,
+} from "../../src/engine/redis/redis_engine.ts";
 import { startRedisCluster } from "../_support/redis_cluster.ts";
 import { startRedisSentinelSet } from "../_support/redis_sentinel.ts";
 import { type RedisServer, startRedisServer } from "../_support/redis_server.ts";
@@ -196,6 +200,18 @@ Deno.test("createRedisEngine acknowledges a publication only once a replica hold
     "the master saw its replica go",
   );
   assert.equal((await acked.publish(TOPIC, pub("alone")))?.offset, 5);
+  // An engine started on it says so.
+  const logs: RedisEngineLogEntry[] = [];
+  await using late = await createRedisEngine({
+    ...options,
+    minReplicaAcks: 1,
+    log: (e) => void logs.push(e),
+  });
+  assert.deepEqual(
+    logs.filter((e) => e.event === "replicas_missing").map((e) => e.level),
+    ["warn"],
+  );
+  assert.equal((await late.publish(TOPIC, pub("still")))?.offset, 6);
 });
 
 Deno.test("createRedisEngine on a Cluster moves its subscriber off a dead node and resubscribes", async () => {

@@ -20,7 +20,7 @@ import type { HistoryRule } from "../history_policy.ts";
 export interface RedisEngineLogEntry {
   /** How serious. */
   readonly level: "info" | "warn";
-  /** A stable name: `unsafe_maxmemory_policy`, `subscriber_lost`, `resubscribed`, `resubscribe_failed`, `heartbeat_missed`, `bad_message`. */
+  /** A stable name: `unsafe_maxmemory_policy`, `replicas_missing`, `subscriber_lost`, `subscriber_moved`, `resubscribed`, `resubscribe_failed`, `heartbeat_missed`, `bad_message`. */
   readonly event: string;
   /** What happened, sentence case; URLs have their credentials redacted. */
   readonly message: string;

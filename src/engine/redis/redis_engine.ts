@@ -46,7 +46,7 @@ import { LocalSubscriptions } from "./_local_subscriptions.ts";
 import { channelTopic, controlChannel, patternGlob, topicChannel, topicKeys } from "./_names.ts";
 import { OwnPresence } from "./_own_presence.ts";
 import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
-import { loadScripts, type Script, type Scripts } from "./_scripts.ts";
+import { loadScripts, type Scripts } from "./_scripts.ts";
 import { Shard } from "./_shard.ts";
 import { shardRing } from "./_shard_ring.ts";
 import { Subscriber } from "./_subscriber.ts";
@@ -438,7 +438,7 @@ class ConnectedRedisEngine implements RedisEngine {
     }
     const shard = this.#shardFor(topic);
     const keys = topicKeys(this.#options.prefix, topic);
-    const script: Script = this.#timeline?.read ?? this.#scripts.read;
+    const script = this.#timeline?.read ?? this.#scripts.read;
     const sent = shard.run(script, [keys.meta, keys.stream], [
       newEpoch(),
       rule.ttlMs,
@@ -631,12 +631,12 @@ class ConnectedRedisEngine implements RedisEngine {
     try {
       online = await shard.replicasOnline();
     } catch (error) {
-      online = 0;
       this.#log(
         "warn",
         "replicas_missing",
         `Could not count the replicas of Redis at ${shard.identity}: ${reasonOf(error)}`,
       );
+      return;
     }
     if (online >= wanted) return;
     this.#log(
