@@ -35,6 +35,8 @@ export interface RedisSentinelSetOptions {
   readonly password?: string;
   /** The Sentinels' own password. @default {none} */
   readonly sentinelPassword?: string;
+  /** Monitor the master as `localhost` and announce hostnames, as Kubernetes set-ups do. @default {false} */
+  readonly hostnames?: boolean;
 }
 
 /** Starts a master, a replica and three Sentinels, and waits until a failover could happen. */
@@ -57,7 +59,12 @@ export async function startRedisSentinelSet(
     started.push(replica);
     const config = [
       "bind 127.0.0.1",
-      `sentinel monitor ${masterName} 127.0.0.1 ${master.port} 2`,
+      ...(options.hostnames
+        ? ["sentinel resolve-hostnames yes", "sentinel announce-hostnames yes"]
+        : []),
+      `sentinel monitor ${masterName} ${
+        options.hostnames ? "localhost" : "127.0.0.1"
+      } ${master.port} 2`,
       `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
       // An aborted failover is tried again after twice this.
       `sentinel failover-timeout ${masterName} 5000`,
@@ -82,6 +89,7 @@ export async function startRedisSentinelSet(
       async master() {
         const reply = await sentinels[0].cli("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName);
         const port = Number(reply.split("\n").at(-1));
+
         const found = servers.find((s) => s.port === port);
         if (found === undefined) throw new Error(`Sentinel names an unknown master: ${reply}`);
         return found;

@@ -1,4 +1,5 @@
-// The Redis engine on password-protected Sentinel sets and Clusters: the
+// The Redis engine on password-protected Sentinel sets and Clusters (and
+// Sentinels that announce hostnames): the
 // documented URL and option forms carry the data nodes' and the Sentinels'
 // passwords to the right place, a wrong or unreachable one stops the start
 // within connectTimeoutMs, and no message ever shows a password.
@@ -8,7 +9,7 @@ import { EngineError } from "../../src/engine/errors.ts";
 import { createRedisEngine } from "../../src/engine/redis/redis_engine.ts";
 import { startRedisCluster } from "../_support/redis_cluster.ts";
 import { startRedisSentinelSet } from "../_support/redis_sentinel.ts";
-import { pub } from "./_redis_listen.ts";
+import { eventually, pub } from "./_redis_listen.ts";
 
 const history = [{ pattern: "chat:*", size: 10, ttlMs: 60_000 }];
 const DATA = "data-secret-1";
@@ -67,4 +68,33 @@ Deno.test("createRedisEngine authenticates to every node of a Cluster given as o
   }
   assert.equal(engine.health().ok, true);
   await refused({ cluster: { nodes, password: "wrong-secret" } }, "a wrong password");
+});
+
+Deno.test("createRedisEngine keeps publishing on a lone master its Sentinels name by hostname", async () => {
+  await using set = await startRedisSentinelSet({ hostnames: true });
+  assert.match(
+    await set.sentinels[0].cli("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"),
+    /^localhost\n/,
+  );
+  await using engine = await createRedisEngine({
+    url: set.url,
+    history,
+    commandTimeoutMs: 1000,
+    log: () => {},
+  });
+  assert.equal((await engine.publish("chat:a", pub("with a replica")))?.offset, 1);
+  const [master, replica] = set.servers;
+  await replica.kill();
+  await eventually(
+    async () => !(await master.cli("INFO", "replication")).includes("state=online"),
+    "the master alone",
+  );
+  // The master is alone but still the one the Sentinels name (as localhost,
+  // the same server as the 127.0.0.1 the engine is connected to): go on.
+  let position;
+  await eventually(async () => {
+    position = await engine.publish("chat:a", pub("alone")).catch(() => undefined);
+    return position !== undefined;
+  }, "a publication acknowledged on the lone master");
+  assert.equal((await engine.publish("chat:a", pub("alone again")))?.offset, 3);
 });

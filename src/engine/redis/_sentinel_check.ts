@@ -6,7 +6,9 @@
 // engine asks every Sentinel which master they name: if one names another
 // server that answers as a master, the connection is on a replaced master.
 // A named server that does not answer (the dead old master, while a Sentinel
-// has not heard of the failover yet) does not count against it.
+// has not heard of the failover yet) does not count against it, nor does one
+// that is the same server under another name (Sentinels that announce
+// hostnames): servers are told apart by their run_id.
 
 import { Redis } from "ioredis";
 import { backoff, type ConnectOptions } from "./_connect.ts";
@@ -40,8 +42,10 @@ export class SentinelCheck {
     );
     if (answers.length === 0) return false;
     const others = [...new Set(answers.filter((a) => a !== here))];
-    const masters = await Promise.all(others.map((other) => this.#answersAsMaster(other)));
-    return !masters.includes(true);
+    if (others.length === 0) return true;
+    const ours = runId(await redis.info("server"));
+    const masters = await Promise.all(others.map((other) => this.#masterRunId(other)));
+    return masters.every((id) => id === undefined || id === ours);
   }
 
   /** Disconnects from the Sentinels. */
@@ -71,8 +75,8 @@ export class SentinelCheck {
     return this.#sentinels;
   }
 
-  /** Whether the server at "host:port" answers ROLE with master. */
-  async #answersAsMaster(at: string): Promise<boolean> {
+  /** The run_id of the server at "host:port" if it answers as a master. */
+  async #masterRunId(at: string): Promise<string | undefined> {
     const colon = at.lastIndexOf(":");
     const { tls, username, password } = this.#endpoint;
     const probe = new Redis({
@@ -92,13 +96,17 @@ export class SentinelCheck {
     try {
       await probe.connect();
       const role = await probe.role() as unknown[];
-      return role[0] === "master";
+      return role[0] === "master" ? runId(await probe.info("server")) : undefined;
     } catch {
-      return false;
+      return undefined;
     } finally {
       probe.disconnect();
     }
   }
+}
+
+function runId(info: string): string {
+  return /run_id:(\w+)/.exec(info)?.[1] ?? "";
 }
 
 function address(host: unknown, port: unknown): string | undefined {
