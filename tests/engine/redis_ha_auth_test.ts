@@ -1,8 +1,8 @@
-// The Redis engine on password-protected Sentinel sets and Clusters (and
-// Sentinels that announce hostnames): the
-// documented URL and option forms carry the data nodes' and the Sentinels'
-// passwords to the right place, a wrong or unreachable one stops the start
-// within connectTimeoutMs, and no message ever shows a password.
+// The Redis engine on Sentinel sets and Clusters configured as in
+// production: the documented URL and option forms carry the data nodes' and
+// the Sentinels' passwords to the right place, a wrong or unreachable one
+// stops the start within connectTimeoutMs, no message ever shows a password,
+// and Sentinels that announce hostnames are understood.
 
 import assert from "node:assert/strict";
 import { EngineError } from "../../src/engine/errors.ts";
