@@ -138,8 +138,9 @@ const CLI_ENV_VARIABLES: readonly string[] = [
  * `REALTIME_JWT_ALGORITHMS`, `REALTIME_JWT_ISSUER`, `REALTIME_JWT_AUDIENCE`,
  * `REALTIME_ALLOWED_ORIGINS`, `REALTIME_ADMIN_KEY`, `REALTIME_METRICS`,
  * `REALTIME_METRICS_PORT`, `REALTIME_REDIS_URL` (a comma-separated list of
- * Redis shards: the Redis engine), `REALTIME_ACCOUNTS`, `REALTIME_DEMO` (`on`
- * or `off`), `REALTIME_CONFIG` (the file, when `path` is absent).
+ * Redis shards, a `redis+sentinel://` or a `redis+cluster://` URL: the Redis
+ * engine), `REALTIME_ACCOUNTS`, `REALTIME_DEMO` (`on` or `off`),
+ * `REALTIME_CONFIG` (the file, when `path` is absent).
  * Any other `REALTIME_*` name is refused, so a misspelt setting cannot be
  * silently ignored (`REALTIME_TOKEN`, `REALTIME_URL`, `REALTIME_ACCOUNTS_DB` and
  * `REALTIME_REFRESH_FILE` belong to `realtime-cli` and are let through).
@@ -239,7 +240,10 @@ export async function loadServerConfig(
   }
   if (env.REALTIME_REDIS_URL !== undefined) {
     const urls = parseRedisUrls(env.REALTIME_REDIS_URL);
-    const file = typeof merged.engine === "object" ? merged.engine.redis : {};
+    // The variable says where Redis is: the file's other fields stay.
+    const { sentinel: _s, cluster: _c, ...file } = typeof merged.engine === "object"
+      ? merged.engine.redis
+      : {};
     merged.engine = { redis: { ...file, urls } };
   }
   if (merged.engine !== undefined) merged.engine = checkEngineConfig(merged.engine);

@@ -1,7 +1,9 @@
 // Starts a real redis-server on a free 127.0.0.1 port for tests: no
 // persistence, a temporary directory, stopped by PID. Readiness is the
-// server's own "Ready to accept connections" line followed by a PING over a
-// real socket; nothing sleeps.
+// server's own "Ready to accept connections" line (a Sentinel's "Sentinel ID
+// is") followed by a PING over a real socket; nothing sleeps. The same
+// helper starts Redis Cluster nodes (with their bus on a second free port)
+// and Sentinels (redis_sentinel.ts and redis_cluster.ts build sets of them).
 
 const READY_TIMEOUT_MS = 10_000;
 
@@ -26,6 +28,12 @@ export interface RedisServer extends AsyncDisposable {
 export interface RedisServerOptions {
   /** Extra arguments, such as ["--maxmemory-policy", "allkeys-lru"]. */
   readonly args?: readonly string[];
+  /** Run as a Redis Cluster node: `cluster-enabled`, its bus on a second free port, this node timeout. */
+  readonly clusterNodeTimeoutMs?: number;
+  /** Run as a Sentinel (`redis-server <file> --sentinel`) with these configuration lines. */
+  readonly sentinel?: readonly string[];
+  /** Clients and replicas authenticate with it (`requirepass`, `masterauth`; a Sentinel's own in its lines). */
+  readonly password?: string;
 }
 
 interface Running {
@@ -37,16 +45,18 @@ interface Running {
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = await Deno.makeTempDir({ prefix: "realtime-redis-" });
   let port = freePort();
+  let args = await argsFor(port, dir, options);
   let running: Running | undefined;
   for (let attempt = 0; running === undefined; attempt++) {
     try {
-      running = await launch(port, dir, options.args ?? []);
+      running = await launch(port, dir, args, options);
     } catch (error) {
       if (attempt >= 3) {
         await Deno.remove(dir, { recursive: true }).catch(() => {});
         throw error;
       }
       port = freePort(); // another process took the port between the probe and the start
+      args = await argsFor(port, dir, options);
     }
   }
   let current: Running | undefined = running;
@@ -75,7 +85,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     },
     async cli(...args: string[]) {
       const out = await new Deno.Command("redis-cli", {
-        args: ["-h", "127.0.0.1", "-p", `${port}`, ...args],
+        args: [
+          "-h",
+          "127.0.0.1",
+          "-p",
+          `${port}`,
+          ...(options.password === undefined ? [] : ["-a", options.password, "--no-auth-warning"]),
+          ...args,
+        ],
         stdout: "piped",
         stderr: "piped",
       }).output();
@@ -87,7 +104,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     kill: () => halt("SIGKILL"),
     async restart() {
       await halt("SIGTERM");
-      current = await launch(port, dir, options.args ?? []);
+      current = await launch(port, dir, args, options);
     },
     async [Symbol.asyncDispose]() {
       await halt("SIGTERM");
@@ -105,9 +122,44 @@ function freePort(): number {
   return port;
 }
 
-async function launch(port: number, dir: string, extra: readonly string[]): Promise<Running> {
+/** The arguments after the common ones: a Sentinel's configuration file first, a Cluster node's bus port. */
+async function argsFor(port: number, dir: string, options: RedisServerOptions): Promise<string[]> {
+  const args = [...(options.args ?? [])];
+  if (options.clusterNodeTimeoutMs !== undefined) {
+    args.push(
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      `${dir}/nodes-${port}.conf`,
+      "--cluster-port",
+      `${freePort()}`,
+      "--cluster-node-timeout",
+      `${options.clusterNodeTimeoutMs}`,
+    );
+  }
+  if (options.password !== undefined && options.sentinel === undefined) {
+    args.push("--requirepass", options.password, "--masterauth", options.password);
+  }
+  if (options.sentinel !== undefined) {
+    // A Sentinel rewrites its file: each run of one server has its own.
+    const file = `${dir}/sentinel-${port}.conf`;
+    await Deno.writeTextFile(file, options.sentinel.join("\n") + "\n");
+    args.unshift(file, "--sentinel");
+  }
+  return args;
+}
+
+async function launch(
+  port: number,
+  dir: string,
+  extra: readonly string[],
+  options: RedisServerOptions,
+): Promise<Running> {
+  const sentinel = options.sentinel !== undefined;
+  const [file, ...rest] = sentinel ? extra : [];
   const child = new Deno.Command("redis-server", {
     args: [
+      ...(sentinel ? [file] : []),
       "--port",
       `${port}`,
       "--bind",
@@ -120,7 +172,12 @@ async function launch(port: number, dir: string, extra: readonly string[]): Prom
       dir,
       "--logfile",
       "",
-      ...extra,
+      ...(sentinel ? [] : [
+        // A replica's first sync starts at once instead of after 5 s.
+        "--repl-diskless-sync-delay",
+        "0",
+      ]),
+      ...(sentinel ? rest : extra),
     ],
     stdin: "null",
     stdout: "piped",
@@ -135,7 +192,9 @@ async function launch(port: number, dir: string, extra: readonly string[]): Prom
     for await (const chunk of child.stdout) {
       if (text.length < 65_536) {
         text += decoder.decode(chunk, { stream: true });
-        if (text.includes("Ready to accept connections")) ready.resolve();
+        if (text.includes(sentinel ? "Sentinel ID is" : "Ready to accept connections")) {
+          ready.resolve();
+        }
       }
     }
     ready.reject(new Error(`redis-server on port ${port} exited before it was ready: ${text}`));
@@ -152,7 +211,7 @@ async function launch(port: number, dir: string, extra: readonly string[]): Prom
         );
       }),
     ]);
-    await ping(port);
+    await ping(port, options.password);
   } catch (error) {
     try {
       child.kill("SIGKILL");
@@ -166,9 +225,14 @@ async function launch(port: number, dir: string, extra: readonly string[]): Prom
   return { child, drained: drained.catch(() => {}), exited };
 }
 
-async function ping(port: number): Promise<void> {
+async function ping(port: number, password: string | undefined): Promise<void> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
+    if (password !== undefined) {
+      await conn.write(new TextEncoder().encode(`AUTH ${password}\r\n`));
+      const n = await conn.read(new Uint8Array(64));
+      if (n === null) throw new Error("Closed during AUTH");
+    }
     await conn.write(new TextEncoder().encode("PING\r\n"));
     const buffer = new Uint8Array(16);
     const n = await conn.read(buffer);

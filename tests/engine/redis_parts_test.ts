@@ -157,7 +157,7 @@ Deno.test("GapTracker reports skipped offsets and epoch changes, not duplicates"
 
 Deno.test("createRedisEngine rejects bad options with the value seen, before connecting, without echoing a password", async () => {
   const cases: [Record<string, unknown>, ErrorConstructor, RegExp][] = [
-    [{}, TypeError, /exactly one of 'url' and 'urls'/],
+    [{}, TypeError, /exactly one of 'url', 'urls', 'sentinel' and 'cluster', got none/],
     [{ url: "redis://a", urls: ["redis://b"] }, TypeError, /exactly one/],
     [{ urls: [] }, TypeError, /1 to 1024 Redis URLs/],
     [{ url: "http://user:pw-secret@host" }, TypeError, /got 'http:\/\/…'/],

@@ -3,10 +3,14 @@
 import type { EngineClock } from "../engine.ts";
 import { compileHistoryPolicy, type HistoryPolicy } from "../history_policy.ts";
 import { PREFIX_RE } from "./_names.ts";
+import { resolveEndpoints, type ShardEndpoint } from "./_topology.ts";
 import type { RedisEngineLogEntry, RedisEngineOptions } from "./options.ts";
 
 export interface ResolvedOptions {
-  readonly urls: readonly string[];
+  readonly shards: readonly ShardEndpoint[];
+  /** Sentinel or Cluster: a failover can change the node holding a topic. */
+  readonly failover: boolean;
+  readonly minReplicaAcks: number;
   readonly prefix: string;
   readonly policy: HistoryPolicy;
   readonly clock: EngineClock;
@@ -43,6 +47,9 @@ export function resolveOptions(options: RedisEngineOptions): ResolvedOptions {
   const {
     url,
     urls,
+    sentinel,
+    cluster,
+    minReplicaAcks,
     prefix = "rt",
     history = [],
     clock = SYSTEM_CLOCK,
@@ -101,32 +108,21 @@ export function resolveOptions(options: RedisEngineOptions): ResolvedOptions {
   if (typeof clock?.setTimer !== "function" || typeof clock.now !== "function") {
     throw new TypeError("Invalid 'clock': expected now(), setTimer() and clearTimer()");
   }
+  const shards = resolveEndpoints({ url, urls, sentinel, cluster });
+  const failover = shards.some((s) => s.endpoint.kind !== "single");
+  const acks = minReplicaAcks ?? (failover ? 1 : 0);
+  if (!Number.isSafeInteger(acks) || acks < 0 || acks > 16) {
+    throw new RangeError(`Invalid 'minReplicaAcks': expected an integer from 0 to 16, got ${acks}`);
+  }
   return {
     ...numbers,
-    urls: checkUrls(url, urls),
+    shards,
+    failover,
+    minReplicaAcks: acks,
     prefix,
     policy: compileHistoryPolicy(history),
     clock,
     log,
     onListenerError,
   };
-}
-
-function checkUrls(url: unknown, urls: unknown): string[] {
-  if ((url === undefined) === (urls === undefined)) {
-    throw new TypeError("Invalid Redis engine options: give exactly one of 'url' and 'urls'");
-  }
-  const list = url !== undefined ? [url] : urls;
-  if (!Array.isArray(list) || list.length === 0 || list.length > 1024) {
-    throw new TypeError("Invalid 'urls': expected 1 to 1024 Redis URLs");
-  }
-  for (const item of list) {
-    if (typeof item !== "string" || !/^rediss?:\/\//.test(item)) {
-      // Only the scheme is echoed: the rest may hold a password.
-      const seen = typeof item === "string" ? `'${item.split("://")[0]}://…'` : typeof item;
-      throw new TypeError(`Invalid Redis URL: expected redis:// or rediss://, got ${seen}`);
-    }
-  }
-  if (new Set(list).size !== list.length) throw new TypeError("Invalid 'urls': a URL is repeated");
-  return list as string[];
 }

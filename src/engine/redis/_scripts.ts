@@ -172,7 +172,7 @@ const PRESENCE_READ = PURGE + `
 return redis.call('HVALS', KEYS[1])
 `;
 
-async function sha1(source: string): Promise<string> {
+export async function sha1(source: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(source));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }

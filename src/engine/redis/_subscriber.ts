@@ -2,9 +2,12 @@
 // subscribed on first use and unsubscribed a little after last use, and after
 // any reconnect every wanted channel subscribed again and verified (Redis's
 // own subscription count, then a probe through Redis) before the engine is
-// told. A heartbeat probe catches a connection that died silently.
+// told. A heartbeat probe catches a connection that died silently. A
+// cluster's subscriber that gave up on its node moves to another node.
 
+import type { Redis } from "ioredis";
 import type { EngineClock } from "../engine.ts";
+import { backoff } from "./_connect.ts";
 import { controlChannel, probeChannel } from "./_names.ts";
 import type { Shard } from "./_shard.ts";
 
@@ -35,6 +38,8 @@ export class Subscriber {
   #probeChannel: string;
   #probes = new Map<string, () => void>();
   #probeCount = 0;
+  /** Pending moves of a cluster's subscriber to another node, and the attempts since the last success. */
+  #moves = new Map<Shard, { timer?: unknown; attempts: number }>();
   #active = false;
   #closed = false;
 
@@ -43,7 +48,12 @@ export class Subscriber {
     this.#options = options;
     this.#hooks = hooks;
     this.#probeChannel = probeChannel(options.prefix, options.engineId);
-    for (const shard of shards) this.#watch(shard);
+    for (const shard of shards) {
+      // Without a listener ioredis prints every connection error; state
+      // changes are reported by the subscriber's events, so errors stay quiet.
+      shard.command.on("error", () => {});
+      shard.watchSubscriber((redis) => this.#watch(shard, redis));
+    }
   }
 
   /** Subscribes the engine's own channels once connected; from then on, reconnects are handled. */
@@ -110,6 +120,8 @@ export class Subscriber {
 
   close(): void {
     this.#closed = true;
+    for (const move of this.#moves.values()) this.#options.clock.clearTimer(move.timer);
+    this.#moves.clear();
     for (const shard of this.#shards) {
       for (const timer of shard.lingers.values()) this.#options.clock.clearTimer(timer);
       shard.lingers.clear();
@@ -131,19 +143,21 @@ export class Subscriber {
     shard.subscriber.disconnect(true);
   }
 
-  #watch(shard: Shard): void {
-    shard.subscriber.on("message", (channel: string, message: string) => {
-      if (this.#closed) return;
+  /** Listens to one subscriber connection of a shard; events of one it replaced are ignored. */
+  #watch(shard: Shard, redis: Redis): void {
+    const current = () => redis === shard.subscriber && !this.#closed;
+    redis.on("message", (channel: string, message: string) => {
+      if (!current()) return;
       if (channel !== this.#probeChannel) return this.#hooks.message(channel, message);
       const resolve = this.#probes.get(message);
       this.#probes.delete(message);
       resolve?.();
     });
-    shard.subscriber.on("pmessage", (glob: string, channel: string, message: string) => {
-      if (!this.#closed) this.#hooks.patternMessage(glob, channel, message);
+    redis.on("pmessage", (glob: string, channel: string, message: string) => {
+      if (current()) this.#hooks.patternMessage(glob, channel, message);
     });
-    shard.subscriber.on("close", () => {
-      if (!this.#active || this.#closed || !shard.up) return;
+    redis.on("close", () => {
+      if (!this.#active || !current() || !shard.up) return;
       shard.up = false;
       shard.confirmed.clear();
       this.#hooks.log(
@@ -152,14 +166,31 @@ export class Subscriber {
         `Lost the subscriber connection to Redis at ${shard.identity}`,
       );
     });
-    shard.subscriber.on("ready", () => {
-      if (this.#active && !this.#closed && !shard.up) void this.#restore(shard);
+    redis.on("ready", () => {
+      this.#moves.delete(shard);
+      if (this.#active && current() && !shard.up) void this.#restore(shard);
     });
-    for (const redis of [shard.command, shard.subscriber]) {
-      // Without a listener ioredis prints every connection error; state
-      // changes are reported by the events above, so errors stay quiet.
-      redis.on("error", () => {});
-    }
+    // Only a cluster's subscriber ends by itself (its node gave no answer
+    // to a few reconnects): move it to another node.
+    redis.on("end", () => {
+      if (this.#active && current() && shard.isCluster) this.#move(shard);
+    });
+    redis.on("error", () => {});
+  }
+
+  /** Moves a cluster's subscriber to another node after a backoff; a failed attempt ends and moves again. */
+  #move(shard: Shard): void {
+    const move = this.#moves.get(shard) ?? { attempts: 0 };
+    this.#moves.set(shard, move);
+    move.timer = this.#options.clock.setTimer(() => {
+      if (this.#closed) return;
+      this.#hooks.log(
+        "info",
+        "subscriber_moved",
+        `Moving the subscriber connection of Redis at ${shard.identity} to another node`,
+      );
+      shard.replaceSubscriber().connect().catch(() => {});
+    }, backoff(++move.attempts));
   }
 
   /** After a reconnect: subscribe every wanted channel again and verify it. */

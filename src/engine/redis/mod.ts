@@ -28,10 +28,12 @@
 
 export {
   createRedisEngine,
+  type RedisClusterOptions,
   type RedisEngine,
   type RedisEngineHealth,
   type RedisEngineLogEntry,
   type RedisEngineOptions,
+  type RedisSentinelOptions,
   type RedisShardHealth,
 } from "./redis_engine.ts";
 // The engine contract's types, so this path documents itself completely.

@@ -20,14 +20,67 @@ import type { HistoryRule } from "../history_policy.ts";
 export interface RedisEngineLogEntry {
   /** How serious. */
   readonly level: "info" | "warn";
-  /** A stable name: `unsafe_maxmemory_policy`, `subscriber_lost`, `resubscribed`, `resubscribe_failed`, `heartbeat_missed`, `bad_message`. */
+  /** A stable name: `unsafe_maxmemory_policy`, `replicas_missing`, `subscriber_lost`, `subscriber_moved`, `resubscribed`, `resubscribe_failed`, `heartbeat_missed`, `bad_message`. */
   readonly event: string;
   /** What happened, sentence case; URLs have their credentials redacted. */
   readonly message: string;
 }
 
 /**
- * Options of `createRedisEngine`. Give `url` or `urls`.
+ * A master found through Redis Sentinel: the engine asks the Sentinels
+ * where the master is, and asks again after every lost connection, so it
+ * follows a failover. The same as a `redis+sentinel://` URL.
+ *
+ * @example Three Sentinels
+ * ```ts
+ * import type { RedisSentinelOptions } from "./options.ts";
+ *
+ * const sentinel: RedisSentinelOptions = {
+ *   addresses: ["10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"],
+ *   masterName: "mymaster",
+ * };
+ * ```
+ */
+export interface RedisSentinelOptions {
+  /** Sentinels as `host:port` (port 26379 when absent); one reachable is enough, more are discovered. */
+  readonly addresses: readonly string[];
+  /** The name the Sentinels monitor the master under (`sentinel monitor <name> ...`). */
+  readonly masterName: string;
+  /** User of the master and replicas (Redis ACL). @default {none} */
+  readonly username?: string;
+  /** Password of the master and replicas. @default {none} */
+  readonly password?: string;
+  /** Password of the Sentinels themselves (`requirepass` in sentinel.conf). @default {none} */
+  readonly sentinelPassword?: string;
+  /** TLS to the Sentinels and the data nodes. @default {false} */
+  readonly tls?: boolean;
+}
+
+/**
+ * A Redis Cluster: the engine learns the slots from any reachable node and
+ * follows the cluster's own failovers. The same as a `redis+cluster://` URL.
+ *
+ * @example Three seed nodes
+ * ```ts
+ * import type { RedisClusterOptions } from "./options.ts";
+ *
+ * const cluster: RedisClusterOptions = { nodes: ["10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"] };
+ * ```
+ */
+export interface RedisClusterOptions {
+  /** Some of the cluster's nodes as `host:port` (port 6379 when absent); the rest are discovered. */
+  readonly nodes: readonly string[];
+  /** User of every node (Redis ACL). @default {none} */
+  readonly username?: string;
+  /** Password of every node. @default {none} */
+  readonly password?: string;
+  /** TLS to every node. @default {false} */
+  readonly tls?: boolean;
+}
+
+/**
+ * Options of `createRedisEngine`. Give exactly one of `url`, `urls`,
+ * `sentinel` and `cluster`.
  *
  * @example Two shards, chat history
  * ```ts
@@ -40,10 +93,23 @@ export interface RedisEngineLogEntry {
  * ```
  */
 export interface RedisEngineOptions {
-  /** One Redis instance, such as `redis://127.0.0.1:6379`. */
+  /** One Redis instance, such as `redis://127.0.0.1:6379`, a `redis+sentinel://` or a `redis+cluster://` URL (see `docs/scaling.md`). */
   readonly url?: string;
-  /** Several instances: topics are spread over them by consistent hashing; the control channel lives on the first. */
+  /** Several instances (`redis://` or `redis+sentinel://`): topics are spread over them by consistent hashing; the control channel lives on the first. */
   readonly urls?: readonly string[];
+  /** A master found through Redis Sentinel, instead of a URL. */
+  readonly sentinel?: RedisSentinelOptions;
+  /** A Redis Cluster, instead of a URL. */
+  readonly cluster?: RedisClusterOptions;
+  /**
+   * How many replicas of the topic's master must hold a publication that
+   * keeps history before `publish` resolves (Redis `WAIT`, at most the
+   * replicas online when it ran): then a failover cannot lose an
+   * acknowledged publication. 0 acknowledges on the master's reply alone.
+   *
+   * @default {1} with Sentinel or Cluster, else 0
+   */
+  readonly minReplicaAcks?: number;
   /** Prefix of every key and channel: 1 to 32 of `A-Z a-z 0-9 _ - .`. @default {"rt"} */
   readonly prefix?: string;
   /** Which topics keep history, first match wins. @default {[]} */

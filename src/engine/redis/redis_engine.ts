@@ -59,12 +59,15 @@ import { loadScripts, type Scripts } from "./_scripts.ts";
 import { Shard } from "./_shard.ts";
 import { shardRing } from "./_shard_ring.ts";
 import { Subscriber } from "./_subscriber.ts";
+import { loadTimelineScripts, type TimelineScripts } from "./_timeline.ts";
 import type { RedisEngineHealth, RedisEngineOptions } from "./options.ts";
 
 export type {
+  RedisClusterOptions,
   RedisEngineHealth,
   RedisEngineLogEntry,
   RedisEngineOptions,
+  RedisSentinelOptions,
   RedisShardHealth,
 } from "./options.ts";
 
@@ -128,7 +131,14 @@ const REFRESH_BATCH = 256;
  * ```
  */
 export async function createRedisEngine(options: RedisEngineOptions): Promise<RedisEngine> {
-  const engine = new ConnectedRedisEngine(resolveOptions(options), await loadScripts());
+  const resolved = resolveOptions(options);
+  const scripts = await loadScripts();
+  // Where a failover can change the master, or replicas are waited for,
+  // publish and read follow the master's replication ID (see _timeline.ts).
+  const timeline = resolved.failover || resolved.minReplicaAcks > 0
+    ? await loadTimelineScripts(scripts)
+    : undefined;
+  const engine = new ConnectedRedisEngine(resolved, scripts, timeline);
   await engine.start();
   return engine;
 }
@@ -137,6 +147,7 @@ class ConnectedRedisEngine implements RedisEngine {
   #id = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   #options: ResolvedOptions;
   #scripts: Scripts;
+  #timeline: TimelineScripts | undefined;
   #shards: Shard[];
   #shardOf: (topic: string) => number;
   #subscriber: Subscriber;
@@ -147,18 +158,21 @@ class ConnectedRedisEngine implements RedisEngine {
   #timers = new Set<unknown>();
   /** New-stream charges in flight, by topic and user. */
   #granting = new Map<string, Promise<void>>();
+  /** Publications Redis ran that wait for their replicas: close() lets them finish. */
+  #acking = new Set<Promise<unknown>>();
   #refreshing = false;
   #closed = false;
 
-  constructor(options: ResolvedOptions, scripts: Scripts) {
+  constructor(options: ResolvedOptions, scripts: Scripts, timeline: TimelineScripts | undefined) {
     const { prefix, commandTimeoutMs, connectTimeoutMs } = options;
     this.#options = options;
     this.#scripts = scripts;
+    this.#timeline = timeline;
     this.#local = new LocalSubscriptions(prefix, options.onListenerError);
-    this.#shards = options.urls.map((url, i) =>
-      new Shard(i, { url, name: `${prefix}:${this.#id}`, commandTimeoutMs, connectTimeoutMs })
+    this.#shards = options.shards.map((shard, i) =>
+      new Shard(i, { shard, name: `${prefix}:${this.#id}`, commandTimeoutMs, connectTimeoutMs })
     );
-    this.#shardOf = shardRing(this.#shards.map((s) => s.identity));
+    this.#shardOf = shardRing(this.#shards.map((s) => s.ringKey));
     this.#subscriber = new Subscriber(this.#shards, { ...options, engineId: this.#id }, {
       wanted: (shard) => this.#wanted(shard),
       restored: (shard) => this.#restored(shard),
@@ -173,7 +187,7 @@ class ConnectedRedisEngine implements RedisEngine {
     try {
       await Promise.all(this.#shards.map(async (shard) => {
         try {
-          await Promise.all([shard.command.connect(), shard.subscriber.connect()]);
+          await shard.connect();
         } catch (error) {
           throw new EngineError(
             "ENGINE_UNAVAILABLE",
@@ -181,9 +195,11 @@ class ConnectedRedisEngine implements RedisEngine {
           );
         }
         await this.#checkMemoryPolicy(shard);
-        await Promise.all(
-          Object.values(this.#scripts).map((s) => shard.command.script("LOAD", s.source)),
-        );
+        await this.#checkReplicas(shard);
+        await shard.loadScripts([
+          ...Object.values(this.#scripts),
+          ...Object.values(this.#timeline ?? {}),
+        ]);
         await this.#subscriber.start(shard);
       }));
     } catch (error) {
@@ -226,16 +242,23 @@ class ConnectedRedisEngine implements RedisEngine {
       rule.ttlMs,
       this.#options.maxStreamBytes,
     ];
-    const run = (mayCreate: boolean) =>
-      this.#confirm(
-        shard,
-        "publish",
-        topic,
-        shard.run(this.#scripts.publish, [keys.meta, keys.stream], [
-          ...args,
-          mayCreate ? "1" : "0",
-        ]),
-      );
+    const script = this.#timeline?.publish ?? this.#scripts.publish;
+    const acks = this.#options.minReplicaAcks;
+    const run = (mayCreate: boolean) => {
+      const argv = [...args, mayCreate ? "1" : "0"];
+      let sent: Promise<unknown>;
+      if (acks > 0) {
+        // Acknowledged once a replica holds it; close() lets these finish.
+        const acking = shard.runAcked(script, [keys.meta, keys.stream], argv, acks);
+        this.#acking.add(acking);
+        const done = () => void this.#acking.delete(acking);
+        acking.then(done, done);
+        sent = acking;
+      } else {
+        sent = shard.run(script, [keys.meta, keys.stream], argv);
+      }
+      return this.#confirm(shard, "publish", topic, sent);
+    };
     // Behind a charge of this user's still in flight on this topic, so their
     // publications keep their order even if someone else starts the stream meanwhile.
     const charging = from !== null && this.#granting.size > 0
@@ -440,7 +463,9 @@ class ConnectedRedisEngine implements RedisEngine {
       this.#removeEntry(topic, connection)
     );
     this.#present.clear();
-    await Promise.allSettled(removals);
+    // Subscribers may have seen a publication still waiting for its replicas:
+    // its publisher gets the answer, not a closed engine.
+    await Promise.allSettled([...removals, ...this.#acking]);
     await this.#release();
   }
 
@@ -474,7 +499,8 @@ class ConnectedRedisEngine implements RedisEngine {
     }
     const shard = this.#shardFor(topic);
     const keys = topicKeys(this.#options.prefix, topic);
-    const sent = shard.run(this.#scripts.read, [keys.meta, keys.stream], [
+    const script = this.#timeline?.read ?? this.#scripts.read;
+    const sent = shard.run(script, [keys.meta, keys.stream], [
       newEpoch(),
       rule.ttlMs,
       ...args,
@@ -656,6 +682,29 @@ class ConnectedRedisEngine implements RedisEngine {
         this.#options.onListenerError(error);
       }
     }
+  }
+
+  /** Warns when a master has fewer replicas online than publications wait for. */
+  async #checkReplicas(shard: Shard): Promise<void> {
+    const wanted = this.#options.minReplicaAcks;
+    if (wanted === 0) return;
+    let online: number;
+    try {
+      online = await shard.replicasOnline();
+    } catch (error) {
+      this.#log(
+        "warn",
+        "replicas_missing",
+        `Could not count the replicas of Redis at ${shard.identity}: ${reasonOf(error)}`,
+      );
+      return;
+    }
+    if (online >= wanted) return;
+    this.#log(
+      "warn",
+      "replicas_missing",
+      `Redis at ${shard.identity} has ${online} replicas online where publications wait for ${wanted} (minReplicaAcks): until more are online, a failover can lose acknowledged publications`,
+    );
   }
 
   async #checkMemoryPolicy(shard: Shard): Promise<void> {
