@@ -45,6 +45,52 @@ Deno.test("createRedisEngine on a Cluster spreads topics over its masters", asyn
   assert.ok(holding.every((n) => n >= 3), `every master holds topics: ${holding}`);
 });
 
+for (
+  const [name, url, keyCount] of [
+    [
+      "Sentinel",
+      sentinels.url,
+      async (pattern: string) =>
+        (await sentinels.master()).cli("EVAL", `return #redis.call('KEYS', '${pattern}')`, "0"),
+    ],
+    ["Cluster", cluster.url, async (pattern: string) => {
+      let n = 0;
+      for (const node of cluster.nodes) {
+        if (!/role:master/.test(await node.cli("INFO", "replication"))) {
+          continue;
+        }
+        n += Number(await node.cli("EVAL", `return #redis.call('KEYS', '${pattern}')`, "0"));
+      }
+      return String(n);
+    }],
+  ] as const
+) {
+  Deno.test(`createRedisEngine (${name}) charges new history streams to the user's quota and stores nothing it refuses`, async () => {
+    const p = prefix();
+    const history = [{ pattern: "h:*", size: 10, ttlMs: 60_000 }];
+    await using engine = await createRedisEngine({
+      url,
+      prefix: p,
+      history,
+      maxNewStreamsPerUser: 1,
+      newStreamsWindowMs: 60_000,
+      ...quiet,
+    });
+    const from = (user: string, data: string) => ({ data, from: user, ts: 0 });
+    const first = await engine.publish("h:a", from("mallory", "1"));
+    assert.equal(first?.offset, 1);
+    const refused = await engine.publish("h:b", from("mallory", "1")).catch((e) => e);
+    assert.equal(refused?.code, "QUOTA_EXCEEDED", String(refused));
+    // Nothing of h:b: neither its stream nor metadata without a lifetime.
+    assert.equal(await keyCount(`${p}:{h:b}:*`), "0");
+    assert.equal((await engine.publish("h:a", from("mallory", "2")))?.offset, 2);
+    assert.deepEqual(
+      (await engine.history("h:a", { limit: 10 })).publications.map((e) => e.publication.data),
+      ["1", "2"],
+    );
+  });
+}
+
 Deno.test("redis-server processes of the HA conformance run stop", async () => {
   await Promise.all([sentinels.stop(), cluster.stop()]);
 });
