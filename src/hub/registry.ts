@@ -51,7 +51,7 @@ export interface Registry<S extends object> {
  * import assert from "node:assert/strict";
  *
  * const got: string[] = [];
- * const registry = createRegistry({ onFirst() {}, onLast() {} });
+ * const registry = createRegistry<{ send(text: string): void }>({ onFirst() {}, onLast() {} });
  * const alice = { send: (text: string) => got.push(text) };
  * registry.add("chat:*", alice);
  * registry.add("chat:lobby", alice);
