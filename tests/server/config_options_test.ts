@@ -20,6 +20,9 @@ const CODE_ONLY = [
   "log",
   "generateId",
   "audit",
+  "handlers",
+  // The limits of the application's handlers, which only code can give.
+  "handlerLimits",
 ];
 
 /** The property names of interface `name` in `file`, as `deno doc --json` reads them. */
