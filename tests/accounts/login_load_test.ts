@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { Argon2id } from "../../src/accounts/_argon2.ts";
 import { createHashSlots } from "../../src/accounts/_hash_slots.ts";
 import { AccountsError } from "../../src/accounts/errors.ts";
+import { withTimeout } from "../_support/client.ts";
 
 const PEAK_SCRIPT = new URL("./_login_peak.ts", import.meta.url).pathname;
 // Two hash slots of 19 MiB each, plus room for the requests, tokens and
@@ -77,12 +78,17 @@ Deno.test("createHashSlots runs at most N at once and refuses past the wait line
       e instanceof AccountsError && e.code === "BUSY" && e.status === 503 &&
       e.retryAfterSeconds === 1,
   );
-  await untilParked(2);
+  // Bounded waits: each slot instantiates its argon2 core (WebAssembly, compiled off the
+  // main thread), and a pending deadline also keeps the event loop turning meanwhile.
+  await withTimeout(untilParked(2), 30_000, "two jobs in their slots");
   gates.shift()!();
-  assert.equal(await a, "done");
-  await untilParked(2);
+  assert.equal(await withTimeout(a, 30_000, "the first job"), "done");
+  await withTimeout(untilParked(2), 30_000, "the waiting job in the freed slot");
   for (const open of gates.splice(0)) open();
-  assert.deepEqual(await Promise.all([b, c]), ["done", "done"]);
+  assert.deepEqual(await withTimeout(Promise.all([b, c]), 30_000, "the last jobs"), [
+    "done",
+    "done",
+  ]);
   assert.equal(most, 2);
 });
 
