@@ -28,11 +28,13 @@ export interface UseRealtimeResult {
   /**
    * Listens to server-pushed events named `type` (`hub.sendToUser(user,
    * type, payload)`, `hub.broadcast({ event: type, ... })`, a server
-   * publication with an `event`). Stable while the client is.
+   * publication with an `event`). Stable while the client is. The payload
+   * is `any` unless `T` says otherwise, as in an untyped event hook.
    *
    * @returns A function that removes the listener.
    */
-  on<T = unknown>(type: string, callback: EventCallback<T>): () => void;
+  // deno-lint-ignore no-explicit-any
+  on<T = any>(type: string, callback: EventCallback<T>): () => void;
   /**
    * Calls the hub's RPC method `type` with `payload` (`rt.rpc(type,
    * payload)`, answered by `hub.rpc(type, handler)`). Stable while the
