@@ -13,6 +13,8 @@ import { launchBrowser } from "./_browser.ts";
 import { startExampleServer } from "../../examples/react/server.ts";
 import { bundleForBrowser } from "../../scripts/_bundle.ts";
 import type { Hub } from "../../src/hub/hub.ts";
+import { mintToken } from "../../src/auth/mint.ts";
+import { until } from "../_support/raw.ts";
 
 /** Counts the WebSockets a page constructs, in `globalThis.sockets`. */
 const COUNT_SOCKETS = `{
@@ -102,5 +104,42 @@ Deno.test("React example: the committed build connects, chats and shows presence
   await carol.click("#say");
   await carol.getByText("carol: anyone?").waitFor();
   assert.deepEqual(connectionsOf(server.hub, "carol"), [1]);
+  assert.deepEqual(errors, []);
+});
+
+Deno.test("React bindings under StrictMode follow a topic change and a token change, leaving nothing behind on the hub", async () => {
+  const scripts = Object.fromEntries(
+    await bundleForBrowser("tests/e2e/_react_probe.tsx", "app.js", { minify: false }),
+  );
+  const secret = "a-react-probe-secret-of-at-least-32-bytes";
+  await using server = startExampleServer({ port: 0, scripts, secret });
+  const { hub } = server;
+  await using browser = await launchBrowser();
+  const errors: string[] = [];
+  const page = await browser.newPage();
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.addInitScript(COUNT_SOCKETS);
+  await page.goto(`${server.origin}/login?user=alice`);
+  await page.getByText("open alice chat:one true").waitFor();
+  assert.deepEqual(connectionsOf(hub, "alice"), [1]);
+  assert.equal(hub.subscriberCount("chat:one"), 1);
+
+  await page.evaluate(`probe.setTopic("chat:two")`);
+  await page.getByText("open alice chat:two true").waitFor();
+  await hub.publish("chat:two", "on two");
+  await page.getByText("open alice chat:two true on two").waitFor();
+  await until(() => hub.subscriberCount("chat:one") === 0, 5000, "chat:one to be unsubscribed");
+  assert.deepEqual(connectionsOf(hub, "alice"), [1]);
+  assert.equal(hub.subscriberCount("chat:two"), 1);
+
+  const bob = await mintToken({ sub: "bob", acl: { "chat:*": ["subscribe"] } }, { secret }, {
+    ttl: "1h",
+  });
+  await page.evaluate(`probe.setToken(${JSON.stringify(bob)})`);
+  await page.getByText("open bob chat:two true").waitFor();
+  await until(() => connectionsOf(hub, "alice").length === 0, 5000, "alice's client to close");
+  assert.deepEqual(connectionsOf(hub, "bob"), [1]);
+  assert.equal(hub.subscriberCount("chat:two"), 1);
+  assert.equal(await page.evaluate("globalThis.sockets"), 2);
   assert.deepEqual(errors, []);
 });
