@@ -35,21 +35,3 @@ export interface RealtimeContextValue {
 export const RealtimeContext: Context<RealtimeContextValue | null> = createContext<
   RealtimeContextValue | null
 >(null);
-
-/**
- * The nearest provider's context value.
- *
- * @param value The context value read.
- * @param hook The hook's name, for the error.
- * @returns The context value.
- * @throws {TypeError} Outside a {@linkcode RealtimeProvider}.
- */
-export function requireRealtimeContext(
-  value: RealtimeContextValue | null,
-  hook: string,
-): RealtimeContextValue {
-  if (value === null) {
-    throw new TypeError(`Cannot call ${hook} outside a RealtimeProvider: wrap the tree in one`);
-  }
-  return value;
-}

@@ -7,7 +7,8 @@
 import { useContext, useEffect, useState } from "react";
 import type { RealtimeError } from "../client/errors.ts";
 import type { PresenceEvent, PresenceMember } from "../client/presence.ts";
-import { RealtimeContext, requireRealtimeContext } from "./context.ts";
+import { RealtimeContext } from "./context.ts";
+import { requireRealtimeContext } from "./_require.ts";
 
 /** What {@linkcode usePresence} returns: an immutable snapshot, replaced on each change. */
 export interface PresenceSnapshot {

@@ -6,8 +6,8 @@
 
 import { useCallback, useContext } from "react";
 import type { PublishOptions } from "../client/client.ts";
-import { RealtimeContext, requireRealtimeContext } from "./context.ts";
-import { noClient } from "./use_realtime.ts";
+import { RealtimeContext } from "./context.ts";
+import { noClient, requireRealtimeContext } from "./_require.ts";
 
 /** What {@linkcode usePublish} returns: `RealtimeClient.publish` of the provider's client. */
 export type PublishFunction = (

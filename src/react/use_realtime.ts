@@ -6,10 +6,10 @@
 
 import { useCallback, useContext, useEffect, useMemo, useSyncExternalStore } from "react";
 import type { RealtimeClient } from "../client/client.ts";
-import { RealtimeError } from "../client/errors.ts";
 import type { ConnectionState } from "../client/options.ts";
 import type { RealtimeMessage } from "../client/subscription.ts";
-import { RealtimeContext, requireRealtimeContext } from "./context.ts";
+import { RealtimeContext } from "./context.ts";
+import { noClient, requireRealtimeContext } from "./_require.ts";
 
 /** The connection state as the hooks see it: `"idle"` while the provider has no client yet. */
 export type RealtimeState = ConnectionState | "idle";
@@ -51,6 +51,16 @@ export interface UseRealtimeResult {
  *
  * @param client The client, or `null`.
  * @returns Its state, `"idle"` for `null`.
+ *
+ * @example Show the state of a client made elsewhere
+ * ```ts
+ * import { useConnectionState } from "@realtime/hub/react";
+ * import type { RealtimeClient } from "@realtime/hub/client";
+ *
+ * function useOnline(client: RealtimeClient | null): boolean {
+ *   return useConnectionState(client) === "open";
+ * }
+ * ```
  */
 export function useConnectionState(client: RealtimeClient | null): RealtimeState {
   const subscribe = useCallback(
@@ -107,13 +117,5 @@ export function useRealtime(token?: string): UseRealtimeResult {
   return useMemo(
     () => ({ client, state, isConnected: state === "open", on, send }),
     [client, state, on, send],
-  );
-}
-
-/** The error of a call made before the provider has a client. */
-export function noClient(what: string): RealtimeError {
-  return new RealtimeError(
-    "CLOSED",
-    `Cannot ${what}: the RealtimeProvider has no client yet (not mounted, or no token)`,
   );
 }

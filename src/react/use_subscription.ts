@@ -7,7 +7,8 @@
 import { useContext, useEffect, useState } from "react";
 import type { RealtimeError } from "../client/errors.ts";
 import type { RealtimeMessage } from "../client/subscription.ts";
-import { RealtimeContext, requireRealtimeContext } from "./context.ts";
+import { RealtimeContext } from "./context.ts";
+import { requireRealtimeContext } from "./_require.ts";
 
 /** Options of {@linkcode useSubscription}. */
 export interface UseSubscriptionOptions {
