@@ -14,8 +14,8 @@
  * `/console` (the operator console), `/acl`, `/auth`, `/accounts` (sign-up,
  * login, refresh tokens, the SQLite store), `/accounts/postgres` (the
  * PostgreSQL store), `/protocol`, `/engine`, `/redis` (the Redis engine for
- * several hubs), `/signing` and `/testing`. Importing this root loads
- * neither npm `ws` nor `@hono/node-server`.
+ * several hubs), `/react` (React bindings), `/signing` and `/testing`.
+ * Importing this root loads neither npm `ws` nor `@hono/node-server`.
  *
  * @example Serve a hub
  * ```ts ignore

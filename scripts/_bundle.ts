@@ -27,10 +27,18 @@ export type Outputs = Map<string, string>;
  *
  * @param entry The entry module, relative to the repo root or absolute.
  * @param name The file name the entry's output gets, such as `demo.js`.
+ * @param options `minify: false` keeps the output readable, and then
+ * `deno bundle` picks npm packages' development builds (React's, which run
+ * StrictMode's double renders and effects); minified output gets their
+ * production builds.
  * @returns The files by name, chunk names derived from contents only.
  * @throws {Error} When `deno bundle` fails or writes something unexpected.
  */
-export async function bundleForBrowser(entry: string, name: string): Promise<Outputs> {
+export async function bundleForBrowser(
+  entry: string,
+  name: string,
+  options: { minify?: boolean } = {},
+): Promise<Outputs> {
   const outdir = await Deno.makeTempDir({ prefix: "realtime-bundle-" });
   try {
     const { code, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -44,7 +52,7 @@ export async function bundleForBrowser(entry: string, name: string): Promise<Out
         "browser",
         "--format",
         "esm",
-        "--minify",
+        ...(options.minify === false ? [] : ["--minify"]),
         "--code-splitting",
         "--outdir",
         outdir,

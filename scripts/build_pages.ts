@@ -35,7 +35,7 @@ export interface Page {
   readonly what: string;
 }
 
-/** Every page the hub serves. */
+/** Every page the hub serves, and the React example's. */
 export const PAGES: readonly Page[] = [
   {
     entry: "src/demo/app.ts",
@@ -48,6 +48,12 @@ export const PAGES: readonly Page[] = [
     name: "console.js",
     module: "src/admin/console/_scripts.generated.ts",
     what: "The operator console's scripts",
+  },
+  {
+    entry: "examples/react/app.tsx",
+    name: "app.js",
+    module: "examples/react/_scripts.generated.ts",
+    what: "The React example's scripts",
   },
 ];
 
