@@ -282,7 +282,18 @@ export const ROUTES: readonly Route[] = [
       } catch (error) {
         failure = error;
       }
-      const disconnected = input.hub.revoke({ user });
+      let disconnected: number;
+      try {
+        disconnected = await input.hub.revokeEverywhere({ user });
+      } catch (error) {
+        // Applied on this hub (fail closed), but not carried to the others.
+        if (!(error instanceof EngineError)) throw error;
+        throw new AdminInputError(
+          503,
+          `Revoked '${user}' on this hub only: the engine could not carry it to the other hubs (${error.code}); retry once the engine is back`,
+          { "retry-after": "1" },
+        );
+      }
       if (failure !== undefined) throw failure;
       return sessionsEnded === undefined
         ? { body: { user, disconnected }, audit: { user, connections: disconnected } }

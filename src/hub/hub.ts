@@ -236,6 +236,16 @@ export interface Hub extends AsyncDisposable {
    * that session (a logout), whenever issued.
    */
   revoke(target: { user: string; session?: string }): number;
+  /**
+   * As {@linkcode Hub.revoke}, and resolves once the engine stored the
+   * revocation and sent it to every hub (a hub cut off from the engine then
+   * reads it when it is back). It is applied on this hub in any case: when
+   * the engine cannot carry it, it rejects with an `EngineError`
+   * (`ENGINE_UNAVAILABLE`) and the other hubs do not know it; call it again.
+   *
+   * @returns How many connections it closed on this hub.
+   */
+  revokeEverywhere(target: { user: string; session?: string }): Promise<number>;
   /** Whether a verified principal's token was revoked by {@linkcode Hub.revoke} (for the admin API). */
   isRevoked(principal: Principal): boolean;
   /**
@@ -355,13 +365,11 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   // A cut-off may be dropped only once every token issued before it has
   // expired: known only when the verifier bounds token lifetimes.
   const lifetimeSec = options.auth?.maxTokenLifetimeSec;
-  const revocations = createRevocations({
-    now: clock.now,
-    keepMs: options.revocationTtlMs ??
-      (lifetimeSec === undefined
-        ? Infinity
-        : (lifetimeSec + (options.auth?.clockToleranceSec ?? 5)) * 1000),
-  });
+  const revocationKeepMs = options.revocationTtlMs ??
+    (lifetimeSec === undefined
+      ? Infinity
+      : (lifetimeSec + (options.auth?.clockToleranceSec ?? 5)) * 1000);
+  const revocations = createRevocations({ now: clock.now, keepMs: revocationKeepMs });
   const createdAt = clock.now();
   let counter = 0;
   const prefix = crypto.randomUUID().slice(0, 8);
@@ -607,13 +615,15 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
         users.disconnect(command.user, command.reason);
         return;
       case "revoke":
+        // With the time it was made: the engine hands stored revocations
+        // back after a reconnect, when a user may have signed in again since.
         if (command.session !== undefined) {
-          revocations.revokeSession(command.user, command.session);
+          revocations.revokeSession(command.user, command.session, { at: command.at });
           users.disconnectSession(command.user, command.session, "Session ended");
           return;
         }
-        revocations.revoke(command.user);
-        users.disconnect(command.user, "Access revoked");
+        revocations.revoke(command.user, { at: command.at });
+        users.disconnectRevoked(command.user, revocations.isRevoked, "Access revoked");
         return;
       case "update_rules":
         rulesUpdates.applyCommand(command.rules);
@@ -628,8 +638,17 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
    * in-memory engine, which applies it synchronously).
    */
   function control(command: ControlCommand): number {
+    return controlConfirmed(command).reached;
+  }
+
+  /**
+   * As {@linkcode control}, with the engine's answer: `sent` rejects (an
+   * `EngineError`) when the command could not be carried to the other hubs.
+   */
+  function controlConfirmed(command: ControlCommand): { reached: number; sent: Promise<void> } {
     reached = 0;
-    engine.control(command).catch((error) =>
+    const sent = engine.control(command);
+    sent.catch((error) =>
       log({
         level: "error",
         event: "engine.control_failed",
@@ -639,7 +658,26 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     );
     const count = reached;
     reached = 0;
-    return count;
+    return { reached: count, sent };
+  }
+
+  /** `revoke` here, then on every hub; `sent` says whether the other hubs will apply it. */
+  function revokeHere(target: { user: string; session?: string }) {
+    const { user, session } = target;
+    const at = clock.now();
+    const keepMs = Number.isFinite(revocationKeepMs) ? { keepMs: revocationKeepMs } : {};
+    if (session !== undefined) {
+      revocations.revokeSession(user, session, { at });
+      const count = users.disconnectSession(user, session, "Session ended");
+      const { sent } = controlConfirmed({ type: "revoke", user, at, session, ...keepMs });
+      audit({ level: "info", event: "session.revoked", user, connections: count });
+      return { count, sent };
+    }
+    revocations.revoke(user, { at });
+    const count = users.disconnect(user, "Access revoked");
+    const { sent } = controlConfirmed({ type: "revoke", user, at, ...keepMs });
+    audit({ level: "warn", event: "revoked", user, connections: count });
+    return { count, sent };
   }
 
   function sendTo(
@@ -737,18 +775,10 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       audit({ level: "info", event: "user.disconnected", user, connections: count });
       return count;
     },
-    revoke({ user, session }) {
-      if (session !== undefined) {
-        revocations.revokeSession(user, session);
-        const count = users.disconnectSession(user, session, "Session ended");
-        control({ type: "revoke", user, at: clock.now(), session });
-        audit({ level: "info", event: "session.revoked", user, connections: count });
-        return count;
-      }
-      revocations.revoke(user);
-      const count = users.disconnect(user, "Access revoked");
-      control({ type: "revoke", user, at: clock.now() });
-      audit({ level: "warn", event: "revoked", user, connections: count });
+    revoke: (target) => revokeHere(target).count,
+    async revokeEverywhere(target) {
+      const { count, sent } = revokeHere(target);
+      await sent;
       return count;
     },
     isRevoked: revocations.isRevoked,

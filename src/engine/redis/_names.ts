@@ -38,6 +38,19 @@ export function newStreamsKey(prefix: string, user: string): string {
   return `${prefix}:quota:{${user}}:streams`;
 }
 
+/**
+ * The revocation cut-offs every hub must apply, kept beside the control
+ * channel (shard 0): a hash `[user, session|null]` JSON -> cut-off (ms),
+ * and a sorted set of the same members by the time they may be dropped.
+ * One hash tag, so one Cluster slot.
+ */
+export function revocationKeys(prefix: string): { cutOffs: string; expiry: string } {
+  return {
+    cutOffs: `${prefix}:{control}:revocations`,
+    expiry: `${prefix}:{control}:revocations:exp`,
+  };
+}
+
 /** The channel carrying a topic's publications and presence events. */
 export function topicChannel(prefix: string, topic: string): string {
   return `${prefix}:t:${topic}`;
