@@ -454,6 +454,17 @@ export interface Engine {
    * process that missed one while it was cut off still applies it.
    */
   onControl(handler: (command: ControlCommand) => void): () => void;
+  /**
+   * Optional: records this process's announcement (opaque text, the hub's
+   * node description) under `id` for `ttlMs`; announcing again refreshes
+   * it. An entry not refreshed in time is gone: a process that died leaves
+   * the list within `ttlMs`.
+   */
+  announce?(id: string, info: string, ttlMs: number): Promise<void>;
+  /** Optional: removes an announcement at once (a clean shutdown). */
+  withdraw?(id: string): Promise<void>;
+  /** Optional: every live announcement, from every process of the engine. */
+  nodes?(): Promise<readonly string[]>;
   /** Releases everything: subscriptions, timers, stored state, connections. */
   close(): Promise<void>;
   /** Same as `close()`. */

@@ -64,6 +64,7 @@ import {
   type TopicPage,
 } from "./inspect.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
+import { createNodeAnnouncer, type NodeList } from "./nodes.ts";
 import { createDeadlines } from "./_deadlines.ts";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
@@ -231,6 +232,14 @@ export interface Hub extends AsyncDisposable {
   /** Closes every connection of a user with 4003; returns how many. */
   disconnectUser(user: string, reason?: string): number;
   /**
+   * As {@linkcode Hub.disconnectUser}, and resolves once the engine sent the
+   * command to every hub; rejects with an `EngineError` when it could not
+   * (this hub's connections are closed either way).
+   *
+   * @returns How many connections it closed on this hub.
+   */
+  disconnectUserEverywhere(user: string, reason?: string): Promise<number>;
+  /**
    * Disconnects a user (4003) and rejects their tokens issued before now;
    * with `session`, only the connections and tokens whose `sid` claim is
    * that session (a logout), whenever issued.
@@ -255,13 +264,23 @@ export interface Hub extends AsyncDisposable {
    * which a hub resolves from the keys it holds. A rule's `signed.keys` may
    * itself be such a fingerprint, naming a key this hub holds (as the admin
    * API's `GET /rules` answers it); an unknown one, or invalid rules, reject with a
-   * `RulesError` (a TypeError) and change nothing.
+   * `RulesError` (a TypeError) and change nothing. When the engine cannot
+   * send them to the other hubs, it rejects with an `EngineError` after the
+   * rules took effect on this hub.
    */
   updateRules(rules: AclRule[]): Promise<void>;
   /** Subscribers of a topic or pattern, as subscribed. */
   subscriberCount(topicOrPattern: string): number;
   /** Counts for the admin API. */
   stats(): HubStats;
+  /** This hub's id in the node list (`options.node.id`, or a random one). */
+  readonly nodeId: string;
+  /**
+   * Every live hub of the engine as each last announced itself (this one
+   * fresh, first); with an engine that keeps no list, or cannot be read
+   * now, this hub alone with `scope: "local"`.
+   */
+  nodes(): Promise<NodeList>;
   /** A page of open connections, oldest first (for the admin API and console). */
   listConnections(query?: ListQuery): ConnectionPage;
   /** A page of topics and patterns, most subscribers first (for the admin API and console). */
@@ -593,7 +612,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     recheck: async () => {
       await Promise.all([...connections].map((connection) => connection.recheck()));
     },
-    control,
+    control: (command) => controlConfirmed(command).sent,
     audit,
     log,
   });
@@ -659,6 +678,15 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     const count = reached;
     reached = 0;
     return { reached: count, sent };
+  }
+
+  /** `disconnectUser` here, then on every hub; `sent` says whether the other hubs were told. */
+  function disconnectHere(user: string, reason = "Disconnected by an operator") {
+    // Local connections close at once; the command closes them on other hubs.
+    const count = users.disconnect(user, reason);
+    const { sent } = controlConfirmed({ type: "disconnect_user", user, reason });
+    audit({ level: "info", event: "user.disconnected", user, connections: count });
+    return { count, sent };
   }
 
   /** `revoke` here, then on every hub; `sent` says whether the other hubs will apply it. */
@@ -730,9 +758,32 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     };
   }
 
+  const announcer = createNodeAnnouncer(options.node ?? {}, {
+    // A hub on its own in-memory engine is alone: nothing to announce to.
+    engine: ownsEngine ? undefined : engine,
+    clock,
+    log,
+    describe() {
+      const { uptimeSeconds, connections, users, topics, subscriptions, ...rest } = stats();
+      const health = (engine as { health?: () => { ok: boolean } }).health;
+      return {
+        startedAt: createdAt,
+        uptimeSeconds,
+        connections,
+        users,
+        topics,
+        subscriptions,
+        messagesInPerSecond: rest.messagesInPerSecond,
+        messagesOutPerSecond: rest.messagesOutPerSecond,
+        engineOk: typeof health === "function" ? health.call(engine).ok : true,
+      };
+    },
+  });
+
   async function close(closeOptions: { deadlineMs?: number } = {}): Promise<void> {
     if (closing) return;
     closing = true;
+    await announcer.close();
     const deadline = closeOptions.deadlineMs ?? 5000;
     const drained = Promise.all([...connections].map((connection) => connection.drained()));
     let timer: unknown;
@@ -768,11 +819,10 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     engine,
     isUserConnected: (user) => users.has(user),
     userStatus: (user) => users.status(user),
-    disconnectUser(user, reason = "Disconnected by an operator") {
-      // Local connections close at once; the command closes them on other hubs.
-      const count = users.disconnect(user, reason);
-      control({ type: "disconnect_user", user, reason });
-      audit({ level: "info", event: "user.disconnected", user, connections: count });
+    disconnectUser: (user, reason) => disconnectHere(user, reason).count,
+    async disconnectUserEverywhere(user, reason) {
+      const { count, sent } = disconnectHere(user, reason);
+      await sent;
       return count;
     },
     revoke: (target) => revokeHere(target).count,
@@ -803,6 +853,8 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     updateRules: (rules) => rulesUpdates.update(rules),
     subscriberCount: (topic) => registry.count(topic),
     stats,
+    nodeId: announcer.id,
+    nodes: () => announcer.list(),
     listConnections: (query) => listConnections(connections, query),
     listTopics: (query) => listTopics(registry.keys(), registry.count, query),
     get rules() {

@@ -24,14 +24,16 @@ async function connect(hub: HubProcess, jwt: string): Promise<TestSocket> {
   return socket;
 }
 
-async function revoke(hub: HubProcess, user: string) {
-  const res = await fetch(`${hub.http}/v1/realtime/revoke`, {
-    method: "POST",
+async function admin(hub: HubProcess, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${hub.http}/v1/realtime/${path}`, {
+    method,
     headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ user }),
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
 }
+
+const revoke = (hub: HubProcess, user: string) => admin(hub, "POST", "revoke", { user });
 
 /** Polls `check` every 50 ms until it holds, for at most `ms`. */
 async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
@@ -46,7 +48,7 @@ const healthy = (hub: HubProcess) => async () => (await hub.health()).status ===
 
 Deno.test({
   name:
-    "revoke while Redis is down answers 503 and holds on the hub asked; once retried, every hub refuses",
+    "revoke, disconnect and rules while Redis is down answer 503; the revocation holds on the hub asked, and once retried every hub refuses",
   async fn() {
     await using redis = await startRedisServer();
     await using hubs = await startHubCluster(2, {
@@ -63,6 +65,15 @@ Deno.test({
     // Fail closed where it was asked: the connection closes, the token is refused.
     assert.equal((await withTimeout(malloryA.closed, 5000, "close")).code, 4003);
     await assert.rejects(connect(a, jwt));
+    // Every operator action the other hubs cannot be told of says so.
+    const disconnect = await admin(a, "DELETE", "users/bob/connections");
+    assert.equal(disconnect.status, 503, JSON.stringify(disconnect.body));
+    assert.match(disconnect.body.message, /Disconnected 'bob' on this hub only/);
+    const rules = await admin(a, "PUT", "rules", {
+      rules: [{ effect: "deny", actions: ["subscribe"], topics: ["chat:secret"] }],
+    });
+    assert.equal(rules.status, 503, JSON.stringify(rules.body));
+    assert.match(rules.body.message, /in force on this hub only/);
     await redis.restart();
     await until("healthy", 15_000, async () => (await healthy(a)()) && (await healthy(b)()));
     const retried = await revoke(a, "mallory");

@@ -51,6 +51,14 @@ export function revocationKeys(prefix: string): { cutOffs: string; expiry: strin
   };
 }
 
+/**
+ * The hubs' announcements (shard 0): a hash node id -> announcement, and a
+ * sorted set of the same ids by when they lapse (Redis clock, ms).
+ */
+export function nodeKeys(prefix: string): { info: string; expiry: string } {
+  return { info: `${prefix}:{control}:nodes`, expiry: `${prefix}:{control}:nodes:exp` };
+}
+
 /** The channel carrying a topic's publications and presence events. */
 export function topicChannel(prefix: string, topic: string): string {
   return `${prefix}:t:${topic}`;

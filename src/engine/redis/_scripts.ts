@@ -199,6 +199,28 @@ const REVOCATIONS_READ = REVOCATIONS_PURGE + `
 return redis.call('HGETALL', KEYS[1])
 `;
 
+// Drops the node announcements that lapsed, by the Redis clock. KEYS: info,
+// expiry. Sets `now` (ms).
+const NODES_PURGE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
+for _, m in ipairs(gone) do redis.call('HDEL', KEYS[1], m) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
+`;
+
+// KEYS: info, expiry. ARGV: node id, announcement, ttl ms.
+const NODE_ANNOUNCE = NODES_PURGE + `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
+return 1
+`;
+
+// KEYS: info, expiry. Returns the live announcements.
+const NODES_READ = NODES_PURGE + `
+return redis.call('HVALS', KEYS[1])
+`;
+
 export async function sha1(source: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(source));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -214,6 +236,8 @@ export interface Scripts {
   readonly presenceRead: Script;
   readonly revoke: Script;
   readonly revocationsRead: Script;
+  readonly nodeAnnounce: Script;
+  readonly nodesRead: Script;
 }
 
 export async function loadScripts(): Promise<Scripts> {
@@ -226,6 +250,8 @@ export async function loadScripts(): Promise<Scripts> {
     presenceRead: PRESENCE_READ,
     revoke: REVOKE,
     revocationsRead: REVOCATIONS_READ,
+    nodeAnnounce: NODE_ANNOUNCE,
+    nodesRead: NODES_READ,
   });
   const scripts = await Promise.all(
     entries.map(async ([name, source]) => ({ name, source, sha: await sha1(source) })),

@@ -49,6 +49,7 @@ import {
   channelTopic,
   controlChannel,
   newStreamsKey,
+  nodeKeys,
   patternGlob,
   revocationKeys,
   topicChannel,
@@ -482,6 +483,38 @@ class ConnectedRedisEngine implements RedisEngine {
     await this.#confirm(shard, "control", command.type, sent);
     // This process's handlers get it now; its echo from Redis is skipped.
     this.#handleControl(command);
+  }
+
+  async announce(id: string, info: string, ttlMs: number): Promise<void> {
+    if (this.#closed) return closed();
+    const shard = this.#shards[0];
+    const keys = nodeKeys(this.#options.prefix);
+    const sent = shard.run(this.#scripts.nodeAnnounce, [keys.info, keys.expiry], [
+      id,
+      info,
+      Math.max(1, Math.ceil(ttlMs)),
+    ]);
+    await this.#confirm(shard, "announce", id, sent);
+  }
+
+  async withdraw(id: string): Promise<void> {
+    if (this.#closed) return closed();
+    const shard = this.#shards[0];
+    const keys = nodeKeys(this.#options.prefix);
+    const sent = Promise.all([
+      shard.command.hdel(keys.info, id),
+      shard.command.zrem(keys.expiry, id),
+    ]);
+    await this.#confirm(shard, "withdraw", id, sent);
+  }
+
+  async nodes(): Promise<readonly string[]> {
+    if (this.#closed) return closed();
+    const shard = this.#shards[0];
+    const keys = nodeKeys(this.#options.prefix);
+    const sent = shard.run(this.#scripts.nodesRead, [keys.info, keys.expiry], []);
+    const reply = await this.#confirm(shard, "nodes", "", sent);
+    return Array.isArray(reply) ? reply.map(String) : [];
   }
 
   health(): RedisEngineHealth {
