@@ -31,7 +31,7 @@ async function until<T>(what: string, ms: number, check: () => Promise<T | undef
   }
 }
 
-Deno.test("GET /nodes lists every hub on one Redis, each with its id; a SIGKILLed hub leaves within node.ttlMs", async () => {
+Deno.test("GET /nodes lists every hub on one Redis, each with its id; a stopped hub leaves at once, a SIGKILLed one within node.ttlMs", async () => {
   await using redis = await startRedisServer();
   await using hubs = await startHubCluster(2, {
     redisUrl: redis.url,
@@ -58,6 +58,15 @@ Deno.test("GET /nodes lists every hub on one Redis, each with its id; a SIGKILLe
     new Set(both.nodes.map((n) => n.address)),
     new Set([`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`]),
   );
+  // A hub that shuts down cleanly withdraws its entry at once.
+  const c = await startHubProcess({
+    redisUrl: redis.url,
+    config: { node: { ...NODE, ttlMs: 60_000 } },
+    env: { REALTIME_ADMIN_KEY: ADMIN_KEY },
+  }, 2);
+  await until("C listed", 5000, async () => (await nodes(a.http)).nodes.length === 3 || undefined);
+  await c.stop();
+  assert.equal((await nodes(a.http)).nodes.length, 2, "C withdrew as it stopped");
   await b.kill();
   const killedAt = Date.now();
   const alone = await until("B gone", NODE.ttlMs + 2000, async () => {
