@@ -35,6 +35,7 @@
 export { createHub } from "./src/server/create_hub.ts";
 export { type ClientAddress, createClientAddress } from "./src/hub/client_address.ts";
 export type { BroadcastInput, Hub, HubStats, PublishOptions, UserStatus } from "./src/hub/hub.ts";
+export type { NodeInfo, NodeList, NodeOptions } from "./src/hub/nodes.ts";
 export type {
   Accepted,
   Admission,

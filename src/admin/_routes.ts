@@ -55,6 +55,19 @@ export interface Route {
   run(input: RouteInput): Promise<RouteResult>;
 }
 
+/**
+ * An engine failure to carry an operator action to the other hubs, as a 503
+ * saying what did happen; any other error unchanged.
+ */
+function notCarried(error: unknown, done: string): unknown {
+  if (!(error instanceof EngineError)) return error;
+  return new AdminInputError(
+    503,
+    `${done}: the engine could not carry it to the other hubs (${error.code}); retry once the engine is back`,
+    { "retry-after": "1" },
+  );
+}
+
 const body = (input: RouteInput) => readJsonObject(input.req, input.hub.limits.maxDepth);
 
 function optionalEvent(value: unknown): string | undefined {
@@ -173,6 +186,15 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: "GET",
+    path: ["nodes"],
+    action: "nodes",
+    async run(input) {
+      const list = await input.hub.nodes();
+      return { body: list, audit: { nodes: list.nodes.length, scope: list.scope } };
+    },
+  },
+  {
+    method: "GET",
     path: ["users", ":userId", "status"],
     action: "user_status",
     run(input) {
@@ -184,13 +206,15 @@ export const ROUTES: readonly Route[] = [
     method: "DELETE",
     path: ["users", ":userId", "connections"],
     action: "disconnect",
-    run(input) {
+    async run(input) {
       const user = checkUser(input.params.userId, "userId");
-      const disconnected = input.hub.disconnectUser(user);
-      return Promise.resolve({
-        body: { user, disconnected },
-        audit: { user, connections: disconnected },
-      });
+      let disconnected: number;
+      try {
+        disconnected = await input.hub.disconnectUserEverywhere(user);
+      } catch (error) {
+        throw notCarried(error, `Disconnected '${user}' on this hub only`);
+      }
+      return { body: { user, disconnected }, audit: { user, connections: disconnected } };
     },
   },
   {
@@ -282,7 +306,13 @@ export const ROUTES: readonly Route[] = [
       } catch (error) {
         failure = error;
       }
-      const disconnected = input.hub.revoke({ user });
+      let disconnected: number;
+      try {
+        disconnected = await input.hub.revokeEverywhere({ user });
+      } catch (error) {
+        // Applied on this hub (fail closed), but not carried to the others.
+        throw notCarried(error, `Revoked '${user}' on this hub only`);
+      }
       if (failure !== undefined) throw failure;
       return sessionsEnded === undefined
         ? { body: { user, disconnected }, audit: { user, connections: disconnected } }
@@ -304,7 +334,7 @@ export const ROUTES: readonly Route[] = [
       } catch (error) {
         // Refused rules change nothing and are the caller's; any other failure is not.
         if (error instanceof RulesError) throw new AdminInputError(400, error.message);
-        throw error;
+        throw notCarried(error, "The rules are in force on this hub only");
       }
       return { body: { rules: rules.length }, audit: { rules: rules.length } };
     },

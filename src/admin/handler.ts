@@ -67,8 +67,11 @@ const HUB_METHODS = [
   "stats",
   "userStatus",
   "disconnectUser",
+  "disconnectUserEverywhere",
   "subscriberCount",
   "revoke",
+  "revokeEverywhere",
+  "nodes",
   "isRevoked",
   "updateRules",
   "listConnections",
@@ -124,6 +127,7 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  * | `POST /broadcast` | `{event?, topic?, payload, users?, sign?}` | `hub.broadcast` | `{reached}` |
  * | `POST /send/:userId` | `{event, payload}` | `hub.sendToUser` | `{user, reached}` |
  * | `GET /stats` | | `hub.stats` | `HubStats` |
+ * | `GET /nodes` | | `hub.nodes` | `NodeList`: `{self, scope, nodes: [{id, ...}]}` |
  * | `GET /users/:userId/status` | | `hub.userStatus` | `{user, connected, connections, since}` |
  * | `DELETE /users/:userId/connections` | | `hub.disconnectUser` (4003) | `{user, disconnected}` |
  * | `GET /topics/:topic` | | `hub.subscriberCount` | `{topic, subscribers}` |
@@ -161,7 +165,7 @@ function checkOptions(hub: Hub, options: AdminOptions): void {
  * (`signedWith`), never the key.
  *
  * Each request writes one audit entry: `admin.<action>` (`broadcast`,
- * `send`, `stats`, `user_status`, `disconnect`, `topic`, `revoke`,
+ * `send`, `stats`, `nodes`, `user_status`, `disconnect`, `topic`, `revoke`,
  * `rules_update`, `rules`, `rules_check`, `acl_explain`, `connections`,
  * `topics`, `stream`) with the actor (`api_key` or the JWT subject), or
  * `admin.auth_failed`, `admin.forbidden`, `admin.rejected` (bad input) or

@@ -48,14 +48,27 @@ export interface RevocationOptions {
   now?: () => number;
 }
 
+/** Options of {@linkcode Revocations.revoke} and {@linkcode Revocations.revokeSession}. */
+export interface RevokeOptions {
+  /**
+   * The cut-off, in epoch milliseconds: a revocation made elsewhere (another
+   * hub, read back from the engine) keeps the time it was made. A cut-off
+   * never moves backward: an older one than held changes nothing.
+   *
+   * @default {now()}
+   */
+  at?: number;
+}
+
 /** The revoked users; created by {@linkcode createRevocations}. */
 export interface Revocations {
   /**
    * Refuses, from now on, every token of `user` issued at or before now.
    *
    * @param user The subject whose tokens to revoke.
+   * @param options When the cut-off was made, if not now.
    */
-  revoke(user: string): void;
+  revoke(user: string, options?: RevokeOptions): void;
   /**
    * Refuses, from now on, every token of `user` whose `sid` claim is
    * `session`, whenever issued: a session that ended (a logout) mints no
@@ -63,8 +76,9 @@ export interface Revocations {
    *
    * @param user The subject.
    * @param session The session id (the `sid` claim).
+   * @param options When the session ended, if not now.
    */
-  revokeSession(user: string, session: string): void;
+  revokeSession(user: string, session: string, options?: RevokeOptions): void;
   /**
    * Whether a verified principal's token was issued at or before its
    * user's cut-off. A token without `iat` counts as issued before any
@@ -153,20 +167,24 @@ export function createRevocations(options: RevocationOptions = {}): Revocations 
     return !(issued !== undefined && issued > since);
   }
 
+  /** Sets a cut-off unless a later one is held; a stale one (past `keepMs`) is not kept. */
+  function put(map: Map<string, number>, key: string, at: number): void {
+    const current = now();
+    prune(current);
+    const held = map.get(key);
+    if (held !== undefined && held >= at) return;
+    if (current - at > keepMs) return;
+    // Delete first so the map's order stays (mostly) oldest first.
+    map.delete(key);
+    map.set(key, at);
+  }
+
   return {
-    revoke(user) {
-      const at = now();
-      prune(at);
-      // Delete first so the map's order stays oldest first.
-      cutOffs.delete(user);
-      cutOffs.set(user, at);
+    revoke(user, revokeOptions = {}) {
+      put(cutOffs, user, revokeOptions.at ?? now());
     },
-    revokeSession(user, session) {
-      const at = now();
-      prune(at);
-      const key = sessionKey(user, session);
-      sessions.delete(key);
-      sessions.set(key, at);
+    revokeSession(user, session, revokeOptions = {}) {
+      put(sessions, sessionKey(user, session), revokeOptions.at ?? now());
     },
     isRevoked,
     check(principal) {

@@ -356,6 +356,12 @@ export type ControlCommand =
     readonly at: number;
     /** Only this session's tokens and connections (the `sid` claim), when set. */
     readonly session?: string;
+    /**
+     * How long the cut-off matters, in milliseconds (the longest a token
+     * issued before it stays valid); a networked engine keeps it that long.
+     * Absent: kept until the engine's store is cleared.
+     */
+    readonly keepMs?: number;
   }
   | {
     /** Replace the ACL rules and re-check live subscriptions. */
@@ -433,10 +439,32 @@ export interface Engine {
   presence(topic: string): Promise<readonly PresenceEntry[]>;
   /** How many connections and distinct users are present on a topic. */
   presenceStats(topic: string): Promise<PresenceStats>;
-  /** Sends a command to every process (including this one). */
+  /**
+   * Sends a command to every process (including this one). Resolves once
+   * the command is on its way to every process; a networked engine first
+   * stores a `revoke` (for its `keepMs`), in the same step as it sends it,
+   * and rejects with `ENGINE_UNAVAILABLE` when it could do neither.
+   */
   control(command: ControlCommand): Promise<void>;
-  /** Sets the function that receives every control command; returns a function that removes it. */
+  /**
+   * Sets the function that receives every control command; returns a
+   * function that removes it. A networked engine hands the stored `revoke`
+   * commands (each with the `at` it was made) to the handler again soon
+   * after it is set and after every reconnect of its control channel, so a
+   * process that missed one while it was cut off still applies it.
+   */
   onControl(handler: (command: ControlCommand) => void): () => void;
+  /**
+   * Optional: records this process's announcement (opaque text, the hub's
+   * node description) under `id` for `ttlMs`; announcing again refreshes
+   * it. An entry not refreshed in time is gone: a process that died leaves
+   * the list within `ttlMs`.
+   */
+  announce?(id: string, info: string, ttlMs: number): Promise<void>;
+  /** Optional: removes an announcement at once (a clean shutdown). */
+  withdraw?(id: string): Promise<void>;
+  /** Optional: every live announcement, from every process of the engine. */
+  nodes?(): Promise<readonly string[]>;
   /** Releases everything: subscriptions, timers, stored state, connections. */
   close(): Promise<void>;
   /** Same as `close()`. */

@@ -160,6 +160,8 @@ class MemoryEngine implements Engine {
   #exact: SubscriptionIndex = new Map();
   #patterns: SubscriptionIndex = new Map();
   #controls = new Set<(command: ControlCommand) => void>();
+  /** Node announcements by id, each with the time it lapses. */
+  #announced = new Map<string, { info: string; until: number }>();
   #observers = new Set<EngineListener>();
   #sequence = 0;
   #delivering = false;
@@ -338,6 +340,29 @@ class MemoryEngine implements Engine {
     if (this.#closed) return () => {};
     this.#controls.add(handler);
     return () => void this.#controls.delete(handler);
+  }
+
+  announce(id: string, info: string, ttlMs: number): Promise<void> {
+    if (this.#closed) return closed();
+    this.#announced.set(id, { info, until: this.#clock.now() + ttlMs });
+    return DONE;
+  }
+
+  withdraw(id: string): Promise<void> {
+    if (this.#closed) return closed();
+    this.#announced.delete(id);
+    return DONE;
+  }
+
+  nodes(): Promise<readonly string[]> {
+    if (this.#closed) return closed();
+    const now = this.#clock.now();
+    const live: string[] = [];
+    for (const [id, { info, until }] of this.#announced) {
+      if (until < now) this.#announced.delete(id);
+      else live.push(info);
+    }
+    return Promise.resolve(live);
   }
 
   close(): Promise<void> {

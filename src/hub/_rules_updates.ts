@@ -18,8 +18,8 @@ export interface RulesUpdatesDeps {
   replace(rules: AclRule[]): void;
   /** Re-checks every live subscription against the rules in force. */
   recheck(): Promise<void>;
-  /** Sends a command to every hub, this one included. */
-  control(command: ControlCommand): void;
+  /** Sends a command to every hub, this one included; rejects when the engine could not. */
+  control(command: ControlCommand): Promise<void>;
   audit(entry: LogEntry): void;
   log(entry: LogEntry): void;
 }
@@ -60,7 +60,8 @@ export function createRulesUpdates(deps: RulesUpdatesDeps): RulesUpdates {
     async update(rules) {
       await apply(rules);
       sent = await redactRules(deps.current());
-      deps.control({ type: "update_rules", rules: sent });
+      // In force here whatever happens next; rejects when the others cannot be told.
+      await deps.control({ type: "update_rules", rules: sent });
     },
     applyCommand(rules) {
       if (rules === sent) return;

@@ -64,6 +64,7 @@ import {
   type TopicPage,
 } from "./inspect.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
+import { createNodeAnnouncer, type NodeList } from "./nodes.ts";
 import { createDeadlines } from "./_deadlines.ts";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
@@ -231,11 +232,29 @@ export interface Hub extends AsyncDisposable {
   /** Closes every connection of a user with 4003; returns how many. */
   disconnectUser(user: string, reason?: string): number;
   /**
+   * As {@linkcode Hub.disconnectUser}, and resolves once the engine sent the
+   * command to every hub; rejects with an `EngineError` when it could not
+   * (this hub's connections are closed either way).
+   *
+   * @returns How many connections it closed on this hub.
+   */
+  disconnectUserEverywhere(user: string, reason?: string): Promise<number>;
+  /**
    * Disconnects a user (4003) and rejects their tokens issued before now;
    * with `session`, only the connections and tokens whose `sid` claim is
    * that session (a logout), whenever issued.
    */
   revoke(target: { user: string; session?: string }): number;
+  /**
+   * As {@linkcode Hub.revoke}, and resolves once the engine stored the
+   * revocation and sent it to every hub (a hub cut off from the engine then
+   * reads it when it is back). It is applied on this hub in any case: when
+   * the engine cannot carry it, it rejects with an `EngineError`
+   * (`ENGINE_UNAVAILABLE`) and the other hubs do not know it; call it again.
+   *
+   * @returns How many connections it closed on this hub.
+   */
+  revokeEverywhere(target: { user: string; session?: string }): Promise<number>;
   /** Whether a verified principal's token was revoked by {@linkcode Hub.revoke} (for the admin API). */
   isRevoked(principal: Principal): boolean;
   /**
@@ -245,13 +264,23 @@ export interface Hub extends AsyncDisposable {
    * which a hub resolves from the keys it holds. A rule's `signed.keys` may
    * itself be such a fingerprint, naming a key this hub holds (as the admin
    * API's `GET /rules` answers it); an unknown one, or invalid rules, reject with a
-   * `RulesError` (a TypeError) and change nothing.
+   * `RulesError` (a TypeError) and change nothing. When the engine cannot
+   * send them to the other hubs, it rejects with an `EngineError` after the
+   * rules took effect on this hub.
    */
   updateRules(rules: AclRule[]): Promise<void>;
   /** Subscribers of a topic or pattern, as subscribed. */
   subscriberCount(topicOrPattern: string): number;
   /** Counts for the admin API. */
   stats(): HubStats;
+  /** This hub's id in the node list (`options.node.id`, or a random one). */
+  readonly nodeId: string;
+  /**
+   * Every live hub of the engine as each last announced itself (this one
+   * fresh, first); with an engine that keeps no list, or cannot be read
+   * now, this hub alone with `scope: "local"`.
+   */
+  nodes(): Promise<NodeList>;
   /** A page of open connections, oldest first (for the admin API and console). */
   listConnections(query?: ListQuery): ConnectionPage;
   /** A page of topics and patterns, most subscribers first (for the admin API and console). */
@@ -355,13 +384,11 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   // A cut-off may be dropped only once every token issued before it has
   // expired: known only when the verifier bounds token lifetimes.
   const lifetimeSec = options.auth?.maxTokenLifetimeSec;
-  const revocations = createRevocations({
-    now: clock.now,
-    keepMs: options.revocationTtlMs ??
-      (lifetimeSec === undefined
-        ? Infinity
-        : (lifetimeSec + (options.auth?.clockToleranceSec ?? 5)) * 1000),
-  });
+  const revocationKeepMs = options.revocationTtlMs ??
+    (lifetimeSec === undefined
+      ? Infinity
+      : (lifetimeSec + (options.auth?.clockToleranceSec ?? 5)) * 1000);
+  const revocations = createRevocations({ now: clock.now, keepMs: revocationKeepMs });
   const createdAt = clock.now();
   let counter = 0;
   const prefix = crypto.randomUUID().slice(0, 8);
@@ -585,7 +612,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     recheck: async () => {
       await Promise.all([...connections].map((connection) => connection.recheck()));
     },
-    control,
+    control: (command) => controlConfirmed(command).sent,
     audit,
     log,
   });
@@ -607,13 +634,15 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
         users.disconnect(command.user, command.reason);
         return;
       case "revoke":
+        // With the time it was made: the engine hands stored revocations
+        // back after a reconnect, when a user may have signed in again since.
         if (command.session !== undefined) {
-          revocations.revokeSession(command.user, command.session);
+          revocations.revokeSession(command.user, command.session, { at: command.at });
           users.disconnectSession(command.user, command.session, "Session ended");
           return;
         }
-        revocations.revoke(command.user);
-        users.disconnect(command.user, "Access revoked");
+        revocations.revoke(command.user, { at: command.at });
+        users.disconnectRevoked(command.user, revocations.isRevoked, "Access revoked");
         return;
       case "update_rules":
         rulesUpdates.applyCommand(command.rules);
@@ -628,8 +657,17 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
    * in-memory engine, which applies it synchronously).
    */
   function control(command: ControlCommand): number {
+    return controlConfirmed(command).reached;
+  }
+
+  /**
+   * As {@linkcode control}, with the engine's answer: `sent` rejects (an
+   * `EngineError`) when the command could not be carried to the other hubs.
+   */
+  function controlConfirmed(command: ControlCommand): { reached: number; sent: Promise<void> } {
     reached = 0;
-    engine.control(command).catch((error) =>
+    const sent = engine.control(command);
+    sent.catch((error) =>
       log({
         level: "error",
         event: "engine.control_failed",
@@ -639,7 +677,35 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     );
     const count = reached;
     reached = 0;
-    return count;
+    return { reached: count, sent };
+  }
+
+  /** `disconnectUser` here, then on every hub; `sent` says whether the other hubs were told. */
+  function disconnectHere(user: string, reason = "Disconnected by an operator") {
+    // Local connections close at once; the command closes them on other hubs.
+    const count = users.disconnect(user, reason);
+    const { sent } = controlConfirmed({ type: "disconnect_user", user, reason });
+    audit({ level: "info", event: "user.disconnected", user, connections: count });
+    return { count, sent };
+  }
+
+  /** `revoke` here, then on every hub; `sent` says whether the other hubs will apply it. */
+  function revokeHere(target: { user: string; session?: string }) {
+    const { user, session } = target;
+    const at = clock.now();
+    const keepMs = Number.isFinite(revocationKeepMs) ? { keepMs: revocationKeepMs } : {};
+    if (session !== undefined) {
+      revocations.revokeSession(user, session, { at });
+      const count = users.disconnectSession(user, session, "Session ended");
+      const { sent } = controlConfirmed({ type: "revoke", user, at, session, ...keepMs });
+      audit({ level: "info", event: "session.revoked", user, connections: count });
+      return { count, sent };
+    }
+    revocations.revoke(user, { at });
+    const count = users.disconnect(user, "Access revoked");
+    const { sent } = controlConfirmed({ type: "revoke", user, at, ...keepMs });
+    audit({ level: "warn", event: "revoked", user, connections: count });
+    return { count, sent };
   }
 
   function sendTo(
@@ -692,9 +758,32 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     };
   }
 
+  const announcer = createNodeAnnouncer(options.node ?? {}, {
+    // A hub on its own in-memory engine is alone: nothing to announce to.
+    engine: ownsEngine ? undefined : engine,
+    clock,
+    log,
+    describe() {
+      const { uptimeSeconds, connections, users, topics, subscriptions, ...rest } = stats();
+      const health = (engine as { health?: () => { ok: boolean } }).health;
+      return {
+        startedAt: createdAt,
+        uptimeSeconds,
+        connections,
+        users,
+        topics,
+        subscriptions,
+        messagesInPerSecond: rest.messagesInPerSecond,
+        messagesOutPerSecond: rest.messagesOutPerSecond,
+        engineOk: typeof health === "function" ? health.call(engine).ok : true,
+      };
+    },
+  });
+
   async function close(closeOptions: { deadlineMs?: number } = {}): Promise<void> {
     if (closing) return;
     closing = true;
+    await announcer.close();
     const deadline = closeOptions.deadlineMs ?? 5000;
     const drained = Promise.all([...connections].map((connection) => connection.drained()));
     let timer: unknown;
@@ -730,25 +819,16 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     engine,
     isUserConnected: (user) => users.has(user),
     userStatus: (user) => users.status(user),
-    disconnectUser(user, reason = "Disconnected by an operator") {
-      // Local connections close at once; the command closes them on other hubs.
-      const count = users.disconnect(user, reason);
-      control({ type: "disconnect_user", user, reason });
-      audit({ level: "info", event: "user.disconnected", user, connections: count });
+    disconnectUser: (user, reason) => disconnectHere(user, reason).count,
+    async disconnectUserEverywhere(user, reason) {
+      const { count, sent } = disconnectHere(user, reason);
+      await sent;
       return count;
     },
-    revoke({ user, session }) {
-      if (session !== undefined) {
-        revocations.revokeSession(user, session);
-        const count = users.disconnectSession(user, session, "Session ended");
-        control({ type: "revoke", user, at: clock.now(), session });
-        audit({ level: "info", event: "session.revoked", user, connections: count });
-        return count;
-      }
-      revocations.revoke(user);
-      const count = users.disconnect(user, "Access revoked");
-      control({ type: "revoke", user, at: clock.now() });
-      audit({ level: "warn", event: "revoked", user, connections: count });
+    revoke: (target) => revokeHere(target).count,
+    async revokeEverywhere(target) {
+      const { count, sent } = revokeHere(target);
+      await sent;
       return count;
     },
     isRevoked: revocations.isRevoked,
@@ -773,6 +853,8 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     updateRules: (rules) => rulesUpdates.update(rules),
     subscriberCount: (topic) => registry.count(topic),
     stats,
+    nodeId: announcer.id,
+    nodes: () => announcer.list(),
     listConnections: (query) => listConnections(connections, query),
     listTopics: (query) => listTopics(registry.keys(), registry.count, query),
     get rules() {

@@ -12,6 +12,7 @@ import type { Engine } from "../engine/engine.ts";
 import type { HistoryRule } from "../engine/history_policy.ts";
 import type { Clock } from "./clock.ts";
 import type { LogEntry } from "./log.ts";
+import type { NodeOptions } from "./nodes.ts";
 import { DEFAULT_FRAME_LIMITS } from "../protocol/parse.ts";
 
 /**
@@ -360,6 +361,15 @@ export interface HubOptions {
    * @default {false}
    */
   anonymous?: boolean;
+  /**
+   * This hub in the cluster's node list (`hub.nodes()`, `GET
+   * /v1/realtime/nodes`): its id, name, address, and how often it announces
+   * itself through the engine and how long an announcement lasts (a hub
+   * killed leaves the list within `ttlMs`). See `docs/scaling.md`.
+   *
+   * @default {{ announceIntervalMs: 5000, ttlMs: 15000 }}
+   */
+  node?: NodeOptions;
 }
 
 /** The default {@linkcode HubLimits}. */
@@ -410,6 +420,7 @@ export type PlainHubOptions =
     | "maxRecover"
     | "presence"
     | "presenceInfoClaim"
+    | "node"
   >
   & { auth?: Omit<JwtOptions, "now" | "fetch"> };
 
@@ -435,6 +446,7 @@ const PLAIN: Record<keyof PlainHubOptions, true> = {
   maxRecover: true,
   presence: true,
   presenceInfoClaim: true,
+  node: true,
 };
 
 /** The keys of {@linkcode PlainHubOptions}. */

@@ -50,6 +50,12 @@ export interface Users<C extends UserConnection> {
   disconnect(user: string, reason: string): number;
   /** Closes with 4003 the user's connections whose token carries `sid` `session`; returns how many. */
   disconnectSession(user: string, session: string, reason: string): number;
+  /** Closes with 4003 the user's connections whose principal `revoked` answers `true` for; returns how many. */
+  disconnectRevoked(
+    user: string,
+    revoked: (principal: Principal) => boolean,
+    reason: string,
+  ): number;
   /** Whether a user has an authenticated connection. */
   has(user: string): boolean;
   /** Connection status of one user. */
@@ -125,6 +131,13 @@ export function createUsers<C extends UserConnection>(options: UsersOptions): Us
     },
     disconnectSession(user, session, reason) {
       const connections = byUser.get(user).filter((c) => c.principal?.claims.sid === session);
+      for (const connection of connections) connection.close(CloseCode.Revoked, reason);
+      return connections.length;
+    },
+    disconnectRevoked(user, revoked, reason) {
+      const connections = byUser.get(user).filter((c) =>
+        c.principal !== undefined && revoked(c.principal)
+      );
       for (const connection of connections) connection.close(CloseCode.Revoked, reason);
       return connections.length;
     },

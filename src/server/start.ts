@@ -248,6 +248,12 @@ async function openParts(
     ...plainHubOptions(config),
     // A browser can read a 4001 close and its reason, not an HTTP 401 (see ServerConfig.reject).
     reject: config.reject ?? "close",
+    // Where operators find this hub in the node list, unless the file says.
+    node: {
+      ...config.node,
+      address: config.node?.address ??
+        `${config.hostname ?? (devKey ? "127.0.0.1" : "0.0.0.0")}:${config.port ?? 8000}`,
+    },
     // The hub reads the engine's rules to know which subscribe replies carry a position.
     history,
     engine,

@@ -106,3 +106,26 @@ Deno.test("createRevocations.revokeSession refuses that session's tokens wheneve
   assert.equal(revocations.isRevoked(token("alice", "s1", later)), false);
   assert.equal(revocations.size, 0);
 });
+
+Deno.test("createRevocations.revoke with 'at' keeps the latest cut-off and ignores one past keepMs", () => {
+  let now = T0;
+  const revocations = createRevocations({ now: () => now, keepMs: 60_000 });
+  const issued = (iatMs: number) => ({
+    sub: "alice",
+    roles: [],
+    claims: { iat: Math.floor(iatMs / 1000), iat_ms: iatMs },
+    expiresAt: null,
+  });
+  revocations.revoke("alice", { at: T0 - 10_000 });
+  assert.equal(revocations.isRevoked(issued(T0 - 10_000)), true);
+  assert.equal(revocations.isRevoked(issued(T0 - 9_000)), false);
+  // An older cut-off (a stored one read back late) never moves it backward.
+  revocations.revoke("alice", { at: T0 - 20_000 });
+  assert.equal(revocations.isRevoked(issued(T0 - 15_000)), true);
+  now += 120_000;
+  // One made longer ago than keepMs protects nothing: not kept.
+  revocations.revoke("alice", { at: T0 });
+  assert.equal(revocations.size, 0);
+  revocations.revokeSession("alice", "s1", { at: now - 1000 });
+  assert.equal(revocations.size, 1);
+});

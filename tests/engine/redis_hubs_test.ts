@@ -80,13 +80,16 @@ Deno.test("createRedisEngine on two hubs shares presence; a clean close removes 
   }
 });
 
-Deno.test("createRedisEngine on two hubs delivers control commands to both, once each", async () => {
+Deno.test("createRedisEngine on two hubs delivers control commands to both, once each but a stored revoke", async () => {
   await using server = await startRedisServer();
   await using a = await createRedisEngine({ url: server.url, ...quiet });
   await using b = await createRedisEngine({ url: server.url, ...quiet });
   const got: Record<"a" | "b", ControlCommand[]> = { a: [], b: [] };
   const both = Promise.withResolvers<void>();
-  const check = () => got.a.length === 4 && got.b.length === 4 && both.resolve();
+  // A revoke is also stored, and handed again when a handler is set: the
+  // handler may see it twice (applying it is idempotent), anything else once.
+  const distinct = (list: ControlCommand[]) => new Set(list.map((c) => JSON.stringify(c))).size;
+  const check = () => distinct(got.a) === 4 && distinct(got.b) === 4 && both.resolve();
   a.onControl((c) => void (got.a.push(c), check()));
   b.onControl((c) => void (got.b.push(c), check()));
   const commands: ControlCommand[] = [
@@ -109,14 +112,17 @@ Deno.test("createRedisEngine on two hubs delivers control commands to both, once
       timer = setTimeout(() => reject(new Error(`Timed out: ${JSON.stringify(got)}`)), 5000);
     }),
   ]).finally(() => clearTimeout(timer));
-  const sort = (list: ControlCommand[]) => list.map((c) => JSON.stringify(c)).sort();
+  const sort = (list: ControlCommand[]) => [...new Set(list.map((c) => JSON.stringify(c)))].sort();
+  for (const list of [got.a, got.b]) {
+    assert.equal(list.filter((c) => c.type !== "revoke").length, 3, JSON.stringify(list));
+  }
   assert.deepEqual(sort(got.a), sort(commands));
   assert.deepEqual(sort(got.b), sort(commands));
   // Another writer on the control channel cannot crash a hub.
   await server.cli("PUBLISH", "rt:control", '{"s":"x","c":{"type":"reboot"}}');
   await server.cli("PUBLISH", "rt:control", "not json");
   const after = Promise.withResolvers<void>();
-  a.onControl(() => after.resolve());
+  a.onControl((c) => c.type === "send_to_user" && after.resolve());
   await b.control(commands[0]); // arrives after the bad messages: same channel, later
   await Promise.race([
     after.promise,
@@ -124,7 +130,11 @@ Deno.test("createRedisEngine on two hubs delivers control commands to both, once
       timer = setTimeout(() => reject(new Error("Timed out after the bad messages")), 5000);
     }),
   ]).finally(() => clearTimeout(timer));
-  assert.equal(got.a.length, 5, "the bad messages were skipped, the good one arrived");
+  assert.equal(
+    got.a.filter((c) => c.type !== "revoke").length,
+    4,
+    "the bad messages were skipped, the good one arrived",
+  );
 });
 
 Deno.test("createRedisEngine drops a SIGKILLed hub's presence within its TTL and tells the others", async () => {
@@ -185,4 +195,32 @@ Deno.test("createRedisEngine drops a SIGKILLed hub's presence within its TTL and
   const goneMs = performance.now() - killedAt;
   assert.deepEqual(await observer.presence("room:crash"), [{ connection: "alive", user: "bob" }]);
   assert.ok(goneMs < 4000, `gone ${goneMs.toFixed(0)} ms after SIGKILL (TTL 1500 ms)`);
+});
+
+Deno.test("createRedisEngine stores a revoke: an engine started later, or one that missed it, gets it", async () => {
+  await using server = await startRedisServer();
+  await using a = await createRedisEngine({ url: server.url, ...quiet });
+  const now = Date.now();
+  await a.control({ type: "revoke", user: "mallory", at: now, keepMs: 3_600_000 });
+  await a.control({ type: "revoke", user: "eve", at: 2000, session: "s1" });
+  // Past its keep time when stored: dropped, never handed out.
+  await a.control({ type: "revoke", user: "old", at: 1000, keepMs: 1 });
+  await using b = await createRedisEngine({ url: server.url, ...quiet });
+  const got: ControlCommand[] = [];
+  const two = Promise.withResolvers<void>();
+  b.onControl((c) => void (got.push(c), got.length === 2 && two.resolve()));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    two.promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Timed out: ${JSON.stringify(got)}`)), 5000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  assert.deepEqual(
+    got.map((c) => JSON.stringify(c)).sort(),
+    [
+      JSON.stringify({ type: "revoke", user: "eve", at: 2000, session: "s1" }),
+      JSON.stringify({ type: "revoke", user: "mallory", at: now }),
+    ],
+  );
 });

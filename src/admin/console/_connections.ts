@@ -56,7 +56,7 @@ export function createConnectionsPanel(api: () => Api | undefined): ConnectionsP
     say(
       `${kind === "disconnect" ? "Disconnected" : "Revoked"} '${user}': ${n} connection${
         n === 1 ? "" : "s"
-      } closed${sessions}`,
+      } closed on this node (and theirs on every other node)${sessions}`,
     );
   }
 

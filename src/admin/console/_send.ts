@@ -43,7 +43,9 @@ export function wireSendForms(api: () => Api | undefined): void {
     const n = (answer.body as { reached: number }).reached;
     say(
       "user-result",
-      `Sent to '${user}': ${n} connection${n === 1 ? "" : "s"} reached: ${preview(parsed.value)}`,
+      `Sent to '${user}' on every node: ${n} connection${
+        n === 1 ? "" : "s"
+      } reached on this node: ${preview(parsed.value)}`,
     );
   });
 }

@@ -15,6 +15,7 @@ import { createAclPanel } from "./_acl.ts";
 import { createConnectionsPanel } from "./_connections.ts";
 import { byId, page } from "./_dom.ts";
 import { compact, duration } from "./_format.ts";
+import { createNodesPanel } from "./_nodes.ts";
 import { wireSendForms } from "./_send.ts";
 import { createTopicsPanel } from "./_topics.ts";
 import { sparklinePath } from "./sparkline.ts";
@@ -47,6 +48,7 @@ function main(): void {
 
   const connections = createConnectionsPanel(current);
   const topics = createTopicsPanel(current);
+  const nodes = createNodesPanel(current);
   const acl = createAclPanel(current);
   wireSendForms(current);
 
@@ -76,6 +78,7 @@ function main(): void {
     byId("uptime").textContent = `up ${duration(snapshot.uptimeSeconds * 1000)}`;
     connections.update(snapshot.connections, snapshot.point.at);
     topics.update(snapshot.topics);
+    nodes.tick();
     const users = new Set<string>();
     for (const c of snapshot.connections.connections) if (c.user !== null) users.add(c.user);
     acl.users([...users].sort());
@@ -158,6 +161,7 @@ function main(): void {
     history = [];
     connections.clear();
     topics.clear();
+    nodes.clear();
     acl.clear();
     draw();
     body.dataset.state = "signed-out";

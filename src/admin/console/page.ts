@@ -66,6 +66,16 @@ export const CONSOLE_HTML = `<!doctype html>
 ${tiles}
     </div>
   </section>
+  <section id="nodes-panel" aria-labelledby="nodes-title">
+    <h2 id="nodes-title">Nodes <span id="nodes-caption" class="muted"></span></h2>
+    <p id="nodes-served" class="muted"></p>
+    <div class="scroll">
+    <table id="nodes-table">
+      <thead><tr><th scope="col">Node</th><th scope="col">Address</th><th scope="col">Version</th><th scope="col" class="num">Up</th><th scope="col" class="num">Conns</th><th scope="col" class="num">Users</th><th scope="col" class="num">Subs</th><th scope="col" class="num">Msgs in / out per s</th><th scope="col">Engine</th></tr></thead>
+      <tbody id="nodes-body"></tbody>
+    </table>
+    </div>
+  </section>
   <section id="connections-panel" aria-labelledby="connections-title">
     <h2 id="connections-title">Connections <span id="connections-caption" class="muted"></span></h2>
     <form id="connections-search-form" role="search">
@@ -225,6 +235,8 @@ th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eaeef2; w
 th { position: sticky; top: 0; background: #fff; color: var(--muted); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td code, .mono { font: 12px ui-monospace, monospace; }
+.badge { font-size: 0.75em; padding: 0 0.4em; border-radius: 0.6em; background: #ddf4ff; }
+#nodes-body tr[data-state="down"] { color: #cf222e; }
 #topics-body tr { cursor: pointer; }
 #topics-body tr[aria-selected="true"] { background: #ddf4ff; }
 #topic-detail { border-top: 1px solid var(--line); margin-top: 8px; padding-top: 6px; }

@@ -38,6 +38,27 @@ export function newStreamsKey(prefix: string, user: string): string {
   return `${prefix}:quota:{${user}}:streams`;
 }
 
+/**
+ * The revocation cut-offs every hub must apply, kept beside the control
+ * channel (shard 0): a hash `[user, session|null]` JSON -> cut-off (ms),
+ * and a sorted set of the same members by the time they may be dropped.
+ * One hash tag, so one Cluster slot.
+ */
+export function revocationKeys(prefix: string): { cutOffs: string; expiry: string } {
+  return {
+    cutOffs: `${prefix}:{control}:revocations`,
+    expiry: `${prefix}:{control}:revocations:exp`,
+  };
+}
+
+/**
+ * The hubs' announcements (shard 0): a hash node id -> announcement, and a
+ * sorted set of the same ids by when they lapse (Redis clock, ms).
+ */
+export function nodeKeys(prefix: string): { info: string; expiry: string } {
+  return { info: `${prefix}:{control}:nodes`, expiry: `${prefix}:{control}:nodes:exp` };
+}
+
 /** The channel carrying a topic's publications and presence events. */
 export function topicChannel(prefix: string, topic: string): string {
   return `${prefix}:t:${topic}`;

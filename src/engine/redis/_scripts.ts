@@ -172,6 +172,55 @@ const PRESENCE_READ = PURGE + `
 return redis.call('HVALS', KEYS[1])
 `;
 
+// Drops the revocation cut-offs whose keep time passed. KEYS: cut-offs,
+// expiry. ARGV[1]: now (ms).
+const REVOCATIONS_PURGE = `
+local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
+for _, m in ipairs(gone) do redis.call('HDEL', KEYS[1], m) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
+`;
+
+// Stores a revocation cut-off and sends the command in one step, so no hub
+// can see the command without the cut-off being stored, or the reverse.
+// KEYS: cut-offs, expiry. ARGV: now, channel, message, member, cut-off (ms),
+// keep until (ms). A cut-off or keep time never moves backward.
+const REVOKE = REVOCATIONS_PURGE + `
+local held = tonumber(redis.call('HGET', KEYS[1], ARGV[4]))
+if not held or held < tonumber(ARGV[5]) then redis.call('HSET', KEYS[1], ARGV[4], ARGV[5]) end
+local keep = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[4]))
+if not keep or keep < tonumber(ARGV[6]) then redis.call('ZADD', KEYS[2], ARGV[6], ARGV[4]) end
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+`;
+
+// KEYS: cut-offs, expiry. ARGV: now. Returns the live cut-offs as a flat
+// member, cut-off list.
+const REVOCATIONS_READ = REVOCATIONS_PURGE + `
+return redis.call('HGETALL', KEYS[1])
+`;
+
+// Drops the node announcements that lapsed, by the Redis clock. KEYS: info,
+// expiry. Sets `now` (ms).
+const NODES_PURGE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
+for _, m in ipairs(gone) do redis.call('HDEL', KEYS[1], m) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
+`;
+
+// KEYS: info, expiry. ARGV: node id, announcement, ttl ms.
+const NODE_ANNOUNCE = NODES_PURGE + `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
+return 1
+`;
+
+// KEYS: info, expiry. Returns the live announcements.
+const NODES_READ = NODES_PURGE + `
+return redis.call('HVALS', KEYS[1])
+`;
+
 export async function sha1(source: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(source));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -185,6 +234,10 @@ export interface Scripts {
   readonly presenceAdd: Script;
   readonly presenceRemove: Script;
   readonly presenceRead: Script;
+  readonly revoke: Script;
+  readonly revocationsRead: Script;
+  readonly nodeAnnounce: Script;
+  readonly nodesRead: Script;
 }
 
 export async function loadScripts(): Promise<Scripts> {
@@ -195,6 +248,10 @@ export async function loadScripts(): Promise<Scripts> {
     presenceAdd: PRESENCE_ADD,
     presenceRemove: PRESENCE_REMOVE,
     presenceRead: PRESENCE_READ,
+    revoke: REVOKE,
+    revocationsRead: REVOCATIONS_READ,
+    nodeAnnounce: NODE_ANNOUNCE,
+    nodesRead: NODES_READ,
   });
   const scripts = await Promise.all(
     entries.map(async ([name, source]) => ({ name, source, sha: await sha1(source) })),

@@ -49,7 +49,9 @@ import {
   channelTopic,
   controlChannel,
   newStreamsKey,
+  nodeKeys,
   patternGlob,
+  revocationKeys,
   topicChannel,
   topicKeys,
 } from "./_names.ts";
@@ -93,6 +95,32 @@ const MAX_TRACKED = 100_000;
 const MAX_ENTRY_LENGTH = 16_384;
 /** Presence entries per refresh script call. */
 const REFRESH_BATCH = 256;
+/** A stored revocation's keep time when it has no `keepMs`: kept for good. */
+const NEVER_MS = 8_000_000_000_000_000;
+/** Pause before reading the stored revocations again after a failure. */
+const RECONCILE_RETRY_MS = 1000;
+
+/** The stored revocation's hash field: the user and the session, as JSON. */
+function revocationMember(user: string, session: string | undefined): string {
+  return JSON.stringify([user, session ?? null]);
+}
+
+/** A stored revocation as a `revoke` command, or `undefined` when it is unreadable. */
+function revocationCommand(member: string, at: number): ControlCommand | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(member);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || typeof parsed[0] !== "string" || !Number.isFinite(at)) {
+    return undefined;
+  }
+  const [user, session] = parsed;
+  return typeof session === "string"
+    ? { type: "revoke", user, at, session }
+    : { type: "revoke", user, at };
+}
 
 /**
  * Creates the Redis engine and connects to every shard. Each publication is
@@ -161,6 +189,7 @@ class ConnectedRedisEngine implements RedisEngine {
   /** Publications Redis ran that wait for their replicas: close() lets them finish. */
   #acking = new Set<Promise<unknown>>();
   #refreshing = false;
+  #reconciling = false;
   #closed = false;
 
   constructor(options: ResolvedOptions, scripts: Scripts, timeline: TimelineScripts | undefined) {
@@ -433,10 +462,59 @@ class ConnectedRedisEngine implements RedisEngine {
     if (problem !== undefined) throw new TypeError(problem);
     const shard = this.#shards[0];
     const channel = controlChannel(this.#options.prefix);
-    const sent = shard.command.publish(channel, encodeControl(this.#id, command));
+    const message = encodeControl(this.#id, command);
+    let sent: Promise<unknown>;
+    if (command.type === "revoke") {
+      // Stored with the send, so a hub cut off now reads it on reconnect.
+      const keys = revocationKeys(this.#options.prefix);
+      const keepMs = command.keepMs ?? Infinity;
+      const until = Number.isFinite(keepMs) ? command.at + keepMs : NEVER_MS;
+      sent = shard.run(this.#scripts.revoke, [keys.cutOffs, keys.expiry], [
+        this.#options.clock.now(),
+        channel,
+        message,
+        revocationMember(command.user, command.session),
+        command.at,
+        Math.min(until, NEVER_MS),
+      ]);
+    } else {
+      sent = shard.command.publish(channel, message);
+    }
     await this.#confirm(shard, "control", command.type, sent);
     // This process's handlers get it now; its echo from Redis is skipped.
     this.#handleControl(command);
+  }
+
+  async announce(id: string, info: string, ttlMs: number): Promise<void> {
+    if (this.#closed) return closed();
+    const shard = this.#shards[0];
+    const keys = nodeKeys(this.#options.prefix);
+    const sent = shard.run(this.#scripts.nodeAnnounce, [keys.info, keys.expiry], [
+      id,
+      info,
+      Math.max(1, Math.ceil(ttlMs)),
+    ]);
+    await this.#confirm(shard, "announce", id, sent);
+  }
+
+  async withdraw(id: string): Promise<void> {
+    if (this.#closed) return closed();
+    const shard = this.#shards[0];
+    const keys = nodeKeys(this.#options.prefix);
+    const sent = Promise.all([
+      shard.command.hdel(keys.info, id),
+      shard.command.zrem(keys.expiry, id),
+    ]);
+    await this.#confirm(shard, "withdraw", id, sent);
+  }
+
+  async nodes(): Promise<readonly string[]> {
+    if (this.#closed) return closed();
+    const shard = this.#shards[0];
+    const keys = nodeKeys(this.#options.prefix);
+    const sent = shard.run(this.#scripts.nodesRead, [keys.info, keys.expiry], []);
+    const reply = await this.#confirm(shard, "nodes", "", sent);
+    return Array.isArray(reply) ? reply.map(String) : [];
   }
 
   health(): RedisEngineHealth {
@@ -452,7 +530,49 @@ class ConnectedRedisEngine implements RedisEngine {
     if (typeof handler !== "function") throw new TypeError("Invalid handler: expected a function");
     if (this.#closed) return () => {};
     this.#controls.add(handler);
+    // A process that starts after a revocation applies it too.
+    this.#reconcile();
     return () => void this.#controls.delete(handler);
+  }
+
+  /**
+   * Hands every stored revocation to the control handlers again, as `revoke`
+   * commands with the time each was made; retried every second until Redis
+   * answers. Run when a handler is set and after the control channel's
+   * subscriber reconnected: what was sent while it was down is applied now.
+   */
+  #reconcile(): void {
+    if (this.#closed || this.#reconciling) return;
+    this.#reconciling = true;
+    const shard = this.#shards[0];
+    const keys = revocationKeys(this.#options.prefix);
+    const read = shard.run(this.#scripts.revocationsRead, [keys.cutOffs, keys.expiry], [
+      this.#options.clock.now(),
+    ]);
+    read.then((reply) => {
+      this.#reconciling = false;
+      if (this.#closed) return;
+      const flat = Array.isArray(reply) ? reply.map(String) : [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const command = revocationCommand(flat[i], Number(flat[i + 1]));
+        if (command !== undefined) this.#handleControl(command);
+      }
+    }, (error) => {
+      this.#reconciling = false;
+      if (this.#closed) return;
+      this.#log(
+        "warn",
+        "reconcile_failed",
+        `Could not read the revocations from Redis at ${shard.identity}: ${
+          reasonOf(error)
+        }; retrying in ${RECONCILE_RETRY_MS} ms`,
+      );
+      const timer = this.#options.clock.setTimer(() => {
+        this.#timers.delete(timer);
+        this.#reconcile();
+      }, RECONCILE_RETRY_MS);
+      this.#timers.add(timer);
+    });
   }
 
   async close(): Promise<void> {
@@ -613,6 +733,8 @@ class ConnectedRedisEngine implements RedisEngine {
     const onShard = (topic: string) => this.#shardOf(topic) === shard.index;
     for (const topic of this.#gaps.topics()) if (onShard(topic)) this.#gaps.forget(topic);
     this.#local.lostReconnect(onShard);
+    // Control commands sent while the control channel was down were missed.
+    if (shard.index === 0) this.#reconcile();
   }
 
   #every(ms: number, task: () => Promise<void>): void {
