@@ -16,6 +16,7 @@ import { baseEnv, runCli } from "../cli/_cli.ts";
 
 const PROXY_SECRET = "proxy-secret-of-at-least-32-bytes!!";
 const SLOW_LIMIT_MS = 500;
+const ADMIN_KEY = "an-admin-key-of-24-chars";
 /** What a client may wait beyond a proxy's time limit for its answer. */
 const MARGIN_MS = 1000;
 
@@ -26,6 +27,7 @@ function proxyConfig(backend: string, down: string) {
     proxy: {
       secret: PROXY_SECRET,
       connect: { url: `${backend}/realtime/connect`, timeoutMs: 2000 },
+      subscribe: { url: `${backend}/realtime/subscribe` },
       publish: { url: `${backend}/realtime/publish`, timeoutMs: 2000 },
       rpc: [
         { methods: ["chat.*", "whoami"], url: `${backend}/realtime/rpc` },
@@ -76,6 +78,7 @@ for (const transport of ["ws", "deno"] as const) {
       const down = `http://127.0.0.1:${freePort()}`;
       await using hub = await startHubProcess({
         transport,
+        env: { REALTIME_ADMIN_KEY: ADMIN_KEY },
         config: proxyConfig(backend.url, down),
       });
 
@@ -109,10 +112,11 @@ for (const transport of ["ws", "deno"] as const) {
         await t.step(
           "a moderated publication arrives transformed at subscribers and in history",
           async () => {
-            assert.equal(
-              (await bob.request({ type: "subscribe", id: 1, topic: "chat:room" })).type,
-              "ack",
-            );
+            // The subscribe proxy answers with initial data, or refuses.
+            const joined = await bob.request({ type: "subscribe", id: 1, topic: "chat:room" });
+            assert.deepEqual([joined.type, joined.data], ["ack", { stored: 0 }]);
+            const staff = await bob.request({ type: "subscribe", id: 0, topic: "chat:staff" });
+            assert.deepEqual([staff.code, staff.message], ["FORBIDDEN", "Staff only"]);
             const ack = await alice.request({
               type: "publish",
               id: 1,
@@ -211,6 +215,18 @@ for (const transport of ["ws", "deno"] as const) {
             }
             assert.equal((await alice.request({ type: "ping", id: "p2" })).type, "pong");
             assert.equal((await hub.health()).status, 200);
+            // Every call is counted, its failures too.
+            const metrics = await (await fetch(`${hub.http}/metrics`, {
+              headers: { authorization: `Bearer ${ADMIN_KEY}` },
+            })).text();
+            const calls = Number(
+              metrics.match(/realtime_handler_calls_total\{handler="proxy_rpc"\} (\d+)/)?.[1],
+            );
+            const errors = Number(
+              metrics.match(/realtime_handler_errors_total\{handler="proxy_rpc"\} (\d+)/)?.[1],
+            );
+            assert.ok(calls >= 10, `proxy_rpc calls: ${calls}`);
+            assert.ok(errors >= 5, `proxy_rpc errors: ${errors}`);
           },
         );
 
