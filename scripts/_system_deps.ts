@@ -99,6 +99,12 @@ export const SYSTEM_DEPS: readonly SystemDep[] = [
     neededBy: "the Python peer and signing interop tests",
     present: () => pythonHas(["websockets", "jwt", "cryptography"]),
   },
+  {
+    what: "FastAPI and uvicorn for Debian's /usr/bin/python3",
+    packages: ["python3-fastapi", "python3-uvicorn", "python3-jwt"],
+    neededBy: "the HTTP proxy tests against examples/fastapi",
+    present: () => pythonHas(["fastapi", "uvicorn", "jwt"]),
+  },
 ];
 
 /** The missing deps among `deps`. */

@@ -199,7 +199,9 @@ export interface Hub extends AsyncDisposable {
   ): Promise<StreamPosition | undefined>;
   /**
    * Registers the answer to a client's `rpc` request for `method` (1 to 128
-   * of letters, digits and `_.:/-`). The handler's return value is the
+   * of letters, digits and `_.:/-`), or for every method starting with a
+   * prefix when `method` ends with `*` (`"chat.*"`; an exact name wins, then
+   * the longest prefix). The handler's return value is the
    * reply's `data`; a thrown `HubError` is the client's error, anything else
    * `INTERNAL`; past `handlerLimits.timeoutMs`, `TIMEOUT`.
    *
@@ -398,6 +400,8 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const handlers = resolveHandlers(options.handlers);
   const handlerLimits = resolveHandlerLimits(options.handlerLimits);
   const rpcMethods = new Map<string, RpcHandler>();
+  // Prefix registrations ("chat.*"), longest first.
+  const rpcPrefixes: [string, RpcHandler][] = [];
   const flushQueue = createFlushQueue({ schedule: runtime.schedule });
   const deadlines = createDeadlines(clock);
   const fanout = createFanout<Session>({ engine, metrics, log });
@@ -477,7 +481,8 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     audit,
     metrics,
     handlers,
-    rpcHandler: (method) => rpcMethods.get(method),
+    rpcHandler: (method) =>
+      rpcMethods.get(method) ?? rpcPrefixes.find(([prefix]) => method.startsWith(prefix))?.[1],
     calls: new HandlerCalls({
       limits: handlerLimits,
       clock,
@@ -833,7 +838,15 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     },
     isRevoked: revocations.isRevoked,
     rpc(method, handler) {
-      if (typeof method !== "string" || !RPC_METHOD_NAME.test(method)) {
+      const prefix = typeof method === "string" && method.endsWith("*")
+        ? method.slice(0, -1)
+        : undefined;
+      if (
+        typeof method !== "string" ||
+        !(prefix === undefined
+          ? RPC_METHOD_NAME.test(method)
+          : /^[A-Za-z0-9_.:/-]{0,127}$/.test(prefix))
+      ) {
         throw new TypeError(
           `Cannot register RPC method '${
             String(method).slice(0, 32)
@@ -849,6 +862,10 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
         throw new TypeError(`Cannot register RPC method '${method}': it is registered already`);
       }
       rpcMethods.set(method, handler);
+      if (prefix !== undefined) {
+        rpcPrefixes.push([prefix, handler]);
+        rpcPrefixes.sort((a, b) => b[0].length - a[0].length);
+      }
     },
     updateRules: (rules) => rulesUpdates.update(rules),
     subscriberCount: (topic) => registry.count(topic),

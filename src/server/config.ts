@@ -12,6 +12,7 @@ import { checkEngineConfig, type EngineConfig, parseRedisUrls } from "./engine_c
 import { parseAccountsLocation } from "./_accounts_location.ts";
 import { checkSigningKeyFiles } from "./_signing_key_files.ts";
 import { suggestNames } from "./_suggest_name.ts";
+import { checkProxyConfig, type ProxyConfig } from "./proxy/proxy_config.ts";
 
 /** What a config file may hold (all optional; environment variables win). */
 export interface ServerConfig extends PlainHubOptions {
@@ -96,6 +97,16 @@ export interface ServerConfig extends PlainHubOptions {
    * @default {{}}
    */
   adminSigningKeys?: Record<string, string>;
+  /**
+   * Decisions delegated over HTTP to the application's backend: connect (by
+   * the application's own session cookie, with no JWT), subscribe, publish
+   * and RPC, each with its URL, time limit and forwarded headers; the hub
+   * signs each call with `secret` (`REALTIME_PROXY_SECRET`). See
+   * docs/proxy.md.
+   *
+   * @default {undefined} (no proxies)
+   */
+  proxy?: ProxyConfig;
 }
 
 /** The `REALTIME_*` variables the server reads, each documented in docs/configuration.md. */
@@ -117,6 +128,7 @@ const SERVER_ENV_VARIABLES: readonly string[] = [
   "REALTIME_ACCOUNTS",
   "REALTIME_DEMO",
   "REALTIME_CONFIG",
+  "REALTIME_PROXY_SECRET",
 ];
 
 /**
@@ -140,7 +152,8 @@ const CLI_ENV_VARIABLES: readonly string[] = [
  * `REALTIME_METRICS_PORT`, `REALTIME_REDIS_URL` (a comma-separated list of
  * Redis shards, a `redis+sentinel://` or a `redis+cluster://` URL: the Redis
  * engine), `REALTIME_ACCOUNTS`, `REALTIME_DEMO` (`on` or `off`),
- * `REALTIME_CONFIG` (the file, when `path` is absent).
+ * `REALTIME_CONFIG` (the file, when `path` is absent), `REALTIME_PROXY_SECRET`
+ * (the secret the hub signs its proxy calls with).
  * Any other `REALTIME_*` name is refused, so a misspelt setting cannot be
  * silently ignored (`REALTIME_TOKEN`, `REALTIME_URL`, `REALTIME_ACCOUNTS_DB` and
  * `REALTIME_REFRESH_FILE` belong to `realtime-cli` and are let through).
@@ -275,6 +288,10 @@ export async function loadServerConfig(
       `Cannot serve metrics as '${merged.metrics}': use "public", "admin" or "off"`,
     );
   }
+  if (env.REALTIME_PROXY_SECRET !== undefined) {
+    merged.proxy = { ...merged.proxy, secret: env.REALTIME_PROXY_SECRET };
+  }
+  if (merged.proxy !== undefined) checkProxyConfig(merged.proxy);
   if (merged.adminSigningKeys !== undefined) checkSigningKeyFiles(merged.adminSigningKeys);
   if (merged.transport !== undefined && merged.transport !== "ws" && merged.transport !== "deno") {
     throw new TypeError(`Cannot use transport '${merged.transport}': use "ws" or "deno"`);

@@ -25,3 +25,6 @@ export * from "./config.ts";
 export * from "./start.ts";
 export * from "./engine_config.ts";
 export * from "./health.ts";
+export * from "./proxy/proxy_config.ts";
+export * from "./proxy/proxy_client.ts";
+export * from "./proxy/proxy_handlers.ts";

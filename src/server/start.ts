@@ -9,7 +9,7 @@ import { DEFAULT_DEV_KEY_DIR, ensureDevKey } from "../auth/dev_key.ts";
 import { mintToken } from "../auth/mint.ts";
 import type { Hub } from "../hub/hub.ts";
 import { createHub } from "./create_hub.ts";
-import type { LogEntry } from "../hub/log.ts";
+import { type LogEntry, logToStderr } from "../hub/log.ts";
 import { createDemoHandler } from "../demo/handler.ts";
 import { createAdminHandler } from "../admin/handler.ts";
 import { type AdminAuthOptions, DEFAULT_ADMIN_AUDIENCE } from "../admin/options.ts";
@@ -33,6 +33,10 @@ import { createSqliteStore } from "../accounts/sqlite_store.ts";
 import type { AccountStore } from "../accounts/store.ts";
 import { parseAccountsLocation, redactUrl } from "./_accounts_location.ts";
 import { readSigningKeyFiles } from "./_signing_key_files.ts";
+import { createProxyClient } from "./proxy/proxy_client.ts";
+import { proxyHubParts } from "./proxy/proxy_handlers.ts";
+import { DEFAULT_PROXY_MAX_CONCURRENT } from "./proxy/proxy_config.ts";
+import { increment, observe } from "../hub/metrics.ts";
 import { foreignHostResponse, isLoopbackHost, isLoopbackOrigin } from "./loopback_host.ts";
 
 /** The ACL claim of the development token printed at start-up. */
@@ -243,9 +247,29 @@ async function openParts(
     opened.defer(() => redis.close());
     engine = redis;
   }
+  // The proxies are the hub's own hooks and handlers that call the backend;
+  // their calls are counted with the handlers' (label `proxy_<kind>`).
+  const proxied: { hub?: Hub } = {};
+  const proxy = config.proxy?.secret === undefined ? undefined : proxyHubParts(
+    config.proxy,
+    createProxyClient({
+      secret: config.proxy.secret,
+      maxConcurrent: config.proxy.maxConcurrent ?? DEFAULT_PROXY_MAX_CONCURRENT,
+      audit: options.log ?? logToStderr,
+      count(kind, outcome, seconds) {
+        if (proxied.hub === undefined) return;
+        const { metrics } = proxied.hub;
+        increment(metrics.handlerCalls, `proxy_${kind}`);
+        if (outcome !== "ok") increment(metrics.handlerErrors, `proxy_${kind}`);
+        observe(metrics.handlerSeconds, seconds);
+      },
+    }),
+  );
   const hub = createHub({
     // Every plain hub option the config file set, in one place (the defaults are the hub's).
     ...plainHubOptions(config),
+    authenticate: proxy?.authenticate,
+    handlers: proxy?.handlers,
     // A browser can read a 4001 close and its reason, not an HTTP 401 (see ServerConfig.reject).
     reject: config.reject ?? "close",
     // Where operators find this hub in the node list, unless the file says.
@@ -261,6 +285,8 @@ async function openParts(
     log: options.log,
   });
   opened.defer(() => hub.close());
+  proxied.hub = hub;
+  for (const [method, handler] of proxy?.rpc ?? []) hub.rpc(method, handler);
   // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with
   // exp, the admin audience (never the hub's) and the admin role.
   const adminAudience = config.adminAudience ?? DEFAULT_ADMIN_AUDIENCE;

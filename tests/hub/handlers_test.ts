@@ -444,3 +444,30 @@ eachTransport(
     await alice.close();
   },
 );
+
+eachTransport(
+  "hub.rpc with a prefix ending in '*' answers its methods; an exact name wins",
+  async (t) => {
+    await using h = await startTestHub(t);
+    h.hub.rpc("orders.*", ({ method }) => `prefix:${method}`);
+    h.hub.rpc("orders.special.*", ({ method }) => `longer:${method}`);
+    h.hub.rpc("orders.get", () => "exact");
+    assert.throws(() => h.hub.rpc("orders.*", () => null), /registered already/);
+    assert.throws(() => h.hub.rpc("bad name*", () => null), TypeError);
+    const socket = await join(h);
+    const answers = [];
+    for (
+      const [i, method] of ["orders.list", "orders.get", "orders.special.x", "other"].entries()
+    ) {
+      const reply = await socket.request({ type: "rpc", id: i, method });
+      answers.push(reply.type === "rpc" ? reply.data : reply.code);
+    }
+    assert.deepEqual(answers, [
+      "prefix:orders.list",
+      "exact",
+      "longer:orders.special.x",
+      "BAD_REQUEST",
+    ]);
+    await socket.close();
+  },
+);

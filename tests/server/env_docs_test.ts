@@ -30,6 +30,7 @@ function sampleValues(configFile: string): Record<string, string> {
     REALTIME_REDIS_URL: "redis://127.0.0.1:6379",
     REALTIME_ACCOUNTS: "sqlite:/tmp/realtime-accounts-never-opened.db",
     REALTIME_DEMO: "off",
+    REALTIME_PROXY_SECRET: "a-proxy-secret-of-at-least-32-bytes!",
     REALTIME_CONFIG: configFile,
   };
 }

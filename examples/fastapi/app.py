@@ -1,0 +1,151 @@
+"""A FastAPI backend for @realtime/hub's HTTP proxies (docs/proxy.md).
+
+It admits WebSocket connections by its own session cookie (no JWT for the
+browser), stores and moderates chat publications, and answers RPC calls.
+Every call from the hub carries `Authorization: Bearer <JWT>` signed with the
+shared REALTIME_PROXY_SECRET (HS256, iss "realtime-hub", aud
+"realtime-backend"); anything else is answered 401.
+
+Run:  REALTIME_PROXY_SECRET=... /usr/bin/python3 -m uvicorn app:app --port 8001
+"""
+
+import os
+import secrets
+import time
+from typing import Any, Optional
+
+import jwt
+from fastapi import Cookie, FastAPI, Header, HTTPException, Request, Response
+
+SECRET = os.environ["REALTIME_PROXY_SECRET"]
+SESSION_COOKIE = "session"
+BANNED = "darn"  # masked in messages
+FORBIDDEN = "spam"  # refuses the message
+
+app = FastAPI(title="realtime-hub backend example")
+
+# In memory, as an example: a real app keeps these in its database.
+sessions: dict[str, str] = {}  # session id -> user id
+messages: list[dict[str, Any]] = []  # stored publications, in order
+
+
+def verify_hub(authorization: Optional[str]) -> dict:
+    """Checks the hub's JWT: HS256 only, our audience and issuer, not expired."""
+    if authorization is None or not authorization.startswith("Bearer "):
+        raise HTTPException(status_code=401, detail="missing hub token")
+    try:
+        return jwt.decode(
+            authorization[len("Bearer "):],
+            SECRET,
+            algorithms=["HS256"],
+            audience="realtime-backend",
+            issuer="realtime-hub",
+            options={"require": ["exp", "iat"]},
+        )
+    except jwt.PyJWTError as error:
+        raise HTTPException(status_code=401, detail=f"bad hub token: {type(error).__name__}")
+
+
+# --- the application's own login: a session cookie, nothing realtime about it ---
+
+
+@app.post("/login")
+async def login(request: Request, response: Response) -> dict:
+    body = await request.json()
+    user = body.get("user")
+    if not isinstance(user, str) or not user or user == "anonymous":
+        raise HTTPException(status_code=400, detail="user required")
+    sid = secrets.token_urlsafe(24)
+    sessions[sid] = user
+    response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="lax")
+    return {"user": user}
+
+
+@app.get("/messages")
+async def list_messages() -> dict:
+    return {"messages": messages}
+
+
+# --- the hub's proxy calls ---
+
+
+@app.post("/realtime/connect")
+async def connect(
+    session: Optional[str] = Cookie(default=None),
+    authorization: Optional[str] = Header(default=None),
+) -> dict:
+    verify_hub(authorization)
+    user = sessions.get(session or "")
+    if user is None:
+        # No session of ours: no opinion, so the hub looks for a JWT (a
+        # service with a token, the CLI); with none it closes with 4001.
+        # A hard refusal would be {"error": {"code": "AUTH_FAILED", ...}}.
+        return {}
+    return {
+        "result": {
+            "user": user,
+            "claims": {"name": user.title()},
+            "acl": {"chat:*": ["subscribe", "publish", "history", "presence"]},
+        }
+    }
+
+
+@app.post("/realtime/subscribe")
+async def subscribe(request: Request, authorization: Optional[str] = Header(default=None)) -> dict:
+    verify_hub(authorization)
+    call = await request.json()
+    topic = call["topic"]
+    if topic.startswith("chat:staff") and call["user"] != "admin":
+        return {"error": {"code": "FORBIDDEN", "message": "Staff only"}}
+    # Initial data in the subscribe's ack: how many messages we stored there.
+    return {"result": {"data": {"stored": sum(1 for m in messages if m["topic"] == topic)}}}
+
+
+@app.post("/realtime/publish")
+async def publish(request: Request, authorization: Optional[str] = Header(default=None)) -> dict:
+    verify_hub(authorization)
+    call = await request.json()
+    payload = call["payload"]
+    text = payload.get("text", "") if isinstance(payload, dict) else ""
+    if FORBIDDEN in text.lower():
+        return {"error": {"code": "FORBIDDEN", "message": "Spam is not allowed"}}
+    if call.get("signed"):
+        return {}  # a signed publication can be refused, never altered
+    stored = {
+        "id": len(messages) + 1,
+        "user": call["user"],
+        "topic": call["topic"],
+        "text": text.replace(BANNED, "*" * len(BANNED)),
+        "at": int(time.time() * 1000),
+    }
+    messages.append(stored)
+    return {"result": {"payload": stored}}
+
+
+@app.post("/realtime/rpc")
+async def rpc(request: Request, authorization: Optional[str] = Header(default=None)) -> dict:
+    verify_hub(authorization)
+    call = await request.json()
+    method, data = call["method"], call.get("data")
+    if method == "chat.count":
+        topic = data.get("topic") if isinstance(data, dict) else None
+        return {"result": {"data": {"count": sum(1 for m in messages if m["topic"] == topic)}}}
+    if method == "whoami":
+        return {"result": {"data": {"user": call["user"], "claims": call.get("claims", {})}}}
+    return {"error": {"code": "BAD_REQUEST", "message": f"Unknown method '{method[:64]}'"}}
+
+
+# --- for the fault tests: a backend that misbehaves on purpose ---
+
+
+@app.post("/faulty/{how}")
+async def faulty(how: str, authorization: Optional[str] = Header(default=None)):
+    verify_hub(authorization)
+    if how == "slow":
+        import asyncio
+
+        await asyncio.sleep(5)
+        return {}
+    if how == "garbage":
+        return Response("<html>not json</html>", media_type="text/html")
+    return Response('{"detail": "boom"}', status_code=500, media_type="application/json")
