@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createMemoryEngine } from "../../src/engine/memory_engine.ts";
 import type { Engine } from "../../src/engine/engine.ts";
-import { createNodeAnnouncer, type NodeAnnouncerDeps } from "../../src/hub/nodes.ts";
+import { createNodeAnnouncer, HUB_VERSION, type NodeAnnouncerDeps } from "../../src/hub/nodes.ts";
 import { createHub } from "../../mod.ts";
 import { ManualClock } from "../../src/testing/manual_clock.ts";
 
@@ -80,4 +80,9 @@ Deno.test("hub.nodes on its own in-memory engine lists this hub alone, with its 
   assert.equal(hub.nodeId, "solo");
   assert.equal(clock.pendingTimers, 0, "nothing to announce to");
   await hub.close();
+});
+
+Deno.test("HUB_VERSION, which nodes announce, equals the package version in deno.json", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  assert.equal(HUB_VERSION, config.version);
 });
