@@ -88,6 +88,8 @@ export interface ScenarioSizes {
   runs: number;
   /** Fan-out: subscribers, messages, publisher window. */
   fanout: { subscribers: number; messages: number; window: number };
+  /** Fan-out to 100: the same, at moderate fan-out. */
+  fanout100: { subscribers: number; messages: number; window: number };
   /** Many topics: connections, messages per connection, window per connection. */
   manyTopics: { connections: number; messages: number; window: number };
   /**
@@ -95,8 +97,17 @@ export interface ScenarioSizes {
    * opened first on the fresh server (kept open, measured apart).
    */
   connect: { connections: number; concurrency: number; warmup: number };
-  /** Memory: idle subscribed connections, concurrency while opening them, wait before reading RSS (ms). */
-  memory: { connections: number; concurrency: number; settleMs: number };
+  /**
+   * Memory: idle subscribed connections, concurrency while opening them,
+   * wait before reading RSS (ms), and how much longer they stay idle before
+   * the settled reading (ms).
+   */
+  memory: { connections: number; concurrency: number; settleMs: number; settledMs: number };
+  /**
+   * Cold start: connections into a fresh server, concurrency, and how many
+   * first ones get a column of their own.
+   */
+  coldStart: { connections: number; concurrency: number; first: number };
   /** Latency: subscribers, messages per second, seconds. */
   latency: { subscribers: number; rate: number; seconds: number };
   /** Concurrency while the fixed connections of fan-out, many topics and latency open. */
@@ -109,9 +120,11 @@ export interface ScenarioSizes {
 export const FULL: Readonly<ScenarioSizes> = {
   runs: 3,
   fanout: { subscribers: 1000, messages: 2000, window: 16 },
+  fanout100: { subscribers: 100, messages: 20_000, window: 16 },
   manyTopics: { connections: 1000, messages: 300, window: 4 },
   connect: { connections: 2000, concurrency: 200, warmup: 1000 },
-  memory: { connections: 10_000, concurrency: 200, settleMs: 2000 },
+  memory: { connections: 10_000, concurrency: 200, settleMs: 2000, settledMs: 30_000 },
+  coldStart: { connections: 10_000, concurrency: 200, first: 1000 },
   latency: { subscribers: 1000, rate: 20, seconds: 10 },
   setupConcurrency: 200,
   runTimeoutMs: 120_000,
@@ -121,9 +134,11 @@ export const FULL: Readonly<ScenarioSizes> = {
 export const QUICK: Readonly<ScenarioSizes> = {
   runs: 1,
   fanout: { subscribers: 300, messages: 300, window: 16 },
+  fanout100: { subscribers: 100, messages: 3000, window: 16 },
   manyTopics: { connections: 300, messages: 20, window: 4 },
   connect: { connections: 600, concurrency: 200, warmup: 300 },
-  memory: { connections: 1500, concurrency: 200, settleMs: 500 },
+  memory: { connections: 1500, concurrency: 200, settleMs: 500, settledMs: 5000 },
+  coldStart: { connections: 1500, concurrency: 200, first: 300 },
   latency: { subscribers: 300, rate: 20, seconds: 2 },
   setupConcurrency: 200,
   runTimeoutMs: 30_000,

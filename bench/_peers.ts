@@ -61,6 +61,29 @@ const DENO_RUN = [
 ];
 const READY_TIMEOUT_MS = 20_000;
 
+/**
+ * How the hub's own processes run: as `deno task start` runs the server
+ * (`deno.json`), with a smaller young generation and two malloc arenas, so
+ * the bench measures what an operator deploys. `BENCH_HUB_RUNTIME=plain`
+ * runs them with Deno's defaults instead, to see what the settings are worth.
+ */
+interface Runtime {
+  readonly flags: readonly string[];
+  readonly env: Record<string, string>;
+}
+const PLAIN_RUNTIME: Runtime = { flags: [], env: {} };
+const HUB_RUNTIME: Runtime = Deno.env.get("BENCH_HUB_RUNTIME") === "plain"
+  ? PLAIN_RUNTIME
+  : { flags: ["--v8-flags=--max-semi-space-size=4"], env: { MALLOC_ARENA_MAX: "2" } };
+
+/**
+ * A checkout of an earlier commit (`BENCH_BEFORE=/path/to/checkout`): its
+ * hub runs as extra peers (`hub-deno-before`, `hub-ws-before`) from its own
+ * `bench/servers/hub.ts`, with Deno's default runtime settings, so a change
+ * is judged against what it replaces in one invocation, round by round.
+ */
+const BEFORE_ROOT = Deno.env.get("BENCH_BEFORE");
+
 async function readyOnStdout(
   child: Child,
   path: string,
@@ -94,21 +117,23 @@ function hubVariant(variant: "history" | "v1"): Peer {
           Deno.execPath(),
           [
             ...DENO_RUN,
+            ...HUB_RUNTIME.flags,
             "bench/servers/hub.ts",
             "deno",
             ...(variant === "history" ? ["history"] : []),
           ],
-          { cwd: root, core, stderrFile: logFile },
+          { cwd: root, core, stderrFile: logFile, env: HUB_RUNTIME.env },
         ),
         "/ws",
       ),
   };
 }
 
-function hubPeer(transport: "deno" | "ws", withConsole = false): Peer {
+function hubPeer(transport: "deno" | "ws", withConsole = false, before = false): Peer {
+  const runtime = before ? PLAIN_RUNTIME : HUB_RUNTIME;
   return {
-    id: `hub-${transport}${withConsole ? "-console" : ""}`,
-    label: `@realtime/hub, ${
+    id: `hub-${transport}${withConsole ? "-console" : ""}${before ? "-before" : ""}`,
+    label: `${before ? `BEFORE (${BEFORE_ROOT}): ` : ""}@realtime/hub, ${
       transport === "deno" ? "Deno.upgradeWebSocket" : "npm ws"
     } adapter, HS256 + 10 ACL rules + capabilities${
       withConsole ? ", one operator console viewer open" : ""
@@ -121,8 +146,14 @@ function hubPeer(transport: "deno" | "ws", withConsole = false): Peer {
       await readyOnStdout(
         await startProcess(
           Deno.execPath(),
-          [...DENO_RUN, "bench/servers/hub.ts", transport, ...(withConsole ? ["console"] : [])],
-          { cwd: root, core, stderrFile: logFile },
+          [
+            ...DENO_RUN,
+            ...runtime.flags,
+            "bench/servers/hub.ts",
+            transport,
+            ...(withConsole ? ["console"] : []),
+          ],
+          { cwd: before ? BEFORE_ROOT : root, core, stderrFile: logFile, env: runtime.env },
         ),
         "/ws",
       ),
@@ -154,7 +185,7 @@ const bareDenoJwt: Peer = {
     "the bare loop plus what any authenticated server does: jose HS256 check of the subprotocol token, a welcome frame",
   protocol: "hub",
   // Authentication happens once per connection: the per-message scenarios would repeat bare-deno.
-  scenarios: ["connect_rate", "memory"],
+  scenarios: ["connect_rate", "cold_start", "memory"],
   unavailable: () => Promise.resolve(undefined),
   start: async ({ root, core, logFile }) =>
     await readyOnStdout(
@@ -230,6 +261,7 @@ export const PEERS: readonly Peer[] = [
   bareDenoJwt,
   hubPeer("deno"),
   hubPeer("ws"),
+  ...(BEFORE_ROOT === undefined ? [] : [hubPeer("deno", false, true), hubPeer("ws", false, true)]),
   hubPeer("ws", true),
   hubVariant("history"),
   hubVariant("v1"),

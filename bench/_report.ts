@@ -326,6 +326,42 @@ function scenarioTargets(r: Results): Target[] {
     },
     ...connectionCostTargets(r),
     {
+      what: "memory per idle connection, soon after, vs node-ws",
+      value: ratio(r, "memory", "kibPerConnection", "node-ws"),
+      goal: "≤ 1.25×",
+      met: (v) => v <= 1.25,
+      digits: 2,
+    },
+    {
+      what: "memory per idle connection, settled, vs node-ws",
+      value: ratio(r, "memory", "settledKiB", "node-ws"),
+      goal: "≤ 1.25×",
+      met: (v) => v <= 1.25,
+      digits: 2,
+    },
+    {
+      what: `cold start: server CPU per connection into a fresh process vs ${BASELINE_JWT}`,
+      value: ratio(r, "cold_start", "usPerConnection", BASELINE_JWT),
+      goal: "≤ 1.10×",
+      met: (v) => v <= 1.1,
+      digits: 2,
+    },
+    // Only with BENCH_BEFORE (an earlier checkout's hub as `<peer>-before`).
+    {
+      what: "fan-out to 100, server CPU per delivery vs the same transport before",
+      value: (peer) => pairedRatio(r, "fanout_100", peer, "usPerDelivery", `${peer}-before`),
+      goal: "≤ 0.70×",
+      met: (v) => v <= 0.7,
+      digits: 2,
+    },
+    {
+      what: "latency p99 vs the same transport before",
+      value: (peer) => pairedRatio(r, "latency", peer, "p99", `${peer}-before`),
+      goal: "≤ 1.10×",
+      met: (v) => v <= 1.1,
+      digits: 2,
+    },
+    {
       what: "latency p99 vs bare",
       value: ratio(r, "latency", "p99"),
       goal: "≤ 1.20×",

@@ -25,13 +25,22 @@ import {
 } from "./_report.ts";
 import type { LoadResult, MarkSample, Scenario } from "./scenarios/_scenario.ts";
 import { connectRate } from "./scenarios/connect_rate.ts";
-import { fanout } from "./scenarios/fanout.ts";
+import { fanout, fanout100 } from "./scenarios/fanout.ts";
 import { latency } from "./scenarios/latency.ts";
 import { manyTopics } from "./scenarios/many_topics.ts";
 import { memory } from "./scenarios/memory.ts";
+import { coldStart } from "./scenarios/cold_start.ts";
 import { renderScaleOut, runScaleOut, SCALE_OUT_ID } from "./scale_out.ts";
 
-const SCENARIOS: readonly Scenario[] = [fanout, manyTopics, connectRate, memory, latency];
+const SCENARIOS: readonly Scenario[] = [
+  fanout,
+  fanout100,
+  manyTopics,
+  connectRate,
+  coldStart,
+  memory,
+  latency,
+];
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const BENCH = `${ROOT}/bench`;
 const README_START = "<!-- bench:results:start -->";
@@ -59,6 +68,7 @@ async function main(): Promise<void> {
   const wanted = pick(PEERS, args.peers, (p) => p.id);
 
   await ensureNodeModules();
+  if (wanted.some((p) => p.id === "nats")) await ensureNats();
   const pinned = await canPin();
   const peers: { peer: Peer; skipped?: string }[] = [];
   for (const peer of wanted) peers.push({ peer, skipped: await peer.unavailable() });
@@ -184,6 +194,27 @@ async function ensureNodeModules(): Promise<void> {
       stderr: "inherit",
     }).output();
     if (!success) throw new Error("npm ci failed in bench/node");
+  }
+}
+
+/**
+ * Installs Debian's `nats-server` when it is missing and this is a Debian
+ * machine where we may (root, `apt-get` present), so the NATS peer runs
+ * rather than being reported as skipped. Elsewhere it stays skipped, with
+ * the command to run.
+ */
+async function ensureNats(): Promise<void> {
+  if (await capture("nats-server", ["--version"]) !== undefined) return;
+  if (Deno.uid() !== 0 || await capture("apt-get", ["--version"]) === undefined) return;
+  console.error("installing nats-server with apt-get...");
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  const apt = (args: string[]) =>
+    new Deno.Command("apt-get", { args, env, stdout: "null", stderr: "inherit" }).output();
+  // The package lists may be missing or stale on a fresh machine.
+  if (!(await apt(["install", "-y", "-q", "nats-server"])).success) {
+    await apt(["update", "-q"]);
+    const { success } = await apt(["install", "-y", "-q", "nats-server"]);
+    if (!success) console.error("warning: apt-get could not install nats-server");
   }
 }
 

@@ -50,6 +50,17 @@ if (withConsole) {
   if (res.status !== 200 || res.body === null) throw new Error(`Console stream: ${res.status}`);
   void res.body.pipeTo(new WritableStream()).catch(() => {});
 }
+// bench/heap_breakdown.ts: SIGUSR2 writes a heap snapshot (V8 collects
+// garbage first) and prints its path.
+const snapshots = Deno.env.get("BENCH_HEAP_SNAPSHOTS");
+if (snapshots !== undefined) {
+  const v8 = await import("node:v8");
+  let taken = 0;
+  Deno.addSignalListener("SIGUSR2", () => {
+    const path = v8.writeHeapSnapshot(`${snapshots}/hub-${++taken}.heapsnapshot`);
+    Deno.stdout.writeSync(new TextEncoder().encode(`SNAPSHOT ${path}\n`));
+  });
+}
 Deno.stdout.writeSync(new TextEncoder().encode(`READY ${server.port}\n`));
 
 Deno.addSignalListener("SIGTERM", async () => {
