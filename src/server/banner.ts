@@ -33,10 +33,13 @@ export interface BannerOptions {
 
 /**
  * The hub's own process, as a supervisor should start it: the permissions
- * of `deno task start`, without the task runner in between.
+ * and memory settings of `deno task start` (two malloc arenas and a 4 MiB
+ * young generation: see docs/performance.md), without the task runner in
+ * between.
  */
-export const DIRECT_START_COMMAND =
-  "deno run --allow-net --allow-env --allow-read --allow-write=.realtime src/server/main.ts";
+export const DIRECT_START_COMMAND = "MALLOC_ARENA_MAX=2 deno run " +
+  "--v8-flags=--max-semi-space-size=4 --allow-net --allow-env --allow-read " +
+  "--allow-write=.realtime src/server/main.ts";
 
 /**
  * The banner: where to connect, the demo page and console, and with the
