@@ -39,6 +39,8 @@ export interface ServerOptions {
   perMessageDeflate?: boolean;
   clientTracking?: boolean;
   handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
+  /** The class of the server's sockets: `WebSocket` or a subclass. */
+  WebSocket?: typeof WebSocket;
 }
 
 export declare class WebSocketServer {

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 // @ts-types="./_ws.d.ts"
-import { type RawData, type WebSocket as WsSocket, WebSocketServer } from "ws";
+import { type RawData, WebSocket as WsSocket, WebSocketServer } from "ws";
 import type {
   Accepted,
   ConnInfo,
@@ -102,6 +102,8 @@ export async function listenNode(
     perMessageDeflate: false,
     clientTracking: true,
     handleProtocols: (_offered, req) => protocols.get(req) ?? false,
+    // Each socket carries the adapter's state as fields (see HubWebSocket).
+    WebSocket: HubWebSocket,
   });
   const fetch = options.fetch ??
     (() => Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 }));
@@ -112,24 +114,28 @@ export async function listenNode(
       { overrideGlobalObjects: false },
     ),
   );
+  /** Sockets not yet upgraded (or refused): `ws` tracks the upgraded ones in `wss.clients`. */
   const sockets = new Set<Duplex>();
   // Listeners shared by every socket (`this` is the socket): none is a
   // closure of its own, which an idle connection would hold.
   function forget(this: Duplex): void {
     sockets.delete(this);
   }
-  /** The hub's side of each open `ws` socket, for the shared listeners below. */
-  const handlers = new WeakMap<WsSocket, SocketHandler>();
-  function onMessage(this: WsSocket, data: RawData, isBinary: boolean): void {
-    handlers.get(this)?.message(isBinary ? data : data.toString());
+  function onMessage(this: HubWebSocket, data: RawData, isBinary: boolean): void {
+    this.handler?.message(isBinary ? data : data.toString());
   }
-  function onClose(this: WsSocket, code: number): void {
-    handlers.get(this)?.close(code);
+  function onClose(this: HubWebSocket, code: number): void {
+    this.handler?.close(code);
   }
-  function attach(ws: WsSocket, admission: Accepted): void {
+  function attach(socket: Duplex, ws: HubWebSocket, admission: Accepted): void {
+    // `ws` owns the socket now (it listens for its errors and its close):
+    // the adapter's own listeners and its slot in `sockets` go.
+    socket.off("error", ignore);
+    socket.off("close", forget);
+    sockets.delete(socket);
     ws.on("error", ignore);
     const handler = hub.connect(new WsHubSocket(ws), admission);
-    handlers.set(ws, handler);
+    ws.handler = handler;
     ws.on("message", onMessage);
     ws.on("close", onClose);
     handler.open();
@@ -182,7 +188,7 @@ export async function listenNode(
         // `ws` answers a bad key or version 400 itself and destroys the socket.
         wss.handleUpgrade(req, socket, head, (ws) => {
           wss.emit("connection", ws, req);
-          attach(ws, admission);
+          attach(socket, ws as HubWebSocket, admission);
         });
       },
     ).catch(() =>
@@ -210,22 +216,20 @@ export async function listenNode(
   });
   // Heartbeat: a peer that did not answer the previous ping is terminated,
   // so a dead peer (half-open TCP) goes within two intervals.
-  const alive = new WeakSet<WsSocket>();
   const heartbeat = setInterval(() => {
-    for (const client of wss.clients) {
-      if (!alive.has(client)) {
+    for (const client of wss.clients as Set<HubWebSocket>) {
+      if (!client.alive) {
         client.terminate();
         continue;
       }
-      alive.delete(client);
+      client.alive = false;
       client.ping();
     }
   }, hub.limits.heartbeatMs);
-  function pong(this: WsSocket): void {
-    alive.add(this);
+  function pong(this: HubWebSocket): void {
+    this.alive = true;
   }
   wss.on("connection", (client) => {
-    alive.add(client);
     client.on("pong", pong);
   });
 
@@ -245,6 +249,18 @@ export async function listenNode(
 }
 
 function ignore(): void {}
+
+/**
+ * A `ws` socket with the adapter's state as two fields (`ws`'s documented
+ * `WebSocket` server option): in-object fields cost less than a slot in a
+ * WeakMap and a WeakSet per connection, and need no lookup per message.
+ */
+class HubWebSocket extends WsSocket {
+  /** The hub's side, once attached. */
+  handler: SocketHandler | undefined = undefined;
+  /** Whether the peer answered the last heartbeat ping (or is new). */
+  alive = true;
+}
 
 /** A `ws` socket as the hub sees it: a class, so each holds no closures. */
 class WsHubSocket implements HubSocket {
