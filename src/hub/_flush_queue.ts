@@ -41,6 +41,8 @@ export interface FlushQueueOptions {
    * @default {1024}
    */
   writesPerTurn?: number;
+  /** Called once every waiting item was flushed (not between slices). */
+  drained?: () => void;
 }
 
 /**
@@ -96,6 +98,7 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
     if (head === items.length) {
       items = [];
       head = 0;
+      options.drained?.();
     } else {
       if (head > 4096 && head * 2 > items.length) {
         items = items.slice(head);

@@ -64,6 +64,7 @@ import {
   type TopicPage,
 } from "./inspect.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
+import { SharedBatch } from "./codec/_outbox.ts";
 import { createNodeAnnouncer, type NodeList } from "./nodes.ts";
 import { createDeadlines } from "./_deadlines.ts";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
@@ -402,7 +403,16 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const rpcMethods = new Map<string, RpcHandler>();
   // Prefix registrations ("chat.*"), longest first.
   const rpcPrefixes: [string, RpcHandler][] = [];
-  const flushQueue = createFlushQueue({ schedule: runtime.schedule });
+  /** The last batch written by each kind of v1 door, forgotten once a flush is done. */
+  const plainShared = new SharedBatch();
+  const batchShared = new SharedBatch();
+  const flushQueue = createFlushQueue({
+    schedule: runtime.schedule,
+    drained() {
+      plainShared.clear();
+      batchShared.clear();
+    },
+  });
   const deadlines = createDeadlines(clock);
   const fanout = createFanout<Session>({ engine, metrics, log });
   const registry = fanout.registry;
@@ -493,8 +503,8 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   };
 
   /** The v1 doors' hosts, with and without `realtime.v1.batch`. */
-  const plainHost: V1DoorHost = { limits, flushQueue, metrics, batch: false };
-  const batchHost: V1DoorHost = { limits, flushQueue, metrics, batch: true };
+  const plainHost: V1DoorHost = { limits, flushQueue, metrics, batch: false, shared: plainShared };
+  const batchHost: V1DoorHost = { limits, flushQueue, metrics, batch: true, shared: batchShared };
 
   const admit = createAdmission({
     sources,

@@ -17,6 +17,12 @@ import type { HubLimits } from "./options.ts";
 export interface HubSocket {
   /** Sends one text message. */
   send(text: string): void;
+  /**
+   * Sends one text message given as valid UTF-8 bytes, without changing or
+   * keeping them past the write (the same bytes go to every subscriber of a
+   * fan-out). Optional: without it the hub sends the text.
+   */
+  sendBytes?(bytes: Uint8Array): void;
   /** Starts the closing handshake. */
   close(code: number, reason: string): void;
   /** Bytes queued for sending and not yet written to the network. */

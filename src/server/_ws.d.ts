@@ -17,7 +17,7 @@ export declare class WebSocket {
   readonly bufferedAmount: number;
   readonly protocol: string;
   readonly readyState: number;
-  send(data: string | Uint8Array): void;
+  send(data: string | Uint8Array, options?: { binary?: boolean }): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
   ping(): void;

@@ -262,6 +262,9 @@ class HubWebSocket extends WsSocket {
   alive = true;
 }
 
+/** `ws` send options for bytes that are a text message. */
+const TEXT = { binary: false } as const;
+
 /** A `ws` socket as the hub sees it: a class, so each holds no closures. */
 class WsHubSocket implements HubSocket {
   #ws: WsSocket;
@@ -272,6 +275,11 @@ class WsHubSocket implements HubSocket {
 
   send(text: string): void {
     this.#ws.send(text);
+  }
+
+  /** `ws` frames a Buffer as it is, as text with `binary: false`, and never masks a server's. */
+  sendBytes(bytes: Uint8Array): void {
+    this.#ws.send(bytes, TEXT);
   }
 
   close(code: number, reason: string): void {

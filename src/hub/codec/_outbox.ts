@@ -81,15 +81,70 @@ export class Outbox {
 }
 
 /**
+ * The last batch written, shared by the connections of one hub: a fan-out
+ * queues the same frames (the same strings) for every subscriber in a turn,
+ * so consecutive sockets with the same frames get the batch joined once, and
+ * sockets that take bytes get it encoded to UTF-8 once, the same bytes each.
+ */
+export class SharedBatch {
+  #frames: readonly string[] = [];
+  #text = "";
+  #bytes: Uint8Array | undefined;
+  #encoder = new TextEncoder();
+
+  /**
+   * Writes `frames` as one message, reusing the last batch's text (and its
+   * bytes) when they are the same frames.
+   */
+  write(socket: TextSocket, frames: readonly string[]): void {
+    if (!this.#same(frames)) {
+      this.#frames = frames;
+      this.#text = frames.length === 1 ? frames[0] : frames.join("\n");
+      this.#bytes = undefined;
+      socket.send(this.#text);
+    } else if (socket.sendBytes !== undefined) {
+      socket.sendBytes(this.#bytes ??= this.#encoder.encode(this.#text));
+    } else {
+      socket.send(this.#text);
+    }
+  }
+
+  /** Forgets the last batch, so an idle hub holds none of its frames. */
+  clear(): void {
+    this.#frames = [];
+    this.#text = "";
+    this.#bytes = undefined;
+  }
+
+  #same(frames: readonly string[]): boolean {
+    const last = this.#frames;
+    if (last === frames) return true;
+    if (last.length !== frames.length) return false;
+    for (let i = 0; i < frames.length; i++) if (last[i] !== frames[i]) return false;
+    return true;
+  }
+}
+
+/**
  * Writes frames to a socket, one message each, or batched (`\n`-separated,
- * cut near 64 KiB) when the client negotiated `realtime.v1.batch`.
+ * cut near 64 KiB) when the client negotiated `realtime.v1.batch`. A batch
+ * that fits one message goes through `shared`, when given.
  *
  * @returns How many WebSocket messages were written.
  */
-export function writeFrames(socket: TextSocket, frames: string[], batch: boolean): number {
+export function writeFrames(
+  socket: TextSocket,
+  frames: string[],
+  batch: boolean,
+  shared?: SharedBatch,
+): number {
   let writes = 0;
   try {
     if (!batch) {
+      if (frames.length === 1 && shared !== undefined) {
+        shared.write(socket, frames);
+        return 1;
+      }
       for (const frame of frames) {
         socket.send(frame);
         writes++;
@@ -108,7 +163,8 @@ export function writeFrames(socket: TextSocket, frames: string[], batch: boolean
         }
         chars += size;
       }
-      socket.send(start === 0 ? frames.join("\n") : frames.slice(start).join("\n"));
+      if (start === 0 && shared !== undefined) shared.write(socket, frames);
+      else socket.send(start === 0 ? frames.join("\n") : frames.slice(start).join("\n"));
       writes++;
     }
   } catch {

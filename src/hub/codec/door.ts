@@ -20,6 +20,12 @@ import type { Outgoing } from "./outgoing.ts";
 export interface TextSocket {
   /** Sends one text message. */
   send(text: string): void;
+  /**
+   * Sends one text message given as UTF-8 bytes, which the socket must not
+   * change (the same bytes go to many sockets). Optional: a fan-out encodes
+   * a shared batch once for the sockets that have it.
+   */
+  sendBytes?(bytes: Uint8Array): void;
   /** Starts the closing handshake. */
   close(code: number, reason: string): void;
   /** Bytes queued for sending and not yet written to the network. */

@@ -15,7 +15,7 @@ import type { RequestId, ServerFrame } from "../../protocol/frames.ts";
 import { type FrameLimits, parseClientFrame, type ParseResult } from "../../protocol/parse.ts";
 import type { Door, DoorOwner, PublicationCodec, TextSocket } from "./door.ts";
 import type { Outgoing } from "./outgoing.ts";
-import { Outbox, writeFrames } from "./_outbox.ts";
+import { Outbox, type SharedBatch, writeFrames } from "./_outbox.ts";
 import { messageBytes } from "./utf8.ts";
 
 /**
@@ -58,6 +58,11 @@ export interface V1DoorHost {
    * of each kind, so a door keeps no field for it.
    */
   readonly batch: boolean;
+  /**
+   * The last batch written, shared by the hub's doors of this kind: a
+   * fan-out's subscribers get the same frames, joined and encoded once.
+   */
+  readonly shared?: SharedBatch;
 }
 
 /** One client's protocol v1 door. */
@@ -174,7 +179,7 @@ export class V1Door implements Door {
 
   /** Writes frames and counts the messages written. */
   #write(frames: string[]): number {
-    const writes = writeFrames(this.#socket, frames, this.#host.batch);
+    const writes = writeFrames(this.#socket, frames, this.#host.batch, this.#host.shared);
     this.#host.metrics.socketWrites += writes;
     return writes;
   }

@@ -1,0 +1,61 @@
+// A fan-out queues the same frames for every subscriber in a turn: the batch
+// is joined once and, for sockets that take bytes, encoded to UTF-8 once.
+
+import assert from "node:assert/strict";
+import { SharedBatch, writeFrames } from "../../src/hub/codec/_outbox.ts";
+import type { TextSocket } from "../../src/hub/codec/door.ts";
+
+class RecordingSocket implements TextSocket {
+  texts: string[] = [];
+  bytes: Uint8Array[] = [];
+  bufferedAmount = 0;
+  send(text: string): void {
+    this.texts.push(text);
+  }
+  close(): void {}
+}
+
+class BytesSocket extends RecordingSocket {
+  sendBytes(bytes: Uint8Array): void {
+    this.bytes.push(bytes);
+  }
+}
+
+Deno.test("writeFrames sends a shared batch's same bytes to every socket after the first", () => {
+  const shared = new SharedBatch();
+  const frames = ['{"a":"é"}', '{"b":2}'];
+  const [first, second, third] = [new BytesSocket(), new BytesSocket(), new BytesSocket()];
+  for (const socket of [first, second, third]) {
+    assert.equal(writeFrames(socket, [...frames], true, shared), 1);
+  }
+  assert.deepEqual(first.texts, ['{"a":"é"}\n{"b":2}']);
+  assert.deepEqual(new TextDecoder().decode(second.bytes[0]), '{"a":"é"}\n{"b":2}');
+  assert.equal(third.bytes[0], second.bytes[0], "encoded once, the same bytes");
+  assert.deepEqual([second.texts, third.texts], [[], []]);
+});
+
+Deno.test("writeFrames joins again when the frames differ, and sends text to sockets without bytes", () => {
+  const shared = new SharedBatch();
+  const plain = new RecordingSocket();
+  const bytes = new BytesSocket();
+  writeFrames(new RecordingSocket(), ["x", "y"], true, shared);
+  writeFrames(plain, ["x", "y"], true, shared);
+  writeFrames(bytes, ["x", "z"], true, shared);
+  assert.deepEqual(plain.texts, ["x\ny"]);
+  assert.deepEqual(bytes.texts, ["x\nz"], "other frames: joined anew, as text");
+  shared.clear();
+  const after = new BytesSocket();
+  writeFrames(after, ["x", "z"], true, shared);
+  assert.deepEqual(after.texts, ["x\nz"], "cleared: nothing is reused");
+});
+
+Deno.test("writeFrames shares a single frame without batching, and sends many frames one by one", () => {
+  const shared = new SharedBatch();
+  const [a, b] = [new BytesSocket(), new BytesSocket()];
+  writeFrames(a, ["one"], false, shared);
+  writeFrames(b, ["one"], false, shared);
+  assert.deepEqual([a.texts, new TextDecoder().decode(b.bytes[0])], [["one"], "one"]);
+  const c = new BytesSocket();
+  assert.equal(writeFrames(c, ["p", "q"], false, shared), 2);
+  assert.deepEqual(c.texts, ["p", "q"]);
+});
