@@ -11,6 +11,7 @@ import { readRoles } from "./roles.ts";
 import { createKeySource, KeyImportError } from "./_key_source.ts";
 import { toAuthError } from "./_jose_errors.ts";
 import { checkCompactFormat } from "./_token_format.ts";
+import { ClaimInterner } from "./_claim_interner.ts";
 
 /** A JSON Web Key Set; each key may carry a `kid` for tokens to select it by. */
 export interface JsonWebKeySet {
@@ -237,6 +238,8 @@ export function createTokenVerifier(options: JwtOptions): TokenVerifier {
   } = options;
 
   const joseAlgorithms = [...algorithms];
+  // Identical tokens' `roles` and capability claims: one frozen copy for all.
+  const interner = new ClaimInterner();
   const requiredClaims = maxTokenLifetimeSec !== undefined
     ? ["exp", "iat"]
     : requireExp
@@ -279,6 +282,7 @@ export function createTokenVerifier(options: JwtOptions): TokenVerifier {
     }
     // The name of token-less connections: a token must not pass for one.
     if (sub === ANONYMOUS_PRINCIPAL.sub) throw new AuthError("reserved_sub");
+    interner.intern(payload);
     return {
       sub,
       roles: principalRoles(payload, rolesClaim),
