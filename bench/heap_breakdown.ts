@@ -139,6 +139,37 @@ async function owners(path: string): Promise<ByOwner> {
     }
   }
   const weak = new Set(["weak", "shortcut"].map((t) => edgeTypes.indexOf(t)));
+  // A plain Object or Array is named by what first holds it ("Object <- Session.principal").
+  const edgeNameAt = edgeFields.indexOf("name_or_index");
+  const nameable = new Set(
+    ["property", "element", "internal", "context"].map((t) => edgeTypes.indexOf(t)),
+  );
+  const holder = new Int32Array(count).fill(-1);
+  const holderEdge = new Int32Array(count).fill(-1);
+  for (let from = 0; from < count; from++) {
+    for (let e = firstEdge[from]; e < firstEdge[from + 1]; e++) {
+      const type = edges[e * ef + edgeTypeAt];
+      if (!nameable.has(type)) continue;
+      const to = edges[e * ef + toAt] / nf;
+      if (holder[to] !== -1) continue;
+      holder[to] = from;
+      holderEdge[to] = e;
+    }
+  }
+  const plainName = (i: number, name: string): string => {
+    const from = holder[i];
+    if (from === -1) return name;
+    const e = holderEdge[i];
+    const type = edgeTypes[edges[e * ef + edgeTypeAt]];
+    const edgeName = type === "element" ? "[]" : strings[edges[e * ef + edgeNameAt]];
+    let parent = strings[nodes[from * nf + nameAt]].split(" ")[0];
+    if (parent === "Object" || parent === "Array" || parent === "system") {
+      // One more step up: which object's plain object.
+      const up = holder[from];
+      if (up !== -1) parent = `${strings[nodes[up * nf + nameAt]].split(" ")[0]}…${parent}`;
+    }
+    return `${name} <- ${parent}.${edgeName}`;
+  };
   for (let head = 0; head < queue.length; head++) {
     const from = queue[head];
     for (let e = firstEdge[from]; e < firstEdge[from + 1]; e++) {
@@ -154,9 +185,10 @@ async function owners(path: string): Promise<ByOwner> {
     const o = owner[i];
     if (o === -1) continue;
     const name = strings[nodes[o * nf + nameAt]];
-    const key = name.startsWith("system /")
+    const base = name.startsWith("system /")
       ? name.replace(/ @\d+$/, "")
       : name.split(" ")[0] || "(anonymous)";
+    const key = base === "Object" || base === "Array" ? plainName(o, base) : base;
     let entry = byOwner.get(key);
     if (entry === undefined) byOwner.set(key, entry = { bytes: 0, objects: 0 });
     entry.bytes += nodes[i * nf + sizeAt];
@@ -202,7 +234,7 @@ function report(atN: ByOwner, at3N: ByOwner, hubClasses: Set<string>): void {
       ? "hub"
       : transport === "ws" && WS_CLASSES.has(name)
       ? "ws"
-      : name === "Object" || name === "Array"
+      : name.startsWith("Object") || name.startsWith("Array")
       ? "plain objects and arrays"
       : "runtime (Deno, Node-compat, sockets)";
   const groups = new Map<string, number>();
@@ -218,7 +250,7 @@ function report(atN: ByOwner, at3N: ByOwner, hubClasses: Set<string>): void {
     "",
     `| owner (constructor) | group | bytes/connection | objects/connection |`,
     `| --- | --- | ---: | ---: |`,
-    ...rows.filter((r) => Math.abs(r.bytes) >= 8).slice(0, 40).map((r) =>
+    ...rows.filter((r) => Math.abs(r.bytes) >= 8).slice(0, 50).map((r) =>
       `| ${r.name} | ${group(r.name)} | ${r.bytes.toFixed(0)} | ${r.objects.toFixed(2)} |`
     ),
   ];

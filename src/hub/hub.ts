@@ -64,7 +64,8 @@ import {
   type TopicPage,
 } from "./inspect.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
-import { SharedBatch } from "./codec/_outbox.ts";
+import { SharedBatch } from "./codec/shared_batch.ts";
+import { warmUp } from "./_warm_up.ts";
 import { createNodeAnnouncer, type NodeList } from "./nodes.ts";
 import { createDeadlines } from "./_deadlines.ts";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
@@ -184,6 +185,14 @@ export interface Hub extends AsyncDisposable {
    * transport adapter could not read and answered 400 (for transport adapters).
    */
   malformedUpgrade(reason: MalformedUpgrade, info?: ConnInfo): void;
+  /**
+   * Runs what every connection runs (token verification, the ACL, frame
+   * parsing and encoding) on made-up input, touching no connection, metric,
+   * log or engine, so the first clients of a fresh process do not pay for
+   * compiling it. `serve` calls it before it listens; call it yourself
+   * before mounting `upgrade` on a server of your own.
+   */
+  warmUp(): Promise<void>;
   /**
    * Publishes from the server to every subscriber of a concrete topic.
    * Rejects with a {@linkcode PublishError} when the topic's signing rule
@@ -819,12 +828,25 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const upgrade = (req: Request, info?: ConnInfo) =>
     runtime.upgrade({ admit, connect, limits, malformedUpgrade }, req, info);
 
+  const auth = options.auth;
+  const first = (value: string | string[] | undefined) => Array.isArray(value) ? value[0] : value;
+  const warm = () =>
+    warmUp({
+      verifier,
+      secret: auth?.secret,
+      issuer: first(auth?.issuer),
+      audience: first(auth?.audience),
+      acl: permissions.acl,
+      limits,
+    });
+
   return {
     upgrade,
     handler: upgrade,
     admit,
     connect,
     malformedUpgrade,
+    warmUp: warm,
     publish,
     broadcast,
     sendToUser: (user, event, payload) => sendTo([user], event, payload),

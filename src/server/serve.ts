@@ -101,6 +101,9 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
       return isLoopbackHost(host) ? app(req, info) : foreignHostResponse(host);
     }
     : app;
+  // Before listening: the first clients of a fresh process (after a deploy,
+  // all of them at once) would otherwise pay for compiling the hot paths.
+  await hub.warmUp();
   if (transport === "ws") {
     // Loaded here, not at the top: npm `ws` and `@hono/node-server` cost a
     // Deno-transport server ~20 MiB of RSS and start-up time it never uses.

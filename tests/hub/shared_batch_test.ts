@@ -2,7 +2,8 @@
 // is joined once and, for sockets that take bytes, encoded to UTF-8 once.
 
 import assert from "node:assert/strict";
-import { SharedBatch, writeFrames } from "../../src/hub/codec/_outbox.ts";
+import { writeFrames } from "../../src/hub/codec/_outbox.ts";
+import { SharedBatch } from "../../src/hub/codec/shared_batch.ts";
 import type { TextSocket } from "../../src/hub/codec/door.ts";
 
 class RecordingSocket implements TextSocket {

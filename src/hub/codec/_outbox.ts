@@ -9,6 +9,7 @@
 
 import type { TextSocket } from "./door.ts";
 import { utf8ByteLength } from "./utf8.ts";
+import type { SharedBatch } from "./shared_batch.ts";
 
 /** Batched messages are cut near this size (UTF-16 units), unless one frame is larger. */
 const MAX_BATCH_CHARS = 64 * 1024;
@@ -77,51 +78,6 @@ export class Outbox {
   /** Whether frames are queued. */
   get isEmpty(): boolean {
     return this.#frames === undefined;
-  }
-}
-
-/**
- * The last batch written, shared by the connections of one hub: a fan-out
- * queues the same frames (the same strings) for every subscriber in a turn,
- * so consecutive sockets with the same frames get the batch joined once, and
- * sockets that take bytes get it encoded to UTF-8 once, the same bytes each.
- */
-export class SharedBatch {
-  #frames: readonly string[] = [];
-  #text = "";
-  #bytes: Uint8Array | undefined;
-  #encoder = new TextEncoder();
-
-  /**
-   * Writes `frames` as one message, reusing the last batch's text (and its
-   * bytes) when they are the same frames.
-   */
-  write(socket: TextSocket, frames: readonly string[]): void {
-    if (!this.#same(frames)) {
-      this.#frames = frames;
-      this.#text = frames.length === 1 ? frames[0] : frames.join("\n");
-      this.#bytes = undefined;
-      socket.send(this.#text);
-    } else if (socket.sendBytes !== undefined) {
-      socket.sendBytes(this.#bytes ??= this.#encoder.encode(this.#text));
-    } else {
-      socket.send(this.#text);
-    }
-  }
-
-  /** Forgets the last batch, so an idle hub holds none of its frames. */
-  clear(): void {
-    this.#frames = [];
-    this.#text = "";
-    this.#bytes = undefined;
-  }
-
-  #same(frames: readonly string[]): boolean {
-    const last = this.#frames;
-    if (last === frames) return true;
-    if (last.length !== frames.length) return false;
-    for (let i = 0; i < frames.length; i++) if (last[i] !== frames[i]) return false;
-    return true;
   }
 }
 

@@ -15,7 +15,8 @@ import type { RequestId, ServerFrame } from "../../protocol/frames.ts";
 import { type FrameLimits, parseClientFrame, type ParseResult } from "../../protocol/parse.ts";
 import type { Door, DoorOwner, PublicationCodec, TextSocket } from "./door.ts";
 import type { Outgoing } from "./outgoing.ts";
-import { Outbox, type SharedBatch, writeFrames } from "./_outbox.ts";
+import { Outbox, writeFrames } from "./_outbox.ts";
+import type { SharedBatch } from "./shared_batch.ts";
 import { messageBytes } from "./utf8.ts";
 
 /**

@@ -1,0 +1,74 @@
+/**
+ * The last batch the hub's doors wrote, shared between consecutive sockets
+ * that are written the same frames (a fan-out): joined once, encoded once.
+ * Internal to the hub (the codec layer is not exported).
+ *
+ * @module
+ */
+
+import type { TextSocket } from "./door.ts";
+
+/**
+ * The last batch written, shared by the connections of one hub: a fan-out
+ * queues the same frames (the same strings) for every subscriber in a turn,
+ * so consecutive sockets with the same frames get the batch joined once, and
+ * sockets that take bytes get it encoded to UTF-8 once, the same bytes each.
+ *
+ * @example Two sockets, one join and one encoding
+ * ```ts
+ * import { SharedBatch } from "./shared_batch.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const shared = new SharedBatch();
+ * const sent: (string | Uint8Array)[] = [];
+ * const socket = {
+ *   bufferedAmount: 0,
+ *   send: (text: string) => void sent.push(text),
+ *   sendBytes: (bytes: Uint8Array) => void sent.push(bytes),
+ *   close() {},
+ * };
+ * const frames = ["a", "b"];
+ * shared.write(socket, frames);
+ * shared.write(socket, frames);
+ * assert.equal(sent[0], "a\nb");
+ * assert.equal(new TextDecoder().decode(sent[1] as Uint8Array), "a\nb");
+ * ```
+ */
+export class SharedBatch {
+  #frames: readonly string[] = [];
+  #text = "";
+  #bytes: Uint8Array | undefined;
+  #encoder = new TextEncoder();
+
+  /**
+   * Writes `frames` as one message, reusing the last batch's text (and its
+   * bytes) when they are the same frames.
+   */
+  write(socket: TextSocket, frames: readonly string[]): void {
+    if (!this.#same(frames)) {
+      this.#frames = frames;
+      this.#text = frames.length === 1 ? frames[0] : frames.join("\n");
+      this.#bytes = undefined;
+      socket.send(this.#text);
+    } else if (socket.sendBytes !== undefined) {
+      socket.sendBytes(this.#bytes ??= this.#encoder.encode(this.#text));
+    } else {
+      socket.send(this.#text);
+    }
+  }
+
+  /** Forgets the last batch, so an idle hub holds none of its frames. */
+  clear(): void {
+    this.#frames = [];
+    this.#text = "";
+    this.#bytes = undefined;
+  }
+
+  #same(frames: readonly string[]): boolean {
+    const last = this.#frames;
+    if (last === frames) return true;
+    if (last.length !== frames.length) return false;
+    for (let i = 0; i < frames.length; i++) if (last[i] !== frames[i]) return false;
+    return true;
+  }
+}
