@@ -168,6 +168,8 @@ async function owners(path: string): Promise<ByOwner> {
       const up = holder[from];
       if (up !== -1) parent = `${strings[nodes[up * nf + nameAt]].split(" ")[0]}…${parent}`;
     }
+    // V8's own roots ("(Global handles)") and numbered slots name nothing stable.
+    if (parent.startsWith("(") || /^\d+$/.test(edgeName)) return `${name} <- ${parent}`;
     return `${name} <- ${parent}.${edgeName}`;
   };
   for (let head = 0; head < queue.length; head++) {
@@ -219,8 +221,10 @@ async function hubClassNames(dir: string): Promise<Set<string>> {
 
 function report(atN: ByOwner, at3N: ByOwner, hubClasses: Set<string>): void {
   const rows: { name: string; bytes: number; objects: number }[] = [];
-  for (const [name, after] of at3N) {
-    const before = atN.get(name) ?? { bytes: 0, objects: 0 };
+  const none = { bytes: 0, objects: 0 };
+  for (const name of new Set([...atN.keys(), ...at3N.keys()])) {
+    const before = atN.get(name) ?? none;
+    const after = at3N.get(name) ?? none;
     rows.push({
       name,
       bytes: (after.bytes - before.bytes) / (2 * n),

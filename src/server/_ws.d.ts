@@ -21,6 +21,7 @@ export declare class WebSocket {
   close(code?: number, reason?: string): void;
   terminate(): void;
   ping(): void;
+  emit(event: string | symbol, ...args: unknown[]): boolean;
   on(event: "pong", listener: () => void): this;
   on(event: "message", listener: (data: RawData, isBinary: boolean) => void): this;
   on(event: "close", listener: (code: number, reason: Uint8Array) => void): this;

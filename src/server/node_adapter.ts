@@ -100,7 +100,9 @@ export async function listenNode(
     maxPayload: hub.limits.maxFrameBytes,
     maxFragments: options.maxFragments ?? 1024,
     perMessageDeflate: false,
-    clientTracking: true,
+    // Tracked in `clients` below: `ws`'s own tracking adds a close listener,
+    // a closure, to every socket.
+    clientTracking: false,
     handleProtocols: (_offered, req) => protocols.get(req) ?? false,
     // Each socket carries the adapter's state as fields (see HubWebSocket).
     WebSocket: HubWebSocket,
@@ -114,18 +116,14 @@ export async function listenNode(
       { overrideGlobalObjects: false },
     ),
   );
-  /** Sockets not yet upgraded (or refused): `ws` tracks the upgraded ones in `wss.clients`. */
+  /** Upgraded sockets, until their close event. */
+  const clients = new Set<HubWebSocket>();
+  /** Sockets not yet upgraded (or refused). */
   const sockets = new Set<Duplex>();
   // Listeners shared by every socket (`this` is the socket): none is a
   // closure of its own, which an idle connection would hold.
   function forget(this: Duplex): void {
     sockets.delete(this);
-  }
-  function onMessage(this: HubWebSocket, data: RawData, isBinary: boolean): void {
-    this.handler?.message(isBinary ? data : data.toString());
-  }
-  function onClose(this: HubWebSocket, code: number): void {
-    this.handler?.close(code);
   }
   function attach(socket: Duplex, ws: HubWebSocket, admission: Accepted): void {
     // `ws` owns the socket now (it listens for its errors and its close):
@@ -133,11 +131,11 @@ export async function listenNode(
     socket.off("error", ignore);
     socket.off("close", forget);
     sockets.delete(socket);
-    ws.on("error", ignore);
+    // No listeners: HubWebSocket's emit hands the socket's events to the hub.
     const handler = hub.connect(new WsHubSocket(ws), admission);
     ws.handler = handler;
-    ws.on("message", onMessage);
-    ws.on("close", onClose);
+    ws.clients = clients;
+    clients.add(ws);
     handler.open();
   }
 
@@ -187,7 +185,6 @@ export async function listenNode(
         if (admission.protocol !== undefined) protocols.set(req, admission.protocol);
         // `ws` answers a bad key or version 400 itself and destroys the socket.
         wss.handleUpgrade(req, socket, head, (ws) => {
-          wss.emit("connection", ws, req);
           attach(socket, ws as HubWebSocket, admission);
         });
       },
@@ -217,7 +214,7 @@ export async function listenNode(
   // Heartbeat: a peer that did not answer the previous ping is terminated,
   // so a dead peer (half-open TCP) goes within two intervals.
   const heartbeat = setInterval(() => {
-    for (const client of wss.clients as Set<HubWebSocket>) {
+    for (const client of clients) {
       if (!client.alive) {
         client.terminate();
         continue;
@@ -226,19 +223,13 @@ export async function listenNode(
       client.ping();
     }
   }, hub.limits.heartbeatMs);
-  function pong(this: HubWebSocket): void {
-    this.alive = true;
-  }
-  wss.on("connection", (client) => {
-    client.on("pong", pong);
-  });
 
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;
 
   const close = async () => {
     clearInterval(heartbeat);
-    for (const client of wss.clients) client.terminate();
+    for (const client of clients) client.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
@@ -253,13 +244,38 @@ function ignore(): void {}
 /**
  * A `ws` socket with the adapter's state as two fields (`ws`'s documented
  * `WebSocket` server option): in-object fields cost less than a slot in a
- * WeakMap and a WeakSet per connection, and need no lookup per message.
+ * WeakMap and a WeakSet per connection, and need no lookup per message. Its
+ * events reach the hub through `emit` rather than listeners: an idle socket
+ * keeps no listener table of its own (about 350 bytes each).
  */
 class HubWebSocket extends WsSocket {
   /** The hub's side, once attached. */
   handler: SocketHandler | undefined = undefined;
   /** Whether the peer answered the last heartbeat ping (or is new). */
   alive = true;
+  /** The adapter's open sockets, which this one leaves at its close. */
+  clients: Set<HubWebSocket> | undefined = undefined;
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    switch (event) {
+      case "message": {
+        const [data, isBinary] = args as [RawData, boolean];
+        this.handler?.message(isBinary ? data : data.toString());
+        return true;
+      }
+      case "pong":
+        this.alive = true;
+        return true;
+      case "error":
+        // Always followed by "close", which cleans up.
+        return true;
+      case "close":
+        this.clients?.delete(this);
+        this.handler?.close(args[0] as number);
+        return super.emit(event, ...args);
+    }
+    return super.emit(event, ...args);
+  }
 }
 
 /** `ws` send options for bytes that are a text message. */
