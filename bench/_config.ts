@@ -120,7 +120,7 @@ export interface ScenarioSizes {
 export const FULL: Readonly<ScenarioSizes> = {
   runs: 3,
   fanout: { subscribers: 1000, messages: 2000, window: 16 },
-  fanout100: { subscribers: 100, messages: 20_000, window: 16 },
+  fanout100: { subscribers: 100, messages: 5000, window: 16 },
   manyTopics: { connections: 1000, messages: 300, window: 4 },
   connect: { connections: 2000, concurrency: 200, warmup: 1000 },
   memory: { connections: 10_000, concurrency: 200, settleMs: 2000, settledMs: 30_000 },
