@@ -110,3 +110,40 @@ Deno.test("renderReport judges 100,000 patterns against none within 1.2x", () =>
   assert.equal(row(render(r, micro(15_000, 115_000_000)), what, "hub (ws)")[4], "**not met**");
   assert.equal(row(render(r), what, "hub (ws)")[4], "not measured");
 });
+
+Deno.test("renderReport judges issue 27's targets: memory vs node-ws both ways, cold start, before", () => {
+  const cell = (figures: Record<string, Record<string, number>>) =>
+    new Map(
+      Object.entries(figures).map(([peer, f]) => [peer, {
+        runs: [{ run: 1, ...f }],
+        failures: [],
+      }]),
+    );
+  const r: Results = new Map([
+    [
+      "memory",
+      cell({
+        "node-ws": { kibPerConnection: 8, settledKiB: 4 },
+        "hub-ws": { kibPerConnection: 10, settledKiB: 5.2 },
+      }),
+    ],
+    [
+      "cold_start",
+      cell({ "bare-deno-jwt": { usPerConnection: 300 }, "hub-ws": { usPerConnection: 330 } }),
+    ],
+    [
+      "fanout_100",
+      cell({ "hub-ws": { usPerDelivery: 0.7 }, "hub-ws-before": { usPerDelivery: 1 } }),
+    ],
+  ]);
+  const lines = render(r);
+  const soon = "memory per idle connection, soon after, vs node-ws";
+  const settled = "memory per idle connection, settled, vs node-ws";
+  assert.deepEqual(row(lines, soon, "hub-ws").slice(2), ["1.25", "≤ 1.25×", "met"]);
+  assert.deepEqual(row(lines, settled, "hub-ws").slice(2), ["1.30", "≤ 1.25×", "**not met**"]);
+  const cold = "cold start: server CPU per connection into a fresh process vs bare-deno-jwt";
+  assert.deepEqual(row(lines, cold, "hub-ws").slice(2), ["1.10", "≤ 1.10×", "met"]);
+  const fanout = "fan-out to 100, server CPU per delivery vs the same transport before";
+  assert.deepEqual(row(lines, fanout, "hub-ws").slice(2), ["0.70", "≤ 0.70×", "met"]);
+  assert.equal(row(lines, fanout, "hub-deno")[4], "not measured");
+});
