@@ -77,7 +77,7 @@ async function readyOnStdout(
  * The hub on the Deno adapter in a variant: `history` keeps every topic's
  * last 100 publications (fan-out only, to compare with history off in the
  * same run); `v1` is driven by clients offering only `realtime.v1` (no
- * batching) and publishing without ids (many topics only).
+ * batching) and publishing without ids (many topics and fire and forget only).
  */
 function hubVariant(variant: "history" | "v1"): Peer {
   return {
@@ -86,7 +86,7 @@ function hubVariant(variant: "history" | "v1"): Peer {
       ? "@realtime/hub, Deno adapter, history on every topic (100 publications, 5 min)"
       : "@realtime/hub, Deno adapter, clients offering only realtime.v1, publishes without ids",
     protocol: variant === "history" ? "hub" : "hub-v1",
-    scenarios: [variant === "history" ? "fanout" : "many_topics"],
+    scenarios: variant === "history" ? ["fanout"] : ["many_topics", "fire_and_forget"],
     unavailable: () => Promise.resolve(undefined),
     start: async ({ root, core, logFile }) =>
       await readyOnStdout(

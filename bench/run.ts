@@ -26,12 +26,20 @@ import {
 import type { LoadResult, MarkSample, Scenario } from "./scenarios/_scenario.ts";
 import { connectRate } from "./scenarios/connect_rate.ts";
 import { fanout } from "./scenarios/fanout.ts";
+import { fireAndForget } from "./scenarios/fire_and_forget.ts";
 import { latency } from "./scenarios/latency.ts";
 import { manyTopics } from "./scenarios/many_topics.ts";
 import { memory } from "./scenarios/memory.ts";
 import { renderScaleOut, runScaleOut, SCALE_OUT_ID } from "./scale_out.ts";
 
-const SCENARIOS: readonly Scenario[] = [fanout, manyTopics, connectRate, memory, latency];
+const SCENARIOS: readonly Scenario[] = [
+  fanout,
+  manyTopics,
+  fireAndForget,
+  connectRate,
+  memory,
+  latency,
+];
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const BENCH = `${ROOT}/bench`;
 const README_START = "<!-- bench:results:start -->";

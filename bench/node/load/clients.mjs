@@ -51,6 +51,7 @@ const ACK_PREFIX = '{"type":"ack","id":';
  * @typedef {object} Client
  * @property {(topic: string) => Promise<void>} subscribe Subscribes; resolves on the ack.
  * @property {(topic: string, payload: string, done: (error?: Error) => void) => void} publish Publishes a payload given as JSON text; `done` is called on the ack (with an error on a refusal or a close).
+ * @property {(topic: string, payload: string) => void} fire Publishes a payload given as JSON text asking for no ack (no `id`, no ack callback, no PING); a refusal counts in `stats.errors`.
  * @property {(seq: number, t: number) => void} onMessage Receives each delivered payload's `seq` and `t`.
  * @property {() => void} close Closes the socket.
  */
@@ -103,8 +104,19 @@ export function connect(protocol, url, token, stats) {
  * callbacks send go out while the socket is corked.
  */
 function coalesceWrites(ws) {
+  const cork = corkForTurn(ws);
+  ws.on("message", cork);
+}
+
+/**
+ * A function that corks `ws`'s socket until the end of this event-loop turn
+ * (once per turn, whatever the calls): what is sent meanwhile leaves in one
+ * write. Also called by `fire`, whose publishes a publisher sends while
+ * handling other sockets' deliveries.
+ */
+function corkForTurn(ws) {
   let corked = false;
-  ws.on("message", () => {
+  return () => {
     if (corked) return;
     const socket = ws._socket;
     if (socket === null || socket === undefined) return;
@@ -114,7 +126,7 @@ function coalesceWrites(ws) {
       corked = false;
       socket.uncork();
     });
-  });
+  };
 }
 
 function opened(ws, whenReady) {
@@ -139,9 +151,14 @@ function jsonClient(ws, waitForWelcome, stats, fireAndForget = false) {
   const own = [];
   let nextId = 1;
   let markReady = () => {};
+  const cork = corkForTurn(ws);
   const client = {
     onMessage: () => {},
     subscribe: (topic) => promised((done) => request("subscribe", topic, "", done)),
+    fire: (topic, payload) => {
+      cork();
+      ws.send(`{"type":"publish","topic":"${topic}","payload":${payload}}`);
+    },
     publish: fireAndForget
       ? (topic, payload, done) => {
         own.push(done);
@@ -204,10 +221,15 @@ function sioClient(ws, stats) {
   const pending = new Map();
   let nextId = 1;
   let markReady = () => {};
+  const cork = corkForTurn(ws);
   const client = {
     onMessage: () => {},
     subscribe: (topic) => promised((done) => emit(`"subscribe","${topic}"`, done)),
     publish: (topic, payload, done) => emit(`"publish","${topic}",${payload}`, done),
+    fire: (topic, payload) => {
+      cork();
+      ws.send(`42["publish","${topic}",${payload}]`);
+    },
     close: () => ws.terminate(),
   };
   /** @param {string} args The event's arguments as JSON text, without the brackets. */
@@ -235,6 +257,7 @@ function natsClient(ws, stats) {
   let sid = 0;
   let buffered = "";
   let connected = false;
+  const cork = corkForTurn(ws);
   const client = {
     onMessage: () => {},
     subscribe: (topic) => promised((done) => flush(`SUB ${topic} ${++sid}\r\n`, done)),
@@ -243,6 +266,10 @@ function natsClient(ws, stats) {
         `PUB ${topic} ${Buffer.byteLength(payload)}\r\n${payload}\r\n`,
         done,
       ),
+    fire: (topic, payload) => {
+      cork();
+      ws.send(`PUB ${topic} ${Buffer.byteLength(payload)}\r\n${payload}\r\n`);
+    },
     close: () => ws.terminate(),
   };
   function flush(command, done) {
