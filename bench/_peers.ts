@@ -79,12 +79,14 @@ async function readyOnStdout(
  * same run); `v1` is driven by clients offering only `realtime.v1` (no
  * batching) and publishing without ids (many topics and fire and forget only).
  */
-function hubVariant(variant: "history" | "v1"): Peer {
+function hubVariant(variant: "history" | "v1", base?: string): Peer {
   return {
-    id: `hub-deno-${variant}`,
+    id: `hub-deno-${variant}${base === undefined ? "" : "-base"}`,
     label: variant === "history"
       ? "@realtime/hub, Deno adapter, history on every topic (100 publications, 5 min)"
-      : "@realtime/hub, Deno adapter, clients offering only realtime.v1, publishes without ids",
+      : `@realtime/hub, Deno adapter, clients offering only realtime.v1, publishes without ids${
+        base === undefined ? "" : `, from ${base}`
+      }`,
     protocol: variant === "history" ? "hub" : "hub-v1",
     scenarios: variant === "history" ? ["fanout"] : ["many_topics", "fire_and_forget"],
     unavailable: () => Promise.resolve(undefined),
@@ -98,7 +100,7 @@ function hubVariant(variant: "history" | "v1"): Peer {
             "deno",
             ...(variant === "history" ? ["history"] : []),
           ],
-          { cwd: root, core, stderrFile: logFile },
+          { cwd: base ?? root, core, stderrFile: logFile },
         ),
         "/ws",
       ),
@@ -224,6 +226,13 @@ const nats: Peer = {
   },
 };
 
+/**
+ * `BENCH_BASE_ROOT`: another checkout of the repository (a worktree at the
+ * commit before a change), whose hub runs as `hub-deno-v1-base` in the same
+ * rounds as this one's, to judge a change on a busy machine.
+ */
+const BASE_ROOT = Deno.env.get("BENCH_BASE_ROOT");
+
 /** Every peer, in table order. */
 export const PEERS: readonly Peer[] = [
   bareDeno,
@@ -233,6 +242,7 @@ export const PEERS: readonly Peer[] = [
   hubPeer("ws", true),
   hubVariant("history"),
   hubVariant("v1"),
+  ...(BASE_ROOT === undefined ? [] : [hubVariant("v1", BASE_ROOT)]),
   nodePeer(
     "node-ws",
     "Node + npm ws (same JSON frames, no auth, no ACL)",
