@@ -371,6 +371,26 @@ export type ControlCommand =
   };
 
 /**
+ * A settled promise of `undefined` that {@linkcode Engine.publish} may return
+ * for a publication that got no position (its topic keeps no history) and
+ * was delivered to local subscribers before `publish` returned. A caller that
+ * waits on a publication only to hear of its failure may skip this one: the
+ * hub then adds no promise reaction per fire-and-forget publish.
+ *
+ * @example Skip waiting on a publication that is already done
+ * ```ts
+ * import { createMemoryEngine } from "./memory_engine.ts";
+ * import { PUBLISHED } from "./engine.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using engine = createMemoryEngine();
+ * const sent = engine.publish("chat:a", { data: '"hi"', from: null, ts: 0 });
+ * assert.equal(sent, PUBLISHED);
+ * ```
+ */
+export const PUBLISHED: Promise<undefined> = Promise.resolve(undefined);
+
+/**
  * Per-topic state shared by hub processes: publications with offsets and
  * epochs, history, presence and cross-process commands. This is the contract
  * a networked engine must also satisfy:

@@ -25,6 +25,7 @@ import type {
   Recovery,
   StreamPosition,
 } from "./engine.ts";
+import { PUBLISHED } from "./engine.ts";
 import { EngineError } from "./errors.ts";
 import {
   controlProblem,
@@ -75,7 +76,6 @@ const SYSTEM_CLOCK: EngineClock = {
   clearTimer: (handle) => clearTimeout(handle as number),
 };
 
-const NO_POSITION: Promise<undefined> = Promise.resolve(undefined);
 const DONE: Promise<void> = Promise.resolve();
 /**
  * One engine subscription. A class, not an object with an `unsubscribe`
@@ -215,7 +215,7 @@ class MemoryEngine implements Engine {
     const sequence = ++this.#sequence;
     if (rule === undefined) {
       this.#deliver(sequence, topic, { topic, publication });
-      return NO_POSITION;
+      return PUBLISHED;
     }
     const position = this.#store.append(topic, rule, publication);
     this.#deliver(sequence, topic, {

@@ -26,6 +26,7 @@ import type {
 } from "../protocol/frames.ts";
 import type { PresenceEntry, PresenceEvent } from "../engine/engine.ts";
 import { EngineError } from "../engine/errors.ts";
+import { PUBLISHED } from "../engine/engine.ts";
 import { matchPattern } from "../topic/pattern.ts";
 import { historyPublication } from "./history_publication.ts";
 import type { Deadline } from "./_deadlines.ts";
@@ -798,13 +799,7 @@ export class Session implements DoorOwner {
   ): Promise<void> | void {
     const hook = this.#ctx.handlers?.publish;
     if (hook !== undefined) return this.#publishHooked(hook, principal, topic, payload, jws, id);
-    const sent = this.#ctx.publish(topic, payload, principal.sub, jws);
-    // Not awaited: the engine keeps the order of publications, and later
-    // frames need not wait for this one. Acked once the engine confirmed;
-    // without an id, nothing is sent unless it failed.
-    if (id === undefined) {
-      sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
-    } else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
+    this.#publishCommitted(principal, topic, payload, jws, id);
   }
 
   /**
@@ -858,8 +853,15 @@ export class Session implements DoorOwner {
     id: RequestId | undefined,
   ): void {
     const sent = this.#ctx.publish(topic, payload, principal.sub, jws);
+    // Not awaited: the engine keeps the order of publications, and later
+    // frames need not wait for this one. Acked once the engine confirmed;
+    // without an id, nothing is sent unless it failed, and a publication the
+    // engine already delivered (`PUBLISHED`) cannot fail: no reaction is
+    // added for it, as this runs for every fire-and-forget publish.
     if (id === undefined) {
-      sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
+      if (sent !== PUBLISHED) {
+        sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
+      }
     } else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
   }
 
