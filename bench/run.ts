@@ -4,7 +4,8 @@
  * runs every scenario against every peer, each run with a fresh server
  * pinned to core 0 and the load generator (bench/node/load) pinned to core 1,
  * then the scale-out scenario (`scale_out` in `--scenarios`: hubs and
- * Socket.IO nodes on a private Redis, see bench/scale_out.ts), then the
+ * Socket.IO nodes on a private Redis, see bench/scale_out.ts), the cost of
+ * publishing through a Sentinel set (`redis_ha`, bench/redis_ha_cost.ts), then the
  * `deno bench` micro-benchmarks, and writes the report to
  * `bench/results/latest.md` and the "Latest results" section of
  * `bench/README.md`.
@@ -62,7 +63,8 @@ async function main(): Promise<void> {
   // The scale-out scenario starts its own servers and Redis: it is not run per peer.
   const wantedIds = args.scenarios?.split(",").map((s) => s.trim());
   const scaleOut = wantedIds === undefined || wantedIds.includes(SCALE_OUT_ID);
-  const perPeer = wantedIds?.filter((id) => id !== SCALE_OUT_ID).join(",");
+  const redisHa = wantedIds === undefined || wantedIds.includes(REDIS_HA_ID);
+  const perPeer = wantedIds?.filter((id) => id !== SCALE_OUT_ID && id !== REDIS_HA_ID).join(",");
   const scenarios = perPeer === "" ? [] : pick(SCENARIOS, perPeer, (s) => s.id);
   const wanted = pick(PEERS, args.peers, (p) => p.id);
 
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
   const scaleOutSection = scaleOut
     ? renderScaleOut(await runScaleOut(args.quick), args.quick)
     : undefined;
+  const redisHaSection = redisHa ? await runRedisHaCost(args.quick) : undefined;
   const micro = args.micro ? await runMicro(args.quick, settings.core.server) : "--no-micro";
   const signed = args.micro ? await runSignedFanout(args.quick, settings.core.server) : undefined;
   const descriptions = new Map(scenarios.map((s) => [s.id, s.describe(sizes)]));
@@ -133,7 +136,9 @@ async function main(): Promise<void> {
     reference,
   }) + (signed === undefined ? "" : `\n## Signed publications: fan-out\n\n${signed}\n`);
   await writeReport(
-    scaleOutSection === undefined ? markdown : `${markdown}\n\n${scaleOutSection}\n`,
+    [markdown, scaleOutSection, redisHaSection].filter((part) => part !== undefined).join(
+      "\n\n",
+    ) + "\n",
     results,
   );
   console.log(await Deno.readTextFile(`${BENCH}/results/latest.md`));
@@ -312,6 +317,39 @@ async function runMicro(quick: boolean, core: number | undefined): Promise<Micro
       p99Ns: b.results[0].ok.p99,
     }]
   );
+}
+
+/** The name `--scenarios` knows the Redis high-availability cost by. */
+const REDIS_HA_ID = "redis_ha";
+
+/**
+ * What publishing through a Redis Sentinel set costs (bench/redis_ha_cost.ts,
+ * on a private master, replica and three Sentinels): its Markdown section,
+ * or why it failed.
+ */
+async function runRedisHaCost(quick: boolean): Promise<string> {
+  console.error("running the Redis high-availability cost benchmark...");
+  const publications = quick ? 2000 : 10_000;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "bench/redis_ha_cost.ts", String(publications)],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const body = output.success
+    ? new TextDecoder().decode(output.stdout).trim()
+    : `Failed: ${new TextDecoder().decode(output.stderr).slice(0, 500)}`;
+  return [
+    "### Redis high availability: cost per publication",
+    "",
+    `History topics, ${publications} publications with 200 in flight then 500 one at a time, on a ` +
+    "private Sentinel set (a master, a replica, three Sentinels): the master's own URL (`plain`), " +
+    "through the Sentinels without (`timeline`) and with one replica acknowledgement " +
+    "(`timeline+WAIT`, the default). Medians of three interleaved rounds; master CPU from " +
+    "`INFO cpu`.",
+    "",
+    body,
+  ].join("\n");
 }
 
 /**
