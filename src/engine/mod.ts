@@ -36,6 +36,7 @@ export type {
   Recovery,
   StreamPosition,
 } from "./engine.ts";
+export { PUBLISHED } from "./engine.ts";
 export type { AclAction, AclCondition, AclRule } from "../acl/rules.ts";
 export { EngineError, type EngineErrorCode } from "./errors.ts";
 export { compileHistoryPolicy, type HistoryPolicy, type HistoryRule } from "./history_policy.ts";
