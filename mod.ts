@@ -36,6 +36,7 @@ export { createHub } from "./src/server/create_hub.ts";
 export { type ClientAddress, createClientAddress } from "./src/hub/client_address.ts";
 export type { BroadcastInput, Hub, HubStats, PublishOptions, UserStatus } from "./src/hub/hub.ts";
 export type { NodeInfo, NodeList, NodeOptions } from "./src/hub/nodes.ts";
+export type { ClusterAnswer, ClusterView } from "./src/hub/cluster.ts";
 export type {
   Accepted,
   Admission,

@@ -308,8 +308,31 @@ export type Recovery =
   };
 
 /**
+ * Who asked for answers to a command: every process that applies a command
+ * carrying it answers with an `answer` command addressed to `from` with the
+ * same `id` (the hub's cluster-wide admin answers). The engine carries it
+ * untouched.
+ *
+ * @example A question from hub A
+ * ```ts
+ * import type { ControlAsk } from "./engine.ts";
+ *
+ * const ask: ControlAsk = { id: "q-17", from: "hub-a" };
+ * ```
+ */
+export interface ControlAsk {
+  /** The question's id, unique on the asking process. */
+  readonly id: string;
+  /** The asking process's node id. */
+  readonly from: string;
+  /** Only this node answers (and applies the command), when set. */
+  readonly to?: string;
+}
+
+/**
  * A command that crosses processes: aimed at users wherever they are
- * connected, or an operator action every process applies.
+ * connected, or an operator action every process applies. With `ask`,
+ * every process that applies it answers how many connections it touched.
  *
  * @example Disconnect a user on every hub
  * ```ts
@@ -328,6 +351,8 @@ export type ControlCommand =
     readonly event: string;
     /** The payload, already encoded as JSON text. */
     readonly data: string;
+    /** Answer how many connections were reached, when set. */
+    readonly ask?: ControlAsk;
   }
   | {
     /** Deliver an event to several users' connections. */
@@ -338,6 +363,8 @@ export type ControlCommand =
     readonly event?: string;
     /** The payload, already encoded as JSON text. */
     readonly data: string;
+    /** Answer how many connections were reached, when set. */
+    readonly ask?: ControlAsk;
   }
   | {
     /** Close a user's connections. */
@@ -346,6 +373,18 @@ export type ControlCommand =
     readonly user: string;
     /** Close reason shown to the client. */
     readonly reason: string;
+    /** Answer how many connections were closed, when set. */
+    readonly ask?: ControlAsk;
+  }
+  | {
+    /** Close one connection, on whichever process holds it. */
+    readonly type: "disconnect_connection";
+    /** The connection's id (unique across processes). */
+    readonly connection: string;
+    /** Close reason shown to the client. */
+    readonly reason: string;
+    /** Answer how many connections were closed (0 or 1), when set. */
+    readonly ask?: ControlAsk;
   }
   | {
     /** Close a user's connections and refuse tokens issued up to `at`. */
@@ -362,12 +401,38 @@ export type ControlCommand =
      * Absent: kept until the engine's store is cleared.
      */
     readonly keepMs?: number;
+    /** Answer how many connections were closed, when set. */
+    readonly ask?: ControlAsk;
   }
   | {
     /** Replace the ACL rules and re-check live subscriptions. */
     readonly type: "update_rules";
     /** The new rules. */
     readonly rules: readonly AclRule[];
+    /**
+     * The rules' version: when they were set (epoch ms) and a random part.
+     * A networked engine keeps the latest rules with it and hands them back
+     * after a reconnect; a process applies them once per version.
+     */
+    readonly version?: string;
+  }
+  | {
+    /** A question every process (or `ask.to`) answers, opaque to the engine. */
+    readonly type: "query";
+    /** Who asks. */
+    readonly ask: ControlAsk;
+    /** The question, a JSON object the hub reads. */
+    readonly query: Readonly<Record<string, unknown>>;
+  }
+  | {
+    /** One process's answer to a command with `ask`. */
+    readonly type: "answer";
+    /** The question answered (`from` is who receives it). */
+    readonly ask: ControlAsk;
+    /** The answering process's node id. */
+    readonly node: string;
+    /** The answer, any JSON value. */
+    readonly body: unknown;
   };
 
 /**

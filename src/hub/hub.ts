@@ -65,6 +65,8 @@ import {
 } from "./inspect.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createNodeAnnouncer, type NodeList } from "./nodes.ts";
+import { createClusterAsks } from "./cluster_asks.ts";
+import { type ClusterView, createClusterView } from "./cluster.ts";
 import { createDeadlines } from "./_deadlines.ts";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
@@ -283,6 +285,13 @@ export interface Hub extends AsyncDisposable {
    * now, this hub alone with `scope: "local"`.
    */
   nodes(): Promise<NodeList>;
+  /**
+   * Cluster-wide answers: sends, disconnects, revocations, a user's
+   * connections, subscriber counts, totals and connection listings, asked
+   * of every hub in the node list and answered per node, naming the hubs
+   * that did not answer in time (see `docs/admin.md`).
+   */
+  readonly cluster: ClusterView;
   /** A page of open connections, oldest first (for the admin API and console). */
   listConnections(query?: ListQuery): ConnectionPage;
   /** A page of topics and patterns, most subscribers first (for the admin API and console). */
@@ -628,33 +637,56 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
    */
   let reached = 0;
   function applyControl(command: ControlCommand): void {
+    // Answers, questions, and actions this hub applied before asking.
+    if (clusterControl.consumed(command)) return;
+    const touched = applyAction(command);
+    if ("ask" in command) clusterControl.answer(command.ask, touched);
+  }
+
+  /** Applies an action here; returns how many local connections it touched. */
+  function applyAction(command: ControlCommand): number {
     switch (command.type) {
-      case "send_to_user":
-        reached += users.send([command.user], command.event, JSON.parse(command.data));
-        return;
-      case "broadcast_users":
-        reached += users.send(command.users, command.event, JSON.parse(command.data));
-        return;
+      case "send_to_user": {
+        const n = users.send([command.user], command.event, JSON.parse(command.data));
+        reached += n;
+        return n;
+      }
+      case "broadcast_users": {
+        const n = users.send(command.users, command.event, JSON.parse(command.data));
+        reached += n;
+        return n;
+      }
       case "disconnect_user":
-        users.disconnect(command.user, command.reason);
-        return;
+        return users.disconnect(command.user, command.reason);
+      case "disconnect_connection":
+        return disconnectConnection(command.connection, command.reason);
       case "revoke":
         // With the time it was made: the engine hands stored revocations
         // back after a reconnect, when a user may have signed in again since.
         if (command.session !== undefined) {
           revocations.revokeSession(command.user, command.session, { at: command.at });
-          users.disconnectSession(command.user, command.session, "Session ended");
-          return;
+          return users.disconnectSession(command.user, command.session, "Session ended");
         }
         revocations.revoke(command.user, { at: command.at });
-        users.disconnectRevoked(command.user, revocations.isRevoked, "Access revoked");
-        return;
+        return users.disconnectRevoked(command.user, revocations.isRevoked, "Access revoked");
       case "update_rules":
         rulesUpdates.applyCommand(command.rules);
-        return;
+        return 0;
+      default:
+        return 0;
     }
   }
-  const stopControl = engine.onControl(applyControl);
+
+  /** Closes one local connection by id (4003); returns 1, or 0 when it is not here. */
+  function disconnectConnection(id: string, reason: string): number {
+    for (const connection of connections) {
+      if (connection.id !== id) continue;
+      connection.close(CloseCode.Revoked, reason);
+      audit({ level: "info", event: "connection.disconnected", connection: id });
+      return 1;
+    }
+    return 0;
+  }
 
   /**
    * Sends a command through the engine and returns how many local
@@ -785,9 +817,57 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     },
   });
 
+  const asks = createClusterAsks({
+    nodeId: announcer.id,
+    clock,
+    answerTimeoutMs: announcer.answerTimeoutMs,
+    list: () => announcer.list(),
+    send: (command) => engine.control(command),
+  });
+  const { view: cluster, control: clusterControl } = createClusterView({
+    nodeId: announcer.id,
+    asks,
+    send: (command) => engine.control(command),
+    sendToUsers: (list, event, data) => users.send(list, event, JSON.parse(data)),
+    disconnectUser(user, reason) {
+      const count = users.disconnect(user, reason);
+      audit({ level: "info", event: "user.disconnected", user, connections: count });
+      return count;
+    },
+    disconnectConnection,
+    revoke({ user, session }, at) {
+      if (session !== undefined) {
+        revocations.revokeSession(user, session, { at });
+        const count = users.disconnectSession(user, session, "Session ended");
+        audit({ level: "info", event: "session.revoked", user, connections: count });
+        return count;
+      }
+      revocations.revoke(user, { at });
+      const count = users.disconnect(user, "Access revoked");
+      audit({ level: "warn", event: "revoked", user, connections: count });
+      return count;
+    },
+    revocationKeepMs,
+    now: () => clock.now(),
+    userStatus: (user) => users.status(user),
+    subscriberCount: (topic) => registry.count(topic),
+    stats,
+    listConnections: (query) => listConnections(connections, query),
+    failed(what, error) {
+      log({
+        level: "warn",
+        event: "cluster.answer_failed",
+        what,
+        error: error instanceof Error ? error.name : typeof error,
+      });
+    },
+  });
+  const stopControl = engine.onControl(applyControl);
+
   async function close(closeOptions: { deadlineMs?: number } = {}): Promise<void> {
     if (closing) return;
     closing = true;
+    asks.close();
     await announcer.close();
     const deadline = closeOptions.deadlineMs ?? 5000;
     const drained = Promise.all([...connections].map((connection) => connection.drained()));
@@ -872,6 +952,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     stats,
     nodeId: announcer.id,
     nodes: () => announcer.list(),
+    cluster,
     listConnections: (query) => listConnections(connections, query),
     listTopics: (query) => listTopics(registry.keys(), registry.count, query),
     get rules() {
