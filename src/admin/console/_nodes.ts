@@ -18,7 +18,10 @@ export interface NodesPanel {
 }
 
 /** Wires the panel to the page. */
-export function createNodesPanel(api: () => Api | undefined): NodesPanel {
+export function createNodesPanel(
+  api: () => Api | undefined,
+  onList: (list: NodeList) => void = () => {},
+): NodesPanel {
   const body = byId("nodes-body");
   const caption = byId("nodes-caption");
   const served = byId("nodes-served");
@@ -61,6 +64,7 @@ export function createNodesPanel(api: () => Api | undefined): NodesPanel {
         return;
       }
       const list = answer.body as NodeList;
+      onList(list);
       body.replaceChildren(...list.nodes.map((node) => row(node, list.self)));
       body.dataset.count = String(list.nodes.length);
       served.textContent = `This page is served by ${list.self}.`;
