@@ -507,16 +507,18 @@ export interface Engine {
   /**
    * Sends a command to every process (including this one). Resolves once
    * the command is on its way to every process; a networked engine first
-   * stores a `revoke` (for its `keepMs`), in the same step as it sends it,
-   * and rejects with `ENGINE_UNAVAILABLE` when it could do neither.
+   * stores a `revoke` (for its `keepMs`) and an `update_rules` with a
+   * `version` (the latest only), in the same step as it sends it, and
+   * rejects with `ENGINE_UNAVAILABLE` when it could do neither.
    */
   control(command: ControlCommand): Promise<void>;
   /**
    * Sets the function that receives every control command; returns a
    * function that removes it. A networked engine hands the stored `revoke`
-   * commands (each with the `at` it was made) to the handler again soon
-   * after it is set and after every reconnect of its control channel, so a
-   * process that missed one while it was cut off still applies it.
+   * commands (each with the `at` it was made) and the latest stored
+   * `update_rules` (with its `version`) to the handler again soon after it
+   * is set and after every reconnect of its control channel, so a process
+   * that missed one while it was cut off still applies it.
    */
   onControl(handler: (command: ControlCommand) => void): () => void;
   /**

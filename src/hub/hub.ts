@@ -629,6 +629,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     control: (command) => controlConfirmed(command).sent,
     audit,
     log,
+    now: () => clock.now(),
   });
 
   /**
@@ -670,7 +671,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
         revocations.revoke(command.user, { at: command.at });
         return users.disconnectRevoked(command.user, revocations.isRevoked, "Access revoked");
       case "update_rules":
-        rulesUpdates.applyCommand(command.rules);
+        rulesUpdates.applyCommand(command.rules, command.version);
         return 0;
       default:
         return 0;

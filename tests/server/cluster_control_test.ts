@@ -122,3 +122,50 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "rules updated while a hub's subscriber connection is down reach that hub once it reconnects",
+  async fn() {
+    await using redis = await startRedisServer();
+    await using hubs = await startHubCluster(2, {
+      redisUrl: redis.url,
+      env: { REALTIME_ADMIN_KEY: ADMIN_KEY },
+    });
+    const [a, b] = hubs.hubs;
+    const rulesOf = async (hub: HubProcess) => (await admin(hub, "GET", "rules")).body.rules;
+    const before = await rulesOf(b);
+    const rules = [{ effect: "deny", actions: ["subscribe"], topics: ["chat:secret"] }];
+    const admin2 = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await admin2.connect();
+      const subscribers = String(await admin2.call("CLIENT", "LIST", "TYPE", "pubsub"))
+        .split("\n").filter((line) => line.trim() !== "").length;
+      assert.equal(subscribers, 2);
+      const info = String(await admin2.info("clients"));
+      const clients = Number(/connected_clients:(\d+)/.exec(info)![1]);
+      // No subscriber can come back until the test allows it (see the revocation test).
+      await admin2.config("SET", "maxclients", String(clients - subscribers));
+      await admin2.call("CLIENT", "KILL", "TYPE", "pubsub");
+      await until("cut off", 5000, async () => (await b.health()).status !== 200);
+      // Hub A's command connection is up: the rules are kept and sent, but B is not listening.
+      const answer = await admin(a, "PUT", "rules", { rules });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.deepEqual(await rulesOf(b), before, "B missed the update while cut off");
+      await admin2.config("SET", "maxclients", "10000");
+      await until("healthy", 10_000, healthy(b));
+      await until(
+        "B holds the new rules",
+        10_000,
+        async () => JSON.stringify(await rulesOf(b)) === JSON.stringify(rules),
+      );
+      // A bob on hub B is now refused the topic the new rules deny.
+      const bob = await connect(b, await token("bob"));
+      const refused = await bob.request({ type: "subscribe", id: 1, topic: "chat:secret" });
+      assert.equal(refused.type, "error", JSON.stringify(refused));
+      bob.close();
+    } finally {
+      admin2.disconnect();
+    }
+  },
+});

@@ -52,6 +52,14 @@ export function revocationKeys(prefix: string): { cutOffs: string; expiry: strin
 }
 
 /**
+ * The latest rules sent (shard 0): a hash `v` -> their version, `c` -> the
+ * `update_rules` control message as sent. Kept for good: one entry.
+ */
+export function rulesKey(prefix: string): string {
+  return `${prefix}:{control}:rules`;
+}
+
+/**
  * The hubs' announcements (shard 0): a hash node id -> announcement, and a
  * sorted set of the same ids by when they lapse (Redis clock, ms).
  */

@@ -52,6 +52,7 @@ import {
   nodeKeys,
   patternGlob,
   revocationKeys,
+  rulesKey,
   topicChannel,
   topicKeys,
 } from "./_names.ts";
@@ -477,6 +478,13 @@ class ConnectedRedisEngine implements RedisEngine {
         command.at,
         Math.min(until, NEVER_MS),
       ]);
+    } else if (command.type === "update_rules" && command.version !== undefined) {
+      // Kept with the send: a hub cut off now reads the latest rules on reconnect.
+      sent = shard.run(this.#scripts.rulesSet, [rulesKey(this.#options.prefix)], [
+        channel,
+        message,
+        command.version,
+      ]);
     } else {
       sent = shard.command.publish(channel, message);
     }
@@ -537,8 +545,9 @@ class ConnectedRedisEngine implements RedisEngine {
 
   /**
    * Hands every stored revocation to the control handlers again, as `revoke`
-   * commands with the time each was made; retried every second until Redis
-   * answers. Run when a handler is set and after the control channel's
+   * commands with the time each was made, and the latest rules as an
+   * `update_rules` command with their version; retried every second until
+   * Redis answers. Run when a handler is set and after the control channel's
    * subscriber reconnected: what was sent while it was down is applied now.
    */
   #reconcile(): void {
@@ -546,10 +555,13 @@ class ConnectedRedisEngine implements RedisEngine {
     this.#reconciling = true;
     const shard = this.#shards[0];
     const keys = revocationKeys(this.#options.prefix);
-    const read = shard.run(this.#scripts.revocationsRead, [keys.cutOffs, keys.expiry], [
-      this.#options.clock.now(),
+    const read = Promise.all([
+      shard.run(this.#scripts.revocationsRead, [keys.cutOffs, keys.expiry], [
+        this.#options.clock.now(),
+      ]),
+      shard.command.hget(rulesKey(this.#options.prefix), "c"),
     ]);
-    read.then((reply) => {
+    read.then(([reply, rules]) => {
       this.#reconciling = false;
       if (this.#closed) return;
       const flat = Array.isArray(reply) ? reply.map(String) : [];
@@ -557,6 +569,9 @@ class ConnectedRedisEngine implements RedisEngine {
         const command = revocationCommand(flat[i], Number(flat[i + 1]));
         if (command !== undefined) this.#handleControl(command);
       }
+      // The latest rules, with their version: a hub applies a version once.
+      const stored = typeof rules === "string" ? decodeControl(rules) : undefined;
+      if (stored?.command.type === "update_rules") this.#handleControl(stored.command);
     }, (error) => {
       this.#reconciling = false;
       if (this.#closed) return;
