@@ -532,6 +532,13 @@ export interface Engine {
   withdraw?(id: string): Promise<void>;
   /** Optional: every live announcement, from every process of the engine. */
   nodes?(): Promise<readonly string[]>;
+  /**
+   * Optional: records `id` (a signed publication's `jti`) for `topic` for
+   * `ttlMs`, unless any process recorded it before and it has not lapsed:
+   * resolves `true` when this call recorded it, `false` for a replay. The
+   * hub's replay window, shared by every process of a networked engine.
+   */
+  claimOnce?(topic: string, id: string, ttlMs: number): Promise<boolean>;
   /** Releases everything: subscriptions, timers, stored state, connections. */
   close(): Promise<void>;
   /** Same as `close()`. */

@@ -445,9 +445,14 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     audit,
   });
 
+  const claimOnce = engine.claimOnce;
   const signed = createSignedPublish({
     signingFor: (topic) => permissions.acl.signingFor(topic),
     log,
+    // A replay window shared by every hub of a networked engine.
+    ...(claimOnce === undefined || ownsEngine
+      ? {}
+      : { claimOnce: claimOnce.bind(engine), now: () => clock.now() }),
   });
   /** The sender the hub's own plain publications are ordered under. */
   const server = {};

@@ -30,6 +30,14 @@ export function topicKeys(prefix: string, topic: string): TopicKeys {
 }
 
 /**
+ * A signed publication's `jti` on a topic, held for the replay window
+ * (`SET NX PX`). The topic is the hash tag: the key lives on the topic's shard.
+ */
+export function replayKey(prefix: string, topic: string, id: string): string {
+  return `${prefix}:{${topic}}:jti:${id}`;
+}
+
+/**
  * The counter of history streams one user created in the current window.
  * The user is the hash tag, so the key is one slot; it shares no slot with a
  * topic's keys, so it is read by a script of its own.

@@ -51,6 +51,7 @@ import {
   newStreamsKey,
   nodeKeys,
   patternGlob,
+  replayKey,
   revocationKeys,
   rulesKey,
   topicChannel,
@@ -523,6 +524,20 @@ class ConnectedRedisEngine implements RedisEngine {
     const sent = shard.run(this.#scripts.nodesRead, [keys.info, keys.expiry], []);
     const reply = await this.#confirm(shard, "nodes", "", sent);
     return Array.isArray(reply) ? reply.map(String) : [];
+  }
+
+  async claimOnce(topic: string, id: string, ttlMs: number): Promise<boolean> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic) ??
+      (typeof id === "string" && id !== "" && id.length <= 256
+        ? undefined
+        : "Invalid 'id': expected 1 to 256 characters");
+    if (problem !== undefined) throw new TypeError(problem);
+    const shard = this.#shardFor(topic);
+    const key = replayKey(this.#options.prefix, topic, id);
+    const ms = Math.max(1, Math.ceil(ttlMs));
+    const sent = shard.command.set(key, "1", "PX", ms, "NX");
+    return await this.#confirm(shard, "claimOnce", topic, sent) === "OK";
   }
 
   health(): RedisEngineHealth {
