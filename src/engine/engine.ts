@@ -373,6 +373,14 @@ export type ControlCommand =
     readonly user: string;
     /** Close reason shown to the client. */
     readonly reason: string;
+    /**
+     * When it was issued, epoch ms: only connections accepted by then are
+     * closed. With it (and `keepMs`), a networked engine keeps the command
+     * and hands it back after a reconnect, to a process that missed it.
+     */
+    readonly at?: number;
+    /** How long a networked engine keeps it, in ms (with `at`). */
+    readonly keepMs?: number;
     /** Answer how many connections were closed, when set. */
     readonly ask?: ControlAsk;
   }
@@ -507,7 +515,8 @@ export interface Engine {
   /**
    * Sends a command to every process (including this one). Resolves once
    * the command is on its way to every process; a networked engine first
-   * stores a `revoke` (for its `keepMs`) and an `update_rules` with a
+   * stores a `revoke` (for its `keepMs`), a `disconnect_user` with `at`
+   * and `keepMs` (for that long) and an `update_rules` with a
    * `version` (the latest only), in the same step as it sends it, and
    * rejects with `ENGINE_UNAVAILABLE` when it could do neither.
    */
@@ -515,7 +524,7 @@ export interface Engine {
   /**
    * Sets the function that receives every control command; returns a
    * function that removes it. A networked engine hands the stored `revoke`
-   * commands (each with the `at` it was made) and the latest stored
+   * and `disconnect_user` commands (each with the `at` it was made) and the latest stored
    * `update_rules` (with its `version`) to the handler again soon after it
    * is set and after every reconnect of its control channel, so a process
    * that missed one while it was cut off still applies it.

@@ -79,6 +79,12 @@ export interface ClusterLocal {
   failed(what: string, error: unknown): void;
 }
 
+/**
+ * How long a networked engine keeps a disconnect for a hub that missed it
+ * (its control connection was down): 5 minutes.
+ */
+export const DISCONNECT_KEEP_MS = 300_000;
+
 const count = (body: unknown): number | undefined =>
   Number.isSafeInteger(body) && (body as number) >= 0 ? body as number : undefined;
 
@@ -248,7 +254,15 @@ export function createClusterView(
     sendToUsers,
     disconnectUser(user, reason = "Disconnected by an operator") {
       return act({
-        command: (ask) => ({ type: "disconnect_user", user, reason, ask }),
+        // Kept by a networked engine for a while, for a hub cut off now.
+        command: (ask) => ({
+          type: "disconnect_user",
+          user,
+          reason,
+          at: local.now(),
+          keepMs: DISCONNECT_KEEP_MS,
+          ask,
+        }),
         local: () => local.disconnectUser(user, reason),
         read: count,
       });

@@ -66,7 +66,7 @@ import {
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createNodeAnnouncer, type NodeList } from "./nodes.ts";
 import { createClusterAsks } from "./cluster_asks.ts";
-import { type ClusterView, createClusterView } from "./cluster.ts";
+import { type ClusterView, createClusterView, DISCONNECT_KEEP_MS } from "./cluster.ts";
 import { createDeadlines } from "./_deadlines.ts";
 import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
@@ -663,7 +663,10 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
         return n;
       }
       case "disconnect_user":
-        return users.disconnect(command.user, command.reason);
+        // Handed back after a reconnect, it spares connections made since.
+        return command.at === undefined
+          ? users.disconnect(command.user, command.reason)
+          : users.disconnectAcceptedBy(command.user, command.at, command.reason);
       case "disconnect_connection":
         return disconnectConnection(command.connection, command.reason);
       case "revoke":
@@ -727,7 +730,13 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   function disconnectHere(user: string, reason = "Disconnected by an operator") {
     // Local connections close at once; the command closes them on other hubs.
     const count = users.disconnect(user, reason);
-    const { sent } = controlConfirmed({ type: "disconnect_user", user, reason });
+    const { sent } = controlConfirmed({
+      type: "disconnect_user",
+      user,
+      reason,
+      at: clock.now(),
+      keepMs: DISCONNECT_KEEP_MS,
+    });
     audit({ level: "info", event: "user.disconnected", user, connections: count });
     return { count, sent };
   }

@@ -123,6 +123,32 @@ Deno.test({
   },
 });
 
+/**
+ * Cuts every hub's subscriber connection off Redis and keeps it off (no new
+ * connection is accepted past the test's own, maxclients) until `restore`;
+ * resolves once `hub` says it is cut off. Hub commands connections stay up.
+ */
+async function cutOffSubscribers(redisUrl: string, hub: HubProcess) {
+  const control = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  await control.connect();
+  const subscribers = String(await control.call("CLIENT", "LIST", "TYPE", "pubsub"))
+    .split("\n").filter((line) => line.trim() !== "").length;
+  assert.equal(subscribers, 2);
+  const info = String(await control.info("clients"));
+  const clients = Number(/connected_clients:(\d+)/.exec(info)![1]);
+  await control.config("SET", "maxclients", String(clients - subscribers));
+  await control.call("CLIENT", "KILL", "TYPE", "pubsub");
+  await until("cut off", 5000, async () => (await hub.health()).status !== 200);
+  return {
+    async restore() {
+      await control.config("SET", "maxclients", "10000");
+    },
+    [Symbol.dispose]() {
+      control.disconnect();
+    },
+  };
+}
+
 Deno.test({
   name:
     "rules updated while a hub's subscriber connection is down reach that hub once it reconnects",
@@ -136,36 +162,44 @@ Deno.test({
     const rulesOf = async (hub: HubProcess) => (await admin(hub, "GET", "rules")).body.rules;
     const before = await rulesOf(b);
     const rules = [{ effect: "deny", actions: ["subscribe"], topics: ["chat:secret"] }];
-    const admin2 = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-    try {
-      await admin2.connect();
-      const subscribers = String(await admin2.call("CLIENT", "LIST", "TYPE", "pubsub"))
-        .split("\n").filter((line) => line.trim() !== "").length;
-      assert.equal(subscribers, 2);
-      const info = String(await admin2.info("clients"));
-      const clients = Number(/connected_clients:(\d+)/.exec(info)![1]);
-      // No subscriber can come back until the test allows it (see the revocation test).
-      await admin2.config("SET", "maxclients", String(clients - subscribers));
-      await admin2.call("CLIENT", "KILL", "TYPE", "pubsub");
-      await until("cut off", 5000, async () => (await b.health()).status !== 200);
-      // Hub A's command connection is up: the rules are kept and sent, but B is not listening.
-      const answer = await admin(a, "PUT", "rules", { rules });
-      assert.equal(answer.status, 200, JSON.stringify(answer.body));
-      assert.deepEqual(await rulesOf(b), before, "B missed the update while cut off");
-      await admin2.config("SET", "maxclients", "10000");
-      await until("healthy", 10_000, healthy(b));
-      await until(
-        "B holds the new rules",
-        10_000,
-        async () => JSON.stringify(await rulesOf(b)) === JSON.stringify(rules),
-      );
-      // A bob on hub B is now refused the topic the new rules deny.
-      const bob = await connect(b, await token("bob"));
-      const refused = await bob.request({ type: "subscribe", id: 1, topic: "chat:secret" });
-      assert.equal(refused.type, "error", JSON.stringify(refused));
-      bob.close();
-    } finally {
-      admin2.disconnect();
-    }
+    using cut = await cutOffSubscribers(redis.url, b);
+    // Hub A's command connection is up: the rules are kept and sent, but B is not listening.
+    const answer = await admin(a, "PUT", "rules", { rules });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.deepEqual(await rulesOf(b), before, "B missed the update while cut off");
+    await cut.restore();
+    await until("healthy", 10_000, healthy(b));
+    await until(
+      "B holds the new rules",
+      10_000,
+      async () => JSON.stringify(await rulesOf(b)) === JSON.stringify(rules),
+    );
+    // A bob on hub B is now refused the topic the new rules deny.
+    const bob = await connect(b, await token("bob"));
+    const refused = await bob.request({ type: "subscribe", id: 1, topic: "chat:secret" });
+    assert.equal(refused.type, "error", JSON.stringify(refused));
+    bob.close();
+  },
+});
+
+Deno.test({
+  name:
+    "a disconnect issued while a hub's subscriber connection is down closes the user's connections there once it reconnects",
+  async fn() {
+    await using redis = await startRedisServer();
+    await using hubs = await startHubCluster(2, {
+      redisUrl: redis.url,
+      env: { REALTIME_ADMIN_KEY: ADMIN_KEY },
+    });
+    const [a, b] = hubs.hubs;
+    const malloryB = await connect(b, await token("mallory"));
+    using cut = await cutOffSubscribers(redis.url, b);
+    const answer = await admin(a, "DELETE", "users/mallory/connections");
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    // Hub B did not answer, and says so.
+    assert.equal(answer.body.missing.length, 1, JSON.stringify(answer.body));
+    assert.equal(malloryB.ws.readyState, WebSocket.OPEN);
+    await cut.restore();
+    assert.equal((await withTimeout(malloryB.closed, 10_000, "close")).code, 4003);
   },
 });

@@ -60,6 +60,18 @@ export function revocationKeys(prefix: string): { cutOffs: string; expiry: strin
 }
 
 /**
+ * The recent disconnects every hub must apply (shard 0), as the revocations:
+ * a hash `[user]` JSON -> when it was issued (ms), and a sorted set of the
+ * same members by when they may be dropped (their `keepMs`).
+ */
+export function disconnectKeys(prefix: string): { cutOffs: string; expiry: string } {
+  return {
+    cutOffs: `${prefix}:{control}:disconnects`,
+    expiry: `${prefix}:{control}:disconnects:exp`,
+  };
+}
+
+/**
  * The latest rules sent (shard 0): a hash `v` -> their version, `c` -> the
  * `update_rules` control message as sent. Kept for good: one entry.
  */

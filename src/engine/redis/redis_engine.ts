@@ -48,6 +48,7 @@ import { checkPublicationSize } from "./_publication_size.ts";
 import {
   channelTopic,
   controlChannel,
+  disconnectKeys,
   newStreamsKey,
   nodeKeys,
   patternGlob,
@@ -122,6 +123,20 @@ function revocationCommand(member: string, at: number): ControlCommand | undefin
   return typeof session === "string"
     ? { type: "revoke", user, at, session }
     : { type: "revoke", user, at };
+}
+
+/** A stored disconnect as a `disconnect_user` command, or `undefined` when it is unreadable. */
+function disconnectCommand(member: string, at: number): ControlCommand | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(member);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || typeof parsed[0] !== "string" || !Number.isFinite(at)) {
+    return undefined;
+  }
+  return { type: "disconnect_user", user: parsed[0], reason: "Disconnected by an operator", at };
 }
 
 /**
@@ -479,6 +494,21 @@ class ConnectedRedisEngine implements RedisEngine {
         command.at,
         Math.min(until, NEVER_MS),
       ]);
+    } else if (
+      command.type === "disconnect_user" && command.at !== undefined &&
+      command.keepMs !== undefined
+    ) {
+      // Kept for its keepMs with the send (the revocations' script): a hub
+      // cut off now closes the user's connections of before `at` on reconnect.
+      const keys = disconnectKeys(this.#options.prefix);
+      sent = shard.run(this.#scripts.revoke, [keys.cutOffs, keys.expiry], [
+        this.#options.clock.now(),
+        channel,
+        message,
+        JSON.stringify([command.user]),
+        command.at,
+        Math.min(command.at + command.keepMs, NEVER_MS),
+      ]);
     } else if (command.type === "update_rules" && command.version !== undefined) {
       // Kept with the send: a hub cut off now reads the latest rules on reconnect.
       sent = shard.run(this.#scripts.rulesSet, [rulesKey(this.#options.prefix)], [
@@ -570,18 +600,27 @@ class ConnectedRedisEngine implements RedisEngine {
     this.#reconciling = true;
     const shard = this.#shards[0];
     const keys = revocationKeys(this.#options.prefix);
+    const disconnects = disconnectKeys(this.#options.prefix);
     const read = Promise.all([
       shard.run(this.#scripts.revocationsRead, [keys.cutOffs, keys.expiry], [
         this.#options.clock.now(),
       ]),
       shard.command.hget(rulesKey(this.#options.prefix), "c"),
+      shard.run(this.#scripts.revocationsRead, [disconnects.cutOffs, disconnects.expiry], [
+        this.#options.clock.now(),
+      ]),
     ]);
-    read.then(([reply, rules]) => {
+    read.then(([reply, rules, closes]) => {
       this.#reconciling = false;
       if (this.#closed) return;
       const flat = Array.isArray(reply) ? reply.map(String) : [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const command = revocationCommand(flat[i], Number(flat[i + 1]));
+        if (command !== undefined) this.#handleControl(command);
+      }
+      const pairs = Array.isArray(closes) ? closes.map(String) : [];
+      for (let i = 0; i + 1 < pairs.length; i += 2) {
+        const command = disconnectCommand(pairs[i], Number(pairs[i + 1]));
         if (command !== undefined) this.#handleControl(command);
       }
       // The latest rules, with their version: a hub applies a version once.
