@@ -365,9 +365,11 @@ export interface HubOptions {
    * This hub in the cluster's node list (`hub.nodes()`, `GET
    * /v1/realtime/nodes`): its id, name, address, and how often it announces
    * itself through the engine and how long an announcement lasts (a hub
-   * killed leaves the list within `ttlMs`). See `docs/scaling.md`.
+   * killed leaves the list within `ttlMs`), and how long cluster-wide admin
+   * answers wait for the other hubs (`answerTimeoutMs`). See
+   * `docs/scaling.md`.
    *
-   * @default {{ announceIntervalMs: 5000, ttlMs: 15000 }}
+   * @default {{ announceIntervalMs: 5000, ttlMs: 15000, answerTimeoutMs: 1000 }}
    */
   node?: NodeOptions;
 }
