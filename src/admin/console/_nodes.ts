@@ -68,8 +68,12 @@ export function createNodesPanel(
       body.replaceChildren(...list.nodes.map((node) => row(node, list.self)));
       body.dataset.count = String(list.nodes.length);
       served.textContent = `This page is served by ${list.self}.`;
+      const sum = (field: "connections" | "subscriptions") =>
+        list.nodes.reduce((n, node) => n + node[field], 0);
       caption.textContent = list.scope === "cluster"
-        ? `${list.nodes.length} live`
+        ? `${list.nodes.length} live: ${compact(sum("connections"))} connections, ${
+          compact(sum("subscriptions"))
+        } subscriptions in all`
         : `this node only${list.error === undefined ? "" : `: ${list.error}`}`;
     } finally {
       reading = false;
