@@ -74,6 +74,13 @@ Deno.test({
     });
     assert.equal(rules.status, 503, JSON.stringify(rules.body));
     assert.match(rules.body.message, /in force on this hub only/);
+    // A read that cannot ask the other hubs answers for this hub, labelled so, with why.
+    const status = await admin(a, "GET", "users/mallory/status");
+    assert.equal(status.status, 200, JSON.stringify(status.body));
+    assert.equal(status.body.scope, "local");
+    assert.equal(typeof status.body.error, "string");
+    const send = await admin(a, "POST", "send/mallory", { event: "e", payload: 1 });
+    assert.equal(send.status, 503, JSON.stringify(send.body));
     await redis.restart();
     await until("healthy", 15_000, async () => (await healthy(a)()) && (await healthy(b)()));
     const retried = await revoke(a, "mallory");
