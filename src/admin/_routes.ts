@@ -152,9 +152,10 @@ export const ROUTES: readonly Route[] = [
       if (sign !== undefined) broadcast.sign = sign.signer;
       if (event !== undefined) broadcast.event = event;
       if (topic !== undefined) broadcast.topic = topic;
-      if (users !== undefined) broadcast.users = users;
-      if (topic === undefined && users !== undefined) {
-        // Direct sends to listed users: every hub answers how many it reached.
+      if (users !== undefined) {
+        // Published first (when to a topic), then sent to the listed users:
+        // every hub answers how many of their connections it reached.
+        if (topic !== undefined) await input.hub.broadcast(broadcast);
         let answer;
         try {
           answer = await input.hub.cluster.sendToUsers(users, event, payload);
@@ -164,7 +165,14 @@ export const ROUTES: readonly Route[] = [
         const reached = total(answer);
         return {
           body: { reached, ...clusterFields(answer) },
-          audit: { broadcastEvent: event, users: users.length, reached, scope: answer.scope },
+          audit: {
+            topic,
+            broadcastEvent: event,
+            users: users.length,
+            reached,
+            scope: answer.scope,
+            signedWith: sign?.id,
+          },
         };
       }
       const reached = await input.hub.broadcast(broadcast);
@@ -174,13 +182,7 @@ export const ROUTES: readonly Route[] = [
         body: topic === undefined
           ? { reached, scope: "local", self: input.hub.nodeId }
           : { reached },
-        audit: {
-          topic,
-          broadcastEvent: event,
-          users: users?.length,
-          reached,
-          signedWith: sign?.id,
-        },
+        audit: { topic, broadcastEvent: event, reached, signedWith: sign?.id },
       };
     },
   },

@@ -81,6 +81,16 @@ Deno.test({
     const message = await bob.next((m) => m.type === "message");
     assert.deepEqual([message.event, message.payload], ["hello", { n: 1 }]);
 
+    const listed = await admin(a, "POST", "broadcast", {
+      event: "news",
+      topic: "chat:lobby",
+      payload: 2,
+      users: ["bob"],
+    });
+    assert.deepEqual([listed.reached, listed.nodes], [1, { [idA]: 0, [idB]: 1 }]);
+    const direct = await bob.next((m) => m.type === "message" && m.topic === null);
+    assert.deepEqual([direct.event, direct.payload], ["news", 2]);
+
     const status = await admin(a, "GET", "users/bob/status");
     assert.deepEqual([status.connected, status.connections], [true, 1]);
     assert.equal(status.nodes[idB].connections, 1);
