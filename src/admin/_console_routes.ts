@@ -122,6 +122,9 @@ export const CONSOLE_ROUTES: readonly Route[] = [
         q,
         node === "all" ? undefined : node,
       );
+      if (node !== "all" && answer.scope === "cluster" && answer.error !== undefined) {
+        throw new AdminInputError(404, answer.error);
+      }
       const page = mergePages(answer.nodes, q);
       return {
         body: { ...page, ...clusterSummary(answer) },

@@ -44,7 +44,7 @@ export interface ClusterAnswer<T> {
   readonly nodes: Readonly<Record<string, T>>;
   /** Hubs in the node list that did not answer within `node.answerTimeoutMs`. */
   readonly missing: readonly string[];
-  /** Why the answer is local, when the engine failed. */
+  /** Why the answer is local, when the engine failed; or that the one node asked is not listed. */
   readonly error?: string;
 }
 
@@ -145,7 +145,18 @@ export function createClusterAsks(deps: ClusterAsksDeps): ClusterAsks {
     if (pending.size >= MAX_PENDING_ASKS) {
       return localOnly(question, `${MAX_PENDING_ASKS} cluster questions are waiting for answers`);
     }
-    const wanted = question.to === undefined ? list.nodes.map((n) => n.id) : [question.to];
+    const listed = list.nodes.map((n) => n.id);
+    if (question.to !== undefined && !listed.includes(question.to)) {
+      // Nobody to wait for: the node is not (or no longer) in the list.
+      return {
+        scope: "cluster",
+        self: nodeId,
+        nodes: {},
+        missing: [question.to],
+        error: `No live node '${question.to.slice(0, 128)}' in the node list`,
+      };
+    }
+    const wanted = question.to === undefined ? listed : [question.to];
     const expected = new Set(wanted.filter((id) => id !== nodeId));
     // A Map: node ids come through the engine and may be any string.
     const nodes = new Map<string, T>();

@@ -116,6 +116,13 @@ Deno.test({
     const onlyB = await admin(a, "GET", `connections?node=${idB}`);
     assert.deepEqual(onlyB.connections.map((c: { user: string }) => c.user), ["bob"]);
     assert.deepEqual(onlyB.answeredBy, [idB]);
+    const unknown = await fetch(`${a.http}/v1/realtime/connections?node=hub-z`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    assert.deepEqual([unknown.status, (await unknown.json()).message], [
+      404,
+      "No live node 'hub-z' in the node list",
+    ]);
     const local = await admin(a, "GET", "connections");
     assert.deepEqual(
       [local.scope, local.connections.map((c: { user: string }) => c.user)],
