@@ -43,6 +43,8 @@ import { compileHistoryPolicy } from "../engine/history_policy.ts";
 import { systemClock } from "./clock.ts";
 import { Session } from "./session.ts";
 import { V1Door, type V1DoorHost } from "./codec/v1.ts";
+import { StompDoor } from "./codec/stomp.ts";
+import { createStompHost } from "./stomp_options.ts";
 import type { RpcHandler } from "./handlers.ts";
 import { resolveHandlerLimits, resolveHandlers, RPC_METHOD_NAME } from "./_resolve_handlers.ts";
 import { HandlerCalls } from "./_handler_calls.ts";
@@ -65,8 +67,8 @@ import {
 } from "./inspect.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createNodeAnnouncer, type NodeList } from "./nodes.ts";
-import { createDeadlines } from "./_deadlines.ts";
-import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
+import { createDeadlines, type Deadline } from "./_deadlines.ts";
+import { STOMP_SUBPROTOCOLS, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
 import { createSignedPublish, type PublishAdmission } from "./_signed_publish.ts";
 import { PublishError } from "./publish_error.ts";
@@ -495,6 +497,14 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   /** The v1 doors' hosts, with and without `realtime.v1.batch`. */
   const plainHost: V1DoorHost = { limits, flushQueue, metrics, batch: false };
   const batchHost: V1DoorHost = { limits, flushQueue, metrics, batch: true };
+  /** The STOMP doors' host (`docs/stomp.md`). */
+  const stompHost = createStompHost(options.stomp, {
+    limits,
+    flushQueue,
+    metrics,
+    timers: { now: clock.now, add: deadlines.add, cancel: (d) => deadlines.cancel(d as Deadline) },
+    idPrefix: prefix,
+  });
 
   const admit = createAdmission({
     sources,
@@ -536,6 +546,18 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   }
 
   function connect(socket: HubSocket, admission: Accepted): SocketHandler {
+    const stomp = admission.protocol === undefined
+      ? undefined
+      : STOMP_SUBPROTOCOLS[admission.protocol];
+    if (stomp !== undefined) {
+      const door = new StompDoor(socket, stompHost, stomp);
+      const peer = { remoteAddr: admission.peer?.remoteAddr, transport: "stomp" };
+      const connection = new Session(generateId(), door, context, peer);
+      door.bind(connection);
+      connections.add(connection);
+      metrics.connectionsOpened++;
+      return new Handler(connection, admission);
+    }
     const batch = admission.protocol === SUBPROTOCOL_V1_BATCH;
     const door = new V1Door(socket, batch ? batchHost : plainHost);
     const connection = new Session(generateId(), door, context, admission.peer);

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { StompOptions } from "./stomp_options.ts";
 import type { AppHandlers, HandlerLimits } from "./handlers.ts";
 import type { AclAction, AclOptions } from "../acl/rules.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -232,6 +233,8 @@ export interface HubOptions {
   authenticate?: AuthenticateHook;
   /** Token sources. */
   tokenSources?: TokenSourceOptions;
+  /** The STOMP 1.2 door over WebSocket: destinations, heart-beat, header bounds (`docs/stomp.md`). */
+  stomp?: StompOptions;
   /**
    * Deadline for the first-message `auth` frame.
    *
@@ -421,6 +424,7 @@ export type PlainHubOptions =
     | "presence"
     | "presenceInfoClaim"
     | "node"
+    | "stomp"
   >
   & { auth?: Omit<JwtOptions, "now" | "fetch"> };
 
@@ -447,6 +451,7 @@ const PLAIN: Record<keyof PlainHubOptions, true> = {
   presence: true,
   presenceInfoClaim: true,
   node: true,
+  stomp: true,
 };
 
 /** The keys of {@linkcode PlainHubOptions}. */
