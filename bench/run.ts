@@ -213,7 +213,8 @@ async function runOnce(
         setupConcurrency: sizes.setupConcurrency,
         // The load generator gives up first, so it can still report what it saw.
         timeoutMs: sizes.runTimeoutMs - 5000,
-        tokensFile: peer.protocol === "hub" || peer.protocol === "hub-v1"
+        tokensFile: peer.protocol === "hub" || peer.protocol === "hub-v1" ||
+            peer.protocol === "stomp"
           ? settings.tokensFile
           : undefined,
       }),

@@ -31,6 +31,15 @@ export interface StompOptions {
    */
   heartbeatMs?: number;
   /**
+   * Write the frames a connection is owed in one turn of the event loop
+   * together, in one WebSocket message (each frame still ends with its NUL,
+   * as on a TCP stream; stomp.js, stomp.py and Spring's client read them so).
+   * `false` writes one frame per message, for clients that read only one.
+   *
+   * @default {true}
+   */
+  batch?: boolean;
+  /**
    * Most header lines in one frame.
    *
    * @default {32}
@@ -71,6 +80,11 @@ export interface StompHostDeps {
 export function createStompHost(options: StompOptions = {}, deps: StompHostDeps): StompDoorHost {
   const rule = resolveStompDestinationRule(options.destinations);
   const heartbeatMs = options.heartbeatMs ?? 10_000;
+  if (options.batch !== undefined && typeof options.batch !== "boolean") {
+    throw new TypeError(
+      `Cannot use 'stomp.batch' ${String(options.batch)}: true or false is required`,
+    );
+  }
   if (!Number.isSafeInteger(heartbeatMs) || heartbeatMs < 0) {
     throw new RangeError(
       `Cannot use 'stomp.heartbeatMs' ${heartbeatMs}: a non-negative integer is required`,
@@ -94,6 +108,7 @@ export function createStompHost(options: StompOptions = {}, deps: StompHostDeps)
     rule,
     codec: new StompPublicationCodec(rule, `${deps.idPrefix}-`),
     heartbeatMs,
+    batch: options.batch ?? true,
     flushQueue: deps.flushQueue,
     metrics: deps.metrics,
     timers: deps.timers,

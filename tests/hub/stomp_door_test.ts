@@ -19,14 +19,19 @@ class Peer {
   #messages: string[] = [];
   #waiters: ((text: string) => void)[] = [];
   readonly closed: Promise<CloseEvent>;
+  /** Every WebSocket message as received, before splitting. */
+  readonly raw: string[] = [];
 
   constructor(url: string, protocols: string[]) {
     this.socket = new WebSocket(url, protocols);
     this.socket.onmessage = (event) => {
-      const text = String(event.data);
-      const waiter = this.#waiters.shift();
-      if (waiter !== undefined) waiter(text);
-      else this.#messages.push(text);
+      this.raw.push(String(event.data));
+      // The hub writes the frames of one turn in one message, each ending with its NUL.
+      for (const text of splitFrames(String(event.data))) {
+        const waiter = this.#waiters.shift();
+        if (waiter !== undefined) waiter(text);
+        else this.#messages.push(text);
+      }
     };
     this.closed = new Promise((resolve) => this.socket.onclose = resolve);
   }
@@ -56,6 +61,12 @@ class Peer {
     this.socket.close();
     return withTimeout(this.closed, WAIT_MS, "close");
   }
+}
+
+/** A message's frames (bodies here hold no NUL), or a heart-beat's EOL. */
+function splitFrames(text: string): string[] {
+  if (!text.includes("\0")) return [text];
+  return text.split("\0").slice(0, -1).map((part) => `${part.replace(/^(?:\r?\n)+/, "")}\0`);
 }
 
 function header(frame: string, name: string): string | undefined {
@@ -217,3 +228,22 @@ Deno.test("StompDoor counts frames against the message rate: past it, ERROR RATE
   assert.equal(header(error, "code"), "RATE_LIMITED");
   assert.equal((await withTimeout(peer.closed, WAIT_MS, "close")).code, 4008);
 });
+
+for (const batch of [true, false]) {
+  Deno.test(`StompDoor writes a turn's frames in ${batch ? "one message" : "one message each"} with batch: ${batch}`, async () => {
+    const { h, clock } = await hub({ stomp: { batch } });
+    await using _ = h;
+    const { peer } = await connected(h, `accept-version:1.2\npasscode:${await token(clock, "a")}`);
+    peer.send("SUBSCRIBE\nid:a\ndestination:/topic/chat/room\n\n\0");
+    peer.send("SUBSCRIBE\nid:b\ndestination:/topic/chat/room\nreceipt:ready\n\n\0");
+    assert.match(await peer.next("receipt"), /receipt-id:ready/);
+    const before = peer.raw.length;
+    await h.hub.publish("chat:room", "x");
+    await peer.next("first");
+    await peer.next("second");
+    const messages = peer.raw.slice(before);
+    assert.equal(messages.length, batch ? 1 : 2);
+    assert.equal(messages.join("").split("\0").length - 1, 2);
+    await peer.close();
+  });
+}

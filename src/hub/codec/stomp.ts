@@ -56,6 +56,8 @@ export interface StompDoorHost {
   readonly codec: StompPublicationCodec;
   /** The heart-beat the hub offers both ways, ms; 0 for none. */
   readonly heartbeatMs: number;
+  /** Whether frames written in one turn share a WebSocket message (each still ends with its NUL). */
+  readonly batch: boolean;
   /** Writes queued frames at the end of the turn. */
   readonly flushQueue: { add(item: { flush(): number }): void };
   /** Counts the WebSocket messages written. */
@@ -691,7 +693,7 @@ export class StompDoor implements Door {
 
   #flushFrames(frames: string[]): number {
     this.#wrote = true;
-    const writes = writeFrames(this.#socket, frames, false);
+    const writes = writeFrames(this.#socket, frames, this.#host.batch, "");
     this.#host.metrics.socketWrites += writes;
     return writes;
   }
