@@ -247,3 +247,22 @@ for (const batch of [true, false]) {
     await peer.close();
   });
 }
+
+Deno.test("StompDoor answers a frame over maxFrameBytes with ERROR TOO_LARGE on the Deno adapter", async () => {
+  const { h, clock } = await hub();
+  await using _ = h;
+  const { peer } = await connected(h, `accept-version:1.2\npasscode:${await token(clock, "a")}`);
+  peer.send(`SEND\ndestination:/topic/chat/a\n\n${"x".repeat(70 * 1024)}\0`);
+  const error = await peer.next("ERROR");
+  assert.equal(header(error, "code"), "TOO_LARGE");
+  assert.equal((await withTimeout(peer.closed, WAIT_MS, "close")).code, 4000);
+});
+
+Deno.test("StompDoor closes a connection that sends no CONNECT within firstMessageTimeoutMs", async () => {
+  const { h, clock } = await hub({ firstMessageTimeoutMs: 1000 });
+  await using _ = h;
+  const peer = new Peer(h.url, ["v12.stomp"]);
+  await peer.opened();
+  clock.advance(1000);
+  assert.equal((await withTimeout(peer.closed, WAIT_MS, "close")).code, 4001);
+});

@@ -106,3 +106,11 @@ Deno.test("escapeHeader and unescapeHeader are inverses", () => {
     assert.equal(unescapeHeader(escapeHeader(value)), value);
   }
 });
+
+Deno.test("parseStompFrame never echoes a header line, which may hold a credential", () => {
+  for (const data of ["CONNECT\npasscode eyJ.secret.sig\n\n\0", "SEND\nx:eyJ.secret\\t\n\n\0"]) {
+    const result = parseStompFrame(data, DEFAULT_STOMP_LIMITS);
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok && !result.message.includes("secret"), !result.ok ? result.message : "");
+  }
+});

@@ -173,15 +173,14 @@ export function parseStompFrame(data: unknown, limits: StompLimits): StompParseR
     }
     if (line.includes("\0")) return bad("Header line holds a NUL", headers);
     const colon = line.indexOf(":");
-    if (colon < 0) return bad(`Header line '${truncate(line)}' has no colon`, headers);
+    // Header lines are never echoed: one may hold a credential.
+    if (colon < 0) return bad(`Header line ${count} has no colon`, headers);
     if (colon === 0) return bad("Header line has an empty name", headers);
     const name = escaped ? unescapeHeader(line.slice(0, colon)) : line.slice(0, colon);
     const value = escaped ? unescapeHeader(line.slice(colon + 1)) : line.slice(colon + 1);
     if (name === undefined || value === undefined) {
       return bad(
-        `Header line '${
-          truncate(line)
-        }' has an undefined escape: only \\r, \\n, \\c and \\\\ are defined`,
+        `Header line ${count} has an undefined escape: only \\r, \\n, \\c and \\\\ are defined`,
         headers,
       );
     }
