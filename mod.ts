@@ -87,6 +87,8 @@ export {
   type TokenSourceOptions,
   type TrustProxyOptions,
 } from "./src/hub/options.ts";
+export type { StompOptions } from "./src/hub/stomp_options.ts";
+export type { StompDestinationRule } from "./src/protocol/stomp/destination.ts";
 export { PublishError, type PublishErrorCode } from "./src/hub/publish_error.ts";
 export type { Engine, StreamPosition } from "./src/engine/engine.ts";
 export { createMemoryEngine, type MemoryEngineOptions } from "./src/engine/memory_engine.ts";
