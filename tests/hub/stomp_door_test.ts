@@ -266,3 +266,30 @@ Deno.test("StompDoor closes a connection that sends no CONNECT within firstMessa
   clock.advance(1000);
   assert.equal((await withTimeout(peer.closed, WAIT_MS, "close")).code, 4001);
 });
+
+Deno.test("StompDoor sends /app/** to hub.rpc handlers and the answer to reply-to, then the receipt", async () => {
+  const { h, clock } = await hub();
+  await using _ = h;
+  h.hub.rpc("math.add", ({ data, principal }) => {
+    const { a, b } = data as { a: number; b: number };
+    return { sum: a + b, by: principal.sub };
+  });
+  const { peer } = await connected(h, `accept-version:1.2\npasscode:${await token(clock, "dora")}`);
+  peer.send("SUBSCRIBE\nid:answers\ndestination:/user/queue/answers\n\n\0");
+  peer.send(
+    'SEND\ndestination:/app/math.add\nreply-to:/user/queue/answers\ncorrelation-id:7\ncontent-type:application/json\nreceipt:done\n\n{"a":2,"b":3}\0',
+  );
+  const reply = await peer.next("reply");
+  assert.match(reply, /^MESSAGE\n/);
+  assert.equal(header(reply, "subscription"), "answers");
+  assert.equal(header(reply, "correlation-id"), "7");
+  assert.equal(header(reply, "destination"), "/user/queue/answers");
+  assert.equal(reply.slice(reply.indexOf("\n\n") + 2), '{"sum":5,"by":"dora"}\0');
+  assert.match(await peer.next("receipt"), /^RECEIPT\nreceipt-id:done\n/);
+  // An unknown method is an answer with an error header, not the end of the connection.
+  peer.send("SEND\ndestination:/app/math.nope\nreply-to:/user/queue/answers\nreceipt:r2\n\n\0");
+  const refused = await peer.next("refusal");
+  assert.equal(header(refused, "error"), "BAD_REQUEST");
+  assert.match(await peer.next("receipt 2"), /receipt-id:r2/);
+  await peer.close();
+});
