@@ -9,6 +9,8 @@ import { ManualClock } from "../_support/manual_clock.ts";
 import { withTimeout } from "../_support/client.ts";
 import { mintToken } from "../../src/auth/mint.ts";
 import type { HubOptions } from "../../src/hub/options.ts";
+import { signPublication } from "../../src/signing/mod.ts";
+import { SECRET as SIGNING_SECRET } from "../signing/_keys.ts";
 
 const WAIT_MS = 10_000;
 const SECRET = "test-secret-of-at-least-32-bytes-long!!";
@@ -292,4 +294,39 @@ Deno.test("StompDoor sends /app/** to hub.rpc handlers and the answer to reply-t
   assert.equal(header(refused, "error"), "BAD_REQUEST");
   assert.match(await peer.next("receipt 2"), /receipt-id:r2/);
   await peer.close();
+});
+
+Deno.test("StompDoor passes a signed publication through intact: SEND's jws header to MESSAGE's", async () => {
+  const h = await startTestHub("deno", {
+    acl: {
+      rules: [
+        { effect: "allow", actions: ["subscribe"], topics: ["hs:*"] },
+        {
+          effect: "allow",
+          actions: ["publish"],
+          topics: ["hs:*"],
+          signed: { keys: SIGNING_SECRET },
+        },
+      ],
+    },
+  });
+  await using _ = h;
+  const { peer } = await connected(
+    h,
+    `accept-version:1.2\npasscode:${await h.token({ sub: "s" })}`,
+  );
+  peer.send("SUBSCRIBE\nid:1\ndestination:/topic/hs/room\nreceipt:sub\n\n\0");
+  assert.match(await peer.next("receipt"), /receipt-id:sub/);
+  const jws = await signPublication("hs:room", { n: 1 }, SIGNING_SECRET);
+  peer.send(`SEND\ndestination:/topic/hs/room\njws:${jws}\nreceipt:sent\n\n\0`);
+  const frames = [await peer.next("first"), await peer.next("second")];
+  const message = frames.find((f) => f.startsWith("MESSAGE"))!;
+  assert.ok(frames.some((f) => /^RECEIPT\nreceipt-id:sent\n/.test(f)));
+  assert.equal(header(message, "jws"), jws);
+  assert.equal(message.slice(message.indexOf("\n\n") + 2), '{"n":1}\0');
+  // A plain SEND to a signed topic is refused: ERROR, as any refusal.
+  peer.send("SEND\ndestination:/topic/hs/room\nreceipt:plain\n\nx\0");
+  const error = await peer.next("ERROR");
+  assert.equal(header(error, "code"), "SIGNATURE_REQUIRED");
+  assert.equal(header(error, "receipt-id"), "plain");
 });
