@@ -56,7 +56,9 @@ export interface StompOptions {
 /** What the STOMP host takes from the rest of the hub. */
 export interface StompHostDeps {
   /** The v1 frame bounds: a STOMP frame and its body are bounded by `maxFrameBytes` too. */
-  readonly limits: FrameLimits & { readonly maxBufferedBytes: number };
+  readonly limits:
+    & FrameLimits
+    & { readonly maxBufferedBytes: number; readonly maxSubscriptions: number };
   readonly flushQueue: { add(item: { flush(): number }): void };
   readonly metrics: { socketWrites: number };
   readonly timers: StompTimers;
@@ -104,6 +106,7 @@ export function createStompHost(options: StompOptions = {}, deps: StompHostDeps)
       maxHeaders,
       maxHeaderLength,
       maxBufferedBytes: limits.maxBufferedBytes,
+      maxSubscriptions: limits.maxSubscriptions,
     },
     rule,
     codec: new StompPublicationCodec(rule, `${deps.idPrefix}-`),

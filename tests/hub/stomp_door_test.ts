@@ -330,3 +330,17 @@ Deno.test("StompDoor passes a signed publication through intact: SEND's jws head
   assert.equal(header(error, "code"), "SIGNATURE_REQUIRED");
   assert.equal(header(error, "receipt-id"), "plain");
 });
+
+Deno.test("StompDoor bounds subscription ids by maxSubscriptions, user queues and repeats included", async () => {
+  const { h, clock } = await hub({ limits: { maxSubscriptions: 3 } });
+  await using _ = h;
+  const { peer } = await connected(h, `accept-version:1.2\npasscode:${await token(clock, "a")}`);
+  peer.send("SUBSCRIBE\nid:1\ndestination:/topic/chat/a\n\n\0");
+  peer.send("SUBSCRIBE\nid:2\ndestination:/topic/chat/a\n\n\0");
+  peer.send("SUBSCRIBE\nid:3\ndestination:/user/queue/x\nreceipt:three\n\n\0");
+  assert.match(await peer.next("receipt"), /receipt-id:three/);
+  peer.send("SUBSCRIBE\nid:4\ndestination:/user/queue/y\nreceipt:four\n\n\0");
+  const error = await peer.next("ERROR");
+  assert.equal(header(error, "code"), "RATE_LIMITED");
+  assert.equal(header(error, "receipt-id"), "four");
+});

@@ -48,8 +48,11 @@ export interface StompTimers {
 
 /** What a STOMP door needs of its hub: one host for every STOMP door. */
 export interface StompDoorHost {
-  /** Frame, header and body bounds, JSON depth, and the slow-consumer bound. */
-  readonly limits: StompLimits & FrameLimits & { readonly maxBufferedBytes: number };
+  /** Frame, header and body bounds, JSON depth, subscriptions, and the slow-consumer bound. */
+  readonly limits:
+    & StompLimits
+    & FrameLimits
+    & { readonly maxBufferedBytes: number; readonly maxSubscriptions: number };
   /** How destinations name topics, methods and user queues. */
   readonly rule: StompDestinationRule;
   /** Encodes each publication once for every STOMP door. */
@@ -361,6 +364,14 @@ export class StompDoor implements Door {
     const destination = frame.headers.get("destination");
     if (id === undefined || destination === undefined) {
       return this.#refuse("BAD_REQUEST", "SUBSCRIBE needs 'id' and 'destination' headers", receipt);
+    }
+    // Ids on a topic already held and user queues never reach the session: bounded here.
+    if (this.#subscriptions.size >= this.#host.limits.maxSubscriptions) {
+      return this.#refuse(
+        "RATE_LIMITED",
+        `Cannot subscribe to more than ${this.#host.limits.maxSubscriptions} destinations on one connection`,
+        receipt,
+      );
     }
     if (this.#subscriptions.has(id)) {
       return this.#refuse(
