@@ -502,7 +502,11 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     limits,
     flushQueue,
     metrics,
-    timers: { now: clock.now, add: deadlines.add, cancel: (d) => deadlines.cancel(d as Deadline) },
+    timers: {
+      now: () => clock.now(),
+      add: (at, fn, self) => deadlines.add(at, fn, self),
+      cancel: (d) => deadlines.cancel(d as Deadline),
+    },
     idPrefix: prefix,
   });
 
