@@ -344,3 +344,23 @@ Deno.test("StompDoor bounds subscription ids by maxSubscriptions, user queues an
   assert.equal(header(error, "code"), "RATE_LIMITED");
   assert.equal(header(error, "receipt-id"), "four");
 });
+
+Deno.test("StompDoor takes a STOMP 1.0 SUBSCRIBE without id: the destination names it", async () => {
+  const { h, clock } = await hub();
+  await using _ = h;
+  const { peer, frame } = await connected(
+    h,
+    `accept-version:1.0\npasscode:${await token(clock, "a")}`,
+    ["v10.stomp"],
+  );
+  assert.equal(header(frame, "version"), "1.0");
+  peer.send("SUBSCRIBE\ndestination:/topic/chat/old\nreceipt:r\n\n\0");
+  assert.match(await peer.next("receipt"), /receipt-id:r/);
+  await h.hub.publish("chat:old", "hi");
+  const message = await peer.next("message");
+  assert.equal(header(message, "subscription"), "/topic/chat/old");
+  peer.send("UNSUBSCRIBE\ndestination:/topic/chat/old\nreceipt:u\n\n\0");
+  assert.match(await peer.next("unsubscribe receipt"), /receipt-id:u/);
+  assert.equal(h.hub.subscriberCount("chat:old"), 0);
+  await peer.close();
+});

@@ -360,8 +360,9 @@ export class StompDoor implements Door {
   }
 
   #subscribe(frame: StompFrame, receipt: string | undefined): ParseResult {
-    const id = frame.headers.get("id");
     const destination = frame.headers.get("destination");
+    // STOMP 1.0 makes the id optional: the destination names the subscription then.
+    const id = frame.headers.get("id") ?? (this.#version === "1.0" ? destination : undefined);
     if (id === undefined || destination === undefined) {
       return this.#refuse("BAD_REQUEST", "SUBSCRIBE needs 'id' and 'destination' headers", receipt);
     }
@@ -421,7 +422,8 @@ export class StompDoor implements Door {
   }
 
   #unsubscribe(frame: StompFrame, receipt: string | undefined): ParseResult {
-    const id = frame.headers.get("id");
+    const id = frame.headers.get("id") ??
+      (this.#version === "1.0" ? frame.headers.get("destination") : undefined);
     if (id === undefined) {
       return this.#refuse("BAD_REQUEST", "UNSUBSCRIBE needs an 'id' header", receipt);
     }
