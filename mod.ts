@@ -72,6 +72,14 @@ export {
   type SubscribeRequest,
   type SubscribeResult,
 } from "./src/hub/handlers.ts";
+export type {
+  ConnectEvent,
+  DisconnectEvent,
+  HubEvent,
+  HubEventSink,
+  PresenceChangeEvent,
+  PublicationEvent,
+} from "./src/hub/hub_events.ts";
 export type { Histogram, HubMetrics, LabeledCounter } from "./src/hub/metrics.ts";
 
 // Options and their parts

@@ -1,5 +1,6 @@
 // Checks the application's handlers and their limits once, at creation. Internal.
 
+import type { HubEventSink } from "./hub_events.ts";
 import { type AppHandlers, DEFAULT_HANDLER_LIMITS, type HandlerLimits } from "./handlers.ts";
 
 /** What an RPC method may be called (the same rule as the `rpc` frame's). */
@@ -27,6 +28,14 @@ export function resolveHandlers(handlers: AppHandlers | undefined): AppHandlers 
     }
   }
   return handlers;
+}
+
+/** The events observer, checked. */
+export function resolveEvents(events: HubEventSink | undefined): HubEventSink | undefined {
+  if (events !== undefined && typeof events !== "function") {
+    throw new TypeError(`Cannot use 'events': expected a function, got ${typeof events}`);
+  }
+  return events;
 }
 
 /** The limits with their defaults, checked. */

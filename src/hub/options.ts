@@ -5,6 +5,7 @@
  */
 
 import type { AppHandlers, HandlerLimits } from "./handlers.ts";
+import type { HubEventSink } from "./hub_events.ts";
 import type { AclAction, AclOptions } from "../acl/rules.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { JwtOptions, TokenVerifier } from "../auth/verify.ts";
@@ -262,6 +263,15 @@ export interface HubOptions {
   handlers?: AppHandlers;
   /** Time limit and concurrency bounds of handler calls (see {@linkcode HandlerLimits}). */
   handlerLimits?: Partial<HandlerLimits>;
+  /**
+   * Told, synchronously, of every connection welcomed and closed, every
+   * presence join and leave, and every publication the engine accepted
+   * from this hub (see {@linkcode HubEventSink}); must return at once. The
+   * server's webhooks are one (`docs/webhooks.md`).
+   *
+   * @default {undefined}
+   */
+  events?: HubEventSink;
   /** Per-connection decision cache bounds. */
   decisionCache?: { max?: number; ttlMs?: number };
   /** Per-connection limits. */

@@ -251,6 +251,15 @@ export class Session implements DoorOwner {
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
     this.#ctx.calls.abort(this);
+    if (welcomed && this.#principal !== undefined) {
+      this.#ctx.events?.({
+        type: "disconnect",
+        at: this.#ctx.clock.now(),
+        connection: this.id,
+        user: this.#principal.sub,
+        code: this.#closeCode ?? null,
+      });
+    }
     const disconnect = this.#ctx.handlers?.disconnect;
     if (disconnect !== undefined && welcomed && this.#principal !== undefined) {
       const notice = {
@@ -714,6 +723,17 @@ export class Session implements DoorOwner {
       topic,
       info === undefined ? entry : { ...entry, info },
     ).catch((error) => this.#engineFailed("presence_add", topic, error));
+    this.#presenceEvent("join", topic);
+  }
+
+  #presenceEvent(type: "join" | "leave", topic: string): void {
+    this.#ctx.events?.({
+      type,
+      at: this.#ctx.clock.now(),
+      topic,
+      connection: this.id,
+      user: this.#principal!.sub,
+    });
   }
 
   /**
@@ -728,6 +748,7 @@ export class Session implements DoorOwner {
     this.#ctx.engine.presenceRemove(topic, this.id).catch((error) =>
       this.#engineFailed("presence_remove", topic, error)
     );
+    this.#presenceEvent("leave", topic);
   }
 
   #engineFailed(operation: string, topic: string, error: unknown): void {
@@ -1087,6 +1108,13 @@ export class Session implements DoorOwner {
       connectionId: this.id,
       user: principal.sub,
       expiresAt: principal.expiresAt,
+    });
+    this.#ctx.events?.({
+      type: "connect",
+      at: this.#ctx.clock.now(),
+      connection: this.id,
+      user: principal.sub,
+      transport: this.#transport,
     });
   }
 
