@@ -67,6 +67,7 @@ export {
   type HandlerLimits,
   type PublishRequest,
   type PublishResult,
+  type RefreshResult,
   type RpcHandler,
   type RpcRequest,
   type SubscribeRequest,

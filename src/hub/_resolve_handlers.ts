@@ -6,7 +6,7 @@ import { type AppHandlers, DEFAULT_HANDLER_LIMITS, type HandlerLimits } from "./
 /** What an RPC method may be called (the same rule as the `rpc` frame's). */
 export const RPC_METHOD_NAME = /^[A-Za-z0-9_.:/-]{1,128}$/;
 
-const KINDS = ["connect", "subscribe", "publish", "disconnect"] as const;
+const KINDS = ["connect", "subscribe", "publish", "refresh", "disconnect"] as const;
 
 /** The handlers, checked; `undefined` when none is given. */
 export function resolveHandlers(handlers: AppHandlers | undefined): AppHandlers | undefined {

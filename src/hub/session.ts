@@ -1163,6 +1163,9 @@ export class Session implements DoorOwner {
     const expiresAt = principal?.expiresAt;
     if (principal === undefined || expiresAt === null || expiresAt === undefined) return;
     if (kind === "token_expiring") {
+      if (this.#ctx.handlers?.refresh !== undefined && this.#clockAt() < expiresAt) {
+        return this.#appRefresh(principal, expiresAt);
+      }
       this.#reply({ type: "token_expiring", expiresAt });
       this.#at(expiresAt, "token_expired");
       return;
@@ -1175,6 +1178,52 @@ export class Session implements DoorOwner {
     });
     this.#error("TOKEN_EXPIRED", "Token has expired");
     this.close(CloseCode.AuthFailed, "Token expired");
+  }
+
+  #clockAt(): number {
+    return this.#ctx.clock.now();
+  }
+
+  /**
+   * Asks the application's `refresh` handler to extend the credentials
+   * (sessions without a token to refresh with). The close at `expiresAt`
+   * stays armed while it decides; a failure is tried again at half the
+   * time left, while at least a second is left.
+   */
+  #appRefresh(principal: Principal, expiresAt: number): void {
+    const refresh = this.#ctx.handlers!.refresh!;
+    this.#at(expiresAt, "token_expired");
+    this.#call("refresh", (signal) => refresh(this.#handlerContext(principal, signal))).then(
+      (result) => {
+        if (this.#state !== "open" || this.#principal !== principal) return;
+        if (result === undefined || result === null) {
+          this.#reply({ type: "token_expiring", expiresAt });
+          return;
+        }
+        const next = result.expiresAt;
+        if (next !== null && (typeof next !== "number" || !(next > this.#clockAt()))) {
+          this.#ctx.log({
+            level: "error",
+            event: "handler.bad_refresh",
+            connection: this.id,
+            error: "The refresh handler's expiresAt is not a time in the future",
+          });
+          return;
+        }
+        this.#principal = { ...principal, expiresAt: next };
+        this.#armExpiry(this.#principal);
+      },
+      (error: HubError) => {
+        if (this.#state !== "open" || this.#principal !== principal) return;
+        if (!error.retry) {
+          this.#error("TOKEN_EXPIRED", error.message);
+          this.close(CloseCode.AuthFailed, "Refresh refused by the application");
+          return;
+        }
+        const left = expiresAt - this.#clockAt();
+        if (left > 2000) this.#at(expiresAt - left / 2, "token_expiring");
+      },
+    );
   }
 
   #violation(): void {
