@@ -41,6 +41,9 @@ import { createWebhooks } from "./webhooks/webhooks.ts";
 import { increment, observe } from "../hub/metrics.ts";
 import { foreignHostResponse, isLoopbackHost, isLoopbackOrigin } from "./loopback_host.ts";
 
+/** How long a stopping server tries to post the webhooks still queued, in ms. */
+const WEBHOOK_DRAIN_MS = 2000;
+
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
   "chat:*": ["subscribe", "publish", "history", "presence"],
@@ -271,7 +274,8 @@ async function openParts(
   const webhooks = config.webhooks?.url === undefined
     ? undefined
     : createWebhooks(checkWebhookConfig(config.webhooks), { log: options.log ?? logToStderr });
-  if (webhooks !== undefined) opened.defer(() => webhooks.close());
+  // The last events (the hub's closing disconnects) get a short while to go out.
+  if (webhooks !== undefined) opened.defer(() => webhooks.drain(WEBHOOK_DRAIN_MS));
   const hub = createHub({
     // Every plain hub option the config file set, in one place (the defaults are the hub's).
     ...plainHubOptions(config),

@@ -190,3 +190,33 @@ Deno.test("createWebhookQueue gives every event and batch its own id", () => {
   assert.equal(new Set(ids).size, ids.length);
   queue.close();
 });
+
+Deno.test("createWebhookQueue drain sends what waits at once, then closes", async () => {
+  const { clock, queue, calls, sent, dropped } = harness();
+  queue.push({ type: "disconnect" });
+  const done = queue.drain(2000);
+  assert.equal(calls.length, 1, "sent without waiting for maxDelayMs");
+  calls[0].answer(true);
+  assert.equal(await done, 0);
+  assert.deepEqual(sent, [1]);
+  assert.deepEqual(dropped, []);
+  clock.advance(60_000);
+  assert.equal(calls.length, 1);
+});
+
+Deno.test("createWebhookQueue drain gives up at its deadline and counts the drop", async () => {
+  const { clock, queue, calls, dropped } = harness();
+  queue.push({ type: "disconnect" });
+  const done = queue.drain(2000);
+  calls[0].answer(false);
+  await settle();
+  clock.advance(2000);
+  assert.equal(await done, 1);
+  assert.deepEqual(dropped, [[1, "shutdown"]]);
+});
+
+Deno.test("createWebhookQueue drain of an empty queue closes at once", async () => {
+  const { queue } = harness();
+  assert.equal(await queue.drain(2000), 0);
+  assert.equal(queue.close(), 0);
+});

@@ -176,3 +176,42 @@ for (const transport of ["ws", "deno"] as const) {
     },
   });
 }
+
+Deno.test({
+  name: "webhooks: a hub stopped with SIGTERM still posts its last disconnects",
+  ignore: !hasFastApi(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "realtime-webhooks-" });
+    const env = { REALTIME_WEBHOOK_SECRET: WEBHOOK_SECRET, WEBHOOK_DB: `${dir}/webhooks.db` };
+    const backend = await startFastApi(PROXY_SECRET, freePort(), env);
+    try {
+      const hub = await startHubProcess({
+        env: { REALTIME_WEBHOOK_SECRET: WEBHOOK_SECRET },
+        // Batches fill for a minute: only the drain at shutdown sends them in time.
+        config: { webhooks: { url: `${backend.url}/realtime/webhook`, maxDelayMs: 60_000 } },
+      });
+      let connection: string;
+      try {
+        const token = await mintToken({ sub: "dave" }, { secret: CLUSTER_SECRET }, { ttl: "1h" });
+        const [socket, welcome] = await connectWelcomed(`${hub.url}?token=${token}`, {
+          protocols: ["realtime.v1"],
+        });
+        connection = welcome.connectionId;
+        const status = await hub.stop();
+        assert.equal(status.success, true, hub.stderr());
+        assert.equal((await socket.closed).code, 1001);
+      } finally {
+        await hub.kill();
+      }
+      const events = await recorded(backend);
+      assert.deepEqual(events.map(keyOf), [
+        `${connection} connect -`,
+        `${connection} disconnect -`,
+      ]);
+      assert.equal(events[1].code, 1001);
+    } finally {
+      await backend.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -71,6 +71,12 @@ export interface WebhookQueue {
   readonly depth: number;
   /** Stops: timers cleared, the batch in flight aborted; returns how many events were dropped. */
   close(): number;
+  /**
+   * Sends what is queued now, without waiting for its batch to fill, then
+   * closes; at `timeoutMs` it closes anyway. Resolves with how many events
+   * were dropped.
+   */
+  drain(timeoutMs: number): Promise<number>;
 }
 
 /**
@@ -140,6 +146,8 @@ export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
   let timer: TimerHandle | undefined;
   let closed = false;
   const stop = new AbortController();
+  /** Set while draining: called when the queue emptied. */
+  let drained: (() => void) | undefined;
 
   function schedule(): void {
     if (closed || inFlight !== undefined || pending.length === 0) return;
@@ -170,6 +178,7 @@ export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
       options.onSent?.(batch.events.length);
       // What waited behind this batch has waited long enough: no timer.
       if (pending.length > 0) flush();
+      else drained?.();
     }, (error: unknown) => {
       if (closed) return;
       const retry = failures + 1;
@@ -184,7 +193,7 @@ export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
     });
   }
 
-  return {
+  const queue: WebhookQueue = {
     push(event) {
       const id = options.newId();
       if (closed) {
@@ -203,6 +212,18 @@ export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
     get depth() {
       return pending.length + (inFlight?.events.length ?? 0);
     },
+    drain(timeoutMs) {
+      if (closed) return Promise.resolve(0);
+      return new Promise((resolve) => {
+        const deadline = clock.setTimer(() => resolve(queue.close()), timeoutMs);
+        drained = () => {
+          clock.clearTimer(deadline);
+          resolve(queue.close());
+        };
+        if (pending.length === 0 && inFlight === undefined) return drained();
+        if (inFlight === undefined) flush();
+      });
+    },
     close() {
       if (closed) return 0;
       closed = true;
@@ -216,4 +237,5 @@ export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
       return dropped;
     },
   };
+  return queue;
 }

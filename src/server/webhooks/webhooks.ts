@@ -42,6 +42,8 @@ export interface Webhooks {
   readonly depth: number;
   /** Stops posting; what was still queued is dropped, counted and logged. */
   close(): void;
+  /** Posts what is queued (for at most `timeoutMs`), then closes. */
+  drain(timeoutMs: number): Promise<void>;
 }
 
 /**
@@ -172,6 +174,10 @@ export function createWebhooks(
     },
     close() {
       queue.close();
+      depthChanged();
+    },
+    async drain(timeoutMs) {
+      await queue.drain(timeoutMs);
       depthChanged();
     },
   };
