@@ -51,7 +51,9 @@ async function load(url: string, args: string[]): Promise<Record<string, number>
   );
   const line = await child.nextLine(LOAD_MS);
   if (line === undefined) throw new Error(`load ${args.join(" ")} gave no result`);
-  return JSON.parse(line);
+  const result = JSON.parse(line);
+  if (typeof result.error === "string") throw new Error(`load ${args.join(" ")}: ${result.error}`);
+  return result;
 }
 
 async function withHub<T>(

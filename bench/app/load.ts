@@ -15,6 +15,8 @@ import { mintToken } from "../../src/auth/mint.ts";
 import { BENCH_SECRET } from "../_config.ts";
 
 const WAIT_MS = 10_000;
+/** A whole throughput run. */
+const RUN_MS = 90_000;
 const [kind, url, ...rest] = Deno.args;
 
 interface Peer {
@@ -64,9 +66,13 @@ function subscribe(peer: Peer, topic: string): Promise<void> {
   }, `subscribe ${topic}`);
 }
 
-function bounded(start: (done: () => void) => void, what: string): Promise<void> {
+function bounded(
+  start: (done: () => void) => void,
+  what: string,
+  timeoutMs = WAIT_MS,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Timed out: ${what}`)), WAIT_MS);
+    const timer = setTimeout(() => reject(new Error(`Timed out: ${what}`)), timeoutMs);
     start(() => (clearTimeout(timer), resolve()));
   });
 }
@@ -104,23 +110,27 @@ async function throughput(publishers: number, each: number) {
   await Promise.all(peers.map((peer, i) => subscribe(peer, `bench:tp:${i}`)));
   const started = performance.now();
   await Promise.all(peers.map((peer, i) =>
-    bounded((done) => {
-      let sent = 0;
-      let received = 0;
-      const send = () => {
-        sent++;
-        peer.ws.send(
-          JSON.stringify({ type: "publish", topic: `bench:tp:${i}`, payload: { n: sent } }),
-        );
-      };
-      peer.onMessage((f) => {
-        if (f.type !== "message") return;
-        received++;
-        if (received === each) done();
-        else if (sent < each) send();
-      });
-      for (let k = 0; k < Math.min(16, each); k++) send();
-    }, `publisher ${i}`)
+    bounded(
+      (done) => {
+        let sent = 0;
+        let received = 0;
+        const send = () => {
+          sent++;
+          peer.ws.send(
+            JSON.stringify({ type: "publish", topic: `bench:tp:${i}`, payload: { n: sent } }),
+          );
+        };
+        peer.onMessage((f) => {
+          if (f.type !== "message") return;
+          received++;
+          if (received === each) done();
+          else if (sent < each) send();
+        });
+        for (let k = 0; k < Math.min(16, each); k++) send();
+      },
+      `publisher ${i}`,
+      RUN_MS,
+    )
   ));
   const seconds = (performance.now() - started) / 1000;
   for (const peer of peers) peer.ws.close();
@@ -142,10 +152,15 @@ async function connect(count: number, how: "jwt" | "cookie") {
   return { perSecond: count / ((performance.now() - started) / 1000), count };
 }
 
-const result = kind === "latency"
-  ? await latency(Number(rest[0]))
-  : kind === "throughput"
-  ? await throughput(Number(rest[0]), Number(rest[1]))
-  : await connect(Number(rest[0]), rest[1] as "jwt" | "cookie");
-console.log(JSON.stringify(result));
-Deno.exit(0);
+try {
+  const result = kind === "latency"
+    ? await latency(Number(rest[0]))
+    : kind === "throughput"
+    ? await throughput(Number(rest[0]), Number(rest[1]))
+    : await connect(Number(rest[0]), rest[1] as "jwt" | "cookie");
+  console.log(JSON.stringify(result));
+  Deno.exit(0);
+} catch (error) {
+  console.log(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+  Deno.exit(1);
+}
