@@ -166,13 +166,21 @@ async def faulty(how: str, authorization: Optional[str] = Header(default=None)):
 
 WEBHOOK_SECRET = os.environ.get("REALTIME_WEBHOOK_SECRET")
 WEBHOOK_TOLERANCE_SECONDS = 300  # a request signed longer ago (or ahead) is a replay
-webhook_db = sqlite3.connect(os.environ.get("WEBHOOK_DB", "webhooks.db"), check_same_thread=False)
-webhook_db.execute(
-    "CREATE TABLE IF NOT EXISTS webhook_events ("
-    " seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
-    " type TEXT NOT NULL, event TEXT NOT NULL, received_at REAL NOT NULL)"
-)
-webhook_db.commit()
+
+
+def open_webhook_db() -> sqlite3.Connection:
+    db = sqlite3.connect(os.environ.get("WEBHOOK_DB", "webhooks.db"), check_same_thread=False)
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS webhook_events ("
+        " seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+        " type TEXT NOT NULL, event TEXT NOT NULL, received_at REAL NOT NULL)"
+    )
+    db.commit()
+    return db
+
+
+# Only with webhooks configured: the proxies alone write no file.
+webhook_db = open_webhook_db() if WEBHOOK_SECRET is not None else None
 
 
 def verify_webhook(headers: Any, body: bytes) -> None:
@@ -214,5 +222,7 @@ async def webhook(request: Request) -> Response:
 @app.get("/webhook/events")
 async def webhook_events() -> dict:
     """What was recorded, once per event id, in the order it arrived."""
+    if webhook_db is None:
+        raise HTTPException(status_code=404, detail="webhooks are not configured")
     rows = webhook_db.execute("SELECT event FROM webhook_events ORDER BY seq").fetchall()
     return {"events": [json.loads(row[0]) for row in rows]}
