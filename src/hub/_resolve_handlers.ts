@@ -1,6 +1,7 @@
 // Checks the application's handlers and their limits once, at creation. Internal.
 
 import type { HubEventSink } from "./hub_events.ts";
+import { errorDetail, type LogEntry } from "./log.ts";
 import { type AppHandlers, DEFAULT_HANDLER_LIMITS, type HandlerLimits } from "./handlers.ts";
 
 /** What an RPC method may be called (the same rule as the `rpc` frame's). */
@@ -30,12 +31,25 @@ export function resolveHandlers(handlers: AppHandlers | undefined): AppHandlers 
   return handlers;
 }
 
-/** The events observer, checked. */
-export function resolveEvents(events: HubEventSink | undefined): HubEventSink | undefined {
-  if (events !== undefined && typeof events !== "function") {
+/**
+ * The events observer, checked, and guarded: what it throws is logged, and
+ * never reaches the session that told it.
+ */
+export function resolveEvents(
+  events: HubEventSink | undefined,
+  log: (entry: LogEntry) => void,
+): HubEventSink | undefined {
+  if (events === undefined) return undefined;
+  if (typeof events !== "function") {
     throw new TypeError(`Cannot use 'events': expected a function, got ${typeof events}`);
   }
-  return events;
+  return (event) => {
+    try {
+      events(event);
+    } catch (error) {
+      log({ level: "error", event: "events.failed", type: event.type, ...errorDetail(error) });
+    }
+  };
 }
 
 /** The limits with their defaults, checked. */

@@ -403,7 +403,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
 
   const connections = new Set<Session>();
   const handlers = resolveHandlers(options.handlers);
-  const events = resolveEvents(options.events);
+  const events = resolveEvents(options.events, log);
   /** Tells the observer of a publication once the engine took it. */
   const published = (topic: string, from: string | null, data: string) =>
   (

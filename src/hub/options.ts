@@ -266,7 +266,8 @@ export interface HubOptions {
   /**
    * Told, synchronously, of every connection welcomed and closed, every
    * presence join and leave, and every publication the engine accepted
-   * from this hub (see {@linkcode HubEventSink}); must return at once. The
+   * from this hub (see {@linkcode HubEventSink}); must return at once. What
+   * it throws is logged (`events.failed`) and reaches no client. The
    * server's webhooks are one (`docs/webhooks.md`).
    *
    * @default {undefined}
