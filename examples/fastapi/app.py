@@ -30,6 +30,10 @@ from fastapi import Cookie, FastAPI, Header, HTTPException, Request, Response
 
 SECRET = os.environ["REALTIME_PROXY_SECRET"]
 SESSION_COOKIE = "session"
+# With SESSION_TTL_SECONDS set, a hub connection admitted by a session lasts
+# that long unless the hub's refresh proxy extends it (while the user is
+# still logged in); unset, it lasts as long as the socket.
+SESSION_TTL_SECONDS = os.environ.get("SESSION_TTL_SECONDS")
 BANNED = "darn"  # masked in messages
 FORBIDDEN = "spam"  # refuses the message
 
@@ -38,6 +42,7 @@ app = FastAPI(title="realtime-hub backend example")
 # In memory, as an example: a real app keeps these in its database.
 sessions: dict[str, str] = {}  # session id -> user id
 messages: list[dict[str, Any]] = []  # stored publications, in order
+refreshes: list[str] = []  # connections the refresh proxy extended, in order
 
 
 def verify_hub(authorization: Optional[str]) -> dict:
@@ -72,6 +77,12 @@ async def login(request: Request, response: Response) -> dict:
     return {"user": user}
 
 
+@app.post("/logout")
+async def logout(session: Optional[str] = Cookie(default=None)) -> dict:
+    sessions.pop(session or "", None)
+    return {}
+
+
 @app.get("/messages")
 async def list_messages() -> dict:
     return {"messages": messages}
@@ -92,13 +103,33 @@ async def connect(
         # service with a token, the CLI); with none it closes with 4001.
         # A hard refusal would be {"error": {"code": "AUTH_FAILED", ...}}.
         return {}
-    return {
-        "result": {
-            "user": user,
-            "claims": {"name": user.title()},
-            "acl": {"chat:*": ["subscribe", "publish", "history", "presence"]},
-        }
+    result = {
+        "user": user,
+        "claims": {"name": user.title()},
+        "acl": {"chat:*": ["subscribe", "publish", "history", "presence"]},
     }
+    if SESSION_TTL_SECONDS is not None:
+        result["expiresAt"] = int((time.time() + float(SESSION_TTL_SECONDS)) * 1000)
+    return {"result": result}
+
+
+@app.post("/realtime/refresh")
+async def refresh(request: Request, authorization: Optional[str] = Header(default=None)) -> dict:
+    """Extends a connection while its user is logged in; a logged-out user's connection ends."""
+    verify_hub(authorization)
+    call = await request.json()
+    # By user, not by session id: the session id is the cookie's secret and
+    # never goes into claims, which the client can read back (whoami).
+    if call["user"] not in sessions.values():
+        return {"error": {"code": "AUTH_FAILED", "message": "Logged out"}}
+    refreshes.append(call["connection"]["id"])
+    ttl = float(SESSION_TTL_SECONDS or 3600)
+    return {"result": {"expiresAt": int((time.time() + ttl) * 1000)}}
+
+
+@app.get("/refreshes")
+async def list_refreshes() -> dict:
+    return {"refreshes": refreshes}
 
 
 @app.post("/realtime/subscribe")
