@@ -1163,7 +1163,7 @@ export class Session implements DoorOwner {
     const expiresAt = principal?.expiresAt;
     if (principal === undefined || expiresAt === null || expiresAt === undefined) return;
     if (kind === "token_expiring") {
-      if (this.#ctx.handlers?.refresh !== undefined && this.#clockAt() < expiresAt) {
+      if (this.#ctx.handlers?.refresh !== undefined && this.#ctx.clock.now() < expiresAt) {
         return this.#appRefresh(principal, expiresAt);
       }
       this.#reply({ type: "token_expiring", expiresAt });
@@ -1178,10 +1178,6 @@ export class Session implements DoorOwner {
     });
     this.#error("TOKEN_EXPIRED", "Token has expired");
     this.close(CloseCode.AuthFailed, "Token expired");
-  }
-
-  #clockAt(): number {
-    return this.#ctx.clock.now();
   }
 
   /**
@@ -1201,7 +1197,7 @@ export class Session implements DoorOwner {
           return;
         }
         const next = result.expiresAt;
-        if (next !== null && (typeof next !== "number" || !(next > this.#clockAt()))) {
+        if (next !== null && (typeof next !== "number" || !(next > this.#ctx.clock.now()))) {
           this.#ctx.log({
             level: "error",
             event: "handler.bad_refresh",
@@ -1220,7 +1216,7 @@ export class Session implements DoorOwner {
           this.close(CloseCode.AuthFailed, "Refresh refused by the application");
           return;
         }
-        const left = expiresAt - this.#clockAt();
+        const left = expiresAt - this.#ctx.clock.now();
         if (left > 2000) this.#at(expiresAt - left / 2, "token_expiring");
       },
     );
