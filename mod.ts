@@ -67,11 +67,20 @@ export {
   type HandlerLimits,
   type PublishRequest,
   type PublishResult,
+  type RefreshResult,
   type RpcHandler,
   type RpcRequest,
   type SubscribeRequest,
   type SubscribeResult,
 } from "./src/hub/handlers.ts";
+export type {
+  ConnectEvent,
+  DisconnectEvent,
+  HubEvent,
+  HubEventSink,
+  PresenceChangeEvent,
+  PublicationEvent,
+} from "./src/hub/hub_events.ts";
 export type { Histogram, HubMetrics, LabeledCounter } from "./src/hub/metrics.ts";
 
 // Options and their parts

@@ -46,7 +46,12 @@ import { V1Door, type V1DoorHost } from "./codec/v1.ts";
 import { StompDoor } from "./codec/stomp.ts";
 import { createStompHost } from "./stomp_options.ts";
 import type { RpcHandler } from "./handlers.ts";
-import { resolveHandlerLimits, resolveHandlers, RPC_METHOD_NAME } from "./_resolve_handlers.ts";
+import {
+  resolveEvents,
+  resolveHandlerLimits,
+  resolveHandlers,
+  RPC_METHOD_NAME,
+} from "./_resolve_handlers.ts";
 import { HandlerCalls } from "./_handler_calls.ts";
 import { createPermissions } from "./permissions.ts";
 import { createRulesUpdates } from "./_rules_updates.ts";
@@ -400,6 +405,22 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
 
   const connections = new Set<Session>();
   const handlers = resolveHandlers(options.handlers);
+  const events = resolveEvents(options.events, log);
+  /** Tells the observer of a publication once the engine took it. */
+  const published = (topic: string, from: string | null, data: string) =>
+  (
+    position: StreamPosition | undefined,
+  ) => {
+    events?.({
+      type: "publication",
+      at: clock.now(),
+      topic,
+      from,
+      data,
+      offset: position?.offset,
+    });
+    return position;
+  };
   const handlerLimits = resolveHandlerLimits(options.handlerLimits);
   const rpcMethods = new Map<string, RpcHandler>();
   // Prefix registrations ("chat.*"), longest first.
@@ -458,12 +479,13 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     check: permissions.check,
     publish: (topic, payload, from, jws) => {
       const data = JSON.stringify(payload) ?? "null";
-      return engine.publish(
+      const sent = engine.publish(
         topic,
         jws === undefined
           ? { data, from, ts: clock.now() }
           : { data, from, ts: clock.now(), extra: jws },
       );
+      return events === undefined ? sent : sent.then(published(topic, from, data));
     },
     signed,
     engine,
@@ -492,6 +514,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       metrics,
       log,
     }),
+    events,
   };
 
   /** The v1 doors' hosts, with and without `realtime.v1.batch`. */
@@ -628,12 +651,13 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     const event = publishOptions.event;
     const jws = admission?.jws;
     const ts = clock.now();
-    return await engine.publish(
+    const sent = engine.publish(
       topic,
       event === undefined
         ? (jws === undefined ? { data, from, ts } : { data, from, ts, extra: jws })
         : (jws === undefined ? { data, from, ts, event } : { data, from, ts, event, extra: jws }),
     );
+    return await (events === undefined ? sent : sent.then(published(topic, from, data)));
   }
 
   // Rule replacements, here and (secret keys by fingerprint) on other hubs.

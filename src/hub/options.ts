@@ -6,6 +6,7 @@
 
 import type { StompOptions } from "./stomp_options.ts";
 import type { AppHandlers, HandlerLimits } from "./handlers.ts";
+import type { HubEventSink } from "./hub_events.ts";
 import type { AclAction, AclOptions } from "../acl/rules.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { JwtOptions, TokenVerifier } from "../auth/verify.ts";
@@ -265,6 +266,16 @@ export interface HubOptions {
   handlers?: AppHandlers;
   /** Time limit and concurrency bounds of handler calls (see {@linkcode HandlerLimits}). */
   handlerLimits?: Partial<HandlerLimits>;
+  /**
+   * Told, synchronously, of every connection welcomed and closed, every
+   * presence join and leave, and every publication the engine accepted
+   * from this hub (see {@linkcode HubEventSink}); must return at once. What
+   * it throws is logged (`events.failed`) and reaches no client. The
+   * server's webhooks are one (`docs/webhooks.md`).
+   *
+   * @default {undefined}
+   */
+  events?: HubEventSink;
   /** Per-connection decision cache bounds. */
   decisionCache?: { max?: number; ttlMs?: number };
   /** Per-connection limits. */

@@ -21,6 +21,8 @@ const CODE_ONLY = [
   "generateId",
   "audit",
   "handlers",
+  // The observer of the hub's events (the server's `webhooks` section makes one).
+  "events",
   // The limits of the application's handlers, which only code can give.
   "handlerLimits",
 ];
