@@ -258,6 +258,15 @@ class ConnectedRedisEngine implements RedisEngine {
     this.#subscriber.activate();
     this.#every(this.#options.presenceRefreshMs, () => this.#refreshPresence());
     this.#every(this.#options.heartbeatMs, () => this.#subscriber.heartbeat());
+    // While the control channel's subscriber is down but commands still
+    // work (Redis dropped only the subscriber), what it misses is read from
+    // the store every second: a revocation reaches this hub within about
+    // a second, not once the subscriber is back.
+    this.#every(RECONCILE_RETRY_MS, () => {
+      const control = this.#shards[0];
+      if (!control.up && control.commandsReady) this.#reconcile();
+      return Promise.resolve();
+    });
   }
 
   async publish(
