@@ -32,6 +32,7 @@ import { latency } from "./scenarios/latency.ts";
 import { manyTopics } from "./scenarios/many_topics.ts";
 import { memory } from "./scenarios/memory.ts";
 import { renderScaleOut, runScaleOut, SCALE_OUT_ID } from "./scale_out.ts";
+import { runAppHandlers } from "./app/run_section.ts";
 
 const SCENARIOS: readonly Scenario[] = [
   fanout,
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
   const redisHaSection = redisHa ? await runRedisHaCost(args.quick) : undefined;
   const micro = args.micro ? await runMicro(args.quick, settings.core.server) : "--no-micro";
   const signed = args.micro ? await runSignedFanout(args.quick, settings.core.server) : undefined;
+  const app = args.micro ? await runAppHandlers(args.quick) : undefined;
   const descriptions = new Map(scenarios.map((s) => [s.id, s.describe(sizes)]));
   const reference = await readReference(`${BENCH}/results/reference.json`);
   const markdown = renderReport({
@@ -134,7 +136,8 @@ async function main(): Promise<void> {
     micro,
     seconds: (performance.now() - started) / 1000,
     reference,
-  }) + (signed === undefined ? "" : `\n## Signed publications: fan-out\n\n${signed}\n`);
+  }) + (signed === undefined ? "" : `\n## Signed publications: fan-out\n\n${signed}\n`) +
+    (app === undefined ? "" : `\n## The application's handlers and proxies\n\n${app}\n`);
   await writeReport(
     [markdown, scaleOutSection, redisHaSection].filter((part) => part !== undefined).join(
       "\n\n",
@@ -226,7 +229,8 @@ async function runOnce(
         setupConcurrency: sizes.setupConcurrency,
         // The load generator gives up first, so it can still report what it saw.
         timeoutMs: sizes.runTimeoutMs - 5000,
-        tokensFile: peer.protocol === "hub" || peer.protocol === "hub-v1"
+        tokensFile: peer.protocol === "hub" || peer.protocol === "hub-v1" ||
+            peer.protocol === "stomp"
           ? settings.tokensFile
           : undefined,
       }),

@@ -18,7 +18,8 @@ export const fireAndForget: Scenario = {
     `messages to every topic, to each in turn, as a client that does not batch: on the hub ` +
     `every connection offers only \`realtime.v1\` (\`hub-deno-v1\`) or also ` +
     `\`realtime.v1.batch\` (\`hub-deno\`, \`hub-ws\`), and publishes carry no \`id\`, so no ` +
-    `ack is sent (nor by the bare loops). At most ${f.window} publications in flight (sent, ` +
+    `ack is sent (nor by the bare loops); \`hub-deno-stomp\` speaks STOMP 1.2, each publish a ` +
+    `\`SEND\` without a receipt. At most ${f.window} publications in flight (sent, ` +
     `not yet delivered). One publication is one delivery: server CPU per delivery is per ` +
     `publish frame too.`,
   params: ({ fireAndForget: f }) => ({ ...f }),

@@ -71,6 +71,9 @@ const CONTROL_TYPES = new Set<string>([
   "disconnect_user",
   "revoke",
   "update_rules",
+  "disconnect_connection",
+  "query",
+  "answer",
 ]);
 
 export function isControlType(type: unknown): boolean {

@@ -308,8 +308,31 @@ export type Recovery =
   };
 
 /**
+ * Who asked for answers to a command: every process that applies a command
+ * carrying it answers with an `answer` command addressed to `from` with the
+ * same `id` (the hub's cluster-wide admin answers). The engine carries it
+ * untouched.
+ *
+ * @example A question from hub A
+ * ```ts
+ * import type { ControlAsk } from "./engine.ts";
+ *
+ * const ask: ControlAsk = { id: "q-17", from: "hub-a" };
+ * ```
+ */
+export interface ControlAsk {
+  /** The question's id, unique on the asking process. */
+  readonly id: string;
+  /** The asking process's node id. */
+  readonly from: string;
+  /** Only this node answers (and applies the command), when set. */
+  readonly to?: string;
+}
+
+/**
  * A command that crosses processes: aimed at users wherever they are
- * connected, or an operator action every process applies.
+ * connected, or an operator action every process applies. With `ask`,
+ * every process that applies it answers how many connections it touched.
  *
  * @example Disconnect a user on every hub
  * ```ts
@@ -328,6 +351,8 @@ export type ControlCommand =
     readonly event: string;
     /** The payload, already encoded as JSON text. */
     readonly data: string;
+    /** Answer how many connections were reached, when set. */
+    readonly ask?: ControlAsk;
   }
   | {
     /** Deliver an event to several users' connections. */
@@ -338,6 +363,8 @@ export type ControlCommand =
     readonly event?: string;
     /** The payload, already encoded as JSON text. */
     readonly data: string;
+    /** Answer how many connections were reached, when set. */
+    readonly ask?: ControlAsk;
   }
   | {
     /** Close a user's connections. */
@@ -346,6 +373,26 @@ export type ControlCommand =
     readonly user: string;
     /** Close reason shown to the client. */
     readonly reason: string;
+    /**
+     * When it was issued, epoch ms: only connections accepted by then are
+     * closed. With it (and `keepMs`), a networked engine keeps the command
+     * and hands it back after a reconnect, to a process that missed it.
+     */
+    readonly at?: number;
+    /** How long a networked engine keeps it, in ms (with `at`). */
+    readonly keepMs?: number;
+    /** Answer how many connections were closed, when set. */
+    readonly ask?: ControlAsk;
+  }
+  | {
+    /** Close one connection, on whichever process holds it. */
+    readonly type: "disconnect_connection";
+    /** The connection's id (unique across processes). */
+    readonly connection: string;
+    /** Close reason shown to the client. */
+    readonly reason: string;
+    /** Answer how many connections were closed (0 or 1), when set. */
+    readonly ask?: ControlAsk;
   }
   | {
     /** Close a user's connections and refuse tokens issued up to `at`. */
@@ -362,12 +409,38 @@ export type ControlCommand =
      * Absent: kept until the engine's store is cleared.
      */
     readonly keepMs?: number;
+    /** Answer how many connections were closed, when set. */
+    readonly ask?: ControlAsk;
   }
   | {
     /** Replace the ACL rules and re-check live subscriptions. */
     readonly type: "update_rules";
     /** The new rules. */
     readonly rules: readonly AclRule[];
+    /**
+     * The rules' version: when they were set (epoch ms) and a random part.
+     * A networked engine keeps the latest rules with it and hands them back
+     * after a reconnect; a process applies them once per version.
+     */
+    readonly version?: string;
+  }
+  | {
+    /** A question every process (or `ask.to`) answers, opaque to the engine. */
+    readonly type: "query";
+    /** Who asks. */
+    readonly ask: ControlAsk;
+    /** The question, a JSON object the hub reads. */
+    readonly query: Readonly<Record<string, unknown>>;
+  }
+  | {
+    /** One process's answer to a command with `ask`. */
+    readonly type: "answer";
+    /** The question answered (`from` is who receives it). */
+    readonly ask: ControlAsk;
+    /** The answering process's node id. */
+    readonly node: string;
+    /** The answer, any JSON value. */
+    readonly body: unknown;
   };
 
 /**
@@ -462,16 +535,19 @@ export interface Engine {
   /**
    * Sends a command to every process (including this one). Resolves once
    * the command is on its way to every process; a networked engine first
-   * stores a `revoke` (for its `keepMs`), in the same step as it sends it,
-   * and rejects with `ENGINE_UNAVAILABLE` when it could do neither.
+   * stores a `revoke` (for its `keepMs`), a `disconnect_user` with `at`
+   * and `keepMs` (for that long) and an `update_rules` with a
+   * `version` (the latest only), in the same step as it sends it, and
+   * rejects with `ENGINE_UNAVAILABLE` when it could do neither.
    */
   control(command: ControlCommand): Promise<void>;
   /**
    * Sets the function that receives every control command; returns a
    * function that removes it. A networked engine hands the stored `revoke`
-   * commands (each with the `at` it was made) to the handler again soon
-   * after it is set and after every reconnect of its control channel, so a
-   * process that missed one while it was cut off still applies it.
+   * and `disconnect_user` commands (each with the `at` it was made) and the latest stored
+   * `update_rules` (with its `version`) to the handler again soon after it
+   * is set and after every reconnect of its control channel, so a process
+   * that missed one while it was cut off still applies it.
    */
   onControl(handler: (command: ControlCommand) => void): () => void;
   /**
@@ -485,6 +561,13 @@ export interface Engine {
   withdraw?(id: string): Promise<void>;
   /** Optional: every live announcement, from every process of the engine. */
   nodes?(): Promise<readonly string[]>;
+  /**
+   * Optional: records `id` (a signed publication's `jti`) for `topic` for
+   * `ttlMs`, unless any process recorded it before and it has not lapsed:
+   * resolves `true` when this call recorded it, `false` for a replay. The
+   * hub's replay window, shared by every process of a networked engine.
+   */
+  claimOnce?(topic: string, id: string, ttlMs: number): Promise<boolean>;
   /** Releases everything: subscriptions, timers, stored state, connections. */
   close(): Promise<void>;
   /** Same as `close()`. */

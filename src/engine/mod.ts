@@ -19,6 +19,7 @@
  */
 
 export type {
+  ControlAsk,
   ControlCommand,
   Delivery,
   Engine,

@@ -221,6 +221,16 @@ const NODES_READ = NODES_PURGE + `
 return redis.call('HVALS', KEYS[1])
 `;
 
+// Keeps the latest rules and sends them in one step, so a hub cut off now
+// reads them when it is back. KEYS: rules. ARGV: channel, message, version.
+// An older version (a race between two hubs) is sent but not kept.
+const RULES_SET = `
+local held = redis.call('HGET', KEYS[1], 'v')
+if not held or held < ARGV[3] then redis.call('HSET', KEYS[1], 'v', ARGV[3], 'c', ARGV[2]) end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
+`;
+
 export async function sha1(source: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(source));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -238,6 +248,7 @@ export interface Scripts {
   readonly revocationsRead: Script;
   readonly nodeAnnounce: Script;
   readonly nodesRead: Script;
+  readonly rulesSet: Script;
 }
 
 export async function loadScripts(): Promise<Scripts> {
@@ -252,6 +263,7 @@ export async function loadScripts(): Promise<Scripts> {
     revocationsRead: REVOCATIONS_READ,
     nodeAnnounce: NODE_ANNOUNCE,
     nodesRead: NODES_READ,
+    rulesSet: RULES_SET,
   });
   const scripts = await Promise.all(
     entries.map(async ([name, source]) => ({ name, source, sha: await sha1(source) })),
