@@ -27,6 +27,8 @@ import { Emitter } from "./_emitter.ts";
 import type { RealtimeEvents, StateChange } from "./events.ts";
 import { Heartbeat } from "./_heartbeat.ts";
 import { PublishQueue } from "./_publish_queue.ts";
+import { newIdempotencyKey } from "./_idempotency_key.ts";
+import { idempotencyKeyProblem } from "../protocol/idempotency_key.ts";
 import { ReconnectSchedule } from "./_reconnect.ts";
 import { TokenManager } from "./_token_manager.ts";
 import {
@@ -97,6 +99,20 @@ export interface PublishOptions {
    * @default {undefined}
    */
   sign?: PublicationSigningKey | PublicationSigner;
+  /**
+   * The publication's idempotency key: what makes it safe to retry. The
+   * hub publishes a key its user sent on the same topic only once within
+   * the engine's window (5 minutes by default) and answers a repeat with
+   * the first publication's position. An acknowledged publish gets a fresh
+   * random key when none is given, and one that was sent but not
+   * acknowledged when the connection dropped is sent again, with the same
+   * key, once the client is connected again (to the same hub or another
+   * of `urls`). Give your own key (1 to 64 printable ASCII characters,
+   * no space) to make your own retries safe too, such as a message's id.
+   *
+   * @default {a random key for an acknowledged publish; none for `ack: false`}
+   */
+  idempotencyKey?: string;
   /**
    * The algorithm to sign with; it must fit the key.
    *
@@ -442,16 +458,17 @@ export class RealtimeClient implements AsyncDisposable {
         new RangeError(`Cannot publish with timeoutMs ${timeoutMs}: a positive number is required`),
       );
     }
-    if (this.#state === "closed") return Promise.reject(this.#closedError());
-    if (options.sign === undefined && this.#sequenced === 0) {
-      return this.#publishNow(
-        topic,
-        { payload: payload ?? null },
-        options.ack !== false,
-        timeoutMs,
-      );
+    if (options.idempotencyKey !== undefined) {
+      const problem = idempotencyKeyProblem(options.idempotencyKey);
+      if (problem !== undefined) return Promise.reject(new TypeError(`Cannot publish: ${problem}`));
     }
-    return this.#publishInTurn(topic, payload ?? null, options, timeoutMs);
+    if (this.#state === "closed") return Promise.reject(this.#closedError());
+    const ack = options.ack !== false;
+    const key = options.idempotencyKey ?? (ack ? newIdempotencyKey() : undefined);
+    if (options.sign === undefined && this.#sequenced === 0) {
+      return this.#publishNow(topic, { payload: payload ?? null }, ack, timeoutMs, key);
+    }
+    return this.#publishInTurn(topic, payload ?? null, options, timeoutMs, key);
   }
 
   /**
@@ -463,6 +480,7 @@ export class RealtimeClient implements AsyncDisposable {
     payload: unknown,
     options: PublishOptions,
     timeoutMs: number,
+    key: string | undefined,
   ): Promise<void> {
     let fields: Promise<{ payload: unknown } | { jws: string }>;
     if (options.sign === undefined) {
@@ -495,7 +513,7 @@ export class RealtimeClient implements AsyncDisposable {
         }
         if (this.#state === "closed") throw this.#closedError();
         // Not awaited here: the turn passes once the frame is sent, not acknowledged.
-        return this.#publishNow(topic, ready, options.ack !== false, timeoutMs);
+        return this.#publishNow(topic, ready, options.ack !== false, timeoutMs, key);
       } finally {
         // Also after a signature failed: the publishes behind it go on.
         turn.resolve();
@@ -510,12 +528,14 @@ export class RealtimeClient implements AsyncDisposable {
     fields: { payload: unknown } | { jws: string },
     ack: boolean,
     timeoutMs: number,
+    key: string | undefined,
   ): Promise<void> {
     const id = this.#requests.nextId();
+    const keyed = key === undefined ? fields : { ...fields, idempotencyKey: key };
     let text: string;
     try {
       text = JSON.stringify(
-        ack ? { type: "publish", id, topic, ...fields } : { type: "publish", topic, ...fields },
+        ack ? { type: "publish", id, topic, ...keyed } : { type: "publish", topic, ...keyed },
       );
     } catch (error) {
       return Promise.reject(
@@ -545,6 +565,8 @@ export class RealtimeClient implements AsyncDisposable {
       what: `Publish to '${topic}'`,
       topic,
       onSettle: () => this.#queue.delete(id),
+      // With a key, a publish the connection lost before its ack is sent again.
+      resend: key === undefined ? undefined : text,
     });
     if (open) this.#sendRequest(id, text);
     else this.#queue.add(id, text);
@@ -1101,7 +1123,10 @@ export class RealtimeClient implements AsyncDisposable {
       `The connection closed (${code}) before the hub answered`,
       { retry: true, closeCode: code },
     );
-    this.#requests.rejectWhere((sent) => sent ? lost : undefined);
+    // A publish with an idempotency key waits to be sent again (the hub
+    // publishes it once); any other request sent on the lost socket fails.
+    this.#requests.rejectWhere((sent, o) => sent && o.resend === undefined ? lost : undefined);
+    this.#queue.requeue(this.#requests.takeResends());
     for (const sub of this.#subs.values()) sub.unconfirm();
     if (this.#state === "closed") return;
     const detail = reason === "" ? `${code}` : `${code}: ${reason}`;

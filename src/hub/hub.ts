@@ -454,14 +454,14 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     deadlines,
     cache: { delete: (connection) => permissions.forget(connection) },
     check: permissions.check,
-    publish: (topic, payload, from, jws) => {
+    publish: (topic, payload, from, jws, idempotencyKey) => {
       const data = JSON.stringify(payload) ?? "null";
-      return engine.publish(
-        topic,
-        jws === undefined
-          ? { data, from, ts: clock.now() }
-          : { data, from, ts: clock.now(), extra: jws },
-      );
+      const publication = jws === undefined
+        ? { data, from, ts: clock.now() }
+        : { data, from, ts: clock.now(), extra: jws };
+      return idempotencyKey === undefined
+        ? engine.publish(topic, publication)
+        : engine.publish(topic, publication, { idempotencyKey });
     },
     signed,
     engine,

@@ -172,12 +172,13 @@ Deno.test("RealtimeClient gives up after maxReconnectAttempts", async () => {
   await assert.rejects(rt.publish("chat:a", 1), { name: "RealtimeError", code: "CLOSED" });
 });
 
-Deno.test("RealtimeClient rejects a sent publish with DISCONNECTED when the connection drops", async () => {
+Deno.test("RealtimeClient sends a publish the connection lost again, with the same key, once reconnected", async () => {
   const arrived = Promise.withResolvers<void>();
+  let held = 0;
   await using h = await startRestartableHub("ws", {
-    // Hold the publish's permission check so the connection drops first.
+    // Hold the first publish's permission check so the connection drops first.
     authorize: (_p, action) => {
-      if (action !== "publish") return undefined;
+      if (action !== "publish" || held++ > 0) return undefined;
       arrived.resolve();
       return new Promise<undefined>(() => {});
     },
@@ -185,7 +186,28 @@ Deno.test("RealtimeClient rejects a sent publish with DISCONNECTED when the conn
   const token = await h.token({ sub: "alice", acl: CHAT_ACL });
   await using rt = new RealtimeClient({ url: h.url, token, backoff: FAST });
   await rt.opened();
-  const pending = rt.publish("chat:a", 1);
+  const pending = rt.publish("chat:a", 1, { idempotencyKey: "order-17", timeoutMs: 30_000 });
+  await arrived.promise;
+  await h.stop({ graceful: false });
+  await h.start();
+  await pending;
+  assert.equal(held, 2, "the hub saw the publish again");
+});
+
+Deno.test("RealtimeClient rejects a sent history read with DISCONNECTED when the connection drops", async () => {
+  const arrived = Promise.withResolvers<void>();
+  await using h = await startRestartableHub("ws", {
+    // Hold the history read's permission check so the connection drops first.
+    authorize: (_p, action) => {
+      if (action !== "history") return undefined;
+      arrived.resolve();
+      return new Promise<undefined>(() => {});
+    },
+  });
+  const token = await h.token({ sub: "alice", acl: { "chat:*": ["history", "publish"] } });
+  await using rt = new RealtimeClient({ url: h.url, token, backoff: FAST });
+  await rt.opened();
+  const pending = rt.history("chat:a");
   pending.catch(() => {});
   await arrived.promise;
   await h.stop({ graceful: false });

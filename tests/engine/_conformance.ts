@@ -136,6 +136,30 @@ export function engineConformance(name: string, harness: ConformanceHarness): vo
     }
   });
 
+  test("publishes a repeated idempotency key once and answers with the first position", async (engine) => {
+    const rec = recorder();
+    await engine.subscribe("h:idem", rec);
+    const from = (user: string | null, data: string) => ({ data, from: user, ts: 1 });
+    const first = await engine.publish("h:idem", from("alice", "1"), { idempotencyKey: "k1" });
+    const repeat = await engine.publish("h:idem", from("alice", "1"), { idempotencyKey: "k1" });
+    assert.deepEqual(repeat, first, "the repeat is answered with the first position");
+    // Another publisher's key, another key, another topic: each is its own publication.
+    const bob = await engine.publish("h:idem", from("bob", "2"), { idempotencyKey: "k1" });
+    const other = await engine.publish("h:idem", from("alice", "3"), { idempotencyKey: "k2" });
+    const server = await engine.publish("h:idem", from(null, "4"), { idempotencyKey: "k1" });
+    const elsewhere = await engine.publish("h:idem2", from("alice", "5"), { idempotencyKey: "k1" });
+    assert.deepEqual([bob?.offset, other?.offset, server?.offset], [2, 3, 4]);
+    assert.equal(elsewhere?.offset, 1);
+    assert.deepEqual(
+      await engine.publish("h:idem", from("bob", "2"), { idempotencyKey: "k1" }),
+      bob,
+    );
+    await rec.until(() => rec.deliveries.length >= 4, "four deliveries");
+    const { publications } = await engine.history("h:idem", { limit: 10 });
+    assert.deepEqual(publications.map((p) => p.publication.data), ["1", "2", "3", "4"]);
+    assert.deepEqual(rec.datas, ["1", "2", "3", "4"], "each delivered once");
+  });
+
   test("returns history exactly as published, by since, limit and direction", async (engine) => {
     const signed = {
       data: '{"n":1,"s":"é\\u0000"}',
@@ -316,6 +340,11 @@ export function engineConformance(name: string, harness: ConformanceHarness): vo
       [engine.publish("h:*", pub("x")), TypeError, /Invalid topic 'h:\*'/],
       [engine.publish("h::x", pub("x")), TypeError, /segment 2 is empty/],
       [engine.publish("h:bad", { data: 1 } as never), TypeError, /'data' must be a JSON string/],
+      [
+        engine.publish("h:bad", pub("x"), { idempotencyKey: "has space" }),
+        TypeError,
+        /'idempotencyKey'/,
+      ],
       [engine.history("h:bad", { limit: -1 }), RangeError, /'limit'.*got -1/],
       [engine.history("h:bad", { limit: 1.5 }), RangeError, /got 1.5/],
       [engine.history("h:*", { limit: 1 }), TypeError, /Invalid topic/],

@@ -12,9 +12,14 @@ export interface Script {
   readonly sha: string;
 }
 
-// KEYS: meta, stream. ARGV: channel, encoded publication, new epoch, size,
-// ttl ms, most bytes kept, may create ('1' or '0').
-// Returns {offset, epoch}. When the topic has no stream yet (or its metadata
+// KEYS: meta, stream, idempotency positions, idempotency expiry. ARGV:
+// channel, encoded publication, new epoch, size, ttl ms, most bytes kept, may
+// create ('1' or '0'), idempotency key ('' for none), idempotency window ms,
+// most idempotency keys.
+// Returns {offset, epoch}. A key the publisher used on this topic within the
+// window returns the position it was published at and writes nothing else:
+// the repeat is neither stored nor published. A publisher's keys are dropped
+// when they lapse (Redis clock) and, past the most kept, oldest first. When the topic has no stream yet (or its metadata
 // is gone, so its stream starts over) and ARGV[7] is '0', returns 0 and
 // writes nothing: creating a stream is charged to the publisher's quota
 // first (NEW_STREAM), then this runs again with '1'.
@@ -24,6 +29,19 @@ export interface Script {
 // offset is taken can fail: the payload of a trimmed entry is measured only
 // when it is a string.
 const PUBLISH = `
+local idem, now = ARGV[8], 0
+if idem ~= '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local lapsed = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)
+  for _, k in ipairs(lapsed) do redis.call('HDEL', KEYS[3], k) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+  local held = redis.call('HGET', KEYS[3], idem)
+  if held then
+    local o, e = string.match(held, '^(%d+):(.*)$')
+    return {tonumber(o), e}
+  end
+end
 local epoch = redis.call('HGET', KEYS[1], 'e')
 local exists = redis.call('EXISTS', KEYS[2]) == 1
 if (not epoch or not exists) and ARGV[7] ~= '1' then return 0 end
@@ -54,6 +72,18 @@ end
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PUBLISH', ARGV[1], '{"o":' .. offset .. ',"e":"' .. epoch .. '","p":' .. ARGV[2] .. '}')
+if idem ~= '' then
+  local window = tonumber(ARGV[9])
+  redis.call('HSET', KEYS[3], idem, offset .. ':' .. epoch)
+  redis.call('ZADD', KEYS[4], now + window, idem)
+  local over = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[10])
+  if over > 0 then
+    local oldest = redis.call('ZPOPMIN', KEYS[4], over)
+    for i = 1, #oldest, 2 do redis.call('HDEL', KEYS[3], oldest[i]) end
+  end
+  redis.call('PEXPIRE', KEYS[3], window)
+  redis.call('PEXPIRE', KEYS[4], window)
+end
 return {offset, epoch}
 `;
 

@@ -13,6 +13,7 @@ import type {
   Engine,
   EngineListener,
   EnginePublication,
+  EnginePublishOptions,
   EngineSubscription,
   HistoryEntry,
   HistoryQuery,
@@ -29,6 +30,7 @@ import {
   entryProblem,
   positionProblem,
   publicationProblem,
+  publishOptionsProblem,
   queryProblem,
 } from "../_validate.ts";
 import {
@@ -48,6 +50,7 @@ import { checkPublicationSize } from "./_publication_size.ts";
 import {
   channelTopic,
   controlChannel,
+  idempotencyKeys,
   newStreamsKey,
   nodeKeys,
   patternGlob,
@@ -246,9 +249,11 @@ class ConnectedRedisEngine implements RedisEngine {
   async publish(
     topic: string,
     publication: EnginePublication,
+    options?: EnginePublishOptions,
   ): Promise<StreamPosition | undefined> {
     if (this.#closed) return closed();
-    const problem = validateTopic(topic) ?? publicationProblem(publication);
+    const problem = validateTopic(topic) ?? publicationProblem(publication) ??
+      publishOptionsProblem(options);
     if (problem !== undefined) throw new TypeError(problem);
     const encoded = encodePublication(publication);
     checkPublicationSize(topic, encoded, this.#options.maxPublicationBytes);
@@ -262,6 +267,8 @@ class ConnectedRedisEngine implements RedisEngine {
     }
     const keys = topicKeys(this.#options.prefix, topic);
     const { from } = publication;
+    const idem = idempotencyKeys(this.#options.prefix, topic, from);
+    const scriptKeys = [keys.meta, keys.stream, idem.positions, idem.expiry];
     // A user's publication may not create a stream until their quota allowed it.
     const args = [
       channel,
@@ -274,17 +281,23 @@ class ConnectedRedisEngine implements RedisEngine {
     const script = this.#timeline?.publish ?? this.#scripts.publish;
     const acks = this.#options.minReplicaAcks;
     const run = (mayCreate: boolean) => {
-      const argv = [...args, mayCreate ? "1" : "0"];
+      const argv = [
+        ...args,
+        mayCreate ? "1" : "0",
+        options?.idempotencyKey ?? "",
+        this.#options.idempotencyWindowMs,
+        this.#options.maxIdempotencyKeys,
+      ];
       let sent: Promise<unknown>;
       if (acks > 0) {
         // Acknowledged once a replica holds it; close() lets these finish.
-        const acking = shard.runAcked(script, [keys.meta, keys.stream], argv, acks);
+        const acking = shard.runAcked(script, scriptKeys, argv, acks);
         this.#acking.add(acking);
         const done = () => void this.#acking.delete(acking);
         acking.then(done, done);
         sent = acking;
       } else {
-        sent = shard.run(script, [keys.meta, keys.stream], argv);
+        sent = shard.run(script, scriptKeys, argv);
       }
       return this.#confirm(shard, "publish", topic, sent);
     };
