@@ -49,7 +49,7 @@ import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
 import { tokenExpiresAt } from "./_token.ts";
 import type { JwsAlgorithm } from "../auth/algorithms.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
-import { Signers } from "./_signers.ts";
+import type { Signers } from "./_signers.ts";
 import type { VerifiedHandler } from "./verified_handler.ts";
 import { loadVerifiedHandler } from "./_load_verified_handler.ts";
 
@@ -226,7 +226,8 @@ export class RealtimeClient implements AsyncDisposable {
   #expiresAt: number | null | undefined;
   #closed: Promise<void> | undefined;
   #offOnline: (() => void) | undefined;
-  #signers = new Signers();
+  /** Loaded with the signing core by the first signed publish. */
+  #signers: Promise<Signers> | undefined;
   /** The `verify` handlers, cancelled on close. */
   #verifying = new Set<VerifiedHandler>();
   /** The last publish waiting for its signature (or behind one), so publishes keep call order. */
@@ -495,7 +496,9 @@ export class RealtimeClient implements AsyncDisposable {
           }),
         );
       }
-      fields = this.#signers.get(options.sign, options.signAlg)
+      const { sign, signAlg } = options;
+      this.#signers ??= import("./_signers.ts").then((m) => new m.Signers());
+      fields = this.#signers.then((signers) => signers.get(sign, signAlg))
         .then((signer) => signer.sign(topic, payload))
         .then((jws) => ({ jws }));
     }
