@@ -28,7 +28,7 @@ import type { RealtimeEvents, StateChange } from "./events.ts";
 import { Heartbeat } from "./_heartbeat.ts";
 import { PublishQueue } from "./_publish_queue.ts";
 import { newIdempotencyKey } from "./_idempotency_key.ts";
-import { idempotencyKeyProblem } from "../protocol/idempotency_key.ts";
+import { IDEMPOTENCY_KEY_RE } from "../protocol/idempotency_key.ts";
 import { ReconnectSchedule } from "./_reconnect.ts";
 import { TokenManager } from "./_token_manager.ts";
 import {
@@ -459,9 +459,13 @@ export class RealtimeClient implements AsyncDisposable {
         new RangeError(`Cannot publish with timeoutMs ${timeoutMs}: a positive number is required`),
       );
     }
-    if (options.idempotencyKey !== undefined) {
-      const problem = idempotencyKeyProblem(options.idempotencyKey);
-      if (problem !== undefined) return Promise.reject(new TypeError(`Cannot publish: ${problem}`));
+    const given = options.idempotencyKey;
+    if (given !== undefined && !(typeof given === "string" && IDEMPOTENCY_KEY_RE.test(given))) {
+      return Promise.reject(
+        new TypeError(
+          "Cannot publish: 'idempotencyKey' must be 1 to 64 printable ASCII characters",
+        ),
+      );
     }
     if (this.#state === "closed") return Promise.reject(this.#closedError());
     const ack = options.ack !== false;
