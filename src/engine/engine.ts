@@ -382,11 +382,11 @@ export type ControlCommand =
  */
 export interface EnginePublishOptions {
   /**
-   * Makes the publication safe to retry: on a topic that keeps history, a
-   * publication with a key the same publisher (`from`) used on the same
-   * topic within the engine's idempotency window is not published again;
-   * `publish` resolves to the first one's position. 1 to 64 printable ASCII
-   * characters without space. Ignored on topics without history.
+   * Makes the publication safe to retry: a publication with a key the
+   * same publisher (`from`) used on the same topic within the engine's
+   * idempotency window is not published again; `publish` resolves to the
+   * first one's position (`undefined` on a topic without history). 1 to 64
+   * printable ASCII characters without space.
    *
    * @default {undefined}
    */

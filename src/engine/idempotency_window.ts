@@ -68,7 +68,8 @@ export function checkIdempotencyBounds(windowMs: number, maxKeys: number): void 
 }
 
 interface Held {
-  readonly position: StreamPosition;
+  /** `null`: published on a topic without history, so without a position. */
+  readonly position: StreamPosition | null;
   readonly until: number;
 }
 
@@ -123,9 +124,10 @@ export class IdempotencyWindow {
    * @param topic The concrete topic.
    * @param from The publisher's subject (`null`: the server).
    * @param key The publication's idempotency key.
-   * @returns Its position, or `undefined`.
+   * @returns Its position; `null` when it was published without one (a
+   * topic without history); `undefined` when the key is not remembered.
    */
-  get(topic: string, from: string | null, key: string): StreamPosition | undefined {
+  get(topic: string, from: string | null, key: string): StreamPosition | null | undefined {
     const keys = this.#scopes.get(scopeOf(topic, from));
     const held = keys?.get(key);
     if (held === undefined) return undefined;
@@ -143,9 +145,14 @@ export class IdempotencyWindow {
    * @param topic The concrete topic.
    * @param from The publisher's subject (`null`: the server).
    * @param key The publication's idempotency key.
-   * @param position Where it was published.
+   * @param position Where it was published; `null` on a topic without history.
    */
-  remember(topic: string, from: string | null, key: string, position: StreamPosition): void {
+  remember(
+    topic: string,
+    from: string | null,
+    key: string,
+    position: StreamPosition | null,
+  ): void {
     const scope = scopeOf(topic, from);
     let keys = this.#scopes.get(scope);
     if (keys === undefined) this.#scopes.set(scope, keys = new Map());

@@ -190,6 +190,7 @@ class MemoryEngine implements Engine {
   #delivering = false;
   #pending: (() => void)[] = [];
   #sweepMs: number;
+  #keepsHistory: boolean;
   #timer: unknown;
   #closed = false;
 
@@ -234,7 +235,8 @@ class MemoryEngine implements Engine {
     this.#clock = clock;
     this.#onListenerError = onListenerError;
     this.#sweepMs = sweepIntervalMs;
-    if (history.length > 0) this.#armSweep();
+    this.#keepsHistory = history.length > 0;
+    if (this.#keepsHistory) this.#armSweep();
   }
 
   publish(
@@ -247,14 +249,18 @@ class MemoryEngine implements Engine {
       publishOptionsProblem(options);
     if (problem !== undefined) return Promise.reject(new TypeError(problem));
     const rule = this.#policy(topic);
-    if (rule === undefined) {
-      this.#deliver(++this.#sequence, topic, { topic, publication });
-      return NO_POSITION;
-    }
     const key = options?.idempotencyKey;
     if (key !== undefined) {
       const held = this.#idempotency.get(topic, publication.from, key);
-      if (held !== undefined) return Promise.resolve(held);
+      if (held !== undefined) return held === null ? NO_POSITION : Promise.resolve(held);
+    }
+    if (rule === undefined) {
+      if (key !== undefined) {
+        this.#idempotency.remember(topic, publication.from, key, null);
+        if (this.#timer === undefined) this.#armSweep();
+      }
+      this.#deliver(++this.#sequence, topic, { topic, publication });
+      return NO_POSITION;
     }
     const sequence = ++this.#sequence;
     const position = this.#store.append(topic, rule, publication);
@@ -541,7 +547,9 @@ class MemoryEngine implements Engine {
       if (this.#closed) return;
       this.#store.sweep();
       this.#idempotency.sweep();
-      this.#armSweep();
+      // Without history rules, the sweep runs only while keys are remembered.
+      if (this.#keepsHistory || this.#idempotency.size > 0) this.#armSweep();
+      else this.#timer = undefined;
     }, this.#sweepMs);
   }
 }

@@ -160,6 +160,22 @@ export function engineConformance(name: string, harness: ConformanceHarness): vo
     assert.deepEqual(rec.datas, ["1", "2", "3", "4"], "each delivered once");
   });
 
+  test("publishes a repeated idempotency key once on a topic without history", async (engine) => {
+    const rec = recorder();
+    await engine.subscribe("plain:idem", rec);
+    const once = { idempotencyKey: "k1" };
+    const alice = (data: string) => ({ data, from: "alice", ts: 1 });
+    assert.equal(await engine.publish("plain:idem", alice("1"), once), undefined);
+    assert.equal(await engine.publish("plain:idem", alice("1"), once), undefined);
+    await engine.publish("plain:idem", { data: "2", from: "bob", ts: 1 }, once);
+    await engine.publish("plain:idem", alice("3"), { idempotencyKey: "k2" });
+    await rec.until(() => rec.deliveries.length >= 3, "three deliveries");
+    // A marker published last: had the repeat been delivered, it would come before it.
+    await engine.publish("plain:idem", alice("end"));
+    await rec.until(() => rec.datas.includes("end"), "the marker");
+    assert.deepEqual(rec.datas, ["1", "2", "3", "end"]);
+  });
+
   test("returns history exactly as published, by since, limit and direction", async (engine) => {
     const signed = {
       data: '{"n":1,"s":"é\\u0000"}',

@@ -86,3 +86,21 @@ Deno.test("createMemoryEngine rejects idempotency bounds that are not positive i
   assert.throws(() => createMemoryEngine({ idempotencyWindowMs: -1 }), RangeError);
   assert.throws(() => createMemoryEngine({ maxIdempotencyKeys: 0 }), RangeError);
 });
+
+Deno.test("createMemoryEngine without history rules sweeps remembered keys, then stops its timer", async () => {
+  const clock = new ManualClock();
+  await using engine = createMemoryEngine({ clock, idempotencyWindowMs: 5000 });
+  assert.equal(clock.pendingTimers, 0, "no timer before any key");
+  const got: string[] = [];
+  await engine.subscribe("plain:a", { onPublication: (d) => void got.push(d.publication.data) });
+  const pub = { data: "1", from: "alice", ts: 0 };
+  await engine.publish("plain:a", pub, { idempotencyKey: "k" });
+  await engine.publish("plain:a", pub, { idempotencyKey: "k" });
+  assert.deepEqual(got, ["1"]);
+  assert.equal(clock.pendingTimers, 1, "the sweep runs while a key is remembered");
+  clock.advance(5000);
+  clock.advance(1000);
+  assert.equal(clock.pendingTimers, 0, "and stops once none is");
+  await engine.publish("plain:a", pub, { idempotencyKey: "k" });
+  assert.deepEqual(got, ["1", "1"], "a lapsed key publishes again");
+});

@@ -37,10 +37,10 @@ if idem ~= '' then
   for _, k in ipairs(lapsed) do redis.call('HDEL', KEYS[3], k) end
   redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
   local held = redis.call('HGET', KEYS[3], idem)
-  if held then
-    local o, e = string.match(held, '^(%d+):(.*)$')
-    return {tonumber(o), e}
-  end
+  -- A key held with no position was published while the topic kept no
+  -- history (its rules changed since): there is no position to answer with.
+  local o, e = string.match(held or '', '^(%d+):(.*)$')
+  if o then return {tonumber(o), e} end
 end
 local epoch = redis.call('HGET', KEYS[1], 'e')
 local exists = redis.call('EXISTS', KEYS[2]) == 1
@@ -85,6 +85,32 @@ if idem ~= '' then
   redis.call('PEXPIRE', KEYS[4], window)
 end
 return {offset, epoch}
+`;
+
+// A topic without history, a publication with an idempotency key. KEYS:
+// idempotency positions, idempotency expiry. ARGV: channel, message, key,
+// window ms, most keys. Publishes and remembers the key (with no position),
+// or, for a key the publisher used on this topic within the window, does
+// nothing. Returns 1 when it published, 0 for a repeat.
+const PUBLISH_ONCE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local lapsed = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+for _, k in ipairs(lapsed) do redis.call('HDEL', KEYS[1], k) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then return 0 end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+local window = tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], ARGV[3], '')
+redis.call('ZADD', KEYS[2], now + window, ARGV[3])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
+if over > 0 then
+  local oldest = redis.call('ZPOPMIN', KEYS[2], over)
+  for i = 1, #oldest, 2 do redis.call('HDEL', KEYS[1], oldest[i]) end
+end
+redis.call('PEXPIRE', KEYS[1], window)
+redis.call('PEXPIRE', KEYS[2], window)
+return 1
 `;
 
 // KEYS: a user's new-stream counter. ARGV: most streams per window, window ms.
@@ -259,6 +285,7 @@ export async function sha1(source: string): Promise<string> {
 /** The engine's scripts with their SHA-1 digests. */
 export interface Scripts {
   readonly publish: Script;
+  readonly publishOnce: Script;
   readonly newStream: Script;
   readonly read: Script;
   readonly presenceAdd: Script;
@@ -273,6 +300,7 @@ export interface Scripts {
 export async function loadScripts(): Promise<Scripts> {
   const entries = Object.entries({
     publish: PUBLISH,
+    publishOnce: PUBLISH_ONCE,
     newStream: NEW_STREAM,
     read: READ,
     presenceAdd: PRESENCE_ADD,

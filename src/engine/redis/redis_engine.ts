@@ -260,14 +260,23 @@ class ConnectedRedisEngine implements RedisEngine {
     const rule = this.#options.policy(topic);
     const shard = this.#shardFor(topic);
     const channel = topicChannel(this.#options.prefix, topic);
+    const { from } = publication;
+    const idem = idempotencyKeys(this.#options.prefix, topic, from);
     if (rule === undefined) {
-      const sent = shard.command.publish(channel, plainMessage(encoded));
+      const key = options?.idempotencyKey;
+      const sent = key === undefined
+        ? shard.command.publish(channel, plainMessage(encoded))
+        : shard.run(this.#scripts.publishOnce, [idem.positions, idem.expiry], [
+          channel,
+          plainMessage(encoded),
+          key,
+          this.#options.idempotencyWindowMs,
+          this.#options.maxIdempotencyKeys,
+        ]);
       await this.#confirm(shard, "publish", topic, sent);
       return undefined;
     }
     const keys = topicKeys(this.#options.prefix, topic);
-    const { from } = publication;
-    const idem = idempotencyKeys(this.#options.prefix, topic, from);
     const scriptKeys = [keys.meta, keys.stream, idem.positions, idem.expiry];
     // A user's publication may not create a stream until their quota allowed it.
     const args = [
