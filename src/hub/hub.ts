@@ -116,6 +116,15 @@ export interface PublishOptions {
    * @default {undefined}
    */
   sign?: PublicationSigningKey | PublicationSigner;
+  /**
+   * Makes the publication safe to retry: a key this publisher (`from`)
+   * used on the topic within the engine's idempotency window is not
+   * published again, and the first publication's position is returned.
+   * 1 to 64 printable ASCII characters without space.
+   *
+   * @default {undefined}
+   */
+  idempotencyKey?: string;
 }
 
 /** What {@linkcode Hub.broadcast} sends, mirroring the admin route. */
@@ -602,12 +611,13 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     const event = publishOptions.event;
     const jws = admission?.jws;
     const ts = clock.now();
-    return await engine.publish(
-      topic,
-      event === undefined
-        ? (jws === undefined ? { data, from, ts } : { data, from, ts, extra: jws })
-        : (jws === undefined ? { data, from, ts, event } : { data, from, ts, event, extra: jws }),
-    );
+    const publication = event === undefined
+      ? (jws === undefined ? { data, from, ts } : { data, from, ts, extra: jws })
+      : (jws === undefined ? { data, from, ts, event } : { data, from, ts, event, extra: jws });
+    const { idempotencyKey } = publishOptions;
+    return await (idempotencyKey === undefined
+      ? engine.publish(topic, publication)
+      : engine.publish(topic, publication, { idempotencyKey }));
   }
 
   // Rule replacements, here and (secret keys by fingerprint) on other hubs.

@@ -75,3 +75,21 @@ eachTransport("a malformed idempotency key is refused and the connection lives o
   assert.deepEqual(history.publications, [], "nothing was published");
   await socket.close();
 });
+
+eachTransport("hub.publish with an idempotencyKey publishes a repeat once", async (t) => {
+  await using h = await startTestHub(t, { history: HISTORY });
+  const watcher = await join(h, "carol");
+  await watcher.request({ type: "subscribe", id: "s", topic: "chat:a" });
+  const first = await h.hub.publish("chat:a", "server", { idempotencyKey: "job-9" });
+  const again = await h.hub.publish("chat:a", "server", { idempotencyKey: "job-9" });
+  assert.deepEqual(again, first);
+  // The server's keys are its own: a user's same key is another publication.
+  const user = await h.hub.publish("chat:a", "user", { idempotencyKey: "job-9", from: "alice" });
+  assert.equal(user?.offset, 2);
+  await assert.rejects(h.hub.publish("chat:a", 1, { idempotencyKey: "" }), TypeError);
+  assert.equal((await watcher.next((f) => f.type === "message")).payload, "server");
+  assert.equal((await watcher.next((f) => f.type === "message")).payload, "user");
+  await watcher.request({ type: "ping", id: "p" });
+  assert.deepEqual(watcher.pending.filter((f) => f.type === "message"), []);
+  await watcher.close();
+});
