@@ -415,7 +415,10 @@ export class RealtimeClient implements AsyncDisposable {
 
   /**
    * Publishes a payload to a concrete topic. While the client is not open
-   * the publish waits in a bounded queue and is sent on connect.
+   * the publish waits in a bounded queue and is sent on connect. An
+   * acknowledged publish carries an idempotency key, so one the connection
+   * lost before its `ack` is sent again after the reconnect and published
+   * once.
    *
    * @param topic A concrete topic (no wildcards).
    * @param payload Any JSON value; `undefined` is sent as `null`.
@@ -423,7 +426,7 @@ export class RealtimeClient implements AsyncDisposable {
    * @returns Resolves when the hub acknowledged the publish.
    * @throws {RealtimeError} With the hub's code (`FORBIDDEN`, `RATE_LIMITED`,
    * `TOO_LARGE`, `SIGNATURE_REQUIRED`, `SIGNATURE_INVALID`...) or the client's
-   * (`TIMEOUT`, `QUEUE_FULL`, `DISCONNECTED`, `CLOSED`).
+   * (`TIMEOUT`, `QUEUE_FULL`, `CLOSED`).
    * @throws {TypeError} When the topic is invalid, the payload is not JSON, or
    * the signing key is unusable (a public key, an algorithm it does not fit).
    * @throws {RangeError} When a signing secret is shorter than 32 bytes.
