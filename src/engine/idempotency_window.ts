@@ -5,9 +5,9 @@
  * answered with the original position instead of being published twice.
  *
  * Keys are scoped by topic and publisher: one user's key never matches
- * another's. The window is bounded twice: a key is remembered for at most
- * `windowMs`, and a publisher keeps at most `maxKeys` keys per topic (the
- * oldest goes first). The in-memory engine holds one; the Redis engine keeps
+ * another's. The window is bounded three times: a key is remembered for at
+ * most `windowMs`, a publisher keeps at most `maxKeys` keys per topic, and
+ * the window at most `maxTotal` keys in all (the oldest goes first). The in-memory engine holds one; the Redis engine keeps
  * the same rules in its publish script (see `docs/engine.md`).
  *
  * @module
@@ -30,6 +30,12 @@ export interface IdempotencyWindowOptions {
   readonly windowMs?: number;
   /** Most keys remembered per publisher and topic; the oldest goes first. @default {1000} */
   readonly maxKeys?: number;
+  /**
+   * Most keys remembered in all, a bound on memory; past it the oldest
+   * goes first, so under a heavy load keys last less than `windowMs`.
+   * @default {100_000}
+   */
+  readonly maxTotal?: number;
   /** Current time in epoch milliseconds. */
   readonly now: () => number;
 }
@@ -38,6 +44,8 @@ export interface IdempotencyWindowOptions {
 export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 300_000;
 /** Default of {@linkcode IdempotencyWindowOptions.maxKeys}. */
 export const DEFAULT_MAX_IDEMPOTENCY_KEYS = 1000;
+/** Default of {@linkcode IdempotencyWindowOptions.maxTotal}. */
+export const DEFAULT_MAX_IDEMPOTENCY_KEYS_TOTAL = 100_000;
 
 /**
  * Checks the window's bounds, as both engines take them.
@@ -71,12 +79,24 @@ interface Held {
   /** `null`: published on a topic without history, so without a position. */
   readonly position: StreamPosition | null;
   readonly until: number;
+  /** Its name in `#held`: the scope and the key. */
+  readonly name: string;
+  /** Its scope's keys, shared by every key of the scope. */
+  readonly scope: Scope;
+}
+
+/** One scope's keys (their names), oldest first. */
+interface Scope {
+  readonly id: string;
+  readonly names: Set<string>;
 }
 
 /**
  * Remembers publications' keys with their positions, bounded in time and
- * count. Entries of one scope are kept in insertion order, and as the window
- * is the same for all, that is also expiry order: the oldest is always first.
+ * count. Every key sits in one map in insertion order, and as the window is
+ * the same for all, that is also expiry order: lapsed keys are dropped from
+ * its front, and past `maxTotal` the oldest go first. Each scope (topic and
+ * publisher) also lists its own keys in order, for its `maxKeys` bound.
  *
  * @example Answer a repeat with the original position
  * ```ts
@@ -95,27 +115,35 @@ interface Held {
 export class IdempotencyWindow {
   readonly #windowMs: number;
   readonly #maxKeys: number;
+  readonly #maxTotal: number;
   readonly #now: () => number;
-  /** Scope (topic and publisher) to its keys, oldest first. */
-  readonly #scopes = new Map<string, Map<string, Held>>();
+  /** Every remembered key by scope and key, oldest first. */
+  readonly #held = new Map<string, Held>();
+  /** Each scope's keys, by scope. */
+  readonly #scopes = new Map<string, Scope>();
 
   /** @param options The bounds and the clock. */
   constructor(options: IdempotencyWindowOptions) {
     const {
       windowMs = DEFAULT_IDEMPOTENCY_WINDOW_MS,
       maxKeys = DEFAULT_MAX_IDEMPOTENCY_KEYS,
+      maxTotal = DEFAULT_MAX_IDEMPOTENCY_KEYS_TOTAL,
     } = options;
     checkIdempotencyBounds(windowMs, maxKeys);
+    if (!Number.isSafeInteger(maxTotal) || maxTotal < 1) {
+      throw new RangeError(
+        `Invalid 'maxIdempotencyKeysTotal': expected a positive integer, got ${maxTotal}`,
+      );
+    }
     this.#windowMs = windowMs;
     this.#maxKeys = maxKeys;
+    this.#maxTotal = maxTotal;
     this.#now = options.now;
   }
 
   /** How many keys are remembered, over every scope. */
   get size(): number {
-    let size = 0;
-    for (const keys of this.#scopes.values()) size += keys.size;
-    return size;
+    return this.#held.size;
   }
 
   /**
@@ -128,19 +156,18 @@ export class IdempotencyWindow {
    * topic without history); `undefined` when the key is not remembered.
    */
   get(topic: string, from: string | null, key: string): StreamPosition | null | undefined {
-    const keys = this.#scopes.get(scopeOf(topic, from));
-    const held = keys?.get(key);
+    const held = this.#held.get(nameOf(scopeOf(topic, from), key));
     if (held === undefined) return undefined;
     if (held.until <= this.#now()) {
-      keys!.delete(key);
+      this.#drop(held);
       return undefined;
     }
     return held.position;
   }
 
   /**
-   * Remembers the position a key was published at, dropping the scope's
-   * expired keys and, past `maxKeys`, its oldest.
+   * Remembers the position a key was published at, dropping lapsed keys
+   * and, past `maxKeys` for the scope or `maxTotal` in all, the oldest.
    *
    * @param topic The concrete topic.
    * @param from The publisher's subject (`null`: the server).
@@ -153,28 +180,40 @@ export class IdempotencyWindow {
     key: string,
     position: StreamPosition | null,
   ): void {
-    const scope = scopeOf(topic, from);
-    let keys = this.#scopes.get(scope);
-    if (keys === undefined) this.#scopes.set(scope, keys = new Map());
-    const now = this.#now();
-    dropExpired(keys, now);
-    keys.delete(key);
-    keys.set(key, { position, until: now + this.#windowMs });
-    while (keys.size > this.#maxKeys) keys.delete(keys.keys().next().value!);
+    this.sweep();
+    const id = scopeOf(topic, from);
+    const name = nameOf(id, key);
+    const previous = this.#held.get(name);
+    if (previous !== undefined) this.#drop(previous);
+    let scope = this.#scopes.get(id);
+    if (scope === undefined) this.#scopes.set(id, scope = { id, names: new Set() });
+    this.#held.set(name, { position, until: this.#now() + this.#windowMs, name, scope });
+    const { names } = scope;
+    names.add(name);
+    while (names.size > this.#maxKeys) this.#drop(this.#held.get(names.values().next().value!)!);
+    while (this.#held.size > this.#maxTotal) this.#drop(this.#held.values().next().value!);
   }
 
-  /** Drops every expired key and the scopes left empty (the engine's sweep). */
+  /** Drops every lapsed key, oldest first (also the engine's periodic sweep). */
   sweep(): void {
     const now = this.#now();
-    for (const [scope, keys] of this.#scopes) {
-      dropExpired(keys, now);
-      if (keys.size === 0) this.#scopes.delete(scope);
+    for (const held of this.#held.values()) {
+      if (held.until > now) break;
+      this.#drop(held);
     }
   }
 
   /** Forgets everything. */
   clear(): void {
+    this.#held.clear();
     this.#scopes.clear();
+  }
+
+  #drop(held: Held): void {
+    this.#held.delete(held.name);
+    const { scope } = held;
+    scope.names.delete(held.name);
+    if (scope.names.size === 0) this.#scopes.delete(scope.id);
   }
 }
 
@@ -183,9 +222,7 @@ function scopeOf(topic: string, from: string | null): string {
   return from === null ? `${topic}\0` : `${topic}\0${from}\0`;
 }
 
-function dropExpired(keys: Map<string, Held>, now: number): void {
-  for (const [key, held] of keys) {
-    if (held.until > now) break;
-    keys.delete(key);
-  }
+function nameOf(scope: string, key: string): string {
+  // A key is printable ASCII: the scope's last NUL ends it unambiguously.
+  return `${scope}${key}`;
 }

@@ -42,6 +42,7 @@ import { PresenceTable } from "./presence_table.ts";
 import {
   DEFAULT_IDEMPOTENCY_WINDOW_MS,
   DEFAULT_MAX_IDEMPOTENCY_KEYS,
+  DEFAULT_MAX_IDEMPOTENCY_KEYS_TOTAL,
   IdempotencyWindow,
 } from "./idempotency_window.ts";
 
@@ -89,6 +90,14 @@ export interface MemoryEngineOptions {
    * @default {1000}
    */
   readonly maxIdempotencyKeys?: number;
+  /**
+   * Most idempotency keys remembered in all, a bound on the memory they
+   * take (about 250 bytes each); past it the oldest is forgotten, so under
+   * a load of more keyed publications per window the window is shorter.
+   *
+   * @default {100_000}
+   */
+  readonly maxIdempotencyKeysTotal?: number;
 }
 
 const SYSTEM_CLOCK: EngineClock = {
@@ -204,6 +213,7 @@ class MemoryEngine implements Engine {
       onListenerError = (error: unknown) => globalThis.reportError(error),
       idempotencyWindowMs = DEFAULT_IDEMPOTENCY_WINDOW_MS,
       maxIdempotencyKeys = DEFAULT_MAX_IDEMPOTENCY_KEYS,
+      maxIdempotencyKeysTotal = DEFAULT_MAX_IDEMPOTENCY_KEYS_TOTAL,
     } = options;
     if (
       maxHistoryBytes !== undefined &&
@@ -230,6 +240,7 @@ class MemoryEngine implements Engine {
     this.#idempotency = new IdempotencyWindow({
       windowMs: idempotencyWindowMs,
       maxKeys: maxIdempotencyKeys,
+      maxTotal: maxIdempotencyKeysTotal,
       now: () => clock.now(),
     });
     this.#clock = clock;

@@ -45,6 +45,7 @@ export {
   checkIdempotencyBounds,
   DEFAULT_IDEMPOTENCY_WINDOW_MS,
   DEFAULT_MAX_IDEMPOTENCY_KEYS,
+  DEFAULT_MAX_IDEMPOTENCY_KEYS_TOTAL,
   IdempotencyWindow,
   type IdempotencyWindowOptions,
 } from "./idempotency_window.ts";

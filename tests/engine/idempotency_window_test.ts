@@ -104,3 +104,39 @@ Deno.test("createMemoryEngine without history rules sweeps remembered keys, then
   await engine.publish("plain:a", pub, { idempotencyKey: "k" });
   assert.deepEqual(got, ["1", "1"], "a lapsed key publishes again");
 });
+
+Deno.test("IdempotencyWindow keeps at most maxTotal keys in all, the oldest going first", () => {
+  const window = new IdempotencyWindow({
+    windowMs: 60_000,
+    maxKeys: 10,
+    maxTotal: 3,
+    now: () => 0,
+  });
+  window.remember("chat:a", "alice", "k1", at(1));
+  window.remember("chat:b", "bob", "k1", at(1));
+  window.remember("chat:a", "carol", "k1", at(2));
+  window.remember("chat:c", "dave", "k1", null);
+  assert.equal(window.size, 3);
+  assert.equal(window.get("chat:a", "alice", "k1"), undefined, "the oldest in all went");
+  assert.deepEqual(window.get("chat:b", "bob", "k1"), at(1));
+  assert.equal(window.get("chat:c", "dave", "k1"), null, "held with no position");
+  assert.throws(
+    () => new IdempotencyWindow({ maxTotal: 0, now: () => 0 }),
+    /'maxIdempotencyKeysTotal'.*got 0/,
+  );
+});
+
+Deno.test("IdempotencyWindow holds memory to its keys: a flood of scopes leaves at most maxTotal", () => {
+  let now = 0;
+  const window = new IdempotencyWindow({
+    windowMs: 1000,
+    maxKeys: 5,
+    maxTotal: 500,
+    now: () => now,
+  });
+  for (let i = 0; i < 10_000; i++) window.remember(`chat:${i % 700}`, `u${i % 13}`, `k${i}`, at(i));
+  assert.equal(window.size, 500);
+  now = 1000;
+  window.sweep();
+  assert.equal(window.size, 0, "every key lapsed and every scope went with it");
+});
