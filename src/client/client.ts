@@ -109,6 +109,9 @@ export interface PublishOptions {
    * key, once the client is connected again (to the same hub or another
    * of `urls`). Give your own key (1 to 64 printable ASCII characters,
    * no space) to make your own retries safe too, such as a message's id.
+   * A signed publish is not sent again (the hub refuses a JWS it accepted
+   * as a replay) and rejects with `DISCONNECTED`: call `publish` again
+   * with the same key, which signs it anew, and it is published once.
    *
    * @default {a random key for an acknowledged publish; none for `ack: false`}
    */
@@ -575,8 +578,9 @@ export class RealtimeClient implements AsyncDisposable {
       what: `Publish to '${topic}'`,
       topic,
       onSettle: () => this.#queue.delete(id),
-      // With a key, a publish the connection lost before its ack is sent again.
-      resend: key === undefined ? undefined : text,
+      // With a key, a publish the connection lost before its ack is sent again;
+      // not a signed one: the hub would refuse its JWS as a replay.
+      resend: key === undefined || "jws" in fields ? undefined : text,
     });
     if (open) this.#sendRequest(id, text);
     else this.#queue.add(id, text);
