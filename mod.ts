@@ -67,11 +67,20 @@ export {
   type HandlerLimits,
   type PublishRequest,
   type PublishResult,
+  type RefreshResult,
   type RpcHandler,
   type RpcRequest,
   type SubscribeRequest,
   type SubscribeResult,
 } from "./src/hub/handlers.ts";
+export type {
+  ConnectEvent,
+  DisconnectEvent,
+  HubEvent,
+  HubEventSink,
+  PresenceChangeEvent,
+  PublicationEvent,
+} from "./src/hub/hub_events.ts";
 export type { Histogram, HubMetrics, LabeledCounter } from "./src/hub/metrics.ts";
 
 // Options and their parts
@@ -87,6 +96,8 @@ export {
   type TokenSourceOptions,
   type TrustProxyOptions,
 } from "./src/hub/options.ts";
+export type { StompOptions } from "./src/hub/stomp_options.ts";
+export type { StompDestinationRule } from "./src/protocol/stomp/destination.ts";
 export { PublishError, type PublishErrorCode } from "./src/hub/publish_error.ts";
 export type { Engine, StreamPosition } from "./src/engine/engine.ts";
 export { createMemoryEngine, type MemoryEngineOptions } from "./src/engine/memory_engine.ts";

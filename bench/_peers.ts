@@ -8,7 +8,7 @@
 import { type Child, freePort, startProcess, waitForLine, waitForPort } from "./_proc.ts";
 
 /** Which client protocol the load generator speaks to a peer. */
-export type Protocol = "hub" | "hub-v1" | "plain" | "sio" | "nats";
+export type Protocol = "hub" | "hub-v1" | "stomp" | "plain" | "sio" | "nats";
 
 /** A started server. */
 export interface RunningServer {
@@ -79,14 +79,16 @@ async function readyOnStdout(
  * same run); `v1` is driven by clients offering only `realtime.v1` (no
  * batching) and publishing without ids (many topics only).
  */
-function hubVariant(variant: "history" | "v1"): Peer {
+function hubVariant(variant: "history" | "v1" | "stomp"): Peer {
   return {
     id: `hub-deno-${variant}`,
     label: variant === "history"
       ? "@realtime/hub, Deno adapter, history on every topic (100 publications, 5 min)"
+      : variant === "stomp"
+      ? "@realtime/hub, Deno adapter, STOMP 1.2 clients (docs/stomp.md), SEND with receipts"
       : "@realtime/hub, Deno adapter, clients offering only realtime.v1, publishes without ids",
-    protocol: variant === "history" ? "hub" : "hub-v1",
-    scenarios: [variant === "history" ? "fanout" : "many_topics"],
+    protocol: variant === "history" ? "hub" : variant === "stomp" ? "stomp" : "hub-v1",
+    scenarios: [variant === "v1" ? "many_topics" : "fanout"],
     unavailable: () => Promise.resolve(undefined),
     start: async ({ root, core, logFile }) =>
       await readyOnStdout(
@@ -233,6 +235,7 @@ export const PEERS: readonly Peer[] = [
   hubPeer("ws", true),
   hubVariant("history"),
   hubVariant("v1"),
+  hubVariant("stomp"),
   nodePeer(
     "node-ws",
     "Node + npm ws (same JSON frames, no auth, no ACL)",

@@ -30,6 +30,7 @@ import { latency } from "./scenarios/latency.ts";
 import { manyTopics } from "./scenarios/many_topics.ts";
 import { memory } from "./scenarios/memory.ts";
 import { renderScaleOut, runScaleOut, SCALE_OUT_ID } from "./scale_out.ts";
+import { runAppHandlers } from "./app/run_section.ts";
 
 const SCENARIOS: readonly Scenario[] = [fanout, manyTopics, connectRate, memory, latency];
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
     : undefined;
   const micro = args.micro ? await runMicro(args.quick, settings.core.server) : "--no-micro";
   const signed = args.micro ? await runSignedFanout(args.quick, settings.core.server) : undefined;
+  const app = args.micro ? await runAppHandlers(args.quick) : undefined;
   const descriptions = new Map(scenarios.map((s) => [s.id, s.describe(sizes)]));
   const reference = await readReference(`${BENCH}/results/reference.json`);
   const markdown = renderReport({
@@ -123,7 +125,8 @@ async function main(): Promise<void> {
     micro,
     seconds: (performance.now() - started) / 1000,
     reference,
-  }) + (signed === undefined ? "" : `\n## Signed publications: fan-out\n\n${signed}\n`);
+  }) + (signed === undefined ? "" : `\n## Signed publications: fan-out\n\n${signed}\n`) +
+    (app === undefined ? "" : `\n## The application's handlers and proxies\n\n${app}\n`);
   await writeReport(
     scaleOutSection === undefined ? markdown : `${markdown}\n\n${scaleOutSection}\n`,
     results,
@@ -213,7 +216,8 @@ async function runOnce(
         setupConcurrency: sizes.setupConcurrency,
         // The load generator gives up first, so it can still report what it saw.
         timeoutMs: sizes.runTimeoutMs - 5000,
-        tokensFile: peer.protocol === "hub" || peer.protocol === "hub-v1"
+        tokensFile: peer.protocol === "hub" || peer.protocol === "hub-v1" ||
+            peer.protocol === "stomp"
           ? settings.tokensFile
           : undefined,
       }),

@@ -20,6 +20,7 @@ import type { Deadlines } from "./_deadlines.ts";
 import type { PatternQuota } from "./_pattern_quota.ts";
 import type { AppHandlers, RpcHandler } from "./handlers.ts";
 import type { HandlerCalls } from "./_handler_calls.ts";
+import type { HubEventSink } from "./hub_events.ts";
 
 /** The hub as seen by one session. */
 export interface HubContext {
@@ -84,4 +85,6 @@ export interface HubContext {
   rpcHandler(method: string): RpcHandler | undefined;
   /** Runs handlers within their limits. */
   readonly calls: HandlerCalls;
+  /** The observer of the hub's events; `undefined` costs nothing. */
+  readonly events: HubEventSink | undefined;
 }

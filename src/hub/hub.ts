@@ -43,8 +43,15 @@ import { compileHistoryPolicy } from "../engine/history_policy.ts";
 import { systemClock } from "./clock.ts";
 import { Session } from "./session.ts";
 import { V1Door, type V1DoorHost } from "./codec/v1.ts";
+import { StompDoor } from "./codec/stomp.ts";
+import { createStompHost } from "./stomp_options.ts";
 import type { RpcHandler } from "./handlers.ts";
-import { resolveHandlerLimits, resolveHandlers, RPC_METHOD_NAME } from "./_resolve_handlers.ts";
+import {
+  resolveEvents,
+  resolveHandlerLimits,
+  resolveHandlers,
+  RPC_METHOD_NAME,
+} from "./_resolve_handlers.ts";
 import { HandlerCalls } from "./_handler_calls.ts";
 import { createPermissions } from "./permissions.ts";
 import { createRulesUpdates } from "./_rules_updates.ts";
@@ -65,8 +72,8 @@ import {
 } from "./inspect.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createNodeAnnouncer, type NodeList } from "./nodes.ts";
-import { createDeadlines } from "./_deadlines.ts";
-import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
+import { createDeadlines, type Deadline } from "./_deadlines.ts";
+import { STOMP_SUBPROTOCOLS, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
 import { createSignedPublish, type PublishAdmission } from "./_signed_publish.ts";
 import { PublishError } from "./publish_error.ts";
@@ -407,6 +414,22 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
 
   const connections = new Set<Session>();
   const handlers = resolveHandlers(options.handlers);
+  const events = resolveEvents(options.events, log);
+  /** Tells the observer of a publication once the engine took it. */
+  const published = (topic: string, from: string | null, data: string) =>
+  (
+    position: StreamPosition | undefined,
+  ) => {
+    events?.({
+      type: "publication",
+      at: clock.now(),
+      topic,
+      from,
+      data,
+      offset: position?.offset,
+    });
+    return position;
+  };
   const handlerLimits = resolveHandlerLimits(options.handlerLimits);
   const rpcMethods = new Map<string, RpcHandler>();
   // Prefix registrations ("chat.*"), longest first.
@@ -468,9 +491,10 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       const publication = jws === undefined
         ? { data, from, ts: clock.now() }
         : { data, from, ts: clock.now(), extra: jws };
-      return idempotencyKey === undefined
+      const sent = idempotencyKey === undefined
         ? engine.publish(topic, publication)
         : engine.publish(topic, publication, { idempotencyKey });
+      return events === undefined ? sent : sent.then(published(topic, from, data));
     },
     signed,
     engine,
@@ -499,11 +523,24 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       metrics,
       log,
     }),
+    events,
   };
 
   /** The v1 doors' hosts, with and without `realtime.v1.batch`. */
   const plainHost: V1DoorHost = { limits, flushQueue, metrics, batch: false };
   const batchHost: V1DoorHost = { limits, flushQueue, metrics, batch: true };
+  /** The STOMP doors' host (`docs/stomp.md`). */
+  const stompHost = createStompHost(options.stomp, {
+    limits,
+    flushQueue,
+    metrics,
+    timers: {
+      now: () => clock.now(),
+      add: (at, fn, self) => deadlines.add(at, fn, self),
+      cancel: (d) => deadlines.cancel(d as Deadline),
+    },
+    idPrefix: prefix,
+  });
 
   const admit = createAdmission({
     sources,
@@ -545,6 +582,18 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   }
 
   function connect(socket: HubSocket, admission: Accepted): SocketHandler {
+    const stomp = admission.protocol === undefined
+      ? undefined
+      : STOMP_SUBPROTOCOLS[admission.protocol];
+    if (stomp !== undefined) {
+      const door = new StompDoor(socket, stompHost, stomp);
+      const peer = { remoteAddr: admission.peer?.remoteAddr, transport: "stomp" };
+      const connection = new Session(generateId(), door, context, peer);
+      door.bind(connection);
+      connections.add(connection);
+      metrics.connectionsOpened++;
+      return new Handler(connection, admission);
+    }
     const batch = admission.protocol === SUBPROTOCOL_V1_BATCH;
     const door = new V1Door(socket, batch ? batchHost : plainHost);
     const connection = new Session(generateId(), door, context, admission.peer);
@@ -615,9 +664,10 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       ? (jws === undefined ? { data, from, ts } : { data, from, ts, extra: jws })
       : (jws === undefined ? { data, from, ts, event } : { data, from, ts, event, extra: jws });
     const { idempotencyKey } = publishOptions;
-    return await (idempotencyKey === undefined
+    const sent = idempotencyKey === undefined
       ? engine.publish(topic, publication)
-      : engine.publish(topic, publication, { idempotencyKey }));
+      : engine.publish(topic, publication, { idempotencyKey });
+    return await (events === undefined ? sent : sent.then(published(topic, from, data)));
   }
 
   // Rule replacements, here and (secret keys by fingerprint) on other hubs.

@@ -251,6 +251,15 @@ export class Session implements DoorOwner {
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
     this.#ctx.calls.abort(this);
+    if (welcomed && this.#principal !== undefined) {
+      this.#ctx.events?.({
+        type: "disconnect",
+        at: this.#ctx.clock.now(),
+        connection: this.id,
+        user: this.#principal.sub,
+        code: this.#closeCode ?? null,
+      });
+    }
     const disconnect = this.#ctx.handlers?.disconnect;
     if (disconnect !== undefined && welcomed && this.#principal !== undefined) {
       const notice = {
@@ -714,6 +723,17 @@ export class Session implements DoorOwner {
       topic,
       info === undefined ? entry : { ...entry, info },
     ).catch((error) => this.#engineFailed("presence_add", topic, error));
+    this.#presenceEvent("join", topic);
+  }
+
+  #presenceEvent(type: "join" | "leave", topic: string): void {
+    this.#ctx.events?.({
+      type,
+      at: this.#ctx.clock.now(),
+      topic,
+      connection: this.id,
+      user: this.#principal!.sub,
+    });
   }
 
   /**
@@ -728,6 +748,7 @@ export class Session implements DoorOwner {
     this.#ctx.engine.presenceRemove(topic, this.id).catch((error) =>
       this.#engineFailed("presence_remove", topic, error)
     );
+    this.#presenceEvent("leave", topic);
   }
 
   #engineFailed(operation: string, topic: string, error: unknown): void {
@@ -1101,6 +1122,13 @@ export class Session implements DoorOwner {
       user: principal.sub,
       expiresAt: principal.expiresAt,
     });
+    this.#ctx.events?.({
+      type: "connect",
+      at: this.#ctx.clock.now(),
+      connection: this.id,
+      user: principal.sub,
+      transport: this.#transport,
+    });
   }
 
   /**
@@ -1148,6 +1176,9 @@ export class Session implements DoorOwner {
     const expiresAt = principal?.expiresAt;
     if (principal === undefined || expiresAt === null || expiresAt === undefined) return;
     if (kind === "token_expiring") {
+      if (this.#ctx.handlers?.refresh !== undefined && this.#ctx.clock.now() < expiresAt) {
+        return this.#appRefresh(principal, expiresAt);
+      }
       this.#reply({ type: "token_expiring", expiresAt });
       this.#at(expiresAt, "token_expired");
       return;
@@ -1160,6 +1191,48 @@ export class Session implements DoorOwner {
     });
     this.#error("TOKEN_EXPIRED", "Token has expired");
     this.close(CloseCode.AuthFailed, "Token expired");
+  }
+
+  /**
+   * Asks the application's `refresh` handler to extend the credentials
+   * (sessions without a token to refresh with). The close at `expiresAt`
+   * stays armed while it decides; a failure is tried again at half the
+   * time left, while at least a second is left.
+   */
+  #appRefresh(principal: Principal, expiresAt: number): void {
+    const refresh = this.#ctx.handlers!.refresh!;
+    this.#at(expiresAt, "token_expired");
+    this.#call("refresh", (signal) => refresh(this.#handlerContext(principal, signal))).then(
+      (result) => {
+        if (this.#state !== "open" || this.#principal !== principal) return;
+        if (result === undefined || result === null) {
+          this.#reply({ type: "token_expiring", expiresAt });
+          return;
+        }
+        const next = result.expiresAt;
+        if (next !== null && (typeof next !== "number" || !(next > this.#ctx.clock.now()))) {
+          this.#ctx.log({
+            level: "error",
+            event: "handler.bad_refresh",
+            connection: this.id,
+            error: "The refresh handler's expiresAt is not a time in the future",
+          });
+          return;
+        }
+        this.#principal = { ...principal, expiresAt: next };
+        this.#armExpiry(this.#principal);
+      },
+      (error: HubError) => {
+        if (this.#state !== "open" || this.#principal !== principal) return;
+        if (!error.retry) {
+          this.#error("TOKEN_EXPIRED", error.message);
+          this.close(CloseCode.AuthFailed, "Refresh refused by the application");
+          return;
+        }
+        const left = expiresAt - this.#ctx.clock.now();
+        if (left > 2000) this.#at(expiresAt - left / 2, "token_expiring");
+      },
+    );
   }
 
   #violation(): void {

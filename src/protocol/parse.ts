@@ -74,13 +74,42 @@ export function parseClientFrame(data: unknown, limits: FrameLimits): ParseResul
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return bad(`Frame must be a JSON object, got ${describe(value)}`);
   }
-  const raw = value as Record<string, unknown>;
+  return parseClientRequest(value as Record<string, unknown>, limits, data.length);
+}
+
+/**
+ * Validates a request another door already decoded from its own syntax (a
+ * STOMP frame) into a protocol v1 frame's fields, with the checks
+ * {@linkcode parseClientFrame} runs after the JSON: id, nesting depth, type,
+ * fields.
+ *
+ * @param raw The frame's fields, as `JSON.parse` would give them.
+ * @param limits The depth bound (the size was checked by the door).
+ * @param chars The length of the text it came from: shorter than twice
+ * `maxDepth`, it cannot be too deep and is not walked.
+ * @returns The frame, or the error to send back.
+ *
+ * @example Validate a publish a STOMP SEND became
+ * ```ts
+ * import { DEFAULT_FRAME_LIMITS, parseClientRequest } from "@realtime/hub/protocol";
+ * import assert from "node:assert/strict";
+ *
+ * const raw = { type: "publish", topic: "chat:lobby", payload: { text: "hi" } };
+ * assert.equal(parseClientRequest(raw, DEFAULT_FRAME_LIMITS, 20).ok, true);
+ * assert.equal(parseClientRequest({ ...raw, topic: "chat:*" }, DEFAULT_FRAME_LIMITS, 20).ok, false);
+ * ```
+ */
+export function parseClientRequest(
+  raw: Record<string, unknown>,
+  limits: FrameLimits,
+  chars: number,
+): ParseResult {
   const idProblem = checkId(raw.id);
   if (idProblem !== undefined) return bad(idProblem);
   const id = raw.id as RequestId | undefined;
   // Each level of nesting takes two characters at least ({} or []): a
   // shorter text cannot be too deep, and most frames are that short.
-  if (data.length > 2 * limits.maxDepth && exceedsDepth(raw, limits.maxDepth)) {
+  if (chars > 2 * limits.maxDepth && exceedsDepth(raw, limits.maxDepth)) {
     return bad(`Frame is nested deeper than ${limits.maxDepth} levels`, id);
   }
   const type = raw.type;

@@ -57,7 +57,7 @@ const ACK_PREFIX = '{"type":"ack","id":';
 
 /**
  * Opens one connection and resolves once it may subscribe.
- * @param {"hub" | "hub-v1" | "plain" | "sio" | "nats"} protocol
+ * @param {"hub" | "hub-v1" | "stomp" | "plain" | "sio" | "nats"} protocol
  * @param {string} url
  * @param {string | undefined} token The JWT (hub only).
  * @param {{errors: number}} stats Error frames and replies are counted here.
@@ -83,6 +83,8 @@ export function connect(protocol, url, token, stats) {
         stats,
         true,
       );
+    case "stomp":
+      return stompClient(new WebSocket(url, ["v12.stomp"], SOCKET_OPTIONS), token, stats);
     case "plain":
       return jsonClient(new WebSocket(url, SOCKET_OPTIONS), false, stats);
     case "sio":
@@ -198,6 +200,59 @@ function jsonClient(ws, waitForWelcome, stats, fireAndForget = false) {
     if (waitForWelcome) markReady = ready;
     else ws.on("open", ready);
   }).then(() => client);
+}
+
+/**
+ * STOMP 1.2 (docs/stomp.md): CONNECT with the token as `passcode`, SUBSCRIBE
+ * and SEND with a `receipt` each, settled by its RECEIPT; a topic `a:b` is
+ * the destination `/topic/a/b`. One frame per message, as the hub writes.
+ */
+function stompClient(ws, token, stats) {
+  const pending = new Map();
+  let nextId = 1;
+  let markReady = () => {};
+  const destination = (topic) => `/topic/${topic.replaceAll(":", "/")}`;
+  const client = {
+    onMessage: () => {},
+    subscribe: (topic) =>
+      promised((done) => {
+        const id = nextId++;
+        pending.set(id, done);
+        ws.send(`SUBSCRIBE\nid:${id}\ndestination:${destination(topic)}\nreceipt:${id}\n\n\0`);
+      }),
+    publish: (topic, payload, done) => {
+      const id = nextId++;
+      pending.set(id, done);
+      ws.send(
+        `SEND\ndestination:${
+          destination(topic)
+        }\ncontent-type:application/json\nreceipt:${id}\n\n${payload}\0`,
+      );
+    },
+    close: () => ws.terminate(),
+  };
+  coalesceWrites(ws);
+  function handle(frame) {
+    if (frame.startsWith("MESSAGE")) readDelivery(frame, client.onMessage);
+    else if (frame.startsWith("RECEIPT")) {
+      settle(pending, intAt(frame, frame.indexOf("receipt-id:") + 11));
+    } else if (frame.startsWith("CONNECTED")) markReady();
+    else if (frame.startsWith("ERROR")) stats.errors++;
+  }
+  ws.on("message", (data) => {
+    const text = data.toString();
+    // The hub writes a turn's frames in one message, each ending with its NUL
+    // (the benchmark's bodies hold none).
+    let start = 0;
+    for (let nul = text.indexOf("\0"); nul >= 0; nul = text.indexOf("\0", start)) {
+      while (text.charCodeAt(start) === 10 || text.charCodeAt(start) === 13) start++;
+      handle(text.slice(start, nul));
+      start = nul + 1;
+    }
+  });
+  ws.on("open", () => ws.send(`CONNECT\naccept-version:1.2\nhost:hub\npasscode:${token}\n\n\0`));
+  ws.on("close", () => failAll(pending.values(), pending));
+  return opened(ws, (ready) => markReady = ready).then(() => client);
 }
 
 function sioClient(ws, stats) {
