@@ -29,6 +29,9 @@ export function publishOptionsProblem(
   if (typeof options !== "object" || options === null) {
     return `Invalid publish options: expected an object, got ${options}`;
   }
+  if (options.onRepeat !== undefined && typeof options.onRepeat !== "function") {
+    return "Invalid publish options: 'onRepeat' must be a function";
+  }
   const key = options.idempotencyKey;
   if (key !== undefined) {
     const problem = idempotencyKeyProblem(key);

@@ -391,6 +391,14 @@ export interface EnginePublishOptions {
    * @default {undefined}
    */
   readonly idempotencyKey?: string;
+  /**
+   * Called, before `publish` resolves, when `idempotencyKey` was a repeat
+   * and nothing was published: the hub then reports no second publication
+   * (to its `events` observer and webhooks).
+   *
+   * @default {undefined}
+   */
+  readonly onRepeat?: () => void;
 }
 
 /**

@@ -263,7 +263,10 @@ class MemoryEngine implements Engine {
     const key = options?.idempotencyKey;
     if (key !== undefined) {
       const held = this.#idempotency.get(topic, publication.from, key);
-      if (held !== undefined) return held === null ? NO_POSITION : Promise.resolve(held);
+      if (held !== undefined) {
+        options!.onRepeat?.();
+        return held === null ? NO_POSITION : Promise.resolve(held);
+      }
     }
     if (rule === undefined) {
       if (key !== undefined) {

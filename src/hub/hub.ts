@@ -32,6 +32,7 @@ import {
 import type {
   ControlCommand,
   Engine,
+  EnginePublication,
   HistoryQuery,
   HistoryResult,
   PresenceEntry,
@@ -430,6 +431,32 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     });
     return position;
   };
+  /**
+   * Publishes through the engine and tells `events` of the publication,
+   * unless its idempotency key was a repeat the engine did not publish.
+   */
+  const publishOnce = (
+    topic: string,
+    publication: EnginePublication,
+    idempotencyKey: string | undefined,
+  ): Promise<StreamPosition | undefined> => {
+    if (idempotencyKey === undefined) {
+      const sent = engine.publish(topic, publication);
+      return events === undefined
+        ? sent
+        : sent.then(published(topic, publication.from, publication.data));
+    }
+    let repeat = false;
+    const sent = engine.publish(topic, publication, {
+      idempotencyKey,
+      onRepeat: () => void (repeat = true),
+    });
+    return events === undefined
+      ? sent
+      : sent.then((position) =>
+        repeat ? position : published(topic, publication.from, publication.data)(position)
+      );
+  };
   const handlerLimits = resolveHandlerLimits(options.handlerLimits);
   const rpcMethods = new Map<string, RpcHandler>();
   // Prefix registrations ("chat.*"), longest first.
@@ -491,10 +518,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       const publication = jws === undefined
         ? { data, from, ts: clock.now() }
         : { data, from, ts: clock.now(), extra: jws };
-      const sent = idempotencyKey === undefined
-        ? engine.publish(topic, publication)
-        : engine.publish(topic, publication, { idempotencyKey });
-      return events === undefined ? sent : sent.then(published(topic, from, data));
+      return publishOnce(topic, publication, idempotencyKey);
     },
     signed,
     engine,
@@ -663,11 +687,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     const publication = event === undefined
       ? (jws === undefined ? { data, from, ts } : { data, from, ts, extra: jws })
       : (jws === undefined ? { data, from, ts, event } : { data, from, ts, event, extra: jws });
-    const { idempotencyKey } = publishOptions;
-    const sent = idempotencyKey === undefined
-      ? engine.publish(topic, publication)
-      : engine.publish(topic, publication, { idempotencyKey });
-    return await (events === undefined ? sent : sent.then(published(topic, from, data)));
+    return await publishOnce(topic, publication, publishOptions.idempotencyKey);
   }
 
   // Rule replacements, here and (secret keys by fingerprint) on other hubs.

@@ -140,9 +140,13 @@ export function engineConformance(name: string, harness: ConformanceHarness): vo
     const rec = recorder();
     await engine.subscribe("h:idem", rec);
     const from = (user: string | null, data: string) => ({ data, from: user, ts: 1 });
-    const first = await engine.publish("h:idem", from("alice", "1"), { idempotencyKey: "k1" });
-    const repeat = await engine.publish("h:idem", from("alice", "1"), { idempotencyKey: "k1" });
+    let repeats = 0;
+    const k1 = { idempotencyKey: "k1", onRepeat: () => void repeats++ };
+    const first = await engine.publish("h:idem", from("alice", "1"), k1);
+    assert.equal(repeats, 0);
+    const repeat = await engine.publish("h:idem", from("alice", "1"), k1);
     assert.deepEqual(repeat, first, "the repeat is answered with the first position");
+    assert.equal(repeats, 1, "and said to be a repeat before it resolved");
     // Another publisher's key, another key, another topic: each is its own publication.
     const bob = await engine.publish("h:idem", from("bob", "2"), { idempotencyKey: "k1" });
     const other = await engine.publish("h:idem", from("alice", "3"), { idempotencyKey: "k2" });
@@ -163,10 +167,13 @@ export function engineConformance(name: string, harness: ConformanceHarness): vo
   test("publishes a repeated idempotency key once on a topic without history", async (engine) => {
     const rec = recorder();
     await engine.subscribe("plain:idem", rec);
-    const once = { idempotencyKey: "k1" };
+    let repeats = 0;
+    const once = { idempotencyKey: "k1", onRepeat: () => void repeats++ };
     const alice = (data: string) => ({ data, from: "alice", ts: 1 });
     assert.equal(await engine.publish("plain:idem", alice("1"), once), undefined);
+    assert.equal(repeats, 0);
     assert.equal(await engine.publish("plain:idem", alice("1"), once), undefined);
+    assert.equal(repeats, 1);
     await engine.publish("plain:idem", { data: "2", from: "bob", ts: 1 }, once);
     await engine.publish("plain:idem", alice("3"), { idempotencyKey: "k2" });
     await rec.until(() => rec.deliveries.length >= 3, "three deliveries");

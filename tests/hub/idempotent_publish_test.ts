@@ -7,8 +7,9 @@ import assert from "node:assert/strict";
 import { connectWelcomed, type TestSocket } from "../_support/client.ts";
 import { eachTransport, startTestHub, type TestHub } from "../_support/hub.ts";
 import type { HubOptions } from "../../src/hub/options.ts";
+import type { HubEvent } from "../../src/hub/hub_events.ts";
 
-const ACL = { "chat:*": ["subscribe", "publish", "history"] };
+const ACL = { "chat:*": ["subscribe", "publish", "history"], "plain:*": ["publish"] };
 const HISTORY: HubOptions["history"] = [{ pattern: "chat:*", size: 10, ttlMs: 60_000 }];
 
 async function join(h: TestHub, sub: string): Promise<TestSocket> {
@@ -92,4 +93,29 @@ eachTransport("hub.publish with an idempotencyKey publishes a repeat once", asyn
   await watcher.request({ type: "ping", id: "p" });
   assert.deepEqual(watcher.pending.filter((f) => f.type === "message"), []);
   await watcher.close();
+});
+
+eachTransport("a repeated idempotency key is told to the events observer once", async (t) => {
+  const events: HubEvent[] = [];
+  await using h = await startTestHub(t, { history: HISTORY, events: (e) => events.push(e) });
+  const socket = await join(h, "alice");
+  for (const [id, topic] of [[1, "chat:a"], [2, "chat:a"], [3, "plain:a"], [4, "plain:a"]]) {
+    const reply = await socket.request({
+      type: "publish",
+      id,
+      topic,
+      payload: 1,
+      idempotencyKey: "once",
+    });
+    assert.equal(reply.type, "ack");
+  }
+  await h.hub.publish("chat:a", 2, { idempotencyKey: "job" });
+  await h.hub.publish("chat:a", 2, { idempotencyKey: "job" });
+  const publications = events.filter((e) => e.type === "publication");
+  assert.deepEqual(publications.map((e) => e.type === "publication" && `${e.topic} ${e.from}`), [
+    "chat:a alice",
+    "plain:a alice",
+    "chat:a null",
+  ]);
+  await socket.close();
 });

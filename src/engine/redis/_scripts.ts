@@ -17,8 +17,8 @@ export interface Script {
 // create ('1' or '0'), idempotency key ('' for none), idempotency window ms,
 // most idempotency keys.
 // Returns {offset, epoch}. A key the publisher used on this topic within the
-// window returns the position it was published at and writes nothing else:
-// the repeat is neither stored nor published. A publisher's keys are dropped
+// window returns {offset, epoch, 'r'} with the position it was published at
+// and writes nothing else: the repeat is neither stored nor published. A publisher's keys are dropped
 // when they lapse (Redis clock) and, past the most kept, oldest first. When the topic has no stream yet (or its metadata
 // is gone, so its stream starts over) and ARGV[7] is '0', returns 0 and
 // writes nothing: creating a stream is charged to the publisher's quota
@@ -40,7 +40,7 @@ if idem ~= '' then
   -- A key held with no position was published while the topic kept no
   -- history (its rules changed since): there is no position to answer with.
   local o, e = string.match(held or '', '^(%d+):(.*)$')
-  if o then return {tonumber(o), e} end
+  if o then return {tonumber(o), e, 'r'} end
 end
 local epoch = redis.call('HGET', KEYS[1], 'e')
 local exists = redis.call('EXISTS', KEYS[2]) == 1

@@ -273,7 +273,8 @@ class ConnectedRedisEngine implements RedisEngine {
           this.#options.idempotencyWindowMs,
           this.#options.maxIdempotencyKeys,
         ]);
-      await this.#confirm(shard, "publish", topic, sent);
+      const published = await this.#confirm(shard, "publish", topic, sent);
+      if (key !== undefined && published === 0) options!.onRepeat?.();
       return undefined;
     }
     const keys = topicKeys(this.#options.prefix, topic);
@@ -321,7 +322,8 @@ class ConnectedRedisEngine implements RedisEngine {
       await this.#grantNewStream(from!, topic);
       reply = await run(true);
     }
-    const [offset, epoch] = reply as [number, string];
+    const [offset, epoch, repeat] = reply as [number, string, unknown];
+    if (repeat === "r") options!.onRepeat?.();
     return { offset: Number(offset), epoch: String(epoch) };
   }
 
