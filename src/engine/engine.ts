@@ -464,6 +464,37 @@ export type ControlCommand =
 export const PUBLISHED: Promise<undefined> = Promise.resolve(undefined);
 
 /**
+ * Options of one {@linkcode Engine.publish}.
+ *
+ * @example A retry-safe publication
+ * ```ts
+ * import type { EnginePublishOptions } from "./engine.ts";
+ *
+ * const options: EnginePublishOptions = { idempotencyKey: "6f1c2a9e-07" };
+ * ```
+ */
+export interface EnginePublishOptions {
+  /**
+   * Makes the publication safe to retry: a publication with a key the
+   * same publisher (`from`) used on the same topic within the engine's
+   * idempotency window is not published again; `publish` resolves to the
+   * first one's position (`undefined` on a topic without history). 1 to 64
+   * printable ASCII characters without space.
+   *
+   * @default {undefined}
+   */
+  readonly idempotencyKey?: string;
+  /**
+   * Called, before `publish` resolves, when `idempotencyKey` was a repeat
+   * and nothing was published: the hub then reports no second publication
+   * (to its `events` observer and webhooks).
+   *
+   * @default {undefined}
+   */
+  readonly onRepeat?: () => void;
+}
+
+/**
  * Per-topic state shared by hub processes: publications with offsets and
  * epochs, history, presence and cross-process commands. This is the contract
  * a networked engine must also satisfy:
@@ -474,6 +505,10 @@ export const PUBLISHED: Promise<undefined> = Promise.resolve(undefined);
  * - Offsets increase by exactly 1 per publication within an epoch; a new
  *   epoch starts at offset 1 and means every older position is void.
  * - `recover` is all or nothing (see {@linkcode Recovery}).
+ * - A publication with an `idempotencyKey` seen from the same publisher on
+ *   the same topic within the engine's idempotency window (count and time,
+ *   see `docs/engine.md`) is neither stored nor delivered again; `publish`
+ *   answers with the first one's position.
  * - After `close()`, every method rejects with an `EngineError` of code
  *   `ENGINE_CLOSED` and no listener is called again.
  *
@@ -497,9 +532,14 @@ export interface Engine {
   /**
    * Publishes on a concrete topic.
    *
-   * @returns The publication's position, or `undefined` when the topic keeps no history.
+   * @returns The publication's position (for a repeated idempotency key, the
+   * first publication's), or `undefined` when the topic keeps no history.
    */
-  publish(topic: string, publication: EnginePublication): Promise<StreamPosition | undefined>;
+  publish(
+    topic: string,
+    publication: EnginePublication,
+    options?: EnginePublishOptions,
+  ): Promise<StreamPosition | undefined>;
   /**
    * Subscribes this process to a concrete topic or a pattern. Resolves once
    * deliveries are guaranteed to reach `listener`.

@@ -44,12 +44,17 @@ export interface HubContext {
     action: AclAction,
     topic: string,
   ): Verdict | Promise<Verdict>;
-  /** Publishes a payload on a concrete topic; resolves once the engine confirmed. */
+  /**
+   * Publishes a payload on a concrete topic; resolves once the engine
+   * confirmed. With an idempotency key the engine publishes a repeat of it
+   * only once and resolves to the first position.
+   */
   publish(
     topic: string,
     payload: unknown,
     from: string | null,
     jws?: string,
+    idempotencyKey?: string,
   ): Promise<StreamPosition | undefined>;
   /** The engine behind the fan-out: history, presence. */
   readonly engine: Engine;

@@ -32,6 +32,7 @@ import {
 import type {
   ControlCommand,
   Engine,
+  EnginePublication,
   HistoryQuery,
   HistoryResult,
   PresenceEntry,
@@ -125,6 +126,15 @@ export interface PublishOptions {
    * @default {undefined}
    */
   sign?: PublicationSigningKey | PublicationSigner;
+  /**
+   * Makes the publication safe to retry: a key this publisher (`from`)
+   * used on the topic within the engine's idempotency window is not
+   * published again, and the first publication's position is returned.
+   * 1 to 64 printable ASCII characters without space.
+   *
+   * @default {undefined}
+   */
+  idempotencyKey?: string;
 }
 
 /** What {@linkcode Hub.broadcast} sends, mirroring the admin route. */
@@ -430,6 +440,32 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     });
     return position;
   };
+  /**
+   * Publishes through the engine and tells `events` of the publication,
+   * unless its idempotency key was a repeat the engine did not publish.
+   */
+  const publishOnce = (
+    topic: string,
+    publication: EnginePublication,
+    idempotencyKey: string | undefined,
+  ): Promise<StreamPosition | undefined> => {
+    if (idempotencyKey === undefined) {
+      const sent = engine.publish(topic, publication);
+      return events === undefined
+        ? sent
+        : sent.then(published(topic, publication.from, publication.data));
+    }
+    let repeat = false;
+    const sent = engine.publish(topic, publication, {
+      idempotencyKey,
+      onRepeat: () => void (repeat = true),
+    });
+    return events === undefined
+      ? sent
+      : sent.then((position) =>
+        repeat ? position : published(topic, publication.from, publication.data)(position)
+      );
+  };
   const handlerLimits = resolveHandlerLimits(options.handlerLimits);
   const rpcMethods = new Map<string, RpcHandler>();
   // Prefix registrations ("chat.*"), longest first.
@@ -491,15 +527,12 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     deadlines,
     cache: { delete: (connection) => permissions.forget(connection) },
     check: permissions.check,
-    publish: (topic, payload, from, jws) => {
+    publish: (topic, payload, from, jws, idempotencyKey) => {
       const data = JSON.stringify(payload) ?? "null";
-      const sent = engine.publish(
-        topic,
-        jws === undefined
-          ? { data, from, ts: clock.now() }
-          : { data, from, ts: clock.now(), extra: jws },
-      );
-      return events === undefined ? sent : sent.then(published(topic, from, data));
+      const publication = jws === undefined
+        ? { data, from, ts: clock.now() }
+        : { data, from, ts: clock.now(), extra: jws };
+      return publishOnce(topic, publication, idempotencyKey);
     },
     signed,
     engine,
@@ -665,13 +698,10 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     const event = publishOptions.event;
     const jws = admission?.jws;
     const ts = clock.now();
-    const sent = engine.publish(
-      topic,
-      event === undefined
-        ? (jws === undefined ? { data, from, ts } : { data, from, ts, extra: jws })
-        : (jws === undefined ? { data, from, ts, event } : { data, from, ts, event, extra: jws }),
-    );
-    return await (events === undefined ? sent : sent.then(published(topic, from, data)));
+    const publication = event === undefined
+      ? (jws === undefined ? { data, from, ts } : { data, from, ts, extra: jws })
+      : (jws === undefined ? { data, from, ts, event } : { data, from, ts, event, extra: jws });
+    return await publishOnce(topic, publication, publishOptions.idempotencyKey);
   }
 
   // Rule replacements, here and (secret keys by fingerprint) on other hubs.

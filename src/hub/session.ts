@@ -24,7 +24,7 @@ import type {
   ServerFrame,
   TopicPosition,
 } from "../protocol/frames.ts";
-import type { PresenceEntry, PresenceEvent } from "../engine/engine.ts";
+import type { PresenceEntry, PresenceEvent, StreamPosition } from "../engine/engine.ts";
 import { EngineError } from "../engine/errors.ts";
 import { PUBLISHED } from "../engine/engine.ts";
 import { matchPattern } from "../topic/pattern.ts";
@@ -472,7 +472,7 @@ export class Session implements DoorOwner {
       session.#ack(r.id);
     },
     publish: (session, principal, r) =>
-      session.#publish(principal, r.topic, r.payload, r.jws, r.id),
+      session.#publish(principal, r.topic, r.payload, r.jws, r.id, r.idempotencyKey),
     history: (session, principal, r) => session.#history(principal, r),
     presence: (session, principal, r) => session.#presenceQuery(principal, r.type, r.topic, r.id),
     presence_stats: (session, principal, r) =>
@@ -782,13 +782,14 @@ export class Session implements DoorOwner {
     payload: unknown,
     jws: string | undefined,
     id: RequestId | undefined,
+    key: string | undefined,
   ): Promise<void> | void {
     const verdict = this.#ctx.check(this, principal, "publish", topic);
     // The decision is almost always cached and synchronous: no closure is
     // made for it then, as this runs for every publish frame.
     return verdict instanceof Promise
-      ? verdict.then((v) => this.#publishAllowed(v, principal, topic, payload, jws, id))
-      : this.#publishAllowed(verdict, principal, topic, payload, jws, id);
+      ? verdict.then((v) => this.#publishAllowed(v, principal, topic, payload, jws, id, key))
+      : this.#publishAllowed(verdict, principal, topic, payload, jws, id, key);
   }
 
   #publishAllowed(
@@ -798,16 +799,19 @@ export class Session implements DoorOwner {
     payload: unknown,
     jws: string | undefined,
     id: RequestId | undefined,
+    key: string | undefined,
   ): Promise<void> | void {
     if (this.#state !== "open") return;
     if (!verdict.allowed) return this.#error(verdict.code, verdict.message, id);
     // Signed topics: verified once here, before fan-out; plain ones pass at no cost.
     const admission = this.#ctx.signed.admit(this, topic, payload, jws);
-    if (admission === undefined) return this.#publishAdmitted(principal, topic, payload, jws, id);
+    if (admission === undefined) {
+      return this.#publishAdmitted(principal, topic, payload, jws, id, key);
+    }
     return admission.then((a) => {
       if (this.#state !== "open") return;
       if (!a.ok) return this.#error(a.code, a.message, id);
-      return this.#publishAdmitted(principal, topic, a.payload, a.jws, id);
+      return this.#publishAdmitted(principal, topic, a.payload, a.jws, id, key);
     });
   }
 
@@ -817,10 +821,13 @@ export class Session implements DoorOwner {
     payload: unknown,
     jws: string | undefined,
     id: RequestId | undefined,
+    key: string | undefined,
   ): Promise<void> | void {
     const hook = this.#ctx.handlers?.publish;
-    if (hook !== undefined) return this.#publishHooked(hook, principal, topic, payload, jws, id);
-    this.#publishCommitted(principal, topic, payload, jws, id);
+    if (hook !== undefined) {
+      return this.#publishHooked(hook, principal, topic, payload, jws, id, key);
+    }
+    this.#publishCommitted(principal, topic, payload, jws, id, key);
   }
 
   /**
@@ -834,6 +841,7 @@ export class Session implements DoorOwner {
     payload: unknown,
     jws: string | undefined,
     id: RequestId | undefined,
+    key: string | undefined,
   ): Promise<void> {
     const signed = jws !== undefined;
     return this.#call(
@@ -843,7 +851,7 @@ export class Session implements DoorOwner {
       (result) => {
         if (this.#state !== "open") return;
         if (result === undefined || result === null) {
-          return this.#publishCommitted(principal, topic, payload, jws, id);
+          return this.#publishCommitted(principal, topic, payload, jws, id, key);
         }
         if (signed) {
           this.#ctx.log({
@@ -858,7 +866,7 @@ export class Session implements DoorOwner {
             id,
           );
         }
-        return this.#publishCommitted(principal, topic, result.payload, undefined, id);
+        return this.#publishCommitted(principal, topic, result.payload, undefined, id, key);
       },
       (error: HubError) => {
         if (this.#state === "open") this.#error(error.code, error.message, id);
@@ -872,8 +880,9 @@ export class Session implements DoorOwner {
     payload: unknown,
     jws: string | undefined,
     id: RequestId | undefined,
+    key: string | undefined,
   ): void {
-    const sent = this.#ctx.publish(topic, payload, principal.sub, jws);
+    const sent = this.#ctx.publish(topic, payload, principal.sub, jws, key);
     // Not awaited: the engine keeps the order of publications, and later
     // frames need not wait for this one. Acked once the engine confirmed;
     // without an id, nothing is sent unless it failed, and a publication the
@@ -883,7 +892,9 @@ export class Session implements DoorOwner {
       if (sent !== PUBLISHED) {
         sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
       }
-    } else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
+    } else if (key === undefined) {
+      sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
+    } else sent.then((at) => this.#ackPublished(id, at), (e) => this.#publishFailedWith(e, id));
   }
 
   /**
@@ -1293,6 +1304,17 @@ export class Session implements DoorOwner {
   #subscribedAck(id: RequestId | undefined, data: unknown): void {
     if (data === undefined) return this.#ack(id);
     this.#reply(id === undefined ? { type: "ack", data } : { type: "ack", id, data });
+  }
+
+  /**
+   * The `ack` of a publish that carried an idempotency key: with the
+   * position it was published at (the first one's, for a repeat), so a
+   * client that retried learns where its publication is.
+   */
+  #ackPublished(id: RequestId, at: StreamPosition | undefined): void {
+    if (at === undefined) return this.#ack(id);
+    increment(this.#ctx.metrics.messagesOut, "ack");
+    this.#door.reply({ type: "ack", id, offset: at.offset, epoch: at.epoch });
   }
 
   #ack(id: RequestId | undefined): void {

@@ -63,8 +63,9 @@ export function splitBatch(text: string): string[] {
  * ```
  */
 export const STOMP_SUBPROTOCOLS: Readonly<Record<string, "1.0" | "1.1" | "1.2" | undefined>> =
-  // No prototype: a subprotocol named `constructor` is no version.
-  Object.freeze(Object.assign(Object.create(null), {
+  // No prototype: a subprotocol named `constructor` is no version. Marked
+  // pure so a bundle that never reads it (the browser client) drops it.
+  /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.assign(/* @__PURE__ */ Object.create(null), {
     "v12.stomp": "1.2",
     "v11.stomp": "1.1",
     "v10.stomp": "1.0",

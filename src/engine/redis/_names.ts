@@ -38,6 +38,22 @@ export function replayKey(prefix: string, topic: string, id: string): string {
 }
 
 /**
+ * One publisher's idempotency keys on a topic: a hash key -> `offset:epoch`
+ * and a sorted set of the same keys by when they lapse (Redis clock, ms).
+ * The topic is the hash tag, so the publish script touches one slot; the
+ * publisher follows it (`_` for the server) and is JSON-quoted, so no
+ * subject can pose as another's.
+ */
+export function idempotencyKeys(
+  prefix: string,
+  topic: string,
+  from: string | null,
+): { positions: string; expiry: string } {
+  const base = `${prefix}:{${topic}}:idem:${from === null ? "_" : JSON.stringify(from)}`;
+  return { positions: base, expiry: `${base}:exp` };
+}
+
+/**
  * The counter of history streams one user created in the current window.
  * The user is the hash tag, so the key is one slot; it shares no slot with a
  * topic's keys, so it is read by a script of its own.

@@ -13,6 +13,7 @@ import type {
   Engine,
   EngineListener,
   EnginePublication,
+  EnginePublishOptions,
   EngineSubscription,
   HistoryEntry,
   HistoryQuery,
@@ -29,6 +30,7 @@ import {
   entryProblem,
   positionProblem,
   publicationProblem,
+  publishOptionsProblem,
   queryProblem,
 } from "../_validate.ts";
 import {
@@ -49,6 +51,7 @@ import {
   channelTopic,
   controlChannel,
   disconnectKeys,
+  idempotencyKeys,
   newStreamsKey,
   nodeKeys,
   patternGlob,
@@ -272,22 +275,36 @@ class ConnectedRedisEngine implements RedisEngine {
   async publish(
     topic: string,
     publication: EnginePublication,
+    options?: EnginePublishOptions,
   ): Promise<StreamPosition | undefined> {
     if (this.#closed) return closed();
-    const problem = validateTopic(topic) ?? publicationProblem(publication);
+    const problem = validateTopic(topic) ?? publicationProblem(publication) ??
+      publishOptionsProblem(options);
     if (problem !== undefined) throw new TypeError(problem);
     const encoded = encodePublication(publication);
     checkPublicationSize(topic, encoded, this.#options.maxPublicationBytes);
     const rule = this.#options.policy(topic);
     const shard = this.#shardFor(topic);
     const channel = topicChannel(this.#options.prefix, topic);
+    const { from } = publication;
+    const idem = idempotencyKeys(this.#options.prefix, topic, from);
     if (rule === undefined) {
-      const sent = shard.command.publish(channel, plainMessage(encoded));
-      await this.#confirm(shard, "publish", topic, sent);
+      const key = options?.idempotencyKey;
+      const sent = key === undefined
+        ? shard.command.publish(channel, plainMessage(encoded))
+        : shard.run(this.#scripts.publishOnce, [idem.positions, idem.expiry], [
+          channel,
+          plainMessage(encoded),
+          key,
+          this.#options.idempotencyWindowMs,
+          this.#options.maxIdempotencyKeys,
+        ]);
+      const published = await this.#confirm(shard, "publish", topic, sent);
+      if (key !== undefined && published === 0) options!.onRepeat?.();
       return undefined;
     }
     const keys = topicKeys(this.#options.prefix, topic);
-    const { from } = publication;
+    const scriptKeys = [keys.meta, keys.stream, idem.positions, idem.expiry];
     // A user's publication may not create a stream until their quota allowed it.
     const args = [
       channel,
@@ -300,17 +317,23 @@ class ConnectedRedisEngine implements RedisEngine {
     const script = this.#timeline?.publish ?? this.#scripts.publish;
     const acks = this.#options.minReplicaAcks;
     const run = (mayCreate: boolean) => {
-      const argv = [...args, mayCreate ? "1" : "0"];
+      const argv = [
+        ...args,
+        mayCreate ? "1" : "0",
+        options?.idempotencyKey ?? "",
+        this.#options.idempotencyWindowMs,
+        this.#options.maxIdempotencyKeys,
+      ];
       let sent: Promise<unknown>;
       if (acks > 0) {
         // Acknowledged once a replica holds it; close() lets these finish.
-        const acking = shard.runAcked(script, [keys.meta, keys.stream], argv, acks);
+        const acking = shard.runAcked(script, scriptKeys, argv, acks);
         this.#acking.add(acking);
         const done = () => void this.#acking.delete(acking);
         acking.then(done, done);
         sent = acking;
       } else {
-        sent = shard.run(script, [keys.meta, keys.stream], argv);
+        sent = shard.run(script, scriptKeys, argv);
       }
       return this.#confirm(shard, "publish", topic, sent);
     };
@@ -325,7 +348,8 @@ class ConnectedRedisEngine implements RedisEngine {
       await this.#grantNewStream(from!, topic);
       reply = await run(true);
     }
-    const [offset, epoch] = reply as [number, string];
+    const [offset, epoch, repeat] = reply as [number, string, unknown];
+    if (repeat === "r") options!.onRepeat?.();
     return { offset: Number(offset), epoch: String(epoch) };
   }
 
