@@ -108,6 +108,11 @@ export interface ScenarioSizes {
    * first ones get a column of their own.
    */
   coldStart: { connections: number; concurrency: number; first: number };
+  /**
+   * Fire and forget: topics (one subscriber each), messages per topic, most
+   * publications in flight.
+   */
+  fireAndForget: { topics: number; messages: number; window: number };
   /** Latency: subscribers, messages per second, seconds. */
   latency: { subscribers: number; rate: number; seconds: number };
   /** Concurrency while the fixed connections of fan-out, many topics and latency open. */
@@ -126,6 +131,7 @@ export const FULL: Readonly<ScenarioSizes> = {
   memory: { connections: 10_000, concurrency: 200, settleMs: 2000, settledMs: 30_000 },
   coldStart: { connections: 10_000, concurrency: 200, first: 1000 },
   latency: { subscribers: 1000, rate: 20, seconds: 10 },
+  fireAndForget: { topics: 1000, messages: 200, window: 500 },
   setupConcurrency: 200,
   runTimeoutMs: 120_000,
 };
@@ -140,6 +146,7 @@ export const QUICK: Readonly<ScenarioSizes> = {
   memory: { connections: 1500, concurrency: 200, settleMs: 500, settledMs: 5000 },
   coldStart: { connections: 1500, concurrency: 200, first: 300 },
   latency: { subscribers: 300, rate: 20, seconds: 2 },
+  fireAndForget: { topics: 1000, messages: 50, window: 500 },
   setupConcurrency: 200,
   runTimeoutMs: 30_000,
 };

@@ -27,6 +27,8 @@ import { Emitter } from "./_emitter.ts";
 import type { RealtimeEvents, StateChange } from "./events.ts";
 import { Heartbeat } from "./_heartbeat.ts";
 import { PublishQueue } from "./_publish_queue.ts";
+import { newIdempotencyKey } from "./_idempotency_key.ts";
+import { IDEMPOTENCY_KEY_RE } from "../protocol/idempotency_key.ts";
 import { ReconnectSchedule } from "./_reconnect.ts";
 import { TokenManager } from "./_token_manager.ts";
 import {
@@ -47,7 +49,7 @@ import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
 import { tokenExpiresAt } from "./_token.ts";
 import type { JwsAlgorithm } from "../auth/algorithms.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
-import { Signers } from "./_signers.ts";
+import type { Signers } from "./_signers.ts";
 import type { VerifiedHandler } from "./verified_handler.ts";
 import { loadVerifiedHandler } from "./_load_verified_handler.ts";
 
@@ -97,6 +99,23 @@ export interface PublishOptions {
    * @default {undefined}
    */
   sign?: PublicationSigningKey | PublicationSigner;
+  /**
+   * The publication's idempotency key: what makes it safe to retry. The
+   * hub publishes a key its user sent on the same topic only once within
+   * the engine's window (5 minutes by default) and answers a repeat with
+   * the first publication's position. An acknowledged publish gets a fresh
+   * random key when none is given, and one that was sent but not
+   * acknowledged when the connection dropped is sent again, with the same
+   * key, once the client is connected again (to the same hub or another
+   * of `urls`). Give your own key (1 to 64 printable ASCII characters,
+   * no space) to make your own retries safe too, such as a message's id.
+   * A signed publish is not sent again (the hub refuses a JWS it accepted
+   * as a replay) and rejects with `DISCONNECTED`: call `publish` again
+   * with the same key, which signs it anew, and it is published once.
+   *
+   * @default {a random key for an acknowledged publish; none for `ack: false`}
+   */
+  idempotencyKey?: string;
   /**
    * The algorithm to sign with; it must fit the key.
    *
@@ -210,7 +229,8 @@ export class RealtimeClient implements AsyncDisposable {
   #expiresAt: number | null | undefined;
   #closed: Promise<void> | undefined;
   #offOnline: (() => void) | undefined;
-  #signers = new Signers();
+  /** Loaded with the signing core by the first signed publish. */
+  #signers: Promise<Signers> | undefined;
   /** The `verify` handlers, cancelled on close. */
   #verifying = new Set<VerifiedHandler>();
   /** The last publish waiting for its signature (or behind one), so publishes keep call order. */
@@ -398,7 +418,10 @@ export class RealtimeClient implements AsyncDisposable {
 
   /**
    * Publishes a payload to a concrete topic. While the client is not open
-   * the publish waits in a bounded queue and is sent on connect.
+   * the publish waits in a bounded queue and is sent on connect. An
+   * acknowledged publish carries an idempotency key, so one the connection
+   * lost before its `ack` is sent again after the reconnect and published
+   * once.
    *
    * @param topic A concrete topic (no wildcards).
    * @param payload Any JSON value; `undefined` is sent as `null`.
@@ -406,7 +429,7 @@ export class RealtimeClient implements AsyncDisposable {
    * @returns Resolves when the hub acknowledged the publish.
    * @throws {RealtimeError} With the hub's code (`FORBIDDEN`, `RATE_LIMITED`,
    * `TOO_LARGE`, `SIGNATURE_REQUIRED`, `SIGNATURE_INVALID`...) or the client's
-   * (`TIMEOUT`, `QUEUE_FULL`, `DISCONNECTED`, `CLOSED`).
+   * (`TIMEOUT`, `QUEUE_FULL`, `CLOSED`).
    * @throws {TypeError} When the topic is invalid, the payload is not JSON, or
    * the signing key is unusable (a public key, an algorithm it does not fit).
    * @throws {RangeError} When a signing secret is shorter than 32 bytes.
@@ -442,16 +465,21 @@ export class RealtimeClient implements AsyncDisposable {
         new RangeError(`Cannot publish with timeoutMs ${timeoutMs}: a positive number is required`),
       );
     }
-    if (this.#state === "closed") return Promise.reject(this.#closedError());
-    if (options.sign === undefined && this.#sequenced === 0) {
-      return this.#publishNow(
-        topic,
-        { payload: payload ?? null },
-        options.ack !== false,
-        timeoutMs,
+    const given = options.idempotencyKey;
+    if (given !== undefined && !(typeof given === "string" && IDEMPOTENCY_KEY_RE.test(given))) {
+      return Promise.reject(
+        new TypeError(
+          "Cannot publish: 'idempotencyKey' must be 1 to 64 printable ASCII characters",
+        ),
       );
     }
-    return this.#publishInTurn(topic, payload ?? null, options, timeoutMs);
+    if (this.#state === "closed") return Promise.reject(this.#closedError());
+    const ack = options.ack !== false;
+    const key = options.idempotencyKey ?? (ack ? newIdempotencyKey() : undefined);
+    if (options.sign === undefined && this.#sequenced === 0) {
+      return this.#publishNow(topic, { payload: payload ?? null }, ack, timeoutMs, key);
+    }
+    return this.#publishInTurn(topic, payload ?? null, options, timeoutMs, key);
   }
 
   /**
@@ -463,6 +491,7 @@ export class RealtimeClient implements AsyncDisposable {
     payload: unknown,
     options: PublishOptions,
     timeoutMs: number,
+    key: string | undefined,
   ): Promise<void> {
     let fields: Promise<{ payload: unknown } | { jws: string }>;
     if (options.sign === undefined) {
@@ -477,7 +506,9 @@ export class RealtimeClient implements AsyncDisposable {
           }),
         );
       }
-      fields = this.#signers.get(options.sign, options.signAlg)
+      const { sign, signAlg } = options;
+      this.#signers ??= import("./_signers.ts").then((m) => new m.Signers());
+      fields = this.#signers.then((signers) => signers.get(sign, signAlg))
         .then((signer) => signer.sign(topic, payload))
         .then((jws) => ({ jws }));
     }
@@ -495,7 +526,7 @@ export class RealtimeClient implements AsyncDisposable {
         }
         if (this.#state === "closed") throw this.#closedError();
         // Not awaited here: the turn passes once the frame is sent, not acknowledged.
-        return this.#publishNow(topic, ready, options.ack !== false, timeoutMs);
+        return this.#publishNow(topic, ready, options.ack !== false, timeoutMs, key);
       } finally {
         // Also after a signature failed: the publishes behind it go on.
         turn.resolve();
@@ -510,12 +541,14 @@ export class RealtimeClient implements AsyncDisposable {
     fields: { payload: unknown } | { jws: string },
     ack: boolean,
     timeoutMs: number,
+    key: string | undefined,
   ): Promise<void> {
     const id = this.#requests.nextId();
+    const keyed = key === undefined ? fields : { ...fields, idempotencyKey: key };
     let text: string;
     try {
       text = JSON.stringify(
-        ack ? { type: "publish", id, topic, ...fields } : { type: "publish", topic, ...fields },
+        ack ? { type: "publish", id, topic, ...keyed } : { type: "publish", topic, ...keyed },
       );
     } catch (error) {
       return Promise.reject(
@@ -545,6 +578,9 @@ export class RealtimeClient implements AsyncDisposable {
       what: `Publish to '${topic}'`,
       topic,
       onSettle: () => this.#queue.delete(id),
+      // With a key, a publish the connection lost before its ack is sent again;
+      // not a signed one: the hub would refuse its JWS as a replay.
+      resend: key === undefined || "jws" in fields ? undefined : text,
     });
     if (open) this.#sendRequest(id, text);
     else this.#queue.add(id, text);
@@ -1101,7 +1137,10 @@ export class RealtimeClient implements AsyncDisposable {
       `The connection closed (${code}) before the hub answered`,
       { retry: true, closeCode: code },
     );
-    this.#requests.rejectWhere((sent) => sent ? lost : undefined);
+    // A publish with an idempotency key waits to be sent again (the hub
+    // publishes it once); any other request sent on the lost socket fails.
+    this.#requests.rejectWhere((sent, o) => sent && o.resend === undefined ? lost : undefined);
+    this.#queue.requeue(this.#requests.takeResends());
     for (const sub of this.#subs.values()) sub.unconfirm();
     if (this.#state === "closed") return;
     const detail = reason === "" ? `${code}` : `${code}: ${reason}`;

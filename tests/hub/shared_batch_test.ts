@@ -27,7 +27,7 @@ Deno.test("writeFrames sends a shared batch's same bytes to every socket after t
   const frames = ['{"a":"é"}', '{"b":2}'];
   const [first, second, third] = [new BytesSocket(), new BytesSocket(), new BytesSocket()];
   for (const socket of [first, second, third]) {
-    assert.equal(writeFrames(socket, [...frames], true, shared), 1);
+    assert.equal(writeFrames(socket, [...frames], true, "\n", shared), 1);
   }
   assert.deepEqual(first.texts, ['{"a":"é"}\n{"b":2}']);
   assert.deepEqual(new TextDecoder().decode(second.bytes[0]), '{"a":"é"}\n{"b":2}');
@@ -39,24 +39,24 @@ Deno.test("writeFrames joins again when the frames differ, and sends text to soc
   const shared = new SharedBatch();
   const plain = new RecordingSocket();
   const bytes = new BytesSocket();
-  writeFrames(new RecordingSocket(), ["x", "y"], true, shared);
-  writeFrames(plain, ["x", "y"], true, shared);
-  writeFrames(bytes, ["x", "z"], true, shared);
+  writeFrames(new RecordingSocket(), ["x", "y"], true, "\n", shared);
+  writeFrames(plain, ["x", "y"], true, "\n", shared);
+  writeFrames(bytes, ["x", "z"], true, "\n", shared);
   assert.deepEqual(plain.texts, ["x\ny"]);
   assert.deepEqual(bytes.texts, ["x\nz"], "other frames: joined anew, as text");
   shared.clear();
   const after = new BytesSocket();
-  writeFrames(after, ["x", "z"], true, shared);
+  writeFrames(after, ["x", "z"], true, "\n", shared);
   assert.deepEqual(after.texts, ["x\nz"], "cleared: nothing is reused");
 });
 
 Deno.test("writeFrames shares a single frame without batching, and sends many frames one by one", () => {
   const shared = new SharedBatch();
   const [a, b] = [new BytesSocket(), new BytesSocket()];
-  writeFrames(a, ["one"], false, shared);
-  writeFrames(b, ["one"], false, shared);
+  writeFrames(a, ["one"], false, "\n", shared);
+  writeFrames(b, ["one"], false, "\n", shared);
   assert.deepEqual([a.texts, new TextDecoder().decode(b.bytes[0])], [["one"], "one"]);
   const c = new BytesSocket();
-  assert.equal(writeFrames(c, ["p", "q"], false, shared), 2);
+  assert.equal(writeFrames(c, ["p", "q"], false, "\n", shared), 2);
   assert.deepEqual(c.texts, ["p", "q"]);
 });

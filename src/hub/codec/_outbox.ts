@@ -83,7 +83,8 @@ export class Outbox {
 
 /**
  * Writes frames to a socket, one message each, or batched (`\n`-separated,
- * cut near 64 KiB) when the client negotiated `realtime.v1.batch`. A batch
+ * cut near 64 KiB) when the client negotiated `realtime.v1.batch`. STOMP
+ * frames end with their NUL, so they are batched with no separator. A batch
  * that fits one message goes through `shared`, when given.
  *
  * @returns How many WebSocket messages were written.
@@ -92,13 +93,14 @@ export function writeFrames(
   socket: TextSocket,
   frames: string[],
   batch: boolean,
+  separator = "\n",
   shared?: SharedBatch,
 ): number {
   let writes = 0;
   try {
     if (!batch) {
       if (frames.length === 1 && shared !== undefined) {
-        shared.write(socket, frames);
+        shared.write(socket, frames, separator);
         return 1;
       }
       for (const frame of frames) {
@@ -112,15 +114,17 @@ export function writeFrames(
       for (let i = 0; i < frames.length; i++) {
         const size = frames[i].length + 1;
         if (chars > 0 && chars + size > MAX_BATCH_CHARS) {
-          socket.send(frames.slice(start, i).join("\n"));
+          socket.send(frames.slice(start, i).join(separator));
           writes++;
           start = i;
           chars = 0;
         }
         chars += size;
       }
-      if (start === 0 && shared !== undefined) shared.write(socket, frames);
-      else socket.send(start === 0 ? frames.join("\n") : frames.slice(start).join("\n"));
+      if (start === 0 && shared !== undefined) shared.write(socket, frames, separator);
+      else {
+        socket.send(start === 0 ? frames.join(separator) : frames.slice(start).join(separator));
+      }
       writes++;
     }
   } catch {

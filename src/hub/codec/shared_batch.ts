@@ -36,6 +36,7 @@ import type { TextSocket } from "./door.ts";
  */
 export class SharedBatch {
   #frames: readonly string[] = [];
+  #separator = "\n";
   #text = "";
   #bytes: Uint8Array | undefined;
   #encoder = new TextEncoder();
@@ -44,10 +45,11 @@ export class SharedBatch {
    * Writes `frames` as one message, reusing the last batch's text (and its
    * bytes) when they are the same frames.
    */
-  write(socket: TextSocket, frames: readonly string[]): void {
-    if (!this.#same(frames)) {
+  write(socket: TextSocket, frames: readonly string[], separator = "\n"): void {
+    if (separator !== this.#separator || !this.#same(frames)) {
       this.#frames = frames;
-      this.#text = frames.length === 1 ? frames[0] : frames.join("\n");
+      this.#separator = separator;
+      this.#text = frames.length === 1 ? frames[0] : frames.join(separator);
       this.#bytes = undefined;
       socket.send(this.#text);
     } else if (socket.sendBytes !== undefined) {

@@ -180,7 +180,7 @@ export class V1Door implements Door {
 
   /** Writes frames and counts the messages written. */
   #write(frames: string[]): number {
-    const writes = writeFrames(this.#socket, frames, this.#host.batch, this.#host.shared);
+    const writes = writeFrames(this.#socket, frames, this.#host.batch, "\n", this.#host.shared);
     this.#host.metrics.socketWrites += writes;
     return writes;
   }
