@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- the test reports what it measured (other traffic during the faults, memory over rounds)
 // Proxy faults, every kind of call against every way a backend fails, with a
 // real hub process and a real HTTP backend (Deno.serve on 127.0.0.1): slow
 // beyond the time limit, garbage, HTTP 500, and down. Each client gets its
