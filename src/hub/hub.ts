@@ -43,6 +43,9 @@ import { compileHistoryPolicy } from "../engine/history_policy.ts";
 import { systemClock } from "./clock.ts";
 import { Session } from "./session.ts";
 import { V1Door, type V1DoorHost } from "./codec/v1.ts";
+import type { Door } from "./codec/door.ts";
+import { createSseEndpoint } from "./sse_endpoint.ts";
+import { createPublishEndpoint } from "./publish_endpoint.ts";
 import type { RpcHandler } from "./handlers.ts";
 import { resolveHandlerLimits, resolveHandlers, RPC_METHOD_NAME } from "./_resolve_handlers.ts";
 import { HandlerCalls } from "./_handler_calls.ts";
@@ -178,6 +181,19 @@ export interface Hub extends AsyncDisposable {
   admit(req: Request | UpgradeRequest, info?: ConnInfo): Promise<Admission>;
   /** Attaches an upgraded socket (for transport adapters). */
   connect(socket: HubSocket, admission: Accepted): SocketHandler;
+  /**
+   * Answers `GET /sse?topic=…` with a `text/event-stream` of the topics, or
+   * with the JSON refusal (`docs/protocol.md`, "Server-Sent Events"). Mount
+   * it where clients expect it (`serve` mounts it at `/sse`).
+   */
+  sse(req: Request, info?: ConnInfo): Promise<Response>;
+  /**
+   * Answers `POST /publish` with a bearer token and a JSON body
+   * `{topic, payload}`: one publication, with the ACL and limits of a
+   * protocol v1 publish (`docs/protocol.md`, "HTTP publish"). `serve` mounts
+   * it at `/publish`.
+   */
+  httpPublish(req: Request, info?: ConnInfo): Promise<Response>;
   /**
    * Counts, and audits (at most one line a second), an upgrade request a
    * transport adapter could not read and answered 400 (for transport adapters).
@@ -545,6 +561,24 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     return new Handler(connection, admission);
   }
 
+  /** A session on one of the HTTP doors (SSE, HTTP publish), registered as a connection. */
+  function openSession(door: Door, peer: Accepted["peer"]): Session {
+    const session = new Session(generateId(), door, context, peer);
+    connections.add(session);
+    metrics.connectionsOpened++;
+    return session;
+  }
+  const shellDeps = {
+    admit: (req: Request, info: ConnInfo | undefined, door: "sse" | "http") =>
+      admit(req, info, door),
+    open: openSession,
+    limits,
+    flushQueue,
+    clock,
+  };
+  const sseEndpoint = createSseEndpoint(shellDeps, options.sse);
+  const publishEndpoint = createPublishEndpoint(shellDeps, metrics);
+
   /** Socket events of one connection; a class so an idle socket holds no closures. */
   class Handler implements SocketHandler {
     #connection: Session;
@@ -814,6 +848,8 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     handler: upgrade,
     admit,
     connect,
+    sse: sseEndpoint.handle,
+    httpPublish: publishEndpoint,
     malformedUpgrade,
     publish,
     broadcast,

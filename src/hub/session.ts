@@ -804,7 +804,9 @@ export class Session implements DoorOwner {
     // without an id, nothing is sent unless it failed.
     if (id === undefined) {
       sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
-    } else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
+    } else {sent.then((position) =>
+        this.#published(id, position), (error) =>
+        this.#publishFailedWith(error, id));}
   }
 
   /**
@@ -860,7 +862,9 @@ export class Session implements DoorOwner {
     const sent = this.#ctx.publish(topic, payload, principal.sub, jws);
     if (id === undefined) {
       sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
-    } else sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
+    } else {sent.then((position) =>
+        this.#published(id, position), (error) =>
+        this.#publishFailedWith(error, id));}
   }
 
   /**
@@ -1218,6 +1222,13 @@ export class Session implements DoorOwner {
   #subscribedAck(id: RequestId | undefined, data: unknown): void {
     if (data === undefined) return this.#ack(id);
     this.#reply(id === undefined ? { type: "ack", data } : { type: "ack", id, data });
+  }
+
+  /** A confirmed publish: its position to a door that answers with it, else a plain ack. */
+  #published(id: RequestId, position: TopicPosition | undefined): void {
+    if (this.#door.published === undefined) return this.#ack(id);
+    increment(this.#ctx.metrics.messagesOut, "ack");
+    this.#door.published(id, position);
   }
 
   #ack(id: RequestId | undefined): void {

@@ -69,6 +69,7 @@ Deno.test("loadServerConfig hands every plain hub option from the file to the hu
     presence: false,
     presenceInfoClaim: "profile",
     node: { name: "hub-east-1", announceIntervalMs: 1000, ttlMs: 3000 },
+    sse: { retryMs: 500, lastEventIdParam: "since" },
   };
   // The compiler holds `every` to every key; this holds the list to it too.
   assert.deepEqual(Object.keys(every).sort(), [...PLAIN_HUB_OPTION_KEYS].sort());
