@@ -558,6 +558,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     door.bind(connection);
     connections.add(connection);
     metrics.connectionsOpened++;
+    increment(metrics.connectionsByTransport, admission.peer?.transport ?? "unknown");
     return new Handler(connection, admission);
   }
 
@@ -566,6 +567,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     const session = new Session(generateId(), door, context, peer);
     connections.add(session);
     metrics.connectionsOpened++;
+    increment(metrics.connectionsByTransport, peer?.transport ?? "unknown");
     return session;
   }
   const shellDeps = {

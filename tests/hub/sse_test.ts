@@ -242,6 +242,7 @@ eachTransport(
       assert.equal(page.connections.length, 1);
       assert.equal(page.connections[0].transport, "sse");
       assert.equal(page.connections[0].user, "alice");
+      assert.equal(hub.hub.metrics.connectionsByTransport.get("sse"), 1);
       assert.equal(hub.hub.revoke({ user: "alice" }), 1);
       const close = await stream.until("close");
       assert.equal(JSON.parse(close.data).code, 4003);
