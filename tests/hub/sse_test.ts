@@ -257,3 +257,20 @@ eachTransport(
       assert.equal(hub.hub.connectionCount, 0);
     }),
 );
+
+eachTransport("sse ends the session when the client goes away", (t) =>
+  withHub(t, async (hub) => {
+    const stream = await open(hub, "topic=chat:a&topic=chat:b");
+    await stream.until("welcome");
+    assert.equal(hub.hub.connectionCount, 1);
+    assert.equal(hub.hub.subscriptionCount, 2);
+    await stream.cancel();
+    // The server learns of it at its next write at the latest: publish until it has.
+    const deadline = Date.now() + 20_000;
+    while (hub.hub.connectionCount > 0 && Date.now() < deadline) {
+      await hub.hub.publish("chat:a", "ping");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(hub.hub.connectionCount, 0);
+    assert.equal(hub.hub.subscriptionCount, 0);
+  }));
