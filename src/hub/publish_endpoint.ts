@@ -14,7 +14,7 @@ import { HttpPublishDoor, readPublishBody } from "./codec/http_publish.ts";
 import { type HubMetrics, increment } from "./metrics.ts";
 import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
 import type { ConnInfo } from "./transport.ts";
-import { errorResponse, type ShellDeps } from "./sse_endpoint.ts";
+import { errorResponse, readText, type ShellDeps } from "./sse_endpoint.ts";
 
 /** Buckets kept before the full ones are forgotten. */
 const MAX_BUCKETS = 10_000;
@@ -68,7 +68,7 @@ export function createPublishEndpoint(
         "www-authenticate": 'Bearer error="invalid_token"',
       });
     }
-    const body = await readBody(req, limits.maxFrameBytes);
+    const body = await readText(req, limits.maxFrameBytes);
     if (body === null) return errorResponse(400, "BAD_REQUEST", "Body is not valid UTF-8");
     if (body === undefined) {
       increment(metrics.rateLimitHits, "frame_bytes");
@@ -104,38 +104,4 @@ export function createPublishEndpoint(
       position === undefined ? {} : { offset: position.offset, epoch: position.epoch },
     );
   };
-}
-
-/** The body as text, `undefined` when it is larger than `max` bytes, `null` when not UTF-8. */
-async function readBody(req: Request, max: number): Promise<string | undefined | null> {
-  const declared = req.headers.get("content-length");
-  if (declared !== null && Number(declared) > max) {
-    await req.body?.cancel().catch(() => {});
-    return undefined;
-  }
-  if (req.body === null) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return null;
-  }
 }

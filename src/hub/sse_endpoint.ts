@@ -22,6 +22,7 @@ import type { Door, DoorOwner } from "./codec/door.ts";
 
 /** The session as the SSE and HTTP publish shells drive it. */
 export interface ShellSession extends DoorOwner {
+  readonly id: string;
   start(principal: Principal | undefined): void;
   receive(data: unknown): void;
   close(code: number, reason: string): void;
@@ -58,6 +59,43 @@ export interface SseOptions {
    * @default {"lastEventId"}
    */
   lastEventIdParam?: string;
+}
+
+/** Most frames one post to a stream carries (each at most `limits.maxFrameBytes`). */
+const MAX_FRAMES_PER_POST = 16;
+
+/** A body as text; `undefined` when larger than `max` bytes, `null` when not UTF-8. */
+export async function readText(req: Request, max: number): Promise<string | undefined | null> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > max) {
+    await req.body?.cancel().catch(() => {});
+    return undefined;
+  }
+  if (req.body === null) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
 }
 
 /** JSON error answer, as every refusal of the hub's HTTP doors. */
@@ -140,15 +178,18 @@ export function createSseEndpoint(
     if (open.size > 0) timer = clock.setTimer(beat, limits.heartbeatMs);
   }
 
+  /** Open streams by connection id, for the requests clients post to them. */
+  const byId = new Map<string, { session: ShellSession; user: string }>();
+
   async function handle(req: Request, info?: ConnInfo): Promise<Response> {
+    if (req.method === "POST") return await post(req, info);
     if (req.method !== "GET") {
-      return errorResponse(405, "BAD_REQUEST", "Use GET to open an event stream", { allow: "GET" });
+      return errorResponse(405, "BAD_REQUEST", "Use GET to open an event stream", {
+        allow: "GET, POST",
+      });
     }
     const url = new URL(req.url);
     const topics = [...new Set(url.searchParams.getAll("topic"))].sort();
-    if (topics.length === 0) {
-      return errorResponse(400, "BAD_REQUEST", "Name at least one topic: /sse?topic=chat:lobby");
-    }
     if (topics.length > maxTopics) {
       return errorResponse(
         400,
@@ -174,9 +215,11 @@ export function createSseEndpoint(
     const door = new SseDoor(topics, resume, host);
     const session = deps.open(door, admission.peer);
     door.bind(session);
+    // Made before the start: a stream is open once welcomed and every one of them answered.
+    const requests = door.requests();
     session.start(admission.principal);
     // A client that leaves meanwhile is found out at the first write, which cancels the body.
-    for (const request of door.requests()) session.receive(request);
+    for (const request of requests) session.receive(request);
     const opening = await door.opened;
     if (!opening.ok) {
       session.close(1000, "Refused");
@@ -187,6 +230,7 @@ export function createSseEndpoint(
       start(controller) {
         socket = new StreamSocket(controller, () => {
           open.delete(door);
+          byId.delete(session.id);
           if (open.size === 0 && timer !== undefined) {
             clock.clearTimer(timer);
             timer = undefined;
@@ -199,6 +243,7 @@ export function createSseEndpoint(
       },
     }, { highWaterMark: 0, size: (chunk) => chunk.byteLength });
     open.add(door);
+    byId.set(session.id, { session, user: admission.principal.sub });
     if (timer === undefined) timer = clock.setTimer(beat, limits.heartbeatMs);
     door.start(socket!);
     return new Response(body, {
@@ -210,6 +255,37 @@ export function createSseEndpoint(
         "x-accel-buffering": "no",
       },
     });
+  }
+
+  /**
+   * `POST <mount>/<connectionId>`: protocol v1 requests (one per line) for
+   * an open stream, from its own user; their answers come on the stream.
+   */
+  async function post(req: Request, info?: ConnInfo): Promise<Response> {
+    const id = new URL(req.url).pathname.split("/").pop() ?? "";
+    const admission = await deps.admit(req, info, "http");
+    if (!admission.ok) {
+      await req.body?.cancel().catch(() => {});
+      return admission.response;
+    }
+    const stream = byId.get(id);
+    // Another user's stream is answered as one that does not exist.
+    if (stream === undefined || stream.user !== admission.principal?.sub) {
+      await req.body?.cancel().catch(() => {});
+      return errorResponse(404, "BAD_REQUEST", "No such stream: open one with GET first");
+    }
+    const body = await readText(req, limits.maxFrameBytes * MAX_FRAMES_PER_POST);
+    if (body === undefined) {
+      return errorResponse(
+        413,
+        "TOO_LARGE",
+        `Body is larger than ${limits.maxFrameBytes * MAX_FRAMES_PER_POST} bytes`,
+      );
+    }
+    if (body === null) return errorResponse(400, "BAD_REQUEST", "Body is not valid UTF-8");
+    // The session bounds, parses and rate-limits each one as a WebSocket frame.
+    for (const line of body.split("\n")) if (line !== "") stream.session.receive(line);
+    return new Response(null, { status: 202 });
   }
 
   return {

@@ -42,7 +42,8 @@ export interface ServeOptions {
    */
   path?: string;
   /**
-   * Path of the SSE door (`hub.sse`), or `false` to leave it unmounted.
+   * Path of the SSE door (`hub.sse`): streams at the path, a stream's
+   * requests at `<path>/<connectionId>`; `false` to leave it unmounted.
    *
    * @default {"/sse"}
    */
@@ -112,7 +113,9 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
   // The HTTP doors share the port, and the loopback check, with the application.
   const app = (req: Request, info: ConnInfo) => {
     const pathname = new URL(req.url).pathname;
-    if (pathname === ssePath) return hub.sse(req, info);
+    if (pathname === ssePath || (ssePath !== false && pathname.startsWith(`${ssePath}/`))) {
+      return hub.sse(req, info);
+    }
     if (pathname === publishPath) return hub.httpPublish(req, info);
     return other(req, info);
   };

@@ -197,12 +197,15 @@ eachTransport(
       const badTopic = await open(hub, "topic=chat:a&topic=" + encodeURIComponent("a b"));
       assert.equal(badTopic.response.status, 400);
       assert.equal((await badTopic.response.json()).code, "BAD_REQUEST");
-      const noTopic = await open(hub, "");
-      assert.equal(noTopic.response.status, 400);
-      await noTopic.cancel();
-      const post = await fetch(sseUrl(hub, "topic=chat:a"), { method: "POST" });
-      assert.equal(post.status, 405);
-      await post.body?.cancel();
+      const tooMany = await open(
+        hub,
+        Array.from({ length: 201 }, (_, i) => `topic=chat:${i}`).join("&"),
+      );
+      assert.equal(tooMany.response.status, 400);
+      await tooMany.cancel();
+      const put = await fetch(sseUrl(hub, "topic=chat:a"), { method: "PUT" });
+      assert.equal(put.status, 405);
+      await put.body?.cancel();
       // Nothing refused was left open.
       assert.equal(hub.hub.connectionCount, 0);
     }),
@@ -274,3 +277,78 @@ eachTransport("sse ends the session when the client goes away", (t) =>
     assert.equal(hub.hub.connectionCount, 0);
     assert.equal(hub.hub.subscriptionCount, 0);
   }));
+
+eachTransport(
+  "sse takes a stream's requests by POST from its own user, and answers them on the stream",
+  (t) =>
+    withHub(t, async (hub) => {
+      const token = await hub.token({
+        sub: "alice",
+        acl: { ...ACL, "chat:*": ["subscribe", "history", "publish"] },
+      });
+      const auth = { authorization: `Bearer ${token}` };
+      // A stream of no topics, driven by requests.
+      const stream = await openSse(sseUrl(hub, ""), auth);
+      const welcome = JSON.parse((await stream.until("welcome")).data);
+      assert.deepEqual(welcome.topics, []);
+      const postTo = (id: string, body: string, headers = auth) =>
+        fetch(`http://127.0.0.1:${hub.port}/sse/${id}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body,
+        });
+      const accepted = await postTo(
+        welcome.connectionId,
+        [
+          JSON.stringify({ type: "subscribe", id: 1, topic: "chat:p" }),
+          JSON.stringify({ type: "publish", id: 2, topic: "chat:p", payload: "self" }),
+          JSON.stringify({ type: "subscribe", id: 3, topic: "secret:x" }),
+          "not json",
+        ].join("\n"),
+      );
+      assert.equal(accepted.status, 202);
+      await accepted.body?.cancel();
+      const ack1 = JSON.parse((await stream.until("ack")).data);
+      assert.equal(ack1.id, 1);
+      assert.equal(typeof ack1.offset, "number");
+      const got = [
+        await stream.next(),
+        await stream.next(),
+        await stream.next(),
+        await stream.next(),
+      ];
+      const kinds = got.map((
+        e,
+      ) => [e!.event, JSON.parse(e!.data).id ?? JSON.parse(e!.data).payload]);
+      assert.deepEqual(
+        kinds.sort((a, b) => String(a).localeCompare(String(b))),
+        [["ack", 2], ["failure", 3], ["failure", undefined], ["message", "self"]].sort((a, b) =>
+          String(a).localeCompare(String(b))
+        ),
+      );
+      const failure = JSON.parse(
+        got.find((e) => e!.event === "failure" && JSON.parse(e!.data).id === 3)!.data,
+      );
+      assert.deepEqual([failure.code, failure.retry], ["FORBIDDEN", false]);
+      // Another user cannot post to it, nor can anyone to a stream that is not there.
+      const other = { authorization: `Bearer ${await hub.token({ sub: "mallory", acl: ACL })}` };
+      const refused = await postTo(welcome.connectionId, '{"type":"ping","id":9}', other);
+      assert.equal(refused.status, 404);
+      await refused.body?.cancel();
+      const missing = await postTo("no-such-stream", '{"type":"ping","id":9}');
+      assert.equal(missing.status, 404);
+      await missing.body?.cancel();
+      const anonymous = await postTo(
+        welcome.connectionId,
+        '{"type":"ping","id":9}',
+        {} as typeof auth,
+      );
+      assert.equal(anonymous.status, 401);
+      await anonymous.body?.cancel();
+      // The stream goes on.
+      const ping = await postTo(welcome.connectionId, '{"type":"ping","id":10}');
+      await ping.body?.cancel();
+      assert.equal(JSON.parse((await stream.until("pong")).data).id, 10);
+      await stream.cancel();
+    }),
+);

@@ -13,6 +13,7 @@
  */
 
 import type { ErrorCode } from "../../protocol/codes.ts";
+import { encodeAck, encodeFrame, errorFrame } from "../../protocol/encode.ts";
 import type { RequestId, ServerFrame, TopicPosition } from "../../protocol/frames.ts";
 import { type FrameLimits, parseClientFrame, type ParseResult } from "../../protocol/parse.ts";
 import type { Door, DoorOwner, TextSocket } from "./door.ts";
@@ -148,6 +149,8 @@ export class SseDoor implements Door {
       if (frame.type === "welcome") {
         const { connectionId, user, expiresAt } = frame;
         this.#welcome = { connectionId, user, expiresAt };
+        // A stream of no topics (driven by requests) is open once welcomed.
+        if (this.#pending.size === 0) this.#settle({ ok: true });
         return;
       }
       if (frame.type === "ack" && typeof frame.id === "string" && this.#pending.has(frame.id)) {
@@ -160,16 +163,19 @@ export class SseDoor implements Door {
         return this.#answered(frame.id);
       }
     }
-    if (frame.type === "ack" || frame.type === "welcome" || frame.type === "pong") return;
+    if (frame.type === "welcome") return;
     if (frame.type === "error") return this.error(frame.code, frame.message, frame.id);
     const text = encodeEvent(frame.type, JSON.stringify(frame));
     this.#say(text);
   }
 
   ack(id: RequestId | undefined): void {
-    if (this.#pending !== undefined && typeof id === "string" && this.#pending.has(id)) {
-      this.#answered(id);
+    if (this.#pending !== undefined) {
+      if (typeof id === "string" && this.#pending.has(id)) this.#answered(id);
+      return;
     }
+    // The answer to a request the client posted to its stream.
+    this.#say(encodeEvent("ack", encodeAck(id)));
   }
 
   error(code: ErrorCode, message: string, id?: RequestId): void {
@@ -179,16 +185,7 @@ export class SseDoor implements Door {
       this.#settle({ ok: false, code, message });
       return;
     }
-    this.#say(
-      encodeEvent(
-        "failure",
-        JSON.stringify(
-          id === undefined
-            ? { type: "error", code, message }
-            : { type: "error", id, code, message },
-        ),
-      ),
-    );
+    this.#say(encodeEvent("failure", encodeFrame(errorFrame(code, message, id))));
   }
 
   publication(publication: Outgoing): void {
