@@ -3,6 +3,7 @@
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import type {
   ClientClock,
+  ClientTransport,
   HubUrls,
   RealtimeClientOptions,
   TokenVia,
@@ -24,6 +25,9 @@ export interface ResolvedOptions {
   clock: ClientClock;
   random: () => number;
   WebSocket: WebSocketConstructor;
+  transports: readonly ClientTransport[];
+  sseUrl: URL | undefined;
+  fetch: ((input: string | URL, init?: RequestInit) => Promise<Response>) | undefined;
 }
 
 const TOKEN_VIAS: readonly TokenVia[] = ["subprotocol", "query", "message", "header"];
@@ -70,7 +74,32 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
       "Cannot create RealtimeClient: this runtime has no global WebSocket; pass the 'WebSocket' option",
     );
   }
+  const transports = options.transports ?? ["websocket"];
+  if (
+    !Array.isArray(transports) || transports.length === 0 ||
+    transports.some((t) => t !== "websocket" && t !== "sse") ||
+    new Set(transports).size !== transports.length
+  ) {
+    throw new TypeError(
+      `Cannot use transports ${
+        JSON.stringify(transports)
+      }: give "websocket" and/or "sse", each once, in the order to try them`,
+    );
+  }
+  let sseUrl: URL | undefined;
+  if (options.sseUrl !== undefined) {
+    const parsed = URL.parse(String(options.sseUrl));
+    if (parsed === null || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+      throw new TypeError(
+        `Cannot use sseUrl '${options.sseUrl}': an http: or https: URL is required`,
+      );
+    }
+    sseUrl = parsed;
+  }
   return {
+    transports,
+    sseUrl,
+    fetch: options.fetch,
     urls,
     token,
     getToken,

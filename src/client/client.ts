@@ -20,8 +20,9 @@ import type {
 import { RealtimeError } from "./errors.ts";
 import { authClosePolicy, closePolicy } from "./close_policy.ts";
 import { Connection } from "./connection.ts";
+import { SseConnection } from "./_sse_connection.ts";
 import { CloseCode } from "../protocol/codes.ts";
-import type { ConnectionState, RealtimeClientOptions } from "./options.ts";
+import type { ClientTransport, ConnectionState, RealtimeClientOptions } from "./options.ts";
 import { deferred } from "./_deferred.ts";
 import { Emitter } from "./_emitter.ts";
 import type { RealtimeEvents, StateChange } from "./events.ts";
@@ -184,7 +185,9 @@ export class RealtimeClient implements AsyncDisposable {
   #tokens: TokenManager;
   #authRetried = false;
   #lastServerError: ErrorFrame | undefined;
-  #conn: Connection | undefined;
+  #conn: Connection | SseConnection | undefined;
+  /** Which of `transports` is in use; moves on when a WebSocket fails to open. */
+  #transport = 0;
   #dying = new Set<Promise<void>>();
   #epoch = 0;
   #reconnect: ReconnectSchedule;
@@ -262,6 +265,14 @@ export class RealtimeClient implements AsyncDisposable {
    */
   get url(): string {
     return this.#reconnect.url.href;
+  }
+
+  /**
+   * The transport in use, or tried next: `"websocket"`, or `"sse"` once the
+   * client fell back to Server-Sent Events (see `transports`).
+   */
+  get transport(): ClientTransport {
+    return this.#o.transports[this.#transport];
   }
 
   /** The authenticated subject, from the last `welcome`. */
@@ -799,7 +810,9 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   #open(token: string): void {
+    if (this.transport === "sse") return this.#openSse(token);
     let conn: Connection;
+    let opened = false;
     try {
       conn = new Connection({
         url: this.#reconnect.url,
@@ -811,13 +824,39 @@ export class RealtimeClient implements AsyncDisposable {
           if (this.#conn === conn) this.#onFrame(frame);
         },
         onClose: (info) => {
-          if (this.#conn === conn) this.#dropped(info.code, info.reason);
+          if (this.#conn !== conn) return;
+          if (!opened) this.#fallBack();
+          this.#dropped(info.code, info.reason);
         },
       });
     } catch (error) {
       void this.#shutdown(error as RealtimeError);
       return;
     }
+    conn.opened.then(() => opened = true, () => {});
+    this.#conn = conn;
+  }
+
+  /** A WebSocket did not open: the next attempt uses the next transport, if any. */
+  #fallBack(): void {
+    if (this.#transport + 1 < this.#o.transports.length) this.#transport++;
+  }
+
+  #openSse(token: string): void {
+    const base = this.#reconnect.url;
+    const url = this.#o.sseUrl ??
+      new URL("/sse", `${base.protocol === "wss:" ? "https:" : "http:"}//${base.host}`);
+    const conn: SseConnection = new SseConnection({
+      url,
+      token,
+      fetch: this.#o.fetch,
+      onFrame: (frame) => {
+        if (this.#conn === conn) this.#onFrame(frame);
+      },
+      onClose: (info) => {
+        if (this.#conn === conn) this.#dropped(info.code, info.reason);
+      },
+    });
     this.#conn = conn;
   }
 
@@ -1075,12 +1114,13 @@ export class RealtimeClient implements AsyncDisposable {
   /** Gives up on the current socket (a client-side timeout) and reconnects. */
   #abandon(reason: string): void {
     const conn = this.#conn;
+    if (conn instanceof Connection && !conn.isOpen && this.#state !== "open") this.#fallBack();
     if (conn !== undefined) this.#release(conn);
     this.#dropped(1006, reason);
   }
 
   /** Stops listening to a connection and closes it, remembering it until closed. */
-  #release(conn: Connection): void {
+  #release(conn: Connection | SseConnection): void {
     conn.detach();
     this.#conn = undefined;
     if (conn.closeInfo !== undefined) return;
