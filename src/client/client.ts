@@ -20,7 +20,7 @@ import type {
 import { RealtimeError } from "./errors.ts";
 import { authClosePolicy, closePolicy } from "./close_policy.ts";
 import { Connection } from "./connection.ts";
-import { SseConnection } from "./_sse_connection.ts";
+import type { SseConnection } from "./_sse_connection.ts";
 import { CloseCode } from "../protocol/codes.ts";
 import type { ClientTransport, ConnectionState, RealtimeClientOptions } from "./options.ts";
 import { deferred } from "./_deferred.ts";
@@ -842,22 +842,29 @@ export class RealtimeClient implements AsyncDisposable {
     if (this.#transport + 1 < this.#o.transports.length) this.#transport++;
   }
 
+  /** Loaded on first use, so a page that never falls back does not carry it. */
   #openSse(token: string): void {
+    const epoch = this.#epoch;
     const base = this.#reconnect.url;
     const url = this.#o.sseUrl ??
       new URL("/sse", `${base.protocol === "wss:" ? "https:" : "http:"}//${base.host}`);
-    const conn: SseConnection = new SseConnection({
-      url,
-      token,
-      fetch: this.#o.fetch,
-      onFrame: (frame) => {
-        if (this.#conn === conn) this.#onFrame(frame);
-      },
-      onClose: (info) => {
-        if (this.#conn === conn) this.#dropped(info.code, info.reason);
-      },
+    import("./_sse_connection.ts").then(({ SseConnection }) => {
+      if (epoch !== this.#epoch || this.#state === "closed") return;
+      const conn: SseConnection = new SseConnection({
+        url,
+        token,
+        fetch: this.#o.fetch,
+        onFrame: (frame) => {
+          if (this.#conn === conn) this.#onFrame(frame);
+        },
+        onClose: (info) => {
+          if (this.#conn === conn) this.#dropped(info.code, info.reason);
+        },
+      });
+      this.#conn = conn;
+    }, () => {
+      if (epoch === this.#epoch) this.#dropped(1006, "Cannot load the SSE transport");
     });
-    this.#conn = conn;
   }
 
   // Receiving.

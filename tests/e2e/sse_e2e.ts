@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { loadDevKey } from "../../src/auth/dev_key.ts";
 import { mintToken } from "../../src/auth/mint.ts";
+import { RealtimeClient } from "../../src/client/mod.ts";
 import { launchBrowser } from "./_browser.ts";
 import { freePort, startHubProcess } from "./_server.ts";
 
@@ -135,6 +136,79 @@ Deno.test({
       const replayed = payloads(events.slice(events.indexOf(welcomes[1])));
       assert.equal(replayed.length, MISSED + 1);
       assert.equal(replayed.at(-1), "after");
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await hub.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "demo page with its SSE switch on chats with a WebSocket client, over SSE only",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "realtime-e2e-sse-demo-" });
+    const port = freePort();
+    const hub = await startHubProcess(dir, port, { env: { REALTIME_ADMIN_KEY: ADMIN_KEY } });
+    try {
+      const secret = await loadDevKey(`${dir}/.realtime`);
+      assert.ok(secret !== undefined);
+      await using browser = await launchBrowser();
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on("pageerror", (error) => pageErrors.push(error.message));
+      // Every socket the page opens: with the switch on there must be none.
+      const sockets: string[] = [];
+      page.on("websocket", (ws) => sockets.push(ws.url()));
+      await page.goto(hub.url + "/");
+      await page.waitForSelector("body.ready");
+      await page.check("#use-sse");
+      await page.fill("#mint-sub", "alice");
+      await page.click("#mint");
+      await page.waitForSelector('#state[data-state="open"][data-transport="sse"]');
+      await page.fill("#subscribe-topic", "chat:lobby");
+      await page.click("#subscribe");
+      await page.locator('#log li[data-kind="info"]', { hasText: "subscribed to chat:lobby" })
+        .first().waitFor();
+
+      const token = await mintToken({ sub: "bob", acl: { "chat:*": ["subscribe", "publish"] } }, {
+        secret,
+      }, { ttl: "1h" });
+      await using bob = new RealtimeClient({ url: hub.url.replace(/^http/, "ws") + "/ws", token });
+      const fromPage = Promise.withResolvers<unknown>();
+      bob.subscribe("chat:lobby", (message) => {
+        if (message.from === "alice") fromPage.resolve(message.payload);
+      });
+      await new Promise<void>((resolve) => bob.on("subscribed", () => resolve()));
+      await bob.publish("chat:lobby", "hello over sse");
+      await page.locator('#log li[data-kind="message"]', { hasText: "hello over sse" }).first()
+        .waitFor();
+      await page.fill("#publish-topic", "chat:lobby");
+      await page.fill("#publish-text", "hi from the stream");
+      await page.click("#publish");
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const text = await Promise.race([
+        fromPage.promise,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("no message from alice")), 15_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      assert.match(JSON.stringify(text), /hi from the stream/);
+
+      // The operator console's listing says how alice came in.
+      const listed = await fetch(`${hub.url}/v1/realtime/connections?search=alice`, {
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
+      const connections = (await listed.json()).connections as {
+        user: string;
+        transport: string;
+      }[];
+      assert.deepEqual(connections.filter((c) => c.user === "alice").map((c) => c.transport), [
+        "sse",
+      ]);
+      assert.deepEqual(sockets, [], "no WebSocket was opened");
       assert.deepEqual(pageErrors, []);
     } finally {
       await hub.stop();
