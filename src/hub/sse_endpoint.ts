@@ -220,7 +220,8 @@ export function createSseEndpoint(
     session.start(admission.principal);
     // A client that leaves meanwhile is found out at the first write, which cancels the body.
     for (const request of requests) session.receive(request);
-    const opening = await door.opened;
+    const settled = await door.opened;
+    const opening = settled.ok ? door.refusal ?? settled : settled;
     if (!opening.ok) {
       session.close(1000, "Refused");
       return errorResponse(HTTP_STATUS[opening.code], opening.code, opening.message);

@@ -91,3 +91,41 @@ eachTransport(
     await fast.cancel();
   },
 );
+
+eachTransport(
+  "sse refuses a resume whose replay alone would pass maxBufferedBytes, with 429",
+  async (t) => {
+    await using h = await startTestHub(t, {
+      history: [{ pattern: "feed:*", size: 1000, ttlMs: 60_000 }],
+      limits: { maxBufferedBytes: 64 * 1024 },
+    });
+    const token = await h.token({ sub: "alice", acl: ACL });
+    const auth = { authorization: `Bearer ${token}` };
+    const first = await openSse(`http://127.0.0.1:${h.port}/sse?topic=feed:big`, auth);
+    const welcome = await first.until("welcome");
+    await first.cancel();
+    // 100 KiB missed while away: more than the reader may have queued.
+    for (let i = 0; i < 100; i++) await h.hub.publish("feed:big", "x".repeat(1024));
+    const again = await openSse(`http://127.0.0.1:${h.port}/sse?topic=feed:big`, {
+      ...auth,
+      "last-event-id": welcome.id!,
+    });
+    assert.equal(again.response.status, 429);
+    assert.equal((await again.response.json()).code, "RATE_LIMITED");
+    // Counted as a slow consumer (the cancelled first stream may be counted too, once written to).
+    assert.ok(h.hub.metrics.slowConsumerDrops >= 1);
+    // A resume of what fits still works.
+    const small = await openSse(`http://127.0.0.1:${h.port}/sse?topic=feed:big`, {
+      ...auth,
+      "last-event-id": await (async () => {
+        const s = await openSse(`http://127.0.0.1:${h.port}/sse?topic=feed:big`, auth);
+        const w = await s.until("welcome");
+        await s.cancel();
+        return w.id!;
+      })(),
+    });
+    assert.equal(small.response.status, 200);
+    assert.equal(JSON.parse((await small.until("welcome")).data).recovered, true);
+    await small.cancel();
+  },
+);

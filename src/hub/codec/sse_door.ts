@@ -86,11 +86,22 @@ export class SseDoor implements Door {
   #starts: TopicStart[];
   /** While opening: what the session said, in order, to write after the `welcome`. */
   #held: (Outgoing | string)[] = [];
+  /** About how many UTF-16 units `#held` will take written: bounded as a written queue is. */
+  #heldChars = 0;
   #welcome: { connectionId: string; user: string; expiresAt: number | null } | undefined;
   #lastError: { code: ErrorCode; message: string } | undefined;
   #settle: (opening: SseOpening) => void;
   /** Settles once every topic is answered, one is refused, or the session ends. */
   readonly opened: Promise<SseOpening>;
+  #refusal: SseOpening | undefined;
+
+  /**
+   * Why the stream cannot start, when the session ended after the opening
+   * settled and before {@linkcode SseDoor.start} (a replay that overflowed).
+   */
+  get refusal(): SseOpening | undefined {
+    return this.#refusal;
+  }
 
   /**
    * @param topics The stream's topics, sorted and distinct.
@@ -190,7 +201,11 @@ export class SseDoor implements Door {
 
   publication(publication: Outgoing): void {
     if (this.#socket === undefined) {
-      if (this.#owner !== undefined) this.#held.push(publication);
+      if (this.#owner === undefined) return;
+      this.#held.push(publication);
+      // A recovery of many topics may hold much before the stream starts: as much as a queue may.
+      this.#heldChars += (publication.data?.length ?? 0) + (publication.jws?.length ?? 0) + 128;
+      if (this.#heldChars > this.#host.limits.maxBufferedBytes) this.#owner.overflow();
       return;
     }
     this.#send(this.#encode(publication));
@@ -229,6 +244,7 @@ export class SseDoor implements Door {
     this.#send(encodeEvent("welcome", JSON.stringify(welcome), this.#id()));
     const held = this.#held;
     this.#held = [];
+    this.#heldChars = 0;
     for (const item of held) this.#send(typeof item === "string" ? item : this.#encode(item));
   }
 
@@ -296,13 +312,12 @@ export class SseDoor implements Door {
 
   close(code: number, reason: string): void {
     if (this.#owner === undefined) return;
-    if (this.#pending !== undefined) {
+    if (this.#socket === undefined) {
+      // Ended before the stream started (while opening, or right after): it is refused.
       this.#owner = undefined;
       this.#held = [];
-      this.#settle({
-        ok: false,
-        ...(this.#lastError ?? closeError(code, reason)),
-      });
+      this.#refusal = { ok: false, ...(this.#lastError ?? closeError(code, reason)) };
+      this.#settle(this.#refusal);
       return;
     }
     const socket = this.#socket;
