@@ -14,7 +14,8 @@ import { HttpPublishDoor, readPublishBody } from "./codec/http_publish.ts";
 import { type HubMetrics, increment } from "./metrics.ts";
 import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
 import type { ConnInfo } from "./transport.ts";
-import { errorResponse, readText, type ShellDeps } from "./sse_endpoint.ts";
+import type { ShellDeps } from "./sse_endpoint.ts";
+import { errorResponse, readText } from "./_http_io.ts";
 
 /** Buckets kept before the full ones are forgotten. */
 const MAX_BUCKETS = 10_000;

@@ -11,6 +11,7 @@
  */
 
 import { HTTP_STATUS } from "../protocol/codes.ts";
+import { errorResponse, readText } from "./_http_io.ts";
 import { parseEventId } from "./codec/sse.ts";
 import { SseDoor, type SseDoorHost, type SseResume } from "./codec/sse_door.ts";
 import type { TextSocket } from "./codec/door.ts";
@@ -63,53 +64,6 @@ export interface SseOptions {
 
 /** Most frames one post to a stream carries (each at most `limits.maxFrameBytes`). */
 const MAX_FRAMES_PER_POST = 16;
-
-/** A body as text; `undefined` when larger than `max` bytes, `null` when not UTF-8. */
-export async function readText(req: Request, max: number): Promise<string | undefined | null> {
-  const declared = req.headers.get("content-length");
-  if (declared !== null && Number(declared) > max) {
-    await req.body?.cancel().catch(() => {});
-    return undefined;
-  }
-  if (req.body === null) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return null;
-  }
-}
-
-/** JSON error answer, as every refusal of the hub's HTTP doors. */
-export function errorResponse(
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): Response {
-  return new Response(JSON.stringify({ code, message }), {
-    status,
-    headers: { "content-type": "application/json", ...headers },
-  });
-}
 
 /** The byte stream of one SSE response, as the door's {@linkcode TextSocket}. */
 class StreamSocket implements TextSocket {
