@@ -36,6 +36,7 @@ export { createHub } from "./src/server/create_hub.ts";
 export { type ClientAddress, createClientAddress } from "./src/hub/client_address.ts";
 export type { BroadcastInput, Hub, HubStats, PublishOptions, UserStatus } from "./src/hub/hub.ts";
 export type { NodeInfo, NodeList, NodeOptions } from "./src/hub/nodes.ts";
+export type { ClusterAnswer, ClusterView } from "./src/hub/cluster.ts";
 export type {
   Accepted,
   Admission,
@@ -67,11 +68,20 @@ export {
   type HandlerLimits,
   type PublishRequest,
   type PublishResult,
+  type RefreshResult,
   type RpcHandler,
   type RpcRequest,
   type SubscribeRequest,
   type SubscribeResult,
 } from "./src/hub/handlers.ts";
+export type {
+  ConnectEvent,
+  DisconnectEvent,
+  HubEvent,
+  HubEventSink,
+  PresenceChangeEvent,
+  PublicationEvent,
+} from "./src/hub/hub_events.ts";
 export type { Histogram, HubMetrics, LabeledCounter } from "./src/hub/metrics.ts";
 
 // Options and their parts
@@ -87,6 +97,8 @@ export {
   type TokenSourceOptions,
   type TrustProxyOptions,
 } from "./src/hub/options.ts";
+export type { StompOptions } from "./src/hub/stomp_options.ts";
+export type { StompDestinationRule } from "./src/protocol/stomp/destination.ts";
 export { PublishError, type PublishErrorCode } from "./src/hub/publish_error.ts";
 export type { Engine, StreamPosition } from "./src/engine/engine.ts";
 export { createMemoryEngine, type MemoryEngineOptions } from "./src/engine/memory_engine.ts";

@@ -97,6 +97,11 @@ export interface ScenarioSizes {
   connect: { connections: number; concurrency: number; warmup: number };
   /** Memory: idle subscribed connections, concurrency while opening them, wait before reading RSS (ms). */
   memory: { connections: number; concurrency: number; settleMs: number };
+  /**
+   * Fire and forget: topics (one subscriber each), messages per topic, most
+   * publications in flight.
+   */
+  fireAndForget: { topics: number; messages: number; window: number };
   /** Latency: subscribers, messages per second, seconds. */
   latency: { subscribers: number; rate: number; seconds: number };
   /** Concurrency while the fixed connections of fan-out, many topics and latency open. */
@@ -113,6 +118,7 @@ export const FULL: Readonly<ScenarioSizes> = {
   connect: { connections: 2000, concurrency: 200, warmup: 1000 },
   memory: { connections: 10_000, concurrency: 200, settleMs: 2000 },
   latency: { subscribers: 1000, rate: 20, seconds: 10 },
+  fireAndForget: { topics: 1000, messages: 200, window: 500 },
   setupConcurrency: 200,
   runTimeoutMs: 120_000,
 };
@@ -125,6 +131,7 @@ export const QUICK: Readonly<ScenarioSizes> = {
   connect: { connections: 600, concurrency: 200, warmup: 300 },
   memory: { connections: 1500, concurrency: 200, settleMs: 500 },
   latency: { subscribers: 300, rate: 20, seconds: 2 },
+  fireAndForget: { topics: 1000, messages: 50, window: 500 },
   setupConcurrency: 200,
   runTimeoutMs: 30_000,
 };

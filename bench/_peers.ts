@@ -8,7 +8,7 @@
 import { type Child, freePort, startProcess, waitForLine, waitForPort } from "./_proc.ts";
 
 /** Which client protocol the load generator speaks to a peer. */
-export type Protocol = "hub" | "hub-v1" | "plain" | "sio" | "nats";
+export type Protocol = "hub" | "hub-v1" | "stomp" | "plain" | "sio" | "nats";
 
 /** A started server. */
 export interface RunningServer {
@@ -77,16 +77,25 @@ async function readyOnStdout(
  * The hub on the Deno adapter in a variant: `history` keeps every topic's
  * last 100 publications (fan-out only, to compare with history off in the
  * same run); `v1` is driven by clients offering only `realtime.v1` (no
- * batching) and publishing without ids (many topics only).
+ * batching) and publishing without ids (many topics and fire and forget
+ * only); `stomp` by STOMP 1.2 clients (fan-out and fire and forget only).
  */
-function hubVariant(variant: "history" | "v1"): Peer {
+function hubVariant(variant: "history" | "v1" | "stomp", base?: string): Peer {
   return {
-    id: `hub-deno-${variant}`,
+    id: `hub-deno-${variant}${base === undefined ? "" : "-base"}`,
     label: variant === "history"
       ? "@realtime/hub, Deno adapter, history on every topic (100 publications, 5 min)"
-      : "@realtime/hub, Deno adapter, clients offering only realtime.v1, publishes without ids",
-    protocol: variant === "history" ? "hub" : "hub-v1",
-    scenarios: [variant === "history" ? "fanout" : "many_topics"],
+      : variant === "stomp"
+      ? "@realtime/hub, Deno adapter, STOMP 1.2 clients (docs/stomp.md), SEND with receipts (without in fire and forget)"
+      : `@realtime/hub, Deno adapter, clients offering only realtime.v1, publishes without ids${
+        base === undefined ? "" : `, from ${base}`
+      }`,
+    protocol: variant === "history" ? "hub" : variant === "stomp" ? "stomp" : "hub-v1",
+    scenarios: variant === "history"
+      ? ["fanout"]
+      : variant === "stomp"
+      ? ["fanout", "fire_and_forget"]
+      : ["many_topics", "fire_and_forget"],
     unavailable: () => Promise.resolve(undefined),
     start: async ({ root, core, logFile }) =>
       await readyOnStdout(
@@ -98,7 +107,7 @@ function hubVariant(variant: "history" | "v1"): Peer {
             "deno",
             ...(variant === "history" ? ["history"] : []),
           ],
-          { cwd: root, core, stderrFile: logFile },
+          { cwd: base ?? root, core, stderrFile: logFile },
         ),
         "/ws",
       ),
@@ -224,6 +233,13 @@ const nats: Peer = {
   },
 };
 
+/**
+ * `BENCH_BASE_ROOT`: another checkout of the repository (a worktree at the
+ * commit before a change), whose hub runs as `hub-deno-v1-base` in the same
+ * rounds as this one's, to judge a change on a busy machine.
+ */
+const BASE_ROOT = Deno.env.get("BENCH_BASE_ROOT");
+
 /** Every peer, in table order. */
 export const PEERS: readonly Peer[] = [
   bareDeno,
@@ -233,6 +249,8 @@ export const PEERS: readonly Peer[] = [
   hubPeer("ws", true),
   hubVariant("history"),
   hubVariant("v1"),
+  hubVariant("stomp"),
+  ...(BASE_ROOT === undefined ? [] : [hubVariant("v1", BASE_ROOT)]),
   nodePeer(
     "node-ws",
     "Node + npm ws (same JSON frames, no auth, no ACL)",

@@ -358,6 +358,24 @@ function patternsRow(report: Report): string[] {
   ];
 }
 
+/** The peer that publishes as a client that does not batch (issue 24). */
+const UNBATCHED = "hub-deno-v1";
+
+/**
+ * Server CPU per delivery of a publisher that does not batch, against the
+ * bare loop in the same run (issue 24: at most 1.10×).
+ */
+function unbatchedRow(report: Report): string[] {
+  const value = pairedRatio(report.results, "fire_and_forget", UNBATCHED, "usPerDelivery");
+  return [
+    "fire-and-forget publisher without batching, server CPU per delivery vs bare",
+    UNBATCHED,
+    value === undefined ? "–" : formatSpread(value, 2),
+    "≤ 1.10×",
+    value === undefined ? "not measured" : value.median <= 1.1 ? "met" : "**not met**",
+  ];
+}
+
 function targetsTable(report: Report): string {
   const targets = scenarioTargets(report.results);
   const hubs = report.peers.filter(({ peer, skipped }) => skipped === undefined && peer.hub)
@@ -388,6 +406,7 @@ function targetsTable(report: Report): string {
   rows.push(microRow("cached ACL decision", cached, 1));
   rows.push(microRow("uncached decision vs 1,000 rules", uncached, 20));
   rows.push(patternsRow(report));
+  rows.push(unbatchedRow(report));
   // Not targets: the same figures against the unauthenticated bare loop, and
   // memory without what a server grows by once on its first connections.
   const information = [
@@ -400,6 +419,12 @@ function targetsTable(report: Report): string {
     ],
     ["memory per idle connection vs bare", "memory", "kibPerConnection", BASELINE],
     ["marginal memory per idle connection vs bare", "memory", "marginalKiB", BASELINE],
+    [
+      "fire-and-forget publisher, server CPU per delivery vs bare",
+      "fire_and_forget",
+      "usPerDelivery",
+      BASELINE,
+    ],
   ] as const;
   for (const [what, scenario, key, baseline] of information) {
     for (const hub of hubs) {

@@ -4,7 +4,8 @@
  * runs every scenario against every peer, each run with a fresh server
  * pinned to core 0 and the load generator (bench/node/load) pinned to core 1,
  * then the scale-out scenario (`scale_out` in `--scenarios`: hubs and
- * Socket.IO nodes on a private Redis, see bench/scale_out.ts), then the
+ * Socket.IO nodes on a private Redis, see bench/scale_out.ts), the cost of
+ * publishing through a Sentinel set (`redis_ha`, bench/redis_ha_cost.ts), then the
  * `deno bench` micro-benchmarks, and writes the report to
  * `bench/results/latest.md` and the "Latest results" section of
  * `bench/README.md`.
@@ -26,12 +27,21 @@ import {
 import type { LoadResult, MarkSample, Scenario } from "./scenarios/_scenario.ts";
 import { connectRate } from "./scenarios/connect_rate.ts";
 import { fanout } from "./scenarios/fanout.ts";
+import { fireAndForget } from "./scenarios/fire_and_forget.ts";
 import { latency } from "./scenarios/latency.ts";
 import { manyTopics } from "./scenarios/many_topics.ts";
 import { memory } from "./scenarios/memory.ts";
 import { renderScaleOut, runScaleOut, SCALE_OUT_ID } from "./scale_out.ts";
+import { runAppHandlers } from "./app/run_section.ts";
 
-const SCENARIOS: readonly Scenario[] = [fanout, manyTopics, connectRate, memory, latency];
+const SCENARIOS: readonly Scenario[] = [
+  fanout,
+  manyTopics,
+  fireAndForget,
+  connectRate,
+  memory,
+  latency,
+];
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const BENCH = `${ROOT}/bench`;
 const README_START = "<!-- bench:results:start -->";
@@ -54,7 +64,8 @@ async function main(): Promise<void> {
   // The scale-out scenario starts its own servers and Redis: it is not run per peer.
   const wantedIds = args.scenarios?.split(",").map((s) => s.trim());
   const scaleOut = wantedIds === undefined || wantedIds.includes(SCALE_OUT_ID);
-  const perPeer = wantedIds?.filter((id) => id !== SCALE_OUT_ID).join(",");
+  const redisHa = wantedIds === undefined || wantedIds.includes(REDIS_HA_ID);
+  const perPeer = wantedIds?.filter((id) => id !== SCALE_OUT_ID && id !== REDIS_HA_ID).join(",");
   const scenarios = perPeer === "" ? [] : pick(SCENARIOS, perPeer, (s) => s.id);
   const wanted = pick(PEERS, args.peers, (p) => p.id);
 
@@ -109,8 +120,10 @@ async function main(): Promise<void> {
   const scaleOutSection = scaleOut
     ? renderScaleOut(await runScaleOut(args.quick), args.quick)
     : undefined;
+  const redisHaSection = redisHa ? await runRedisHaCost(args.quick) : undefined;
   const micro = args.micro ? await runMicro(args.quick, settings.core.server) : "--no-micro";
   const signed = args.micro ? await runSignedFanout(args.quick, settings.core.server) : undefined;
+  const app = args.micro ? await runAppHandlers(args.quick) : undefined;
   const descriptions = new Map(scenarios.map((s) => [s.id, s.describe(sizes)]));
   const reference = await readReference(`${BENCH}/results/reference.json`);
   const markdown = renderReport({
@@ -123,9 +136,12 @@ async function main(): Promise<void> {
     micro,
     seconds: (performance.now() - started) / 1000,
     reference,
-  }) + (signed === undefined ? "" : `\n## Signed publications: fan-out\n\n${signed}\n`);
+  }) + (signed === undefined ? "" : `\n## Signed publications: fan-out\n\n${signed}\n`) +
+    (app === undefined ? "" : `\n## The application's handlers and proxies\n\n${app}\n`);
   await writeReport(
-    scaleOutSection === undefined ? markdown : `${markdown}\n\n${scaleOutSection}\n`,
+    [markdown, scaleOutSection, redisHaSection].filter((part) => part !== undefined).join(
+      "\n\n",
+    ) + "\n",
     results,
   );
   console.log(await Deno.readTextFile(`${BENCH}/results/latest.md`));
@@ -213,7 +229,8 @@ async function runOnce(
         setupConcurrency: sizes.setupConcurrency,
         // The load generator gives up first, so it can still report what it saw.
         timeoutMs: sizes.runTimeoutMs - 5000,
-        tokensFile: peer.protocol === "hub" || peer.protocol === "hub-v1"
+        tokensFile: peer.protocol === "hub" || peer.protocol === "hub-v1" ||
+            peer.protocol === "stomp"
           ? settings.tokensFile
           : undefined,
       }),
@@ -304,6 +321,39 @@ async function runMicro(quick: boolean, core: number | undefined): Promise<Micro
       p99Ns: b.results[0].ok.p99,
     }]
   );
+}
+
+/** The name `--scenarios` knows the Redis high-availability cost by. */
+const REDIS_HA_ID = "redis_ha";
+
+/**
+ * What publishing through a Redis Sentinel set costs (bench/redis_ha_cost.ts,
+ * on a private master, replica and three Sentinels): its Markdown section,
+ * or why it failed.
+ */
+async function runRedisHaCost(quick: boolean): Promise<string> {
+  console.error("running the Redis high-availability cost benchmark...");
+  const publications = quick ? 2000 : 10_000;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "bench/redis_ha_cost.ts", String(publications)],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const body = output.success
+    ? new TextDecoder().decode(output.stdout).trim()
+    : `Failed: ${new TextDecoder().decode(output.stderr).slice(0, 500)}`;
+  return [
+    "### Redis high availability: cost per publication",
+    "",
+    `History topics, ${publications} publications with 200 in flight then 500 one at a time, on a ` +
+    "private Sentinel set (a master, a replica, three Sentinels): the master's own URL (`plain`), " +
+    "through the Sentinels without (`timeline`) and with one replica acknowledgement " +
+    "(`timeline+WAIT`, the default). Medians of three interleaved rounds; master CPU from " +
+    "`INFO cpu`.",
+    "",
+    body,
+  ].join("\n");
 }
 
 /**

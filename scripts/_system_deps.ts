@@ -105,6 +105,12 @@ export const SYSTEM_DEPS: readonly SystemDep[] = [
     neededBy: "the HTTP proxy tests against examples/fastapi",
     present: () => pythonHas(["fastapi", "uvicorn", "jwt"]),
   },
+  {
+    what: "stomp.py and websocket-client for Debian's /usr/bin/python3",
+    packages: ["python3-stomp", "python3-websocket"],
+    neededBy: "the STOMP interop test with Python's stomp.py",
+    present: () => pythonHas(["stomp", "websocket"]),
+  },
 ];
 
 /** The missing deps among `deps`. */

@@ -1,9 +1,10 @@
 // deno-lint-ignore-file no-console
 /**
- * Prints what `RealtimeClient` costs a browser page: two small programs are
+ * Prints what `RealtimeClient` costs a browser page: small programs are
  * bundled as the pages are (`deno bundle --minify`, code splitting, from the
- * locked sources), one that only subscribes and publishes, one that also
- * signs and verifies. For each, what the page loads before its script runs
+ * locked sources): one that only subscribes, one that subscribes and
+ * publishes, one that also signs and verifies, and one that uses every
+ * React hook (with React's core, without `react-dom`). For each, what the page loads before its script runs
  * (the entry and its static imports) and what the first `sign` or `verify`
  * loads on top (the signing core and jose), minified and gzipped.
  *
@@ -38,9 +39,14 @@ export interface ProbeSizes {
 }
 
 const CLIENT = join(ROOT, "src/client/mod.ts");
+const REACT = join(ROOT, "src/react/mod.ts");
 
 /** The probe programs: what an application imports and calls. */
 export const PROBES: Readonly<Record<string, string>> = {
+  subscribeOnly: `import { RealtimeClient } from ${JSON.stringify(CLIENT)};
+const rt = new RealtimeClient({ url: "/ws", token: "a.b.c" });
+rt.subscribe("chat:lobby", (message) => console.log(message.payload));
+`,
   subscriber: `import { RealtimeClient } from ${JSON.stringify(CLIENT)};
 const rt = new RealtimeClient({ url: "/ws", token: "a.b.c" });
 rt.subscribe("chat:lobby", (message) => console.log(message.payload));
@@ -51,6 +57,21 @@ const key = "a publication secret of at least 32 bytes";
 const rt = new RealtimeClient({ url: "/ws", token: "a.b.c" });
 rt.subscribe("prices:eur", (message) => console.log(message.payload), { verify: key });
 await rt.publish("prices:eur", 1.08, { sign: key });
+`,
+  // Every hook under a provider, and React's core; without react-dom, which
+  // the application brings whatever realtime library it uses.
+  react: `import { createElement } from "react";
+import * as bindings from ${JSON.stringify(REACT)};
+function Room() {
+  const { isConnected } = bindings.useRealtime();
+  const { messages } = bindings.useSubscription("chat:lobby");
+  const { members } = bindings.usePresence("chat:lobby");
+  const { publications } = bindings.useHistory("chat:lobby");
+  const publish = bindings.usePublish();
+  const rpc = bindings.useRpc();
+  return [isConnected, messages, members, publications, publish, rpc];
+}
+console.log(createElement(bindings.RealtimeProvider, { url: "/ws", token: "a.b.c" }, createElement(Room)));
 `,
 };
 
@@ -97,9 +118,12 @@ function kb(bytes: number): string {
 }
 
 if (import.meta.main) {
+  const subscribeOnly = await measureProbe("subscribeOnly");
   const subscriber = await measureProbe("subscriber");
   const signer = await measureProbe("signer");
+  const react = await measureProbe("react");
   const rows: [string, number, number][] = [
+    ["subscribe only: all it loads", subscribeOnly.start.minified, subscribeOnly.start.gzip],
     ["subscribe and publish: all it loads", subscriber.start.minified, subscriber.start.gzip],
     ["with sign and verify: loaded with the page", signer.start.minified, signer.start.gzip],
     [
@@ -108,10 +132,13 @@ if (import.meta.main) {
       signer.all.gzip - signer.start.gzip,
     ],
     ["  in all", signer.all.minified, signer.all.gzip],
+    ["React bindings, every hook, with react", react.start.minified, react.start.gzip],
   ];
   console.log("RealtimeClient in a browser page (deno bundle --minify, code splitting)");
-  console.log(`${"".padEnd(44)} ${"minified".padStart(9)} ${"gzip".padStart(9)}`);
+  console.log(
+    `${"".padEnd(44)} ${"minified".padStart(9)} ${"gzip".padStart(9)} ${"gzip B".padStart(7)}`,
+  );
   for (const [label, minified, gzip] of rows) {
-    console.log(`${label.padEnd(44)} ${kb(minified)} ${kb(gzip)}`);
+    console.log(`${label.padEnd(44)} ${kb(minified)} ${kb(gzip)} ${String(gzip).padStart(7)}`);
   }
 }

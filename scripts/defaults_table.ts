@@ -84,9 +84,18 @@ const INLINE_DEFAULT = /@default\s*\{([^}]*)\}/;
 
 function defaultOf(property: DocProperty): string | undefined {
   const tag = property.jsDoc?.tags?.find((t) => t.kind === "default");
-  if (tag?.value !== undefined) return tag.value.replace(/^\{(.*)\}$/s, "$1").trim();
+  if (tag?.value !== undefined) return balanced(tag.value.replace(/^\{(.*)\}$/s, "$1").trim());
   // A one-line comment (`/** Skew. @default {5} */`) keeps the tag in its text.
   return INLINE_DEFAULT.exec(property.jsDoc?.doc ?? "")?.[1].trim();
+}
+
+/**
+ * `deno doc` ends a `@default {…}` tag's value at its first `}`, so an object
+ * default (`{{ a: 1 }}`) loses its closing brace: put back what is missing.
+ */
+function balanced(value: string): string {
+  const missing = (value.match(/\{/g)?.length ?? 0) - (value.match(/\}/g)?.length ?? 0);
+  return missing > 0 ? `${value}${" }".repeat(missing)}`.replace(/\s+\}$/, " }") : value;
 }
 
 function meaningOf(property: DocProperty): string {

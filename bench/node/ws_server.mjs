@@ -29,7 +29,8 @@ wss.on("connection", (socket) => {
       const set = topics.get(frame.topic);
       if (set !== undefined) { for (const s of set) s.send(text); }
     }
-    socket.send(JSON.stringify({ type: "ack", id: frame.id }));
+    // A frame without an id asks for no ack, as on the hub (fire-and-forget publishes).
+    if (frame.id !== undefined) socket.send(JSON.stringify({ type: "ack", id: frame.id }));
   });
   socket.on("close", () => {
     for (const topic of subscribed) {

@@ -50,7 +50,8 @@ function onMessage(socket: WebSocket, subscribed: Set<string>, data: unknown): v
     const set = topics.get(frame.topic);
     if (set !== undefined) { for (const s of set) s.send(text); }
   }
-  socket.send(JSON.stringify({ type: "ack", id: frame.id }));
+  // A frame without an id asks for no ack, as on the hub (fire-and-forget publishes).
+  if (frame.id !== undefined) socket.send(JSON.stringify({ type: "ack", id: frame.id }));
 }
 
 /** The verified subject and expiry, or `undefined` to refuse with 401. */

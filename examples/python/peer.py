@@ -1,5 +1,6 @@
 """A @realtime/hub client in idiomatic asyncio: connect with a token,
-subscribe, publish (signed with PyJWT or plain), and verify what arrives.
+subscribe, publish (signed with PyJWT or plain), verify what arrives, and
+call the application's RPC methods.
 
 Run `python3 peer.py --help`. Every event is printed as one JSON line, so a
 script (or a test) can drive it; the token and keys are never printed.
@@ -89,6 +90,12 @@ class RealtimeConnection:
     async def publish_signed(self, topic: str, jws: str) -> None:
         await self.request({"type": "publish", "topic": topic, "jws": jws})
 
+    async def rpc(self, method: str, data: Any = None) -> Any:
+        """Calls a method the application registered (hub.rpc, or an RPC proxy); returns its
+        result, or raises HubError with the code (BAD_REQUEST for an unknown method)."""
+        reply = await self.request({"type": "rpc", "method": method, "data": data})
+        return reply.get("data")
+
     async def close(self) -> None:
         await self._ws.close()
         await asyncio.gather(self._reader, return_exceptions=True)
@@ -163,6 +170,23 @@ async def run_client(args: argparse.Namespace) -> int:
     return 0
 
 
+async def run_rpc(args: argparse.Namespace) -> int:
+    connection = await connect(args.url, read_token(args), args.timeout)
+    try:
+        data = json.loads(args.data) if args.data is not None else None
+        result = await asyncio.wait_for(connection.rpc(args.method, data), args.timeout)
+        emit("rpc", method=args.method, data=result)
+    except HubError as error:
+        emit("error", code=error.code, retry=error.retry, message=str(error))
+        return 1
+    except asyncio.TimeoutError:
+        emit("error", code="TIMEOUT", message=f"No answer within {args.timeout} s")
+        return 1
+    finally:
+        await connection.close()
+    return 0
+
+
 def read_token(args: argparse.Namespace) -> str:
     if args.token_file:
         return Path(args.token_file).read_text().strip()
@@ -204,6 +228,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     client.add_argument("--expect", type=int, default=0, help="wait for this many messages, then exit")
     client.add_argument("--timeout", type=float, default=10, help="seconds to wait for each step")
 
+    rpc = sub.add_parser("rpc", help="call an RPC method and print its result")
+    rpc.add_argument("--url", required=True, help="ws://host:port/ws")
+    rpc.add_argument("--token-file", help="file holding the JWT (default: $REALTIME_TOKEN)")
+    rpc.add_argument("--timeout", type=float, default=10, help="seconds to wait for each step")
+    rpc.add_argument("method", help="the method's name, such as chat.count")
+    rpc.add_argument("data", nargs="?", metavar="JSON", help="the data sent with it (default: null)")
+
     sign = sub.add_parser("sign", help="print a signed publication")
     sign.add_argument("--topic", required=True)
     sign.add_argument("--key", required=True, help="secret or PEM private key file")
@@ -222,6 +253,8 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.command == "client":
         return asyncio.run(run_client(args))
+    if args.command == "rpc":
+        return asyncio.run(run_rpc(args))
     return run_offline(args)
 
 

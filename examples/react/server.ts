@@ -18,7 +18,7 @@
  * @module
  */
 
-import { createHub, type Hub } from "@realtime/hub";
+import { createHub, type Hub, type HubOptions } from "@realtime/hub";
 import { mintToken } from "@realtime/hub/auth";
 import { SCRIPTS } from "./_scripts.generated.ts";
 
@@ -36,6 +36,12 @@ export interface ExampleServerOptions {
    * @default {the committed build, `_scripts.generated.ts`}
    */
   scripts?: Readonly<Record<string, string>>;
+  /**
+   * Which topics keep history, for a test of `useHistory`.
+   *
+   * @default {[]}
+   */
+  history?: HubOptions["history"];
 }
 
 /** A running example server. */
@@ -71,7 +77,7 @@ const ACL = { "chat:*": ["subscribe", "publish", "presence", "history"] };
 export function startExampleServer(options: ExampleServerOptions = {}): ExampleServer {
   const secret = options.secret ?? "an-example-development-secret-32-bytes";
   const scripts = options.scripts ?? SCRIPTS;
-  const hub = createHub({ auth: { secret }, log: () => {} });
+  const hub = createHub({ auth: { secret }, log: () => {}, history: options.history ?? [] });
   hub.rpc("test", ({ principal, data }) =>
     hub.broadcast({
       event: "notification",

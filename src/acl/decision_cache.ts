@@ -107,14 +107,30 @@ export function createDecisionCache<V>(options: DecisionCacheOptions = {}): Deci
   return new LruTtlCache<V>(max, ttlMs, now);
 }
 
+/** One entry, linked in use order (`older` toward the least recently used). */
+interface Node<V> {
+  readonly key: string;
+  value: V;
+  expiresAt: number;
+  older: Node<V> | undefined;
+  newer: Node<V> | undefined;
+}
+
+/**
+ * The entries in a Map for lookup and in a doubly linked list for use order:
+ * a hit moves its node to the newest end by relinking, where re-inserting it
+ * in the Map (its own insertion order) cost a delete and an insert per hit,
+ * and the hub reads this cache for every publish frame.
+ */
 class LruTtlCache<V> implements DecisionCache<V> {
   readonly #max: number;
   readonly #ttlMs: number;
   readonly #now: () => number;
-  /** A Map iterates in insertion order, so re-inserting on use keeps the LRU first. */
-  readonly #entries = new Map<string, { value: V; expiresAt: number }>();
-  /** The most recently used key: a hit on it needs no reordering (the common case on a hot topic). */
-  #newest: string | undefined;
+  readonly #entries = new Map<string, Node<V>>();
+  /** The least recently used entry. */
+  #oldest: Node<V> | undefined;
+  /** The most recently used entry. */
+  #newest: Node<V> | undefined;
 
   constructor(max: number, ttlMs: number, now: () => number) {
     this.#max = max;
@@ -127,36 +143,68 @@ class LruTtlCache<V> implements DecisionCache<V> {
   }
 
   get(key: string): V | undefined {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
-    if (this.#now() >= entry.expiresAt) {
-      this.delete(key);
+    const node = this.#entries.get(key);
+    if (node === undefined) return undefined;
+    if (this.#now() >= node.expiresAt) {
+      this.#remove(node);
       return undefined;
     }
-    if (key !== this.#newest) {
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
-      this.#newest = key;
+    if (node !== this.#newest) {
+      this.#unlink(node);
+      this.#append(node);
     }
-    return entry.value;
+    return node.value;
   }
 
   set(key: string, value: V): void {
-    this.#entries.delete(key);
-    if (this.#entries.size >= this.#max) {
-      this.#entries.delete(this.#entries.keys().next().value!);
+    const expiresAt = this.#now() + this.#ttlMs;
+    const node = this.#entries.get(key);
+    if (node !== undefined) {
+      node.value = value;
+      node.expiresAt = expiresAt;
+      if (node !== this.#newest) {
+        this.#unlink(node);
+        this.#append(node);
+      }
+      return;
     }
-    this.#entries.set(key, { value, expiresAt: this.#now() + this.#ttlMs });
-    this.#newest = key;
+    if (this.#entries.size >= this.#max) this.#remove(this.#oldest!);
+    const added: Node<V> = { key, value, expiresAt, older: undefined, newer: undefined };
+    this.#entries.set(key, added);
+    this.#append(added);
   }
 
   delete(key: string): boolean {
-    if (key === this.#newest) this.#newest = undefined;
-    return this.#entries.delete(key);
+    const node = this.#entries.get(key);
+    if (node === undefined) return false;
+    this.#remove(node);
+    return true;
   }
 
   clear(): void {
     this.#entries.clear();
+    this.#oldest = undefined;
     this.#newest = undefined;
+  }
+
+  #remove(node: Node<V>): void {
+    this.#entries.delete(node.key);
+    this.#unlink(node);
+  }
+
+  #unlink(node: Node<V>): void {
+    if (node.older === undefined) this.#oldest = node.newer;
+    else node.older.newer = node.newer;
+    if (node.newer === undefined) this.#newest = node.older;
+    else node.newer.older = node.older;
+    node.older = undefined;
+    node.newer = undefined;
+  }
+
+  #append(node: Node<V>): void {
+    node.older = this.#newest;
+    if (this.#newest === undefined) this.#oldest = node;
+    else this.#newest.newer = node;
+    this.#newest = node;
   }
 }

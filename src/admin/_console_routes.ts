@@ -5,7 +5,13 @@
 import { lintAcl } from "../acl/lint.ts";
 import { createKeyRing, redactRules, secretKeysProblem } from "../acl/key_references.ts";
 import { ACL_ACTIONS, type AclAction, type AclRule } from "../acl/rules.ts";
-import { type ListQuery, MAX_LIST_LIMIT } from "../hub/inspect.ts";
+import {
+  type ConnectionInfo,
+  type ConnectionPage,
+  type ListQuery,
+  MAX_LIST_LIMIT,
+} from "../hub/inspect.ts";
+import { clusterSummary } from "./_cluster_fields.ts";
 import { AdminInputError, kind, readJsonObject, requireField } from "./_request.ts";
 import type { Route, RouteInput } from "./_routes.ts";
 
@@ -47,6 +53,27 @@ function query(input: RouteInput): ListQuery {
   };
 }
 
+/**
+ * One page of several hubs' connections, oldest first, each row naming its
+ * hub (`node`): every hub answered its first `offset + limit` rows.
+ */
+function mergePages(
+  pages: Readonly<Record<string, ConnectionPage>>,
+  q: ListQuery,
+): ConnectionPage & { connections: (ConnectionInfo & { node: string })[] } {
+  const rows: (ConnectionInfo & { node: string })[] = [];
+  let total = 0;
+  let matched = 0;
+  for (const [node, page] of Object.entries(pages)) {
+    total += page.total;
+    matched += page.matched;
+    for (const row of page.connections) rows.push({ ...row, node });
+  }
+  rows.sort((a, b) => a.since - b.since || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const offset = q.offset ?? 0;
+  return { total, matched, connections: rows.slice(offset, offset + (q.limit ?? 100)) };
+}
+
 export function rulesArray(value: unknown): AclRule[] {
   if (!Array.isArray(value)) {
     throw new AdminInputError(400, `Invalid 'rules': expected an array, got ${kind(value)}`);
@@ -76,13 +103,33 @@ export const CONSOLE_ROUTES: readonly Route[] = [
     method: "GET",
     path: ["connections"],
     action: "connections",
-    run(input) {
+    async run(input) {
       const q = query(input);
-      const page = input.hub.listConnections(q);
-      return Promise.resolve({
-        body: page,
-        audit: { matched: page.matched, ...(q.search ? { searched: true } : {}) },
-      });
+      const searched = q.search ? { searched: true } : {};
+      const node = new URL(input.req.url).searchParams.get("node");
+      if (node === null) {
+        // This hub's connections, as before, labelled as this hub's.
+        const page = input.hub.listConnections(q);
+        return {
+          body: { ...page, scope: "local", self: input.hub.nodeId },
+          audit: { matched: page.matched, ...searched },
+        };
+      }
+      if (node === "" || node.length > 128) {
+        throw new AdminInputError(400, "Invalid 'node': expected 'all' or a node id");
+      }
+      const answer = await input.hub.cluster.listConnections(
+        q,
+        node === "all" ? undefined : node,
+      );
+      if (node !== "all" && answer.scope === "cluster" && answer.error !== undefined) {
+        throw new AdminInputError(404, answer.error);
+      }
+      const page = mergePages(answer.nodes, q);
+      return {
+        body: { ...page, ...clusterSummary(answer) },
+        audit: { matched: page.matched, node, scope: answer.scope, ...searched },
+      };
     },
   },
   {

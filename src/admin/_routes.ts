@@ -2,7 +2,8 @@
 
 import { RulesError } from "../acl/rules_error.ts";
 import { validatePattern, validateTopic } from "../topic/topic.ts";
-import type { BroadcastInput, Hub } from "../hub/hub.ts";
+import type { BroadcastInput, Hub, HubStats } from "../hub/hub.ts";
+import { clusterFields, total } from "./_cluster_fields.ts";
 import { EngineError } from "../engine/errors.ts";
 import { historyPublication } from "../hub/history_publication.ts";
 import { CONSOLE_ROUTES, rulesArray } from "./_console_routes.ts";
@@ -151,17 +152,37 @@ export const ROUTES: readonly Route[] = [
       if (sign !== undefined) broadcast.sign = sign.signer;
       if (event !== undefined) broadcast.event = event;
       if (topic !== undefined) broadcast.topic = topic;
-      if (users !== undefined) broadcast.users = users;
+      if (users !== undefined) {
+        // Published first (when to a topic), then sent to the listed users:
+        // every hub answers how many of their connections it reached.
+        if (topic !== undefined) await input.hub.broadcast(broadcast);
+        let answer;
+        try {
+          answer = await input.hub.cluster.sendToUsers(users, event, payload);
+        } catch (error) {
+          throw notCarried(error, "Sent to the users' connections on this hub only");
+        }
+        const reached = total(answer);
+        return {
+          body: { reached, ...clusterFields(answer) },
+          audit: {
+            topic,
+            broadcastEvent: event,
+            users: users.length,
+            reached,
+            scope: answer.scope,
+            signedWith: sign?.id,
+          },
+        };
+      }
       const reached = await input.hub.broadcast(broadcast);
       return {
-        body: { reached },
-        audit: {
-          topic,
-          broadcastEvent: event,
-          users: users?.length,
-          reached,
-          signedWith: sign?.id,
-        },
+        // To a topic, its publication reaches subscribers on every hub (not
+        // counted); to everyone, the connections reached are this hub's.
+        body: topic === undefined
+          ? { reached, scope: "local", self: input.hub.nodeId }
+          : { reached },
+        audit: { topic, broadcastEvent: event, reached, signedWith: sign?.id },
       };
     },
   },
@@ -174,15 +195,45 @@ export const ROUTES: readonly Route[] = [
       const b = await body(input);
       const event = checkEvent(requireField(b, "event"));
       const payload = requireField(b, "payload");
-      const reached = input.hub.sendToUser(user, event, payload);
-      return { body: { user, reached }, audit: { user, sentEvent: event, reached } };
+      let answer;
+      try {
+        answer = await input.hub.cluster.sendToUser(user, event, payload);
+      } catch (error) {
+        throw notCarried(error, `Sent to '${user}' on this hub only`);
+      }
+      const reached = total(answer);
+      return {
+        body: { user, reached, ...clusterFields(answer) },
+        audit: { user, sentEvent: event, reached, scope: answer.scope },
+      };
     },
   },
   {
     method: "GET",
     path: ["stats"],
     action: "stats",
-    run: (input) => Promise.resolve({ body: input.hub.stats(), audit: {} }),
+    async run(input) {
+      // This hub's counts as before, and every hub's summed under `cluster`.
+      const answer = await input.hub.cluster.stats();
+      const sum = (field: keyof HubStats) =>
+        Object.values(answer.nodes).reduce((n, stats) => n + stats[field], 0);
+      return {
+        body: {
+          ...input.hub.stats(),
+          node: input.hub.nodeId,
+          cluster: {
+            connections: sum("connections"),
+            users: sum("users"),
+            topics: sum("topics"),
+            subscriptions: sum("subscriptions"),
+            messagesInPerSecond: sum("messagesInPerSecond"),
+            messagesOutPerSecond: sum("messagesOutPerSecond"),
+            ...clusterFields(answer),
+          },
+        },
+        audit: { scope: answer.scope },
+      };
+    },
   },
   {
     method: "GET",
@@ -197,9 +248,19 @@ export const ROUTES: readonly Route[] = [
     method: "GET",
     path: ["users", ":userId", "status"],
     action: "user_status",
-    run(input) {
+    async run(input) {
       const user = checkUser(input.params.userId, "userId");
-      return Promise.resolve({ body: { user, ...input.hub.userStatus(user) }, audit: { user } });
+      const answer = await input.hub.cluster.userStatus(user);
+      const statuses = Object.values(answer.nodes);
+      const connections = statuses.reduce((n, s) => n + s.connections, 0);
+      const since = statuses.reduce<number | null>(
+        (min, s) => s.since === null ? min : min === null ? s.since : Math.min(min, s.since),
+        null,
+      );
+      return {
+        body: { user, connected: connections > 0, connections, since, ...clusterFields(answer) },
+        audit: { user, scope: answer.scope },
+      };
     },
   },
   {
@@ -208,25 +269,54 @@ export const ROUTES: readonly Route[] = [
     action: "disconnect",
     async run(input) {
       const user = checkUser(input.params.userId, "userId");
-      let disconnected: number;
+      let answer;
       try {
-        disconnected = await input.hub.disconnectUserEverywhere(user);
+        answer = await input.hub.cluster.disconnectUser(user);
       } catch (error) {
         throw notCarried(error, `Disconnected '${user}' on this hub only`);
       }
-      return { body: { user, disconnected }, audit: { user, connections: disconnected } };
+      const disconnected = total(answer);
+      return {
+        body: { user, disconnected, ...clusterFields(answer) },
+        audit: { user, connections: disconnected, scope: answer.scope },
+      };
+    },
+  },
+  {
+    method: "DELETE",
+    path: ["connections", ":connectionId"],
+    action: "disconnect_connection",
+    async run(input) {
+      const connection = input.params.connectionId;
+      if (connection.length > 256) {
+        throw new AdminInputError(400, "Invalid 'connectionId': expected 1 to 256 characters");
+      }
+      let answer;
+      try {
+        answer = await input.hub.cluster.disconnectConnection(connection);
+      } catch (error) {
+        throw notCarried(error, "Looked for the connection on this hub only");
+      }
+      const disconnected = total(answer);
+      return {
+        body: { connection, disconnected, ...clusterFields(answer) },
+        audit: { connection, connections: disconnected, scope: answer.scope },
+      };
     },
   },
   {
     method: "GET",
     path: ["topics", ":topic"],
     action: "topic",
-    run(input) {
+    async run(input) {
       const topic = input.params.topic;
       const problem = validatePattern(topic);
       if (problem !== undefined) throw new AdminInputError(400, problem);
-      const subscribers = input.hub.subscriberCount(topic);
-      return Promise.resolve({ body: { topic, subscribers }, audit: { topic } });
+      const answer = await input.hub.cluster.subscriberCount(topic);
+      return {
+        body: { topic, subscribers: total(answer), ...clusterFields(answer) },
+        audit: { topic, scope: answer.scope },
+      };
     },
   },
   {
@@ -306,19 +396,24 @@ export const ROUTES: readonly Route[] = [
       } catch (error) {
         failure = error;
       }
-      let disconnected: number;
+      let answer;
       try {
-        disconnected = await input.hub.revokeEverywhere({ user });
+        answer = await input.hub.cluster.revoke({ user });
       } catch (error) {
         // Applied on this hub (fail closed), but not carried to the others.
         throw notCarried(error, `Revoked '${user}' on this hub only`);
       }
       if (failure !== undefined) throw failure;
+      const disconnected = total(answer);
+      const cluster = clusterFields(answer);
       return sessionsEnded === undefined
-        ? { body: { user, disconnected }, audit: { user, connections: disconnected } }
+        ? {
+          body: { user, disconnected, ...cluster },
+          audit: { user, connections: disconnected, scope: answer.scope },
+        }
         : {
-          body: { user, disconnected, sessionsEnded },
-          audit: { user, connections: disconnected, sessionsEnded },
+          body: { user, disconnected, sessionsEnded, ...cluster },
+          audit: { user, connections: disconnected, sessionsEnded, scope: answer.scope },
         };
     },
   },

@@ -17,6 +17,9 @@ export const AUTH_SUBPROTOCOL = "auth";
 export const SUPPORTED_SUBPROTOCOLS: readonly string[] = Object.freeze([
   SUBPROTOCOL_V1_BATCH,
   SUBPROTOCOL_V1,
+  "v12.stomp",
+  "v11.stomp",
+  "v10.stomp",
   AUTH_SUBPROTOCOL,
 ]);
 

@@ -1,14 +1,10 @@
 // The `verify` option's handler, with its verifier loaded on first use.
 // Verification runs on jose (Web Crypto JWS), most of the client's weight:
-// a client that never verifies must not download it, so the signing core is
-// imported dynamically here, and a bundler puts it in its own chunk.
+// a client that never verifies must not download it, so the signing core
+// and the handler that uses it are imported dynamically here, and a bundler
+// puts them in chunks of their own.
 
-import {
-  type VerificationFailure,
-  type VerifiedHandler,
-  verifiedHandler,
-  type VerifyKeys,
-} from "./verified_handler.ts";
+import type { VerificationFailure, VerifiedHandler, VerifyKeys } from "./verified_handler.ts";
 import type { MessageHandler } from "./subscription.ts";
 
 /**
@@ -21,6 +17,9 @@ export async function loadVerifiedHandler(
   keys: VerifyKeys,
   onFailure: (failure: VerificationFailure) => void,
 ): Promise<VerifiedHandler> {
-  const { subscriberVerifier } = await import("../signing/subscriber_verifier.ts");
+  const [{ subscriberVerifier }, { verifiedHandler }] = await Promise.all([
+    import("../signing/subscriber_verifier.ts"),
+    import("./verified_handler.ts"),
+  ]);
   return verifiedHandler(handler, subscriberVerifier(keys), onFailure);
 }

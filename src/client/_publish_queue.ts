@@ -30,6 +30,18 @@ export class PublishQueue {
     this.#texts.set(id, text);
   }
 
+  /**
+   * Puts publishes that were sent on a lost connection back, ahead of
+   * those queued since, so they leave again first and in their order.
+   */
+  requeue(entries: readonly [id: number, text: string][]): void {
+    if (entries.length === 0) return;
+    const later = [...this.#texts];
+    this.#texts.clear();
+    for (const [id, text] of entries) this.#texts.set(id, text);
+    for (const [id, text] of later) this.#texts.set(id, text);
+  }
+
   /** Drops one (it was answered, timed out or the client closed). */
   delete(id: number): void {
     this.#texts.delete(id);

@@ -31,6 +31,11 @@ export interface RequestOptions {
   topic?: string;
   /** Runs once when the request settles, however it settles. */
   onSettle?: () => void;
+  /**
+   * The frame to send again when the connection drops after it was sent
+   * and before it was answered (a publish with an idempotency key).
+   */
+  resend?: string;
 }
 
 interface Entry {
@@ -113,6 +118,20 @@ export class Requests {
       const error = errorFor(entry.sent, entry.options);
       if (error !== undefined) this.#settle(id)?.reject(error);
     }
+  }
+
+  /**
+   * The requests that were sent, are still waiting, and may be sent again,
+   * oldest first, each marked unsent: the connection they went on is gone.
+   */
+  takeResends(): [id: number, text: string][] {
+    const resends: [number, string][] = [];
+    for (const [id, entry] of this.#pending) {
+      if (!entry.sent || entry.options.resend === undefined) continue;
+      entry.sent = false;
+      resends.push([id, entry.options.resend]);
+    }
+    return resends;
   }
 
   get size(): number {

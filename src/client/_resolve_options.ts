@@ -27,7 +27,6 @@ export interface ResolvedOptions {
   WebSocket: WebSocketConstructor;
   transports: readonly ClientTransport[];
   sseUrl: URL | undefined;
-  fetch: ((input: string | URL, init?: RequestInit) => Promise<Response>) | undefined;
 }
 
 const TOKEN_VIAS: readonly TokenVia[] = ["subprotocol", "query", "message", "header"];
@@ -77,29 +76,15 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   const transports = options.transports ?? ["websocket"];
   if (
     !Array.isArray(transports) || transports.length === 0 ||
-    transports.some((t) => t !== "websocket" && t !== "sse") ||
-    new Set(transports).size !== transports.length
+    transports.some((t, i) => (t !== "websocket" && t !== "sse") || transports.indexOf(t) !== i)
   ) {
-    throw new TypeError(
-      `Cannot use transports ${
-        JSON.stringify(transports)
-      }: give "websocket" and/or "sse", each once, in the order to try them`,
-    );
+    throw new TypeError(`Cannot use transports ${JSON.stringify(transports)}`);
   }
-  let sseUrl: URL | undefined;
-  if (options.sseUrl !== undefined) {
-    const parsed = URL.parse(String(options.sseUrl));
-    if (parsed === null || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-      throw new TypeError(
-        `Cannot use sseUrl '${options.sseUrl}': an http: or https: URL is required`,
-      );
-    }
-    sseUrl = parsed;
-  }
+  // An unparsable URL throws its TypeError here.
+  const sseUrl = options.sseUrl === undefined ? undefined : new URL(options.sseUrl);
   return {
     transports,
     sseUrl,
-    fetch: options.fetch,
     urls,
     token,
     getToken,

@@ -1,12 +1,17 @@
 // The client's signers for `publish(..., { sign })`: one per key and
 // algorithm, so a key is checked and imported once, not on every publish.
 // Object keys (CryptoKey, JWK) are held weakly; string and byte keys in a
-// small map, oldest forgotten first. The signing core (and jose, most of the
-// client's weight) is imported on the first key, so a client that never
-// signs never downloads it: a bundler puts it in its own chunk.
+// small map, oldest forgotten first. The client imports this module (and
+// with it the signing core and jose, most of the client's weight) on its
+// first signed publish, so a client that never signs never downloads it: a
+// bundler puts it in a chunk of its own.
 
 import type { JwsAlgorithm } from "../auth/algorithms.ts";
-import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
+import {
+  createPublicationSigner,
+  type PublicationSigner,
+  type PublicationSigningKey,
+} from "../signing/sign.ts";
 
 /** Most string keys remembered; an application signs with a handful at most. */
 const MAX_STRING_KEYS = 8;
@@ -28,8 +33,7 @@ async function createSigner(
   key: PublicationSigningKey,
   alg: JwsAlgorithm | undefined,
 ): Promise<PublicationSigner> {
-  const { createPublicationSigner } = await import("../signing/sign.ts");
-  return createPublicationSigner(key, { alg, kid: kidOf(key) });
+  return await createPublicationSigner(key, { alg, kid: kidOf(key) });
 }
 
 export class Signers {

@@ -14,7 +14,10 @@ export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise
 
 /** Options of an {@linkcode SseConnection}. */
 export interface SseConnectionOptions {
-  /** The stream's URL, such as `https://example.com/sse`. */
+  /**
+   * The stream's URL, such as `https://example.com/sse`; a hub's `ws:` or
+   * `wss:` URL stands for `/sse` on its host.
+   */
   url: URL;
   /** The token, sent as `Authorization: Bearer`. */
   token: string;
@@ -42,7 +45,10 @@ export class SseConnection {
   #posting = false;
 
   constructor(options: SseConnectionOptions) {
-    this.#url = options.url;
+    const url = options.url;
+    this.#url = url.protocol === "ws:" || url.protocol === "wss:"
+      ? new URL("/sse", `${url.protocol === "wss:" ? "https:" : "http:"}//${url.host}`)
+      : url;
     this.#token = options.token;
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#onFrame = options.onFrame;

@@ -28,6 +28,8 @@ import { Emitter } from "./_emitter.ts";
 import type { RealtimeEvents, StateChange } from "./events.ts";
 import { Heartbeat } from "./_heartbeat.ts";
 import { PublishQueue } from "./_publish_queue.ts";
+import { newIdempotencyKey } from "./_idempotency_key.ts";
+import { IDEMPOTENCY_KEY_RE } from "../protocol/idempotency_key.ts";
 import { ReconnectSchedule } from "./_reconnect.ts";
 import { TokenManager } from "./_token_manager.ts";
 import {
@@ -48,7 +50,7 @@ import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
 import { tokenExpiresAt } from "./_token.ts";
 import type { JwsAlgorithm } from "../auth/algorithms.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
-import { Signers } from "./_signers.ts";
+import type { Signers } from "./_signers.ts";
 import type { VerifiedHandler } from "./verified_handler.ts";
 import { loadVerifiedHandler } from "./_load_verified_handler.ts";
 
@@ -98,6 +100,23 @@ export interface PublishOptions {
    * @default {undefined}
    */
   sign?: PublicationSigningKey | PublicationSigner;
+  /**
+   * The publication's idempotency key: what makes it safe to retry. The
+   * hub publishes a key its user sent on the same topic only once within
+   * the engine's window (5 minutes by default) and answers a repeat with
+   * the first publication's position. An acknowledged publish gets a fresh
+   * random key when none is given, and one that was sent but not
+   * acknowledged when the connection dropped is sent again, with the same
+   * key, once the client is connected again (to the same hub or another
+   * of `urls`). Give your own key (1 to 64 printable ASCII characters,
+   * no space) to make your own retries safe too, such as a message's id.
+   * A signed publish is not sent again (the hub refuses a JWS it accepted
+   * as a replay) and rejects with `DISCONNECTED`: call `publish` again
+   * with the same key, which signs it anew, and it is published once.
+   *
+   * @default {a random key for an acknowledged publish; none for `ack: false`}
+   */
+  idempotencyKey?: string;
   /**
    * The algorithm to sign with; it must fit the key.
    *
@@ -213,7 +232,8 @@ export class RealtimeClient implements AsyncDisposable {
   #expiresAt: number | null | undefined;
   #closed: Promise<void> | undefined;
   #offOnline: (() => void) | undefined;
-  #signers = new Signers();
+  /** Loaded with the signing core by the first signed publish. */
+  #signers: Promise<Signers> | undefined;
   /** The `verify` handlers, cancelled on close. */
   #verifying = new Set<VerifiedHandler>();
   /** The last publish waiting for its signature (or behind one), so publishes keep call order. */
@@ -409,7 +429,10 @@ export class RealtimeClient implements AsyncDisposable {
 
   /**
    * Publishes a payload to a concrete topic. While the client is not open
-   * the publish waits in a bounded queue and is sent on connect.
+   * the publish waits in a bounded queue and is sent on connect. An
+   * acknowledged publish carries an idempotency key, so one the connection
+   * lost before its `ack` is sent again after the reconnect and published
+   * once.
    *
    * @param topic A concrete topic (no wildcards).
    * @param payload Any JSON value; `undefined` is sent as `null`.
@@ -417,7 +440,7 @@ export class RealtimeClient implements AsyncDisposable {
    * @returns Resolves when the hub acknowledged the publish.
    * @throws {RealtimeError} With the hub's code (`FORBIDDEN`, `RATE_LIMITED`,
    * `TOO_LARGE`, `SIGNATURE_REQUIRED`, `SIGNATURE_INVALID`...) or the client's
-   * (`TIMEOUT`, `QUEUE_FULL`, `DISCONNECTED`, `CLOSED`).
+   * (`TIMEOUT`, `QUEUE_FULL`, `CLOSED`).
    * @throws {TypeError} When the topic is invalid, the payload is not JSON, or
    * the signing key is unusable (a public key, an algorithm it does not fit).
    * @throws {RangeError} When a signing secret is shorter than 32 bytes.
@@ -453,16 +476,21 @@ export class RealtimeClient implements AsyncDisposable {
         new RangeError(`Cannot publish with timeoutMs ${timeoutMs}: a positive number is required`),
       );
     }
-    if (this.#state === "closed") return Promise.reject(this.#closedError());
-    if (options.sign === undefined && this.#sequenced === 0) {
-      return this.#publishNow(
-        topic,
-        { payload: payload ?? null },
-        options.ack !== false,
-        timeoutMs,
+    const given = options.idempotencyKey;
+    if (given !== undefined && !(typeof given === "string" && IDEMPOTENCY_KEY_RE.test(given))) {
+      return Promise.reject(
+        new TypeError(
+          "Cannot publish: 'idempotencyKey' must be 1 to 64 printable ASCII characters",
+        ),
       );
     }
-    return this.#publishInTurn(topic, payload ?? null, options, timeoutMs);
+    if (this.#state === "closed") return Promise.reject(this.#closedError());
+    const ack = options.ack !== false;
+    const key = options.idempotencyKey ?? (ack ? newIdempotencyKey() : undefined);
+    if (options.sign === undefined && this.#sequenced === 0) {
+      return this.#publishNow(topic, { payload: payload ?? null }, ack, timeoutMs, key);
+    }
+    return this.#publishInTurn(topic, payload ?? null, options, timeoutMs, key);
   }
 
   /**
@@ -474,6 +502,7 @@ export class RealtimeClient implements AsyncDisposable {
     payload: unknown,
     options: PublishOptions,
     timeoutMs: number,
+    key: string | undefined,
   ): Promise<void> {
     let fields: Promise<{ payload: unknown } | { jws: string }>;
     if (options.sign === undefined) {
@@ -488,7 +517,9 @@ export class RealtimeClient implements AsyncDisposable {
           }),
         );
       }
-      fields = this.#signers.get(options.sign, options.signAlg)
+      const { sign, signAlg } = options;
+      this.#signers ??= import("./_signers.ts").then((m) => new m.Signers());
+      fields = this.#signers.then((signers) => signers.get(sign, signAlg))
         .then((signer) => signer.sign(topic, payload))
         .then((jws) => ({ jws }));
     }
@@ -506,7 +537,7 @@ export class RealtimeClient implements AsyncDisposable {
         }
         if (this.#state === "closed") throw this.#closedError();
         // Not awaited here: the turn passes once the frame is sent, not acknowledged.
-        return this.#publishNow(topic, ready, options.ack !== false, timeoutMs);
+        return this.#publishNow(topic, ready, options.ack !== false, timeoutMs, key);
       } finally {
         // Also after a signature failed: the publishes behind it go on.
         turn.resolve();
@@ -521,12 +552,14 @@ export class RealtimeClient implements AsyncDisposable {
     fields: { payload: unknown } | { jws: string },
     ack: boolean,
     timeoutMs: number,
+    key: string | undefined,
   ): Promise<void> {
     const id = this.#requests.nextId();
+    const keyed = key === undefined ? fields : { ...fields, idempotencyKey: key };
     let text: string;
     try {
       text = JSON.stringify(
-        ack ? { type: "publish", id, topic, ...fields } : { type: "publish", topic, ...fields },
+        ack ? { type: "publish", id, topic, ...keyed } : { type: "publish", topic, ...keyed },
       );
     } catch (error) {
       return Promise.reject(
@@ -556,6 +589,9 @@ export class RealtimeClient implements AsyncDisposable {
       what: `Publish to '${topic}'`,
       topic,
       onSettle: () => this.#queue.delete(id),
+      // With a key, a publish the connection lost before its ack is sent again;
+      // not a signed one: the hub would refuse its JWS as a replay.
+      resend: key === undefined || "jws" in fields ? undefined : text,
     });
     if (open) this.#sendRequest(id, text);
     else this.#queue.add(id, text);
@@ -812,7 +848,6 @@ export class RealtimeClient implements AsyncDisposable {
   #open(token: string): void {
     if (this.transport === "sse") return this.#openSse(token);
     let conn: Connection;
-    let opened = false;
     try {
       conn = new Connection({
         url: this.#reconnect.url,
@@ -825,7 +860,8 @@ export class RealtimeClient implements AsyncDisposable {
         },
         onClose: (info) => {
           if (this.#conn !== conn) return;
-          if (!opened) this.#fallBack();
+          // Lost before the welcome with no close frame: a WebSocket that never opened.
+          if (info.code === 1006 && this.#state !== "open") this.#fallBack();
           this.#dropped(info.code, info.reason);
         },
       });
@@ -833,27 +869,22 @@ export class RealtimeClient implements AsyncDisposable {
       void this.#shutdown(error as RealtimeError);
       return;
     }
-    conn.opened.then(() => opened = true, () => {});
     this.#conn = conn;
   }
 
   /** A WebSocket did not open: the next attempt uses the next transport, if any. */
   #fallBack(): void {
-    if (this.#transport + 1 < this.#o.transports.length) this.#transport++;
+    this.#transport = Math.min(this.#transport + 1, this.#o.transports.length - 1);
   }
 
   /** Loaded on first use, so a page that never falls back does not carry it. */
   #openSse(token: string): void {
     const epoch = this.#epoch;
-    const base = this.#reconnect.url;
-    const url = this.#o.sseUrl ??
-      new URL("/sse", `${base.protocol === "wss:" ? "https:" : "http:"}//${base.host}`);
     import("./_sse_connection.ts").then(({ SseConnection }) => {
       if (epoch !== this.#epoch || this.#state === "closed") return;
       const conn: SseConnection = new SseConnection({
-        url,
+        url: this.#o.sseUrl ?? this.#reconnect.url,
         token,
-        fetch: this.#o.fetch,
         onFrame: (frame) => {
           if (this.#conn === conn) this.#onFrame(frame);
         },
@@ -862,9 +893,7 @@ export class RealtimeClient implements AsyncDisposable {
         },
       });
       this.#conn = conn;
-    }, () => {
-      if (epoch === this.#epoch) this.#dropped(1006, "Cannot load the SSE transport");
-    });
+    }, () => this.#dropped(1006, ""));
   }
 
   // Receiving.
@@ -1121,7 +1150,7 @@ export class RealtimeClient implements AsyncDisposable {
   /** Gives up on the current socket (a client-side timeout) and reconnects. */
   #abandon(reason: string): void {
     const conn = this.#conn;
-    if (conn instanceof Connection && !conn.isOpen && this.#state !== "open") this.#fallBack();
+    if (this.#state !== "open") this.#fallBack();
     if (conn !== undefined) this.#release(conn);
     this.#dropped(1006, reason);
   }
@@ -1148,7 +1177,10 @@ export class RealtimeClient implements AsyncDisposable {
       `The connection closed (${code}) before the hub answered`,
       { retry: true, closeCode: code },
     );
-    this.#requests.rejectWhere((sent) => sent ? lost : undefined);
+    // A publish with an idempotency key waits to be sent again (the hub
+    // publishes it once); any other request sent on the lost socket fails.
+    this.#requests.rejectWhere((sent, o) => sent && o.resend === undefined ? lost : undefined);
+    this.#queue.requeue(this.#requests.takeResends());
     for (const sub of this.#subs.values()) sub.unconfirm();
     if (this.#state === "closed") return;
     const detail = reason === "" ? `${code}` : `${code}: ${reason}`;

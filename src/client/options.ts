@@ -191,8 +191,9 @@ export interface RealtimeClientOptions {
   WebSocket?: WebSocketConstructor;
   /**
    * The transports to use, in order: the client starts with the first, and
-   * moves to the next for good when a WebSocket fails to open (closes
-   * before its open event, or takes longer than `connectTimeoutMs`).
+   * moves to the next for good when a WebSocket fails to open (it is lost
+   * before the hub's `welcome` without a close frame, or connecting takes
+   * longer than `connectTimeoutMs`).
    * `["websocket", "sse"]` falls back to Server-Sent Events; `["sse"]`
    * never tries a WebSocket. The API is the same on both;
    * {@linkcode RealtimeClient.transport} says which is in use. Over SSE
@@ -209,10 +210,4 @@ export interface RealtimeClientOptions {
    * @default {the hub URL's origin, as http: or https:, with the path /sse}
    */
   sseUrl?: string | URL;
-  /**
-   * The `fetch` the SSE transport uses.
-   *
-   * @default {globalThis.fetch}
-   */
-  fetch?: (input: string | URL, init?: RequestInit) => Promise<Response>;
 }

@@ -4,10 +4,12 @@
 import type {
   ControlCommand,
   EnginePublication,
+  EnginePublishOptions,
   HistoryQuery,
   PresenceEntry,
   StreamPosition,
 } from "./engine.ts";
+import { idempotencyKeyProblem } from "../protocol/idempotency_key.ts";
 
 export function publicationProblem(publication: EnginePublication): string | undefined {
   if (typeof publication !== "object" || publication === null) {
@@ -15,6 +17,25 @@ export function publicationProblem(publication: EnginePublication): string | und
   }
   if (typeof publication.data !== "string") {
     return `Invalid publication: 'data' must be a JSON string, got ${typeof publication.data}`;
+  }
+  return undefined;
+}
+
+/** What is wrong with a publish's options, if anything. */
+export function publishOptionsProblem(
+  options: EnginePublishOptions | undefined,
+): string | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) {
+    return `Invalid publish options: expected an object, got ${options}`;
+  }
+  if (options.onRepeat !== undefined && typeof options.onRepeat !== "function") {
+    return "Invalid publish options: 'onRepeat' must be a function";
+  }
+  const key = options.idempotencyKey;
+  if (key !== undefined) {
+    const problem = idempotencyKeyProblem(key);
+    if (problem !== undefined) return `Invalid publish options: ${problem}`;
   }
   return undefined;
 }
@@ -71,6 +92,9 @@ const CONTROL_TYPES = new Set<string>([
   "disconnect_user",
   "revoke",
   "update_rules",
+  "disconnect_connection",
+  "query",
+  "answer",
 ]);
 
 export function isControlType(type: unknown): boolean {

@@ -308,8 +308,31 @@ export type Recovery =
   };
 
 /**
+ * Who asked for answers to a command: every process that applies a command
+ * carrying it answers with an `answer` command addressed to `from` with the
+ * same `id` (the hub's cluster-wide admin answers). The engine carries it
+ * untouched.
+ *
+ * @example A question from hub A
+ * ```ts
+ * import type { ControlAsk } from "./engine.ts";
+ *
+ * const ask: ControlAsk = { id: "q-17", from: "hub-a" };
+ * ```
+ */
+export interface ControlAsk {
+  /** The question's id, unique on the asking process. */
+  readonly id: string;
+  /** The asking process's node id. */
+  readonly from: string;
+  /** Only this node answers (and applies the command), when set. */
+  readonly to?: string;
+}
+
+/**
  * A command that crosses processes: aimed at users wherever they are
- * connected, or an operator action every process applies.
+ * connected, or an operator action every process applies. With `ask`,
+ * every process that applies it answers how many connections it touched.
  *
  * @example Disconnect a user on every hub
  * ```ts
@@ -328,6 +351,8 @@ export type ControlCommand =
     readonly event: string;
     /** The payload, already encoded as JSON text. */
     readonly data: string;
+    /** Answer how many connections were reached, when set. */
+    readonly ask?: ControlAsk;
   }
   | {
     /** Deliver an event to several users' connections. */
@@ -338,6 +363,8 @@ export type ControlCommand =
     readonly event?: string;
     /** The payload, already encoded as JSON text. */
     readonly data: string;
+    /** Answer how many connections were reached, when set. */
+    readonly ask?: ControlAsk;
   }
   | {
     /** Close a user's connections. */
@@ -346,6 +373,26 @@ export type ControlCommand =
     readonly user: string;
     /** Close reason shown to the client. */
     readonly reason: string;
+    /**
+     * When it was issued, epoch ms: only connections accepted by then are
+     * closed. With it (and `keepMs`), a networked engine keeps the command
+     * and hands it back after a reconnect, to a process that missed it.
+     */
+    readonly at?: number;
+    /** How long a networked engine keeps it, in ms (with `at`). */
+    readonly keepMs?: number;
+    /** Answer how many connections were closed, when set. */
+    readonly ask?: ControlAsk;
+  }
+  | {
+    /** Close one connection, on whichever process holds it. */
+    readonly type: "disconnect_connection";
+    /** The connection's id (unique across processes). */
+    readonly connection: string;
+    /** Close reason shown to the client. */
+    readonly reason: string;
+    /** Answer how many connections were closed (0 or 1), when set. */
+    readonly ask?: ControlAsk;
   }
   | {
     /** Close a user's connections and refuse tokens issued up to `at`. */
@@ -362,13 +409,90 @@ export type ControlCommand =
      * Absent: kept until the engine's store is cleared.
      */
     readonly keepMs?: number;
+    /** Answer how many connections were closed, when set. */
+    readonly ask?: ControlAsk;
   }
   | {
     /** Replace the ACL rules and re-check live subscriptions. */
     readonly type: "update_rules";
     /** The new rules. */
     readonly rules: readonly AclRule[];
+    /**
+     * The rules' version: when they were set (epoch ms) and a random part.
+     * A networked engine keeps the latest rules with it and hands them back
+     * after a reconnect; a process applies them once per version.
+     */
+    readonly version?: string;
+  }
+  | {
+    /** A question every process (or `ask.to`) answers, opaque to the engine. */
+    readonly type: "query";
+    /** Who asks. */
+    readonly ask: ControlAsk;
+    /** The question, a JSON object the hub reads. */
+    readonly query: Readonly<Record<string, unknown>>;
+  }
+  | {
+    /** One process's answer to a command with `ask`. */
+    readonly type: "answer";
+    /** The question answered (`from` is who receives it). */
+    readonly ask: ControlAsk;
+    /** The answering process's node id. */
+    readonly node: string;
+    /** The answer, any JSON value. */
+    readonly body: unknown;
   };
+
+/**
+ * A settled promise of `undefined` that {@linkcode Engine.publish} may return
+ * for a publication that got no position (its topic keeps no history) and
+ * was delivered to local subscribers before `publish` returned. A caller that
+ * waits on a publication only to hear of its failure may skip this one: the
+ * hub then adds no promise reaction per fire-and-forget publish.
+ *
+ * @example Skip waiting on a publication that is already done
+ * ```ts
+ * import { createMemoryEngine } from "./memory_engine.ts";
+ * import { PUBLISHED } from "./engine.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using engine = createMemoryEngine();
+ * const sent = engine.publish("chat:a", { data: '"hi"', from: null, ts: 0 });
+ * assert.equal(sent, PUBLISHED);
+ * ```
+ */
+export const PUBLISHED: Promise<undefined> = Promise.resolve(undefined);
+
+/**
+ * Options of one {@linkcode Engine.publish}.
+ *
+ * @example A retry-safe publication
+ * ```ts
+ * import type { EnginePublishOptions } from "./engine.ts";
+ *
+ * const options: EnginePublishOptions = { idempotencyKey: "6f1c2a9e-07" };
+ * ```
+ */
+export interface EnginePublishOptions {
+  /**
+   * Makes the publication safe to retry: a publication with a key the
+   * same publisher (`from`) used on the same topic within the engine's
+   * idempotency window is not published again; `publish` resolves to the
+   * first one's position (`undefined` on a topic without history). 1 to 64
+   * printable ASCII characters without space.
+   *
+   * @default {undefined}
+   */
+  readonly idempotencyKey?: string;
+  /**
+   * Called, before `publish` resolves, when `idempotencyKey` was a repeat
+   * and nothing was published: the hub then reports no second publication
+   * (to its `events` observer and webhooks).
+   *
+   * @default {undefined}
+   */
+  readonly onRepeat?: () => void;
+}
 
 /**
  * Per-topic state shared by hub processes: publications with offsets and
@@ -381,6 +505,10 @@ export type ControlCommand =
  * - Offsets increase by exactly 1 per publication within an epoch; a new
  *   epoch starts at offset 1 and means every older position is void.
  * - `recover` is all or nothing (see {@linkcode Recovery}).
+ * - A publication with an `idempotencyKey` seen from the same publisher on
+ *   the same topic within the engine's idempotency window (count and time,
+ *   see `docs/engine.md`) is neither stored nor delivered again; `publish`
+ *   answers with the first one's position.
  * - After `close()`, every method rejects with an `EngineError` of code
  *   `ENGINE_CLOSED` and no listener is called again.
  *
@@ -404,9 +532,14 @@ export interface Engine {
   /**
    * Publishes on a concrete topic.
    *
-   * @returns The publication's position, or `undefined` when the topic keeps no history.
+   * @returns The publication's position (for a repeated idempotency key, the
+   * first publication's), or `undefined` when the topic keeps no history.
    */
-  publish(topic: string, publication: EnginePublication): Promise<StreamPosition | undefined>;
+  publish(
+    topic: string,
+    publication: EnginePublication,
+    options?: EnginePublishOptions,
+  ): Promise<StreamPosition | undefined>;
   /**
    * Subscribes this process to a concrete topic or a pattern. Resolves once
    * deliveries are guaranteed to reach `listener`.
@@ -442,16 +575,19 @@ export interface Engine {
   /**
    * Sends a command to every process (including this one). Resolves once
    * the command is on its way to every process; a networked engine first
-   * stores a `revoke` (for its `keepMs`), in the same step as it sends it,
-   * and rejects with `ENGINE_UNAVAILABLE` when it could do neither.
+   * stores a `revoke` (for its `keepMs`), a `disconnect_user` with `at`
+   * and `keepMs` (for that long) and an `update_rules` with a
+   * `version` (the latest only), in the same step as it sends it, and
+   * rejects with `ENGINE_UNAVAILABLE` when it could do neither.
    */
   control(command: ControlCommand): Promise<void>;
   /**
    * Sets the function that receives every control command; returns a
    * function that removes it. A networked engine hands the stored `revoke`
-   * commands (each with the `at` it was made) to the handler again soon
-   * after it is set and after every reconnect of its control channel, so a
-   * process that missed one while it was cut off still applies it.
+   * and `disconnect_user` commands (each with the `at` it was made) and the latest stored
+   * `update_rules` (with its `version`) to the handler again soon after it
+   * is set and after every reconnect of its control channel, so a process
+   * that missed one while it was cut off still applies it.
    */
   onControl(handler: (command: ControlCommand) => void): () => void;
   /**
@@ -465,6 +601,13 @@ export interface Engine {
   withdraw?(id: string): Promise<void>;
   /** Optional: every live announcement, from every process of the engine. */
   nodes?(): Promise<readonly string[]>;
+  /**
+   * Optional: records `id` (a signed publication's `jti`) for `topic` for
+   * `ttlMs`, unless any process recorded it before and it has not lapsed:
+   * resolves `true` when this call recorded it, `false` for a replay. The
+   * hub's replay window, shared by every process of a networked engine.
+   */
+  claimOnce?(topic: string, id: string, ttlMs: number): Promise<boolean>;
   /** Releases everything: subscriptions, timers, stored state, connections. */
   close(): Promise<void>;
   /** Same as `close()`. */

@@ -16,6 +16,7 @@ import type {
   EngineClock,
   EngineListener,
   EnginePublication,
+  EnginePublishOptions,
   EngineSubscription,
   HistoryQuery,
   HistoryResult,
@@ -25,18 +26,26 @@ import type {
   Recovery,
   StreamPosition,
 } from "./engine.ts";
+import { PUBLISHED } from "./engine.ts";
 import { EngineError } from "./errors.ts";
 import {
   controlProblem,
   entryProblem,
   positionProblem,
   publicationProblem,
+  publishOptionsProblem,
   queryProblem,
 } from "./_validate.ts";
 import { compileHistoryPolicy, type HistoryPolicy, type HistoryRule } from "./history_policy.ts";
 import { HistoryStore } from "./history_store.ts";
 import type { PresenceDiff } from "./presence_table.ts";
 import { PresenceTable } from "./presence_table.ts";
+import {
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  DEFAULT_MAX_IDEMPOTENCY_KEYS,
+  DEFAULT_MAX_IDEMPOTENCY_KEYS_TOTAL,
+  IdempotencyWindow,
+} from "./idempotency_window.ts";
 
 /**
  * Options of {@linkcode createMemoryEngine}.
@@ -67,6 +76,29 @@ export interface MemoryEngineOptions {
   readonly generateId?: () => string;
   /** Receives what a listener threw; other listeners still run. @default {globalThis.reportError} */
   readonly onListenerError?: (error: unknown) => void;
+  /**
+   * How long a publication's idempotency key is remembered, in
+   * milliseconds: a repeat within it is answered with the first position
+   * and not published again.
+   *
+   * @default {300_000}
+   */
+  readonly idempotencyWindowMs?: number;
+  /**
+   * Most idempotency keys remembered per publisher and topic; past it the
+   * oldest is forgotten.
+   *
+   * @default {1000}
+   */
+  readonly maxIdempotencyKeys?: number;
+  /**
+   * Most idempotency keys remembered in all, a bound on the memory they
+   * take (about 250 bytes each); past it the oldest is forgotten, so under
+   * a load of more keyed publications per window the window is shorter.
+   *
+   * @default {100_000}
+   */
+  readonly maxIdempotencyKeysTotal?: number;
 }
 
 const SYSTEM_CLOCK: EngineClock = {
@@ -75,7 +107,6 @@ const SYSTEM_CLOCK: EngineClock = {
   clearTimer: (handle) => clearTimeout(handle as number),
 };
 
-const NO_POSITION: Promise<undefined> = Promise.resolve(undefined);
 const DONE: Promise<void> = Promise.resolve();
 /**
  * One engine subscription. A class, not an object with an `unsubscribe`
@@ -155,6 +186,7 @@ class MemoryEngine implements Engine {
   #policy: HistoryPolicy;
   #store: HistoryStore;
   #presence = new PresenceTable();
+  #idempotency: IdempotencyWindow;
   #clock: EngineClock;
   #onListenerError: (error: unknown) => void;
   #exact: SubscriptionIndex = new Map();
@@ -167,6 +199,7 @@ class MemoryEngine implements Engine {
   #delivering = false;
   #pending: (() => void)[] = [];
   #sweepMs: number;
+  #keepsHistory: boolean;
   #timer: unknown;
   #closed = false;
 
@@ -178,6 +211,9 @@ class MemoryEngine implements Engine {
       sweepIntervalMs = 1000,
       generateId = defaultIds(),
       onListenerError = (error: unknown) => globalThis.reportError(error),
+      idempotencyWindowMs = DEFAULT_IDEMPOTENCY_WINDOW_MS,
+      maxIdempotencyKeys = DEFAULT_MAX_IDEMPOTENCY_KEYS,
+      maxIdempotencyKeysTotal = DEFAULT_MAX_IDEMPOTENCY_KEYS_TOTAL,
     } = options;
     if (
       maxHistoryBytes !== undefined &&
@@ -201,23 +237,51 @@ class MemoryEngine implements Engine {
       newEpoch: generateId,
       maxBytes: maxHistoryBytes,
     });
+    this.#idempotency = new IdempotencyWindow({
+      windowMs: idempotencyWindowMs,
+      maxKeys: maxIdempotencyKeys,
+      maxTotal: maxIdempotencyKeysTotal,
+      now: () => clock.now(),
+    });
     this.#clock = clock;
     this.#onListenerError = onListenerError;
     this.#sweepMs = sweepIntervalMs;
-    if (history.length > 0) this.#armSweep();
+    this.#keepsHistory = history.length > 0;
+    if (this.#keepsHistory) this.#armSweep();
   }
 
-  publish(topic: string, publication: EnginePublication): Promise<StreamPosition | undefined> {
+  publish(
+    topic: string,
+    publication: EnginePublication,
+    options?: EnginePublishOptions,
+  ): Promise<StreamPosition | undefined> {
     if (this.#closed) return closed();
-    const problem = validateTopic(topic) ?? publicationProblem(publication);
+    // A topic with a subscription here passed the grammar when it was
+    // subscribed (a concrete valid pattern is a valid topic): the common
+    // case, a publish to a followed topic, skips the check.
+    const problem = (this.#exact.has(topic) ? undefined : validateTopic(topic)) ??
+      publicationProblem(publication) ?? publishOptionsProblem(options);
     if (problem !== undefined) return Promise.reject(new TypeError(problem));
     const rule = this.#policy(topic);
-    const sequence = ++this.#sequence;
-    if (rule === undefined) {
-      this.#deliver(sequence, topic, { topic, publication });
-      return NO_POSITION;
+    const key = options?.idempotencyKey;
+    if (key !== undefined) {
+      const held = this.#idempotency.get(topic, publication.from, key);
+      if (held !== undefined) {
+        options!.onRepeat?.();
+        return held === null ? PUBLISHED : Promise.resolve(held);
+      }
     }
+    if (rule === undefined) {
+      if (key !== undefined) {
+        this.#idempotency.remember(topic, publication.from, key, null);
+        if (this.#timer === undefined) this.#armSweep();
+      }
+      this.#deliver(++this.#sequence, topic, { topic, publication });
+      return PUBLISHED;
+    }
+    const sequence = ++this.#sequence;
     const position = this.#store.append(topic, rule, publication);
+    if (key !== undefined) this.#idempotency.remember(topic, publication.from, key, position);
     this.#deliver(sequence, topic, {
       topic,
       publication,
@@ -377,6 +441,7 @@ class MemoryEngine implements Engine {
     this.#pending.length = 0;
     this.#store.clear();
     this.#presence.clear();
+    this.#idempotency.clear();
     return DONE;
   }
 
@@ -498,7 +563,10 @@ class MemoryEngine implements Engine {
     this.#timer = this.#clock.setTimer(() => {
       if (this.#closed) return;
       this.#store.sweep();
-      this.#armSweep();
+      this.#idempotency.sweep();
+      // Without history rules, the sweep runs only while keys are remembered.
+      if (this.#keepsHistory || this.#idempotency.size > 0) this.#armSweep();
+      else this.#timer = undefined;
     }, this.#sweepMs);
   }
 }

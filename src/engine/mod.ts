@@ -19,12 +19,14 @@
  */
 
 export type {
+  ControlAsk,
   ControlCommand,
   Delivery,
   Engine,
   EngineClock,
   EngineListener,
   EnginePublication,
+  EnginePublishOptions,
   EngineSubscription,
   HistoryEntry,
   HistoryQuery,
@@ -36,10 +38,19 @@ export type {
   Recovery,
   StreamPosition,
 } from "./engine.ts";
+export { PUBLISHED } from "./engine.ts";
 export type { AclAction, AclCondition, AclRule } from "../acl/rules.ts";
 export { EngineError, type EngineErrorCode } from "./errors.ts";
 export { compileHistoryPolicy, type HistoryPolicy, type HistoryRule } from "./history_policy.ts";
 export { HistoryStore, type HistoryStoreOptions, type HistoryStoreStats } from "./history_store.ts";
+export {
+  checkIdempotencyBounds,
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  DEFAULT_MAX_IDEMPOTENCY_KEYS,
+  DEFAULT_MAX_IDEMPOTENCY_KEYS_TOTAL,
+  IdempotencyWindow,
+  type IdempotencyWindowOptions,
+} from "./idempotency_window.ts";
 export { createMemoryEngine, type MemoryEngineOptions } from "./memory_engine.ts";
 export { decideRecovery, type StreamView } from "./recovery.ts";
 export { diffPresence, type PresenceDiff, PresenceTable } from "./presence_table.ts";

@@ -1,11 +1,13 @@
 // Checks the application's handlers and their limits once, at creation. Internal.
 
+import type { HubEventSink } from "./hub_events.ts";
+import { errorDetail, type LogEntry } from "./log.ts";
 import { type AppHandlers, DEFAULT_HANDLER_LIMITS, type HandlerLimits } from "./handlers.ts";
 
 /** What an RPC method may be called (the same rule as the `rpc` frame's). */
 export const RPC_METHOD_NAME = /^[A-Za-z0-9_.:/-]{1,128}$/;
 
-const KINDS = ["connect", "subscribe", "publish", "disconnect"] as const;
+const KINDS = ["connect", "subscribe", "publish", "refresh", "disconnect"] as const;
 
 /** The handlers, checked; `undefined` when none is given. */
 export function resolveHandlers(handlers: AppHandlers | undefined): AppHandlers | undefined {
@@ -27,6 +29,27 @@ export function resolveHandlers(handlers: AppHandlers | undefined): AppHandlers 
     }
   }
   return handlers;
+}
+
+/**
+ * The events observer, checked, and guarded: what it throws is logged, and
+ * never reaches the session that told it.
+ */
+export function resolveEvents(
+  events: HubEventSink | undefined,
+  log: (entry: LogEntry) => void,
+): HubEventSink | undefined {
+  if (events === undefined) return undefined;
+  if (typeof events !== "function") {
+    throw new TypeError(`Cannot use 'events': expected a function, got ${typeof events}`);
+  }
+  return (event) => {
+    try {
+      events(event);
+    } catch (error) {
+      log({ level: "error", event: "events.failed", type: event.type, ...errorDetail(error) });
+    }
+  };
 }
 
 /** The limits with their defaults, checked. */

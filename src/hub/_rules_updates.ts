@@ -4,6 +4,13 @@
 // it); a hub resolves the fingerprints from the keys it has held, and one
 // that does not hold a key keeps its rules and logs why. Replacements are
 // applied one at a time, in the order they were asked for.
+//
+// Each replacement carries a version (when it was made, then a random
+// part), which a networked engine keeps with the latest rules and hands
+// back after a reconnect: a hub applies a version newer than the rules it
+// holds (those it started with count as made when it started), so an update
+// it missed while cut off reaches it, and neither a replay nor an older
+// update made before it started undoes what it holds.
 
 import type { AclRule } from "../acl/rules.ts";
 import { createKeyRing, redactRules } from "../acl/key_references.ts";
@@ -22,13 +29,24 @@ export interface RulesUpdatesDeps {
   control(command: ControlCommand): Promise<void>;
   audit(entry: LogEntry): void;
   log(entry: LogEntry): void;
+  /** Current time, epoch ms. */
+  now(): number;
 }
 
 export interface RulesUpdates {
   /** `hub.updateRules`: replaces the rules here, then on the other hubs. */
   update(rules: readonly unknown[]): Promise<void>;
-  /** An `update_rules` command from the control channel. */
-  applyCommand(rules: readonly AclRule[]): void;
+  /** An `update_rules` command from the control channel, with its version when it has one. */
+  applyCommand(rules: readonly AclRule[], version?: string): void;
+  /** The version of the rules in force. */
+  readonly version: string;
+}
+
+/** A rules version: the time, fixed width so versions order as text, then a random part. */
+export function rulesVersion(now: number): string {
+  return `${String(Math.max(0, Math.floor(now))).padStart(15, "0")}-${
+    crypto.randomUUID().slice(0, 8)
+  }`;
 }
 
 export function createRulesUpdates(deps: RulesUpdatesDeps): RulesUpdates {
@@ -37,6 +55,8 @@ export function createRulesUpdates(deps: RulesUpdatesDeps): RulesUpdates {
   let turn: Promise<unknown> = Promise.resolve();
   // What this hub last sent: the engine hands it back to this hub too.
   let sent: readonly AclRule[] | undefined;
+  // The rules it started with count as made now.
+  let version = rulesVersion(deps.now());
 
   async function apply(rules: readonly unknown[]): Promise<void> {
     const step = turn.then(async () => {
@@ -60,11 +80,17 @@ export function createRulesUpdates(deps: RulesUpdatesDeps): RulesUpdates {
     async update(rules) {
       await apply(rules);
       sent = await redactRules(deps.current());
+      version = rulesVersion(deps.now());
       // In force here whatever happens next; rejects when the others cannot be told.
-      await deps.control({ type: "update_rules", rules: sent });
+      await deps.control({ type: "update_rules", rules: sent, version });
     },
-    applyCommand(rules) {
+    applyCommand(rules, received) {
       if (rules === sent) return;
+      if (received !== undefined) {
+        // Text from the engine: a version this hub holds, or an older one, changes nothing.
+        if (typeof received !== "string" || received <= version) return;
+        version = received;
+      }
       apply(rules).catch((error) =>
         deps.log({
           level: "error",
@@ -74,6 +100,9 @@ export function createRulesUpdates(deps: RulesUpdatesDeps): RulesUpdates {
           error: error instanceof Error ? error.name : typeof error,
         })
       );
+    },
+    get version() {
+      return version;
     },
   };
 }

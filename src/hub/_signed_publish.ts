@@ -40,6 +40,14 @@ export interface SignedPublishOptions {
   signingFor(topic: string): AclSignatureRequirement | undefined;
   /** Reports a configured key the hub cannot import. */
   log(entry: LogEntry): void;
+  /**
+   * The replay window shared with the other hubs of the engine (the
+   * engine's `claimOnce`): `false` for a `jti` another hub (or this one)
+   * already accepted. Absent: this hub's own replay memory is the window.
+   */
+  claimOnce?(topic: string, id: string, ttlMs: number): Promise<boolean>;
+  /** Current time, epoch ms. */
+  now?(): number;
 }
 
 /** The signing rule of one hub, created by {@linkcode createSignedPublish}. */
@@ -68,6 +76,23 @@ export interface SignedPublish {
   ): Promise<PublishAdmission>;
 }
 
+/**
+ * The `jti` of a verified compact JWS and until when (by its `iat`) a
+ * replay of it must be refused.
+ */
+function replayOf(jws: string, holdMs: number): { id: string; until: number } | undefined {
+  try {
+    const part = jws.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
+    const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
+    const { jti, iat } = JSON.parse(new TextDecoder().decode(bytes));
+    return typeof jti === "string" && typeof iat === "number"
+      ? { id: jti, until: iat * 1000 + holdMs }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function isSigner(key: unknown): key is PublicationSigner {
   return typeof key === "object" && key !== null &&
     typeof (key as PublicationSigner).sign === "function";
@@ -80,7 +105,7 @@ function isSigner(key: unknown): key is PublicationSigner {
  * @returns The signing rule.
  */
 export function createSignedPublish(options: SignedPublishOptions): SignedPublish {
-  const { signingFor, log } = options;
+  const { signingFor, log, claimOnce } = options;
   const tails = new WeakMap<object, Promise<PublishAdmission>>();
 
   async function verify(
@@ -89,8 +114,9 @@ export function createSignedPublish(options: SignedPublishOptions): SignedPublis
     jws: string | undefined,
   ): Promise<PublishAdmission> {
     const requirement = signingFor(topic);
+    let admitted;
     try {
-      return await admitPublication(requirement?.verifier, { topic, payload, jws });
+      admitted = await admitPublication(requirement?.verifier, { topic, payload, jws });
     } catch (error) {
       // Only a configured key the server cannot import throws: the server's
       // fault, reported without key material.
@@ -105,6 +131,45 @@ export function createSignedPublish(options: SignedPublishOptions): SignedPublis
         ok: false,
         code: "INTERNAL",
         message: `Cannot verify publications to '${topic}' now: the server cannot use its key`,
+      };
+    }
+    const hold = requirement?.verifier.replayHoldMs;
+    if (!admitted.ok || admitted.jws === undefined || hold === undefined || !claimOnce) {
+      return admitted;
+    }
+    const replay = replayOf(admitted.jws, hold);
+    return replay === undefined ? admitted : await shared(topic, replay, admitted);
+  }
+
+  /** The publication, unless another hub accepted its `jti` within the window. */
+  async function shared(
+    topic: string,
+    replay: { id: string; until: number },
+    admitted: PublishAdmitted,
+  ): Promise<PublishAdmission> {
+    const ttlMs = replay.until - (options.now ?? Date.now)();
+    if (ttlMs <= 0) return admitted; // stale: the verifier refused it already
+    try {
+      if (await claimOnce!(topic, replay.id, ttlMs)) {
+        return { ok: true, payload: admitted.payload, jws: admitted.jws };
+      }
+      return {
+        ok: false,
+        code: "SIGNATURE_REPLAYED",
+        message: "Signed publication was already published",
+      };
+    } catch (error) {
+      // Fail closed: without the shared window a replay on another hub could pass.
+      log({
+        level: "error",
+        event: "signing.replay_check_failed",
+        topic,
+        error: error instanceof Error ? error.name : typeof error,
+      });
+      return {
+        ok: false,
+        code: "INTERNAL",
+        message: "Cannot publish now: the engine is unavailable",
       };
     }
   }

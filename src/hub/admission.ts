@@ -9,6 +9,7 @@ import { AuthError } from "../auth/errors.ts";
 import { extractToken, parseSubprotocols, selectSubprotocol } from "../auth/extract.ts";
 import { ANONYMOUS_PRINCIPAL, type Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
+import { STOMP_SUBPROTOCOLS } from "../protocol/subprotocols.ts";
 import type { ResolvedSources } from "./_resolve_options.ts";
 import {
   type Admission,
@@ -207,7 +208,8 @@ export function createAdmission(
           increment(metrics.authSuccesses, "anonymous");
           return { ok: true, protocol, principal: ANONYMOUS_PRINCIPAL, peer };
         }
-        if (sources.firstMessage && deps.canVerify && upgrade) {
+        // A STOMP client's first message is CONNECT, which may carry the token.
+        if ((sources.firstMessage || isStomp(protocol)) && deps.canVerify && upgrade) {
           return { ok: true, protocol, principal: undefined, peer };
         }
         return authFailure(protocol, new AuthError("missing"), ip, door);
@@ -229,4 +231,8 @@ export function createAdmission(
       return refuse(500, "INTERNAL", "Authentication failed unexpectedly");
     }
   };
+}
+
+function isStomp(protocol: string | undefined): boolean {
+  return protocol !== undefined && STOMP_SUBPROTOCOLS[protocol] !== undefined;
 }

@@ -20,6 +20,7 @@ import type { Deadlines } from "./_deadlines.ts";
 import type { PatternQuota } from "./_pattern_quota.ts";
 import type { AppHandlers, RpcHandler } from "./handlers.ts";
 import type { HandlerCalls } from "./_handler_calls.ts";
+import type { HubEventSink } from "./hub_events.ts";
 
 /** The hub as seen by one session. */
 export interface HubContext {
@@ -43,12 +44,17 @@ export interface HubContext {
     action: AclAction,
     topic: string,
   ): Verdict | Promise<Verdict>;
-  /** Publishes a payload on a concrete topic; resolves once the engine confirmed. */
+  /**
+   * Publishes a payload on a concrete topic; resolves once the engine
+   * confirmed. With an idempotency key the engine publishes a repeat of it
+   * only once and resolves to the first position.
+   */
   publish(
     topic: string,
     payload: unknown,
     from: string | null,
     jws?: string,
+    idempotencyKey?: string,
   ): Promise<StreamPosition | undefined>;
   /** The engine behind the fan-out: history, presence. */
   readonly engine: Engine;
@@ -79,4 +85,6 @@ export interface HubContext {
   rpcHandler(method: string): RpcHandler | undefined;
   /** Runs handlers within their limits. */
   readonly calls: HandlerCalls;
+  /** The observer of the hub's events; `undefined` costs nothing. */
+  readonly events: HubEventSink | undefined;
 }

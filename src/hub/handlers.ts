@@ -81,6 +81,15 @@ export interface DisconnectNotice {
   readonly code: number | undefined;
 }
 
+/**
+ * What a `refresh` handler answers: the connection's credentials now last
+ * until `expiresAt` (epoch ms, or `null` for no expiry).
+ */
+export interface RefreshResult {
+  /** The new expiry, epoch ms, or `null` when it no longer expires. */
+  expiresAt: number | null;
+}
+
 /** An RPC handler's request. */
 export interface RpcRequest extends HandlerContext {
   /** The method called. */
@@ -115,6 +124,17 @@ export interface AppHandlers {
    * altered: replacing its payload refuses it with `FORBIDDEN`.
    */
   publish?(request: PublishRequest): PublishResult | void | Promise<PublishResult | void>;
+  /**
+   * A connection's credentials are about to expire (when `token_expiring`
+   * would be sent): extend them (return `{ expiresAt }`), end the
+   * connection (throw a `HubError`: the client gets `TOKEN_EXPIRED` and a
+   * 4001 close), or leave it to the client (return nothing: it gets
+   * `token_expiring` and refreshes with a token, as without the handler).
+   * For sessions admitted without a token, such as by a connect proxy. A
+   * call that fails or times out is tried again at half the time left, and
+   * the connection closes at its expiry if none succeeds.
+   */
+  refresh?(context: HandlerContext): RefreshResult | void | Promise<RefreshResult | void>;
   /** An authenticated connection closed. What it throws is logged. */
   disconnect?(notice: DisconnectNotice): void | Promise<void>;
 }

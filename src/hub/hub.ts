@@ -32,6 +32,7 @@ import {
 import type {
   ControlCommand,
   Engine,
+  EnginePublication,
   HistoryQuery,
   HistoryResult,
   PresenceEntry,
@@ -46,8 +47,15 @@ import { V1Door, type V1DoorHost } from "./codec/v1.ts";
 import type { Door } from "./codec/door.ts";
 import { createSseEndpoint } from "./sse_endpoint.ts";
 import { createPublishEndpoint } from "./publish_endpoint.ts";
+import { StompDoor } from "./codec/stomp.ts";
+import { createStompHost } from "./stomp_options.ts";
 import type { RpcHandler } from "./handlers.ts";
-import { resolveHandlerLimits, resolveHandlers, RPC_METHOD_NAME } from "./_resolve_handlers.ts";
+import {
+  resolveEvents,
+  resolveHandlerLimits,
+  resolveHandlers,
+  RPC_METHOD_NAME,
+} from "./_resolve_handlers.ts";
 import { HandlerCalls } from "./_handler_calls.ts";
 import { createPermissions } from "./permissions.ts";
 import { createRulesUpdates } from "./_rules_updates.ts";
@@ -68,8 +76,10 @@ import {
 } from "./inspect.ts";
 import { createFlushQueue } from "./_flush_queue.ts";
 import { createNodeAnnouncer, type NodeList } from "./nodes.ts";
-import { createDeadlines } from "./_deadlines.ts";
-import { SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
+import { createClusterAsks } from "./cluster_asks.ts";
+import { type ClusterView, createClusterView, DISCONNECT_KEEP_MS } from "./cluster.ts";
+import { createDeadlines, type Deadline } from "./_deadlines.ts";
+import { STOMP_SUBPROTOCOLS, SUBPROTOCOL_V1_BATCH } from "../protocol/subprotocols.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
 import { createSignedPublish, type PublishAdmission } from "./_signed_publish.ts";
 import { PublishError } from "./publish_error.ts";
@@ -119,6 +129,15 @@ export interface PublishOptions {
    * @default {undefined}
    */
   sign?: PublicationSigningKey | PublicationSigner;
+  /**
+   * Makes the publication safe to retry: a key this publisher (`from`)
+   * used on the topic within the engine's idempotency window is not
+   * published again, and the first publication's position is returned.
+   * 1 to 64 printable ASCII characters without space.
+   *
+   * @default {undefined}
+   */
+  idempotencyKey?: string;
 }
 
 /** What {@linkcode Hub.broadcast} sends, mirroring the admin route. */
@@ -299,6 +318,13 @@ export interface Hub extends AsyncDisposable {
    * now, this hub alone with `scope: "local"`.
    */
   nodes(): Promise<NodeList>;
+  /**
+   * Cluster-wide answers: sends, disconnects, revocations, a user's
+   * connections, subscriber counts, totals and connection listings, asked
+   * of every hub in the node list and answered per node, naming the hubs
+   * that did not answer in time (see `docs/admin.md`).
+   */
+  readonly cluster: ClusterView;
   /** A page of open connections, oldest first (for the admin API and console). */
   listConnections(query?: ListQuery): ConnectionPage;
   /** A page of topics and patterns, most subscribers first (for the admin API and console). */
@@ -414,6 +440,48 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
 
   const connections = new Set<Session>();
   const handlers = resolveHandlers(options.handlers);
+  const events = resolveEvents(options.events, log);
+  /** Tells the observer of a publication once the engine took it. */
+  const published = (topic: string, from: string | null, data: string) =>
+  (
+    position: StreamPosition | undefined,
+  ) => {
+    events?.({
+      type: "publication",
+      at: clock.now(),
+      topic,
+      from,
+      data,
+      offset: position?.offset,
+    });
+    return position;
+  };
+  /**
+   * Publishes through the engine and tells `events` of the publication,
+   * unless its idempotency key was a repeat the engine did not publish.
+   */
+  const publishOnce = (
+    topic: string,
+    publication: EnginePublication,
+    idempotencyKey: string | undefined,
+  ): Promise<StreamPosition | undefined> => {
+    if (idempotencyKey === undefined) {
+      const sent = engine.publish(topic, publication);
+      return events === undefined
+        ? sent
+        : sent.then(published(topic, publication.from, publication.data));
+    }
+    let repeat = false;
+    const sent = engine.publish(topic, publication, {
+      idempotencyKey,
+      onRepeat: () => void (repeat = true),
+    });
+    return events === undefined
+      ? sent
+      : sent.then((position) =>
+        repeat ? position : published(topic, publication.from, publication.data)(position)
+      );
+  };
   const handlerLimits = resolveHandlerLimits(options.handlerLimits);
   const rpcMethods = new Map<string, RpcHandler>();
   // Prefix registrations ("chat.*"), longest first.
@@ -452,9 +520,14 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     audit,
   });
 
+  const claimOnce = engine.claimOnce;
   const signed = createSignedPublish({
     signingFor: (topic) => permissions.acl.signingFor(topic),
     log,
+    // A replay window shared by every hub of a networked engine.
+    ...(claimOnce === undefined || ownsEngine
+      ? {}
+      : { claimOnce: claimOnce.bind(engine), now: () => clock.now() }),
   });
   /** The sender the hub's own plain publications are ordered under. */
   const server = {};
@@ -470,14 +543,12 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     deadlines,
     cache: { delete: (connection) => permissions.forget(connection) },
     check: permissions.check,
-    publish: (topic, payload, from, jws) => {
+    publish: (topic, payload, from, jws, idempotencyKey) => {
       const data = JSON.stringify(payload) ?? "null";
-      return engine.publish(
-        topic,
-        jws === undefined
-          ? { data, from, ts: clock.now() }
-          : { data, from, ts: clock.now(), extra: jws },
-      );
+      const publication = jws === undefined
+        ? { data, from, ts: clock.now() }
+        : { data, from, ts: clock.now(), extra: jws };
+      return publishOnce(topic, publication, idempotencyKey);
     },
     signed,
     engine,
@@ -506,11 +577,24 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       metrics,
       log,
     }),
+    events,
   };
 
   /** The v1 doors' hosts, with and without `realtime.v1.batch`. */
   const plainHost: V1DoorHost = { limits, flushQueue, metrics, batch: false };
   const batchHost: V1DoorHost = { limits, flushQueue, metrics, batch: true };
+  /** The STOMP doors' host (`docs/stomp.md`). */
+  const stompHost = createStompHost(options.stomp, {
+    limits,
+    flushQueue,
+    metrics,
+    timers: {
+      now: () => clock.now(),
+      add: (at, fn, self) => deadlines.add(at, fn, self),
+      cancel: (d) => deadlines.cancel(d as Deadline),
+    },
+    idPrefix: prefix,
+  });
 
   const admit = createAdmission({
     sources,
@@ -552,6 +636,18 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   }
 
   function connect(socket: HubSocket, admission: Accepted): SocketHandler {
+    const stomp = admission.protocol === undefined
+      ? undefined
+      : STOMP_SUBPROTOCOLS[admission.protocol];
+    if (stomp !== undefined) {
+      const door = new StompDoor(socket, stompHost, stomp);
+      const peer = { remoteAddr: admission.peer?.remoteAddr, transport: "stomp" };
+      const connection = new Session(generateId(), door, context, peer);
+      door.bind(connection);
+      connections.add(connection);
+      metrics.connectionsOpened++;
+      return new Handler(connection, admission);
+    }
     const batch = admission.protocol === SUBPROTOCOL_V1_BATCH;
     const door = new V1Door(socket, batch ? batchHost : plainHost);
     const connection = new Session(generateId(), door, context, admission.peer);
@@ -638,12 +734,10 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     const event = publishOptions.event;
     const jws = admission?.jws;
     const ts = clock.now();
-    return await engine.publish(
-      topic,
-      event === undefined
-        ? (jws === undefined ? { data, from, ts } : { data, from, ts, extra: jws })
-        : (jws === undefined ? { data, from, ts, event } : { data, from, ts, event, extra: jws }),
-    );
+    const publication = event === undefined
+      ? (jws === undefined ? { data, from, ts } : { data, from, ts, extra: jws })
+      : (jws === undefined ? { data, from, ts, event } : { data, from, ts, event, extra: jws });
+    return await publishOnce(topic, publication, publishOptions.idempotencyKey);
   }
 
   // Rule replacements, here and (secret keys by fingerprint) on other hubs.
@@ -656,6 +750,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     control: (command) => controlConfirmed(command).sent,
     audit,
     log,
+    now: () => clock.now(),
   });
 
   /**
@@ -664,33 +759,59 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
    */
   let reached = 0;
   function applyControl(command: ControlCommand): void {
+    // Answers, questions, and actions this hub applied before asking.
+    if (clusterControl.consumed(command)) return;
+    const touched = applyAction(command);
+    if ("ask" in command) clusterControl.answer(command.ask, touched);
+  }
+
+  /** Applies an action here; returns how many local connections it touched. */
+  function applyAction(command: ControlCommand): number {
     switch (command.type) {
-      case "send_to_user":
-        reached += users.send([command.user], command.event, JSON.parse(command.data));
-        return;
-      case "broadcast_users":
-        reached += users.send(command.users, command.event, JSON.parse(command.data));
-        return;
+      case "send_to_user": {
+        const n = users.send([command.user], command.event, JSON.parse(command.data));
+        reached += n;
+        return n;
+      }
+      case "broadcast_users": {
+        const n = users.send(command.users, command.event, JSON.parse(command.data));
+        reached += n;
+        return n;
+      }
       case "disconnect_user":
-        users.disconnect(command.user, command.reason);
-        return;
+        // Handed back after a reconnect, it spares connections made since.
+        return command.at === undefined
+          ? users.disconnect(command.user, command.reason)
+          : users.disconnectAcceptedBy(command.user, command.at, command.reason);
+      case "disconnect_connection":
+        return disconnectConnection(command.connection, command.reason);
       case "revoke":
         // With the time it was made: the engine hands stored revocations
         // back after a reconnect, when a user may have signed in again since.
         if (command.session !== undefined) {
           revocations.revokeSession(command.user, command.session, { at: command.at });
-          users.disconnectSession(command.user, command.session, "Session ended");
-          return;
+          return users.disconnectSession(command.user, command.session, "Session ended");
         }
         revocations.revoke(command.user, { at: command.at });
-        users.disconnectRevoked(command.user, revocations.isRevoked, "Access revoked");
-        return;
+        return users.disconnectRevoked(command.user, revocations.isRevoked, "Access revoked");
       case "update_rules":
-        rulesUpdates.applyCommand(command.rules);
-        return;
+        rulesUpdates.applyCommand(command.rules, command.version);
+        return 0;
+      default:
+        return 0;
     }
   }
-  const stopControl = engine.onControl(applyControl);
+
+  /** Closes one local connection by id (4003); returns 1, or 0 when it is not here. */
+  function disconnectConnection(id: string, reason: string): number {
+    for (const connection of connections) {
+      if (connection.id !== id) continue;
+      connection.close(CloseCode.Revoked, reason);
+      audit({ level: "info", event: "connection.disconnected", connection: id });
+      return 1;
+    }
+    return 0;
+  }
 
   /**
    * Sends a command through the engine and returns how many local
@@ -725,7 +846,13 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   function disconnectHere(user: string, reason = "Disconnected by an operator") {
     // Local connections close at once; the command closes them on other hubs.
     const count = users.disconnect(user, reason);
-    const { sent } = controlConfirmed({ type: "disconnect_user", user, reason });
+    const { sent } = controlConfirmed({
+      type: "disconnect_user",
+      user,
+      reason,
+      at: clock.now(),
+      keepMs: DISCONNECT_KEEP_MS,
+    });
     audit({ level: "info", event: "user.disconnected", user, connections: count });
     return { count, sent };
   }
@@ -821,9 +948,57 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     },
   });
 
+  const asks = createClusterAsks({
+    nodeId: announcer.id,
+    clock,
+    answerTimeoutMs: announcer.answerTimeoutMs,
+    list: () => announcer.list(),
+    send: (command) => engine.control(command),
+  });
+  const { view: cluster, control: clusterControl } = createClusterView({
+    nodeId: announcer.id,
+    asks,
+    send: (command) => engine.control(command),
+    sendToUsers: (list, event, data) => users.send(list, event, JSON.parse(data)),
+    disconnectUser(user, reason) {
+      const count = users.disconnect(user, reason);
+      audit({ level: "info", event: "user.disconnected", user, connections: count });
+      return count;
+    },
+    disconnectConnection,
+    revoke({ user, session }, at) {
+      if (session !== undefined) {
+        revocations.revokeSession(user, session, { at });
+        const count = users.disconnectSession(user, session, "Session ended");
+        audit({ level: "info", event: "session.revoked", user, connections: count });
+        return count;
+      }
+      revocations.revoke(user, { at });
+      const count = users.disconnect(user, "Access revoked");
+      audit({ level: "warn", event: "revoked", user, connections: count });
+      return count;
+    },
+    revocationKeepMs,
+    now: () => clock.now(),
+    userStatus: (user) => users.status(user),
+    subscriberCount: (topic) => registry.count(topic),
+    stats,
+    listConnections: (query) => listConnections(connections, query),
+    failed(what, error) {
+      log({
+        level: "warn",
+        event: "cluster.answer_failed",
+        what,
+        error: error instanceof Error ? error.name : typeof error,
+      });
+    },
+  });
+  const stopControl = engine.onControl(applyControl);
+
   async function close(closeOptions: { deadlineMs?: number } = {}): Promise<void> {
     if (closing) return;
     closing = true;
+    asks.close();
     await announcer.close();
     const deadline = closeOptions.deadlineMs ?? 5000;
     const drained = Promise.all([...connections].map((connection) => connection.drained()));
@@ -910,6 +1085,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     stats,
     nodeId: announcer.id,
     nodes: () => announcer.list(),
+    cluster,
     listConnections: (query) => listConnections(connections, query),
     listTopics: (query) => listTopics(registry.keys(), registry.count, query),
     get rules() {

@@ -29,7 +29,7 @@ export interface ConnectionInfo {
   readonly user: string | null;
   /** The client's IP address, when known. */
   readonly remoteAddr: string | null;
-  /** The transport adapter (`ws`, `deno`), when known. */
+  /** The transport adapter (`ws`, `deno`), or `stomp` for a STOMP connection, when known. */
   readonly transport: string | null;
   /** Topics and patterns it is subscribed to. */
   readonly subscriptions: number;

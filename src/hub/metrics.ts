@@ -156,6 +156,16 @@ export interface HubMetrics {
   readonly handlerErrors: LabeledCounter;
   /** Time of handler calls in seconds, waiting for a free slot included. */
   readonly handlerSeconds: Histogram;
+  /** Webhook events the backend took (the server's webhooks, `docs/webhooks.md`). */
+  webhookEventsSent: number;
+  /** Webhook requests that failed (each is retried). */
+  webhookRequestsFailed: number;
+  /** Webhook requests that were retries of a failed one. */
+  webhookRetries: number;
+  /** Webhook events dropped, by reason (`full`: the queue was full; `shutdown`). */
+  readonly webhookEventsDropped: LabeledCounter;
+  /** Webhook events waiting or in flight now. */
+  webhookQueueDepth: number;
 }
 
 /**
@@ -191,5 +201,10 @@ export function createHubMetrics(): HubMetrics {
     handlerCalls: new Map(),
     handlerErrors: new Map(),
     handlerSeconds: createHistogram(ACL_CHECK_BUCKETS),
+    webhookEventsSent: 0,
+    webhookRequestsFailed: 0,
+    webhookRetries: 0,
+    webhookEventsDropped: new Map(),
+    webhookQueueDepth: 0,
   };
 }

@@ -33,6 +33,13 @@ export interface NodeOptions {
    * @default {15000}
    */
   ttlMs?: number;
+  /**
+   * How long a cluster-wide admin answer waits for the other hubs, in ms;
+   * a hub that has not answered by then is named `missing`.
+   *
+   * @default {1000}
+   */
+  answerTimeoutMs?: number;
 }
 
 /** One hub as it announced itself, from `hub.nodes()`. */
@@ -97,6 +104,8 @@ export interface NodeAnnouncerDeps {
 export interface NodeAnnouncer {
   /** This hub's id. */
   readonly id: string;
+  /** How long cluster-wide answers wait for the other hubs, in ms. */
+  readonly answerTimeoutMs: number;
   /** This hub's description now. */
   self(): NodeInfo;
   /** The live hubs. */
@@ -155,6 +164,7 @@ export function createNodeAnnouncer(options: NodeOptions, deps: NodeAnnouncerDep
       `Cannot create hub as 'node.ttlMs' is ${ttlMs}: at least twice 'node.announceIntervalMs' (${interval}) is required`,
     );
   }
+  const answerTimeoutMs = positiveInteger("answerTimeoutMs", options.answerTimeoutMs ?? 1000);
   const { engine, clock, describe, log } = deps;
   let closed = false;
   let timer: unknown;
@@ -216,6 +226,7 @@ export function createNodeAnnouncer(options: NodeOptions, deps: NodeAnnouncerDep
 
   return {
     id,
+    answerTimeoutMs,
     self,
     list,
     async close() {

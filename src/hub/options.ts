@@ -5,7 +5,9 @@
  */
 
 import type { SseOptions } from "./sse_endpoint.ts";
+import type { StompOptions } from "./stomp_options.ts";
 import type { AppHandlers, HandlerLimits } from "./handlers.ts";
+import type { HubEventSink } from "./hub_events.ts";
 import type { AclAction, AclOptions } from "../acl/rules.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { JwtOptions, TokenVerifier } from "../auth/verify.ts";
@@ -233,6 +235,8 @@ export interface HubOptions {
   authenticate?: AuthenticateHook;
   /** Token sources. */
   tokenSources?: TokenSourceOptions;
+  /** The STOMP 1.2 door over WebSocket: destinations, heart-beat, header bounds (`docs/stomp.md`). */
+  stomp?: StompOptions;
   /**
    * Deadline for the first-message `auth` frame.
    *
@@ -263,6 +267,16 @@ export interface HubOptions {
   handlers?: AppHandlers;
   /** Time limit and concurrency bounds of handler calls (see {@linkcode HandlerLimits}). */
   handlerLimits?: Partial<HandlerLimits>;
+  /**
+   * Told, synchronously, of every connection welcomed and closed, every
+   * presence join and leave, and every publication the engine accepted
+   * from this hub (see {@linkcode HubEventSink}); must return at once. What
+   * it throws is logged (`events.failed`) and reaches no client. The
+   * server's webhooks are one (`docs/webhooks.md`).
+   *
+   * @default {undefined}
+   */
+  events?: HubEventSink;
   /** Per-connection decision cache bounds. */
   decisionCache?: { max?: number; ttlMs?: number };
   /** Per-connection limits. */
@@ -374,9 +388,11 @@ export interface HubOptions {
    * This hub in the cluster's node list (`hub.nodes()`, `GET
    * /v1/realtime/nodes`): its id, name, address, and how often it announces
    * itself through the engine and how long an announcement lasts (a hub
-   * killed leaves the list within `ttlMs`). See `docs/scaling.md`.
+   * killed leaves the list within `ttlMs`), and how long cluster-wide admin
+   * answers wait for the other hubs (`answerTimeoutMs`). See
+   * `docs/scaling.md`.
    *
-   * @default {{ announceIntervalMs: 5000, ttlMs: 15000 }}
+   * @default {{ announceIntervalMs: 5000, ttlMs: 15000, answerTimeoutMs: 1000 }}
    */
   node?: NodeOptions;
 }
@@ -431,6 +447,7 @@ export type PlainHubOptions =
     | "presenceInfoClaim"
     | "node"
     | "sse"
+    | "stomp"
   >
   & { auth?: Omit<JwtOptions, "now" | "fetch"> };
 
@@ -458,6 +475,7 @@ const PLAIN: Record<keyof PlainHubOptions, true> = {
   presenceInfoClaim: true,
   node: true,
   sse: true,
+  stomp: true,
 };
 
 /** The keys of {@linkcode PlainHubOptions}. */

@@ -24,8 +24,9 @@ import type {
   ServerFrame,
   TopicPosition,
 } from "../protocol/frames.ts";
-import type { PresenceEntry, PresenceEvent } from "../engine/engine.ts";
+import type { PresenceEntry, PresenceEvent, StreamPosition } from "../engine/engine.ts";
 import { EngineError } from "../engine/errors.ts";
+import { PUBLISHED } from "../engine/engine.ts";
 import { matchPattern } from "../topic/pattern.ts";
 import { historyPublication } from "./history_publication.ts";
 import type { Deadline } from "./_deadlines.ts";
@@ -251,6 +252,15 @@ export class Session implements DoorOwner {
     this.#ctx.cache.delete(this);
     this.#ctx.onClosed(this, this.#closeCode);
     this.#ctx.calls.abort(this);
+    if (welcomed && this.#principal !== undefined) {
+      this.#ctx.events?.({
+        type: "disconnect",
+        at: this.#ctx.clock.now(),
+        connection: this.id,
+        user: this.#principal.sub,
+        code: this.#closeCode ?? null,
+      });
+    }
     const disconnect = this.#ctx.handlers?.disconnect;
     if (disconnect !== undefined && welcomed && this.#principal !== undefined) {
       const notice = {
@@ -462,7 +472,7 @@ export class Session implements DoorOwner {
       session.#ack(r.id);
     },
     publish: (session, principal, r) =>
-      session.#publish(principal, r.topic, r.payload, r.jws, r.id),
+      session.#publish(principal, r.topic, r.payload, r.jws, r.id, r.idempotencyKey),
     history: (session, principal, r) => session.#history(principal, r),
     presence: (session, principal, r) => session.#presenceQuery(principal, r.type, r.topic, r.id),
     presence_stats: (session, principal, r) =>
@@ -714,6 +724,17 @@ export class Session implements DoorOwner {
       topic,
       info === undefined ? entry : { ...entry, info },
     ).catch((error) => this.#engineFailed("presence_add", topic, error));
+    this.#presenceEvent("join", topic);
+  }
+
+  #presenceEvent(type: "join" | "leave", topic: string): void {
+    this.#ctx.events?.({
+      type,
+      at: this.#ctx.clock.now(),
+      topic,
+      connection: this.id,
+      user: this.#principal!.sub,
+    });
   }
 
   /**
@@ -728,6 +749,7 @@ export class Session implements DoorOwner {
     this.#ctx.engine.presenceRemove(topic, this.id).catch((error) =>
       this.#engineFailed("presence_remove", topic, error)
     );
+    this.#presenceEvent("leave", topic);
   }
 
   #engineFailed(operation: string, topic: string, error: unknown): void {
@@ -760,13 +782,14 @@ export class Session implements DoorOwner {
     payload: unknown,
     jws: string | undefined,
     id: RequestId | undefined,
+    key: string | undefined,
   ): Promise<void> | void {
     const verdict = this.#ctx.check(this, principal, "publish", topic);
     // The decision is almost always cached and synchronous: no closure is
     // made for it then, as this runs for every publish frame.
     return verdict instanceof Promise
-      ? verdict.then((v) => this.#publishAllowed(v, principal, topic, payload, jws, id))
-      : this.#publishAllowed(verdict, principal, topic, payload, jws, id);
+      ? verdict.then((v) => this.#publishAllowed(v, principal, topic, payload, jws, id, key))
+      : this.#publishAllowed(verdict, principal, topic, payload, jws, id, key);
   }
 
   #publishAllowed(
@@ -776,16 +799,19 @@ export class Session implements DoorOwner {
     payload: unknown,
     jws: string | undefined,
     id: RequestId | undefined,
+    key: string | undefined,
   ): Promise<void> | void {
     if (this.#state !== "open") return;
     if (!verdict.allowed) return this.#error(verdict.code, verdict.message, id);
     // Signed topics: verified once here, before fan-out; plain ones pass at no cost.
     const admission = this.#ctx.signed.admit(this, topic, payload, jws);
-    if (admission === undefined) return this.#publishAdmitted(principal, topic, payload, jws, id);
+    if (admission === undefined) {
+      return this.#publishAdmitted(principal, topic, payload, jws, id, key);
+    }
     return admission.then((a) => {
       if (this.#state !== "open") return;
       if (!a.ok) return this.#error(a.code, a.message, id);
-      return this.#publishAdmitted(principal, topic, a.payload, a.jws, id);
+      return this.#publishAdmitted(principal, topic, a.payload, a.jws, id, key);
     });
   }
 
@@ -795,18 +821,13 @@ export class Session implements DoorOwner {
     payload: unknown,
     jws: string | undefined,
     id: RequestId | undefined,
+    key: string | undefined,
   ): Promise<void> | void {
     const hook = this.#ctx.handlers?.publish;
-    if (hook !== undefined) return this.#publishHooked(hook, principal, topic, payload, jws, id);
-    const sent = this.#ctx.publish(topic, payload, principal.sub, jws);
-    // Not awaited: the engine keeps the order of publications, and later
-    // frames need not wait for this one. Acked once the engine confirmed;
-    // without an id, nothing is sent unless it failed.
-    if (id === undefined) {
-      sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
-    } else {sent.then((position) =>
-        this.#published(id, position), (error) =>
-        this.#publishFailedWith(error, id));}
+    if (hook !== undefined) {
+      return this.#publishHooked(hook, principal, topic, payload, jws, id, key);
+    }
+    this.#publishCommitted(principal, topic, payload, jws, id, key);
   }
 
   /**
@@ -820,6 +841,7 @@ export class Session implements DoorOwner {
     payload: unknown,
     jws: string | undefined,
     id: RequestId | undefined,
+    key: string | undefined,
   ): Promise<void> {
     const signed = jws !== undefined;
     return this.#call(
@@ -829,7 +851,7 @@ export class Session implements DoorOwner {
       (result) => {
         if (this.#state !== "open") return;
         if (result === undefined || result === null) {
-          return this.#publishCommitted(principal, topic, payload, jws, id);
+          return this.#publishCommitted(principal, topic, payload, jws, id, key);
         }
         if (signed) {
           this.#ctx.log({
@@ -844,7 +866,7 @@ export class Session implements DoorOwner {
             id,
           );
         }
-        return this.#publishCommitted(principal, topic, result.payload, undefined, id);
+        return this.#publishCommitted(principal, topic, result.payload, undefined, id, key);
       },
       (error: HubError) => {
         if (this.#state === "open") this.#error(error.code, error.message, id);
@@ -858,13 +880,21 @@ export class Session implements DoorOwner {
     payload: unknown,
     jws: string | undefined,
     id: RequestId | undefined,
+    key: string | undefined,
   ): void {
-    const sent = this.#ctx.publish(topic, payload, principal.sub, jws);
+    const sent = this.#ctx.publish(topic, payload, principal.sub, jws, key);
+    // Not awaited: the engine keeps the order of publications, and later
+    // frames need not wait for this one. Acked once the engine confirmed;
+    // without an id, nothing is sent unless it failed, and a publication the
+    // engine already delivered (`PUBLISHED`) cannot fail: no reaction is
+    // added for it, as this runs for every fire-and-forget publish.
     if (id === undefined) {
-      sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
-    } else {sent.then((position) =>
-        this.#published(id, position), (error) =>
-        this.#publishFailedWith(error, id));}
+      if (sent !== PUBLISHED) {
+        sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
+      }
+    } else if (key === undefined && this.#door.published === undefined) {
+      sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
+    } else sent.then((at) => this.#ackPublished(id, at), (e) => this.#publishFailedWith(e, id));
   }
 
   /**
@@ -1092,6 +1122,13 @@ export class Session implements DoorOwner {
       user: principal.sub,
       expiresAt: principal.expiresAt,
     });
+    this.#ctx.events?.({
+      type: "connect",
+      at: this.#ctx.clock.now(),
+      connection: this.id,
+      user: principal.sub,
+      transport: this.#transport,
+    });
   }
 
   /**
@@ -1139,6 +1176,9 @@ export class Session implements DoorOwner {
     const expiresAt = principal?.expiresAt;
     if (principal === undefined || expiresAt === null || expiresAt === undefined) return;
     if (kind === "token_expiring") {
+      if (this.#ctx.handlers?.refresh !== undefined && this.#ctx.clock.now() < expiresAt) {
+        return this.#appRefresh(principal, expiresAt);
+      }
       this.#reply({ type: "token_expiring", expiresAt });
       this.#at(expiresAt, "token_expired");
       return;
@@ -1151,6 +1191,48 @@ export class Session implements DoorOwner {
     });
     this.#error("TOKEN_EXPIRED", "Token has expired");
     this.close(CloseCode.AuthFailed, "Token expired");
+  }
+
+  /**
+   * Asks the application's `refresh` handler to extend the credentials
+   * (sessions without a token to refresh with). The close at `expiresAt`
+   * stays armed while it decides; a failure is tried again at half the
+   * time left, while at least a second is left.
+   */
+  #appRefresh(principal: Principal, expiresAt: number): void {
+    const refresh = this.#ctx.handlers!.refresh!;
+    this.#at(expiresAt, "token_expired");
+    this.#call("refresh", (signal) => refresh(this.#handlerContext(principal, signal))).then(
+      (result) => {
+        if (this.#state !== "open" || this.#principal !== principal) return;
+        if (result === undefined || result === null) {
+          this.#reply({ type: "token_expiring", expiresAt });
+          return;
+        }
+        const next = result.expiresAt;
+        if (next !== null && (typeof next !== "number" || !(next > this.#ctx.clock.now()))) {
+          this.#ctx.log({
+            level: "error",
+            event: "handler.bad_refresh",
+            connection: this.id,
+            error: "The refresh handler's expiresAt is not a time in the future",
+          });
+          return;
+        }
+        this.#principal = { ...principal, expiresAt: next };
+        this.#armExpiry(this.#principal);
+      },
+      (error: HubError) => {
+        if (this.#state !== "open" || this.#principal !== principal) return;
+        if (!error.retry) {
+          this.#error("TOKEN_EXPIRED", error.message);
+          this.close(CloseCode.AuthFailed, "Refresh refused by the application");
+          return;
+        }
+        const left = expiresAt - this.#ctx.clock.now();
+        if (left > 2000) this.#at(expiresAt - left / 2, "token_expiring");
+      },
+    );
   }
 
   #violation(): void {
@@ -1224,11 +1306,21 @@ export class Session implements DoorOwner {
     this.#reply(id === undefined ? { type: "ack", data } : { type: "ack", id, data });
   }
 
-  /** A confirmed publish: its position to a door that answers with it, else a plain ack. */
-  #published(id: RequestId, position: TopicPosition | undefined): void {
-    if (this.#door.published === undefined) return this.#ack(id);
+  /**
+   * The `ack` of a publish with the position it was published at: for a
+   * publish that carried an idempotency key (the first one's, for a
+   * repeat), so a client that retried learns where its publication is, and
+   * to a door that answers every publish with its position (HTTP publish).
+   */
+  #ackPublished(id: RequestId, at: StreamPosition | undefined): void {
+    const door = this.#door;
+    if (door.published !== undefined) {
+      increment(this.#ctx.metrics.messagesOut, "ack");
+      return door.published(id, at);
+    }
+    if (at === undefined) return this.#ack(id);
     increment(this.#ctx.metrics.messagesOut, "ack");
-    this.#door.published(id, position);
+    this.#door.reply({ type: "ack", id, offset: at.offset, epoch: at.epoch });
   }
 
   #ack(id: RequestId | undefined): void {

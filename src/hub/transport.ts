@@ -54,7 +54,7 @@ export interface Accepted {
 export interface Peer {
   /** The client's IP address (behind a trusted proxy, the one it saw), when known. */
   readonly remoteAddr?: string;
-  /** The transport adapter that accepted it (`ws`, `deno`), when it said. */
+  /** The transport adapter that accepted it (`ws`, `deno`), when it said; `stomp` for a STOMP connection. */
   readonly transport?: string;
 }
 

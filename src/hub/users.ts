@@ -56,6 +56,8 @@ export interface Users<C extends UserConnection> {
     revoked: (principal: Principal) => boolean,
     reason: string,
   ): number;
+  /** Closes with 4003 the user's connections accepted at or before `at` (epoch ms); returns how many. */
+  disconnectAcceptedBy(user: string, at: number, reason: string): number;
   /** Whether a user has an authenticated connection. */
   has(user: string): boolean;
   /** Connection status of one user. */
@@ -138,6 +140,11 @@ export function createUsers<C extends UserConnection>(options: UsersOptions): Us
       const connections = byUser.get(user).filter((c) =>
         c.principal !== undefined && revoked(c.principal)
       );
+      for (const connection of connections) connection.close(CloseCode.Revoked, reason);
+      return connections.length;
+    },
+    disconnectAcceptedBy(user, at, reason) {
+      const connections = byUser.get(user).filter((c) => c.since <= at);
       for (const connection of connections) connection.close(CloseCode.Revoked, reason);
       return connections.length;
     },

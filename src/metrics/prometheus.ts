@@ -184,5 +184,35 @@ export function renderPrometheus(hub: MetricsSource): string {
     "Time of handler calls in seconds, waiting for a free slot included.",
     m.handlerSeconds,
   );
+  out.single(
+    "realtime_webhook_events_sent_total",
+    "counter",
+    "Webhook events the backend took.",
+    m.webhookEventsSent,
+  );
+  out.single(
+    "realtime_webhook_requests_failed_total",
+    "counter",
+    "Webhook requests that failed (each is retried).",
+    m.webhookRequestsFailed,
+  );
+  out.single(
+    "realtime_webhook_retries_total",
+    "counter",
+    "Webhook requests that retried a failed one.",
+    m.webhookRetries,
+  );
+  out.labeled(
+    "realtime_webhook_events_dropped_total",
+    "Webhook events dropped, by reason (full, shutdown).",
+    "reason",
+    m.webhookEventsDropped,
+  );
+  out.single(
+    "realtime_webhook_queue_depth",
+    "gauge",
+    "Webhook events waiting or in flight.",
+    m.webhookQueueDepth,
+  );
   return out.toString();
 }

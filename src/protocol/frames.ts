@@ -53,6 +53,12 @@ export interface PublishFrame {
   payload: unknown;
   /** A signed publication: the compact JWS whose `data` claim is the payload. */
   jws?: string;
+  /**
+   * Makes the publish safe to retry: a publish that repeats a key its user
+   * sent on the same topic within the engine's window is not published
+   * again, and its `ack` carries the first one's position.
+   */
+  idempotencyKey?: string;
 }
 
 /**

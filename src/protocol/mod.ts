@@ -22,5 +22,8 @@ export * from "./subprotocols.ts";
 export type * from "./frames.ts";
 export * from "./parse.ts";
 export * from "./encode.ts";
+export * from "./idempotency_key.ts";
+export * from "./stomp/frame.ts";
+export * from "./stomp/destination.ts";
 export * from "../topic/topic.ts";
 export * from "../topic/pattern.ts";

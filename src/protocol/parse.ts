@@ -74,13 +74,47 @@ export function parseClientFrame(data: unknown, limits: FrameLimits): ParseResul
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return bad(`Frame must be a JSON object, got ${describe(value)}`);
   }
-  const raw = value as Record<string, unknown>;
+  // Each level of nesting opens with a '{' or a '[': a text with no more of
+  // them than the limit cannot be too deep, and most frames are that flat
+  // (counting with indexOf is cheaper than walking the parsed value). Such a
+  // text is passed on as one too short to be deep, so it is not walked.
+  const deep = data.length > 2 * limits.maxDepth && openersExceed(data, limits.maxDepth);
+  return parseClientRequest(value as Record<string, unknown>, limits, deep ? data.length : 0);
+}
+
+/**
+ * Validates a request another door already decoded from its own syntax (a
+ * STOMP frame) into a protocol v1 frame's fields, with the checks
+ * {@linkcode parseClientFrame} runs after the JSON: id, nesting depth, type,
+ * fields.
+ *
+ * @param raw The frame's fields, as `JSON.parse` would give them.
+ * @param limits The depth bound (the size was checked by the door).
+ * @param chars The length of the text it came from: shorter than twice
+ * `maxDepth`, it cannot be too deep and is not walked.
+ * @returns The frame, or the error to send back.
+ *
+ * @example Validate a publish a STOMP SEND became
+ * ```ts
+ * import { DEFAULT_FRAME_LIMITS, parseClientRequest } from "@realtime/hub/protocol";
+ * import assert from "node:assert/strict";
+ *
+ * const raw = { type: "publish", topic: "chat:lobby", payload: { text: "hi" } };
+ * assert.equal(parseClientRequest(raw, DEFAULT_FRAME_LIMITS, 20).ok, true);
+ * assert.equal(parseClientRequest({ ...raw, topic: "chat:*" }, DEFAULT_FRAME_LIMITS, 20).ok, false);
+ * ```
+ */
+export function parseClientRequest(
+  raw: Record<string, unknown>,
+  limits: FrameLimits,
+  chars: number,
+): ParseResult {
   const idProblem = checkId(raw.id);
   if (idProblem !== undefined) return bad(idProblem);
   const id = raw.id as RequestId | undefined;
   // Each level of nesting takes two characters at least ({} or []): a
   // shorter text cannot be too deep, and most frames are that short.
-  if (data.length > 2 * limits.maxDepth && exceedsDepth(raw, limits.maxDepth)) {
+  if (chars > 2 * limits.maxDepth && exceedsDepth(raw, limits.maxDepth)) {
     return bad(`Frame is nested deeper than ${limits.maxDepth} levels`, id);
   }
   const type = raw.type;
@@ -138,6 +172,18 @@ function utf8Length(text: string, bound: number): number {
     } else bytes += 3;
   }
   return bytes;
+}
+
+/** Whether `text` holds more than `bound` of the characters that open a level, `{` and `[`. */
+function openersExceed(text: string, bound: number): boolean {
+  let count = 0;
+  for (let at = text.indexOf("{"); at >= 0; at = text.indexOf("{", at + 1)) {
+    if (++count > bound) return true;
+  }
+  for (let at = text.indexOf("["); at >= 0; at = text.indexOf("[", at + 1)) {
+    if (++count > bound) return true;
+  }
+  return false;
 }
 
 /** Up to this limit the depth check recurses (at most this deep); above it, an explicit stack. */

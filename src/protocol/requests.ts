@@ -12,7 +12,8 @@
  */
 
 import { validatePattern, validateTopic } from "../topic/topic.ts";
-import type { ClientFrame, HistoryFrame, RequestId } from "./frames.ts";
+import type { ClientFrame, HistoryFrame, PublishFrame, RequestId } from "./frames.ts";
+import { idempotencyKeyProblem } from "./idempotency_key.ts";
 import {
   bad,
   concreteTopicProblem,
@@ -141,6 +142,19 @@ export function requestOf(type: string): RequestSpec | undefined {
 }
 
 function parsePublish(raw: Record<string, unknown>, id: RequestId | undefined): ParseResult {
+  const parsed = parsePublishFields(raw, id);
+  const key = raw.idempotencyKey;
+  if (key === undefined || !parsed.ok) return parsed;
+  const problem = idempotencyKeyProblem(key);
+  if (problem !== undefined) return bad(`'publish' field ${problem}`, id);
+  (parsed.frame as PublishFrame).idempotencyKey = key as string;
+  return parsed;
+}
+
+function parsePublishFields(
+  raw: Record<string, unknown>,
+  id: RequestId | undefined,
+): ParseResult {
   const type = "publish";
   const topic = raw.topic;
   if (typeof topic !== "string") return bad("'publish' needs a string 'topic'", id);

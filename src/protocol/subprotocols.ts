@@ -47,3 +47,26 @@ export function splitBatch(text: string): string[] {
   if (!text.includes("\n")) return [text];
   return text.split("\n").filter((line) => line.length > 0);
 }
+
+/**
+ * The STOMP versions the hub speaks over WebSocket, by subprotocol (see
+ * `docs/stomp.md`): a client offering one of these talks STOMP frames, not
+ * protocol v1.
+ *
+ * @example Tell a STOMP subprotocol
+ * ```ts
+ * import { STOMP_SUBPROTOCOLS } from "@realtime/hub/protocol";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(STOMP_SUBPROTOCOLS["v12.stomp"], "1.2");
+ * assert.equal(STOMP_SUBPROTOCOLS["realtime.v1"], undefined);
+ * ```
+ */
+export const STOMP_SUBPROTOCOLS: Readonly<Record<string, "1.0" | "1.1" | "1.2" | undefined>> =
+  // No prototype: a subprotocol named `constructor` is no version. Marked
+  // pure so a bundle that never reads it (the browser client) drops it.
+  /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.assign(/* @__PURE__ */ Object.create(null), {
+    "v12.stomp": "1.2",
+    "v11.stomp": "1.1",
+    "v10.stomp": "1.0",
+  }));

@@ -2,7 +2,8 @@
  * React bindings for `RealtimeClient`: a {@linkcode RealtimeProvider} that
  * owns one client for a tree, and hooks for the connection
  * ({@linkcode useRealtime}), a topic's messages ({@linkcode useSubscription}),
- * live presence ({@linkcode usePresence}), publishing ({@linkcode usePublish})
+ * live presence ({@linkcode usePresence}), history ({@linkcode useHistory}),
+ * publishing ({@linkcode usePublish})
  * and RPC ({@linkcode useRpc}). `react` (18 or 19) is a peer dependency.
  * Safe under StrictMode and with server rendering: no socket is opened
  * while rendering. See `docs/react.md`.
@@ -28,5 +29,6 @@ export * from "./provider.ts";
 export * from "./use_realtime.ts";
 export * from "./use_subscription.ts";
 export * from "./use_presence.ts";
+export * from "./use_history.ts";
 export * from "./use_publish.ts";
 export * from "./use_rpc.ts";

@@ -13,6 +13,7 @@ import { parseAccountsLocation } from "./_accounts_location.ts";
 import { checkSigningKeyFiles } from "./_signing_key_files.ts";
 import { suggestNames } from "./_suggest_name.ts";
 import { checkProxyConfig, type ProxyConfig } from "./proxy/proxy_config.ts";
+import { checkWebhookConfig, type WebhookConfig } from "./webhooks/webhook_config.ts";
 
 /** What a config file may hold (all optional; environment variables win). */
 export interface ServerConfig extends PlainHubOptions {
@@ -121,6 +122,15 @@ export interface ServerConfig extends PlainHubOptions {
    * @default {undefined} (no proxies)
    */
   proxy?: ProxyConfig;
+  /**
+   * Event webhooks: connections opened and closed, presence joins and
+   * leaves, and publications on chosen topics, posted to `url` in signed
+   * batches (`secret`, or `REALTIME_WEBHOOK_SECRET`), retried with backoff,
+   * bounded in memory. See docs/webhooks.md.
+   *
+   * @default {undefined} (no webhooks)
+   */
+  webhooks?: WebhookConfig;
 }
 
 /** The `REALTIME_*` variables the server reads, each documented in docs/configuration.md. */
@@ -143,6 +153,7 @@ const SERVER_ENV_VARIABLES: readonly string[] = [
   "REALTIME_DEMO",
   "REALTIME_CONFIG",
   "REALTIME_PROXY_SECRET",
+  "REALTIME_WEBHOOK_SECRET",
 ];
 
 /**
@@ -167,7 +178,8 @@ const CLI_ENV_VARIABLES: readonly string[] = [
  * Redis shards, a `redis+sentinel://` or a `redis+cluster://` URL: the Redis
  * engine), `REALTIME_ACCOUNTS`, `REALTIME_DEMO` (`on` or `off`),
  * `REALTIME_CONFIG` (the file, when `path` is absent), `REALTIME_PROXY_SECRET`
- * (the secret the hub signs its proxy calls with).
+ * (the secret the hub signs its proxy calls with), `REALTIME_WEBHOOK_SECRET`
+ * (the secret the hub signs its webhooks with).
  * Any other `REALTIME_*` name is refused, so a misspelt setting cannot be
  * silently ignored (`REALTIME_TOKEN`, `REALTIME_URL`, `REALTIME_ACCOUNTS_DB` and
  * `REALTIME_REFRESH_FILE` belong to `realtime-cli` and are let through).
@@ -306,6 +318,11 @@ export async function loadServerConfig(
     merged.proxy = { ...merged.proxy, secret: env.REALTIME_PROXY_SECRET };
   }
   if (merged.proxy !== undefined) checkProxyConfig(merged.proxy);
+  if (env.REALTIME_WEBHOOK_SECRET !== undefined) {
+    merged.webhooks = { ...merged.webhooks, secret: env.REALTIME_WEBHOOK_SECRET };
+  }
+  // The secret alone posts nothing: the section's `url` says where to post.
+  if (merged.webhooks?.url !== undefined) merged.webhooks = checkWebhookConfig(merged.webhooks);
   if (merged.adminSigningKeys !== undefined) checkSigningKeyFiles(merged.adminSigningKeys);
   if (merged.transport !== undefined && merged.transport !== "ws" && merged.transport !== "deno") {
     throw new TypeError(`Cannot use transport '${merged.transport}': use "ws" or "deno"`);

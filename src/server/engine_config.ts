@@ -65,6 +65,10 @@ export interface RedisEngineConfig {
   maxNewStreamsPerUser?: number;
   /** The window of `maxNewStreamsPerUser`, in ms. @default {60000} */
   newStreamsWindowMs?: number;
+  /** How long a publication's idempotency key is remembered, in ms. @default {300000} */
+  idempotencyWindowMs?: number;
+  /** Most idempotency keys remembered per publisher and topic (oldest dropped first). @default {1000} */
+  maxIdempotencyKeys?: number;
   /** Longest wait for one Redis command. @default {2000} */
   commandTimeoutMs?: number;
   /** Longest wait for each connection at start. @default {2000} */

@@ -28,3 +28,7 @@ export * from "./health.ts";
 export * from "./proxy/proxy_config.ts";
 export * from "./proxy/proxy_client.ts";
 export * from "./proxy/proxy_handlers.ts";
+export * from "./webhooks/webhook_config.ts";
+export * from "./webhooks/webhook_queue.ts";
+export * from "./webhooks/webhook_signature.ts";
+export * from "./webhooks/webhooks.ts";

@@ -36,8 +36,13 @@ import { readSigningKeyFiles } from "./_signing_key_files.ts";
 import { createProxyClient } from "./proxy/proxy_client.ts";
 import { proxyHubParts } from "./proxy/proxy_handlers.ts";
 import { DEFAULT_PROXY_MAX_CONCURRENT } from "./proxy/proxy_config.ts";
+import { checkWebhookConfig } from "./webhooks/webhook_config.ts";
+import { createWebhooks } from "./webhooks/webhooks.ts";
 import { increment, observe } from "../hub/metrics.ts";
 import { foreignHostResponse, isLoopbackHost, isLoopbackOrigin } from "./loopback_host.ts";
+
+/** How long a stopping server tries to post the webhooks still queued, in ms. */
+const WEBHOOK_DRAIN_MS = 2000;
 
 /** The ACL claim of the development token printed at start-up. */
 export const DEV_TOKEN_ACL: Readonly<Record<string, string[]>> = {
@@ -265,11 +270,18 @@ async function openParts(
       },
     }),
   );
+  // Closed after the hub (deferred first): the hub's last disconnects are still queued.
+  const webhooks = config.webhooks?.url === undefined
+    ? undefined
+    : createWebhooks(checkWebhookConfig(config.webhooks), { log: options.log ?? logToStderr });
+  // The last events (the hub's closing disconnects) get a short while to go out.
+  if (webhooks !== undefined) opened.defer(() => webhooks.drain(WEBHOOK_DRAIN_MS));
   const hub = createHub({
     // Every plain hub option the config file set, in one place (the defaults are the hub's).
     ...plainHubOptions(config),
     authenticate: proxy?.authenticate,
     handlers: proxy?.handlers,
+    events: webhooks?.events,
     // A browser can read a 4001 close and its reason, not an HTTP 401 (see ServerConfig.reject).
     reject: config.reject ?? "close",
     // Where operators find this hub in the node list, unless the file says.
@@ -286,6 +298,7 @@ async function openParts(
   });
   opened.defer(() => hub.close());
   proxied.hub = hub;
+  if (webhooks !== undefined) webhooks.metrics = hub.metrics;
   for (const [method, handler] of proxy?.rpc ?? []) hub.rpc(method, handler);
   // Admin credential: REALTIME_ADMIN_KEY, or a JWT from the same issuer with
   // exp, the admin audience (never the hub's) and the admin role.

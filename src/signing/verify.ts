@@ -132,6 +132,13 @@ export interface PublicationVerifier {
   verify(topic: string, jws: string): Promise<PublicationVerification>;
   /** The algorithms this verifier accepts. */
   readonly algorithms: readonly string[];
+  /**
+   * How long after a publication's `iat` its `jti` must be remembered to
+   * refuse a replay (the replay window plus the clock tolerance), in ms;
+   * absent when the verifier checks no freshness. A hub sharing its replay
+   * memory with other hubs keeps each `jti` that long in the engine.
+   */
+  readonly replayHoldMs?: number;
 }
 
 function checkOptions(options: PublicationVerifierOptions): void {
@@ -286,5 +293,7 @@ export function createPublicationVerifier(
     return { ok: true, payload, jws, claims: signed };
   }
 
-  return { verify, algorithms };
+  return checkFreshness
+    ? { verify, algorithms, replayHoldMs: replayWindowMs + toleranceMs }
+    : { verify, algorithms };
 }

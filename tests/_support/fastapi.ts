@@ -14,6 +14,8 @@ export interface FastApiBackend extends AsyncDisposable {
   stderr(): string;
   /** SIGTERM, SIGKILL after 3 s; resolves once it exited. Idempotent. */
   stop(): Promise<void>;
+  /** SIGKILL now, as a crash; resolves once it exited. */
+  kill(): Promise<void>;
 }
 
 /** Whether Debian's FastAPI, uvicorn and PyJWT are installed. */
@@ -38,12 +40,19 @@ export function freePort(): number {
   return port;
 }
 
-/** Starts the example on a free port (or `port`) and waits until it answers. */
-export async function startFastApi(secret: string, port = freePort()): Promise<FastApiBackend> {
+/**
+ * Starts the example on a free port (or `port`) and waits until it answers;
+ * `env` adds variables (REALTIME_WEBHOOK_SECRET, WEBHOOK_DB).
+ */
+export async function startFastApi(
+  secret: string,
+  port = freePort(),
+  env: Record<string, string> = {},
+): Promise<FastApiBackend> {
   const child = new Deno.Command(PYTHON, {
     args: ["-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", `${port}`],
     cwd: APP_DIR,
-    env: { REALTIME_PROXY_SECRET: secret, PYTHONDONTWRITEBYTECODE: "1" },
+    env: { ...env, REALTIME_PROXY_SECRET: secret, PYTHONDONTWRITEBYTECODE: "1" },
     clearEnv: true,
     stdin: "null",
     stdout: "null",
@@ -81,6 +90,10 @@ export async function startFastApi(secret: string, port = freePort()): Promise<F
         }),
       ]);
       clearTimeout(timer);
+      await exited;
+    },
+    async kill() {
+      if (!done) child.kill("SIGKILL");
       await exited;
     },
     async [Symbol.asyncDispose]() {

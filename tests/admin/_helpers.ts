@@ -1,5 +1,6 @@
 // Serving an admin or metrics handler next to a real test hub, and calling it with fetch.
 
+import assert from "node:assert/strict";
 import { createAdminHandler } from "../../src/admin/handler.ts";
 import type { AdminOptions } from "../../src/admin/options.ts";
 import { createTokenVerifier } from "../../src/auth/verify.ts";
@@ -137,4 +138,21 @@ export async function startAdmin(
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * A cluster-wide admin answer of a hub alone on its own in-memory engine,
+ * checked to be labelled so (`scope: "local"`, this hub answering, none
+ * missing), without its labels.
+ */
+export function alone(json: Record<string, unknown>): Record<string, unknown> {
+  assert.equal(json.scope, "local", JSON.stringify(json));
+  assert.equal(typeof json.self, "string");
+  const { scope: _s, self: _n, answered, answeredBy: _b, missing, nodes, ...rest } = json;
+  if (answered !== undefined) {
+    assert.equal(answered, 1);
+    assert.deepEqual(missing, []);
+    assert.deepEqual(Object.keys(nodes as object), [json.self]);
+  }
+  return rest;
 }

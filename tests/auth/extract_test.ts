@@ -146,3 +146,10 @@ Deno.test("parseSubprotocols and selectSubprotocol agree with their plain defini
     assert.equal(selectSubprotocol(offered), select(offered), JSON.stringify(offered));
   }
 });
+
+Deno.test("selectSubprotocol answers STOMP's subprotocols, highest version first, after protocol v1's", () => {
+  assert.equal(selectSubprotocol(["v10.stomp", "v11.stomp", "v12.stomp"]), "v12.stomp");
+  assert.equal(selectSubprotocol(["v10.stomp", "v11.stomp"]), "v11.stomp");
+  assert.equal(selectSubprotocol(["v12.stomp", "realtime.v1"]), "realtime.v1");
+  assert.equal(selectSubprotocol(["v12.stomp", "auth", "v11.stomp"]), "v12.stomp");
+});

@@ -176,5 +176,11 @@ Deno.test("RealtimeClient rejects API misuse with TypeError", async () => {
     name: "TypeError",
     message: "Cannot publish to 'chat:a': the payload is not JSON-serializable",
   });
+  for (const key of ["", "two words", "k".repeat(65), 7 as never]) {
+    await assert.rejects(rt.publish("chat:a", 1, { idempotencyKey: key }), {
+      name: "TypeError",
+      message: "Cannot publish: 'idempotencyKey' must be 1 to 64 printable ASCII characters",
+    });
+  }
   assert.throws(() => rt.on("nope" as "state", () => {}), TypeError);
 });

@@ -172,12 +172,13 @@ Deno.test("RealtimeClient gives up after maxReconnectAttempts", async () => {
   await assert.rejects(rt.publish("chat:a", 1), { name: "RealtimeError", code: "CLOSED" });
 });
 
-Deno.test("RealtimeClient rejects a sent publish with DISCONNECTED when the connection drops", async () => {
+Deno.test("RealtimeClient sends a publish the connection lost again, with the same key, once reconnected", async () => {
   const arrived = Promise.withResolvers<void>();
+  let held = 0;
   await using h = await startRestartableHub("ws", {
-    // Hold the publish's permission check so the connection drops first.
+    // Hold the first publish's permission check so the connection drops first.
     authorize: (_p, action) => {
-      if (action !== "publish") return undefined;
+      if (action !== "publish" || held++ > 0) return undefined;
       arrived.resolve();
       return new Promise<undefined>(() => {});
     },
@@ -185,7 +186,64 @@ Deno.test("RealtimeClient rejects a sent publish with DISCONNECTED when the conn
   const token = await h.token({ sub: "alice", acl: CHAT_ACL });
   await using rt = new RealtimeClient({ url: h.url, token, backoff: FAST });
   await rt.opened();
-  const pending = rt.publish("chat:a", 1);
+  const pending = rt.publish("chat:a", 1, { idempotencyKey: "order-17", timeoutMs: 30_000 });
+  await arrived.promise;
+  await h.stop({ graceful: false });
+  await h.start();
+  await pending;
+  assert.equal(held, 2, "the hub saw the publish again");
+});
+
+Deno.test("RealtimeClient rejects a sent signed publish with DISCONNECTED; again with its key, it is published once", async () => {
+  const arrived = Promise.withResolvers<void>();
+  let held = 0;
+  const secret = "a-publication-secret-of-at-least-32-bytes";
+  await using h = await startRestartableHub("ws", {
+    acl: {
+      rules: [
+        { effect: "allow", actions: ["subscribe", "history"], topics: ["**"] },
+        { effect: "allow", actions: ["publish"], topics: ["hs:*"], signed: { keys: secret } },
+      ],
+    },
+    history: [{ pattern: "hs:*", size: 10, ttlMs: 60_000 }],
+    // Hold the first publish's permission check so the connection drops first.
+    authorize: (_p, action) => {
+      if (action !== "publish" || held++ > 0) return undefined;
+      arrived.resolve();
+      return new Promise<undefined>(() => {});
+    },
+  });
+  const token = await h.token({ sub: "alice" });
+  await using rt = new RealtimeClient({ url: h.url, token, backoff: FAST });
+  await rt.opened();
+  const options = { sign: secret, idempotencyKey: "quote-1", timeoutMs: 30_000 };
+  const pending = rt.publish("hs:a", 1, options);
+  pending.catch(() => {});
+  await arrived.promise;
+  await h.stop({ graceful: false });
+  const error = await pending.catch((e) => e);
+  assert.deepEqual([error.code, error.retry], ["DISCONNECTED", true]);
+  await h.start();
+  await rt.publish("hs:a", 1, options);
+  await rt.publish("hs:a", 1, options);
+  const { publications } = await rt.history("hs:a");
+  assert.equal(publications.length, 1, "signed anew each time, published once");
+});
+
+Deno.test("RealtimeClient rejects a sent history read with DISCONNECTED when the connection drops", async () => {
+  const arrived = Promise.withResolvers<void>();
+  await using h = await startRestartableHub("ws", {
+    // Hold the history read's permission check so the connection drops first.
+    authorize: (_p, action) => {
+      if (action !== "history") return undefined;
+      arrived.resolve();
+      return new Promise<undefined>(() => {});
+    },
+  });
+  const token = await h.token({ sub: "alice", acl: { "chat:*": ["history", "publish"] } });
+  await using rt = new RealtimeClient({ url: h.url, token, backoff: FAST });
+  await rt.opened();
+  const pending = rt.history("chat:a");
   pending.catch(() => {});
   await arrived.promise;
   await h.stop({ graceful: false });

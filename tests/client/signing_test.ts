@@ -100,7 +100,7 @@ for (const key of keys) {
 
     const published = rt.publish("prices:eur", { bid: 1.08 }, { sign: await key.sign() });
     const frame = await conn.nextOf("publish");
-    assert.deepEqual(Object.keys(frame).sort(), ["id", "jws", "topic", "type"]);
+    assert.deepEqual(Object.keys(frame).sort(), ["id", "idempotencyKey", "jws", "topic", "type"]);
     const check = await createPublicationVerifier({ keys: await key.verify() })
       .verify("prices:eur", frame.jws);
     assert.equal(check.ok, true, "the signing core accepts what the client signed");

@@ -4,7 +4,7 @@
 
 import { type ReactElement, StrictMode, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
-import { RealtimeProvider, useRealtime, useSubscription } from "../../src/react/mod.ts";
+import { RealtimeProvider, useHistory, useRealtime, useSubscription } from "../../src/react/mod.ts";
 
 const { document, location } = globalThis as unknown as {
   document: { getElementById(id: string): Element | null };
@@ -21,6 +21,17 @@ function View(props: { topic: string }): ReactElement {
   return <p id="status">{`${state} ${client?.user} ${props.topic} ${ready} ${last}`}</p>;
 }
 
+function Recent(props: { topic: string }): ReactElement {
+  const { publications, loading, error, reload } = useHistory(props.topic, { limit: 10 });
+  useEffect(() => {
+    Object.assign(globalThis, { reloadHistory: reload });
+  }, [reload]);
+  const text = error === undefined
+    ? publications.map((m) => m.payload).join(",")
+    : `error ${(error as { code?: string }).code}`;
+  return <p id="history">{`history ${props.topic} ${loading ? "loading" : "loaded"} ${text}`}</p>;
+}
+
 function Probe(): ReactElement {
   const [token, setToken] = useState(new URLSearchParams(location.hash.slice(1)).get("token")!);
   const [topic, setTopic] = useState("chat:one");
@@ -30,6 +41,7 @@ function Probe(): ReactElement {
   return (
     <RealtimeProvider url={url.href} token={token}>
       <View topic={topic} />
+      <Recent topic={topic} />
     </RealtimeProvider>
   );
 }

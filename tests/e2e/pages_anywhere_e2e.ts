@@ -135,7 +135,7 @@ async function pagesWork(hub: HubProcess): Promise<void> {
     for (const name of names) await import(`/assets/${name}`);
     return names;
   });
-  assert.ok(chunks.some((name) => name.startsWith("sign-")), chunks.join(", "));
+  assert.ok(chunks.some((name) => name.startsWith("_signers-")), chunks.join(", "));
   assert.ok(chunks.some((name) => name.startsWith("subscriber_verifier-")), chunks.join(", "));
 
   const admin = await page.goto(hub.url + "/admin");

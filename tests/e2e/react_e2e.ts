@@ -143,3 +143,35 @@ Deno.test("React bindings under StrictMode follow a topic change and a token cha
   assert.equal(await page.evaluate("globalThis.sockets"), 2);
   assert.deepEqual(errors, []);
 });
+
+Deno.test("useHistory under StrictMode reads what a topic kept once connected, reloads, and follows a topic change", async () => {
+  const scripts = Object.fromEntries(
+    await bundleForBrowser("tests/e2e/_react_probe.tsx", "app.js", { minify: false }),
+  );
+  await using server = startExampleServer({
+    port: 0,
+    scripts,
+    history: [{ pattern: "chat:*", size: 10, ttlMs: 300_000 }],
+  });
+  const { hub } = server;
+  // Published before the page exists: only history can show them.
+  await hub.publish("chat:one", "a");
+  await hub.publish("chat:one", "b");
+  await using browser = await launchBrowser();
+  const errors: string[] = [];
+  const page = await browser.newPage();
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(`${server.origin}/login?user=alice`);
+  await page.getByText("history chat:one loaded a,b").waitFor();
+
+  await hub.publish("chat:one", "c");
+  await page.evaluate("reloadHistory()");
+  await page.getByText("history chat:one loaded a,b,c").waitFor();
+
+  await hub.publish("chat:two", "elsewhere");
+  await page.evaluate(`probe.setTopic("chat:two")`);
+  await page.getByText("history chat:two loaded elsewhere").waitFor();
+  // One client and its one subscription: the reads did not open sockets of their own.
+  assert.deepEqual(connectionsOf(hub, "alice"), [1]);
+  assert.deepEqual(errors, []);
+});

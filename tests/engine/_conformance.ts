@@ -136,6 +136,53 @@ export function engineConformance(name: string, harness: ConformanceHarness): vo
     }
   });
 
+  test("publishes a repeated idempotency key once and answers with the first position", async (engine) => {
+    const rec = recorder();
+    await engine.subscribe("h:idem", rec);
+    const from = (user: string | null, data: string) => ({ data, from: user, ts: 1 });
+    let repeats = 0;
+    const k1 = { idempotencyKey: "k1", onRepeat: () => void repeats++ };
+    const first = await engine.publish("h:idem", from("alice", "1"), k1);
+    assert.equal(repeats, 0);
+    const repeat = await engine.publish("h:idem", from("alice", "1"), k1);
+    assert.deepEqual(repeat, first, "the repeat is answered with the first position");
+    assert.equal(repeats, 1, "and said to be a repeat before it resolved");
+    // Another publisher's key, another key, another topic: each is its own publication.
+    const bob = await engine.publish("h:idem", from("bob", "2"), { idempotencyKey: "k1" });
+    const other = await engine.publish("h:idem", from("alice", "3"), { idempotencyKey: "k2" });
+    const server = await engine.publish("h:idem", from(null, "4"), { idempotencyKey: "k1" });
+    const elsewhere = await engine.publish("h:idem2", from("alice", "5"), { idempotencyKey: "k1" });
+    assert.deepEqual([bob?.offset, other?.offset, server?.offset], [2, 3, 4]);
+    assert.equal(elsewhere?.offset, 1);
+    assert.deepEqual(
+      await engine.publish("h:idem", from("bob", "2"), { idempotencyKey: "k1" }),
+      bob,
+    );
+    await rec.until(() => rec.deliveries.length >= 4, "four deliveries");
+    const { publications } = await engine.history("h:idem", { limit: 10 });
+    assert.deepEqual(publications.map((p) => p.publication.data), ["1", "2", "3", "4"]);
+    assert.deepEqual(rec.datas, ["1", "2", "3", "4"], "each delivered once");
+  });
+
+  test("publishes a repeated idempotency key once on a topic without history", async (engine) => {
+    const rec = recorder();
+    await engine.subscribe("plain:idem", rec);
+    let repeats = 0;
+    const once = { idempotencyKey: "k1", onRepeat: () => void repeats++ };
+    const alice = (data: string) => ({ data, from: "alice", ts: 1 });
+    assert.equal(await engine.publish("plain:idem", alice("1"), once), undefined);
+    assert.equal(repeats, 0);
+    assert.equal(await engine.publish("plain:idem", alice("1"), once), undefined);
+    assert.equal(repeats, 1);
+    await engine.publish("plain:idem", { data: "2", from: "bob", ts: 1 }, once);
+    await engine.publish("plain:idem", alice("3"), { idempotencyKey: "k2" });
+    await rec.until(() => rec.deliveries.length >= 3, "three deliveries");
+    // A marker published last: had the repeat been delivered, it would come before it.
+    await engine.publish("plain:idem", alice("end"));
+    await rec.until(() => rec.datas.includes("end"), "the marker");
+    assert.deepEqual(rec.datas, ["1", "2", "3", "end"]);
+  });
+
   test("returns history exactly as published, by since, limit and direction", async (engine) => {
     const signed = {
       data: '{"n":1,"s":"é\\u0000"}',
@@ -316,6 +363,11 @@ export function engineConformance(name: string, harness: ConformanceHarness): vo
       [engine.publish("h:*", pub("x")), TypeError, /Invalid topic 'h:\*'/],
       [engine.publish("h::x", pub("x")), TypeError, /segment 2 is empty/],
       [engine.publish("h:bad", { data: 1 } as never), TypeError, /'data' must be a JSON string/],
+      [
+        engine.publish("h:bad", pub("x"), { idempotencyKey: "has space" }),
+        TypeError,
+        /'idempotencyKey'/,
+      ],
       [engine.history("h:bad", { limit: -1 }), RangeError, /'limit'.*got -1/],
       [engine.history("h:bad", { limit: 1.5 }), RangeError, /got 1.5/],
       [engine.history("h:*", { limit: 1 }), TypeError, /Invalid topic/],

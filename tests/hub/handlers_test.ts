@@ -471,3 +471,62 @@ eachTransport(
     await socket.close();
   },
 );
+
+eachTransport(
+  "refresh extends a session's expiry, or leaves it to the client with token_expiring",
+  async (t) => {
+    const clock = new ManualClock();
+    const answers: (number | undefined)[] = [];
+    const asked: string[] = [];
+    await using h = await startTestHub(t, {
+      clock,
+      authenticate: () =>
+        Promise.resolve({ sub: "alice", roles: [], claims: {}, expiresAt: clock.now() + 10_000 }),
+      handlers: {
+        refresh({ principal }) {
+          asked.push(principal.sub);
+          const next = answers.shift();
+          return next === undefined ? undefined : { expiresAt: next };
+        },
+      },
+    });
+    const [socket, welcome] = await connectWelcomed(h.url, { protocols: ["realtime.v1"] });
+    const firstExpiry = welcome.expiresAt as number;
+    answers.push(firstExpiry + 10_000);
+    // Half the time left (below the 60 s lead): the handler is asked, and extends.
+    clock.advance(5000);
+    await alive(socket);
+    assert.deepEqual(asked, ["alice"]);
+    clock.advance(5000);
+    await alive(socket);
+    assert.equal(socket.pending.some((f) => f.type === "token_expiring"), false);
+    // Asked again before the new expiry; this time it leaves it to the client.
+    clock.advance(5000);
+    const expiring = await socket.next((f) => f.type === "token_expiring");
+    assert.equal(expiring.expiresAt, firstExpiry + 10_000);
+    assert.deepEqual(asked, ["alice", "alice"]);
+    clock.advance(5000);
+    const error = await socket.next((f) => f.type === "error");
+    assert.equal(error.code, "TOKEN_EXPIRED");
+    assert.equal((await socket.closed).code, 4001);
+  },
+);
+
+eachTransport("refresh that refuses ends the session with TOKEN_EXPIRED", async (t) => {
+  const clock = new ManualClock();
+  await using h = await startTestHub(t, {
+    clock,
+    authenticate: () =>
+      Promise.resolve({ sub: "alice", roles: [], claims: {}, expiresAt: clock.now() + 10_000 }),
+    handlers: {
+      refresh() {
+        throw new HubError("FORBIDDEN", "Logged out");
+      },
+    },
+  });
+  const [socket] = await connectWelcomed(h.url, { protocols: ["realtime.v1"] });
+  clock.advance(5000);
+  const error = await socket.next((f) => f.type === "error");
+  assert.deepEqual([error.code, error.message], ["TOKEN_EXPIRED", "Logged out"]);
+  assert.equal((await socket.closed).code, 4001);
+});

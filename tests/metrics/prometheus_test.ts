@@ -36,6 +36,11 @@ const FAMILIES: Record<string, string> = {
   realtime_socket_writes_total: "counter",
   realtime_rate_limit_hits_total: "counter",
   realtime_unknown_client_ip_total: "counter",
+  realtime_webhook_events_sent_total: "counter",
+  realtime_webhook_requests_failed_total: "counter",
+  realtime_webhook_retries_total: "counter",
+  realtime_webhook_events_dropped_total: "counter",
+  realtime_webhook_queue_depth: "gauge",
 };
 
 const GOOD = `# HELP h_seconds A histogram.

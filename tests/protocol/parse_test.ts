@@ -85,6 +85,19 @@ Deno.test("parseClientFrame's depth check looks inside every branch of objects a
   }
 });
 
+Deno.test("parseClientFrame judges depth on the value, not on brackets inside strings", () => {
+  const limits = { ...DEFAULT_FRAME_LIMITS, maxDepth: 4 };
+  // More '{' and '[' than the limit, all inside a string: shallow, accepted.
+  const inString = `{"type":"publish","topic":"t","payload":"${"{[".repeat(40)}"}`;
+  assert.equal(parseClientFrame(inString, limits).ok, true);
+  // Just enough openers to be too deep, with brackets in strings beside them.
+  const deep = `{"type":"publish","topic":"t","payload":{"s":"{[","a":[[[{}]]]}}`;
+  assert.equal(parseClientFrame(deep, limits).ok, false);
+  // As many openers as the limit allows: never too deep, whatever their nesting.
+  const atBound = '{"type":"publish","topic":"t","payload":{"a":[["x"]]}}';
+  assert.equal(parseClientFrame(atBound, limits).ok, true);
+});
+
 Deno.test("parseClientFrame names the request of an oversize frame when its id comes first", () => {
   const limits = { maxFrameBytes: 100, maxDepth: 32 };
   const payload = "x".repeat(300);

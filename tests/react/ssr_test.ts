@@ -7,6 +7,7 @@ import { renderToString } from "react-dom/server";
 import { RealtimeClient } from "../../src/client/client.ts";
 import {
   RealtimeProvider,
+  useHistory,
   usePresence,
   usePublish,
   useRealtime,
@@ -21,11 +22,12 @@ function Room(): ReactNode {
   const { state, isConnected } = useRealtime();
   const { messages, ready } = useSubscription("chat:lobby");
   const { members } = usePresence("chat:lobby");
+  const history = useHistory("chat:lobby", { limit: 10 });
   usePublish();
   useRpc();
   return `${state} ${
     isConnected ? "Connected" : "Disconnected"
-  } ${messages.length} ${ready} ${members.length}`;
+  } ${messages.length} ${ready} ${members.length} ${history.publications.length} ${history.loading}`;
 }
 
 Deno.test("RealtimeProvider opens no socket while rendering on the server", async () => {
@@ -45,7 +47,7 @@ Deno.test("RealtimeProvider opens no socket while rendering on the server", asyn
       createElement(Room),
     ),
   );
-  assert.equal(html, "idle Disconnected 0 false 0");
+  assert.equal(html, "idle Disconnected 0 false 0 0 false");
   assert.equal(sockets, 0);
   // A client opened after rendering is the hub's only connection: had the
   // render opened one, it would have been accepted before this one.
@@ -76,6 +78,21 @@ Deno.test("useRealtime(token) during server rendering opens no socket", async ()
   });
   await marker.opened();
   assert.deepEqual(hub.hub.listConnections().connections.map((c) => c.user), ["marker"]);
+});
+
+Deno.test("useHistory refuses a limit out of range with a RangeError", async () => {
+  await using hub = await startTestHub("deno");
+  function Reader(): ReactNode {
+    useHistory("chat:lobby", { limit: 1001 });
+    return null;
+  }
+  assert.throws(
+    () => renderToString(createElement(RealtimeProvider, { url: hub.url }, createElement(Reader))),
+    {
+      name: "RangeError",
+      message: "Cannot read 1001 publications: 'limit' must be an integer from 0 to 1000",
+    },
+  );
 });
 
 Deno.test("useRealtime outside a RealtimeProvider throws a TypeError", () => {

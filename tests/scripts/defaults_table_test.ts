@@ -33,6 +33,16 @@ Deno.test("defaults table names the limits a client author must stay under", () 
   ) assert.ok(options.includes(name), name);
 });
 
+Deno.test("defaults table keeps an object default whole (deno doc cuts it at its first closing brace)", () => {
+  const node = rows.find((r) => r.option === "node");
+  assert.ok(node !== undefined);
+  assert.match(node.value, /^\{.*answerTimeoutMs: \d+ \}$/);
+  for (const row of rows) {
+    const open = row.value.split("{").length, close = row.value.split("}").length;
+    assert.equal(open, close, `${row.option}: ${row.value}`);
+  }
+});
+
 Deno.test("defaults table @default of every limit is the value the hub applies", () => {
   for (const [name, value] of Object.entries(DEFAULT_LIMITS)) {
     const row = rows.find((r) => r.option === `limits.${name}`);

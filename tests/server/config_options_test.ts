@@ -21,6 +21,8 @@ const CODE_ONLY = [
   "generateId",
   "audit",
   "handlers",
+  // The observer of the hub's events (the server's `webhooks` section makes one).
+  "events",
   // The limits of the application's handlers, which only code can give.
   "handlerLimits",
 ];
@@ -70,6 +72,7 @@ Deno.test("loadServerConfig hands every plain hub option from the file to the hu
     presenceInfoClaim: "profile",
     node: { name: "hub-east-1", announceIntervalMs: 1000, ttlMs: 3000 },
     sse: { retryMs: 500, lastEventIdParam: "since" },
+    stomp: { destinations: { separator: "." }, heartbeatMs: 5000 },
   };
   // The compiler holds `every` to every key; this holds the list to it too.
   assert.deepEqual(Object.keys(every).sort(), [...PLAIN_HUB_OPTION_KEYS].sort());

@@ -31,6 +31,7 @@ function sampleValues(configFile: string): Record<string, string> {
     REALTIME_ACCOUNTS: "sqlite:/tmp/realtime-accounts-never-opened.db",
     REALTIME_DEMO: "off",
     REALTIME_PROXY_SECRET: "a-proxy-secret-of-at-least-32-bytes!",
+    REALTIME_WEBHOOK_SECRET: "a-webhook-secret-of-32-bytes-min!",
     REALTIME_CONFIG: configFile,
   };
 }

@@ -51,13 +51,14 @@ const ACK_PREFIX = '{"type":"ack","id":';
  * @typedef {object} Client
  * @property {(topic: string) => Promise<void>} subscribe Subscribes; resolves on the ack.
  * @property {(topic: string, payload: string, done: (error?: Error) => void) => void} publish Publishes a payload given as JSON text; `done` is called on the ack (with an error on a refusal or a close).
+ * @property {(topic: string, payload: string) => void} fire Publishes a payload given as JSON text asking for no ack (no `id`, no ack callback, no PING); a refusal counts in `stats.errors`.
  * @property {(seq: number, t: number) => void} onMessage Receives each delivered payload's `seq` and `t`.
  * @property {() => void} close Closes the socket.
  */
 
 /**
  * Opens one connection and resolves once it may subscribe.
- * @param {"hub" | "hub-v1" | "plain" | "sio" | "nats"} protocol
+ * @param {"hub" | "hub-v1" | "stomp" | "plain" | "sio" | "nats"} protocol
  * @param {string} url
  * @param {string | undefined} token The JWT (hub only).
  * @param {{errors: number}} stats Error frames and replies are counted here.
@@ -83,6 +84,8 @@ export function connect(protocol, url, token, stats) {
         stats,
         true,
       );
+    case "stomp":
+      return stompClient(new WebSocket(url, ["v12.stomp"], SOCKET_OPTIONS), token, stats);
     case "plain":
       return jsonClient(new WebSocket(url, SOCKET_OPTIONS), false, stats);
     case "sio":
@@ -103,8 +106,19 @@ export function connect(protocol, url, token, stats) {
  * callbacks send go out while the socket is corked.
  */
 function coalesceWrites(ws) {
+  const cork = corkForTurn(ws);
+  ws.on("message", cork);
+}
+
+/**
+ * A function that corks `ws`'s socket until the end of this event-loop turn
+ * (once per turn, whatever the calls): what is sent meanwhile leaves in one
+ * write. Also called by `fire`, whose publishes a publisher sends while
+ * handling other sockets' deliveries.
+ */
+function corkForTurn(ws) {
   let corked = false;
-  ws.on("message", () => {
+  return () => {
     if (corked) return;
     const socket = ws._socket;
     if (socket === null || socket === undefined) return;
@@ -114,7 +128,7 @@ function coalesceWrites(ws) {
       corked = false;
       socket.uncork();
     });
-  });
+  };
 }
 
 function opened(ws, whenReady) {
@@ -139,9 +153,14 @@ function jsonClient(ws, waitForWelcome, stats, fireAndForget = false) {
   const own = [];
   let nextId = 1;
   let markReady = () => {};
+  const cork = corkForTurn(ws);
   const client = {
     onMessage: () => {},
     subscribe: (topic) => promised((done) => request("subscribe", topic, "", done)),
+    fire: (topic, payload) => {
+      cork();
+      ws.send(`{"type":"publish","topic":"${topic}","payload":${payload}}`);
+    },
     publish: fireAndForget
       ? (topic, payload, done) => {
         own.push(done);
@@ -200,14 +219,80 @@ function jsonClient(ws, waitForWelcome, stats, fireAndForget = false) {
   }).then(() => client);
 }
 
+/**
+ * STOMP 1.2 (docs/stomp.md): CONNECT with the token as `passcode`, SUBSCRIBE
+ * and SEND with a `receipt` each, settled by its RECEIPT; a topic `a:b` is
+ * the destination `/topic/a/b`. One frame per message, as the hub writes.
+ */
+function stompClient(ws, token, stats) {
+  const pending = new Map();
+  let nextId = 1;
+  let markReady = () => {};
+  const destination = (topic) => `/topic/${topic.replaceAll(":", "/")}`;
+  const client = {
+    onMessage: () => {},
+    subscribe: (topic) =>
+      promised((done) => {
+        const id = nextId++;
+        pending.set(id, done);
+        ws.send(`SUBSCRIBE\nid:${id}\ndestination:${destination(topic)}\nreceipt:${id}\n\n\0`);
+      }),
+    publish: (topic, payload, done) => {
+      const id = nextId++;
+      pending.set(id, done);
+      ws.send(
+        `SEND\ndestination:${
+          destination(topic)
+        }\ncontent-type:application/json\nreceipt:${id}\n\n${payload}\0`,
+      );
+    },
+    // A SEND without a receipt: nothing comes back unless it is refused (ERROR).
+    fire: (topic, payload) => {
+      cork();
+      ws.send(
+        `SEND\ndestination:${destination(topic)}\ncontent-type:application/json\n\n${payload}\0`,
+      );
+    },
+    close: () => ws.terminate(),
+  };
+  const cork = corkForTurn(ws);
+  coalesceWrites(ws);
+  function handle(frame) {
+    if (frame.startsWith("MESSAGE")) readDelivery(frame, client.onMessage);
+    else if (frame.startsWith("RECEIPT")) {
+      settle(pending, intAt(frame, frame.indexOf("receipt-id:") + 11));
+    } else if (frame.startsWith("CONNECTED")) markReady();
+    else if (frame.startsWith("ERROR")) stats.errors++;
+  }
+  ws.on("message", (data) => {
+    const text = data.toString();
+    // The hub writes a turn's frames in one message, each ending with its NUL
+    // (the benchmark's bodies hold none).
+    let start = 0;
+    for (let nul = text.indexOf("\0"); nul >= 0; nul = text.indexOf("\0", start)) {
+      while (text.charCodeAt(start) === 10 || text.charCodeAt(start) === 13) start++;
+      handle(text.slice(start, nul));
+      start = nul + 1;
+    }
+  });
+  ws.on("open", () => ws.send(`CONNECT\naccept-version:1.2\nhost:hub\npasscode:${token}\n\n\0`));
+  ws.on("close", () => failAll(pending.values(), pending));
+  return opened(ws, (ready) => markReady = ready).then(() => client);
+}
+
 function sioClient(ws, stats) {
   const pending = new Map();
   let nextId = 1;
   let markReady = () => {};
+  const cork = corkForTurn(ws);
   const client = {
     onMessage: () => {},
     subscribe: (topic) => promised((done) => emit(`"subscribe","${topic}"`, done)),
     publish: (topic, payload, done) => emit(`"publish","${topic}",${payload}`, done),
+    fire: (topic, payload) => {
+      cork();
+      ws.send(`42["publish","${topic}",${payload}]`);
+    },
     close: () => ws.terminate(),
   };
   /** @param {string} args The event's arguments as JSON text, without the brackets. */
@@ -235,6 +320,7 @@ function natsClient(ws, stats) {
   let sid = 0;
   let buffered = "";
   let connected = false;
+  const cork = corkForTurn(ws);
   const client = {
     onMessage: () => {},
     subscribe: (topic) => promised((done) => flush(`SUB ${topic} ${++sid}\r\n`, done)),
@@ -243,6 +329,10 @@ function natsClient(ws, stats) {
         `PUB ${topic} ${Buffer.byteLength(payload)}\r\n${payload}\r\n`,
         done,
       ),
+    fire: (topic, payload) => {
+      cork();
+      ws.send(`PUB ${topic} ${Buffer.byteLength(payload)}\r\n${payload}\r\n`);
+    },
     close: () => ws.terminate(),
   };
   function flush(command, done) {

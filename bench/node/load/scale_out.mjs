@@ -40,6 +40,11 @@ export async function run(ctx) {
     };
   });
 
+  // A quiet second before publishing: what Redis and the servers spend with no
+  // publication (timers, probes, presence refresh), to subtract from the cost per unit.
+  await ctx.mark("idle-start");
+  await ctx.sleep(ctx.params.idleMs ?? 0);
+  await ctx.mark("idle-end");
   await ctx.mark("start");
   const startedAt = performance.now();
   let publishError;

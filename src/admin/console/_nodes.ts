@@ -18,7 +18,10 @@ export interface NodesPanel {
 }
 
 /** Wires the panel to the page. */
-export function createNodesPanel(api: () => Api | undefined): NodesPanel {
+export function createNodesPanel(
+  api: () => Api | undefined,
+  onList: (list: NodeList) => void = () => {},
+): NodesPanel {
   const body = byId("nodes-body");
   const caption = byId("nodes-caption");
   const served = byId("nodes-served");
@@ -61,11 +64,16 @@ export function createNodesPanel(api: () => Api | undefined): NodesPanel {
         return;
       }
       const list = answer.body as NodeList;
+      onList(list);
       body.replaceChildren(...list.nodes.map((node) => row(node, list.self)));
       body.dataset.count = String(list.nodes.length);
       served.textContent = `This page is served by ${list.self}.`;
+      const sum = (field: "connections" | "subscriptions") =>
+        list.nodes.reduce((n, node) => n + node[field], 0);
       caption.textContent = list.scope === "cluster"
-        ? `${list.nodes.length} live`
+        ? `${list.nodes.length} live: ${compact(sum("connections"))} connections, ${
+          compact(sum("subscriptions"))
+        } subscriptions in all`
         : `this node only${list.error === undefined ? "" : `: ${list.error}`}`;
     } finally {
       reading = false;

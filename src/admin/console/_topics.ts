@@ -22,9 +22,26 @@ export const TOPIC_SECTIONS: readonly TopicSection[] = [
     title: "Subscribers",
     async render(topic, api, into) {
       const result = await api.call("GET", `/topics/${encodeURIComponent(topic)}`);
-      into.textContent = result.ok
-        ? `${(result.body as { subscribers: number }).subscribers} on this node`
-        : result.message;
+      if (!result.ok) {
+        into.textContent = result.message;
+        return;
+      }
+      // Every node's count (GET /topics/:topic asks them all), and who did not answer.
+      const { subscribers, scope, nodes = {}, missing = [] } = result.body as {
+        subscribers: number;
+        scope?: string;
+        nodes?: Record<string, number>;
+        missing?: string[];
+      };
+      const ids = Object.keys(nodes);
+      const where = scope === "cluster" && ids.length > 1
+        ? ` on ${ids.length} nodes (${ids.map((id) => `${id}: ${nodes[id]}`).join(", ")})`
+        : scope === "cluster"
+        ? " on every node"
+        : " on this node";
+      into.textContent = `${subscribers}${where}${
+        missing.length === 0 ? "" : `; no answer from ${missing.join(", ")}`
+      }`;
     },
   },
   { title: "Recent history", render: renderHistory },

@@ -48,7 +48,7 @@ function main(): void {
 
   const connections = createConnectionsPanel(current);
   const topics = createTopicsPanel(current);
-  const nodes = createNodesPanel(current);
+  const nodes = createNodesPanel(current, (list) => connections.nodes(list));
   const acl = createAclPanel(current);
   wireSendForms(current);
 
@@ -79,6 +79,7 @@ function main(): void {
     connections.update(snapshot.connections, snapshot.point.at);
     topics.update(snapshot.topics);
     nodes.tick();
+    connections.tick();
     const users = new Set<string>();
     for (const c of snapshot.connections.connections) if (c.user !== null) users.add(c.user);
     acl.users([...users].sort());

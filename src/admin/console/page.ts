@@ -79,13 +79,15 @@ ${tiles}
   <section id="connections-panel" aria-labelledby="connections-title">
     <h2 id="connections-title">Connections <span id="connections-caption" class="muted"></span></h2>
     <form id="connections-search-form" role="search">
+      <label for="connections-node">Node</label>
+      <select id="connections-node"><option value="">this node</option><option value="all">all nodes</option></select>
       <label for="connections-search">Search user, connection id or address</label>
       <input id="connections-search" type="search" spellcheck="false">
     </form>
     <p id="connections-status" role="status"></p>
     <div class="scroll">
     <table id="connections-table">
-      <thead><tr><th scope="col">User</th><th scope="col">Connection</th><th scope="col">Address</th><th scope="col">Transport</th><th scope="col" class="num">Subs</th><th scope="col" class="num">Age</th><th scope="col" class="num">Queued</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+      <thead><tr><th scope="col">User</th><th scope="col">Node</th><th scope="col">Connection</th><th scope="col">Address</th><th scope="col">Transport</th><th scope="col" class="num">Subs</th><th scope="col" class="num">Age</th><th scope="col" class="num">Queued</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
       <tbody id="connections-body"></tbody>
     </table>
     </div>

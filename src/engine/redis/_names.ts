@@ -30,6 +30,30 @@ export function topicKeys(prefix: string, topic: string): TopicKeys {
 }
 
 /**
+ * A signed publication's `jti` on a topic, held for the replay window
+ * (`SET NX PX`). The topic is the hash tag: the key lives on the topic's shard.
+ */
+export function replayKey(prefix: string, topic: string, id: string): string {
+  return `${prefix}:{${topic}}:jti:${id}`;
+}
+
+/**
+ * One publisher's idempotency keys on a topic: a hash key -> `offset:epoch`
+ * and a sorted set of the same keys by when they lapse (Redis clock, ms).
+ * The topic is the hash tag, so the publish script touches one slot; the
+ * publisher follows it (`_` for the server) and is JSON-quoted, so no
+ * subject can pose as another's.
+ */
+export function idempotencyKeys(
+  prefix: string,
+  topic: string,
+  from: string | null,
+): { positions: string; expiry: string } {
+  const base = `${prefix}:{${topic}}:idem:${from === null ? "_" : JSON.stringify(from)}`;
+  return { positions: base, expiry: `${base}:exp` };
+}
+
+/**
  * The counter of history streams one user created in the current window.
  * The user is the hash tag, so the key is one slot; it shares no slot with a
  * topic's keys, so it is read by a script of its own.
@@ -49,6 +73,26 @@ export function revocationKeys(prefix: string): { cutOffs: string; expiry: strin
     cutOffs: `${prefix}:{control}:revocations`,
     expiry: `${prefix}:{control}:revocations:exp`,
   };
+}
+
+/**
+ * The recent disconnects every hub must apply (shard 0), as the revocations:
+ * a hash `[user]` JSON -> when it was issued (ms), and a sorted set of the
+ * same members by when they may be dropped (their `keepMs`).
+ */
+export function disconnectKeys(prefix: string): { cutOffs: string; expiry: string } {
+  return {
+    cutOffs: `${prefix}:{control}:disconnects`,
+    expiry: `${prefix}:{control}:disconnects:exp`,
+  };
+}
+
+/**
+ * The latest rules sent (shard 0): a hash `v` -> their version, `c` -> the
+ * `update_rules` control message as sent. Kept for good: one entry.
+ */
+export function rulesKey(prefix: string): string {
+  return `${prefix}:{control}:rules`;
 }
 
 /**

@@ -3,6 +3,10 @@
 import type { EngineClock } from "../engine.ts";
 import { compileHistoryPolicy, type HistoryPolicy } from "../history_policy.ts";
 import { PREFIX_RE } from "./_names.ts";
+import {
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  DEFAULT_MAX_IDEMPOTENCY_KEYS,
+} from "../idempotency_window.ts";
 import { resolveEndpoints, type ShardEndpoint } from "./_topology.ts";
 import type { RedisEngineLogEntry, RedisEngineOptions } from "./options.ts";
 
@@ -18,6 +22,8 @@ export interface ResolvedOptions {
   readonly maxStreamBytes: number;
   readonly maxNewStreamsPerUser: number;
   readonly newStreamsWindowMs: number;
+  readonly idempotencyWindowMs: number;
+  readonly maxIdempotencyKeys: number;
   readonly commandTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly unsubscribeDelayMs: number;
@@ -57,6 +63,8 @@ export function resolveOptions(options: RedisEngineOptions): ResolvedOptions {
     maxStreamBytes = 262_144,
     maxNewStreamsPerUser = 20,
     newStreamsWindowMs = 60_000,
+    idempotencyWindowMs = DEFAULT_IDEMPOTENCY_WINDOW_MS,
+    maxIdempotencyKeys = DEFAULT_MAX_IDEMPOTENCY_KEYS,
     commandTimeoutMs = 2000,
     connectTimeoutMs = 2000,
     unsubscribeDelayMs = 1000,
@@ -86,6 +94,8 @@ export function resolveOptions(options: RedisEngineOptions): ResolvedOptions {
     maxStreamBytes,
     maxNewStreamsPerUser,
     newStreamsWindowMs,
+    idempotencyWindowMs,
+    maxIdempotencyKeys,
   };
   for (const [name, value] of Object.entries(numbers)) {
     if (!Number.isSafeInteger(value) || value < 1) {

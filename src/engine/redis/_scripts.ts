@@ -12,9 +12,14 @@ export interface Script {
   readonly sha: string;
 }
 
-// KEYS: meta, stream. ARGV: channel, encoded publication, new epoch, size,
-// ttl ms, most bytes kept, may create ('1' or '0').
-// Returns {offset, epoch}. When the topic has no stream yet (or its metadata
+// KEYS: meta, stream, idempotency positions, idempotency expiry. ARGV:
+// channel, encoded publication, new epoch, size, ttl ms, most bytes kept, may
+// create ('1' or '0'), idempotency key ('' for none), idempotency window ms,
+// most idempotency keys.
+// Returns {offset, epoch}. A key the publisher used on this topic within the
+// window returns {offset, epoch, 'r'} with the position it was published at
+// and writes nothing else: the repeat is neither stored nor published. A publisher's keys are dropped
+// when they lapse (Redis clock) and, past the most kept, oldest first. When the topic has no stream yet (or its metadata
 // is gone, so its stream starts over) and ARGV[7] is '0', returns 0 and
 // writes nothing: creating a stream is charged to the publisher's quota
 // first (NEW_STREAM), then this runs again with '1'.
@@ -24,6 +29,19 @@ export interface Script {
 // offset is taken can fail: the payload of a trimmed entry is measured only
 // when it is a string.
 const PUBLISH = `
+local idem, now = ARGV[8], 0
+if idem ~= '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local lapsed = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)
+  for _, k in ipairs(lapsed) do redis.call('HDEL', KEYS[3], k) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+  local held = redis.call('HGET', KEYS[3], idem)
+  -- A key held with no position was published while the topic kept no
+  -- history (its rules changed since): there is no position to answer with.
+  local o, e = string.match(held or '', '^(%d+):(.*)$')
+  if o then return {tonumber(o), e, 'r'} end
+end
 local epoch = redis.call('HGET', KEYS[1], 'e')
 local exists = redis.call('EXISTS', KEYS[2]) == 1
 if (not epoch or not exists) and ARGV[7] ~= '1' then return 0 end
@@ -54,7 +72,45 @@ end
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PUBLISH', ARGV[1], '{"o":' .. offset .. ',"e":"' .. epoch .. '","p":' .. ARGV[2] .. '}')
+if idem ~= '' then
+  local window = tonumber(ARGV[9])
+  redis.call('HSET', KEYS[3], idem, offset .. ':' .. epoch)
+  redis.call('ZADD', KEYS[4], now + window, idem)
+  local over = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[10])
+  if over > 0 then
+    local oldest = redis.call('ZPOPMIN', KEYS[4], over)
+    for i = 1, #oldest, 2 do redis.call('HDEL', KEYS[3], oldest[i]) end
+  end
+  redis.call('PEXPIRE', KEYS[3], window)
+  redis.call('PEXPIRE', KEYS[4], window)
+end
 return {offset, epoch}
+`;
+
+// A topic without history, a publication with an idempotency key. KEYS:
+// idempotency positions, idempotency expiry. ARGV: channel, message, key,
+// window ms, most keys. Publishes and remembers the key (with no position),
+// or, for a key the publisher used on this topic within the window, does
+// nothing. Returns 1 when it published, 0 for a repeat.
+const PUBLISH_ONCE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local lapsed = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+for _, k in ipairs(lapsed) do redis.call('HDEL', KEYS[1], k) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then return 0 end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+local window = tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], ARGV[3], '')
+redis.call('ZADD', KEYS[2], now + window, ARGV[3])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
+if over > 0 then
+  local oldest = redis.call('ZPOPMIN', KEYS[2], over)
+  for i = 1, #oldest, 2 do redis.call('HDEL', KEYS[1], oldest[i]) end
+end
+redis.call('PEXPIRE', KEYS[1], window)
+redis.call('PEXPIRE', KEYS[2], window)
+return 1
 `;
 
 // KEYS: a user's new-stream counter. ARGV: most streams per window, window ms.
@@ -221,6 +277,16 @@ const NODES_READ = NODES_PURGE + `
 return redis.call('HVALS', KEYS[1])
 `;
 
+// Keeps the latest rules and sends them in one step, so a hub cut off now
+// reads them when it is back. KEYS: rules. ARGV: channel, message, version.
+// An older version (a race between two hubs) is sent but not kept.
+const RULES_SET = `
+local held = redis.call('HGET', KEYS[1], 'v')
+if not held or held < ARGV[3] then redis.call('HSET', KEYS[1], 'v', ARGV[3], 'c', ARGV[2]) end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
+`;
+
 export async function sha1(source: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(source));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -229,6 +295,7 @@ export async function sha1(source: string): Promise<string> {
 /** The engine's scripts with their SHA-1 digests. */
 export interface Scripts {
   readonly publish: Script;
+  readonly publishOnce: Script;
   readonly newStream: Script;
   readonly read: Script;
   readonly presenceAdd: Script;
@@ -238,11 +305,13 @@ export interface Scripts {
   readonly revocationsRead: Script;
   readonly nodeAnnounce: Script;
   readonly nodesRead: Script;
+  readonly rulesSet: Script;
 }
 
 export async function loadScripts(): Promise<Scripts> {
   const entries = Object.entries({
     publish: PUBLISH,
+    publishOnce: PUBLISH_ONCE,
     newStream: NEW_STREAM,
     read: READ,
     presenceAdd: PRESENCE_ADD,
@@ -252,6 +321,7 @@ export async function loadScripts(): Promise<Scripts> {
     revocationsRead: REVOCATIONS_READ,
     nodeAnnounce: NODE_ANNOUNCE,
     nodesRead: NODES_READ,
+    rulesSet: RULES_SET,
   });
   const scripts = await Promise.all(
     entries.map(async ([name, source]) => ({ name, source, sha: await sha1(source) })),

@@ -145,6 +145,19 @@ export interface RedisEngineOptions {
   readonly maxNewStreamsPerUser?: number;
   /** The window of `maxNewStreamsPerUser`, in ms; it starts at a user's first creation. @default {60000} */
   readonly newStreamsWindowMs?: number;
+  /**
+   * How long a publication's idempotency key is remembered, in ms (by the
+   * Redis clock, kept with a TTL): a repeat within it, from any hub, is
+   * answered with the first position and not published again.
+   * @default {300000}
+   */
+  readonly idempotencyWindowMs?: number;
+  /**
+   * Most idempotency keys remembered per publisher and topic; past it the
+   * oldest is forgotten.
+   * @default {1000}
+   */
+  readonly maxIdempotencyKeys?: number;
   /** Time and timers. @default {the system clock} */
   readonly clock?: EngineClock;
   /** Longest wait for Redis to answer one command; past it the call rejects with `ENGINE_UNAVAILABLE`. @default {2000} */

@@ -13,6 +13,7 @@ import type {
   Engine,
   EngineListener,
   EnginePublication,
+  EnginePublishOptions,
   EngineSubscription,
   HistoryEntry,
   HistoryQuery,
@@ -29,6 +30,7 @@ import {
   entryProblem,
   positionProblem,
   publicationProblem,
+  publishOptionsProblem,
   queryProblem,
 } from "../_validate.ts";
 import {
@@ -48,10 +50,14 @@ import { checkPublicationSize } from "./_publication_size.ts";
 import {
   channelTopic,
   controlChannel,
+  disconnectKeys,
+  idempotencyKeys,
   newStreamsKey,
   nodeKeys,
   patternGlob,
+  replayKey,
   revocationKeys,
+  rulesKey,
   topicChannel,
   topicKeys,
 } from "./_names.ts";
@@ -120,6 +126,20 @@ function revocationCommand(member: string, at: number): ControlCommand | undefin
   return typeof session === "string"
     ? { type: "revoke", user, at, session }
     : { type: "revoke", user, at };
+}
+
+/** A stored disconnect as a `disconnect_user` command, or `undefined` when it is unreadable. */
+function disconnectCommand(member: string, at: number): ControlCommand | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(member);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || typeof parsed[0] !== "string" || !Number.isFinite(at)) {
+    return undefined;
+  }
+  return { type: "disconnect_user", user: parsed[0], reason: "Disconnected by an operator", at };
 }
 
 /**
@@ -241,27 +261,50 @@ class ConnectedRedisEngine implements RedisEngine {
     this.#subscriber.activate();
     this.#every(this.#options.presenceRefreshMs, () => this.#refreshPresence());
     this.#every(this.#options.heartbeatMs, () => this.#subscriber.heartbeat());
+    // While the control channel's subscriber is down but commands still
+    // work (Redis dropped only the subscriber), what it misses is read from
+    // the store every second: a revocation reaches this hub within about
+    // a second, not once the subscriber is back.
+    this.#every(RECONCILE_RETRY_MS, () => {
+      const control = this.#shards[0];
+      if (!control.up && control.commandsReady) this.#reconcile();
+      return Promise.resolve();
+    });
   }
 
   async publish(
     topic: string,
     publication: EnginePublication,
+    options?: EnginePublishOptions,
   ): Promise<StreamPosition | undefined> {
     if (this.#closed) return closed();
-    const problem = validateTopic(topic) ?? publicationProblem(publication);
+    const problem = validateTopic(topic) ?? publicationProblem(publication) ??
+      publishOptionsProblem(options);
     if (problem !== undefined) throw new TypeError(problem);
     const encoded = encodePublication(publication);
     checkPublicationSize(topic, encoded, this.#options.maxPublicationBytes);
     const rule = this.#options.policy(topic);
     const shard = this.#shardFor(topic);
     const channel = topicChannel(this.#options.prefix, topic);
+    const { from } = publication;
+    const idem = idempotencyKeys(this.#options.prefix, topic, from);
     if (rule === undefined) {
-      const sent = shard.command.publish(channel, plainMessage(encoded));
-      await this.#confirm(shard, "publish", topic, sent);
+      const key = options?.idempotencyKey;
+      const sent = key === undefined
+        ? shard.command.publish(channel, plainMessage(encoded))
+        : shard.run(this.#scripts.publishOnce, [idem.positions, idem.expiry], [
+          channel,
+          plainMessage(encoded),
+          key,
+          this.#options.idempotencyWindowMs,
+          this.#options.maxIdempotencyKeys,
+        ]);
+      const published = await this.#confirm(shard, "publish", topic, sent);
+      if (key !== undefined && published === 0) options!.onRepeat?.();
       return undefined;
     }
     const keys = topicKeys(this.#options.prefix, topic);
-    const { from } = publication;
+    const scriptKeys = [keys.meta, keys.stream, idem.positions, idem.expiry];
     // A user's publication may not create a stream until their quota allowed it.
     const args = [
       channel,
@@ -274,17 +317,23 @@ class ConnectedRedisEngine implements RedisEngine {
     const script = this.#timeline?.publish ?? this.#scripts.publish;
     const acks = this.#options.minReplicaAcks;
     const run = (mayCreate: boolean) => {
-      const argv = [...args, mayCreate ? "1" : "0"];
+      const argv = [
+        ...args,
+        mayCreate ? "1" : "0",
+        options?.idempotencyKey ?? "",
+        this.#options.idempotencyWindowMs,
+        this.#options.maxIdempotencyKeys,
+      ];
       let sent: Promise<unknown>;
       if (acks > 0) {
         // Acknowledged once a replica holds it; close() lets these finish.
-        const acking = shard.runAcked(script, [keys.meta, keys.stream], argv, acks);
+        const acking = shard.runAcked(script, scriptKeys, argv, acks);
         this.#acking.add(acking);
         const done = () => void this.#acking.delete(acking);
         acking.then(done, done);
         sent = acking;
       } else {
-        sent = shard.run(script, [keys.meta, keys.stream], argv);
+        sent = shard.run(script, scriptKeys, argv);
       }
       return this.#confirm(shard, "publish", topic, sent);
     };
@@ -299,7 +348,8 @@ class ConnectedRedisEngine implements RedisEngine {
       await this.#grantNewStream(from!, topic);
       reply = await run(true);
     }
-    const [offset, epoch] = reply as [number, string];
+    const [offset, epoch, repeat] = reply as [number, string, unknown];
+    if (repeat === "r") options!.onRepeat?.();
     return { offset: Number(offset), epoch: String(epoch) };
   }
 
@@ -477,6 +527,28 @@ class ConnectedRedisEngine implements RedisEngine {
         command.at,
         Math.min(until, NEVER_MS),
       ]);
+    } else if (
+      command.type === "disconnect_user" && command.at !== undefined &&
+      command.keepMs !== undefined
+    ) {
+      // Kept for its keepMs with the send (the revocations' script): a hub
+      // cut off now closes the user's connections of before `at` on reconnect.
+      const keys = disconnectKeys(this.#options.prefix);
+      sent = shard.run(this.#scripts.revoke, [keys.cutOffs, keys.expiry], [
+        this.#options.clock.now(),
+        channel,
+        message,
+        JSON.stringify([command.user]),
+        command.at,
+        Math.min(command.at + command.keepMs, NEVER_MS),
+      ]);
+    } else if (command.type === "update_rules" && command.version !== undefined) {
+      // Kept with the send: a hub cut off now reads the latest rules on reconnect.
+      sent = shard.run(this.#scripts.rulesSet, [rulesKey(this.#options.prefix)], [
+        channel,
+        message,
+        command.version,
+      ]);
     } else {
       sent = shard.command.publish(channel, message);
     }
@@ -517,6 +589,20 @@ class ConnectedRedisEngine implements RedisEngine {
     return Array.isArray(reply) ? reply.map(String) : [];
   }
 
+  async claimOnce(topic: string, id: string, ttlMs: number): Promise<boolean> {
+    if (this.#closed) return closed();
+    const problem = validateTopic(topic) ??
+      (typeof id === "string" && id !== "" && id.length <= 256
+        ? undefined
+        : "Invalid 'id': expected 1 to 256 characters");
+    if (problem !== undefined) throw new TypeError(problem);
+    const shard = this.#shardFor(topic);
+    const key = replayKey(this.#options.prefix, topic, id);
+    const ms = Math.max(1, Math.ceil(ttlMs));
+    const sent = shard.command.set(key, "1", "PX", ms, "NX");
+    return await this.#confirm(shard, "claimOnce", topic, sent) === "OK";
+  }
+
   health(): RedisEngineHealth {
     const shards = this.#shards.map((shard) => ({
       url: shard.identity,
@@ -537,8 +623,9 @@ class ConnectedRedisEngine implements RedisEngine {
 
   /**
    * Hands every stored revocation to the control handlers again, as `revoke`
-   * commands with the time each was made; retried every second until Redis
-   * answers. Run when a handler is set and after the control channel's
+   * commands with the time each was made, and the latest rules as an
+   * `update_rules` command with their version; retried every second until
+   * Redis answers. Run when a handler is set and after the control channel's
    * subscriber reconnected: what was sent while it was down is applied now.
    */
   #reconcile(): void {
@@ -546,10 +633,17 @@ class ConnectedRedisEngine implements RedisEngine {
     this.#reconciling = true;
     const shard = this.#shards[0];
     const keys = revocationKeys(this.#options.prefix);
-    const read = shard.run(this.#scripts.revocationsRead, [keys.cutOffs, keys.expiry], [
-      this.#options.clock.now(),
+    const disconnects = disconnectKeys(this.#options.prefix);
+    const read = Promise.all([
+      shard.run(this.#scripts.revocationsRead, [keys.cutOffs, keys.expiry], [
+        this.#options.clock.now(),
+      ]),
+      shard.command.hget(rulesKey(this.#options.prefix), "c"),
+      shard.run(this.#scripts.revocationsRead, [disconnects.cutOffs, disconnects.expiry], [
+        this.#options.clock.now(),
+      ]),
     ]);
-    read.then((reply) => {
+    read.then(([reply, rules, closes]) => {
       this.#reconciling = false;
       if (this.#closed) return;
       const flat = Array.isArray(reply) ? reply.map(String) : [];
@@ -557,6 +651,14 @@ class ConnectedRedisEngine implements RedisEngine {
         const command = revocationCommand(flat[i], Number(flat[i + 1]));
         if (command !== undefined) this.#handleControl(command);
       }
+      const pairs = Array.isArray(closes) ? closes.map(String) : [];
+      for (let i = 0; i + 1 < pairs.length; i += 2) {
+        const command = disconnectCommand(pairs[i], Number(pairs[i + 1]));
+        if (command !== undefined) this.#handleControl(command);
+      }
+      // The latest rules, with their version: a hub applies a version once.
+      const stored = typeof rules === "string" ? decodeControl(rules) : undefined;
+      if (stored?.command.type === "update_rules") this.#handleControl(stored.command);
     }, (error) => {
       this.#reconciling = false;
       if (this.#closed) return;

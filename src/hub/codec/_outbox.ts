@@ -82,11 +82,17 @@ export class Outbox {
 
 /**
  * Writes frames to a socket, one message each, or batched (`\n`-separated,
- * cut near 64 KiB) when the client negotiated `realtime.v1.batch`.
+ * cut near 64 KiB) when the client negotiated `realtime.v1.batch`. STOMP
+ * frames end with their NUL, so they are batched with no separator.
  *
  * @returns How many WebSocket messages were written.
  */
-export function writeFrames(socket: TextSocket, frames: string[], batch: boolean): number {
+export function writeFrames(
+  socket: TextSocket,
+  frames: string[],
+  batch: boolean,
+  separator = "\n",
+): number {
   let writes = 0;
   try {
     if (!batch) {
@@ -101,14 +107,14 @@ export function writeFrames(socket: TextSocket, frames: string[], batch: boolean
       for (let i = 0; i < frames.length; i++) {
         const size = frames[i].length + 1;
         if (chars > 0 && chars + size > MAX_BATCH_CHARS) {
-          socket.send(frames.slice(start, i).join("\n"));
+          socket.send(frames.slice(start, i).join(separator));
           writes++;
           start = i;
           chars = 0;
         }
         chars += size;
       }
-      socket.send(start === 0 ? frames.join("\n") : frames.slice(start).join("\n"));
+      socket.send(start === 0 ? frames.join(separator) : frames.slice(start).join(separator));
       writes++;
     }
   } catch {

@@ -49,6 +49,11 @@ export interface ProxyConfig {
   maxConcurrent?: number;
   /** Admits an upgrade by the application's own session (cookies, headers), with no JWT. */
   connect?: ProxyEndpoint;
+  /**
+   * Extends the credentials of a session the connect proxy admitted, when
+   * its `expiresAt` nears (instead of `token_expiring`: it has no token).
+   */
+  refresh?: ProxyEndpoint;
   /** Allows or refuses a subscribe the ACL allowed, optionally with initial data. */
   subscribe?: ProxyEndpoint;
   /** Allows, refuses or rewrites a publication the ACL allowed. */
@@ -87,7 +92,7 @@ export function checkProxyConfig(config: ProxyConfig): ProxyConfig {
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     throw new TypeError(`Cannot use 'proxy': expected an object, got ${kind(config)}`);
   }
-  const known = ["secret", "maxConcurrent", "connect", "subscribe", "publish", "rpc"];
+  const known = ["secret", "maxConcurrent", "connect", "refresh", "subscribe", "publish", "rpc"];
   for (const key of Object.keys(config)) {
     if (!known.includes(key)) {
       throw new TypeError(
@@ -108,7 +113,7 @@ export function checkProxyConfig(config: ProxyConfig): ProxyConfig {
       `Cannot use 'proxy.maxConcurrent' ${kind(maxConcurrent)}: expected a positive integer`,
     );
   }
-  for (const name of ["connect", "subscribe", "publish"] as const) {
+  for (const name of ["connect", "refresh", "subscribe", "publish"] as const) {
     if (config[name] !== undefined) checkEndpoint(config[name], `proxy.${name}`);
   }
   if (config.rpc !== undefined) {
@@ -129,7 +134,7 @@ export function checkProxyConfig(config: ProxyConfig): ProxyConfig {
       }
     });
   }
-  const any = config.connect ?? config.subscribe ?? config.publish ?? config.rpc;
+  const any = config.connect ?? config.refresh ?? config.subscribe ?? config.publish ?? config.rpc;
   if (any !== undefined && config.secret === undefined) {
     throw new TypeError(
       "Cannot call the backend without 'proxy.secret' (or REALTIME_PROXY_SECRET): the hub signs every call with it",

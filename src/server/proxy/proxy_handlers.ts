@@ -1,8 +1,8 @@
 /**
  * The proxies as the hub's own extension points: the connect proxy is an
  * `authenticate` hook (a session cookie gives the connection its principal,
- * with no JWT), and the subscribe, publish and RPC proxies are application
- * handlers that call the backend. Wire format: `docs/proxy.md`.
+ * with no JWT), and the refresh, subscribe, publish and RPC proxies are
+ * application handlers that call the backend. Wire format: `docs/proxy.md`.
  *
  * @module
  */
@@ -19,7 +19,7 @@ import type { ProxyConfig } from "./proxy_config.ts";
 export interface ProxyHubParts {
   /** The connect proxy, when configured. */
   authenticate?: AuthenticateHook;
-  /** The subscribe and publish proxies, when configured. */
+  /** The refresh, subscribe and publish proxies, when configured. */
   handlers?: AppHandlers;
   /** RPC registrations: `hub.rpc(method, handler)` for each. */
   rpc: [string, RpcHandler][];
@@ -42,7 +42,10 @@ export interface ProxyHubParts {
  */
 export function proxyHubParts(config: ProxyConfig, client: ProxyClient): ProxyHubParts {
   const parts: ProxyHubParts = { rpc: [] };
-  const { connect, subscribe, publish } = config;
+  const { connect, refresh, subscribe, publish } = config;
+  // The claims of the principals the connect proxy made: a refreshed
+  // principal is a copy that keeps them, a token's has its own.
+  const admittedByProxy = new WeakSet<object>();
   if (connect !== undefined) {
     parts.authenticate = async function connectProxy(req: Request): Promise<Principal | undefined> {
       let result: Record<string, unknown> | undefined;
@@ -61,10 +64,34 @@ export function proxyHubParts(config: ProxyConfig, client: ProxyClient): ProxyHu
         }
         throw error;
       }
-      return result === undefined ? undefined : principalOf(result);
+      if (result === undefined) return undefined;
+      const principal = principalOf(result);
+      admittedByProxy.add(principal.claims);
+      return principal;
     };
   }
   const handlers: AppHandlers = {};
+  if (refresh !== undefined) {
+    handlers.refresh = async ({ principal, connection, signal }) => {
+      // A token's session is refreshed by its client, with a new token.
+      if (!admittedByProxy.has(principal.claims)) return undefined;
+      const result = await client.call({
+        kind: "refresh",
+        endpoint: refresh,
+        signal,
+        user: principal.sub,
+        body: { ...who(principal, connection), expiresAt: principal.expiresAt },
+      });
+      const expiresAt = result?.expiresAt;
+      if (expiresAt === undefined) {
+        throw new HubError("TOKEN_EXPIRED", "The session was not extended: connect again");
+      }
+      if (expiresAt !== null && typeof expiresAt !== "number") {
+        throw new HubError("INTERNAL", "The refresh backend's 'expiresAt' is not a number");
+      }
+      return { expiresAt };
+    };
+  }
   if (subscribe !== undefined) {
     handlers.subscribe = async ({ principal, connection, signal, topic }) => {
       const result = await client.call({
@@ -89,7 +116,9 @@ export function proxyHubParts(config: ProxyConfig, client: ProxyClient): ProxyHu
       return result !== undefined && "payload" in result ? { payload: result.payload } : undefined;
     };
   }
-  if (subscribe !== undefined || publish !== undefined) parts.handlers = handlers;
+  if (refresh !== undefined || subscribe !== undefined || publish !== undefined) {
+    parts.handlers = handlers;
+  }
   for (const endpoint of config.rpc ?? []) {
     const handler: RpcHandler = async ({ principal, connection, signal, method, data }) => {
       const result = await client.call({

@@ -1,0 +1,161 @@
+// deno-lint-ignore-file no-console
+/**
+ * The hub's own CPU per publish frame, without sockets: one publisher that
+ * does not batch (`realtime.v1`, no `id`: fire and forget) publishes one
+ * frame to each of 1,000 topics with one subscriber each, as in the
+ * `fire_and_forget` scenario of `deno task bench`; an iteration is those
+ * 1,000 frames, from `message` to the subscribers' sockets (rate bucket,
+ * parse, ACL decision, engine, fan-out, encoding, the end-of-turn write).
+ * The hub is composed on a runtime whose end-of-turn flush runs when the
+ * iteration asks; its sockets only count what they are given, so Deno's own
+ * WebSocket work (reading, writing, events) is not in it: the scenario
+ * measures that, on a busy machine far more noisily than this.
+ *
+ * Measured as CPU time of this process (`process.cpuUsage`) over short
+ * rounds, not wall time. Given a second checkout's root, both hubs run in
+ * this one process, round by round in turn, and the report pairs round k of
+ * one with round k of the other: a busy spell of the machine weighs on both.
+ *
+ * Run: `deno run --allow-env --allow-read bench/publish_path.ts [--base /path/to/other/checkout]`.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import type { HubSocket, SocketHandler, UpgradeTarget } from "../src/hub/transport.ts";
+import { mintToken } from "../src/auth/mod.ts";
+import { BENCH_LIMITS, BENCH_RULES, BENCH_SECRET, benchClaims } from "./_config.ts";
+
+const TOPICS = 1000;
+
+/**
+ * Composes a hub from the sources under `root` (this checkout or another),
+ * opens 1,000 subscribers and the publisher, and returns one iteration.
+ *
+ * @param root A checkout's root directory.
+ * @returns An iteration: 1,000 publish frames, then the end of the turn.
+ */
+export async function publishPath(root: string): Promise<() => void> {
+  const { composeHub } = await import(
+    `${root}/src/hub/hub.ts`
+  ) as typeof import("../src/hub/hub.ts");
+  const turns: (() => void)[] = [];
+  let target: UpgradeTarget | undefined;
+  const hub = composeHub({
+    auth: { secret: BENCH_SECRET, algorithms: ["HS256"] },
+    acl: { rules: BENCH_RULES },
+    limits: BENCH_LIMITS,
+    log: () => {},
+  }, {
+    upgrade: (t) => {
+      target = t;
+      return Promise.resolve(new Response(null, { status: 501 }));
+    },
+    schedule: (fn) => turns.push(fn),
+  });
+  await hub.upgrade(new Request("http://127.0.0.1/ws"));
+  let delivered = 0;
+  const socket = (count: boolean): HubSocket => ({
+    send: count ? () => delivered++ : () => {},
+    close: () => {},
+    bufferedAmount: 0,
+  });
+  const secret = new TextEncoder().encode(BENCH_SECRET);
+  async function open(i: number, count: boolean): Promise<SocketHandler> {
+    const token = await mintToken(benchClaims(`u${i}`), { secret }, { ttl: "2h" });
+    const admission = await target!.admit(
+      new Request("http://127.0.0.1/ws", {
+        headers: {
+          upgrade: "websocket",
+          connection: "upgrade",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "sec-websocket-version": "13",
+          "sec-websocket-protocol": `realtime.v1, auth, ${token}`,
+        },
+      }),
+      { remoteAddr: "127.0.0.1", transport: "bench" },
+    );
+    if (!admission.ok) throw new Error(`Refused: ${admission.response.status}`);
+    const handler = target!.connect(socket(count), admission);
+    handler.open();
+    return handler;
+  }
+  const topics = Array.from({ length: TOPICS }, (_, i) => `bench:t${i}`);
+  for (let i = 0; i < TOPICS; i++) {
+    (await open(i, true)).message(`{"type":"subscribe","id":1,"topic":"${topics[i]}"}`);
+  }
+  const publisher = await open(TOPICS, false);
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    while (turns.length > 0) turns.shift()!();
+  }
+  const pad = "x".repeat(64);
+  let seq = 0;
+  return () => {
+    seq++;
+    // The client's work, not the hub's; small next to it.
+    const frames = topics.map((topic) =>
+      `{"type":"publish","topic":"${topic}","payload":{"seq":${seq},"t":${seq * 7},"pad":"${pad}"}}`
+    );
+    const before = delivered;
+    for (const frame of frames) publisher.message(frame);
+    while (turns.length > 0) turns.shift()!();
+    if (delivered - before !== TOPICS) {
+      throw new Error(`Delivered ${delivered - before} of ${TOPICS}`);
+    }
+  };
+}
+
+/** This process's CPU time (user + system), microseconds. */
+function cpuUs(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/** CPU microseconds per publish frame over one round of `iterations`. */
+async function round(iteration: () => void, iterations: number): Promise<number> {
+  const start = cpuUs();
+  for (let i = 0; i < iterations; i++) {
+    iteration();
+    // The turn ends: the hub's promise reactions run, as between socket reads.
+    await Promise.resolve();
+  }
+  return (cpuUs() - start) / (iterations * TOPICS);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+if (import.meta.main) {
+  const at = Deno.args.indexOf("--base");
+  const base = at < 0 ? undefined : Deno.args[at + 1];
+  const rounds = Number(Deno.env.get("ROUNDS") ?? 40);
+  const iterations = 20;
+  const here = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+  const subjects = [{ name: "this checkout", run: await publishPath(here) }];
+  if (base !== undefined) subjects.push({ name: base, run: await publishPath(base) });
+  for (const { run } of subjects) await round(run, 50); // warm-up: compiled, caches filled
+  const perPublish = subjects.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    // Which goes first alternates: the first of a pair ran ~5 % slower in an A/A test.
+    for (let i = 0; i < subjects.length; i++) {
+      const s = (i + r) % subjects.length;
+      perPublish[s].push(await round(subjects[s].run, iterations));
+    }
+  }
+  const lines = subjects.map(({ name }, s) =>
+    `${name}: ${median(perPublish[s]).toFixed(2)} us CPU per publish frame (median of ${rounds} ` +
+    `rounds of ${iterations * TOPICS}, min ${Math.min(...perPublish[s]).toFixed(2)})`
+  );
+  if (base !== undefined) {
+    const ratios = perPublish[0].map((v, r) => v / perPublish[1][r]);
+    lines.push(
+      `this checkout / ${base}, round by round: median ${median(ratios).toFixed(3)} ` +
+        `(${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})`,
+    );
+  }
+  console.log(lines.join("\n"));
+  Deno.exit(0);
+}

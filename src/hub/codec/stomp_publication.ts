@@ -1,0 +1,83 @@
+/**
+ * How a publication looks in a STOMP `MESSAGE` frame (see `docs/stomp.md`):
+ * encoded once per hub, whatever the subscribers, as everything after the
+ * `subscription` header, which each door puts in front (it names that
+ * client's own subscription).
+ *
+ * @module
+ */
+
+import { escapeHeader } from "../../protocol/stomp/frame.ts";
+import { type StompDestinationRule, topicDestination } from "../../protocol/stomp/destination.ts";
+import type { PublicationCodec } from "./door.ts";
+import type { Outgoing } from "./outgoing.ts";
+import { utf8ByteLength } from "./utf8.ts";
+
+/** The content type of a payload that is a JSON string: its text is the body. */
+export const STOMP_TEXT_TYPE = "text/plain;charset=utf-8";
+/** The content type of any other payload: its JSON text is the body. */
+export const STOMP_JSON_TYPE = "application/json";
+
+/** Where a MESSAGE's first header after `subscription` starts: `\nmessage-id:`. */
+const MESSAGE_ID_AT = "\nmessage-id:".length;
+
+/**
+ * The STOMP publication codec of one hub: its message ids are unique within
+ * the hub's lifetime (a counter after a random prefix).
+ */
+export class StompPublicationCodec implements PublicationCodec {
+  #rule: StompDestinationRule;
+  #prefix: string;
+  #count = 0;
+
+  /**
+   * @param rule The destination mapping.
+   * @param prefix What message ids start with (unique per hub).
+   */
+  constructor(rule: StompDestinationRule, prefix: string) {
+    this.#rule = rule;
+    this.#prefix = prefix;
+  }
+
+  /**
+   * Encodes the frame's tail: every header but `MESSAGE` and
+   * `subscription`, the body and the NUL.
+   *
+   * @param p The publication.
+   * @returns The tail, starting with `\n`.
+   */
+  encodePublication(p: Outgoing): string {
+    const destination = p.topic === null
+      ? this.#rule.userPrefix + (p.event ?? "messages")
+      : topicDestination(p.topic, this.#rule);
+    let head = `\nmessage-id:${this.#prefix}${(++this.#count).toString(36)}\ndestination:${
+      escapeHeader(destination)
+    }`;
+    if (p.from !== null) head += `\nfrom:${escapeHeader(p.from)}`;
+    head += `\ntimestamp:${p.ts}`;
+    if (p.event !== undefined && p.topic !== null) head += `\nevent:${escapeHeader(p.event)}`;
+    if (p.offset !== undefined) head += `\noffset:${p.offset}`;
+    if (p.epoch !== undefined) head += `\nepoch:${escapeHeader(p.epoch)}`;
+    if (p.jws !== undefined) head += `\njws:${p.jws}`;
+    const data = p.data;
+    if (data === undefined) return head + "\n\n\0";
+    let body = data;
+    let type = STOMP_JSON_TYPE;
+    if (data.charCodeAt(0) === 34) {
+      body = JSON.parse(data) as string;
+      type = STOMP_TEXT_TYPE;
+    }
+    return `${head}\ncontent-type:${type}\ncontent-length:${utf8ByteLength(body)}\n\n${body}\0`;
+  }
+}
+
+/**
+ * The message id in a tail {@linkcode StompPublicationCodec} encoded (for
+ * the `ack` header of a subscription that acknowledges).
+ *
+ * @param tail The encoded tail.
+ * @returns The message id.
+ */
+export function messageIdOf(tail: string): string {
+  return tail.slice(MESSAGE_ID_AT, tail.indexOf("\n", MESSAGE_ID_AT));
+}
