@@ -3,6 +3,7 @@
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import type {
   ClientClock,
+  ClientTransport,
   HubUrls,
   RealtimeClientOptions,
   TokenVia,
@@ -24,6 +25,8 @@ export interface ResolvedOptions {
   clock: ClientClock;
   random: () => number;
   WebSocket: WebSocketConstructor;
+  transports: readonly ClientTransport[];
+  sseUrl: URL | undefined;
 }
 
 const TOKEN_VIAS: readonly TokenVia[] = ["subprotocol", "query", "message", "header"];
@@ -70,7 +73,18 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
       "Cannot create RealtimeClient: this runtime has no global WebSocket; pass the 'WebSocket' option",
     );
   }
+  const transports = options.transports ?? ["websocket"];
+  if (
+    !Array.isArray(transports) || transports.length === 0 ||
+    transports.some((t, i) => (t !== "websocket" && t !== "sse") || transports.indexOf(t) !== i)
+  ) {
+    throw new TypeError(`Cannot use transports ${JSON.stringify(transports)}`);
+  }
+  // An unparsable URL throws its TypeError here.
+  const sseUrl = options.sseUrl === undefined ? undefined : new URL(options.sseUrl);
   return {
+    transports,
+    sseUrl,
     urls,
     token,
     getToken,

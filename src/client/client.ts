@@ -20,8 +20,9 @@ import type {
 import { RealtimeError } from "./errors.ts";
 import { authClosePolicy, closePolicy } from "./close_policy.ts";
 import { Connection } from "./connection.ts";
+import type { SseConnection } from "./_sse_connection.ts";
 import { CloseCode } from "../protocol/codes.ts";
-import type { ConnectionState, RealtimeClientOptions } from "./options.ts";
+import type { ClientTransport, ConnectionState, RealtimeClientOptions } from "./options.ts";
 import { deferred } from "./_deferred.ts";
 import { Emitter } from "./_emitter.ts";
 import type { RealtimeEvents, StateChange } from "./events.ts";
@@ -203,7 +204,9 @@ export class RealtimeClient implements AsyncDisposable {
   #tokens: TokenManager;
   #authRetried = false;
   #lastServerError: ErrorFrame | undefined;
-  #conn: Connection | undefined;
+  #conn: Connection | SseConnection | undefined;
+  /** Which of `transports` is in use; moves on when a WebSocket fails to open. */
+  #transport = 0;
   #dying = new Set<Promise<void>>();
   #epoch = 0;
   #reconnect: ReconnectSchedule;
@@ -282,6 +285,14 @@ export class RealtimeClient implements AsyncDisposable {
    */
   get url(): string {
     return this.#reconnect.url.href;
+  }
+
+  /**
+   * The transport in use, or tried next: `"websocket"`, or `"sse"` once the
+   * client fell back to Server-Sent Events (see `transports`).
+   */
+  get transport(): ClientTransport {
+    return this.#o.transports[this.#transport];
   }
 
   /** The authenticated subject, from the last `welcome`. */
@@ -835,6 +846,7 @@ export class RealtimeClient implements AsyncDisposable {
   }
 
   #open(token: string): void {
+    if (this.transport === "sse") return this.#openSse(token);
     let conn: Connection;
     try {
       conn = new Connection({
@@ -847,7 +859,10 @@ export class RealtimeClient implements AsyncDisposable {
           if (this.#conn === conn) this.#onFrame(frame);
         },
         onClose: (info) => {
-          if (this.#conn === conn) this.#dropped(info.code, info.reason);
+          if (this.#conn !== conn) return;
+          // Lost before the welcome with no close frame: a WebSocket that never opened.
+          if (info.code === 1006 && this.#state !== "open") this.#fallBack();
+          this.#dropped(info.code, info.reason);
         },
       });
     } catch (error) {
@@ -855,6 +870,30 @@ export class RealtimeClient implements AsyncDisposable {
       return;
     }
     this.#conn = conn;
+  }
+
+  /** A WebSocket did not open: the next attempt uses the next transport, if any. */
+  #fallBack(): void {
+    this.#transport = Math.min(this.#transport + 1, this.#o.transports.length - 1);
+  }
+
+  /** Loaded on first use, so a page that never falls back does not carry it. */
+  #openSse(token: string): void {
+    const epoch = this.#epoch;
+    import("./_sse_connection.ts").then(({ SseConnection }) => {
+      if (epoch !== this.#epoch || this.#state === "closed") return;
+      const conn: SseConnection = new SseConnection({
+        url: this.#o.sseUrl ?? this.#reconnect.url,
+        token,
+        onFrame: (frame) => {
+          if (this.#conn === conn) this.#onFrame(frame);
+        },
+        onClose: (info) => {
+          if (this.#conn === conn) this.#dropped(info.code, info.reason);
+        },
+      });
+      this.#conn = conn;
+    }, () => this.#dropped(1006, ""));
   }
 
   // Receiving.
@@ -1111,12 +1150,13 @@ export class RealtimeClient implements AsyncDisposable {
   /** Gives up on the current socket (a client-side timeout) and reconnects. */
   #abandon(reason: string): void {
     const conn = this.#conn;
+    if (this.#state !== "open") this.#fallBack();
     if (conn !== undefined) this.#release(conn);
     this.#dropped(1006, reason);
   }
 
   /** Stops listening to a connection and closes it, remembering it until closed. */
-  #release(conn: Connection): void {
+  #release(conn: Connection | SseConnection): void {
     conn.detach();
     this.#conn = undefined;
     if (conn.closeInfo !== undefined) return;

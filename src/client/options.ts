@@ -43,6 +43,13 @@ export interface ClientClock {
   clearTimer(handle: unknown): void;
 }
 
+/**
+ * A way to reach the hub: a WebSocket, or Server-Sent Events with requests
+ * posted to the stream (`docs/protocol.md`, "Requests on a stream") where a
+ * WebSocket cannot be opened.
+ */
+export type ClientTransport = "websocket" | "sse";
+
 /** The `WebSocket` constructor the client uses: the global one unless given. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
 
@@ -182,4 +189,25 @@ export interface RealtimeClientOptions {
    * @default {globalThis.WebSocket}
    */
   WebSocket?: WebSocketConstructor;
+  /**
+   * The transports to use, in order: the client starts with the first, and
+   * moves to the next for good when a WebSocket fails to open (it is lost
+   * before the hub's `welcome` without a close frame, or connecting takes
+   * longer than `connectTimeoutMs`).
+   * `["websocket", "sse"]` falls back to Server-Sent Events; `["sse"]`
+   * never tries a WebSocket. The API is the same on both;
+   * {@linkcode RealtimeClient.transport} says which is in use. Over SSE
+   * the token goes in an `Authorization` header (`tokenVia` is not read),
+   * so a page on another origin than the hub's needs a proxy that answers
+   * CORS for it.
+   *
+   * @default {["websocket"]}
+   */
+  transports?: readonly ClientTransport[];
+  /**
+   * The hub's SSE door, for the `"sse"` transport.
+   *
+   * @default {the hub URL's origin, as http: or https:, with the path /sse}
+   */
+  sseUrl?: string | URL;
 }

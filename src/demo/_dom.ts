@@ -18,6 +18,8 @@ export interface DomElement extends EventTarget {
   title: string;
   type: string;
   value: string;
+  /** A checkbox's state. */
+  checked?: boolean;
   append(...nodes: (DomElement | DomText)[]): void;
   prepend(...nodes: (DomElement | DomText)[]): void;
   replaceChildren(...nodes: (DomElement | DomText)[]): void;

@@ -152,7 +152,9 @@ function main(): void {
   function connect(auth: { token?: string; getToken?: () => Promise<string> }): void {
     void rt?.close();
     const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`;
-    const client = new RealtimeClient({ url, ...auth });
+    // The switch: a stream plus posted requests, as a client behind a proxy that breaks WebSocket.
+    const sse = $("use-sse").checked === true;
+    const client = new RealtimeClient({ url, ...auth, ...(sse ? { transports: ["sse"] } : {}) });
     rt = client;
     setState("connecting");
     client.on("state", (state, change) => {
@@ -160,8 +162,9 @@ function main(): void {
       if (state === "open") count("opens");
       // Why it dropped or stopped: a refused token names its reason.
       const reason = change.error?.authReason ?? change.error?.code ?? "";
+      stateEl.dataset.transport = client.transport;
       const detail = state === "open"
-        ? `${client.user} · expires ${expiry(client.expiresAt)}`
+        ? `${client.user} · ${client.transport} · expires ${expiry(client.expiresAt)}`
         : state === "reconnecting"
         ? `retry in ${change.retryInMs} ms${reason === "" ? "" : ` · ${reason}`}`
         : change.error?.authReason !== undefined

@@ -47,6 +47,7 @@ export const DEMO_HTML = `<!doctype html>
       <button type="button" id="logout">Log out</button>
     </div>
     <h2>Token</h2>
+    <label class="transport"><input type="checkbox" id="use-sse"> Use Server-Sent Events instead of WebSocket</label>
     <form id="mint-form" class="dev-only">
       <label>User <input id="mint-sub" value="alice" maxlength="64" required></label>
       <label>Lifetime (s) <input id="mint-ttl" type="number" value="3600" min="5" max="86400"></label>

@@ -48,10 +48,24 @@ export interface AdmissionDeps {
   log(entry: LogEntry): void;
 }
 
+/**
+ * The door a request comes in by: a WebSocket upgrade, or a plain HTTP
+ * request of the SSE door (`sse`) or of HTTP publish (`http`). The HTTP
+ * doors take no subprotocol and no first-message token, are always refused
+ * with an HTTP status (there is no socket to close), and an HTTP publish is
+ * not a connection attempt for the per-IP connect rate (its requests are
+ * rate-limited as publications).
+ */
+export type AdmissionDoor = "websocket" | "sse" | "http";
+
 /** Creates the `admit` function of a hub. */
 export function createAdmission(
   deps: AdmissionDeps,
-): (req: Request | UpgradeRequest, info?: ConnInfo) => Promise<Admission> {
+): (
+  req: Request | UpgradeRequest,
+  info?: ConnInfo,
+  door?: AdmissionDoor,
+) => Promise<Admission> {
   const { sources, limits, clock, metrics, allowedOrigins, reject } = deps;
   const buckets = new Map<string, TokenBucket>();
   const trust = resolveProxyTrust(deps.trustProxy);
@@ -79,6 +93,7 @@ export function createAdmission(
     protocol: string | undefined,
     error: AuthError,
     ip: string | undefined,
+    door: AdmissionDoor = "websocket",
   ): Admission {
     deps.audit({
       level: "info",
@@ -87,7 +102,7 @@ export function createAdmission(
       source: "upgrade",
       ip,
     });
-    if (reject === "close") {
+    if (reject === "close" && door === "websocket") {
       return {
         ok: true,
         protocol,
@@ -151,13 +166,18 @@ export function createAdmission(
     return bucket.take(now) ? 0 : bucket.retryAfterMs(now);
   }
 
-  return async function admit(req: Request | UpgradeRequest, info?: ConnInfo): Promise<Admission> {
+  return async function admit(
+    req: Request | UpgradeRequest,
+    info?: ConnInfo,
+    door: AdmissionDoor = "websocket",
+  ): Promise<Admission> {
     if (deps.isClosing()) return refuse(503, "INTERNAL", "Server is shutting down", 1000);
-    if ((req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
+    const upgrade = door === "websocket";
+    if (upgrade && (req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
       return refuse(426, "BAD_REQUEST", "Expected a WebSocket upgrade request");
     }
     const ip = clientIp(req, info);
-    if (ip !== undefined) {
+    if (ip !== undefined && door !== "http") {
       const retryAfterMs = takeConnectToken(ip);
       if (retryAfterMs > 0) {
         increment(metrics.rateLimitHits, "connect_rate");
@@ -174,9 +194,9 @@ export function createAdmission(
       deps.audit({ level: "warn", event: "origin.refused", origin, ip });
       return refuse(403, "FORBIDDEN", "Origin is not allowed");
     }
-    const offered = parseSubprotocols(req.headers.get("sec-websocket-protocol"));
-    const protocol = selectSubprotocol(offered);
-    const peer: Peer = { remoteAddr: ip, transport: info?.transport };
+    const offered = upgrade ? parseSubprotocols(req.headers.get("sec-websocket-protocol")) : [];
+    const protocol = upgrade ? selectSubprotocol(offered) : undefined;
+    const peer: Peer = { remoteAddr: ip, transport: upgrade ? info?.transport : door };
     try {
       if (deps.authenticate !== undefined) {
         const principal = await deps.authenticate(req instanceof Request ? req : req.toRequest());
@@ -189,10 +209,10 @@ export function createAdmission(
           return { ok: true, protocol, principal: ANONYMOUS_PRINCIPAL, peer };
         }
         // A STOMP client's first message is CONNECT, which may carry the token.
-        if ((sources.firstMessage || isStomp(protocol)) && deps.canVerify) {
+        if ((sources.firstMessage || isStomp(protocol)) && deps.canVerify && upgrade) {
           return { ok: true, protocol, principal: undefined, peer };
         }
-        return authFailure(protocol, new AuthError("missing"), ip);
+        return authFailure(protocol, new AuthError("missing"), ip, door);
       }
       if (extracted.source === "cookie" && (origin === null || !allowedOrigins.has(origin))) {
         deps.audit({ level: "warn", event: "origin.refused", origin, source: "cookie", ip });
@@ -202,7 +222,7 @@ export function createAdmission(
       increment(metrics.authSuccesses, extracted.source);
       return { ok: true, protocol, principal, peer };
     } catch (error) {
-      if (error instanceof AuthError) return authFailure(protocol, error, ip);
+      if (error instanceof AuthError) return authFailure(protocol, error, ip, door);
       deps.log({
         level: "error",
         event: "authenticate.failed",

@@ -44,6 +44,9 @@ import { compileHistoryPolicy } from "../engine/history_policy.ts";
 import { systemClock } from "./clock.ts";
 import { Session } from "./session.ts";
 import { V1Door, type V1DoorHost } from "./codec/v1.ts";
+import type { Door } from "./codec/door.ts";
+import { createSseEndpoint } from "./sse_endpoint.ts";
+import { createPublishEndpoint } from "./publish_endpoint.ts";
 import { StompDoor } from "./codec/stomp.ts";
 import { createStompHost } from "./stomp_options.ts";
 import type { RpcHandler } from "./handlers.ts";
@@ -199,6 +202,19 @@ export interface Hub extends AsyncDisposable {
   admit(req: Request | UpgradeRequest, info?: ConnInfo): Promise<Admission>;
   /** Attaches an upgraded socket (for transport adapters). */
   connect(socket: HubSocket, admission: Accepted): SocketHandler;
+  /**
+   * Answers `GET /sse?topic=…` with a `text/event-stream` of the topics, or
+   * with the JSON refusal (`docs/protocol.md`, "Server-Sent Events"). Mount
+   * it where clients expect it (`serve` mounts it at `/sse`).
+   */
+  sse(req: Request, info?: ConnInfo): Promise<Response>;
+  /**
+   * Answers `POST /publish` with a bearer token and a JSON body
+   * `{topic, payload}`: one publication, with the ACL and limits of a
+   * protocol v1 publish (`docs/protocol.md`, "HTTP publish"). `serve` mounts
+   * it at `/publish`.
+   */
+  httpPublish(req: Request, info?: ConnInfo): Promise<Response>;
   /**
    * Counts, and audits (at most one line a second), an upgrade request a
    * transport adapter could not read and answered 400 (for transport adapters).
@@ -657,8 +673,28 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     door.bind(connection);
     connections.add(connection);
     metrics.connectionsOpened++;
+    increment(metrics.connectionsByTransport, admission.peer?.transport ?? "unknown");
     return new Handler(connection, admission);
   }
+
+  /** A session on one of the HTTP doors (SSE, HTTP publish), registered as a connection. */
+  function openSession(door: Door, peer: Accepted["peer"]): Session {
+    const session = new Session(generateId(), door, context, peer);
+    connections.add(session);
+    metrics.connectionsOpened++;
+    increment(metrics.connectionsByTransport, peer?.transport ?? "unknown");
+    return session;
+  }
+  const shellDeps = {
+    admit: (req: Request, info: ConnInfo | undefined, door: "sse" | "http") =>
+      admit(req, info, door),
+    open: openSession,
+    limits,
+    flushQueue,
+    clock,
+  };
+  const sseEndpoint = createSseEndpoint(shellDeps, options.sse);
+  const publishEndpoint = createPublishEndpoint(shellDeps, metrics);
 
   /** Socket events of one connection; a class so an idle socket holds no closures. */
   class Handler implements SocketHandler {
@@ -1020,6 +1056,8 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     handler: upgrade,
     admit,
     connect,
+    sse: sseEndpoint.handle,
+    httpPublish: publishEndpoint,
     malformedUpgrade,
     warmUp: warm,
     publish,

@@ -118,6 +118,12 @@ export function increment(counter: LabeledCounter, label: string, n = 1): void {
 export interface HubMetrics {
   /** Connections accepted (upgraded). */
   connectionsOpened: number;
+  /**
+   * Connections accepted, by transport: the WebSocket adapter's (`ws`,
+   * `deno`), `sse` for event streams, `http` for HTTP publish requests,
+   * `unknown` when an adapter did not say.
+   */
+  readonly connectionsByTransport: LabeledCounter;
   /** Connections closed, by close code (`"1000"`, `"4001"`, ...; `"abnormal"` without a code). */
   readonly connectionsClosed: LabeledCounter;
   /** Frames received, by type (`"invalid"` for frames that failed to parse). */
@@ -178,6 +184,7 @@ export interface HubMetrics {
 export function createHubMetrics(): HubMetrics {
   return {
     connectionsOpened: 0,
+    connectionsByTransport: new Map(),
     connectionsClosed: new Map(),
     messagesIn: new Map(),
     messagesOut: new Map(),

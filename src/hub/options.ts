@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { SseOptions } from "./sse_endpoint.ts";
 import type { StompOptions } from "./stomp_options.ts";
 import type { AppHandlers, HandlerLimits } from "./handlers.ts";
 import type { HubEventSink } from "./hub_events.ts";
@@ -335,6 +336,14 @@ export interface HubOptions {
    * @default {"info"}
    */
   presenceInfoClaim?: string;
+  /**
+   * The SSE door's `retry:` and the query parameter of a last event id
+   * (`docs/protocol.md`, "Server-Sent Events"); where it is mounted is the
+   * server's (`ServeOptions.ssePath`).
+   *
+   * @default {{ retryMs: 2000, lastEventIdParam: "lastEventId" }}
+   */
+  sse?: SseOptions;
   /** Time source, for tests. */
   clock?: Clock;
   /** Structured log sink; defaults to JSON lines on stderr. */
@@ -437,6 +446,7 @@ export type PlainHubOptions =
     | "presence"
     | "presenceInfoClaim"
     | "node"
+    | "sse"
     | "stomp"
   >
   & { auth?: Omit<JwtOptions, "now" | "fetch"> };
@@ -464,6 +474,7 @@ const PLAIN: Record<keyof PlainHubOptions, true> = {
   presence: true,
   presenceInfoClaim: true,
   node: true,
+  sse: true,
   stomp: true,
 };
 

@@ -892,7 +892,7 @@ export class Session implements DoorOwner {
       if (sent !== PUBLISHED) {
         sent.catch(this.#publishFailed ??= (error) => this.#publishFailedWith(error, undefined));
       }
-    } else if (key === undefined) {
+    } else if (key === undefined && this.#door.published === undefined) {
       sent.then(() => this.#ack(id), (error) => this.#publishFailedWith(error, id));
     } else sent.then((at) => this.#ackPublished(id, at), (e) => this.#publishFailedWith(e, id));
   }
@@ -1307,11 +1307,17 @@ export class Session implements DoorOwner {
   }
 
   /**
-   * The `ack` of a publish that carried an idempotency key: with the
-   * position it was published at (the first one's, for a repeat), so a
-   * client that retried learns where its publication is.
+   * The `ack` of a publish with the position it was published at: for a
+   * publish that carried an idempotency key (the first one's, for a
+   * repeat), so a client that retried learns where its publication is, and
+   * to a door that answers every publish with its position (HTTP publish).
    */
   #ackPublished(id: RequestId, at: StreamPosition | undefined): void {
+    const door = this.#door;
+    if (door.published !== undefined) {
+      increment(this.#ctx.metrics.messagesOut, "ack");
+      return door.published(id, at);
+    }
     if (at === undefined) return this.#ack(id);
     increment(this.#ctx.metrics.messagesOut, "ack");
     this.#door.reply({ type: "ack", id, offset: at.offset, epoch: at.epoch });

@@ -91,6 +91,12 @@ export function renderPrometheus(hub: MetricsSource): string {
     m.connectionsOpened,
   );
   out.labeled(
+    "realtime_connections_by_transport_total",
+    "Connections accepted, by transport (ws, deno, sse, http).",
+    "transport",
+    m.connectionsByTransport,
+  );
+  out.labeled(
     "realtime_connections_closed_total",
     "Connections closed, by close code.",
     "code",

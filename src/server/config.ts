@@ -53,6 +53,20 @@ export interface ServerConfig extends PlainHubOptions {
    */
   consolePath?: string | false;
   /**
+   * Where the SSE door is mounted (`GET <ssePath>?topic=…`), or `false`
+   * for nowhere (`docs/protocol.md`, "Server-Sent Events").
+   *
+   * @default {"/sse"}
+   */
+  ssePath?: string | false;
+  /**
+   * Where HTTP publish is mounted (`POST <publishPath>`), or `false` for
+   * nowhere (`docs/protocol.md`, "HTTP publish").
+   *
+   * @default {"/publish"}
+   */
+  publishPath?: string | false;
+  /**
    * Whether the demo page (its script, styles, and with the development key
    * `POST /dev/token`) is served at `/` (`REALTIME_DEMO=on` or `off`). Off
    * wherever `env` is set to anything but `"development"`, unless set `true`:

@@ -42,6 +42,19 @@ export interface ServeOptions {
    */
   path?: string;
   /**
+   * Path of the SSE door (`hub.sse`): streams at the path, a stream's
+   * requests at `<path>/<connectionId>`; `false` to leave it unmounted.
+   *
+   * @default {"/sse"}
+   */
+  ssePath?: string | false;
+  /**
+   * Path of HTTP publish (`hub.httpPublish`), or `false` to leave it unmounted.
+   *
+   * @default {"/publish"}
+   */
+  publishPath?: string | false;
+  /**
    * Serves every other request; a JSON 404 when absent. `info` is the
    * socket peer on both transports, for per-IP accounting (read it with
    * `createClientAddress` to apply the hub's `trustProxy`).
@@ -93,8 +106,19 @@ export async function serve(hub: Hub, options: ServeOptions = {}): Promise<Serve
   const path = options.path ?? "/ws";
   const hostname = options.hostname ?? "127.0.0.1";
   const loopbackOnly = options.requireLoopbackHost === true;
-  const app = options.fetch ??
+  const other = options.fetch ??
     (() => Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 }));
+  const ssePath = options.ssePath ?? "/sse";
+  const publishPath = options.publishPath ?? "/publish";
+  // The HTTP doors share the port, and the loopback check, with the application.
+  const app = (req: Request, info: ConnInfo) => {
+    const pathname = new URL(req.url).pathname;
+    if (pathname === ssePath || (ssePath !== false && pathname.startsWith(`${ssePath}/`))) {
+      return hub.sse(req, info);
+    }
+    if (pathname === publishPath) return hub.httpPublish(req, info);
+    return other(req, info);
+  };
   const fetch = loopbackOnly
     ? (req: Request, info: ConnInfo) => {
       const host = req.headers.get("host");

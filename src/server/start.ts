@@ -387,6 +387,8 @@ async function openParts(
     port: config.port ?? 8000,
     hostname,
     transport: config.transport ?? "ws",
+    ssePath: config.ssePath,
+    publishPath: config.publishPath,
     fetch,
     // DNS rebinding: the development key's routes (/dev/token, /auth
     // sign-up, /ws) answer only loopback names.

@@ -19,6 +19,7 @@ const FAMILIES: Record<string, string> = {
   realtime_subscriptions: "gauge",
   realtime_topics: "gauge",
   realtime_connections_opened_total: "counter",
+  realtime_connections_by_transport_total: "counter",
   realtime_handler_calls_total: "counter",
   realtime_handler_errors_total: "counter",
   realtime_handler_seconds: "histogram",

@@ -71,6 +71,7 @@ Deno.test("loadServerConfig hands every plain hub option from the file to the hu
     presence: false,
     presenceInfoClaim: "profile",
     node: { name: "hub-east-1", announceIntervalMs: 1000, ttlMs: 3000 },
+    sse: { retryMs: 500, lastEventIdParam: "since" },
     stomp: { destinations: { separator: "." }, heartbeatMs: 5000 },
   };
   // The compiler holds `every` to every key; this holds the list to it too.

@@ -13,7 +13,7 @@
 
 import type { ErrorCode } from "../../protocol/codes.ts";
 import type { ParseResult } from "../../protocol/parse.ts";
-import type { RequestId, ServerFrame } from "../../protocol/frames.ts";
+import type { RequestId, ServerFrame, TopicPosition } from "../../protocol/frames.ts";
 import type { Outgoing } from "./outgoing.ts";
 
 /** The text socket a door writes to (a WebSocket, as the hub's `HubSocket`). */
@@ -55,6 +55,11 @@ export interface Door {
   reply(frame: ServerFrame): void;
   /** Sends a plain success reply. */
   ack(id: RequestId | undefined): void;
+  /**
+   * A publish with an id was confirmed by the engine, at `position` when the
+   * topic keeps history. A door without it is sent a plain {@linkcode Door.ack}.
+   */
+  published?(id: RequestId, position: TopicPosition | undefined): void;
   /** Sends an error reply (`retry` follows from the code). */
   error(code: ErrorCode, message: string, id?: RequestId): void;
   /** Sends a publication, encoded once per codec (see {@linkcode Outgoing}). */
