@@ -98,6 +98,7 @@ export {
   type TrustProxyOptions,
 } from "./src/hub/options.ts";
 export type { StompOptions } from "./src/hub/stomp_options.ts";
+export type { SseOptions } from "./src/hub/sse_endpoint.ts";
 export type { StompDestinationRule } from "./src/protocol/stomp/destination.ts";
 export { PublishError, type PublishErrorCode } from "./src/hub/publish_error.ts";
 export type { Engine, StreamPosition } from "./src/engine/engine.ts";

@@ -122,7 +122,11 @@ export class IdempotencyWindow {
   /** Each scope's keys, by scope. */
   readonly #scopes = new Map<string, Scope>();
 
-  /** @param options The bounds and the clock. */
+  /**
+   * Makes an empty window.
+   *
+   * @param options The bounds and the clock.
+   */
   constructor(options: IdempotencyWindowOptions) {
     const {
       windowMs = DEFAULT_IDEMPOTENCY_WINDOW_MS,

@@ -10,6 +10,7 @@
 
 /** A connection was welcomed (authenticated and admitted by the `connect` handler). */
 export interface ConnectEvent {
+  /** The kind of event. */
   readonly type: "connect";
   /** When, in epoch ms. */
   readonly at: number;
@@ -23,6 +24,7 @@ export interface ConnectEvent {
 
 /** A welcomed connection closed. */
 export interface DisconnectEvent {
+  /** The kind of event. */
   readonly type: "disconnect";
   /** When, in epoch ms. */
   readonly at: number;
@@ -36,6 +38,7 @@ export interface DisconnectEvent {
 
 /** A connection entered (`join`) or left (`leave`) a concrete topic's presence. */
 export interface PresenceChangeEvent {
+  /** The kind of event. */
   readonly type: "join" | "leave";
   /** When, in epoch ms. */
   readonly at: number;
@@ -49,6 +52,7 @@ export interface PresenceChangeEvent {
 
 /** The engine accepted a publication from this hub (a client's or the server's). */
 export interface PublicationEvent {
+  /** The kind of event. */
   readonly type: "publication";
   /** When, in epoch ms. */
   readonly at: number;
