@@ -202,6 +202,7 @@ Deno.test("React example through a network cut: both tabs reconnect by themselve
   await bob.click("#join");
   await members(alice, ["alice", "bob"]);
   await members(bob, ["alice", "bob"]);
+  assert.equal(await alice.textContent("#subscription"), "subscribed");
   await alice.fill("#text", "before the cut");
   await alice.click("#say");
   await bob.getByText("alice: before the cut").waitFor();
@@ -212,6 +213,10 @@ Deno.test("React example through a network cut: both tabs reconnect by themselve
   await until(() => hub.stats().connections === 0, 10_000, "the hub to see both tabs gone");
   await alice.getByText("Connection: Disconnected").waitFor();
   await bob.getByText("Connection: Disconnected").waitFor();
+  // useSubscription's state: the room waits to be subscribed again.
+  await alice.waitForFunction(
+    `document.getElementById("subscription").textContent === "subscribing"`,
+  );
 
   // Meanwhile carol joins the room and talks.
   const carolToken = await mintToken(
@@ -232,6 +237,7 @@ Deno.test("React example through a network cut: both tabs reconnect by themselve
       await page.getByText("carol: said during the cut").waitFor({ timeout: 30_000 });
       await page.getByText("carol: also during the cut").waitFor({ timeout: 30_000 });
       await members(page, ["alice", "bob", "carol"]);
+      assert.equal(await page.textContent("#subscription"), "subscribed");
     }
     // Recovered once each, in order, after what came before the cut.
     for (const page of [alice, bob]) {
