@@ -21,7 +21,10 @@ interface Line {
  */
 export function Chat(props: { topic: string }): ReactElement {
   const { state } = useRealtime();
-  const { messages, error } = useSubscription<Line>(props.topic, { limit: 100, presence: true });
+  const { messages, error, state: subscription } = useSubscription<Line>(props.topic, {
+    limit: 100,
+    presence: true,
+  });
   const { members } = usePresence(props.topic);
   const publish = usePublish();
   const [text, setText] = useState("");
@@ -29,6 +32,7 @@ export function Chat(props: { topic: string }): ReactElement {
   return (
     <section>
       <p id="state">{state}</p>
+      <p id="subscription">{subscription}</p>
       <ul id="members">{users.map((user) => <li key={user}>{user}</li>)}</ul>
       <ul id="messages">
         {messages.map((m, i) => <li key={m.offset ?? i}>{`${m.from}: ${m.payload.text}`}</li>)}

@@ -22,6 +22,8 @@ export interface ResolvedOptions {
   connectTimeoutMs: number;
   heartbeatMs: number;
   maxQueued: number;
+  /** With `false`, `WebSocket` may be missing: `connect()` reports it. */
+  autoConnect: boolean;
   clock: ClientClock;
   random: () => number;
   WebSocket: WebSocketConstructor;
@@ -67,8 +69,9 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
     maxMs: options.backoff?.maxMs ?? 30_000,
   };
   backoffDelay(0, backoff, () => 0); // throws a RangeError naming bad bounds
+  const autoConnect = options.autoConnect !== false;
   const WebSocket = options.WebSocket ?? globalThis.WebSocket;
-  if (typeof WebSocket !== "function") {
+  if (autoConnect && typeof WebSocket !== "function") {
     throw new TypeError(
       "Cannot create RealtimeClient: this runtime has no global WebSocket; pass the 'WebSocket' option",
     );
@@ -98,6 +101,7 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
     WebSocket,
+    autoConnect,
   };
 }
 

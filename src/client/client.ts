@@ -25,7 +25,7 @@ import { CloseCode } from "../protocol/codes.ts";
 import type { ClientTransport, ConnectionState, RealtimeClientOptions } from "./options.ts";
 import { deferred } from "./_deferred.ts";
 import { Emitter } from "./_emitter.ts";
-import type { RealtimeEvents, StateChange } from "./events.ts";
+import type { RealtimeEvents, StateChange, SubscriptionState } from "./events.ts";
 import { Heartbeat } from "./_heartbeat.ts";
 import { PublishQueue } from "./_publish_queue.ts";
 import { newIdempotencyKey } from "./_idempotency_key.ts";
@@ -55,7 +55,14 @@ import type { VerifiedHandler } from "./verified_handler.ts";
 import { loadVerifiedHandler } from "./_load_verified_handler.ts";
 
 export type { MessageHandler, RealtimeMessage, SubscribeOptions } from "./subscription.ts";
-export type { RealtimeEvents, RefreshInfo, StateChange, SubscribedInfo } from "./events.ts";
+export type {
+  RealtimeEvents,
+  RefreshInfo,
+  StateChange,
+  SubscribedInfo,
+  SubscriptionState,
+  SubscriptionStateChange,
+} from "./events.ts";
 
 /**
  * Ends a subscription when called (idempotent). `ready` resolves once the
@@ -123,6 +130,20 @@ export interface PublishOptions {
    * @default {undefined} HS256 for a secret, else the key's own algorithm; required for a `CryptoKey`
    */
   signAlg?: JwsAlgorithm;
+}
+
+/**
+ * What {@linkcode RealtimeClient.publish} resolves to: the publication's
+ * position in the topic's stream, from the hub's `ack`. On a topic that
+ * keeps history both fields are set (also when the hub answered a repeated
+ * idempotency key with the first publication's position); on a topic
+ * without history, and for `ack: false`, the object is empty.
+ */
+export interface PublishResult {
+  /** The publication's offset in its topic's stream. */
+  readonly offset?: number;
+  /** The stream's epoch, which `offset` counts in. */
+  readonly epoch?: string;
 }
 
 /** Options of {@linkcode RealtimeClient.presence} and {@linkcode RealtimeClient.presenceStats}. */
@@ -199,7 +220,7 @@ const CLOSE_WAIT_MS = 2000;
  */
 export class RealtimeClient implements AsyncDisposable {
   #o: ResolvedOptions;
-  #state: ConnectionState = "connecting";
+  #state: ConnectionState = "idle";
   #error: RealtimeError | undefined;
   #tokens: TokenManager;
   #authRetried = false;
@@ -215,6 +236,10 @@ export class RealtimeClient implements AsyncDisposable {
   #requests: Requests;
   #queue: PublishQueue;
   #subs = new Map<string, Subscription>();
+  /** `subscriptions` until `#subs` changes, so it is a stable snapshot. */
+  #topics: readonly string[] | undefined;
+  /** The last state reported for each topic not `unsubscribed`. */
+  #subStates = new Map<string, SubscriptionState>();
   #confirmedOnce = new WeakSet<Subscription>();
   /** Subscribe requests waiting for their ack, by request id. */
   #subscribing = new Map<number, Subscription>();
@@ -226,6 +251,7 @@ export class RealtimeClient implements AsyncDisposable {
     "subscribed",
     "presence",
     "verification_failed",
+    "subscription_state",
   ]);
   #user: string | undefined;
   #connectionId: string | undefined;
@@ -241,7 +267,8 @@ export class RealtimeClient implements AsyncDisposable {
   #sequenced = 0;
 
   /**
-   * Creates the client and starts connecting.
+   * Creates the client and starts connecting, or with `autoConnect: false`
+   * creates it `idle` until {@linkcode RealtimeClient.connect}.
    *
    * @param options The URL, the token or how to get one, and tuning.
    * @throws {TypeError} When an option is missing or of the wrong type.
@@ -265,6 +292,55 @@ export class RealtimeClient implements AsyncDisposable {
       () => this.#request({ type: "ping" }, "Ping"),
       () => this.#abandon("The hub did not answer a ping"),
     );
+    if (this.#o.autoConnect) this.connect();
+  }
+
+  /**
+   * Starts connecting a client created with `autoConnect: false`. It does
+   * nothing when the client already connects (by itself or an earlier
+   * call), so calling it again is safe; a closed client cannot connect
+   * again: create a new one.
+   *
+   * @returns Nothing; {@linkcode RealtimeClient.opened} waits for the connection.
+   * @throws {RealtimeError} `CLOSED` when the client was closed.
+   * @throws {TypeError} When the runtime has no global `WebSocket` and none was given.
+   *
+   * @example Create now, connect later
+   * ```ts
+   * import { RealtimeClient } from "@realtime/hub/client";
+   * import { createHub } from "@realtime/hub";
+   * import { serve } from "@realtime/hub/server";
+   * import { mintToken } from "@realtime/hub/auth";
+   * import assert from "node:assert/strict";
+   *
+   * const secret = "a-development-secret-of-32-bytes!!";
+   * const hub = createHub({ auth: { secret }, log: () => {} });
+   * const server = await serve(hub, { port: 0 });
+   * const token = await mintToken({ sub: "alice" }, { secret });
+   *
+   * const rt = new RealtimeClient({
+   *   url: `ws://127.0.0.1:${server.port}/ws`,
+   *   token,
+   *   autoConnect: false,
+   * });
+   * assert.equal(rt.state, "idle"); // no socket yet
+   * assert.equal(hub.stats().connections, 0);
+   * rt.connect();
+   * await rt.opened();
+   * assert.equal(hub.stats().connections, 1);
+   *
+   * await rt.close();
+   * await hub.close();
+   * await server.close();
+   * ```
+   */
+  connect(): void {
+    if (this.#state === "closed") throw this.#closedError();
+    if (this.#state !== "idle") return;
+    if (typeof this.#o.WebSocket !== "function") {
+      throw new TypeError("Cannot connect: this runtime has no global WebSocket");
+    }
+    this.#setState("connecting", {});
     this.#listenOnline();
     this.#connect();
   }
@@ -310,9 +386,58 @@ export class RealtimeClient implements AsyncDisposable {
     return this.#expiresAt;
   }
 
-  /** The subscribed topics and patterns, including ones not yet confirmed. */
-  get subscriptions(): string[] {
-    return [...this.#subs.keys()];
+  /**
+   * The subscribed topics and patterns, including ones not yet confirmed.
+   * The same array is returned until the set of topics changes, so
+   * it can be a `useSyncExternalStore` snapshot (the `subscription_state`
+   * event says when to read it again).
+   */
+  get subscriptions(): readonly string[] {
+    return this.#topics ??= [...this.#subs.keys()];
+  }
+
+  /**
+   * The state of the subscription to a topic or pattern.
+   *
+   * @param topic The topic or pattern, as given to `subscribe`.
+   * @returns `"subscribing"`, `"subscribed"` or `"unsubscribed"`; the
+   * `subscription_state` event reports each change.
+   *
+   * @example Follow a subscription's state
+   * ```ts
+   * import { RealtimeClient } from "@realtime/hub/client";
+   * import { createHub } from "@realtime/hub";
+   * import { serve } from "@realtime/hub/server";
+   * import { mintToken } from "@realtime/hub/auth";
+   * import assert from "node:assert/strict";
+   *
+   * const secret = "a-development-secret-of-32-bytes!!";
+   * const hub = createHub({ auth: { secret }, log: () => {} });
+   * const server = await serve(hub, { port: 0 });
+   * const token = await mintToken({ sub: "alice", acl: { "chat:*": ["subscribe"] } }, { secret });
+   *
+   * await using rt = new RealtimeClient({ url: `ws://127.0.0.1:${server.port}/ws`, token });
+   * const seen: string[] = [];
+   * rt.on("subscription_state", (topic, state) => seen.push(`${topic} ${state}`));
+   * const unsubscribe = rt.subscribe("chat:lobby", () => {});
+   * assert.equal(rt.subscriptionState("chat:lobby"), "subscribing");
+   * await unsubscribe.ready;
+   * assert.equal(rt.subscriptionState("chat:lobby"), "subscribed");
+   * unsubscribe();
+   * assert.deepEqual(seen, [
+   *   "chat:lobby subscribing",
+   *   "chat:lobby subscribed",
+   *   "chat:lobby unsubscribed",
+   * ]);
+   *
+   * await rt.close();
+   * await hub.close();
+   * await server.close();
+   * ```
+   */
+  subscriptionState(topic: string): SubscriptionState {
+    const sub = this.#subs.get(topic);
+    return sub === undefined ? "unsubscribed" : sub.confirmed ? "subscribed" : "subscribing";
   }
 
   /**
@@ -409,7 +534,9 @@ export class RealtimeClient implements AsyncDisposable {
     if (verifying !== undefined) this.#verifying.add(verifying);
     if (!this.#subs.has(topic)) {
       this.#subs.set(topic, sub);
+      this.#topics = undefined;
       if (this.#state === "open") this.#sendSubscribe(sub);
+      else this.#noteSubState(topic);
     }
     let called = false;
     const unsubscribe = () => {
@@ -422,6 +549,7 @@ export class RealtimeClient implements AsyncDisposable {
       const empty = handle.remove();
       if (!empty || this.#subs.get(topic) !== sub) return;
       this.#subs.delete(topic);
+      this.#noteSubState(topic);
       if (this.#state === "open") this.#request({ type: "unsubscribe", topic }, "Unsubscribe");
     };
     return Object.assign(unsubscribe, { ready: handle.ready });
@@ -437,7 +565,9 @@ export class RealtimeClient implements AsyncDisposable {
    * @param topic A concrete topic (no wildcards).
    * @param payload Any JSON value; `undefined` is sent as `null`.
    * @param options The timeout, whether to wait for the ack, and the key to sign with.
-   * @returns Resolves when the hub acknowledged the publish.
+   * @returns Resolves when the hub acknowledged the publish, to the
+   * publication's position (`offset` and `epoch`) on a topic that keeps
+   * history, else to `{}`; see {@linkcode PublishResult}.
    * @throws {RealtimeError} With the hub's code (`FORBIDDEN`, `RATE_LIMITED`,
    * `TOO_LARGE`, `SIGNATURE_REQUIRED`, `SIGNATURE_INVALID`...) or the client's
    * (`TIMEOUT`, `QUEUE_FULL`, `CLOSED`).
@@ -467,7 +597,7 @@ export class RealtimeClient implements AsyncDisposable {
    * await rt.publish("prices:eur", { bid: 1.08 }, { sign: privateJwk });
    * ```
    */
-  publish(topic: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
+  publish(topic: string, payload: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     const problem = validateTopic(topic);
     if (problem !== undefined) return Promise.reject(new TypeError(`Cannot publish: ${problem}`));
     const timeoutMs = options.timeoutMs ?? this.#o.requestTimeoutMs;
@@ -503,7 +633,7 @@ export class RealtimeClient implements AsyncDisposable {
     options: PublishOptions,
     timeoutMs: number,
     key: string | undefined,
-  ): Promise<void> {
+  ): Promise<PublishResult> {
     let fields: Promise<{ payload: unknown } | { jws: string }>;
     if (options.sign === undefined) {
       fields = Promise.resolve({ payload });
@@ -553,7 +683,7 @@ export class RealtimeClient implements AsyncDisposable {
     ack: boolean,
     timeoutMs: number,
     key: string | undefined,
-  ): Promise<void> {
+  ): Promise<PublishResult> {
     const id = this.#requests.nextId();
     const keyed = key === undefined ? fields : { ...fields, idempotencyKey: key };
     let text: string;
@@ -582,7 +712,7 @@ export class RealtimeClient implements AsyncDisposable {
       // Queued under an id that no request holds: sent as it is on connect.
       if (open) this.#send(text);
       else this.#queue.add(id, text);
-      return Promise.resolve();
+      return Promise.resolve({});
     }
     const answered = this.#requests.add(id, {
       timeoutMs,
@@ -595,7 +725,7 @@ export class RealtimeClient implements AsyncDisposable {
     });
     if (open) this.#sendRequest(id, text);
     else this.#queue.add(id, text);
-    return answered.then(() => undefined);
+    return answered.then(publishResult);
   }
 
   /**
@@ -921,14 +1051,13 @@ export class RealtimeClient implements AsyncDisposable {
         const sub = this.#subs.get(frame.topic);
         if (sub === undefined) return;
         this.#subs.delete(frame.topic);
-        this.#failSubscription(
-          sub,
-          new RealtimeError(
-            frame.code,
-            `The hub ended the subscription to '${frame.topic}' (${frame.code})`,
-            { topic: frame.topic },
-          ),
+        const ended = new RealtimeError(
+          frame.code,
+          `The hub ended the subscription to '${frame.topic}' (${frame.code})`,
+          { topic: frame.topic },
         );
+        this.#noteSubState(frame.topic, ended);
+        this.#failSubscription(sub, ended);
         return;
       }
       case "error":
@@ -992,6 +1121,7 @@ export class RealtimeClient implements AsyncDisposable {
 
   #sendSubscribe(sub: Subscription): void {
     sub.unconfirm();
+    this.#noteSubState(sub.topic);
     const frame = sub.frame();
     // The ack is handled as it is read (#onFrame), not when this promise
     // settles: the replay follows it in the same batch, and must meet the
@@ -1012,7 +1142,10 @@ export class RealtimeClient implements AsyncDisposable {
           if (this.#state === "open") this.#sendSubscribe(sub);
           return;
         }
-        if (error.code !== "TIMEOUT") this.#subs.delete(sub.topic);
+        if (error.code !== "TIMEOUT") {
+          this.#subs.delete(sub.topic);
+          this.#noteSubState(sub.topic, error);
+        }
         this.#failSubscription(sub, error);
       },
     );
@@ -1022,6 +1155,7 @@ export class RealtimeClient implements AsyncDisposable {
     if (this.#subs.get(sub.topic) !== sub) return;
     const { offset, epoch, recovered } = reply;
     const confirmation = sub.confirm({ offset, epoch, recovered });
+    this.#noteSubState(sub.topic);
     const resubscribed = this.#confirmedOnce.has(sub);
     this.#confirmedOnce.add(sub);
     this.#emit("subscribed", { topic: sub.topic, resubscribed, ...confirmation });
@@ -1181,7 +1315,10 @@ export class RealtimeClient implements AsyncDisposable {
     // publishes it once); any other request sent on the lost socket fails.
     this.#requests.rejectWhere((sent, o) => sent && o.resend === undefined ? lost : undefined);
     this.#queue.requeue(this.#requests.takeResends());
-    for (const sub of this.#subs.values()) sub.unconfirm();
+    for (const sub of this.#subs.values()) {
+      sub.unconfirm();
+      this.#noteSubState(sub.topic);
+    }
     if (this.#state === "closed") return;
     const detail = reason === "" ? `${code}` : `${code}: ${reason}`;
     const { action, errorCode } = closePolicy(code);
@@ -1336,6 +1473,7 @@ export class RealtimeClient implements AsyncDisposable {
     this.#queue.take();
     for (const sub of this.#subs.values()) sub.close(closed);
     this.#subs.clear();
+    for (const topic of [...this.#subStates.keys()]) this.#noteSubState(topic);
     for (const verifying of this.#verifying) verifying.cancel();
     this.#verifying.clear();
     this.#setState("closed", error === undefined ? {} : { error });
@@ -1366,6 +1504,21 @@ export class RealtimeClient implements AsyncDisposable {
 
   // Helpers.
 
+  /**
+   * Reports a topic's subscription state when it differs from the last one
+   * reported, and renews the `subscriptions` snapshot when it ended.
+   */
+  #noteSubState(topic: string, error?: RealtimeError): void {
+    const state = this.subscriptionState(topic);
+    const previous = this.#subStates.get(topic) ?? "unsubscribed";
+    if (state === "unsubscribed") {
+      this.#subStates.delete(topic);
+      this.#topics = undefined;
+    } else this.#subStates.set(topic, state);
+    if (state === previous) return;
+    this.#emit("subscription_state", topic, state, error === undefined ? {} : { error });
+  }
+
   #setState(state: ConnectionState, change: Omit<StateChange, "previous" | "url">): void {
     const previous = this.#state;
     if (state === previous && state !== "reconnecting") return;
@@ -1383,6 +1536,13 @@ export class RealtimeClient implements AsyncDisposable {
       this.#connectTimer = undefined;
     }
   }
+}
+
+/** The position an `ack` of a publish carries, when it carries one. */
+function publishResult(reply: Reply): PublishResult {
+  // A publish is answered by an `ack` (or an error, which rejected it).
+  const { offset, epoch } = reply as AckFrame;
+  return offset === undefined ? {} : { offset, epoch };
 }
 
 /**

@@ -58,6 +58,26 @@ export interface SubscribedInfo {
   readonly position?: TopicPosition;
 }
 
+/**
+ * A subscription's state, as `RealtimeClient.subscriptionState`
+ * and the `subscription_state` event report it:
+ *
+ * - `subscribing`: asked for (or waiting for a connection to ask), not yet
+ *   confirmed by the hub; also again after the connection dropped, until the
+ *   hub confirms the resubscribe.
+ * - `subscribed`: the hub confirmed it; messages flow.
+ * - `unsubscribed`: not subscribed: never was, ended by `unsubscribe()`,
+ *   refused or ended by the hub (the event then carries the error), or the
+ *   client closed.
+ */
+export type SubscriptionState = "subscribing" | "subscribed" | "unsubscribed";
+
+/** What a `subscription_state` listener is told besides the topic and state. */
+export interface SubscriptionStateChange {
+  /** On `unsubscribed`: why, when the hub refused or ended the subscription. */
+  readonly error?: RealtimeError;
+}
+
 /** The events of {@linkcode RealtimeClient.on} and their listeners. */
 export interface RealtimeEvents {
   /** The connection state changed. */
@@ -85,4 +105,14 @@ export interface RealtimeEvents {
    * stable code); never carries the JWS.
    */
   verification_failed: (failure: VerificationFailure) => void;
+  /**
+   * A subscription's state changed (see {@linkcode SubscriptionState}); the
+   * `subscriptions` snapshot is renewed before an `unsubscribed` or a new
+   * topic's `subscribing` is reported.
+   */
+  subscription_state: (
+    topic: string,
+    state: SubscriptionState,
+    change: SubscriptionStateChange,
+  ) => void;
 }

@@ -56,6 +56,7 @@ export * from "./close_policy.ts";
 export * from "./subscription.ts";
 export * from "./history.ts";
 export * from "./presence.ts";
+export * from "./presence_set.ts";
 export * from "./verified_handler.ts";
 export * from "./errors.ts";
 export * from "./options.ts";

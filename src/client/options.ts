@@ -21,6 +21,8 @@ export type TokenVia = "subprotocol" | "query" | "message" | "header";
 /**
  * The connection state:
  *
+ * - `idle`: created with `autoConnect: false` and not yet told to
+ *   {@linkcode RealtimeClient.connect}; nothing was opened.
  * - `connecting`: the first connection (or one after `reconnect()`) is being made.
  * - `open`: authenticated; requests go straight out.
  * - `reconnecting`: the connection dropped and the client is waiting out a
@@ -28,7 +30,7 @@ export type TokenVia = "subprotocol" | "query" | "message" | "header";
  * - `closed`: for good, after `close()` or an error no retry can fix
  *   ({@linkcode RealtimeClient.error} says which).
  */
-export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
+export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
 
 /**
  * Time and timers, injectable so tests need no sleeps. It has the same shape
@@ -143,6 +145,19 @@ export interface RealtimeClientOptions {
    * @default {Infinity}
    */
   maxReconnectAttempts?: number;
+  /**
+   * Whether the constructor starts connecting. With `false` the client is
+   * created `idle`: it opens no socket, starts no timer and adds no global
+   * listener until {@linkcode RealtimeClient.connect} is called, so it can
+   * be created while rendering (React, server rendering) and connected on
+   * mount. Subscribing and publishing before that is allowed: subscriptions
+   * are sent and publishes leave (within their timeouts) once connected.
+   * A runtime without a global `WebSocket` is then reported by `connect()`
+   * rather than the constructor. Any value but `false` connects at once.
+   *
+   * @default {true}
+   */
+  autoConnect?: boolean;
   /**
    * How long a request (publish, subscribe, refresh, ping) may wait for its
    * answer, counted from the call, including time queued while reconnecting.

@@ -11,8 +11,9 @@ import type { RealtimeClient } from "../client/client.ts";
 /** What a {@linkcode RealtimeProvider} gives its hooks. */
 export interface RealtimeContextValue {
   /**
-   * The provider's client, or `null` before it is created (during server
-   * rendering, on the first render in a browser, and while no token is known).
+   * The provider's client (`idle` until the provider's effect connects it,
+   * so never connected during server rendering), or `null` while no token
+   * is known.
    */
   readonly client: RealtimeClient | null;
   /** Supplies a token when the provider was given none (`useRealtime(token)`). */

@@ -49,12 +49,15 @@ export interface RealtimeProviderProps {
 /**
  * Owns one {@linkcode RealtimeClient} for its tree and closes it on unmount.
  *
- * The client's constructor connects at once, so the provider creates it in
- * an effect, never while rendering: server rendering (`renderToString`)
- * opens no socket, and the browser connects after hydration. Under
- * StrictMode the effect runs, is cleaned up and runs again: the first client
- * is closed in the cleanup and a new one created, so no socket is leaked.
- * Until a client exists the hooks report the state `"idle"`.
+ * The client is created while rendering with `autoConnect: false`, which
+ * opens no socket, starts no timer and adds no listener, and an effect
+ * connects it: server rendering (`renderToString`) opens no socket, and the
+ * browser connects after hydration. Subscriptions made by the hooks' effects
+ * (which run before the provider's) are sent right after the connection
+ * opens. Under StrictMode the effect runs, is cleaned up (closing the
+ * client) and runs again: it then makes a new client and connects that one,
+ * so no socket is leaked. Until a token is known there is no client and the
+ * hooks report the state `"idle"`, as they do before the effect connects.
  *
  * A client is made once a token is known: the `token` prop, `getToken`, or
  * the token a descendant passes to `useRealtime(token)`.
@@ -77,7 +80,8 @@ export interface RealtimeProviderProps {
  */
 export function RealtimeProvider(props: RealtimeProviderProps): ReactElement {
   const [hookToken, setHookToken] = useState<string | undefined>(undefined);
-  const [client, setClient] = useState<RealtimeClient | null>(null);
+  // Bumped when the effect replaces a client closed by a StrictMode cleanup.
+  const [, setRemade] = useState(0);
   const token = props.token ?? hookToken;
   const hasGetToken = props.getToken !== undefined;
   const urlKey = JSON.stringify(
@@ -85,24 +89,38 @@ export function RealtimeProvider(props: RealtimeProviderProps): ReactElement {
   );
   // The latest getToken and options, read when a client is created or a token fetched.
   const latest = useRef({ getToken: props.getToken, options: props.options });
-  useEffect(() => {
-    latest.current = { getToken: props.getToken, options: props.options };
-  });
-  useEffect(() => {
-    if (token === undefined && !hasGetToken) return;
+  latest.current = { getToken: props.getToken, options: props.options };
+  const key = token === undefined && !hasGetToken
+    ? undefined
+    : JSON.stringify([urlKey, token ?? null, hasGetToken]);
+  const made = useRef<{ key: string; client: RealtimeClient } | undefined>(undefined);
+  // Made while rendering: an idle client has no side effects, so one from a
+  // render React throws away is simply collected.
+  const create = (): RealtimeClient => {
     const url: string[] = JSON.parse(urlKey);
-    const created = new RealtimeClient({
+    return new RealtimeClient({
       ...latest.current.options,
       url: url.length === 1 ? url[0] : url,
       ...(token !== undefined ? { token } : {}),
       ...(hasGetToken ? { getToken: () => latest.current.getToken!() } : {}),
+      autoConnect: false,
     });
-    setClient(created);
-    return () => {
-      setClient((current) => (current === created ? null : current));
-      void created.close();
-    };
-  }, [urlKey, token, hasGetToken]);
+  };
+  if (key === undefined) made.current = undefined;
+  else if (made.current?.key !== key) made.current = { key, client: create() };
+  const client = made.current?.client ?? null;
+  useEffect(() => {
+    if (key === undefined) return;
+    let entry = made.current;
+    if (entry === undefined || entry.key !== key || entry.client.state === "closed") {
+      entry = { key, client: create() };
+      made.current = entry;
+      setRemade((n) => n + 1);
+    }
+    const owned = entry.client;
+    owned.connect();
+    return () => void owned.close();
+  }, [key]);
   const value = useMemo<RealtimeContextValue>(() => ({ client, setToken: setHookToken }), [
     client,
   ]);

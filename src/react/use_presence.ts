@@ -5,20 +5,11 @@
  */
 
 import { useContext, useEffect, useState } from "react";
-import type { RealtimeError } from "../client/errors.ts";
-import type { PresenceEvent, PresenceMember } from "../client/presence.ts";
+import { PresenceSet, type PresenceSnapshot } from "../client/presence_set.ts";
 import { RealtimeContext } from "./context.ts";
 import { requireRealtimeContext } from "./_require.ts";
 
-/** What {@linkcode usePresence} returns: an immutable snapshot, replaced on each change. */
-export interface PresenceSnapshot {
-  /** One entry per connection on the topic, in the order they were learned. */
-  readonly members: readonly PresenceMember[];
-  /** Whether the first presence query answered. */
-  readonly ready: boolean;
-  /** Why the subscription or the query failed, if it did. */
-  readonly error: RealtimeError | Error | undefined;
-}
+export type { PresenceSnapshot } from "../client/presence_set.ts";
 
 const EMPTY: PresenceSnapshot = Object.freeze({
   members: Object.freeze([]),
@@ -27,7 +18,8 @@ const EMPTY: PresenceSnapshot = Object.freeze({
 });
 
 /**
- * Who is on a concrete topic, live: the hook subscribes with `presence:
+ * Who is on a concrete topic, live: the hook follows the topic with the
+ * client's {@linkcode PresenceSet}, which subscribes with `presence:
  * true`, asks the hub who is present once the subscription is confirmed
  * (and again after every resubscribe, so a reconnect cannot leave it stale),
  * and applies `join` and `leave` events to that list. Events that arrive
@@ -54,55 +46,11 @@ export function usePresence(topic: string | null): PresenceSnapshot {
   useEffect(() => {
     setSnapshot(EMPTY);
     if (client === null || topic === null) return;
-    let live = true;
-    // null while a query is out: events then wait in `early`.
-    let members: Map<string, PresenceMember> | null = null;
-    let early: PresenceEvent[] = [];
-    let query = 0;
-    const show = () => {
-      if (live && members !== null) {
-        const list = [...members.values()];
-        setSnapshot((s) => ({ ...s, members: list, ready: true }));
-      }
-    };
-    const apply = (event: PresenceEvent) => {
-      const { user, connectionId, info } = event;
-      if (event.action === "leave") members!.delete(connectionId);
-      else members!.set(connectionId, info === undefined ? { user, connectionId } : event);
-    };
-    const failed = (error: RealtimeError | Error) => {
-      if (live) setSnapshot((s) => ({ ...s, error }));
-    };
-    const load = () => {
-      const mine = ++query;
-      members = null;
-      early = [];
-      client.presence(topic).then((list) => {
-        if (!live || mine !== query) return;
-        members = new Map(list.map((m) => [m.connectionId, m]));
-        for (const event of early) apply(event);
-        early = [];
-        show();
-      }, failed);
-    };
-    const offPresence = client.on("presence", (event) => {
-      if (event.topic !== topic) return;
-      if (members === null) early.push(event);
-      else {
-        apply(event);
-        show();
-      }
-    });
-    const offSubscribed = client.on("subscribed", (info) => {
-      if (info.topic === topic) load();
-    });
-    const unsubscribe = client.subscribe(topic, () => {}, { presence: true, onError: failed });
-    unsubscribe.ready.catch(failed);
+    const members = new PresenceSet(client, topic);
+    const off = members.onChange(() => setSnapshot(members.snapshot));
     return () => {
-      live = false;
-      offPresence();
-      offSubscribed();
-      unsubscribe();
+      off();
+      members.close();
     };
   }, [client, topic]);
   return snapshot;

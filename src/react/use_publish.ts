@@ -5,7 +5,7 @@
  */
 
 import { useCallback, useContext } from "react";
-import type { PublishOptions } from "../client/client.ts";
+import type { PublishOptions, PublishResult } from "../client/client.ts";
 import { RealtimeContext } from "./context.ts";
 import { noClient, requireRealtimeContext } from "./_require.ts";
 
@@ -14,7 +14,7 @@ export type PublishFunction = (
   topic: string,
   payload: unknown,
   options?: PublishOptions,
-) => Promise<void>;
+) => Promise<PublishResult>;
 
 /**
  * A function that publishes with the provider's client (queued while it

@@ -6,6 +6,7 @@
 
 import { useContext, useEffect, useState } from "react";
 import type { RealtimeError } from "../client/errors.ts";
+import type { SubscriptionState } from "../client/events.ts";
 import type { RealtimeMessage } from "../client/subscription.ts";
 import { RealtimeContext } from "./context.ts";
 import { requireRealtimeContext } from "./_require.ts";
@@ -38,8 +39,14 @@ export interface SubscriptionSnapshot<T = unknown> {
   readonly latest: RealtimeMessage<T> | undefined;
   /** The latest messages, oldest first, at most `limit`. */
   readonly messages: readonly RealtimeMessage<T>[];
-  /** Whether the hub confirmed the subscription. */
+  /** Whether the hub confirmed the subscription (once; see `state` for now). */
   readonly ready: boolean;
+  /**
+   * The subscription's state now: `subscribing` (also again while the
+   * client reconnects), `subscribed`, or `unsubscribed` (not subscribed,
+   * or refused: see `error`).
+   */
+  readonly state: SubscriptionState;
   /**
    * After a resubscribe with a position: whether every missed message
    * followed (`false`: reload, for example from `history()`).
@@ -55,6 +62,7 @@ const EMPTY: SubscriptionSnapshot<never> = Object.freeze({
   latest: undefined,
   messages: Object.freeze([]),
   ready: false,
+  state: "unsubscribed",
   recovered: undefined,
   missed: undefined,
   error: undefined,
@@ -106,6 +114,10 @@ export function useSubscription<T = unknown>(
       if (info.topic !== topic) return;
       update((s) => ({ ...s, ready: true, recovered: info.recovered, missed: info.missed }));
     });
+    // Before subscribing: the first change is reported by `subscribe` itself.
+    const offState = client.on("subscription_state", (changed, state) => {
+      if (changed === topic) update((s) => ({ ...s, state }));
+    });
     const unsubscribe = client.subscribe<T>(topic, (message) =>
       update((s) => ({
         ...s,
@@ -116,6 +128,7 @@ export function useSubscription<T = unknown>(
     return () => {
       live = false;
       offSubscribed();
+      offState();
       unsubscribe();
     };
   }, [client, topic, enabled, limit, presence]);

@@ -39,6 +39,11 @@ export interface TcpProxy extends AsyncDisposable {
   dropAnswersAfter(match: (text: string) => boolean): Promise<SeenMessage>;
   /** Closes every open connection, both sides, at once; the proxy keeps accepting. */
   cutAll(): void;
+  /**
+   * While `true`, every new connection is closed as soon as it is accepted
+   * (the network stays down for reconnect attempts); `false` lets them through again.
+   */
+  refuse(on: boolean): void;
   /** Stops accepting and closes every connection. */
   close(): Promise<void>;
 }
@@ -56,6 +61,7 @@ export function startTcpProxy(target: { hostname: string; port: number }): TcpPr
   const running = new Set<Promise<void>>();
   let accepted = 0;
   let closed = false;
+  let refusing = false;
 
   const closePair = (pair: Pair) => {
     if (pair.closed) return;
@@ -117,6 +123,10 @@ export function startTcpProxy(target: { hostname: string; port: number }): TcpPr
 
   const accepting = (async () => {
     for await (const client of listener) {
+      if (refusing) {
+        client.close();
+        continue;
+      }
       const task = serve(client, ++accepted);
       running.add(task);
       task.finally(() => running.delete(task));
@@ -136,6 +146,9 @@ export function startTcpProxy(target: { hostname: string; port: number }): TcpPr
     },
     cutAll() {
       for (const pair of [...pairs]) closePair(pair);
+    },
+    refuse(on) {
+      refusing = on;
     },
     async close() {
       if (closed) return;

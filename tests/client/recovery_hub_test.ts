@@ -102,7 +102,7 @@ for (const transport of TRANSPORTS) {
           p.state === "open" ? undefined : next(p, "state", (state) => state === "open", 20_000)
         ),
       );
-      const sends: Promise<void>[] = [];
+      const sends: Promise<unknown>[] = [];
       for (let i = 0; i < COUNT; i++) sends.push((i % 2 === 0 ? p1 : p2).publish("chat:a", i));
       await Promise.all(sends);
       const seen = await all;
@@ -137,7 +137,7 @@ for (const transport of TRANSPORTS) {
       // No close frame either way: the client finds out on EOF (or its
       // heartbeat), the hub when a write fails or its heartbeat does.
       proxy.cut();
-      const sends: Promise<void>[] = [];
+      const sends: Promise<unknown>[] = [];
       for (let i = 0; i < COUNT; i++) {
         sends.push((i % 2 === 0 ? p1 : p2).publish("chat:b", i));
       }

@@ -15,6 +15,8 @@ import { bundleForBrowser } from "../../scripts/_bundle.ts";
 import type { Hub } from "../../src/hub/hub.ts";
 import { mintToken } from "../../src/auth/mint.ts";
 import { until } from "../_support/raw.ts";
+import { startTcpProxy } from "../_support/tcp_proxy.ts";
+import { RealtimeClient } from "../../src/client/client.ts";
 
 /** Counts the WebSockets a page constructs, in `globalThis.sockets`. */
 const COUNT_SOCKETS = `{
@@ -173,5 +175,89 @@ Deno.test("useHistory under StrictMode reads what a topic kept once connected, r
   await page.getByText("history chat:two loaded elsewhere").waitFor();
   // One client and its one subscription: the reads did not open sockets of their own.
   assert.deepEqual(connectionsOf(hub, "alice"), [1]);
+  assert.deepEqual(errors, []);
+});
+
+Deno.test("React example through a network cut: both tabs reconnect by themselves, recover what was published meanwhile, and presence stays live", async () => {
+  const secret = "a-react-cut-secret-of-at-least-32-bytes!";
+  await using server = startExampleServer({
+    port: 0,
+    secret,
+    history: [{ pattern: "chat:*", size: 100, ttlMs: 300_000 }],
+  });
+  const { hub } = server;
+  // The pages reach the hub only through the proxy; carol, in Deno, directly.
+  await using proxy = startTcpProxy({
+    hostname: "127.0.0.1",
+    port: Number(new URL(server.origin).port),
+  });
+  const origin = `http://127.0.0.1:${proxy.port}`;
+  await using browser = await launchBrowser();
+  const errors: string[] = [];
+  const alice = await browser.newPage();
+  const bob = await browser.newPage();
+  await open(origin, alice, "alice", errors);
+  await open(origin, bob, "bob", errors);
+  await alice.click("#join");
+  await bob.click("#join");
+  await members(alice, ["alice", "bob"]);
+  await members(bob, ["alice", "bob"]);
+  assert.equal(await alice.textContent("#subscription"), "subscribed");
+  await alice.fill("#text", "before the cut");
+  await alice.click("#say");
+  await bob.getByText("alice: before the cut").waitFor();
+
+  // The network goes down and stays down for the reconnect attempts.
+  proxy.refuse(true);
+  proxy.cutAll();
+  await until(() => hub.stats().connections === 0, 10_000, "the hub to see both tabs gone");
+  await alice.getByText("Connection: Disconnected").waitFor();
+  await bob.getByText("Connection: Disconnected").waitFor();
+  // useSubscription's state: the room waits to be subscribed again.
+  await alice.waitForFunction(
+    `document.getElementById("subscription").textContent === "subscribing"`,
+  );
+
+  // Meanwhile carol joins the room and talks.
+  const carolToken = await mintToken(
+    { sub: "carol", acl: { "chat:*": ["subscribe", "publish", "presence"] } },
+    { secret },
+    { ttl: "1h" },
+  );
+  const carol = new RealtimeClient({ url: `${server.origin}/ws`, token: carolToken });
+  try {
+    await carol.subscribe("chat:lobby", () => {}, { presence: true }).ready;
+    await carol.publish("chat:lobby", { text: "said during the cut" });
+    await carol.publish("chat:lobby", { text: "also during the cut" });
+
+    // The network is back: nobody clicks anything.
+    proxy.refuse(false);
+    for (const page of [alice, bob]) {
+      await page.getByText("Connection: Connected").waitFor({ timeout: 60_000 });
+      await page.getByText("carol: said during the cut").waitFor({ timeout: 30_000 });
+      await page.getByText("carol: also during the cut").waitFor({ timeout: 30_000 });
+      await members(page, ["alice", "bob", "carol"]);
+      assert.equal(await page.textContent("#subscription"), "subscribed");
+    }
+    // Recovered once each, in order, after what came before the cut.
+    for (const page of [alice, bob]) {
+      assert.deepEqual(
+        await page.evaluate(
+          `[...document.querySelectorAll("#messages li")].map((li) => li.textContent)`,
+        ),
+        ["alice: before the cut", "carol: said during the cut", "carol: also during the cut"],
+      );
+    }
+    await bob.fill("#text", "back again");
+    await bob.click("#say");
+    await alice.getByText("bob: back again").waitFor();
+  } finally {
+    await carol.close();
+  }
+  // carol's leave reaches both tabs live.
+  await members(alice, ["alice", "bob"]);
+  await members(bob, ["alice", "bob"]);
+  assert.deepEqual(connectionsOf(hub, "alice"), [1]);
+  assert.deepEqual(connectionsOf(hub, "bob"), [1]);
   assert.deepEqual(errors, []);
 });
