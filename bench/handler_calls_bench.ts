@@ -67,4 +67,7 @@ Deno.bench({
   },
 });
 
-globalThis.addEventListener("unload", () => deadlines.close());
+globalThis.addEventListener("unload", () => {
+  deadlines.close();
+  void sink;
+});
