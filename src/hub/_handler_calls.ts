@@ -298,10 +298,17 @@ export class HandlerCalls {
     return new HubError("INTERNAL", `The application failed to handle '${kind}'`);
   }
 
-  /** A running call ended: the next waiting one still pending starts in its place. */
+  /**
+   * A running call ended: the next waiting one starts in its place. One
+   * already answered (closed) or past its time limit (its `TIMEOUT` is on
+   * the way) never starts.
+   */
   #release(): void {
+    const now = this.#options.clock.now();
     let next = this.#waiting.shift();
-    while (next !== undefined && next.state === DONE) next = this.#waiting.shift();
+    while (next !== undefined && (next.state === DONE || next.due <= now)) {
+      next = this.#waiting.shift();
+    }
     if (next === undefined) {
       this.#active--;
       return;
