@@ -219,3 +219,71 @@ Deno.test("a call waiting for the hub's place runs when a place frees, in order"
   assert.deepEqual(await Promise.all([first, second, third]), ["1", "2", "3"]);
   assert.deepEqual(order, ["second", "third"]);
 });
+
+Deno.test("random calls, answers, closes and time: each settles once and every place comes back", async () => {
+  // Deterministic: mulberry32.
+  let seed = 12345;
+  const random = (n: number) => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n);
+  };
+  using s = setup({ maxConcurrent: 3, maxConcurrentPerConnection: 3 });
+  const owners = [{}, {}, {}, {}];
+  const answers: ((value: string) => void)[] = [];
+  const settled = new Map<number, string>();
+  let started = 0;
+  for (let step = 0; step < 400; step++) {
+    const op = random(6);
+    const owner = owners[random(owners.length)];
+    if (op <= 2) {
+      const n = started++;
+      try {
+        const result = s.calls.invoke("rpc", s.calls.slotOf(owner), (call) => {
+          if (op === 0) return "sync";
+          if (random(2) === 0) void call.signal;
+          const { promise, resolve } = Promise.withResolvers<string>();
+          answers.push(resolve);
+          return promise;
+        });
+        if (result instanceof Promise) {
+          result.then((v) => {
+            assert.ok(!settled.has(n), `call ${n} settled twice`);
+            settled.set(n, v);
+          }, (e) => {
+            assert.ok(!settled.has(n), `call ${n} settled twice`);
+            settled.set(n, code(e)!);
+          });
+        } else settled.set(n, result);
+      } catch (e) {
+        settled.set(n, code(e)!);
+      }
+    } else if (op === 3 && answers.length > 0) {
+      answers.splice(answers.length - 1 - random(Math.min(3, answers.length)), 1)[0]("async");
+    } else if (op === 4) {
+      s.clock.advance(random(150));
+    } else if (random(8) === 0) {
+      s.calls.abort(owner);
+    }
+    await Promise.resolve();
+  }
+  s.clock.advance(1000);
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  assert.equal(settled.size, started);
+  for (const owner of owners) assert.equal(s.calls.slotOf(owner).active, 0);
+  // Every place of the hub is free: three calls run at once, synchronously.
+  const fresh = { a: {}, b: {}, c: {} };
+  for (const owner of Object.values(fresh)) {
+    assert.equal(s.calls.invoke("rpc", s.calls.slotOf(owner), () => "ok"), "ok");
+  }
+  const held: HandlerCall[] = [];
+  for (const owner of Object.values(fresh)) {
+    s.calls.invoke("rpc", s.calls.slotOf(owner), hanging(held));
+  }
+  assert.equal(held.length, 3);
+  const outcomes = new Set(settled.values());
+  for (const expected of ["sync", "async", "TIMEOUT", "INTERNAL"]) {
+    assert.ok(outcomes.has(expected), `no call ended ${expected}: ${[...outcomes]}`);
+  }
+});
