@@ -15,7 +15,7 @@
  * @module
  */
 
-import { canPin, type Child, startProcess } from "./_proc.ts";
+import { canPin, type Child, sampleProc, startProcess } from "./_proc.ts";
 
 const QUICK = Deno.env.get("BENCH_QUICK") === "1";
 const LATENCY_COUNT = QUICK ? 500 : 3000;
@@ -58,11 +58,11 @@ async function load(url: string, args: string[]): Promise<Record<string, number>
 
 async function withHub<T>(
   mode: string[],
-  fn: (url: string) => Promise<T>,
+  fn: (url: string, hub: Child) => Promise<T>,
 ): Promise<T> {
   const [hub, port] = await started([`${APP}hub.ts`, ...mode], 0);
   try {
-    return await fn(`ws://127.0.0.1:${port}/ws`);
+    return await fn(`ws://127.0.0.1:${port}/ws`, hub);
   } finally {
     await hub.stop();
   }
@@ -81,14 +81,19 @@ try {
     ] as const
   ) {
     console.error(`app handlers: ${label}...`);
-    const { lat, tp } = await withHub([...mode], async (url) => ({
-      lat: await load(url, ["latency", String(LATENCY_COUNT)]),
-      tp: await load(url, ["throughput", String(PUBLISHERS), String(EACH)]),
-    }));
+    const { lat, tp, cpuUs } = await withHub([...mode], async (url, hub) => {
+      const lat = await load(url, ["latency", String(LATENCY_COUNT)]);
+      // The hub's CPU time per publication: steadier than publications/s
+      // on a busy machine, as it does not count the time others take.
+      const before = sampleProc(hub.pid);
+      const tp = await load(url, ["throughput", String(PUBLISHERS), String(EACH)]);
+      const cpuUs = (sampleProc(hub.pid).cpuUs - before.cpuUs) / (PUBLISHERS * EACH);
+      return { lat, tp, cpuUs };
+    });
     rows.push(
       `| ${label} | ${lat.p50.toFixed(2)} | ${lat.p99.toFixed(2)} | ${
         Math.round(tp.perSecond).toLocaleString("en-US")
-      } |`,
+      } | ${cpuUs.toFixed(1)} |`,
     );
   }
   for (
@@ -112,8 +117,8 @@ the payload plus a server id, as the in-process handler does. ${
   pinned ? "Hub and backend on core 0, load on core 1." : "Unpinned (no taskset)."
 }
 
-| application | p50 ms | p99 ms | publications/s |
-| --- | ---: | ---: | ---: |
+| application | p50 ms | p99 ms | publications/s | hub CPU µs/publication |
+| --- | ---: | ---: | ---: | ---: |
 ${rows.join("\n")}
 
 Connect rate: ${CONNECTS} connections opened to \`welcome\` and closed, 32 at a time.

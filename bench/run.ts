@@ -316,6 +316,7 @@ async function runMicro(quick: boolean, core: number | undefined): Promise<Micro
     "patterns_bench.ts",
     "accounts_bench.ts",
     "signing_bench.ts",
+    "handler_calls_bench.ts",
   ].map((f) => `bench/${f}`);
   // The patterns benchmark serves real hubs, on loopback only.
   const denoArgs = ["bench", "--json", "--allow-env", "--allow-net=127.0.0.1", ...files];

@@ -4,8 +4,9 @@
  * A handler refuses with a code the client sees by throwing a
  * {@linkcode HubError}; anything else it throws is answered `INTERNAL`
  * (`retry: true`) and logged; one that runs past its time limit is answered
- * `TIMEOUT` (`retry: true`). Calls are bounded per connection and per hub,
- * and counted (`realtime_handler_calls_total`, `..._errors_total`,
+ * `TIMEOUT` (`retry: true`). A handler that answers synchronously (a value,
+ * not a promise) is acted on at once. Calls are bounded per connection and
+ * per hub, and counted (`realtime_handler_calls_total`, `..._errors_total`,
  * `..._seconds`).
  *
  * @module
@@ -29,7 +30,12 @@ export interface HandlerContext {
   readonly principal: Principal;
   /** The connection. */
   readonly connection: HandlerConnection;
-  /** Aborted when the connection closes or the call's time limit passes. */
+  /**
+   * Aborted when the connection closes or the call's time limit passes while
+   * the call runs. Made when first read (a handler that never reads it costs
+   * no `AbortController`); read after the close or the time-out, it is
+   * already aborted.
+   */
   readonly signal: AbortSignal;
 }
 

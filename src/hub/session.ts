@@ -39,8 +39,8 @@ import { REQUESTS, type RequestType } from "../protocol/requests.ts";
 import type { Door, DoorOwner } from "./codec/door.ts";
 import { Outgoing } from "./codec/outgoing.ts";
 import type { Verdict } from "./permissions.ts";
-import type { AppHandlers, HandlerConnection, HandlerContext } from "./handlers.ts";
-import { CallSlot } from "./_handler_calls.ts";
+import type { AppHandlers, HandlerConnection, HandlerContext, PublishResult } from "./handlers.ts";
+import { CallSlot, type HandlerCall } from "./_handler_calls.ts";
 
 type State = "awaiting_auth" | "open" | "closed";
 
@@ -273,8 +273,13 @@ export class Session implements DoorOwner {
     }
   }
 
-  #call<T>(kind: string, fn: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
+  #call<T>(kind: string, fn: (call: HandlerCall) => T | Promise<T>): Promise<T> {
     return this.#ctx.calls.call(kind, this.#ctx.calls.slotOf(this), fn);
+  }
+
+  /** {@linkcode Session.#call} answered synchronously when the handler is: a value, or a thrown `HubError`. */
+  #invoke<T>(kind: string, fn: (call: HandlerCall) => T | Promise<T>): T | Promise<T> {
+    return this.#ctx.calls.invoke(kind, this.#ctx.calls.slotOf(this), fn);
   }
 
   #handlerConnection(): HandlerConnection {
@@ -286,8 +291,15 @@ export class Session implements DoorOwner {
     };
   }
 
-  #handlerContext(principal: Principal, signal: AbortSignal): HandlerContext {
-    return { principal, connection: this.#handlerConnection(), signal };
+  /** A handler's context; its signal is made only if the handler reads it. */
+  #handlerContext(principal: Principal, call: HandlerCall): HandlerContext {
+    return {
+      principal,
+      connection: this.#handlerConnection(),
+      get signal() {
+        return call.signal;
+      },
+    };
   }
 
   /**
@@ -325,23 +337,37 @@ export class Session implements DoorOwner {
     });
   }
 
+  #rpcAnswered(result: unknown, id: RequestId | undefined): void {
+    if (this.#state === "open") this.#reply({ type: "rpc", id, data: result ?? null });
+  }
+
+  #rpcFailed(error: HubError, id: RequestId | undefined): void {
+    if (this.#state === "open") this.#error(error.code, error.message, id);
+  }
+
   /** `rpc`: answered by the method the application registered, concurrently with later frames. */
   #rpc(principal: Principal, method: string, data: unknown, id: RequestId | undefined): void {
     const handler = this.#ctx.rpcHandler(method);
     if (handler === undefined) {
       return this.#error("BAD_REQUEST", `Cannot call '${method}': no such method`, id);
     }
-    this.#call(
-      "rpc",
-      (signal) => handler({ ...this.#handlerContext(principal, signal), method, data }),
-    ).then(
-      (result) => {
-        if (this.#state === "open") this.#reply({ type: "rpc", id, data: result ?? null });
-      },
-      (error: HubError) => {
-        if (this.#state === "open") this.#error(error.code, error.message, id);
-      },
-    );
+    let answer: unknown;
+    try {
+      answer = this.#invoke("rpc", (call) =>
+        handler({
+          principal,
+          connection: this.#handlerConnection(),
+          get signal() {
+            return call.signal;
+          },
+          method,
+          data,
+        }));
+    } catch (error) {
+      return this.#rpcFailed(error as HubError, id);
+    }
+    if (!(answer instanceof Promise)) return this.#rpcAnswered(answer, id);
+    answer.then((result) => this.#rpcAnswered(result, id), (e) => this.#rpcFailed(e, id));
   }
 
   /**
@@ -561,7 +587,15 @@ export class Session implements DoorOwner {
       if (!v.allowed) return allowed(v);
       return this.#call(
         "subscribe",
-        (signal) => hook({ ...this.#handlerContext(principal, signal), topic }),
+        (call) =>
+          hook({
+            principal,
+            connection: this.#handlerConnection(),
+            get signal() {
+              return call.signal;
+            },
+            topic,
+          }),
       ).then(
         (result) => {
           initial = result?.data;
@@ -832,7 +866,9 @@ export class Session implements DoorOwner {
 
   /**
    * The application's publish handler allows, refuses or replaces the
-   * payload. Later frames wait for it, so publications keep their order.
+   * payload. Later frames wait for an answer given by a promise, so
+   * publications keep their order; one given synchronously is acted on at
+   * once.
    */
   #publishHooked(
     hook: NonNullable<AppHandlers["publish"]>,
@@ -842,36 +878,65 @@ export class Session implements DoorOwner {
     jws: string | undefined,
     id: RequestId | undefined,
     key: string | undefined,
-  ): Promise<void> {
+  ): Promise<void> | void {
     const signed = jws !== undefined;
-    return this.#call(
-      "publish",
-      (signal) => hook({ ...this.#handlerContext(principal, signal), topic, payload, signed }),
-    ).then(
-      (result) => {
-        if (this.#state !== "open") return;
-        if (result === undefined || result === null) {
-          return this.#publishCommitted(principal, topic, payload, jws, id, key);
-        }
-        if (signed) {
-          this.#ctx.log({
-            level: "error",
-            event: "handler.altered_signed",
-            connection: this.id,
-            topic,
-          });
-          return this.#error(
-            "FORBIDDEN",
-            `Cannot publish the signed publication on '${topic}': the application replaced its payload, and a signed publication is never altered`,
-            id,
-          );
-        }
-        return this.#publishCommitted(principal, topic, result.payload, undefined, id, key);
-      },
-      (error: HubError) => {
-        if (this.#state === "open") this.#error(error.code, error.message, id);
-      },
+    let answer: PublishResult | void | Promise<PublishResult | void>;
+    try {
+      answer = this.#invoke("publish", (call) =>
+        hook({
+          principal,
+          connection: this.#handlerConnection(),
+          get signal() {
+            return call.signal;
+          },
+          topic,
+          payload,
+          signed,
+        }));
+    } catch (error) {
+      return this.#publishNotAllowed(error as HubError, id);
+    }
+    if (!(answer instanceof Promise)) {
+      return this.#publishDecided(answer, principal, topic, payload, jws, id, key);
+    }
+    return answer.then(
+      (result) => this.#publishDecided(result, principal, topic, payload, jws, id, key),
+      (error: HubError) => this.#publishNotAllowed(error, id),
     );
+  }
+
+  #publishNotAllowed(error: HubError, id: RequestId | undefined): void {
+    if (this.#state === "open") this.#error(error.code, error.message, id);
+  }
+
+  /** The publish handler's answer: publish as is, or its payload, or refuse altering a signed one. */
+  #publishDecided(
+    result: PublishResult | void,
+    principal: Principal,
+    topic: string,
+    payload: unknown,
+    jws: string | undefined,
+    id: RequestId | undefined,
+    key: string | undefined,
+  ): void {
+    if (this.#state !== "open") return;
+    if (result === undefined || result === null) {
+      return this.#publishCommitted(principal, topic, payload, jws, id, key);
+    }
+    if (jws !== undefined) {
+      this.#ctx.log({
+        level: "error",
+        event: "handler.altered_signed",
+        connection: this.id,
+        topic,
+      });
+      return this.#error(
+        "FORBIDDEN",
+        `Cannot publish the signed publication on '${topic}': the application replaced its payload, and a signed publication is never altered`,
+        id,
+      );
+    }
+    return this.#publishCommitted(principal, topic, result.payload, undefined, id, key);
   }
 
   #publishCommitted(
@@ -1096,7 +1161,7 @@ export class Session implements DoorOwner {
     // Known now, so that a close while the application decides finds its user.
     this.#principal = principal;
     this.#at(undefined);
-    return this.#call("connect", (signal) => connect(this.#handlerContext(principal, signal)))
+    return this.#call("connect", (call) => connect(this.#handlerContext(principal, call)))
       .then((result) => {
         if (this.#state === "closed") return;
         this.#welcome(principal, id);
@@ -1202,7 +1267,7 @@ export class Session implements DoorOwner {
   #appRefresh(principal: Principal, expiresAt: number): void {
     const refresh = this.#ctx.handlers!.refresh!;
     this.#at(expiresAt, "token_expired");
-    this.#call("refresh", (signal) => refresh(this.#handlerContext(principal, signal))).then(
+    this.#call("refresh", (call) => refresh(this.#handlerContext(principal, call))).then(
       (result) => {
         if (this.#state !== "open" || this.#principal !== principal) return;
         if (result === undefined || result === null) {

@@ -242,6 +242,76 @@ eachTransport(
 );
 
 eachTransport(
+  "a publish handler answering synchronously keeps the order behind one answering later",
+  async (t) => {
+    const slow = gate<{ payload: unknown }>();
+    const asked: string[] = [];
+    await using h = await startTestHub(t, {
+      history: [{ pattern: "chat:*", size: 10, ttlMs: 60_000 }],
+      handlers: {
+        // Not async: only the first answer is a promise; the others are plain values.
+        publish({ payload }) {
+          const text = (payload as { text: string }).text;
+          asked.push(text);
+          if (text === "first") return slow.promise;
+          return { payload: { text: text.toUpperCase() } };
+        },
+      },
+    });
+    const bob = await join(h, "bob");
+    assert.equal((await bob.request({ type: "subscribe", id: 1, topic: "chat:a" })).type, "ack");
+    const alice = await join(h, "alice");
+    for (const text of ["first", "second", "third"]) {
+      alice.send({ type: "publish", topic: "chat:a", payload: { text } });
+    }
+    await withTimeout(
+      (async () => {
+        while (asked.length === 0) await alive(bob);
+      })(),
+      3000,
+      "the first call",
+    );
+    // The later publications wait behind the first answer.
+    assert.deepEqual(asked, ["first"]);
+    slow.resolve({ payload: { text: "FIRST" } });
+    const texts = [];
+    for (let i = 0; i < 3; i++) {
+      texts.push((await bob.next((f) => f.type === "message")).payload.text);
+    }
+    assert.deepEqual(texts, ["FIRST", "SECOND", "THIRD"]);
+    const history = await alice.request({ type: "history", id: 3, topic: "chat:a" });
+    assert.deepEqual(
+      history.publications.map((p: { payload: { text: string } }) => p.payload.text),
+      ["FIRST", "SECOND", "THIRD"],
+    );
+    assert.equal(h.hub.metrics.handlerCalls.get("publish"), 3);
+    await alice.close();
+    await bob.close();
+  },
+);
+
+eachTransport(
+  "a signal first read after the connection closed is already aborted",
+  async (t) => {
+    const disconnected = gate();
+    await using h = await startTestHub(t, {
+      handlers: { disconnect: () => disconnected.resolve() },
+    });
+    const called = gate<RpcRequest>();
+    h.hub.rpc("wait", (request) => {
+      called.resolve(request);
+      return new Promise(() => {});
+    });
+    const socket = await join(h);
+    socket.send({ type: "rpc", id: 1, method: "wait" });
+    const request = await withTimeout(called.promise, 3000, "the handler");
+    await socket.close();
+    await withTimeout(disconnected.promise, 3000, "disconnect");
+    assert.equal(request.signal.aborted, true);
+  },
+);
+
+eachTransport(
   "a refused publication gets its code, is not delivered, and the connection stays",
   async (t) => {
     await using h = await startTestHub(t, {
