@@ -8,7 +8,7 @@
 import { type Child, freePort, startProcess, waitForLine, waitForPort } from "./_proc.ts";
 
 /** Which client protocol the load generator speaks to a peer. */
-export type Protocol = "hub" | "hub-v1" | "stomp" | "plain" | "sio" | "nats";
+export type Protocol = "hub" | "hub-v1" | "stomp" | "sse" | "plain" | "sio" | "nats";
 
 /** A started server. */
 export interface RunningServer {
@@ -101,9 +101,11 @@ async function readyOnStdout(
  * last 100 publications (fan-out only, to compare with history off in the
  * same run); `v1` is driven by clients offering only `realtime.v1` (no
  * batching) and publishing without ids (many topics and fire and forget
- * only); `stomp` by STOMP 1.2 clients (fan-out and fire and forget only).
+ * only); `stomp` by STOMP 1.2 clients (fan-out and fire and forget only);
+ * `sse` by subscribers on Server-Sent Events streams (`GET /sse`) with a
+ * protocol v1 WebSocket publisher (fan-out only).
  */
-function hubVariant(variant: "history" | "v1" | "stomp", base?: string): Peer {
+function hubVariant(variant: "history" | "v1" | "stomp" | "sse", base?: string): Peer {
   // An earlier checkout runs as it did then, with Deno's defaults.
   const runtime = base === undefined ? HUB_RUNTIME : PLAIN_RUNTIME;
   return {
@@ -112,11 +114,19 @@ function hubVariant(variant: "history" | "v1" | "stomp", base?: string): Peer {
       ? "@realtime/hub, Deno adapter, history on every topic (100 publications, 5 min)"
       : variant === "stomp"
       ? "@realtime/hub, Deno adapter, STOMP 1.2 clients (docs/stomp.md), SEND with receipts (without in fire and forget)"
+      : variant === "sse"
+      ? "@realtime/hub, Deno adapter, subscribers on SSE streams (GET /sse, docs/protocol.md), publisher on protocol v1 over WebSocket"
       : `@realtime/hub, Deno adapter, clients offering only realtime.v1, publishes without ids${
         base === undefined ? "" : `, from ${base}`
       }`,
-    protocol: variant === "history" ? "hub" : variant === "stomp" ? "stomp" : "hub-v1",
-    scenarios: variant === "history"
+    protocol: variant === "history"
+      ? "hub"
+      : variant === "stomp"
+      ? "stomp"
+      : variant === "sse"
+      ? "sse"
+      : "hub-v1",
+    scenarios: variant === "history" || variant === "sse"
       ? ["fanout"]
       : variant === "stomp"
       ? ["fanout", "fire_and_forget"]
@@ -284,6 +294,7 @@ export const PEERS: readonly Peer[] = [
   hubVariant("history"),
   hubVariant("v1"),
   hubVariant("stomp"),
+  hubVariant("sse"),
   ...(BASE_ROOT === undefined ? [] : [hubVariant("v1", BASE_ROOT)]),
   nodePeer(
     "node-ws",

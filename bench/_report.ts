@@ -412,6 +412,36 @@ function unbatchedRow(report: Report): string[] {
   ];
 }
 
+/** The WebSocket subscriber the other doors' subscribers are judged against. */
+const WEBSOCKET_SUBSCRIBER = "hub-deno";
+
+/** The fan-out peers whose subscribers come in through another door (issue 24). */
+const OTHER_DOORS = ["hub-deno-stomp", "hub-deno-sse"] as const;
+
+/**
+ * Server CPU per fan-out delivery to a STOMP or SSE subscriber, against a
+ * WebSocket subscriber of the same hub on the same transport, run by run in
+ * the same invocation (issue 24: at most 1.50×).
+ */
+function otherDoorRows(report: Report): string[][] {
+  return OTHER_DOORS.map((door) => {
+    const value = pairedRatio(
+      report.results,
+      "fanout",
+      door,
+      "usPerDelivery",
+      WEBSOCKET_SUBSCRIBER,
+    );
+    return [
+      `fan-out, server CPU per delivery vs a WebSocket subscriber (${WEBSOCKET_SUBSCRIBER})`,
+      door,
+      value === undefined ? "–" : formatSpread(value, 2),
+      "≤ 1.50×",
+      value === undefined ? "not measured" : value.median <= 1.5 ? "met" : "**not met**",
+    ];
+  });
+}
+
 function targetsTable(report: Report): string {
   const targets = scenarioTargets(report.results);
   const hubs = report.peers.filter(({ peer, skipped }) => skipped === undefined && peer.hub)
@@ -443,6 +473,7 @@ function targetsTable(report: Report): string {
   rows.push(microRow("uncached decision vs 1,000 rules", uncached, 20));
   rows.push(patternsRow(report));
   rows.push(unbatchedRow(report));
+  rows.push(...otherDoorRows(report));
   // Not targets: the same figures against the unauthenticated bare loop, and
   // memory without what a server grows by once on its first connections.
   const information = [

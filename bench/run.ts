@@ -255,7 +255,7 @@ async function runOnce(
         // The load generator gives up first, so it can still report what it saw.
         timeoutMs: sizes.runTimeoutMs - 5000,
         tokensFile: peer.protocol === "hub" || peer.protocol === "hub-v1" ||
-            peer.protocol === "stomp"
+            peer.protocol === "stomp" || peer.protocol === "sse"
           ? settings.tokensFile
           : undefined,
       }),

@@ -147,3 +147,32 @@ Deno.test("renderReport judges issue 27's targets: memory vs node-ws both ways, 
   assert.deepEqual(row(lines, fanout, "hub-ws").slice(2), ["0.70", "≤ 0.70×", "met"]);
   assert.equal(row(lines, fanout, "hub-deno")[4], "not measured");
 });
+
+Deno.test("renderReport judges STOMP and SSE fan-out subscribers against hub-deno within 1.5x", () => {
+  const fanout = (figures: Record<string, number[]>): Results =>
+    new Map([[
+      "fanout",
+      new Map(
+        Object.entries(figures).map(([peer, us]) => [peer, {
+          runs: us.map((usPerDelivery, i) => ({ run: i + 1, usPerDelivery })),
+          failures: [],
+        }]),
+      ),
+    ]]);
+  const what = "fan-out, server CPU per delivery vs a WebSocket subscriber (hub-deno)";
+  const lines = render(fanout({
+    "bare-deno": [1, 1],
+    "hub-deno": [2, 4],
+    "hub-deno-stomp": [3, 6], // exactly 1.5x in both runs
+    "hub-deno-sse": [3, 8], // 1.5x and 2x: median 1.75x
+  }));
+  assert.deepEqual(row(lines, what, "hub-deno-stomp").slice(2), ["1.50", "≤ 1.50×", "met"]);
+  assert.deepEqual(row(lines, what, "hub-deno-sse").slice(2), [
+    "1.75 (1.50–2.00)",
+    "≤ 1.50×",
+    "**not met**",
+  ]);
+  // Paired with hub-deno, not with the bare loop.
+  const missing = render(fanout({ "bare-deno": [1], "hub-deno-sse": [1.2] }));
+  assert.deepEqual(row(missing, what, "hub-deno-sse").slice(2), ["–", "≤ 1.50×", "not measured"]);
+});

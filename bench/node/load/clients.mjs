@@ -1,10 +1,13 @@
 // One fast client per wire protocol, all on npm `ws` so every peer pays the
 // same client cost: `hub` (docs/protocol.md, token in the subprotocol list,
-// newline-delimited batches split), `plain` (the same JSON frames without
+// newline-delimited batches split), `stomp` (STOMP 1.2 frames), `sse` (a
+// receive-only `GET /sse` stream on Node's plain `http`, whose publisher is
+// a `hub` client), `plain` (the same JSON frames without
 // auth), `sio` (Engine.IO v4 / Socket.IO v5 framing spoken directly) and
 // `nats` (the NATS text protocol over its WebSocket listener; PING/PONG
 // stands in for acks since NATS answers them in order).
 import { Buffer } from "node:buffer";
+import http from "node:http";
 import WebSocket from "ws";
 
 /**
@@ -58,7 +61,7 @@ const ACK_PREFIX = '{"type":"ack","id":';
 
 /**
  * Opens one connection and resolves once it may subscribe.
- * @param {"hub" | "hub-v1" | "stomp" | "plain" | "sio" | "nats"} protocol
+ * @param {"hub" | "hub-v1" | "stomp" | "sse" | "plain" | "sio" | "nats"} protocol
  * @param {string} url
  * @param {string | undefined} token The JWT (hub only).
  * @param {{errors: number}} stats Error frames and replies are counted here.
@@ -86,6 +89,8 @@ export function connect(protocol, url, token, stats) {
       );
     case "stomp":
       return stompClient(new WebSocket(url, ["v12.stomp"], SOCKET_OPTIONS), token, stats);
+    case "sse":
+      return Promise.resolve(sseClient(url, token, stats));
     case "plain":
       return jsonClient(new WebSocket(url, SOCKET_OPTIONS), false, stats);
     case "sio":
@@ -95,6 +100,17 @@ export function connect(protocol, url, token, stats) {
     default:
       return Promise.reject(new TypeError(`Unknown protocol '${protocol}'`));
   }
+}
+
+/**
+ * The protocol a publisher of `protocol`'s peer speaks: its own, or for a
+ * receive-only one (SSE) protocol v1 over WebSocket, as the `hub` peers'
+ * publisher does, so the two runs differ only in their subscribers.
+ * @param {string} protocol
+ * @returns {string}
+ */
+export function publisherProtocol(protocol) {
+  return protocol === "sse" ? "hub" : protocol;
 }
 
 /**
@@ -278,6 +294,75 @@ function stompClient(ws, token, stats) {
   ws.on("open", () => ws.send(`CONNECT\naccept-version:1.2\nhost:hub\npasscode:${token}\n\n\0`));
   ws.on("close", () => failAll(pending.values(), pending));
   return opened(ws, (ready) => markReady = ready).then(() => client);
+}
+
+/**
+ * Server-Sent Events (docs/protocol.md, "Server-Sent Events"): `subscribe`
+ * opens `GET /sse?topic=<topic>` on the hub's port with the token as a
+ * bearer header, over plain `http` (one socket per stream, no agent), and
+ * resolves on the `welcome` event, which the hub sends once the topic is
+ * subscribed. Events are split on the blank line that ends each (the hub
+ * writes LF only); an unnamed event is a publication, whose v1 `message`
+ * frame is read by `readDelivery`; comments (heartbeats) and `retry:` carry
+ * no `seq` and pass; a named `close`, `failure`, `unsubscribed` or
+ * `insufficient_state` counts as an error. Receive-only: a publisher uses
+ * `publisherProtocol("sse")`.
+ */
+function sseClient(url, token, stats) {
+  const base = new URL(url);
+  let request;
+  const client = {
+    onMessage: () => {},
+    subscribe: (topic) =>
+      new Promise((resolve, reject) => {
+        let ready = false;
+        const fail = (error) => {
+          if (!ready) reject(error);
+        };
+        request = http.get({
+          host: base.hostname,
+          port: base.port,
+          path: `/sse?topic=${encodeURIComponent(topic)}`,
+          headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
+          agent: false,
+        }, (response) => {
+          response.setEncoding("utf8");
+          if (response.statusCode !== 200) {
+            let body = "";
+            response.on("data", (chunk) => body += chunk);
+            response.on("end", () => fail(new Error(`SSE ${response.statusCode}: ${body}`)));
+            return;
+          }
+          let buffered = "";
+          response.on("data", (chunk) => {
+            buffered += chunk;
+            let start = 0;
+            for (
+              let end = buffered.indexOf("\n\n");
+              end >= 0;
+              end = buffered.indexOf("\n\n", start)
+            ) {
+              if (buffered.startsWith("event: ", start)) {
+                if (buffered.startsWith("event: welcome\n", start)) {
+                  ready = true;
+                  resolve();
+                } else stats.errors++;
+              } else if (end > start) readDelivery(buffered.slice(start, end), client.onMessage);
+              start = end + 2;
+            }
+            if (start > 0) buffered = buffered.slice(start);
+          });
+          response.on("end", () => fail(new Error("SSE stream ended before its welcome")));
+        });
+        request.on("error", fail);
+      }),
+    publish: (_topic, _payload, done) => done(new Error("An SSE stream only receives")),
+    fire: () => {
+      throw new Error("An SSE stream only receives");
+    },
+    close: () => request?.destroy(),
+  };
+  return client;
 }
 
 function sioClient(ws, stats) {

@@ -1,6 +1,7 @@
 // Fan-out: `subscribers` connections on one topic, one publisher sending
 // `messages` payloads with at most `window` unacknowledged. Every subscriber
-// checks it gets every sequence number once and in order.
+// checks it gets every sequence number once and in order. The publisher
+// speaks the peer's protocol, or protocol v1 over WebSocket for SSE.
 import { publishWindowed } from "./_payload.mjs";
 
 const TOPIC = "bench:fanout";
@@ -9,7 +10,7 @@ export async function run(ctx) {
   const { subscribers, messages, window } = ctx.params;
   const setup = await ctx.subscribed(subscribers, () => TOPIC);
   if (setup.failed !== undefined) return { failed: setup.failed };
-  const publisher = await ctx.connect(subscribers);
+  const publisher = await ctx.connectPublisher(subscribers);
 
   const expected = new Int32Array(subscribers);
   let reordered = 0;

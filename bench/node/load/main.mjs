@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { createInterface } from "node:readline";
-import { connect } from "./clients.mjs";
+import { connect, publisherProtocol } from "./clients.mjs";
 
 // Exit normally when the orchestrator stops us, so --cpu-prof can write its profile.
 process.on("SIGTERM", () => process.exit(0));
@@ -26,18 +26,12 @@ const context = {
   /** Milliseconds left before the scenario must give up. */
   remainingMs: () => deadline - performance.now(),
   /** Opens connection `index` (its own token and user `u<index>` on the hub; server `index mod n` of `urls`). */
-  async connect(index) {
-    // Several servers (scale-out): connection i goes to server i mod n.
-    const url = config.urls === undefined ? config.url : config.urls[index % config.urls.length];
-    const client = await connect(
-      config.protocol,
-      url,
-      tokens[index],
-      stats,
-    );
-    opened.push(client);
-    return client;
-  },
+  connect: (index) => open(config.protocol, index),
+  /**
+   * Opens connection `index` for a publisher: the peer's protocol, or the
+   * WebSocket protocol that publishes for a receive-only one (SSE).
+   */
+  connectPublisher: (index) => open(publisherProtocol(config.protocol), index),
   /** Lets the orchestrator sample the server's CPU and memory now. */
   async mark(name) {
     process.stdout.write(`MARK ${name}\n`);
@@ -48,6 +42,14 @@ const context = {
   waitFor,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+async function open(protocol, index) {
+  // Several servers (scale-out): connection i goes to server i mod n.
+  const url = config.urls === undefined ? config.url : config.urls[index % config.urls.length];
+  const client = await connect(protocol, url, tokens[index], stats);
+  opened.push(client);
+  return client;
+}
 
 /**
  * Runs `fn(0..count-1)` with at most `concurrency` in flight, within the deadline.
