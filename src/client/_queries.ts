@@ -6,7 +6,7 @@
 // shared chunk of every file both sides import, and each chunk is one more
 // file to fetch and gzip on its own.
 
-import { validateTopic } from "../topic/topic.ts";
+import type { validateTopic } from "../topic/topic.ts";
 import type { RealtimeError, RealtimeErrorOptions } from "./errors.ts";
 import type { HistoryOptions, HistoryResult, historyResult } from "./history.ts";
 import type { PresenceMember, presenceMembers, PresenceStats } from "./presence.ts";
@@ -19,14 +19,15 @@ export interface QueryKit {
   RealtimeError: typeof RealtimeError;
   historyResult: typeof historyResult;
   presenceMembers: typeof presenceMembers;
+  validateTopic: typeof validateTopic;
 }
 
 function unexpected(kit: QueryKit, reply: Reply, options: RealtimeErrorOptions): RealtimeError {
   return new kit.RealtimeError("INTERNAL", `The hub answered with '${reply.type}'`, options);
 }
 
-function checkTopic(topic: string, what: string): void {
-  const problem = validateTopic(topic);
+function checkTopic(kit: QueryKit, topic: string, what: string): void {
+  const problem = kit.validateTopic(topic);
   if (problem !== undefined) throw new TypeError(`Cannot read ${what}: ${problem}`);
 }
 
@@ -35,7 +36,7 @@ export async function history(
   topic: string,
   options: HistoryOptions,
 ): Promise<HistoryResult> {
-  checkTopic(topic, "history");
+  checkTopic(kit, topic, "history");
   const { since, limit, reverse } = options;
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= 1000)) {
     throw new RangeError(
@@ -59,7 +60,7 @@ export async function presence(
   topic: string,
   timeoutMs: number | undefined,
 ): Promise<PresenceMember[]> {
-  checkTopic(topic, "presence");
+  checkTopic(kit, topic, "presence");
   const reply = await kit.ask({ type: "presence", topic }, "Presence request", timeoutMs);
   if (reply.type !== "presence") throw unexpected(kit, reply, { topic });
   return kit.presenceMembers(reply);
@@ -70,7 +71,7 @@ export async function presenceStats(
   topic: string,
   timeoutMs: number | undefined,
 ): Promise<PresenceStats> {
-  checkTopic(topic, "presence");
+  checkTopic(kit, topic, "presence");
   const reply = await kit.ask(
     { type: "presence_stats", topic },
     "Presence stats request",

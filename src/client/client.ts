@@ -636,7 +636,7 @@ export class RealtimeClient implements AsyncDisposable {
         );
       }
       const { sign, signAlg } = options;
-      this.#signers ??= import("./_signers.ts").then((m) => new m.Signers());
+      this.#signers ??= import("./_signing.ts").then((m) => new m.Signers());
       fields = this.#signers.then((signers) => signers.get(sign, signAlg))
         .then((signer) => signer.sign(topic, payload))
         .then((jws) => ({ jws }));
@@ -1186,6 +1186,7 @@ export class RealtimeClient implements AsyncDisposable {
       RealtimeError,
       historyResult,
       presenceMembers,
+      validateTopic,
     };
   }
 
