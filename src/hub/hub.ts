@@ -499,11 +499,17 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   /** The last batch written by each kind of v1 door, forgotten once a flush is done. */
   const plainShared = new SharedBatch();
   const batchShared = new SharedBatch();
+  /** The same for SSE streams and for STOMP sessions. */
+  const sseShared = new SharedBatch();
+  const stompShared = new SharedBatch();
   const flushQueue = createFlushQueue({
     schedule: runtime.schedule,
     drained() {
       plainShared.clear();
       batchShared.clear();
+      sseShared.clear();
+      stompShared.clear();
+      stompHost.codec.clear();
     },
   });
   const deadlines = createDeadlines(clock);
@@ -613,6 +619,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       cancel: (d) => deadlines.cancel(d as Deadline),
     },
     idPrefix: prefix,
+    shared: stompShared,
   });
 
   const admit = createAdmission({
@@ -692,6 +699,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     limits,
     flushQueue,
     clock,
+    shared: sseShared,
   };
   const sseEndpoint = createSseEndpoint(shellDeps, options.sse);
   const publishEndpoint = createPublishEndpoint(shellDeps, metrics);

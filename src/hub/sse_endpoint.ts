@@ -20,6 +20,7 @@ import type { AdmissionDoor } from "./admission.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Clock } from "./clock.ts";
 import type { Door, DoorOwner } from "./codec/door.ts";
+import type { SharedBatch } from "./codec/shared_batch.ts";
 
 /** The session as the SSE and HTTP publish shells drive it. */
 export interface ShellSession extends DoorOwner {
@@ -42,6 +43,12 @@ export interface ShellDeps {
   };
   readonly flushQueue: SseDoorHost["flushQueue"];
   readonly clock: Clock;
+  /**
+   * The last chunk written, shared by consecutive streams written the same
+   * events (a fan-out to single-topic streams): encoded once. Cleared by the
+   * hub when its flush queue drains.
+   */
+  readonly shared?: SharedBatch;
 }
 
 /** Options of the SSE door. */
@@ -79,6 +86,14 @@ class StreamSocket implements TextSocket {
 
   send(text: string): void {
     if (!this.#ended) this.#controller.enqueue(this.#encoder.encode(text));
+  }
+
+  /**
+   * Enqueues bytes shared with other streams: the HTTP server reads them
+   * and does not detach or change them (`tests/hub/sse_shared_bytes_test.ts`).
+   */
+  sendBytes(bytes: Uint8Array): void {
+    if (!this.#ended) this.#controller.enqueue(bytes);
   }
 
   close(): void {
@@ -119,7 +134,12 @@ export function createSseEndpoint(
     );
   }
   const idParam = options.lastEventIdParam ?? "lastEventId";
-  const host: SseDoorHost = { limits: deps.limits, flushQueue: deps.flushQueue, retryMs };
+  const host: SseDoorHost = {
+    limits: deps.limits,
+    flushQueue: deps.flushQueue,
+    retryMs,
+    shared: deps.shared,
+  };
   const { limits, clock } = deps;
   // Most topics one stream follows: its subscribe requests all arrive at once.
   const maxTopics = Math.max(1, Math.min(limits.maxSubscriptions, limits.messageBurst));

@@ -13,6 +13,7 @@ import { DEFAULT_STOMP_LIMITS } from "../protocol/stomp/frame.ts";
 import type { FrameLimits } from "../protocol/parse.ts";
 import type { StompDoorHost, StompTimers } from "./codec/stomp.ts";
 import { StompPublicationCodec } from "./codec/stomp_publication.ts";
+import type { SharedBatch } from "./codec/shared_batch.ts";
 
 /** How the hub speaks STOMP over WebSocket (subprotocols `v12.stomp`, `v11.stomp`, `v10.stomp`). */
 export interface StompOptions {
@@ -64,6 +65,8 @@ export interface StompHostDeps {
   readonly timers: StompTimers;
   /** What message ids start with, unique per hub. */
   readonly idPrefix: string;
+  /** The last batch written by a STOMP door, shared by the next doors written the same frames. */
+  readonly shared?: SharedBatch;
 }
 
 /**
@@ -115,6 +118,7 @@ export function createStompHost(options: StompOptions = {}, deps: StompHostDeps)
     flushQueue: deps.flushQueue,
     metrics: deps.metrics,
     timers: deps.timers,
+    shared: deps.shared,
   };
 }
 

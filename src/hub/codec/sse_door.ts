@@ -19,6 +19,7 @@ import { type FrameLimits, parseClientFrame, type ParseResult } from "../../prot
 import type { Door, DoorOwner, TextSocket } from "./door.ts";
 import type { Outgoing } from "./outgoing.ts";
 import { Outbox } from "./_outbox.ts";
+import type { SharedBatch } from "./shared_batch.ts";
 import { messageBytes } from "./utf8.ts";
 import {
   encodeEvent,
@@ -39,6 +40,12 @@ export interface SseDoorHost {
   readonly flushQueue: { add(item: { flush(): number }): void };
   /** The `retry:` sent first, in milliseconds. */
   readonly retryMs: number;
+  /**
+   * The last chunk the hub's streams were written: streams written the same
+   * events in a turn (single-topic streams of a fan-out) share its text and
+   * its UTF-8 bytes.
+   */
+  readonly shared?: SharedBatch;
 }
 
 /** What a stream resumes from, read from its `Last-Event-ID`. */
@@ -307,7 +314,16 @@ export class SseDoor implements Door {
       return 0;
     }
     this.#outbox = undefined;
-    return this.#write(outbox.take()!);
+    const frames = outbox.take()!;
+    const shared = this.#host.shared;
+    if (shared === undefined) return this.#write(frames);
+    try {
+      shared.write(socket, frames, "");
+      return 1;
+    } catch {
+      // The reader cancelled; its cancel ends the session.
+      return 0;
+    }
   }
 
   close(code: number, reason: string): void {

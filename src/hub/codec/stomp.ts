@@ -35,6 +35,7 @@ import type { Outgoing } from "./outgoing.ts";
 import { Outbox, writeFrames } from "./_outbox.ts";
 import { messageIdOf, STOMP_JSON_TYPE, type StompPublicationCodec } from "./stomp_publication.ts";
 import { messageBytes } from "./utf8.ts";
+import type { SharedBatch } from "./shared_batch.ts";
 
 /** The deadlines a door arms for its heart-beats (the hub's). */
 export interface StompTimers {
@@ -67,6 +68,11 @@ export interface StompDoorHost {
   readonly metrics: { socketWrites: number };
   /** Arms the heart-beats. */
   readonly timers: StompTimers;
+  /**
+   * The last batch the hub's STOMP doors wrote: doors written the same
+   * frames in a turn (a fan-out to subscriptions of the same id) share it.
+   */
+  readonly shared?: SharedBatch;
 }
 
 /** What a STOMP door tells its session: it also ends it, after an `ERROR` or `DISCONNECT`. */
@@ -635,12 +641,13 @@ export class StompDoor implements Door {
   }
 
   #deliver(subscriptions: readonly Subscription[], publication: Outgoing): void {
-    const tail = publication.encoded(this.#host.codec);
+    const codec = this.#host.codec;
+    const tail = publication.encoded(codec);
     for (const subscription of subscriptions) {
       this.#queue(
         subscription.acks
           ? `MESSAGE\nsubscription:${subscription.header}\nack:${messageIdOf(tail)}${tail}`
-          : `MESSAGE\nsubscription:${subscription.header}${tail}`,
+          : codec.message(subscription.header, tail),
       );
     }
   }
@@ -706,7 +713,7 @@ export class StompDoor implements Door {
 
   #flushFrames(frames: string[]): number {
     this.#wrote = true;
-    const writes = writeFrames(this.#socket, frames, this.#host.batch, "");
+    const writes = writeFrames(this.#socket, frames, this.#host.batch, "", this.#host.shared);
     this.#host.metrics.socketWrites += writes;
     return writes;
   }

@@ -29,6 +29,10 @@ export class StompPublicationCodec implements PublicationCodec {
   #rule: StompDestinationRule;
   #prefix: string;
   #count = 0;
+  /** The last MESSAGE frame made, and what it was made of. */
+  #header = "";
+  #tail = "";
+  #message = "";
 
   /**
    * @param rule The destination mapping.
@@ -68,6 +72,44 @@ export class StompPublicationCodec implements PublicationCodec {
       type = STOMP_TEXT_TYPE;
     }
     return `${head}\ncontent-type:${type}\ncontent-length:${utf8ByteLength(body)}\n\n${body}\0`;
+  }
+
+  /**
+   * The `MESSAGE` frame of a subscription (without `ack`) for a tail this
+   * codec encoded. Consecutive subscribers of a fan-out whose subscriptions
+   * have the same id (clients number theirs alike: `sub-0`) get the same
+   * string, so it is built, flattened and written as one batch once.
+   *
+   * @param header The subscription id, escaped.
+   * @param tail The publication's tail.
+   * @returns The frame.
+   *
+   * @example One frame for two subscribers named alike
+   * ```ts
+   * import { StompPublicationCodec } from "./stomp_publication.ts";
+   * import { resolveStompDestinationRule } from "../../protocol/stomp/destination.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const codec = new StompPublicationCodec(resolveStompDestinationRule(), "h-");
+   * const tail = "\nmessage-id:h-1\n\n\0";
+   * const frame = codec.message("sub-0", tail);
+   * assert.equal(frame, "MESSAGE\nsubscription:sub-0" + tail);
+   * assert.equal(codec.message("sub-0", tail), frame);
+   * assert.equal(codec.message("sub-1", tail), "MESSAGE\nsubscription:sub-1" + tail);
+   * ```
+   */
+  message(header: string, tail: string): string {
+    if (tail === this.#tail && header === this.#header) return this.#message;
+    this.#header = header;
+    this.#tail = tail;
+    return this.#message = `MESSAGE\nsubscription:${header}${tail}`;
+  }
+
+  /** Forgets the last frame, so an idle hub holds none. */
+  clear(): void {
+    this.#header = "";
+    this.#tail = "";
+    this.#message = "";
   }
 }
 
