@@ -4,11 +4,13 @@ import {
   createLocalJWKSet,
   createRemoteJWKSet,
   customFetch,
-  errors,
   type FlattenedJWSInput,
   importJWK,
   importSPKI,
   importX509,
+  JOSENotSupported,
+  JWKSMultipleMatchingKeys,
+  JWKSNoMatchingKey,
   type JWSHeaderParameters,
 } from "./jose.ts";
 import { isJwsAlgorithm, type JwsAlgorithm } from "./algorithms.ts";
@@ -277,12 +279,12 @@ function jwksResolver(
       return await jwks(header, token);
     } catch (error) {
       if (
-        error instanceof errors.JWKSNoMatchingKey ||
-        error instanceof errors.JWKSMultipleMatchingKeys
+        error instanceof JWKSNoMatchingKey ||
+        error instanceof JWKSMultipleMatchingKeys
       ) {
         throw new AuthError("unknown_kid");
       }
-      if (error instanceof errors.JOSENotSupported) throw new AuthError("alg_not_allowed");
+      if (error instanceof JOSENotSupported) throw new AuthError("alg_not_allowed");
       // Network, HTTP status, JSON and key-import failures: the key set, not the token, is at fault.
       throw new AuthError(remote ? "jwks_unavailable" : "invalid", { cause: error });
     }

@@ -1,7 +1,7 @@
 // The `verify` option's handler, with its verifier loaded on first use.
 // Verification runs on jose (Web Crypto JWS), most of the client's weight:
 // a client that never verifies must not download it, so the signing core
-// and the handler that uses it are imported dynamically here, and a bundler
+// and the handler that uses it are imported dynamically here (`_signing.ts`), and a bundler
 // puts them in chunks of their own.
 
 import type { VerificationFailure, VerifiedHandler, VerifyKeys } from "./verified_handler.ts";
@@ -17,9 +17,5 @@ export async function loadVerifiedHandler(
   keys: VerifyKeys,
   onFailure: (failure: VerificationFailure) => void,
 ): Promise<VerifiedHandler> {
-  const [{ subscriberVerifier }, { verifiedHandler }] = await Promise.all([
-    import("../signing/subscriber_verifier.ts"),
-    import("./verified_handler.ts"),
-  ]);
-  return verifiedHandler(handler, subscriberVerifier(keys), onFailure);
+  return (await import("./_signing.ts")).verifying(handler, keys, onFailure);
 }

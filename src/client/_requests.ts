@@ -147,3 +147,16 @@ export class Requests {
     return entry;
   }
 }
+
+/** A request frame without its id. */
+export type OutgoingRequest = Readonly<{
+  type: string;
+  topic?: string;
+  token?: string;
+  since?: object;
+  presence?: boolean;
+  limit?: number;
+  reverse?: boolean;
+  method?: string;
+  data?: unknown;
+}>;

@@ -1,10 +1,10 @@
 // The client's signers for `publish(..., { sign })`: one per key and
 // algorithm, so a key is checked and imported once, not on every publish.
 // Object keys (CryptoKey, JWK) are held weakly; string and byte keys in a
-// small map, oldest forgotten first. The client imports this module (and
-// with it the signing core and jose, most of the client's weight) on its
-// first signed publish, so a client that never signs never downloads it: a
-// bundler puts it in a chunk of its own.
+// small map, oldest forgotten first. The client imports this module
+// dynamically (through `_signing.ts`, with the signing core and jose, most
+// of the client's weight) on its first signed publish or verified
+// subscription, so a client that does neither never downloads it.
 
 import type { JwsAlgorithm } from "../auth/algorithms.ts";
 import {

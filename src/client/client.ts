@@ -38,8 +38,9 @@ import {
   type SubscribeOptions,
   Subscription,
 } from "./subscription.ts";
-import { type Reply, Requests } from "./_requests.ts";
+import { type OutgoingRequest, type Reply, Requests } from "./_requests.ts";
 import { type HistoryOptions, type HistoryResult, historyResult } from "./history.ts";
+import type { QueryKit } from "./_queries.ts";
 import {
   presenceEvent,
   type PresenceMember,
@@ -155,19 +156,6 @@ export interface PresenceOptions {
    */
   timeoutMs?: number;
 }
-
-/** A request frame without its id. */
-type OutgoingRequest = Readonly<{
-  type: string;
-  topic?: string;
-  token?: string;
-  since?: object;
-  presence?: boolean;
-  limit?: number;
-  reverse?: boolean;
-  method?: string;
-  data?: unknown;
-}>;
 
 /** Failed attempts after which a reconnect also fetches a fresh token. */
 const REFRESH_AFTER_FAILURES = 3;
@@ -650,7 +638,7 @@ export class RealtimeClient implements AsyncDisposable {
         );
       }
       const { sign, signAlg } = options;
-      this.#signers ??= import("./_signers.ts").then((m) => new m.Signers());
+      this.#signers ??= import("./_signing.ts").then((m) => new m.Signers());
       fields = this.#signers.then((signers) => signers.get(sign, signAlg))
         .then((signer) => signer.sign(topic, payload))
         .then((jws) => ({ jws }));
@@ -754,24 +742,8 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   async history(topic: string, options: HistoryOptions = {}): Promise<HistoryResult> {
-    const problem = validateTopic(topic);
-    if (problem !== undefined) throw new TypeError(`Cannot read history: ${problem}`);
-    const { since, limit, reverse } = options;
-    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= 1000)) {
-      throw new RangeError(
-        `Cannot read history of '${topic}' with limit ${limit}: an integer from 0 to 1000 is required`,
-      );
-    }
-    const frame: { -readonly [K in keyof OutgoingRequest]: OutgoingRequest[K] } = {
-      type: "history",
-      topic,
-    };
-    if (since !== undefined) frame.since = { offset: since.offset, epoch: since.epoch };
-    if (limit !== undefined) frame.limit = limit;
-    if (reverse === true) frame.reverse = true;
-    const reply = await this.#ask(frame, "History request", options.timeoutMs);
-    if (reply.type !== "history") throw this.#unexpected(reply, topic);
-    return historyResult(reply);
+    const kit = this.#kit(this.#o.clock.now());
+    return (await import("./_queries.ts")).history(kit, topic, options);
   }
 
   /**
@@ -795,15 +767,8 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   async presence(topic: string, options: PresenceOptions = {}): Promise<PresenceMember[]> {
-    const problem = validateTopic(topic);
-    if (problem !== undefined) throw new TypeError(`Cannot read presence: ${problem}`);
-    const reply = await this.#ask(
-      { type: "presence", topic },
-      "Presence request",
-      options.timeoutMs,
-    );
-    if (reply.type !== "presence") throw this.#unexpected(reply, topic);
-    return presenceMembers(reply);
+    const kit = this.#kit(this.#o.clock.now());
+    return (await import("./_queries.ts")).presence(kit, topic, options.timeoutMs);
   }
 
   /**
@@ -826,15 +791,8 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   async presenceStats(topic: string, options: PresenceOptions = {}): Promise<PresenceStats> {
-    const problem = validateTopic(topic);
-    if (problem !== undefined) throw new TypeError(`Cannot read presence: ${problem}`);
-    const reply = await this.#ask(
-      { type: "presence_stats", topic },
-      "Presence stats request",
-      options.timeoutMs,
-    );
-    if (reply.type !== "presence_stats") throw this.#unexpected(reply, topic);
-    return { connections: reply.connections, users: reply.users };
+    const kit = this.#kit(this.#o.clock.now());
+    return (await import("./_queries.ts")).presenceStats(kit, topic, options.timeoutMs);
   }
 
   /**
@@ -857,24 +815,8 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   async rpc(method: string, data: unknown = null, options: PresenceOptions = {}): Promise<unknown> {
-    if (typeof method !== "string" || !/^[A-Za-z0-9_.:/-]{1,128}$/.test(method)) {
-      throw new TypeError(
-        `Cannot call '${
-          String(method).slice(0, 32)
-        }': a method is 1 to 128 of letters, digits and '_.:/-'`,
-      );
-    }
-    const reply = await this.#ask(
-      { type: "rpc", method, data },
-      `Call of '${method}'`,
-      options.timeoutMs,
-    );
-    if (reply.type !== "rpc") {
-      throw new RealtimeError("INTERNAL", `The hub answered with '${reply.type}'`, {
-        retry: false,
-      });
-    }
-    return reply.data;
+    const kit = this.#kit(this.#o.clock.now());
+    return (await import("./_queries.ts")).rpc(kit, method, data, options.timeoutMs);
   }
 
   /**
@@ -1240,39 +1182,53 @@ export class RealtimeClient implements AsyncDisposable {
     return { id, answered };
   }
 
+  /**
+   * What the lazily loaded one-off requests (`_queries.ts`) use of the
+   * client; their timeouts count from `started`, the call.
+   */
+  #kit(started: number): QueryKit {
+    return {
+      ask: (frame, what, timeoutMs) => this.#ask(frame, what, timeoutMs, started),
+      RealtimeError,
+      historyResult,
+      presenceMembers,
+      validateTopic,
+    };
+  }
+
   /** A request sent once open (waiting for the connection within the timeout). */
-  async #ask(frame: OutgoingRequest, what: string, timeoutMs?: number): Promise<Reply> {
+  async #ask(
+    frame: OutgoingRequest,
+    what: string,
+    timeoutMs?: number,
+    started: number = this.#o.clock.now(),
+  ): Promise<Reply> {
     const timeout = timeoutMs ?? this.#o.requestTimeoutMs;
     if (!(timeout > 0)) {
       throw new RangeError(`Cannot send with timeoutMs ${timeout}: a positive number is required`);
     }
-    const started = this.#o.clock.now();
     if (this.#state !== "open") {
+      const late = () =>
+        new RealtimeError(
+          "TIMEOUT",
+          `${requestOn(what, frame.topic)} was not answered within ${timeout} ms (not connected)`,
+          { retry: true, topic: frame.topic },
+        );
+      // Counted from the call: the request's code may have loaded since.
+      const wait = timeout - (this.#o.clock.now() - started);
+      if (wait <= 0) throw late();
       let timer: unknown;
-      const late = new Promise<never>((_, reject) => {
-        timer = this.#o.clock.setTimer(() =>
-          reject(
-            new RealtimeError(
-              "TIMEOUT",
-              `${
-                requestOn(what, frame.topic)
-              } was not answered within ${timeout} ms (not connected)`,
-              { retry: true, topic: frame.topic },
-            ),
-          ), timeout);
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = this.#o.clock.setTimer(() => reject(late()), wait);
       });
       try {
-        await Promise.race([this.opened(), late]);
+        await Promise.race([this.opened(), timedOut]);
       } finally {
         this.#o.clock.clearTimer(timer);
       }
     }
     const left = Math.max(1, timeout - (this.#o.clock.now() - started));
     return await this.#request(frame, what, left);
-  }
-
-  #unexpected(reply: Reply, topic: string): RealtimeError {
-    return new RealtimeError("INTERNAL", `The hub answered with '${reply.type}'`, { topic });
   }
 
   #sendRequest(id: number, text: string): void {

@@ -6,7 +6,12 @@
  * @module
  */
 
-import { base64url, errors } from "../auth/jose.ts";
+import {
+  base64urlDecode,
+  JOSEAlgNotAllowed,
+  JOSENotSupported,
+  JWSSignatureVerificationFailed,
+} from "../auth/jose.ts";
 import { AuthError } from "../auth/errors.ts";
 import { KeyImportError } from "../auth/_key_source.ts";
 import type { ReplayMemory } from "./replay_memory.ts";
@@ -30,7 +35,7 @@ const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export function compactHeader(jws: string): Record<string, unknown> | undefined {
   if (!COMPACT.test(jws)) return undefined;
   try {
-    const header = JSON.parse(UTF8.decode(base64url.decode(jws.slice(0, jws.indexOf(".")))));
+    const header = JSON.parse(UTF8.decode(base64urlDecode(jws.slice(0, jws.indexOf(".")))));
     return typeof header === "object" && header !== null && !Array.isArray(header)
       ? header
       : undefined;
@@ -52,13 +57,13 @@ export function joseRefusal(error: unknown): RefusedPublication {
       ? refuse("SIGNATURE_ALGORITHM", "Signed publication algorithm is not allowed for this topic")
       : refuse("SIGNATURE_INVALID", "Signed publication key is unknown");
   }
-  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
+  if (error instanceof JOSEAlgNotAllowed || error instanceof JOSENotSupported) {
     return refuse(
       "SIGNATURE_ALGORITHM",
       "Signed publication algorithm is not allowed for this topic",
     );
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed) {
+  if (error instanceof JWSSignatureVerificationFailed) {
     return refuse("SIGNATURE_INVALID", "Signed publication signature does not verify");
   }
   return refuse("SIGNATURE_INVALID", "Signed publication is not a valid compact JWS");

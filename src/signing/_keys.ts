@@ -1,6 +1,6 @@
 /** Turns the one `keys` value of a signed topic into the key-source options tokens use. */
 
-import { base64url } from "../auth/jose.ts";
+import { base64urlDecode } from "../auth/jose.ts";
 import type { KeySourceOptions } from "../auth/_key_source.ts";
 import { looksLikePem } from "../auth/_key_shape.ts";
 import type { JsonWebKeySet } from "../auth/verify.ts";
@@ -27,7 +27,7 @@ export function keySourceOptions(keys: PublicationKeys, label: string): KeySourc
     if (jwk.kty !== "oct") return { publicKey: jwk };
     let secret: Uint8Array;
     try {
-      secret = base64url.decode(typeof jwk.k === "string" ? jwk.k : "");
+      secret = base64urlDecode(typeof jwk.k === "string" ? jwk.k : "");
     } catch {
       throw new TypeError(`Cannot use '${label}': its 'k' is not base64url`);
     }

@@ -6,7 +6,8 @@
  */
 
 import {
-  base64url,
+  base64urlDecode,
+  base64urlEncode,
   type CryptoKey as JoseCryptoKey,
   importJWK,
   importPKCS8,
@@ -118,7 +119,7 @@ function material(key: PublicationSigningKey, requested: JwsAlgorithm | undefine
     if (shape.kty === "oct") {
       let secret: Uint8Array;
       try {
-        secret = base64url.decode(typeof jwk.k === "string" ? jwk.k : "");
+        secret = base64urlDecode(typeof jwk.k === "string" ? jwk.k : "");
       } catch {
         throw new TypeError("Cannot use 'key': its 'k' is not base64url");
       }
@@ -136,7 +137,7 @@ function material(key: PublicationSigningKey, requested: JwsAlgorithm | undefine
 }
 
 function newJti(): string {
-  return base64url.encode(crypto.getRandomValues(new Uint8Array(16)));
+  return base64urlEncode(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 /**

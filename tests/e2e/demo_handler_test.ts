@@ -58,8 +58,8 @@ Deno.test("createDemoHandler serves every chunk the script imports, chunks cache
   assert.equal(entry.headers.get("cache-control"), "no-cache", "the entry is revalidated");
   const imports = (js: string) => [...js.matchAll(/"\.\/([^"]+\.js)"/g)].map(([, name]) => name);
   const seen = imports(await entry.text());
-  assert.ok(seen.some((name) => name.startsWith("_signers-")), "signing is a chunk of its own");
-  assert.ok(seen.some((name) => name.startsWith("subscriber_verifier-")));
+  assert.ok(seen.some((name) => name.startsWith("_signing-")), "signing is a chunk of its own");
+  assert.ok(seen.some((name) => name.startsWith("_queries-")), "so are history and presence");
   for (let i = 0; i < seen.length; i++) {
     const response = await handler(new Request(`${ORIGIN}/assets/${seen[i]}`));
     assert.equal(response.status, 200, seen[i]);

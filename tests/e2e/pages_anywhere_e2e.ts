@@ -6,7 +6,7 @@
 // Once from this clone, once from the published file set (what `deno
 // publish --dry-run` lists) copied to a temporary directory. Chromium loads
 // the demo page and the console and waits for what their scripts render,
-// and imports the chunks the client loads on first sign or verify.
+// and imports the chunks the client loads on first use (sign or verify, history or presence).
 //
 // Run with `deno task e2e`.
 
@@ -135,8 +135,8 @@ async function pagesWork(hub: HubProcess): Promise<void> {
     for (const name of names) await import(`/assets/${name}`);
     return names;
   });
-  assert.ok(chunks.some((name) => name.startsWith("_signers-")), chunks.join(", "));
-  assert.ok(chunks.some((name) => name.startsWith("subscriber_verifier-")), chunks.join(", "));
+  assert.ok(chunks.some((name) => name.startsWith("_signing-")), chunks.join(", "));
+  assert.ok(chunks.some((name) => name.startsWith("_queries-")), chunks.join(", "));
 
   const admin = await page.goto(hub.url + "/admin");
   assert.equal(admin?.status(), 200);

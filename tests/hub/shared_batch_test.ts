@@ -2,7 +2,7 @@
 // is joined once and, for sockets that take bytes, encoded to UTF-8 once.
 
 import assert from "node:assert/strict";
-import { writeFrames } from "../../src/hub/codec/_outbox.ts";
+import { frameExceeds, writeFrames } from "../../src/hub/codec/_outbox.ts";
 import { SharedBatch } from "../../src/hub/codec/shared_batch.ts";
 import type { TextSocket } from "../../src/hub/codec/door.ts";
 
@@ -59,4 +59,36 @@ Deno.test("writeFrames shares a single frame without batching, and sends many fr
   const c = new BytesSocket();
   assert.equal(writeFrames(c, ["p", "q"], false, "\n", shared), 2);
   assert.deepEqual(c.texts, ["p", "q"]);
+});
+
+Deno.test("writeOne reuses the bytes of the same publication, by identity, and no other's", () => {
+  const shared = new SharedBatch();
+  const publication = {};
+  const [a, b, c] = [new BytesSocket(), new BytesSocket(), new RecordingSocket()];
+  shared.writeOne(a, publication, '{"é":1}');
+  shared.writeOne(b, publication, '{"é":1}');
+  shared.writeOne(c, publication, '{"é":1}');
+  assert.deepEqual([a.texts, new TextDecoder().decode(b.bytes[0]), c.texts], [
+    ['{"é":1}'],
+    '{"é":1}',
+    ['{"é":1}'],
+  ]);
+  // Another publication with the same text is written as its own text.
+  const d = new BytesSocket();
+  shared.writeOne(d, {}, '{"é":1}');
+  assert.deepEqual([d.texts, d.bytes], [['{"é":1}'], []]);
+  // A batch written in between forgets the publication.
+  const e = new BytesSocket();
+  const other = {};
+  shared.writeOne(new BytesSocket(), other, "x");
+  writeFrames(new BytesSocket(), ["x", "y"], true, "\n", shared);
+  shared.writeOne(e, other, "x");
+  assert.deepEqual([e.texts, e.bytes], [["x"], []]);
+});
+
+Deno.test("frameExceeds counts one frame in UTF-8 bytes on top of what the socket holds", () => {
+  assert.equal(frameExceeds(0, "abc", 3), false);
+  assert.equal(frameExceeds(1, "abc", 3), true);
+  assert.equal(frameExceeds(0, "é", 1), true, "two bytes, one UTF-16 unit");
+  assert.equal(frameExceeds(0, "é", 2), false);
 });

@@ -82,6 +82,17 @@ export class Outbox {
 }
 
 /**
+ * Whether `held` bytes plus one frame pass `limit`, counted in UTF-8 (as
+ * {@linkcode Outbox.exceeds} counts, for a connection with one frame queued).
+ */
+export function frameExceeds(held: number, text: string, limit: number): boolean {
+  const chars = text.length;
+  if (held + chars > limit) return true;
+  if (held + chars * 3 <= limit) return false;
+  return held + utf8ByteLength(text) > limit;
+}
+
+/**
  * Writes frames to a socket, one message each, or batched (`\n`-separated,
  * cut near 64 KiB) when the client negotiated `realtime.v1.batch`. STOMP
  * frames end with their NUL, so they are batched with no separator. A batch

@@ -39,6 +39,8 @@ export class SharedBatch {
   #separator = "\n";
   #text = "";
   #bytes: Uint8Array | undefined;
+  /** The publication of the last single frame written by `writeOne`, if that was the last write. */
+  #key: object | undefined;
   #encoder = new TextEncoder();
 
   /**
@@ -48,6 +50,7 @@ export class SharedBatch {
   write(socket: TextSocket, frames: readonly string[], separator = "\n"): void {
     if (separator !== this.#separator || !this.#same(frames)) {
       this.#frames = frames;
+      this.#key = undefined;
       this.#separator = separator;
       this.#text = frames.length === 1 ? frames[0] : frames.join(separator);
       this.#bytes = undefined;
@@ -59,8 +62,29 @@ export class SharedBatch {
     }
   }
 
+  /**
+   * Writes one frame, `text`, made for `key` (a publication, the same object
+   * for every subscriber): recognized by identity rather than by comparing
+   * texts, so a fan-out of different publications, one to each socket, pays
+   * no string comparison.
+   */
+  writeOne(socket: TextSocket, key: object, text: string): void {
+    if (key !== this.#key) {
+      this.#key = key;
+      this.#frames = [];
+      this.#text = text;
+      this.#bytes = undefined;
+      socket.send(text);
+    } else if (socket.sendBytes !== undefined) {
+      socket.sendBytes(this.#bytes ??= this.#encoder.encode(text));
+    } else {
+      socket.send(text);
+    }
+  }
+
   /** Forgets the last batch, so an idle hub holds none of its frames. */
   clear(): void {
+    this.#key = undefined;
     this.#frames = [];
     this.#text = "";
     this.#bytes = undefined;

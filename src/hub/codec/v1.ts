@@ -15,7 +15,7 @@ import type { RequestId, ServerFrame } from "../../protocol/frames.ts";
 import { type FrameLimits, parseClientFrame, type ParseResult } from "../../protocol/parse.ts";
 import type { Door, DoorOwner, PublicationCodec, TextSocket } from "./door.ts";
 import type { Outgoing } from "./outgoing.ts";
-import { Outbox, writeFrames } from "./_outbox.ts";
+import { frameExceeds, Outbox, writeFrames } from "./_outbox.ts";
 import type { SharedBatch } from "./shared_batch.ts";
 import { messageBytes } from "./utf8.ts";
 
@@ -73,10 +73,12 @@ export class V1Door implements Door {
   /** Told of a slow consumer; `undefined` once closed (one field for both, as every connection has one). */
   #owner: DoorOwner | undefined;
   /**
-   * Frames queued this turn, written by `flush`: made by the first frame
-   * and dropped once flushed, so an idle connection holds none.
+   * What is queued this turn, written by `flush`: one publication or one
+   * frame as it is (the common turn, which allocates nothing), else an
+   * outbox made by the second frame; dropped once flushed, so an idle
+   * connection holds none.
    */
-  #outbox: Outbox | undefined;
+  #pending: Outgoing | string | Outbox | undefined;
 
   /**
    * @param socket The WebSocket.
@@ -113,7 +115,9 @@ export class V1Door implements Door {
   }
 
   publication(publication: Outgoing): void {
-    this.send(publication.encoded(V1));
+    if (this.#owner === undefined) return;
+    if (this.#pending === undefined) this.#first(publication, publication.encoded(V1));
+    else this.#queue(publication.encoded(V1));
   }
 
   /**
@@ -124,14 +128,39 @@ export class V1Door implements Door {
    */
   send(text: string): void {
     if (this.#owner === undefined) return;
-    const outbox = this.#outbox ??= new Outbox();
-    if (outbox.add(text)) this.#host.flushQueue.add(this);
+    if (this.#pending === undefined) this.#first(text, text);
+    else this.#queue(text);
+  }
+
+  /** Queues the turn's first frame as it is. */
+  #first(pending: Outgoing | string, text: string): void {
+    this.#pending = pending;
+    this.#host.flushQueue.add(this);
+    if (frameExceeds(0, text, this.#host.limits.maxBufferedBytes)) this.#overflow();
+  }
+
+  /** Queues a further frame of the turn, in an outbox. */
+  #queue(text: string): void {
+    let outbox = this.#pending!;
+    if (!(outbox instanceof Outbox)) {
+      const first = outbox;
+      outbox = this.#pending = new Outbox();
+      outbox.add(typeof first === "string" ? first : first.encoded(V1));
+    }
+    outbox.add(text);
     if (outbox.exceeds(0, this.#host.limits.maxBufferedBytes)) this.#overflow();
   }
 
   get queuedBytes(): number {
-    return (this.#outbox?.chars ?? 0) +
-      (this.#owner === undefined ? 0 : this.#socket.bufferedAmount);
+    const pending = this.#pending;
+    const queued = pending === undefined
+      ? 0
+      : pending instanceof Outbox
+      ? pending.chars
+      : typeof pending === "string"
+      ? pending.length
+      : pending.encoded(V1).length;
+    return queued + (this.#owner === undefined ? 0 : this.#socket.bufferedAmount);
   }
 
   /**
@@ -140,26 +169,32 @@ export class V1Door implements Door {
    * @returns How many WebSocket messages were written.
    */
   flush(): number {
-    const outbox = this.#outbox;
-    if (outbox === undefined || outbox.isEmpty) return 0;
+    const pending = this.#pending;
+    if (pending === undefined) return 0;
     if (this.#owner === undefined) {
-      this.#outbox = undefined;
+      this.#pending = undefined;
       return 0;
     }
-    if (outbox.exceeds(this.#socket.bufferedAmount, this.#host.limits.maxBufferedBytes)) {
+    const held = this.#socket.bufferedAmount;
+    const limit = this.#host.limits.maxBufferedBytes;
+    if (
+      pending instanceof Outbox
+        ? pending.exceeds(held, limit)
+        : frameExceeds(held, typeof pending === "string" ? pending : pending.encoded(V1), limit)
+    ) {
       this.#overflow();
       return 0;
     }
-    this.#outbox = undefined;
-    return this.#write(outbox.take()!);
+    this.#pending = undefined;
+    return this.#write(pending);
   }
 
   close(code: number, reason: string): void {
     if (this.#owner === undefined) return;
     // What was said before the close goes out before it.
-    const frames = this.#outbox?.take();
-    this.#outbox = undefined;
-    if (frames !== undefined) this.#write(frames);
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending !== undefined) this.#write(pending);
     this.#owner = undefined;
     try {
       this.#socket.close(code, reason);
@@ -170,17 +205,35 @@ export class V1Door implements Door {
 
   discard(): void {
     this.#owner = undefined;
-    this.#outbox = undefined;
+    this.#pending = undefined;
   }
 
   #overflow(): void {
-    this.#outbox = undefined;
+    this.#pending = undefined;
     this.#owner?.overflow();
   }
 
-  /** Writes frames and counts the messages written. */
-  #write(frames: string[]): number {
-    const writes = writeFrames(this.#socket, frames, this.#host.batch, "\n", this.#host.shared);
+  /** Writes what was queued and counts the messages written. */
+  #write(pending: Outgoing | string | Outbox): number {
+    let writes = 1;
+    if (pending instanceof Outbox) {
+      writes = writeFrames(
+        this.#socket,
+        pending.take()!,
+        this.#host.batch,
+        "\n",
+        this.#host.shared,
+      );
+    } else {
+      try {
+        if (typeof pending === "string") this.#socket.send(pending);
+        else if (this.#host.shared === undefined) this.#socket.send(pending.encoded(V1));
+        else this.#host.shared.writeOne(this.#socket, pending, pending.encoded(V1));
+      } catch {
+        // The socket is closing; its close event cleans up.
+        writes = 0;
+      }
+    }
     this.#host.metrics.socketWrites += writes;
     return writes;
   }
