@@ -104,6 +104,7 @@ Examples:
         requestTimeoutMs: options.connectTimeout,
       });
       const finished = Promise.withResolvers<void>();
+      finished.promise.catch(() => {}); // awaited below; a late failure is not unhandled
       let ended = false;
       const finish = (error?: unknown) => {
         if (ended) return;
@@ -242,30 +243,23 @@ Examples:
       let last: RealtimeMessage | undefined;
       const print = async (message: RealtimeMessage) => {
         if (ended) return;
-        const frame = { type: "message", ...message };
         received++;
-        if (verifier === undefined) {
-          ctx.out(options.json ? JSON.stringify(frame) : formatMessageLine(frame, colors));
-        } else {
-          const result = message.jws !== undefined
-            ? await verifier.verify(message.topic!, message.jws)
-            : { ok: false as const, code: "SIGNATURE_REQUIRED" };
-          if (!result.ok) ctx.fail(ExitCode.Auth);
-          const shown = result.ok ? { ...frame, payload: result.payload } : frame;
-          ctx.out(
-            options.json
-              ? JSON.stringify(
-                result.ok
-                  ? { ...shown, verified: true }
-                  : { ...shown, verified: false, verificationError: result.code },
-              )
-              : formatMessageLine(
-                shown,
-                colors,
-                result.ok ? colors.green("verified") : colors.red(`UNVERIFIED:${result.code}`),
-              ),
-          );
+        let frame: Record<string, unknown> = { type: "message", ...message };
+        let verdict: string | undefined;
+        if (verifier !== undefined) {
+          const result = message.jws === undefined
+            ? { ok: false as const, code: "SIGNATURE_REQUIRED" }
+            : await verifier.verify(message.topic!, message.jws);
+          if (result.ok) {
+            frame = { ...frame, payload: result.payload, verified: true };
+            verdict = colors.green("verified");
+          } else {
+            ctx.fail(ExitCode.Auth);
+            frame = { ...frame, verified: false, verificationError: result.code };
+            verdict = colors.red(`UNVERIFIED:${result.code}`);
+          }
         }
+        ctx.out(options.json ? JSON.stringify(frame) : formatMessageLine(frame, colors, verdict));
         if (options.count !== undefined && received >= options.count) finish();
       };
       const onMessage = (message: RealtimeMessage) => {
@@ -276,7 +270,10 @@ Examples:
 
       try {
         client.connect();
-        if (since !== undefined && since.epoch === undefined) {
+        let position = since?.epoch === undefined
+          ? undefined
+          : { offset: since.offset, epoch: since.epoch };
+        if (since !== undefined && position === undefined) {
           // --since OFFSET without an epoch: the topic's current epoch, read once.
           const topic = topics[0];
           const epoch = await Promise.race([
@@ -292,20 +289,14 @@ Examples:
             ),
             finished.promise.then(() => undefined),
           ]);
-          if (ended) return await finished.promise;
+          if (epoch !== undefined) position = { offset: since.offset, epoch };
+        }
+        for (const topic of topics) {
+          // Refusals are reported by subscription_state.
           client.subscribe(topic, onMessage, {
             onError: () => {},
-            ...(epoch === undefined ? {} : { since: { offset: since.offset, epoch } }),
+            ...(position === undefined ? {} : { since: position }),
           });
-        } else {
-          for (const topic of topics) {
-            client.subscribe(topic, onMessage, {
-              onError: () => {},
-              ...(since?.epoch === undefined
-                ? {}
-                : { since: { offset: since.offset, epoch: since.epoch } }),
-            });
-          }
         }
         await finished.promise;
       } finally {
