@@ -196,7 +196,16 @@ export function closedError(info: CloseInfo | undefined, what: string): CliError
   );
 }
 
-function handshakeError(message: string, url: URL, token: string | undefined): CliError {
+/**
+ * The error for a WebSocket that never opened, from what the runtime said:
+ * exit 2 for HTTP 401 and 403, else 3.
+ *
+ * @param message The runtime's message (a close's `failure`), or `""`.
+ * @param url The hub URL tried.
+ * @param token The token sent, for a hint when it expired.
+ * @returns The error.
+ */
+export function handshakeError(message: string, url: URL, token: string | undefined): CliError {
   const status = /status code:? (\d{3})/i.exec(message)?.[1];
   const where = displayUrl(url);
   if (status === "401") {

@@ -19,7 +19,7 @@ import type {
 } from "../protocol/frames.ts";
 import { RealtimeError } from "./errors.ts";
 import { authClosePolicy, closePolicy } from "./close_policy.ts";
-import { Connection } from "./connection.ts";
+import { type CloseInfo, Connection } from "./connection.ts";
 import type { SseConnection } from "./_sse_connection.ts";
 import { CloseCode } from "../protocol/codes.ts";
 import type { ClientTransport, ConnectionState, RealtimeClientOptions } from "./options.ts";
@@ -213,6 +213,8 @@ export class RealtimeClient implements AsyncDisposable {
   #tokens: TokenManager;
   #authRetried = false;
   #lastServerError: ErrorFrame | undefined;
+  /** How the last connection ended, reported once with the next state change. */
+  #lastClose: CloseInfo | undefined;
   #conn: Connection | SseConnection | undefined;
   /** Which of `transports` is in use; moves on when a WebSocket fails to open. */
   #transport = 0;
@@ -896,6 +898,7 @@ export class RealtimeClient implements AsyncDisposable {
 
   #connect(): void {
     const epoch = ++this.#epoch;
+    this.#lastClose = undefined;
     this.#clearConnectTimer();
     this.#connectTimer = this.#o.clock.setTimer(() => {
       this.#connectTimer = undefined;
@@ -932,6 +935,7 @@ export class RealtimeClient implements AsyncDisposable {
         },
         onClose: (info) => {
           if (this.#conn !== conn) return;
+          this.#lastClose = info;
           // Lost before the welcome with no close frame: a WebSocket that never opened.
           if (info.code === 1006 && this.#state !== "open") this.#fallBack();
           this.#dropped(info.code, info.reason);
@@ -961,7 +965,9 @@ export class RealtimeClient implements AsyncDisposable {
           if (this.#conn === conn) this.#onFrame(frame);
         },
         onClose: (info) => {
-          if (this.#conn === conn) this.#dropped(info.code, info.reason);
+          if (this.#conn !== conn) return;
+          this.#lastClose = info;
+          this.#dropped(info.code, info.reason);
         },
       });
       this.#conn = conn;
@@ -1479,7 +1485,14 @@ export class RealtimeClient implements AsyncDisposable {
     const previous = this.#state;
     if (state === previous && state !== "reconnecting") return;
     this.#state = state;
-    this.#emit("state", state, { previous, url: this.url, ...change });
+    const close = this.#lastClose;
+    this.#lastClose = undefined;
+    this.#emit("state", state, {
+      previous,
+      url: this.url,
+      ...change,
+      ...(close !== undefined && state !== "open" ? { close } : {}),
+    });
   }
 
   #emit<K extends keyof RealtimeEvents>(event: K, ...args: Parameters<RealtimeEvents[K]>): void {

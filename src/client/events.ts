@@ -10,6 +10,7 @@ import type { RealtimeMessage } from "./subscription.ts";
 import type { PresenceEvent } from "./presence.ts";
 import type { TopicPosition } from "../protocol/frames.ts";
 import type { VerificationFailure } from "./verified_handler.ts";
+import type { CloseInfo } from "./connection.ts";
 
 /** Details of a state change, passed to `state` listeners. */
 export interface StateChange {
@@ -26,6 +27,13 @@ export interface StateChange {
   readonly retryInMs?: number;
   /** On `reconnecting`: how many attempts failed in a row before this one. */
   readonly attempt?: number;
+  /**
+   * On `reconnecting` or `closed` when a connection (or an attempt) just
+   * ended: its close code and reason, and for a WebSocket that never opened
+   * what the runtime said (such as a refused handshake's HTTP status). For a
+   * status line that names the code, or a tool that maps it to an exit code.
+   */
+  readonly close?: CloseInfo;
 }
 
 /** A successful token refresh, passed to `refresh` listeners. */

@@ -252,3 +252,37 @@ Deno.test("RealtimeClient rejects a sent history read with DISCONNECTED when the
   await h.start();
   await rt.opened();
 });
+
+Deno.test("RealtimeClient's state change says how the connection ended (close code, reason, failure)", async () => {
+  const { scriptedPeer } = await import("./_scripted_peer.ts");
+  await using peer = scriptedPeer();
+  await using rt = new RealtimeClient({ url: peer.url, token: "a.b.c", backoff: FAST });
+  const first = await peer.connection(1, 15_000);
+  const reconnecting = next(rt, "state", (s) => s === "reconnecting");
+  first.close(4008, "slow down");
+  const [, lost] = await reconnecting;
+  assert.deepEqual(lost.close, { code: 4008, reason: "slow down" });
+  const second = await peer.connection(2, 15_000);
+  const closed = next(rt, "state", (s) => s === "closed");
+  second.close(4003, "revoked");
+  const [, stopped] = await closed;
+  assert.deepEqual(stopped.close, { code: 4003, reason: "revoked" });
+  assert.equal(stopped.error?.closeCode, 4003);
+
+  // A WebSocket that never opened: the runtime's words come along.
+  await using nowhere = new RealtimeClient({
+    url: `ws://127.0.0.1:${closedPort()}/ws`,
+    token: "a.b.c",
+    backoff: FAST,
+  });
+  const [, failed] = await next(nowhere, "state", (s) => s === "reconnecting");
+  assert.equal(failed.close?.code, 1006);
+  assert.equal(typeof failed.close?.failure, "string");
+});
+
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}

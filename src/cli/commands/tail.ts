@@ -1,8 +1,8 @@
 /**
- * `realtime-cli tail`: `tail -f` for topics, reconnecting and resubscribing
- * when the connection drops. On topics with history it resumes where it left
- * off (the client's {@linkcode Subscription} keeps the position and drops
- * duplicates) and says on stderr when it could not.
+ * `realtime-cli tail`: `tail -f` for topics, built on the public
+ * `RealtimeClient`, which reconnects (next URL, back-off) and resubscribes
+ * with recovery when the connection drops. On topics with history it resumes
+ * where it left off without duplicates and says on stderr when it could not.
  *
  * @module
  */
@@ -11,8 +11,8 @@ import { Command, Option } from "@commander-js/extra-typings";
 import { countArg, durationArg, sinceArg } from "../args.ts";
 import type { Context } from "../context.ts";
 import { CliError, ExitCode, exitCodeForErrorFrame } from "../errors.ts";
-import type { Connection } from "../connection.ts";
-import { describeCloseCode, exitCodeForClose, shouldReconnect } from "../close_codes.ts";
+import { describeCloseCode, exitCodeForClose } from "../close_codes.ts";
+import type { CloseInfo, RealtimeMessage, StateChange } from "../../client/mod.ts";
 import { formatDuration, formatMessageLine } from "../format.ts";
 import { displayUrl, hubUrl } from "../url.ts";
 
@@ -74,91 +74,150 @@ Examples:
   realtime-cli tail 'prices:*' --verify-key pricing-public.pem`,
     )
     .action(async (topics, options) => {
-      const { ReconnectSchedule } = await import("../../client/_reconnect.ts");
-      const { systemClock } = await import("../../client/_resolve_options.ts");
-      const { openConnection } = await import("../connection.ts");
-      const { Subscription } = await import("../../client/subscription.ts");
-      const { RealtimeError } = await import("../../client/errors.ts");
+      const { RealtimeClient, RealtimeError } = await import("../../client/mod.ts");
+      const { handshakeError } = await import("../connection.ts");
       const { tokenVia, urls: rawUrls } = ctx.globals;
       const token = ctx.requiredToken;
-      if (options.since !== undefined && (topics.length !== 1 || /\*/.test(topics[0]))) {
+      const since = options.since;
+      if (since !== undefined && (topics.length !== 1 || /\*/.test(topics[0]))) {
         throw new CliError(
           ExitCode.Usage,
           "--since needs exactly one concrete topic: patterns are not recovered",
         );
-      }
-      // One Subscription per topic: it keeps the position, builds the
-      // subscribe frame (with since after a reconnect) and drops duplicates.
-      const subs = topics.map((topic) => new Subscription(topic));
-      let sinceEpochPending = options.since !== undefined && options.since.epoch === undefined;
-      if (options.since?.epoch !== undefined) {
-        subs[0].resumeFrom({ offset: options.since.offset, epoch: options.since.epoch });
       }
       // Read before connecting: a bad key file fails without touching the hub.
       const verifier = options.verifyKey === undefined ? undefined : await (
         await import("../publication_keys.ts")
       ).readVerifyingKeyFile(options.verifyKey);
       const urls = rawUrls.map(hubUrl);
-      const stop = ctx.io.signal;
-      const deadline = new AbortController();
-      const timer = options.timeout === undefined
-        ? undefined
-        : setTimeout(() => deadline.abort(), options.timeout);
-      const done = AbortSignal.any([stop, deadline.signal]);
-      let received = 0;
-      // The client's schedule: which URL next, attempts in a row, back-off, one timer.
-      const schedule = new ReconnectSchedule({
-        clock: systemClock,
-        backoff: BACKOFF,
-        random: Math.random,
-        maxAttempts: Infinity,
-        urls,
-      });
       const elsewhere = urls.length > 1;
-      let tailing = false;
-      let connection: Connection | undefined;
       const colors = ctx.colors;
+      // The client reconnects (next URL, back-off) and resubscribes with
+      // recovery; tail prints, says what happens on stderr, and decides when to stop.
+      const client = new RealtimeClient({
+        url: urls.map(String),
+        token,
+        tokenVia,
+        autoConnect: false,
+        backoff: BACKOFF,
+        connectTimeoutMs: options.connectTimeout,
+        requestTimeoutMs: options.connectTimeout,
+      });
+      const finished = Promise.withResolvers<void>();
+      finished.promise.catch(() => {}); // awaited below; a late failure is not unhandled
+      let ended = false;
+      const finish = (error?: unknown) => {
+        if (ended) return;
+        ended = true;
+        if (error === undefined) finished.resolve();
+        else finished.reject(error);
+      };
+      const stop = ctx.io.signal;
+      const onStop = () => finish();
+      stop.addEventListener("abort", onStop, { once: true });
+      if (stop.aborted) finish();
+      let received = 0;
+      const timer = options.timeout === undefined ? undefined : setTimeout(() =>
+        finish(
+          new CliError(
+            ExitCode.Timeout,
+            `Timed out after ${formatDuration(options.timeout!)}${
+              options.count === undefined ? "" : ` with ${received} of ${options.count} messages`
+            }`,
+          ),
+        ), options.timeout);
 
-      const timedOut = () =>
-        new CliError(
-          ExitCode.Timeout,
-          `Timed out after ${formatDuration(options.timeout!)}${
-            options.count === undefined ? "" : ` with ${received} of ${options.count} messages`
-          }`,
+      // Connection status: the first connection tries each URL once; once
+      // tailing, only the close codes CLOSE_POLICY stops on end it.
+      let tailing = false;
+      let failures = 0;
+      let announced = false;
+      let attemptUrl = urls[0];
+      const closeWhy = (info: CloseInfo) =>
+        `${info.code} ${describeCloseCode(info.code)}${info.reason ? `: ${info.reason}` : ""}`;
+      // Why an attempt that never got its welcome failed, as a CLI error.
+      const attemptError = (change: StateChange): CliError => {
+        const close = change.close;
+        if (close === undefined || close.failure !== undefined || close.code === 1006) {
+          if (close === undefined && change.error?.code !== "DISCONNECTED") {
+            return new CliError(
+              ExitCode.Timeout,
+              `Timed out after ${formatDuration(options.connectTimeout)} waiting for the hub at ${
+                displayUrl(attemptUrl)
+              }`,
+            );
+          }
+          return handshakeError(close?.failure ?? "", attemptUrl, token);
+        }
+        return new CliError(
+          exitCodeForClose(close.code),
+          `Connection closed (${closeWhy(close)}) while waiting for the welcome frame`,
         );
-      // Waits out the back-off (or until stopped), saying why and how long.
-      const waitToReconnect = (status: (delay: string) => string) =>
-        new Promise<void>((resolve) => {
-          const stopWaiting = () => {
-            schedule.cancel();
-            resolve();
-          };
-          const { retryInMs, url } = schedule.schedule(() => {
-            done.removeEventListener("abort", stopWaiting);
-            resolve();
-          });
-          const delay = formatDuration(retryInMs);
-          ctx.status(status(elsewhere ? `${delay} on ${displayUrl(url)}` : delay));
-          if (done.aborted) stopWaiting();
-          else done.addEventListener("abort", stopWaiting, { once: true });
-        });
-
-      const refusal = (topic: string, refused: { code: string; message: string }) =>
-        new CliError(
-          exitCodeForErrorFrame(refused.code),
-          `Cannot subscribe to '${topic}': ${refused.message} (${refused.code})`,
-        );
-      // Subscribes one topic (again) and says on stderr how a recovery went.
-      const subscribe = async (opened: Connection, sub: InstanceType<typeof Subscription>) => {
-        const topic = sub.topic;
-        const answer = await opened.ask({ ...sub.frame() }, {
-          timeoutMs: options.connectTimeout,
-          what: `the reply to subscribe '${topic}'`,
-          topic,
-        });
-        if (answer instanceof RealtimeError) throw refusal(topic, answer);
-        const reply = answer.type === "ack" ? answer : { type: "ack" as const };
-        const { recovered, position } = sub.confirm(reply);
+      };
+      client.on("state", (state, change) => {
+        if (state === "connecting") attemptUrl = new URL(change.url);
+        if (state === "open") {
+          tailing = true;
+          failures = 0;
+        } else announced = false;
+        if (state === "reconnecting") {
+          const delay = formatDuration(change.retryInMs ?? 0);
+          const next = elsewhere ? `${delay} on ${displayUrl(new URL(change.url))}` : delay;
+          if (change.previous === "open") {
+            const close = change.close ?? { code: 1006, reason: "" };
+            ctx.status(`connection lost (${closeWhy(close)}); reconnecting in ${next}`);
+            return;
+          }
+          const error = attemptError(change);
+          const retry = error.exitCode === ExitCode.Connection ||
+            error.exitCode === ExitCode.Timeout;
+          if (!retry || (!tailing && ++failures >= urls.length)) finish(error);
+          else ctx.status(`${error.message}; retrying in ${next}`);
+        } else if (state === "closed" && change.error !== undefined) {
+          const close = change.close;
+          if (close === undefined) {
+            // The client refused to connect by itself, such as with an expired token.
+            const { code, message } = change.error;
+            const auth = code === "AUTH_FAILED" || code === "TOKEN_EXPIRED";
+            finish(new CliError(auth ? ExitCode.Auth : ExitCode.Connection, message));
+          } else if (change.previous !== "open") finish(attemptError(change));
+          else {
+            const exit = exitCodeForClose(close.code);
+            finish(
+              new CliError(
+                exit === ExitCode.Ok ? ExitCode.Connection : exit,
+                `The hub closed the connection (${closeWhy(close)})`,
+              ),
+            );
+          }
+        }
+      });
+      client.on("subscription_state", (topic, state, change) => {
+        if (state === "unsubscribed" && change.error !== undefined) {
+          const error = change.error;
+          finish(
+            error.message.startsWith("The hub ended")
+              ? new CliError(ExitCode.Auth, error.message)
+              : new CliError(
+                exitCodeForErrorFrame(error.code),
+                `Cannot subscribe to '${topic}': ${error.message} (${error.code})`,
+              ),
+          );
+        } else if (state === "subscribing" && announced) {
+          ctx.status(`gap on '${topic}': resubscribing from its last offset`);
+        } else if (
+          state === "subscribed" && !announced && client.state === "open" &&
+          topics.every((t) => client.subscriptionState(t) === "subscribed")
+        ) {
+          announced = true;
+          ctx.status(
+            `subscribed to ${topics.join(", ")} on ${displayUrl(new URL(client.url))} as ${
+              String(client.user)
+            }`,
+          );
+        }
+      });
+      client.on("subscribed", ({ topic, recovered, position }) => {
         if (recovered === true) {
           ctx.status(`resumed '${topic}': every missed message follows (recovered: true)`);
         } else if (recovered === false) {
@@ -170,178 +229,80 @@ Examples:
             }`,
           );
         }
-      };
-      // --since OFFSET without an epoch: the topic's current epoch, read once.
-      const resolveSince = async (opened: Connection) => {
-        if (!sinceEpochPending) return;
-        const topic = subs[0].topic;
-        const answer = await opened.ask({ type: "history", topic, limit: 0 }, {
-          timeoutMs: options.connectTimeout,
-          what: `the position of '${topic}'`,
-          topic,
-        });
-        if (answer instanceof RealtimeError) {
-          throw new CliError(
-            exitCodeForErrorFrame(answer.code),
-            `Cannot resume '${topic}' from offset ${
-              options.since!.offset
-            }: ${answer.message} (${answer.code})`,
-          );
+      });
+      client.on("error", (error) => {
+        // Errors of a subscription or connection are reported above.
+        if (error.topic === undefined && error.closeCode === undefined) {
+          ctx.warn(`hub error ${error.code}: ${error.message}`);
         }
-        if (answer.type === "history") {
-          subs[0].resumeFrom({ offset: options.since!.offset, epoch: answer.epoch });
-        }
-        sinceEpochPending = false;
-      };
+      });
 
-      // One attempt: connect, then subscribe to every topic.
-      const attach = async (): Promise<Connection> => {
-        const opened = await openConnection({
-          url: schedule.url,
-          token,
-          via: tokenVia,
-          timeoutMs: options.connectTimeout,
-          signal: done,
-          awaitWelcome: true,
-        });
-        try {
-          await resolveSince(opened);
-          for (const sub of subs) sub.unconfirm();
-          for (const sub of subs) await subscribe(opened, sub);
-          return opened;
-        } catch (error) {
-          await opened.close(1000);
-          throw error;
+      // Messages: printed in arrival order (verification is awaited in turn),
+      // once even when several patterns match (the client hands each the same object).
+      let printing = Promise.resolve();
+      let last: RealtimeMessage | undefined;
+      const print = async (message: RealtimeMessage) => {
+        if (ended) return;
+        received++;
+        let frame: Record<string, unknown> = { type: "message", ...message };
+        let verdict: string | undefined;
+        if (verifier !== undefined) {
+          const result = message.jws === undefined
+            ? { ok: false as const, code: "SIGNATURE_REQUIRED" }
+            : await verifier.verify(message.topic!, message.jws);
+          if (result.ok) {
+            frame = { ...frame, payload: result.payload, verified: true };
+            verdict = colors.green("verified");
+          } else {
+            ctx.fail(ExitCode.Auth);
+            frame = { ...frame, verified: false, verificationError: result.code };
+            verdict = colors.red(`UNVERIFIED:${result.code}`);
+          }
         }
+        ctx.out(options.json ? JSON.stringify(frame) : formatMessageLine(frame, colors, verdict));
+        if (options.count !== undefined && received >= options.count) finish();
       };
-
-      // A gap (seen here or told by the hub): unsubscribe, subscribe with since.
-      const resubscribe = async (opened: Connection, sub: InstanceType<typeof Subscription>) => {
-        if (!sub.confirmed) return;
-        sub.unconfirm();
-        opened.send({ type: "unsubscribe", topic: sub.topic });
-        ctx.status(`gap on '${sub.topic}': resubscribing from offset ${sub.position?.offset}`);
-        await subscribe(opened, sub);
+      const onMessage = (message: RealtimeMessage) => {
+        if (message === last) return;
+        last = message;
+        printing = printing.then(() => print(message)).catch(finish);
       };
 
       try {
-        while (!done.aborted) {
-          try {
-            connection = await attach();
-          } catch (error) {
-            // The first connection fails fast (once every URL was tried); once
-            // tailing, only auth and usage failures stop it.
-            if (done.aborted) break;
-            const code = error instanceof CliError ? error.exitCode : ExitCode.Connection;
-            const untried = schedule.attempt + 1 < urls.length;
-            const retry = (tailing || untried) &&
-              (code === ExitCode.Connection || code === ExitCode.Timeout);
-            if (!retry) throw error;
-            schedule.moveOn();
-            await waitToReconnect((delay) => `${(error as Error).message}; retrying in ${delay}`);
-            continue;
-          }
-          tailing = true;
-          schedule.reset();
-          ctx.status(
-            `subscribed to ${topics.join(", ")} on ${displayUrl(schedule.url)} as ${
-              String(connection.welcome?.user)
-            }`,
-          );
-          while (true) {
-            const frame = await connection.next(undefined, done);
-            if (frame === undefined) break;
-            if (frame.type === "message") {
-              const topic = typeof frame.topic === "string" ? frame.topic : undefined;
-              if (topic === undefined) continue;
-              const message = {
-                topic,
-                payload: frame.payload,
-                from: typeof frame.from === "string" ? frame.from : null,
-                ts: Number(frame.ts),
-                ...(typeof frame.offset === "number" ? { offset: frame.offset } : {}),
-              };
-              // Printed once, unless a subscription already had it (or it
-              // comes after a gap, which a resubscribe with since fills).
-              let print = true;
-              for (const sub of subs) {
-                if (!sub.matches(topic)) continue;
-                const outcome = sub.deliver(message);
-                if (outcome !== "delivered") print = false;
-                if (outcome === "gap") await resubscribe(connection, sub);
-              }
-              if (!print) continue;
-              received++;
-              if (verifier === undefined) {
-                ctx.out(options.json ? JSON.stringify(frame) : formatMessageLine(frame, colors));
-              } else {
-                // Awaited in turn: lines keep the order messages arrived in.
-                const result = typeof frame.jws === "string"
-                  ? await verifier.verify(topic, frame.jws)
-                  : { ok: false as const, code: "SIGNATURE_REQUIRED" };
-                if (!result.ok) ctx.fail(ExitCode.Auth);
-                const shown = result.ok ? { ...frame, payload: result.payload } : frame;
-                ctx.out(
-                  options.json
-                    ? JSON.stringify(
-                      result.ok
-                        ? { ...shown, verified: true }
-                        : { ...shown, verified: false, verificationError: result.code },
-                    )
-                    : formatMessageLine(
-                      shown,
-                      colors,
-                      result.ok
-                        ? colors.green("verified")
-                        : colors.red(`UNVERIFIED:${result.code}`),
-                    ),
+        client.connect();
+        let position = since?.epoch === undefined
+          ? undefined
+          : { offset: since.offset, epoch: since.epoch };
+        if (since !== undefined && position === undefined) {
+          // --since OFFSET without an epoch: the topic's current epoch, read once.
+          const topic = topics[0];
+          const epoch = await Promise.race([
+            client.opened().then(() => client.history(topic, { limit: 0 })).then(
+              (reply) => reply.position.epoch,
+              (error) => {
+                if (!(error instanceof RealtimeError)) throw error;
+                throw new CliError(
+                  exitCodeForErrorFrame(error.code),
+                  `Cannot resume '${topic}' from offset ${since.offset}: ${error.message} (${error.code})`,
                 );
-              }
-              if (options.count !== undefined && received >= options.count) {
-                await connection.close(1000);
-                return;
-              }
-            } else if (frame.type === "insufficient_state") {
-              const sub = subs.find((s) => s.topic === frame.topic);
-              if (sub !== undefined) await resubscribe(connection, sub);
-            } else if (frame.type === "token_expiring") {
-              ctx.status(
-                `the token expires at ${
-                  new Date(Number(frame.expiresAt)).toISOString()
-                }; tail stops then (mint a longer-lived token)`,
-              );
-            } else if (frame.type === "unsubscribed") {
-              throw new CliError(
-                ExitCode.Auth,
-                `The hub ended the subscription to '${String(frame.topic)}' (${
-                  String(frame.code)
-                })`,
-              );
-            } else if (frame.type === "error") {
-              ctx.warn(`hub error ${String(frame.code)}: ${String(frame.message)}`);
-            }
-          }
-          if (done.aborted) break;
-          const info = connection.closeInfo ?? { code: 1006, reason: "" };
-          const why = `${info.code} ${describeCloseCode(info.code)}${
-            info.reason ? `: ${info.reason}` : ""
-          }`;
-          // shouldReconnect reads the table RealtimeClient follows; tail has a fixed
-          // token, so after "refresh" (4001) it stops.
-          if (!shouldReconnect(info.code)) {
-            const exit = exitCodeForClose(info.code);
-            throw new CliError(
-              exit === ExitCode.Ok ? ExitCode.Connection : exit,
-              `The hub closed the connection (${why})`,
-            );
-          }
-          schedule.moveOn();
-          await waitToReconnect((delay) => `connection lost (${why}); reconnecting in ${delay}`);
+              },
+            ),
+            finished.promise.then(() => undefined),
+          ]);
+          if (epoch !== undefined) position = { offset: since.offset, epoch };
         }
-        if (deadline.signal.aborted && !stop.aborted) throw timedOut();
+        for (const topic of topics) {
+          // Refusals are reported by subscription_state.
+          client.subscribe(topic, onMessage, {
+            onError: () => {},
+            ...(position === undefined ? {} : { since: position }),
+          });
+        }
+        await finished.promise;
       } finally {
         clearTimeout(timer);
-        await connection?.close(1000);
+        stop.removeEventListener("abort", onStop);
+        await client.close();
       }
     });
 }
