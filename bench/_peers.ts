@@ -106,14 +106,17 @@ async function readyOnStdout(
  * protocol v1 WebSocket publisher (fan-out only).
  */
 function hubVariant(variant: "history" | "v1" | "stomp" | "sse", base?: string): Peer {
-  // An earlier checkout runs as it did then, with Deno's defaults.
-  const runtime = base === undefined ? HUB_RUNTIME : PLAIN_RUNTIME;
+  // A base checkout (BENCH_BASE_ROOT) is this tree's recent past: it runs
+  // with the same runtime settings, so the two differ only in their code.
+  const runtime = HUB_RUNTIME;
   return {
     id: `hub-deno-${variant}${base === undefined ? "" : "-base"}`,
     label: variant === "history"
       ? "@realtime/hub, Deno adapter, history on every topic (100 publications, 5 min)"
       : variant === "stomp"
-      ? "@realtime/hub, Deno adapter, STOMP 1.2 clients (docs/stomp.md), SEND with receipts (without in fire and forget)"
+      ? `@realtime/hub, Deno adapter, STOMP 1.2 clients (docs/stomp.md), SEND with receipts (without in fire and forget)${
+        base === undefined ? "" : `, from ${base}`
+      }`
       : variant === "sse"
       ? "@realtime/hub, Deno adapter, subscribers on SSE streams (GET /sse, docs/protocol.md), publisher on protocol v1 over WebSocket"
       : `@realtime/hub, Deno adapter, clients offering only realtime.v1, publishes without ids${
@@ -278,7 +281,8 @@ const nats: Peer = {
 
 /**
  * `BENCH_BASE_ROOT`: another checkout of the repository (a worktree at the
- * commit before a change), whose hub runs as `hub-deno-v1-base` in the same
+ * commit before a change), whose hub runs as `hub-deno-v1-base` and
+ * `hub-deno-stomp-base` (with the same runtime settings) in the same
  * rounds as this one's, to judge a change on a busy machine.
  */
 const BASE_ROOT = Deno.env.get("BENCH_BASE_ROOT");
@@ -295,7 +299,7 @@ export const PEERS: readonly Peer[] = [
   hubVariant("v1"),
   hubVariant("stomp"),
   hubVariant("sse"),
-  ...(BASE_ROOT === undefined ? [] : [hubVariant("v1", BASE_ROOT)]),
+  ...(BASE_ROOT === undefined ? [] : [hubVariant("v1", BASE_ROOT), hubVariant("stomp", BASE_ROOT)]),
   nodePeer(
     "node-ws",
     "Node + npm ws (same JSON frames, no auth, no ACL)",

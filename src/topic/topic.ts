@@ -80,6 +80,8 @@ export function validatePattern(pattern: string): string | undefined {
   if (typeof pattern !== "string") {
     return `Invalid pattern: expected a string, got ${typeof pattern}`;
   }
+  // A concrete topic is a valid pattern: one regex test, as in validateTopic.
+  if (pattern.length <= LIMITS.maxLength && TOPIC_RE.test(pattern)) return undefined;
   const problem = grammarProblem(pattern, { wildcards: true, templates: false });
   return problem === undefined ? undefined : `Invalid pattern ${quote(pattern)}: ${problem}`;
 }

@@ -29,10 +29,10 @@ import {
   type StompDestinationRule,
 } from "../../protocol/stomp/destination.ts";
 import { matchPattern } from "../../topic/pattern.ts";
-import { isPattern, validateTopic } from "../../topic/topic.ts";
+import { isPattern } from "../../topic/topic.ts";
 import type { Door, DoorOwner, TextSocket } from "./door.ts";
 import type { Outgoing } from "./outgoing.ts";
-import { Outbox, writeFrames } from "./_outbox.ts";
+import { frameExceeds, Outbox, writeFrames } from "./_outbox.ts";
 import { messageIdOf, STOMP_JSON_TYPE, type StompPublicationCodec } from "./stomp_publication.ts";
 import { messageBytes } from "./utf8.ts";
 import type { SharedBatch } from "./shared_batch.ts";
@@ -104,6 +104,9 @@ const NOTHING: ParseResult = { ok: true, frame: { type: "ping" } };
 
 const VERSIONS = ["1.2", "1.1", "1.0"] as const;
 
+/** A JSON content type: `application/json`, or a `+json` suffix, parameters allowed. */
+const JSON_TYPE_RE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+
 /** One client's STOMP door. */
 export class StompDoor implements Door {
   #socket: TextSocket;
@@ -111,7 +114,12 @@ export class StompDoor implements Door {
   /** The highest version the subprotocol allows. */
   #offered: string;
   #owner: StompDoorOwner | undefined;
-  #outbox: Outbox | undefined;
+  /**
+   * What is queued this turn: its one frame as it is (the common turn, which
+   * allocates nothing more), else an outbox made by the second frame;
+   * dropped once flushed.
+   */
+  #pending: string | Outbox | undefined;
   /** `new` until CONNECT, `connecting` until the session answers it, then `connected`. */
   #state: "new" | "connecting" | "connected" = "new";
   /** The version agreed in CONNECTED. */
@@ -121,7 +129,7 @@ export class StompDoor implements Door {
   /** An ERROR went out: nothing more is written, and the session is closing. */
   #errored = false;
   #nextId = 0;
-  #pending = new Map<RequestId, Pending>();
+  #requests = new Map<RequestId, Pending>();
   #subscriptions = new Map<string, Subscription>();
   /** Subscription ids per exact topic, and the pattern subscriptions. */
   #byTopic = new Map<string, Subscription[]>();
@@ -239,9 +247,9 @@ export class StompDoor implements Door {
   }
 
   error(code: ErrorCode, message: string, id?: RequestId): void {
-    const pending = id === undefined ? undefined : this.#pending.get(id);
+    const pending = id === undefined ? undefined : this.#requests.get(id);
     if (pending?.kind === "rpc") return this.#answered(id!, undefined, { code, message });
-    if (id !== undefined) this.#pending.delete(id);
+    if (id !== undefined) this.#requests.delete(id);
     if (pending?.kind === "receipt" && pending.subscription !== undefined) {
       this.#forget(pending.subscription);
     }
@@ -266,7 +274,8 @@ export class StompDoor implements Door {
   }
 
   get queuedBytes(): number {
-    return (this.#outbox?.chars ?? 0) +
+    const pending = this.#pending;
+    return (typeof pending === "string" ? pending.length : pending?.chars ?? 0) +
       (this.#owner === undefined ? 0 : this.#socket.bufferedAmount);
   }
 
@@ -276,15 +285,21 @@ export class StompDoor implements Door {
    * @returns How many WebSocket messages were written.
    */
   flush(): number {
-    const outbox = this.#outbox;
-    if (outbox === undefined || outbox.isEmpty) return 0;
-    this.#outbox = undefined;
+    const pending = this.#pending;
+    if (pending === undefined) return 0;
+    this.#pending = undefined;
     if (this.#owner === undefined) return 0;
-    if (outbox.exceeds(this.#socket.bufferedAmount, this.#host.limits.maxBufferedBytes)) {
+    const held = this.#socket.bufferedAmount;
+    const limit = this.#host.limits.maxBufferedBytes;
+    if (
+      typeof pending === "string"
+        ? frameExceeds(held, pending, limit)
+        : pending.exceeds(held, limit)
+    ) {
       this.#owner.overflow();
       return 0;
     }
-    return this.#flushFrames(outbox.take()!);
+    return this.#flushFrames(typeof pending === "string" ? [pending] : pending.take()!);
   }
 
   close(code: number, reason: string): void {
@@ -295,8 +310,9 @@ export class StompDoor implements Door {
       this.#queue(encodeStompFrame("ERROR", [["message", reason]], ""));
       this.#errored = true;
     }
-    const frames = this.#outbox?.take();
-    this.#outbox = undefined;
+    const pending = this.#pending;
+    const frames = typeof pending === "string" ? [pending] : pending?.take();
+    this.#pending = undefined;
     if (frames !== undefined) this.#flushFrames(frames);
     this.discard();
     try {
@@ -308,8 +324,8 @@ export class StompDoor implements Door {
 
   discard(): void {
     this.#owner = undefined;
-    this.#outbox = undefined;
-    this.#pending.clear();
+    this.#pending = undefined;
+    this.#requests.clear();
     this.#subscriptions.clear();
     this.#byTopic.clear();
     this.#patterns = undefined;
@@ -354,7 +370,7 @@ export class StompDoor implements Door {
     this.#expectEveryMs = ours === 0 || cx === 0 ? 0 : Math.max(ours, cx);
     this.#state = "connecting";
     const id = ++this.#nextId;
-    this.#pending.set(id, { kind: "connect" });
+    this.#requests.set(id, { kind: "connect" });
     const token = headers.get("passcode") ||
       bearer(headers.get("Authorization") ?? headers.get("authorization"));
     // Without a token, the upgrade's principal (if any) is the session's: a
@@ -423,7 +439,7 @@ export class StompDoor implements Door {
     else this.#byTopic.set(topic, [...(this.#byTopic.get(topic) ?? []), subscription]);
     if (!first) return this.#receipted(receipt);
     const request = ++this.#nextId;
-    this.#pending.set(request, { kind: "receipt", receipt, subscription: id });
+    this.#requests.set(request, { kind: "receipt", receipt, subscription: id });
     return { ok: true, frame: { type: "subscribe", id: request, topic } };
   }
 
@@ -437,7 +453,7 @@ export class StompDoor implements Door {
     this.#forget(id);
     if (topic === undefined || this.#topicHeld(topic)) return this.#receipted(receipt);
     const request = ++this.#nextId;
-    this.#pending.set(request, { kind: "receipt", receipt });
+    this.#requests.set(request, { kind: "receipt", receipt });
     return { ok: true, frame: { type: "unsubscribe", id: request, topic } };
   }
 
@@ -465,7 +481,7 @@ export class StompDoor implements Door {
     }
     const type = headers.get("content-type");
     let payload: unknown = frame.body;
-    if (type !== undefined && /^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    if (type !== undefined && (type === "application/json" || JSON_TYPE_RE.test(type))) {
       try {
         payload = JSON.parse(frame.body);
       } catch {
@@ -480,7 +496,7 @@ export class StompDoor implements Door {
     let raw: Record<string, unknown>;
     if (target.kind === "app") {
       const id = ++this.#nextId;
-      this.#pending.set(id, {
+      this.#requests.set(id, {
         kind: "rpc",
         receipt,
         replyTo: headers.get("reply-to") ?? `${this.#host.rule.userPrefix}reply`,
@@ -488,16 +504,15 @@ export class StompDoor implements Door {
       });
       raw = { type: "rpc", id, method: target.method, data: payload };
     } else {
-      const problem = validateTopic(target.topic);
-      if (problem !== undefined) return this.#refuse("BAD_REQUEST", problem, receipt);
+      // parseClientRequest checks the topic (a concrete one, not a pattern).
       const id = receipt === undefined ? undefined : ++this.#nextId;
-      if (id !== undefined) this.#pending.set(id, { kind: "receipt", receipt });
+      if (id !== undefined) this.#requests.set(id, { kind: "receipt", receipt });
       raw = jws === undefined
         ? { type: "publish", id, topic: target.topic, payload }
         : { type: "publish", id, topic: target.topic, jws };
     }
     const parsed = parseClientRequest(raw, this.#host.limits, frame.body.length);
-    if (!parsed.ok && raw.id !== undefined) this.#pending.delete(raw.id as number);
+    if (!parsed.ok && raw.id !== undefined) this.#requests.delete(raw.id as number);
     return parsed.ok ? parsed : this.#refuse(parsed.code, parsed.message, receipt);
   }
 
@@ -532,9 +547,9 @@ export class StompDoor implements Door {
 
   /** A request the session answered plainly (ack, welcome, pong). */
   #settled(id: RequestId): void {
-    const pending = this.#pending.get(id);
+    const pending = this.#requests.get(id);
     if (pending === undefined) return;
-    this.#pending.delete(id);
+    this.#requests.delete(id);
     if (pending.kind === "connect") return this.#connected();
     if (pending.kind === "receipt" && pending.receipt !== undefined) {
       this.#queue(encodeStompFrame("RECEIPT", [["receipt-id", pending.receipt]], ""));
@@ -573,7 +588,7 @@ export class StompDoor implements Door {
   /** Sends an EOL when nothing was written for half the interval: no gap reaches it. */
   #beat(): void {
     if (this.#owner === undefined) return;
-    if (!this.#wrote && this.#outbox === undefined) {
+    if (!this.#wrote && this.#pending === undefined) {
       try {
         this.#socket.send("\n");
         this.#host.metrics.socketWrites++;
@@ -609,9 +624,9 @@ export class StompDoor implements Door {
     data: unknown,
     failure: { code: ErrorCode; message: string } | undefined,
   ): void {
-    const pending = this.#pending.get(id);
+    const pending = this.#requests.get(id);
     if (pending?.kind !== "rpc") return;
-    this.#pending.delete(id);
+    this.#requests.delete(id);
     const target = resolveStompDestination(pending.replyTo, this.#host.rule);
     const subscriptions = target.kind === "user"
       ? this.#queues?.get(target.name)
@@ -671,7 +686,7 @@ export class StompDoor implements Door {
     extra?: [string, string][],
   ): ParseResult {
     const id = ++this.#nextId;
-    this.#pending.set(id, { kind: "receipt", receipt });
+    this.#requests.set(id, { kind: "receipt", receipt });
     if (extra !== undefined) this.#extra = extra;
     return { ok: false, code, message, id };
   }
@@ -703,10 +718,25 @@ export class StompDoor implements Door {
   /** Queues a frame, unless an ERROR went out: nothing follows it. */
   #queue(text: string): void {
     if (this.#owner === undefined || this.#errored) return;
-    const outbox = this.#outbox ??= new Outbox();
-    if (outbox.add(text)) this.#host.flushQueue.add(this);
-    if (outbox.exceeds(0, this.#host.limits.maxBufferedBytes)) {
-      this.#outbox = undefined;
+    const pending = this.#pending;
+    const limit = this.#host.limits.maxBufferedBytes;
+    if (pending === undefined) {
+      this.#pending = text;
+      this.#host.flushQueue.add(this);
+      if (frameExceeds(0, text, limit)) {
+        this.#pending = undefined;
+        this.#owner.overflow();
+      }
+      return;
+    }
+    let outbox: Outbox;
+    if (typeof pending === "string") {
+      outbox = this.#pending = new Outbox();
+      outbox.add(pending);
+    } else outbox = pending;
+    outbox.add(text);
+    if (outbox.exceeds(0, limit)) {
+      this.#pending = undefined;
       this.#owner.overflow();
     }
   }

@@ -18,6 +18,9 @@ export const STOMP_TEXT_TYPE = "text/plain;charset=utf-8";
 /** The content type of any other payload: its JSON text is the body. */
 export const STOMP_JSON_TYPE = "application/json";
 
+/** Most topics whose escaped destination a codec keeps; past it, it starts afresh. */
+const MAX_DESTINATIONS = 4096;
+
 /** Where a MESSAGE's first header after `subscription` starts: `\nmessage-id:`. */
 const MESSAGE_ID_AT = "\nmessage-id:".length;
 
@@ -33,6 +36,11 @@ export class StompPublicationCodec implements PublicationCodec {
   #header = "";
   #tail = "";
   #message = "";
+  /**
+   * Escaped `destination` headers by topic: a topic's publications all
+   * carry the same, so it is mapped and escaped once, not per publication.
+   */
+  #destinations = new Map<string, string>();
 
   /**
    * @param rule The destination mapping.
@@ -52,11 +60,11 @@ export class StompPublicationCodec implements PublicationCodec {
    */
   encodePublication(p: Outgoing): string {
     const destination = p.topic === null
-      ? this.#rule.userPrefix + (p.event ?? "messages")
-      : topicDestination(p.topic, this.#rule);
-    let head = `\nmessage-id:${this.#prefix}${(++this.#count).toString(36)}\ndestination:${
-      escapeHeader(destination)
-    }`;
+      ? escapeHeader(this.#rule.userPrefix + (p.event ?? "messages"))
+      : this.#destination(p.topic);
+    let head = `\nmessage-id:${this.#prefix}${
+      (++this.#count).toString(36)
+    }\ndestination:${destination}`;
     if (p.from !== null) head += `\nfrom:${escapeHeader(p.from)}`;
     head += `\ntimestamp:${p.ts}`;
     if (p.event !== undefined && p.topic !== null) head += `\nevent:${escapeHeader(p.event)}`;
@@ -103,6 +111,18 @@ export class StompPublicationCodec implements PublicationCodec {
     this.#header = header;
     this.#tail = tail;
     return this.#message = `MESSAGE\nsubscription:${header}${tail}`;
+  }
+
+  /** A topic's `destination` header value, escaped. */
+  #destination(topic: string): string {
+    const destinations = this.#destinations;
+    let header = destinations.get(topic);
+    if (header === undefined) {
+      if (destinations.size >= MAX_DESTINATIONS) destinations.clear();
+      header = escapeHeader(topicDestination(topic, this.#rule));
+      destinations.set(topic, header);
+    }
+    return header;
   }
 
   /** Forgets the last frame, so an idle hub holds none. */

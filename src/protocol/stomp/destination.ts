@@ -92,7 +92,7 @@ export function resolveStompDestination(
 ): StompTarget {
   if (destination.startsWith(rule.topicPrefix)) {
     const rest = destination.slice(rule.topicPrefix.length);
-    const topic = rest.split(rule.separator).join(":");
+    const topic = rest.replaceAll(rule.separator, ":");
     const problem = validatePattern(topic);
     if (problem !== undefined) {
       return { kind: "invalid", message: `Destination '${short(destination)}': ${problem}` };
@@ -145,7 +145,7 @@ export function resolveStompDestination(
  * ```
  */
 export function topicDestination(topic: string, rule: StompDestinationRule): string {
-  return rule.topicPrefix + topic.split(":").join(rule.separator);
+  return rule.topicPrefix + topic.replaceAll(":", rule.separator);
 }
 
 /**

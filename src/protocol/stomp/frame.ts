@@ -142,12 +142,16 @@ export function parseStompFrame(data: unknown, limits: StompLimits): StompParseR
   let pos = skipEols(text, 0);
   if (pos < 0) return bad("Frame has a CR not followed by LF");
   if (pos === text.length) return { ok: true, frame: undefined };
+  // Stray CRs, NULs in headers and escapes are each found by one search
+  // ahead of the line being read, not by searching every line.
+  let cr = text.indexOf("\r", pos);
   // The command line.
   let eol = text.indexOf("\n", pos);
   if (eol < 0) return bad("Frame has no end of line after its command");
-  const command = lineAt(text, pos, eol);
-  if (command === undefined) return bad("Frame's command line has a CR not followed by LF");
-  if (command.length === 0) return bad("Frame has no command");
+  let stop = lineEnd(text, pos, eol);
+  if (cr >= 0 && cr < stop) return bad("Frame's command line has a CR not followed by LF");
+  if (stop === pos) return bad("Frame has no command");
+  const command = text.slice(pos, stop);
   if (!STOMP_CLIENT_COMMANDS.includes(command)) {
     return bad(`Unknown command '${truncate(command)}'`);
   }
@@ -155,34 +159,45 @@ export function parseStompFrame(data: unknown, limits: StompLimits): StompParseR
   const headers = new Map<string, string>();
   let count = 0;
   pos = eol + 1;
+  if (cr >= 0 && cr < pos) cr = text.indexOf("\r", pos);
+  // The first NUL at or after the headers: a header line must end before it.
+  const nul = text.indexOf("\0", pos);
+  let backslash = escaped ? text.indexOf("\\", pos) : -1;
   for (;;) {
     eol = text.indexOf("\n", pos);
     if (eol < 0) return bad("Frame ends inside its headers: no blank line before the body");
-    const line = lineAt(text, pos, eol);
-    if (line === undefined) return bad("Header line has a CR not followed by LF", headers);
+    stop = lineEnd(text, pos, eol);
+    if (cr >= 0 && cr < stop) return bad("Header line has a CR not followed by LF", headers);
+    const start = pos;
     pos = eol + 1;
-    if (line.length === 0) break;
+    if (cr >= 0 && cr < pos) cr = text.indexOf("\r", pos);
+    if (stop === start) break;
     if (++count > limits.maxHeaders) {
       return tooLarge(`Frame has more than ${limits.maxHeaders} headers`, headers);
     }
-    if (line.length > limits.maxHeaderLength) {
+    if (stop - start > limits.maxHeaderLength) {
       return tooLarge(
         `Header line is longer than ${limits.maxHeaderLength} characters`,
         headers,
       );
     }
-    if (line.includes("\0")) return bad("Header line holds a NUL", headers);
-    const colon = line.indexOf(":");
+    if (nul >= 0 && nul < stop) return bad("Header line holds a NUL", headers);
+    const colon = text.indexOf(":", start);
     // Header lines are never echoed: one may hold a credential.
-    if (colon < 0) return bad(`Header line ${count} has no colon`, headers);
-    if (colon === 0) return bad("Header line has an empty name", headers);
-    const name = escaped ? unescapeHeader(line.slice(0, colon)) : line.slice(0, colon);
-    const value = escaped ? unescapeHeader(line.slice(colon + 1)) : line.slice(colon + 1);
-    if (name === undefined || value === undefined) {
-      return bad(
-        `Header line ${count} has an undefined escape: only \\r, \\n, \\c and \\\\ are defined`,
-        headers,
-      );
+    if (colon < 0 || colon >= stop) return bad(`Header line ${count} has no colon`, headers);
+    if (colon === start) return bad("Header line has an empty name", headers);
+    let name: string | undefined = text.slice(start, colon);
+    let value: string | undefined = text.slice(colon + 1, stop);
+    if (backslash >= 0 && backslash < stop) {
+      name = unescapeHeader(name);
+      value = unescapeHeader(value);
+      if (name === undefined || value === undefined) {
+        return bad(
+          `Header line ${count} has an undefined escape: only \\r, \\n, \\c and \\\\ are defined`,
+          headers,
+        );
+      }
+      backslash = text.indexOf("\\", pos);
     }
     if (!headers.has(name)) headers.set(name, value);
   }
@@ -229,7 +244,6 @@ export function parseStompFrame(data: unknown, limits: StompLimits): StompParseR
     }
     end = pos + body.length + 1;
   } else {
-    const nul = text.indexOf("\0", pos);
     if (nul < 0) return bad("Frame has no NUL terminator", headers);
     body = text.slice(pos, nul);
     if (
@@ -336,11 +350,9 @@ export function unescapeHeader(value: string): string | undefined {
   return out;
 }
 
-/** The line from `start` to the LF at `eol`, its CR dropped; `undefined` when a CR is stray. */
-function lineAt(text: string, start: number, eol: number): string | undefined {
-  const end = eol > start && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
-  const line = text.slice(start, end);
-  return line.includes("\r") ? undefined : line;
+/** Where the line from `start` to the LF at `eol` ends: before its CR, if it has one. */
+function lineEnd(text: string, start: number, eol: number): number {
+  return eol > start && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
 }
 
 /** The position after the end-of-lines at `pos`; -1 at a CR without its LF. */
