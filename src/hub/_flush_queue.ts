@@ -5,8 +5,16 @@
  * for one socket go out as one WebSocket message, and a large fan-out is
  * written in slices with the event loop free between them.
  *
+ * When the hub is busy (a flush wrote many messages and more frames arrive
+ * within `coalesceMs` of it), the next flush waits `coalesceMs` so that later
+ * publications join the same write, as NATS and uWebSockets cork: fewer,
+ * larger writes per delivery. When it is not, frames leave at the end of the
+ * turn, as before, so a light load pays no latency.
+ *
  * @module
  */
+
+import type { Clock, TimerHandle } from "./clock.ts";
 
 /** Something with frames waiting to be written. */
 export interface Flushable {
@@ -24,6 +32,8 @@ export interface FlushQueue {
   add(item: Flushable): void;
   /** Items waiting. */
   readonly size: number;
+  /** Flushes now what waits for a coalescing window, and coalesces no more (the hub closes). */
+  close(): void;
 }
 
 /** Options of {@linkcode createFlushQueue}. */
@@ -43,6 +53,23 @@ export interface FlushQueueOptions {
   writesPerTurn?: number;
   /** Called once every waiting item was flushed (not between slices). */
   drained?: () => void;
+  /**
+   * How long a busy hub holds the next flush so that later frames join the
+   * same write, in milliseconds; 0 flushes at the end of every turn.
+   *
+   * @default {0}
+   */
+  coalesceMs?: number;
+  /**
+   * Messages written by one flush (all its slices) from which the hub counts
+   * as busy: frames added within `coalesceMs` after such a flush wait for
+   * the window.
+   *
+   * @default {64}
+   */
+  busyWrites?: number;
+  /** Time and timers for the window; needed when `coalesceMs` is above 0. */
+  clock?: Clock;
 }
 
 /**
@@ -81,23 +108,49 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
       `Cannot create flush queue as 'writesPerTurn' is ${writesPerTurn}: give a positive integer`,
     );
   }
+  let coalesceMs = options.coalesceMs ?? 0;
+  if (!(coalesceMs >= 0) || !Number.isFinite(coalesceMs)) {
+    throw new RangeError(
+      `Cannot create flush queue as 'coalesceMs' is ${coalesceMs}: give a number of milliseconds >= 0`,
+    );
+  }
+  const busyWrites = options.busyWrites ?? 64;
+  if (!Number.isInteger(busyWrites) || busyWrites < 1) {
+    throw new RangeError(
+      `Cannot create flush queue as 'busyWrites' is ${busyWrites}: give a positive integer`,
+    );
+  }
+  const clock = options.clock;
+  if (coalesceMs > 0 && clock === undefined) {
+    throw new TypeError("Cannot create flush queue with 'coalesceMs' above 0 and no 'clock'");
+  }
   const schedule = options.schedule;
   // Flushed slots are cleared so their connections can be collected.
   let items: (Flushable | undefined)[] = [];
   let head = 0;
   let scheduled = false;
+  /** The coalescing window's timer, while one runs. */
+  let timer: TimerHandle | undefined;
+  /** Messages written since the queue was last drained, over its slices. */
+  let drainWrites = 0;
+  /** When the last busy flush ended; frames added soon after wait for the window. */
+  let busyAt = -Infinity;
 
   function run(): void {
     scheduled = false;
+    timer = undefined;
     let writes = 0;
     while (head < items.length && writes < writesPerTurn) {
       const item = items[head]!;
       items[head++] = undefined;
       writes += item.flush();
     }
+    drainWrites += writes;
     if (head === items.length) {
       items = [];
       head = 0;
+      if (coalesceMs > 0 && drainWrites >= busyWrites) busyAt = clock!.now();
+      drainWrites = 0;
       options.drained?.();
     } else {
       if (head > 4096 && head * 2 > items.length) {
@@ -112,13 +165,21 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
   return {
     add(item) {
       items.push(item);
-      if (!scheduled) {
-        scheduled = true;
-        schedule(run);
-      }
+      if (scheduled) return;
+      scheduled = true;
+      // Busy: hold this flush for the window, so the next publications join it.
+      if (coalesceMs > 0 && clock!.now() - busyAt <= coalesceMs) {
+        timer = clock!.setTimer(run, coalesceMs);
+      } else schedule(run);
     },
     get size() {
       return items.length - head;
+    },
+    close() {
+      coalesceMs = 0;
+      if (timer === undefined) return;
+      clock!.clearTimer(timer);
+      run();
     },
   };
 }
