@@ -30,6 +30,16 @@ export interface Flushable {
 export interface FlushQueue {
   /** Adds an item to flush at the end of this turn; the caller adds each item at most once per flush. */
   add(item: Flushable): void;
+  /**
+   * Adds an item holding publications only: while the hub is busy it waits
+   * for the coalescing window, else it is added for this turn as by `add`.
+   * An item that waits and then gets a frame that must not (a reply) is
+   * added again with `add`; its frames keep their order, as they are one
+   * queue, and the later flush finds nothing.
+   *
+   * @returns Whether the item waits for the window.
+   */
+  hold(item: Flushable): boolean;
   /** Items waiting. */
   readonly size: number;
   /** Flushes now what waits for a coalescing window, and coalesces no more (the hub closes). */
@@ -129,16 +139,24 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
   let items: (Flushable | undefined)[] = [];
   let head = 0;
   let scheduled = false;
-  /** The coalescing window's timer, while one runs. */
+  /** Items waiting for the coalescing window, and its timer while one runs. */
+  let held: Flushable[] = [];
   let timer: TimerHandle | undefined;
   /** Messages written since the queue was last drained, over its slices. */
   let drainWrites = 0;
   /** When the last busy flush ended; frames added soon after wait for the window. */
   let busyAt = -Infinity;
 
+  /** The window is over: what waited joins this turn's flush. */
+  function release(): void {
+    timer = undefined;
+    for (const item of held) items.push(item);
+    held = [];
+    if (!scheduled) run();
+  }
+
   function run(): void {
     scheduled = false;
-    timer = undefined;
     let writes = 0;
     while (head < items.length && writes < writesPerTurn) {
       const item = items[head]!;
@@ -162,24 +180,34 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
     }
   }
 
-  return {
-    add(item) {
-      items.push(item);
-      if (scheduled) return;
+  function add(item: Flushable): void {
+    items.push(item);
+    if (!scheduled) {
       scheduled = true;
-      // Busy: hold this flush for the window, so the next publications join it.
-      if (coalesceMs > 0 && clock!.now() - busyAt <= coalesceMs) {
-        timer = clock!.setTimer(run, coalesceMs);
-      } else schedule(run);
+      schedule(run);
+    }
+  }
+
+  return {
+    add,
+    hold(item) {
+      // Busy: the item waits for the window, so the next publications join it.
+      if (coalesceMs === 0 || clock!.now() - busyAt > coalesceMs) {
+        add(item);
+        return false;
+      }
+      held.push(item);
+      timer ??= clock!.setTimer(release, coalesceMs);
+      return true;
     },
     get size() {
-      return items.length - head;
+      return items.length - head + held.length;
     },
     close() {
       coalesceMs = 0;
       if (timer === undefined) return;
       clock!.clearTimer(timer);
-      run();
+      release();
     },
   };
 }
