@@ -504,7 +504,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const stompShared = new SharedBatch();
   const flushQueue = createFlushQueue({
     schedule: runtime.schedule,
-    coalesceMs: options.coalesceMs ?? 1,
+    coalesceMs: options.coalesceMs ?? 2,
     clock,
     drained() {
       plainShared.clear();

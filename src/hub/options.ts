@@ -345,16 +345,15 @@ export interface HubOptions {
    */
   sse?: SseOptions;
   /**
-   * How long a busy hub holds its next write, in milliseconds, so that the
-   * publications of that window leave together: one larger write per
-   * connection instead of one per turn of the event loop (fewer `writev`
-   * calls per delivery). The hub counts as busy right after a flush that
-   * wrote at least 64 WebSocket messages; at a light rate frames leave at
-   * the end of the turn as before, with no added latency. Frames still count
-   * against `limits.maxBufferedBytes` as they are queued. 0 disables it.
-   * See docs/performance.md, "Coalescing writes".
+   * How long a busy hub holds publications, in milliseconds, so that those
+   * of the window leave together: one larger write per connection instead
+   * of one per turn of the event loop (fewer `writev` calls per delivery).
+   * The hub is busy right after a flush that wrote 64 or more WebSocket
+   * messages; replies never wait, and at a light rate nothing does. Frames
+   * count against `limits.maxBufferedBytes` as they are queued. 0 disables
+   * it. See docs/performance.md, "Coalescing writes".
    *
-   * @default {1}
+   * @default {2}
    */
   coalesceMs?: number;
   /** Time source, for tests. */
