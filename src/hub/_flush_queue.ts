@@ -191,13 +191,18 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
   return {
     add,
     hold(item) {
+      // A window is open: join it, without reading the clock for each subscriber of a fan-out.
+      if (timer !== undefined) {
+        held.push(item);
+        return true;
+      }
       // Busy: the item waits for the window, so the next publications join it.
-      if (coalesceMs === 0 || clock!.now() - busyAt > coalesceMs) {
+      if (coalesceMs === 0 || busyAt === -Infinity || clock!.now() - busyAt > coalesceMs) {
         add(item);
         return false;
       }
       held.push(item);
-      timer ??= clock!.setTimer(release, coalesceMs);
+      timer = clock!.setTimer(release, coalesceMs);
       return true;
     },
     get size() {
