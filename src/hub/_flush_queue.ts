@@ -5,8 +5,16 @@
  * for one socket go out as one WebSocket message, and a large fan-out is
  * written in slices with the event loop free between them.
  *
+ * When the hub is busy (a flush wrote many messages and more frames arrive
+ * within `coalesceMs` of it), the next flush waits `coalesceMs` so that later
+ * publications join the same write, as NATS and uWebSockets cork: fewer,
+ * larger writes per delivery. When it is not, frames leave at the end of the
+ * turn, as before, so a light load pays no latency.
+ *
  * @module
  */
+
+import type { Clock, TimerHandle } from "./clock.ts";
 
 /** Something with frames waiting to be written. */
 export interface Flushable {
@@ -22,8 +30,20 @@ export interface Flushable {
 export interface FlushQueue {
   /** Adds an item to flush at the end of this turn; the caller adds each item at most once per flush. */
   add(item: Flushable): void;
+  /**
+   * Adds an item holding publications only: while the hub is busy it waits
+   * for the coalescing window, else it is added for this turn as by `add`.
+   * An item that waits and then gets a frame that must not (a reply) is
+   * added again with `add`; its frames keep their order, as they are one
+   * queue, and the later flush finds nothing.
+   *
+   * @returns Whether the item waits for the window.
+   */
+  hold(item: Flushable): boolean;
   /** Items waiting. */
   readonly size: number;
+  /** Flushes now what waits for a coalescing window, and coalesces no more (the hub closes). */
+  close(): void;
 }
 
 /** Options of {@linkcode createFlushQueue}. */
@@ -43,6 +63,23 @@ export interface FlushQueueOptions {
   writesPerTurn?: number;
   /** Called once every waiting item was flushed (not between slices). */
   drained?: () => void;
+  /**
+   * How long a busy hub holds the next flush so that later frames join the
+   * same write, in milliseconds; 0 flushes at the end of every turn.
+   *
+   * @default {0}
+   */
+  coalesceMs?: number;
+  /**
+   * Messages written by one flush (all its slices) from which the hub counts
+   * as busy: frames added within `coalesceMs` after such a flush wait for
+   * the window.
+   *
+   * @default {64}
+   */
+  busyWrites?: number;
+  /** Time and timers for the window; needed when `coalesceMs` is above 0. */
+  clock?: Clock;
 }
 
 /**
@@ -81,11 +118,42 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
       `Cannot create flush queue as 'writesPerTurn' is ${writesPerTurn}: give a positive integer`,
     );
   }
+  let coalesceMs = options.coalesceMs ?? 0;
+  if (!(coalesceMs >= 0) || !Number.isFinite(coalesceMs)) {
+    throw new RangeError(
+      `Cannot create flush queue as 'coalesceMs' is ${coalesceMs}: give a number of milliseconds >= 0`,
+    );
+  }
+  const busyWrites = options.busyWrites ?? 64;
+  if (!Number.isInteger(busyWrites) || busyWrites < 1) {
+    throw new RangeError(
+      `Cannot create flush queue as 'busyWrites' is ${busyWrites}: give a positive integer`,
+    );
+  }
+  const clock = options.clock;
+  if (coalesceMs > 0 && clock === undefined) {
+    throw new TypeError("Cannot create flush queue with 'coalesceMs' above 0 and no 'clock'");
+  }
   const schedule = options.schedule;
   // Flushed slots are cleared so their connections can be collected.
   let items: (Flushable | undefined)[] = [];
   let head = 0;
   let scheduled = false;
+  /** Items waiting for the coalescing window, and its timer while one runs. */
+  let held: Flushable[] = [];
+  let timer: TimerHandle | undefined;
+  /** Messages written since the queue was last drained, over its slices. */
+  let drainWrites = 0;
+  /** When the last busy flush ended; frames added soon after wait for the window. */
+  let busyAt = -Infinity;
+
+  /** The window is over: what waited joins this turn's flush. */
+  function release(): void {
+    timer = undefined;
+    for (const item of held) items.push(item);
+    held = [];
+    if (!scheduled) run();
+  }
 
   function run(): void {
     scheduled = false;
@@ -95,9 +163,12 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
       items[head++] = undefined;
       writes += item.flush();
     }
+    drainWrites += writes;
     if (head === items.length) {
       items = [];
       head = 0;
+      if (coalesceMs > 0 && drainWrites >= busyWrites) busyAt = clock!.now();
+      drainWrites = 0;
       options.drained?.();
     } else {
       if (head > 4096 && head * 2 > items.length) {
@@ -109,16 +180,39 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
     }
   }
 
+  function add(item: Flushable): void {
+    items.push(item);
+    if (!scheduled) {
+      scheduled = true;
+      schedule(run);
+    }
+  }
+
   return {
-    add(item) {
-      items.push(item);
-      if (!scheduled) {
-        scheduled = true;
-        schedule(run);
+    add,
+    hold(item) {
+      // A window is open: join it, without reading the clock for each subscriber of a fan-out.
+      if (timer !== undefined) {
+        held.push(item);
+        return true;
       }
+      // Busy: the item waits for the window, so the next publications join it.
+      if (coalesceMs === 0 || busyAt === -Infinity || clock!.now() - busyAt > coalesceMs) {
+        add(item);
+        return false;
+      }
+      held.push(item);
+      timer = clock!.setTimer(release, coalesceMs);
+      return true;
     },
     get size() {
-      return items.length - head;
+      return items.length - head + held.length;
+    },
+    close() {
+      coalesceMs = 0;
+      if (timer === undefined) return;
+      clock!.clearTimer(timer);
+      release();
     },
   };
 }

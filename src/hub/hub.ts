@@ -504,6 +504,8 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const stompShared = new SharedBatch();
   const flushQueue = createFlushQueue({
     schedule: runtime.schedule,
+    coalesceMs: options.coalesceMs ?? 2,
+    clock,
     drained() {
       plainShared.clear();
       batchShared.clear();
@@ -1038,6 +1040,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     for (const connection of [...connections]) {
       connection.close(CloseCode.GoingAway, "Server shutting down");
     }
+    flushQueue.close();
     deadlines.close();
     stopControl();
     await fanout.close();

@@ -344,6 +344,18 @@ export interface HubOptions {
    * @default {{ retryMs: 2000, lastEventIdParam: "lastEventId" }}
    */
   sse?: SseOptions;
+  /**
+   * How long a busy hub holds publications, in milliseconds, so that those
+   * of the window leave together: one larger write per connection instead
+   * of one per turn of the event loop (fewer `writev` calls per delivery).
+   * The hub is busy right after a flush that wrote 64 or more WebSocket
+   * messages; replies never wait, and at a light rate nothing does. Frames
+   * count against `limits.maxBufferedBytes` as they are queued. 0 disables
+   * it. See docs/performance.md, "Coalescing writes".
+   *
+   * @default {2}
+   */
+  coalesceMs?: number;
   /** Time source, for tests. */
   clock?: Clock;
   /** Structured log sink; defaults to JSON lines on stderr. */

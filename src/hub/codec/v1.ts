@@ -50,8 +50,15 @@ export const V1: PublicationCodec = { encodePublication: encodeV1Publication };
 export interface V1DoorHost {
   /** Frame size and depth bounds. */
   readonly limits: FrameLimits & { readonly maxBufferedBytes: number };
-  /** Writes queued frames at the end of the turn. */
-  readonly flushQueue: { add(item: { flush(): number }): void };
+  /**
+   * Writes queued frames at the end of the turn (`add`), or, for
+   * publications while the hub is busy, at the end of its coalescing window
+   * (`hold`, which says whether the item waits).
+   */
+  readonly flushQueue: {
+    add(item: { flush(): number }): void;
+    hold(item: { flush(): number }): boolean;
+  };
   /** Counts the WebSocket messages written. */
   readonly metrics: { socketWrites: number };
   /**
@@ -79,6 +86,8 @@ export class V1Door implements Door {
    * connection holds none.
    */
   #pending: Outgoing | string | Outbox | undefined;
+  /** Whether what is pending waits for the flush queue's coalescing window (publications only). */
+  #held = false;
 
   /**
    * @param socket The WebSocket.
@@ -116,8 +125,12 @@ export class V1Door implements Door {
 
   publication(publication: Outgoing): void {
     if (this.#owner === undefined) return;
-    if (this.#pending === undefined) this.#first(publication, publication.encoded(V1));
-    else this.#queue(publication.encoded(V1));
+    if (this.#pending === undefined) {
+      this.#pending = publication;
+      this.#held = this.#host.flushQueue.hold(this);
+      const text = publication.encoded(V1);
+      if (frameExceeds(0, text, this.#host.limits.maxBufferedBytes)) this.#overflow();
+    } else this.#queue(publication.encoded(V1));
   }
 
   /**
@@ -129,7 +142,14 @@ export class V1Door implements Door {
   send(text: string): void {
     if (this.#owner === undefined) return;
     if (this.#pending === undefined) this.#first(text, text);
-    else this.#queue(text);
+    else {
+      this.#queue(text);
+      // A reply does not wait for the window: what is queued before it leaves with it.
+      if (this.#held) {
+        this.#held = false;
+        this.#host.flushQueue.add(this);
+      }
+    }
   }
 
   /** Queues the turn's first frame as it is. */
@@ -170,6 +190,7 @@ export class V1Door implements Door {
    */
   flush(): number {
     const pending = this.#pending;
+    this.#held = false;
     if (pending === undefined) return 0;
     if (this.#owner === undefined) {
       this.#pending = undefined;
@@ -210,6 +231,7 @@ export class V1Door implements Door {
 
   #overflow(): void {
     this.#pending = undefined;
+    this.#held = false;
     this.#owner?.overflow();
   }
 
