@@ -460,6 +460,7 @@ export type PlainHubOptions =
     | "node"
     | "sse"
     | "stomp"
+    | "coalesceMs"
   >
   & { auth?: Omit<JwtOptions, "now" | "fetch"> };
 
@@ -488,6 +489,7 @@ const PLAIN: Record<keyof PlainHubOptions, true> = {
   node: true,
   sse: true,
   stomp: true,
+  coalesceMs: true,
 };
 
 /** The keys of {@linkcode PlainHubOptions}. */

@@ -73,6 +73,7 @@ Deno.test("loadServerConfig hands every plain hub option from the file to the hu
     node: { name: "hub-east-1", announceIntervalMs: 1000, ttlMs: 3000 },
     sse: { retryMs: 500, lastEventIdParam: "since" },
     stomp: { destinations: { separator: "." }, heartbeatMs: 5000 },
+    coalesceMs: 3,
   };
   // The compiler holds `every` to every key; this holds the list to it too.
   assert.deepEqual(Object.keys(every).sort(), [...PLAIN_HUB_OPTION_KEYS].sort());
