@@ -291,15 +291,23 @@ export class Session implements DoorOwner {
     };
   }
 
-  /** A handler's context; its signal is made only if the handler reads it. */
-  #handlerContext(principal: Principal, call: HandlerCall): HandlerContext {
-    return {
+  /**
+   * A handler's context, with the request's own fields; its signal is made
+   * only if the handler reads it (so `extra` is added, never spread into it).
+   */
+  #handlerContext<E extends object = Record<never, never>>(
+    principal: Principal,
+    call: HandlerCall,
+    extra?: E,
+  ): HandlerContext & E {
+    const context: HandlerContext = {
       principal,
       connection: this.#handlerConnection(),
       get signal() {
         return call.signal;
       },
     };
+    return (extra === undefined ? context : Object.assign(context, extra)) as HandlerContext & E;
   }
 
   /**
@@ -353,16 +361,10 @@ export class Session implements DoorOwner {
     }
     let answer: unknown;
     try {
-      answer = this.#invoke("rpc", (call) =>
-        handler({
-          principal,
-          connection: this.#handlerConnection(),
-          get signal() {
-            return call.signal;
-          },
-          method,
-          data,
-        }));
+      answer = this.#invoke(
+        "rpc",
+        (call) => handler(this.#handlerContext(principal, call, { method, data })),
+      );
     } catch (error) {
       return this.#rpcFailed(error as HubError, id);
     }
@@ -587,15 +589,7 @@ export class Session implements DoorOwner {
       if (!v.allowed) return allowed(v);
       return this.#call(
         "subscribe",
-        (call) =>
-          hook({
-            principal,
-            connection: this.#handlerConnection(),
-            get signal() {
-              return call.signal;
-            },
-            topic,
-          }),
+        (call) => hook(this.#handlerContext(principal, call, { topic })),
       ).then(
         (result) => {
           initial = result?.data;
@@ -882,17 +876,10 @@ export class Session implements DoorOwner {
     const signed = jws !== undefined;
     let answer: PublishResult | void | Promise<PublishResult | void>;
     try {
-      answer = this.#invoke("publish", (call) =>
-        hook({
-          principal,
-          connection: this.#handlerConnection(),
-          get signal() {
-            return call.signal;
-          },
-          topic,
-          payload,
-          signed,
-        }));
+      answer = this.#invoke(
+        "publish",
+        (call) => hook(this.#handlerContext(principal, call, { topic, payload, signed })),
+      );
     } catch (error) {
       return this.#publishNotAllowed(error as HubError, id);
     }
