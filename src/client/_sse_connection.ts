@@ -7,7 +7,10 @@
 
 import type { ServerFrame } from "../protocol/frames.ts";
 import type { CloseInfo } from "./connection.ts";
-import { createSseParser } from "./_sse_parser.ts";
+import { createSseParser } from "./sse_parser.ts";
+
+/** The largest event the stream may hold pending (the hub bounds its events far below). */
+const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
 /** The fetch a stream uses: the global one unless given. */
 export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -144,7 +147,7 @@ export class SseConnection {
       }
       if (frame.type === "welcome") this.#connectionId = frame.connectionId;
       if (this.#attached && this.#closeInfo === undefined) this.#onFrame?.(frame);
-    });
+    }, MAX_EVENT_CHARS);
     try {
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       while (this.#closeInfo === undefined) {
