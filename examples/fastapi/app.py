@@ -107,6 +107,8 @@ async def connect(
         "user": user,
         "claims": {"name": user.title()},
         "acl": {"chat:*": ["subscribe", "publish", "history", "presence"]},
+        # Subscribed by the server, without an ACL grant: the user's own inbox.
+        "subscriptions": [f"user:{user}"],
     }
     if SESSION_TTL_SECONDS is not None:
         result["expiresAt"] = int((time.time() + float(SESSION_TTL_SECONDS)) * 1000)

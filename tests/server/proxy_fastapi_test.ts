@@ -104,6 +104,27 @@ for (const transport of ["ws", "deno"] as const) {
         );
 
         await t.step(
+          "the connect proxy's server-side subscription delivers the user's inbox without a subscribe",
+          async () => {
+            const res = await fetch(`${hub.http}/v1/realtime/broadcast`, {
+              method: "POST",
+              headers: {
+                authorization: `Bearer ${ADMIN_KEY}`,
+                "content-type": "application/json",
+              },
+              body: JSON.stringify({ topic: "user:alice", payload: { note: "for alice" } }),
+            });
+            assert.equal(res.status, 200, await res.text());
+            const inbox = await alice.next((f) => f.type === "message" && f.topic === "user:alice");
+            assert.deepEqual(inbox.payload, { note: "for alice" });
+            // Bob's inbox is his own: alice's message never reaches him.
+            const other = await bob.request({ type: "ping", id: "p" });
+            assert.equal(other.type, "pong");
+            assert.ok(!bob.pending.some((f) => f.topic === "user:alice"));
+          },
+        );
+
+        await t.step(
           "no session and no token: the proxy passes, no auth frame comes, closed with 4001",
           async () => {
             const socket = new (await import("../_support/client.ts")).TestSocket(hub.url, {

@@ -46,6 +46,8 @@ export function proxyHubParts(config: ProxyConfig, client: ProxyClient): ProxyHu
   // The claims of the principals the connect proxy made: a refreshed
   // principal is a copy that keeps them, a token's has its own.
   const admittedByProxy = new WeakSet<object>();
+  // The topics a connect answer subscribed its principal to, by its claims.
+  const serverSubscriptions = new WeakMap<object, string[]>();
   if (connect !== undefined) {
     parts.authenticate = async function connectProxy(req: Request): Promise<Principal | undefined> {
       let result: Record<string, unknown> | undefined;
@@ -67,10 +69,19 @@ export function proxyHubParts(config: ProxyConfig, client: ProxyClient): ProxyHu
       if (result === undefined) return undefined;
       const principal = principalOf(result);
       admittedByProxy.add(principal.claims);
+      const topics = subscriptionsOf(result);
+      if (topics !== undefined) serverSubscriptions.set(principal.claims, topics);
       return principal;
     };
   }
   const handlers: AppHandlers = {};
+  if (connect !== undefined) {
+    // The backend's server-side subscriptions, made once the connection is welcomed.
+    handlers.connect = ({ principal }) => {
+      const subscriptions = serverSubscriptions.get(principal.claims);
+      return subscriptions === undefined ? undefined : { subscriptions };
+    };
+  }
   if (refresh !== undefined) {
     handlers.refresh = async ({ principal, connection, signal }) => {
       // A token's session is refreshed by its client, with a new token.
@@ -116,9 +127,7 @@ export function proxyHubParts(config: ProxyConfig, client: ProxyClient): ProxyHu
       return result !== undefined && "payload" in result ? { payload: result.payload } : undefined;
     };
   }
-  if (refresh !== undefined || subscribe !== undefined || publish !== undefined) {
-    parts.handlers = handlers;
-  }
+  if (Object.keys(handlers).length > 0) parts.handlers = handlers;
   for (const endpoint of config.rpc ?? []) {
     const handler: RpcHandler = async ({ principal, connection, signal, method, data }) => {
       const result = await client.call({
@@ -143,6 +152,19 @@ function who(principal: Principal, connection: HandlerConnection): Record<string
     claims: principal.claims,
     connection: { id: connection.id, transport: connection.transport },
   };
+}
+
+/** A connect proxy's `subscriptions` (concrete topics), when it gave any; a malformed one is the backend's fault. */
+function subscriptionsOf(result: Record<string, unknown>): string[] | undefined {
+  const { subscriptions } = result;
+  if (subscriptions === undefined) return undefined;
+  if (!Array.isArray(subscriptions) || !subscriptions.every((t) => typeof t === "string")) {
+    throw new HubError(
+      "INTERNAL",
+      "The connect backend's 'subscriptions' is not an array of strings",
+    );
+  }
+  return subscriptions.length === 0 ? undefined : [...subscriptions];
 }
 
 /** The principal of a connect proxy's `result`; a malformed one is the backend's fault. */
