@@ -2,6 +2,7 @@
 // stable codes, cookies, credentials from headers. Nothing here echoes a
 // password or a token.
 
+import { readJsonObjectBody } from "../hub/http_body.ts";
 import { AccountsError } from "./errors.ts";
 
 /** Largest accepted request body. */
@@ -22,41 +23,6 @@ export function errorResponse(error: AccountsError, headers: HeadersInit = {}): 
   return json(error.status, { code: error.code, message: error.message }, h);
 }
 
-async function readCapped(req: Request): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  if (req.body === null) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = req.body.getReader();
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_BODY_BYTES) throw tooLarge();
-      chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-    if (size > MAX_BODY_BYTES) await req.body.cancel().catch(() => {});
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
-function tooLarge(): AccountsError {
-  return new AccountsError(
-    "PAYLOAD_TOO_LARGE",
-    `Request body is over ${MAX_BODY_BYTES} bytes`,
-  );
-}
-
 /** Whether the request carries a body at all (so an empty refresh can use the cookie). */
 export function hasBody(req: Request): boolean {
   const length = req.headers.get("content-length");
@@ -66,28 +32,19 @@ export function hasBody(req: Request): boolean {
 
 /** Reads a JSON object body: `application/json`, at most 8 KiB, valid UTF-8 and JSON. */
 export async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
-  const type = req.headers.get("content-type");
-  const media = type?.split(";")[0].trim().toLowerCase();
-  if (media !== "application/json") {
-    await req.body?.cancel().catch(() => {});
-    throw new AccountsError(
-      "UNSUPPORTED_MEDIA_TYPE",
-      `Request body must be application/json, got ${
-        type === null ? "no content type" : `'${type.slice(0, 100)}'`
-      }`,
-    );
+  const read = await readJsonObjectBody(req, MAX_BODY_BYTES);
+  if (read.ok) return read.value;
+  switch (read.refusal) {
+    case "media-type":
+      throw new AccountsError("UNSUPPORTED_MEDIA_TYPE", read.message);
+    case "too-large":
+      throw new AccountsError("PAYLOAD_TOO_LARGE", read.message);
+    case "empty":
+      // An empty body is simply not JSON here, as it always was.
+      throw new AccountsError("INVALID_REQUEST", "Request body is not valid JSON");
+    default:
+      throw new AccountsError("INVALID_REQUEST", read.message);
   }
-  const bytes = await readCapped(req);
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    throw new AccountsError("INVALID_REQUEST", "Request body is not valid JSON");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new AccountsError("INVALID_REQUEST", "Request body must be a JSON object");
-  }
-  return value as Record<string, unknown>;
 }
 
 /** A required string field (its value is never quoted in the error). */

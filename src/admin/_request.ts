@@ -2,6 +2,7 @@
 // size, depth) and path parameters.
 
 import { HubError } from "../protocol/errors.ts";
+import { readJsonObjectBody } from "../hub/http_body.ts";
 import { errorResponse } from "./credential.ts";
 
 /** Largest accepted request body. */
@@ -24,34 +25,6 @@ export class AdminInputError extends HubError {
   toResponse(): Response {
     return errorResponse(this.status, this.code, this.message, this.headers);
   }
-}
-
-async function readCapped(req: Request): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new AdminInputError(413, `Request body is too large: at most ${MAX_BODY_BYTES} bytes`);
-  const declared = req.headers.get("content-length");
-  if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
-  if (req.body === null) return new Uint8Array();
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }
 
 /** Nesting depth of a parsed JSON value (a scalar is 0, `{}` is 1), without recursion. */
@@ -77,27 +50,21 @@ export async function readJsonObject(
   req: Request,
   maxDepth: number,
 ): Promise<Record<string, unknown>> {
-  const type = req.headers.get("content-type");
-  const media = type?.split(";")[0].trim().toLowerCase();
-  if (media !== "application/json") {
-    throw new AdminInputError(
-      415,
-      `Request body must be application/json, got ${
-        type === null ? "no content type" : `'${type.slice(0, 100)}'`
-      }`,
-    );
+  const read = await readJsonObjectBody(req, MAX_BODY_BYTES);
+  if (!read.ok) {
+    switch (read.refusal) {
+      case "media-type":
+        throw new AdminInputError(415, read.message);
+      case "too-large":
+        throw new AdminInputError(
+          413,
+          `Request body is too large: at most ${MAX_BODY_BYTES} bytes`,
+        );
+      default:
+        throw new AdminInputError(400, read.message);
+    }
   }
-  const bytes = await readCapped(req);
-  if (bytes.byteLength === 0) throw new AdminInputError(400, "Request body is empty");
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    throw new AdminInputError(400, "Request body is not valid JSON");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new AdminInputError(400, "Request body must be a JSON object");
-  }
+  const value = read.value;
   const depth = depthOf(value, maxDepth);
   if (depth > maxDepth) {
     throw new AdminInputError(
@@ -105,7 +72,7 @@ export async function readJsonObject(
       `Request body is nested more than ${maxDepth} levels deep`,
     );
   }
-  return value as Record<string, unknown>;
+  return value;
 }
 
 /** Decodes one raw path segment. */

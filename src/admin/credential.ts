@@ -10,6 +10,7 @@
 
 import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
+import { errorResponse as httpErrorResponse } from "../hub/http_body.ts";
 import { type AdminAuthOptions, DEFAULT_ADMIN_AUDIENCE } from "./options.ts";
 
 /** Who made an admin request, for the audit log (never the credential). */
@@ -49,17 +50,14 @@ function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0;
 }
 
-/** A JSON error response in the hub's `{code, message}` shape. */
+/** A JSON error response in the hub's `{code, message}` shape, never cached. */
 export function errorResponse(
   status: number,
   code: string,
   message: string,
   headers: Record<string, string> = {},
 ): Response {
-  return Response.json({ code, message }, {
-    status,
-    headers: { "cache-control": "no-store", ...headers },
-  });
+  return httpErrorResponse(status, code, message, { "cache-control": "no-store", ...headers });
 }
 
 function unauthorized(reason: string, message: string): AdminRefusal {

@@ -20,7 +20,7 @@ import {
   type ConnectionRequestOptions,
 } from "../client/connection.ts";
 import { RealtimeError } from "../client/errors.ts";
-import { tokenExpiresAt } from "../client/_token.ts";
+import { tokenExpiresAt } from "../auth/token_expiry.ts";
 import type { ServerFrame } from "../protocol/frames.ts";
 
 export type { CloseInfo };

@@ -1,6 +1,6 @@
 /**
  * Reading a token without verifying it, for `token inspect` and `acl
- * explain` (a token's expiry alone is read by the client's `_token.ts`).
+ * explain` (a token's expiry alone is read by `../auth/token_expiry.ts`).
  * Nothing here decides whether a token is valid.
  *
  * @module

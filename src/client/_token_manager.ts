@@ -4,7 +4,7 @@
 
 import { RealtimeError } from "./errors.ts";
 import type { ClientClock } from "./options.ts";
-import { tokenExpiresAt } from "./_token.ts";
+import { tokenExpiresAt } from "../auth/token_expiry.ts";
 
 export class TokenManager {
   readonly #getToken: (() => string | Promise<string>) | undefined;

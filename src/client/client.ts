@@ -48,7 +48,7 @@ import {
   type PresenceStats,
 } from "./presence.ts";
 import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
-import { tokenExpiresAt } from "./_token.ts";
+import { tokenExpiresAt } from "../auth/token_expiry.ts";
 import type { JwsAlgorithm } from "../auth/algorithms.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
 import type { Signers } from "./_signers.ts";

@@ -15,7 +15,7 @@ import { type HubMetrics, increment } from "./metrics.ts";
 import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
 import type { ConnInfo } from "./transport.ts";
 import type { ShellDeps } from "./sse_endpoint.ts";
-import { errorResponse, readText } from "./_http_io.ts";
+import { errorResponse, readBodyText } from "./http_body.ts";
 
 /** Buckets kept before the full ones are forgotten. */
 const MAX_BUCKETS = 10_000;
@@ -69,7 +69,7 @@ export function createPublishEndpoint(
         "www-authenticate": 'Bearer error="invalid_token"',
       });
     }
-    const body = await readText(req, limits.maxFrameBytes);
+    const body = await readBodyText(req, limits.maxFrameBytes);
     if (body === null) return errorResponse(400, "BAD_REQUEST", "Body is not valid UTF-8");
     if (body === undefined) {
       increment(metrics.rateLimitHits, "frame_bytes");

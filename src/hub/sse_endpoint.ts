@@ -11,7 +11,7 @@
  */
 
 import { HTTP_STATUS } from "../protocol/codes.ts";
-import { errorResponse, readText } from "./_http_io.ts";
+import { errorResponse, readBodyText } from "./http_body.ts";
 import { parseEventId } from "./codec/sse.ts";
 import { SseDoor, type SseDoorHost, type SseResume } from "./codec/sse_door.ts";
 import type { TextSocket } from "./codec/door.ts";
@@ -249,7 +249,7 @@ export function createSseEndpoint(
       await req.body?.cancel().catch(() => {});
       return errorResponse(404, "BAD_REQUEST", "No such stream: open one with GET first");
     }
-    const body = await readText(req, limits.maxFrameBytes * MAX_FRAMES_PER_POST);
+    const body = await readBodyText(req, limits.maxFrameBytes * MAX_FRAMES_PER_POST);
     if (body === undefined) {
       return errorResponse(
         413,

@@ -4,51 +4,11 @@
 // is queued would pass `maxBufferedBytes`, and not before.
 
 import assert from "node:assert/strict";
-import { setImmediate } from "node:timers";
-import { createHub } from "../../mod.ts";
-import { mintToken } from "../../src/auth/mod.ts";
-
-const secret = "slow-consumer-test-secret-of-32-bytes!";
-const LIMIT = 10_000;
-
-/** A transport socket whose bufferedAmount the test sets. */
-class TestSocket {
-  sent: string[] = [];
-  buffered = 0;
-  closedWith: number | undefined;
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  close(code?: number): void {
-    this.closedWith ??= code;
-  }
-  get bufferedAmount(): number {
-    return this.buffered;
-  }
-}
-
-/** Resolves after the hub's flush of this turn (its `setImmediate` was queued first). */
-const flushed = () => new Promise<void>((resolve) => setImmediate(resolve));
+import { connectSlowReader, flushed, LIMIT } from "../_support/slow_consumer.ts";
 
 async function subscribedSocket() {
-  const audited: string[] = [];
-  const hub = createHub({
-    auth: { secret },
-    acl: { rules: [{ effect: "allow", actions: ["subscribe"], topics: ["feed:*"] }] },
-    limits: { maxBufferedBytes: LIMIT },
-    audit: (entry) => audited.push(entry.event),
-  });
-  const token = await mintToken({ sub: "reader" }, { secret });
-  const admission = await hub.admit(
-    new Request("http://127.0.0.1/ws", {
-      headers: { upgrade: "websocket", authorization: `Bearer ${token}` },
-    }),
-  );
-  assert.ok(admission.ok);
-  const socket = new TestSocket();
-  const handler = hub.connect(socket, admission);
-  handler.open();
-  handler.message(JSON.stringify({ type: "subscribe", id: 1, topic: "feed:x" }));
+  const { hub, socket, message, audited } = await connectSlowReader();
+  message(JSON.stringify({ type: "subscribe", id: 1, topic: "feed:x" }));
   await flushed();
   assert.ok(socket.sent.some((f) => f.includes('"ack"')), "subscribed");
   return { hub, socket, audited };

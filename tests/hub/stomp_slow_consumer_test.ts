@@ -4,53 +4,13 @@
 // `maxBufferedBytes`, and not before.
 
 import assert from "node:assert/strict";
-import { setImmediate } from "node:timers";
-import { createHub } from "../../mod.ts";
-import { mintToken } from "../../src/auth/mod.ts";
-
-const secret = "slow-consumer-test-secret-of-32-bytes!";
-const LIMIT = 10_000;
-
-class TestSocket {
-  sent: string[] = [];
-  buffered = 0;
-  closedWith: number | undefined;
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  close(code?: number): void {
-    this.closedWith ??= code;
-  }
-  get bufferedAmount(): number {
-    return this.buffered;
-  }
-}
-
-const flushed = () => new Promise<void>((resolve) => setImmediate(resolve));
+import { connectSlowReader, flushed, LIMIT } from "../_support/slow_consumer.ts";
 
 Deno.test("a slow STOMP consumer is dropped with an ERROR and 4008 at maxBufferedBytes, not before", async () => {
-  const hub = createHub({
-    auth: { secret },
-    acl: { rules: [{ effect: "allow", actions: ["subscribe"], topics: ["feed:*"] }] },
-    limits: { maxBufferedBytes: LIMIT },
-  });
-  const token = await mintToken({ sub: "reader" }, { secret });
-  const admission = await hub.admit(
-    new Request("http://127.0.0.1/ws", {
-      headers: {
-        upgrade: "websocket",
-        authorization: `Bearer ${token}`,
-        "sec-websocket-protocol": "v12.stomp",
-      },
-    }),
-  );
-  assert.ok(admission.ok);
-  assert.equal(admission.protocol, "v12.stomp");
-  const socket = new TestSocket();
-  const handler = hub.connect(socket, admission);
-  handler.open();
-  handler.message("CONNECT\naccept-version:1.2\n\n\0");
-  handler.message("SUBSCRIBE\nid:s\ndestination:/topic/feed/x\nreceipt:r\n\n\0");
+  const { hub, socket, message, protocol } = await connectSlowReader("v12.stomp");
+  assert.equal(protocol, "v12.stomp");
+  message("CONNECT\naccept-version:1.2\n\n\0");
+  message("SUBSCRIBE\nid:s\ndestination:/topic/feed/x\nreceipt:r\n\n\0");
   await flushed();
   await flushed();
   assert.match(socket.sent.join(""), /RECEIPT\nreceipt-id:r\n/);

@@ -4,7 +4,11 @@
 
 import assert from "node:assert/strict";
 import { jwtVerify } from "jose";
-import { createProxyClient, type ProxyOutcome } from "../../src/server/proxy/proxy_client.ts";
+import {
+  createProxyClient,
+  MAX_PROXY_ANSWER_BYTES,
+  type ProxyOutcome,
+} from "../../src/server/proxy/proxy_client.ts";
 import type { LogEntry } from "../../src/hub/log.ts";
 import { HubError } from "../../src/protocol/errors.ts";
 
@@ -132,6 +136,43 @@ Deno.test("createProxyClient maps refusals, bad answers and errors to codes, wit
   // One request per call: nothing is retried.
   assert.equal(backend.requests.length, 6);
   assert.deepEqual(outcomes, ["refused", "refused", "failed", "failed", "failed", "ok"]);
+});
+
+Deno.test("createProxyClient reads at most MAX_PROXY_ANSWER_BYTES of an answer, declared or streamed", async () => {
+  const json = '{"result":{"n":1}}';
+  const padded = (size: number) => json + " ".repeat(size - json.length);
+  const streamed = (text: string) =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          const bytes = new TextEncoder().encode(text);
+          for (let at = 0; at < bytes.length; at += 64 * 1024) {
+            controller.enqueue(bytes.subarray(at, at + 64 * 1024));
+          }
+          controller.close();
+        },
+      }),
+    );
+  await using backend = startBackend((req) => {
+    switch (new URL(req.url).pathname) {
+      case "/declared":
+        return new Response(padded(MAX_PROXY_ANSWER_BYTES + 1));
+      case "/streamed":
+        return streamed(padded(MAX_PROXY_ANSWER_BYTES + 1));
+      default:
+        return streamed(padded(MAX_PROXY_ANSWER_BYTES));
+    }
+  });
+  const client = createProxyClient({ secret: SECRET, maxConcurrent: 4 });
+  const outcomeOf = (path: string) =>
+    client.call({ kind: "rpc", endpoint: { url: `${backend.url}${path}` }, body: {} }).then(
+      (result) => JSON.stringify(result),
+      (e: HubError) => `${e.code}:${e.message}`,
+    );
+  const tooLarge = `INTERNAL:The rpc backend answered more than ${MAX_PROXY_ANSWER_BYTES} bytes`;
+  assert.equal(await outcomeOf("/declared"), tooLarge);
+  assert.equal(await outcomeOf("/streamed"), tooLarge);
+  assert.equal(await outcomeOf("/at-the-bound"), '{"n":1}');
 });
 
 Deno.test("createProxyClient bounds calls in flight; a waiting call times out with TIMEOUT", async () => {

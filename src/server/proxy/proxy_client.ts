@@ -11,6 +11,7 @@
 import { mintToken } from "../../auth/mint.ts";
 import { ERROR_CODES, type ErrorCode } from "../../protocol/codes.ts";
 import { HubError } from "../../protocol/errors.ts";
+import { readBodyBytes } from "../../hub/http_body.ts";
 import type { LogEntry } from "../../hub/log.ts";
 import { DEFAULT_PROXY_TIMEOUT_MS, type ProxyEndpoint } from "./proxy_config.ts";
 
@@ -216,26 +217,14 @@ export function createProxyClient(options: ProxyClientOptions): ProxyClient {
 
 /** Reads at most {@linkcode MAX_PROXY_ANSWER_BYTES} of the answer. */
 async function readBounded(res: Response, kind: string): Promise<string> {
-  if (res.body === null) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += chunk.byteLength;
-    if (size > MAX_PROXY_ANSWER_BYTES) {
-      throw new HubError(
-        "INTERNAL",
-        `The ${kind} backend answered more than ${MAX_PROXY_ANSWER_BYTES} bytes`,
-      );
-    }
-    chunks.push(chunk);
+  const bytes = await readBodyBytes(res, MAX_PROXY_ANSWER_BYTES);
+  if (bytes === undefined) {
+    throw new HubError(
+      "INTERNAL",
+      `The ${kind} backend answered more than ${MAX_PROXY_ANSWER_BYTES} bytes`,
+    );
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(bytes);
 }
 
 /** The answer's `result` or its refusal; anything else is `INTERNAL`. */
