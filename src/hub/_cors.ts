@@ -10,10 +10,10 @@
 import { errorResponse } from "./_http_io.ts";
 
 /**
- * The request headers the browser client and a page's own `EventSource` or
- * `fetch` send: the bearer token, the JSON body's type, and the id an
- * `EventSource` resumes from (a non-safelisted header, so its reconnect is
- * preflighted too).
+ * The request headers the browser client and a page's own `fetch` send: the
+ * bearer token, the JSON body's type, and the id a stream resumes from (not
+ * safelisted, so a fetch-based reader sending it is preflighted; Chromium's
+ * own `EventSource` sends it on a reconnect without asking).
  */
 export const CORS_ALLOW_HEADERS = "Authorization, Content-Type, Last-Event-ID";
 

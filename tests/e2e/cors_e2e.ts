@@ -5,6 +5,9 @@
 // EventSource (with the hub's cookie) work, and from an origin not in
 // `allowedOrigins` the browser gets nothing and sends nothing. The client's
 // `sseWithCredentials` sends the hub site's cookie to an `authenticate` hook.
+// A cross-origin EventSource resumes with Last-Event-ID after the hub ends
+// its stream, and a fetch-based reader sending Last-Event-ID passes the
+// preflight.
 //
 // Run with `deno task e2e`.
 
@@ -219,6 +222,71 @@ Deno.test({
     await waitForPayload(withCookies, "from carol's page");
     const sse = hub.hub.listConnections().connections.filter((c) => c.transport === "sse");
     assert.deepEqual(sse.map((c) => c.user).sort(), ["alice", "carol"]);
+    assert.deepEqual(pageErrors, []);
+  },
+});
+
+Deno.test({
+  name: "an EventSource on another origin resumes with Last-Event-ID after the hub ends its stream",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using app = servePages({});
+    await using hub = await startTestHub("deno", {
+      allowedOrigins: [app.origin],
+      history: HISTORY,
+      sse: { retryMs: 200 },
+    });
+    const bob = await hub.token({ sub: "bob", acl: ACL });
+    await using browser = await launchBrowser();
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.goto(app.origin + "/");
+    await page.evaluate((url) => {
+      const g = globalThis as unknown as { welcomes: unknown[]; got: unknown[]; lastId: string };
+      g.welcomes = [];
+      g.got = [];
+      const source = new EventSource(url);
+      source.addEventListener(
+        "welcome",
+        (e) => g.welcomes.push(JSON.parse((e as MessageEvent).data)),
+      );
+      source.addEventListener("message", (e) => {
+        g.got.push(JSON.parse((e as MessageEvent).data).payload);
+        g.lastId = (e as MessageEvent).lastEventId;
+      });
+    }, `http://127.0.0.1:${hub.port}/sse?topic=chat:lobby&token=${bob}`);
+    const waitFor = (expression: string) => page.waitForFunction(expression);
+    await waitFor("globalThis.welcomes.length === 1");
+    await hub.hub.publish("chat:lobby", "before");
+    await waitFor('globalThis.got.includes("before")');
+    // The hub ends the stream; what is published meanwhile comes back on the reconnect.
+    assert.equal(hub.hub.disconnectUser("bob"), 1);
+    await hub.hub.publish("chat:lobby", "missed");
+    await waitFor("globalThis.welcomes.length === 2");
+    await waitFor('globalThis.got.includes("missed")');
+    const welcomes = await page.evaluate("globalThis.welcomes") as {
+      topics: { recovered?: boolean }[];
+    }[];
+    assert.equal(welcomes[1].topics[0].recovered, true);
+    assert.deepEqual(await page.evaluate("globalThis.got"), ["before", "missed"]);
+    // Chromium's EventSource sends Last-Event-ID without a preflight; a
+    // fetch-based reader (a polyfill, the resume of a new stream) is preflighted for it.
+    const resumed = await page.evaluate(async ({ url, token }) => {
+      const g = globalThis as unknown as { lastId: string };
+      const controller = new AbortController();
+      const response = await fetch(url, {
+        headers: { authorization: `Bearer ${token}`, "last-event-id": g.lastId },
+        signal: controller.signal,
+      });
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!text.includes("event: welcome")) text += (await reader.read()).value ?? "";
+      controller.abort();
+      return { status: response.status, recovered: /"recovered":true/.test(text) };
+    }, { url: `http://127.0.0.1:${hub.port}/sse?topic=chat:lobby`, token: bob });
+    assert.deepEqual(resumed, { status: 200, recovered: true });
     assert.deepEqual(pageErrors, []);
   },
 });
