@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { eachTransport, startTestHub, type TestHub } from "../_support/hub.ts";
 import { openSse } from "../_support/sse_reader.ts";
 import type { HubOptions } from "../../src/hub/options.ts";
+import { corsHeaders } from "../../src/hub/_cors.ts";
 
 const APP = "http://app.example.test:8080";
 const EVIL = "http://evil.example.test";
@@ -242,3 +243,26 @@ eachTransport(
       }
     }),
 );
+
+Deno.test("corsHeaders answers each origin by the list, never echoing the opaque null", () => {
+  const allowed = new Set([APP, "null"]);
+  const echo = {
+    "access-control-allow-origin": APP,
+    "access-control-allow-credentials": "true",
+    "access-control-expose-headers": "Retry-After, WWW-Authenticate",
+    vary: "Origin",
+  };
+  const cases: [string | null, ReadonlySet<string>, Record<string, string>][] = [
+    [APP, allowed, echo],
+    [APP.toUpperCase(), allowed, { vary: "Origin" }],
+    [`${APP}/`, allowed, { vary: "Origin" }],
+    [EVIL, allowed, { vary: "Origin" }],
+    ["null", allowed, { vary: "Origin" }],
+    [null, allowed, { vary: "Origin" }],
+    [APP, new Set(), {}],
+    [null, new Set(), {}],
+  ];
+  for (const [origin, list, want] of cases) {
+    assert.deepEqual(corsHeaders(origin, list), want, String(origin));
+  }
+});
