@@ -29,6 +29,8 @@ export interface ResolvedOptions {
   WebSocket: WebSocketConstructor;
   transports: readonly ClientTransport[];
   sseUrl: URL | undefined;
+  /** Whether SSE requests carry the hub site's cookies across origins. */
+  sseWithCredentials: boolean;
 }
 
 const TOKEN_VIAS: readonly TokenVia[] = ["subprotocol", "query", "message", "header"];
@@ -88,6 +90,8 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
   return {
     transports,
     sseUrl,
+    // Anything but true leaves cookies to the fetch default, the safe side.
+    sseWithCredentials: options.sseWithCredentials === true,
     urls,
     token,
     getToken,

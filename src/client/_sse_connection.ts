@@ -24,6 +24,8 @@ export interface SseConnectionOptions {
   url: URL;
   /** The token, sent as `Authorization: Bearer`. */
   token: string;
+  /** `"include"` sends the hub site's cookies across origins; the fetch default otherwise. */
+  credentials?: RequestCredentials;
   fetch?: FetchFunction;
   onFrame?: (frame: ServerFrame) => void;
   onClose?: (info: CloseInfo) => void;
@@ -33,6 +35,7 @@ export interface SseConnectionOptions {
 export class SseConnection {
   #url: URL;
   #token: string;
+  #credentials: RequestCredentials | undefined;
   #fetch: FetchFunction;
   #abort = new AbortController();
   #onFrame: ((frame: ServerFrame) => void) | undefined;
@@ -53,6 +56,7 @@ export class SseConnection {
       ? new URL("/sse", `${url.protocol === "wss:" ? "https:" : "http:"}//${url.host}`)
       : url;
     this.#token = options.token;
+    this.#credentials = options.credentials;
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#onFrame = options.onFrame;
     this.#onClose = options.onClose;
@@ -110,6 +114,7 @@ export class SseConnection {
       response = await this.#fetch(this.#url, {
         headers: { accept: "text/event-stream", authorization: `Bearer ${this.#token}` },
         cache: "no-store",
+        credentials: this.#credentials,
         signal: this.#abort.signal,
       });
     } catch (error) {
@@ -175,6 +180,7 @@ export class SseConnection {
           method: "POST",
           headers: { "content-type": "application/json", authorization: `Bearer ${this.#token}` },
           body,
+          credentials: this.#credentials,
           signal: this.#abort.signal,
         });
         await response.body?.cancel().catch(() => {});

@@ -961,6 +961,7 @@ export class RealtimeClient implements AsyncDisposable {
       const conn: SseConnection = new SseConnection({
         url: this.#o.sseUrl ?? this.#reconnect.url,
         token,
+        credentials: this.#o.sseWithCredentials ? "include" : undefined,
         onFrame: (frame) => {
           if (this.#conn === conn) this.#onFrame(frame);
         },

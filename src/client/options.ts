@@ -213,8 +213,8 @@ export interface RealtimeClientOptions {
    * never tries a WebSocket. The API is the same on both;
    * {@linkcode RealtimeClient.transport} says which is in use. Over SSE
    * the token goes in an `Authorization` header (`tokenVia` is not read),
-   * so a page on another origin than the hub's needs a proxy that answers
-   * CORS for it.
+   * so a page on another origin than the hub's needs its origin in the
+   * hub's `allowedOrigins`, which answers CORS for it.
    *
    * @default {["websocket"]}
    */
@@ -225,4 +225,16 @@ export interface RealtimeClientOptions {
    * @default {the hub URL's origin, as http: or https:, with the path /sse}
    */
   sseUrl?: string | URL;
+  /**
+   * Whether the `"sse"` transport sends the cookies of the hub's site with
+   * its stream and its posts when the hub is on another origin than the
+   * page (`fetch` with `credentials: "include"`, as `EventSource`'s
+   * `withCredentials`), as a WebSocket always does: for a hub whose
+   * `authenticate` hook, or whose load balancer's sticky sessions, read a
+   * cookie. The token still goes in the `Authorization` header. The hub
+   * allows it for the origins in its `allowedOrigins`.
+   *
+   * @default {false}
+   */
+  sseWithCredentials?: boolean;
 }

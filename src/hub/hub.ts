@@ -47,6 +47,7 @@ import { V1Door, type V1DoorHost } from "./codec/v1.ts";
 import type { Door } from "./codec/door.ts";
 import { createSseEndpoint } from "./sse_endpoint.ts";
 import { createPublishEndpoint } from "./publish_endpoint.ts";
+import { withCors } from "./_cors.ts";
 import { StompDoor } from "./codec/stomp.ts";
 import { createStompHost } from "./stomp_options.ts";
 import type { RpcHandler } from "./handlers.ts";
@@ -205,14 +206,15 @@ export interface Hub extends AsyncDisposable {
   /**
    * Answers `GET /sse?topic=…` with a `text/event-stream` of the topics, or
    * with the JSON refusal (`docs/protocol.md`, "Server-Sent Events"). Mount
-   * it where clients expect it (`serve` mounts it at `/sse`).
+   * it where clients expect it (`serve` mounts it at `/sse`). Answers CORS
+   * preflights, and CORS for the origins in `allowedOrigins`.
    */
   sse(req: Request, info?: ConnInfo): Promise<Response>;
   /**
    * Answers `POST /publish` with a bearer token and a JSON body
    * `{topic, payload}`: one publication, with the ACL and limits of a
    * protocol v1 publish (`docs/protocol.md`, "HTTP publish"). `serve` mounts
-   * it at `/publish`.
+   * it at `/publish`. Answers CORS as {@linkcode Hub.sse} does.
    */
   httpPublish(req: Request, info?: ConnInfo): Promise<Response>;
   /**
@@ -624,12 +626,13 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     shared: stompShared,
   });
 
+  const allowedOrigins: ReadonlySet<string> = new Set(options.allowedOrigins ?? []);
   const admit = createAdmission({
     sources,
     limits,
     clock,
     metrics,
-    allowedOrigins: new Set(options.allowedOrigins ?? []),
+    allowedOrigins,
     reject: options.reject ?? "http",
     trustProxy: options.trustProxy ?? false,
     authenticate: options.authenticate,
@@ -704,7 +707,9 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     shared: sseShared,
   };
   const sseEndpoint = createSseEndpoint(shellDeps, options.sse);
-  const publishEndpoint = createPublishEndpoint(shellDeps, metrics);
+  // Pages on other origins than the hub's use these doors when listed (src/hub/_cors.ts).
+  const sse = withCors(sseEndpoint.handle, allowedOrigins, "GET, POST");
+  const httpPublish = withCors(createPublishEndpoint(shellDeps, metrics), allowedOrigins, "POST");
 
   /** Socket events of one connection; a class so an idle socket holds no closures. */
   class Handler implements SocketHandler {
@@ -1067,8 +1072,8 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     handler: upgrade,
     admit,
     connect,
-    sse: sseEndpoint.handle,
-    httpPublish: publishEndpoint,
+    sse,
+    httpPublish,
     malformedUpgrade,
     warmUp: warm,
     publish,

@@ -245,7 +245,12 @@ export interface HubOptions {
   firstMessageTimeoutMs?: number;
   /**
    * Origins allowed to connect (exact `scheme://host[:port]`). When set, any
-   * other `Origin` is refused with 403. Required for cookie tokens.
+   * other `Origin` is refused with 403. Required for cookie tokens. Pages on
+   * these origins may also use the HTTP doors (SSE, the requests posted to a
+   * stream, HTTP publish) across origins: the hub answers their CORS
+   * preflights and echoes their origin with credentials allowed; with no
+   * list, no page on another origin may (`docs/protocol.md`, "From a page on
+   * another origin").
    */
   allowedOrigins?: string[];
   /**
