@@ -7,7 +7,7 @@
 // header, so its browser keeps the answer from the page. With no list there
 // is no cross-origin access at all. Internal to the hub.
 
-import { errorResponse } from "./_http_io.ts";
+import { errorResponse } from "./http_body.ts";
 
 /**
  * The request headers the browser client and a page's own `fetch` send: the
