@@ -111,5 +111,6 @@ export type { Principal } from "./src/auth/principal.ts";
 
 // Errors and codes
 export { AuthError, type AuthErrorCode, type AuthFailureReason } from "./src/auth/errors.ts";
-export { CloseCode, ERROR_CODES, type ErrorCode, RETRYABLE } from "./src/protocol/codes.ts";
+export { CloseCode, ERROR_CODES, type ErrorCode } from "./src/protocol/codes.ts";
+export { RETRYABLE } from "./src/protocol/retryable.ts";
 export { HubError, type HubErrorOptions } from "./src/protocol/errors.ts";

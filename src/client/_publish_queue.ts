@@ -10,19 +10,9 @@ export class PublishQueue {
     this.#max = max;
   }
 
-  /** How many wait. */
-  get size(): number {
-    return this.#texts.size;
-  }
-
   /** Whether another publish would exceed the bound. */
   get full(): boolean {
     return this.#texts.size >= this.#max;
-  }
-
-  /** The bound. */
-  get max(): number {
-    return this.#max;
   }
 
   /** Queues a publish frame under its request id. */

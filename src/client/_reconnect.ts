@@ -11,7 +11,7 @@ export interface ReconnectOptions {
   backoff: BackoffOptions;
   random: () => number;
   /** Attempts after which `exhausted` is true. */
-  maxAttempts: number;
+  maxReconnectAttempts: number;
   /** The hub URLs, in the order they are tried; at least one. */
   urls: readonly URL[];
 }
@@ -50,9 +50,9 @@ export class ReconnectSchedule {
     return this.#attempt;
   }
 
-  /** Whether `maxAttempts` attempts failed in a row. */
+  /** Whether `maxReconnectAttempts` attempts failed in a row. */
   get exhausted(): boolean {
-    return this.#attempt >= this.#o.maxAttempts;
+    return this.#attempt >= this.#o.maxReconnectAttempts;
   }
 
   /** Whether an attempt is waiting for its timer. */

@@ -134,10 +134,6 @@ export class Requests {
     return resends;
   }
 
-  get size(): number {
-    return this.#pending.size;
-  }
-
   #settle(id: number): Entry | undefined {
     const entry = this.#pending.get(id);
     if (entry === undefined) return undefined;

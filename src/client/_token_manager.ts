@@ -6,6 +6,13 @@ import { RealtimeError } from "./errors.ts";
 import type { ClientClock } from "./options.ts";
 import { tokenExpiresAt } from "../auth/token_expiry.ts";
 
+/** What {@linkcode TokenManager} starts from (the client's resolved options fit). */
+export interface TokenOptions {
+  token: string | undefined;
+  getToken: (() => string | Promise<string>) | undefined;
+  clock: ClientClock;
+}
+
 export class TokenManager {
   readonly #getToken: (() => string | Promise<string>) | undefined;
   readonly #clock: ClientClock;
@@ -15,19 +22,11 @@ export class TokenManager {
   /** Refusals `getToken` threw itself (a `RealtimeError` with `retry: false`): no token will come. */
   readonly #final = new WeakSet<RealtimeError>();
 
-  constructor(
-    token: string | undefined,
-    getToken: (() => string | Promise<string>) | undefined,
-    clock: ClientClock,
-  ) {
-    this.#token = token;
-    this.#getToken = getToken;
-    this.#clock = clock;
-  }
-
-  /** Whether a new token can be fetched (`getToken` was given). */
-  get canRefresh(): boolean {
-    return this.#getToken !== undefined;
+  /** @param options The first token, `getToken`, and the clock that says when a token expired. */
+  constructor(options: TokenOptions) {
+    this.#token = options.token;
+    this.#getToken = options.getToken;
+    this.#clock = options.clock;
   }
 
   /** Makes the next {@linkcode TokenManager.forConnect} fetch a new token. */

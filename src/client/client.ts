@@ -1,59 +1,30 @@
 /**
  * {@linkcode RealtimeClient}: one connection to the hub that survives
- * network drops, server restarts and token expiry. It composes the client's
- * parts: a protocol {@linkcode Connection} per attempt, the close-action
- * table ({@linkcode closePolicy}), a {@linkcode Subscription} per topic, and
- * internal modules for the publish queue, heartbeat, token and reconnect
- * schedule.
+ * network drops, server restarts and token expiry. It is a facade over the
+ * client's parts, each in its own internal module: the link (connection
+ * state, a protocol `Connection` per attempt, reconnect and failover, what
+ * a close code means, the token and the heartbeat), the outbox (requests,
+ * their timeouts and the publish queue), the publisher (idempotency keys,
+ * signing, call order) and the subscription registry (a `Subscription` per
+ * topic, with its recovery position).
  *
  * @module
  */
 
-import { validateTopic } from "../topic/topic.ts";
-import type {
-  AckFrame,
-  ErrorFrame,
-  MessageFrame,
-  ServerFrame,
-  WelcomeFrame,
-} from "../protocol/frames.ts";
-import { RealtimeError } from "./errors.ts";
-import { authClosePolicy, closePolicy } from "./close_policy.ts";
-import { type CloseInfo, Connection } from "./connection.ts";
-import type { SseConnection } from "./_sse_connection.ts";
-import { CloseCode } from "../protocol/codes.ts";
+import type { RealtimeError } from "./errors.ts";
 import type { ClientTransport, ConnectionState, RealtimeClientOptions } from "./options.ts";
-import { deferred } from "./_deferred.ts";
 import { Emitter } from "./_emitter.ts";
-import type { RealtimeEvents, StateChange, SubscriptionState } from "./events.ts";
-import { Heartbeat } from "./_heartbeat.ts";
-import { PublishQueue } from "./_publish_queue.ts";
-import { newIdempotencyKey } from "./_idempotency_key.ts";
-import { IDEMPOTENCY_KEY_RE } from "../protocol/idempotency_key.ts";
-import { ReconnectSchedule } from "./_reconnect.ts";
-import { TokenManager } from "./_token_manager.ts";
-import {
-  type MessageHandler,
-  type RealtimeMessage,
-  type SubscribeOptions,
-  Subscription,
-} from "./subscription.ts";
-import { type OutgoingRequest, type Reply, Requests } from "./_requests.ts";
-import { type HistoryOptions, type HistoryResult, historyResult } from "./history.ts";
-import type { QueryKit } from "./_queries.ts";
-import {
-  presenceEvent,
-  type PresenceMember,
-  presenceMembers,
-  type PresenceStats,
-} from "./presence.ts";
-import { type ResolvedOptions, resolveOptions } from "./_resolve_options.ts";
-import { tokenExpiresAt } from "../auth/token_expiry.ts";
+import type { RealtimeEvents, SubscriptionState } from "./events.ts";
+import type { MessageHandler, SubscribeOptions } from "./subscription.ts";
+import type { HistoryOptions, HistoryResult } from "./history.ts";
+import type { PresenceMember, PresenceStats } from "./presence.ts";
+import { resolveOptions } from "./_resolve_options.ts";
 import type { JwsAlgorithm } from "../auth/algorithms.ts";
 import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
-import type { Signers } from "./_signers.ts";
-import type { VerifiedHandler } from "./verified_handler.ts";
-import { loadVerifiedHandler } from "./_load_verified_handler.ts";
+import { Link } from "./_link.ts";
+import { Outbox } from "./_outbox.ts";
+import { Publisher } from "./_publisher.ts";
+import { Subscriptions } from "./_subscriptions.ts";
 
 export type { MessageHandler, RealtimeMessage, SubscribeOptions } from "./subscription.ts";
 export type {
@@ -157,11 +128,6 @@ export interface PresenceOptions {
   timeoutMs?: number;
 }
 
-/** Failed attempts after which a reconnect also fetches a fresh token. */
-const REFRESH_AFTER_FAILURES = 3;
-/** Longest wait for sockets to finish closing in `close()`. */
-const CLOSE_WAIT_MS = 2000;
-
 /**
  * A connection to the hub that reconnects by itself (exponential back-off
  * with full jitter, moving to the next hub when given several URLs),
@@ -207,33 +173,7 @@ const CLOSE_WAIT_MS = 2000;
  * ```
  */
 export class RealtimeClient implements AsyncDisposable {
-  #o: ResolvedOptions;
-  #state: ConnectionState = "idle";
-  #error: RealtimeError | undefined;
-  #tokens: TokenManager;
-  #authRetried = false;
-  #lastServerError: ErrorFrame | undefined;
-  /** How the last connection ended, reported once with the next state change. */
-  #lastClose: CloseInfo | undefined;
-  #conn: Connection | SseConnection | undefined;
-  /** Which of `transports` is in use; moves on when a WebSocket fails to open. */
-  #transport = 0;
-  #dying = new Set<Promise<void>>();
-  #epoch = 0;
-  #reconnect: ReconnectSchedule;
-  #connectTimer: unknown;
-  #heartbeat: Heartbeat;
-  #requests: Requests;
-  #queue: PublishQueue;
-  #subs = new Map<string, Subscription>();
-  /** `subscriptions` until `#subs` changes, so it is a stable snapshot. */
-  #topics: readonly string[] | undefined;
-  /** The last state reported for each topic not `unsubscribed`. */
-  #subStates = new Map<string, SubscriptionState>();
-  #confirmedOnce = new WeakSet<Subscription>();
-  /** Subscribe requests waiting for their ack, by request id. */
-  #subscribing = new Map<number, Subscription>();
-  #events = new Emitter<RealtimeEvents>([
+  readonly #events = new Emitter<RealtimeEvents>([
     "state",
     "notification",
     "error",
@@ -243,18 +183,10 @@ export class RealtimeClient implements AsyncDisposable {
     "verification_failed",
     "subscription_state",
   ]);
-  #user: string | undefined;
-  #connectionId: string | undefined;
-  #expiresAt: number | null | undefined;
-  #closed: Promise<void> | undefined;
-  #offOnline: (() => void) | undefined;
-  /** Loaded with the signing core by the first signed publish. */
-  #signers: Promise<Signers> | undefined;
-  /** The `verify` handlers, cancelled on close. */
-  #verifying = new Set<VerifiedHandler>();
-  /** The last publish waiting for its signature (or behind one), so publishes keep call order. */
-  #sendTail: Promise<unknown> = Promise.resolve();
-  #sequenced = 0;
+  readonly #link: Link;
+  readonly #outbox: Outbox;
+  readonly #publisher: Publisher;
+  readonly #subs: Subscriptions;
 
   /**
    * Creates the client and starts connecting, or with `autoConnect: false`
@@ -265,24 +197,16 @@ export class RealtimeClient implements AsyncDisposable {
    * @throws {RangeError} When a number option is out of range.
    */
   constructor(options: RealtimeClientOptions) {
-    this.#o = resolveOptions(options);
-    this.#tokens = new TokenManager(this.#o.token, this.#o.getToken, this.#o.clock);
-    this.#requests = new Requests(this.#o.clock);
-    this.#queue = new PublishQueue(this.#o.maxQueued);
-    this.#reconnect = new ReconnectSchedule({
-      clock: this.#o.clock,
-      backoff: this.#o.backoff,
-      random: this.#o.random,
-      maxAttempts: this.#o.maxReconnectAttempts,
-      urls: this.#o.urls,
-    });
-    this.#heartbeat = new Heartbeat(
-      this.#o.clock,
-      this.#o.heartbeatMs,
-      () => this.#request({ type: "ping" }, "Ping"),
-      () => this.#abandon("The hub did not answer a ping"),
-    );
-    if (this.#o.autoConnect) this.connect();
+    const o = resolveOptions(options);
+    const events = this.#events;
+    const link = new Link(o, events);
+    const outbox = new Outbox(o, link);
+    this.#link = link;
+    this.#outbox = outbox;
+    this.#publisher = new Publisher(link, outbox, o.requestTimeoutMs);
+    this.#subs = new Subscriptions(link, outbox, events);
+    link.attach(outbox, this.#subs);
+    if (o.autoConnect) this.connect();
   }
 
   /**
@@ -325,24 +249,17 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   connect(): void {
-    if (this.#state === "closed") throw this.#closedError();
-    if (this.#state !== "idle") return;
-    if (typeof this.#o.WebSocket !== "function") {
-      throw new TypeError("Cannot connect: this runtime has no global WebSocket");
-    }
-    this.#setState("connecting", {});
-    this.#listenOnline();
-    this.#connect();
+    this.#link.connect();
   }
 
   /** The connection state. */
   get state(): ConnectionState {
-    return this.#state;
+    return this.#link.state;
   }
 
   /** Why the client closed, when it stopped on an error rather than `close()`. */
   get error(): RealtimeError | undefined {
-    return this.#error;
+    return this.#link.error;
   }
 
   /**
@@ -350,7 +267,7 @@ export class RealtimeClient implements AsyncDisposable {
    * of URLs (`url` option), it says which hub the client moved to.
    */
   get url(): string {
-    return this.#reconnect.url.href;
+    return this.#link.url;
   }
 
   /**
@@ -358,22 +275,22 @@ export class RealtimeClient implements AsyncDisposable {
    * client fell back to Server-Sent Events (see `transports`).
    */
   get transport(): ClientTransport {
-    return this.#o.transports[this.#transport];
+    return this.#link.transport;
   }
 
   /** The authenticated subject, from the last `welcome`. */
   get user(): string | undefined {
-    return this.#user;
+    return this.#link.welcome?.user;
   }
 
   /** The server's id for the current (or last) connection. */
   get connectionId(): string | undefined {
-    return this.#connectionId;
+    return this.#link.welcome?.connectionId;
   }
 
   /** The token's expiry (epoch milliseconds, `null` for none), once connected. */
   get expiresAt(): number | null | undefined {
-    return this.#expiresAt;
+    return this.#link.expiresAt;
   }
 
   /**
@@ -383,7 +300,7 @@ export class RealtimeClient implements AsyncDisposable {
    * event says when to read it again).
    */
   get subscriptions(): readonly string[] {
-    return this.#topics ??= [...this.#subs.keys()];
+    return this.#subs.subscriptions;
   }
 
   /**
@@ -426,8 +343,7 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   subscriptionState(topic: string): SubscriptionState {
-    const sub = this.#subs.get(topic);
-    return sub === undefined ? "unsubscribed" : sub.confirmed ? "subscribed" : "subscribing";
+    return this.#subs.subscriptionState(topic);
   }
 
   /**
@@ -475,74 +391,7 @@ export class RealtimeClient implements AsyncDisposable {
     handler: MessageHandler<T>,
     options: SubscribeOptions = {},
   ): Unsubscribe {
-    if (
-      options.verify === undefined || typeof handler !== "function" || this.#state === "closed"
-    ) {
-      return this.#subscribe(topic, handler as MessageHandler, options, undefined);
-    }
-    // The verifier needs jose, which a client that never verifies never
-    // loads: nothing is subscribed until it is ready, so unusable keys (or a
-    // failed load) reject `ready` with nothing changed.
-    new Subscription(topic); // throws now for an invalid topic
-    let cancelled = false;
-    let inner: Unsubscribe | undefined;
-    const ready = loadVerifiedHandler(
-      handler as MessageHandler,
-      options.verify,
-      (failure) => this.#emit("verification_failed", failure),
-    ).then((verifying) => {
-      if (cancelled) return;
-      inner = this.#subscribe(topic, verifying.handler, options, verifying);
-      return inner.ready;
-    });
-    ready.catch(() => {});
-    const unsubscribe = () => {
-      cancelled = true;
-      inner?.();
-    };
-    return Object.assign(unsubscribe, { ready });
-  }
-
-  /** Adds a handler (wrapped by `verifying` when it verifies) and subscribes a new topic. */
-  #subscribe(
-    topic: string,
-    handler: MessageHandler,
-    options: SubscribeOptions,
-    verifying: VerifiedHandler | undefined,
-  ): Unsubscribe {
-    const sub = this.#subs.get(topic) ?? new Subscription(topic);
-    if (this.#state === "closed") {
-      verifying?.cancel();
-      // Validates the handler as an open client would, then refuses.
-      sub.add(handler, options).remove();
-      const refused = Promise.reject(this.#closedError());
-      refused.catch(() => {});
-      return Object.assign(() => {}, { ready: refused });
-    }
-    if (!this.#subs.has(topic) && options.since !== undefined) sub.resumeFrom(options.since);
-    const handle = sub.add(handler, options);
-    if (verifying !== undefined) this.#verifying.add(verifying);
-    if (!this.#subs.has(topic)) {
-      this.#subs.set(topic, sub);
-      this.#topics = undefined;
-      if (this.#state === "open") this.#sendSubscribe(sub);
-      else this.#noteSubState(topic);
-    }
-    let called = false;
-    const unsubscribe = () => {
-      if (called) return;
-      called = true;
-      if (verifying !== undefined) {
-        verifying.cancel();
-        this.#verifying.delete(verifying);
-      }
-      const empty = handle.remove();
-      if (!empty || this.#subs.get(topic) !== sub) return;
-      this.#subs.delete(topic);
-      this.#noteSubState(topic);
-      if (this.#state === "open") this.#request({ type: "unsubscribe", topic }, "Unsubscribe");
-    };
-    return Object.assign(unsubscribe, { ready: handle.ready });
+    return this.#subs.subscribe(topic, handler as MessageHandler, options);
   }
 
   /**
@@ -588,134 +437,7 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   publish(topic: string, payload: unknown, options: PublishOptions = {}): Promise<PublishResult> {
-    const problem = validateTopic(topic);
-    if (problem !== undefined) return Promise.reject(new TypeError(`Cannot publish: ${problem}`));
-    const timeoutMs = options.timeoutMs ?? this.#o.requestTimeoutMs;
-    if (!(timeoutMs > 0)) {
-      return Promise.reject(
-        new RangeError(`Cannot publish with timeoutMs ${timeoutMs}: a positive number is required`),
-      );
-    }
-    const given = options.idempotencyKey;
-    if (given !== undefined && !(typeof given === "string" && IDEMPOTENCY_KEY_RE.test(given))) {
-      return Promise.reject(
-        new TypeError(
-          "Cannot publish: 'idempotencyKey' must be 1 to 64 printable ASCII characters",
-        ),
-      );
-    }
-    if (this.#state === "closed") return Promise.reject(this.#closedError());
-    const ack = options.ack !== false;
-    const key = options.idempotencyKey ?? (ack ? newIdempotencyKey() : undefined);
-    if (options.sign === undefined && this.#sequenced === 0) {
-      return this.#publishNow(topic, { payload: payload ?? null }, ack, timeoutMs, key);
-    }
-    return this.#publishInTurn(topic, payload ?? null, options, timeoutMs, key);
-  }
-
-  /**
-   * A publish that waits for its signature, or behind one: it is sent once
-   * every publish called before it was, so publishes keep call order.
-   */
-  #publishInTurn(
-    topic: string,
-    payload: unknown,
-    options: PublishOptions,
-    timeoutMs: number,
-    key: string | undefined,
-  ): Promise<PublishResult> {
-    let fields: Promise<{ payload: unknown } | { jws: string }>;
-    if (options.sign === undefined) {
-      fields = Promise.resolve({ payload });
-    } else {
-      try {
-        JSON.stringify(payload);
-      } catch (error) {
-        return Promise.reject(
-          new TypeError(`Cannot publish to '${topic}': the payload is not JSON-serializable`, {
-            cause: error,
-          }),
-        );
-      }
-      const { sign, signAlg } = options;
-      this.#signers ??= import("./_signing.ts").then((m) => new m.Signers());
-      fields = this.#signers.then((signers) => signers.get(sign, signAlg))
-        .then((signer) => signer.sign(topic, payload))
-        .then((jws) => ({ jws }));
-    }
-    const previous = this.#sendTail;
-    const turn = deferred<void>();
-    this.#sendTail = turn.promise;
-    this.#sequenced++;
-    return (async () => {
-      try {
-        let ready: { payload: unknown } | { jws: string };
-        try {
-          ready = await fields;
-        } finally {
-          await previous;
-        }
-        if (this.#state === "closed") throw this.#closedError();
-        // Not awaited here: the turn passes once the frame is sent, not acknowledged.
-        return this.#publishNow(topic, ready, options.ack !== false, timeoutMs, key);
-      } finally {
-        // Also after a signature failed: the publishes behind it go on.
-        turn.resolve();
-        this.#sequenced--;
-      }
-    })();
-  }
-
-  /** Sends (or queues) one publish frame with a payload or a JWS. */
-  #publishNow(
-    topic: string,
-    fields: { payload: unknown } | { jws: string },
-    ack: boolean,
-    timeoutMs: number,
-    key: string | undefined,
-  ): Promise<PublishResult> {
-    const id = this.#requests.nextId();
-    const keyed = key === undefined ? fields : { ...fields, idempotencyKey: key };
-    let text: string;
-    try {
-      text = JSON.stringify(
-        ack ? { type: "publish", id, topic, ...keyed } : { type: "publish", topic, ...keyed },
-      );
-    } catch (error) {
-      return Promise.reject(
-        new TypeError(`Cannot publish to '${topic}': the payload is not JSON-serializable`, {
-          cause: error,
-        }),
-      );
-    }
-    const open = this.#state === "open";
-    if (!open && this.#queue.full) {
-      return Promise.reject(
-        new RealtimeError(
-          "QUEUE_FULL",
-          `Cannot publish to '${topic}' while ${this.#state}: ${this.#o.maxQueued} publishes already wait`,
-          { retry: true, topic },
-        ),
-      );
-    }
-    if (!ack) {
-      // Queued under an id that no request holds: sent as it is on connect.
-      if (open) this.#send(text);
-      else this.#queue.add(id, text);
-      return Promise.resolve({});
-    }
-    const answered = this.#requests.add(id, {
-      timeoutMs,
-      what: `Publish to '${topic}'`,
-      topic,
-      onSettle: () => this.#queue.delete(id),
-      // With a key, a publish the connection lost before its ack is sent again;
-      // not a signed one: the hub would refuse its JWS as a replay.
-      resend: key === undefined || "jws" in fields ? undefined : text,
-    });
-    if (open) this.#sendRequest(id, text);
-    else this.#queue.add(id, text);
-    return answered.then(publishResult);
+    return this.#publisher.publish(topic, payload, options);
   }
 
   /**
@@ -742,7 +464,7 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   async history(topic: string, options: HistoryOptions = {}): Promise<HistoryResult> {
-    const kit = this.#kit(this.#o.clock.now());
+    const kit = this.#outbox.kit();
     return (await import("./_queries.ts")).history(kit, topic, options);
   }
 
@@ -767,7 +489,7 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   async presence(topic: string, options: PresenceOptions = {}): Promise<PresenceMember[]> {
-    const kit = this.#kit(this.#o.clock.now());
+    const kit = this.#outbox.kit();
     return (await import("./_queries.ts")).presence(kit, topic, options.timeoutMs);
   }
 
@@ -791,7 +513,7 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   async presenceStats(topic: string, options: PresenceOptions = {}): Promise<PresenceStats> {
-    const kit = this.#kit(this.#o.clock.now());
+    const kit = this.#outbox.kit();
     return (await import("./_queries.ts")).presenceStats(kit, topic, options.timeoutMs);
   }
 
@@ -815,7 +537,7 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   async rpc(method: string, data: unknown = null, options: PresenceOptions = {}): Promise<unknown> {
-    const kit = this.#kit(this.#o.clock.now());
+    const kit = this.#outbox.kit();
     return (await import("./_queries.ts")).rpc(kit, method, data, options.timeoutMs);
   }
 
@@ -859,16 +581,7 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   opened(): Promise<void> {
-    if (this.#state === "open") return Promise.resolve();
-    if (this.#state === "closed") return Promise.reject(this.#closedError());
-    const { promise, resolve, reject } = deferred<void>();
-    const off = this.on("state", (state) => {
-      if (state === "open") resolve();
-      else if (state === "closed") reject(this.#closedError());
-      else return;
-      off();
-    });
-    return promise;
+    return this.#link.opened();
   }
 
   /**
@@ -886,644 +599,11 @@ export class RealtimeClient implements AsyncDisposable {
    * ```
    */
   close(): Promise<void> {
-    return this.#shutdown(undefined);
+    return this.#link.close();
   }
 
   /** The same as {@linkcode RealtimeClient.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-
-  // Connecting.
-
-  #connect(): void {
-    const epoch = ++this.#epoch;
-    this.#lastClose = undefined;
-    this.#clearConnectTimer();
-    this.#connectTimer = this.#o.clock.setTimer(() => {
-      this.#connectTimer = undefined;
-      if (this.#conn === undefined) this.#epoch++; // still waiting for getToken
-      this.#abandon(`Connecting took longer than ${this.#o.connectTimeoutMs} ms`);
-    }, this.#o.connectTimeoutMs);
-    this.#tokens.forConnect().then(
-      (token) => {
-        if (epoch === this.#epoch && this.#state !== "closed") this.#open(token);
-      },
-      (error: RealtimeError) => {
-        if (epoch !== this.#epoch || this.#state === "closed") return;
-        // getToken could not answer now (a RealtimeError with retry): back off and ask again.
-        if (error.retry) {
-          this.#clearConnectTimer();
-          this.#scheduleReconnect(undefined);
-        } else void this.#shutdown(error);
-      },
-    );
-  }
-
-  #open(token: string): void {
-    if (this.transport === "sse") return this.#openSse(token);
-    let conn: Connection;
-    try {
-      conn = new Connection({
-        url: this.#reconnect.url,
-        token,
-        tokenVia: this.#o.tokenVia,
-        WebSocket: this.#o.WebSocket,
-        clock: this.#o.clock,
-        onFrame: (frame) => {
-          if (this.#conn === conn) this.#onFrame(frame);
-        },
-        onClose: (info) => {
-          if (this.#conn !== conn) return;
-          this.#lastClose = info;
-          // Lost before the welcome with no close frame: a WebSocket that never opened.
-          if (info.code === 1006 && this.#state !== "open") this.#fallBack();
-          this.#dropped(info.code, info.reason);
-        },
-      });
-    } catch (error) {
-      void this.#shutdown(error as RealtimeError);
-      return;
-    }
-    this.#conn = conn;
-  }
-
-  /** A WebSocket did not open: the next attempt uses the next transport, if any. */
-  #fallBack(): void {
-    this.#transport = Math.min(this.#transport + 1, this.#o.transports.length - 1);
-  }
-
-  /** Loaded on first use, so a page that never falls back does not carry it. */
-  #openSse(token: string): void {
-    const epoch = this.#epoch;
-    import("./_sse_connection.ts").then(({ SseConnection }) => {
-      if (epoch !== this.#epoch || this.#state === "closed") return;
-      const conn: SseConnection = new SseConnection({
-        url: this.#o.sseUrl ?? this.#reconnect.url,
-        token,
-        credentials: this.#o.sseWithCredentials ? "include" : undefined,
-        onFrame: (frame) => {
-          if (this.#conn === conn) this.#onFrame(frame);
-        },
-        onClose: (info) => {
-          if (this.#conn !== conn) return;
-          this.#lastClose = info;
-          this.#dropped(info.code, info.reason);
-        },
-      });
-      this.#conn = conn;
-    }, () => this.#dropped(1006, ""));
-  }
-
-  // Receiving.
-
-  #onFrame(frame: ServerFrame): void {
-    switch (frame.type) {
-      case "welcome":
-        if (this.#state !== "open") this.#welcomed(frame);
-        return;
-      case "message":
-        return this.#deliver(frame);
-      case "token_expiring":
-        void this.#refresh();
-        return;
-      case "join":
-      case "leave":
-        if (this.#subs.has(frame.topic)) this.#emit("presence", presenceEvent(frame));
-        return;
-      case "insufficient_state": {
-        const sub = this.#subs.get(frame.topic);
-        if (sub !== undefined) this.#resubscribe(sub);
-        return;
-      }
-      case "unsubscribed": {
-        const sub = this.#subs.get(frame.topic);
-        if (sub === undefined) return;
-        this.#subs.delete(frame.topic);
-        const ended = new RealtimeError(
-          frame.code,
-          `The hub ended the subscription to '${frame.topic}' (${frame.code})`,
-          { topic: frame.topic },
-        );
-        this.#noteSubState(frame.topic, ended);
-        this.#failSubscription(sub, ended);
-        return;
-      }
-      case "error":
-        if (this.#requests.answer(frame)) return;
-        this.#lastServerError = frame;
-        // Authentication errors are always followed by close 4001, handled there.
-        if (frame.code !== "AUTH_FAILED" && frame.code !== "TOKEN_EXPIRED") {
-          this.#emit("error", new RealtimeError(frame.code, frame.message, { retry: frame.retry }));
-        }
-        return;
-      case "ack": {
-        const sub = typeof frame.id === "number" ? this.#subscribing.get(frame.id) : undefined;
-        if (sub !== undefined && this.#requests.answer(frame)) this.#subscribeAnswered(sub, frame);
-        else this.#requests.answer(frame);
-        return;
-      }
-      default:
-        this.#requests.answer(frame);
-    }
-  }
-
-  #welcomed(frame: WelcomeFrame): void {
-    this.#clearConnectTimer();
-    this.#reconnect.reset();
-    this.#authRetried = false;
-    this.#lastServerError = undefined;
-    this.#user = frame.user;
-    this.#connectionId = frame.connectionId;
-    this.#expiresAt = frame.expiresAt;
-    // Subscriptions first, then queued publishes, then listeners: a listener
-    // that publishes on `open` goes after what already waited.
-    for (const sub of this.#subs.values()) this.#sendSubscribe(sub);
-    for (const [id, text] of this.#queue.take()) {
-      // A request settled while queued left the queue, so an id without a
-      // request is a fire-and-forget publish.
-      if (this.#requests.has(id)) this.#sendRequest(id, text);
-      else this.#send(text);
-    }
-    this.#heartbeat.start();
-    this.#setState("open", {});
-  }
-
-  #deliver(frame: MessageFrame): void {
-    const message: { -readonly [K in keyof RealtimeMessage]: RealtimeMessage[K] } = {
-      topic: frame.topic,
-      payload: frame.payload,
-      from: frame.from,
-      ts: frame.ts,
-    };
-    if (frame.event !== undefined) message.event = frame.event;
-    if (typeof frame.offset === "number") message.offset = frame.offset;
-    if (typeof frame.jws === "string") message.jws = frame.jws;
-    const topic = frame.topic;
-    if (topic !== null) {
-      for (const sub of [...this.#subs.values()]) {
-        if (sub.matches(topic) && sub.deliver(message) === "gap") this.#resubscribe(sub);
-      }
-    }
-    if (message.event !== undefined) this.#emit("notification", message);
-  }
-
-  #sendSubscribe(sub: Subscription): void {
-    sub.unconfirm();
-    this.#noteSubState(sub.topic);
-    const frame = sub.frame();
-    // The ack is handled as it is read (#onFrame), not when this promise
-    // settles: the replay follows it in the same batch, and must meet the
-    // position the ack set.
-    const { id, answered } = this.#prepare(frame, "Subscribe", this.#o.requestTimeoutMs);
-    this.#subscribing.set(id, sub);
-    this.#sendRequest(id, JSON.stringify({ ...frame, id }));
-    answered.then(
-      () => {},
-      (error: RealtimeError) => {
-        if (this.#subs.get(sub.topic) !== sub) return;
-        // After a drop the subscription is sent again on reconnect; on close
-        // the waiters were already told.
-        if (error.code === "DISCONNECTED" || error.code === "CLOSED") return;
-        if (error.code === "NO_HISTORY" && frame.since !== undefined) {
-          // The topic no longer keeps history: subscribe without recovering.
-          sub.abandonRecovery();
-          if (this.#state === "open") this.#sendSubscribe(sub);
-          return;
-        }
-        if (error.code !== "TIMEOUT") {
-          this.#subs.delete(sub.topic);
-          this.#noteSubState(sub.topic, error);
-        }
-        this.#failSubscription(sub, error);
-      },
-    );
-  }
-
-  #subscribeAnswered(sub: Subscription, reply: AckFrame): void {
-    if (this.#subs.get(sub.topic) !== sub) return;
-    const { offset, epoch, recovered } = reply;
-    const confirmation = sub.confirm({ offset, epoch, recovered });
-    this.#noteSubState(sub.topic);
-    const resubscribed = this.#confirmedOnce.has(sub);
-    this.#confirmedOnce.add(sub);
-    this.#emit("subscribed", { topic: sub.topic, resubscribed, ...confirmation });
-  }
-
-  /**
-   * The topic's stream has a gap (seen here or told by the hub): subscribe
-   * again from the position, unsubscribing first so the hub starts afresh.
-   * Both frames leave back to back; a resubscribe already pending is enough.
-   */
-  #resubscribe(sub: Subscription): void {
-    if (this.#state !== "open" || !sub.confirmed) return;
-    sub.unconfirm();
-    this.#request({ type: "unsubscribe", topic: sub.topic }, "Unsubscribe");
-    this.#sendSubscribe(sub);
-  }
-
-  #failSubscription(sub: Subscription, error: RealtimeError): void {
-    sub.fail(error);
-    this.#emit("error", error);
-  }
-
-  async #refresh(): Promise<void> {
-    if (!this.#tokens.beginRefresh()) return;
-    const conn = this.#conn;
-    try {
-      const token = await this.#tokens.fetch();
-      if (this.#conn !== conn || this.#state !== "open") return;
-      const ack = await this.#request({ type: "auth", token }, "Token refresh");
-      if (this.#conn !== conn) return;
-      const expiresAt = ack.type === "ack" && ack.expiresAt !== undefined
-        ? ack.expiresAt
-        : tokenExpiresAt(token) ?? null;
-      this.#expiresAt = expiresAt;
-      this.#tokens.endRefresh(token);
-      this.#emit("refresh", { expiresAt });
-    } catch (error) {
-      const failure = error as RealtimeError;
-      // getToken says no token will come (signed out): stop now, not at exp.
-      if (this.#tokens.isFinal(failure)) {
-        void this.#shutdown(failure);
-      } else if (failure.code !== "DISCONNECTED" && failure.code !== "CLOSED") {
-        this.#emit("error", failure);
-      }
-    } finally {
-      this.#tokens.endRefresh(undefined);
-    }
-  }
-
-  // Sending.
-
-  #request(
-    frame: OutgoingRequest,
-    what: string,
-    timeoutMs: number = this.#o.requestTimeoutMs,
-  ): Promise<Reply> {
-    const { id, answered } = this.#prepare(frame, what, timeoutMs);
-    this.#sendRequest(id, JSON.stringify({ ...frame, id }));
-    return answered;
-  }
-
-  #prepare(
-    frame: OutgoingRequest,
-    what: string,
-    timeoutMs: number,
-  ): { id: number; answered: Promise<Reply> } {
-    const id = this.#requests.nextId();
-    const topic = frame.topic;
-    const answered = this.#requests.add(id, {
-      timeoutMs,
-      what: topic === undefined ? what : requestOn(what, topic),
-      topic,
-      onSettle: () => this.#subscribing.delete(id),
-    });
-    answered.catch(() => {});
-    return { id, answered };
-  }
-
-  /**
-   * What the lazily loaded one-off requests (`_queries.ts`) use of the
-   * client; their timeouts count from `started`, the call.
-   */
-  #kit(started: number): QueryKit {
-    return {
-      ask: (frame, what, timeoutMs) => this.#ask(frame, what, timeoutMs, started),
-      RealtimeError,
-      historyResult,
-      presenceMembers,
-      validateTopic,
-    };
-  }
-
-  /** A request sent once open (waiting for the connection within the timeout). */
-  async #ask(
-    frame: OutgoingRequest,
-    what: string,
-    timeoutMs?: number,
-    started: number = this.#o.clock.now(),
-  ): Promise<Reply> {
-    const timeout = timeoutMs ?? this.#o.requestTimeoutMs;
-    if (!(timeout > 0)) {
-      throw new RangeError(`Cannot send with timeoutMs ${timeout}: a positive number is required`);
-    }
-    if (this.#state !== "open") {
-      const late = () =>
-        new RealtimeError(
-          "TIMEOUT",
-          `${requestOn(what, frame.topic)} was not answered within ${timeout} ms (not connected)`,
-          { retry: true, topic: frame.topic },
-        );
-      // Counted from the call: the request's code may have loaded since.
-      const wait = timeout - (this.#o.clock.now() - started);
-      if (wait <= 0) throw late();
-      let timer: unknown;
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = this.#o.clock.setTimer(() => reject(late()), wait);
-      });
-      try {
-        await Promise.race([this.opened(), timedOut]);
-      } finally {
-        this.#o.clock.clearTimer(timer);
-      }
-    }
-    const left = Math.max(1, timeout - (this.#o.clock.now() - started));
-    return await this.#request(frame, what, left);
-  }
-
-  #sendRequest(id: number, text: string): void {
-    if (!this.#requests.has(id)) return;
-    this.#requests.markSent(id);
-    this.#send(text);
-  }
-
-  #send(text: string): void {
-    this.#conn?.send(text);
-  }
-
-  // Losing the connection.
-
-  /** Gives up on the current socket (a client-side timeout) and reconnects. */
-  #abandon(reason: string): void {
-    const conn = this.#conn;
-    if (this.#state !== "open") this.#fallBack();
-    if (conn !== undefined) this.#release(conn);
-    this.#dropped(1006, reason);
-  }
-
-  /** Stops listening to a connection and closes it, remembering it until closed. */
-  #release(conn: Connection | SseConnection): void {
-    conn.detach();
-    this.#conn = undefined;
-    if (conn.closeInfo !== undefined) return;
-    const promise = conn.close(CloseCode.Normal).then(() => {});
-    this.#dying.add(promise);
-    void promise.then(() => this.#dying.delete(promise));
-  }
-
-  #dropped(code: number, reason: string): void {
-    if (this.#conn !== undefined) {
-      this.#conn.detach();
-      this.#conn = undefined;
-    }
-    this.#clearConnectTimer();
-    this.#heartbeat.stop();
-    const lost = new RealtimeError(
-      "DISCONNECTED",
-      `The connection closed (${code}) before the hub answered`,
-      { retry: true, closeCode: code },
-    );
-    // A publish with an idempotency key waits to be sent again (the hub
-    // publishes it once); any other request sent on the lost socket fails.
-    this.#requests.rejectWhere((sent, o) => sent && o.resend === undefined ? lost : undefined);
-    this.#queue.requeue(this.#requests.takeResends());
-    for (const sub of this.#subs.values()) {
-      sub.unconfirm();
-      this.#noteSubState(sub.topic);
-    }
-    if (this.#state === "closed") return;
-    const detail = reason === "" ? `${code}` : `${code}: ${reason}`;
-    const { action, errorCode } = closePolicy(code);
-    if (action === "stop") {
-      void this.#shutdown(
-        new RealtimeError(
-          errorCode ?? "CLOSED",
-          code === CloseCode.Revoked
-            ? `The hub revoked access (${detail})`
-            : `The hub closed the connection (${detail})`,
-          { closeCode: code },
-        ),
-      );
-    } else if (action === "refresh") {
-      this.#authRefused(code, reason, detail);
-    } else {
-      // The hub failed or went away: the next attempt goes to the next URL.
-      this.#reconnect.moveOn();
-      this.#scheduleReconnect(
-        undefined,
-        new RealtimeError(
-          "DISCONNECTED",
-          `The connection closed (${detail})`,
-          { retry: true, closeCode: code },
-        ),
-      );
-    }
-  }
-
-  /**
-   * After 4001: stop when the hub's reason says no token from the same
-   * issuer can pass, back off when it could not check the token now, else
-   * ask getToken once for a new one.
-   */
-  #authRefused(code: number, reason: string, detail: string): void {
-    const said = this.#lastServerError;
-    this.#lastServerError = undefined;
-    const policy = authClosePolicy(reason, said?.message);
-    const authReason = policy.reason;
-    // The hub's own words, when its close reason only says "Authentication failed".
-    const why = said !== undefined && said.message !== reason
-      ? `${detail}; ${said.message}`
-      : detail;
-    if (policy.action === "reconnect") {
-      this.#scheduleReconnect(
-        undefined,
-        new RealtimeError("AUTH_FAILED", `The hub could not check the token now (${why})`, {
-          retry: true,
-          closeCode: code,
-          authReason,
-        }),
-      );
-      return;
-    }
-    if (policy.action === "stop") {
-      void this.#shutdown(
-        new RealtimeError(
-          "AUTH_FAILED",
-          `The hub refused the token (${why}): a new one from the same issuer would be refused too`,
-          { closeCode: code, authReason },
-        ),
-      );
-      return;
-    }
-    if (this.#o.getToken === undefined || this.#authRetried) {
-      const expired = authReason === "expired" || said?.code === "TOKEN_EXPIRED" ||
-        reason.toLowerCase().includes("expired");
-      void this.#shutdown(
-        new RealtimeError(
-          expired ? "TOKEN_EXPIRED" : "AUTH_FAILED",
-          this.#o.getToken === undefined
-            ? `The hub refused the token (${why}) and no getToken was given`
-            : `The hub refused the token (${why}), also after getToken() gave a new one`,
-          { closeCode: code, authReason },
-        ),
-      );
-      return;
-    }
-    this.#authRetried = true;
-    this.#tokens.markStale();
-    this.#scheduleReconnect(
-      0,
-      new RealtimeError("AUTH_FAILED", `The hub refused the token (${why}): getting a new one`, {
-        retry: true,
-        closeCode: code,
-        authReason,
-      }),
-    );
-  }
-
-  /** Waits out the back-off (or `delay`) and connects again; `error` says why. */
-  #scheduleReconnect(delay: number | undefined, error?: RealtimeError): void {
-    const reconnect = this.#reconnect;
-    if (reconnect.exhausted) {
-      void this.#shutdown(
-        new RealtimeError(
-          "CLOSED",
-          `Gave up after ${reconnect.attempt} failed reconnect attempts`,
-          { retry: true },
-        ),
-      );
-      return;
-    }
-    const { attempt, retryInMs } = reconnect.schedule(() => this.#connect(), delay);
-    // Browsers see a hub's HTTP 401 as a plain network failure: after a few,
-    // also try a fresh token.
-    if (reconnect.attempt >= REFRESH_AFTER_FAILURES) this.#tokens.markStale();
-    this.#setState(
-      "reconnecting",
-      error === undefined ? { retryInMs, attempt } : {
-        retryInMs,
-        attempt,
-        error,
-      },
-    );
-  }
-
-  #listenOnline(): void {
-    const target = globalThis as unknown as Partial<EventTarget>;
-    if (
-      typeof target.addEventListener !== "function" || typeof navigator === "undefined" ||
-      !("onLine" in navigator)
-    ) {
-      return;
-    }
-    // Back online: skip the rest of the back-off.
-    const online = () => {
-      if (this.#state === "reconnecting" && this.#reconnect.pending) {
-        this.#reconnect.cancel();
-        this.#connect();
-      }
-    };
-    target.addEventListener("online", online);
-    this.#offOnline = () => target.removeEventListener!("online", online);
-  }
-
-  // Closing.
-
-  #shutdown(error: RealtimeError | undefined): Promise<void> {
-    if (this.#closed !== undefined) return this.#closed;
-    this.#epoch++;
-    this.#error = error;
-    this.#reconnect.cancel();
-    this.#clearConnectTimer();
-    this.#heartbeat.stop();
-    this.#offOnline?.();
-    this.#offOnline = undefined;
-    const conn = this.#conn;
-    if (conn !== undefined) this.#release(conn);
-    const closed = this.#closedError();
-    this.#requests.rejectWhere(() => closed);
-    this.#queue.take();
-    for (const sub of this.#subs.values()) sub.close(closed);
-    this.#subs.clear();
-    for (const topic of [...this.#subStates.keys()]) this.#noteSubState(topic);
-    for (const verifying of this.#verifying) verifying.cancel();
-    this.#verifying.clear();
-    this.#setState("closed", error === undefined ? {} : { error });
-    this.#events.close();
-    this.#closed = this.#waitForSockets();
-    return this.#closed;
-  }
-
-  async #waitForSockets(): Promise<void> {
-    if (this.#dying.size === 0) return;
-    let timer: unknown;
-    const bound = new Promise<void>((resolve) => {
-      timer = this.#o.clock.setTimer(resolve, CLOSE_WAIT_MS);
-    });
-    await Promise.race([Promise.all([...this.#dying]), bound]);
-    this.#o.clock.clearTimer(timer);
-  }
-
-  #closedError(): RealtimeError {
-    const error = this.#error;
-    return error === undefined
-      ? new RealtimeError("CLOSED", "The client is closed")
-      : new RealtimeError("CLOSED", `The client stopped: ${error.message}`, {
-        cause: error,
-        closeCode: error.closeCode,
-      });
-  }
-
-  // Helpers.
-
-  /**
-   * Reports a topic's subscription state when it differs from the last one
-   * reported, and renews the `subscriptions` snapshot when it ended.
-   */
-  #noteSubState(topic: string, error?: RealtimeError): void {
-    const state = this.subscriptionState(topic);
-    const previous = this.#subStates.get(topic) ?? "unsubscribed";
-    if (state === "unsubscribed") {
-      this.#subStates.delete(topic);
-      this.#topics = undefined;
-    } else this.#subStates.set(topic, state);
-    if (state === previous) return;
-    this.#emit("subscription_state", topic, state, error === undefined ? {} : { error });
-  }
-
-  #setState(state: ConnectionState, change: Omit<StateChange, "previous" | "url">): void {
-    const previous = this.#state;
-    if (state === previous && state !== "reconnecting") return;
-    this.#state = state;
-    const close = this.#lastClose;
-    this.#lastClose = undefined;
-    this.#emit("state", state, {
-      previous,
-      url: this.url,
-      ...change,
-      ...(close !== undefined && state !== "open" ? { close } : {}),
-    });
-  }
-
-  #emit<K extends keyof RealtimeEvents>(event: K, ...args: Parameters<RealtimeEvents[K]>): void {
-    this.#events.emit(event, ...args);
-  }
-
-  #clearConnectTimer(): void {
-    if (this.#connectTimer !== undefined) {
-      this.#o.clock.clearTimer(this.#connectTimer);
-      this.#connectTimer = undefined;
-    }
-  }
-}
-
-/** The position an `ack` of a publish carries, when it carries one. */
-function publishResult(reply: Reply): PublishResult {
-  // A publish is answered by an `ack` (or an error, which rejected it).
-  const { offset, epoch } = reply as AckFrame;
-  return offset === undefined ? {} : { offset, epoch };
-}
-
-/**
- * Names a request on a topic for messages: "Subscribe to 'a'", "Unsubscribe
- * from 'a'", "History request for 'a'".
- */
-function requestOn(what: string, topic: string | undefined): string {
-  const preposition = what === "Unsubscribe"
-    ? "from"
-    : what === "Subscribe" || what === "Publish"
-    ? "to"
-    : "for";
-  return `${what} ${preposition} '${topic}'`;
 }

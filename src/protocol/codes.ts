@@ -49,33 +49,6 @@ export const ERROR_CODES: readonly ErrorCode[] = [
 ];
 
 /**
- * Whether retrying the same request can succeed, per error code. Sent as
- * `retry` in every `error` frame.
- */
-export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
-  AUTH_FAILED: false,
-  TOKEN_EXPIRED: false,
-  FORBIDDEN: false,
-  BAD_REQUEST: false,
-  RATE_LIMITED: true,
-  TOO_LARGE: false,
-  NO_HISTORY: false,
-  INTERNAL: true,
-  // A quota counted per window: the same publish can succeed once the window has passed.
-  QUOTA_EXCEEDED: true,
-  // A signed publication refused once is refused again: the publisher must sign anew.
-  SIGNATURE_REQUIRED: false,
-  SIGNATURE_INVALID: false,
-  SIGNATURE_ALGORITHM: false,
-  SIGNATURE_TOPIC: false,
-  SIGNATURE_EXPIRED: false,
-  SIGNATURE_REPLAYED: false,
-  SIGNATURE_TOO_LARGE: false,
-  // The application did not answer in time: it may next time.
-  TIMEOUT: true,
-};
-
-/**
  * The HTTP status that goes with each error code, for answers that carry
  * a code over HTTP (an upgrade refused, the admin API).
  *

@@ -6,7 +6,7 @@
  */
 
 import type { ErrorCode } from "./codes.ts";
-import { RETRYABLE } from "./codes.ts";
+import { RETRYABLE } from "./retryable.ts";
 import type { ErrorFrame, MessageFrame, RequestId, ServerFrame } from "./frames.ts";
 
 /**

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { type ErrorCode, RETRYABLE } from "./codes.ts";
+import type { ErrorCode } from "./codes.ts";
+import { RETRYABLE } from "./retryable.ts";
 
 /** Options of {@linkcode HubError}. */
 export interface HubErrorOptions {

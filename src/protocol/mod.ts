@@ -16,6 +16,7 @@
  */
 
 export * from "./codes.ts";
+export * from "./retryable.ts";
 export * from "./errors.ts";
 export * from "./auth_failures.ts";
 export * from "./subprotocols.ts";

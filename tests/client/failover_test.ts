@@ -102,7 +102,7 @@ for (const c of CASES) {
       clock,
       backoff: { baseMs: 100, maxMs: 500 },
       random: () => c.random[draw++ % c.random.length],
-      maxAttempts: c.maxAttempts ?? Infinity,
+      maxReconnectAttempts: c.maxAttempts ?? Infinity,
       urls,
     });
     const trace: string[] = [];
@@ -131,12 +131,12 @@ for (const c of CASES) {
   });
 }
 
-Deno.test("ReconnectSchedule counts attempts across every URL toward maxAttempts", () => {
+Deno.test("ReconnectSchedule counts attempts across every URL toward maxReconnectAttempts", () => {
   const schedule = new ReconnectSchedule({
     clock: new ManualClock(),
     backoff: { baseMs: 100, maxMs: 500 },
     random: () => 0,
-    maxAttempts: 3,
+    maxReconnectAttempts: 3,
     urls: [new URL("ws://a.test/ws"), new URL("ws://b.test/ws")],
   });
   const seen: string[] = [];
@@ -152,7 +152,7 @@ Deno.test("ReconnectSchedule counts attempts across every URL toward maxAttempts
         clock: new ManualClock(),
         backoff: {},
         random: Math.random,
-        maxAttempts: 1,
+        maxReconnectAttempts: 1,
         urls: [],
       }),
     { name: "TypeError", message: "Cannot reconnect without a hub URL" },

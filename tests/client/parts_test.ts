@@ -83,7 +83,7 @@ Deno.test("PublishQueue keeps order, honours its bound and empties on take", () 
   queue.delete(1);
   queue.add(3, "c");
   assert.deepEqual(queue.take(), [[2, "b"], [3, "c"]]);
-  assert.equal(queue.size, 0);
+  assert.deepEqual(queue.take(), [], "empty once taken");
 });
 
 Deno.test("Heartbeat pings every interval, re-arms on answers, reports a missed one", async () => {
@@ -123,10 +123,14 @@ Deno.test("TokenManager reuses a live token and fetches one when stale or expire
   const live = await mintToken({ sub: "ana" }, { secret }, { ttl: "1h" });
   const fresh = await mintToken({ sub: "ana" }, { secret }, { ttl: "2h" });
   let calls = 0;
-  const tokens = new TokenManager(live, () => {
-    calls++;
-    return fresh;
-  }, clock);
+  const tokens = new TokenManager({
+    token: live,
+    getToken: () => {
+      calls++;
+      return fresh;
+    },
+    clock,
+  });
   assert.equal(await tokens.forConnect(), live);
   tokens.markStale();
   assert.equal(await tokens.forConnect(), fresh);
@@ -135,10 +139,14 @@ Deno.test("TokenManager reuses a live token and fetches one when stale or expire
   clock.advance(3 * 3600_000);
   await assert.rejects(tokens.forConnect(), { code: "TOKEN_EXPIRED" });
   assert.equal(calls, 2);
-  const other = new TokenManager(live, () => fresh, new ManualClock(clock.now() - 1.5 * 3600_000));
+  const other = new TokenManager({
+    token: live,
+    getToken: () => fresh,
+    clock: new ManualClock(clock.now() - 1.5 * 3600_000),
+  });
   assert.equal(await other.forConnect(), fresh);
 
-  const without = new TokenManager(live, undefined, clock);
+  const without = new TokenManager({ token: live, getToken: undefined, clock });
   await assert.rejects(without.forConnect(), { code: "TOKEN_EXPIRED" });
   assert.equal(without.beginRefresh(), false);
 });
@@ -153,14 +161,14 @@ Deno.test("TokenManager turns getToken failures into AUTH_FAILED without quoting
     [() => 42 as unknown as string, /number, not a token/],
   ];
   for (const [getToken, message] of table) {
-    const tokens = new TokenManager(undefined, getToken, clock);
+    const tokens = new TokenManager({ token: undefined, getToken, clock });
     await assert.rejects(tokens.forConnect(), (error: RealtimeError) => {
       assert.equal(error.code, "AUTH_FAILED");
       assert.match(error.message, message);
       return true;
     });
   }
-  const once = new TokenManager(undefined, () => "t", clock);
+  const once = new TokenManager({ token: undefined, getToken: () => "t", clock });
   assert.equal(once.beginRefresh(), true);
   assert.equal(once.beginRefresh(), false);
   once.endRefresh("t");
@@ -173,7 +181,7 @@ Deno.test("ReconnectSchedule counts failures, backs off, resets and cancels", ()
     clock,
     backoff: { baseMs: 100, maxMs: 1000 },
     random: () => 0.5,
-    maxAttempts: 3,
+    maxReconnectAttempts: 3,
     urls: [new URL("ws://a.test/ws")],
   });
   let connects = 0;
