@@ -431,6 +431,9 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const engine: Engine = options.engine ?? createMemoryEngine({
     history: options.history ?? [],
     maxHistoryBytes: options.maxHistoryBytes,
+    idempotencyWindowMs: options.idempotencyWindowMs,
+    maxIdempotencyKeys: options.maxIdempotencyKeys,
+    maxIdempotencyKeysTotal: options.maxIdempotencyKeysTotal,
     clock,
   });
   const historyOf: (topic: string) => "yes" | "no" | "ask" =
