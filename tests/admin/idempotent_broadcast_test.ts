@@ -181,3 +181,39 @@ Deno.test("idempotencyWindowMs from the config file bounds the Redis engine's wi
   }
   assert.equal(await broadcast(), 2);
 });
+
+Deno.test("maxIdempotencyKeysTotal from the config file bounds the in-memory engine's keys in all", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({ history: HISTORY, maxIdempotencyKeysTotal: 1 }),
+    );
+    const { auth: _auth, ...plain } = plainHubOptions(await loadServerConfig({}, file));
+    await using f = await startAdmin({}, plain);
+    const broadcast = async (topic: string) =>
+      (await call(f.base, "POST", `${P}/broadcast`, {
+        body: { topic, payload: 1, idempotencyKey: "a" },
+      })).json.offset;
+    assert.equal(await broadcast("chat:x"), 1);
+    assert.equal(await broadcast("chat:x"), 1);
+    // One key in all: chat:y's pushes chat:x's out.
+    assert.equal(await broadcast("chat:y"), 1);
+    assert.equal(await broadcast("chat:x"), 2);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("startServer refuses an idempotency bound that is not a positive integer", async () => {
+  for (const bad of [{ idempotencyWindowMs: 0 }, { maxIdempotencyKeys: 1.5 }]) {
+    await assert.rejects(
+      () =>
+        startServer(
+          { port: 0, hostname: "127.0.0.1", auth: { secret: "x".repeat(32) }, ...bad },
+          { log: () => {} },
+        ),
+      (error) => error instanceof RangeError && error.message.includes(`'${Object.keys(bad)[0]}'`),
+    );
+  }
+});
