@@ -9,6 +9,8 @@ import { historyPublication } from "../hub/history_publication.ts";
 import { CONSOLE_ROUTES, rulesArray } from "./_console_routes.ts";
 import type { ConsoleFeed } from "./console/feed.ts";
 import type { PublicationSigner } from "../signing/sign.ts";
+import { idempotencyKeyProblem } from "../protocol/idempotency_key.ts";
+import type { StreamPosition } from "../engine/engine.ts";
 import {
   AdminInputError,
   checkEvent,
@@ -136,6 +138,32 @@ function checkSigner(
   return { id: value, signer };
 }
 
+/**
+ * A broadcast's idempotency key: checked by the protocol v1 frame's rule,
+ * and only for a publication to a topic alone, since a direct send to
+ * `users` is not remembered and a retry would reach them twice.
+ */
+function checkIdempotencyKey(
+  value: unknown,
+  topic: string | undefined,
+  users: string[] | undefined,
+): string {
+  const problem = idempotencyKeyProblem(value);
+  if (problem !== undefined) throw new AdminInputError(400, `Invalid broadcast: ${problem}`);
+  if (topic === undefined || users !== undefined) {
+    throw new AdminInputError(
+      400,
+      "Invalid 'idempotencyKey': only a broadcast to a 'topic' without 'users' is deduplicated",
+    );
+  }
+  return value as string;
+}
+
+/** A publication's position as the admin API answers it: none without history. */
+function positionFields(position: StreamPosition | undefined): Record<string, unknown> {
+  return position === undefined ? {} : { offset: position.offset, epoch: position.epoch };
+}
+
 export const ROUTES: readonly Route[] = [
   {
     method: "POST",
@@ -148,6 +176,31 @@ export const ROUTES: readonly Route[] = [
       const topic = b.topic === undefined ? undefined : checkConcreteTopic(b.topic);
       const users = b.users === undefined ? undefined : checkUsers(b.users);
       const sign = b.sign === undefined ? undefined : checkSigner(input, b.sign, topic);
+      const idempotencyKey = b.idempotencyKey === undefined
+        ? undefined
+        : checkIdempotencyKey(b.idempotencyKey, topic, users);
+      if (topic !== undefined && users === undefined) {
+        // To a topic, its publication reaches subscribers on every hub (not
+        // counted). The server publishes it: its idempotency keys share one
+        // scope per topic with every admin caller and `hub.publish` without
+        // `from`, and never match a user's.
+        const position = await input.hub.publish(topic, payload, {
+          event,
+          sign: sign?.signer,
+          idempotencyKey,
+        });
+        return {
+          body: { reached: 0, ...positionFields(position) },
+          audit: {
+            topic,
+            broadcastEvent: event,
+            reached: 0,
+            signedWith: sign?.id,
+            idempotencyKey,
+            offset: position?.offset,
+          },
+        };
+      }
       const broadcast: BroadcastInput = { payload };
       if (sign !== undefined) broadcast.sign = sign.signer;
       if (event !== undefined) broadcast.event = event;
@@ -175,14 +228,11 @@ export const ROUTES: readonly Route[] = [
           },
         };
       }
+      // To everyone: the connections reached are this hub's.
       const reached = await input.hub.broadcast(broadcast);
       return {
-        // To a topic, its publication reaches subscribers on every hub (not
-        // counted); to everyone, the connections reached are this hub's.
-        body: topic === undefined
-          ? { reached, scope: "local", self: input.hub.nodeId }
-          : { reached },
-        audit: { topic, broadcastEvent: event, reached, signedWith: sign?.id },
+        body: { reached, scope: "local", self: input.hub.nodeId },
+        audit: { broadcastEvent: event, reached },
       };
     },
   },

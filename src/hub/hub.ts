@@ -160,6 +160,14 @@ export interface BroadcastInput {
    * @default {undefined}
    */
   sign?: PublicationSigningKey | PublicationSigner;
+  /**
+   * Make the publication on `topic` safe to retry, as {@linkcode PublishOptions.idempotencyKey}
+   * does (in the server's scope). Only with `topic` and without `users`: direct sends to users
+   * are not remembered, so a retry would reach them twice.
+   *
+   * @default {undefined}
+   */
+  idempotencyKey?: string;
 }
 
 /** Connection status of one user, from {@linkcode Hub.userStatus}. */
@@ -431,6 +439,9 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const engine: Engine = options.engine ?? createMemoryEngine({
     history: options.history ?? [],
     maxHistoryBytes: options.maxHistoryBytes,
+    idempotencyWindowMs: options.idempotencyWindowMs,
+    maxIdempotencyKeys: options.maxIdempotencyKeys,
+    maxIdempotencyKeysTotal: options.maxIdempotencyKeysTotal,
     clock,
   });
   const historyOf: (topic: string) => "yes" | "no" | "ask" =
@@ -938,8 +949,19 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     if (input.sign !== undefined && input.topic === undefined) {
       throw new TypeError("Cannot broadcast signed without 'topic': only publications are signed");
     }
+    if (
+      input.idempotencyKey !== undefined && (input.topic === undefined || input.users !== undefined)
+    ) {
+      throw new TypeError(
+        "Cannot broadcast with 'idempotencyKey' but no 'topic' or with 'users': direct sends are not remembered",
+      );
+    }
     if (input.topic !== undefined) {
-      await publish(input.topic, input.payload, { event: input.event, sign: input.sign });
+      await publish(input.topic, input.payload, {
+        event: input.event,
+        sign: input.sign,
+        idempotencyKey: input.idempotencyKey,
+      });
       return input.users === undefined ? 0 : sendTo(input.users, input.event, input.payload);
     }
     // To everyone: every hub's own users (a per-process list), so local only.

@@ -296,8 +296,8 @@ export interface HubOptions {
   /**
    * The engine that carries publications, history, presence and operator
    * commands between hub processes. When absent, the hub creates the
-   * in-memory engine from `history` and `maxHistoryBytes` and closes it with
-   * itself; a given engine is the caller's to close.
+   * in-memory engine from `history`, `maxHistoryBytes` and the idempotency
+   * bounds and closes it with itself; a given engine is the caller's to close.
    *
    * @default {the in-memory engine (createMemoryEngine), from history and maxHistoryBytes}
    */
@@ -319,6 +319,33 @@ export interface HubOptions {
    * @default {67108864}
    */
   maxHistoryBytes?: number;
+  /**
+   * How long a publication's idempotency key is remembered, in ms: a
+   * publication repeating a key its publisher used on the topic within it
+   * is answered with the first one's position and not published again.
+   * The default engine's; `startServer` also gives it to the Redis engine
+   * unless `engine.redis.idempotencyWindowMs` is set.
+   *
+   * @default {300000}
+   */
+  idempotencyWindowMs?: number;
+  /**
+   * Most idempotency keys remembered per publisher and topic (the oldest
+   * is forgotten first). The default engine's; `startServer` also gives it
+   * to the Redis engine unless `engine.redis.maxIdempotencyKeys` is set.
+   *
+   * @default {1000}
+   */
+  maxIdempotencyKeys?: number;
+  /**
+   * Most idempotency keys the default engine remembers in all, a bound on
+   * their memory (about 250 bytes each): past it the oldest is forgotten,
+   * so under a heavier load the window is shorter. The Redis engine keeps
+   * keys in Redis, bounded by the two above.
+   *
+   * @default {100000}
+   */
+  maxIdempotencyKeysTotal?: number;
   /**
    * Most publications one recovery (`subscribe` with `since`) replays;
    * above it the answer is `recovered: false`, as for a gap.
@@ -459,6 +486,9 @@ export type PlainHubOptions =
     | "anonymous"
     | "history"
     | "maxHistoryBytes"
+    | "idempotencyWindowMs"
+    | "maxIdempotencyKeys"
+    | "maxIdempotencyKeysTotal"
     | "maxRecover"
     | "presence"
     | "presenceInfoClaim"
@@ -488,6 +518,9 @@ const PLAIN: Record<keyof PlainHubOptions, true> = {
   anonymous: true,
   history: true,
   maxHistoryBytes: true,
+  idempotencyWindowMs: true,
+  maxIdempotencyKeys: true,
+  maxIdempotencyKeysTotal: true,
   maxRecover: true,
   presence: true,
   presenceInfoClaim: true,

@@ -244,6 +244,9 @@ async function openParts(
     const redis = await createRedisEngine({
       ...config.engine.redis,
       history,
+      // One idempotency window for either engine: the Redis engine's own, else the file's.
+      idempotencyWindowMs: config.engine.redis.idempotencyWindowMs ?? config.idempotencyWindowMs,
+      maxIdempotencyKeys: config.engine.redis.maxIdempotencyKeys ?? config.maxIdempotencyKeys,
       log: log === undefined
         ? undefined
         : (entry) =>

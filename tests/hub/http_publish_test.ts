@@ -173,3 +173,34 @@ eachTransport("http publish goes through the application's publish handler", asy
   assert.deepEqual([status, answer.code], [403, "FORBIDDEN"]);
   await client.close();
 });
+
+eachTransport(
+  "http publish with a repeated idempotencyKey publishes once, a bad key is a 400",
+  async (t) => {
+    await using hub = await startTestHub(t, { history: HISTORY });
+    const token = await hub.token({ sub: "server-1", acl: ACL });
+    const auth = { authorization: `Bearer ${token}` };
+    const [client] = await connectWelcomed(hub.url, {
+      headers: { authorization: `Bearer ${await hub.token({ sub: "bob", acl: ACL })}` },
+    });
+    client.send({ type: "subscribe", id: 1, topic: "chat:a" });
+    await client.next((f) => f.type === "ack" && f.id === 1);
+    const send = (payload: unknown, idempotencyKey: unknown) =>
+      post(hub, JSON.stringify({ topic: "chat:a", payload, idempotencyKey }), auth);
+    const [status, first] = await send(1, "k-1");
+    assert.deepEqual([status, first.offset], [200, 1]);
+    // A retry after a lost answer: the first position, nothing published.
+    assert.deepEqual(await send(1, "k-1").then(([s, b]) => [s, b]), [200, first]);
+    for (const bad of ["x".repeat(65), "a b", 7]) {
+      const [refused, body] = await send("no", bad);
+      assert.deepEqual([refused, body.code], [400, "BAD_REQUEST"]);
+      assert.match(String(body.message), /'idempotencyKey' must be 1 to 64 printable ASCII/);
+    }
+    const [, second] = await send(2, "k-2");
+    assert.equal(second.offset, 2);
+    for (const payload of [1, 2]) {
+      assert.equal((await client.next((f) => f.type === "message")).payload, payload);
+    }
+    await client.close();
+  },
+);

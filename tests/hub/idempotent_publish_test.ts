@@ -119,3 +119,19 @@ eachTransport("a repeated idempotency key is told to the events observer once", 
   ]);
   await socket.close();
 });
+
+Deno.test("hub.broadcast with an idempotencyKey publishes once, and refuses one with users", async () => {
+  await using h = await startTestHub("deno", { history: HISTORY });
+  const broadcast = (payload: string) =>
+    h.hub.broadcast({ topic: "chat:b", payload, idempotencyKey: "b-1" });
+  await broadcast("first");
+  await broadcast("again");
+  const { publications } = await h.hub.history("chat:b");
+  assert.deepEqual(publications.map((p) => p.publication.data), ['"first"']);
+  await assert.rejects(
+    () => h.hub.broadcast({ topic: "chat:b", payload: 1, users: ["bob"], idempotencyKey: "b-2" }),
+    TypeError,
+  );
+  await assert.rejects(() => h.hub.broadcast({ payload: 1, idempotencyKey: "b-3" }), TypeError);
+  assert.equal((await h.hub.history("chat:b")).publications.length, 1);
+});

@@ -1,6 +1,7 @@
 /**
  * The HTTP publish door: `POST /publish` with a JSON body `{topic, payload}`
- * (and `jws` for a signed publication) is one protocol v1 `publish`
+ * (and `jws` for a signed publication, `idempotencyKey` to make a retry
+ * safe) is one protocol v1 `publish`
  * request of a session that lives for that request; its one answer is the
  * HTTP response (`docs/protocol.md`, "HTTP publish").
  *
@@ -18,7 +19,7 @@ import { messageBytes } from "./utf8.ts";
 const ID = "http";
 
 /** The fields a body may have. */
-const FIELDS = new Set(["topic", "payload", "jws"]);
+const FIELDS = new Set(["topic", "payload", "jws", "idempotencyKey"]);
 
 /**
  * Reads a publish body into the protocol v1 `publish` frame it stands for,
@@ -57,7 +58,9 @@ export function readPublishBody(
       return {
         ok: false,
         code: "BAD_REQUEST",
-        message: `Body has unknown field '${key.slice(0, 32)}': expected topic, payload and jws`,
+        message: `Body has unknown field '${
+          key.slice(0, 32)
+        }': expected topic, payload, jws and idempotencyKey`,
       };
     }
   }
