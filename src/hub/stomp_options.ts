@@ -13,6 +13,7 @@ import { DEFAULT_STOMP_LIMITS } from "../protocol/stomp/frame.ts";
 import type { FrameLimits } from "../protocol/parse.ts";
 import type { StompDoorHost, StompTimers } from "./codec/stomp.ts";
 import { StompPublicationCodec } from "./codec/stomp_publication.ts";
+import { StompSendTopics } from "./codec/stomp_send.ts";
 import type { SharedBatch } from "./codec/shared_batch.ts";
 
 /** How the hub speaks STOMP over WebSocket (subprotocols `v12.stomp`, `v11.stomp`, `v10.stomp`). */
@@ -113,6 +114,7 @@ export function createStompHost(options: StompOptions = {}, deps: StompHostDeps)
     },
     rule,
     codec: new StompPublicationCodec(rule, `${deps.idPrefix}-`),
+    sendTopics: new StompSendTopics(rule),
     heartbeatMs,
     batch: options.batch ?? true,
     flushQueue: deps.flushQueue,

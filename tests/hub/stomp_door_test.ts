@@ -364,3 +364,59 @@ Deno.test("StompDoor takes a STOMP 1.0 SUBSCRIBE without id: the destination nam
   assert.equal(h.hub.subscriberCount("chat:old"), 0);
   await peer.close();
 });
+
+Deno.test("StompDoor reads a SEND's body as the JSON its content-type says, else as text", async () => {
+  const { h, clock } = await hub();
+  await using _ = h;
+  const { peer } = await connected(h, `accept-version:1.2\npasscode:${await token(clock, "a")}`);
+  peer.send("SUBSCRIBE\nid:0\ndestination:/topic/chat/body\nreceipt:sub\n\n\0");
+  assert.match(await peer.next("receipt"), /receipt-id:sub/);
+  // The payload within one level of maxDepth (32): accepted, however long.
+  const deepest = `${"[".repeat(31)}"${"x".repeat(80)}"${"]".repeat(31)}`;
+  const sent: [string, string, string, string][] = [
+    // [content-type header, body sent, body delivered, content-type delivered]
+    ["content-type:application/json\n", '{ "a" : [1, 2.50] }', '{"a":[1,2.5]}', "application/json"],
+    ["content-type:text/plain\n", 'hi "there"', 'hi "there"', "text/plain;charset=utf-8"],
+    ["", "{}", "{}", "text/plain;charset=utf-8"],
+    ["content-type:application/vnd.x+json; charset=utf-8\n", "[1]", "[1]", "application/json"],
+    ["content-type:application/json\nreceipt:deep\n", deepest, deepest, "application/json"],
+  ];
+  for (const [head, body] of sent) {
+    peer.send(`SEND\ndestination:/topic/chat/body\n${head}\n${body}\0`);
+  }
+  for (const [, , body, type] of sent) {
+    const message = await peer.next("message");
+    assert.equal(header(message, "content-type"), type);
+    assert.equal(message.slice(message.indexOf("\n\n") + 2), `${body}\0`);
+    assert.equal(header(message, "content-length"), String(new TextEncoder().encode(body).length));
+  }
+  assert.match(await peer.next("receipt"), /receipt-id:deep/);
+  await peer.close();
+});
+
+Deno.test("StompDoor refuses a SEND whose JSON body is nested too deep, or is not JSON", async () => {
+  const { h, clock } = await hub();
+  await using _ = h;
+  const jwt = await token(clock, "a");
+  const deep = await connected(h, `accept-version:1.2\npasscode:${jwt}`);
+  // 32 levels in the payload are 33 in the request: one past maxDepth.
+  deep.peer.send(
+    `SEND\ndestination:/topic/chat/body\ncontent-type:application/json\nreceipt:d\n\n${
+      "[".repeat(32)
+    }1${"]".repeat(32)}\0`,
+  );
+  const tooDeep = await deep.peer.next("ERROR");
+  assert.match(tooDeep, /^ERROR\n/);
+  assert.equal(header(tooDeep, "code"), "BAD_REQUEST");
+  assert.equal(header(tooDeep, "receipt-id"), "d");
+  assert.match(header(tooDeep, "message")!, /nested deeper than 32 levels/);
+  const notJson = await connected(h, `accept-version:1.2\npasscode:${jwt}`);
+  notJson.peer.send(
+    "SEND\ndestination:/topic/chat/body\ncontent-type:application/json\nreceipt:j\n\n{nope\0",
+  );
+  const refused = await notJson.peer.next("ERROR");
+  assert.equal(header(refused, "code"), "BAD_REQUEST");
+  assert.equal(header(refused, "receipt-id"), "j");
+  assert.match(header(refused, "message")!, /Body is not valid JSON/);
+  assert.notEqual((await withTimeout(notJson.peer.closed, WAIT_MS, "close")).code, 1000);
+});

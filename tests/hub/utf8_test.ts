@@ -27,3 +27,10 @@ Deno.test("messageBytes sizes text, binary and chunked binary messages", () => {
   assert.equal(messageBytes([new Uint8Array(3), new Uint8Array(4)]), 7);
   assert.equal(messageBytes(undefined), 0);
 });
+
+Deno.test("utf8ByteLength measures long text, ASCII or not anywhere in it", () => {
+  const long = "a".repeat(100_000);
+  for (const text of [long, `${long}é`, `é${long}`, `${long}😀${long}`, `${long}\ud800`]) {
+    assert.equal(utf8ByteLength(text), new TextEncoder().encode(text).length);
+  }
+});

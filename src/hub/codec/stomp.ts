@@ -35,6 +35,7 @@ import type { Outgoing } from "./outgoing.ts";
 import { frameExceeds, Outbox, writeFrames } from "./_outbox.ts";
 import { messageIdOf, STOMP_JSON_TYPE, type StompPublicationCodec } from "./stomp_publication.ts";
 import { messageBytes } from "./utf8.ts";
+import { type PlainSend, readPlainSend, type StompSendTopics } from "./stomp_send.ts";
 import type { SharedBatch } from "./shared_batch.ts";
 
 /** The deadlines a door arms for its heart-beats (the hub's). */
@@ -58,6 +59,8 @@ export interface StompDoorHost {
   readonly rule: StompDestinationRule;
   /** Encodes each publication once for every STOMP door. */
   readonly codec: StompPublicationCodec;
+  /** The topics of the destinations `SEND` frames name, mapped once for every STOMP door. */
+  readonly sendTopics: StompSendTopics;
   /** The heart-beat the hub offers both ways, ms; 0 for none. */
   readonly heartbeatMs: number;
   /** Whether frames written in one turn share a WebSocket message (each still ends with its NUL). */
@@ -166,6 +169,12 @@ export class StompDoor implements Door {
 
   decode(data: unknown): ParseResult {
     if (this.#expectEveryMs > 0) this.#heardAt = this.#host.timers.now();
+    // The common SEND, to a topic, read without the full parser.
+    if (typeof data === "string" && this.#state === "connected") {
+      const send = readPlainSend(data, this.#host.limits);
+      const published = send === undefined ? undefined : this.#plainSend(send);
+      if (published !== undefined) return published;
+    }
     const parsed = parseStompFrame(data, this.#host.limits);
     if (!parsed.ok) {
       return this.#refuse(parsed.code, parsed.message, parsed.headers?.get("receipt"));
@@ -516,6 +525,40 @@ export class StompDoor implements Door {
     return parsed.ok ? parsed : this.#refuse(parsed.code, parsed.message, receipt);
   }
 
+  /**
+   * A plain SEND to a topic, as `#send` reads it, without its rarer checks:
+   * the destination was mapped and checked before, and a body with fewer
+   * `{` and `[` than `maxDepth` cannot be too deep. `undefined` for any
+   * other (an application or user destination, a pattern, a body that is not
+   * the JSON its content-type says, a body that might be too deep): the
+   * full path reads it then, and answers it as it always did.
+   */
+  #plainSend(send: PlainSend): ParseResult | undefined {
+    const topic = this.#host.sendTopics.topic(send.destination);
+    if (topic === undefined) return undefined;
+    const type = send.contentType;
+    const body = send.body;
+    let payload: unknown = body;
+    if (type !== undefined && (type === "application/json" || JSON_TYPE_RE.test(type))) {
+      try {
+        payload = JSON.parse(body);
+      } catch {
+        return undefined;
+      }
+      // As parseClientRequest checks it: the payload is one level below the request.
+      const maxDepth = this.#host.limits.maxDepth;
+      if (
+        typeof payload === "object" && payload !== null && body.length > 2 * maxDepth &&
+        openersExceed(body, maxDepth - 1)
+      ) return undefined;
+    }
+    const receipt = send.receipt;
+    if (receipt === undefined) return { ok: true, frame: { type: "publish", topic, payload } };
+    const id = ++this.#nextId;
+    this.#requests.set(id, { kind: "receipt", receipt });
+    return { ok: true, frame: { type: "publish", id, topic, payload } };
+  }
+
   /** Whether some subscription of this client still takes `topic`. */
   #topicHeld(topic: string): boolean {
     return isPattern(topic)
@@ -747,6 +790,18 @@ export class StompDoor implements Door {
     this.#host.metrics.socketWrites += writes;
     return writes;
   }
+}
+
+/** Whether `text` holds more than `bound` of the characters that open a JSON level, `{` and `[`. */
+function openersExceed(text: string, bound: number): boolean {
+  let count = 0;
+  for (let at = text.indexOf("{"); at >= 0; at = text.indexOf("{", at + 1)) {
+    if (++count > bound) return true;
+  }
+  for (let at = text.indexOf("["); at >= 0; at = text.indexOf("[", at + 1)) {
+    if (++count > bound) return true;
+  }
+  return false;
 }
 
 function bearer(value: string | undefined): string | undefined {

@@ -41,6 +41,9 @@ export class StompPublicationCodec implements PublicationCodec {
    * carry the same, so it is mapped and escaped once, not per publication.
    */
   #destinations = new Map<string, string>();
+  /** The last publisher's name, and its escaped `from` header value. */
+  #from = "";
+  #fromHeader = "";
 
   /**
    * @param rule The destination mapping.
@@ -65,7 +68,12 @@ export class StompPublicationCodec implements PublicationCodec {
     let head = `\nmessage-id:${this.#prefix}${
       (++this.#count).toString(36)
     }\ndestination:${destination}`;
-    if (p.from !== null) head += `\nfrom:${escapeHeader(p.from)}`;
+    const from = p.from;
+    if (from !== null) {
+      // A publisher's publications follow one another: its name is escaped once.
+      if (from !== this.#from) this.#fromHeader = escapeHeader(this.#from = from);
+      head += `\nfrom:${this.#fromHeader}`;
+    }
     head += `\ntimestamp:${p.ts}`;
     if (p.event !== undefined && p.topic !== null) head += `\nevent:${escapeHeader(p.event)}`;
     if (p.offset !== undefined) head += `\noffset:${p.offset}`;
@@ -130,6 +138,8 @@ export class StompPublicationCodec implements PublicationCodec {
     this.#header = "";
     this.#tail = "";
     this.#message = "";
+    this.#from = "";
+    this.#fromHeader = "";
   }
 }
 
