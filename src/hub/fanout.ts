@@ -137,8 +137,7 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
    */
   function deliver(delivery: Delivery, withPatterns: boolean): void {
     const { topic, offset, epoch } = delivery;
-    const exact = registry.count(topic) > 0;
-    if (offset !== undefined && exact) {
+    if (offset !== undefined && registry.count(topic) > 0) {
       const last = positions.get(topic);
       if (last === undefined) positions.set(topic, { offset, epoch });
       else {
@@ -150,7 +149,6 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
         last.epoch = epoch;
       }
     }
-    if (!exact && !withPatterns) return;
     let outgoing: Outgoing | undefined;
     let delivered = 0;
     const send = (subscriber: S) => {
@@ -159,7 +157,7 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
       delivered++;
     };
     if (withPatterns) registry.forEach(topic, send);
-    else registry.forEachOf(topic, send);
+    else registry.forEachOfTopic(topic, send);
     if (delivered > 0) increment(metrics.messagesOut, "message", delivered);
   }
 

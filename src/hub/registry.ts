@@ -26,6 +26,12 @@ export interface Registry<S extends object> {
   forEach(topic: string, fn: (subscriber: S) => void): void;
   /** Calls `fn` once per subscriber of exactly this topic or pattern, as subscribed. */
   forEachOf(topicOrPattern: string, fn: (subscriber: S) => void): void;
+  /**
+   * Calls `fn` once per subscriber of exactly this concrete topic, not
+   * through patterns: as `forEachOf` for a key known to be concrete (a
+   * publication's topic), without telling it from a pattern first.
+   */
+  forEachOfTopic(topic: string, fn: (subscriber: S) => void): void;
   /** How many subscribers a concrete topic or a pattern has, as subscribed. */
   count(topicOrPattern: string): number;
   /** Every topic and pattern with at least one subscriber, concrete topics first. */
@@ -106,6 +112,9 @@ export function createRegistry<S extends object>(events: RegistryEvents): Regist
     },
     forEachOf(key, fn) {
       mapFor(key).forEach(key, fn);
+    },
+    forEachOfTopic(topic, fn) {
+      exact.forEach(topic, fn);
     },
     count(key) {
       return mapFor(key).count(key);
