@@ -27,11 +27,12 @@ export interface Registry<S extends object> {
   /** Calls `fn` once per subscriber of exactly this topic or pattern, as subscribed. */
   forEachOf(topicOrPattern: string, fn: (subscriber: S) => void): void;
   /**
-   * Calls `fn` once per subscriber of exactly this concrete topic, not
-   * through patterns: as `forEachOf` for a key known to be concrete (a
-   * publication's topic), without telling it from a pattern first.
+   * The subscribers of exactly this concrete topic, not through patterns:
+   * the one subscriber, or a live set of several (not to be changed), or
+   * `undefined` for none. For a key known to be concrete (a publication's
+   * topic): it is not told from a pattern first, and no callback is made.
    */
-  forEachOfTopic(topic: string, fn: (subscriber: S) => void): void;
+  subscribersOf(topic: string): S | ReadonlySet<S> | undefined;
   /** How many subscribers a concrete topic or a pattern has, as subscribed. */
   count(topicOrPattern: string): number;
   /** Every topic and pattern with at least one subscriber, concrete topics first. */
@@ -113,8 +114,8 @@ export function createRegistry<S extends object>(events: RegistryEvents): Regist
     forEachOf(key, fn) {
       mapFor(key).forEach(key, fn);
     },
-    forEachOfTopic(topic, fn) {
-      exact.forEach(topic, fn);
+    subscribersOf(topic) {
+      return exact.entry(topic);
     },
     count(key) {
       return mapFor(key).count(key);
