@@ -521,7 +521,9 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const flushQueue = createFlushQueue({
     schedule: runtime.schedule,
     coalesceMs: options.coalesceMs ?? 2,
-    clock,
+    // A publication queued while a frame is handled is held or not by the
+    // frame's reading of the clock, not one more reading per subscriber.
+    clock: frameClock,
     drained() {
       plainShared.clear();
       batchShared.clear();

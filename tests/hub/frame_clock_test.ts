@@ -21,12 +21,13 @@ Deno.test("createFrameClock answers the held time until released", () => {
   assert.equal(frames.now(), 6);
 });
 
-Deno.test("a publish frame reads the hub's clock once, and its ts is that reading", async () => {
-  let reads = 0;
-  let t = 1_000_000;
-  // Every reading moves time on by a millisecond: a second read would show in `ts`.
+/** A hub on a clock that counts its readings, with `readers` subscribers of `room:a` and a publisher. */
+async function countingHub(coalesceMs: number, readers: number) {
   const clock = {
-    now: () => (reads++, t++),
+    reads: 0,
+    t: 1_000_000,
+    // Every reading moves time on by a millisecond: a second read would show in `ts`.
+    now: () => (clock.reads++, clock.t++),
     setTimer: (fn: () => void, ms: number) => setTimeout(fn, ms),
     clearTimer: (h: unknown) => clearTimeout(h as number),
   };
@@ -36,7 +37,7 @@ Deno.test("a publish frame reads the hub's clock once, and its ts is that readin
     auth: { secret },
     acl: { rules: [{ effect: "allow", actions: ["subscribe", "publish"], topics: ["room:*"] }] },
     clock,
-    coalesceMs: 0,
+    coalesceMs,
     log: () => {},
   }, {
     upgrade: (x) => {
@@ -62,22 +63,44 @@ Deno.test("a publish frame reads the hub's clock once, and its ts is that readin
     handler.open();
     return handler;
   }
-  const reader = await open("reader");
-  reader.message(JSON.stringify({ type: "subscribe", id: 1, topic: "room:a" }));
+  for (let i = 0; i < readers; i++) {
+    (await open(`reader${i}`)).message(
+      JSON.stringify({ type: "subscribe", id: 1, topic: "room:a" }),
+    );
+  }
   const writer = await open("writer");
   for (let i = 0; i < 3; i++) {
     await new Promise((resolve) => setTimeout(resolve, 0));
     turns.splice(0).forEach((fn) => fn());
   }
+  return { hub, clock, writer, received, turn: () => turns.splice(0).forEach((fn) => fn()) };
+}
+
+Deno.test("a publish frame reads the hub's clock once, and its ts is that reading", async () => {
+  const { hub, clock, writer, received, turn } = await countingHub(0, 1);
   // The first publish decides and caches; the next ones hit the cache.
   for (let n = 0; n < 3; n++) {
     received.length = 0;
-    const before = reads;
-    const at = t;
+    const before = clock.reads;
+    const at = clock.t;
     writer.message(JSON.stringify({ type: "publish", topic: "room:a", payload: { n } }));
-    turns.splice(0).forEach((fn) => fn());
+    turn();
     const message = JSON.parse(received.find((s) => s.includes('"message"'))!);
-    assert.deepEqual([message.payload, message.ts, reads - before], [{ n }, at, 1]);
+    assert.deepEqual([message.payload, message.ts, clock.reads - before], [{ n }, at, 1]);
   }
+  await hub.close();
+});
+
+Deno.test("a publish frame to many subscribers of a hub that was busy reads the clock once", async () => {
+  // 64 writes in one flush make the hub busy; its coalescing window is then
+  // asked about each subscriber's publication, by the frame's reading.
+  const { hub, clock, writer, turn } = await countingHub(2, 64);
+  writer.message(JSON.stringify({ type: "publish", topic: "room:a", payload: 1 }));
+  turn();
+  clock.t += 10; // past the window: the next publications are not held
+  const before = clock.reads;
+  writer.message(JSON.stringify({ type: "publish", topic: "room:a", payload: 2 }));
+  assert.equal(clock.reads - before, 1);
+  turn();
   await hub.close();
 });
