@@ -149,7 +149,8 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
         last.epoch = epoch;
       }
     }
-    if (!withPatterns) return deliverExact(delivery);
+    // No pattern subscriber here: the exact topic's subscribers are all.
+    if (!withPatterns || registry.patterns === 0) return deliverExact(delivery);
     let outgoing: Outgoing | undefined;
     let delivered = 0;
     registry.forEach(topic, (subscriber: S) => {
@@ -162,8 +163,8 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
 
   /**
    * Delivers to the subscribers of the exact topic, without a callback: the
-   * path of every publication of the in-memory engine, and most topics have
-   * one subscriber (inboxes, per-user rooms).
+   * path of nearly every publication (patterns are rare), and most topics
+   * have one subscriber (inboxes, per-user rooms).
    */
   function deliverExact(delivery: Delivery): void {
     const subscribers = registry.subscribersOf(delivery.topic);

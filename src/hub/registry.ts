@@ -39,6 +39,8 @@ export interface Registry<S extends object> {
   keys(): IterableIterator<string>;
   /** Distinct topics and patterns with at least one subscriber. */
   readonly size: number;
+  /** Distinct patterns with at least one subscriber. */
+  readonly patterns: number;
   /** Total subscriptions. */
   readonly subscriptions: number;
 }
@@ -126,6 +128,9 @@ export function createRegistry<S extends object>(events: RegistryEvents): Regist
     },
     get size() {
       return exact.size + patterns.size;
+    },
+    get patterns() {
+      return patterns.size;
     },
     get subscriptions() {
       return subscriptions;
