@@ -1,8 +1,6 @@
 /**
- * A bounded cache with a time-to-live, for the hub to cache decisions of its
- * `authorize` hook and of the ACL. Beyond its bound it evicts by the CLOCK
- * policy, an approximation of least recently used that costs a hit no
- * reordering.
+ * A bounded LRU cache with a time-to-live, for the hub to cache decisions of
+ * its `authorize` hook and of the ACL.
  *
  * @module
  */
@@ -19,11 +17,7 @@
  * ```
  */
 export interface DecisionCacheOptions {
-  /**
-   * Most entries held; beyond it an entry not used since the cache last
-   * looked for one to evict is evicted (CLOCK, close to least recently used).
-   * @default {1024}
-   */
+  /** Most entries held; the least recently used is evicted beyond it. @default {1024} */
   readonly max?: number;
   /** How long an entry stays valid after it is set, in milliseconds. @default {60_000} */
   readonly ttlMs?: number;
@@ -32,8 +26,7 @@ export interface DecisionCacheOptions {
 }
 
 /**
- * A bounded cache whose entries expire, evicting by the CLOCK policy (close to
- * least recently used). `get` and `set` are O(1), amortized for `set`.
+ * A bounded LRU cache whose entries expire. `get` and `set` are O(1).
  *
  * @example Cache a decision per connection, action and topic
  * ```ts
@@ -46,17 +39,15 @@ export interface DecisionCacheOptions {
  */
 export interface DecisionCache<V> {
   /**
-   * Reads an entry and marks it used, so that the next eviction spares it.
+   * Reads an entry and marks it most recently used.
    *
    * @param key The key.
    * @returns The value, or `undefined` when absent or expired.
    */
   get(key: string): V | undefined;
   /**
-   * Stores an entry, valid for `ttlMs` from now. When the cache is full, the
-   * first entry not used since the last eviction passed it, in the order
-   * entries were stored, is evicted (entries passed that were used are
-   * spared once).
+   * Stores an entry, valid for `ttlMs` from now, evicting the least recently
+   * used entry when the cache is full.
    *
    * @param key The key.
    * @param value The value.
@@ -76,7 +67,7 @@ export interface DecisionCache<V> {
 }
 
 /**
- * Creates a bounded cache with a time-to-live and CLOCK eviction.
+ * Creates a bounded LRU cache with a time-to-live.
  *
  * @typeParam V The cached value type.
  * @param options Capacity, time-to-live and clock.
@@ -113,38 +104,33 @@ export function createDecisionCache<V>(options: DecisionCacheOptions = {}): Deci
   if (typeof now !== "function") {
     throw new TypeError(`Cannot create decision cache: now must be a function, got ${typeof now}`);
   }
-  return new ClockTtlCache<V>(max, ttlMs, now);
+  return new LruTtlCache<V>(max, ttlMs, now);
 }
 
-/** One entry, in its slot of the clock's ring. */
-interface Entry<V> {
+/** One entry, linked in use order (`older` toward the least recently used). */
+interface Node<V> {
   readonly key: string;
   value: V;
   expiresAt: number;
-  /** Read or written since the hand last passed: spared once. */
-  used: boolean;
-  /** Its index in the ring. */
-  readonly slot: number;
+  older: Node<V> | undefined;
+  newer: Node<V> | undefined;
 }
 
 /**
- * The entries in a Map for lookup and in a ring of slots swept by a hand
- * (the CLOCK policy, a second-chance approximation of least recently used):
- * a hit only marks its entry used, and a full cache evicts the first entry
- * the hand finds unused since it last passed, sparing the used ones once.
- * A linked list kept in exact use order relinked its entry and both
- * neighbours on every hit: three objects touched, two of them cold when one
- * publisher cycles through many topics, on every publish frame.
+ * The entries in a Map for lookup and in a doubly linked list for use order:
+ * a hit moves its node to the newest end by relinking, where re-inserting it
+ * in the Map (its own insertion order) cost a delete and an insert per hit,
+ * and the hub reads this cache for every publish frame.
  */
-class ClockTtlCache<V> implements DecisionCache<V> {
+class LruTtlCache<V> implements DecisionCache<V> {
   readonly #max: number;
   readonly #ttlMs: number;
   readonly #now: () => number;
-  readonly #entries = new Map<string, Entry<V>>();
-  /** At most `max` slots; a freed one is listed in `#free` until reused. */
-  #slots: (Entry<V> | undefined)[] = [];
-  #free: number[] = [];
-  #hand = 0;
+  readonly #entries = new Map<string, Node<V>>();
+  /** The least recently used entry. */
+  #oldest: Node<V> | undefined;
+  /** The most recently used entry. */
+  #newest: Node<V> | undefined;
 
   constructor(max: number, ttlMs: number, now: () => number) {
     this.#max = max;
@@ -157,71 +143,68 @@ class ClockTtlCache<V> implements DecisionCache<V> {
   }
 
   get(key: string): V | undefined {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
-    if (this.#now() >= entry.expiresAt) {
-      this.#remove(entry);
+    const node = this.#entries.get(key);
+    if (node === undefined) return undefined;
+    if (this.#now() >= node.expiresAt) {
+      this.#remove(node);
       return undefined;
     }
-    entry.used = true;
-    return entry.value;
+    if (node !== this.#newest) {
+      this.#unlink(node);
+      this.#append(node);
+    }
+    return node.value;
   }
 
   set(key: string, value: V): void {
     const expiresAt = this.#now() + this.#ttlMs;
-    const entry = this.#entries.get(key);
-    if (entry !== undefined) {
-      entry.value = value;
-      entry.expiresAt = expiresAt;
-      entry.used = true;
+    const node = this.#entries.get(key);
+    if (node !== undefined) {
+      node.value = value;
+      node.expiresAt = expiresAt;
+      if (node !== this.#newest) {
+        this.#unlink(node);
+        this.#append(node);
+      }
       return;
     }
-    const slot = this.#free.length > 0
-      ? this.#free.pop()!
-      : this.#slots.length < this.#max
-      ? this.#slots.length
-      : this.#evict();
-    const added: Entry<V> = { key, value, expiresAt, used: false, slot };
-    this.#slots[slot] = added;
+    if (this.#entries.size >= this.#max) this.#remove(this.#oldest!);
+    const added: Node<V> = { key, value, expiresAt, older: undefined, newer: undefined };
     this.#entries.set(key, added);
+    this.#append(added);
   }
 
   delete(key: string): boolean {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return false;
-    this.#remove(entry);
+    const node = this.#entries.get(key);
+    if (node === undefined) return false;
+    this.#remove(node);
     return true;
   }
 
   clear(): void {
     this.#entries.clear();
-    this.#slots = [];
-    this.#free = [];
-    this.#hand = 0;
+    this.#oldest = undefined;
+    this.#newest = undefined;
   }
 
-  #remove(entry: Entry<V>): void {
-    this.#entries.delete(entry.key);
-    this.#slots[entry.slot] = undefined;
-    this.#free.push(entry.slot);
+  #remove(node: Node<V>): void {
+    this.#entries.delete(node.key);
+    this.#unlink(node);
   }
 
-  /**
-   * Evicts the first entry from the hand on not used since the hand last
-   * passed, clearing the marks it passes, and returns its slot. Called only
-   * when every slot holds an entry, so it ends within two turns.
-   */
-  #evict(): number {
-    const slots = this.#slots;
-    for (;;) {
-      const slot = this.#hand;
-      this.#hand = slot + 1 === slots.length ? 0 : slot + 1;
-      const entry = slots[slot]!;
-      if (entry.used) entry.used = false;
-      else {
-        this.#entries.delete(entry.key);
-        return slot;
-      }
-    }
+  #unlink(node: Node<V>): void {
+    if (node.older === undefined) this.#oldest = node.newer;
+    else node.older.newer = node.newer;
+    if (node.newer === undefined) this.#newest = node.older;
+    else node.newer.older = node.older;
+    node.older = undefined;
+    node.newer = undefined;
+  }
+
+  #append(node: Node<V>): void {
+    node.older = this.#newest;
+    if (this.#newest === undefined) this.#oldest = node;
+    else this.#newest.newer = node;
+    this.#newest = node;
   }
 }
