@@ -56,6 +56,15 @@ export class Multimap<V extends object> {
     else fn(entry);
   }
 
+  /**
+   * A key's value, or its set of values when it has several, as held: for
+   * a caller that walks one value without a callback (the fan-out's common
+   * case). The set is live: do not change it.
+   */
+  entry(key: string): V | ReadonlySet<V> | undefined {
+    return this.#map.get(key);
+  }
+
   /** How many values a key has. */
   count(key: string): number {
     const entry = this.#map.get(key);

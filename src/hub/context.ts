@@ -9,6 +9,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { SignedPublish } from "./_signed_publish.ts";
 import type { Engine, StreamPosition } from "../engine/engine.ts";
 import type { Clock } from "./clock.ts";
+import type { FrameClock } from "./_frame_clock.ts";
 import type { Session } from "./session.ts";
 import type { Verdict } from "./permissions.ts";
 import type { LogEntry } from "./log.ts";
@@ -25,6 +26,8 @@ import type { HubEventSink } from "./hub_events.ts";
 /** The hub as seen by one session. */
 export interface HubContext {
   readonly clock: Clock;
+  /** The clock the frame being handled reads: its session holds the reading (`_frame_clock.ts`). */
+  readonly frameClock: FrameClock;
   readonly limits: HubLimits;
   readonly firstMessageTimeoutMs: number;
   readonly tokenExpiringLeadMs: number;

@@ -137,8 +137,7 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
    */
   function deliver(delivery: Delivery, withPatterns: boolean): void {
     const { topic, offset, epoch } = delivery;
-    const exact = registry.count(topic) > 0;
-    if (offset !== undefined && exact) {
+    if (offset !== undefined && registry.count(topic) > 0) {
       const last = positions.get(topic);
       if (last === undefined) positions.set(topic, { offset, epoch });
       else {
@@ -150,17 +149,43 @@ export function createFanout<S extends FanoutSubscriber>(options: FanoutOptions)
         last.epoch = epoch;
       }
     }
-    if (!exact && !withPatterns) return;
+    // No pattern subscriber here: the exact topic's subscribers are all.
+    if (!withPatterns || registry.patterns === 0) return deliverExact(delivery);
     let outgoing: Outgoing | undefined;
     let delivered = 0;
-    const send = (subscriber: S) => {
+    registry.forEach(topic, (subscriber: S) => {
       outgoing ??= new Outgoing(topic, delivery.publication, offset, epoch);
       subscriber.deliver(outgoing);
       delivered++;
-    };
-    if (withPatterns) registry.forEach(topic, send);
-    else registry.forEachOf(topic, send);
+    });
     if (delivered > 0) increment(metrics.messagesOut, "message", delivered);
+  }
+
+  /**
+   * Delivers to the subscribers of the exact topic, without a callback: the
+   * path of nearly every publication (patterns are rare), and most topics
+   * have one subscriber (inboxes, per-user rooms).
+   */
+  function deliverExact(delivery: Delivery): void {
+    const subscribers = registry.subscribersOf(delivery.topic);
+    if (subscribers === undefined) return;
+    const outgoing = new Outgoing(
+      delivery.topic,
+      delivery.publication,
+      delivery.offset,
+      delivery.epoch,
+    );
+    let delivered = 1;
+    if (subscribers instanceof Set) {
+      delivered = 0;
+      // A subscriber that leaves during the walk and was not reached yet is skipped, as before.
+      for (const subscriber of subscribers as ReadonlySet<S>) {
+        subscriber.deliver(outgoing);
+        delivered++;
+      }
+      if (delivered === 0) return;
+    } else (subscribers as S).deliver(outgoing);
+    increment(metrics.messagesOut, "message", delivered);
   }
 
   /**

@@ -42,6 +42,7 @@ import type {
 import { createMemoryEngine } from "../engine/memory_engine.ts";
 import { compileHistoryPolicy } from "../engine/history_policy.ts";
 import { systemClock } from "./clock.ts";
+import { createFrameClock } from "./_frame_clock.ts";
 import { Session } from "./session.ts";
 import { V1Door, type V1DoorHost } from "./codec/v1.ts";
 import type { Door } from "./codec/door.ts";
@@ -408,6 +409,8 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     throw new TypeError("Cannot create hub with both 'auth' and 'verifier': give one");
   }
   const clock = options.clock ?? systemClock;
+  /** The clock as a frame's handling sees it: read once per frame (`_frame_clock.ts`). */
+  const frameClock = createFrameClock(clock);
   const verifier: TokenVerifier | undefined = options.verifier ??
     (options.auth !== undefined
       ? createTokenVerifier({ now: clock.now, ...options.auth })
@@ -518,7 +521,9 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
   const flushQueue = createFlushQueue({
     schedule: runtime.schedule,
     coalesceMs: options.coalesceMs ?? 2,
-    clock,
+    // A publication queued while a frame is handled is held or not by the
+    // frame's reading of the clock, not one more reading per subscriber.
+    clock: frameClock,
     drained() {
       plainShared.clear();
       batchShared.clear();
@@ -554,7 +559,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
       max: options.decisionCache?.max ?? 1024,
       ttlMs: options.decisionCache?.ttlMs ?? 60_000,
     },
-    clock,
+    clock: frameClock,
     metrics,
     log,
     audit,
@@ -574,6 +579,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
 
   const context: HubContext = {
     clock,
+    frameClock,
     limits,
     firstMessageTimeoutMs: options.firstMessageTimeoutMs ?? 5000,
     tokenExpiringLeadMs: options.tokenExpiringLeadMs ?? 60_000,
@@ -586,8 +592,8 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
     publish: (topic, payload, from, jws, idempotencyKey) => {
       const data = JSON.stringify(payload) ?? "null";
       const publication = jws === undefined
-        ? { data, from, ts: clock.now() }
-        : { data, from, ts: clock.now(), extra: jws };
+        ? { data, from, ts: frameClock.now() }
+        : { data, from, ts: frameClock.now(), extra: jws };
       return publishOnce(topic, publication, idempotencyKey);
     },
     signed,

@@ -26,12 +26,21 @@ export interface Registry<S extends object> {
   forEach(topic: string, fn: (subscriber: S) => void): void;
   /** Calls `fn` once per subscriber of exactly this topic or pattern, as subscribed. */
   forEachOf(topicOrPattern: string, fn: (subscriber: S) => void): void;
+  /**
+   * The subscribers of exactly this concrete topic, not through patterns:
+   * the one subscriber, or a live set of several (not to be changed), or
+   * `undefined` for none. For a key known to be concrete (a publication's
+   * topic): it is not told from a pattern first, and no callback is made.
+   */
+  subscribersOf(topic: string): S | ReadonlySet<S> | undefined;
   /** How many subscribers a concrete topic or a pattern has, as subscribed. */
   count(topicOrPattern: string): number;
   /** Every topic and pattern with at least one subscriber, concrete topics first. */
   keys(): IterableIterator<string>;
   /** Distinct topics and patterns with at least one subscriber. */
   readonly size: number;
+  /** Distinct patterns with at least one subscriber. */
+  readonly patterns: number;
   /** Total subscriptions. */
   readonly subscriptions: number;
 }
@@ -107,6 +116,9 @@ export function createRegistry<S extends object>(events: RegistryEvents): Regist
     forEachOf(key, fn) {
       mapFor(key).forEach(key, fn);
     },
+    subscribersOf(topic) {
+      return exact.entry(topic);
+    },
     count(key) {
       return mapFor(key).count(key);
     },
@@ -116,6 +128,9 @@ export function createRegistry<S extends object>(events: RegistryEvents): Regist
     },
     get size() {
       return exact.size + patterns.size;
+    },
+    get patterns() {
+      return patterns.size;
     },
     get subscriptions() {
       return subscriptions;

@@ -380,12 +380,8 @@ export class Session implements DoorOwner {
   receive(data: unknown): void {
     if (this.#state === "closed") return;
     const limits = this.#ctx.limits;
-    const fullAt = takeToken(
-      this.#bucketFullAt,
-      this.#ctx.clock.now(),
-      limits.messageRate,
-      limits.messageBurst,
-    );
+    const now = this.#ctx.clock.now();
+    const fullAt = takeToken(this.#bucketFullAt, now, limits.messageRate, limits.messageBurst);
     if (fullAt === undefined) {
       this.#rateLimited("message_rate", "Too many frames: slow down");
       if (++this.#strikes > this.#ctx.limits.maxRateLimitStrikes) {
@@ -414,7 +410,15 @@ export class Session implements DoorOwner {
       this.#queueBytes += bytes;
       return;
     }
-    const pending = this.#handle(data);
+    // What the frame does now reads this one time (`_frame_clock.ts`); what it leaves for later reads the clock.
+    const frameClock = this.#ctx.frameClock;
+    frameClock.hold(now);
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.#handle(data);
+    } finally {
+      frameClock.release();
+    }
     if (pending !== undefined) this.#waitFor(pending);
   }
 

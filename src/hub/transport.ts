@@ -27,6 +27,20 @@ export interface HubSocket {
   close(code: number, reason: string): void;
   /** Bytes queued for sending and not yet written to the network. */
   readonly bufferedAmount: number;
+  /**
+   * Whether `bufferedAmount` is at most `bytes`, answered without asking the
+   * runtime. Optional, for adapters whose `bufferedAmount` costs a call
+   * into the runtime (Deno's): one that knows what it held when last read
+   * and what it sent since (an upper bound: three bytes per UTF-16 unit) can
+   * answer `true` while that sum is at most `bytes`, so the hub's
+   * slow-consumer check reads `bufferedAmount` only near the limit. It must
+   * never answer `true` when `bufferedAmount` is above `bytes`; `false` only
+   * makes the hub read it.
+   *
+   * @param bytes A bound, in bytes.
+   * @returns Whether `bufferedAmount` is certainly at most `bytes`.
+   */
+  bufferedAtMost?(bytes: number): boolean;
 }
 
 /** Socket events an adapter forwards to the hub. */

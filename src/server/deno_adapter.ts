@@ -128,6 +128,11 @@ class LingeringSocket implements EventListenerObject {
   #idleTimeout: number;
   /** The hub's side, set once the hub attached the socket. */
   handler: SocketHandler | undefined;
+  /**
+   * An upper bound of the socket's `bufferedAmount`: its value when last
+   * read plus at most what was sent since (Deno's only grows by sends).
+   */
+  #heldAtMost = 0;
 
   constructor(socket: WebSocket, idleTimeout: number) {
     this.#socket = socket;
@@ -160,10 +165,22 @@ class LingeringSocket implements EventListenerObject {
 
   send(text: string): void {
     this.#socket.send(text);
+    // Deno counts a text message's UTF-8 bytes, at most three per UTF-16
+    // unit; the rest is headroom for whatever framing a runtime might count.
+    this.#heldAtMost += 3 * text.length + 16;
   }
 
   get bufferedAmount(): number {
-    return this.#socket.bufferedAmount;
+    return this.#heldAtMost = this.#socket.bufferedAmount;
+  }
+
+  /**
+   * Answered from what the socket held when last read plus what was sent
+   * since, so the hub's check after each write costs no call into Deno
+   * (`op_ws_get_buffered_amount`) until that bound nears its limit.
+   */
+  bufferedAtMost(bytes: number): boolean {
+    return this.#heldAtMost <= bytes;
   }
 
   close(code: number, reason: string): void {

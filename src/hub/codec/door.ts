@@ -30,6 +30,12 @@ export interface TextSocket {
   close(code: number, reason: string): void;
   /** Bytes queued for sending and not yet written to the network. */
   readonly bufferedAmount: number;
+  /**
+   * Whether `bufferedAmount` is at most `bytes`, answered without reading it
+   * when the socket knows (as the hub's `HubSocket.bufferedAtMost`); a
+   * `false` only means "read it". Optional.
+   */
+  bufferedAtMost?(bytes: number): boolean;
 }
 
 /** How a publication is written by one codec: once per codec, whatever the subscribers. */

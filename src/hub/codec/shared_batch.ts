@@ -8,6 +8,9 @@
 
 import type { TextSocket } from "./door.ts";
 
+/** The batch of a hub that wrote none yet, or whose last write was one publication (`writeOne`). */
+const NO_FRAMES: readonly string[] = Object.freeze([]);
+
 /**
  * The last batch written, shared by the connections of one hub: a fan-out
  * queues the same frames (the same strings) for every subscriber in a turn,
@@ -35,7 +38,7 @@ import type { TextSocket } from "./door.ts";
  * ```
  */
 export class SharedBatch {
-  #frames: readonly string[] = [];
+  #frames: readonly string[] = NO_FRAMES;
   #separator = "\n";
   #text = "";
   #bytes: Uint8Array | undefined;
@@ -71,7 +74,8 @@ export class SharedBatch {
   writeOne(socket: TextSocket, key: object, text: string): void {
     if (key !== this.#key) {
       this.#key = key;
-      this.#frames = [];
+      // No batch to match: a fan-out of a different publication to each socket allocates no array.
+      this.#frames = NO_FRAMES;
       this.#text = text;
       this.#bytes = undefined;
       socket.send(text);
@@ -85,7 +89,7 @@ export class SharedBatch {
   /** Forgets the last batch, so an idle hub holds none of its frames. */
   clear(): void {
     this.#key = undefined;
-    this.#frames = [];
+    this.#frames = NO_FRAMES;
     this.#text = "";
     this.#bytes = undefined;
   }
