@@ -25,10 +25,11 @@ export const memory: Scenario = {
     `where a 30 s one read node-ws settled in some runs and not in others. ` +
     `Marginal: the same over the last nine tenths only ` +
     `(VmRSS after - VmRSS once the first tenth was subscribed), without what a server grows by ` +
-    `once on its first connections. The socket alone, with no WebSocket (bench/socket_floor.ts, ` +
-    `10,000 node:net connections that each sent 200 bytes, this machine): Deno 4.7 KiB soon ` +
-    `after, 3.6 settled with the start task's settings; Node 4.3 and 2.2: about 1.5 KiB of ` +
-    `each hub-ws connection is Deno's native socket (a 64 KiB read buffer while reading, its ` +
+    `once on its first connections. The socket alone, with no WebSocket (a server that accepts ` +
+    `10,000 node:net connections and reads 200 bytes from each, measured on this machine): ` +
+    `Deno 4.7 KiB soon after and 3.6 settled with the start task's settings, Node 4.3 and 2.2, ` +
+    `with the same JavaScript heap (about 840 B) in both: about 1.5 KiB of each hub-ws ` +
+    `connection is Deno's native socket (its 64 KiB read buffer while reading, its ` +
     `resource) over Node's.`,
   params: ({ memory: m }) => ({ ...m }),
   tokens: ({ memory: m }) => m.connections,
