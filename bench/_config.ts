@@ -142,7 +142,7 @@ export const FULL: Readonly<ScenarioSizes> = {
     connections: 10_000,
     concurrency: 200,
     settleMs: 2000,
-    settledMs: 120_000,
+    settledMs: 150_000,
     sampleMs: 1000,
   },
   coldStart: { connections: 10_000, concurrency: 200, first: 1000 },
