@@ -99,10 +99,17 @@ export interface ScenarioSizes {
   connect: { connections: number; concurrency: number; warmup: number };
   /**
    * Memory: idle subscribed connections, concurrency while opening them,
-   * wait before reading RSS (ms), and how much longer they stay idle before
-   * the settled reading (ms).
+   * wait before reading RSS (ms), how much longer they stay idle for the
+   * settled reading (ms: longer than V8's memory-reducer watchdog, 100 s, in
+   * the full run) and how often RSS is read meanwhile (ms).
    */
-  memory: { connections: number; concurrency: number; settleMs: number; settledMs: number };
+  memory: {
+    connections: number;
+    concurrency: number;
+    settleMs: number;
+    settledMs: number;
+    sampleMs: number;
+  };
   /**
    * Cold start: connections into a fresh server, concurrency, and how many
    * first ones get a column of their own.
@@ -117,7 +124,10 @@ export interface ScenarioSizes {
   latency: { subscribers: number; rate: number; seconds: number };
   /** Concurrency while the fixed connections of fan-out, many topics and latency open. */
   setupConcurrency: number;
-  /** Hard limit of one scenario run, ms: beyond it the run is killed and reported failed. */
+  /**
+   * Hard limit of one scenario run, ms, besides what the scenario waits on
+   * purpose (`Scenario.waitMs`): beyond it the run is killed and reported failed.
+   */
   runTimeoutMs: number;
 }
 
@@ -128,7 +138,13 @@ export const FULL: Readonly<ScenarioSizes> = {
   fanout100: { subscribers: 100, messages: 5000, window: 16 },
   manyTopics: { connections: 1000, messages: 300, window: 4 },
   connect: { connections: 2000, concurrency: 200, warmup: 1000 },
-  memory: { connections: 10_000, concurrency: 200, settleMs: 2000, settledMs: 30_000 },
+  memory: {
+    connections: 10_000,
+    concurrency: 200,
+    settleMs: 2000,
+    settledMs: 150_000,
+    sampleMs: 1000,
+  },
   coldStart: { connections: 10_000, concurrency: 200, first: 1000 },
   latency: { subscribers: 1000, rate: 20, seconds: 10 },
   fireAndForget: { topics: 1000, messages: 200, window: 500 },
@@ -143,7 +159,7 @@ export const QUICK: Readonly<ScenarioSizes> = {
   fanout100: { subscribers: 100, messages: 3000, window: 16 },
   manyTopics: { connections: 300, messages: 20, window: 4 },
   connect: { connections: 600, concurrency: 200, warmup: 300 },
-  memory: { connections: 1500, concurrency: 200, settleMs: 500, settledMs: 5000 },
+  memory: { connections: 1500, concurrency: 200, settleMs: 500, settledMs: 5000, sampleMs: 500 },
   coldStart: { connections: 1500, concurrency: 200, first: 300 },
   latency: { subscribers: 300, rate: 20, seconds: 2 },
   fireAndForget: { topics: 1000, messages: 50, window: 500 },

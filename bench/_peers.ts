@@ -60,11 +60,15 @@ const DENO_RUN = [
   ...(Deno.env.get("BENCH_SERVER_DENO_FLAGS") ?? "").split(" ").filter((f) => f !== ""),
 ];
 const READY_TIMEOUT_MS = 20_000;
+/** This checkout. */
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
 /**
  * How the hub's own processes run: as `deno task start` runs the server
- * (`deno.json`), with a smaller young generation and two malloc arenas, so
- * the bench measures what an operator deploys. `BENCH_HUB_RUNTIME=plain`
+ * (its command in the checkout's `deno.json`: the environment variables it
+ * sets and its `--v8-flags`, today a smaller young generation and two malloc
+ * arenas), so the bench measures what an operator deploys, and a checkout
+ * from before a change runs with its own settings. `BENCH_HUB_RUNTIME=plain`
  * runs them with Deno's defaults instead, to see what the settings are worth.
  */
 interface Runtime {
@@ -72,15 +76,41 @@ interface Runtime {
   readonly env: Record<string, string>;
 }
 const PLAIN_RUNTIME: Runtime = { flags: [], env: {} };
-const HUB_RUNTIME: Runtime = Deno.env.get("BENCH_HUB_RUNTIME") === "plain"
-  ? PLAIN_RUNTIME
-  : { flags: ["--v8-flags=--max-semi-space-size=4"], env: { MALLOC_ARENA_MAX: "2" } };
+
+/**
+ * The runtime settings of the start task in `root`'s `deno.json`: the
+ * `NAME=value` words before `deno` and the `--v8-flags=` argument.
+ *
+ * @param root A checkout of the repository.
+ * @returns The settings; Deno's defaults when the task sets none.
+ */
+export function startTaskRuntime(root: string): Runtime {
+  if (Deno.env.get("BENCH_HUB_RUNTIME") === "plain") return PLAIN_RUNTIME;
+  let task: unknown;
+  try {
+    task = JSON.parse(Deno.readTextFileSync(`${root}/deno.json`)).tasks?.start;
+  } catch {
+    return PLAIN_RUNTIME;
+  }
+  const command = typeof task === "string"
+    ? task
+    : (task as { command?: unknown } | undefined)?.command;
+  if (typeof command !== "string") return PLAIN_RUNTIME;
+  const words = command.split(/\s+/).filter((w) => w !== "");
+  const env: Record<string, string> = {};
+  for (const word of words) {
+    const assignment = /^([A-Z_][A-Z0-9_]*)=(\S*)$/.exec(word);
+    if (assignment === null) break;
+    env[assignment[1]] = assignment[2];
+  }
+  return { flags: words.filter((w) => w.startsWith("--v8-flags=")), env };
+}
 
 /**
  * A checkout of an earlier commit (`BENCH_BEFORE=/path/to/checkout`): its
  * hub runs as extra peers (`hub-deno-before`, `hub-ws-before`) from its own
- * `bench/servers/hub.ts`, with Deno's default runtime settings, so a change
- * is judged against what it replaces in one invocation, round by round.
+ * `bench/servers/hub.ts`, with its own start task's runtime settings, so a
+ * change is judged against what it replaces in one invocation, round by round.
  */
 const BEFORE_ROOT = Deno.env.get("BENCH_BEFORE");
 
@@ -108,7 +138,7 @@ async function readyOnStdout(
 function hubVariant(variant: "history" | "v1" | "stomp" | "sse", base?: string): Peer {
   // A base checkout (BENCH_BASE_ROOT) is this tree's recent past: it runs
   // with the same runtime settings, so the two differ only in their code.
-  const runtime = HUB_RUNTIME;
+  const runtime = startTaskRuntime(ROOT);
   return {
     id: `hub-deno-${variant}${base === undefined ? "" : "-base"}`,
     label: variant === "history"
@@ -154,7 +184,7 @@ function hubVariant(variant: "history" | "v1" | "stomp" | "sse", base?: string):
 }
 
 function hubPeer(transport: "deno" | "ws", withConsole = false, before = false): Peer {
-  const runtime = before ? PLAIN_RUNTIME : HUB_RUNTIME;
+  const runtime = startTaskRuntime(before && BEFORE_ROOT !== undefined ? BEFORE_ROOT : ROOT);
   return {
     id: `hub-${transport}${withConsole ? "-console" : ""}${before ? "-before" : ""}`,
     label: `${before ? `BEFORE (${BEFORE_ROOT}): ` : ""}@realtime/hub, ${

@@ -236,7 +236,8 @@ async function runOnce(
 ): Promise<Record<string, number>> {
   const { sizes } = settings;
   const log = `${settings.logDir}/${scenario.id}-${peer.id}-${run}`;
-  const deadline = performance.now() + sizes.runTimeoutMs;
+  const timeoutMs = sizes.runTimeoutMs + (scenario.waitMs?.(sizes) ?? 0);
+  const deadline = performance.now() + timeoutMs;
   const server = await peer.start({
     root: ROOT,
     core: settings.core.server,
@@ -253,7 +254,7 @@ async function runOnce(
         params: scenario.params(sizes),
         setupConcurrency: sizes.setupConcurrency,
         // The load generator gives up first, so it can still report what it saw.
-        timeoutMs: sizes.runTimeoutMs - 5000,
+        timeoutMs: timeoutMs - 5000,
         tokensFile: peer.protocol === "hub" || peer.protocol === "hub-v1" ||
             peer.protocol === "stomp" || peer.protocol === "sse"
           ? settings.tokensFile
@@ -279,7 +280,7 @@ async function runOnce(
       if (line === undefined) {
         throw new Error(
           performance.now() >= deadline
-            ? `Timed out after ${sizes.runTimeoutMs} ms`
+            ? `Timed out after ${timeoutMs} ms`
             : `Load generator exited early (see ${log}.load.log)`,
         );
       }

@@ -45,6 +45,8 @@ export interface Scenario {
   readonly describe: (sizes: ScenarioSizes) => string;
   /** What the load generator receives as `ctx.params`. */
   readonly params: (sizes: ScenarioSizes) => Record<string, number>;
+  /** How long the scenario sleeps on purpose (ms), added to the run's time limit. */
+  readonly waitMs?: (sizes: ScenarioSizes) => number;
   /** How many hub tokens the run needs (one per connection, publisher included). */
   readonly tokens: (sizes: ScenarioSizes) => number;
   /** The table's columns, in order. */
