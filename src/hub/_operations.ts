@@ -8,24 +8,14 @@ import type { AclRule } from "../acl/rules.ts";
 import type { Revocations } from "../auth/revocations.ts";
 import type { ControlCommand, Engine } from "../engine/engine.ts";
 import { CloseCode } from "../protocol/codes.ts";
-import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
 import { DISCONNECT_KEEP_MS } from "./cluster.ts";
 import type { LogEntry } from "./log.ts";
+import type { BroadcastInput } from "./publish_options.ts";
 import type { UserConnection, Users } from "./users.ts";
 
 /** What an operation closes by id. */
 export interface OperatedConnection extends UserConnection {
   readonly id: string;
-}
-
-/** `hub.broadcast`'s input (`BroadcastInput` in `hub.ts`). */
-export interface BroadcastRequest {
-  event?: string;
-  topic?: string;
-  payload: unknown;
-  users?: string[];
-  sign?: PublicationSigningKey | PublicationSigner;
-  idempotencyKey?: string;
 }
 
 /** What the operations act on. */
@@ -43,7 +33,7 @@ export interface OperationsDeps<C extends OperatedConnection> {
   publish(
     topic: string,
     payload: unknown,
-    options: Pick<BroadcastRequest, "event" | "sign" | "idempotencyKey">,
+    options: Pick<BroadcastInput, "event" | "sign" | "idempotencyKey">,
   ): Promise<unknown>;
   /** Applies an `update_rules` command. */
   applyRules(rules: readonly AclRule[], version: string | undefined): void;
@@ -82,7 +72,7 @@ export interface Operations {
   /** Sends an event outside topics to users on every hub; returns the local connections reached. */
   sendTo(users: readonly string[], event: string | undefined, payload: unknown): number;
   /** `hub.broadcast`. */
-  broadcast(input: BroadcastRequest): Promise<number>;
+  broadcast(input: BroadcastInput): Promise<number>;
 }
 
 /** Creates the operator functions of one hub. */

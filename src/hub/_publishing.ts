@@ -7,25 +7,17 @@
 
 import type { AclSignatureRequirement } from "../acl/signing.ts";
 import type { Engine, EnginePublication, StreamPosition } from "../engine/engine.ts";
-import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
 import type { Clock } from "./clock.ts";
 import type { HubEventSink } from "./hub_events.ts";
 import type { LogEntry } from "./log.ts";
 import { PublishError } from "./publish_error.ts";
+import type { PublishOptions } from "./publish_options.ts";
 import { validateTopic } from "../topic/topic.ts";
 import {
   createSignedPublish,
   type PublishAdmission,
   type SignedPublish,
 } from "./_signed_publish.ts";
-
-/** `hub.publish`'s options (`PublishOptions` in `hub.ts`). */
-export interface PublishRequest {
-  event?: string;
-  from?: string | null;
-  sign?: PublicationSigningKey | PublicationSigner;
-  idempotencyKey?: string;
-}
 
 /** What publishing needs. */
 export interface PublishingDeps {
@@ -49,7 +41,7 @@ export interface Publishing {
   publish(
     topic: string,
     payload: unknown,
-    options?: PublishRequest,
+    options?: PublishOptions,
   ): Promise<StreamPosition | undefined>;
   /** `context.publish`: a session's publication the ACL and the signing rule admitted. */
   publishFrom(
@@ -124,7 +116,7 @@ export function createPublishing(deps: PublishingDeps): Publishing {
   async function publish(
     topic: string,
     payload: unknown,
-    publishOptions: PublishRequest = {},
+    publishOptions: PublishOptions = {},
   ): Promise<StreamPosition | undefined> {
     const problem = validateTopic(topic);
     if (problem !== undefined) throw new TypeError(problem);

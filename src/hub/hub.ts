@@ -66,7 +66,8 @@ import { warmUp } from "./_warm_up.ts";
 import type { NodeList } from "./nodes.ts";
 import type { ClusterView } from "./cluster.ts";
 import { createDeadlines } from "./_deadlines.ts";
-import type { PublicationSigner, PublicationSigningKey } from "../signing/sign.ts";
+import type { BroadcastInput, PublishOptions } from "./publish_options.ts";
+import type { HubStats, UserStatus } from "./hub_stats.ts";
 import { createAuthentication } from "./_authentication.ts";
 import { setUpEngine } from "./_engine_setup.ts";
 import { createDoors } from "./_doors.ts";
@@ -89,93 +90,8 @@ export type {
   Upgrader,
   UpgradeRequest,
 } from "./transport.ts";
-
-/** Options of {@linkcode Hub.publish}. */
-export interface PublishOptions {
-  /** Event name, for server-pushed events. */
-  event?: string;
-  /**
-   * The sender's subject.
-   *
-   * @default {null}
-   */
-  from?: string | null;
-  /**
-   * Signs the publication with this key (a secret, a PEM or JWK private
-   * key, or a signer from `createPublicationSigner`, which imports its key
-   * once). The topic must require signed publications and accept the key:
-   * the hub verifies it as it would a client's, so subscribers receive the
-   * payload and the JWS and can verify it themselves. Without it, a topic
-   * that requires signatures refuses the publication.
-   *
-   * @default {undefined}
-   */
-  sign?: PublicationSigningKey | PublicationSigner;
-  /**
-   * Makes the publication safe to retry: a key this publisher (`from`)
-   * used on the topic within the engine's idempotency window is not
-   * published again, and the first publication's position is returned.
-   * 1 to 64 printable ASCII characters without space.
-   *
-   * @default {undefined}
-   */
-  idempotencyKey?: string;
-}
-
-/** What {@linkcode Hub.broadcast} sends, mirroring the admin route. */
-export interface BroadcastInput {
-  /** Event name. */
-  event?: string;
-  /** Publish on this topic (to its subscribers). */
-  topic?: string;
-  /** Any JSON value. */
-  payload: unknown;
-  /** Send directly to these users' connections (without `topic`: to them only). */
-  users?: string[];
-  /**
-   * Sign the publication on `topic` with this key, as {@linkcode PublishOptions.sign}
-   * does. Only with `topic`: direct sends to users are never signed.
-   *
-   * @default {undefined}
-   */
-  sign?: PublicationSigningKey | PublicationSigner;
-  /**
-   * Make the publication on `topic` safe to retry, as {@linkcode PublishOptions.idempotencyKey}
-   * does (in the server's scope). Only with `topic` and without `users`: direct sends to users
-   * are not remembered, so a retry would reach them twice.
-   *
-   * @default {undefined}
-   */
-  idempotencyKey?: string;
-}
-
-/** Connection status of one user, from {@linkcode Hub.userStatus}. */
-export interface UserStatus {
-  /** Whether the user has at least one authenticated connection. */
-  connected: boolean;
-  /** How many. */
-  connections: number;
-  /** When the oldest of them was accepted (epoch ms), or `null`. */
-  since: number | null;
-}
-
-/** A snapshot from {@linkcode Hub.stats}. */
-export interface HubStats {
-  /** Open connections (authenticated or not). */
-  connections: number;
-  /** Distinct authenticated users. */
-  users: number;
-  /** Distinct topics and patterns with subscribers. */
-  topics: number;
-  /** Total subscriptions. */
-  subscriptions: number;
-  /** Frames received per second, averaged over the last 10 s. */
-  messagesInPerSecond: number;
-  /** Frames sent per second, averaged over the last 10 s. */
-  messagesOutPerSecond: number;
-  /** Seconds since the hub was created. */
-  uptimeSeconds: number;
-}
+export type { BroadcastInput, PublishOptions } from "./publish_options.ts";
+export type { HubStats, UserStatus } from "./hub_stats.ts";
 
 /** A running hub, created by {@linkcode createHub}. */
 export interface Hub extends AsyncDisposable {
