@@ -13,7 +13,7 @@ import type { ControlAsk, ControlCommand } from "../engine/engine.ts";
 import { EngineError } from "../engine/errors.ts";
 import type { ClusterAnswer, ClusterAsks, Question } from "./cluster_asks.ts";
 import { type ConnectionPage, type ListQuery, MAX_LIST_LIMIT } from "./inspect.ts";
-import type { HubStats, UserStatus } from "./hub.ts";
+import type { HubStats, UserStatus } from "./hub_stats.ts";
 
 export type { ClusterAnswer } from "./cluster_asks.ts";
 

@@ -10,7 +10,7 @@ import type { Principal } from "../auth/principal.ts";
 import { CloseCode } from "../protocol/codes.ts";
 import { Outgoing } from "./codec/outgoing.ts";
 import type { Clock } from "./clock.ts";
-import type { UserStatus } from "./hub.ts";
+import type { UserStatus } from "./hub_stats.ts";
 import type { LogEntry } from "./log.ts";
 import { type HubMetrics, increment } from "./metrics.ts";
 import { Multimap } from "./_multimap.ts";
