@@ -16,10 +16,8 @@ import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 import { HubError } from "../protocol/errors.ts";
 import type {
-  AckFrame,
   ClientFrame,
   HistoryFrame,
-  PresenceClient,
   RequestId,
   ServerFrame,
   TopicPosition,
@@ -28,7 +26,6 @@ import type { PresenceEntry, PresenceEvent, StreamPosition } from "../engine/eng
 import { EngineError } from "../engine/errors.ts";
 import { PUBLISHED } from "../engine/engine.ts";
 import { matchPattern } from "../topic/pattern.ts";
-import { historyPublication } from "./history_publication.ts";
 import type { Deadline } from "./_deadlines.ts";
 import type { Peer } from "./admission.ts";
 import type { HubContext } from "./context.ts";
@@ -41,6 +38,16 @@ import { Outgoing } from "./codec/outgoing.ts";
 import type { Verdict } from "./permissions.ts";
 import type { AppHandlers, HandlerConnection, HandlerContext, PublishResult } from "./handlers.ts";
 import { CallSlot, type HandlerCall } from "./_handler_calls.ts";
+import { handlerConnection, handlerContext } from "./_session_handler_context.ts";
+import { ownPosition, readRecovery, recordPosition, recoveryAck } from "./_session_recovery.ts";
+import { historyQuery, historyReply, presenceClient, queryFailure } from "./_session_queries.ts";
+import {
+  auditsRefusal,
+  expiringAt,
+  recordViolation,
+  refreshRetryAt,
+  validRefresh,
+} from "./_session_limits.ts";
 
 type State = "awaiting_auth" | "open" | "closed";
 
@@ -283,31 +290,16 @@ export class Session implements DoorOwner {
   }
 
   #handlerConnection(): HandlerConnection {
-    const connection: HandlerConnection = { id: this.id };
-    return this.#remoteAddr === undefined && this.#transport === undefined ? connection : {
-      id: this.id,
-      remoteAddr: this.#remoteAddr,
-      transport: this.#transport,
-    };
+    return handlerConnection(this.id, this.#remoteAddr, this.#transport);
   }
 
-  /**
-   * A handler's context, with the request's own fields; its signal is made
-   * only if the handler reads it (so `extra` is added, never spread into it).
-   */
+  /** A handler's context, with the request's own fields (see {@linkcode handlerContext}). */
   #handlerContext<E extends object = Record<never, never>>(
     principal: Principal,
     call: HandlerCall,
     extra?: E,
   ): HandlerContext & E {
-    const context: HandlerContext = {
-      principal,
-      connection: this.#handlerConnection(),
-      get signal() {
-        return call.signal;
-      },
-    };
-    return (extra === undefined ? context : Object.assign(context, extra)) as HandlerContext & E;
+    return handlerContext(principal, this.#handlerConnection(), call, extra);
   }
 
   /**
@@ -546,7 +538,7 @@ export class Session implements DoorOwner {
       ? this.#checkBoth(principal, "subscribe", "presence", topic)
       : this.#ctx.check(this, principal, "subscribe", topic);
     // Decided now, in frame order: a recovery right after an unsubscribe resumes this connection's own position.
-    const ownPosition = since === undefined || this.#ownPosition(topic, since);
+    const own = since === undefined || ownPosition(this.#positions, topic, since);
     /** What the application's subscribe handler gave for the reply. */
     let initial: unknown;
     const finish = (v: Verdict, replay: boolean) => {
@@ -577,7 +569,7 @@ export class Session implements DoorOwner {
       );
     };
     const allowed = (v: Verdict): Promise<void> | void => {
-      if (ownPosition || !v.allowed) return finish(v, true);
+      if (own || !v.allowed) return finish(v, true);
       if (this.#state !== "open" || this.#principal !== principal) return;
       // Replaying from a position this connection was never given reads the
       // topic's history: it needs that permission. Without it the
@@ -605,30 +597,6 @@ export class Session implements DoorOwner {
       );
     };
     return verdict instanceof Promise ? verdict.then(decided) : decided(verdict);
-  }
-
-  /** Whether `since` is at or after the position this connection was last given for `topic`. */
-  #ownPosition(topic: string, since: TopicPosition): boolean {
-    const given = this.#positions?.get(topic);
-    return given !== undefined && given.epoch === since.epoch && since.offset >= given.offset;
-  }
-
-  /**
-   * Records the position a subscribe reply gave for `topic`. Past
-   * `maxSubscriptions` entries, the oldest one of a topic no longer
-   * subscribed is dropped (its next recovery then needs `history`).
-   */
-  #given(topic: string, position: TopicPosition): void {
-    const positions = this.#positions ??= new Map();
-    positions.delete(topic);
-    positions.set(topic, { offset: position.offset, epoch: position.epoch });
-    if (positions.size <= this.#ctx.limits.maxSubscriptions) return;
-    for (const old of positions.keys()) {
-      if (!this.#subscriptions.has(old)) {
-        positions.delete(old);
-        return;
-      }
-    }
   }
 
   /** Both actions allowed, or the first refusal. */
@@ -676,27 +644,18 @@ export class Session implements DoorOwner {
     const waiting: Outgoing[] = [];
     (this.#recovering ??= new Map()).set(topic, waiting);
     this.#ctx.fanout.add(topic, this);
-    const engine = this.#ctx.engine;
-    const read = since === undefined
-      ? engine.position(topic).then((position) => ({ position, recovered: undefined, replay: [] }))
-      : !replay
-      ? engine.position(topic).then((position) => ({ position, recovered: false, replay: [] }))
-      : engine.recover(topic, since, this.#ctx.maxRecover).then((r) => ({
-        position: r.position,
-        recovered: r.recovered,
-        replay: r.recovered ? r.publications : [],
-      }));
+    const read = readRecovery(this.#ctx.engine, topic, since, replay, this.#ctx.maxRecover);
     return read.then(
       ({ position, recovered, replay }) => {
         if (!this.#stillRecovering(topic, waiting)) return;
-        // `id` right after `type`, as in every other reply.
-        const ack: AckFrame = id === undefined
-          ? { type: "ack", offset: position.offset, epoch: position.epoch }
-          : { type: "ack", id, offset: position.offset, epoch: position.epoch };
-        if (recovered !== undefined) ack.recovered = recovered;
-        if (data !== undefined) ack.data = data;
-        this.#given(topic, position);
-        this.#reply(ack);
+        recordPosition(
+          this.#positions ??= new Map(),
+          topic,
+          position,
+          this.#ctx.limits.maxSubscriptions,
+          this.#subscriptions,
+        );
+        this.#reply(recoveryAck(id, position, recovered, data));
         let last = since !== undefined && recovered ? since.offset : position.offset;
         for (const entry of replay) {
           this.#door.publication(
@@ -990,7 +949,7 @@ export class Session implements DoorOwner {
     );
     // Audited at the 1st, 10th, 100th... refusal of a connection, so a flood cannot flood the log too.
     const refused = ++this.#refusedPublishes;
-    if (/^10*$/.test(String(refused))) {
+    if (auditsRefusal(refused)) {
       this.#ctx.audit({
         level: "warn",
         event: "publish.refused",
@@ -1010,19 +969,10 @@ export class Session implements DoorOwner {
     const allowed = (v: Verdict): Promise<void> | void => {
       if (this.#state !== "open") return;
       if (!v.allowed) return this.#error(v.code, v.message, id);
-      const query = frame.since === undefined
-        ? { limit: frame.limit ?? 100, reverse: frame.reverse ?? false }
-        : { limit: frame.limit ?? 100, reverse: frame.reverse ?? false, since: frame.since };
-      return this.#ctx.engine.history(topic, query).then((result) => {
-        this.#reply({
-          type: "history",
-          id,
-          topic,
-          publications: result.publications.map(historyPublication),
-          offset: result.position.offset,
-          epoch: result.position.epoch,
-        });
-      }, (error) => this.#queryFailed(error, "history", topic, id));
+      return this.#ctx.engine.history(topic, historyQuery(frame)).then(
+        (result) => this.#reply(historyReply(id, topic, result)),
+        (error) => this.#queryFailed(error, "history", topic, id),
+      );
     };
     return verdict instanceof Promise ? verdict.then(allowed) : allowed(verdict);
   }
@@ -1072,10 +1022,9 @@ export class Session implements DoorOwner {
     id: RequestId | undefined,
   ): void {
     if (this.#state !== "open") return;
-    if (error instanceof EngineError && error.code === "NO_HISTORY") {
-      return this.#error("NO_HISTORY", error.message, id);
-    }
-    if (!(error instanceof EngineError)) return this.#failed(request, error, id);
+    const failure = queryFailure(error);
+    if (failure === "no_history") return this.#error("NO_HISTORY", (error as Error).message, id);
+    if (failure === "bug") return this.#failed(request, error, id);
     this.#engineFailed("read", topic, error);
     this.#error("INTERNAL", `Cannot read '${topic}' now: the engine is unavailable`, id);
   }
@@ -1195,9 +1144,10 @@ export class Session implements DoorOwner {
   #armExpiry(principal: Principal): void {
     const expiresAt = principal.expiresAt;
     if (expiresAt === null) return this.#at(undefined);
-    const remaining = expiresAt - this.#ctx.clock.now();
-    const lead = Math.min(this.#ctx.tokenExpiringLeadMs, remaining / 2);
-    this.#at(expiresAt - lead, "token_expiring");
+    this.#at(
+      expiringAt(expiresAt, this.#ctx.clock.now(), this.#ctx.tokenExpiringLeadMs),
+      "token_expiring",
+    );
   }
 
   /**
@@ -1266,7 +1216,7 @@ export class Session implements DoorOwner {
           return;
         }
         const next = result.expiresAt;
-        if (next !== null && (typeof next !== "number" || !(next > this.#ctx.clock.now()))) {
+        if (!validRefresh(next, this.#ctx.clock.now())) {
           this.#ctx.log({
             level: "error",
             event: "handler.bad_refresh",
@@ -1285,19 +1235,19 @@ export class Session implements DoorOwner {
           this.close(CloseCode.AuthFailed, "Refresh refused by the application");
           return;
         }
-        const left = expiresAt - this.#ctx.clock.now();
-        if (left > 2000) this.#at(expiresAt - left / 2, "token_expiring");
+        const retryAt = refreshRetryAt(expiresAt, this.#ctx.clock.now());
+        if (retryAt !== undefined) this.#at(retryAt, "token_expiring");
       },
     );
   }
 
   #violation(): void {
-    const now = this.#ctx.clock.now();
-    const since = now - this.#ctx.limits.violationWindowMs;
+    const limits = this.#ctx.limits;
     const violations = this.#violations ??= [];
-    while (violations.length > 0 && violations[0] <= since) violations.shift();
-    violations.push(now);
-    if (violations.length > this.#ctx.limits.maxViolations) {
+    if (
+      recordViolation(violations, this.#ctx.clock.now(), limits.violationWindowMs) >
+        limits.maxViolations
+    ) {
       this.#ctx.audit({ level: "warn", event: "protocol.violations", connection: this.id });
       this.close(CloseCode.ProtocolViolation, "Too many protocol violations");
     }
@@ -1395,10 +1345,4 @@ export class Session implements DoorOwner {
     increment(this.#ctx.metrics.messagesOut, frame.type);
     this.#door.reply(frame);
   }
-}
-
-function presenceClient(entry: PresenceEntry): PresenceClient {
-  const client: PresenceClient = { user: entry.user, connectionId: entry.connection };
-  if (entry.info !== undefined) client.info = entry.info;
-  return client;
 }
