@@ -15,13 +15,7 @@ import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 import { HubError } from "../protocol/errors.ts";
-import type {
-  ClientFrame,
-  HistoryFrame,
-  RequestId,
-  ServerFrame,
-  TopicPosition,
-} from "../protocol/frames.ts";
+import type { ClientFrame, RequestId, ServerFrame, TopicPosition } from "../protocol/frames.ts";
 import type { PresenceEntry, PresenceEvent, StreamPosition } from "../engine/engine.ts";
 import { EngineError } from "../engine/errors.ts";
 import { PUBLISHED } from "../engine/engine.ts";
@@ -40,7 +34,7 @@ import type { AppHandlers, HandlerConnection, HandlerContext, PublishResult } fr
 import { CallSlot, type HandlerCall } from "./_handler_calls.ts";
 import { handlerConnection, handlerContext } from "./_session_handler_context.ts";
 import { ownPosition, readRecovery, recordPosition, recoveryAck } from "./_session_recovery.ts";
-import { historyQuery, historyReply, presenceClient, queryFailure } from "./_session_queries.ts";
+import { history, presenceClient, presenceQuery, type QueryPort, rpc } from "./_session_queries.ts";
 import {
   auditsRefusal,
   expiringAt,
@@ -337,33 +331,6 @@ export class Session implements DoorOwner {
     });
   }
 
-  #rpcAnswered(result: unknown, id: RequestId | undefined): void {
-    if (this.#state === "open") this.#reply({ type: "rpc", id, data: result ?? null });
-  }
-
-  #rpcFailed(error: HubError, id: RequestId | undefined): void {
-    if (this.#state === "open") this.#error(error.code, error.message, id);
-  }
-
-  /** `rpc`: answered by the method the application registered, concurrently with later frames. */
-  #rpc(principal: Principal, method: string, data: unknown, id: RequestId | undefined): void {
-    const handler = this.#ctx.rpcHandler(method);
-    if (handler === undefined) {
-      return this.#error("BAD_REQUEST", `Cannot call '${method}': no such method`, id);
-    }
-    let answer: unknown;
-    try {
-      answer = this.#invoke(
-        "rpc",
-        (call) => handler(this.#handlerContext(principal, call, { method, data })),
-      );
-    } catch (error) {
-      return this.#rpcFailed(error as HubError, id);
-    }
-    if (!(answer instanceof Promise)) return this.#rpcAnswered(answer, id);
-    answer.then((result) => this.#rpcAnswered(result, id), (e) => this.#rpcFailed(e, id));
-  }
-
   /**
    * Called by the adapter for every received message. Frames are handled in
    * order: while an asynchronous check is pending, later frames wait in a
@@ -478,6 +445,19 @@ export class Session implements DoorOwner {
     }
   }
 
+  /** How the queries (`_session_queries.ts`) reach a session: one table for every session. */
+  static readonly #queries: QueryPort<Session> = {
+    hub: (session) => session.#ctx,
+    open: (session) => session.#state === "open",
+    reply: (session, frame) => session.#reply(frame),
+    error: (session, code, message, id) => session.#error(code, message, id),
+    failed: (session, request, error, id) => session.#failed(request, error, id),
+    engineFailed: (session, operation, topic, error) =>
+      session.#engineFailed(operation, topic, error),
+    connection: (session) => session.#handlerConnection(),
+    invoke: (session, kind, fn) => session.#invoke(kind, fn),
+  };
+
   /**
    * The handler of each request in the request table (`src/protocol/requests.ts`),
    * by name: a request the table names without a handler here does not
@@ -497,11 +477,13 @@ export class Session implements DoorOwner {
     },
     publish: (session, principal, r) =>
       session.#publish(principal, r.topic, r.payload, r.jws, r.id, r.idempotencyKey),
-    history: (session, principal, r) => session.#history(principal, r),
-    presence: (session, principal, r) => session.#presenceQuery(principal, r.type, r.topic, r.id),
+    history: (session, principal, r) => history(Session.#queries, session, principal, r),
+    presence: (session, principal, r) =>
+      presenceQuery(Session.#queries, session, principal, r.type, r.topic, r.id),
     presence_stats: (session, principal, r) =>
-      session.#presenceQuery(principal, r.type, r.topic, r.id),
-    rpc: (session, principal, r) => session.#rpc(principal, r.method, r.data, r.id),
+      presenceQuery(Session.#queries, session, principal, r.type, r.topic, r.id),
+    rpc: (session, principal, r) =>
+      rpc(Session.#queries, session, principal, r.method, r.data, r.id),
   };
 
   #dispatch(frame: ClientFrame): Promise<void> | void {
@@ -960,73 +942,6 @@ export class Session implements DoorOwner {
       });
     }
     if (this.#state === "open") this.#error(code, message, id);
-  }
-
-  /** `history`: under the ACL action `history`, on a topic that keeps history. */
-  #history(principal: Principal, frame: HistoryFrame): Promise<void> | void {
-    const { topic, id } = frame;
-    const verdict = this.#ctx.check(this, principal, "history", topic);
-    const allowed = (v: Verdict): Promise<void> | void => {
-      if (this.#state !== "open") return;
-      if (!v.allowed) return this.#error(v.code, v.message, id);
-      return this.#ctx.engine.history(topic, historyQuery(frame)).then(
-        (result) => this.#reply(historyReply(id, topic, result)),
-        (error) => this.#queryFailed(error, "history", topic, id),
-      );
-    };
-    return verdict instanceof Promise ? verdict.then(allowed) : allowed(verdict);
-  }
-
-  /** `presence` and `presence_stats`: under the ACL action `presence`. */
-  #presenceQuery(
-    principal: Principal,
-    type: "presence" | "presence_stats",
-    topic: string,
-    id: RequestId | undefined,
-  ): Promise<void> | void {
-    if (!this.#ctx.presence) {
-      return this.#error(
-        "BAD_REQUEST",
-        "Cannot answer presence: this hub does not track presence",
-        id,
-      );
-    }
-    const verdict = this.#ctx.check(this, principal, "presence", topic);
-    const allowed = (v: Verdict): Promise<void> | void => {
-      if (this.#state !== "open") return;
-      if (!v.allowed) return this.#error(v.code, v.message, id);
-      const engine = this.#ctx.engine;
-      return type === "presence"
-        ? engine.presence(topic).then(
-          (entries) => this.#reply({ type, id, topic, clients: entries.map(presenceClient) }),
-          (error) => this.#queryFailed(error, type, topic, id),
-        )
-        : engine.presenceStats(topic).then(
-          (stats) =>
-            this.#reply({ type, id, topic, connections: stats.connections, users: stats.users }),
-          (error) => this.#queryFailed(error, type, topic, id),
-        );
-    };
-    return verdict instanceof Promise ? verdict.then(allowed) : allowed(verdict);
-  }
-
-  /**
-   * A history or presence read failed: a typed error gives its code; an
-   * engine's failure is `INTERNAL` and retryable; anything else is a bug,
-   * logged with its detail and answered with a generic `INTERNAL`.
-   */
-  #queryFailed(
-    error: unknown,
-    request: "history" | "presence" | "presence_stats",
-    topic: string,
-    id: RequestId | undefined,
-  ): void {
-    if (this.#state !== "open") return;
-    const failure = queryFailure(error);
-    if (failure === "no_history") return this.#error("NO_HISTORY", (error as Error).message, id);
-    if (failure === "bug") return this.#failed(request, error, id);
-    this.#engineFailed("read", topic, error);
-    this.#error("INTERNAL", `Cannot read '${topic}' now: the engine is unavailable`, id);
   }
 
   async #auth(token: string, id: RequestId | undefined): Promise<void> {
