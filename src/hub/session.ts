@@ -11,7 +11,6 @@
 
 import { SmallSet } from "./_small_set.ts";
 import { isPattern, validateTopic } from "../topic/topic.ts";
-import { AuthError } from "../auth/errors.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 import { HubError } from "../protocol/errors.ts";
@@ -32,18 +31,18 @@ import { Outgoing } from "./codec/outgoing.ts";
 import type { Verdict } from "./permissions.ts";
 import type { AppHandlers, HandlerConnection, HandlerContext, PublishResult } from "./handlers.ts";
 import { CallSlot, type HandlerCall } from "./_handler_calls.ts";
+import {
+  auth,
+  authenticated,
+  type AuthPort,
+  deadline,
+  type DeadlineKind,
+  type SessionState,
+} from "./_session_auth.ts";
 import { handlerConnection, handlerContext } from "./_session_handler_context.ts";
 import { ownPosition, readRecovery, recordPosition, recoveryAck } from "./_session_recovery.ts";
 import { history, presenceClient, presenceQuery, type QueryPort, rpc } from "./_session_queries.ts";
-import {
-  auditsRefusal,
-  expiringAt,
-  recordViolation,
-  refreshRetryAt,
-  validRefresh,
-} from "./_session_limits.ts";
-
-type State = "awaiting_auth" | "open" | "closed";
+import { auditsRefusal, recordViolation } from "./_session_limits.ts";
 
 /**
  * Handles one typed request: the principal is the session's (for a request
@@ -55,9 +54,6 @@ type Handler<K extends RequestType> = (
   request: Extract<ClientFrame, { type: K }>,
 ) => Promise<void> | void;
 
-/** What the connection's one deadline is for. */
-type DeadlineKind = "first_message" | "token_expiring" | "token_expired";
-
 /** One client's session. Created by the hub; its door feeds it requests. */
 export class Session implements DoorOwner {
   /** Server-assigned id. */
@@ -66,7 +62,7 @@ export class Session implements DoorOwner {
   readonly since: number;
   #door: Door;
   #ctx: HubContext;
-  #state: State = "awaiting_auth";
+  #state: SessionState = "awaiting_auth";
   #principal: Principal | undefined;
   #subscriptions = new SmallSet<string>();
   /** How many of `#subscriptions` are patterns (bounded by `maxPatternsPerConnection`). */
@@ -154,7 +150,7 @@ export class Session implements DoorOwner {
    */
   start(principal: Principal | undefined): void {
     if (principal !== undefined) {
-      const pending = this.#authenticated(principal, undefined);
+      const pending = authenticated(Session.#port, this, principal, undefined);
       // The application's connect handler is deciding: frames wait their turn.
       if (pending !== undefined) {
         this.#waitFor(pending.catch((error) => this.#failed("connect", error, undefined)));
@@ -445,10 +441,23 @@ export class Session implements DoorOwner {
     }
   }
 
-  /** How the queries (`_session_queries.ts`) reach a session: one table for every session. */
-  static readonly #queries: QueryPort<Session> = {
+  /**
+   * How the queries (`_session_queries.ts`) and authentication
+   * (`_session_auth.ts`) reach a session: one table for every session.
+   */
+  static readonly #port: QueryPort<Session> & AuthPort<Session> = {
     hub: (session) => session.#ctx,
     open: (session) => session.#state === "open",
+    state: (session) => session.#state,
+    principal: (session) => session.#principal,
+    authenticate: (session, principal, welcome) => {
+      if (welcome) session.#state = "open";
+      session.#principal = principal;
+    },
+    at: (session, at, kind) => session.#at(at, kind),
+    call: (session, kind, fn) => session.#call(kind, fn),
+    transport: (session) => session.#transport,
+    serverSubscribe: (session, topic) => session.#serverSubscribe(topic),
     reply: (session, frame) => session.#reply(frame),
     error: (session, code, message, id) => session.#error(code, message, id),
     failed: (session, request, error, id) => session.#failed(request, error, id),
@@ -466,7 +475,7 @@ export class Session implements DoorOwner {
    */
   static readonly #handlers: { readonly [K in RequestType]: Handler<K> } = {
     ping: (session, _principal, r) => session.#reply({ type: "pong", id: r.id }),
-    auth: (session, _principal, r) => session.#auth(r.token, r.id),
+    auth: (session, _principal, r) => auth(Session.#port, session, r.token, r.id),
     subscribe: (session, principal, r) =>
       r.since === undefined && r.presence === undefined
         ? session.#subscribe(principal, r.topic, r.id)
@@ -477,13 +486,12 @@ export class Session implements DoorOwner {
     },
     publish: (session, principal, r) =>
       session.#publish(principal, r.topic, r.payload, r.jws, r.id, r.idempotencyKey),
-    history: (session, principal, r) => history(Session.#queries, session, principal, r),
+    history: (session, principal, r) => history(Session.#port, session, principal, r),
     presence: (session, principal, r) =>
-      presenceQuery(Session.#queries, session, principal, r.type, r.topic, r.id),
+      presenceQuery(Session.#port, session, principal, r.type, r.topic, r.id),
     presence_stats: (session, principal, r) =>
-      presenceQuery(Session.#queries, session, principal, r.type, r.topic, r.id),
-    rpc: (session, principal, r) =>
-      rpc(Session.#queries, session, principal, r.method, r.data, r.id),
+      presenceQuery(Session.#port, session, principal, r.type, r.topic, r.id),
+    rpc: (session, principal, r) => rpc(Session.#port, session, principal, r.method, r.data, r.id),
   };
 
   #dispatch(frame: ClientFrame): Promise<void> | void {
@@ -944,127 +952,6 @@ export class Session implements DoorOwner {
     if (this.#state === "open") this.#error(code, message, id);
   }
 
-  async #auth(token: string, id: RequestId | undefined): Promise<void> {
-    if (this.#principal?.anonymous === true) {
-      // Not a refresh (it has no token to refresh) and not a sign-in (it
-      // would keep the anonymous connection's place outside the user index,
-      // out of reach of revocation): a user connects afresh with a token.
-      this.#ctx.audit({
-        level: "warn",
-        event: "auth.failed",
-        reason: "anonymous_connection",
-        connection: this.id,
-      });
-      this.#error(
-        "AUTH_FAILED",
-        "Cannot authenticate an anonymous connection: reconnect with the token",
-        id,
-      );
-      this.close(CloseCode.AuthFailed, "Anonymous connection cannot authenticate");
-      return;
-    }
-    let principal: Principal;
-    try {
-      principal = await this.#ctx.verify(token);
-    } catch (error) {
-      const authError = error instanceof AuthError ? error : undefined;
-      const code = authError?.code ?? "AUTH_FAILED";
-      this.#ctx.audit({
-        level: "info",
-        event: "auth.failed",
-        reason: authError?.reason ?? "invalid",
-        source: "message",
-        connection: this.id,
-      });
-      if (this.#state === "closed") return;
-      this.#error(code, authError?.message ?? "Token is invalid", id);
-      // A failed first-message auth ends the connection; a failed refresh
-      // leaves the old token in force until its own expiry.
-      if (this.#state === "awaiting_auth") {
-        this.close(CloseCode.AuthFailed, "Authentication failed");
-      }
-      return;
-    }
-    if (this.#state === "closed") return;
-    if (this.#state === "awaiting_auth") {
-      return this.#authenticated(principal, id);
-    }
-    if (principal.sub !== this.#principal?.sub) {
-      this.#ctx.audit({
-        level: "warn",
-        event: "auth.failed",
-        reason: "subject_changed",
-        connection: this.id,
-      });
-      this.close(CloseCode.AuthFailed, "Token subject changed");
-      return;
-    }
-    this.#principal = principal;
-    this.#armExpiry(principal);
-    await this.recheck();
-    this.#reply({ type: "ack", id, expiresAt: principal.expiresAt });
-  }
-
-  #authenticated(principal: Principal, id: RequestId | undefined): Promise<void> | void {
-    const accepted = this.#ctx.onAuthenticated(this, principal);
-    if (accepted !== undefined) {
-      this.close(accepted.code, accepted.reason);
-      return;
-    }
-    const connect = this.#ctx.handlers?.connect;
-    if (connect === undefined) return this.#welcome(principal, id);
-    // Known now, so that a close while the application decides finds its user.
-    this.#principal = principal;
-    this.#at(undefined);
-    return this.#call("connect", (call) => connect(this.#handlerContext(principal, call)))
-      .then((result) => {
-        if (this.#state === "closed") return;
-        this.#welcome(principal, id);
-        for (const topic of result?.subscriptions ?? []) this.#serverSubscribe(topic);
-      }, (error: HubError) => {
-        if (this.#state === "closed") return;
-        this.#error(error.code, error.message, id);
-        this.close(
-          error.retry ? CloseCode.Overloaded : CloseCode.AuthFailed,
-          "Refused by the application",
-        );
-      });
-  }
-
-  #welcome(principal: Principal, id: RequestId | undefined): void {
-    this.#state = "open";
-    this.#principal = principal;
-    this.#armExpiry(principal);
-    this.#reply({
-      type: "welcome",
-      id,
-      connectionId: this.id,
-      user: principal.sub,
-      expiresAt: principal.expiresAt,
-    });
-    this.#ctx.events?.({
-      type: "connect",
-      at: this.#ctx.clock.now(),
-      connection: this.id,
-      user: principal.sub,
-      transport: this.#transport,
-    });
-  }
-
-  /**
-   * Schedules `token_expiring` and then the close at `exp`, replacing the
-   * deadline in force (one at a time: the close is scheduled when the
-   * warning goes out).
-   */
-  #armExpiry(principal: Principal): void {
-    const expiresAt = principal.expiresAt;
-    if (expiresAt === null) return this.#at(undefined);
-    this.#at(
-      expiringAt(expiresAt, this.#ctx.clock.now(), this.#ctx.tokenExpiringLeadMs),
-      "token_expiring",
-    );
-  }
-
   /**
    * Replaces the connection's deadline (`at` undefined: clears it). The
    * deadline calls the shared `#onDeadline` with the connection as `this`,
@@ -1078,82 +965,12 @@ export class Session implements DoorOwner {
       : this.#ctx.deadlines.add(at, this.#onDeadline, this);
   }
 
+  /** The deadline is due: cleared, then acted on (`_session_auth.ts`). */
   #onDeadline(): void {
     const kind = this.#deadlineKind;
     this.#deadline = undefined;
     this.#deadlineKind = undefined;
-    if (kind === "first_message") {
-      if (this.#state !== "awaiting_auth") return;
-      this.#ctx.audit({
-        level: "info",
-        event: "auth.failed",
-        reason: "first_message_timeout",
-        connection: this.id,
-      });
-      this.close(CloseCode.AuthFailed, "Authentication timeout");
-      return;
-    }
-    const principal = this.#principal;
-    const expiresAt = principal?.expiresAt;
-    if (principal === undefined || expiresAt === null || expiresAt === undefined) return;
-    if (kind === "token_expiring") {
-      if (this.#ctx.handlers?.refresh !== undefined && this.#ctx.clock.now() < expiresAt) {
-        return this.#appRefresh(principal, expiresAt);
-      }
-      this.#reply({ type: "token_expiring", expiresAt });
-      this.#at(expiresAt, "token_expired");
-      return;
-    }
-    this.#ctx.log({
-      level: "info",
-      event: "auth.expired",
-      connection: this.id,
-      user: principal.sub,
-    });
-    this.#error("TOKEN_EXPIRED", "Token has expired");
-    this.close(CloseCode.AuthFailed, "Token expired");
-  }
-
-  /**
-   * Asks the application's `refresh` handler to extend the credentials
-   * (sessions without a token to refresh with). The close at `expiresAt`
-   * stays armed while it decides; a failure is tried again at half the
-   * time left, while at least a second is left.
-   */
-  #appRefresh(principal: Principal, expiresAt: number): void {
-    const refresh = this.#ctx.handlers!.refresh!;
-    this.#at(expiresAt, "token_expired");
-    this.#call("refresh", (call) => refresh(this.#handlerContext(principal, call))).then(
-      (result) => {
-        if (this.#state !== "open" || this.#principal !== principal) return;
-        if (result === undefined || result === null) {
-          this.#reply({ type: "token_expiring", expiresAt });
-          return;
-        }
-        const next = result.expiresAt;
-        if (!validRefresh(next, this.#ctx.clock.now())) {
-          this.#ctx.log({
-            level: "error",
-            event: "handler.bad_refresh",
-            connection: this.id,
-            error: "The refresh handler's expiresAt is not a time in the future",
-          });
-          return;
-        }
-        this.#principal = { ...principal, expiresAt: next };
-        this.#armExpiry(this.#principal);
-      },
-      (error: HubError) => {
-        if (this.#state !== "open" || this.#principal !== principal) return;
-        if (!error.retry) {
-          this.#error("TOKEN_EXPIRED", error.message);
-          this.close(CloseCode.AuthFailed, "Refresh refused by the application");
-          return;
-        }
-        const retryAt = refreshRetryAt(expiresAt, this.#ctx.clock.now());
-        if (retryAt !== undefined) this.#at(retryAt, "token_expiring");
-      },
-    );
+    deadline(Session.#port, this, kind);
   }
 
   #violation(): void {
