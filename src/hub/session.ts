@@ -10,7 +10,7 @@
  */
 
 import { SmallSet } from "./_small_set.ts";
-import { isPattern, validateTopic } from "../topic/topic.ts";
+import { isPattern } from "../topic/topic.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 import { HubError } from "../protocol/errors.ts";
@@ -27,10 +27,11 @@ import { errorDetail } from "./log.ts";
 import { takeToken } from "./token_bucket.ts";
 import { REQUESTS, type RequestType } from "../protocol/requests.ts";
 import type { Door, DoorOwner } from "./codec/door.ts";
-import { Outgoing } from "./codec/outgoing.ts";
+import type { Outgoing } from "./codec/outgoing.ts";
 import type { Verdict } from "./permissions.ts";
 import type { AppHandlers, HandlerConnection, HandlerContext, PublishResult } from "./handlers.ts";
 import { CallSlot, type HandlerCall } from "./_handler_calls.ts";
+import { serverSubscribe, subscribe, type SubscribePort } from "./_session_subscribe.ts";
 import {
   auth,
   authenticated,
@@ -40,7 +41,6 @@ import {
   type SessionState,
 } from "./_session_auth.ts";
 import { handlerConnection, handlerContext } from "./_session_handler_context.ts";
-import { ownPosition, readRecovery, recordPosition, recoveryAck } from "./_session_recovery.ts";
 import { history, presenceClient, presenceQuery, type QueryPort, rpc } from "./_session_queries.ts";
 import { auditsRefusal, recordViolation } from "./_session_limits.ts";
 
@@ -293,41 +293,6 @@ export class Session implements DoorOwner {
   }
 
   /**
-   * A subscription the application's connect handler made: concrete topics
-   * only, no ACL check and no reply; what fails is logged.
-   */
-  #serverSubscribe(topic: string): void {
-    const problem = validateTopic(topic);
-    if (problem !== undefined || this.#subscriptions.has(topic)) {
-      if (problem !== undefined) {
-        this.#ctx.log({
-          level: "error",
-          event: "handler.bad_subscription",
-          connection: this.id,
-          error: problem,
-        });
-      }
-      return;
-    }
-    if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) return;
-    this.#subscriptions.add(topic);
-    const start = () => {
-      if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
-        this.#ctx.fanout.release(topic);
-        return;
-      }
-      if (this.#ctx.presence) this.#enter(topic);
-      this.#ctx.fanout.add(topic, this);
-    };
-    const held = this.#ctx.fanout.hold(topic);
-    if (held === undefined) return start();
-    held.then(start, (error) => {
-      this.#engineFailed("subscribe", topic, error);
-      this.#subscriptions.delete(topic);
-    });
-  }
-
-  /**
    * Called by the adapter for every received message. Frames are handled in
    * order: while an asynchronous check is pending, later frames wait in a
    * bounded queue.
@@ -442,10 +407,11 @@ export class Session implements DoorOwner {
   }
 
   /**
-   * How the queries (`_session_queries.ts`) and authentication
-   * (`_session_auth.ts`) reach a session: one table for every session.
+   * How the queries (`_session_queries.ts`), authentication
+   * (`_session_auth.ts`) and subscribe (`_session_subscribe.ts`) reach a
+   * session: one table for every session.
    */
-  static readonly #port: QueryPort<Session> & AuthPort<Session> = {
+  static readonly #port: QueryPort<Session> & AuthPort<Session> & SubscribePort<Session> = {
     hub: (session) => session.#ctx,
     open: (session) => session.#state === "open",
     state: (session) => session.#state,
@@ -457,7 +423,32 @@ export class Session implements DoorOwner {
     at: (session, at, kind) => session.#at(at, kind),
     call: (session, kind, fn) => session.#call(kind, fn),
     transport: (session) => session.#transport,
-    serverSubscribe: (session, topic) => session.#serverSubscribe(topic),
+    serverSubscribe: (session, topic) => serverSubscribe(Session.#port, session, topic),
+    subscriptions: (session) => session.#subscriptions,
+    patterns: (session) => session.#patterns,
+    countPattern: (session) => {
+      session.#patterns++;
+    },
+    recovering: (session) => session.#recovering,
+    startRecovery: (session, topic, waiting) => {
+      (session.#recovering ??= new Map()).set(topic, waiting);
+    },
+    endRecovery: (session, topic) => {
+      session.#recovering!.delete(topic);
+      if (session.#recovering!.size === 0) session.#recovering = undefined;
+    },
+    follow: (session, topic) => {
+      (session.#following ??= new SmallSet()).add(topic);
+    },
+    positions: (session) => session.#positions,
+    givenPositions: (session) => session.#positions ??= new Map(),
+    publication: (session, publication) => session.#door.publication(publication),
+    ack: (session, id) => session.#ack(id),
+    subscribedAck: (session, id, data) => session.#subscribedAck(id, data),
+    rateLimited: (session, limit, message, id) => session.#rateLimited(limit, message, id),
+    enter: (session, topic) => session.#enter(topic),
+    unsubscribed: (session, topic) => session.#unsubscribed(topic),
+    notHeld: (session, topic, id, error) => session.#notHeld(topic, id, error),
     reply: (session, frame) => session.#reply(frame),
     error: (session, code, message, id) => session.#error(code, message, id),
     failed: (session, request, error, id) => session.#failed(request, error, id),
@@ -478,8 +469,8 @@ export class Session implements DoorOwner {
     auth: (session, _principal, r) => auth(Session.#port, session, r.token, r.id),
     subscribe: (session, principal, r) =>
       r.since === undefined && r.presence === undefined
-        ? session.#subscribe(principal, r.topic, r.id)
-        : session.#subscribe(principal, r.topic, r.id, r.since, r.presence),
+        ? subscribe(Session.#port, session, principal, r.topic, r.id)
+        : subscribe(Session.#port, session, principal, r.topic, r.id, r.since, r.presence),
     unsubscribe: (session, _principal, r) => {
       session.#unsubscribed(r.topic);
       session.#ack(r.id);
@@ -502,198 +493,6 @@ export class Session implements DoorOwner {
     const handler = Session.#handlers[frame.type] as Handler<RequestType>;
     // An unauthenticated request's handler does not read the principal.
     return handler(this, principal!, frame);
-  }
-
-  #subscribe(
-    principal: Principal,
-    topic: string,
-    id: RequestId | undefined,
-    since?: TopicPosition,
-    presence?: boolean,
-  ): Promise<void> | void {
-    if (this.#subscriptions.has(topic)) return this.#ack(id);
-    if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) {
-      return this.#rateLimited(
-        "subscriptions",
-        `Cannot subscribe to more than ${this.#ctx.limits.maxSubscriptions} topics on one connection`,
-        id,
-      );
-    }
-    const pattern = isPattern(topic);
-    if (pattern) {
-      const refusal = this.#ctx.patternQuota.refusal(principal.sub, this.#patterns, topic);
-      if (refusal !== undefined) return this.#rateLimited("pattern_subscriptions", refusal, id);
-    }
-    const verdict = presence === true
-      ? this.#checkBoth(principal, "subscribe", "presence", topic)
-      : this.#ctx.check(this, principal, "subscribe", topic);
-    // Decided now, in frame order: a recovery right after an unsubscribe resumes this connection's own position.
-    const own = since === undefined || ownPosition(this.#positions, topic, since);
-    /** What the application's subscribe handler gave for the reply. */
-    let initial: unknown;
-    const finish = (v: Verdict, replay: boolean) => {
-      if (this.#state !== "open" || this.#principal !== principal) return;
-      if (!v.allowed) return this.#error(v.code, v.message, id);
-      if (this.#subscriptions.has(topic)) return this.#ack(id);
-      if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) return;
-      if (pattern) {
-        // Asked again: other subscriptions may have taken the room while the check was pending.
-        const refusal = this.#ctx.patternQuota.refusal(principal.sub, this.#patterns, topic);
-        if (refusal !== undefined) return this.#rateLimited("pattern_subscriptions", refusal, id);
-        this.#patterns++;
-        this.#ctx.patternQuota.take(principal.sub);
-      }
-      // Reserved before the engine is asked, so limits count it meanwhile.
-      this.#subscriptions.add(topic);
-      const history = pattern ? "no" : this.#ctx.historyOf(topic);
-      const plain = history === "no" && since === undefined && !this.#ctx.presence;
-      const held = this.#ctx.fanout.hold(topic);
-      if (held === undefined && plain) {
-        this.#ctx.fanout.add(topic, this);
-        return this.#subscribedAck(id, initial);
-      }
-      const start = () => this.#held(topic, id, history !== "no", since, presence, replay, initial);
-      return held === undefined ? start() : held.then(
-        start,
-        (error) => this.#notHeld(topic, id, error),
-      );
-    };
-    const allowed = (v: Verdict): Promise<void> | void => {
-      if (own || !v.allowed) return finish(v, true);
-      if (this.#state !== "open" || this.#principal !== principal) return;
-      // Replaying from a position this connection was never given reads the
-      // topic's history: it needs that permission. Without it the
-      // subscription still starts, and the reply says `recovered: false`.
-      const reading = this.#ctx.check(this, principal, "history", topic);
-      return reading instanceof Promise
-        ? reading.then((r) => finish(v, r.allowed))
-        : finish(v, reading.allowed);
-    };
-    const hook = this.#ctx.handlers?.subscribe;
-    // The application decides after the ACL, before anything is reserved.
-    const decided = hook === undefined ? allowed : (v: Verdict): Promise<void> | void => {
-      if (!v.allowed) return allowed(v);
-      return this.#call(
-        "subscribe",
-        (call) => hook(this.#handlerContext(principal, call, { topic })),
-      ).then(
-        (result) => {
-          initial = result?.data;
-          return allowed(v);
-        },
-        (error: HubError) => {
-          if (this.#state === "open") this.#error(error.code, error.message, id);
-        },
-      );
-    };
-    return verdict instanceof Promise ? verdict.then(decided) : decided(verdict);
-  }
-
-  /** Both actions allowed, or the first refusal. */
-  #checkBoth(
-    principal: Principal,
-    first: "subscribe",
-    second: "presence",
-    topic: string,
-  ): Verdict | Promise<Verdict> {
-    const a = this.#ctx.check(this, principal, first, topic);
-    const then = (v: Verdict) => v.allowed ? this.#ctx.check(this, principal, second, topic) : v;
-    return a instanceof Promise ? a.then(then) : then(a);
-  }
-
-  /**
-   * The engine holds `topic` now: the reserved subscription starts, unless it
-   * ended meanwhile. On a topic with history, live publications wait while
-   * its position (or the recovery) is read; then go the reply, the replay,
-   * and the waiting publications the replay did not already hold, so a
-   * publication racing the recovery is neither lost nor doubled.
-   */
-  #held(
-    topic: string,
-    id: RequestId | undefined,
-    history: boolean,
-    since: TopicPosition | undefined,
-    presence: boolean | undefined,
-    replay: boolean,
-    data: unknown,
-  ): Promise<void> | void {
-    if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
-      this.#ctx.fanout.release(topic);
-      return;
-    }
-    if (!isPattern(topic)) {
-      if (presence === true && this.#ctx.fanout.follow(topic, this)) {
-        (this.#following ??= new SmallSet()).add(topic);
-      }
-      if (this.#ctx.presence) this.#enter(topic);
-    }
-    if (!history && since === undefined) {
-      this.#ctx.fanout.add(topic, this);
-      return this.#subscribedAck(id, data);
-    }
-    const waiting: Outgoing[] = [];
-    (this.#recovering ??= new Map()).set(topic, waiting);
-    this.#ctx.fanout.add(topic, this);
-    const read = readRecovery(this.#ctx.engine, topic, since, replay, this.#ctx.maxRecover);
-    return read.then(
-      ({ position, recovered, replay }) => {
-        if (!this.#stillRecovering(topic, waiting)) return;
-        recordPosition(
-          this.#positions ??= new Map(),
-          topic,
-          position,
-          this.#ctx.limits.maxSubscriptions,
-          this.#subscriptions,
-        );
-        this.#reply(recoveryAck(id, position, recovered, data));
-        let last = since !== undefined && recovered ? since.offset : position.offset;
-        for (const entry of replay) {
-          this.#door.publication(
-            new Outgoing(topic, entry.publication, entry.offset, position.epoch),
-          );
-          last = entry.offset;
-        }
-        if (replay.length > 0) increment(this.#ctx.metrics.messagesOut, "message", replay.length);
-        this.#endRecovery(topic, waiting, last);
-      },
-      (error) => {
-        if (!this.#stillRecovering(topic, waiting)) return;
-        if (error instanceof EngineError && error.code === "NO_HISTORY") {
-          if (since === undefined) {
-            // The engine keeps no history for it after all: a plain subscription.
-            this.#subscribedAck(id, data);
-            return this.#endRecovery(topic, waiting, -1);
-          }
-          this.#recovering?.delete(topic);
-          this.#unsubscribed(topic);
-          return this.#error("NO_HISTORY", error.message, id);
-        }
-        this.#recovering?.delete(topic);
-        this.#notHeld(topic, id, error);
-      },
-    );
-  }
-
-  /** Whether the recovery of `topic` is still the one that `waiting` belongs to. */
-  #stillRecovering(
-    topic: string,
-    waiting: Outgoing[],
-  ): boolean {
-    return this.#state === "open" && this.#recovering?.get(topic) === waiting;
-  }
-
-  /** Sends what waited with an offset above `last` (or without one) and ends the wait. */
-  #endRecovery(
-    topic: string,
-    waiting: Outgoing[],
-    last: number,
-  ): void {
-    for (const publication of waiting) {
-      const offset = publication.offset;
-      if (offset === undefined || offset > last) this.#door.publication(publication);
-    }
-    this.#recovering!.delete(topic);
-    if (this.#recovering!.size === 0) this.#recovering = undefined;
   }
 
   /** Marks this connection present on a concrete topic. */
