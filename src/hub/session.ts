@@ -10,25 +10,15 @@
  */
 
 import { SmallSet } from "./_small_set.ts";
-import { isPattern, validateTopic } from "../topic/topic.ts";
-import { AuthError } from "../auth/errors.ts";
+import { isPattern } from "../topic/topic.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 import { HubError } from "../protocol/errors.ts";
-import type {
-  AckFrame,
-  ClientFrame,
-  HistoryFrame,
-  PresenceClient,
-  RequestId,
-  ServerFrame,
-  TopicPosition,
-} from "../protocol/frames.ts";
+import type { ClientFrame, RequestId, ServerFrame, TopicPosition } from "../protocol/frames.ts";
 import type { PresenceEntry, PresenceEvent, StreamPosition } from "../engine/engine.ts";
 import { EngineError } from "../engine/errors.ts";
 import { PUBLISHED } from "../engine/engine.ts";
 import { matchPattern } from "../topic/pattern.ts";
-import { historyPublication } from "./history_publication.ts";
 import type { Deadline } from "./_deadlines.ts";
 import type { Peer } from "./admission.ts";
 import type { HubContext } from "./context.ts";
@@ -37,12 +27,22 @@ import { errorDetail } from "./log.ts";
 import { takeToken } from "./token_bucket.ts";
 import { REQUESTS, type RequestType } from "../protocol/requests.ts";
 import type { Door, DoorOwner } from "./codec/door.ts";
-import { Outgoing } from "./codec/outgoing.ts";
+import type { Outgoing } from "./codec/outgoing.ts";
 import type { Verdict } from "./permissions.ts";
 import type { AppHandlers, HandlerConnection, HandlerContext, PublishResult } from "./handlers.ts";
 import { CallSlot, type HandlerCall } from "./_handler_calls.ts";
-
-type State = "awaiting_auth" | "open" | "closed";
+import { serverSubscribe, subscribe, type SubscribePort } from "./_session_subscribe.ts";
+import {
+  auth,
+  authenticated,
+  type AuthPort,
+  deadline,
+  type DeadlineKind,
+  type SessionState,
+} from "./_session_auth.ts";
+import { handlerConnection, handlerContext } from "./_session_handler_context.ts";
+import { history, presenceClient, presenceQuery, type QueryPort, rpc } from "./_session_queries.ts";
+import { auditsRefusal, recordViolation } from "./_session_limits.ts";
 
 /**
  * Handles one typed request: the principal is the session's (for a request
@@ -54,9 +54,6 @@ type Handler<K extends RequestType> = (
   request: Extract<ClientFrame, { type: K }>,
 ) => Promise<void> | void;
 
-/** What the connection's one deadline is for. */
-type DeadlineKind = "first_message" | "token_expiring" | "token_expired";
-
 /** One client's session. Created by the hub; its door feeds it requests. */
 export class Session implements DoorOwner {
   /** Server-assigned id. */
@@ -65,7 +62,7 @@ export class Session implements DoorOwner {
   readonly since: number;
   #door: Door;
   #ctx: HubContext;
-  #state: State = "awaiting_auth";
+  #state: SessionState = "awaiting_auth";
   #principal: Principal | undefined;
   #subscriptions = new SmallSet<string>();
   /** How many of `#subscriptions` are patterns (bounded by `maxPatternsPerConnection`). */
@@ -153,7 +150,7 @@ export class Session implements DoorOwner {
    */
   start(principal: Principal | undefined): void {
     if (principal !== undefined) {
-      const pending = this.#authenticated(principal, undefined);
+      const pending = authenticated(Session.#port, this, principal, undefined);
       // The application's connect handler is deciding: frames wait their turn.
       if (pending !== undefined) {
         this.#waitFor(pending.catch((error) => this.#failed("connect", error, undefined)));
@@ -283,93 +280,16 @@ export class Session implements DoorOwner {
   }
 
   #handlerConnection(): HandlerConnection {
-    const connection: HandlerConnection = { id: this.id };
-    return this.#remoteAddr === undefined && this.#transport === undefined ? connection : {
-      id: this.id,
-      remoteAddr: this.#remoteAddr,
-      transport: this.#transport,
-    };
+    return handlerConnection(this.id, this.#remoteAddr, this.#transport);
   }
 
-  /**
-   * A handler's context, with the request's own fields; its signal is made
-   * only if the handler reads it (so `extra` is added, never spread into it).
-   */
+  /** A handler's context, with the request's own fields (see {@linkcode handlerContext}). */
   #handlerContext<E extends object = Record<never, never>>(
     principal: Principal,
     call: HandlerCall,
     extra?: E,
   ): HandlerContext & E {
-    const context: HandlerContext = {
-      principal,
-      connection: this.#handlerConnection(),
-      get signal() {
-        return call.signal;
-      },
-    };
-    return (extra === undefined ? context : Object.assign(context, extra)) as HandlerContext & E;
-  }
-
-  /**
-   * A subscription the application's connect handler made: concrete topics
-   * only, no ACL check and no reply; what fails is logged.
-   */
-  #serverSubscribe(topic: string): void {
-    const problem = validateTopic(topic);
-    if (problem !== undefined || this.#subscriptions.has(topic)) {
-      if (problem !== undefined) {
-        this.#ctx.log({
-          level: "error",
-          event: "handler.bad_subscription",
-          connection: this.id,
-          error: problem,
-        });
-      }
-      return;
-    }
-    if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) return;
-    this.#subscriptions.add(topic);
-    const start = () => {
-      if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
-        this.#ctx.fanout.release(topic);
-        return;
-      }
-      if (this.#ctx.presence) this.#enter(topic);
-      this.#ctx.fanout.add(topic, this);
-    };
-    const held = this.#ctx.fanout.hold(topic);
-    if (held === undefined) return start();
-    held.then(start, (error) => {
-      this.#engineFailed("subscribe", topic, error);
-      this.#subscriptions.delete(topic);
-    });
-  }
-
-  #rpcAnswered(result: unknown, id: RequestId | undefined): void {
-    if (this.#state === "open") this.#reply({ type: "rpc", id, data: result ?? null });
-  }
-
-  #rpcFailed(error: HubError, id: RequestId | undefined): void {
-    if (this.#state === "open") this.#error(error.code, error.message, id);
-  }
-
-  /** `rpc`: answered by the method the application registered, concurrently with later frames. */
-  #rpc(principal: Principal, method: string, data: unknown, id: RequestId | undefined): void {
-    const handler = this.#ctx.rpcHandler(method);
-    if (handler === undefined) {
-      return this.#error("BAD_REQUEST", `Cannot call '${method}': no such method`, id);
-    }
-    let answer: unknown;
-    try {
-      answer = this.#invoke(
-        "rpc",
-        (call) => handler(this.#handlerContext(principal, call, { method, data })),
-      );
-    } catch (error) {
-      return this.#rpcFailed(error as HubError, id);
-    }
-    if (!(answer instanceof Promise)) return this.#rpcAnswered(answer, id);
-    answer.then((result) => this.#rpcAnswered(result, id), (e) => this.#rpcFailed(e, id));
+    return handlerContext(principal, this.#handlerConnection(), call, extra);
   }
 
   /**
@@ -487,6 +407,58 @@ export class Session implements DoorOwner {
   }
 
   /**
+   * How the queries (`_session_queries.ts`), authentication
+   * (`_session_auth.ts`) and subscribe (`_session_subscribe.ts`) reach a
+   * session: one table for every session.
+   */
+  static readonly #port: QueryPort<Session> & AuthPort<Session> & SubscribePort<Session> = {
+    hub: (session) => session.#ctx,
+    open: (session) => session.#state === "open",
+    state: (session) => session.#state,
+    principal: (session) => session.#principal,
+    authenticate: (session, principal, welcome) => {
+      if (welcome) session.#state = "open";
+      session.#principal = principal;
+    },
+    at: (session, at, kind) => session.#at(at, kind),
+    call: (session, kind, fn) => session.#call(kind, fn),
+    transport: (session) => session.#transport,
+    serverSubscribe: (session, topic) => serverSubscribe(Session.#port, session, topic),
+    subscriptions: (session) => session.#subscriptions,
+    patterns: (session) => session.#patterns,
+    countPattern: (session) => {
+      session.#patterns++;
+    },
+    recovering: (session) => session.#recovering,
+    startRecovery: (session, topic, waiting) => {
+      (session.#recovering ??= new Map()).set(topic, waiting);
+    },
+    endRecovery: (session, topic) => {
+      session.#recovering!.delete(topic);
+      if (session.#recovering!.size === 0) session.#recovering = undefined;
+    },
+    follow: (session, topic) => {
+      (session.#following ??= new SmallSet()).add(topic);
+    },
+    positions: (session) => session.#positions,
+    givenPositions: (session) => session.#positions ??= new Map(),
+    publication: (session, publication) => session.#door.publication(publication),
+    ack: (session, id) => session.#ack(id),
+    subscribedAck: (session, id, data) => session.#subscribedAck(id, data),
+    rateLimited: (session, limit, message, id) => session.#rateLimited(limit, message, id),
+    enter: (session, topic) => session.#enter(topic),
+    unsubscribed: (session, topic) => session.#unsubscribed(topic),
+    notHeld: (session, topic, id, error) => session.#notHeld(topic, id, error),
+    reply: (session, frame) => session.#reply(frame),
+    error: (session, code, message, id) => session.#error(code, message, id),
+    failed: (session, request, error, id) => session.#failed(request, error, id),
+    engineFailed: (session, operation, topic, error) =>
+      session.#engineFailed(operation, topic, error),
+    connection: (session) => session.#handlerConnection(),
+    invoke: (session, kind, fn) => session.#invoke(kind, fn),
+  };
+
+  /**
    * The handler of each request in the request table (`src/protocol/requests.ts`),
    * by name: a request the table names without a handler here does not
    * compile. Requests the table marks `authenticated` reach their handler
@@ -494,22 +466,23 @@ export class Session implements DoorOwner {
    */
   static readonly #handlers: { readonly [K in RequestType]: Handler<K> } = {
     ping: (session, _principal, r) => session.#reply({ type: "pong", id: r.id }),
-    auth: (session, _principal, r) => session.#auth(r.token, r.id),
+    auth: (session, _principal, r) => auth(Session.#port, session, r.token, r.id),
     subscribe: (session, principal, r) =>
       r.since === undefined && r.presence === undefined
-        ? session.#subscribe(principal, r.topic, r.id)
-        : session.#subscribe(principal, r.topic, r.id, r.since, r.presence),
+        ? subscribe(Session.#port, session, principal, r.topic, r.id)
+        : subscribe(Session.#port, session, principal, r.topic, r.id, r.since, r.presence),
     unsubscribe: (session, _principal, r) => {
       session.#unsubscribed(r.topic);
       session.#ack(r.id);
     },
     publish: (session, principal, r) =>
       session.#publish(principal, r.topic, r.payload, r.jws, r.id, r.idempotencyKey),
-    history: (session, principal, r) => session.#history(principal, r),
-    presence: (session, principal, r) => session.#presenceQuery(principal, r.type, r.topic, r.id),
+    history: (session, principal, r) => history(Session.#port, session, principal, r),
+    presence: (session, principal, r) =>
+      presenceQuery(Session.#port, session, principal, r.type, r.topic, r.id),
     presence_stats: (session, principal, r) =>
-      session.#presenceQuery(principal, r.type, r.topic, r.id),
-    rpc: (session, principal, r) => session.#rpc(principal, r.method, r.data, r.id),
+      presenceQuery(Session.#port, session, principal, r.type, r.topic, r.id),
+    rpc: (session, principal, r) => rpc(Session.#port, session, principal, r.method, r.data, r.id),
   };
 
   #dispatch(frame: ClientFrame): Promise<void> | void {
@@ -520,231 +493,6 @@ export class Session implements DoorOwner {
     const handler = Session.#handlers[frame.type] as Handler<RequestType>;
     // An unauthenticated request's handler does not read the principal.
     return handler(this, principal!, frame);
-  }
-
-  #subscribe(
-    principal: Principal,
-    topic: string,
-    id: RequestId | undefined,
-    since?: TopicPosition,
-    presence?: boolean,
-  ): Promise<void> | void {
-    if (this.#subscriptions.has(topic)) return this.#ack(id);
-    if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) {
-      return this.#rateLimited(
-        "subscriptions",
-        `Cannot subscribe to more than ${this.#ctx.limits.maxSubscriptions} topics on one connection`,
-        id,
-      );
-    }
-    const pattern = isPattern(topic);
-    if (pattern) {
-      const refusal = this.#ctx.patternQuota.refusal(principal.sub, this.#patterns, topic);
-      if (refusal !== undefined) return this.#rateLimited("pattern_subscriptions", refusal, id);
-    }
-    const verdict = presence === true
-      ? this.#checkBoth(principal, "subscribe", "presence", topic)
-      : this.#ctx.check(this, principal, "subscribe", topic);
-    // Decided now, in frame order: a recovery right after an unsubscribe resumes this connection's own position.
-    const ownPosition = since === undefined || this.#ownPosition(topic, since);
-    /** What the application's subscribe handler gave for the reply. */
-    let initial: unknown;
-    const finish = (v: Verdict, replay: boolean) => {
-      if (this.#state !== "open" || this.#principal !== principal) return;
-      if (!v.allowed) return this.#error(v.code, v.message, id);
-      if (this.#subscriptions.has(topic)) return this.#ack(id);
-      if (this.#subscriptions.size >= this.#ctx.limits.maxSubscriptions) return;
-      if (pattern) {
-        // Asked again: other subscriptions may have taken the room while the check was pending.
-        const refusal = this.#ctx.patternQuota.refusal(principal.sub, this.#patterns, topic);
-        if (refusal !== undefined) return this.#rateLimited("pattern_subscriptions", refusal, id);
-        this.#patterns++;
-        this.#ctx.patternQuota.take(principal.sub);
-      }
-      // Reserved before the engine is asked, so limits count it meanwhile.
-      this.#subscriptions.add(topic);
-      const history = pattern ? "no" : this.#ctx.historyOf(topic);
-      const plain = history === "no" && since === undefined && !this.#ctx.presence;
-      const held = this.#ctx.fanout.hold(topic);
-      if (held === undefined && plain) {
-        this.#ctx.fanout.add(topic, this);
-        return this.#subscribedAck(id, initial);
-      }
-      const start = () => this.#held(topic, id, history !== "no", since, presence, replay, initial);
-      return held === undefined ? start() : held.then(
-        start,
-        (error) => this.#notHeld(topic, id, error),
-      );
-    };
-    const allowed = (v: Verdict): Promise<void> | void => {
-      if (ownPosition || !v.allowed) return finish(v, true);
-      if (this.#state !== "open" || this.#principal !== principal) return;
-      // Replaying from a position this connection was never given reads the
-      // topic's history: it needs that permission. Without it the
-      // subscription still starts, and the reply says `recovered: false`.
-      const reading = this.#ctx.check(this, principal, "history", topic);
-      return reading instanceof Promise
-        ? reading.then((r) => finish(v, r.allowed))
-        : finish(v, reading.allowed);
-    };
-    const hook = this.#ctx.handlers?.subscribe;
-    // The application decides after the ACL, before anything is reserved.
-    const decided = hook === undefined ? allowed : (v: Verdict): Promise<void> | void => {
-      if (!v.allowed) return allowed(v);
-      return this.#call(
-        "subscribe",
-        (call) => hook(this.#handlerContext(principal, call, { topic })),
-      ).then(
-        (result) => {
-          initial = result?.data;
-          return allowed(v);
-        },
-        (error: HubError) => {
-          if (this.#state === "open") this.#error(error.code, error.message, id);
-        },
-      );
-    };
-    return verdict instanceof Promise ? verdict.then(decided) : decided(verdict);
-  }
-
-  /** Whether `since` is at or after the position this connection was last given for `topic`. */
-  #ownPosition(topic: string, since: TopicPosition): boolean {
-    const given = this.#positions?.get(topic);
-    return given !== undefined && given.epoch === since.epoch && since.offset >= given.offset;
-  }
-
-  /**
-   * Records the position a subscribe reply gave for `topic`. Past
-   * `maxSubscriptions` entries, the oldest one of a topic no longer
-   * subscribed is dropped (its next recovery then needs `history`).
-   */
-  #given(topic: string, position: TopicPosition): void {
-    const positions = this.#positions ??= new Map();
-    positions.delete(topic);
-    positions.set(topic, { offset: position.offset, epoch: position.epoch });
-    if (positions.size <= this.#ctx.limits.maxSubscriptions) return;
-    for (const old of positions.keys()) {
-      if (!this.#subscriptions.has(old)) {
-        positions.delete(old);
-        return;
-      }
-    }
-  }
-
-  /** Both actions allowed, or the first refusal. */
-  #checkBoth(
-    principal: Principal,
-    first: "subscribe",
-    second: "presence",
-    topic: string,
-  ): Verdict | Promise<Verdict> {
-    const a = this.#ctx.check(this, principal, first, topic);
-    const then = (v: Verdict) => v.allowed ? this.#ctx.check(this, principal, second, topic) : v;
-    return a instanceof Promise ? a.then(then) : then(a);
-  }
-
-  /**
-   * The engine holds `topic` now: the reserved subscription starts, unless it
-   * ended meanwhile. On a topic with history, live publications wait while
-   * its position (or the recovery) is read; then go the reply, the replay,
-   * and the waiting publications the replay did not already hold, so a
-   * publication racing the recovery is neither lost nor doubled.
-   */
-  #held(
-    topic: string,
-    id: RequestId | undefined,
-    history: boolean,
-    since: TopicPosition | undefined,
-    presence: boolean | undefined,
-    replay: boolean,
-    data: unknown,
-  ): Promise<void> | void {
-    if (this.#state !== "open" || !this.#subscriptions.has(topic)) {
-      this.#ctx.fanout.release(topic);
-      return;
-    }
-    if (!isPattern(topic)) {
-      if (presence === true && this.#ctx.fanout.follow(topic, this)) {
-        (this.#following ??= new SmallSet()).add(topic);
-      }
-      if (this.#ctx.presence) this.#enter(topic);
-    }
-    if (!history && since === undefined) {
-      this.#ctx.fanout.add(topic, this);
-      return this.#subscribedAck(id, data);
-    }
-    const waiting: Outgoing[] = [];
-    (this.#recovering ??= new Map()).set(topic, waiting);
-    this.#ctx.fanout.add(topic, this);
-    const engine = this.#ctx.engine;
-    const read = since === undefined
-      ? engine.position(topic).then((position) => ({ position, recovered: undefined, replay: [] }))
-      : !replay
-      ? engine.position(topic).then((position) => ({ position, recovered: false, replay: [] }))
-      : engine.recover(topic, since, this.#ctx.maxRecover).then((r) => ({
-        position: r.position,
-        recovered: r.recovered,
-        replay: r.recovered ? r.publications : [],
-      }));
-    return read.then(
-      ({ position, recovered, replay }) => {
-        if (!this.#stillRecovering(topic, waiting)) return;
-        // `id` right after `type`, as in every other reply.
-        const ack: AckFrame = id === undefined
-          ? { type: "ack", offset: position.offset, epoch: position.epoch }
-          : { type: "ack", id, offset: position.offset, epoch: position.epoch };
-        if (recovered !== undefined) ack.recovered = recovered;
-        if (data !== undefined) ack.data = data;
-        this.#given(topic, position);
-        this.#reply(ack);
-        let last = since !== undefined && recovered ? since.offset : position.offset;
-        for (const entry of replay) {
-          this.#door.publication(
-            new Outgoing(topic, entry.publication, entry.offset, position.epoch),
-          );
-          last = entry.offset;
-        }
-        if (replay.length > 0) increment(this.#ctx.metrics.messagesOut, "message", replay.length);
-        this.#endRecovery(topic, waiting, last);
-      },
-      (error) => {
-        if (!this.#stillRecovering(topic, waiting)) return;
-        if (error instanceof EngineError && error.code === "NO_HISTORY") {
-          if (since === undefined) {
-            // The engine keeps no history for it after all: a plain subscription.
-            this.#subscribedAck(id, data);
-            return this.#endRecovery(topic, waiting, -1);
-          }
-          this.#recovering?.delete(topic);
-          this.#unsubscribed(topic);
-          return this.#error("NO_HISTORY", error.message, id);
-        }
-        this.#recovering?.delete(topic);
-        this.#notHeld(topic, id, error);
-      },
-    );
-  }
-
-  /** Whether the recovery of `topic` is still the one that `waiting` belongs to. */
-  #stillRecovering(
-    topic: string,
-    waiting: Outgoing[],
-  ): boolean {
-    return this.#state === "open" && this.#recovering?.get(topic) === waiting;
-  }
-
-  /** Sends what waited with an offset above `last` (or without one) and ends the wait. */
-  #endRecovery(
-    topic: string,
-    waiting: Outgoing[],
-    last: number,
-  ): void {
-    for (const publication of waiting) {
-      const offset = publication.offset;
-      if (offset === undefined || offset > last) this.#door.publication(publication);
-    }
-    this.#recovering!.delete(topic);
-    if (this.#recovering!.size === 0) this.#recovering = undefined;
   }
 
   /** Marks this connection present on a concrete topic. */
@@ -990,7 +738,7 @@ export class Session implements DoorOwner {
     );
     // Audited at the 1st, 10th, 100th... refusal of a connection, so a flood cannot flood the log too.
     const refused = ++this.#refusedPublishes;
-    if (/^10*$/.test(String(refused))) {
+    if (auditsRefusal(refused)) {
       this.#ctx.audit({
         level: "warn",
         event: "publish.refused",
@@ -1001,203 +749,6 @@ export class Session implements DoorOwner {
       });
     }
     if (this.#state === "open") this.#error(code, message, id);
-  }
-
-  /** `history`: under the ACL action `history`, on a topic that keeps history. */
-  #history(principal: Principal, frame: HistoryFrame): Promise<void> | void {
-    const { topic, id } = frame;
-    const verdict = this.#ctx.check(this, principal, "history", topic);
-    const allowed = (v: Verdict): Promise<void> | void => {
-      if (this.#state !== "open") return;
-      if (!v.allowed) return this.#error(v.code, v.message, id);
-      const query = frame.since === undefined
-        ? { limit: frame.limit ?? 100, reverse: frame.reverse ?? false }
-        : { limit: frame.limit ?? 100, reverse: frame.reverse ?? false, since: frame.since };
-      return this.#ctx.engine.history(topic, query).then((result) => {
-        this.#reply({
-          type: "history",
-          id,
-          topic,
-          publications: result.publications.map(historyPublication),
-          offset: result.position.offset,
-          epoch: result.position.epoch,
-        });
-      }, (error) => this.#queryFailed(error, "history", topic, id));
-    };
-    return verdict instanceof Promise ? verdict.then(allowed) : allowed(verdict);
-  }
-
-  /** `presence` and `presence_stats`: under the ACL action `presence`. */
-  #presenceQuery(
-    principal: Principal,
-    type: "presence" | "presence_stats",
-    topic: string,
-    id: RequestId | undefined,
-  ): Promise<void> | void {
-    if (!this.#ctx.presence) {
-      return this.#error(
-        "BAD_REQUEST",
-        "Cannot answer presence: this hub does not track presence",
-        id,
-      );
-    }
-    const verdict = this.#ctx.check(this, principal, "presence", topic);
-    const allowed = (v: Verdict): Promise<void> | void => {
-      if (this.#state !== "open") return;
-      if (!v.allowed) return this.#error(v.code, v.message, id);
-      const engine = this.#ctx.engine;
-      return type === "presence"
-        ? engine.presence(topic).then(
-          (entries) => this.#reply({ type, id, topic, clients: entries.map(presenceClient) }),
-          (error) => this.#queryFailed(error, type, topic, id),
-        )
-        : engine.presenceStats(topic).then(
-          (stats) =>
-            this.#reply({ type, id, topic, connections: stats.connections, users: stats.users }),
-          (error) => this.#queryFailed(error, type, topic, id),
-        );
-    };
-    return verdict instanceof Promise ? verdict.then(allowed) : allowed(verdict);
-  }
-
-  /**
-   * A history or presence read failed: a typed error gives its code; an
-   * engine's failure is `INTERNAL` and retryable; anything else is a bug,
-   * logged with its detail and answered with a generic `INTERNAL`.
-   */
-  #queryFailed(
-    error: unknown,
-    request: "history" | "presence" | "presence_stats",
-    topic: string,
-    id: RequestId | undefined,
-  ): void {
-    if (this.#state !== "open") return;
-    if (error instanceof EngineError && error.code === "NO_HISTORY") {
-      return this.#error("NO_HISTORY", error.message, id);
-    }
-    if (!(error instanceof EngineError)) return this.#failed(request, error, id);
-    this.#engineFailed("read", topic, error);
-    this.#error("INTERNAL", `Cannot read '${topic}' now: the engine is unavailable`, id);
-  }
-
-  async #auth(token: string, id: RequestId | undefined): Promise<void> {
-    if (this.#principal?.anonymous === true) {
-      // Not a refresh (it has no token to refresh) and not a sign-in (it
-      // would keep the anonymous connection's place outside the user index,
-      // out of reach of revocation): a user connects afresh with a token.
-      this.#ctx.audit({
-        level: "warn",
-        event: "auth.failed",
-        reason: "anonymous_connection",
-        connection: this.id,
-      });
-      this.#error(
-        "AUTH_FAILED",
-        "Cannot authenticate an anonymous connection: reconnect with the token",
-        id,
-      );
-      this.close(CloseCode.AuthFailed, "Anonymous connection cannot authenticate");
-      return;
-    }
-    let principal: Principal;
-    try {
-      principal = await this.#ctx.verify(token);
-    } catch (error) {
-      const authError = error instanceof AuthError ? error : undefined;
-      const code = authError?.code ?? "AUTH_FAILED";
-      this.#ctx.audit({
-        level: "info",
-        event: "auth.failed",
-        reason: authError?.reason ?? "invalid",
-        source: "message",
-        connection: this.id,
-      });
-      if (this.#state === "closed") return;
-      this.#error(code, authError?.message ?? "Token is invalid", id);
-      // A failed first-message auth ends the connection; a failed refresh
-      // leaves the old token in force until its own expiry.
-      if (this.#state === "awaiting_auth") {
-        this.close(CloseCode.AuthFailed, "Authentication failed");
-      }
-      return;
-    }
-    if (this.#state === "closed") return;
-    if (this.#state === "awaiting_auth") {
-      return this.#authenticated(principal, id);
-    }
-    if (principal.sub !== this.#principal?.sub) {
-      this.#ctx.audit({
-        level: "warn",
-        event: "auth.failed",
-        reason: "subject_changed",
-        connection: this.id,
-      });
-      this.close(CloseCode.AuthFailed, "Token subject changed");
-      return;
-    }
-    this.#principal = principal;
-    this.#armExpiry(principal);
-    await this.recheck();
-    this.#reply({ type: "ack", id, expiresAt: principal.expiresAt });
-  }
-
-  #authenticated(principal: Principal, id: RequestId | undefined): Promise<void> | void {
-    const accepted = this.#ctx.onAuthenticated(this, principal);
-    if (accepted !== undefined) {
-      this.close(accepted.code, accepted.reason);
-      return;
-    }
-    const connect = this.#ctx.handlers?.connect;
-    if (connect === undefined) return this.#welcome(principal, id);
-    // Known now, so that a close while the application decides finds its user.
-    this.#principal = principal;
-    this.#at(undefined);
-    return this.#call("connect", (call) => connect(this.#handlerContext(principal, call)))
-      .then((result) => {
-        if (this.#state === "closed") return;
-        this.#welcome(principal, id);
-        for (const topic of result?.subscriptions ?? []) this.#serverSubscribe(topic);
-      }, (error: HubError) => {
-        if (this.#state === "closed") return;
-        this.#error(error.code, error.message, id);
-        this.close(
-          error.retry ? CloseCode.Overloaded : CloseCode.AuthFailed,
-          "Refused by the application",
-        );
-      });
-  }
-
-  #welcome(principal: Principal, id: RequestId | undefined): void {
-    this.#state = "open";
-    this.#principal = principal;
-    this.#armExpiry(principal);
-    this.#reply({
-      type: "welcome",
-      id,
-      connectionId: this.id,
-      user: principal.sub,
-      expiresAt: principal.expiresAt,
-    });
-    this.#ctx.events?.({
-      type: "connect",
-      at: this.#ctx.clock.now(),
-      connection: this.id,
-      user: principal.sub,
-      transport: this.#transport,
-    });
-  }
-
-  /**
-   * Schedules `token_expiring` and then the close at `exp`, replacing the
-   * deadline in force (one at a time: the close is scheduled when the
-   * warning goes out).
-   */
-  #armExpiry(principal: Principal): void {
-    const expiresAt = principal.expiresAt;
-    if (expiresAt === null) return this.#at(undefined);
-    const remaining = expiresAt - this.#ctx.clock.now();
-    const lead = Math.min(this.#ctx.tokenExpiringLeadMs, remaining / 2);
-    this.#at(expiresAt - lead, "token_expiring");
   }
 
   /**
@@ -1213,91 +764,21 @@ export class Session implements DoorOwner {
       : this.#ctx.deadlines.add(at, this.#onDeadline, this);
   }
 
+  /** The deadline is due: cleared, then acted on (`_session_auth.ts`). */
   #onDeadline(): void {
     const kind = this.#deadlineKind;
     this.#deadline = undefined;
     this.#deadlineKind = undefined;
-    if (kind === "first_message") {
-      if (this.#state !== "awaiting_auth") return;
-      this.#ctx.audit({
-        level: "info",
-        event: "auth.failed",
-        reason: "first_message_timeout",
-        connection: this.id,
-      });
-      this.close(CloseCode.AuthFailed, "Authentication timeout");
-      return;
-    }
-    const principal = this.#principal;
-    const expiresAt = principal?.expiresAt;
-    if (principal === undefined || expiresAt === null || expiresAt === undefined) return;
-    if (kind === "token_expiring") {
-      if (this.#ctx.handlers?.refresh !== undefined && this.#ctx.clock.now() < expiresAt) {
-        return this.#appRefresh(principal, expiresAt);
-      }
-      this.#reply({ type: "token_expiring", expiresAt });
-      this.#at(expiresAt, "token_expired");
-      return;
-    }
-    this.#ctx.log({
-      level: "info",
-      event: "auth.expired",
-      connection: this.id,
-      user: principal.sub,
-    });
-    this.#error("TOKEN_EXPIRED", "Token has expired");
-    this.close(CloseCode.AuthFailed, "Token expired");
-  }
-
-  /**
-   * Asks the application's `refresh` handler to extend the credentials
-   * (sessions without a token to refresh with). The close at `expiresAt`
-   * stays armed while it decides; a failure is tried again at half the
-   * time left, while at least a second is left.
-   */
-  #appRefresh(principal: Principal, expiresAt: number): void {
-    const refresh = this.#ctx.handlers!.refresh!;
-    this.#at(expiresAt, "token_expired");
-    this.#call("refresh", (call) => refresh(this.#handlerContext(principal, call))).then(
-      (result) => {
-        if (this.#state !== "open" || this.#principal !== principal) return;
-        if (result === undefined || result === null) {
-          this.#reply({ type: "token_expiring", expiresAt });
-          return;
-        }
-        const next = result.expiresAt;
-        if (next !== null && (typeof next !== "number" || !(next > this.#ctx.clock.now()))) {
-          this.#ctx.log({
-            level: "error",
-            event: "handler.bad_refresh",
-            connection: this.id,
-            error: "The refresh handler's expiresAt is not a time in the future",
-          });
-          return;
-        }
-        this.#principal = { ...principal, expiresAt: next };
-        this.#armExpiry(this.#principal);
-      },
-      (error: HubError) => {
-        if (this.#state !== "open" || this.#principal !== principal) return;
-        if (!error.retry) {
-          this.#error("TOKEN_EXPIRED", error.message);
-          this.close(CloseCode.AuthFailed, "Refresh refused by the application");
-          return;
-        }
-        const left = expiresAt - this.#ctx.clock.now();
-        if (left > 2000) this.#at(expiresAt - left / 2, "token_expiring");
-      },
-    );
+    deadline(Session.#port, this, kind);
   }
 
   #violation(): void {
-    const now = this.#ctx.clock.now();
-    const since = now - this.#ctx.limits.violationWindowMs;
+    const limits = this.#ctx.limits;
     const violations = this.#violations ??= [];
-    while (violations.length > 0 && violations[0] <= since) violations.shift();
-    violations.push(now);
-    if (violations.length > this.#ctx.limits.maxViolations) {
+    if (
+      recordViolation(violations, this.#ctx.clock.now(), limits.violationWindowMs) >
+        limits.maxViolations
+    ) {
       this.#ctx.audit({ level: "warn", event: "protocol.violations", connection: this.id });
       this.close(CloseCode.ProtocolViolation, "Too many protocol violations");
     }
@@ -1395,10 +876,4 @@ export class Session implements DoorOwner {
     increment(this.#ctx.metrics.messagesOut, frame.type);
     this.#door.reply(frame);
   }
-}
-
-function presenceClient(entry: PresenceEntry): PresenceClient {
-  const client: PresenceClient = { user: entry.user, connectionId: entry.connection };
-  if (entry.info !== undefined) client.info = entry.info;
-  return client;
 }
