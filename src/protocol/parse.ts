@@ -7,6 +7,7 @@
 import type { RequestId } from "./frames.ts";
 import { bad, describe, type ParseResult, truncate } from "./_fields.ts";
 import { requestOf } from "./requests.ts";
+import { openersExceed } from "./json_openers.ts";
 
 export type { ParseResult } from "./_fields.ts";
 export { DEFAULT_HISTORY_LIMIT, MAX_EPOCH_LENGTH, MAX_HISTORY_LIMIT } from "./_fields.ts";
@@ -172,18 +173,6 @@ function utf8Length(text: string, bound: number): number {
     } else bytes += 3;
   }
   return bytes;
-}
-
-/** Whether `text` holds more than `bound` of the characters that open a level, `{` and `[`. */
-function openersExceed(text: string, bound: number): boolean {
-  let count = 0;
-  for (let at = text.indexOf("{"); at >= 0; at = text.indexOf("{", at + 1)) {
-    if (++count > bound) return true;
-  }
-  for (let at = text.indexOf("["); at >= 0; at = text.indexOf("[", at + 1)) {
-    if (++count > bound) return true;
-  }
-  return false;
 }
 
 /** Up to this limit the depth check recurses (at most this deep); above it, an explicit stack. */

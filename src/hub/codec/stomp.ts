@@ -37,6 +37,7 @@ import { messageIdOf, STOMP_JSON_TYPE, type StompPublicationCodec } from "./stom
 import { messageBytes } from "./utf8.ts";
 import { type PlainSend, readPlainSend, type StompSendTopics } from "./stomp_send.ts";
 import type { SharedBatch } from "./shared_batch.ts";
+import { openersExceed } from "../../protocol/json_openers.ts";
 
 /** The deadlines a door arms for its heart-beats (the hub's). */
 export interface StompTimers {
@@ -790,18 +791,6 @@ export class StompDoor implements Door {
     this.#host.metrics.socketWrites += writes;
     return writes;
   }
-}
-
-/** Whether `text` holds more than `bound` of the characters that open a JSON level, `{` and `[`. */
-function openersExceed(text: string, bound: number): boolean {
-  let count = 0;
-  for (let at = text.indexOf("{"); at >= 0; at = text.indexOf("{", at + 1)) {
-    if (++count > bound) return true;
-  }
-  for (let at = text.indexOf("["); at >= 0; at = text.indexOf("[", at + 1)) {
-    if (++count > bound) return true;
-  }
-  return false;
 }
 
 function bearer(value: string | undefined): string | undefined {
