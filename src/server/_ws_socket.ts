@@ -142,14 +142,24 @@ export class ServerWebSocket implements FrameSink {
     this.#socket.write(out);
   }
 
-  /** Sends bytes that are UTF-8 text as a text message. */
+  /**
+   * Sends bytes that are UTF-8 text as a text message. A fan-out hands every
+   * subscriber the same bytes (`SharedBatch`), so the frame made for them
+   * is kept and the next socket given the same bytes writes the same frame:
+   * one frame per publication, not one per subscriber. Bytes, once sent,
+   * are never changed (a socket's write queue holds them as they are).
+   */
   sendBytes(bytes: Uint8Array): void {
     if (this.#state !== OPEN) return;
-    const header = headerLength(bytes.byteLength);
-    const out = Buffer.allocUnsafe(header + bytes.byteLength);
-    writeHeader(out, OP_TEXT, bytes.byteLength);
-    out.set(bytes, header);
-    this.#socket.write(out);
+    if (bytes !== lastBytes) {
+      const header = headerLength(bytes.byteLength);
+      const out = Buffer.allocUnsafe(header + bytes.byteLength);
+      writeHeader(out, OP_TEXT, bytes.byteLength);
+      out.set(bytes, header);
+      lastFrame = out;
+      lastBytes = bytes;
+    }
+    this.#socket.write(lastFrame!);
   }
 
   /** Sends an empty ping. */
@@ -241,6 +251,10 @@ export class ServerWebSocket implements FrameSink {
 }
 
 const PING = frame(OP_PING, EMPTY);
+
+/** The bytes `sendBytes` framed last, and their frame (see `sendBytes`). */
+let lastBytes: Uint8Array | undefined;
+let lastFrame: Buffer | undefined;
 
 // Listeners every socket shares (`this` is the net socket): an idle
 // connection holds no closure of its own.
