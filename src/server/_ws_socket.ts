@@ -176,7 +176,7 @@ export class ServerWebSocket implements FrameSink {
     this.#state = CLOSING;
     this.#code = code;
     this.#socket.write(closeFrame(code, reason));
-    this.#timer = setTimeout(destroy, CLOSE_TIMEOUT_MS, this.#socket);
+    this.#timer ??= setTimeout(destroy, CLOSE_TIMEOUT_MS, this.#socket);
   }
 
   /** Ends the connection now, without a closing handshake. */
@@ -217,7 +217,7 @@ export class ServerWebSocket implements FrameSink {
       this.#code = code;
       this.#socket.write(closeFrame(code, ""));
     }
-    this.#socket.end();
+    this.#end();
   }
 
   /**
@@ -232,7 +232,13 @@ export class ServerWebSocket implements FrameSink {
       this.#code = code;
       this.#socket.write(closeFrame(code, reason));
     }
+    this.#end();
+  }
+
+  /** Ends the TCP connection; a peer that never ends its side is destroyed after `CLOSE_TIMEOUT_MS`. */
+  #end(): void {
     this.#socket.end();
+    this.#timer ??= setTimeout(destroy, CLOSE_TIMEOUT_MS, this.#socket);
   }
 
   /** The socket closed: the hub hears it once, with the handshake's code or 1006. */
