@@ -81,6 +81,7 @@ export function switchingProtocols(key: string, protocol: string | undefined): s
 }
 
 type Owned = Duplex & {
+  allowHalfOpen: boolean;
   [OWNER]?: ServerWebSocket;
   setNoDelay?(noDelay: boolean): unknown;
   setTimeout?(ms: number): unknown;
@@ -115,7 +116,10 @@ export class ServerWebSocket implements FrameSink {
     this.#socket.setTimeout?.(0);
     this.#socket.setNoDelay?.(true);
     socket.on("data", onData);
-    socket.on("end", onEnd);
+    // A peer that ends its side (after its close frame or without one) gets
+    // ours ended too: the stream does it for a socket that is not half-open,
+    // with no listener of our own on the socket.
+    this.#socket.allowHalfOpen = false;
     socket.on("close", onClose);
     socket.on("error", onError);
     if (head.byteLength > 0) this.read(head);
@@ -266,11 +270,6 @@ let lastFrame: Buffer | undefined;
 // connection holds no closure of its own.
 function onData(this: Owned, chunk: Uint8Array): void {
   this[OWNER]?.read(chunk);
-}
-
-function onEnd(this: Owned): void {
-  // The peer ended its side (after its close frame, or without one).
-  this.end();
 }
 
 function onClose(this: Owned): void {

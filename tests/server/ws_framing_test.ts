@@ -404,3 +404,19 @@ Deno.test("the parser keeps a copy of an unfinished frame, not the chunk it came
 Deno.test("the accept key is the RFC's", () => {
   assert.equal(acceptKey("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 });
+
+Deno.test("a peer that ends its side without a close frame gets the connection ended and leaves the hub", async () => {
+  await using h = await startTestHub("ws");
+  const peer = await open(h);
+  try {
+    await peer.raw.conn.closeWrite();
+    assert.equal(await withTimeout(peer.reader.next(), 3000, "end of stream"), null);
+  } finally {
+    peer.raw.close();
+  }
+  const deadline = Date.now() + 3000;
+  while (h.hub.stats().connections !== 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(h.hub.stats().connections, 0);
+});
