@@ -188,7 +188,7 @@ function hubPeer(transport: "deno" | "ws", withConsole = false, before = false):
   return {
     id: `hub-${transport}${withConsole ? "-console" : ""}${before ? "-before" : ""}`,
     label: `${before ? `BEFORE (${BEFORE_ROOT}): ` : ""}@realtime/hub, ${
-      transport === "deno" ? "Deno.upgradeWebSocket" : "npm ws"
+      transport === "deno" ? "Deno.upgradeWebSocket" : "node:http WebSocket"
     } adapter, HS256 + 10 ACL rules + capabilities${
       withConsole ? ", one operator console viewer open" : ""
     }`,

@@ -1,7 +1,9 @@
 /**
- * The npm `ws` transport adapter on `node:http`: it enforces the frame size
- * bound while receiving (close 1009 without buffering the whole message),
- * parses subprotocol lists per RFC 7230, and also runs on Node.
+ * The WebSocket transport adapter on `node:http` (named `ws` after the npm
+ * package it used until its own framing, `_ws_socket.ts`, cost less memory
+ * per idle connection): it enforces the message size bound while receiving
+ * (close 1009 without buffering the whole message), parses subprotocol
+ * lists per RFC 7230, and also runs on Node.
  *
  * @module
  */
@@ -9,17 +11,11 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
-// @ts-types="./_ws.d.ts"
-import { type RawData, WebSocket as WsSocket, WebSocketServer } from "ws";
-import type {
-  Accepted,
-  ConnInfo,
-  HubSocket,
-  SocketHandler,
-  UpgradeTarget,
-} from "../hub/transport.ts";
+import type { Accepted, ConnInfo, UpgradeTarget } from "../hub/transport.ts";
 import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 import { NodeUpgradeRequest } from "./_node_upgrade_request.ts";
+import type { FrameLimits } from "./_ws_frames.ts";
+import { ServerWebSocket, switchingProtocols } from "./_ws_socket.ts";
 import { foreignHostResponse, isLoopbackHost } from "./loopback_host.ts";
 
 /** Options of {@linkcode listenNode}. */
@@ -94,19 +90,11 @@ export async function listenNode(
 ): Promise<NodeListener> {
   const path = options.path ?? "/ws";
   const hostname = options.hostname ?? "127.0.0.1";
-  const protocols = new WeakMap<IncomingMessage, string>();
-  const wss = new WebSocketServer({
-    noServer: true,
+  // One object for every socket's parser: an idle connection keeps a reference, not a copy.
+  const limits: FrameLimits = {
     maxPayload: hub.limits.maxFrameBytes,
     maxFragments: options.maxFragments ?? 1024,
-    perMessageDeflate: false,
-    // Tracked in `clients` below: `ws`'s own tracking adds a close listener,
-    // a closure, to every socket.
-    clientTracking: false,
-    handleProtocols: (_offered, req) => protocols.get(req) ?? false,
-    // Each socket carries the adapter's state as fields (see HubWebSocket).
-    WebSocket: HubWebSocket,
-  });
+  };
   const fetch = options.fetch ??
     (() => Response.json({ code: "BAD_REQUEST", message: "Not found" }, { status: 404 }));
   // A library must not replace the global Request/Response (Deno.serve rejects foreign ones).
@@ -117,7 +105,7 @@ export async function listenNode(
     ),
   );
   /** Upgraded sockets, until their close event. */
-  const clients = new Set<HubWebSocket>();
+  const clients = new Set<ServerWebSocket>();
   /** Sockets not yet upgraded (or refused). */
   const sockets = new Set<Duplex>();
   // Listeners shared by every socket (`this` is the socket): none is a
@@ -125,17 +113,18 @@ export async function listenNode(
   function forget(this: Duplex): void {
     sockets.delete(this);
   }
-  function attach(socket: Duplex, ws: HubWebSocket, admission: Accepted): void {
-    // `ws` owns the socket now (it listens for its errors and its close):
-    // the adapter's own listeners and its slot in `sockets` go.
+  function attach(socket: Duplex, head: Buffer, admission: Accepted, key: string): void {
+    // The WebSocket owns the socket now (it listens for its errors and its
+    // close): the adapter's own listeners and its slot in `sockets` go.
     socket.off("error", ignore);
     socket.off("close", forget);
     sockets.delete(socket);
+    socket.write(switchingProtocols(key, admission.protocol));
+    const ws = new ServerWebSocket(socket, head, limits);
     compactListeners(socket);
-    // No listeners: HubWebSocket's emit hands the socket's events to the hub.
-    const handler = hub.connect(new WsHubSocket(ws), admission);
-    ws.handler = handler;
-    ws.clients = clients;
+    const handler = hub.connect(ws, admission);
+    ws.events = handler;
+    ws.group = clients;
     clients.add(ws);
     handler.open();
   }
@@ -183,11 +172,9 @@ export async function listenNode(
     void hub.admit(request, { remoteAddr: req.socket.remoteAddress, transport: "ws" }).then(
       (admission) => {
         if (!admission.ok) return writeResponse(socket, admission.response);
-        if (admission.protocol !== undefined) protocols.set(req, admission.protocol);
-        // `ws` answers a bad key or version 400 itself and destroys the socket.
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          attach(socket, ws as HubWebSocket, admission);
-        });
+        // Gone while the hub decided (the peer reset it): nothing to upgrade.
+        if (!socket.writable) return void socket.destroy();
+        attach(socket, head, admission, h["sec-websocket-key"] as string);
       },
     ).catch(() =>
       writeResponse(
@@ -231,7 +218,6 @@ export async function listenNode(
   const close = async () => {
     clearInterval(heartbeat);
     for (const client of clients) client.terminate();
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     for (const socket of sockets) socket.destroy();
@@ -270,79 +256,6 @@ function compactListeners(socket: Duplex): void {
     if (events[name] !== undefined) compact[name] = events[name];
   }
   (socket as unknown as Listeners)._events = compact;
-}
-
-/**
- * A `ws` socket with the adapter's state as two fields (`ws`'s documented
- * `WebSocket` server option): in-object fields cost less than a slot in a
- * WeakMap and a WeakSet per connection, and need no lookup per message. Its
- * events reach the hub through `emit` rather than listeners: an idle socket
- * keeps no listener table of its own (about 350 bytes each).
- */
-class HubWebSocket extends WsSocket {
-  /** The hub's side, once attached. */
-  handler: SocketHandler | undefined = undefined;
-  /** Whether the peer answered the last heartbeat ping (or is new). */
-  alive = true;
-  /** The adapter's open sockets, which this one leaves at its close. */
-  clients: Set<HubWebSocket> | undefined = undefined;
-
-  constructor(...args: ConstructorParameters<typeof WsSocket>) {
-    super(...args);
-    // Nothing listens to the socket (see emit): an empty table in fast mode
-    // costs about 30 bytes, the dictionary EventEmitter starts with about 180.
-    (this as unknown as Listeners)._events = Object.create(NO_KEYS);
-  }
-
-  override emit(event: string | symbol, ...args: unknown[]): boolean {
-    switch (event) {
-      case "message": {
-        const [data, isBinary] = args as [RawData, boolean];
-        this.handler?.message(isBinary ? data : data.toString());
-        return true;
-      }
-      case "pong":
-        this.alive = true;
-        return true;
-      case "error":
-        // Always followed by "close", which cleans up.
-        return true;
-      case "close":
-        this.clients?.delete(this);
-        this.handler?.close(args[0] as number);
-        return super.emit(event, ...args);
-    }
-    return super.emit(event, ...args);
-  }
-}
-
-/** `ws` send options for bytes that are a text message. */
-const TEXT = { binary: false } as const;
-
-/** A `ws` socket as the hub sees it: a class, so each holds no closures. */
-class WsHubSocket implements HubSocket {
-  #ws: WsSocket;
-
-  constructor(ws: WsSocket) {
-    this.#ws = ws;
-  }
-
-  send(text: string): void {
-    this.#ws.send(text);
-  }
-
-  /** `ws` frames a Buffer as it is, as text with `binary: false`, and never masks a server's. */
-  sendBytes(bytes: Uint8Array): void {
-    this.#ws.send(bytes, TEXT);
-  }
-
-  close(code: number, reason: string): void {
-    this.#ws.close(code, reason);
-  }
-
-  get bufferedAmount(): number {
-    return this.#ws.bufferedAmount;
-  }
 }
 
 async function writeResponse(socket: Duplex, response: Response): Promise<void> {

@@ -1,7 +1,7 @@
 // Every token source over real sockets, on both transports.
 
 import assert from "node:assert/strict";
-// @ts-types="../../src/server/_ws.d.ts"
+// @ts-types="../_support/ws.d.ts"
 import WebSocketClient from "ws";
 import { connectWelcomed, TestSocket, withTimeout } from "../_support/client.ts";
 import { eachTransport, startTestHub } from "../_support/hub.ts";

@@ -8,7 +8,7 @@
 // own timeout pass.
 
 import assert from "node:assert/strict";
-// @ts-types="../../src/server/_ws.d.ts"
+// @ts-types="../_support/ws.d.ts"
 import WebSocketClient from "ws";
 import { mintToken } from "../../src/auth/mint.ts";
 import { RealtimeClient, type SubscribedInfo } from "../../src/client/mod.ts";

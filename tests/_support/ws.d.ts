@@ -1,9 +1,7 @@
-// The slice of npm `ws` this project uses. Declared here because `@types/ws`
+// The slice of npm `ws` the tests use as a client (Node's own WebSocket
+// client, which browsers' differ from). Declared here because `@types/ws`
 // pulls `@types/node` into the whole program, whose `CryptoKey` conflicts
 // with the Web Crypto one that jose and the rest of the code use.
-
-import type { IncomingMessage } from "node:http";
-import type { Duplex } from "node:stream";
 
 export type RawData = Uint8Array | ArrayBuffer | Uint8Array[];
 
@@ -31,31 +29,6 @@ export declare class WebSocket {
     event: "unexpected-response",
     listener: (req: unknown, res: { statusCode?: number }) => void,
   ): this;
-}
-
-export interface ServerOptions {
-  noServer?: boolean;
-  maxPayload?: number;
-  maxFragments?: number;
-  perMessageDeflate?: boolean;
-  clientTracking?: boolean;
-  handleProtocols?: (protocols: Set<string>, request: IncomingMessage) => string | false;
-  /** The class of the server's sockets: `WebSocket` or a subclass. */
-  WebSocket?: typeof WebSocket;
-}
-
-export declare class WebSocketServer {
-  constructor(options: ServerOptions);
-  readonly clients: Set<WebSocket>;
-  handleUpgrade(
-    request: IncomingMessage,
-    socket: Duplex,
-    head: Uint8Array,
-    callback: (client: WebSocket, request: IncomingMessage) => void,
-  ): void;
-  close(callback?: (error?: Error) => void): void;
-  on(event: "connection", listener: (client: WebSocket, request: IncomingMessage) => void): this;
-  emit(event: "connection", client: WebSocket, request: IncomingMessage): boolean;
 }
 
 export default WebSocket;
