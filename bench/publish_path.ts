@@ -21,7 +21,10 @@
  * is a `SEND` without a receipt, with `content-type:application/json`, and
  * the subscribers get `MESSAGE` frames.
  *
- * Run: `deno run --allow-env --allow-read bench/publish_path.ts [--stomp] [--base /path/to/other/checkout]`.
+ * With `--bare`, the loop of the `bare-deno` peer runs beside them, on the
+ * same frames (see {@linkcode barePath}).
+ *
+ * Run: `deno run --allow-env --allow-read bench/publish_path.ts [--stomp] [--bare] [--base /path/to/other/checkout]`.
  *
  * @module
  */
@@ -139,6 +142,73 @@ export async function publishPath(root: string, stomp = false): Promise<Iteratio
   return { prepare, run };
 }
 
+/**
+ * The loop of `bench/servers/bare_deno.ts` (the `bare-deno` peer), its
+ * `onMessage` copied here without sockets, on the same 1,000 topics with
+ * one subscriber each and the same frames: the floor the issue measures
+ * the hub against, in this process, so that the hub's own JavaScript per
+ * frame can be read against the bare loop's (`--bare`). Deno's WebSocket
+ * work, the same for both in the scenario, is in neither.
+ *
+ * @returns An iteration of the bare loop.
+ */
+export function barePath(): Iteration {
+  type Socket = { send(text: string): void };
+  const topics = new Map<string, Set<Socket>>();
+  let delivered = 0;
+  // As bare_deno.ts's onMessage, but for the socket type.
+  function onMessage(socket: Socket, subscribed: Set<string>, data: unknown): void {
+    if (typeof data !== "string") return;
+    const frame = JSON.parse(data);
+    if (frame.type === "subscribe") {
+      let set = topics.get(frame.topic);
+      if (set === undefined) topics.set(frame.topic, set = new Set());
+      set.add(socket);
+      subscribed.add(frame.topic);
+    } else if (frame.type === "publish") {
+      const text = JSON.stringify({
+        type: "message",
+        topic: frame.topic,
+        payload: frame.payload ?? null,
+        from: null,
+        ts: Date.now(),
+      });
+      const set = topics.get(frame.topic);
+      if (set !== undefined) { for (const s of set) s.send(text); }
+    }
+    if (frame.id !== undefined) socket.send(JSON.stringify({ type: "ack", id: frame.id }));
+  }
+  const names = Array.from({ length: TOPICS }, (_, i) => `bench:t${i}`);
+  for (const topic of names) {
+    onMessage(
+      { send: () => delivered++ },
+      new Set(),
+      `{"type":"subscribe","id":1,"topic":"${topic}"}`,
+    );
+  }
+  delivered = 0;
+  const publisher: Socket = { send: () => {} };
+  const subscribed = new Set<string>();
+  const pad = "x".repeat(64);
+  let seq = 0;
+  return {
+    prepare() {
+      seq++;
+      const payload = `{"seq":${seq},"t":${seq * 7},"pad":"${pad}"}`;
+      return names.map((topic) =>
+        flat(`{"type":"publish","topic":"${topic}","payload":${payload}}`)
+      );
+    },
+    run(frames) {
+      const before = delivered;
+      for (const frame of frames) onMessage(publisher, subscribed, frame);
+      if (delivered - before !== TOPICS) {
+        throw new Error(`Delivered ${delivered - before} of ${TOPICS}`);
+      }
+    },
+  };
+}
+
 /** One iteration: its frames are made by `prepare`, then given to the hub by `run`. */
 export interface Iteration {
   /** The client's work: the 1,000 frames of one iteration, as a socket gives them. */
@@ -200,6 +270,7 @@ if (import.meta.main) {
   const here = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
   const subjects = [{ name: "this checkout", run: await publishPath(here, stomp) }];
   if (base !== undefined) subjects.push({ name: base, run: await publishPath(base, stomp) });
+  if (Deno.args.includes("--bare")) subjects.push({ name: "bare loop", run: barePath() });
   for (const { run } of subjects) await round(run, 50); // warm-up: compiled, caches filled
   const perPublish = subjects.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {
@@ -213,10 +284,10 @@ if (import.meta.main) {
     `${name}: ${median(perPublish[s]).toFixed(2)} us CPU per publish frame (median of ${rounds} ` +
     `rounds of ${iterations * TOPICS}, min ${Math.min(...perPublish[s]).toFixed(2)})`
   );
-  if (base !== undefined) {
-    const ratios = perPublish[0].map((v, r) => v / perPublish[1][r]);
+  for (let s = 1; s < subjects.length; s++) {
+    const ratios = perPublish[0].map((v, r) => v / perPublish[s][r]);
     lines.push(
-      `this checkout / ${base}, round by round: median ${median(ratios).toFixed(3)} ` +
+      `this checkout / ${subjects[s].name}, round by round: median ${median(ratios).toFixed(3)} ` +
         `(${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})`,
     );
   }
