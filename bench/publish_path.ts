@@ -22,7 +22,9 @@
  * the subscribers get `MESSAGE` frames.
  *
  * With `--bare`, the loop of the `bare-deno` peer runs beside them, on the
- * same frames (see {@linkcode barePath}).
+ * same publications as protocol v1 frames, the only ones it reads (with
+ * `--stomp` too: the scenario compares `hub-deno-stomp` with `bare-deno`);
+ * see {@linkcode barePath}.
  *
  * Run: `deno run --allow-env --allow-read bench/publish_path.ts [--stomp] [--bare] [--base /path/to/other/checkout]`.
  *
