@@ -21,7 +21,12 @@
  * is a `SEND` without a receipt, with `content-type:application/json`, and
  * the subscribers get `MESSAGE` frames.
  *
- * Run: `deno run --allow-env --allow-read bench/publish_path.ts [--stomp] [--base /path/to/other/checkout]`.
+ * With `--bare`, the loop of the `bare-deno` peer runs beside them, on the
+ * same publications as protocol v1 frames, the only ones it reads (with
+ * `--stomp` too: the scenario compares `hub-deno-stomp` with `bare-deno`);
+ * see {@linkcode barePath}.
+ *
+ * Run: `deno run --allow-env --allow-read bench/publish_path.ts [--stomp] [--bare] [--base /path/to/other/checkout]`.
  *
  * @module
  */
@@ -40,7 +45,7 @@ const TOPICS = 1000;
  * @param root A checkout's root directory.
  * @returns An iteration: 1,000 publish frames, then the end of the turn.
  */
-export async function publishPath(root: string, stomp = false): Promise<() => void> {
+export async function publishPath(root: string, stomp = false): Promise<Iteration> {
   const { composeHub } = await import(
     `${root}/src/hub/hub.ts`
   ) as typeof import("../src/hub/hub.ts");
@@ -118,15 +123,17 @@ export async function publishPath(root: string, stomp = false): Promise<() => vo
   const pad = "x".repeat(64);
   const destinations = topics.map((topic) => `/topic/${topic.replace(":", "/")}`);
   let seq = 0;
-  return () => {
+  const prepare = (): string[] => {
     seq++;
-    // The client's work, not the hub's; small next to it.
+    // The client's work, not the hub's: made before the round's clock starts.
     const payload = `{"seq":${seq},"t":${seq * 7},"pad":"${pad}"}`;
-    const frames = stomp
+    return stomp
       ? destinations.map((destination) =>
         flat(`SEND\ndestination:${destination}\ncontent-type:application/json\n\n${payload}\0`)
       )
       : topics.map((topic) => flat(`{"type":"publish","topic":"${topic}","payload":${payload}}`));
+  };
+  const run = (frames: string[]): void => {
     const before = delivered;
     for (const frame of frames) publisher.message(frame);
     while (turns.length > 0) turns.shift()!();
@@ -134,6 +141,82 @@ export async function publishPath(root: string, stomp = false): Promise<() => vo
       throw new Error(`Delivered ${delivered - before} of ${TOPICS}`);
     }
   };
+  return { prepare, run };
+}
+
+/**
+ * The loop of `bench/servers/bare_deno.ts` (the `bare-deno` peer), its
+ * `onMessage` copied here without sockets, on the same 1,000 topics with
+ * one subscriber each and the same frames: the floor the issue measures
+ * the hub against, in this process, so that the hub's own JavaScript per
+ * frame can be read against the bare loop's (`--bare`). Deno's WebSocket
+ * work, the same for both in the scenario, is in neither.
+ *
+ * @returns An iteration of the bare loop.
+ */
+export function barePath(): Iteration {
+  type Socket = { send(text: string): void };
+  const topics = new Map<string, Set<Socket>>();
+  let delivered = 0;
+  // As bare_deno.ts's onMessage, but for the socket type.
+  function onMessage(socket: Socket, subscribed: Set<string>, data: unknown): void {
+    if (typeof data !== "string") return;
+    const frame = JSON.parse(data);
+    if (frame.type === "subscribe") {
+      let set = topics.get(frame.topic);
+      if (set === undefined) topics.set(frame.topic, set = new Set());
+      set.add(socket);
+      subscribed.add(frame.topic);
+    } else if (frame.type === "publish") {
+      const text = JSON.stringify({
+        type: "message",
+        topic: frame.topic,
+        payload: frame.payload ?? null,
+        from: null,
+        ts: Date.now(),
+      });
+      const set = topics.get(frame.topic);
+      if (set !== undefined) { for (const s of set) s.send(text); }
+    }
+    if (frame.id !== undefined) socket.send(JSON.stringify({ type: "ack", id: frame.id }));
+  }
+  const names = Array.from({ length: TOPICS }, (_, i) => `bench:t${i}`);
+  for (const topic of names) {
+    onMessage(
+      { send: () => delivered++ },
+      new Set(),
+      `{"type":"subscribe","id":1,"topic":"${topic}"}`,
+    );
+  }
+  delivered = 0;
+  const publisher: Socket = { send: () => {} };
+  const subscribed = new Set<string>();
+  const pad = "x".repeat(64);
+  let seq = 0;
+  return {
+    prepare() {
+      seq++;
+      const payload = `{"seq":${seq},"t":${seq * 7},"pad":"${pad}"}`;
+      return names.map((topic) =>
+        flat(`{"type":"publish","topic":"${topic}","payload":${payload}}`)
+      );
+    },
+    run(frames) {
+      const before = delivered;
+      for (const frame of frames) onMessage(publisher, subscribed, frame);
+      if (delivered - before !== TOPICS) {
+        throw new Error(`Delivered ${delivered - before} of ${TOPICS}`);
+      }
+    },
+  };
+}
+
+/** One iteration: its frames are made by `prepare`, then given to the hub by `run`. */
+export interface Iteration {
+  /** The client's work: the 1,000 frames of one iteration, as a socket gives them. */
+  prepare(): string[];
+  /** The hub's work: 1,000 publish frames, then the end of the turn. */
+  run(frames: string[]): void;
 }
 
 /**
@@ -154,15 +237,25 @@ function cpuUs(): number {
   return user + system;
 }
 
-/** CPU microseconds per publish frame over one round of `iterations`. */
-async function round(iteration: () => void, iterations: number): Promise<number> {
-  const start = cpuUs();
+/**
+ * CPU microseconds per publish frame over one round of `iterations`. Each
+ * iteration's frames are made just before it, outside the measured time:
+ * building and decoding them cost about a quarter of what the hub does with
+ * them, and are the client's work. Made for the whole round at once, they
+ * would outlive young-generation collections and be copied by them, in the
+ * measured time.
+ */
+async function round(iteration: Iteration, iterations: number): Promise<number> {
+  let spent = 0;
   for (let i = 0; i < iterations; i++) {
-    iteration();
+    const frames = iteration.prepare();
+    const start = cpuUs();
+    iteration.run(frames);
     // The turn ends: the hub's promise reactions run, as between socket reads.
     await Promise.resolve();
+    spent += cpuUs() - start;
   }
-  return (cpuUs() - start) / (iterations * TOPICS);
+  return spent / (iterations * TOPICS);
 }
 
 function median(values: number[]): number {
@@ -179,6 +272,7 @@ if (import.meta.main) {
   const here = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
   const subjects = [{ name: "this checkout", run: await publishPath(here, stomp) }];
   if (base !== undefined) subjects.push({ name: base, run: await publishPath(base, stomp) });
+  if (Deno.args.includes("--bare")) subjects.push({ name: "bare loop", run: barePath() });
   for (const { run } of subjects) await round(run, 50); // warm-up: compiled, caches filled
   const perPublish = subjects.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {
@@ -192,10 +286,10 @@ if (import.meta.main) {
     `${name}: ${median(perPublish[s]).toFixed(2)} us CPU per publish frame (median of ${rounds} ` +
     `rounds of ${iterations * TOPICS}, min ${Math.min(...perPublish[s]).toFixed(2)})`
   );
-  if (base !== undefined) {
-    const ratios = perPublish[0].map((v, r) => v / perPublish[1][r]);
+  for (let s = 1; s < subjects.length; s++) {
+    const ratios = perPublish[0].map((v, r) => v / perPublish[s][r]);
     lines.push(
-      `this checkout / ${base}, round by round: median ${median(ratios).toFixed(3)} ` +
+      `this checkout / ${subjects[s].name}, round by round: median ${median(ratios).toFixed(3)} ` +
         `(${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})`,
     );
   }
