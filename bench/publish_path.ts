@@ -35,6 +35,7 @@ import process from "node:process";
 import type { HubSocket, SocketHandler, UpgradeTarget } from "../src/hub/transport.ts";
 import { mintToken } from "../src/auth/mod.ts";
 import { BENCH_LIMITS, BENCH_RULES, BENCH_SECRET, benchClaims } from "./_config.ts";
+import { type BareSocket, createBareLoop } from "./servers/_bare_loop.ts";
 
 const TOPICS = 1000;
 
@@ -155,31 +156,9 @@ export async function publishPath(root: string, stomp = false): Promise<Iteratio
  * @returns An iteration of the bare loop.
  */
 export function barePath(): Iteration {
-  type Socket = { send(text: string): void };
-  const topics = new Map<string, Set<Socket>>();
+  type Socket = BareSocket;
   let delivered = 0;
-  // As bare_deno.ts's onMessage, but for the socket type.
-  function onMessage(socket: Socket, subscribed: Set<string>, data: unknown): void {
-    if (typeof data !== "string") return;
-    const frame = JSON.parse(data);
-    if (frame.type === "subscribe") {
-      let set = topics.get(frame.topic);
-      if (set === undefined) topics.set(frame.topic, set = new Set());
-      set.add(socket);
-      subscribed.add(frame.topic);
-    } else if (frame.type === "publish") {
-      const text = JSON.stringify({
-        type: "message",
-        topic: frame.topic,
-        payload: frame.payload ?? null,
-        from: null,
-        ts: Date.now(),
-      });
-      const set = topics.get(frame.topic);
-      if (set !== undefined) { for (const s of set) s.send(text); }
-    }
-    if (frame.id !== undefined) socket.send(JSON.stringify({ type: "ack", id: frame.id }));
-  }
+  const { onMessage } = createBareLoop<Socket>();
   const names = Array.from({ length: TOPICS }, (_, i) => `bench:t${i}`);
   for (const topic of names) {
     onMessage(

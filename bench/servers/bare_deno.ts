@@ -16,6 +16,7 @@
 
 import { jwtVerify } from "jose";
 import { BENCH_SECRET } from "../_config.ts";
+import { createBareLoop } from "./_bare_loop.ts";
 
 const jwt = Deno.args.includes("--jwt");
 const key = jwt
@@ -27,32 +28,8 @@ const key = jwt
     ["verify"],
   )
   : undefined;
-const topics = new Map<string, Set<WebSocket>>();
+const loop = createBareLoop<WebSocket>();
 let connections = 0;
-
-function onMessage(socket: WebSocket, subscribed: Set<string>, data: unknown): void {
-  if (typeof data !== "string") return;
-  const frame = JSON.parse(data);
-  if (frame.type === "subscribe") {
-    let set = topics.get(frame.topic);
-    if (set === undefined) topics.set(frame.topic, set = new Set());
-    set.add(socket);
-    subscribed.add(frame.topic);
-  } else if (frame.type === "publish") {
-    // Serialized once per publication, as the hub does.
-    const text = JSON.stringify({
-      type: "message",
-      topic: frame.topic,
-      payload: frame.payload ?? null,
-      from: null,
-      ts: Date.now(),
-    });
-    const set = topics.get(frame.topic);
-    if (set !== undefined) { for (const s of set) s.send(text); }
-  }
-  // A frame without an id asks for no ack, as on the hub (fire-and-forget publishes).
-  if (frame.id !== undefined) socket.send(JSON.stringify({ type: "ack", id: frame.id }));
-}
 
 /** The verified subject and expiry, or `undefined` to refuse with 401. */
 async function authenticate(req: Request): Promise<{ sub: string; exp: number } | undefined> {
@@ -84,14 +61,8 @@ function upgrade(req: Request, identity: { sub: string; exp: number } | undefine
     });
     socket.onopen = () => socket.send(welcome);
   }
-  socket.onmessage = (event) => onMessage(socket, subscribed, event.data);
-  socket.onclose = () => {
-    for (const topic of subscribed) {
-      const set = topics.get(topic);
-      set?.delete(socket);
-      if (set?.size === 0) topics.delete(topic);
-    }
-  };
+  socket.onmessage = (event) => loop.onMessage(socket, subscribed, event.data);
+  socket.onclose = () => loop.leave(socket, subscribed);
   socket.onerror = () => {};
   return response;
 }

@@ -11,45 +11,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ROOT } from "../../scripts/_bundle.ts";
 import { startTestHub } from "../_support/hub.ts";
+import { bundleForNode, nodeVersion } from "./_bundle_for_node.ts";
 
 const ACL = { "chat:*": ["subscribe", "publish"] };
 /** The longest the Node process may run: it waits on its own bounded deadlines first. */
 const NODE_TIMEOUT_MS = 60_000;
 
-function nodeVersion(): string | undefined {
-  try {
-    const { success, stdout } = new Deno.Command("node", { args: ["--version"], stdout: "piped" })
-      .outputSync();
-    return success ? new TextDecoder().decode(stdout).trim() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function bundleForNode(): Promise<{ file: string; dir: string }> {
+async function bundleForNodeTest(): Promise<{ file: string; dir: string }> {
   const dir = await Deno.makeTempDir({ prefix: "realtime-node-" });
   const file = join(dir, "client.mjs");
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--quiet",
-      "--frozen",
-      "--config",
-      join(ROOT, "deno.json"),
-      "--platform",
-      "deno",
-      "--format",
-      "esm",
-      "--output",
-      file,
-      "tests/node/_entry.ts",
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) throw new Error(`deno bundle failed: ${new TextDecoder().decode(stderr)}`);
+  await bundleForNode("tests/node/_entry.ts", file);
   return { file, dir };
 }
 
@@ -62,7 +33,7 @@ Deno.test({
   async fn() {
     await using hub = await startTestHub("ws");
     const token = await hub.token({ sub: "nodeuser", acl: ACL });
-    const { file, dir } = await bundleForNode();
+    const { file, dir } = await bundleForNodeTest();
     try {
       const child = new Deno.Command("node", {
         args: [join(ROOT, "tests/node/_round_trip.mjs"), file, hub.url, token],

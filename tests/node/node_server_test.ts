@@ -10,18 +10,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ROOT } from "../../scripts/_bundle.ts";
+import { bundleForNode, nodeVersion } from "./_bundle_for_node.ts";
 
 const NODE_TIMEOUT_MS = 60_000;
-
-function nodeVersion(): string | undefined {
-  try {
-    const { success, stdout } = new Deno.Command("node", { args: ["--version"], stdout: "piped" })
-      .outputSync();
-    return success ? new TextDecoder().decode(stdout).trim() : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const version = nodeVersion();
 
@@ -32,27 +23,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "realtime-node-server-" });
     try {
       const file = join(dir, "server.mjs");
-      const bundled = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "bundle",
-          "--quiet",
-          "--frozen",
-          "--config",
-          join(ROOT, "deno.json"),
-          "--platform",
-          "deno",
-          "--format",
-          "esm",
-          "--output",
-          file,
-          "tests/node/_server_entry.ts",
-        ],
-        cwd: ROOT,
-        env: { NO_COLOR: "1" },
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      assert.equal(bundled.code, 0, new TextDecoder().decode(bundled.stderr));
+      await bundleForNode("tests/node/_server_entry.ts", file);
       const { code, stdout, stderr } = await new Deno.Command("node", {
         args: [join(ROOT, "tests/node/_server_round_trip.mjs"), file],
         stdout: "piped",

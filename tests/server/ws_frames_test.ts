@@ -7,18 +7,7 @@
 
 import assert from "node:assert/strict";
 import { FrameParser, type FrameSink } from "../../src/server/_ws_frames.ts";
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as random } from "../acl/_helpers.ts";
 
 const enc = new TextEncoder();
 

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { connectWelcomed, withTimeout } from "../_support/client.ts";
 import { rawHandshake, type RawPeer } from "../_support/raw.ts";
-import { startTestHub } from "../_support/hub.ts";
+import { startTestHub, type TestHub } from "../_support/hub.ts";
 import { createHub } from "../../src/server/create_hub.ts";
 import { listenNode } from "../../src/server/node_adapter.ts";
 import { acceptKey } from "../../src/server/_ws_socket.ts";
@@ -130,6 +130,15 @@ async function open(
     reader,
     send: async (bytes) => void await raw.conn.write(bytes),
   };
+}
+
+/** Waits (3 s at most) until the hub counts no connection: the server side has closed. */
+async function untilNoConnections(h: TestHub): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (h.hub.stats().connections !== 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(h.hub.stats().connections, 0);
 }
 
 function closeCode(frame: ServerFrame | null): number | undefined {
@@ -349,11 +358,7 @@ Deno.test("a client's close is answered with its code and the server ends the co
     }
   }
   // Both connections left the hub.
-  const deadline = Date.now() + 3000;
-  while (h.hub.stats().connections !== 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.equal(h.hub.stats().connections, 0);
+  await untilNoConnections(h);
 });
 
 Deno.test("too many fragments in one message are closed with 1008", async () => {
@@ -414,9 +419,5 @@ Deno.test("a peer that ends its side without a close frame gets the connection e
   } finally {
     peer.raw.close();
   }
-  const deadline = Date.now() + 3000;
-  while (h.hub.stats().connections !== 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.equal(h.hub.stats().connections, 0);
+  await untilNoConnections(h);
 });
