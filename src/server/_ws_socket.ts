@@ -5,7 +5,7 @@
  * and the heartbeat's ping. It replaces npm `ws` in the adapter because an
  * idle connection is what a hub holds most of: `ws` keeps a `WebSocket`
  * (an EventEmitter), a `Receiver` (a Writable stream) and a `Sender` per
- * socket, about 900 bytes of heap, where this keeps two small objects
+ * socket, about 1 KiB of heap, where this keeps two small objects
  * (`bench/heap_breakdown.ts` shows the difference; `docs/performance.md`).
  *
  * What it does not do: extensions (permessage-deflate is never
