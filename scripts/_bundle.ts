@@ -1,9 +1,11 @@
 /**
- * Bundling a browser entry point with the `deno bundle` CLI from the repo
- * root, with the repo's `deno.json` and a frozen `deno.lock` (so exactly the
- * locked sources go in, and nothing is resolved afresh), minified, split
- * into chunks for what the code imports dynamically. Used by
- * `scripts/build_pages.ts` and `scripts/client_size.ts`.
+ * Bundling with the `deno bundle` CLI from the repo root, with the repo's
+ * `deno.json` and a frozen `deno.lock` (so exactly the locked sources go
+ * in, and nothing is resolved afresh): a browser entry point minified and
+ * split into chunks for what the code imports dynamically, or, for the
+ * Node tests, a Node entry point as one file. Used by
+ * `scripts/build_pages.ts`, `scripts/client_size.ts` and the browser and
+ * Node tests.
  *
  * esbuild names chunks `<name>-<hash>.js`, and its hash covers the paths of
  * npm modules relative to the working directory: the same sources built
@@ -41,35 +43,14 @@ export async function bundleForBrowser(
 ): Promise<Outputs> {
   const outdir = await Deno.makeTempDir({ prefix: "realtime-bundle-" });
   try {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--frozen",
-        "--config",
-        join(ROOT, "deno.json"),
-        "--platform",
-        "browser",
-        "--format",
-        "esm",
-        ...(options.minify === false ? [] : ["--minify"]),
-        "--code-splitting",
-        "--outdir",
-        outdir,
-        entry,
-      ],
-      cwd: ROOT,
-      env: { NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (code !== 0) {
-      throw new Error(
-        `Cannot bundle ${entry}: deno bundle exited with ${code}\n${
-          new TextDecoder().decode(stderr)
-        }`,
-      );
-    }
+    await denoBundle(entry, [
+      "--platform",
+      "browser",
+      ...(options.minify === false ? [] : ["--minify"]),
+      "--code-splitting",
+      "--outdir",
+      outdir,
+    ]);
     const files: Outputs = new Map();
     for await (const item of Deno.readDir(outdir)) {
       if (!item.isFile || !item.name.endsWith(".js")) {
@@ -80,6 +61,49 @@ export async function bundleForBrowser(
     return await renameChunks(files, basename(entry).replace(/\.[jt]sx?$/, ".js"), name);
   } finally {
     await Deno.remove(outdir, { recursive: true });
+  }
+}
+
+/**
+ * Bundles `entry` into one ES module file for Node (`--platform deno`:
+ * Node's built-ins stay `node:` imports, which Node resolves itself).
+ *
+ * @param entry The entry module, relative to the repo root or absolute.
+ * @param file Where the bundle is written.
+ * @throws {Error} When `deno bundle` fails.
+ */
+export async function bundleForNode(entry: string, file: string): Promise<void> {
+  await denoBundle(entry, ["--platform", "deno", "--output", file]);
+}
+
+/**
+ * Runs `deno bundle` on `entry` from the repo root with the repo's
+ * `deno.json` and a frozen lock, as ES modules, with the given output flags.
+ */
+async function denoBundle(entry: string, flags: string[]): Promise<void> {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--frozen",
+      "--config",
+      join(ROOT, "deno.json"),
+      "--format",
+      "esm",
+      ...flags,
+      entry,
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `Cannot bundle ${entry}: deno bundle exited with ${code}\n${
+        new TextDecoder().decode(stderr)
+      }`,
+    );
   }
 }
 

@@ -9,9 +9,9 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ROOT } from "../../scripts/_bundle.ts";
+import { bundleForNode, ROOT } from "../../scripts/_bundle.ts";
 import { startTestHub } from "../_support/hub.ts";
-import { bundleForNode, nodeVersion } from "./_bundle_for_node.ts";
+import { nodeVersion } from "./_node_version.ts";
 
 const ACL = { "chat:*": ["subscribe", "publish"] };
 /** The longest the Node process may run: it waits on its own bounded deadlines first. */

@@ -9,8 +9,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ROOT } from "../../scripts/_bundle.ts";
-import { bundleForNode, nodeVersion } from "./_bundle_for_node.ts";
+import { bundleForNode, ROOT } from "../../scripts/_bundle.ts";
+import { nodeVersion } from "./_node_version.ts";
 
 const NODE_TIMEOUT_MS = 60_000;
 
