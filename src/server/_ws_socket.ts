@@ -38,9 +38,6 @@ export interface WsEvents {
   close(code: number): void;
 }
 
-/** The open sockets of a server, which a socket leaves when it closes. */
-export type WsGroup = Set<ServerWebSocket>;
-
 /** How long a closing socket waits for the peer's close frame before it is destroyed. */
 export const CLOSE_TIMEOUT_MS = 30_000;
 
@@ -94,7 +91,7 @@ export class ServerWebSocket implements FrameSink {
   /** The hub's side. */
   events: WsEvents | undefined = undefined;
   /** The server's open sockets, which this one leaves when it closes. */
-  group: WsGroup | undefined = undefined;
+  group: Set<ServerWebSocket> | undefined = undefined;
   /** Whether the peer answered the last heartbeat ping (or is new). */
   alive = true;
   #state = OPEN;
@@ -115,24 +112,19 @@ export class ServerWebSocket implements FrameSink {
     this.#socket[OWNER] = this;
     this.#socket.setTimeout?.(0);
     this.#socket.setNoDelay?.(true);
-    socket.on("data", onData);
+    this.#socket.on("data", onData);
     // A peer that ends its side (after its close frame or without one) gets
     // ours ended too: the stream does it for a socket that is not half-open,
     // with no listener of our own on the socket.
     this.#socket.allowHalfOpen = false;
-    socket.on("close", onClose);
-    socket.on("error", onError);
+    this.#socket.on("close", onClose);
+    this.#socket.on("error", onError);
     if (head.byteLength > 0) this.read(head);
   }
 
   /** Bytes written but not yet handed to the kernel. */
   get bufferedAmount(): number {
     return this.#socket.writableLength;
-  }
-
-  /** Whether the socket is open (neither closing nor closed). */
-  get open(): boolean {
-    return this.#state === OPEN;
   }
 
   /** Sends a text message; dropped once closing, as a browser's WebSocket does. */
@@ -227,10 +219,9 @@ export class ServerWebSocket implements FrameSink {
   /**
    * A protocol error fails the connection (RFC 6455 §7.1.7): a close frame
    * with the error's code, then the end of the TCP connection, without
-   * waiting for an answer; nothing more is read.
+   * waiting for an answer (the parser reads nothing more).
    */
   onFail(code: number, reason: string): void {
-    this.#socket.off("data", onData);
     if (this.#state === OPEN) {
       this.#state = CLOSING;
       this.#code = code;

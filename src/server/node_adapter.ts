@@ -67,7 +67,8 @@ export interface NodeListener extends AsyncDisposable {
 }
 
 /**
- * Serves a hub over npm `ws` on a `node:http` server.
+ * Serves a hub over WebSocket on a `node:http` server, with the adapter's own
+ * RFC 6455 framing.
  *
  * @param hub The hub.
  * @param options Where to listen and what serves plain HTTP.
@@ -245,7 +246,7 @@ interface Listeners {
  * its live entries, in V8's fast mode. node:http's and the adapter's
  * listeners come and go during the upgrade, and each removal leaves the
  * table a dictionary: about 470 bytes on every idle connection, against
- * under 100 for the four events `ws` listens to. The table is the same
+ * under 100 for the events the WebSocket listens to. The table is the same
  * listeners under the same names, so the socket behaves as before.
  */
 function compactListeners(socket: Duplex): void {
