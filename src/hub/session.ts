@@ -10,6 +10,7 @@
  */
 
 import { SmallSet } from "./_small_set.ts";
+import { SessionRare, WaitingFrames } from "./_session_rare.ts";
 import { isPattern } from "../topic/topic.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
@@ -65,21 +66,15 @@ export class Session implements DoorOwner {
   #state: SessionState = "awaiting_auth";
   #principal: Principal | undefined;
   #subscriptions = new SmallSet<string>();
-  /** How many of `#subscriptions` are patterns (bounded by `maxPatternsPerConnection`). */
-  #patterns = 0;
   /** The first-message deadline, then the token's (`token_expiring`, then expiry). */
   #deadline: Deadline | undefined;
   #deadlineKind: DeadlineKind | undefined;
-  #queue: unknown[] | undefined;
-  /** The size of each frame in `#queue`, and their sum. */
-  #queueSizes: number[] | undefined;
-  #queueBytes = 0;
-  #draining: Promise<void> | undefined;
-  #violations: number[] | undefined;
+  /** Frames waiting for an asynchronous check; `undefined` when none is pending (the hot path). */
+  #waiting: WaitingFrames | undefined;
   /** The message-rate bucket: when it is full again (`takeToken`); 0 while it was never used. */
   #bucketFullAt = 0;
-  #strikes = 0;
-  #closeCode: number | undefined;
+  /** Strikes, violations, patterns, refusals, the close code: made when one is set. */
+  #rare: SessionRare | undefined;
   /** Where it comes from (`peer`), kept as its two strings rather than an object. */
   #remoteAddr: string | undefined;
   #transport: string | undefined;
@@ -189,7 +184,7 @@ export class Session implements DoorOwner {
    */
   takesThrough(pattern: string, topic: string): boolean {
     if (this.#subscriptions.has(topic)) return false;
-    if (this.#patterns === 1) return true;
+    if (this.#rare?.patterns === 1) return true;
     for (const other of this.#subscriptions.toArray()) {
       if (other < pattern && isPattern(other) && matchPattern(other, topic)) return false;
     }
@@ -223,7 +218,7 @@ export class Session implements DoorOwner {
   /** Closes the connection and releases everything it holds. */
   close(code: number, reason: string): void {
     if (this.#state === "closed") return;
-    this.#closeCode = code;
+    this.#rareState().closeCode = code;
     this.#door.close(code, reason);
     this.closed();
   }
@@ -238,16 +233,14 @@ export class Session implements DoorOwner {
     // Only a welcomed connection was ever the application's to be told of.
     const welcomed = this.#state === "open";
     this.#state = "closed";
-    this.#closeCode ??= code;
+    const closeCode = this.#rare?.closeCode ?? code;
     this.#at(undefined);
     for (const topic of this.#subscriptions.toArray()) this.#unsubscribed(topic);
-    this.#queue = undefined;
-    this.#queueSizes = undefined;
-    this.#queueBytes = 0;
+    this.#waiting?.frames.splice(0);
     this.#door.discard();
     this.#positions = undefined;
     this.#ctx.cache.delete(this);
-    this.#ctx.onClosed(this, this.#closeCode);
+    this.#ctx.onClosed(this, closeCode);
     this.#ctx.calls.abort(this);
     if (welcomed && this.#principal !== undefined) {
       this.#ctx.events?.({
@@ -255,7 +248,7 @@ export class Session implements DoorOwner {
         at: this.#ctx.clock.now(),
         connection: this.id,
         user: this.#principal.sub,
-        code: this.#closeCode ?? null,
+        code: closeCode ?? null,
       });
     }
     const disconnect = this.#ctx.handlers?.disconnect;
@@ -263,7 +256,7 @@ export class Session implements DoorOwner {
       const notice = {
         principal: this.#principal,
         connection: this.#handlerConnection(),
-        code: this.#closeCode,
+        code: closeCode,
       };
       // Its own slot: this connection's is aborted, and nothing waits for the answer.
       this.#ctx.calls.call("disconnect", new CallSlot(), () => disconnect(notice)).catch(() => {});
@@ -304,30 +297,31 @@ export class Session implements DoorOwner {
     const fullAt = takeToken(this.#bucketFullAt, now, limits.messageRate, limits.messageBurst);
     if (fullAt === undefined) {
       this.#rateLimited("message_rate", "Too many frames: slow down");
-      if (++this.#strikes > this.#ctx.limits.maxRateLimitStrikes) {
+      if (++this.#rareState().strikes > this.#ctx.limits.maxRateLimitStrikes) {
         this.close(CloseCode.Overloaded, "Rate limit exceeded");
       }
       return;
     }
     this.#bucketFullAt = fullAt;
-    this.#strikes = 0;
-    if (this.#queue !== undefined) {
-      if (this.#queue.length >= limits.maxQueuedFrames) {
+    if (this.#rare !== undefined) this.#rare.strikes = 0;
+    const waiting = this.#waiting;
+    if (waiting !== undefined) {
+      if (waiting.frames.length >= limits.maxQueuedFrames) {
         this.#rateLimited("queue", "Too many frames waiting for a permission check");
         return;
       }
       // Sized only here, off the hot path: nothing is queued while checks are synchronous.
       const bytes = this.#door.bytes(data);
-      if (this.#queueBytes + bytes > limits.maxQueuedBytes) {
+      if (waiting.bytes + bytes > limits.maxQueuedBytes) {
         this.#rateLimited(
           "queue_bytes",
           `Too many bytes waiting for a permission check: at most ${limits.maxQueuedBytes} are held`,
         );
         return;
       }
-      this.#queue.push(data);
-      (this.#queueSizes ??= []).push(bytes);
-      this.#queueBytes += bytes;
+      waiting.frames.push(data);
+      (waiting.sizes ??= []).push(bytes);
+      waiting.bytes += bytes;
       return;
     }
     // What the frame does now reads this one time (`_frame_clock.ts`); what it leaves for later reads the clock.
@@ -342,15 +336,20 @@ export class Session implements DoorOwner {
     if (pending !== undefined) this.#waitFor(pending);
   }
 
+  /** Its rarely set state, made now if it was not yet. */
+  #rareState(): SessionRare {
+    return this.#rare ??= new SessionRare();
+  }
+
   /** Later frames wait in the bounded queue until `pending` settles. */
   #waitFor(pending: Promise<void>): void {
-    this.#queue = [];
-    this.#draining = this.#drain(pending);
+    const waiting = this.#waiting = new WaitingFrames();
+    waiting.draining = this.#drain(waiting, pending);
   }
 
   /** Resolves once no frame is being handled (for graceful shutdown). */
   drained(): Promise<void> {
-    return this.#draining ?? Promise.resolve();
+    return this.#waiting?.draining ?? Promise.resolve();
   }
 
   /**
@@ -372,18 +371,16 @@ export class Session implements DoorOwner {
     }
   }
 
-  async #drain(first: Promise<void>): Promise<void> {
+  async #drain(waiting: WaitingFrames, first: Promise<void>): Promise<void> {
     await first;
-    while (this.#queue !== undefined && this.#queue.length > 0) {
-      const data = this.#queue.shift();
-      this.#queueBytes -= this.#queueSizes?.shift() ?? 0;
+    // A close empties the queue: the frames left are not handled.
+    while (waiting.frames.length > 0) {
+      const data = waiting.frames.shift();
+      waiting.bytes -= waiting.sizes?.shift() ?? 0;
       const pending = this.#handle(data);
       if (pending !== undefined) await pending;
     }
-    this.#queue = undefined;
-    this.#queueSizes = undefined;
-    this.#queueBytes = 0;
-    this.#draining = undefined;
+    this.#waiting = undefined;
   }
 
   /** Handles one frame; returns a promise only when work went asynchronous. */
@@ -425,9 +422,9 @@ export class Session implements DoorOwner {
     transport: (session) => session.#transport,
     serverSubscribe: (session, topic) => serverSubscribe(Session.#port, session, topic),
     subscriptions: (session) => session.#subscriptions,
-    patterns: (session) => session.#patterns,
+    patterns: (session) => session.#rare?.patterns ?? 0,
     countPattern: (session) => {
-      session.#patterns++;
+      session.#rareState().patterns++;
     },
     recovering: (session) => session.#recovering,
     startRecovery: (session, topic, waiting) => {
@@ -706,8 +703,6 @@ export class Session implements DoorOwner {
    * the first such publication, then reused: an idle connection holds none.
    */
   #publishFailed: ((error: unknown) => void) | undefined;
-  /** Publications the engine's bounds refused on this connection. */
-  #refusedPublishes = 0;
 
   #publishFailedWith(error: unknown, id: RequestId | undefined): void {
     // The engine's bounds refuse a publication for a reason the publisher can act on.
@@ -737,7 +732,7 @@ export class Session implements DoorOwner {
       code === "TOO_LARGE" ? "publication_bytes" : "new_streams",
     );
     // Audited at the 1st, 10th, 100th... refusal of a connection, so a flood cannot flood the log too.
-    const refused = ++this.#refusedPublishes;
+    const refused = ++this.#rareState().refusedPublishes;
     if (auditsRefusal(refused)) {
       this.#ctx.audit({
         level: "warn",
@@ -774,7 +769,7 @@ export class Session implements DoorOwner {
 
   #violation(): void {
     const limits = this.#ctx.limits;
-    const violations = this.#violations ??= [];
+    const violations = this.#rareState().violations ??= [];
     if (
       recordViolation(violations, this.#ctx.clock.now(), limits.violationWindowMs) >
         limits.maxViolations
@@ -817,7 +812,7 @@ export class Session implements DoorOwner {
     if (this.#following?.delete(topic)) this.#ctx.fanout.unfollow(topic, this);
     this.#leave(topic);
     if (isPattern(topic)) {
-      this.#patterns--;
+      this.#rare!.patterns--;
       this.#ctx.patternQuota.release(this.#principal!.sub);
     }
   }
@@ -825,7 +820,7 @@ export class Session implements DoorOwner {
   #rateLimited(limit: string, message: string, id?: RequestId): void {
     increment(this.#ctx.metrics.rateLimitHits, limit);
     // One audit line per streak, so a flood cannot flood the log too.
-    if (this.#strikes === 0) {
+    if ((this.#rare?.strikes ?? 0) === 0) {
       this.#ctx.audit({
         level: "warn",
         event: "rate_limited",

@@ -77,23 +77,36 @@ export function isValidCloseCode(code: number): boolean {
     (code >= 3000 && code <= 4999);
 }
 
+/** A frame split across chunks: its bytes so far, and how many it needs to be read further. */
+interface UnfinishedFrame {
+  readonly chunks: Uint8Array[];
+  bytes: number;
+  readonly need: number;
+}
+
+/** A fragmented message: its fragments so far (copies), their opcode and size. */
+interface FragmentedMessage {
+  readonly parts: Uint8Array[];
+  readonly opcode: number;
+  bytes: number;
+}
+
 /**
  * Reads a client's frames from the chunks a socket delivers. A frame split
  * across chunks waits until it is whole; the bytes kept meanwhile are copied
  * out of the chunk, so an idle connection never pins a socket's read
  * buffer. Once it reported a close or an error it reads nothing more.
+ *
+ * Between frames its state is four fields: what an unfinished frame or a
+ * fragmented message needs is one object each, made when one starts. Every
+ * idle connection holds a parser (`ServerWebSocket` is one).
  */
 export class FrameParser {
   #limits: FrameLimits;
-  /** Bytes received but not parsed yet (an unfinished frame), and how many. */
-  #pending: Uint8Array[] | undefined = undefined;
-  #pendingBytes = 0;
-  /** Bytes needed before the unfinished frame can be read further. */
-  #need = 2;
-  /** The unfinished message's fragments, their opcode and size. */
-  #fragments: Uint8Array[] | undefined = undefined;
-  #fragmentOpcode = 0;
-  #fragmentBytes = 0;
+  /** An unfinished frame, while one waits for more bytes. */
+  #unfinished: UnfinishedFrame | undefined = undefined;
+  /** A fragmented message, while its final fragment has not arrived. */
+  #fragmented: FragmentedMessage | undefined = undefined;
   #done = false;
 
   /** @param limits The size and fragment bounds, shared by a server's parsers. */
@@ -110,31 +123,26 @@ export class FrameParser {
   push(chunk: Uint8Array, sink: FrameSink): void {
     if (this.#done || chunk.byteLength === 0) return;
     let buf = chunk;
-    if (this.#pending !== undefined) {
-      this.#pending.push(chunk);
-      this.#pendingBytes += chunk.byteLength;
-      if (this.#pendingBytes < this.#need) return;
-      buf = concat(this.#pending, this.#pendingBytes);
-      this.#pending = undefined;
-      this.#pendingBytes = 0;
+    const unfinished = this.#unfinished;
+    if (unfinished !== undefined) {
+      unfinished.chunks.push(chunk);
+      unfinished.bytes += chunk.byteLength;
+      if (unfinished.bytes < unfinished.need) return;
+      buf = concat(unfinished.chunks, unfinished.bytes);
+      this.#unfinished = undefined;
     }
     let at = 0;
     while (!this.#done) {
       const need = this.#frame(buf, at, sink);
       if (need > 0) {
         // Unfinished: keep a copy of the rest, not a view of the chunk.
-        this.#need = need;
         if (at < buf.byteLength) {
-          this.#pending = [buf.slice(at)];
-          this.#pendingBytes = buf.byteLength - at;
+          this.#unfinished = { chunks: [buf.slice(at)], bytes: buf.byteLength - at, need };
         }
         return;
       }
       at = -need;
-      if (at === buf.byteLength) {
-        this.#need = 2;
-        return;
-      }
+      if (at === buf.byteLength) return;
     }
   }
 
@@ -177,15 +185,15 @@ export class FrameParser {
         return this.#fail(sink, 1002, `Invalid control frame length ${length}`);
       }
     } else if (opcode === OP_CONTINUATION) {
-      if (this.#fragments === undefined) {
+      if (this.#fragmented === undefined) {
         return this.#fail(sink, 1002, "Continuation frame without a message to continue");
       }
     } else if (opcode === OP_TEXT || opcode === OP_BINARY) {
-      if (this.#fragments !== undefined) {
+      if (this.#fragmented !== undefined) {
         return this.#fail(sink, 1002, "New message before the fragmented one ended");
       }
     } else return this.#fail(sink, 1002, `Invalid opcode ${opcode}`);
-    if (opcode < OP_CLOSE && this.#fragmentBytes + length > this.#limits.maxPayload) {
+    if (opcode < OP_CLOSE && (this.#fragmented?.bytes ?? 0) + length > this.#limits.maxPayload) {
       return this.#fail(sink, 1009, "Message too big");
     }
     const start = at + header + 4;
@@ -223,23 +231,20 @@ export class FrameParser {
 
   #data(opcode: number, fin: boolean, payload: Uint8Array, sink: FrameSink): void {
     let message = payload;
-    if (this.#fragments !== undefined || !fin) {
-      if (this.#fragments === undefined) {
-        this.#fragments = [];
-        this.#fragmentOpcode = opcode;
-      }
+    let fragmented = this.#fragmented;
+    if (fragmented !== undefined || !fin) {
+      fragmented ??= this.#fragmented = { parts: [], opcode, bytes: 0 };
       const max = this.#limits.maxFragments;
-      if (max > 0 && this.#fragments.length >= max) {
+      if (max > 0 && fragmented.parts.length >= max) {
         this.#fail(sink, 1008, "Too many message fragments");
         return;
       }
-      this.#fragments.push(payload.slice());
-      this.#fragmentBytes += payload.byteLength;
+      fragmented.parts.push(payload.slice());
+      fragmented.bytes += payload.byteLength;
       if (!fin) return;
-      message = concat(this.#fragments, this.#fragmentBytes);
-      opcode = this.#fragmentOpcode;
-      this.#fragments = undefined;
-      this.#fragmentBytes = 0;
+      message = concat(fragmented.parts, fragmented.bytes);
+      opcode = fragmented.opcode;
+      this.#fragmented = undefined;
     }
     if (opcode === OP_BINARY) return sink.onBinary(message);
     let text: string;
@@ -255,8 +260,8 @@ export class FrameParser {
   /** Reports an error and stops reading; returns 0 so the loop ends. */
   #fail(sink: FrameSink, code: number, reason: string): number {
     this.#done = true;
-    this.#pending = undefined;
-    this.#fragments = undefined;
+    this.#unfinished = undefined;
+    this.#fragmented = undefined;
     sink.onFail(code, reason);
     return 0;
   }

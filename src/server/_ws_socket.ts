@@ -84,10 +84,14 @@ type Owned = Duplex & {
   setTimeout?(ms: number): unknown;
 };
 
-/** A server's WebSocket over an upgraded socket. */
-export class ServerWebSocket implements FrameSink {
+/**
+ * A server's WebSocket over an upgraded socket. It is its own frame parser
+ * and the parser's sink: the pure parser stays a class of its own
+ * (`_ws_frames.ts`), and an idle connection holds one object for both, not
+ * two (the second's header and the reference to it, about 32 bytes).
+ */
+export class ServerWebSocket extends FrameParser implements FrameSink {
   #socket: Owned;
-  #parser: FrameParser;
   /** The hub's side. */
   events: WsEvents | undefined = undefined;
   /** The server's open sockets, which this one leaves when it closes. */
@@ -107,8 +111,8 @@ export class ServerWebSocket implements FrameSink {
    * @param limits The message bounds, shared by the server's sockets.
    */
   constructor(socket: Duplex, head: Uint8Array, limits: FrameLimits) {
+    super(limits);
     this.#socket = socket as Owned;
-    this.#parser = new FrameParser(limits);
     this.#socket[OWNER] = this;
     this.#socket.setTimeout?.(0);
     this.#socket.setNoDelay?.(true);
@@ -247,7 +251,7 @@ export class ServerWebSocket implements FrameSink {
 
   /** Parses bytes the socket read. */
   read(chunk: Uint8Array): void {
-    this.#parser.push(chunk, this);
+    this.push(chunk, this);
   }
 }
 

@@ -120,6 +120,7 @@ export async function listenNode(
     socket.off("error", ignore);
     socket.off("close", forget);
     sockets.delete(socket);
+    forgetPeerAddress(socket);
     socket.write(switchingProtocols(key, admission.protocol));
     const ws = new ServerWebSocket(socket, head, limits);
     compactListeners(socket);
@@ -257,6 +258,23 @@ function compactListeners(socket: Duplex): void {
     if (events[name] !== undefined) compact[name] = events[name];
   }
   (socket as unknown as Listeners)._events = compact;
+}
+
+/** Where node:net caches a socket's peer address once it was read (`remoteAddress`). */
+interface PeerCache {
+  _peername?: unknown;
+}
+
+/**
+ * Drops the peer address node:net cached on the socket when the admission
+ * read `remoteAddress`: an object of about 80 bytes that every idle
+ * connection would keep, for an address the session holds as a string.
+ * Read again, the address is asked of the socket's handle and cached anew.
+ */
+function forgetPeerAddress(socket: Duplex): void {
+  const cache = socket as unknown as PeerCache;
+  // Only a socket that has the slot: adding one would cost more than it saves.
+  if (cache._peername !== undefined) cache._peername = undefined;
 }
 
 async function writeResponse(socket: Duplex, response: Response): Promise<void> {
