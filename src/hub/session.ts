@@ -9,7 +9,15 @@
  * @module
  */
 
-import { SmallSet } from "./_small_set.ts";
+import {
+  fewHas,
+  fewSize,
+  type FewStrings,
+  fewToArray,
+  fewWith,
+  fewWithout,
+  SmallSet,
+} from "./_small_set.ts";
 import { SessionRare, WaitingFrames } from "./_session_rare.ts";
 import { isPattern } from "../topic/topic.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -65,7 +73,8 @@ export class Session implements DoorOwner {
   #ctx: HubContext;
   #state: SessionState = "awaiting_auth";
   #principal: Principal | undefined;
-  #subscriptions = new SmallSet<string>();
+  /** Its topics and patterns (one field, no object of its own until a second one). */
+  #subscriptions: FewStrings;
   /** The first-message deadline, then the token's (`token_expiring`, then expiry). */
   #deadline: Deadline | undefined;
   #deadlineKind: DeadlineKind | undefined;
@@ -125,7 +134,7 @@ export class Session implements DoorOwner {
 
   /** How many topics and patterns it is subscribed to. */
   get subscriptionCount(): number {
-    return this.#subscriptions.size;
+    return fewSize(this.#subscriptions);
   }
 
   /** Bytes queued for the client and not yet written. */
@@ -183,9 +192,9 @@ export class Session implements DoorOwner {
    * through its exact subscription or an earlier pattern): once each.
    */
   takesThrough(pattern: string, topic: string): boolean {
-    if (this.#subscriptions.has(topic)) return false;
+    if (fewHas(this.#subscriptions, topic)) return false;
     if (this.#rare?.patterns === 1) return true;
-    for (const other of this.#subscriptions.toArray()) {
+    for (const other of fewToArray(this.#subscriptions)) {
       if (other < pattern && isPattern(other) && matchPattern(other, topic)) return false;
     }
     return true;
@@ -235,7 +244,7 @@ export class Session implements DoorOwner {
     this.#state = "closed";
     const closeCode = this.#rare?.closeCode ?? code;
     this.#at(undefined);
-    for (const topic of this.#subscriptions.toArray()) this.#unsubscribed(topic);
+    for (const topic of fewToArray(this.#subscriptions)) this.#unsubscribed(topic);
     this.#waiting?.frames.splice(0);
     this.#door.discard();
     this.#positions = undefined;
@@ -360,9 +369,9 @@ export class Session implements DoorOwner {
     const principal = this.#principal;
     if (principal === undefined) return;
     this.#ctx.cache.delete(this);
-    for (const topic of this.#subscriptions.toArray()) {
+    for (const topic of fewToArray(this.#subscriptions)) {
       const verdict = await this.#ctx.check(this, principal, "subscribe", topic);
-      if (!verdict.allowed && this.#subscriptions.has(topic) && this.#state === "open") {
+      if (!verdict.allowed && fewHas(this.#subscriptions, topic) && this.#state === "open") {
         // No longer allowed: what is published from now on is not this connection's to recover.
         this.#positions?.delete(topic);
         this.#unsubscribed(topic);
@@ -421,7 +430,14 @@ export class Session implements DoorOwner {
     call: (session, kind, fn) => session.#call(kind, fn),
     transport: (session) => session.#transport,
     serverSubscribe: (session, topic) => serverSubscribe(Session.#port, session, topic),
-    subscriptions: (session) => session.#subscriptions,
+    subscribed: (session, topic) => fewHas(session.#subscriptions, topic),
+    subscriptionCount: (session) => fewSize(session.#subscriptions),
+    addSubscription: (session, topic) => {
+      session.#subscriptions = fewWith(session.#subscriptions, topic);
+    },
+    dropSubscription: (session, topic) => {
+      session.#subscriptions = fewWithout(session.#subscriptions, topic);
+    },
     patterns: (session) => session.#rare?.patterns ?? 0,
     countPattern: (session) => {
       session.#rareState().patterns++;
@@ -804,7 +820,8 @@ export class Session implements DoorOwner {
 
   /** Ends one subscription and releases what it counted against; nothing when there was none. */
   #unsubscribed(topic: string): void {
-    if (!this.#subscriptions.delete(topic)) return;
+    if (!fewHas(this.#subscriptions, topic)) return;
+    this.#subscriptions = fewWithout(this.#subscriptions, topic);
     this.#ctx.fanout.remove(topic, this);
     if (this.#recovering?.delete(topic) && this.#recovering.size === 0) {
       this.#recovering = undefined;
