@@ -77,7 +77,6 @@ export class Session implements DoorOwner {
   #subscriptions: FewStrings;
   /** The first-message deadline, then the token's (`token_expiring`, then expiry). */
   #deadline: Deadline | undefined;
-  #deadlineKind: DeadlineKind | undefined;
   /** Frames waiting for an asynchronous check; `undefined` when none is pending (the hot path). */
   #waiting: WaitingFrames | undefined;
   /** The message-rate bucket: when it is full again (`takeToken`); 0 while it was never used. */
@@ -764,24 +763,32 @@ export class Session implements DoorOwner {
 
   /**
    * Replaces the connection's deadline (`at` undefined: clears it). The
-   * deadline calls the shared `#onDeadline` with the connection as `this`,
-   * so a connection holds no closure for it.
+   * deadline calls the shared function of its kind with the connection as
+   * `this`, so a connection holds no closure for it, nor a field for its kind.
    */
   #at(at: number | undefined, kind?: DeadlineKind): void {
     if (this.#deadline !== undefined) this.#ctx.deadlines.cancel(this.#deadline);
-    this.#deadlineKind = kind;
+    // A time without a kind is acted on as the token's expiry, as `deadline` does.
     this.#deadline = at === undefined
       ? undefined
-      : this.#ctx.deadlines.add(at, this.#onDeadline, this);
+      : this.#ctx.deadlines.add(at, Session.#onDeadline[kind ?? "token_expired"], this);
   }
 
-  /** The deadline is due: cleared, then acted on (`_session_auth.ts`). */
-  #onDeadline(): void {
-    const kind = this.#deadlineKind;
-    this.#deadline = undefined;
-    this.#deadlineKind = undefined;
-    deadline(Session.#port, this, kind);
-  }
+  /** The deadline of each kind is due: cleared, then acted on (`_session_auth.ts`). */
+  static readonly #onDeadline: { readonly [K in DeadlineKind]: (this: Session) => void } = {
+    first_message(this: Session) {
+      this.#deadline = undefined;
+      deadline(Session.#port, this, "first_message");
+    },
+    token_expiring(this: Session) {
+      this.#deadline = undefined;
+      deadline(Session.#port, this, "token_expiring");
+    },
+    token_expired(this: Session) {
+      this.#deadline = undefined;
+      deadline(Session.#port, this, "token_expired");
+    },
+  };
 
   #violation(): void {
     const limits = this.#ctx.limits;
