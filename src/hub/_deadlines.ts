@@ -8,6 +8,7 @@
  */
 
 import type { Clock, TimerHandle } from "./clock.ts";
+import { smallInteger } from "./_small_integer.ts";
 
 /** A scheduled deadline, from {@linkcode Deadlines.add}: a handle for {@linkcode Deadlines.cancel}. */
 export interface Deadline {
@@ -182,15 +183,4 @@ export function createDeadlines(clock: Clock): Deadlines {
       armedAt = Infinity;
     },
   };
-}
-
-/**
- * `n`, as a small integer when it is one. V8 keeps a small integer in the
- * object that holds it, but a number computed from a double (`Date.now()`
- * is one) stays a 16-byte number object whatever its value, unless `| 0`
- * makes it an integer again. Past 2^31 or with a fraction, `n` as it is.
- */
-function smallInteger(n: number): number {
-  const int = n | 0;
-  return int === n ? int : n;
 }

@@ -19,6 +19,7 @@ import {
   SmallSet,
 } from "./_small_set.ts";
 import { SessionRare, WaitingFrames } from "./_session_rare.ts";
+import { smallInteger } from "./_small_integer.ts";
 import { isPattern } from "../topic/topic.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
@@ -79,7 +80,12 @@ export class Session implements DoorOwner {
   #deadline: Deadline | undefined;
   /** Frames waiting for an asynchronous check; `undefined` when none is pending (the hot path). */
   #waiting: WaitingFrames | undefined;
-  /** The message-rate bucket: when it is full again (`takeToken`); 0 while it was never used. */
+  /**
+   * The message-rate bucket: when it is full again (`takeToken`), in ms
+   * after `since`, so that it is a small integer V8 keeps in the session
+   * (`smallInteger`) rather than an epoch time of 16 bytes of its own; 0
+   * while it was never used.
+   */
   #bucketFullAt = 0;
   /** Strikes, violations, patterns, refusals, the close code: made when one is set. */
   #rare: SessionRare | undefined;
@@ -302,7 +308,12 @@ export class Session implements DoorOwner {
     if (this.#state === "closed") return;
     const limits = this.#ctx.limits;
     const now = this.#ctx.clock.now();
-    const fullAt = takeToken(this.#bucketFullAt, now, limits.messageRate, limits.messageBurst);
+    const fullAt = takeToken(
+      this.#bucketFullAt,
+      now - this.since,
+      limits.messageRate,
+      limits.messageBurst,
+    );
     if (fullAt === undefined) {
       this.#rateLimited("message_rate", "Too many frames: slow down");
       if (++this.#rareState().strikes > this.#ctx.limits.maxRateLimitStrikes) {
@@ -310,7 +321,7 @@ export class Session implements DoorOwner {
       }
       return;
     }
-    this.#bucketFullAt = fullAt;
+    this.#bucketFullAt = smallInteger(fullAt);
     if (this.#rare !== undefined) this.#rare.strikes = 0;
     const waiting = this.#waiting;
     if (waiting !== undefined) {
