@@ -43,9 +43,6 @@ export const CLOSE_TIMEOUT_MS = 30_000;
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const EMPTY = new Uint8Array(0);
-const OPEN = 0;
-const CLOSING = 1;
-const CLOSED = 2;
 /** Where a net socket keeps its WebSocket, for the listeners every socket shares. */
 const OWNER = Symbol("realtime.ws");
 
@@ -98,10 +95,8 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
   group: Set<ServerWebSocket> | undefined = undefined;
   /** Whether the peer answered the last heartbeat ping (or is new). */
   alive = true;
-  #state = OPEN;
-  /** The code the connection closes with, once a close frame was sent or received. */
-  #code = 1006;
-  #timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Made when it stops being open: an open socket holds one field, `undefined`, for its close. */
+  #closing: Closing | undefined = undefined;
 
   /**
    * Takes over a socket whose 101 answer was written.
@@ -133,7 +128,7 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
 
   /** Sends a text message; dropped once closing, as a browser's WebSocket does. */
   send(text: string): void {
-    if (this.#state !== OPEN) return;
+    if (this.#closing !== undefined) return;
     const length = Buffer.byteLength(text);
     const header = headerLength(length);
     const out = Buffer.allocUnsafe(header + length);
@@ -150,7 +145,7 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
    * are never changed (a socket's write queue holds them as they are).
    */
   sendBytes(bytes: Uint8Array): void {
-    if (this.#state !== OPEN) return;
+    if (this.#closing !== undefined) return;
     if (bytes !== lastBytes) {
       const header = headerLength(bytes.byteLength);
       const out = Buffer.allocUnsafe(header + bytes.byteLength);
@@ -164,7 +159,7 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
 
   /** Sends an empty ping. */
   ping(): void {
-    if (this.#state === OPEN) this.#socket.write(PING);
+    if (this.#closing === undefined) this.#socket.write(PING);
   }
 
   /**
@@ -172,11 +167,10 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
    * past `CLOSE_TIMEOUT_MS`, the end of the socket.
    */
   close(code: number, reason: string): void {
-    if (this.#state !== OPEN) return;
-    this.#state = CLOSING;
-    this.#code = code;
+    if (this.#closing !== undefined) return;
+    const closing = this.#closing = new Closing(code);
     this.#socket.write(closeFrame(code, reason));
-    this.#timer ??= setTimeout(destroy, CLOSE_TIMEOUT_MS, this.#socket);
+    closing.timer = setTimeout(destroy, CLOSE_TIMEOUT_MS, this.#socket);
   }
 
   /** Ends the connection now, without a closing handshake. */
@@ -188,17 +182,17 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
 
   /** A text message, while open. */
   onText(data: string): void {
-    if (this.#state === OPEN) this.events?.message(data);
+    if (this.#closing === undefined) this.events?.message(data);
   }
 
   /** A binary message, while open. */
   onBinary(data: Uint8Array): void {
-    if (this.#state === OPEN) this.events?.message(data);
+    if (this.#closing === undefined) this.events?.message(data);
   }
 
   /** A ping is answered with a pong carrying its payload (RFC 6455 §5.5.2). */
   onPing(payload: Uint8Array): void {
-    if (this.#state === OPEN) this.#socket.write(frame(OP_PONG, payload));
+    if (this.#closing === undefined) this.#socket.write(frame(OP_PONG, payload));
   }
 
   /** A pong: the peer is alive. */
@@ -212,9 +206,8 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
    * connection, as the server should (RFC 6455 §7.1.1).
    */
   onClose(code: number): void {
-    if (this.#state === OPEN) {
-      this.#state = CLOSING;
-      this.#code = code;
+    if (this.#closing === undefined) {
+      this.#closing = new Closing(code);
       this.#socket.write(closeFrame(code, ""));
     }
     ServerWebSocket.#end(this);
@@ -226,9 +219,8 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
    * waiting for an answer (the parser reads nothing more).
    */
   onFail(code: number, reason: string): void {
-    if (this.#state === OPEN) {
-      this.#state = CLOSING;
-      this.#code = code;
+    if (this.#closing === undefined) {
+      this.#closing = new Closing(code);
       this.#socket.write(closeFrame(code, reason));
     }
     ServerWebSocket.#end(this);
@@ -241,16 +233,19 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
    */
   static #end(ws: ServerWebSocket): void {
     ws.#socket.end();
-    ws.#timer ??= setTimeout(destroy, CLOSE_TIMEOUT_MS, ws.#socket);
+    const closing = ws.#closing!;
+    closing.timer ??= setTimeout(destroy, CLOSE_TIMEOUT_MS, ws.#socket);
   }
 
   /** The socket closed: the hub hears it once, with the handshake's code or 1006. */
   closed(): void {
-    if (this.#state === CLOSED) return;
-    this.#state = CLOSED;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    // Closed without a close frame exchanged: 1006.
+    const closing = this.#closing ??= new Closing(1006);
+    if (closing.closed) return;
+    closing.closed = true;
+    if (closing.timer !== undefined) clearTimeout(closing.timer);
     this.group?.delete(this);
-    this.events?.close(this.#code);
+    this.events?.close(closing.code);
   }
 
   /** Parses bytes the socket read. */
@@ -260,6 +255,20 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
 }
 
 const PING = frame(OP_PING, EMPTY);
+
+/** A socket's close: made when it stops being open (by either side, or the TCP connection's end). */
+class Closing {
+  /** The code the connection closes with: the close frame's, or 1006 when none was exchanged. */
+  readonly code: number;
+  /** Destroys the socket when the peer does not end its side within `CLOSE_TIMEOUT_MS`. */
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Whether the socket closed (the hub heard it). */
+  closed = false;
+
+  constructor(code: number) {
+    this.code = code;
+  }
+}
 
 /** The bytes `sendBytes` framed last, and their frame (see `sendBytes`). */
 let lastBytes: Uint8Array | undefined;
