@@ -68,8 +68,12 @@ type Handler<K extends RequestType> = (
 export class Session implements DoorOwner {
   /** Server-assigned id. */
   readonly id: string;
-  /** When the connection was accepted, epoch ms. */
-  readonly since: number;
+  /**
+   * When the connection was accepted, in ms after the hub was created: a
+   * small integer V8 keeps in the session (`smallInteger`), where an epoch
+   * time is a 16-byte number object of its own.
+   */
+  #since: number;
   #door: Door;
   #ctx: HubContext;
   #state: SessionState = "awaiting_auth";
@@ -82,7 +86,7 @@ export class Session implements DoorOwner {
   #waiting: WaitingFrames | undefined;
   /**
    * The message-rate bucket: when it is full again (`takeToken`), in ms
-   * after `since`, so that it is a small integer V8 keeps in the session
+   * after `#since`, so that it is a small integer V8 keeps in the session
    * (`smallInteger`) rather than an epoch time of 16 bytes of its own; 0
    * while it was never used.
    */
@@ -121,7 +125,12 @@ export class Session implements DoorOwner {
     this.#transport = peer?.transport;
     this.#door = door;
     this.#ctx = ctx;
-    this.since = ctx.clock.now();
+    this.#since = smallInteger(ctx.clock.now() - ctx.createdAt);
+  }
+
+  /** When the connection was accepted, epoch ms. */
+  get since(): number {
+    return this.#ctx.createdAt + this.#since;
   }
 
   /** Where it comes from, for the admin API's listing (made when asked). */
@@ -310,7 +319,7 @@ export class Session implements DoorOwner {
     const now = this.#ctx.clock.now();
     const fullAt = takeToken(
       this.#bucketFullAt,
-      now - this.since,
+      now - this.#ctx.createdAt - this.#since,
       limits.messageRate,
       limits.messageBurst,
     );
