@@ -91,8 +91,13 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
   #socket: Owned;
   /** The hub's side. */
   events: WsEvents | undefined = undefined;
-  /** The server's open sockets, which this one leaves when it closes. */
-  group: Set<ServerWebSocket> | undefined = undefined;
+  /**
+   * Its neighbours in its server's ring of open sockets ({@linkcode OpenSockets}),
+   * itself while in none: two fields, where a `Set` of the server's sockets
+   * cost an entry of about 31 bytes and a field to find the set by.
+   */
+  prev: Linked = this;
+  next: Linked = this;
   /** Whether the peer answered the last heartbeat ping (or is new). */
   alive = true;
   /** Made when it stops being open: an open socket holds one field, `undefined`, for its close. */
@@ -244,7 +249,9 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
     if (closing.closed) return;
     closing.closed = true;
     if (closing.timer !== undefined) clearTimeout(closing.timer);
-    this.group?.delete(this);
+    // Out of its server's ring; its own links stay, so a walk standing on it goes on.
+    this.prev.next = this.next;
+    this.next.prev = this.prev;
     this.events?.close(closing.code);
   }
 
@@ -255,6 +262,45 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
 }
 
 const PING = frame(OP_PING, EMPTY);
+
+/** A place in a ring of open sockets: a socket, or the ring's own head. */
+interface Linked {
+  prev: Linked;
+  next: Linked;
+}
+
+/**
+ * A server's open sockets, linked through the sockets themselves: a socket
+ * joins with `add` and leaves by itself when it closes. Iterating while
+ * sockets close (`terminate` in the heartbeat) is safe: the walk reads the
+ * next socket before handing one out, and a socket that left keeps its own
+ * links.
+ */
+export class OpenSockets implements Iterable<ServerWebSocket> {
+  readonly #head: Linked = { prev: undefined!, next: undefined! };
+
+  constructor() {
+    this.#head.prev = this.#head.next = this.#head;
+  }
+
+  /** Adds an open socket, last. */
+  add(ws: ServerWebSocket): void {
+    const last = this.#head.prev;
+    ws.prev = last;
+    ws.next = this.#head;
+    last.next = ws;
+    this.#head.prev = ws;
+  }
+
+  *[Symbol.iterator](): Iterator<ServerWebSocket> {
+    for (let at = this.#head.next; at !== this.#head;) {
+      // Read before the socket is handed out: it may leave the ring meanwhile.
+      const next = at.next;
+      yield at as ServerWebSocket;
+      at = next;
+    }
+  }
+}
 
 /** A socket's close: made when it stops being open (by either side, or the TCP connection's end). */
 class Closing {

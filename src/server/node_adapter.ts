@@ -15,7 +15,7 @@ import type { Accepted, ConnInfo, UpgradeTarget } from "../hub/transport.ts";
 import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 import { NodeUpgradeRequest } from "./_node_upgrade_request.ts";
 import type { FrameLimits } from "./_ws_frames.ts";
-import { ServerWebSocket, switchingProtocols } from "./_ws_socket.ts";
+import { OpenSockets, ServerWebSocket, switchingProtocols } from "./_ws_socket.ts";
 import { foreignHostResponse, isLoopbackHost } from "./loopback_host.ts";
 
 /** Options of {@linkcode listenNode}. */
@@ -106,7 +106,7 @@ export async function listenNode(
     ),
   );
   /** Upgraded sockets, until their close event. */
-  const clients = new Set<ServerWebSocket>();
+  const clients = new OpenSockets();
   /** Sockets not yet upgraded (or refused). */
   const sockets = new Set<Duplex>();
   // Listeners shared by every socket (`this` is the socket): none is a
@@ -126,7 +126,6 @@ export async function listenNode(
     compactListeners(socket);
     const handler = hub.connect(ws, admission);
     ws.events = handler;
-    ws.group = clients;
     clients.add(ws);
     handler.open();
   }
