@@ -8,11 +8,12 @@
  */
 
 import type { Clock, TimerHandle } from "./clock.ts";
+import { smallInteger } from "./_small_integer.ts";
 
-/** A scheduled deadline, from {@linkcode Deadlines.add}. */
+/** A scheduled deadline, from {@linkcode Deadlines.add}: a handle for {@linkcode Deadlines.cancel}. */
 export interface Deadline {
-  /** When it is due, epoch ms. */
-  readonly at: number;
+  /** When it is due, in milliseconds after the deadlines were created. */
+  readonly due: number;
 }
 
 /** Deadlines created by {@linkcode createDeadlines}. */
@@ -32,8 +33,14 @@ export interface Deadlines {
   close(): void;
 }
 
+/**
+ * A deadline in the heap. Its time is kept relative to when the deadlines
+ * were created, not as an epoch time: for about 24 days that is an integer
+ * V8 keeps in the entry itself, where an epoch time (past 2^31) is a number
+ * object of its own, 16 bytes more on the entry every connection holds.
+ */
 interface Entry extends Deadline {
-  readonly at: number;
+  readonly due: number;
   readonly seq: number;
   fn: ((this: unknown) => void) | undefined;
   self: unknown;
@@ -66,12 +73,15 @@ interface Entry extends Deadline {
  */
 export function createDeadlines(clock: Clock): Deadlines {
   const heap: Entry[] = [];
+  /** The time entries' `due` counts from. */
+  const origin = clock.now();
   let live = 0;
   let seq = 0;
   let timer: TimerHandle | undefined;
+  /** The `due` the timer is armed for. */
   let armedAt = Infinity;
 
-  const before = (a: Entry, b: Entry) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  const before = (a: Entry, b: Entry) => a.due < b.due || (a.due === b.due && a.seq < b.seq);
 
   function push(entry: Entry): void {
     let i = heap.push(entry) - 1;
@@ -110,21 +120,21 @@ export function createDeadlines(clock: Clock): Deadlines {
 
   function arm(): void {
     skipCancelled();
-    const next = heap[0]?.at ?? Infinity;
+    const next = heap[0]?.due ?? Infinity;
     if (next === armedAt) return;
     if (timer !== undefined) clock.clearTimer(timer);
     timer = undefined;
     armedAt = next;
     if (next === Infinity) return;
-    timer = clock.setTimer(run, next - clock.now());
+    timer = clock.setTimer(run, next - (clock.now() - origin));
   }
 
   function run(): void {
     timer = undefined;
     armedAt = Infinity;
-    const now = clock.now();
+    const now = clock.now() - origin;
     skipCancelled();
-    while (heap.length > 0 && heap[0].at <= now) {
+    while (heap.length > 0 && heap[0].due <= now) {
       const entry = pop();
       const fn = entry.fn!;
       const self = entry.self;
@@ -139,10 +149,11 @@ export function createDeadlines(clock: Clock): Deadlines {
 
   return {
     add(at, fn, self) {
-      const entry: Entry = { at, seq: seq++, fn: fn as (this: unknown) => void, self };
+      const due = smallInteger(at - origin);
+      const entry: Entry = { due, seq: seq++, fn: fn as (this: unknown) => void, self };
       push(entry);
       live++;
-      if (at < armedAt) arm();
+      if (due < armedAt) arm();
       return entry;
     },
     cancel(deadline) {

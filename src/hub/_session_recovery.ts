@@ -11,7 +11,6 @@
 
 import type { AckFrame, RequestId, TopicPosition } from "../protocol/frames.ts";
 import type { Engine, HistoryEntry, StreamPosition } from "../engine/engine.ts";
-import type { SmallSet } from "./_small_set.ts";
 
 /** What a starting subscription read: its position, whether it recovered, and the replay. */
 export interface RecoveryRead {
@@ -81,13 +80,13 @@ export function recordPosition(
   topic: string,
   position: TopicPosition,
   max: number,
-  subscriptions: SmallSet<string>,
+  subscribed: (topic: string) => boolean,
 ): void {
   positions.delete(topic);
   positions.set(topic, { offset: position.offset, epoch: position.epoch });
   if (positions.size <= max) return;
   for (const old of positions.keys()) {
-    if (!subscriptions.has(old)) {
+    if (!subscribed(old)) {
       positions.delete(old);
       return;
     }

@@ -25,7 +25,6 @@ import type { LogEntry } from "./log.ts";
 import { type HubMetrics, increment } from "./metrics.ts";
 import type { Verdict } from "./permissions.ts";
 import type { PatternQuota } from "./_pattern_quota.ts";
-import type { SmallSet } from "./_small_set.ts";
 import type { HandlerCall } from "./_handler_calls.ts";
 import { handlerContext } from "./_session_handler_context.ts";
 import { ownPosition, readRecovery, recordPosition, recoveryAck } from "./_session_recovery.ts";
@@ -69,8 +68,14 @@ export interface SubscribePort<S extends FanoutSubscriber> {
   open(session: S): boolean;
   /** Its principal, once there is one. */
   principal(session: S): Principal | undefined;
-  /** Its topics and patterns. */
-  subscriptions(session: S): SmallSet<string>;
+  /** Whether it is subscribed to `topic` (a topic or a pattern). */
+  subscribed(session: S, topic: string): boolean;
+  /** How many topics and patterns it is subscribed to. */
+  subscriptionCount(session: S): number;
+  /** Records a subscription (reserved before the engine is asked). */
+  addSubscription(session: S, topic: string): void;
+  /** Forgets a subscription the engine could not take. */
+  dropSubscription(session: S, topic: string): void;
   /** How many of its subscriptions are patterns. */
   patterns(session: S): number;
   /** Counts one more pattern subscription. */
@@ -124,9 +129,8 @@ export function subscribe<S extends FanoutSubscriber & { readonly id: string }>(
   presence?: boolean,
 ): Promise<void> | void {
   const hub = port.hub(session);
-  const subscriptions = port.subscriptions(session);
-  if (subscriptions.has(topic)) return port.ack(session, id);
-  if (subscriptions.size >= hub.limits.maxSubscriptions) {
+  if (port.subscribed(session, topic)) return port.ack(session, id);
+  if (port.subscriptionCount(session) >= hub.limits.maxSubscriptions) {
     return port.rateLimited(
       session,
       "subscriptions",
@@ -151,8 +155,8 @@ export function subscribe<S extends FanoutSubscriber & { readonly id: string }>(
   const finish = (v: Verdict, replay: boolean) => {
     if (!port.open(session) || port.principal(session) !== principal) return;
     if (!v.allowed) return port.error(session, v.code, v.message, id);
-    if (subscriptions.has(topic)) return port.ack(session, id);
-    if (subscriptions.size >= hub.limits.maxSubscriptions) return;
+    if (port.subscribed(session, topic)) return port.ack(session, id);
+    if (port.subscriptionCount(session) >= hub.limits.maxSubscriptions) return;
     if (pattern) {
       // Asked again: other subscriptions may have taken the room while the check was pending.
       const refusal = hub.patternQuota.refusal(principal.sub, port.patterns(session), topic);
@@ -163,7 +167,7 @@ export function subscribe<S extends FanoutSubscriber & { readonly id: string }>(
       hub.patternQuota.take(principal.sub);
     }
     // Reserved before the engine is asked, so limits count it meanwhile.
-    subscriptions.add(topic);
+    port.addSubscription(session, topic);
     const history = pattern ? "no" : hub.historyOf(topic);
     const plain = history === "no" && since === undefined && !hub.presence;
     const held = hub.fanout.hold(topic);
@@ -241,7 +245,7 @@ function heldTopic<S extends FanoutSubscriber>(
   data: unknown,
 ): Promise<void> | void {
   const hub = port.hub(session);
-  if (!port.open(session) || !port.subscriptions(session).has(topic)) {
+  if (!port.open(session) || !port.subscribed(session, topic)) {
     hub.fanout.release(topic);
     return;
   }
@@ -265,7 +269,7 @@ function heldTopic<S extends FanoutSubscriber>(
         topic,
         position,
         hub.limits.maxSubscriptions,
-        port.subscriptions(session),
+        (old) => port.subscribed(session, old),
       );
       port.reply(session, recoveryAck(id, position, recovered, data));
       let last = since !== undefined && recovered ? since.offset : position.offset;
@@ -332,9 +336,8 @@ export function serverSubscribe<S extends FanoutSubscriber & { readonly id: stri
   topic: string,
 ): void {
   const hub = port.hub(session);
-  const subscriptions = port.subscriptions(session);
   const problem = validateTopic(topic);
-  if (problem !== undefined || subscriptions.has(topic)) {
+  if (problem !== undefined || port.subscribed(session, topic)) {
     if (problem !== undefined) {
       hub.log({
         level: "error",
@@ -345,10 +348,10 @@ export function serverSubscribe<S extends FanoutSubscriber & { readonly id: stri
     }
     return;
   }
-  if (subscriptions.size >= hub.limits.maxSubscriptions) return;
-  subscriptions.add(topic);
+  if (port.subscriptionCount(session) >= hub.limits.maxSubscriptions) return;
+  port.addSubscription(session, topic);
   const start = () => {
-    if (!port.open(session) || !subscriptions.has(topic)) {
+    if (!port.open(session) || !port.subscribed(session, topic)) {
       hub.fanout.release(topic);
       return;
     }
@@ -359,6 +362,6 @@ export function serverSubscribe<S extends FanoutSubscriber & { readonly id: stri
   if (held === undefined) return start();
   held.then(start, (error) => {
     port.engineFailed(session, "subscribe", topic, error);
-    subscriptions.delete(topic);
+    port.dropSubscription(session, topic);
   });
 }

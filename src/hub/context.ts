@@ -26,6 +26,8 @@ import type { HubEventSink } from "./hub_events.ts";
 /** The hub as seen by one session. */
 export interface HubContext {
   readonly clock: Clock;
+  /** When the hub was created, epoch ms on its clock: what a session's `since` counts from. */
+  readonly createdAt: number;
   /** The clock the frame being handled reads: its session holds the reading (`_frame_clock.ts`). */
   readonly frameClock: FrameClock;
   readonly limits: HubLimits;

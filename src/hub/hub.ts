@@ -369,6 +369,7 @@ export function composeHub(options: HubOptions, runtime: HubRuntime): Hub {
 
   const context: HubContext = {
     clock,
+    createdAt,
     frameClock,
     limits,
     firstMessageTimeoutMs: settings.firstMessageTimeoutMs,

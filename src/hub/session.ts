@@ -9,7 +9,17 @@
  * @module
  */
 
-import { SmallSet } from "./_small_set.ts";
+import {
+  fewHas,
+  fewSize,
+  type FewStrings,
+  fewToArray,
+  fewWith,
+  fewWithout,
+  SmallSet,
+} from "./_small_set.ts";
+import { SessionRare, WaitingFrames } from "./_session_rare.ts";
+import { smallInteger } from "./_small_integer.ts";
 import { isPattern } from "../topic/topic.ts";
 import type { Principal } from "../auth/principal.ts";
 import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
@@ -58,28 +68,31 @@ type Handler<K extends RequestType> = (
 export class Session implements DoorOwner {
   /** Server-assigned id. */
   readonly id: string;
-  /** When the connection was accepted, epoch ms. */
-  readonly since: number;
+  /**
+   * When the connection was accepted, in ms after the hub was created: a
+   * small integer V8 keeps in the session (`smallInteger`), where an epoch
+   * time is a 16-byte number object of its own.
+   */
+  #since: number;
   #door: Door;
   #ctx: HubContext;
   #state: SessionState = "awaiting_auth";
   #principal: Principal | undefined;
-  #subscriptions = new SmallSet<string>();
-  /** How many of `#subscriptions` are patterns (bounded by `maxPatternsPerConnection`). */
-  #patterns = 0;
+  /** Its topics and patterns (one field, no object of its own until a second one). */
+  #subscriptions: FewStrings;
   /** The first-message deadline, then the token's (`token_expiring`, then expiry). */
   #deadline: Deadline | undefined;
-  #deadlineKind: DeadlineKind | undefined;
-  #queue: unknown[] | undefined;
-  /** The size of each frame in `#queue`, and their sum. */
-  #queueSizes: number[] | undefined;
-  #queueBytes = 0;
-  #draining: Promise<void> | undefined;
-  #violations: number[] | undefined;
-  /** The message-rate bucket: when it is full again (`takeToken`); 0 while it was never used. */
+  /** Frames waiting for an asynchronous check; `undefined` when none is pending (the hot path). */
+  #waiting: WaitingFrames | undefined;
+  /**
+   * The message-rate bucket: when it is full again (`takeToken`), in ms
+   * after `#since`, so that it is a small integer V8 keeps in the session
+   * (`smallInteger`) rather than an epoch time of 16 bytes of its own; 0
+   * while it was never used.
+   */
   #bucketFullAt = 0;
-  #strikes = 0;
-  #closeCode: number | undefined;
+  /** Strikes, violations, patterns, refusals, the close code: made when one is set. */
+  #rare: SessionRare | undefined;
   /** Where it comes from (`peer`), kept as its two strings rather than an object. */
   #remoteAddr: string | undefined;
   #transport: string | undefined;
@@ -112,7 +125,12 @@ export class Session implements DoorOwner {
     this.#transport = peer?.transport;
     this.#door = door;
     this.#ctx = ctx;
-    this.since = ctx.clock.now();
+    this.#since = smallInteger(ctx.clock.now() - ctx.createdAt);
+  }
+
+  /** When the connection was accepted, epoch ms. */
+  get since(): number {
+    return this.#ctx.createdAt + this.#since;
   }
 
   /** Where it comes from, for the admin API's listing (made when asked). */
@@ -130,7 +148,7 @@ export class Session implements DoorOwner {
 
   /** How many topics and patterns it is subscribed to. */
   get subscriptionCount(): number {
-    return this.#subscriptions.size;
+    return fewSize(this.#subscriptions);
   }
 
   /** Bytes queued for the client and not yet written. */
@@ -188,9 +206,9 @@ export class Session implements DoorOwner {
    * through its exact subscription or an earlier pattern): once each.
    */
   takesThrough(pattern: string, topic: string): boolean {
-    if (this.#subscriptions.has(topic)) return false;
-    if (this.#patterns === 1) return true;
-    for (const other of this.#subscriptions.toArray()) {
+    if (fewHas(this.#subscriptions, topic)) return false;
+    if (this.#rare?.patterns === 1) return true;
+    for (const other of fewToArray(this.#subscriptions)) {
       if (other < pattern && isPattern(other) && matchPattern(other, topic)) return false;
     }
     return true;
@@ -223,7 +241,7 @@ export class Session implements DoorOwner {
   /** Closes the connection and releases everything it holds. */
   close(code: number, reason: string): void {
     if (this.#state === "closed") return;
-    this.#closeCode = code;
+    this.#rareState().closeCode = code;
     this.#door.close(code, reason);
     this.closed();
   }
@@ -238,16 +256,14 @@ export class Session implements DoorOwner {
     // Only a welcomed connection was ever the application's to be told of.
     const welcomed = this.#state === "open";
     this.#state = "closed";
-    this.#closeCode ??= code;
+    const closeCode = this.#rare?.closeCode ?? code;
     this.#at(undefined);
-    for (const topic of this.#subscriptions.toArray()) this.#unsubscribed(topic);
-    this.#queue = undefined;
-    this.#queueSizes = undefined;
-    this.#queueBytes = 0;
+    for (const topic of fewToArray(this.#subscriptions)) this.#unsubscribed(topic);
+    this.#waiting?.frames.splice(0);
     this.#door.discard();
     this.#positions = undefined;
     this.#ctx.cache.delete(this);
-    this.#ctx.onClosed(this, this.#closeCode);
+    this.#ctx.onClosed(this, closeCode);
     this.#ctx.calls.abort(this);
     if (welcomed && this.#principal !== undefined) {
       this.#ctx.events?.({
@@ -255,7 +271,7 @@ export class Session implements DoorOwner {
         at: this.#ctx.clock.now(),
         connection: this.id,
         user: this.#principal.sub,
-        code: this.#closeCode ?? null,
+        code: closeCode ?? null,
       });
     }
     const disconnect = this.#ctx.handlers?.disconnect;
@@ -263,7 +279,7 @@ export class Session implements DoorOwner {
       const notice = {
         principal: this.#principal,
         connection: this.#handlerConnection(),
-        code: this.#closeCode,
+        code: closeCode,
       };
       // Its own slot: this connection's is aborted, and nothing waits for the answer.
       this.#ctx.calls.call("disconnect", new CallSlot(), () => disconnect(notice)).catch(() => {});
@@ -301,33 +317,39 @@ export class Session implements DoorOwner {
     if (this.#state === "closed") return;
     const limits = this.#ctx.limits;
     const now = this.#ctx.clock.now();
-    const fullAt = takeToken(this.#bucketFullAt, now, limits.messageRate, limits.messageBurst);
+    const fullAt = takeToken(
+      this.#bucketFullAt,
+      now - this.#ctx.createdAt - this.#since,
+      limits.messageRate,
+      limits.messageBurst,
+    );
     if (fullAt === undefined) {
       this.#rateLimited("message_rate", "Too many frames: slow down");
-      if (++this.#strikes > this.#ctx.limits.maxRateLimitStrikes) {
+      if (++this.#rareState().strikes > this.#ctx.limits.maxRateLimitStrikes) {
         this.close(CloseCode.Overloaded, "Rate limit exceeded");
       }
       return;
     }
-    this.#bucketFullAt = fullAt;
-    this.#strikes = 0;
-    if (this.#queue !== undefined) {
-      if (this.#queue.length >= limits.maxQueuedFrames) {
+    this.#bucketFullAt = smallInteger(fullAt);
+    if (this.#rare !== undefined) this.#rare.strikes = 0;
+    const waiting = this.#waiting;
+    if (waiting !== undefined) {
+      if (waiting.frames.length >= limits.maxQueuedFrames) {
         this.#rateLimited("queue", "Too many frames waiting for a permission check");
         return;
       }
       // Sized only here, off the hot path: nothing is queued while checks are synchronous.
       const bytes = this.#door.bytes(data);
-      if (this.#queueBytes + bytes > limits.maxQueuedBytes) {
+      if (waiting.bytes + bytes > limits.maxQueuedBytes) {
         this.#rateLimited(
           "queue_bytes",
           `Too many bytes waiting for a permission check: at most ${limits.maxQueuedBytes} are held`,
         );
         return;
       }
-      this.#queue.push(data);
-      (this.#queueSizes ??= []).push(bytes);
-      this.#queueBytes += bytes;
+      waiting.frames.push(data);
+      (waiting.sizes ??= []).push(bytes);
+      waiting.bytes += bytes;
       return;
     }
     // What the frame does now reads this one time (`_frame_clock.ts`); what it leaves for later reads the clock.
@@ -342,15 +364,20 @@ export class Session implements DoorOwner {
     if (pending !== undefined) this.#waitFor(pending);
   }
 
+  /** Its rarely set state, made now if it was not yet. */
+  #rareState(): SessionRare {
+    return this.#rare ??= new SessionRare();
+  }
+
   /** Later frames wait in the bounded queue until `pending` settles. */
   #waitFor(pending: Promise<void>): void {
-    this.#queue = [];
-    this.#draining = this.#drain(pending);
+    const waiting = this.#waiting = new WaitingFrames();
+    waiting.draining = this.#drain(waiting, pending);
   }
 
   /** Resolves once no frame is being handled (for graceful shutdown). */
   drained(): Promise<void> {
-    return this.#draining ?? Promise.resolve();
+    return this.#waiting?.draining ?? Promise.resolve();
   }
 
   /**
@@ -361,9 +388,9 @@ export class Session implements DoorOwner {
     const principal = this.#principal;
     if (principal === undefined) return;
     this.#ctx.cache.delete(this);
-    for (const topic of this.#subscriptions.toArray()) {
+    for (const topic of fewToArray(this.#subscriptions)) {
       const verdict = await this.#ctx.check(this, principal, "subscribe", topic);
-      if (!verdict.allowed && this.#subscriptions.has(topic) && this.#state === "open") {
+      if (!verdict.allowed && fewHas(this.#subscriptions, topic) && this.#state === "open") {
         // No longer allowed: what is published from now on is not this connection's to recover.
         this.#positions?.delete(topic);
         this.#unsubscribed(topic);
@@ -372,18 +399,16 @@ export class Session implements DoorOwner {
     }
   }
 
-  async #drain(first: Promise<void>): Promise<void> {
+  async #drain(waiting: WaitingFrames, first: Promise<void>): Promise<void> {
     await first;
-    while (this.#queue !== undefined && this.#queue.length > 0) {
-      const data = this.#queue.shift();
-      this.#queueBytes -= this.#queueSizes?.shift() ?? 0;
+    // A close empties the queue: the frames left are not handled.
+    while (waiting.frames.length > 0) {
+      const data = waiting.frames.shift();
+      waiting.bytes -= waiting.sizes?.shift() ?? 0;
       const pending = this.#handle(data);
       if (pending !== undefined) await pending;
     }
-    this.#queue = undefined;
-    this.#queueSizes = undefined;
-    this.#queueBytes = 0;
-    this.#draining = undefined;
+    this.#waiting = undefined;
   }
 
   /** Handles one frame; returns a promise only when work went asynchronous. */
@@ -424,10 +449,17 @@ export class Session implements DoorOwner {
     call: (session, kind, fn) => session.#call(kind, fn),
     transport: (session) => session.#transport,
     serverSubscribe: (session, topic) => serverSubscribe(Session.#port, session, topic),
-    subscriptions: (session) => session.#subscriptions,
-    patterns: (session) => session.#patterns,
+    subscribed: (session, topic) => fewHas(session.#subscriptions, topic),
+    subscriptionCount: (session) => fewSize(session.#subscriptions),
+    addSubscription: (session, topic) => {
+      session.#subscriptions = fewWith(session.#subscriptions, topic);
+    },
+    dropSubscription: (session, topic) => {
+      session.#subscriptions = fewWithout(session.#subscriptions, topic);
+    },
+    patterns: (session) => session.#rare?.patterns ?? 0,
     countPattern: (session) => {
-      session.#patterns++;
+      session.#rareState().patterns++;
     },
     recovering: (session) => session.#recovering,
     startRecovery: (session, topic, waiting) => {
@@ -706,8 +738,6 @@ export class Session implements DoorOwner {
    * the first such publication, then reused: an idle connection holds none.
    */
   #publishFailed: ((error: unknown) => void) | undefined;
-  /** Publications the engine's bounds refused on this connection. */
-  #refusedPublishes = 0;
 
   #publishFailedWith(error: unknown, id: RequestId | undefined): void {
     // The engine's bounds refuse a publication for a reason the publisher can act on.
@@ -737,7 +767,7 @@ export class Session implements DoorOwner {
       code === "TOO_LARGE" ? "publication_bytes" : "new_streams",
     );
     // Audited at the 1st, 10th, 100th... refusal of a connection, so a flood cannot flood the log too.
-    const refused = ++this.#refusedPublishes;
+    const refused = ++this.#rareState().refusedPublishes;
     if (auditsRefusal(refused)) {
       this.#ctx.audit({
         level: "warn",
@@ -753,28 +783,36 @@ export class Session implements DoorOwner {
 
   /**
    * Replaces the connection's deadline (`at` undefined: clears it). The
-   * deadline calls the shared `#onDeadline` with the connection as `this`,
-   * so a connection holds no closure for it.
+   * deadline calls the shared function of its kind with the connection as
+   * `this`, so a connection holds no closure for it, nor a field for its kind.
    */
   #at(at: number | undefined, kind?: DeadlineKind): void {
     if (this.#deadline !== undefined) this.#ctx.deadlines.cancel(this.#deadline);
-    this.#deadlineKind = kind;
+    // A time without a kind is acted on as the token's expiry, as `deadline` does.
     this.#deadline = at === undefined
       ? undefined
-      : this.#ctx.deadlines.add(at, this.#onDeadline, this);
+      : this.#ctx.deadlines.add(at, Session.#onDeadline[kind ?? "token_expired"], this);
   }
 
-  /** The deadline is due: cleared, then acted on (`_session_auth.ts`). */
-  #onDeadline(): void {
-    const kind = this.#deadlineKind;
-    this.#deadline = undefined;
-    this.#deadlineKind = undefined;
-    deadline(Session.#port, this, kind);
-  }
+  /** The deadline of each kind is due: cleared, then acted on (`_session_auth.ts`). */
+  static readonly #onDeadline: { readonly [K in DeadlineKind]: (this: Session) => void } = {
+    first_message(this: Session) {
+      this.#deadline = undefined;
+      deadline(Session.#port, this, "first_message");
+    },
+    token_expiring(this: Session) {
+      this.#deadline = undefined;
+      deadline(Session.#port, this, "token_expiring");
+    },
+    token_expired(this: Session) {
+      this.#deadline = undefined;
+      deadline(Session.#port, this, "token_expired");
+    },
+  };
 
   #violation(): void {
     const limits = this.#ctx.limits;
-    const violations = this.#violations ??= [];
+    const violations = this.#rareState().violations ??= [];
     if (
       recordViolation(violations, this.#ctx.clock.now(), limits.violationWindowMs) >
         limits.maxViolations
@@ -809,7 +847,8 @@ export class Session implements DoorOwner {
 
   /** Ends one subscription and releases what it counted against; nothing when there was none. */
   #unsubscribed(topic: string): void {
-    if (!this.#subscriptions.delete(topic)) return;
+    if (!fewHas(this.#subscriptions, topic)) return;
+    this.#subscriptions = fewWithout(this.#subscriptions, topic);
     this.#ctx.fanout.remove(topic, this);
     if (this.#recovering?.delete(topic) && this.#recovering.size === 0) {
       this.#recovering = undefined;
@@ -817,7 +856,7 @@ export class Session implements DoorOwner {
     if (this.#following?.delete(topic)) this.#ctx.fanout.unfollow(topic, this);
     this.#leave(topic);
     if (isPattern(topic)) {
-      this.#patterns--;
+      this.#rare!.patterns--;
       this.#ctx.patternQuota.release(this.#principal!.sub);
     }
   }
@@ -825,7 +864,7 @@ export class Session implements DoorOwner {
   #rateLimited(limit: string, message: string, id?: RequestId): void {
     increment(this.#ctx.metrics.rateLimitHits, limit);
     // One audit line per streak, so a flood cannot flood the log too.
-    if (this.#strikes === 0) {
+    if ((this.#rare?.strikes ?? 0) === 0) {
       this.#ctx.audit({
         level: "warn",
         event: "rate_limited",

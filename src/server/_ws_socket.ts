@@ -43,9 +43,6 @@ export const CLOSE_TIMEOUT_MS = 30_000;
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const EMPTY = new Uint8Array(0);
-const OPEN = 0;
-const CLOSING = 1;
-const CLOSED = 2;
 /** Where a net socket keeps its WebSocket, for the listeners every socket shares. */
 const OWNER = Symbol("realtime.ws");
 
@@ -84,20 +81,27 @@ type Owned = Duplex & {
   setTimeout?(ms: number): unknown;
 };
 
-/** A server's WebSocket over an upgraded socket. */
-export class ServerWebSocket implements FrameSink {
+/**
+ * A server's WebSocket over an upgraded socket. It is its own frame parser
+ * and the parser's sink: the pure parser stays a class of its own
+ * (`_ws_frames.ts`), and an idle connection holds one object for both, not
+ * two (the second's header and the reference to it, about 32 bytes).
+ */
+export class ServerWebSocket extends FrameParser implements FrameSink {
   #socket: Owned;
-  #parser: FrameParser;
   /** The hub's side. */
   events: WsEvents | undefined = undefined;
-  /** The server's open sockets, which this one leaves when it closes. */
-  group: Set<ServerWebSocket> | undefined = undefined;
+  /**
+   * Its neighbours in its server's ring of open sockets ({@linkcode OpenSockets}),
+   * itself while in none: two fields, where a `Set` of the server's sockets
+   * cost an entry of about 31 bytes and a field to find the set by.
+   */
+  prev: Linked = this;
+  next: Linked = this;
   /** Whether the peer answered the last heartbeat ping (or is new). */
   alive = true;
-  #state = OPEN;
-  /** The code the connection closes with, once a close frame was sent or received. */
-  #code = 1006;
-  #timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Made when it stops being open: an open socket holds one field, `undefined`, for its close. */
+  #closing: Closing | undefined = undefined;
 
   /**
    * Takes over a socket whose 101 answer was written.
@@ -107,8 +111,8 @@ export class ServerWebSocket implements FrameSink {
    * @param limits The message bounds, shared by the server's sockets.
    */
   constructor(socket: Duplex, head: Uint8Array, limits: FrameLimits) {
+    super(limits);
     this.#socket = socket as Owned;
-    this.#parser = new FrameParser(limits);
     this.#socket[OWNER] = this;
     this.#socket.setTimeout?.(0);
     this.#socket.setNoDelay?.(true);
@@ -129,7 +133,7 @@ export class ServerWebSocket implements FrameSink {
 
   /** Sends a text message; dropped once closing, as a browser's WebSocket does. */
   send(text: string): void {
-    if (this.#state !== OPEN) return;
+    if (this.#closing !== undefined) return;
     const length = Buffer.byteLength(text);
     const header = headerLength(length);
     const out = Buffer.allocUnsafe(header + length);
@@ -146,7 +150,7 @@ export class ServerWebSocket implements FrameSink {
    * are never changed (a socket's write queue holds them as they are).
    */
   sendBytes(bytes: Uint8Array): void {
-    if (this.#state !== OPEN) return;
+    if (this.#closing !== undefined) return;
     if (bytes !== lastBytes) {
       const header = headerLength(bytes.byteLength);
       const out = Buffer.allocUnsafe(header + bytes.byteLength);
@@ -160,7 +164,7 @@ export class ServerWebSocket implements FrameSink {
 
   /** Sends an empty ping. */
   ping(): void {
-    if (this.#state === OPEN) this.#socket.write(PING);
+    if (this.#closing === undefined) this.#socket.write(PING);
   }
 
   /**
@@ -168,11 +172,10 @@ export class ServerWebSocket implements FrameSink {
    * past `CLOSE_TIMEOUT_MS`, the end of the socket.
    */
   close(code: number, reason: string): void {
-    if (this.#state !== OPEN) return;
-    this.#state = CLOSING;
-    this.#code = code;
+    if (this.#closing !== undefined) return;
+    const closing = this.#closing = new Closing(code);
     this.#socket.write(closeFrame(code, reason));
-    this.#timer ??= setTimeout(destroy, CLOSE_TIMEOUT_MS, this.#socket);
+    closing.timer = setTimeout(destroy, CLOSE_TIMEOUT_MS, this.#socket);
   }
 
   /** Ends the connection now, without a closing handshake. */
@@ -184,17 +187,17 @@ export class ServerWebSocket implements FrameSink {
 
   /** A text message, while open. */
   onText(data: string): void {
-    if (this.#state === OPEN) this.events?.message(data);
+    if (this.#closing === undefined) this.events?.message(data);
   }
 
   /** A binary message, while open. */
   onBinary(data: Uint8Array): void {
-    if (this.#state === OPEN) this.events?.message(data);
+    if (this.#closing === undefined) this.events?.message(data);
   }
 
   /** A ping is answered with a pong carrying its payload (RFC 6455 §5.5.2). */
   onPing(payload: Uint8Array): void {
-    if (this.#state === OPEN) this.#socket.write(frame(OP_PONG, payload));
+    if (this.#closing === undefined) this.#socket.write(frame(OP_PONG, payload));
   }
 
   /** A pong: the peer is alive. */
@@ -208,12 +211,11 @@ export class ServerWebSocket implements FrameSink {
    * connection, as the server should (RFC 6455 §7.1.1).
    */
   onClose(code: number): void {
-    if (this.#state === OPEN) {
-      this.#state = CLOSING;
-      this.#code = code;
+    if (this.#closing === undefined) {
+      this.#closing = new Closing(code);
       this.#socket.write(closeFrame(code, ""));
     }
-    this.#end();
+    ServerWebSocket.#end(this);
   }
 
   /**
@@ -222,36 +224,97 @@ export class ServerWebSocket implements FrameSink {
    * waiting for an answer (the parser reads nothing more).
    */
   onFail(code: number, reason: string): void {
-    if (this.#state === OPEN) {
-      this.#state = CLOSING;
-      this.#code = code;
+    if (this.#closing === undefined) {
+      this.#closing = new Closing(code);
       this.#socket.write(closeFrame(code, reason));
     }
-    this.#end();
+    ServerWebSocket.#end(this);
   }
 
-  /** Ends the TCP connection; a peer that never ends its side is destroyed after `CLOSE_TIMEOUT_MS`. */
-  #end(): void {
-    this.#socket.end();
-    this.#timer ??= setTimeout(destroy, CLOSE_TIMEOUT_MS, this.#socket);
+  /**
+   * Ends the TCP connection; a peer that never ends its side is destroyed
+   * after `CLOSE_TIMEOUT_MS`. Static: a class with a private instance
+   * method gives each instance a field to tell it by (8 bytes per socket).
+   */
+  static #end(ws: ServerWebSocket): void {
+    ws.#socket.end();
+    const closing = ws.#closing!;
+    closing.timer ??= setTimeout(destroy, CLOSE_TIMEOUT_MS, ws.#socket);
   }
 
   /** The socket closed: the hub hears it once, with the handshake's code or 1006. */
   closed(): void {
-    if (this.#state === CLOSED) return;
-    this.#state = CLOSED;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.group?.delete(this);
-    this.events?.close(this.#code);
+    // Closed without a close frame exchanged: 1006.
+    const closing = this.#closing ??= new Closing(1006);
+    if (closing.closed) return;
+    closing.closed = true;
+    if (closing.timer !== undefined) clearTimeout(closing.timer);
+    // Out of its server's ring; its own links stay, so a walk standing on it goes on.
+    this.prev.next = this.next;
+    this.next.prev = this.prev;
+    this.events?.close(closing.code);
   }
 
   /** Parses bytes the socket read. */
   read(chunk: Uint8Array): void {
-    this.#parser.push(chunk, this);
+    this.push(chunk, this);
   }
 }
 
 const PING = frame(OP_PING, EMPTY);
+
+/** A place in a ring of open sockets: a socket, or the ring's own head. */
+interface Linked {
+  prev: Linked;
+  next: Linked;
+}
+
+/**
+ * A server's open sockets, linked through the sockets themselves: a socket
+ * joins with `add` and leaves by itself when it closes. Iterating while
+ * sockets close (`terminate` in the heartbeat) is safe: the walk reads the
+ * next socket before handing one out, and a socket that left keeps its own
+ * links.
+ */
+export class OpenSockets implements Iterable<ServerWebSocket> {
+  readonly #head: Linked = { prev: undefined!, next: undefined! };
+
+  constructor() {
+    this.#head.prev = this.#head.next = this.#head;
+  }
+
+  /** Adds an open socket, last. */
+  add(ws: ServerWebSocket): void {
+    const last = this.#head.prev;
+    ws.prev = last;
+    ws.next = this.#head;
+    last.next = ws;
+    this.#head.prev = ws;
+  }
+
+  *[Symbol.iterator](): Iterator<ServerWebSocket> {
+    for (let at = this.#head.next; at !== this.#head;) {
+      // Read before the socket is handed out: it may leave the ring meanwhile.
+      const next = at.next;
+      yield at as ServerWebSocket;
+      at = next;
+    }
+  }
+}
+
+/** A socket's close: made when it stops being open (by either side, or the TCP connection's end). */
+class Closing {
+  /** The code the connection closes with: the close frame's, or 1006 when none was exchanged. */
+  readonly code: number;
+  /** Destroys the socket when the peer does not end its side within `CLOSE_TIMEOUT_MS`. */
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Whether the socket closed (the hub heard it). */
+  closed = false;
+
+  constructor(code: number) {
+    this.code = code;
+  }
+}
 
 /** The bytes `sendBytes` framed last, and their frame (see `sendBytes`). */
 let lastBytes: Uint8Array | undefined;

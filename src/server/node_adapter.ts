@@ -15,7 +15,7 @@ import type { Accepted, ConnInfo, UpgradeTarget } from "../hub/transport.ts";
 import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 import { NodeUpgradeRequest } from "./_node_upgrade_request.ts";
 import type { FrameLimits } from "./_ws_frames.ts";
-import { ServerWebSocket, switchingProtocols } from "./_ws_socket.ts";
+import { OpenSockets, ServerWebSocket, switchingProtocols } from "./_ws_socket.ts";
 import { foreignHostResponse, isLoopbackHost } from "./loopback_host.ts";
 
 /** Options of {@linkcode listenNode}. */
@@ -106,7 +106,7 @@ export async function listenNode(
     ),
   );
   /** Upgraded sockets, until their close event. */
-  const clients = new Set<ServerWebSocket>();
+  const clients = new OpenSockets();
   /** Sockets not yet upgraded (or refused). */
   const sockets = new Set<Duplex>();
   // Listeners shared by every socket (`this` is the socket): none is a
@@ -120,12 +120,12 @@ export async function listenNode(
     socket.off("error", ignore);
     socket.off("close", forget);
     sockets.delete(socket);
+    forgetPeerAddress(socket);
     socket.write(switchingProtocols(key, admission.protocol));
     const ws = new ServerWebSocket(socket, head, limits);
     compactListeners(socket);
     const handler = hub.connect(ws, admission);
     ws.events = handler;
-    ws.group = clients;
     clients.add(ws);
     handler.open();
   }
@@ -257,6 +257,23 @@ function compactListeners(socket: Duplex): void {
     if (events[name] !== undefined) compact[name] = events[name];
   }
   (socket as unknown as Listeners)._events = compact;
+}
+
+/** Where node:net caches a socket's peer address once it was read (`remoteAddress`). */
+interface PeerCache {
+  _peername?: unknown;
+}
+
+/**
+ * Drops the peer address node:net cached on the socket when the admission
+ * read `remoteAddress`: an object of about 80 bytes that every idle
+ * connection would keep, for an address the session holds as a string.
+ * Read again, the address is asked of the socket's handle and cached anew.
+ */
+function forgetPeerAddress(socket: Duplex): void {
+  const cache = socket as unknown as PeerCache;
+  // Only a socket that has the slot: adding one would cost more than it saves.
+  if (cache._peername !== undefined) cache._peername = undefined;
 }
 
 async function writeResponse(socket: Duplex, response: Response): Promise<void> {
