@@ -35,7 +35,8 @@ export interface ThreadCpu {
 }
 
 /**
- * Reads one thread's line of `/proc/<pid>/task/<tid>/stat`.
+ * Reads one thread's line of `/proc/<pid>/task/<tid>/stat` (or a process's
+ * `/proc/<pid>/stat`, the same fields summed over its threads).
  *
  * @param tid The thread id.
  * @param stat The file's text.
