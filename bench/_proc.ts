@@ -5,7 +5,7 @@
  * @module
  */
 
-const TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux x86_64
+import { parseTaskStat } from "./_thread_cpu.ts";
 
 /** CPU time and memory of one process at one moment. */
 export interface ProcSample {
@@ -26,13 +26,15 @@ export interface ProcSample {
 export function sampleProc(pid: number): ProcSample {
   const at = performance.now();
   try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    // Field 2 (comm) may hold spaces: split after its closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 and 15 of stat(5)
+    // The process's line has the same fields as a thread's, summed over its threads.
+    const times = parseTaskStat(pid, Deno.readTextFileSync(`/proc/${pid}/stat`));
     const status = Deno.readTextFileSync(`/proc/${pid}/status`);
     const rss = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-    return { cpuUs: ticks * 1e6 / TICKS_PER_SECOND, rssKiB: rss ? Number(rss[1]) : 0, at };
+    return {
+      cpuUs: times === undefined ? 0 : times.userUs + times.systemUs,
+      rssKiB: rss ? Number(rss[1]) : 0,
+      at,
+    };
   } catch {
     return { cpuUs: 0, rssKiB: 0, at };
   }

@@ -17,6 +17,7 @@ import { FULL, QUICK, type ScenarioSizes } from "./_config.ts";
 import { mintTokensFile } from "./_tokens.ts";
 import { BASELINE, type Peer, PEERS } from "./_peers.ts";
 import { canPin, capture, sampleProc, startProcess } from "./_proc.ts";
+import { sampleThreads, threadCpuBetween, type ThreadSample } from "./_thread_cpu.ts";
 import {
   type Cell,
   type MicroResult,
@@ -49,6 +50,11 @@ const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const BENCH = `${ROOT}/bench`;
 const README_START = "<!-- bench:results:start -->";
 const README_END = "<!-- bench:results:end -->";
+/**
+ * Where each run's server CPU by thread between its first two marks goes
+ * (`bench/_thread_cpu.ts`), one JSON line per run; not written when unset.
+ */
+const THREAD_CPU_FILE = Deno.env.get("BENCH_THREAD_CPU");
 
 interface RunSettings {
   readonly sizes: ScenarioSizes;
@@ -274,6 +280,7 @@ async function runOnce(
       stderrFile: `${log}.load.log`,
     });
     const marks = new Map<string, MarkSample>();
+    const threads: ThreadSample[][] = [];
     let result: LoadResult | undefined;
     while (result === undefined) {
       const line = await load.nextLine(deadline - performance.now());
@@ -286,6 +293,7 @@ async function runOnce(
       }
       if (line.startsWith("MARK ")) {
         marks.set(line.slice(5), { server: sampleProc(server.pid), load: sampleProc(load.pid) });
+        if (THREAD_CPU_FILE !== undefined) threads.push(sampleThreads(server.pid));
         await load.writeLine("ok");
       } else if (line.startsWith("RESULT ")) {
         result = JSON.parse(line.slice(7)) as LoadResult;
@@ -294,6 +302,17 @@ async function runOnce(
     if (typeof result.failed === "string") throw new Error(result.failed);
     if (Number(result.errorFrames) > 0) {
       throw new Error(`${result.errorFrames} error replies (see ${log}.server.log)`);
+    }
+    if (THREAD_CPU_FILE !== undefined && threads.length >= 2) {
+      const line = {
+        scenario: scenario.id,
+        peer: peer.id,
+        run,
+        marks: [...marks.keys()].slice(0, 2),
+        deliveries: result.deliveries,
+        threads: threadCpuBetween(server.pid, threads[0], threads[1]),
+      };
+      await Deno.writeTextFile(THREAD_CPU_FILE, JSON.stringify(line) + "\n", { append: true });
     }
     return scenario.figures(result, marks);
   } finally {
