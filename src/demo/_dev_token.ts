@@ -29,23 +29,27 @@ const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
  */
 export async function mintDevToken(sub: string, ttl: number, fetch: Fetch): Promise<string> {
   let response: Response;
-  let body: { token?: unknown; message?: unknown } | undefined;
+  let text: string;
   try {
     response = await fetch("/dev/token", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ sub, ttl }),
     });
-    body = await response.json().catch(() => undefined);
+    // Read here: the connection can drop while the body arrives, too.
+    text = await response.text();
   } catch (error) {
     throw new RealtimeError(
       "AUTH_FAILED",
       "Cannot mint a development token now: the request failed",
-      {
-        retry: true,
-        cause: error,
-      },
+      { retry: true, cause: error },
     );
+  }
+  let body: { token?: unknown; message?: unknown } | undefined;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined; // a proxy's error page, say: the status decides
   }
   if (response.ok && typeof body?.token === "string" && body.token !== "") return body.token;
   const said = typeof body?.message === "string" ? body.message : undefined;

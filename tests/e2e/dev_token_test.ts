@@ -40,6 +40,30 @@ Deno.test("mintDevToken asks the client to retry when the request fails (offline
   assert.match(error.message, /Cannot mint a development token now: the request failed/);
 });
 
+Deno.test("mintDevToken asks the client to retry when the connection drops during the answer", async () => {
+  // Raw TCP: a head that promises more body than is sent before the close.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    const head = new Uint8Array(4096);
+    await conn.read(head);
+    await conn.write(
+      new TextEncoder().encode('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"tok'),
+    );
+    conn.close();
+  })();
+  const base = `http://127.0.0.1:${listener.addr.port}`;
+  try {
+    const error = await refusal(
+      mintDevToken("alice", 60, (input, init) => fetch(base + input, init)),
+    );
+    assert.equal(error.retry, true);
+  } finally {
+    await served;
+    listener.close();
+  }
+});
+
 Deno.test("mintDevToken asks the client to retry when the hub is busy or failing", async () => {
   for (const status of [429, 502, 503]) {
     await using hub = minter(() => Response.json({ message: "Busy" }, { status }));
