@@ -37,7 +37,7 @@ const DROP_SEEN_MS = 60_000;
 const TOKEN_ASKED_MS = 30_000;
 /**
  * How long the page may take to recover once online: the online event skips
- * the back-off (the recovery line came 40 to 390 ms after it as measured),
+ * the back-off (the recovery line came 40 to 770 ms after it as measured),
  * but an attempt already under way when it fires fails, and the next one
  * waits its back-off, a few seconds after the few attempts made offline here.
  */
