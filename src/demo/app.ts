@@ -19,6 +19,7 @@ import {
 } from "../client/mod.ts";
 import { type DomElement, page } from "./_dom.ts";
 import { wireAccountPanel } from "./_account_panel.ts";
+import { mintDevToken } from "./_dev_token.ts";
 
 type Kind = "state" | "message" | "notification" | "error" | "refresh" | "info" | "recovery";
 
@@ -214,18 +215,9 @@ function main(): void {
     for (const topic of topics.keys()) subscribeTopic(topic);
   }
 
-  async function mint(sub: string, ttl: number): Promise<string> {
-    const response = await fetch("/dev/token", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ sub, ttl }),
-    });
-    const body = await response.json() as { token?: string; message?: string };
-    if (!response.ok || typeof body.token !== "string") {
-      throw new Error(body.message ?? `Minting failed with HTTP ${response.status}`);
-    }
-    return body.token;
-  }
+  // Relative to the page: the hub that served it mints.
+  const mint = (sub: string, ttl: number) =>
+    mintDevToken(sub, ttl, (input, init) => fetch(input, init));
 
   $("mint-form").addEventListener("submit", (event) => {
     event.preventDefault();

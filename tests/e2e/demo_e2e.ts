@@ -120,7 +120,8 @@ Deno.test({
       for (const page of [alice, bob, carol]) {
         page.on("pageerror", (error) => pageErrors.push(error.message));
         page.on("console", (msg) => {
-          if (msg.type() === "error") pageErrors.push(msg.text());
+          // A failed load names its URL only in the location.
+          if (msg.type() === "error") pageErrors.push(`${msg.text()} at ${msg.location().url}`);
         });
       }
 
@@ -257,8 +258,14 @@ Deno.test({
       });
 
       await t.step("no script errors and no CSP violations in any tab", () => {
-        // Chromium logs a failed WebSocket while the hub is down; that is expected.
-        const unexpected = pageErrors.filter((text) => !text.includes("WebSocket connection"));
+        // Chromium logs a failed WebSocket while the hub is down; that is expected. So is a
+        // failed POST /dev/token then: the third reconnect in a row asks getToken for a fresh
+        // token, and the page's mint fails until the hub is back (and is retried).
+        const unexpected = pageErrors.filter((text) =>
+          !text.includes("WebSocket connection") &&
+          !(text.startsWith("Failed to load resource: net::ERR_CONNECTION_REFUSED") &&
+            text.endsWith("/dev/token"))
+        );
         assert.deepEqual(unexpected, []);
       });
     } finally {
