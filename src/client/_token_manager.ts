@@ -100,7 +100,10 @@ export class TokenManager {
   /**
    * Calls `getToken` and checks that it gave a non-empty string. A
    * `RealtimeError` it throws passes through unchanged (its code and
-   * `retry` say what the client does next); anything else becomes `AUTH_FAILED`.
+   * `retry` say what the client does next); anything else becomes
+   * `AUTH_FAILED` with `retry: true`: a `getToken` built on `fetch` throws a
+   * `TypeError` while the browser is offline, and that is no refusal. Only
+   * a `RealtimeError` with `retry: false` says that no token will come.
    */
   async fetch(): Promise<string> {
     let token: unknown;
@@ -111,7 +114,7 @@ export class TokenManager {
         if (!error.retry) this.#final.add(error);
         throw error;
       }
-      throw new RealtimeError("AUTH_FAILED", "getToken() failed", { cause: error });
+      throw new RealtimeError("AUTH_FAILED", "getToken() failed", { cause: error, retry: true });
     }
     if (typeof token !== "string" || token === "") {
       throw new RealtimeError(

@@ -119,9 +119,10 @@ export interface RealtimeClientOptions {
    * Fetches a fresh token: called when there is no token yet, when the
    * token is about to expire (`token_expiring`), when the cached token has
    * expired before a reconnect, and once after the server closed with 4001.
-   * It may throw a {@linkcode RealtimeError}: with `retry: true` (the token
-   * service is unreachable or busy) the client backs off and asks again;
-   * with `retry: false` (signed out) the client closes with that error,
+   * Whatever it throws makes the client back off and ask again (the token
+   * service unreachable or busy, the browser offline: a `fetch` that fails
+   * throws a `TypeError`), except a {@linkcode RealtimeError} with
+   * `retry: false` (signed out): the client then closes with that error,
    * also when the refusal comes during a refresh on a live connection.
    * {@linkcode AccountsSession.getToken} is one for the hub's accounts.
    */

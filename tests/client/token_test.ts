@@ -2,7 +2,7 @@
 // refresh on token_expiring, 4001 handling, dead tokens.
 
 import assert from "node:assert/strict";
-import { RealtimeClient } from "../../src/client/mod.ts";
+import { RealtimeClient, RealtimeError } from "../../src/client/mod.ts";
 import { eachTransport, startTestHub } from "../_support/hub.ts";
 import { ManualClock } from "../_support/manual_clock.ts";
 import { CHAT_ACL, collect, next } from "./_helpers.ts";
@@ -132,16 +132,35 @@ Deno.test("RealtimeClient does not connect with a token it knows has expired", a
   assert.equal(h.hub.connectionCount, 0);
 });
 
-Deno.test("RealtimeClient closes with AUTH_FAILED when getToken throws", async () => {
+Deno.test("RealtimeClient backs off and asks again when getToken throws, and connects once it answers", async () => {
   await using h = await startTestHub("ws");
-  const cause = new Error("not logged in");
-  await using rt = new RealtimeClient({ url: h.url, getToken: () => Promise.reject(cause) });
+  // What fetch throws while the browser is offline: no refusal.
+  const offline = new TypeError("Failed to fetch");
+  let calls = 0;
+  await using rt = new RealtimeClient({
+    url: h.url,
+    backoff: { baseMs: 1, maxMs: 5 },
+    getToken: () => ++calls <= 2 ? Promise.reject(offline) : h.token({ sub: "alice" }),
+  });
+  const seen: string[] = [];
+  rt.on("state", (state, change) => seen.push(`${state}:${change.error?.code ?? ""}`));
+  await next(rt, "state", (s) => s === "open");
+  assert.equal(calls, 3);
+  assert.ok(!seen.some((s) => s.startsWith("closed")), `never closed: ${seen.join(", ")}`);
+  assert.equal(h.hub.connectionCount, 1);
+});
+
+Deno.test("RealtimeClient closes with the refusal when getToken throws a RealtimeError with retry: false", async () => {
+  await using h = await startTestHub("ws");
+  const refusal = new RealtimeError("AUTH_FAILED", "Signed out", { retry: false });
+  let calls = 0;
+  await using rt = new RealtimeClient({
+    url: h.url,
+    getToken: () => (calls++, Promise.reject(refusal)),
+  });
   const [, change] = await next(rt, "state", (s) => s === "closed");
-  assert.deepEqual([change.error?.code, change.error?.message], [
-    "AUTH_FAILED",
-    "getToken() failed",
-  ]);
-  assert.equal(change.error?.cause, cause);
+  assert.equal(change.error, refusal);
+  assert.equal(calls, 1);
 });
 
 eachTransport(
