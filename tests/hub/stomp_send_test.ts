@@ -156,3 +156,12 @@ Deno.test("StompSendTopics answers every destination it keeps, through the table
   assert.equal(topics.topic("/topic/bench/t3000x"), "bench:t3000x");
   assert.equal(topics.topic("/topic/bench/*"), undefined);
 });
+
+Deno.test("StompSendTopics answers right when many destinations crowd the same slots", () => {
+  const topics = new StompSendTopics(resolveStompDestinationRule());
+  // Past the probe bound some are replaced rather than kept: each still maps.
+  const names = Array.from({ length: 4096 }, (_, i) => `a/${i.toString(2)}`);
+  for (let round = 0; round < 3; round++) {
+    for (const name of names) assert.equal(topics.topic(`/topic/${name}`), name.replace("/", ":"));
+  }
+});
