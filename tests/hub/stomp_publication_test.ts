@@ -43,3 +43,35 @@ Deno.test("StompPublicationCodec makes one frame per publication and subscriptio
   codec.clear();
   assert.equal(codec.message("sub-0", first), a);
 });
+
+Deno.test("StompPublicationCodec writes every header of a publication, escaped, in its order", () => {
+  const codec = new StompPublicationCodec(resolveStompDestinationRule(), "h-");
+  const signed = new Outgoing(
+    "chat:lobby",
+    { data: '"héllo"', from: "al:ice", ts: 7, event: "e\n1", extra: "a.b.c" },
+    5,
+    "ep:1",
+  );
+  assert.equal(
+    codec.encodePublication(signed),
+    "\nmessage-id:h-1\ndestination:/topic/chat/lobby\nfrom:al\\cice\ntimestamp:7\nevent:e\\n1" +
+      "\noffset:5\nepoch:ep\\c1\njws:a.b.c\ncontent-type:text/plain;charset=utf-8" +
+      "\ncontent-length:6\n\nhéllo\0",
+  );
+  const direct = new Outgoing(
+    null,
+    { data: "[1]", from: null, ts: 8, event: "inbox" },
+    undefined,
+    undefined,
+  );
+  assert.equal(
+    codec.encodePublication(direct),
+    "\nmessage-id:h-2\ndestination:/user/queue/inbox\ntimestamp:8" +
+      "\ncontent-type:application/json\ncontent-length:3\n\n[1]\0",
+  );
+  const empty = new Outgoing("a:b", { data: undefined, from: "bob", ts: 8 }, undefined, undefined);
+  assert.equal(
+    codec.encodePublication(empty),
+    "\nmessage-id:h-3\ndestination:/topic/a/b\nfrom:bob\ntimestamp:8\n\n\0",
+  );
+});
