@@ -146,3 +146,22 @@ Deno.test("StompSendTopics keeps a bounded number of destinations and still answ
   for (let i = 0; i < 10_000; i++) assert.equal(topics.topic(`/topic/t/${i}`), `t:${i}`);
   assert.equal(topics.topic("/topic/t/0"), "t:0");
 });
+
+Deno.test("StompSendTopics answers every destination it keeps, through the table's growth", () => {
+  const topics = new StompSendTopics(resolveStompDestinationRule());
+  // Names alike but for their last characters: neighbours in the table.
+  const names = Array.from({ length: 3000 }, (_, i) => `bench/t${i}`);
+  for (const name of names) assert.equal(topics.topic(`/topic/${name}`), name.replace("/", ":"));
+  for (const name of names) assert.equal(topics.topic(`/topic/${name}`), name.replace("/", ":"));
+  assert.equal(topics.topic("/topic/bench/t3000x"), "bench:t3000x");
+  assert.equal(topics.topic("/topic/bench/*"), undefined);
+});
+
+Deno.test("StompSendTopics answers right when many destinations crowd the same slots", () => {
+  const topics = new StompSendTopics(resolveStompDestinationRule());
+  // Past the probe bound some are replaced rather than kept: each still maps.
+  const names = Array.from({ length: 4096 }, (_, i) => `a/${i.toString(2)}`);
+  for (let round = 0; round < 3; round++) {
+    for (const name of names) assert.equal(topics.topic(`/topic/${name}`), name.replace("/", ":"));
+  }
+});
