@@ -34,14 +34,27 @@ import { messageBytes } from "./utf8.ts";
  * ```
  */
 export function encodeV1Publication(p: Outgoing): string {
+  const from = p.from;
+  if (from !== lastFrom) {
+    lastFrom = from;
+    lastFromJson = JSON.stringify(from);
+  }
   const event = p.event === undefined ? "" : `,"event":${JSON.stringify(p.event)}`;
   const jws = p.jws === undefined ? "" : `,"jws":${JSON.stringify(p.jws)}`;
   return `{"type":"message","topic":${JSON.stringify(p.topic)}${
     p.data === undefined ? "" : `,"payload":${p.data}`
-  }${jws},"from":${JSON.stringify(p.from)},"ts":${p.ts}${event}${
+  }${jws},"from":${lastFromJson},"ts":${p.ts}${event}${
     p.offset === undefined ? "" : `,"offset":${p.offset}`
   }}`;
 }
+
+/**
+ * The last publisher's subject and its JSON text: a publisher's frames come
+ * in runs (a session's frames are handled one after another), so its subject
+ * is encoded once per run rather than once per publication.
+ */
+let lastFrom: string | null = null;
+let lastFromJson = "null";
 
 /** Protocol v1's publication codec: one object, so each publication is encoded once for v1. */
 export const V1: PublicationCodec = { encodePublication: encodeV1Publication };
