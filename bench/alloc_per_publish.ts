@@ -43,7 +43,9 @@ if (import.meta.main) {
   const at = Deno.args.indexOf("--base");
   const here = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
   const subjects = [{ name: "this checkout", run: await publishPath(here) }];
-  if (at >= 0) subjects.push({ name: Deno.args[at + 1], run: await publishPath(Deno.args[at + 1]) });
+  if (at >= 0) {
+    subjects.push({ name: Deno.args[at + 1], run: await publishPath(Deno.args[at + 1]) });
+  }
   if (Deno.args.includes("--bare")) subjects.push({ name: "bare loop", run: barePath() });
   for (const { run } of subjects) await bytesPerFrame(run, 100); // warm-up: compiled, caches filled
   for (const { name, run } of subjects) {
