@@ -11,10 +11,15 @@ import type { PublicationCodec } from "./door.ts";
 
 /** The fields of a publication, as the engine delivers it. */
 export interface OutgoingPublication {
+  /** The payload as JSON text; `undefined` to leave it out. */
   readonly data: string | undefined;
+  /** The publisher's subject, or `null` for the server. */
   readonly from: string | null;
+  /** Publication time, epoch ms. */
   readonly ts: number;
+  /** Event name of a server-pushed event. */
   readonly event?: string;
+  /** A signed publication's compact JWS. */
   readonly extra?: string;
 }
 
