@@ -82,6 +82,9 @@ export interface FlushQueueOptions {
   clock?: Clock;
 }
 
+/** Slots of the queue's array kept once drained: a fan-out to this many connections regrows nothing. */
+const KEPT_SLOTS = 16_384;
+
 /**
  * Creates a flush queue.
  *
@@ -135,9 +138,13 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
     throw new TypeError("Cannot create flush queue with 'coalesceMs' above 0 and no 'clock'");
   }
   const schedule = options.schedule;
-  // Flushed slots are cleared so their connections can be collected.
+  // Flushed slots are cleared so their connections can be collected. The
+  // array is kept from turn to turn, items written from `head` up to `tail`:
+  // a turn that queues as many connections as the last grows nothing (a new
+  // array per turn was regrown by every fan-out, about 12 bytes per item).
   let items: (Flushable | undefined)[] = [];
   let head = 0;
+  let tail = 0;
   let scheduled = false;
   /** Items waiting for the coalescing window, and its timer while one runs. */
   let held: Flushable[] = [];
@@ -150,7 +157,7 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
   /** The window is over: what waited joins this turn's flush. */
   function release(): void {
     timer = undefined;
-    for (const item of held) items.push(item);
+    for (const item of held) put(item);
     held = [];
     if (!scheduled) run();
   }
@@ -158,21 +165,24 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
   function run(): void {
     scheduled = false;
     let writes = 0;
-    while (head < items.length && writes < writesPerTurn) {
+    while (head < tail && writes < writesPerTurn) {
       const item = items[head]!;
       items[head++] = undefined;
       writes += item.flush();
     }
     drainWrites += writes;
-    if (head === items.length) {
-      items = [];
+    if (head === tail) {
+      // A burst's array is not kept: an idle hub holds a small one at most.
+      if (items.length > KEPT_SLOTS) items = [];
       head = 0;
+      tail = 0;
       if (coalesceMs > 0 && drainWrites >= busyWrites) busyAt = clock!.now();
       drainWrites = 0;
       options.drained?.();
     } else {
-      if (head > 4096 && head * 2 > items.length) {
-        items = items.slice(head);
+      if (head > 4096 && head * 2 > tail) {
+        items = items.slice(head, tail);
+        tail -= head;
         head = 0;
       }
       scheduled = true;
@@ -180,8 +190,15 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
     }
   }
 
+  /** Queues an item in the next free slot. */
+  function put(item: Flushable): void {
+    if (tail < items.length) items[tail] = item;
+    else items.push(item);
+    tail++;
+  }
+
   function add(item: Flushable): void {
-    items.push(item);
+    put(item);
     if (!scheduled) {
       scheduled = true;
       schedule(run);
@@ -206,7 +223,7 @@ export function createFlushQueue(options: FlushQueueOptions): FlushQueue {
       return true;
     },
     get size() {
-      return items.length - head + held.length;
+      return tail - head + held.length;
     },
     close() {
       coalesceMs = 0;

@@ -241,3 +241,28 @@ Deno.test("createFlushQueue rejects a bad coalesceMs or busyWrites, and a window
     (e: unknown) => e instanceof TypeError && /clock/.test(e.message),
   );
 });
+
+Deno.test("createFlushQueue reuses its slots: a later, smaller turn writes only its own items", () => {
+  const turns = manualTurns();
+  const queue = createFlushQueue({ schedule: turns.schedule, writesPerTurn: 3_000 });
+  const log: string[] = [];
+  // 10,000 items over four slices: the array is compacted after the second.
+  for (let i = 0; i < 10_000; i++) queue.add(item(String(i), log));
+  turns.turn();
+  turns.turn();
+  queue.add(item("late", log));
+  assert.equal(queue.size, 4_001);
+  while (turns.turn() > 0);
+  assert.deepEqual(log, [...Array.from({ length: 10_000 }, (_, i) => String(i)), "late"]);
+  assert.equal(queue.size, 0);
+  for (let round = 0; round < 3; round++) {
+    log.length = 0;
+    queue.add(item("a", log));
+    queue.add(item("b", log));
+    assert.equal(queue.size, 2);
+    assert.equal(turns.turn(), 1);
+    assert.deepEqual(log, ["a", "b"]);
+    assert.equal(queue.size, 0);
+    assert.equal(turns.scheduled, 0);
+  }
+});

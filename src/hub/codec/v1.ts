@@ -34,14 +34,32 @@ import { messageBytes } from "./utf8.ts";
  * ```
  */
 export function encodeV1Publication(p: Outgoing): string {
+  const from = p.from;
+  if (from !== lastFrom) {
+    lastFrom = from;
+    lastFromTs = `,"from":${JSON.stringify(from)},"ts":`;
+  }
   const event = p.event === undefined ? "" : `,"event":${JSON.stringify(p.event)}`;
   const jws = p.jws === undefined ? "" : `,"jws":${JSON.stringify(p.jws)}`;
-  return `{"type":"message","topic":${JSON.stringify(p.topic)}${
-    p.data === undefined ? "" : `,"payload":${p.data}`
-  }${jws},"from":${JSON.stringify(p.from)},"ts":${p.ts}${event}${
-    p.offset === undefined ? "" : `,"offset":${p.offset}`
-  }}`;
+  const offset = p.offset === undefined ? "" : `,"offset":${p.offset}`;
+  // One template, not nested ones: each piece joined is a string of its own
+  // (a rope node) until the socket flattens the frame.
+  return p.data === undefined
+    ? `{"type":"message","topic":${
+      JSON.stringify(p.topic)
+    }${jws}${lastFromTs}${p.ts}${event}${offset}}`
+    : `{"type":"message","topic":${
+      JSON.stringify(p.topic)
+    },"payload":${p.data}${jws}${lastFromTs}${p.ts}${event}${offset}}`;
 }
+
+/**
+ * The last publisher's subject, and the frame's text from it to the time: a
+ * publisher's frames come in runs (a session's frames are handled one after
+ * another), so its subject is encoded once per run, not per publication.
+ */
+let lastFrom: string | null = null;
+let lastFromTs = `,"from":null,"ts":`;
 
 /** Protocol v1's publication codec: one object, so each publication is encoded once for v1. */
 export const V1: PublicationCodec = { encodePublication: encodeV1Publication };
