@@ -43,8 +43,11 @@ const OPEN = 1;
  * frame, as `limits.heartbeatMs` documents (one that never sends, within
  * one and a half of its open).
  */
-export class HeartbeatWalk {
-  readonly #head: Linked = { prev: undefined!, next: undefined! };
+export class HeartbeatWalk implements Linked {
+  /** The last socket, or itself when it has none: the walk is its ring's head. */
+  prev: Linked = this;
+  /** The first socket, or itself when it has none. */
+  next: Linked = this;
   readonly #heartbeat: IdleHeartbeat;
   readonly #seconds: number;
   #timer: ReturnType<typeof setInterval> | undefined = undefined;
@@ -56,39 +59,34 @@ export class HeartbeatWalk {
   constructor(heartbeat: IdleHeartbeat, seconds: number) {
     this.#heartbeat = heartbeat;
     this.#seconds = seconds;
-    this.#head.prev = this.#head.next = this.#head;
   }
 
-  /** Adds an open socket, last, and starts walking if it is the only one. */
+  /**
+   * Adds a socket, last, and starts walking if it is the only one. It may
+   * be added before it opens: the walk arms only open sockets.
+   */
   add(socket: Walked): void {
-    const last = this.#head.prev;
+    const last = this.prev;
     socket.prev = last;
-    socket.next = this.#head;
+    socket.next = this;
     last.next = socket;
-    this.#head.prev = socket;
+    this.prev = socket;
     if (this.#timer !== undefined) return;
     const timer = this.#timer = setInterval(() => this.walk(), this.#seconds * 500);
     // The sockets keep a server alive, not their heartbeat.
     Deno.unrefTimer(timer);
   }
 
-  /**
-   * Takes a closed socket out (one never added is left as it is) and stops
-   * walking once none is left. Its own links stay, so a walk standing on it
-   * goes on.
-   */
-  remove(socket: Walked): void {
-    socket.prev.next = socket.next;
-    socket.next.prev = socket.prev;
-    if (this.#head.next !== this.#head || this.#timer === undefined) return;
+  /** Stops walking (the last socket left). */
+  stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
 
-  /** Disarms the sockets heard since the last walk and arms the others. */
+  /** Disarms the sockets heard since the last walk and arms the others that are open. */
   walk(): void {
     const heartbeat = this.#heartbeat;
-    for (let at = this.#head.next; at !== this.#head;) {
+    for (let at = this.next; at !== this;) {
       const next = at.next;
       const socket = at as Walked;
       const ws = socket.webSocket;
@@ -101,4 +99,16 @@ export class HeartbeatWalk {
       at = next;
     }
   }
+}
+
+/**
+ * Takes a closed socket out of its walk (one never added is left as it is),
+ * which stops once none is left. The socket's own links stay, so a walk
+ * standing on it goes on.
+ */
+export function leave(socket: Walked): void {
+  const { prev, next } = socket;
+  prev.next = next;
+  next.prev = prev;
+  if (prev === next && prev instanceof HeartbeatWalk) prev.stop();
 }

@@ -18,7 +18,7 @@ import type { ConnInfo, SocketHandler, UpgradeTarget } from "../hub/transport.ts
 export type { UpgradeTarget } from "../hub/transport.ts";
 import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 import { IdleHeartbeat } from "./_idle_heartbeat.ts";
-import { HeartbeatWalk, type Linked, type Walked } from "./_heartbeat_walk.ts";
+import { HeartbeatWalk, leave, type Linked, type Walked } from "./_heartbeat_walk.ts";
 
 /** One per process: the check is about the Deno running it. */
 const heartbeat = new IdleHeartbeat();
@@ -78,10 +78,11 @@ export async function upgradeWithDeno(
   // (`HeartbeatWalk`), dead peers go within two intervals.
   const idleTimeout = Math.max(1, Math.round(hub.limits.heartbeatMs / 1000));
   let upgraded: { socket: WebSocket; response: Response };
+  const lean = heartbeat.lean;
   try {
-    // Once the heartbeat can be armed after the open (see `IdleHeartbeat`),
+    // Once the adapter can arm the heartbeat itself (see `IdleHeartbeat`),
     // the upgrade asks for none, so no listener keeps the request alive.
-    upgraded = Deno.upgradeWebSocket(req, { idleTimeout: heartbeat.lean ? 0 : idleTimeout });
+    upgraded = Deno.upgradeWebSocket(req, { idleTimeout: lean ? 0 : idleTimeout });
   } catch {
     // A missing or bad Sec-WebSocket-Key or -Version, or a request that is not an upgrade.
     hub.malformedUpgrade?.("handshake", info);
@@ -91,9 +92,13 @@ export async function upgradeWithDeno(
   if (admission.protocol !== undefined) {
     response.headers.set("sec-websocket-protocol", admission.protocol);
   }
-  const lingering = new LingeringSocket(socket, heartbeat.lean ? idleTimeout : 0);
+  const lingering = new LingeringSocket(socket);
   if (!heartbeat.checked) heartbeat.check(socket, idleTimeout);
   lingering.handler = hub.connect(lingering, admission);
+  // Unarmed: the walk arms it once it is open and quiet, so a socket that
+  // talks from the start never gets a timer. Deno's own open steps see the
+  // slot 0 and add no close listener.
+  if (lean) walkOf(idleTimeout).add(lingering);
   // One listener object for every event: an idle socket holds no closure
   // of ours nor the wrapper Deno makes for each `on…` handler (about 400
   // bytes of heap per connection). The open listener is a once-only one,
@@ -141,11 +146,9 @@ const CLOSING = 2;
  */
 class LingeringSocket implements EventListenerObject, Walked {
   #socket: WebSocket;
-  /** Seconds of the heartbeat the walk arms; 0 when Deno armed it at the upgrade. */
-  #idleTimeout: number;
   /** The hub's side, set once the hub attached the socket. */
   handler: SocketHandler | undefined;
-  /** Its neighbours in its heartbeat walk, itself while in none. */
+  /** Its neighbours in its heartbeat walk, itself while in none (Deno armed it at the upgrade). */
   prev: Linked = this;
   next: Linked = this;
   /** Whether a message came since the walk last looked (see `HeartbeatWalk`). */
@@ -156,9 +159,8 @@ class LingeringSocket implements EventListenerObject, Walked {
    */
   #heldAtMost = 0;
 
-  constructor(socket: WebSocket, idleTimeout: number) {
+  constructor(socket: WebSocket) {
     this.#socket = socket;
-    this.#idleTimeout = idleTimeout;
   }
 
   /** The socket's events, forwarded to the hub. */
@@ -170,17 +172,13 @@ class LingeringSocket implements EventListenerObject, Walked {
         handler.message((event as MessageEvent).data);
         return;
       case "open":
-        // Unarmed: the walk arms it once it finds it quiet, so a socket
-        // that talks from the start never gets a timer. Deno's own open
-        // steps, right after this event, see the slot still 0 and add no
-        // close listener.
-        if (this.#idleTimeout > 0) walkOf(this.#idleTimeout).add(this);
         handler.open();
         return;
       case "close":
         this.#released();
-        if (this.#idleTimeout > 0) {
-          walkOf(this.#idleTimeout).remove(this);
+        // In a walk only when the adapter arms its heartbeat.
+        if (this.prev !== this) {
+          leave(this);
           heartbeat.disarm(this.#socket);
         }
         handler.close((event as CloseEvent).code);

@@ -9,7 +9,12 @@
 
 import assert from "node:assert/strict";
 import { IdleHeartbeat } from "../../src/server/_idle_heartbeat.ts";
-import { HeartbeatWalk, type Linked, type Walked } from "../../src/server/_heartbeat_walk.ts";
+import {
+  HeartbeatWalk,
+  leave,
+  type Linked,
+  type Walked,
+} from "../../src/server/_heartbeat_walk.ts";
 import { createHub, type HubSocket } from "../../mod.ts";
 import { upgradeWithDeno } from "../../src/server/deno_adapter.ts";
 import type { UpgradeTarget } from "../../src/hub/transport.ts";
@@ -126,7 +131,7 @@ Deno.test("HeartbeatWalk disarms a socket heard since its last pass: its frames 
   } finally {
     client.close();
     await withTimeout(member.closed, 5000, "close");
-    walk.remove(member);
+    leave(member);
     heartbeat.disarm(ws);
   }
 });
@@ -151,7 +156,7 @@ Deno.test("HeartbeatWalk arms a quiet socket, and Deno closes a peer that does n
     assert.equal(closed.code, 1001);
     assert.equal(closed.reason, "No response from ping frame.");
   } finally {
-    walk.remove(member);
+    leave(member);
     heartbeat.disarm(ws);
     peer.close();
   }
