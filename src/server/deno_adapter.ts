@@ -18,9 +18,19 @@ import type { ConnInfo, SocketHandler, UpgradeTarget } from "../hub/transport.ts
 export type { UpgradeTarget } from "../hub/transport.ts";
 import { badRequest, handshakeProblem } from "./_upgrade_request.ts";
 import { IdleHeartbeat } from "./_idle_heartbeat.ts";
+import { HeartbeatWalk, leave, type Linked, type Walked } from "./_heartbeat_walk.ts";
 
 /** One per process: the check is about the Deno running it. */
 const heartbeat = new IdleHeartbeat();
+
+/** The walks over open sockets, one per heartbeat interval (in seconds) in use. */
+const walks = new Map<number, HeartbeatWalk>();
+
+function walkOf(seconds: number): HeartbeatWalk {
+  let walk = walks.get(seconds);
+  if (walk === undefined) walks.set(seconds, walk = new HeartbeatWalk(heartbeat, seconds));
+  return walk;
+}
 
 /**
  * Upgrades a request with `Deno.upgradeWebSocket` and attaches the socket to
@@ -63,14 +73,16 @@ export async function upgradeWithDeno(
   // Deno's `info` keeps `remoteAddr` behind a getter, which a spread would lose.
   const admission = await hub.admit(req, { remoteAddr: info?.remoteAddr, transport: "deno" });
   if (!admission.ok) return admission.response;
-  // Deno pings after `idleTimeout` seconds of silence and closes a peer that
-  // does not answer within as long again: dead peers go within two intervals.
+  // Deno pings after half `idleTimeout` seconds of silence and closes a
+  // peer that does not answer within as long again; with the adapter's walk
+  // (`HeartbeatWalk`), dead peers go within two intervals.
   const idleTimeout = Math.max(1, Math.round(hub.limits.heartbeatMs / 1000));
   let upgraded: { socket: WebSocket; response: Response };
+  const lean = heartbeat.lean;
   try {
-    // Once the heartbeat can be armed after the open (see `IdleHeartbeat`),
+    // Once the adapter can arm the heartbeat itself (see `IdleHeartbeat`),
     // the upgrade asks for none, so no listener keeps the request alive.
-    upgraded = Deno.upgradeWebSocket(req, { idleTimeout: heartbeat.lean ? 0 : idleTimeout });
+    upgraded = Deno.upgradeWebSocket(req, { idleTimeout: lean ? 0 : idleTimeout });
   } catch {
     // A missing or bad Sec-WebSocket-Key or -Version, or a request that is not an upgrade.
     hub.malformedUpgrade?.("handshake", info);
@@ -80,9 +92,13 @@ export async function upgradeWithDeno(
   if (admission.protocol !== undefined) {
     response.headers.set("sec-websocket-protocol", admission.protocol);
   }
-  const lingering = new LingeringSocket(socket, heartbeat.lean ? idleTimeout : 0);
+  const lingering = new LingeringSocket(socket);
   if (!heartbeat.checked) heartbeat.check(socket, idleTimeout);
   lingering.handler = hub.connect(lingering, admission);
+  // Unarmed: the walk arms it once it is open and quiet, so a socket that
+  // talks from the start never gets a timer. Deno's own open steps see the
+  // slot 0 and add no close listener.
+  if (lean) walkOf(idleTimeout).add(lingering);
   // One listener object for every event: an idle socket holds no closure
   // of ours nor the wrapper Deno makes for each `on…` handler (about 400
   // bytes of heap per connection). The open listener is a once-only one,
@@ -99,6 +115,13 @@ export async function upgradeWithDeno(
  * sends while it waits for the peer's close frame.
  */
 const CLOSE_HANDSHAKE_MS = 2000;
+
+/**
+ * The closing sockets' handshake deadlines: kept here rather than in a field,
+ * as only sockets the hub is closing have one (8 bytes less on every idle
+ * connection).
+ */
+const deadlines = new Map<LingeringSocket, ReturnType<typeof setTimeout>>();
 
 /** Deno's WebSocket states (the WebSocket standard's numbering). */
 const OPEN = 1;
@@ -121,22 +144,23 @@ const CLOSING = 2;
  * back to CLOSING, and Deno's own teardown applies. If the internal state is
  * not found (another Deno), the plain close is used.
  */
-class LingeringSocket implements EventListenerObject {
+class LingeringSocket implements EventListenerObject, Walked {
   #socket: WebSocket;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  /** Seconds of the heartbeat to arm at the open; 0 when Deno armed it at the upgrade. */
-  #idleTimeout: number;
   /** The hub's side, set once the hub attached the socket. */
   handler: SocketHandler | undefined;
+  /** Its neighbours in its heartbeat walk, itself while in none (Deno armed it at the upgrade). */
+  prev: Linked = this;
+  next: Linked = this;
+  /** Whether a message came since the walk last looked (see `HeartbeatWalk`). */
+  heard = false;
   /**
    * An upper bound of the socket's `bufferedAmount`: its value when last
    * read plus at most what was sent since (Deno's only grows by sends).
    */
   #heldAtMost = 0;
 
-  constructor(socket: WebSocket, idleTimeout: number) {
+  constructor(socket: WebSocket) {
     this.#socket = socket;
-    this.#idleTimeout = idleTimeout;
   }
 
   /** The socket's events, forwarded to the hub. */
@@ -144,23 +168,26 @@ class LingeringSocket implements EventListenerObject {
     const handler = this.handler!;
     switch (event.type) {
       case "message":
+        this.heard = true;
         handler.message((event as MessageEvent).data);
         return;
       case "open":
-        // After Deno's own open steps, which would add the close listener
-        // once the slot is set (they run right after this event).
-        if (this.#idleTimeout > 0) queueMicrotask(() => this.#arm());
         handler.open();
         return;
       case "close":
         this.#released();
-        if (this.#idleTimeout > 0) heartbeat.disarm(this.#socket);
+        // In a walk only when the adapter arms its heartbeat.
+        if (this.prev !== this) {
+          leave(this);
+          heartbeat.disarm(this.#socket);
+        }
         handler.close((event as CloseEvent).code);
     }
   }
 
-  #arm(): void {
-    if (this.#socket.readyState === OPEN) heartbeat.arm(this.#socket, this.#idleTimeout);
+  /** Deno's socket, for the heartbeat walk. */
+  get webSocket(): WebSocket {
+    return this.#socket;
   }
 
   send(text: string): void {
@@ -192,16 +219,21 @@ class LingeringSocket implements EventListenerObject {
     if (!wasOpen || state === undefined || after !== CLOSING) return;
     const internal = socket as unknown as Record<symbol, number>;
     internal[state] = OPEN;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      if (internal[state] === OPEN) internal[state] = CLOSING;
-    }, CLOSE_HANDSHAKE_MS);
+    clearTimeout(deadlines.get(this));
+    deadlines.set(
+      this,
+      setTimeout(() => {
+        deadlines.delete(this);
+        if (internal[state] === OPEN) internal[state] = CLOSING;
+      }, CLOSE_HANDSHAKE_MS),
+    );
   }
 
   /** The socket closed: the handshake deadline is no longer needed. */
   #released(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    if (deadlines.size === 0) return;
+    clearTimeout(deadlines.get(this));
+    deadlines.delete(this);
   }
 }
 
