@@ -9,33 +9,10 @@ import { StompDoor } from "../../src/hub/codec/stomp.ts";
 import { StompPublicationCodec } from "../../src/hub/codec/stomp_publication.ts";
 import { StompSendTopics } from "../../src/hub/codec/stomp_send.ts";
 import { Outgoing } from "../../src/hub/codec/outgoing.ts";
-import type { TextSocket } from "../../src/hub/codec/door.ts";
+import { BoundedSocket } from "./bounded_socket.ts";
 import type { ServerFrame } from "../../src/protocol/frames.ts";
 import { resolveStompDestinationRule } from "../../src/protocol/stomp/destination.ts";
 import { DEFAULT_STOMP_LIMITS } from "../../src/protocol/stomp/frame.ts";
-
-/** A socket that records what it is sent, holds `held` bytes and says so only up to `bound`. */
-export class BoundedSocket implements TextSocket {
-  texts: string[] = [];
-  reads = 0;
-  held = 0;
-  /** What it can tell without a reading: at most this many bytes. */
-  bound: number;
-  constructor(bound: number) {
-    this.bound = bound;
-  }
-  send(text: string): void {
-    this.texts.push(text);
-  }
-  close(): void {}
-  get bufferedAmount(): number {
-    this.reads++;
-    return this.held;
-  }
-  bufferedAtMost(bytes: number): boolean {
-    return this.bound <= bytes;
-  }
-}
 
 /** A CONNECTED door, its CONNECTED frame written and forgotten. */
 export function connectedDoor(maxBufferedBytes: number) {

@@ -7,29 +7,9 @@ import assert from "node:assert/strict";
 import { createFlushQueue } from "../../src/hub/_flush_queue.ts";
 import { V1Door } from "../../src/hub/codec/v1.ts";
 import { Outgoing } from "../../src/hub/codec/outgoing.ts";
-import type { TextSocket } from "../../src/hub/codec/door.ts";
+import { BoundedSocket } from "../_support/bounded_socket.ts";
 
 const LIMIT = 1_000;
-
-/** A socket that holds `held` bytes and says so only up to `claims` (its bound). */
-class BoundedSocket implements TextSocket {
-  texts: string[] = [];
-  reads = 0;
-  held = 0;
-  /** What it can tell without a reading: at most this many bytes (at first, nothing of use). */
-  bound = LIMIT;
-  send(text: string): void {
-    this.texts.push(text);
-  }
-  close(): void {}
-  get bufferedAmount(): number {
-    this.reads++;
-    return this.held;
-  }
-  bufferedAtMost(bytes: number): boolean {
-    return this.bound <= bytes;
-  }
-}
 
 function door() {
   const turns: (() => void)[] = [];
@@ -40,7 +20,7 @@ function door() {
     metrics: { socketWrites: 0 },
     batch: false,
   };
-  const socket = new BoundedSocket();
+  const socket = new BoundedSocket(LIMIT);
   const v1 = new V1Door(socket, host);
   const overflows: number[] = [];
   v1.bind({ overflow: () => void overflows.push(1) });
