@@ -7,12 +7,9 @@
  */
 
 import type { IdleHeartbeat } from "./_idle_heartbeat.ts";
+import { append, type Linked, members, unlink } from "./_ring.ts";
 
-/** A place in a walk's ring: a socket, or the ring's own head. */
-export interface Linked {
-  prev: Linked;
-  next: Linked;
-}
+export type { Linked };
 
 /** A socket a walk looks after. */
 export interface Walked extends Linked {
@@ -66,11 +63,7 @@ export class HeartbeatWalk implements Linked {
    * be added before it opens: the walk arms only open sockets.
    */
   add(socket: Walked): void {
-    const last = this.prev;
-    socket.prev = last;
-    socket.next = this;
-    last.next = socket;
-    this.prev = socket;
+    append(this, socket);
     if (this.#timer !== undefined) return;
     const timer = this.#timer = setInterval(() => this.walk(), this.#seconds * 500);
     // The sockets keep a server alive, not their heartbeat.
@@ -86,9 +79,7 @@ export class HeartbeatWalk implements Linked {
   /** Disarms the sockets heard since the last walk and arms the others that are open. */
   walk(): void {
     const heartbeat = this.#heartbeat;
-    for (let at = this.next; at !== this;) {
-      const next = at.next;
-      const socket = at as Walked;
+    for (const socket of members<Walked>(this)) {
       const ws = socket.webSocket;
       if (socket.heard) {
         socket.heard = false;
@@ -96,7 +87,6 @@ export class HeartbeatWalk implements Linked {
       } else if (!heartbeat.armed(ws) && ws.readyState === OPEN) {
         heartbeat.arm(ws, this.#seconds);
       }
-      at = next;
     }
   }
 }
@@ -108,7 +98,6 @@ export class HeartbeatWalk implements Linked {
  */
 export function leave(socket: Walked): void {
   const { prev, next } = socket;
-  prev.next = next;
-  next.prev = prev;
+  unlink(socket);
   if (prev === next && prev instanceof HeartbeatWalk) prev.stop();
 }

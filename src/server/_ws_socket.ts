@@ -29,6 +29,7 @@ import {
   OP_TEXT,
   writeHeader,
 } from "./_ws_frames.ts";
+import { append, type Linked, members, unlink } from "./_ring.ts";
 
 /** What a socket tells its owner. */
 export interface WsEvents {
@@ -250,8 +251,7 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
     closing.closed = true;
     if (closing.timer !== undefined) clearTimeout(closing.timer);
     // Out of its server's ring; its own links stay, so a walk standing on it goes on.
-    this.prev.next = this.next;
-    this.next.prev = this.prev;
+    unlink(this);
     this.events?.close(closing.code);
   }
 
@@ -263,18 +263,10 @@ export class ServerWebSocket extends FrameParser implements FrameSink {
 
 const PING = frame(OP_PING, EMPTY);
 
-/** A place in a ring of open sockets: a socket, or the ring's own head. */
-interface Linked {
-  prev: Linked;
-  next: Linked;
-}
-
 /**
- * A server's open sockets, linked through the sockets themselves: a socket
- * joins with `add` and leaves by itself when it closes. Iterating while
- * sockets close (`terminate` in the heartbeat) is safe: the walk reads the
- * next socket before handing one out, and a socket that left keeps its own
- * links.
+ * A server's open sockets, linked through the sockets themselves (`_ring.ts`):
+ * a socket joins with `add` and leaves by itself when it closes. Iterating
+ * while sockets close (`terminate` in the heartbeat) is safe.
  */
 export class OpenSockets implements Iterable<ServerWebSocket> {
   readonly #head: Linked = { prev: undefined!, next: undefined! };
@@ -285,20 +277,11 @@ export class OpenSockets implements Iterable<ServerWebSocket> {
 
   /** Adds an open socket, last. */
   add(ws: ServerWebSocket): void {
-    const last = this.#head.prev;
-    ws.prev = last;
-    ws.next = this.#head;
-    last.next = ws;
-    this.#head.prev = ws;
+    append(this.#head, ws);
   }
 
-  *[Symbol.iterator](): Iterator<ServerWebSocket> {
-    for (let at = this.#head.next; at !== this.#head;) {
-      // Read before the socket is handed out: it may leave the ring meanwhile.
-      const next = at.next;
-      yield at as ServerWebSocket;
-      at = next;
-    }
+  [Symbol.iterator](): Iterator<ServerWebSocket> {
+    return members<ServerWebSocket>(this.#head);
   }
 }
 
