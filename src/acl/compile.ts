@@ -21,7 +21,7 @@ import type { AclAction, AclOptions, AclRule } from "./rules.ts";
 import { ACL_ACTIONS } from "./rules.ts";
 import { validatePattern, validateTopic } from "../topic/topic.ts";
 import { type Grants, NO_GRANTS, parseGrants } from "./_grants.ts";
-import { LIMITS, TOPIC_RE } from "../topic/grammar.ts";
+import { isConcreteTopic } from "../topic/concrete.ts";
 import {
   containsSplit,
   matchSplit,
@@ -226,7 +226,7 @@ class CompiledAcl implements Acl {
     if (typeof target !== "string") {
       return invalid(`Invalid topic: expected a string, got ${kindOf(target)}`);
     }
-    if (target.length <= LIMITS.maxLength && TOPIC_RE.test(target)) {
+    if (isConcreteTopic(target)) {
       const topic = target.split(":");
       const entry = findEntry(this.#trie, principal, bit, topic);
       if (entry !== undefined) return this.#ruleDecision(entry, action, bit);

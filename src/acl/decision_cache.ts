@@ -1,6 +1,7 @@
 /**
- * A bounded LRU cache with a time-to-live, for the hub to cache decisions of
- * its `authorize` hook and of the ACL.
+ * A bounded cache with a time-to-live, for the hub to cache decisions of its
+ * `authorize` hook and of the ACL. Eviction is second chance (CLOCK): a
+ * close approximation of least-recently-used whose hit is one flag store.
  *
  * @module
  */
@@ -17,7 +18,10 @@
  * ```
  */
 export interface DecisionCacheOptions {
-  /** Most entries held; the least recently used is evicted beyond it. @default {1024} */
+  /**
+   * Most entries held; beyond it the oldest entry not read since it was last
+   * passed over is evicted (second chance). @default {1024}
+   */
   readonly max?: number;
   /** How long an entry stays valid after it is set, in milliseconds. @default {60_000} */
   readonly ttlMs?: number;
@@ -26,7 +30,11 @@ export interface DecisionCacheOptions {
 }
 
 /**
- * A bounded LRU cache whose entries expire. `get` and `set` are O(1).
+ * A bounded cache whose entries expire. `get` is O(1); `set` is O(1)
+ * amortized. Eviction is second chance: entries wait in the order they were
+ * added, and the oldest one goes unless it was read since it was added or
+ * last passed over, in which case it is passed over (moved to the newest end,
+ * its mark cleared) and the next oldest is considered.
  *
  * @example Cache a decision per connection, action and topic
  * ```ts
@@ -39,15 +47,16 @@ export interface DecisionCacheOptions {
  */
 export interface DecisionCache<V> {
   /**
-   * Reads an entry and marks it most recently used.
+   * Reads an entry and marks it used, which spares it from the next
+   * eviction that reaches it.
    *
    * @param key The key.
    * @returns The value, or `undefined` when absent or expired.
    */
   get(key: string): V | undefined;
   /**
-   * Stores an entry, valid for `ttlMs` from now, evicting the least recently
-   * used entry when the cache is full.
+   * Stores an entry, valid for `ttlMs` from now, evicting one entry when the
+   * cache is full: the oldest not used since it was last passed over.
    *
    * @param key The key.
    * @param value The value.
@@ -67,7 +76,7 @@ export interface DecisionCache<V> {
 }
 
 /**
- * Creates a bounded LRU cache with a time-to-live.
+ * Creates a bounded second-chance cache with a time-to-live.
  *
  * @typeParam V The cached value type.
  * @param options Capacity, time-to-live and clock.
@@ -104,32 +113,39 @@ export function createDecisionCache<V>(options: DecisionCacheOptions = {}): Deci
   if (typeof now !== "function") {
     throw new TypeError(`Cannot create decision cache: now must be a function, got ${typeof now}`);
   }
-  return new LruTtlCache<V>(max, ttlMs, now);
+  return new SecondChanceTtlCache<V>(max, ttlMs, now);
 }
 
-/** One entry, linked in use order (`older` toward the least recently used). */
+/** One entry, linked in the order entries were added or passed over (`older` toward the next to evict). */
 interface Node<V> {
   readonly key: string;
   value: V;
   expiresAt: number;
+  /** Read (or overwritten) since it was added or last passed over. */
+  used: boolean;
   older: Node<V> | undefined;
   newer: Node<V> | undefined;
 }
 
 /**
- * The entries in a Map for lookup and in a doubly linked list for use order:
- * a hit moves its node to the newest end by relinking, where re-inserting it
- * in the Map (its own insertion order) cost a delete and an insert per hit,
- * and the hub reads this cache for every publish frame.
+ * The entries in a Map for lookup and in a doubly linked list for eviction
+ * order. Second chance rather than exact LRU: the hub reads this cache for
+ * every publish frame, and a publisher round-robining over many topics
+ * misses the newest entry on nearly every hit, so exact LRU relinked a node
+ * (several pointer stores, each through the garbage collector's write barrier) per
+ * frame where a hit now stores one flag. The order differs from LRU only in
+ * which of the entries read since the last eviction pass goes first; an
+ * entry never read again still goes before any that was, and the bound is
+ * the same: a full cache evicts exactly one entry per `set`.
  */
-class LruTtlCache<V> implements DecisionCache<V> {
+class SecondChanceTtlCache<V> implements DecisionCache<V> {
   readonly #max: number;
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #entries = new Map<string, Node<V>>();
-  /** The least recently used entry. */
+  /** The next entry to consider for eviction. */
   #oldest: Node<V> | undefined;
-  /** The most recently used entry. */
+  /** The entry added or passed over last. */
   #newest: Node<V> | undefined;
 
   constructor(max: number, ttlMs: number, now: () => number) {
@@ -149,10 +165,7 @@ class LruTtlCache<V> implements DecisionCache<V> {
       this.#remove(node);
       return undefined;
     }
-    if (node !== this.#newest) {
-      this.#unlink(node);
-      this.#append(node);
-    }
+    node.used = true;
     return node.value;
   }
 
@@ -162,14 +175,18 @@ class LruTtlCache<V> implements DecisionCache<V> {
     if (node !== undefined) {
       node.value = value;
       node.expiresAt = expiresAt;
-      if (node !== this.#newest) {
-        this.#unlink(node);
-        this.#append(node);
-      }
+      node.used = true;
       return;
     }
-    if (this.#entries.size >= this.#max) this.#remove(this.#oldest!);
-    const added: Node<V> = { key, value, expiresAt, older: undefined, newer: undefined };
+    if (this.#entries.size >= this.#max) this.#evict();
+    const added: Node<V> = {
+      key,
+      value,
+      expiresAt,
+      used: false,
+      older: undefined,
+      newer: undefined,
+    };
     this.#entries.set(key, added);
     this.#append(added);
   }
@@ -185,6 +202,22 @@ class LruTtlCache<V> implements DecisionCache<V> {
     this.#entries.clear();
     this.#oldest = undefined;
     this.#newest = undefined;
+  }
+
+  /**
+   * Removes the oldest entry not used since it was last passed over. Each
+   * pass clears a mark, so this ends within one lap of the list, and a lap
+   * is paid for by the hits that set the marks: O(1) amortized.
+   */
+  #evict(): void {
+    let node = this.#oldest!;
+    while (node.used) {
+      node.used = false;
+      this.#unlink(node);
+      this.#append(node);
+      node = this.#oldest!;
+    }
+    this.#remove(node);
   }
 
   #remove(node: Node<V>): void {

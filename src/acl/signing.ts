@@ -13,7 +13,7 @@ import {
 import { createReplayMemory } from "../signing/replay_memory.ts";
 import type { AclRule, AclSigning } from "./rules.ts";
 import { type CarriedMemory, carriedMemory, keepDormant, keyIdentities } from "./_replay_carry.ts";
-import { LIMITS, TOPIC_RE } from "../topic/grammar.ts";
+import { isConcreteTopic } from "../topic/concrete.ts";
 import { matchSplit, type SplitPattern, splitPattern } from "../topic/split_pattern.ts";
 import { kindOf, quote } from "../topic/quote.ts";
 
@@ -138,7 +138,7 @@ export class SigningTable {
   /** The requirement of the first signed rule matching a concrete topic, if any. */
   find(topic: string): AclSignatureRequirement | undefined {
     if (this.#entries.length === 0) return undefined;
-    if (typeof topic !== "string" || topic.length > LIMITS.maxLength || !TOPIC_RE.test(topic)) {
+    if (typeof topic !== "string" || !isConcreteTopic(topic)) {
       return undefined;
     }
     const segments = topic.split(":");

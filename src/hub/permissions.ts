@@ -78,12 +78,32 @@ export function createPermissions<C extends Checked>(options: PermissionsOptions
   const cacheTtlMs = options.cache.ttlMs;
   let acl: Acl = compileAcl(aclOptions);
   const caches = new WeakMap<C, DecisionCache<Verdict>>();
+  /**
+   * The connection whose cache was read or made last, and that cache: a
+   * publisher sends frame after frame, and its next check skips the WeakMap.
+   * `forget` clears it, so it holds no closed connection; no cache is made
+   * for it, so an idle connection still has none.
+   */
+  let lastConnection: C | undefined;
+  let lastCache: DecisionCache<Verdict> | undefined;
+
+  function cacheOf(connection: C): DecisionCache<Verdict> | undefined {
+    if (connection === lastConnection) return lastCache;
+    const cache = caches.get(connection);
+    if (cache !== undefined) {
+      lastConnection = connection;
+      lastCache = cache;
+    }
+    return cache;
+  }
 
   function cacheFor(connection: C): DecisionCache<Verdict> {
-    let cache = caches.get(connection);
+    let cache = cacheOf(connection);
     if (cache === undefined) {
       cache = createDecisionCache<Verdict>({ max: cacheMax, ttlMs: cacheTtlMs, now: clock.now });
       caches.set(connection, cache);
+      lastConnection = connection;
+      lastCache = cache;
     }
     return cache;
   }
@@ -98,7 +118,7 @@ export function createPermissions<C extends Checked>(options: PermissionsOptions
     // to build per frame); others by action and topic. Topics cannot contain
     // U+0000, so the two kinds of key never collide.
     const key = action === "publish" ? topic : action + "\u0000" + topic;
-    const hit = caches.get(connection)?.get(key);
+    const hit = cacheOf(connection)?.get(key);
     if (hit !== undefined) return hit;
     const started = performance.now();
     const decision = acl.decide(principal, action, topic);
@@ -176,6 +196,10 @@ export function createPermissions<C extends Checked>(options: PermissionsOptions
     check,
     forget(connection) {
       caches.delete(connection);
+      if (connection === lastConnection) {
+        lastConnection = undefined;
+        lastCache = undefined;
+      }
     },
     replaceRules(rules) {
       // The signed rules keep their replay memories: an update must not reopen a replay.

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { isConcreteTopic } from "../topic/concrete.ts";
 import { validatePattern, validateTopic } from "../topic/topic.ts";
 import type { ClientFrame, HistoryFrame, PublishFrame, RequestId } from "./frames.ts";
 import { idempotencyKeyProblem } from "./idempotency_key.ts";
@@ -158,7 +159,8 @@ function parsePublishFields(
   const type = "publish";
   const topic = raw.topic;
   if (typeof topic !== "string") return bad("'publish' needs a string 'topic'", id);
-  const problem = validateTopic(topic);
+  // Checked for every publish frame: the loop first, the regex's message only for a bad topic.
+  const problem = isConcreteTopic(topic) ? undefined : validateTopic(topic);
   if (problem !== undefined) return bad(problem, id);
   const jws = raw.jws;
   if (jws !== undefined) {

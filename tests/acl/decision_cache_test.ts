@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { createDecisionCache } from "../../src/acl/decision_cache.ts";
 
-Deno.test("createDecisionCache evicts the least recently used entry", () => {
+Deno.test("createDecisionCache evicts the oldest entry not read since it was added", () => {
   const cache = createDecisionCache<number>({ max: 3 });
   cache.set("a", 1);
   cache.set("b", 2);
   cache.set("c", 3);
-  assert.equal(cache.get("a"), 1); // a is now the most recently used
-  cache.set("d", 4); // evicts b
+  assert.equal(cache.get("a"), 1); // a is spared once
+  cache.set("d", 4); // passes over a, evicts b
   assert.equal(cache.size, 3);
   assert.equal(cache.get("b"), undefined);
   assert.equal(cache.get("a"), 1);
@@ -15,25 +15,64 @@ Deno.test("createDecisionCache evicts the least recently used entry", () => {
   assert.equal(cache.get("d"), 4);
 });
 
-Deno.test("createDecisionCache keeps LRU order across repeated hits, deletes and clears", () => {
+Deno.test("createDecisionCache gives a read entry one second chance, across deletes and clears", () => {
   const cache = createDecisionCache<number>({ max: 3 });
   cache.set("a", 1);
   cache.set("b", 2);
   cache.set("c", 3);
-  for (let i = 0; i < 3; i++) assert.equal(cache.get("c"), 3); // c is already the newest
-  assert.equal(cache.get("a"), 1); // order now b, c, a
-  assert.equal(cache.get("a"), 1);
-  cache.set("d", 4); // evicts b
-  assert.deepEqual(["a", "b", "c", "d"].map((k) => cache.get(k)), [1, undefined, 3, 4]);
-  // Order is now a, c, d; deleting the newest and using a again leaves c the oldest.
+  for (let i = 0; i < 3; i++) assert.equal(cache.get("c"), 3);
+  assert.equal(cache.get("a"), 1); // a and c are marked; order a, b, c
+  cache.set("d", 4); // passes over a (order b, c, a), evicts b
+  assert.deepEqual(["b", "c", "d"].map((k) => cache.get(k)), [undefined, 3, 4]);
+  // Order c, a, d; c and d marked, a's mark was cleared when it was passed over.
+  cache.set("e", 5); // passes over c, evicts a: unlike LRU, a read once does not outlast a later read
+  assert.deepEqual(["a", "c", "d", "e"].map((k) => cache.get(k)), [undefined, 3, 4, 5]);
+  // Order d, c, e, all marked; deleting one leaves room without an eviction.
   assert.equal(cache.delete("d"), true);
-  assert.equal(cache.get("a"), 1);
-  cache.set("e", 5);
-  cache.set("f", 6); // evicts c
-  assert.deepEqual(["a", "c", "e", "f"].map((k) => cache.get(k)), [1, undefined, 5, 6]);
+  cache.set("f", 6);
+  assert.equal(cache.size, 3);
+  // Every entry read since the last pass: one lap clears the marks, then the oldest goes.
+  assert.deepEqual(["c", "e", "f"].map((k) => cache.get(k)), [3, 5, 6]);
+  cache.set("g", 7); // passes over c, e, f, evicts c
+  assert.deepEqual(["c", "e", "f", "g"].map((k) => cache.get(k)), [undefined, 5, 6, 7]);
   cache.clear();
-  cache.set("g", 7);
-  assert.deepEqual([cache.size, cache.get("g")], [1, 7]);
+  cache.set("h", 8);
+  assert.deepEqual([cache.size, cache.get("h")], [1, 8]);
+});
+
+Deno.test("createDecisionCache stays bounded and answers what was last set, under random use", () => {
+  // A seeded generator (xorshift): the same sequence every run.
+  let seed = 0x9e3779b9;
+  const random = (n: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  let now = 0;
+  const cache = createDecisionCache<number>({ max: 8, ttlMs: 50, now: () => now });
+  const truth = new Map<string, { value: number; expiresAt: number }>();
+  for (let i = 0; i < 20_000; i++) {
+    const key = `k${random(20)}`;
+    const op = random(10);
+    if (op < 4) {
+      cache.set(key, i);
+      truth.set(key, { value: i, expiresAt: now + 50 });
+    } else if (op < 9) {
+      const got = cache.get(key);
+      const known = truth.get(key);
+      // Absent (evicted or expired) or exactly the value last set, never a stale or foreign one.
+      if (got !== undefined) {
+        assert.equal(got, known?.value);
+        assert.ok(now < known!.expiresAt);
+      } else if (known !== undefined && now >= known.expiresAt) truth.delete(key);
+    } else {
+      cache.delete(key);
+      truth.delete(key);
+    }
+    assert.ok(cache.size <= 8);
+    if (random(4) === 0) now++;
+  }
 });
 
 Deno.test("createDecisionCache overwriting a key refreshes it without growing", () => {
