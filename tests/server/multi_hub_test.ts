@@ -242,6 +242,8 @@ Deno.test({
     await onA.closed;
     await drain(onA, topic, seenA);
     const last = seenA.at(-1)!;
+    // What came from hub A, apart from what came after the move: a failure says which hub sent a frame twice.
+    const fromA = seenA.length;
     // The client rotates to the next URL and resumes from its position.
     const again = await connect(b, "alice");
     const reply = await subscribe(again, topic, {
@@ -253,7 +255,13 @@ Deno.test({
     await collect(again, topic, 2 * count, seenA);
     await collect(onB, topic, 2 * count, seenB);
     const key = (f: Frame) => `${f.offset}:${f.payload.p}:${f.payload.n}`;
-    assert.deepEqual(seenA.map(key), seenB.map(key), "same messages, same order, once each");
+    const offsets = (frames: Frame[]) => frames.map((f) => f.offset).join(",");
+    assert.deepEqual(
+      seenA.map(key),
+      seenB.map(key),
+      `same messages, same order, once each; from hub A: ${offsets(seenA.slice(0, fromA))}; ` +
+        `after the move (since ${last.offset}): ${offsets(seenA.slice(fromA, fromA + 40))}...`,
+    );
     assert.deepEqual(
       seenB.map((f) => f.offset),
       Array.from({ length: 2 * count }, (_, i) => i + 1),
